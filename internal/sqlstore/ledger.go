@@ -1,0 +1,173 @@
+package sqlstore
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/evidenthq/evident"
+	"golang.org/x/mod/sumdb/tlog"
+)
+
+// AppendRecord appends rec to the ledger inside tx and returns its index.
+// The leaf is rec's canonical bytes; the RFC 6962 hashes it adds to the tree
+// are stored beside it in the same transaction, so a commit is all or
+// nothing. On PostgreSQL an advisory lock held to the end of the
+// transaction serialises appends from every process, which is what keeps
+// indexes gap-free and unique across replicas; SQLite's IMMEDIATE write
+// transactions already do this for one file.
+func (tx *Tx) AppendRecord(ctx context.Context, rec evident.Record) (int64, error) {
+	if rec.At.IsZero() {
+		rec.At = tx.Now
+	}
+	if rec.Actor == "" {
+		return 0, evident.Errorf(evident.EINVALID, "ledger record %s %s has no actor", rec.Kind, rec.ID)
+	}
+	data, err := rec.Canonical()
+	if err != nil {
+		return 0, err
+	}
+	if tx.dialect == Postgres {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(8319002)`); err != nil {
+			return 0, fmt.Errorf("ledger lock: %w", err)
+		}
+	}
+	n, err := tx.LedgerSize(ctx)
+	if err != nil {
+		return 0, err
+	}
+	hashes, err := tlog.StoredHashes(n, data, tx.hashReader(ctx))
+	if err != nil {
+		return 0, fmt.Errorf("ledger hashes for leaf %d: %w", n, err)
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO ledger_leaves (idx, kind, ref, actor, at, data) VALUES (?, ?, ?, ?, ?, ?)`,
+		n, rec.Kind, rec.ID, rec.Actor, TS(rec.At), data); err != nil {
+		return 0, fmt.Errorf("ledger leaf %d: %w", n, err)
+	}
+	base := tlog.StoredHashIndex(0, n)
+	for i, h := range hashes {
+		if _, err := tx.Exec(ctx, `INSERT INTO ledger_hashes (idx, hash) VALUES (?, ?)`, base+int64(i), h[:]); err != nil {
+			return 0, fmt.Errorf("ledger hash %d: %w", base+int64(i), err)
+		}
+	}
+	if err := tx.touchActor(ctx, rec.Actor); err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
+// Audit appends an audit-trail record for a change to the program. body is
+// marshalled as JSON (a struct keeps a stable field order).
+func (tx *Tx) Audit(ctx context.Context, kind, id, actor string, body any) (int64, error) {
+	b, err := json.Marshal(body)
+	if err != nil {
+		return 0, fmt.Errorf("audit %s %s: %w", kind, id, err)
+	}
+	return tx.AppendRecord(ctx, evident.Record{Kind: kind, ID: id, Actor: actor, At: tx.Now, Body: b})
+}
+
+// LedgerSize returns the number of leaves in the ledger as tx sees it.
+func (tx *Tx) LedgerSize(ctx context.Context) (int64, error) {
+	var n int64
+	if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(idx) + 1, 0) FROM ledger_leaves`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("ledger size: %w", err)
+	}
+	return n, nil
+}
+
+// hashReader reads stored hashes inside the transaction for tlog.
+func (tx *Tx) hashReader(ctx context.Context) tlog.HashReader {
+	return tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
+		return tx.ReadHashes(ctx, idx)
+	})
+}
+
+// ReadHashes returns the stored hashes at the given tlog storage indexes, in
+// the order asked; a missing one is an error, since a tree with holes cannot
+// produce proofs.
+func (tx *Tx) ReadHashes(ctx context.Context, idx []int64) ([]tlog.Hash, error) {
+	out := make([]tlog.Hash, len(idx))
+	if len(idx) == 0 {
+		return out, nil
+	}
+	pos := make(map[int64][]int, len(idx))
+	args := make([]any, 0, len(idx))
+	for i, x := range idx {
+		if _, ok := pos[x]; !ok {
+			args = append(args, x)
+		}
+		pos[x] = append(pos[x], i)
+	}
+	q := `SELECT idx, hash FROM ledger_hashes WHERE idx IN (?` + strings.Repeat(",?", len(args)-1) + `)`
+	rows, err := tx.Query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read ledger hashes: %w", err)
+	}
+	defer rows.Close()
+	found := 0
+	for rows.Next() {
+		var x int64
+		var h []byte
+		if err := rows.Scan(&x, &h); err != nil {
+			return nil, err
+		}
+		if len(h) != tlog.HashSize {
+			return nil, fmt.Errorf("ledger hash %d has %d bytes, want %d", x, len(h), tlog.HashSize)
+		}
+		for _, i := range pos[x] {
+			copy(out[i][:], h)
+			found++
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if found != len(idx) {
+		return nil, fmt.Errorf("ledger hash table is missing %d of %d requested hashes", len(idx)-found, len(idx))
+	}
+	return out, nil
+}
+
+// touchActor records the first time an actor wrote anything.
+func (tx *Tx) touchActor(ctx context.Context, name string) error {
+	kind := "user"
+	switch {
+	case strings.HasPrefix(name, "token:"):
+		kind = "token"
+	case strings.HasPrefix(name, "collector:"), strings.HasPrefix(name, "importer:"):
+		kind = "collector"
+	case strings.HasPrefix(name, "system:"):
+		kind = "system"
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO actors (name, kind, first_seen) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING`, name, kind, TS(tx.Now))
+	return err
+}
+
+// LedgerLeaf is one stored leaf: its index and exact bytes.
+type LedgerLeaf struct {
+	Index int64
+	Kind  string
+	Ref   string
+	Actor string
+	Data  []byte
+}
+
+// LedgerLeaves returns leaves with index in [from, to), in order.
+func (tx *Tx) LedgerLeaves(ctx context.Context, from, to int64) ([]LedgerLeaf, error) {
+	rows, err := tx.Query(ctx, `SELECT idx, kind, ref, actor, data FROM ledger_leaves WHERE idx >= ? AND idx < ? ORDER BY idx`, from, to)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []LedgerLeaf
+	for rows.Next() {
+		var l LedgerLeaf
+		if err := rows.Scan(&l.Index, &l.Kind, &l.Ref, &l.Actor, &l.Data); err != nil {
+			return nil, err
+		}
+		out = append(out, l)
+	}
+	return out, rows.Err()
+}
+

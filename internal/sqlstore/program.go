@@ -1,0 +1,68 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/evidenthq/evident"
+)
+
+// CreateProgram creates the program row and records it in the ledger. A
+// store holds one program; creating a second is ECONFLICT, which is how
+// `evident init` refuses to touch an existing program.
+func (s *Store) CreateProgram(ctx context.Context, p evident.Program) error {
+	return s.Write(ctx, func(tx *Tx) error {
+		var n int
+		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM program`).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			return evident.Errorf(evident.ECONFLICT, "a program already exists in this store")
+		}
+		if p.Overlays == nil {
+			p.Overlays = []string{}
+		}
+		ov, _ := json.Marshal(p.Overlays)
+		p.CreatedAt = tx.Now
+		if _, err := tx.Exec(ctx, `INSERT INTO program (id, name, standard, version, overlays, created_at, created_by) VALUES (1, ?, ?, ?, ?, ?, ?)`,
+			p.Name, string(p.Standard), p.Version, string(ov), TS(p.CreatedAt), p.CreatedBy); err != nil {
+			return fmt.Errorf("create program: %w", err)
+		}
+		_, err := tx.Audit(ctx, "program.create", "program", p.CreatedBy, p)
+		return err
+	})
+}
+
+// Program returns the program, or ENOTFOUND when the store has none yet.
+func (s *Store) Program(ctx context.Context) (evident.Program, error) {
+	var p evident.Program
+	err := s.Read(ctx, func(tx *Tx) error {
+		var err error
+		p, err = tx.Program(ctx)
+		return err
+	})
+	return p, err
+}
+
+// Program reads the program inside a transaction.
+func (tx *Tx) Program(ctx context.Context) (evident.Program, error) {
+	var p evident.Program
+	var std, ov, at string
+	err := tx.QueryRow(ctx, `SELECT name, standard, version, overlays, created_at, created_by FROM program WHERE id = 1`).
+		Scan(&p.Name, &std, &p.Version, &ov, &at, &p.CreatedBy)
+	if errors.Is(err, sql.ErrNoRows) {
+		return p, evident.Errorf(evident.ENOTFOUND, "no program in this store: run `evident init`")
+	}
+	if err != nil {
+		return p, err
+	}
+	p.Standard = evident.Standard(std)
+	if err := json.Unmarshal([]byte(ov), &p.Overlays); err != nil {
+		return p, fmt.Errorf("program overlays: %w", err)
+	}
+	p.CreatedAt, err = ParseTS(at)
+	return p, err
+}
