@@ -1,0 +1,186 @@
+package catalog
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/evidenthq/evident"
+)
+
+// Overlay is a named set of adaptations a regulation makes to a standard
+// version, such as the eIDAS implementing acts' "X" requirements. A
+// program switches an overlay on when a service falls under the
+// regulation; the standard's own entries stay untouched in the catalog.
+type Overlay struct {
+	Name    string   `json:"name"` // "eidas-ia-2025"
+	Title   string   `json:"title"`
+	Version string   `json:"version"` // the version the adaptations are written against
+	Sources []string `json:"sources,omitempty"`
+	Note    string   `json:"note,omitempty"`
+	// Adaptations in file order.
+	Adaptations []Adaptation `json:"adaptations"`
+}
+
+// Adaptation changes one requirement: it adds text, adds figures, or makes
+// a recommendation mandatory ("should" becomes "shall").
+type Adaptation struct {
+	Label   string                 `json:"label"`  // "REQ-7.8-14X"
+	Target  evident.RequirementRef `json:"target"` // the requirement it adapts, with its version
+	Shall   bool                   `json:"shall,omitempty"`
+	Text    string                 `json:"text"`
+	Figures []evident.Figure       `json:"figures,omitempty"`
+	Note    string                 `json:"note,omitempty"`
+}
+
+// overlay is a loaded overlay file.
+type overlay struct{ Overlay }
+
+// checkOverlay validates an overlay file: a unique name, a known version,
+// and every adaptation aimed at an existing requirement and changing
+// something.
+func (l *loader) checkOverlay(c *Catalog, s *source, f overlayFile) *overlay {
+	if f.Name == "" {
+		l.problems.add(s.errorf("$", "overlay has no name"))
+		return nil
+	}
+	for _, o := range l.overlays {
+		if o.Name == f.Name {
+			l.problems.add(s.errorf("$.name", "overlay %q is defined twice", f.Name))
+			return nil
+		}
+	}
+	e, err := c.edition(f.Version)
+	if err != nil {
+		l.problems.add(s.errorf("$.version", "overlay %s: %s", f.Name, message(err)))
+		return nil
+	}
+	o := &overlay{Overlay{Name: f.Name, Title: f.Title, Version: f.Version, Sources: f.Sources, Note: f.Note}}
+	for i, a := range f.Adaptations {
+		where := s.where(fmt.Sprintf("$.adaptations[%d]", i)) + " " + a.Label
+		ad, err := adaptation(c, e, a)
+		if err != nil {
+			l.problems.add(evident.ErrorAt(evident.EINVALID, where, "%s", message(err)))
+			continue
+		}
+		o.Adaptations = append(o.Adaptations, ad)
+	}
+	l.overlays = append(l.overlays, o)
+	return o
+}
+
+// adaptation checks one overlay entry against the version it adapts.
+func adaptation(c *Catalog, e *edition, a adaptationEntry) (Adaptation, error) {
+	if a.Label == "" {
+		return Adaptation{}, evident.Errorf(evident.EINVALID, "adaptation has no label")
+	}
+	ref, err := evident.ParseRequirementRef(a.Target, evident.EN319401, e.info.Number)
+	if err != nil {
+		return Adaptation{}, err
+	}
+	if _, err := c.Lookup(ref); err != nil {
+		return Adaptation{}, evident.Errorf(evident.EINVALID, "target: %s", message(err))
+	}
+	if a.Text == "" {
+		return Adaptation{}, evident.Errorf(evident.EINVALID, "no text saying what the adaptation changes")
+	}
+	for k, f := range a.Figures {
+		if err := f.Validate(); err != nil {
+			return Adaptation{}, evident.Errorf(evident.EINVALID, "figures[%d]: %s", k, message(err))
+		}
+	}
+	return Adaptation{Label: a.Label, Target: ref, Shall: a.Shall, Text: a.Text, Figures: a.Figures, Note: a.Note}, nil
+}
+
+// Overlays lists the overlays in the catalog.
+func (c *Catalog) Overlays() []Overlay {
+	out := make([]Overlay, len(c.overlays))
+	for i, o := range c.overlays {
+		out[i] = o.copy()
+	}
+	return out
+}
+
+// Overlay returns the overlay called name, or ENOTFOUND.
+func (c *Catalog) Overlay(name string) (Overlay, error) {
+	o, err := c.overlay(name)
+	if err != nil {
+		return Overlay{}, err
+	}
+	return o.copy(), nil
+}
+
+func (c *Catalog) overlay(name string) (*overlay, error) {
+	for _, o := range c.overlays {
+		if o.Name == name {
+			return o, nil
+		}
+	}
+	var have []string
+	for _, o := range c.overlays {
+		have = append(have, o.Name)
+	}
+	return nil, evident.Errorf(evident.ENOTFOUND, "no overlay %q in the catalog (have %v)", name, have)
+}
+
+func (o *overlay) copy() Overlay {
+	out := o.Overlay
+	out.Sources = slices.Clone(o.Sources)
+	out.Adaptations = slices.Clone(o.Adaptations)
+	for i := range out.Adaptations {
+		out.Adaptations[i].Figures = slices.Clone(out.Adaptations[i].Figures)
+	}
+	return out
+}
+
+// Apply returns the requirements of version with the overlay's adaptations
+// applied. An overlay written against another version reaches its targets
+// through the version mapping (the V3.1.1 REQ-7.8-18X lands on V3.2.1
+// REQ-7.8-19), and the adaptation then says which mapping it went through.
+// A target without a counterpart in version is an error: silently dropping
+// a regulatory adaptation would be worse than refusing.
+func (c *Catalog) Apply(version, name string) ([]evident.Requirement, error) {
+	return c.Requirements(version, name)
+}
+
+// apply adapts reqs (a copy of e's requirements, in e's order).
+func (c *Catalog) apply(name string, e *edition, reqs []evident.Requirement) ([]evident.Requirement, error) {
+	o, err := c.overlay(name)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range o.Adaptations {
+		corr, err := c.Map(a.Target, e.info.Number)
+		if err != nil {
+			return nil, evident.Errorf(evident.ENOTFOUND, "overlay %s, %s: %s", o.Name, a.Label, message(err))
+		}
+		r := &reqs[e.index[corr.To.ID]]
+		adapt(r, o.Name, a, corr)
+	}
+	return reqs, nil
+}
+
+// adapt changes one requirement as the adaptation says. Figures the entry
+// already has (same meaning) are not added twice, so applying the
+// V3.1.1 overlay to V3.2.1, which already carries most figures, adds
+// nothing but the adaptation's label and text.
+func adapt(r *evident.Requirement, overlay string, a Adaptation, corr Correspondence) {
+	label := a.Label + " (" + overlay
+	if corr.Basis != Identity {
+		label += fmt.Sprintf(", from %s by %s mapping", corr.From, corr.Basis)
+	}
+	r.Adaptations = append(r.Adaptations, label+")")
+	r.Text += " [" + a.Label + "] " + a.Text
+	if a.Shall {
+		r.Types = slices.DeleteFunc(r.Types, func(t evident.RequirementType) bool {
+			return t == evident.Should || t == evident.May
+		})
+		if !r.Has(evident.Shall) {
+			r.Types = append(r.Types, evident.Shall)
+		}
+	}
+	for _, f := range a.Figures {
+		if !slices.ContainsFunc(r.Figures, func(g evident.Figure) bool { return sameFigure(f, g) }) {
+			r.Figures = append(r.Figures, f)
+		}
+	}
+}
