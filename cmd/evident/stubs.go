@@ -1,0 +1,33 @@
+package main
+
+import "github.com/evidenthq/evident"
+
+// notYet marks a command whose implementation has not landed. Each owner
+// deletes its line here when the real command arrives; none may remain.
+func notYet(name string) func(*app, []string) error {
+	return func(*app, []string) error {
+		return evident.Errorf(evident.EINTERNAL, "%s is not available in this build", name)
+	}
+}
+
+var (
+	cmdPlan       = notYet("plan")
+	cmdApply      = notYet("apply")
+	cmdExport     = notYet("export")
+	cmdList       = notYet("list")
+	cmdShow       = notYet("show")
+	cmdGaps       = notYet("gaps")
+	cmdEvidence   = notYet("evidence")
+	cmdImport     = notYet("import")
+	cmdLog        = notYet("log")
+	cmdCheckpoint = notYet("checkpoint")
+	cmdVerify     = notYet("verify")
+	cmdStatus     = notYet("status")
+	cmdTasks      = notYet("tasks")
+	cmdCalendar   = notYet("calendar")
+	cmdChange     = notYet("change")
+	cmdIncident   = notYet("incident")
+	cmdPack       = notYet("pack")
+	cmdUser       = notYet("user")
+	cmdCatalog    = notYet("catalog")
+)

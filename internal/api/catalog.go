@@ -1,0 +1,59 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/evidenthq/evident"
+	"github.com/evidenthq/evident/internal/catalog"
+)
+
+// Catalog lists requirements: ?version=3.2.1&clause=7.8&type=shall&overlay=...
+// The version defaults to the program's version in force.
+func (a *API) Catalog() http.Handler {
+	return a.handle(func(w http.ResponseWriter, r *http.Request) error {
+		q := r.URL.Query()
+		version, overlays, err := a.programVersion(r, q.Get("version"))
+		if err != nil {
+			return err
+		}
+		if o := q["overlay"]; len(o) > 0 {
+			overlays = o
+		}
+		reqs, err := a.cfg.Catalog.Filter(catalog.Query{Version: version, Clause: q.Get("clause"), Type: evident.RequirementType(q.Get("type")), Overlays: overlays})
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, map[string]any{"version": version, "count": len(reqs), "requirements": reqs})
+	})
+}
+
+// Requirement returns one requirement by bare id (resolved against the
+// program's version, or ?version=) or by full reference.
+func (a *API) Requirement() http.Handler {
+	return a.handle(func(w http.ResponseWriter, r *http.Request) error {
+		version, _, err := a.programVersion(r, r.URL.Query().Get("version"))
+		if err != nil {
+			return err
+		}
+		req, err := a.cfg.Catalog.Resolve(r.PathValue("id"), version)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, req)
+	})
+}
+
+// programVersion returns the version asked for, or the program's.
+func (a *API) programVersion(r *http.Request, asked string) (string, []string, error) {
+	p, err := a.cfg.Store.Program(r.Context())
+	if err != nil && evident.ErrorCode(err) != evident.ENOTFOUND {
+		return "", nil, err
+	}
+	if asked != "" {
+		return asked, nil, nil
+	}
+	if p.Version != "" {
+		return p.Version, p.Overlays, nil
+	}
+	return a.cfg.Catalog.Latest(), nil, nil
+}

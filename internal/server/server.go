@@ -1,0 +1,86 @@
+// Package server mounts the API and the web UI on one HTTP server and runs
+// it until its context ends, then shuts down gracefully so in-flight writes
+// finish and are acknowledged.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/evidenthq/evident/internal/api"
+	"github.com/evidenthq/evident/internal/catalog"
+	"github.com/evidenthq/evident/internal/sqlstore"
+	"github.com/evidenthq/evident/internal/web"
+)
+
+// Config is what the server needs; cmd/evident builds it.
+type Config struct {
+	Store   *sqlstore.Store
+	Catalog *catalog.Catalog
+	Logger  *slog.Logger
+	Now     func() time.Time
+}
+
+// Server is the HTTP front of Evident.
+type Server struct {
+	cfg Config
+	api *api.API
+	web *web.Web
+}
+
+// New builds a server from cfg.
+func New(cfg Config) (*Server, error) {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	w, err := web.New(web.Config{Store: cfg.Store, Catalog: cfg.Catalog, Logger: cfg.Logger, Now: cfg.Now})
+	if err != nil {
+		return nil, err
+	}
+	return &Server{cfg: cfg, api: api.New(api.Config{Store: cfg.Store, Catalog: cfg.Catalog, Logger: cfg.Logger, Now: cfg.Now}), web: w}, nil
+}
+
+// Serve listens on addr and serves until ctx ends. ready, if not nil, is
+// called with the bound address once the listener is open (port 0 picks a
+// free port, which tests use).
+func (s *Server) Serve(ctx context.Context, addr string, ready func(net.Addr)) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	hs := &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(s.cfg.Logger.Handler(), slog.LevelWarn),
+	}
+	if ready != nil {
+		ready(ln.Addr())
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	// Give in-flight requests time to finish; evidence uploads are the
+	// slow ones and they must be acknowledged or rolled back, not cut.
+	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
