@@ -3,6 +3,7 @@ package catalog
 import (
 	"bytes"
 	"fmt"
+	"regexp"
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
@@ -123,11 +124,19 @@ func (s *source) decode(v any) error {
 	return nil
 }
 
-// syntaxError turns a YAML error into an EINVALID error naming the file;
-// go-yaml's own message already carries "[line:column]".
+// syntaxError turns a YAML error into an EINVALID error located at
+// "file:line:column", moving go-yaml's "[line:column]" prefix into the
+// location so every catalog error reads the same way.
 func (s *source) syntaxError(err error) error {
-	return evident.ErrorAt(evident.EINVALID, s.name, "%s", yaml.FormatError(err, false, false))
+	msg := yaml.FormatError(err, false, false)
+	if m := position.FindStringSubmatch(msg); m != nil {
+		return evident.ErrorAt(evident.EINVALID, s.name+":"+m[1]+":"+m[2], "%s", m[3])
+	}
+	return evident.ErrorAt(evident.EINVALID, s.name, "%s", msg)
 }
+
+// position matches go-yaml's "[line:column] message".
+var position = regexp.MustCompile(`^\[(\d+):(\d+)\] (?s:(.*))$`)
 
 // errorf returns an EINVALID error located at the YAML path (such as
 // "$.clauses[3].requirements[2]") in this file, with the line number when
