@@ -107,6 +107,7 @@ func (l *loader) addVersion(s *source, f versionFile) {
 		index: map[evident.RequirementID]int{},
 	}
 	seen := map[string]bool{}
+	prev := ""
 	for i, cl := range f.Clauses {
 		p := fmt.Sprintf("$.clauses[%d]", i)
 		if !isVersion(cl.Clause) {
@@ -121,6 +122,13 @@ func (l *loader) addVersion(s *source, f versionFile) {
 		if strings.TrimSpace(cl.Title) == "" {
 			l.problems.add(s.errorf(p, "clause %s has no title", cl.Clause))
 		}
+		// Catalog order is the standard's order; a clause out of place is
+		// almost always an entry pasted into the wrong spot.
+		if prev != "" && compareVersions(prev, cl.Clause) > 0 {
+			l.problems.add(s.errorf(p, "clause %s comes after clause %s: keep the standard's order", cl.Clause, prev))
+		}
+		prev = cl.Clause
+		lastSerial := ""
 		e.clauses = append(e.clauses, Clause{Number: cl.Clause, Title: cl.Title, Note: cl.Note, Requirements: len(cl.Requirements)})
 		for j, re := range cl.Requirements {
 			rp := fmt.Sprintf("%s.requirements[%d]", p, j)
@@ -132,6 +140,11 @@ func (l *loader) addVersion(s *source, f versionFile) {
 			if k, dup := e.index[r.ID]; dup {
 				l.problems.add(evident.ErrorAt(evident.EINVALID, s.where(rp)+" "+re.ID, "id is used twice in version %s (first in clause %s)", f.Version, e.reqs[k].Clause))
 				continue
+			}
+			if _, _, serial, _ := r.ID.Parts(); serial <= lastSerial {
+				l.problems.add(evident.ErrorAt(evident.EINVALID, s.where(rp)+" "+re.ID, "serial %s comes after %s: keep the standard's order", serial, lastSerial))
+			} else {
+				lastSerial = serial
 			}
 			e.index[r.ID] = len(e.reqs)
 			e.reqs = append(e.reqs, r)

@@ -185,6 +185,34 @@ func TestLoadFSBroken(t *testing.T) {
 			wants: []string{"overlay.yaml:6 REQ-7.9.2-08X: no text saying what the adaptation changes"},
 		},
 		{
+			name:  "requirements out of order",
+			text:  strings.Replace(goodVersion, "REQ-7.9.2-09", "REQ-7.9.2-02", 1),
+			wants: []string{"v901.yaml:17 REQ-7.9.2-02: serial 02 comes after 03"},
+		},
+		{
+			name:  "clauses out of order",
+			text:  strings.Replace(goodVersion, `clause: "7.9"`, `clause: "7.10"`, 1),
+			wants: []string{"v901.yaml:11: clause 7.9.2 comes after clause 7.10"},
+		},
+		{
+			name:  "version defined twice",
+			file:  "v900.yaml",
+			text:  strings.Replace(oldVersion, "version: 9.0.0", "version: 9.0.1", 1),
+			wants: []string{"version 9.0.1 is defined twice"},
+		},
+		{
+			name:  "overlay name unusable on a command line",
+			file:  "overlay.yaml",
+			text:  strings.Replace(goodOverlay, "name: test-act", "name: Test Act", 1),
+			wants: []string{`overlay.yaml:2: overlay name "Test Act": want lower-case letters`},
+		},
+		{
+			name:  "overlay label twice",
+			file:  "overlay.yaml",
+			text:  goodOverlay + "  - label: REQ-7.9.2-08X\n    target: REQ-7.9.2-08\n    text: \"Again.\"\n",
+			wants: []string{"overlay.yaml:9 REQ-7.9.2-08X: label used twice in overlay test-act"},
+		},
+		{
 			name: "several problems at once",
 			text: strings.Replace(strings.Replace(goodVersion, "REQ-7.9.2-03", "REQ-7.9.1-03", 1), "unit: hour", "unit: hours", 1),
 			wants: []string{

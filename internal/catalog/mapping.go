@@ -47,6 +47,14 @@ type mapping struct {
 // checkMapping validates a mapping file against the loaded versions: both
 // versions exist, every id exists on its side, and no id is paired twice.
 func (l *loader) checkMapping(c *Catalog, s *source, f mappingFile) *mapping {
+	if f.Standard != string(evident.EN319401) {
+		l.problems.add(s.errorf("$.standard", "standard %q: want %s", f.Standard, evident.EN319401))
+		return nil
+	}
+	if f.From == f.To {
+		l.problems.add(s.errorf("$.to", "a mapping needs two different versions, both are %q", f.From))
+		return nil
+	}
 	from, err := c.edition(f.From)
 	if err != nil {
 		l.problems.add(s.errorf("$.from", "%s", message(err)))

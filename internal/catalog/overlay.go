@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 
 	"github.com/evidenthq/evident"
@@ -32,6 +33,9 @@ type Adaptation struct {
 	Note    string                 `json:"note,omitempty"`
 }
 
+// overlayName keeps overlay names usable as command-line values.
+var overlayName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
+
 // overlay is a loaded overlay file.
 type overlay struct{ Overlay }
 
@@ -39,8 +43,12 @@ type overlay struct{ Overlay }
 // and every adaptation aimed at an existing requirement and changing
 // something.
 func (l *loader) checkOverlay(c *Catalog, s *source, f overlayFile) *overlay {
-	if f.Name == "" {
-		l.problems.add(s.errorf("$", "overlay has no name"))
+	if !overlayName.MatchString(f.Name) {
+		l.problems.add(s.errorf("$.name", "overlay name %q: want lower-case letters, digits and dashes, such as eidas-ia-2025", f.Name))
+		return nil
+	}
+	if f.Standard != string(evident.EN319401) {
+		l.problems.add(s.errorf("$.standard", "standard %q: want %s", f.Standard, evident.EN319401))
 		return nil
 	}
 	for _, o := range l.overlays {
@@ -55,8 +63,14 @@ func (l *loader) checkOverlay(c *Catalog, s *source, f overlayFile) *overlay {
 		return nil
 	}
 	o := &overlay{Overlay{Name: f.Name, Title: f.Title, Version: f.Version, Sources: f.Sources, Note: f.Note}}
+	labels := map[string]bool{}
 	for i, a := range f.Adaptations {
 		where := s.where(fmt.Sprintf("$.adaptations[%d]", i)) + " " + a.Label
+		if labels[a.Label] {
+			l.problems.add(evident.ErrorAt(evident.EINVALID, where, "label used twice in overlay %s", f.Name))
+			continue
+		}
+		labels[a.Label] = true
 		ad, err := adaptation(c, e, a)
 		if err != nil {
 			l.problems.add(evident.ErrorAt(evident.EINVALID, where, "%s", message(err)))
