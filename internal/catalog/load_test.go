@@ -151,6 +151,11 @@ func TestLoadFSBroken(t *testing.T) {
 			wants: []string{`v901.yaml:20:9: unknown field "figure"`},
 		},
 		{
+			name:  "misspelt figure field",
+			text:  strings.Replace(goodVersion, "unit: hour", "units: hour", 1),
+			wants: []string{`v901.yaml:21:`, `unknown field "units"`},
+		},
+		{
 			name:  "not YAML",
 			text:  "kind: version\nclauses: [\n",
 			wants: []string{"v901.yaml:2:10: sequence end token"},
