@@ -161,14 +161,20 @@ func (c *Catalog) Lookup(ref evident.RequirementRef, overlays ...string) (eviden
 	if ref.Standard != evident.EN319401 {
 		return evident.Requirement{}, evident.Errorf(evident.ENOTFOUND, "requirement %s: standard %q is not in the catalog (have %s)", ref, ref.Standard, evident.EN319401)
 	}
-	reqs, err := c.Requirements(ref.Version, overlays...)
+	e, err := c.edition(ref.Version)
 	if err != nil {
 		return evident.Requirement{}, err
 	}
-	e, _ := c.edition(ref.Version)
 	i, ok := e.index[ref.ID]
 	if !ok {
 		return evident.Requirement{}, c.notFound(e, ref)
+	}
+	if len(overlays) == 0 {
+		return clone(e.reqs[i]), nil
+	}
+	reqs, err := c.Requirements(ref.Version, overlays...)
+	if err != nil {
+		return evident.Requirement{}, err
 	}
 	return reqs[i], nil
 }
@@ -217,7 +223,7 @@ type Query struct {
 	// 7.9.1 to 7.9.5, "7.9.2" exactly the entries of 7.9.2, and "7.1"
 	// never selects 7.10.
 	Clause   string
-	Type     evident.RequirementType // entries carrying this type
+	Type     evident.RequirementType // entries carrying this type; "PRO" and "COND" are understood
 	Overlays []string                // applied before selecting
 }
 
@@ -239,7 +245,8 @@ func (c *Catalog) Filter(q Query) ([]evident.Requirement, error) {
 		}
 	}
 	if q.Type != "" {
-		if _, err := evident.ParseRequirementType(string(q.Type)); err != nil {
+		// Accept the spellings of the reference tables ("PRO", "COND").
+		if q.Type, err = evident.ParseRequirementType(string(q.Type)); err != nil {
 			return nil, err
 		}
 	}
