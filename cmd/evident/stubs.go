@@ -29,5 +29,4 @@ var (
 	cmdIncident   = notYet("incident")
 	cmdPack       = notYet("pack")
 	cmdUser       = notYet("user")
-	cmdCatalog    = notYet("catalog")
 )

@@ -1,0 +1,257 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/evidenthq/evident"
+	"github.com/evidenthq/evident/internal/catalog"
+)
+
+func cmdCatalog(a *app, args []string) error {
+	if len(args) == 0 {
+		return evident.Errorf(evident.EINVALID, "catalog: want a subcommand: list, show ID, diff --from V --to V, versions or overlays")
+	}
+	cat, err := catalog.Load()
+	if err != nil {
+		return err
+	}
+	switch args[0] {
+	case "list":
+		return catalogList(a, cat, args[1:])
+	case "show":
+		return catalogShow(a, cat, args[1:])
+	case "diff":
+		return catalogDiff(a, cat, args[1:])
+	case "versions":
+		return catalogVersions(a, cat, args[1:])
+	case "overlays":
+		return catalogOverlays(a, cat, args[1:])
+	}
+	return evident.Errorf(evident.EINVALID, "catalog: unknown subcommand %q (want list, show, diff, versions or overlays)", args[0])
+}
+
+// programVersion is the version bare ids resolve against: --version, else
+// the program's version in force when a program exists, else the newest.
+func (a *app) programVersion(cat *catalog.Catalog, asked string) (string, []string) {
+	if asked != "" {
+		return asked, nil
+	}
+	if st, err := a.openStore(); err == nil {
+		defer st.Close()
+		if p, err := st.Program(a.ctx); err == nil {
+			return p.Version, p.Overlays
+		}
+	}
+	return cat.Latest(), nil
+}
+
+func catalogList(a *app, cat *catalog.Catalog, args []string) error {
+	fs := a.flags("catalog list")
+	version := fs.String("version", "", "standard version (default: the program's)")
+	clause := fs.String("clause", "", "clause and its sub-clauses, e.g. 7.9 or 7.9.2")
+	typ := fs.String("type", "", "requirement type: shall, should, may, conditional, pro, choice")
+	overlay := fs.String("overlay", "", "comma-separated overlays to apply (default: the program's)")
+	if _, err := a.parse(fs, args); err != nil {
+		return err
+	}
+	v, overlays := a.programVersion(cat, *version)
+	if *overlay != "" {
+		overlays = splitList(*overlay)
+	}
+	reqs, err := cat.Filter(catalog.Query{Version: v, Clause: *clause, Type: evident.RequirementType(*typ), Overlays: overlays})
+	if err != nil {
+		return err
+	}
+	if a.json {
+		if reqs == nil {
+			reqs = []evident.Requirement{}
+		}
+		return a.printJSON(reqs)
+	}
+	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "ID\tCLAUSE\tTYPE\tFIGURES\tREQUIREMENT\n")
+	for _, r := range reqs {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.ID, r.Clause, typesText(r.Types), figuresText(r.Figures), shorten(r.Text, 70))
+	}
+	tw.Flush()
+	a.out("%d requirements (EN 319 401 V%s)\n", len(reqs), v)
+	return nil
+}
+
+func catalogShow(a *app, cat *catalog.Catalog, args []string) error {
+	fs := a.flags("catalog show")
+	version := fs.String("version", "", "standard version (default: the program's)")
+	pos, err := a.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return evident.Errorf(evident.EINVALID, "catalog show: want one requirement id, e.g. REQ-7.8-14")
+	}
+	v, overlays := a.programVersion(cat, *version)
+	r, err := cat.Resolve(pos[0], v)
+	if err != nil {
+		return err
+	}
+	if len(overlays) > 0 && r.Version == v {
+		if r2, err := cat.Lookup(r.Ref(), overlays...); err == nil {
+			r = r2
+		}
+	}
+	if a.json {
+		return a.printJSON(r)
+	}
+	a.out("%s\n%s %s\n\n%s\n\n", r.Ref(), r.Clause, r.ClauseTitle, r.Text)
+	a.out("Type:     %s\n", typesText(r.Types))
+	for i, f := range r.Figures {
+		label := "Figures:"
+		if i > 0 {
+			label = ""
+		}
+		a.out("%-9s %s (%s)\n", label, f.Text, figureData(f))
+	}
+	if r.Note != "" {
+		a.out("Note:     %s\n", r.Note)
+	}
+	if !r.Confirmed {
+		a.out("Status:   identifier cited by a public source; wording and figures inferred\n")
+	}
+	return nil
+}
+
+func catalogDiff(a *app, cat *catalog.Catalog, args []string) error {
+	fs := a.flags("catalog diff")
+	from := fs.String("from", "", "older version, e.g. 3.1.1")
+	to := fs.String("to", "", "newer version, e.g. 3.2.1")
+	if _, err := a.parse(fs, args); err != nil {
+		return err
+	}
+	if *from == "" || *to == "" {
+		return evident.Errorf(evident.EINVALID, "catalog diff: both --from and --to are required")
+	}
+	d, err := cat.Diff(*from, *to)
+	if err != nil {
+		return err
+	}
+	if a.json {
+		return a.printJSON(d)
+	}
+	a.out("EN 319 401 V%s -> V%s\n", d.From, d.To)
+	if d.Partial {
+		a.out("(one version is only partially known: added means not known in V%s, removed means not known in V%s)\n", d.From, d.To)
+	}
+	a.out("\nRenumbered (%d):\n", len(d.Renumbered))
+	for _, c := range d.Renumbered {
+		a.out("  %-14s -> %-14s %s\n", c.From.ID, c.To.ID, c.Basis)
+	}
+	a.out("\nChanged (%d):\n", len(d.Changed))
+	for _, c := range d.Changed {
+		var parts []string
+		for _, f := range c.FiguresAdded {
+			parts = append(parts, "+ "+f.Text)
+		}
+		for _, f := range c.FiguresRemoved {
+			parts = append(parts, "- "+f.Text)
+		}
+		for _, t := range c.TypesAdded {
+			parts = append(parts, "+ "+string(t))
+		}
+		for _, t := range c.TypesRemoved {
+			parts = append(parts, "- "+string(t))
+		}
+		a.out("  %-14s %s\n", c.To.ID, strings.Join(parts, "; "))
+	}
+	a.out("\nRemoved (%d):\n", len(d.Removed))
+	for _, r := range d.Removed {
+		a.out("  %s\n", r.ID)
+	}
+	a.out("\nAdded (%d)", len(d.Added))
+	if len(d.Added) > 12 {
+		a.out(", first 12 (use --json for all)")
+	}
+	a.out(":\n")
+	for i, r := range d.Added {
+		if i == 12 {
+			break
+		}
+		a.out("  %s\n", r.ID)
+	}
+	return nil
+}
+
+func catalogVersions(a *app, cat *catalog.Catalog, args []string) error {
+	if _, err := a.parse(a.flags("catalog versions"), args); err != nil {
+		return err
+	}
+	vs := cat.Versions()
+	if a.json {
+		return a.printJSON(vs)
+	}
+	for _, v := range vs {
+		state := "complete"
+		if !v.Complete {
+			state = "partial"
+		}
+		a.out("%s@%s\t%d requirements\t%s\t%s\n", v.Standard, v.Number, v.Requirements, state, v.Title)
+	}
+	return nil
+}
+
+func catalogOverlays(a *app, cat *catalog.Catalog, args []string) error {
+	if _, err := a.parse(a.flags("catalog overlays"), args); err != nil {
+		return err
+	}
+	ovs := cat.Overlays()
+	if a.json {
+		return a.printJSON(ovs)
+	}
+	for _, o := range ovs {
+		a.out("%s\n", o.Name)
+	}
+	return nil
+}
+
+func typesText(ts []evident.RequirementType) string {
+	s := make([]string, len(ts))
+	for i, t := range ts {
+		s[i] = string(t)
+	}
+	return strings.Join(s, ",")
+}
+
+func figuresText(fs []evident.Figure) string {
+	s := make([]string, len(fs))
+	for i, f := range fs {
+		s[i] = f.Text
+	}
+	return shorten(strings.Join(s, "; "), 40)
+}
+
+func figureData(f evident.Figure) string {
+	s := string(f.Kind)
+	if f.Amount != 0 {
+		s += fmt.Sprintf(": %g %s", f.Amount, f.Unit)
+	}
+	if f.Subject != "" {
+		s += ", " + f.Subject
+	}
+	if f.Event != "" {
+		if f.Before {
+			s += " before " + f.Event
+		} else {
+			s += " after " + f.Event
+		}
+	}
+	return s
+}
+
+func shorten(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
