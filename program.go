@@ -13,4 +13,23 @@ type Program struct {
 	Overlays  []string  `json:"overlays"`
 	CreatedAt time.Time `json:"created_at"`
 	CreatedBy string    `json:"created_by"`
+
+	// LegalName is the TSP's registered name, as the trusted list and the
+	// practice statement spell it.
+	LegalName string `json:"legal_name,omitempty"`
+	// SupervisoryBody is the national supervisory body the TSP notifies
+	// of breaches and reports to.
+	SupervisoryBody string `json:"supervisory_body,omitempty"`
+	// Country is the ISO 3166 code of the TSP's establishment.
+	Country string `json:"country,omitempty"`
+	// RiskScale is the risk matrix; zero means DefaultScale.
+	RiskScale Scale `json:"risk_scale,omitzero"`
+}
+
+// Scale returns the program's risk matrix, DefaultScale when unset.
+func (p Program) Scale() Scale {
+	if p.RiskScale.Likelihood < 1 || p.RiskScale.Impact < 1 {
+		return DefaultScale
+	}
+	return p.RiskScale
 }
