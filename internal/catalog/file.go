@@ -1,7 +1,6 @@
 package catalog
 
 import (
-	"bytes"
 	"fmt"
 	"regexp"
 
@@ -102,10 +101,30 @@ type source struct {
 	tree *ast.File
 }
 
+// parse reads the file's syntax tree once; decoding and error locations
+// both work from it, which halves the cost of loading the catalog.
+func (s *source) parse() error {
+	if s.tree != nil {
+		return nil
+	}
+	tree, err := parser.ParseBytes(s.data, 0)
+	if err != nil {
+		return s.syntaxError(err)
+	}
+	if len(tree.Docs) != 1 || tree.Docs[0].Body == nil {
+		return evident.ErrorAt(evident.EINVALID, s.name, "want exactly one YAML document")
+	}
+	s.tree = tree
+	return nil
+}
+
 // kind reads the file's "kind" field.
 func (s *source) kind() (string, error) {
+	if err := s.parse(); err != nil {
+		return "", err
+	}
 	var h header
-	if err := yaml.Unmarshal(s.data, &h); err != nil {
+	if err := yaml.NodeToValue(s.tree.Docs[0].Body, &h); err != nil {
 		return "", s.syntaxError(err)
 	}
 	if h.Kind == "" {
@@ -117,8 +136,10 @@ func (s *source) kind() (string, error) {
 // decode reads the whole file strictly: an unknown field is an error, so a
 // misspelt "figure:" does not silently drop a figure.
 func (s *source) decode(v any) error {
-	dec := yaml.NewDecoder(bytes.NewReader(s.data), yaml.Strict())
-	if err := dec.Decode(v); err != nil {
+	if err := s.parse(); err != nil {
+		return err
+	}
+	if err := yaml.NodeToValue(s.tree.Docs[0].Body, v, yaml.Strict()); err != nil {
 		return s.syntaxError(err)
 	}
 	return nil
@@ -159,11 +180,7 @@ func (s *source) line(path string) int {
 		return 0
 	}
 	if s.tree == nil {
-		tree, err := parser.ParseBytes(s.data, 0)
-		if err != nil {
-			return 0
-		}
-		s.tree = tree
+		return 0
 	}
 	p, err := yaml.PathString(path)
 	if err != nil {
