@@ -445,3 +445,18 @@ func digits(s string) bool {
 	}
 	return s != ""
 }
+
+// MarshalText writes the reference as "EN319401@3.2.1:REQ-7.8-14", so JSON
+// and YAML carry the one spelling users read and write.
+func (r RequirementRef) MarshalText() ([]byte, error) { return []byte(r.String()), nil }
+
+// UnmarshalText reads a fully qualified reference; a bare id is refused
+// because stored data must never depend on a default version.
+func (r *RequirementRef) UnmarshalText(b []byte) error {
+	ref, err := ParseRequirementRef(string(b), "", "")
+	if err != nil {
+		return err
+	}
+	*r = ref
+	return nil
+}
