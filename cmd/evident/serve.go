@@ -15,13 +15,25 @@ import (
 func cmdServe(a *app, args []string) error {
 	fs := a.flags("serve")
 	addr := fs.String("addr", "127.0.0.1:8319", "address to listen on")
+	demo := fs.Bool("demo", false, "start with a temporary data directory holding an example program and a year of generated history")
 	if _, err := a.parse(fs, args); err != nil {
 		return err
 	}
 	logger := slog.New(slog.NewTextHandler(a.stderr, nil))
-	// A new user's first command must work: with no data directory (and
-	// no external database) serve initialises one.
-	if a.db == "" {
+	var login string
+	if *demo {
+		dir, l, err := a.prepareDemo(logger)
+		if dir != "" {
+			// The demo is a throwaway: nothing in it outlives the process.
+			defer os.RemoveAll(dir)
+		}
+		if err != nil {
+			return err
+		}
+		login = l
+	} else if a.db == "" {
+		// A new user's first command must work: with no data directory
+		// (and no external database) serve initialises one.
 		if _, err := os.Stat(a.dsn()); errors.Is(err, os.ErrNotExist) {
 			p, err := a.initialise("", "", nil)
 			if err != nil {
@@ -51,6 +63,9 @@ func cmdServe(a *app, args []string) error {
 	}
 	err = srv.Serve(a.ctx, *addr, func(ad net.Addr) {
 		fmt.Fprintf(a.stdout, "Evident is listening on http://%s/\n", ad)
+		if login != "" {
+			fmt.Fprintf(a.stdout, "Demo login: %s\n", login)
+		}
 	})
 	if err != nil {
 		return evident.Errorf(evident.EINVALID, "serve: %v", err)

@@ -1,6 +1,8 @@
 // Package web is Evident's server-rendered browser UI: html/template pages
 // over embedded templates and assets, no external CDN, and a strict
-// Content-Security-Policy so an injected script cannot run.
+// Content-Security-Policy so an injected script cannot run. Every page reads
+// without JavaScript; the one static script only adds live countdowns and
+// drag-and-drop upload on top of plain links and forms.
 package web
 
 import (
@@ -16,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/evidenthq/evident"
 	"github.com/evidenthq/evident/internal/catalog"
 	"github.com/evidenthq/evident/internal/sqlstore"
 )
@@ -41,7 +44,38 @@ type Web struct {
 // New parses the templates once at start, so a broken template fails the
 // start-up instead of a request.
 func New(cfg Config) (*Web, error) {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
 	w := &Web{cfg: cfg, pages: map[string]*template.Template{}}
+	hash, err := hashStatic()
+	if err != nil {
+		return nil, err
+	}
+	w.assetHash = hash
+	pages, err := fs.Glob(files, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range pages {
+		name := path.Base(p)
+		if name == "layout.html" {
+			continue
+		}
+		t, err := template.New("layout.html").Funcs(w.funcs()).ParseFS(files, "templates/layout.html", p)
+		if err != nil {
+			return nil, err
+		}
+		w.pages[name] = t
+	}
+	return w, nil
+}
+
+// hashStatic digests every asset's name and bytes.
+func hashStatic() (string, error) {
 	h := sha256.New()
 	err := fs.WalkDir(files, "static", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
@@ -52,30 +86,7 @@ func New(cfg Config) (*Web, error) {
 		h.Write(b)
 		return err
 	})
-	if err != nil {
-		return nil, err
-	}
-	w.assetHash = hex.EncodeToString(h.Sum(nil))[:12]
-	funcs := template.FuncMap{
-		"asset": func(name string) string { return "/static/" + w.assetHash + "/" + name },
-		"join":  strings.Join,
-	}
-	pages, err := fs.Glob(files, "templates/*.html")
-	if err != nil {
-		return nil, err
-	}
-	for _, p := range pages {
-		name := path.Base(p)
-		if name == "layout.html" {
-			continue
-		}
-		t, err := template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", p)
-		if err != nil {
-			return nil, err
-		}
-		w.pages[name] = t
-	}
-	return w, nil
+	return hex.EncodeToString(h.Sum(nil))[:12], err
 }
 
 // Static serves the embedded assets under /static/<hash>/. The hash changes
@@ -86,11 +97,12 @@ func (w *Web) Static() http.Handler {
 	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		rest := strings.TrimPrefix(r.URL.Path, "/static/")
 		hash, name, ok := strings.Cut(rest, "/")
-		if !ok || hash != w.assetHash {
+		if !ok || hash != w.assetHash || name == "" {
 			http.NotFound(rw, r)
 			return
 		}
 		rw.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+		setSecurityHeaders(rw)
 		r2 := r.Clone(r.Context())
 		r2.URL.Path = "/" + name
 		fileServer.ServeHTTP(rw, r2)
@@ -101,10 +113,64 @@ func (w *Web) Static() http.Handler {
 type page struct {
 	Title   string
 	Program string
+	Nav     string // the navigation entry to mark as current
+	CSRF    string // the token every form carries
+	User    string
+	Role    string
+	Now     time.Time
 	Data    any
 }
 
+// handlerFunc is a page handler that returns its error instead of writing
+// it, so every failure gets the same error page and status.
+type handlerFunc func(rw http.ResponseWriter, r *http.Request) error
+
+func (w *Web) handle(h handlerFunc) http.Handler {
+	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		if err := h(rw, r); err != nil {
+			w.renderError(rw, r, err)
+		}
+	})
+}
+
+// statusOf is the one table from error codes to HTTP status for pages.
+var statusOf = map[string]int{
+	evident.EINVALID:      http.StatusBadRequest,
+	evident.ENOTFOUND:     http.StatusNotFound,
+	evident.ECONFLICT:     http.StatusConflict,
+	evident.EUNAUTHORIZED: http.StatusUnauthorized,
+	evident.EFORBIDDEN:    http.StatusForbidden,
+	evident.EFAILED:       http.StatusUnprocessableEntity,
+	evident.EINTERNAL:     http.StatusInternalServerError,
+}
+
+var titleOf = map[int]string{
+	http.StatusBadRequest:          "Bad request",
+	http.StatusNotFound:            "Not found",
+	http.StatusConflict:            "Conflict",
+	http.StatusUnauthorized:        "Sign in required",
+	http.StatusForbidden:           "Not allowed",
+	http.StatusUnprocessableEntity: "Check failed",
+	http.StatusInternalServerError: "Internal error",
+}
+
+func (w *Web) renderError(rw http.ResponseWriter, r *http.Request, err error) {
+	status, ok := statusOf[evident.ErrorCode(err)]
+	if !ok {
+		status = http.StatusInternalServerError
+	}
+	msg := evident.ErrorMessage(err)
+	if status == http.StatusInternalServerError {
+		// The detail is for the operator's log, not for the browser.
+		w.cfg.Logger.Error("web error", "method", r.Method, "path", r.URL.Path, "err", err)
+		msg = "Something went wrong on the server; the error is in its log."
+	}
+	w.render(rw, r, status, "error.html", page{Title: titleOf[status], Data: msg})
+}
+
 // render writes a page with the security headers every browser page gets.
+// The page is rendered to a buffer first so a template failure becomes a
+// clean 500 rather than half a page.
 func (w *Web) render(rw http.ResponseWriter, r *http.Request, status int, name string, p page) {
 	t, ok := w.pages[name]
 	if !ok {
@@ -114,6 +180,8 @@ func (w *Web) render(rw http.ResponseWriter, r *http.Request, status int, name s
 	if prog, err := w.cfg.Store.Program(r.Context()); err == nil {
 		p.Program = prog.Name
 	}
+	p.Now = w.cfg.Now().UTC()
+	w.session(r, &p)
 	var buf bytes.Buffer
 	if err := t.Execute(&buf, p); err != nil {
 		w.cfg.Logger.Error("render", "page", name, "err", err)
@@ -122,6 +190,7 @@ func (w *Web) render(rw http.ResponseWriter, r *http.Request, status int, name s
 	}
 	setSecurityHeaders(rw)
 	rw.Header().Set("Content-Type", "text/html; charset=utf-8")
+	rw.Header().Set("Cache-Control", "no-store")
 	rw.WriteHeader(status)
 	rw.Write(buf.Bytes())
 }
