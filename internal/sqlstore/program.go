@@ -50,9 +50,9 @@ func (s *Store) Program(ctx context.Context) (evident.Program, error) {
 // Program reads the program inside a transaction.
 func (tx *Tx) Program(ctx context.Context) (evident.Program, error) {
 	var p evident.Program
-	var std, ov, at string
-	err := tx.QueryRow(ctx, `SELECT name, standard, version, overlays, created_at, created_by FROM program WHERE id = 1`).
-		Scan(&p.Name, &std, &p.Version, &ov, &at, &p.CreatedBy)
+	var std, ov, at, scale string
+	err := tx.QueryRow(ctx, `SELECT name, standard, version, overlays, created_at, created_by, legal_name, supervisory_body, country, risk_scale FROM program WHERE id = 1`).
+		Scan(&p.Name, &std, &p.Version, &ov, &at, &p.CreatedBy, &p.LegalName, &p.SupervisoryBody, &p.Country, &scale)
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, evident.Errorf(evident.ENOTFOUND, "no program in this store: run `evident init`")
 	}
@@ -63,6 +63,29 @@ func (tx *Tx) Program(ctx context.Context) (evident.Program, error) {
 	if err := json.Unmarshal([]byte(ov), &p.Overlays); err != nil {
 		return p, fmt.Errorf("program overlays: %w", err)
 	}
+	if err := json.Unmarshal([]byte(scale), &p.RiskScale); err != nil {
+		return p, fmt.Errorf("program risk scale: %w", err)
+	}
 	p.CreatedAt, err = ParseTS(at)
 	return p, err
+}
+
+// UpdateProgram changes the program's own fields (name, legal name,
+// supervisory body, version in force, overlays, risk scale) inside tx. The
+// creation time and creator never change.
+func (tx *Tx) UpdateProgram(ctx context.Context, p evident.Program, actor string) error {
+	if p.Overlays == nil {
+		p.Overlays = []string{}
+	}
+	ov, _ := json.Marshal(p.Overlays)
+	scale, _ := json.Marshal(p.RiskScale)
+	res, err := tx.Exec(ctx, `UPDATE program SET name = ?, standard = ?, version = ?, overlays = ?, legal_name = ?, supervisory_body = ?, country = ?, risk_scale = ?, updated_at = ?, updated_by = ? WHERE id = 1`,
+		p.Name, string(p.Standard), p.Version, string(ov), p.LegalName, p.SupervisoryBody, p.Country, string(scale), TS(tx.Now), actor)
+	if err != nil {
+		return fmt.Errorf("update program: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return evident.Errorf(evident.ENOTFOUND, "no program in this store: run `evident init`")
+	}
+	return nil
 }
