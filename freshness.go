@@ -1,0 +1,71 @@
+package evident
+
+import "time"
+
+// FreshUntil returns when evidence effective at t stops being current for
+// a control on schedule s. Evidence is fresh until the control's next
+// period ends: a scan in the second quarter carries the control through the
+// third, and the fourth needs a new one. A TTL set by the verification
+// method replaces that rule. Post-change evidence does not age with time,
+// only with the next significant change, so it has no expiry (zero time).
+func (s Schedule) FreshUntil(t time.Time) time.Time {
+	switch {
+	case s.TTL > 0:
+		return t.Add(s.TTL)
+	case s.Cadence.Kind == CadencePostChange:
+		return time.Time{}
+	case s.Cadence.Rolling:
+		return s.Cadence.span(day(t).AddDate(0, 0, 1))
+	}
+	return s.Cadence.Next(s.Anchor, t).End
+}
+
+// Currency says whether a control has current passing evidence.
+type Currency string
+
+// Currency values. Only CurrencyCurrent counts as passing: stale or failing
+// evidence never does.
+const (
+	CurrencyCurrent Currency = "current"
+	CurrencyStale   Currency = "stale"
+	CurrencyFailing Currency = "failing"
+	CurrencyNone    Currency = "none"
+)
+
+// Freshness is a control's evidence currency at an instant.
+type Freshness struct {
+	State Currency `json:"state"`
+	// Latest is the id of the evidence the state rests on.
+	Latest     string    `json:"latest,omitempty"`
+	Effective  time.Time `json:"effective,omitempty"`
+	FreshUntil time.Time `json:"fresh_until,omitempty"`
+	// StaleBy is the change that made the evidence stale, if one did.
+	StaleBy string `json:"stale_by,omitempty"`
+}
+
+// Freshness returns the control's evidence currency at at, from what was
+// known at at. The latest evidence decides: if it failed the control is
+// failing; if it passed it is current until FreshUntil, unless a
+// significant change to the control's scope took effect after it.
+func (s Schedule) Freshness(h History, at time.Time) Freshness {
+	h = h.visible(at)
+	if len(h.Occurrences) == 0 {
+		return Freshness{State: CurrencyNone}
+	}
+	o := h.Occurrences[len(h.Occurrences)-1]
+	f := Freshness{Latest: o.ID, Effective: o.Effective, FreshUntil: s.FreshUntil(o.Effective)}
+	if !o.Until.IsZero() && !f.FreshUntil.IsZero() && s.TTL == 0 && s.Cadence.Kind != CadencePostChange {
+		f.FreshUntil = s.FreshUntil(o.Until.Add(-time.Nanosecond))
+	}
+	switch {
+	case o.Failed:
+		f.State = CurrencyFailing
+	case staleBy(o, h.Changes, at) != "":
+		f.State, f.StaleBy = CurrencyStale, staleBy(o, h.Changes, at)
+	case !f.FreshUntil.IsZero() && !at.Before(f.FreshUntil):
+		f.State = CurrencyStale
+	default:
+		f.State = CurrencyCurrent
+	}
+	return f
+}

@@ -1,0 +1,344 @@
+package evident
+
+import (
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// ts reads a time or a date for tests; a typo fails the test, not the run.
+func ts(t testing.TB, s string) time.Time {
+	t.Helper()
+	x, err := ParseTime(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return x
+}
+
+func mustCadence(t testing.TB, s string) Cadence {
+	t.Helper()
+	c, err := ParseCadence(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestWindowIsCalendarAligned(t *testing.T) {
+	anchor := "2025-11-13T10:00:00Z" // a Thursday, mid-month, mid-quarter
+	tests := []struct {
+		cadence, at, start, end string
+	}{
+		// Boundaries are half-open: the first instant of a window is in it.
+		{"quarterly", "2026-03-31T23:59:59.999999Z", "2026-01-01", "2026-04-01"},
+		{"quarterly", "2026-04-01T00:00:00Z", "2026-04-01", "2026-07-01"},
+		{"quarterly", "2026-12-31T12:00:00Z", "2026-10-01", "2027-01-01"},
+		{"semiannual", "2026-07-01", "2026-07-01", "2027-01-01"},
+		// Leap years: February 2024 has 29 days, 2026 has 28.
+		{"monthly", "2024-02-29T23:00:00Z", "2024-02-01", "2024-03-01"},
+		{"monthly", "2026-02-28T23:00:00Z", "2026-02-01", "2026-03-01"},
+		{"monthly", "2026-01-31T23:59:59Z", "2026-01-01", "2026-02-01"},
+		{"annual", "2024-12-31T23:59:59Z", "2024-01-01", "2025-01-01"},
+		// ISO weeks start on Monday; 1 January 2026 is a Thursday.
+		{"weekly", "2026-01-01T08:00:00Z", "2025-12-29", "2026-01-05"},
+		{"weekly", "2026-01-04T23:59:59Z", "2025-12-29", "2026-01-05"},
+		{"weekly", "2026-01-05T00:00:00Z", "2026-01-05", "2026-01-12"},
+		{"daily", "2024-02-29T13:00:00Z", "2024-02-29", "2024-03-01"},
+		{"continuous", "2026-07-01T00:00:00Z", "2026-07-01", "2026-07-02"},
+		// Intervals the calendar does not divide count from the anchor.
+		{"every 10 days", "2025-11-13", "2025-11-13", "2025-11-23"},
+		{"every 10 days", "2025-11-23T00:00:00Z", "2025-11-23", "2025-12-03"},
+		{"every 10 days", "2025-11-12T23:00:00Z", "2025-11-03", "2025-11-13"},
+		{"every 5 months", "2026-04-30", "2026-04-01", "2026-09-01"},
+		{"every 2 weeks", "2025-11-24", "2025-11-24", "2025-12-08"},
+		{"every 2 years", "2026-06-01", "2025-01-01", "2027-01-01"},
+	}
+	for _, tt := range tests {
+		c := mustCadence(t, tt.cadence)
+		got := c.Window(ts(t, anchor), ts(t, tt.at))
+		want := Window{Start: ts(t, tt.start), End: ts(t, tt.end)}
+		if !got.Start.Equal(want.Start) || !got.End.Equal(want.End) {
+			t.Errorf("%s window at %s = [%s, %s), want [%s, %s)", tt.cadence, tt.at,
+				UTC(got.Start), UTC(got.End), tt.start, tt.end)
+		}
+	}
+}
+
+func TestWindowsTileTheRange(t *testing.T) {
+	c := mustCadence(t, "quarterly")
+	ws := c.Windows(time.Time{}, ts(t, "2026-02-15"), ts(t, "2027-01-01"))
+	var got []string
+	for _, w := range ws {
+		got = append(got, w.Start.Format("2006-01-02")+"/"+w.LastDay().Format("2006-01-02"))
+	}
+	want := []string{"2026-01-01/2026-03-31", "2026-04-01/2026-06-30", "2026-07-01/2026-09-30", "2026-10-01/2026-12-31"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("quarterly windows (-want +got):\n%s", diff)
+	}
+	if n := len(mustCadence(t, "continuous").Windows(time.Time{}, ts(t, "2024-01-01"), ts(t, "2025-01-01"))); n != 366 {
+		t.Errorf("daily windows in leap year 2024 = %d, want 366", n)
+	}
+	if n := len(mustCadence(t, "weekly").Windows(time.Time{}, ts(t, "2026-01-05"), ts(t, "2027-01-04"))); n != 52 {
+		t.Errorf("ISO weeks in 2026 = %d, want 52", n)
+	}
+}
+
+// states lists "start:state" for each period, the shape a reader scans.
+func states(ps []Period) []string {
+	var out []string
+	for _, p := range ps {
+		out = append(out, p.Start.Format("2006-01-02")+":"+string(p.State))
+	}
+	return out
+}
+
+func TestEvaluateQuarterlyStates(t *testing.T) {
+	s := Schedule{Cadence: mustCadence(t, "quarterly"), Anchor: ts(t, "2026-01-01")}
+	occ := func(id, eff, rec string, failed bool) Occurrence {
+		return Occurrence{ID: id, Effective: ts(t, eff), Received: ts(t, rec), Failed: failed}
+	}
+	h := History{Occurrences: []Occurrence{
+		occ("q1", "2026-02-10T09:00:00Z", "2026-02-10T10:00:00Z", false),
+		// Exactly on the boundary: counts for the second quarter only.
+		occ("q2", "2026-04-01T00:00:00Z", "2026-04-01T01:00:00Z", false),
+		// A later failing scan in the fourth quarter beats an earlier pass.
+		occ("q4a", "2026-10-05", "2026-10-05T01:00:00Z", false),
+		occ("q4b", "2026-11-20", "2026-11-20T01:00:00Z", true),
+	}}
+	from, to := ts(t, "2026-01-01"), ts(t, "2027-01-01")
+	tests := []struct {
+		at   string
+		want []string
+	}{
+		{"2026-03-31T23:59:59Z", []string{"2026-01-01:satisfied", "2026-04-01:upcoming", "2026-07-01:upcoming", "2026-10-01:upcoming"}},
+		{"2026-06-30T12:00:00Z", []string{"2026-01-01:satisfied", "2026-04-01:satisfied", "2026-07-01:upcoming", "2026-10-01:upcoming"}},
+		// No Q3 evidence: due while open, overdue for 7 days, then missed.
+		{"2026-09-30T23:00:00Z", []string{"2026-01-01:satisfied", "2026-04-01:satisfied", "2026-07-01:due", "2026-10-01:upcoming"}},
+		{"2026-10-07T23:59:59Z", []string{"2026-01-01:satisfied", "2026-04-01:satisfied", "2026-07-01:overdue", "2026-10-01:satisfied"}},
+		{"2026-10-08T00:00:00Z", []string{"2026-01-01:satisfied", "2026-04-01:satisfied", "2026-07-01:missed", "2026-10-01:satisfied"}},
+		{"2026-12-31T00:00:00Z", []string{"2026-01-01:satisfied", "2026-04-01:satisfied", "2026-07-01:missed", "2026-10-01:failing"}},
+	}
+	for _, tt := range tests {
+		got := states(s.Evaluate(h, from, to, ts(t, tt.at)))
+		if diff := cmp.Diff(tt.want, got); diff != "" {
+			t.Errorf("at %s (-want +got):\n%s", tt.at, diff)
+		}
+	}
+	ps := s.Evaluate(h, from, to, ts(t, "2026-12-31"))
+	if diff := cmp.Diff([]string{"q2"}, ps[1].Evidence); diff != "" {
+		t.Errorf("Q2 evidence (-want +got):\n%s", diff)
+	}
+	if len(ps[0].Evidence) != 1 {
+		t.Errorf("Q1 evidence = %v, want only q1 (q2 at 1 April 00:00 is not in Q1)", ps[0].Evidence)
+	}
+	c := Cover(ps, from, to)
+	// Q3 (missed) and Q4 (failing) are adjacent: one gap of two periods.
+	if c.Expected != 4 || c.Found != 2 || c.Failing != 1 || len(c.Gaps) != 1 || c.Gaps[0].String() != "2026-07-01 to 2026-12-31" || c.Gaps[0].Periods != 2 {
+		t.Errorf("coverage = %+v, want 4 expected, 2 found, 1 failing, one gap 2026-07-01 to 2026-12-31", c)
+	}
+	c = Cover(s.Evaluate(h, from, to, ts(t, "2026-10-08")), from, to)
+	if len(c.Gaps) != 1 || c.Gaps[0].String() != "2026-07-01 to 2026-09-30" || c.Open != 0 || c.Found != 3 {
+		t.Errorf("coverage on 8 October = %+v, want 3 found and the gap 2026-07-01 to 2026-09-30", c)
+	}
+}
+
+func TestEvaluateCountsOnlyWhatWasKnown(t *testing.T) {
+	s := Schedule{Cadence: mustCadence(t, "monthly"), Anchor: ts(t, "2026-01-01")}
+	// Evidence for March uploaded on 3 April: late, but in the grace time.
+	h := History{Occurrences: []Occurrence{{ID: "m3", Effective: ts(t, "2026-03-30"), Received: ts(t, "2026-04-03")}}}
+	from, to := ts(t, "2026-03-01"), ts(t, "2026-04-01")
+	if got := states(s.Evaluate(h, from, to, ts(t, "2026-04-02"))); got[0] != "2026-03-01:overdue" {
+		t.Errorf("on 2 April March is %s, want overdue: the evidence had not been received", got[0])
+	}
+	if got := states(s.Evaluate(h, from, to, ts(t, "2026-04-03"))); got[0] != "2026-03-01:satisfied" {
+		t.Errorf("on 3 April March is %s, want satisfied", got[0])
+	}
+}
+
+func TestEvaluateNeedsEveryItem(t *testing.T) {
+	s := Schedule{Cadence: mustCadence(t, "monthly"), Anchor: ts(t, "2026-01-01"), Needs: 2}
+	h := History{Occurrences: []Occurrence{{ID: "a", Effective: ts(t, "2026-01-05"), Received: ts(t, "2026-01-05")}}}
+	at := ts(t, "2026-01-20")
+	if got := states(s.Evaluate(h, ts(t, "2026-01-01"), ts(t, "2026-02-01"), at)); got[0] != "2026-01-01:due" {
+		t.Errorf("one of two items: %s, want due", got[0])
+	}
+	h.Occurrences = append(h.Occurrences, Occurrence{ID: "b", Effective: ts(t, "2026-01-06"), Received: ts(t, "2026-01-06")})
+	if got := states(s.Evaluate(h, ts(t, "2026-01-01"), ts(t, "2026-02-01"), at)); got[0] != "2026-01-01:satisfied" {
+		t.Errorf("two of two items: %s, want satisfied", got[0])
+	}
+}
+
+func TestEvaluatePeriodEvidence(t *testing.T) {
+	// A report covering the third quarter counts for Q3 and not for Q4,
+	// even though its period ends exactly where Q4 starts.
+	s := Schedule{Cadence: mustCadence(t, "quarterly"), Anchor: ts(t, "2026-01-01")}
+	h := History{Occurrences: []Occurrence{{ID: "r", Effective: ts(t, "2026-07-01"), Until: ts(t, "2026-10-01"), Received: ts(t, "2026-09-30")}}}
+	got := states(s.Evaluate(h, ts(t, "2026-07-01"), ts(t, "2027-01-01"), ts(t, "2026-11-01")))
+	want := []string{"2026-07-01:satisfied", "2026-10-01:due"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+func TestEvaluateContinuousGapsMerge(t *testing.T) {
+	s := Schedule{Cadence: mustCadence(t, "continuous"), Anchor: ts(t, "2024-02-01")}
+	var h History
+	// Daily evidence through February 2024 except 27, 28 and 29 February.
+	for d := ts(t, "2024-02-01"); d.Before(ts(t, "2024-03-05")); d = d.AddDate(0, 0, 1) {
+		if d.Month() == 2 && d.Day() >= 27 {
+			continue
+		}
+		h.Occurrences = append(h.Occurrences, Occurrence{ID: d.Format("0102"), Effective: d.Add(3 * time.Hour), Received: d.Add(4 * time.Hour)})
+	}
+	from, to := ts(t, "2024-02-01"), ts(t, "2024-03-01")
+	c := Cover(s.Evaluate(h, from, to, ts(t, "2024-03-04")), from, to)
+	if c.Expected != 29 || c.Found != 26 {
+		t.Errorf("February 2024: expected %d found %d, want 29 expected, 26 found", c.Expected, c.Found)
+	}
+	if len(c.Gaps) != 1 || c.Gaps[0].String() != "2024-02-27 to 2024-02-29" || c.Gaps[0].Periods != 3 {
+		t.Errorf("gaps = %+v, want one gap of 3 days 2024-02-27 to 2024-02-29", c.Gaps)
+	}
+}
+
+func TestEvaluateRolling(t *testing.T) {
+	s := Schedule{Cadence: mustCadence(t, "annual rolling"), Anchor: ts(t, "2025-01-10")}
+	h := History{Occurrences: []Occurrence{
+		{ID: "p1", Effective: ts(t, "2025-03-15T10:00:00Z"), Received: ts(t, "2025-03-20")},
+	}}
+	ps := s.Evaluate(h, ts(t, "2025-01-01"), ts(t, "2027-01-01"), ts(t, "2026-03-15T23:00:00Z"))
+	want := []string{"2025-01-10:satisfied", "2025-03-16:due", "2026-03-16:upcoming"}
+	if diff := cmp.Diff(want, states(ps)); diff != "" {
+		t.Fatalf("(-want +got):\n%s", diff)
+	}
+	if got := ps[1].LastDay().Format("2006-01-02"); got != "2026-03-15" {
+		t.Errorf("next pen test due by %s, want 2026-03-15 (a year after the last)", got)
+	}
+	// The day after, the rolling window has closed without evidence.
+	ps = s.Evaluate(h, ts(t, "2025-01-01"), ts(t, "2027-01-01"), ts(t, "2026-03-16T00:00:00Z"))
+	if got := states(ps)[1]; got != "2025-03-16:overdue" {
+		t.Errorf("on 2026-03-16: %s, want overdue", got)
+	}
+}
+
+func TestEvaluateSignificantChangeMakesEvidenceStale(t *testing.T) {
+	s := Schedule{Cadence: mustCadence(t, "quarterly"), Anchor: ts(t, "2026-01-01")}
+	h := History{
+		Occurrences: []Occurrence{{ID: "scan", Effective: ts(t, "2026-07-10"), Received: ts(t, "2026-07-10")}},
+		Changes: []Change{
+			{ID: "minor", System: "ca", Version: "4.2.1", At: ts(t, "2026-07-20"), RecordedAt: ts(t, "2026-07-20")},
+			{ID: "major", System: "ca", Version: "5.0", Significant: true, At: ts(t, "2026-08-01"), RecordedAt: ts(t, "2026-08-02")},
+		},
+	}
+	from, to := ts(t, "2026-07-01"), ts(t, "2026-10-01")
+	tests := []struct{ at, want string }{
+		{"2026-07-25", "2026-07-01:satisfied"},           // a minor change leaves evidence current
+		{"2026-08-01T12:00:00Z", "2026-07-01:satisfied"}, // the change was not recorded yet
+		{"2026-08-02", "2026-07-01:due"},
+	}
+	for _, tt := range tests {
+		if got := states(s.Evaluate(h, from, to, ts(t, tt.at)))[0]; got != tt.want {
+			t.Errorf("at %s: %s, want %s", tt.at, got, tt.want)
+		}
+	}
+	f := s.Freshness(h, ts(t, "2026-08-03"))
+	if f.State != CurrencyStale || f.StaleBy != "major" {
+		t.Errorf("freshness after the change = %+v, want stale by major", f)
+	}
+	h.Occurrences = append(h.Occurrences, Occurrence{ID: "rescan", Effective: ts(t, "2026-08-05"), Received: ts(t, "2026-08-05")})
+	if got := states(s.Evaluate(h, from, to, ts(t, "2026-08-06")))[0]; got != "2026-07-01:satisfied" {
+		t.Errorf("after a rescan: %s, want satisfied", got)
+	}
+}
+
+func TestEvaluatePostChange(t *testing.T) {
+	s := Schedule{Cadence: mustCadence(t, "post-change"), Anchor: ts(t, "2026-01-01")}
+	h := History{Changes: []Change{
+		{ID: "c1", System: "ca", Version: "5", Significant: true, At: ts(t, "2026-03-01"), RecordedAt: ts(t, "2026-03-01")},
+		{ID: "c2", System: "ca", Version: "6", Significant: true, At: ts(t, "2026-06-01"), RecordedAt: ts(t, "2026-06-01")},
+	}, Occurrences: []Occurrence{{ID: "pt", Effective: ts(t, "2026-03-20"), Received: ts(t, "2026-03-21")}}}
+	ps := s.Evaluate(h, ts(t, "2026-01-01"), ts(t, "2027-01-01"), ts(t, "2026-07-05"))
+	want := []string{"2026-03-01:satisfied", "2026-06-01:overdue"}
+	if diff := cmp.Diff(want, states(ps)); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	if ps[1].Change != "c2" || !ps[1].End.Equal(ts(t, "2026-07-01")) {
+		t.Errorf("second window = %+v, want change c2 due 2026-07-01", ps[1])
+	}
+}
+
+func TestEvaluateExceptions(t *testing.T) {
+	s := Schedule{Cadence: mustCadence(t, "monthly"), Anchor: ts(t, "2026-01-01")}
+	ex := Exception{ID: "ex1", Control: "c", Reason: "data-centre move", Approver: "board",
+		ApprovedAt: ts(t, "2026-02-01"), From: ts(t, "2026-02-01"), Expires: ts(t, "2026-04-01"), RecordedAt: ts(t, "2026-02-01")}
+	h := History{Exceptions: []Exception{ex}}
+	got := states(s.Evaluate(h, ts(t, "2026-01-01"), ts(t, "2026-06-01"), ts(t, "2026-05-20")))
+	want := []string{"2026-01-01:missed", "2026-02-01:excepted", "2026-03-01:excepted", "2026-04-01:missed", "2026-05-01:due"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	// Before the exception was recorded, February was plainly due.
+	if got := states(s.Evaluate(h, ts(t, "2026-02-01"), ts(t, "2026-03-01"), ts(t, "2026-01-31T23:00:00Z"))); len(got) != 1 || got[0] != "2026-02-01:upcoming" {
+		t.Errorf("before: %v", got)
+	}
+	c := Cover(s.Evaluate(h, ts(t, "2026-01-01"), ts(t, "2026-06-01"), ts(t, "2026-05-20")), ts(t, "2026-01-01"), ts(t, "2026-06-01"))
+	if c.Expected != 3 || c.Excepted != 2 || len(c.Gaps) != 2 {
+		t.Errorf("coverage = %+v, want 3 expected, 2 excepted, 2 gaps", c)
+	}
+}
+
+func TestFreshUntil(t *testing.T) {
+	tests := []struct {
+		cadence, ttl, effective, want string
+	}{
+		// Fresh until the next period ends.
+		{"quarterly", "", "2026-05-10", "2026-10-01"},
+		{"quarterly", "", "2026-06-30T23:59:59Z", "2026-10-01"},
+		{"quarterly", "", "2026-07-01", "2027-01-01"},
+		{"monthly", "", "2024-01-31", "2024-03-01"},
+		{"continuous", "", "2026-07-01T03:00:00Z", "2026-07-03"},
+		{"annual rolling", "", "2026-03-15T10:00:00Z", "2027-03-16"},
+		{"annual", "720h", "2026-03-15", "2026-04-14"},
+	}
+	for _, tt := range tests {
+		s := Schedule{Cadence: mustCadence(t, tt.cadence), Anchor: ts(t, "2020-01-01")}
+		if tt.ttl != "" {
+			s.TTL, _ = time.ParseDuration(tt.ttl)
+		}
+		if got := s.FreshUntil(ts(t, tt.effective)); !got.Equal(ts(t, tt.want)) {
+			t.Errorf("%s ttl %q: evidence of %s fresh until %s, want %s", tt.cadence, tt.ttl, tt.effective, UTC(got), tt.want)
+		}
+	}
+	if got := (Schedule{Cadence: mustCadence(t, "post-change")}).FreshUntil(ts(t, "2026-01-01")); !got.IsZero() {
+		t.Errorf("post-change evidence expires %s, want never (only a change makes it stale)", UTC(got))
+	}
+}
+
+func TestFreshness(t *testing.T) {
+	s := Schedule{Cadence: mustCadence(t, "quarterly"), Anchor: ts(t, "2026-01-01")}
+	pass := Occurrence{ID: "p", Effective: ts(t, "2026-05-10"), Received: ts(t, "2026-05-10")}
+	fail := Occurrence{ID: "f", Effective: ts(t, "2026-08-10"), Received: ts(t, "2026-08-11"), Failed: true}
+	h := History{Occurrences: []Occurrence{fail, pass}}
+	tests := []struct {
+		at   string
+		want Currency
+	}{
+		{"2026-05-01", CurrencyNone},
+		{"2026-05-10", CurrencyCurrent},
+		{"2026-08-10T12:00:00Z", CurrencyCurrent}, // the failing scan was not received yet
+		{"2026-08-11", CurrencyFailing},
+	}
+	for _, tt := range tests {
+		if got := s.Freshness(h, ts(t, tt.at)).State; got != tt.want {
+			t.Errorf("at %s: %s, want %s", tt.at, got, tt.want)
+		}
+	}
+	h = History{Occurrences: []Occurrence{pass}}
+	if got := s.Freshness(h, ts(t, "2026-09-30T23:59:59Z")).State; got != CurrencyCurrent {
+		t.Errorf("last second of Q3: %s, want current", got)
+	}
+	if got := s.Freshness(h, ts(t, "2026-10-01")).State; got != CurrencyStale {
+		t.Errorf("first second of Q4: %s, want stale", got)
+	}
+}
