@@ -1,0 +1,258 @@
+package evident_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/evidenthq/evident"
+	"github.com/google/go-cmp/cmp"
+)
+
+var aware = time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+
+func significant(at time.Time) evident.Classification {
+	return evident.Classification{At: at, Severity: evident.SeverityHigh,
+		Reasons: []evident.Reason{{Criterion: evident.CritFullOutage}}}
+}
+
+func notice(id string, sent time.Time, kind evident.NoticeKind, to ...evident.Recipient) evident.Notification {
+	return evident.Notification{ID: id, To: to, Kind: kind, SentAt: sent, RecordedAt: sent}
+}
+
+func step(id string, kind evident.StepKind, at time.Time) evident.Step {
+	return evident.Step{ID: id, Kind: kind, At: at, RecordedAt: at}
+}
+
+// states returns name -> state for the clocks at now.
+func states(inc evident.Incident, now time.Time) map[evident.ClockName]evident.ClockState {
+	out := map[evident.ClockName]evident.ClockState{}
+	for _, c := range inc.Clocks(now) {
+		out[c.Name] = c.State
+	}
+	return out
+}
+
+func TestRegulatoryClocks(t *testing.T) {
+	r := rules(t)
+	h := time.Hour
+	base := evident.Incident{ID: "i", Kind: evident.KindIncident, AwareAt: aware, Rules: r,
+		Classifications: []evident.Classification{significant(aware.Add(h))}}
+	with := func(ns ...evident.Notification) evident.Incident {
+		inc := base
+		inc.Notifications = ns
+		return inc
+	}
+	S, C := evident.ToSupervisoryBody, evident.ToCSIRT
+	cases := []struct {
+		name string
+		inc  evident.Incident
+		now  time.Time
+		want map[evident.ClockName]evident.ClockState
+	}{
+		{"nothing sent, 2 h in: all running", with(), aware.Add(2 * h), map[evident.ClockName]evident.ClockState{
+			evident.ClockEIDAS: evident.ClockRunning, evident.ClockEarlyWarning: evident.ClockRunning,
+			evident.ClockNIS2Notification: evident.ClockRunning, evident.ClockFinalReport: evident.ClockRunning}},
+		{"nothing sent, 25 h in: the 24 h clocks are missed", with(), aware.Add(25 * h), map[evident.ClockName]evident.ClockState{
+			evident.ClockEIDAS: evident.ClockMissed, evident.ClockEarlyWarning: evident.ClockMissed,
+			evident.ClockNIS2Notification: evident.ClockMissed, evident.ClockFinalReport: evident.ClockRunning}},
+		{"all sent at 23 h, final report at 30 days", with(
+			notice("n1", aware.Add(23*h), evident.NoticeNotification, S, C),
+			notice("n2", aware.Add(23*h+30*24*h), evident.NoticeFinal, C)),
+			aware.Add(60 * 24 * h), map[evident.ClockName]evident.ClockState{
+				evident.ClockEIDAS: evident.ClockMet, evident.ClockEarlyWarning: evident.ClockMet,
+				evident.ClockNIS2Notification: evident.ClockMet, evident.ClockFinalReport: evident.ClockMet}},
+		{"exactly at 24 h is met", with(notice("n1", aware.Add(24*h), evident.NoticeNotification, S, C)), aware.Add(48 * h),
+			map[evident.ClockName]evident.ClockState{
+				evident.ClockEIDAS: evident.ClockMet, evident.ClockEarlyWarning: evident.ClockMet,
+				evident.ClockNIS2Notification: evident.ClockMet, evident.ClockFinalReport: evident.ClockRunning}},
+		{"early warning in time, notification late", with(
+			notice("ew", aware.Add(20*h), evident.NoticeEarlyWarning, C),
+			notice("sb", aware.Add(22*h), evident.NoticeEarlyWarning, S),
+			notice("nn", aware.Add(30*h), evident.NoticeNotification, C)), aware.Add(40 * h),
+			map[evident.ClockName]evident.ClockState{
+				evident.ClockEIDAS: evident.ClockMet, evident.ClockEarlyWarning: evident.ClockMet,
+				evident.ClockNIS2Notification: evident.ClockMetLate, evident.ClockFinalReport: evident.ClockRunning}},
+		{"supervisory body only: NIS2 clocks still missed", with(notice("sb", aware.Add(2*h), evident.NoticeNotification, S)), aware.Add(30 * h),
+			map[evident.ClockName]evident.ClockState{
+				evident.ClockEIDAS: evident.ClockMet, evident.ClockEarlyWarning: evident.ClockMissed,
+				evident.ClockNIS2Notification: evident.ClockMissed, evident.ClockFinalReport: evident.ClockRunning}},
+		{"final report never sent", with(notice("n1", aware.Add(23*h), evident.NoticeNotification, S, C)), aware.Add(40 * 24 * h),
+			map[evident.ClockName]evident.ClockState{
+				evident.ClockEIDAS: evident.ClockMet, evident.ClockEarlyWarning: evident.ClockMet,
+				evident.ClockNIS2Notification: evident.ClockMet, evident.ClockFinalReport: evident.ClockMissed}},
+		{"a record stored after now does not count yet", with(notice("n1", aware.Add(23*h), evident.NoticeNotification, S, C)), aware.Add(10 * h),
+			map[evident.ClockName]evident.ClockState{
+				evident.ClockEIDAS: evident.ClockRunning, evident.ClockEarlyWarning: evident.ClockRunning,
+				evident.ClockNIS2Notification: evident.ClockRunning, evident.ClockFinalReport: evident.ClockRunning}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if diff := cmp.Diff(c.want, states(c.inc, c.now)); diff != "" {
+				t.Errorf("clock states (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// The done-when scenario in pure form: notified at 23 h, final report at 35
+// days. The final report is due one calendar month after the notification
+// (2 April 09:00 for a notification on 3 March 09:00), so 35 days is late.
+func TestFinalReportRunsFromTheNotification(t *testing.T) {
+	inc := evident.Incident{ID: "i", Kind: evident.KindIncident, AwareAt: aware, Rules: rules(t),
+		Classifications: []evident.Classification{significant(aware)},
+		Notifications: []evident.Notification{
+			notice("n1", aware.Add(23*time.Hour), evident.NoticeNotification, evident.ToSupervisoryBody, evident.ToCSIRT),
+			notice("fr", aware.AddDate(0, 0, 35), evident.NoticeFinal, evident.ToCSIRT),
+		}}
+	var fr evident.Clock
+	for _, c := range inc.Clocks(aware.AddDate(0, 2, 0)) {
+		if c.Name == evident.ClockFinalReport {
+			fr = c
+		}
+	}
+	want := evident.Clock{Name: evident.ClockFinalReport, Title: "NIS2 final report", Basis: []string{"NIS2 Art. 23(4)(d)"},
+		Start: time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC), Due: time.Date(2026, 4, 3, 9, 0, 0, 0, time.UTC),
+		MetAt: aware.AddDate(0, 0, 35), MetBy: "fr", State: evident.ClockMetLate}
+	if diff := cmp.Diff(want, fr); diff != "" {
+		t.Errorf("final report clock (-want +got):\n%s", diff)
+	}
+}
+
+func TestOtherClocks(t *testing.T) {
+	r := rules(t)
+	h := time.Hour
+	notSig := evident.Classification{At: aware, Severity: evident.SeverityLow, Reasons: []evident.Reason{}}
+	critical := evident.Classification{At: aware, Severity: evident.SeverityCritical, Reasons: []evident.Reason{}}
+	vuln := func(steps ...evident.Step) evident.Incident {
+		return evident.Incident{ID: "v", Kind: evident.KindVulnerability, AwareAt: aware, Rules: r,
+			Classifications: []evident.Classification{critical}, Steps: steps}
+	}
+	customers := func(ns ...evident.Notification) evident.Incident {
+		return evident.Incident{ID: "c", Kind: evident.KindIncident, AwareAt: aware, Rules: r, CustomersAffected: true,
+			Classifications: []evident.Classification{notSig}, Notifications: ns}
+	}
+	closed := func(steps ...evident.Step) evident.Incident {
+		inc := evident.Incident{ID: "r", Kind: evident.KindIncident, AwareAt: aware, Rules: r,
+			Classifications: []evident.Classification{notSig}, Steps: steps}
+		for _, s := range steps {
+			if s.Kind == evident.StepClosure {
+				inc.ClosedAt = s.At
+			}
+		}
+		return inc
+	}
+	day := 24 * h
+	cases := []struct {
+		name string
+		inc  evident.Incident
+		now  time.Time
+		want map[evident.ClockName]evident.ClockState
+	}{
+		{"critical vulnerability mitigated at 47 h", vuln(step("m", evident.StepMitigation, aware.Add(47*h))), aware.Add(50 * h),
+			map[evident.ClockName]evident.ClockState{evident.ClockVulnerability: evident.ClockMet}},
+		{"critical vulnerability mitigated at 49 h", vuln(step("m", evident.StepMitigation, aware.Add(49*h))), aware.Add(50 * h),
+			map[evident.ClockName]evident.ClockState{evident.ClockVulnerability: evident.ClockMetLate}},
+		{"critical vulnerability untouched at 49 h", vuln(), aware.Add(49 * h),
+			map[evident.ClockName]evident.ClockState{evident.ClockVulnerability: evident.ClockMissed}},
+		{"critical vulnerability at 10 h", vuln(), aware.Add(10 * h),
+			map[evident.ClockName]evident.ClockState{evident.ClockVulnerability: evident.ClockRunning}},
+		{"customers told at 70 h", customers(notice("c", aware.Add(70*h), evident.NoticeNotification, evident.ToCustomers)), aware.Add(100 * h),
+			map[evident.ClockName]evident.ClockState{evident.ClockCustomers: evident.ClockMet}},
+		{"customers told at 73 h", customers(notice("c", aware.Add(73*h), evident.NoticeNotification, evident.ToCustomers)), aware.Add(100 * h),
+			map[evident.ClockName]evident.ClockState{evident.ClockCustomers: evident.ClockMetLate}},
+		{"customers never told", customers(), aware.Add(100 * h),
+			map[evident.ClockName]evident.ClockState{evident.ClockCustomers: evident.ClockMissed}},
+		{"customers, 1 h in", customers(), aware.Add(h),
+			map[evident.ClockName]evident.ClockState{evident.ClockCustomers: evident.ClockRunning}},
+		{"open, not reviewed: no review clock yet", closed(), aware.Add(100 * day), map[evident.ClockName]evident.ClockState{}},
+		{"closed, review due in 30 days", closed(step("x", evident.StepClosure, aware.Add(day))), aware.Add(10 * day),
+			map[evident.ClockName]evident.ClockState{evident.ClockReview: evident.ClockRunning}},
+		{"closed, never reviewed", closed(step("x", evident.StepClosure, aware.Add(day))), aware.Add(32 * day),
+			map[evident.ClockName]evident.ClockState{evident.ClockReview: evident.ClockMissed}},
+		{"closed, reviewed after 29 days", closed(step("x", evident.StepClosure, aware.Add(day)), step("rv", evident.StepReview, aware.Add(30*day))), aware.Add(40 * day),
+			map[evident.ClockName]evident.ClockState{evident.ClockReview: evident.ClockMet}},
+		{"closed, reviewed after 31 days", closed(step("x", evident.StepClosure, aware.Add(day)), step("rv", evident.StepReview, aware.Add(32*day))), aware.Add(40 * day),
+			map[evident.ClockName]evident.ClockState{evident.ClockReview: evident.ClockMetLate}},
+		{"reviewed after recovery, before closure", closed(step("rv", evident.StepReview, aware.Add(5*day))), aware.Add(40 * day),
+			map[evident.ClockName]evident.ClockState{evident.ClockReview: evident.ClockMet}},
+		{"not significant: no regulatory clocks", closed(), aware.Add(h), map[evident.ClockName]evident.ClockState{}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if diff := cmp.Diff(c.want, states(c.inc, c.now)); diff != "" {
+				t.Errorf("clock states (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// Until the handler has classified an incident its 24-hour clocks run and
+// say they are provisional; a classification that finds it not significant
+// stops them, and a non-critical vulnerability has no clock at all.
+func TestProvisionalClocks(t *testing.T) {
+	r := rules(t)
+	inc := evident.Incident{ID: "i", Kind: evident.KindIncident, AwareAt: aware, Rules: r}
+	cs := inc.Clocks(aware.Add(time.Hour))
+	if len(cs) != 4 || !cs[0].Provisional || cs[0].Name != evident.ClockEIDAS {
+		t.Fatalf("unclassified incident clocks = %+v, want 4 provisional regulatory clocks", cs)
+	}
+	inc.Classifications = []evident.Classification{{At: aware.Add(2 * time.Hour), Severity: evident.SeverityLow, Reasons: []evident.Reason{}}}
+	if cs := inc.Clocks(aware.Add(3 * time.Hour)); len(cs) != 0 {
+		t.Errorf("after a not-significant classification: %+v, want none", cs)
+	}
+	// As of before the classification, the clocks were still running.
+	if cs := inc.Clocks(aware.Add(time.Hour)); len(cs) != 4 {
+		t.Errorf("as of before the classification: %d clocks, want 4", len(cs))
+	}
+	v := evident.Incident{ID: "v", Kind: evident.KindVulnerability, AwareAt: aware, Rules: r,
+		Classifications: []evident.Classification{{At: aware, Severity: evident.SeverityHigh, Reasons: []evident.Reason{}}}}
+	if cs := v.Clocks(aware.Add(time.Hour)); len(cs) != 0 {
+		t.Errorf("high vulnerability clocks = %+v, want none", cs)
+	}
+}
+
+// The span syntax users type for the configurable deadlines.
+func TestParseSpan(t *testing.T) {
+	good := map[string]evident.Span{
+		"72h": {Amount: 72, Unit: evident.UnitHour}, "30d": {Amount: 30, Unit: evident.UnitDay},
+		"2w": {Amount: 2, Unit: evident.UnitWeek}, "1mo": {Amount: 1, Unit: evident.UnitMonth},
+		"90min": {Amount: 90, Unit: evident.UnitMinute},
+	}
+	for in, want := range good {
+		if got, err := evident.ParseSpan(in); err != nil || got != want {
+			t.Errorf("ParseSpan(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "0h", "-3d", "3", "3y", "1.5h", "h"} {
+		if _, err := evident.ParseSpan(in); evident.ErrorCode(err) != evident.EINVALID {
+			t.Errorf("ParseSpan(%q) = %v, want EINVALID", in, err)
+		}
+	}
+}
+
+func TestIncidentValidate(t *testing.T) {
+	r := rules(t)
+	now := aware.Add(time.Hour)
+	ok := evident.Incident{Kind: evident.KindIncident, Title: "OCSP down", Reporter: "noc", AwareAt: aware, DetectedAt: aware.Add(-time.Minute), Rules: r}
+	if err := ok.Validate(now); err != nil {
+		t.Fatalf("valid incident: %v", err)
+	}
+	cases := map[string]func(*evident.Incident){
+		"kind":         func(i *evident.Incident) { i.Kind = "accident" },
+		"title":        func(i *evident.Incident) { i.Title = " " },
+		"reporter":     func(i *evident.Incident) { i.Reporter = "" },
+		"aware_at":     func(i *evident.Incident) { i.AwareAt = now.Add(time.Minute) },
+		"detected_at":  func(i *evident.Incident) { i.DetectedAt = aware.Add(time.Minute) },
+		"rules.review": func(i *evident.Incident) { i.Rules.Review = evident.Span{} },
+	}
+	for field, breakIt := range cases {
+		inc := ok
+		breakIt(&inc)
+		err := inc.Validate(now)
+		var e *evident.Error
+		if evident.ErrorCode(err) != evident.EINVALID || !errors.As(err, &e) || e.Where != field {
+			t.Errorf("broken %s: got %v, want EINVALID at %s", field, err, field)
+		}
+	}
+}
