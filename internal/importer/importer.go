@@ -1,0 +1,191 @@
+package importer
+
+import (
+	"bytes"
+	"context"
+	"crypto/x509"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/evidenthq/evident"
+	"github.com/evidenthq/evident/internal/importer/chrony"
+	"github.com/evidenthq/evident/internal/importer/lynis"
+	"github.com/evidenthq/evident/internal/importer/nmap"
+	"github.com/evidenthq/evident/internal/importer/openscap"
+	"github.com/evidenthq/evident/internal/importer/report"
+	"github.com/evidenthq/evident/internal/importer/sarif"
+	"github.com/evidenthq/evident/internal/importer/testssl"
+	"github.com/evidenthq/evident/internal/importer/trivy"
+	"github.com/evidenthq/evident/internal/importer/tsr"
+	"github.com/evidenthq/evident/internal/importer/zlint"
+)
+
+// Finding, Result and Context are defined in package report so the format
+// parsers can share them; these aliases are the names callers use.
+type (
+	Finding = report.Finding
+	Result  = report.Result
+	Context = report.Context
+)
+
+// DefaultMaxBytes is the size limit Parse applies when Context.MaxBytes is 0.
+const DefaultMaxBytes = report.DefaultMaxBytes
+
+// HeadSize is how much of a file Detect needs to see.
+const HeadSize = 4096
+
+type parser struct {
+	name   string
+	detect func(head []byte) bool
+	parse  func(ctx context.Context, data []byte, c report.Context) (*report.Result, error)
+}
+
+// parsers is ordered for detection: the binary time-stamp response first,
+// then formats whose markers are specific, so a generic one (zlint's map of
+// lint results) cannot claim another tool's JSON.
+var parsers = []parser{
+	{tsr.Format, tsr.Detect, tsr.Parse},
+	{nmap.Format, nmap.Detect, nmap.Parse},
+	{openscap.Format, openscap.Detect, openscap.Parse},
+	{sarif.Format, sarif.Detect, sarif.Parse},
+	{trivy.Format, trivy.Detect, trivy.Parse},
+	{testssl.Format, testssl.Detect, testssl.Parse},
+	{lynis.Format, lynis.Detect, lynis.Parse},
+	{chrony.Format, chrony.Detect, chrony.Parse},
+	{zlint.Format, zlint.Detect, zlint.Parse},
+}
+
+// Formats lists the format names Parse accepts, in detection order.
+func Formats() []string {
+	out := make([]string, len(parsers))
+	for i, p := range parsers {
+		out[i] = p.name
+	}
+	return out
+}
+
+func lookup(format string) (parser, error) {
+	for _, p := range parsers {
+		if p.name == format {
+			return p, nil
+		}
+	}
+	return parser{}, evident.Errorf(evident.EINVALID, "unknown format %q: want one of %s", format, strings.Join(Formats(), ", "))
+}
+
+// Detect names the format of a tool output from its first bytes (HeadSize is
+// enough), never from a file name: evidence is often renamed on its way in.
+func Detect(head []byte) (string, error) {
+	if len(head) > HeadSize {
+		head = head[:HeadSize]
+	}
+	head = bytes.TrimPrefix(head, []byte("\xef\xbb\xbf"))
+	for _, p := range parsers {
+		if p.detect(head) {
+			return p.name, nil
+		}
+	}
+	return "", evident.Errorf(evident.EINVALID, "format not recognised: not the output of %s; name the format explicitly", strings.Join(Formats(), ", "))
+}
+
+// Parse reads a tool output of the named format, or of the detected one when
+// format is empty. It reads at most c.MaxBytes (DefaultMaxBytes when 0) and
+// refuses larger input rather than judging part of it. Errors about the
+// input have code EINVALID and say where the input is wrong.
+func Parse(ctx context.Context, format string, r io.Reader, c Context) (*Result, error) {
+	limit := c.MaxBytes
+	if limit <= 0 {
+		limit = DefaultMaxBytes
+	}
+	data, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("read tool output: %w", err)
+	}
+	if int64(len(data)) > limit {
+		return nil, evident.Errorf(evident.EINVALID, "tool output is larger than the limit of %d bytes", limit)
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, evident.Errorf(evident.EINVALID, "tool output is empty")
+	}
+	if format == "" {
+		if format, err = Detect(data); err != nil {
+			return nil, err
+		}
+	}
+	p, err := lookup(format)
+	if err != nil {
+		return nil, err
+	}
+	if !p.detect(bytes.TrimPrefix(head(data), []byte("\xef\xbb\xbf"))) {
+		return nil, notFormat(format, data)
+	}
+	res, err := p.parse(ctx, bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")), c)
+	if err != nil {
+		return nil, err
+	}
+	res.Format = format
+	return res, nil
+}
+
+func head(data []byte) []byte {
+	if len(data) > HeadSize {
+		return data[:HeadSize]
+	}
+	return data
+}
+
+// notFormat explains a mismatch between the named format and the content,
+// naming what the content looks like when that is known.
+func notFormat(format string, data []byte) error {
+	if got, err := Detect(data); err == nil {
+		return evident.Errorf(evident.EINVALID, "file is not %s output: it looks like %s output", format, got)
+	}
+	return evident.Errorf(evident.EINVALID, "file is not %s output: %s", format, describe(head(data)))
+}
+
+func describe(b []byte) string {
+	b = bytes.TrimSpace(b)
+	if len(b) > 40 {
+		b = b[:40]
+	}
+	return fmt.Sprintf("it starts with %q", b)
+}
+
+// ParseCertsPEM reads PEM certificates, such as a TSA chain, for Context.
+func ParseCertsPEM(data []byte) ([]*x509.Certificate, error) {
+	var certs []*x509.Certificate
+	for n := 1; ; n++ {
+		var b *pem.Block
+		b, data = pem.Decode(data)
+		if b == nil {
+			break
+		}
+		if b.Type != "CERTIFICATE" {
+			continue
+		}
+		c, err := x509.ParseCertificate(b.Bytes)
+		if err != nil {
+			return nil, evident.ErrorAt(evident.EINVALID, fmt.Sprintf("PEM block %d", n), "not a valid certificate: %v", err)
+		}
+		certs = append(certs, c)
+	}
+	if len(certs) == 0 {
+		return nil, evident.Errorf(evident.EINVALID, "no PEM certificate found")
+	}
+	return certs, nil
+}
+
+// CertPoolPEM reads PEM certificates into a pool, for Context.TSARoots.
+func CertPoolPEM(data []byte) (*x509.CertPool, error) {
+	certs, err := ParseCertsPEM(data)
+	if err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	for _, c := range certs {
+		pool.AddCert(c)
+	}
+	return pool, nil
+}

@@ -1,0 +1,201 @@
+// Package nmap parses nmap XML output (-oX) into open ports per host and
+// compares them with the services the network zone allows.
+package nmap
+
+import (
+	"context"
+	"encoding/xml"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/evidenthq/evident"
+	"github.com/evidenthq/evident/internal/importer/report"
+)
+
+// Format is the name this package parses.
+const Format = "nmap"
+
+// Detect reports whether head looks like nmap XML: nmap writes its root
+// element <nmaprun> within the first lines.
+func Detect(head []byte) bool {
+	return strings.Contains(string(head), "<nmaprun")
+}
+
+type run struct {
+	Scanner string `xml:"scanner,attr"`
+	Args    string `xml:"args,attr"`
+	Start   int64  `xml:"start,attr"`
+	Version string `xml:"version,attr"`
+	Hosts   []host `xml:"host"`
+	Stats   struct {
+		Finished struct {
+			Exit    string `xml:"exit,attr"`
+			Summary string `xml:"summary,attr"`
+		} `xml:"finished"`
+		Hosts struct {
+			Up    int `xml:"up,attr"`
+			Down  int `xml:"down,attr"`
+			Total int `xml:"total,attr"`
+		} `xml:"hosts"`
+	} `xml:"runstats"`
+}
+
+type host struct {
+	Status struct {
+		State string `xml:"state,attr"`
+	} `xml:"status"`
+	Addresses []struct {
+		Addr string `xml:"addr,attr"`
+		Type string `xml:"addrtype,attr"`
+	} `xml:"address"`
+	Hostnames []struct {
+		Name string `xml:"name,attr"`
+	} `xml:"hostnames>hostname"`
+	Ports []struct {
+		Protocol string `xml:"protocol,attr"`
+		ID       int    `xml:"portid,attr"`
+		State    struct {
+			State string `xml:"state,attr"`
+		} `xml:"state"`
+		Service struct {
+			Name    string `xml:"name,attr"`
+			Product string `xml:"product,attr"`
+			Version string `xml:"version,attr"`
+			Tunnel  string `xml:"tunnel,attr"`
+		} `xml:"service"`
+	} `xml:"ports>port"`
+}
+
+// Parse reads nmap XML. Every open port becomes a finding; one the zone
+// does not allow (Context.AllowedPorts) is high severity and counted in
+// unexpected_open_ports.
+func Parse(ctx context.Context, data []byte, c report.Context) (*report.Result, error) {
+	allowed, err := ParsePorts(c.AllowedPorts)
+	if err != nil {
+		return nil, err
+	}
+	root, err := report.CheckXML(Format, data)
+	if err != nil {
+		return nil, err
+	}
+	if root != "nmaprun" {
+		return nil, evident.Errorf(evident.EINVALID, "file is not nmap XML: root element is <%s>, want <nmaprun>", root)
+	}
+	var nr run
+	if err := xml.Unmarshal(data, &nr); err != nil {
+		return nil, evident.Errorf(evident.EINVALID, "nmap XML: %v", err)
+	}
+	if nr.Stats.Finished.Exit == "" {
+		// nmap writes <runstats> last; without it the scan was cut short and
+		// its silence about ports proves nothing.
+		return nil, evident.Errorf(evident.EINVALID, "nmap XML has no <runstats>: the scan did not finish")
+	}
+	res := report.New(Format, "nmap")
+	res.ToolVersion = nr.Version
+	if nr.Start > 0 {
+		res.Time = time.Unix(nr.Start, 0).UTC()
+	}
+	res.Summary["args"] = nr.Args
+	res.Summary["exit"] = nr.Stats.Finished.Exit
+	for _, m := range []string{"open_ports", "unexpected_open_ports"} {
+		res.Metrics[m] = 0
+	}
+	res.Metrics["hosts_up"] = float64(nr.Stats.Hosts.Up)
+	res.Metrics["hosts_down"] = float64(nr.Stats.Hosts.Down)
+	var targets []string
+	for _, h := range nr.Hosts {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		addr := h.address()
+		targets = append(targets, addr)
+		for _, p := range h.Ports {
+			if p.State.State != "open" {
+				continue
+			}
+			res.Add(portFinding(addr, p.Protocol, p.ID, service(p.Service.Name, p.Service.Product, p.Service.Version, p.Service.Tunnel), allowed))
+		}
+	}
+	res.Target = strings.Join(targets, " ")
+	res.Sort()
+	return res, nil
+}
+
+func portFinding(addr, proto string, port int, svc string, allowed []PortRange) report.Finding {
+	pp := fmt.Sprintf("%s/%d", proto, port)
+	f := report.Finding{Key: addr + " " + pp, Target: addr, Severity: "info", Rule: "open_port",
+		Title: "open port " + pp, Detail: svc, Metrics: []string{"open_ports"}}
+	if !Allows(allowed, proto, port) {
+		f.Severity = "high"
+		f.Rule = "unexpected_open_port"
+		f.Title = fmt.Sprintf("port %s is open on %s but the zone does not allow it", pp, addr)
+		f.Metrics = append(f.Metrics, "unexpected_open_ports")
+	}
+	return f
+}
+
+func service(name, product, version, tunnel string) string {
+	s := strings.TrimSpace(strings.Join([]string{name, product, version}, " "))
+	if tunnel != "" {
+		s = tunnel + "/" + s
+	}
+	return s
+}
+
+// address prefers the IP address, so keys do not change when reverse DNS does.
+func (h host) address() string {
+	for _, a := range h.Addresses {
+		if a.Type == "ipv4" || a.Type == "ipv6" {
+			return a.Addr
+		}
+	}
+	if len(h.Addresses) > 0 {
+		return h.Addresses[0].Addr
+	}
+	if len(h.Hostnames) > 0 {
+		return h.Hostnames[0].Name
+	}
+	return "unknown"
+}
+
+// PortRange is an allowed service: a protocol and an inclusive port range.
+type PortRange struct {
+	Proto    string
+	From, To int
+}
+
+// ParsePorts reads allowed services written "tcp/443", "udp/123" or
+// "tcp/8000-8080". A bare number means TCP, as it does in nmap's -p.
+func ParsePorts(specs []string) ([]PortRange, error) {
+	var out []PortRange
+	for i, s := range specs {
+		proto, ports, ok := strings.Cut(strings.ToLower(strings.TrimSpace(s)), "/")
+		if !ok {
+			proto, ports = "tcp", proto
+		}
+		from, to, isRange := strings.Cut(ports, "-")
+		if !isRange {
+			to = from
+		}
+		a, err1 := strconv.Atoi(from)
+		b, err2 := strconv.Atoi(to)
+		valid := proto == "tcp" || proto == "udp" || proto == "sctp"
+		if err1 != nil || err2 != nil || !valid || a < 0 || b > 65535 || a > b {
+			return nil, evident.ErrorAt(evident.EINVALID, fmt.Sprintf("allowed_ports[%d]", i), "%q is not a port such as \"tcp/443\" or \"udp/1000-2000\"", s)
+		}
+		out = append(out, PortRange{proto, a, b})
+	}
+	return out, nil
+}
+
+// Allows reports whether the port is in one of the ranges.
+func Allows(ranges []PortRange, proto string, port int) bool {
+	for _, r := range ranges {
+		if r.Proto == proto && port >= r.From && port <= r.To {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,160 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/evidenthq/evident"
+)
+
+// MaxXMLDepth bounds element nesting. Real scanner XML nests a dozen levels
+// (ARF about twenty); thousands of levels only serve to exhaust a parser.
+const MaxXMLDepth = 256
+
+// CheckXML walks the whole document once before it is decoded, and rejects
+// what no real tool output contains but attacks do: entity declarations
+// (billion laughs, external entities), nesting deeper than MaxXMLDepth and
+// malformed or truncated XML. It returns the local name of the root element
+// so the caller can tell whether the file is the format it expects.
+func CheckXML(format string, data []byte) (root string, err error) {
+	d := xml.NewDecoder(bytes.NewReader(data))
+	d.Strict = true
+	depth := 0
+	for {
+		tok, err := d.RawToken()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return root, xmlError(format, d, err)
+		}
+		switch t := tok.(type) {
+		case xml.Directive:
+			if bytes.Contains(bytes.ToUpper(t), []byte("<!ENTITY")) || bytes.Contains(bytes.ToUpper(t), []byte("ENTITY ")) {
+				return root, invalid(format, d, "DOCTYPE declares entities, which tool output never does (entity expansion attack?)")
+			}
+		case xml.StartElement:
+			if depth == 0 && root != "" {
+				return root, invalid(format, d, "second root element <%s>", t.Name.Local)
+			}
+			if root == "" {
+				root = t.Name.Local
+			}
+			depth++
+			if depth > MaxXMLDepth {
+				return root, invalid(format, d, "elements nested deeper than %d", MaxXMLDepth)
+			}
+		case xml.EndElement:
+			depth--
+		}
+	}
+	if root == "" {
+		return "", evident.Errorf(evident.EINVALID, "file is not %s XML: no root element", format)
+	}
+	if depth != 0 {
+		return root, evident.Errorf(evident.EINVALID, "%s XML is truncated: %d elements not closed", format, depth)
+	}
+	return root, nil
+}
+
+func invalid(format string, d *xml.Decoder, msg string, args ...any) error {
+	line, col := d.InputPos()
+	return evident.ErrorAt(evident.EINVALID, fmt.Sprintf("line %d column %d", line, col), "%s XML: %s", format, fmt.Sprintf(msg, args...))
+}
+
+func xmlError(format string, d *xml.Decoder, err error) error {
+	var se *xml.SyntaxError
+	if errors.As(err, &se) {
+		return evident.ErrorAt(evident.EINVALID, fmt.Sprintf("line %d", se.Line), "%s XML is malformed or truncated: %s", format, se.Msg)
+	}
+	return invalid(format, d, "%v", err)
+}
+
+// DecodeJSON decodes data into v and turns decoder errors into messages that
+// say where the input is wrong, by line and byte offset. Trailing data after
+// the document is rejected: a second document glued on is not tool output.
+func DecodeJSON(format string, data []byte, v any) error {
+	if !utf8.Valid(data) {
+		return evident.ErrorAt(evident.EINVALID, fmt.Sprintf("offset %d", firstInvalidUTF8(data)), "%s JSON is not valid UTF-8 (binary data?)", format)
+	}
+	d := json.NewDecoder(bytes.NewReader(data))
+	if err := d.Decode(v); err != nil {
+		return JSONError(format, data, err)
+	}
+	if _, err := d.Token(); err != io.EOF {
+		off := d.InputOffset()
+		return evident.ErrorAt(evident.EINVALID, Where(data, off), "%s JSON has data after the document", format)
+	}
+	return nil
+}
+
+// JSONError locates a json decoding error in data.
+func JSONError(format string, data []byte, err error) error {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return evident.ErrorAt(evident.EINVALID, Where(data, int64(len(data))), "%s JSON is truncated", format)
+	case errors.As(err, &se):
+		return evident.ErrorAt(evident.EINVALID, Where(data, se.Offset), "%s JSON is malformed: %s", format, se.Error())
+	case errors.As(err, &te):
+		field := te.Field
+		if field == "" {
+			field = "document"
+		}
+		return evident.ErrorAt(evident.EINVALID, Where(data, te.Offset), "%s JSON field %q: got %s, want %s", format, field, te.Value, te.Type)
+	}
+	return evident.Errorf(evident.EINVALID, "%s JSON: %v", format, err)
+}
+
+// Where names a byte offset as "line L (offset O)" for error messages.
+func Where(data []byte, off int64) string {
+	if off > int64(len(data)) {
+		off = int64(len(data))
+	}
+	if off < 0 {
+		off = 0
+	}
+	line := 1 + bytes.Count(data[:off], []byte("\n"))
+	return fmt.Sprintf("line %d (offset %d)", line, off)
+}
+
+func firstInvalidUTF8(b []byte) int {
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n <= 1 {
+			return i
+		}
+		i += n
+	}
+	return len(b)
+}
+
+// CheckText rejects input that is not text: a NUL byte or invalid UTF-8 means
+// a binary file or a corrupt upload, and naming the offset helps find it.
+func CheckText(format string, data []byte) error {
+	if i := bytes.IndexByte(data, 0); i >= 0 {
+		return evident.ErrorAt(evident.EINVALID, Where(data, int64(i)), "%s output contains a NUL byte (binary data?)", format)
+	}
+	if !utf8.Valid(data) {
+		i := firstInvalidUTF8(data)
+		return evident.ErrorAt(evident.EINVALID, Where(data, int64(i)), "%s output is not valid UTF-8 (binary data?)", format)
+	}
+	return nil
+}
+
+// Lines splits text into lines without their line endings.
+func Lines(data []byte) []string {
+	s := strings.ReplaceAll(string(data), "\r\n", "\n")
+	s = strings.TrimSuffix(s, "\n")
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, "\n")
+}

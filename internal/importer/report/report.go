@@ -1,0 +1,107 @@
+// Package report holds what every importer produces: a Result with its
+// findings and metrics, the Context an import runs in, and the guards each
+// parser puts between hostile input and the decoders. It is a leaf package so
+// that the per-format parsers and the dispatcher in package importer can
+// share these types without importing each other; importer re-exports them.
+package report
+
+import (
+	"crypto/x509"
+	"sort"
+	"time"
+)
+
+// Finding is one thing a tool reported. Key is the finding's stable identity
+// across runs ("127.0.0.1 tcp/23"), so two results can be compared without
+// being fooled by order or by wording that changes between tool versions.
+type Finding struct {
+	Key      string `json:"key"`
+	Target   string `json:"target,omitempty"`
+	Severity string `json:"severity"` // one of Severities
+	Rule     string `json:"rule,omitempty"`
+	Title    string `json:"title,omitempty"`
+	Detail   string `json:"detail,omitempty"`
+	// Metrics names the metrics this finding is counted in, so a verdict can
+	// say which findings made a criterion fail.
+	Metrics []string `json:"metrics,omitempty"`
+}
+
+// Result is a parsed tool output: who produced it, about what, when, the
+// numbers acceptance criteria are evaluated against and the findings behind
+// them. Summary holds short human facts ("leap_status": "Normal") that a
+// report shows but no criterion reads.
+type Result struct {
+	Format      string             `json:"format"`
+	Tool        string             `json:"tool"`
+	ToolVersion string             `json:"tool_version,omitempty"`
+	Target      string             `json:"target,omitempty"`
+	Time        time.Time          `json:"time,omitzero"`
+	Summary     map[string]string  `json:"summary,omitempty"`
+	Metrics     map[string]float64 `json:"metrics"`
+	Findings    []Finding          `json:"findings"`
+}
+
+// New returns an empty result for the format, ready to be filled.
+func New(format, tool string) *Result {
+	return &Result{Format: format, Tool: tool, Summary: map[string]string{}, Metrics: map[string]float64{}, Findings: []Finding{}}
+}
+
+// Add appends a finding and counts it in each of its metrics, so the count
+// and the list of findings behind it cannot disagree.
+func (r *Result) Add(f Finding) {
+	for _, m := range f.Metrics {
+		r.Metrics[m]++
+	}
+	r.Findings = append(r.Findings, f)
+}
+
+// Note appends a finding without counting it, for findings behind a metric
+// that is not a count (a finding explaining why "synced" is 0).
+func (r *Result) Note(f Finding) {
+	r.Findings = append(r.Findings, f)
+}
+
+// Sort orders the findings by key, then rule, so output is stable whatever
+// order the tool printed them in.
+func (r *Result) Sort() {
+	sort.SliceStable(r.Findings, func(i, j int) bool {
+		a, b := r.Findings[i], r.Findings[j]
+		if a.Key != b.Key {
+			return a.Key < b.Key
+		}
+		return a.Rule < b.Rule
+	})
+}
+
+// Context is what an import needs to know beyond the file itself. The zero
+// value is valid and fail-safe: with no allowed ports every open port is
+// unexpected, with no TSA roots no chain is valid, and with no Now no age is
+// computed, so a criterion on an age fails for want of the metric.
+type Context struct {
+	// AllowedPorts are the services the network zone allows, written
+	// "tcp/443", "udp/123" or a range "tcp/8000-8080".
+	AllowedPorts []string
+	// TSARoots are the trust anchors a time-stamp token's signer must chain to.
+	TSARoots *x509.CertPool
+	// TSACerts are the TSA certificate and intermediates, for tokens that do
+	// not carry them (the requester did not ask for the certificate).
+	TSACerts []*x509.Certificate
+	// StampedData is the data the time-stamp is said to cover; when set the
+	// importer hashes it with the token's algorithm and compares imprints.
+	StampedData []byte
+	// StampedDigest is the digest of the stamped data, for when the data is
+	// too large to hold; it must use the token's hash algorithm.
+	StampedDigest []byte
+	// Now is the instant ages are computed against (the injected clock).
+	Now time.Time
+	// MaxBytes bounds the size of the tool output; 0 means DefaultMaxBytes.
+	MaxBytes int64
+}
+
+// DefaultMaxBytes is the largest tool output an import reads by default.
+// Real reports are far smaller; the bound stops a hostile upload from
+// exhausting memory.
+const DefaultMaxBytes = 64 << 20
+
+// Severities are the normalised severities, from least to most severe.
+var Severities = []string{"info", "low", "medium", "high", "critical"}

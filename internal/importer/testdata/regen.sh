@@ -1,0 +1,309 @@
+#!/usr/bin/env bash
+# regen.sh rebuilds the importer fixtures by running the real tools against
+# targets it starts on 127.0.0.1, and writes the exact command and the tool
+# version beside each output (<name>.cmd). Run it as root on Debian:
+#
+#   bash internal/importer/testdata/regen.sh            # all formats
+#   bash internal/importer/testdata/regen.sh nmap tsr   # only some
+#
+# Then refresh the golden files: go test ./internal/importer/... -update
+#
+# Fixtures are evidence of what the real tools print, so nothing here is
+# written by hand: a tool that cannot run leaves its old fixtures alone and
+# the script says so.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+WORK=$(mktemp -d)
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# Ports of the local targets; high numbers so nothing else is likely there.
+HTTP_PORT=18080
+WEAK_PORT=14443
+STRONG_PORT=15443
+ROGUE_PORT=12323
+NTP_PORT=11123
+CMD_PORT=11323
+
+log() { echo "regen: $*" >&2; }
+
+# record FORMAT NAME VERSION COMMAND: writes the provenance note. Temporary
+# paths are shown as $WORK and fixtures under testdata/ so the note reads the
+# same on every machine.
+record() {
+	local dir="$here/$1" name=$2 version=$3 cmd=$4
+	mkdir -p "$dir"
+	{
+		echo "# tool: $version"
+		echo "# generated: $(date -u +%Y-%m-%dT%H:%M:%SZ) by testdata/regen.sh"
+		cmd=${cmd//$WORK/\$WORK}
+		echo "${cmd//$here/testdata}"
+	} >"$dir/$name.cmd"
+}
+
+# run FORMAT NAME VERSION COMMAND: runs the command through bash in the
+# format's fixture directory, so outputs are named relative to it and no
+# machine path ends up inside them, and records it.
+run() {
+	log "$1/$2: $4"
+	mkdir -p "$here/$1"
+	(cd "$here/$1" && bash -c "$4")
+	record "$@"
+}
+
+install_tools() {
+	export DEBIAN_FRONTEND=noninteractive
+	if ! command -v nmap >/dev/null || ! command -v testssl >/dev/null || ! command -v oscap >/dev/null ||
+		! command -v lynis >/dev/null || ! command -v chronyd >/dev/null; then
+		apt-get update -qq
+		apt-get install -y -qq --no-install-recommends nmap testssl.sh openscap-scanner ssg-debian ssg-base \
+			lynis chrony openssl procps python3 >/dev/null
+	fi
+	command -v zlint >/dev/null || go install github.com/zmap/zlint/v3/cmd/zlint@v3.7.3
+	command -v gosec >/dev/null || go install github.com/securego/gosec/v2/cmd/gosec@v2.30.0
+	command -v trivy >/dev/null || GOEXPERIMENT=jsonv2 go install github.com/aquasecurity/trivy/cmd/trivy@v0.74.0 ||
+		log "trivy could not be built; trivy fixtures left as they are"
+}
+
+wait_port() {
+	for _ in $(seq 50); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+		sleep 0.1
+	done
+	log "nothing listens on 127.0.0.1:$1"
+	return 1
+}
+
+# pki makes a small test PKI: a root CA, a server certificate, an expired
+# 1024-bit server certificate for the weak TLS server and a TSA certificate.
+pki() {
+	[ -f "$WORK/pki/root.crt" ] && return 0
+	local d="$WORK/pki"
+	mkdir -p "$d/db" && touch "$d/db/index" && echo 1000 >"$d/db/serial"
+	cat >"$d/ca.cnf" <<-EOF
+		[ca]
+		default_ca = ca
+		[ca]
+		dir = $d
+		database = $d/db/index
+		serial = $d/db/serial
+		new_certs_dir = $d/db
+		default_md = sha256
+		policy = any
+		unique_subject = no
+		copy_extensions = none
+		[any]
+		commonName = supplied
+		organizationName = optional
+		countryName = optional
+		[root]
+		basicConstraints = critical,CA:true
+		keyUsage = critical,keyCertSign,cRLSign
+		subjectKeyIdentifier = hash
+		[server]
+		basicConstraints = critical,CA:false
+		keyUsage = critical,digitalSignature,keyEncipherment
+		extendedKeyUsage = serverAuth
+		subjectAltName = DNS:localhost,IP:127.0.0.1
+		authorityKeyIdentifier = keyid
+		subjectKeyIdentifier = hash
+		[tsa]
+		basicConstraints = critical,CA:false
+		keyUsage = critical,digitalSignature
+		extendedKeyUsage = critical,timeStamping
+		authorityKeyIdentifier = keyid
+		subjectKeyIdentifier = hash
+	EOF
+	openssl req -new -x509 -nodes -newkey ec -pkeyopt ec_paramgen_curve:P-256 -sha256 -days 3650 \
+		-subj "/C=EU/O=Evident Test/CN=Evident Test Root" -keyout "$d/root.key" -out "$d/root.crt" \
+		-addext basicConstraints=critical,CA:true -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
+	issue() { # name keyspec ext start end
+		openssl req -new -nodes -newkey "$2" -subj "/O=Evident Test/CN=$1" -keyout "$d/$1.key" -out "$d/$1.csr" 2>/dev/null
+		openssl ca -batch -config "$d/ca.cnf" -cert "$d/root.crt" -keyfile "$d/root.key" -extensions "$3" \
+			-startdate "$4" -enddate "$5" -in "$d/$1.csr" -out "$d/$1.crt" -notext 2>/dev/null
+	}
+	local now end
+	now=$(date -u +%Y%m%d%H%M%SZ)
+	end=$(date -u -d '+397 days' +%Y%m%d%H%M%SZ)
+	issue strong ec:<(openssl ecparam -name prime256v1) server "$now" "$end"
+	issue weak rsa:1024 server 20200101000000Z 20210101000000Z
+	issue tsa ec:<(openssl ecparam -name prime256v1) tsa "$now" "$(date -u -d '+3650 days' +%Y%m%d%H%M%SZ)"
+}
+
+targets() {
+	pki
+	local d="$WORK/pki"
+	# Relative names keep machine paths out of what nmap reads from s_server.
+	cd "$d"
+	python3 -m http.server --bind 127.0.0.1 "$HTTP_PORT" >/dev/null 2>&1 &
+	pids+=($!)
+	# The weak server offers TLS 1.0 to 1.2 with every cipher OpenSSL still has.
+	openssl s_server -quiet -www -accept "127.0.0.1:$WEAK_PORT" -cert weak.crt -key weak.key \
+		-min_protocol TLSv1 -max_protocol TLSv1.2 -cipher 'ALL:@SECLEVEL=0' >/dev/null 2>&1 &
+	pids+=($!)
+	openssl s_server -quiet -www -accept "127.0.0.1:$STRONG_PORT" -cert strong.crt -key strong.key \
+		-cert_chain root.crt -min_protocol TLSv1.2 -cipher 'ECDHE+AESGCM:ECDHE+CHACHA20' >/dev/null 2>&1 &
+	pids+=($!)
+	cd "$here"
+	wait_port "$HTTP_PORT" && wait_port "$WEAK_PORT" && wait_port "$STRONG_PORT"
+}
+
+gen_nmap() {
+	targets
+	local v ports="$HTTP_PORT,$WEAK_PORT,$STRONG_PORT,$ROGUE_PORT"
+	v=$(nmap --version | head -1)
+	run nmap baseline "$v" "nmap -sT -sV --version-light -Pn -p $ports -oX baseline.xml 127.0.0.1 >/dev/null"
+	# A service appears on a port the zone does not allow, as a forgotten
+	# debug listener would.
+	python3 -m http.server --bind 127.0.0.1 "$ROGUE_PORT" >/dev/null 2>&1 &
+	pids+=($!)
+	wait_port "$ROGUE_PORT"
+	run nmap new-port "$v" "nmap -sT -sV --version-light -Pn -p $ports -oX new-port.xml 127.0.0.1 >/dev/null"
+}
+
+gen_testssl() {
+	targets
+	local v
+	v="testssl $(testssl --version 2>/dev/null | grep -o '3\.[0-9.]*' | head -1) with $(openssl version)"
+	rm -f "$here/testssl/"*.json
+	run testssl weak-tls10 "$v" "testssl --quiet --color 0 --warnings off --sneaky -p -S -s -U --jsonfile weak-tls10.json 127.0.0.1:$WEAK_PORT >/dev/null"
+	run testssl strong "$v" "testssl --quiet --color 0 --warnings off --sneaky -p -S -s -U --jsonfile-pretty strong.json 127.0.0.1:$STRONG_PORT >/dev/null"
+}
+
+gen_openscap() {
+	local v ds=/usr/share/xml/scap/ssg/content/ssg-debian12-ds.xml
+	[ -f "$ds" ] || ds=$(ls /usr/share/xml/scap/ssg/content/ssg-debian*-ds.xml | tail -1)
+	v=$(oscap --version | head -1)
+	# Only a few rules, so the fixtures stay small; oscap exits 2 when a rule fails.
+	local rules="--rule xccdf_org.ssgproject.content_rule_package_telnet_removed --rule xccdf_org.ssgproject.content_rule_package_chrony_installed --rule xccdf_org.ssgproject.content_rule_service_chronyd_enabled --rule xccdf_org.ssgproject.content_rule_file_permissions_etc_shadow --rule xccdf_org.ssgproject.content_rule_sshd_disable_root_login --rule xccdf_org.ssgproject.content_rule_package_audit_installed"
+	run openscap xccdf-results "$v" "oscap xccdf eval --profile xccdf_org.ssgproject.content_profile_anssi_np_nt28_minimal $rules --results xccdf-results.xml $ds >/dev/null || [ \$? = 2 ]"
+	run openscap arf "$v" "oscap xccdf eval --profile xccdf_org.ssgproject.content_profile_anssi_np_nt28_minimal $rules --results-arf arf.xml $ds >/dev/null || [ \$? = 2 ]"
+}
+
+gen_lynis() {
+	local v
+	v="lynis $(lynis --version)"
+	run lynis report "$v" "lynis audit system --quick --no-colors --quiet --no-log --report-file report.dat >/dev/null"
+}
+
+gen_chrony() {
+	local v d="$WORK/chrony"
+	v=$(chronyd --version)
+	mkdir -p "$d"
+	# A local reference (the system clock served at stratum 8) and a client
+	# that synchronises to it over loopback; neither touches the clock (-x).
+	cat >"$d/ref.conf" <<-EOF
+		local stratum 8
+		port $NTP_PORT
+		bindaddress 127.0.0.1
+		allow 127.0.0.1
+		cmdport 0
+		pidfile $d/ref.pid
+	EOF
+	cat >"$d/client.conf" <<-EOF
+		server 127.0.0.1 port $NTP_PORT iburst minpoll -2 maxpoll -2
+		port 0
+		cmdport $CMD_PORT
+		bindcmdaddress 127.0.0.1
+		pidfile $d/client.pid
+	EOF
+	# A second client whose only server does not answer never synchronises:
+	# that is the bad case, as when the NTP source is unreachable.
+	cat >"$d/lost.conf" <<-EOF
+		server 127.0.0.1 port $((NTP_PORT + 1)) iburst minpoll -2 maxpoll -2
+		port 0
+		cmdport $((CMD_PORT + 1))
+		bindcmdaddress 127.0.0.1
+		pidfile $d/lost.pid
+	EOF
+	for c in ref client lost; do
+		chronyd -x -u root -f "$d/$c.conf" -d >"$d/$c.log" 2>&1 &
+		pids+=($!)
+	done
+	sleep 8
+	run chrony unsynchronised "$v" "chronyc -h 127.0.0.1 -p $((CMD_PORT + 1)) tracking > unsynchronised.txt"
+	run chrony unsynchronised-csv "$v" "chronyc -c -h 127.0.0.1 -p $((CMD_PORT + 1)) tracking > unsynchronised-csv.txt"
+	for _ in $(seq 60); do
+		chronyc -h 127.0.0.1 -p "$CMD_PORT" tracking | grep -q 'Leap status     : Normal' && break
+		sleep 1
+	done
+	sleep 5
+	run chrony synced "$v" "chronyc -h 127.0.0.1 -p $CMD_PORT tracking > synced.txt"
+	run chrony synced-csv "$v" "chronyc -c -h 127.0.0.1 -p $CMD_PORT tracking > synced-csv.txt"
+}
+
+gen_zlint() {
+	pki
+	local d="$WORK/pki"
+	mkdir -p "$here/zlint"
+	cp "$d/strong.crt" "$here/zlint/strong-server.pem"
+	cp "$d/weak.crt" "$here/zlint/weak-server.pem"
+	run zlint strong-server "zlint v3.7.3 (go install)" "zlint -pretty strong-server.pem > strong-server.json"
+	run zlint weak-server "zlint v3.7.3 (go install)" "zlint -pretty weak-server.pem > weak-server.json"
+}
+
+gen_tsr() {
+	pki
+	local v d="$WORK/pki" t="$here/tsr"
+	v=$(openssl version)
+	mkdir -p "$t"
+	cat >"$d/ts.cnf" <<-EOF
+		[tsa]
+		default_tsa = tsa
+		[tsa]
+		dir = $d
+		serial = $d/tsaserial
+		signer_digest = sha256
+		default_policy = 1.3.6.1.4.1.99999.1
+		other_policies = 1.3.6.1.4.1.99999.2
+		digests = sha256, sha384, sha512
+		accuracy = secs:1
+		ordering = no
+		tsa_name = yes
+		ess_cert_id_chain = no
+		ess_cert_id_alg = sha256
+	EOF
+	echo 01 >"$d/tsaserial"
+	cp "$d/root.crt" "$t/root.pem"
+	cp "$d/tsa.crt" "$t/tsa.pem"
+	printf 'evidence pack checkpoint 42\n' >"$t/stamped.txt"
+	run tsr granted "$v" "openssl ts -query -data stamped.txt -sha256 -cert -out $d/granted.tsq && openssl ts -reply -config $d/ts.cnf -queryfile $d/granted.tsq -inkey $d/tsa.key -signer $d/tsa.crt -out granted.tsr 2>/dev/null"
+	# The query leaves the TSA certificate out: the verifier must bring it.
+	run tsr granted-nocert "$v" "openssl ts -query -data stamped.txt -sha256 -out $d/nocert.tsq && openssl ts -reply -config $d/ts.cnf -queryfile $d/nocert.tsq -inkey $d/tsa.key -signer $d/tsa.crt -out granted-nocert.tsr 2>/dev/null"
+	# A policy the TSA does not serve gives a real rejection response.
+	run tsr rejected "$v" "openssl ts -query -data stamped.txt -sha256 -tspolicy 1.3.6.1.4.1.99999.77 -out $d/rej.tsq && openssl ts -reply -config $d/ts.cnf -queryfile $d/rej.tsq -inkey $d/tsa.key -signer $d/tsa.crt -out rejected.tsr 2>/dev/null"
+	openssl ts -verify -in "$t/granted.tsr" -data "$t/stamped.txt" -CAfile "$t/root.pem" >/dev/null
+}
+
+gen_sarif() {
+	local v src="$here/sarif/src"
+	v="gosec $(gosec -version 2>/dev/null | grep -i version | head -1)"
+	[ -n "${v#gosec }" ] || v="gosec v2.30.0 (go install)"
+	# gosec scans a tiny module kept beside the fixture, with known weaknesses.
+	run sarif gosec "$v" "cd src && gosec -quiet -fmt sarif -out ../gosec.sarif ./... || [ \$? = 1 ]"
+}
+
+gen_trivy() {
+	command -v trivy >/dev/null || { log "trivy not available"; return 0; }
+	local v src="$here/trivy/src"
+	v=$(trivy --version 2>/dev/null | head -1)
+	# The vulnerability database cannot be fetched offline; the misconfiguration
+	# and secret scanners use checks built into the binary.
+	run trivy config "$v" "trivy config --quiet --skip-check-update --format json --output config.json src"
+	run trivy secret "$v" "trivy fs --quiet --scanners secret --skip-db-update --format json --output secret.json src"
+}
+
+export PATH="$PATH:$(go env GOPATH)/bin"
+# SKIP_INSTALL=1 reuses the tools already on the machine.
+[ -n "${SKIP_INSTALL:-}" ] || install_tools
+formats=("$@")
+[ ${#formats[@]} -gt 0 ] || formats=(nmap testssl openscap lynis chrony zlint tsr sarif trivy)
+for f in "${formats[@]}"; do
+	"gen_$f"
+done
+log "done; now run: go test ./internal/importer/... -update"

@@ -1,0 +1,3 @@
+module example.com/weakservice
+
+go 1.22

@@ -1,0 +1,192 @@
+// Package testssl parses testssl.sh JSON, both the flat list written by
+// --jsonfile and the nested document written by --jsonfile-pretty, into TLS
+// findings by severity.
+package testssl
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/evidenthq/evident"
+	"github.com/evidenthq/evident/internal/importer/report"
+)
+
+// Format is the name this package parses.
+const Format = "testssl"
+
+// Detect reports whether head is testssl.sh JSON: the pretty form names
+// its scanResult, the flat form is a list of {"id", "ip", "port",
+// "severity", "finding"} objects.
+func Detect(head []byte) bool {
+	s := string(bytes.TrimSpace(head))
+	if strings.HasPrefix(s, "{") {
+		return strings.Contains(s, `"Invocation"`) && strings.Contains(s, "testssl")
+	}
+	return strings.HasPrefix(s, "[") && strings.Contains(s, `"id"`) && strings.Contains(s, `"severity"`) && strings.Contains(s, `"finding"`)
+}
+
+type entry struct {
+	ID       string `json:"id"`
+	IP       string `json:"ip"`
+	Port     string `json:"port"`
+	Severity string `json:"severity"`
+	CVE      string `json:"cve"`
+	CWE      string `json:"cwe"`
+	Finding  string `json:"finding"`
+}
+
+type pretty struct {
+	Invocation string                       `json:"Invocation"`
+	Version    string                       `json:"version"`
+	OpenSSL    string                       `json:"openssl"`
+	StartTime  string                       `json:"startTime"`
+	ScanResult []map[string]json.RawMessage `json:"scanResult"`
+}
+
+// below12 are the testssl ids of the protocols older than TLS 1.2.
+var below12 = map[string]bool{"SSLv2": true, "SSLv3": true, "TLS1": true, "TLS1_1": true}
+
+// severities maps testssl's levels to ours; OK, INFO and DEBUG are not
+// findings.
+var severities = map[string]string{"LOW": "low", "MEDIUM": "medium", "HIGH": "high", "CRITICAL": "critical"}
+
+// Parse reads either JSON form.
+func Parse(ctx context.Context, data []byte, c report.Context) (*report.Result, error) {
+	res := report.New(Format, "testssl.sh")
+	var entries []entry
+	if bytes.HasPrefix(bytes.TrimSpace(data), []byte("{")) {
+		var p pretty
+		if err := report.DecodeJSON(Format, data, &p); err != nil {
+			return nil, err
+		}
+		if p.ScanResult == nil {
+			return nil, evident.ErrorAt(evident.EINVALID, "scanResult", "testssl JSON has no scanResult: the scan did not finish")
+		}
+		res.ToolVersion = strings.TrimSpace(p.Version)
+		res.Summary["openssl"] = p.OpenSSL
+		if sec, err := strconv.ParseInt(p.StartTime, 10, 64); err == nil {
+			res.Time = time.Unix(sec, 0).UTC()
+		}
+		var err error
+		if entries, err = flatten(p.ScanResult); err != nil {
+			return nil, err
+		}
+	} else if err := report.DecodeJSON(Format, data, &entries); err != nil {
+		return nil, err
+	}
+	if err := judge(ctx, res, entries, c); err != nil {
+		return nil, err
+	}
+	res.Sort()
+	return res, nil
+}
+
+// flatten turns each scanned host's sections (protocols, ciphers,
+// vulnerabilities, ...) into the flat form's entries.
+func flatten(hosts []map[string]json.RawMessage) ([]entry, error) {
+	var out []entry
+	for i, h := range hosts {
+		var ip, port string
+		_ = json.Unmarshal(h["ip"], &ip)
+		_ = json.Unmarshal(h["port"], &port)
+		for name, raw := range h {
+			if !bytes.HasPrefix(bytes.TrimSpace(raw), []byte("[")) {
+				continue
+			}
+			var section []entry
+			if err := json.Unmarshal(raw, &section); err != nil {
+				return nil, evident.ErrorAt(evident.EINVALID, fmt.Sprintf("scanResult[%d].%s", i, name), "testssl JSON: %v", err)
+			}
+			for _, e := range section {
+				e.IP, e.Port = ip, port
+				out = append(out, e)
+			}
+		}
+	}
+	return out, nil
+}
+
+func judge(ctx context.Context, res *report.Result, entries []entry, c report.Context) error {
+	for _, k := range []string{"protocols_below_tls12", "findings.critical", "findings.high", "findings.medium", "findings.low", "scan_problems"} {
+		res.Metrics[k] = 0
+	}
+	var targets []string
+	seen := map[string]bool{}
+	sawCert := false
+	for i, e := range entries {
+		if i%1024 == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if e.ID == "" {
+			return evident.ErrorAt(evident.EINVALID, fmt.Sprintf("entry %d", i), "testssl JSON entry has no id")
+		}
+		target := targetOf(e)
+		if e.Port != "" && !seen[target] && e.IP != "/" {
+			seen[target] = true
+			targets = append(targets, target)
+		}
+		f := report.Finding{Key: target + " " + e.ID, Target: target, Rule: e.ID, Title: e.ID + ": " + e.Finding, Detail: strings.TrimSpace(e.CVE + " " + e.CWE)}
+		sev, isFinding := severities[strings.ToUpper(e.Severity)]
+		if isFinding {
+			f.Severity = sev
+			f.Metrics = append(f.Metrics, "findings."+sev)
+		}
+		if below12[e.ID] && strings.HasPrefix(e.Finding, "offered") {
+			isFinding = true
+			if f.Severity == "" {
+				f.Severity = "low"
+			}
+			f.Metrics = append(f.Metrics, "protocols_below_tls12")
+		}
+		if e.ID == "scanProblem" || strings.EqualFold(e.Severity, "FATAL") {
+			// The scan could not test everything: its silence is not a pass.
+			isFinding = true
+			f.Severity = "high"
+			f.Metrics = append(f.Metrics, "scan_problems")
+		}
+		if strings.HasPrefix(e.ID, "cert_expirationStatus") {
+			sawCert = true
+			if strings.Contains(strings.ToLower(e.Finding), "expired") {
+				isFinding = true
+				if f.Severity == "" {
+					f.Severity = "critical"
+				}
+				// cert_expired is 0 or 1 however many certificates expired.
+				f.Metrics = append(f.Metrics, "cert_expired")
+				res.Metrics["cert_expired"] = 1
+			}
+		}
+		if strings.HasPrefix(e.ID, "TLS1_2") || strings.HasPrefix(e.ID, "TLS1_3") {
+			res.Summary[e.ID] = e.Finding
+		}
+		if isFinding {
+			res.Note(f)
+			for _, m := range f.Metrics {
+				if m != "cert_expired" {
+					res.Metrics[m]++
+				}
+			}
+		}
+	}
+	if sawCert {
+		if _, ok := res.Metrics["cert_expired"]; !ok {
+			res.Metrics["cert_expired"] = 0
+		}
+	}
+	res.Target = strings.Join(targets, " ")
+	if len(targets) == 0 {
+		return evident.Errorf(evident.EINVALID, "testssl JSON names no scanned host and port")
+	}
+	return nil
+}
+
+// targetOf reads testssl's "host/ip" and port into "host:port".
+func targetOf(e entry) string {
+	host, _, _ := strings.Cut(e.IP, "/")
+	return host + ":" + e.Port
+}

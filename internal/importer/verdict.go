@@ -1,0 +1,94 @@
+package importer
+
+import (
+	"slices"
+
+	"github.com/evidenthq/evident"
+)
+
+// Verdict is the outcome of a result against acceptance criteria. Pass is
+// true only when every criterion was evaluated and held: a criterion that
+// could not be evaluated (its metric is missing) is an error and fails the
+// verdict, because missing data never counts as passing evidence.
+type Verdict struct {
+	Pass     bool                `json:"pass"`
+	Criteria []evident.Criterion `json:"criteria"`
+	Failed   []FailedCriterion   `json:"failed,omitempty"`
+	Errors   []string            `json:"errors,omitempty"`
+}
+
+// FailedCriterion is a criterion that did not hold, the value it saw and the
+// findings counted in that value, so a user sees which ports or rules to fix.
+type FailedCriterion struct {
+	Criterion evident.Criterion `json:"criterion"`
+	Actual    float64           `json:"actual"`
+	Findings  []Finding         `json:"findings,omitempty"`
+}
+
+// Evaluate judges res against criteria. With no criteria it uses the
+// format's DefaultCriteria, so a control that forgot to state acceptance
+// criteria still gets a strict verdict rather than an unconditional pass.
+func Evaluate(res *Result, criteria []evident.Criterion) Verdict {
+	if len(criteria) == 0 && res != nil {
+		criteria = DefaultCriteria(res.Format)
+	}
+	v := Verdict{Criteria: criteria}
+	if res == nil {
+		v.Errors = append(v.Errors, "no result to evaluate")
+		return v
+	}
+	if len(criteria) == 0 {
+		v.Errors = append(v.Errors, "no acceptance criteria and no default for format "+res.Format)
+		return v
+	}
+	for _, c := range criteria {
+		ok, err := c.Eval(res.Metrics)
+		if err != nil {
+			v.Errors = append(v.Errors, err.Error())
+			continue
+		}
+		if !ok {
+			v.Failed = append(v.Failed, FailedCriterion{Criterion: c, Actual: res.Metrics[c.Metric], Findings: behind(res, c.Metric)})
+		}
+	}
+	v.Pass = len(v.Failed) == 0 && len(v.Errors) == 0
+	return v
+}
+
+func behind(res *Result, metric string) []Finding {
+	var out []Finding
+	for _, f := range res.Findings {
+		if slices.Contains(f.Metrics, metric) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// defaults are the acceptance criteria a format is judged by when a control
+// states none: what a TSP's assessor would accept without argument.
+var defaults = map[string][]string{
+	"nmap":     {"unexpected_open_ports == 0"},
+	"testssl":  {"protocols_below_tls12 == 0", "findings.critical == 0", "findings.high == 0", "cert_expired == 0"},
+	"openscap": {"rules.fail == 0", "rules.error == 0"},
+	"lynis":    {"warnings == 0"},
+	"chrony":   {"synced == 1", "leap_ok == 1", "offset_ms < 100"},
+	"zlint":    {"findings.fatal == 0", "findings.error == 0"},
+	"tsr":      {"status_ok == 1", "signature_valid == 1", "chain_valid == 1"},
+	"sarif":    {"results.error == 0"},
+	"trivy":    {"findings.critical == 0", "findings.high == 0"},
+}
+
+// DefaultCriteria returns the fail-safe acceptance criteria for a format,
+// or nil for an unknown format.
+func DefaultCriteria(format string) []evident.Criterion {
+	var out []evident.Criterion
+	for _, s := range defaults[format] {
+		c, err := evident.ParseCriterion(s)
+		if err != nil {
+			panic("importer: bad default criterion " + s) // a bug in the table above
+		}
+		out = append(out, c)
+	}
+	return out
+}
