@@ -18,43 +18,132 @@ import (
 // indexes gap-free and unique across replicas; SQLite's IMMEDIATE write
 // transactions already do this for one file.
 func (tx *Tx) AppendRecord(ctx context.Context, rec evident.Record) (int64, error) {
-	if rec.At.IsZero() {
-		rec.At = tx.Now
-	}
-	if rec.Actor == "" {
-		return 0, evident.Errorf(evident.EINVALID, "ledger record %s %s has no actor", rec.Kind, rec.ID)
-	}
-	data, err := rec.Canonical()
+	idx, err := tx.AppendRecords(ctx, []evident.Record{rec})
 	if err != nil {
 		return 0, err
 	}
+	return idx[0], nil
+}
+
+// AppendRecords appends several records in order and returns their
+// indexes. It is AppendRecord for a batch: the tree's right edge is kept in
+// memory between leaves and the rows go in multi-row inserts, so a batch
+// of thousands costs a few statements instead of several per leaf.
+func (tx *Tx) AppendRecords(ctx context.Context, recs []evident.Record) ([]int64, error) {
+	if len(recs) == 0 {
+		return nil, nil
+	}
 	if tx.dialect == Postgres {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(8319002)`); err != nil {
-			return 0, fmt.Errorf("ledger lock: %w", err)
+			return nil, fmt.Errorf("ledger lock: %w", err)
 		}
 	}
 	n, err := tx.LedgerSize(ctx)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	hashes, err := tlog.StoredHashes(n, data, tx.hashReader(ctx))
-	if err != nil {
-		return 0, fmt.Errorf("ledger hashes for leaf %d: %w", n, err)
+	fresh := map[int64]tlog.Hash{}
+	reader := tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
+		out := make([]tlog.Hash, len(idx))
+		var missing []int64
+		for _, x := range idx {
+			if _, ok := fresh[x]; !ok {
+				missing = append(missing, x)
+			}
+		}
+		got, err := tx.ReadHashes(ctx, missing)
+		if err != nil {
+			return nil, err
+		}
+		for i, x := range missing {
+			fresh[x] = got[i]
+		}
+		for i, x := range idx {
+			out[i] = fresh[x]
+		}
+		return out, nil
+	})
+	leaves := newInserter(tx, `INSERT INTO ledger_leaves (idx, kind, ref, actor, at, data) VALUES `, 6)
+	hashes := newInserter(tx, `INSERT INTO ledger_hashes (idx, hash) VALUES `, 2)
+	out := make([]int64, len(recs))
+	actors := map[string]bool{}
+	for i, rec := range recs {
+		if rec.At.IsZero() {
+			rec.At = tx.Now
+		}
+		if rec.Actor == "" {
+			return nil, evident.Errorf(evident.EINVALID, "ledger record %s %s has no actor", rec.Kind, rec.ID)
+		}
+		data, err := rec.Canonical()
+		if err != nil {
+			return nil, err
+		}
+		idx := n + int64(i)
+		hs, err := tlog.StoredHashes(idx, data, reader)
+		if err != nil {
+			return nil, fmt.Errorf("ledger hashes for leaf %d: %w", idx, err)
+		}
+		if err := leaves.add(ctx, idx, rec.Kind, rec.ID, rec.Actor, TS(rec.At), data); err != nil {
+			return nil, fmt.Errorf("ledger leaf %d: %w", idx, err)
+		}
+		base := tlog.StoredHashIndex(0, idx)
+		for j, h := range hs {
+			fresh[base+int64(j)] = h
+			if err := hashes.add(ctx, base+int64(j), h[:]); err != nil {
+				return nil, fmt.Errorf("ledger hash %d: %w", base+int64(j), err)
+			}
+		}
+		actors[rec.Actor] = true
+		out[i] = idx
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO ledger_leaves (idx, kind, ref, actor, at, data) VALUES (?, ?, ?, ?, ?, ?)`,
-		n, rec.Kind, rec.ID, rec.Actor, TS(rec.At), data); err != nil {
-		return 0, fmt.Errorf("ledger leaf %d: %w", n, err)
+	if err := leaves.flush(ctx); err != nil {
+		return nil, fmt.Errorf("ledger leaves: %w", err)
 	}
-	base := tlog.StoredHashIndex(0, n)
-	for i, h := range hashes {
-		if _, err := tx.Exec(ctx, `INSERT INTO ledger_hashes (idx, hash) VALUES (?, ?)`, base+int64(i), h[:]); err != nil {
-			return 0, fmt.Errorf("ledger hash %d: %w", base+int64(i), err)
+	if err := hashes.flush(ctx); err != nil {
+		return nil, fmt.Errorf("ledger hashes: %w", err)
+	}
+	for a := range actors {
+		if err := tx.touchActor(ctx, a); err != nil {
+			return nil, err
 		}
 	}
-	if err := tx.touchActor(ctx, rec.Actor); err != nil {
-		return 0, err
+	return out, nil
+}
+
+// inserter batches rows into multi-row INSERT statements. SQLite allows
+// 32 766 parameters per statement; 200 rows keeps well inside that and
+// inside PostgreSQL's 65 535.
+type inserter struct {
+	tx     *Tx
+	prefix string
+	cols   int
+	args   []any
+}
+
+const insertRows = 200
+
+func newInserter(tx *Tx, prefix string, cols int) *inserter {
+	return &inserter{tx: tx, prefix: prefix, cols: cols}
+}
+
+func (in *inserter) add(ctx context.Context, vals ...any) error {
+	in.args = append(in.args, vals...)
+	if len(in.args) >= insertRows*in.cols {
+		return in.flush(ctx)
 	}
-	return n, nil
+	return nil
+}
+
+func (in *inserter) flush(ctx context.Context) error {
+	rows := len(in.args) / in.cols
+	if rows == 0 {
+		return nil
+	}
+	one := "(?" + strings.Repeat(",?", in.cols-1) + ")"
+	q := in.prefix + one + strings.Repeat(","+one, rows-1)
+	_, err := in.tx.Exec(ctx, q, in.args...)
+	in.args = in.args[:0]
+	return err
 }
 
 // Audit appends an audit-trail record for a change to the program. body is
@@ -170,4 +259,3 @@ func (tx *Tx) LedgerLeaves(ctx context.Context, from, to int64) ([]LedgerLeaf, e
 	}
 	return out, rows.Err()
 }
-

@@ -1,0 +1,79 @@
+package main
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"golang.org/x/mod/sumdb/note"
+
+	"github.com/evidenthq/evident"
+	"github.com/evidenthq/evident/internal/blob"
+	"github.com/evidenthq/evident/internal/ledger"
+	"github.com/evidenthq/evident/internal/sqlstore"
+)
+
+// openLedger opens the store, the blob store and the ledger keys, for
+// every command that writes or checks evidence. Without a readable signing
+// key the ledger opens read-only, which is enough to list and verify.
+// The caller closes the store.
+func (a *app) openLedger() (*ledger.Ledger, *sqlstore.Store, error) {
+	signer, verifier, err := a.ledgerKeys()
+	if err != nil {
+		return nil, nil, err
+	}
+	blobs, err := a.openBlobs()
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := a.openStore()
+	if err != nil {
+		return nil, nil, err
+	}
+	return ledger.Open(st, blobs, signer, verifier), st, nil
+}
+
+// openBlobs opens --blobs (a directory or file:// URL) or DATA/blobs.
+func (a *app) openBlobs() (*blob.Disk, error) {
+	dir := a.blobs
+	switch {
+	case dir == "":
+		dir = filepath.Join(a.data, blobDir)
+	case strings.HasPrefix(dir, "file://"):
+		dir = strings.TrimPrefix(dir, "file://")
+	case strings.Contains(dir, "://"):
+		return nil, evident.Errorf(evident.EINVALID, "--blobs %q: this build stores blobs in a directory (a path or file:// URL)", a.blobs)
+	}
+	return blob.NewDisk(dir)
+}
+
+// ledgerKeys reads DATA/ledger.key and DATA/ledger.pub. A missing signing
+// key is not an error (read-only use); a missing public key is, since
+// nothing could then be verified.
+func (a *app) ledgerKeys() (note.Signer, note.Verifier, error) {
+	pub, err := os.ReadFile(filepath.Join(a.data, verifierFile))
+	if err != nil {
+		return nil, nil, evident.Errorf(evident.EINVALID, "ledger public key %s: %v (run `evident init`, or pass --data)", filepath.Join(a.data, verifierFile), err)
+	}
+	verifier, err := note.NewVerifier(strings.TrimSpace(string(pub)))
+	if err != nil {
+		return nil, nil, evident.Errorf(evident.EINVALID, "ledger public key %s: %v", filepath.Join(a.data, verifierFile), err)
+	}
+	key, err := os.ReadFile(filepath.Join(a.data, signingKeyFile))
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
+		return nil, verifier, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	signer, err := note.NewSigner(strings.TrimSpace(string(key)))
+	if err != nil {
+		return nil, nil, evident.Errorf(evident.EINVALID, "ledger signing key %s: %v", filepath.Join(a.data, signingKeyFile), err)
+	}
+	if signer.Name() != verifier.Name() || signer.KeyHash() != verifier.KeyHash() {
+		return nil, nil, evident.Errorf(evident.EINVALID, "ledger.key and ledger.pub in %s are not a key pair", a.data)
+	}
+	return signer, verifier, nil
+}

@@ -1,0 +1,291 @@
+package ledger
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/evidenthq/evident"
+	"github.com/evidenthq/evident/internal/blob"
+	"github.com/evidenthq/evident/internal/sqlstore"
+)
+
+// Ledger writes evidence (blob, record, leaf) and signs checkpoints. It is
+// what every command and handler that stores evidence goes through.
+type Ledger struct {
+	st       *sqlstore.Store
+	blobs    blob.Store
+	signer   note.Signer   // nil: read-only
+	verifier note.Verifier // nil: signatures are not checked
+}
+
+// Open returns a ledger over a store and a blob store. signer signs
+// checkpoints; without one the ledger is read-only (list, show, verify).
+// verifier checks stored checkpoints and must match signer when both are
+// given.
+func Open(st *sqlstore.Store, blobs blob.Store, signer note.Signer, verifier note.Verifier) *Ledger {
+	return &Ledger{st: st, blobs: blobs, signer: signer, verifier: verifier}
+}
+
+// Store returns the SQL store the ledger writes to.
+func (l *Ledger) Store() *sqlstore.Store { return l.st }
+
+// Blobs returns the blob store.
+func (l *Ledger) Blobs() blob.Store { return l.blobs }
+
+// EvidenceInput is what an uploader says about a file: everything in
+// evident.Evidence except what the server decides (id, digest, size, actor
+// time, ledger index).
+type EvidenceInput struct {
+	Actor        string
+	Kind         evident.EvidenceKind // default raw
+	MediaType    string               // default: sniffed from the content
+	Filename     string
+	Effective    evident.Effective // zero: the time of receipt
+	Controls     []string
+	Requirements []evident.RequirementRef
+	Services     []string
+	Systems      []evident.SystemVersion
+	About        []string
+	Source       evident.EvidenceSource
+	Performer    *evident.EvidencePerformer
+	Supersedes   string
+	DerivedFrom  []string
+	Verdict      evident.Verdict
+	Detail       []byte
+}
+
+// evidence builds the record for stored bytes. The id and receipt time are
+// set by sqlstore.InsertEvidence from the transaction's clock.
+func (in EvidenceInput) evidence(dg evident.Digest, size int64, sniffed string) evident.Evidence {
+	e := evident.Evidence{
+		Kind: in.Kind, Digest: dg, Size: size, MediaType: in.MediaType, Filename: in.Filename,
+		Actor: in.Actor, Effective: in.Effective, Controls: in.Controls, Requirements: in.Requirements,
+		Services: in.Services, Systems: in.Systems, About: in.About, Source: in.Source,
+		Performer: in.Performer, Supersedes: in.Supersedes, DerivedFrom: in.DerivedFrom,
+		Verdict: in.Verdict, Detail: in.Detail,
+	}
+	if e.Kind == "" {
+		e.Kind = evident.RawEvidence
+	}
+	if e.MediaType == "" {
+		e.MediaType = sniffed
+	}
+	return e
+}
+
+// Item is one file of a batch. Open is called once, when the item's turn
+// comes, so a batch of ten thousand files holds one file open at a time.
+type Item struct {
+	Input EvidenceInput
+	Open  func() (io.ReadCloser, error)
+}
+
+// AddEvidence stores one file and its record, then signs a checkpoint
+// covering it. When it returns nil the blob, the record and the checkpoint
+// are durable.
+func (l *Ledger) AddEvidence(ctx context.Context, in EvidenceInput, content io.Reader) (evident.Evidence, error) {
+	out, err := l.AddBatch(ctx, []Item{{Input: in, Open: func() (io.ReadCloser, error) { return io.NopCloser(content), nil }}})
+	if err != nil {
+		return evident.Evidence{}, err
+	}
+	return out[0], nil
+}
+
+// AddBatch stores many files as one group commit: the blobs are flushed
+// together, then every record and leaf goes into one transaction with the
+// checkpoint that covers them. Either all of the batch is durable when it
+// returns nil, or none of its records exist. A bad item (unknown control,
+// unreadable file) fails the whole batch with an error naming the item.
+func (l *Ledger) AddBatch(ctx context.Context, items []Item) ([]evident.Evidence, error) {
+	if l.signer == nil {
+		return nil, evident.Errorf(evident.EINVALID, "the ledger is open read-only: no signing key")
+	}
+	b := l.blobs.Batch()
+	defer b.Abort()
+	evs := make([]evident.Evidence, len(items))
+	for i, it := range items {
+		e, err := l.stage(ctx, b, it)
+		if err != nil {
+			return nil, err
+		}
+		evs[i] = e
+	}
+	if err := b.Commit(ctx); err != nil {
+		return nil, fmt.Errorf("flush evidence blobs: %w", err)
+	}
+	err := l.st.Write(ctx, func(tx *sqlstore.Tx) error {
+		if err := tx.InsertEvidence(ctx, evs); err != nil {
+			return err
+		}
+		_, err := l.sign(ctx, tx)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return evs, nil
+}
+
+// stage puts one item's bytes into the batch and builds its record.
+func (l *Ledger) stage(ctx context.Context, b blob.Batch, it Item) (evident.Evidence, error) {
+	name := it.Input.Filename
+	rc, err := it.Open()
+	if err != nil {
+		return evident.Evidence{}, evident.Errorf(evident.EINVALID, "%s: %v", name, err)
+	}
+	defer rc.Close()
+	sn := &sniffer{r: rc}
+	dg, size, err := b.Put(ctx, sn)
+	if err != nil {
+		return evident.Evidence{}, fmt.Errorf("%s: %w", name, err)
+	}
+	return it.Input.evidence(dg, size, sn.mediaType(name)), nil
+}
+
+// Prepare stores one blob durably and returns its record, not yet in the
+// ledger, for callers that must record evidence inside their own
+// transaction (an incident notification and its report together): pass it
+// to tx.InsertEvidence, then call Checkpoint after the commit.
+func (l *Ledger) Prepare(ctx context.Context, in EvidenceInput, content io.Reader) (evident.Evidence, error) {
+	sn := &sniffer{r: content}
+	dg, size, err := l.blobs.Put(ctx, sn)
+	if err != nil {
+		return evident.Evidence{}, err
+	}
+	return in.evidence(dg, size, sn.mediaType(in.Filename)), nil
+}
+
+// Checkpoint signs a checkpoint for the current tree, unless the latest
+// stored one already covers it, and returns the signed note.
+func (l *Ledger) Checkpoint(ctx context.Context) ([]byte, error) {
+	var c sqlstore.Checkpoint
+	var err error
+	if l.signer == nil {
+		err = l.st.Read(ctx, func(tx *sqlstore.Tx) error {
+			c, err = tx.LatestCheckpoint(ctx)
+			return err
+		})
+	} else {
+		err = l.st.Write(ctx, func(tx *sqlstore.Tx) error {
+			c, err = l.sign(ctx, tx)
+			return err
+		})
+	}
+	return c.Note, err
+}
+
+// sign signs a checkpoint for the tree as tx sees it and keeps it. It
+// refuses to sign a tree that is not an extension of the latest stored
+// checkpoint: C2SP forbids a log to sign two inconsistent checkpoints, and
+// a refusal here is how a rewritten table is caught at the next append.
+func (l *Ledger) sign(ctx context.Context, tx *sqlstore.Tx) (sqlstore.Checkpoint, error) {
+	n, err := tx.LedgerSize(ctx)
+	if err != nil {
+		return sqlstore.Checkpoint{}, err
+	}
+	prev, err := tx.LatestCheckpoint(ctx)
+	if err != nil && evident.ErrorCode(err) != evident.ENOTFOUND {
+		return sqlstore.Checkpoint{}, err
+	}
+	hr := hashReader(ctx, tx)
+	if err == nil && prev.Size == n {
+		return prev, nil
+	}
+	root, err := tlog.TreeHash(n, hr)
+	if err != nil {
+		return sqlstore.Checkpoint{}, fmt.Errorf("ledger tree hash at %d: %w", n, err)
+	}
+	if prev.Size > n {
+		return sqlstore.Checkpoint{}, evident.Errorf(evident.EFAILED, "ledger holds %d records but checkpoint %d was signed: records were deleted; refusing to sign", n, prev.Size)
+	}
+	if prev.Size > 0 {
+		if err := consistent(hr, prev.Size, prev.Root, n, root); err != nil {
+			return sqlstore.Checkpoint{}, err
+		}
+	}
+	signed, err := note.Sign(&note.Note{Text: CheckpointBody(l.signer.Name(), n, root)}, l.signer)
+	if err != nil {
+		return sqlstore.Checkpoint{}, fmt.Errorf("sign checkpoint: %w", err)
+	}
+	c := sqlstore.Checkpoint{Size: n, Root: root, Note: signed, CreatedAt: tx.Now}
+	return c, tx.InsertCheckpoint(ctx, c)
+}
+
+// consistent checks that the tree of size n with root extends the tree of
+// size m with root old.
+func consistent(hr tlog.HashReader, m int64, old tlog.Hash, n int64, root tlog.Hash) error {
+	p, err := tlog.ProveTree(n, m, hr)
+	if err == nil {
+		err = tlog.CheckTree(p, n, root, m, old)
+	}
+	if err != nil {
+		return evident.Errorf(evident.EFAILED, "the ledger at %d records is not consistent with the checkpoint signed at %d: history was rewritten; refusing to sign (%v)", n, m, err)
+	}
+	return nil
+}
+
+func hashReader(ctx context.Context, tx *sqlstore.Tx) tlog.HashReader {
+	return tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) { return tx.ReadHashes(ctx, idx) })
+}
+
+// CheckpointBody is the C2SP tlog-checkpoint body: origin, tree size and
+// base64 root, one per line.
+func CheckpointBody(origin string, size int64, root tlog.Hash) string {
+	return fmt.Sprintf("%s\n%d\n%s\n", origin, size, base64.StdEncoding.EncodeToString(root[:]))
+}
+
+// ParsedCheckpoint is a checkpoint's body.
+type ParsedCheckpoint struct {
+	Origin string
+	Size   int64
+	Root   tlog.Hash
+}
+
+// OpenCheckpoint verifies a signed checkpoint with v and parses its body.
+func OpenCheckpoint(signed []byte, v note.Verifier) (ParsedCheckpoint, error) {
+	n, err := note.Open(signed, note.VerifierList(v))
+	if err != nil {
+		return ParsedCheckpoint{}, evident.Errorf(evident.EFAILED, "checkpoint signature does not verify with key %s: %v", v.Name(), err)
+	}
+	return ParseCheckpointBody(n.Text)
+}
+
+// ParseCheckpointBody reads origin, size and root; extension lines after
+// the root are allowed by C2SP and ignored.
+func ParseCheckpointBody(text string) (ParsedCheckpoint, error) {
+	lines := strings.SplitN(text, "\n", 4)
+	if len(lines) < 4 {
+		return ParsedCheckpoint{}, evident.Errorf(evident.EINVALID, "checkpoint body has %d lines, want origin, size and root", len(lines)-1)
+	}
+	var c ParsedCheckpoint
+	c.Origin = lines[0]
+	size, err := strconv.ParseInt(lines[1], 10, 64)
+	if err != nil || size < 0 {
+		return c, evident.Errorf(evident.EINVALID, "checkpoint size %q", lines[1])
+	}
+	c.Size = size
+	root, err := base64.StdEncoding.DecodeString(lines[2])
+	if err != nil || len(root) != tlog.HashSize {
+		return c, evident.Errorf(evident.EINVALID, "checkpoint root %q", lines[2])
+	}
+	copy(c.Root[:], root)
+	return c, nil
+}
+
+// Size returns the number of leaves in the ledger.
+func (l *Ledger) Size(ctx context.Context) (int64, error) {
+	var n int64
+	err := l.st.Read(ctx, func(tx *sqlstore.Tx) error {
+		var err error
+		n, err = tx.LedgerSize(ctx)
+		return err
+	})
+	return n, err
+}

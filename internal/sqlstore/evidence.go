@@ -1,0 +1,368 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/evidenthq/evident"
+)
+
+// InsertEvidence stores evidence records and appends them to the ledger in
+// tx, in order, setting each LedgerIndex. It checks what only the store
+// can see: that the controls exist in the program, the requirements in the
+// catalog, and that superseded, source and competence records exist. The
+// caller (internal/ledger) has already stored the blobs durably.
+func (tx *Tx) InsertEvidence(ctx context.Context, evs []evident.Evidence) error {
+	recs := make([]evident.Record, len(evs))
+	batch := map[string]bool{}
+	for i := range evs {
+		e := &evs[i]
+		// The server, not the uploader, says when evidence arrived; the
+		// store keeps microseconds, so the leaf carries exactly that.
+		e.ReceivedAt = tx.Now.UTC().Truncate(time.Microsecond)
+		if e.ID == "" {
+			e.ID = evident.NewID(e.ReceivedAt)
+		}
+		if e.Effective.From.IsZero() {
+			e.Effective.From = e.ReceivedAt
+		}
+		if err := e.Validate(); err != nil {
+			return err
+		}
+		if err := tx.checkEvidenceRefs(ctx, *e, batch); err != nil {
+			return err
+		}
+		batch[e.ID] = true
+		rec, err := e.Record()
+		if err != nil {
+			return err
+		}
+		recs[i] = rec
+	}
+	idx, err := tx.AppendRecords(ctx, recs)
+	if err != nil {
+		return err
+	}
+	rows := newInserter(tx, `INSERT INTO evidence (id, ledger_idx, kind, digest, size, media_type, filename, actor, received_at, effective_from, effective_to, supersedes, verdict, body) VALUES `, 14)
+	ctl := newInserter(tx, `INSERT INTO evidence_controls (control_id, effective_from, effective_end, evidence_id, received_at) VALUES `, 5)
+	req := newInserter(tx, `INSERT INTO evidence_requirements (requirement, effective_from, effective_end, evidence_id, received_at) VALUES `, 5)
+	for i := range evs {
+		e := &evs[i]
+		e.LedgerIndex = idx[i]
+		from, end, at := TS(e.Effective.From), TS(e.Effective.End()), TS(e.ReceivedAt)
+		err := rows.add(ctx, e.ID, e.LedgerIndex, string(e.Kind), e.Digest.String(), e.Size, e.MediaType, e.Filename,
+			e.Actor, at, from, NullTS(e.Effective.To), optText(e.Supersedes), optText(string(e.Verdict)), string(recs[i].Body))
+		if err != nil {
+			return fmt.Errorf("evidence %s: %w", e.ID, err)
+		}
+		for _, c := range uniqueIDs(e.Controls) {
+			if err := ctl.add(ctx, c, from, end, e.ID, at); err != nil {
+				return err
+			}
+		}
+		var refs []string
+		for _, r := range e.Requirements {
+			refs = append(refs, r.String())
+		}
+		for _, r := range uniqueIDs(refs) {
+			if err := req.add(ctx, r, from, end, e.ID, at); err != nil {
+				return err
+			}
+		}
+	}
+	for _, in := range []*inserter{rows, ctl, req} {
+		if err := in.flush(ctx); err != nil {
+			if IsUniqueViolation(err) {
+				return evident.Errorf(evident.ECONFLICT, "evidence id already stored: %v", err)
+			}
+			return fmt.Errorf("store evidence: %w", err)
+		}
+	}
+	return nil
+}
+
+// checkEvidenceRefs refuses references to objects that do not exist, naming
+// the field, so a typo in a control id is an error and not orphan evidence.
+func (tx *Tx) checkEvidenceRefs(ctx context.Context, e evident.Evidence, batch map[string]bool) error {
+	for i, c := range e.Controls {
+		ok, err := tx.exists(ctx, `SELECT 1 FROM controls WHERE id = ?`, c)
+		if err != nil {
+			return fmt.Errorf("look up control %q: %w", c, err)
+		}
+		if !ok {
+			return evident.ErrorAt(evident.ENOTFOUND, fmt.Sprintf("evidence.controls[%d]", i), "no control %q in the program", c)
+		}
+	}
+	for i, r := range e.Requirements {
+		ok, err := tx.exists(ctx, `SELECT 1 FROM catalog_requirements WHERE standard = ? AND version = ? AND id = ?`, string(r.Standard), r.Version, string(r.ID))
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return evident.ErrorAt(evident.ENOTFOUND, fmt.Sprintf("evidence.requirements[%d]", i), "no requirement %s in the catalog", r)
+		}
+	}
+	refs := map[string][]string{"supersedes": nil, "derived_from": e.DerivedFrom}
+	if e.Supersedes != "" {
+		refs["supersedes"] = []string{e.Supersedes}
+	}
+	if e.Performer != nil && e.Performer.Competence != "" {
+		refs["performer.competence"] = []string{e.Performer.Competence}
+	}
+	for field, ids := range refs {
+		for _, id := range ids {
+			if batch[id] {
+				continue
+			}
+			ok, err := tx.exists(ctx, `SELECT 1 FROM evidence WHERE id = ?`, id)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return evident.ErrorAt(evident.ENOTFOUND, "evidence."+field, "no evidence record %q", id)
+			}
+		}
+	}
+	return nil
+}
+
+func (tx *Tx) exists(ctx context.Context, q string, args ...any) (bool, error) {
+	var one int
+	err := tx.QueryRow(ctx, q, args...).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// EvidenceFilter selects evidence records. Zero fields do not filter.
+type EvidenceFilter struct {
+	Control     string
+	Requirement string    // a full reference, EN319401@3.2.1:REQ-7.8-14
+	From, To    time.Time // effective overlap with [From, To)
+	Since       time.Time // received at or after
+	Before      time.Time // received before (status "as of" a past instant)
+	AfterIndex  int64     // ledger index greater than this (paging); -1 or 0 from the start
+	Limit       int       // 0: no limit
+}
+
+// ListEvidence returns matching records in ledger order.
+func (s *Store) ListEvidence(ctx context.Context, f EvidenceFilter) ([]evident.Evidence, error) {
+	var out []evident.Evidence
+	err := s.Read(ctx, func(tx *Tx) error {
+		var err error
+		out, err = tx.ListEvidence(ctx, f)
+		return err
+	})
+	return out, err
+}
+
+// ListEvidence is Store.ListEvidence inside a transaction.
+func (tx *Tx) ListEvidence(ctx context.Context, f EvidenceFilter) ([]evident.Evidence, error) {
+	q := `SELECT e.ledger_idx, e.actor, e.received_at, e.body FROM evidence e`
+	var where []string
+	var args []any
+	span := func(table string) {
+		if !f.To.IsZero() {
+			where = append(where, table+".effective_from < ?")
+			args = append(args, TS(f.To))
+		}
+		if !f.From.IsZero() {
+			where = append(where, table+".effective_end >= ?")
+			args = append(args, TS(f.From))
+		}
+	}
+	switch {
+	case f.Control != "":
+		q += ` JOIN evidence_controls c ON c.evidence_id = e.id`
+		where = append(where, "c.control_id = ?")
+		args = append(args, f.Control)
+		span("c")
+		if f.Requirement != "" {
+			where = append(where, "e.id IN (SELECT evidence_id FROM evidence_requirements WHERE requirement = ?)")
+			args = append(args, f.Requirement)
+		}
+	case f.Requirement != "":
+		q += ` JOIN evidence_requirements r ON r.evidence_id = e.id`
+		where = append(where, "r.requirement = ?")
+		args = append(args, f.Requirement)
+		span("r")
+	default:
+		if !f.To.IsZero() {
+			where = append(where, "e.effective_from < ?")
+			args = append(args, TS(f.To))
+		}
+		if !f.From.IsZero() {
+			where = append(where, "COALESCE(e.effective_to, e.effective_from) >= ?")
+			args = append(args, TS(f.From))
+		}
+	}
+	if !f.Since.IsZero() {
+		where = append(where, "e.received_at >= ?")
+		args = append(args, TS(f.Since))
+	}
+	if !f.Before.IsZero() {
+		where = append(where, "e.received_at < ?")
+		args = append(args, TS(f.Before))
+	}
+	if f.AfterIndex > 0 {
+		where = append(where, "e.ledger_idx > ?")
+		args = append(args, f.AfterIndex)
+	}
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY e.ledger_idx"
+	if f.Limit > 0 {
+		q += fmt.Sprintf(" LIMIT %d", f.Limit)
+	}
+	return tx.scanEvidence(ctx, q, args...)
+}
+
+// Evidence returns one record by id, or ENOTFOUND.
+func (s *Store) Evidence(ctx context.Context, id string) (evident.Evidence, error) {
+	var e evident.Evidence
+	err := s.Read(ctx, func(tx *Tx) error {
+		var err error
+		e, err = tx.Evidence(ctx, id)
+		return err
+	})
+	return e, err
+}
+
+// Evidence is Store.Evidence inside a transaction.
+func (tx *Tx) Evidence(ctx context.Context, id string) (evident.Evidence, error) {
+	es, err := tx.scanEvidence(ctx, `SELECT ledger_idx, actor, received_at, body FROM evidence WHERE id = ?`, id)
+	if err != nil {
+		return evident.Evidence{}, err
+	}
+	if len(es) == 0 {
+		return evident.Evidence{}, evident.Errorf(evident.ENOTFOUND, "no evidence record %q", id)
+	}
+	return es[0], nil
+}
+
+// LatestEvidence returns, for each control that has evidence received
+// before asOf (zero: now), the record with the latest effective time. A
+// superseded record still counts until its correction arrives; readiness
+// decides what a correction means.
+func (s *Store) LatestEvidence(ctx context.Context, asOf time.Time) (map[string]evident.Evidence, error) {
+	out := map[string]evident.Evidence{}
+	err := s.Read(ctx, func(tx *Tx) error {
+		before := "9999"
+		if !asOf.IsZero() {
+			before = TS(asOf)
+		}
+		rows, err := tx.Query(ctx, `SELECT c.control_id, e.ledger_idx, e.actor, e.received_at, e.body
+			FROM evidence_controls c JOIN evidence e ON e.id = c.evidence_id
+			WHERE c.received_at < ? AND c.effective_from = (
+				SELECT MAX(c2.effective_from) FROM evidence_controls c2
+				WHERE c2.control_id = c.control_id AND c2.received_at < ?)
+			ORDER BY e.ledger_idx`, before, before)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var control string
+			e, err := scanEvidenceRow(rows, &control)
+			if err != nil {
+				return err
+			}
+			out[control] = e
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+func (tx *Tx) scanEvidence(ctx context.Context, q string, args ...any) ([]evident.Evidence, error) {
+	rows, err := tx.Query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read evidence: %w", err)
+	}
+	defer rows.Close()
+	var out []evident.Evidence
+	for rows.Next() {
+		e, err := scanEvidenceRow(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// scanEvidenceRow reads (extra..., ledger_idx, actor, received_at, body).
+// The body is the leaf body, so a row decodes exactly as its leaf does.
+func scanEvidenceRow(rows *sql.Rows, extra ...any) (evident.Evidence, error) {
+	var idx int64
+	var actor, at, body string
+	if err := rows.Scan(append(extra, &idx, &actor, &at, &body)...); err != nil {
+		return evident.Evidence{}, err
+	}
+	t, err := ParseTS(at)
+	if err != nil {
+		return evident.Evidence{}, err
+	}
+	var probe struct {
+		ID string `json:"id"`
+	}
+	json.Unmarshal([]byte(body), &probe)
+	e, err := evident.EvidenceFromRecord(evident.Record{Kind: evident.EvidenceRecordKind, ID: probe.ID, Actor: actor, At: t, Body: json.RawMessage(body)})
+	if err != nil {
+		return e, err
+	}
+	e.LedgerIndex = idx
+	return e, nil
+}
+
+// EvidenceRow is an evidence table row as stored, for verify to compare
+// with the ledger leaf it claims to be.
+type EvidenceRow struct {
+	ID          string
+	LedgerIndex int64
+	Digest      string
+	Size        int64
+	Actor       string
+	ReceivedAt  string
+	Body        string
+}
+
+// EvidenceRows calls fn for every evidence row in ledger order.
+func (tx *Tx) EvidenceRows(ctx context.Context, fn func(EvidenceRow) error) error {
+	rows, err := tx.Query(ctx, `SELECT id, ledger_idx, digest, size, actor, received_at, body FROM evidence ORDER BY ledger_idx`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r EvidenceRow
+		if err := rows.Scan(&r.ID, &r.LedgerIndex, &r.Digest, &r.Size, &r.Actor, &r.ReceivedAt, &r.Body); err != nil {
+			return err
+		}
+		if err := fn(r); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+func optText(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
+
+func uniqueIDs(xs []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, x := range xs {
+		if !seen[x] {
+			seen[x] = true
+			out = append(out, x)
+		}
+	}
+	return out
+}
