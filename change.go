@@ -102,3 +102,16 @@ func (c Change) Triggers(version string) []Trigger {
 		{Kind: TriggerPolicyReview, Title: "Review the information security policy after significant change to " + what, Requirement: ref("REQ-6.3-03"), Due: due},
 	}
 }
+
+// ChangeTask is a trigger recorded against its change. It is done once
+// evidence effective after the change arrives for a control that meets the
+// task's requirement; that is computed, never stored, so the task list at a
+// past instant is exact.
+type ChangeTask struct {
+	ID     string `json:"id"`
+	Change string `json:"change"`
+	Trigger
+	Subject  string    `json:"subject"` // what changed: "system ca-issuing"
+	After    time.Time `json:"after"`   // the change's effective time
+	OpenedAt time.Time `json:"opened_at"`
+}
