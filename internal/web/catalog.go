@@ -2,90 +2,130 @@ package web
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/evidenthq/evident"
 	"github.com/evidenthq/evident/internal/catalog"
 )
 
-// Home sends the browser to the catalog until the dashboard lands.
-func (w *Web) Home() http.Handler {
-	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-		http.Redirect(rw, r, "/catalog", http.StatusSeeOther)
-	})
+// reqRow is one requirement of the index with its place in the chain:
+// applicability, the controls that meet it, and its status.
+type reqRow struct {
+	evident.Statement
+	Status string // a readiness status key, e.g. "verified", "not-addressed"
 }
 
 type clauseGroup struct {
 	catalog.Clause
-	Requirements []evident.Requirement
+	Rows []reqRow
 }
 
 type catalogPage struct {
 	Version  string
 	Versions []catalog.Version
+	Types    []evident.RequirementType
+	Statuses []series
 	Query    string
 	Clause   string
+	Type     string
+	Status   string
 	Count    int
 	Groups   []clauseGroup
 }
 
-// Catalog browses the catalog by clause, with a search over ids and text.
+// requirementTypes are the types one can filter the index by.
+var requirementTypes = []evident.RequirementType{evident.Shall, evident.Should, evident.May, evident.Conditional, evident.Proportion, evident.Choice}
+
+// Catalog is the requirement index: the requirements of the program's
+// version by clause, each with its applicability, the controls that meet
+// it and its status, filtered by clause, type, status or free text.
 func (w *Web) Catalog() http.Handler {
-	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+	return w.handle(func(rw http.ResponseWriter, r *http.Request) error {
 		q := r.URL.Query()
+		m, err := w.model(r.Context())
+		if err != nil {
+			return err
+		}
 		version := q.Get("version")
 		if version == "" {
-			version = w.programVersion(r)
+			version = m.Program.Version
 		}
-		reqs, err := w.cfg.Catalog.Filter(catalog.Query{Version: version, Clause: q.Get("clause")})
+		query := catalog.Query{Version: version, Clause: q.Get("clause"), Type: evident.RequirementType(q.Get("type"))}
+		if version == m.Program.Version {
+			query.Overlays = m.Program.Overlays
+		}
+		reqs, err := w.cfg.Catalog.Filter(query)
 		if err != nil {
-			w.render(rw, r, http.StatusBadRequest, "error.html", page{Title: "Bad request", Data: err.Error()})
-			return
+			return err
 		}
-		clauses, _ := w.cfg.Catalog.Clauses(version)
+		status := q.Get("status")
+		if status != "" && !slices.ContainsFunc(statusSeries, func(s series) bool { return s.Key == status }) {
+			return evident.ErrorAt(evident.EINVALID, "status", "unknown status %q", status)
+		}
+		rows := w.statusRows(r, m, reqs)
+		clauses, err := w.cfg.Catalog.Clauses(version)
+		if err != nil {
+			return err
+		}
 		search := strings.ToLower(strings.TrimSpace(q.Get("q")))
-		byClause := map[string][]evident.Requirement{}
-		n := 0
-		for _, req := range reqs {
-			if search != "" && !strings.Contains(strings.ToLower(string(req.ID)+" "+req.Text+" "+req.ClauseTitle), search) {
+		byClause := map[string][]reqRow{}
+		data := catalogPage{Version: version, Versions: w.cfg.Catalog.Versions(), Types: requirementTypes, Statuses: statusSeries,
+			Query: q.Get("q"), Clause: q.Get("clause"), Type: q.Get("type"), Status: status}
+		for _, row := range rows {
+			req := row.Requirement
+			if search != "" && !strings.Contains(strings.ToLower(string(req.ID)+" "+req.Text+" "+req.ClauseTitle+" "+strings.Join(row.Controls, " ")), search) {
 				continue
 			}
-			byClause[req.Clause] = append(byClause[req.Clause], req)
-			n++
+			if status != "" && row.Status != status {
+				continue
+			}
+			byClause[req.Clause] = append(byClause[req.Clause], row)
+			data.Count++
 		}
-		data := catalogPage{Version: version, Versions: w.cfg.Catalog.Versions(), Query: q.Get("q"), Clause: q.Get("clause"), Count: n}
 		for _, c := range clauses {
 			if rs := byClause[c.Number]; len(rs) > 0 {
-				data.Groups = append(data.Groups, clauseGroup{Clause: c, Requirements: rs})
+				data.Groups = append(data.Groups, clauseGroup{Clause: c, Rows: rs})
 			}
 		}
-		w.render(rw, r, http.StatusOK, "catalog.html", page{Title: "Catalog EN 319 401 V" + version, Data: data})
+		w.render(rw, r, http.StatusOK, "catalog.html", page{Title: "Requirements EN 319 401 V" + version, Nav: "requirements", Data: data})
+		return nil
 	})
 }
 
-// Requirement shows one requirement with its figures.
+type requirementPage struct {
+	reqRow
+	Controls []evident.Control
+	InForce  bool // the requirement is of the program's version
+	Program  string
+}
+
+// Requirement shows one requirement with its figures and its chain: its
+// applicability and the controls that meet it.
 func (w *Web) Requirement() http.Handler {
-	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+	return w.handle(func(rw http.ResponseWriter, r *http.Request) error {
+		m, err := w.model(r.Context())
+		if err != nil {
+			return err
+		}
 		version := r.URL.Query().Get("version")
 		if version == "" {
-			version = w.programVersion(r)
+			version = m.Program.Version
 		}
 		req, err := w.cfg.Catalog.Resolve(r.PathValue("id"), version)
 		if err != nil {
-			status := http.StatusBadRequest
-			if evident.ErrorCode(err) == evident.ENOTFOUND {
-				status = http.StatusNotFound
-			}
-			w.render(rw, r, status, "error.html", page{Title: "Not found", Data: err.Error()})
-			return
+			return err
 		}
-		w.render(rw, r, http.StatusOK, "requirement.html", page{Title: string(req.ID), Data: req})
+		if req.Version == m.Program.Version {
+			// The program's overlays may adapt the requirement's text.
+			if adapted, err := w.cfg.Catalog.Lookup(req.Ref(), m.Program.Overlays...); err == nil {
+				req = adapted
+			}
+		}
+		rows := w.statusRows(r, m, []evident.Requirement{req})
+		data := requirementPage{reqRow: rows[0], InForce: req.Version == m.Program.Version, Program: m.Program.Version}
+		data.Controls = m.ControlsFor(req.Ref())
+		w.render(rw, r, http.StatusOK, "requirement.html", page{Title: string(req.ID), Nav: "requirements", Data: data})
+		return nil
 	})
-}
-
-func (w *Web) programVersion(r *http.Request) string {
-	if p, err := w.cfg.Store.Program(r.Context()); err == nil {
-		return p.Version
-	}
-	return w.cfg.Catalog.Latest()
 }

@@ -13,5 +13,9 @@ type navItem struct {
 var navigation = []navItem{
 	{"dashboard", "Dashboard", "/"},
 	{"requirements", "Requirements", "/catalog"},
+	{"scope", "Scope", "/scope"},
+	{"risks", "Risks", "/risks"},
+	{"controls", "Controls", "/controls"},
+	{"policies", "Policies", "/policies"},
 	{"audit", "Audit trail", "/audit"},
 }

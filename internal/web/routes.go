@@ -19,5 +19,11 @@ func (w *Web) Routes() []Route {
 		{Pattern: "GET /catalog", Handler: w.Catalog()},
 		{Pattern: "GET /catalog/{id}", Handler: w.Requirement()},
 		{Pattern: "GET /audit", Handler: w.Audit()},
+		{Pattern: "GET /scope", Handler: w.Scope()},
+		{Pattern: "GET /risks", Handler: w.Risks()},
+		{Pattern: "GET /policies", Handler: w.Policies()},
+		{Pattern: "GET /policies/{id}", Handler: w.Policy()},
+		{Pattern: "GET /controls", Handler: w.Controls()},
+		{Pattern: "GET /controls/{id}", Handler: w.Control()},
 	}
 }

@@ -32,6 +32,7 @@ func newSite(t *testing.T, st *sqlstore.Store) *httptest.Server {
 	if err != nil {
 		t.Fatal(err)
 	}
+	syncCatalog(t, st, cat)
 	w, err := New(Config{Store: st, Catalog: cat, Now: func() time.Time { return testNow }})
 	if err != nil {
 		t.Fatal(err)
@@ -115,4 +116,16 @@ func TestAuditTrailPagesNewestFirst(t *testing.T) {
 			t.Errorf("GET /audit?before=x: %d, want 400", code)
 		}
 	})
+}
+
+// syncCatalog stores the catalog, which control requirements must name.
+func syncCatalog(t *testing.T, st *sqlstore.Store, cat *catalog.Catalog) {
+	t.Helper()
+	reqs, err := cat.Requirements("3.2.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.SyncCatalog(context.Background(), reqs); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -1,0 +1,158 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/evidenthq/evident"
+)
+
+// heatCell is one likelihood x impact square of the heat map.
+type heatCell struct {
+	X, Y       int // SVG position of the square's corner
+	TX, TY     int // where the count is written
+	Likelihood int
+	Impact     int
+	Count      int
+	Band       int // 1 (low) .. 6 (critical), the square's colour
+	Href       string
+	Selected   bool
+}
+
+// heatMap is the risk register drawn as likelihood x impact squares with
+// the number of risks in each.
+type heatMap struct {
+	Cells         []heatCell
+	Size          int // side of one square
+	Width, Height int
+	Ticks         []int
+	LabelY        []heatTick
+	LabelX        []heatTick
+}
+
+type heatTick struct {
+	X, Y int
+	N    int
+}
+
+// band groups scores into the six colours of the map. The cut points put
+// a 5 x 5 register's 25 squares into the usual low..critical bands.
+func band(score int) int {
+	switch {
+	case score <= 2:
+		return 1
+	case score <= 4:
+		return 2
+	case score <= 8:
+		return 3
+	case score <= 12:
+		return 4
+	case score <= 16:
+		return 5
+	default:
+		return 6
+	}
+}
+
+// buildHeatMap counts risks by their inherent likelihood and impact.
+func buildHeatMap(risks []evident.Risk, scale evident.Scale, selL, selI int) heatMap {
+	const size, margin = 56, 40
+	h := heatMap{Size: size, Width: margin + scale.Impact*size + 4, Height: scale.Likelihood*size + margin}
+	counts := map[[2]int]int{}
+	for _, r := range risks {
+		counts[[2]int{r.Likelihood, r.Impact}]++
+	}
+	for l := scale.Likelihood; l >= 1; l-- {
+		y := (scale.Likelihood - l) * size
+		h.LabelY = append(h.LabelY, heatTick{X: margin - 8, Y: y + size/2 + 4, N: l})
+		for i := 1; i <= scale.Impact; i++ {
+			h.Cells = append(h.Cells, heatCell{
+				X: margin + (i-1)*size, Y: y, TX: margin + (i-1)*size + size/2, TY: y + size/2 + 5,
+				Likelihood: l, Impact: i,
+				Count: counts[[2]int{l, i}], Band: band(l * i),
+				Href:     fmt.Sprintf("/risks?likelihood=%d&impact=%d#register", l, i),
+				Selected: l == selL && i == selI,
+			})
+		}
+	}
+	for i := 1; i <= scale.Impact; i++ {
+		h.LabelX = append(h.LabelX, heatTick{X: margin + (i-1)*size + size/2, Y: scale.Likelihood*size + 16, N: i})
+	}
+	return h
+}
+
+// riskRow is one risk with its treatments and acceptances.
+type riskRow struct {
+	evident.Risk
+	Treatments  []evident.Treatment
+	Acceptances []acceptanceRow
+}
+
+type acceptanceRow struct {
+	evident.Acceptance
+	Expired bool
+}
+
+type risksPage struct {
+	Heat       heatMap
+	Rows       []riskRow
+	Total      int
+	Likelihood int
+	Impact     int
+}
+
+// Risks shows the risk register: a likelihood x impact heat map whose
+// squares filter the register, and each risk with its treatment decision,
+// the controls and policies that treat it, and any residual-risk
+// acceptance with its approver and expiry.
+func (w *Web) Risks() http.Handler {
+	return w.handle(func(rw http.ResponseWriter, r *http.Request) error {
+		selL, err := intParam(r, "likelihood")
+		if err != nil {
+			return err
+		}
+		selI, err := intParam(r, "impact")
+		if err != nil {
+			return err
+		}
+		m, err := w.model(r.Context())
+		if err != nil {
+			return err
+		}
+		now := w.cfg.Now()
+		data := risksPage{Heat: buildHeatMap(m.Risks, evident.DefaultScale, selL, selI), Total: len(m.Risks), Likelihood: selL, Impact: selI}
+		for _, risk := range m.Risks {
+			if (selL != 0 && risk.Likelihood != selL) || (selI != 0 && risk.Impact != selI) {
+				continue
+			}
+			row := riskRow{Risk: risk}
+			for _, t := range m.Treatments {
+				if t.Risk == risk.ID {
+					row.Treatments = append(row.Treatments, t)
+				}
+			}
+			for _, a := range m.Acceptances {
+				if a.Risk == risk.ID {
+					row.Acceptances = append(row.Acceptances, acceptanceRow{Acceptance: a, Expired: a.Expired(now)})
+				}
+			}
+			data.Rows = append(data.Rows, row)
+		}
+		w.render(rw, r, http.StatusOK, "risks.html", page{Title: "Risk register", Nav: "risks", Data: data})
+		return nil
+	})
+}
+
+// intParam reads an optional small positive integer query parameter.
+func intParam(r *http.Request, name string) (int, error) {
+	s := r.URL.Query().Get(name)
+	if s == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > 1000 {
+		return 0, evident.ErrorAt(evident.EINVALID, name, "%q is not a number from 1 to 1000", s)
+	}
+	return n, nil
+}
