@@ -119,6 +119,20 @@ const (
 	FigureDeadline  FigureKind = "deadline"  // "within 48 hours of discovery"
 	FigureThreshold FigureKind = "threshold" // "more than 20 minutes"
 	FigureRetention FigureKind = "retention" // "a predefined retention period"
+	// FigureTrigger is an event that calls for the requirement's activity
+	// again, whatever the cadence says: "review after significant changes".
+	// Recording a change or closing an incident looks these up.
+	FigureTrigger FigureKind = "trigger"
+)
+
+// Events a trigger figure names. Figures may name others; these are the
+// ones the program acts on when a change or incident is recorded.
+const (
+	EventSignificantChange   = "significant change"   // a change recorded as significant
+	EventSignificantIncident = "significant incident" // an incident classified significant
+	EventIncident            = "incident"             // any incident
+	EventSupplierIncident    = "supplier incident"    // an incident involving a supplier
+	EventSetUp               = "set-up"               // a system or service going live
 )
 
 // Unit is the unit of a figure's amount.
@@ -244,10 +258,15 @@ func (f Figure) Validate() error {
 			return Errorf(EINVALID, "figure %q: %v percent is more than the whole", f.Text, f.Amount)
 		}
 		return nil
+	case FigureTrigger:
+		if f.Event == "" || f.Amount != 0 || f.Unit != "" {
+			return Errorf(EINVALID, "figure %q: a trigger names an event and has no amount or unit", f.Text)
+		}
+		return nil
 	case "":
-		return Errorf(EINVALID, "figure %q has no kind (want cadence, deadline, threshold or retention)", f.Text)
+		return Errorf(EINVALID, "figure %q has no kind (want cadence, deadline, threshold, retention or trigger)", f.Text)
 	}
-	return Errorf(EINVALID, "figure %q: unknown kind %q (want cadence, deadline, threshold or retention)", f.Text, f.Kind)
+	return Errorf(EINVALID, "figure %q: unknown kind %q (want cadence, deadline, threshold, retention or trigger)", f.Text, f.Kind)
 }
 
 // validateClock checks the figures that become dates: an amount needs a
@@ -311,6 +330,9 @@ func (f Figure) Due(event time.Time) (time.Time, bool) {
 func (f Figure) String() string {
 	var b strings.Builder
 	b.WriteString(string(f.Kind) + ": ")
+	if f.Kind == FigureTrigger {
+		return b.String() + "after " + f.Event
+	}
 	if f.Subject != "" && f.Kind == FigureThreshold {
 		b.WriteString(f.Subject + " ")
 	}

@@ -222,9 +222,12 @@ type Query struct {
 	// Clause selects a clause and every clause below it: "7.9" selects
 	// 7.9.1 to 7.9.5, "7.9.2" exactly the entries of 7.9.2, and "7.1"
 	// never selects 7.10.
-	Clause   string
-	Type     evident.RequirementType // entries carrying this type; "PRO" and "COND" are understood
-	Overlays []string                // applied before selecting
+	Clause string
+	Type   evident.RequirementType // entries carrying this type; "PRO" and "COND" are understood
+	// Trigger selects entries with a trigger figure for this event, such
+	// as evident.EventSignificantChange: what a recorded change calls for.
+	Trigger  string
+	Overlays []string // applied before selecting
 }
 
 // Filter returns the requirements q selects, in catalog order. An unknown
@@ -258,6 +261,9 @@ func (c *Catalog) Filter(q Query) ([]evident.Requirement, error) {
 		if q.Type != "" && !r.Has(q.Type) {
 			continue
 		}
+		if q.Trigger != "" && !triggeredBy(r, q.Trigger) {
+			continue
+		}
 		out = append(out, r)
 	}
 	return out, nil
@@ -276,6 +282,16 @@ func (c *Catalog) checkClause(version, clause string) error {
 		}
 	}
 	return evident.Errorf(evident.ENOTFOUND, "no clause %q in %s@%s", clause, e.info.Standard, version)
+}
+
+// triggeredBy reports whether r has a trigger figure for event.
+func triggeredBy(r evident.Requirement, event string) bool {
+	for _, f := range r.Figures {
+		if f.Kind == evident.FigureTrigger && f.Event == event {
+			return true
+		}
+	}
+	return false
 }
 
 // InClause reports whether clause number n is clause or lies below it:

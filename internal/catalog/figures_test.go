@@ -162,3 +162,29 @@ func TestFigureStrings(t *testing.T) {
 		}
 	}
 }
+
+// Recording a significant change looks these up: the reviews and the
+// penetration test it calls for.
+func TestTriggers(t *testing.T) {
+	c := load(t)
+	got, err := c.Filter(Query{Trigger: evident.EventSignificantChange})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"REQ-5-01", "REQ-5-04", "REQ-6.3-03", "REQ-6.3-06", "REQ-7.1.1-05", "REQ-7.3.3-04",
+		"REQ-7.4.1-14", "REQ-7.6-08", "REQ-7.6-11", "REQ-7.6-14", "REQ-7.7-21", "REQ-7.8-06",
+		"REQ-7.8-18", "REQ-7.9.2-14", "REQ-7.11.3-04", "REQ-7.14.1-05",
+	}
+	if diff := cmp.Diff(want, ids(got)); diff != "" {
+		t.Errorf("requirements a significant change triggers (-want +got):\n%s", diff)
+	}
+	pen, _ := c.Filter(Query{Trigger: evident.EventSetUp})
+	if diff := cmp.Diff([]string{"REQ-7.8-18"}, ids(pen)); diff != "" {
+		t.Errorf("requirements set-up triggers (-want +got):\n%s", diff)
+	}
+	sup, _ := c.Filter(Query{Trigger: evident.EventSupplierIncident})
+	if len(sup) != 2 {
+		t.Errorf("supplier incidents trigger %v, want REQ-7.14.1-05 and REQ-7.14.3-10", ids(sup))
+	}
+}
