@@ -31,8 +31,12 @@
 //
 // A figure is {kind, amount, unit, subject, of, window, event, before,
 // at_least, continuous, text}; see evident.Figure. Kinds are cadence,
-// deadline, threshold and retention; units minute, hour, day, week, month,
-// year, percent, EUR and count. "Quarterly" is a cadence of 3 months,
+// deadline, threshold, retention and trigger; units minute, hour, day,
+// week, month, year, percent, EUR and count. A trigger names the event
+// that calls for the activity again whatever the cadence ("after
+// significant changes" is {kind: trigger, event: significant change}), so
+// recording a change or an incident can find the reviews and tests it
+// calls for (Query.Trigger). "Quarterly" is a cadence of 3 months,
 // "within 48 hours of discovery" a deadline of 48 hours after the event
 // "discovery", "1 month before any change" a deadline with before: true.
 // An amount of 0 means the standard gives no number ("regularly",
