@@ -222,3 +222,66 @@ func (inc Incident) CheckStepTime(field string, at, now time.Time) error {
 	}
 	return nil
 }
+
+// VulnerabilityFinding is what an importer reports about a vulnerability it
+// found in tool output. Key identifies the finding across imports (tool,
+// finding id and target, e.g. "trivy:CVE-2026-1234:ca-issuing"), so the
+// same report imported twice opens one register entry.
+type VulnerabilityFinding struct {
+	Key          string    `json:"key"`
+	Title        string    `json:"title"`
+	Summary      string    `json:"summary,omitempty"`
+	Severity     Severity  `json:"severity"`
+	DiscoveredAt time.Time `json:"discovered_at"`
+	Reporter     string    `json:"reporter"` // the importer: "importer:trivy"
+	Services     []string  `json:"services,omitempty"`
+	Systems      []string  `json:"systems,omitempty"`
+}
+
+// IncidentUpdate changes the descriptive fields of a register entry as new
+// information arrives. Nil fields are left alone; every update is a ledger
+// record, so what was believed before stays readable.
+type IncidentUpdate struct {
+	Title             *string   `json:"title,omitempty"`
+	Summary           *string   `json:"summary,omitempty"`
+	Services          *[]string `json:"services,omitempty"`
+	Systems           *[]string `json:"systems,omitempty"`
+	PersonalData      *bool     `json:"personal_data,omitempty"`
+	CustomersAffected *bool     `json:"customers_affected,omitempty"`
+	RootCause         *string   `json:"root_cause,omitempty"`
+}
+
+// IsZero reports whether the update changes nothing.
+func (u IncidentUpdate) IsZero() bool { return u == IncidentUpdate{} }
+
+// Apply returns inc with the update's fields set.
+func (u IncidentUpdate) Apply(inc Incident) Incident {
+	set := func(dst *string, src *string) {
+		if src != nil {
+			*dst = strings.TrimSpace(*src)
+		}
+	}
+	set(&inc.Title, u.Title)
+	set(&inc.Summary, u.Summary)
+	set(&inc.RootCause, u.RootCause)
+	if u.Services != nil {
+		inc.Services = slices.Clone(*u.Services)
+	}
+	if u.Systems != nil {
+		inc.Systems = slices.Clone(*u.Systems)
+	}
+	if u.PersonalData != nil {
+		inc.PersonalData = *u.PersonalData
+	}
+	if u.CustomersAffected != nil {
+		inc.CustomersAffected = *u.CustomersAffected
+	}
+	return inc
+}
+
+// IncidentClocks is an incident with its clocks as of an instant, the
+// shape status, tasks, the API and the web UI show.
+type IncidentClocks struct {
+	Incident Incident `json:"incident"`
+	Clocks   []Clock  `json:"clocks"`
+}

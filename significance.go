@@ -238,7 +238,23 @@ func (th Thresholds) Recurring(target Incident, im Impact, register []Incident) 
 	return r, true
 }
 
-func normCause(s string) string { return strings.ToLower(strings.Join(strings.Fields(s), " ")) }
+func normCause(s string) string { return RootCauseKey(s) }
+
+// RootCauseKey is the form root causes are compared in: lower case, runs
+// of space folded. Stores index it so the recurrence check finds "Expired
+// HSM firmware" and "expired hsm  firmware" as one cause.
+func RootCauseKey(s string) string { return strings.ToLower(strings.Join(strings.Fields(s), " ")) }
+
+// AssessImpact applies the incident's own thresholds (the rules snapshot)
+// and the recurrence rule over register, naming the catalog requirements
+// in each reason.
+func (inc Incident) AssessImpact(im Impact, register []Incident) []Reason {
+	rs := inc.Rules.Thresholds.AssessWithRegister(inc, im, register, inc.ref(reqSignificance), inc.ref(reqRecurrence))
+	if rs == nil {
+		rs = []Reason{}
+	}
+	return rs
+}
 
 // AssessWithRegister is Assess plus the recurrence rule over the register,
 // the whole REQ-7.9.3-07 test as the register sees it.
