@@ -3,6 +3,7 @@ package catalog
 import (
 	"embed"
 	"errors"
+	"fmt"
 	"io/fs"
 	"path"
 	"slices"
@@ -185,7 +186,15 @@ func (c *Catalog) notFound(e *edition, ref evident.RequirementRef) error {
 	msg := "requirement " + string(ref.ID) + " is not in " + string(ref.Standard) + "@" + ref.Version
 	var elsewhere []string
 	for _, o := range c.versions {
-		if _, ok := o.index[ref.ID]; ok && o != e {
+		if _, ok := o.index[ref.ID]; !ok || o == e {
+			continue
+		}
+		// Point to the counterpart when the id was renumbered, so the
+		// hint does not send the user to a different requirement.
+		there := evident.RequirementRef{Standard: ref.Standard, Version: o.info.Number, ID: ref.ID}
+		if corr, ok := c.counterpart(there, e); ok {
+			elsewhere = append(elsewhere, fmt.Sprintf("%s, which is %s here by %s mapping", o.info.Number, corr.To.ID, corr.Basis))
+		} else {
 			elsewhere = append(elsewhere, o.info.Number)
 		}
 	}

@@ -270,6 +270,7 @@ func TestLookupNotFound(t *testing.T) {
 	}{
 		{"REQ-7.8-99", "3.2.1", "requirement REQ-7.8-99 is not in EN319401@3.2.1"},
 		{"REQ-5-01", "3.1.1", "requirement REQ-5-01 is not in EN319401@3.1.1 (it is in 3.2.1); this version lists only the identifiers confirmed so far"},
+		{"REQ-7.8-19", "3.1.1", "requirement REQ-7.8-19 is not in EN319401@3.1.1 (it is in 3.2.1, which is REQ-7.8-18 here by inferred mapping)"},
 		{"ETSI@3.2.1:REQ-5-01", "", `standard "ETSI" is not in the catalog`},
 		{"EN319401@2.3.1:REQ-5-01", "", `no version "2.3.1"`},
 	} {
