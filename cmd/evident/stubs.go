@@ -11,9 +11,6 @@ func notYet(name string) func(*app, []string) error {
 }
 
 var (
-	cmdPlan       = notYet("plan")
-	cmdApply      = notYet("apply")
-	cmdExport     = notYet("export")
 	cmdList       = notYet("list")
 	cmdShow       = notYet("show")
 	cmdGaps       = notYet("gaps")
