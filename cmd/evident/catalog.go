@@ -2,8 +2,6 @@ package main
 
 import (
 	"fmt"
-	"strings"
-	"text/tabwriter"
 
 	"github.com/evidenthq/evident"
 	"github.com/evidenthq/evident/internal/catalog"
@@ -70,12 +68,9 @@ func catalogList(a *app, cat *catalog.Catalog, args []string) error {
 		}
 		return a.printJSON(reqs)
 	}
-	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "ID\tCLAUSE\tTYPE\tFIGURES\tREQUIREMENT\n")
 	for _, r := range reqs {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.ID, r.Clause, typesText(r.Types), figuresText(r.Figures), shorten(r.Text, 70))
+		a.out("%s\n", shorten(catalog.FormatLine(r), 160))
 	}
-	tw.Flush()
 	a.out("%d requirements (EN 319 401 V%s)\n", len(reqs), v)
 	return nil
 }
@@ -103,21 +98,7 @@ func catalogShow(a *app, cat *catalog.Catalog, args []string) error {
 	if a.json {
 		return a.printJSON(r)
 	}
-	a.out("%s\n%s %s\n\n%s\n\n", r.Ref(), r.Clause, r.ClauseTitle, r.Text)
-	a.out("Type:     %s\n", typesText(r.Types))
-	for i, f := range r.Figures {
-		label := "Figures:"
-		if i > 0 {
-			label = ""
-		}
-		a.out("%-9s %s (%s)\n", label, f.Text, figureData(f))
-	}
-	if r.Note != "" {
-		a.out("Note:     %s\n", r.Note)
-	}
-	if !r.Confirmed {
-		a.out("Status:   identifier cited by a public source; wording and figures inferred\n")
-	}
+	a.out("%s", catalog.Format(r))
 	return nil
 }
 
@@ -138,46 +119,7 @@ func catalogDiff(a *app, cat *catalog.Catalog, args []string) error {
 	if a.json {
 		return a.printJSON(d)
 	}
-	a.out("EN 319 401 V%s -> V%s\n", d.From, d.To)
-	if d.Partial {
-		a.out("(one version is only partially known: added means not known in V%s, removed means not known in V%s)\n", d.From, d.To)
-	}
-	a.out("\nRenumbered (%d):\n", len(d.Renumbered))
-	for _, c := range d.Renumbered {
-		a.out("  %-14s -> %-14s %s\n", c.From.ID, c.To.ID, c.Basis)
-	}
-	a.out("\nChanged (%d):\n", len(d.Changed))
-	for _, c := range d.Changed {
-		var parts []string
-		for _, f := range c.FiguresAdded {
-			parts = append(parts, "+ "+f.Text)
-		}
-		for _, f := range c.FiguresRemoved {
-			parts = append(parts, "- "+f.Text)
-		}
-		for _, t := range c.TypesAdded {
-			parts = append(parts, "+ "+string(t))
-		}
-		for _, t := range c.TypesRemoved {
-			parts = append(parts, "- "+string(t))
-		}
-		a.out("  %-14s %s\n", c.To.ID, strings.Join(parts, "; "))
-	}
-	a.out("\nRemoved (%d):\n", len(d.Removed))
-	for _, r := range d.Removed {
-		a.out("  %s\n", r.ID)
-	}
-	a.out("\nAdded (%d)", len(d.Added))
-	if len(d.Added) > 12 {
-		a.out(", first 12 (use --json for all)")
-	}
-	a.out(":\n")
-	for i, r := range d.Added {
-		if i == 12 {
-			break
-		}
-		a.out("  %s\n", r.ID)
-	}
+	a.out("%s", catalog.FormatDiff(d))
 	return nil
 }
 
@@ -213,40 +155,6 @@ func catalogOverlays(a *app, cat *catalog.Catalog, args []string) error {
 	return nil
 }
 
-func typesText(ts []evident.RequirementType) string {
-	s := make([]string, len(ts))
-	for i, t := range ts {
-		s[i] = string(t)
-	}
-	return strings.Join(s, ",")
-}
-
-func figuresText(fs []evident.Figure) string {
-	s := make([]string, len(fs))
-	for i, f := range fs {
-		s[i] = f.Text
-	}
-	return shorten(strings.Join(s, "; "), 40)
-}
-
-func figureData(f evident.Figure) string {
-	s := string(f.Kind)
-	if f.Amount != 0 {
-		s += fmt.Sprintf(": %g %s", f.Amount, f.Unit)
-	}
-	if f.Subject != "" {
-		s += ", " + f.Subject
-	}
-	if f.Event != "" {
-		if f.Before {
-			s += " before " + f.Event
-		} else {
-			s += " after " + f.Event
-		}
-	}
-	return s
-}
-
 func shorten(s string, n int) string {
 	r := []rune(s)
 	if len(r) <= n {
@@ -254,4 +162,3 @@ func shorten(s string, n int) string {
 	}
 	return string(r[:n-1]) + "…"
 }
-
