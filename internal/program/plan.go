@@ -135,17 +135,31 @@ func keyAll[T any](xs []T, id func(T) string) []keyed {
 
 // sections in the order a plan lists them and apply writes them.
 var sections = []section{
-	{"services", func(m *evident.Model) []keyed { return keyAll(m.Services, func(x evident.Service) string { return x.ID }) }},
-	{"systems", func(m *evident.Model) []keyed { return keyAll(m.Systems, func(x evident.System) string { return x.ID }) }},
+	{"services", func(m *evident.Model) []keyed {
+		return keyAll(m.Services, func(x evident.Service) string { return x.ID })
+	}},
+	{"systems", func(m *evident.Model) []keyed {
+		return keyAll(m.Systems, func(x evident.System) string { return x.ID })
+	}},
 	{"zones", func(m *evident.Model) []keyed { return keyAll(m.Zones, func(x evident.Zone) string { return x.ID }) }},
-	{"suppliers", func(m *evident.Model) []keyed { return keyAll(m.Suppliers, func(x evident.Supplier) string { return x.ID }) }},
+	{"suppliers", func(m *evident.Model) []keyed {
+		return keyAll(m.Suppliers, func(x evident.Supplier) string { return x.ID })
+	}},
 	{"roles", func(m *evident.Model) []keyed { return keyAll(m.Roles, func(x evident.Role) string { return x.ID }) }},
 	{"people", func(m *evident.Model) []keyed { return keyAll(m.People, func(x evident.Person) string { return x.ID }) }},
 	{"risks", func(m *evident.Model) []keyed { return keyAll(m.Risks, func(x evident.Risk) string { return x.ID }) }},
-	{"treatments", func(m *evident.Model) []keyed { return keyAll(m.Treatments, func(x evident.Treatment) string { return x.ID }) }},
-	{"acceptances", func(m *evident.Model) []keyed { return keyAll(m.Acceptances, func(x evident.Acceptance) string { return x.ID }) }},
-	{"controls", func(m *evident.Model) []keyed { return keyAll(m.Controls, func(x evident.Control) string { return x.ID }) }},
-	{"policies", func(m *evident.Model) []keyed { return keyAll(m.Policies, func(x evident.Policy) string { return x.ID }) }},
+	{"treatments", func(m *evident.Model) []keyed {
+		return keyAll(m.Treatments, func(x evident.Treatment) string { return x.ID })
+	}},
+	{"acceptances", func(m *evident.Model) []keyed {
+		return keyAll(m.Acceptances, func(x evident.Acceptance) string { return x.ID })
+	}},
+	{"controls", func(m *evident.Model) []keyed {
+		return keyAll(m.Controls, func(x evident.Control) string { return x.ID })
+	}},
+	{"policies", func(m *evident.Model) []keyed {
+		return keyAll(m.Policies, func(x evident.Policy) string { return x.ID })
+	}},
 	{"soa", func(m *evident.Model) []keyed {
 		return keyAll(m.SoA, func(x evident.Applicability) string { return x.Requirement.String() })
 	}},

@@ -3,8 +3,8 @@ package program
 import (
 	"bytes"
 	"errors"
-	"io"
 	"fmt"
+	"io"
 	"regexp"
 
 	"github.com/evidenthq/evident"

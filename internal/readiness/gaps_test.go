@@ -1,0 +1,161 @@
+package readiness
+
+import (
+	"testing"
+	"time"
+
+	"github.com/evidenthq/evident"
+	"github.com/google/go-cmp/cmp"
+)
+
+var gapNow = time.Date(2026, 7, 1, 12, 0, 0, 0, time.UTC)
+
+func day(s string) time.Time {
+	t, err := evident.ParseTime(s)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+func req(id string) evident.Requirement {
+	return evident.Requirement{Standard: evident.EN319401, Version: "3.2.1", ID: evident.RequirementID(id), Types: []evident.RequirementType{evident.Shall}}
+}
+
+var gapReqs = []evident.Requirement{req("REQ-7.8-13"), req("REQ-7.8-14"), req("REQ-7.8-23"), req("PRO-7.9.1-11")}
+
+// cleanModel has no gaps at gapNow; each case breaks one thing.
+func cleanModel() *evident.Model {
+	ref := func(id string) evident.RequirementRef { return req(id).Ref() }
+	v := evident.PolicyVersion{Version: "2.0", SHA256: "ab", Date: day("2026-01-10"),
+		Approvals:      []evident.Approval{{By: "ceo", At: day("2026-01-15")}},
+		Publications:   []evident.Publication{{Where: "https://tsp.example/repository", At: day("2026-01-16")}},
+		Communications: []evident.Communication{{To: evident.AudienceStaff, At: day("2026-01-17")}}}
+	tc := []string{}
+	for _, it := range evident.RequiredContent(evident.TermsAndConditions) {
+		tc = append(tc, it.Key)
+	}
+	return &evident.Model{
+		Program:  evident.Program{Name: "T", Standard: evident.EN319401, Version: "3.2.1"},
+		Services: []evident.Service{{ID: "qcert", Name: "Qualified certificates", Type: evident.ServiceCertificates, Qualification: evident.Qualified}},
+		Zones:    []evident.Zone{{ID: "dmz", Name: "DMZ", AllowedServices: []string{"tcp/443"}}},
+		Systems:  []evident.System{{ID: "ra", Name: "RA", Kind: evident.SystemTrustworthy, Zone: "dmz"}},
+		Suppliers: []evident.Supplier{{ID: "dc", Name: "DC", Agreement: "MSA-1", Obligations: []string{"physical security"},
+			LastReview: day("2026-02-01"), Attestation: &evident.Attestation{Kind: "ISO/IEC 27001", Reference: "C-1", ValidUntil: day("2027-01-01")}}},
+		People: []evident.Person{{ID: "ceo", Name: "CEO", ManagementBody: true}, {ID: "eng", Name: "Engineer"}},
+		Risks:  []evident.Risk{{ID: "r1", Title: "scan gap", Likelihood: 3, Impact: 4}, {ID: "r2", Title: "minor", Likelihood: 1, Impact: 2}},
+		Treatments: []evident.Treatment{{ID: "t1", Risk: "r1", Decision: evident.Mitigate, Controls: []string{"scan"}},
+			{ID: "t2", Risk: "r2", Decision: evident.Accept}},
+		Acceptances: []evident.Acceptance{{ID: "a2", Risk: "r2", Approver: "ceo", Date: day("2026-01-20"), Residual: 2, Expires: day("2027-01-20")}},
+		Controls: []evident.Control{{ID: "scan", Title: "Scan", Owner: "eng",
+			Requirements: []evident.RequirementRef{ref("REQ-7.8-13"), ref("REQ-7.8-14")},
+			Method: evident.VerificationMethod{Kind: evident.MethodImport, Format: "nmap",
+				Performer: &evident.Performer{Name: "Scan GmbH", Independent: true, Competence: "CREST certificate 123"}},
+			Cadence: evident.Cadence{Kind: evident.CadencePeriodic, Every: 3, Unit: evident.UnitMonth}}},
+		Policies: []evident.Policy{{ID: "tc", Title: "T&C", Kind: evident.TermsAndConditions, Contents: tc, Versions: []evident.PolicyVersion{v}}},
+		SoA: []evident.Applicability{{Requirement: ref("REQ-7.8-23"), Justification: "no own routing"},
+			{Requirement: ref("PRO-7.9.1-11"), Justification: "small TSP", Proportionality: "fewer than 50 staff, one site"}},
+	}
+}
+
+func TestGapsCleanModelHasNone(t *testing.T) {
+	if got := Gaps(cleanModel(), gapReqs, gapNow); len(got) != 0 {
+		t.Fatalf("clean model: got gaps %v, want none", got)
+	}
+}
+
+func TestGapsEachKind(t *testing.T) {
+	type g struct {
+		Kind GapKind
+		ID   string
+	}
+	tests := []struct {
+		name  string
+		break_ func(m *evident.Model)
+		want  []g
+	}{
+		{"requirement with no control", func(m *evident.Model) { m.SoA = m.SoA[1:] },
+			[]g{{RequirementUnaddressed, "EN319401@3.2.1:REQ-7.8-23"}}},
+		{"not applicable without justification", func(m *evident.Model) { m.SoA[0].Justification = " " },
+			[]g{{RequirementUnaddressed, "EN319401@3.2.1:REQ-7.8-23"}}},
+		{"PRO left out without proportionality", func(m *evident.Model) { m.SoA[1].Proportionality = "" },
+			[]g{{ProportionalityMissing, "EN319401@3.2.1:PRO-7.9.1-11"}}},
+		{"risk with no treatment", func(m *evident.Model) { m.Treatments = m.Treatments[1:] },
+			[]g{{RiskUntreated, "r1"}}},
+		{"treatment with no control or policy", func(m *evident.Model) { m.Treatments[0].Controls = nil },
+			[]g{{TreatmentWithoutMeasure, "t1"}}},
+		{"accepted risk with no acceptance", func(m *evident.Model) { m.Acceptances = nil },
+			[]g{{AcceptanceMissing, "r2"}}},
+		{"acceptance without approver", func(m *evident.Model) { m.Acceptances[0].Approver = "" },
+			[]g{{AcceptanceUnapproved, "a2"}}},
+		{"acceptance by someone outside the management body", func(m *evident.Model) { m.Acceptances[0].Approver = "eng" },
+			[]g{{AcceptanceUnapproved, "a2"}}},
+		{"expired acceptance", func(m *evident.Model) { m.Acceptances[0].Expires = gapNow },
+			[]g{{AcceptanceExpired, "a2"}}},
+		{"control with no method", func(m *evident.Model) { m.Controls[0].Method = evident.VerificationMethod{} },
+			[]g{{ControlNoMethod, "scan"}, {PerformerNotIndependent, "scan"}}},
+		{"control with no owner", func(m *evident.Model) { m.Controls[0].Owner = "" },
+			[]g{{ControlNoOwner, "scan"}}},
+		{"control with no cadence", func(m *evident.Model) { m.Controls[0].Cadence = evident.Cadence{} },
+			[]g{{ControlNoCadence, "scan"}}},
+		{"scan performer not independent", func(m *evident.Model) { m.Controls[0].Method.Performer.Independent = false },
+			[]g{{PerformerNotIndependent, "scan"}}},
+		{"scan performer without competence evidence", func(m *evident.Model) { m.Controls[0].Method.Performer.Competence = "" },
+			[]g{{PerformerNotIndependent, "scan"}}},
+		{"policy not approved", func(m *evident.Model) { m.Policies[0].Versions[0].Approvals = nil },
+			[]g{{PolicyUnapproved, "tc"}}},
+		{"policy with no version", func(m *evident.Model) { m.Policies[0].Versions = nil },
+			[]g{{PolicyUnapproved, "tc"}}},
+		{"policy not published", func(m *evident.Model) { m.Policies[0].Versions[0].Publications = nil },
+			[]g{{PolicyUnpublished, "tc"}}},
+		{"policy not communicated", func(m *evident.Model) { m.Policies[0].Versions[0].Communications = nil },
+			[]g{{PolicyNotCommunicated, "tc"}}},
+		{"policy past its review date", func(m *evident.Model) {
+			m.Policies[0].Review = evident.Cadence{Kind: evident.CadencePeriodic, Every: 3, Unit: evident.UnitMonth}
+		}, []g{{PolicyReviewOverdue, "tc"}}},
+		{"terms and conditions missing an item", func(m *evident.Model) { m.Policies[0].Contents = m.Policies[0].Contents[1:] },
+			[]g{{PolicyContentMissing, "tc"}}},
+		{"practice statement missing both items", func(m *evident.Model) {
+			m.Policies[0].Kind, m.Policies[0].Contents = evident.PracticeStatement, nil
+		}, []g{{PolicyContentMissing, "tc"}, {PolicyContentMissing, "tc"}}},
+		{"supplier with no agreement", func(m *evident.Model) { m.Suppliers[0].Agreement = "" },
+			[]g{{SupplierNoAgreement, "dc"}}},
+		{"supplier with no obligations", func(m *evident.Model) { m.Suppliers[0].Obligations = nil },
+			[]g{{SupplierNoObligations, "dc"}}},
+		{"supplier review overdue", func(m *evident.Model) { m.Suppliers[0].LastReview = day("2025-07-01") },
+			[]g{{SupplierReviewOverdue, "dc"}}},
+		{"supplier never reviewed", func(m *evident.Model) { m.Suppliers[0].LastReview = time.Time{} },
+			[]g{{SupplierReviewOverdue, "dc"}}},
+		{"supplier attestation expired", func(m *evident.Model) { m.Suppliers[0].Attestation.ValidUntil = day("2026-06-30") },
+			[]g{{SupplierAttestationExpired, "dc"}}},
+		{"service without qualification status", func(m *evident.Model) { m.Services[0].Qualification = "" },
+			[]g{{ServiceNoQualification, "qcert"}}},
+		{"system without zone", func(m *evident.Model) { m.Systems[0].Zone = "" },
+			[]g{{SystemNoZone, "ra"}}},
+	}
+	covered := map[GapKind]bool{}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := cleanModel()
+			tt.break_(m)
+			var got []g
+			for _, x := range Gaps(m, gapReqs, gapNow) {
+				got = append(got, g{x.Kind, x.ID})
+				if x.Detail == "" {
+					t.Errorf("gap %s/%s has no detail", x.Kind, x.ID)
+				}
+			}
+			if d := cmp.Diff(tt.want, got); d != "" {
+				t.Errorf("gaps (-want +got):\n%s", d)
+			}
+		})
+		for _, w := range tt.want {
+			covered[w.Kind] = true
+		}
+	}
+	for _, k := range GapKinds {
+		if !covered[k] {
+			t.Errorf("gap kind %s has no test case", k)
+		}
+	}
+}
