@@ -5,11 +5,14 @@ package api
 
 import (
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/evidenthq/evident"
+	"github.com/evidenthq/evident/internal/auth"
 	"github.com/evidenthq/evident/internal/catalog"
 	"github.com/evidenthq/evident/internal/sqlstore"
 )
@@ -65,6 +68,11 @@ func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	status, ok := statusOf[code]
 	if !ok {
 		status = http.StatusInternalServerError
+	}
+	var rl *auth.RateLimitError
+	if errors.As(err, &rl) {
+		status = http.StatusTooManyRequests
+		w.Header().Set("Retry-After", strconv.Itoa(int(rl.RetryAfter/time.Second)))
 	}
 	var body ErrorBody
 	body.Error.Code = code

@@ -19,12 +19,28 @@ func (a *API) Catalog() http.Handler {
 		if o := q["overlay"]; len(o) > 0 {
 			overlays = o
 		}
+		pg, err := parsePage(r)
+		if err != nil {
+			return err
+		}
 		reqs, err := a.cfg.Catalog.Filter(catalog.Query{Version: version, Clause: q.Get("clause"), Type: evident.RequirementType(q.Get("type")), Overlays: overlays})
 		if err != nil {
 			return err
 		}
-		return writeJSON(w, http.StatusOK, map[string]any{"version": version, "count": len(reqs), "requirements": reqs})
+		list, err := pageOf(reqs, pg, func(r evident.Requirement) string { return string(r.ID) })
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, catalogList{Version: version, Count: len(reqs), List: list})
 	})
+}
+
+// catalogList is a page of requirements with the version they are of and
+// how many match in all.
+type catalogList struct {
+	Version string `json:"version"`
+	Count   int    `json:"count"`
+	List[evident.Requirement]
 }
 
 // Requirement returns one requirement by bare id (resolved against the

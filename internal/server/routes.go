@@ -1,20 +1,61 @@
 package server
 
-import "net/http"
+import (
+	"net/http"
+	"slices"
 
-// Handler returns every route of the server. Each route is listed here, so
-// this file is the map of the HTTP surface: API routes under /api, browser
-// routes at the root.
+	"github.com/evidenthq/evident/internal/auth"
+)
+
+// RouteInfo is one mounted route and the permission in front of it. The
+// server keeps the list so the authorisation matrix and OpenAPI tests
+// walk exactly what is mounted.
+type RouteInfo struct {
+	Pattern string // http.ServeMux pattern, "GET /api/v1/catalog"
+	Perm    auth.Permission
+	API     bool // under /api: JSON errors; otherwise a browser page
+}
+
+// Handler returns every route of the server behind the authentication
+// middleware. API routes come from the API's route table; browser routes
+// from webRoutes (webroutes.go).
 func (s *Server) Handler() http.Handler {
+	return s.auth.Middleware(s.Mux())
+}
+
+// Mux returns the routes without the middleware, so tests can ask which
+// pattern a request matches (ServeMux.Handler).
+func (s *Server) Mux() *http.ServeMux {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", s.healthz)
-
-	mux.Handle("GET /api/v1/catalog", s.api.Catalog())
-	mux.Handle("GET /api/v1/catalog/{id}", s.api.Requirement())
-
+	s.routes = nil
+	s.route(mux, "GET /healthz", auth.Public, false, http.HandlerFunc(s.healthz))
+	for _, rt := range s.api.Routes() {
+		s.route(mux, rt.Pattern(), rt.Perm, true, rt.Handler)
+	}
 	s.webRoutes(mux)
 	return mux
 }
+
+// route mounts h at pattern behind perm and records it. API routes answer
+// refusals as JSON; pages send anonymous readers to the sign-in page.
+func (s *Server) route(mux *http.ServeMux, pattern string, perm auth.Permission, api bool, h http.Handler) {
+	if api {
+		h = s.auth.Require(perm, h)
+	} else {
+		h = s.auth.RequirePage(perm, h)
+	}
+	mux.Handle(pattern, h)
+	s.routes = append(s.routes, RouteInfo{Pattern: pattern, Perm: perm, API: api})
+}
+
+// page mounts a browser route; webroutes.go uses it for every page so
+// the page is behind authentication and in the route list.
+func (s *Server) page(mux *http.ServeMux, pattern string, perm auth.Permission, h http.Handler) {
+	s.route(mux, pattern, perm, false, h)
+}
+
+// Routes returns the routes mounted by the last call to Handler or Mux.
+func (s *Server) Routes() []RouteInfo { return slices.Clone(s.routes) }
 
 // healthz answers 200 when the database answers, so a load balancer takes
 // a replica out when its store is gone.

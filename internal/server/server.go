@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/evidenthq/evident/internal/api"
+	"github.com/evidenthq/evident/internal/auth"
 	"github.com/evidenthq/evident/internal/catalog"
 	"github.com/evidenthq/evident/internal/sqlstore"
 	"github.com/evidenthq/evident/internal/web"
@@ -24,13 +25,18 @@ type Config struct {
 	Catalog *catalog.Catalog
 	Logger  *slog.Logger
 	Now     func() time.Time
+	// Auth tunes sign-in and sessions; its Store, Logger and Now are
+	// filled from the fields above.
+	Auth auth.Config
 }
 
 // Server is the HTTP front of Evident.
 type Server struct {
-	cfg Config
-	api *api.API
-	web *web.Web
+	cfg    Config
+	api    *api.API
+	web    *web.Web
+	auth   *auth.Auth
+	routes []RouteInfo // what Handler mounted, for tests and docs
 }
 
 // New builds a server from cfg.
@@ -41,12 +47,21 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	// Authentication comes first: the web UI's sign-in page and forms
+	// use it.
+	ac := cfg.Auth
+	ac.Store, ac.Logger, ac.Now = cfg.Store, cfg.Logger, cfg.Now
+	a := auth.New(ac)
 	w, err := web.New(web.Config{Store: cfg.Store, Catalog: cfg.Catalog, Logger: cfg.Logger, Now: cfg.Now})
 	if err != nil {
 		return nil, err
 	}
-	return &Server{cfg: cfg, api: api.New(api.Config{Store: cfg.Store, Catalog: cfg.Catalog, Logger: cfg.Logger, Now: cfg.Now}), web: w}, nil
+	return &Server{cfg: cfg, api: api.New(api.Config{Store: cfg.Store, Catalog: cfg.Catalog, Logger: cfg.Logger, Now: cfg.Now}), web: w, auth: a}, nil
 }
+
+// Auth returns the server's authentication, for the web UI's sign-in
+// page and forms.
+func (s *Server) Auth() *auth.Auth { return s.auth }
 
 // Serve listens on addr and serves until ctx ends. ready, if not nil, is
 // called with the bound address once the listener is open (port 0 picks a

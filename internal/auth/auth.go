@@ -1,0 +1,243 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/evidenthq/evident"
+	"github.com/evidenthq/evident/internal/sqlstore"
+)
+
+// Cookie names. Both cookies are HttpOnly: no script needs them, and an
+// injected one must not read them.
+const (
+	SessionCookie = "evident_session"
+	csrfCookie    = "evident_csrf"
+)
+
+// Config is what Auth needs; zero values get the defaults below.
+type Config struct {
+	Store  *sqlstore.Store
+	Logger *slog.Logger
+	Now    func() time.Time
+	// SessionTTL is how long a session lasts from sign-in; default 12 h,
+	// a working day, so a forgotten browser does not stay signed in.
+	SessionTTL time.Duration
+	// InsecureCookies drops the Secure flag, for a server reached over
+	// plain HTTP on something other than localhost (browsers accept
+	// Secure cookies from http://localhost and http://127.0.0.1).
+	InsecureCookies bool
+	// AccountBurst/AccountEvery and AddrBurst/AddrEvery tune sign-in rate
+	// limiting; defaults 5 attempts then one a minute per account, 20
+	// then one every 10 s per client address, each slowing on refusal.
+	AccountBurst int
+	AccountEvery time.Duration
+	AddrBurst    int
+	AddrEvery    time.Duration
+}
+
+// Auth authenticates requests and signs users in and out.
+type Auth struct {
+	cfg      Config
+	accounts *limiter
+	addrs    *limiter
+	origin   *http.CrossOriginProtection
+}
+
+// New returns an Auth for cfg.
+func New(cfg Config) *Auth {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.SessionTTL == 0 {
+		cfg.SessionTTL = 12 * time.Hour
+	}
+	if cfg.AccountBurst == 0 {
+		cfg.AccountBurst, cfg.AccountEvery = 5, time.Minute
+	}
+	if cfg.AddrBurst == 0 {
+		cfg.AddrBurst, cfg.AddrEvery = 20, 10*time.Second
+	}
+	a := &Auth{
+		cfg:      cfg,
+		accounts: newLimiter(cfg.AccountBurst, cfg.AccountEvery),
+		addrs:    newLimiter(cfg.AddrBurst, cfg.AddrEvery),
+		origin:   http.NewCrossOriginProtection(),
+	}
+	a.origin.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a.deny(w, r, evident.Errorf(evident.EFORBIDDEN, "cross-origin request refused"))
+	}))
+	return a
+}
+
+// RateLimitError is a sign-in refused because of too many attempts. It
+// carries when to try again; the HTTP layer answers 429 with Retry-After.
+type RateLimitError struct {
+	RetryAfter time.Duration
+	err        *evident.Error
+}
+
+func (e *RateLimitError) Error() string { return e.err.Error() }
+
+// Unwrap makes the code EUNAUTHORIZED for code-based handling.
+func (e *RateLimitError) Unwrap() error { return e.err }
+
+func rateLimited(wait time.Duration) error {
+	secs := int(wait.Round(time.Second) / time.Second)
+	if secs < 1 {
+		secs = 1
+	}
+	return &RateLimitError{RetryAfter: time.Duration(secs) * time.Second,
+		err: evident.Errorf(evident.EUNAUTHORIZED, "too many sign-in attempts: try again in %d s", secs)}
+}
+
+// errBadCredentials is the one refusal for a wrong name or password, so
+// the answer does not reveal which names exist.
+var errBadCredentials = evident.Errorf(evident.EUNAUTHORIZED, "wrong user name or password")
+
+// Login checks name and password and, when they match, starts a session
+// and sets its cookie on w. Attempts are rate-limited per client address
+// and per account before the password is even hashed, and every outcome
+// is in the audit trail. The web UI's sign-in form calls this.
+func (a *Auth) Login(w http.ResponseWriter, r *http.Request, name, password string) (evident.User, error) {
+	ctx := r.Context()
+	if err := CheckCSRF(r); err != nil {
+		return evident.User{}, err
+	}
+	now := a.cfg.Now()
+	ip := clientAddr(r)
+	if ok, wait := a.addrs.take(ip, now); !ok {
+		a.cfg.Logger.Warn("sign-in rate-limited", "addr", ip, "user", name)
+		return evident.User{}, rateLimited(wait)
+	}
+	if len(name) > 64 {
+		name = name[:64]
+	}
+	if ok, wait := a.accounts.take(name, now); !ok {
+		a.cfg.Logger.Warn("sign-in rate-limited", "addr", ip, "user", name)
+		return evident.User{}, rateLimited(wait)
+	}
+	u, hash, err := a.cfg.Store.UserCredentials(ctx, name)
+	reason := ""
+	switch {
+	case evident.ErrorCode(err) == evident.ENOTFOUND:
+		CheckPassword(dummyHash, password)
+		reason = "unknown user"
+	case err != nil:
+		return evident.User{}, err
+	case u.Disabled:
+		CheckPassword(dummyHash, password)
+		reason = "user disabled"
+	case hash == "":
+		CheckPassword(dummyHash, password)
+		reason = "user has no password"
+	default:
+		ok, err := CheckPassword(hash, password)
+		if err != nil {
+			return evident.User{}, fmt.Errorf("user %s: %w", name, err)
+		}
+		if !ok {
+			reason = "wrong password"
+		}
+	}
+	if reason != "" {
+		ev := sqlstore.AuthEvent{User: name, Method: "password", IP: ip, Reason: reason}
+		if err := a.cfg.Store.RecordAuthEvent(ctx, "auth.login.refused", "system:auth", ev); err != nil {
+			return evident.User{}, err
+		}
+		return evident.User{}, errBadCredentials
+	}
+	a.accounts.forgive(name)
+	return u, a.startSession(ctx, w, r, u, "password")
+}
+
+// startSession creates a session for u and sets its cookie.
+func (a *Auth) startSession(ctx context.Context, w http.ResponseWriter, r *http.Request, u evident.User, method string) error {
+	id := newSecret()
+	now := a.cfg.Now().UTC()
+	se := sqlstore.Session{IDHash: HashSecret(id), User: u.Name, Method: method, CreatedAt: now,
+		ExpiresAt: now.Add(a.cfg.SessionTTL), IP: clientAddr(r), UserAgent: r.UserAgent()}
+	if err := a.cfg.Store.CreateSession(ctx, se); err != nil {
+		return err
+	}
+	http.SetCookie(w, a.cookie(SessionCookie, id, int(a.cfg.SessionTTL/time.Second)))
+	return nil
+}
+
+// Logout ends the request's session, if any, and clears its cookie.
+func (a *Auth) Logout(w http.ResponseWriter, r *http.Request) error {
+	http.SetCookie(w, a.cookie(SessionCookie, "", -1))
+	c, err := r.Cookie(SessionCookie)
+	if err != nil {
+		return nil
+	}
+	p, _ := FromContext(r.Context())
+	return a.cfg.Store.DeleteSession(r.Context(), HashSecret(c.Value), p.User.Name)
+}
+
+func (a *Auth) cookie(name, value string, maxAge int) *http.Cookie {
+	return &http.Cookie{Name: name, Value: value, Path: "/", MaxAge: maxAge,
+		HttpOnly: true, Secure: !a.cfg.InsecureCookies, SameSite: http.SameSiteLaxMode}
+}
+
+// clientAddr is the peer's IP address. X-Forwarded-For is not trusted: a
+// client could then pick its own rate-limit bucket.
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// authenticate finds the request's principal: a bearer token, else a
+// session cookie. A bad token is an error (the client meant to use it); a
+// stale session cookie just makes the request anonymous.
+func (a *Auth) authenticate(r *http.Request) (Principal, string, bool, error) {
+	ctx := r.Context()
+	if h := r.Header.Get("Authorization"); h != "" {
+		const bearer = "Bearer "
+		if len(h) <= len(bearer) || h[:len(bearer)] != bearer || !looksLikeToken(h[len(bearer):]) {
+			return Principal{}, "", false, evident.Errorf(evident.EUNAUTHORIZED, "Authorization header: want \"Bearer %s...\" with an API token", TokenPrefix)
+		}
+		t, u, err := a.cfg.Store.TokenUser(ctx, HashSecret(h[len(bearer):]))
+		if err != nil {
+			return Principal{}, "", false, err
+		}
+		return Principal{User: u, Token: &t}, "", true, nil
+	}
+	c, err := r.Cookie(SessionCookie)
+	if err != nil || c.Value == "" {
+		return Principal{}, "", false, nil
+	}
+	_, u, err := a.cfg.Store.SessionUser(ctx, HashSecret(c.Value))
+	if evident.ErrorCode(err) == evident.EUNAUTHORIZED {
+		return Principal{}, "", false, nil
+	}
+	if err != nil {
+		return Principal{}, "", false, err
+	}
+	return Principal{User: u}, c.Value, true, nil
+}
+
+// deny writes a refusal: JSON for API clients, plain text otherwise.
+func (a *Auth) deny(w http.ResponseWriter, r *http.Request, err error) {
+	status := http.StatusForbidden
+	switch evident.ErrorCode(err) {
+	case evident.EUNAUTHORIZED:
+		status = http.StatusUnauthorized
+	case evident.EFORBIDDEN:
+	default:
+		a.cfg.Logger.Error("authentication", "path", r.URL.Path, "err", err)
+		status, err = http.StatusInternalServerError, errors.New("internal error")
+	}
+	writeRefusal(w, r, status, evident.ErrorCode(err), evident.ErrorMessage(err))
+}
