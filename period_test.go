@@ -342,3 +342,23 @@ func TestFreshness(t *testing.T) {
 		t.Errorf("first second of Q4: %s, want stale", got)
 	}
 }
+
+func TestRollingNeedsOnlyRecentHistory(t *testing.T) {
+	// Walking from the anchor and starting from the latest pass before the
+	// range give the same windows: the loader can skip old history.
+	s := Schedule{Cadence: mustCadence(t, "every 30 days rolling"), Anchor: ts(t, "2025-01-01")}
+	var h History
+	for i, d := range []string{"2025-01-20", "2025-02-25", "2025-03-01", "2025-05-02", "2025-05-30"} {
+		h.Occurrences = append(h.Occurrences, Occurrence{ID: string(rune('a' + i)), Effective: ts(t, d), Received: ts(t, d)})
+	}
+	at := ts(t, "2025-07-15")
+	full := s.Evaluate(h, ts(t, "2025-01-01"), at, at)
+	recent := s.Evaluate(h, ts(t, "2025-05-10"), at, at)
+	if diff := cmp.Diff(states(full)[len(full)-len(recent):], states(recent)); diff != "" {
+		t.Errorf("recent windows differ from the full walk (-full +recent):\n%s", diff)
+	}
+	want := []string{"2025-05-03:satisfied", "2025-05-31:missed", "2025-06-30:due"}
+	if diff := cmp.Diff(want, states(recent)); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}

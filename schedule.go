@@ -125,7 +125,7 @@ func (s Schedule) Evaluate(h History, from, to, at time.Time) []Period {
 	case s.Cadence.Kind == CadencePostChange:
 		ws = s.changeWindows(h, from, to)
 	case s.Cadence.Rolling:
-		ws = s.rollingWindows(h, to, at)
+		ws = s.rollingWindows(h, from, to, at)
 	default:
 		for _, w := range s.Cadence.Windows(s.Anchor, maxTime(from, s.Cadence.Window(s.Anchor, s.Anchor).Start), to) {
 			ws = append(ws, periodWindow{Window: w})
@@ -158,14 +158,22 @@ func (s Schedule) changeWindows(h History, from, to time.Time) []periodWindow {
 	return out
 }
 
-// rollingWindows walks the timeline from the anchor: each window lasts one
-// interval, and closes at the end of the UTC day of the first passing
-// evidence in it, so the next one runs a full interval from that day. "A
-// pen test at least once a year, rolling" done on 15 March 2026 is next due
-// by 15 March 2027 inclusive.
-func (s Schedule) rollingWindows(h History, to, at time.Time) []periodWindow {
+// rollingWindows walks the timeline: each window lasts one interval, and
+// closes at the end of the UTC day of the first passing evidence in it, so
+// the next one runs a full interval from that day. "A pen test at least
+// once a year, rolling" done on 15 March 2026 is next due by 15 March 2027
+// inclusive. The latest passing evidence always ends a window at the end
+// of its day, so the walk starts there when that is before from: the
+// result is the same as walking from the anchor, without reading history
+// older than it needs.
+func (s Schedule) rollingWindows(h History, from, to, at time.Time) []periodWindow {
 	var out []periodWindow
 	start := day(s.Anchor)
+	for _, o := range h.Occurrences {
+		if !o.Failed && o.Effective.Before(from) && !o.Effective.Before(start) {
+			start = day(o.Effective).AddDate(0, 0, 1)
+		}
+	}
 	for start.Before(to) {
 		w := Window{Start: start, End: s.Cadence.span(start)}
 		if start.Before(at) {

@@ -20,7 +20,8 @@ const occurrenceCols = `SELECT e.id, c.effective_from, e.effective_to, c.receive
 // Occurrences returns a control's evidence as period evaluation sees it at
 // at: every record effective in [from, at], plus the latest one effective
 // before from (it decides freshness when nothing newer exists, and covers a
-// period report that started before from). Both are range scans of the
+// period report that started before from) and, if that one failed, the
+// latest passing one (rolling windows restart from it). Both are range scans of the
 // evidence_controls primary key, so the cost follows the range asked for,
 // not the size of the history.
 func (tx *Tx) Occurrences(ctx context.Context, control string, from, at time.Time) ([]evident.Occurrence, error) {
@@ -29,6 +30,15 @@ func (tx *Tx) Occurrences(ctx context.Context, control string, from, at time.Tim
 		control, a, a, TS(from))
 	if err != nil {
 		return nil, err
+	}
+	if len(before) == 1 && before[0].Failed {
+		// Rolling windows restart from the latest passing evidence.
+		pass, err := tx.occurrences(ctx, occurrenceCols+` AND c.effective_from < ? AND (e.verdict IS NULL OR e.verdict <> 'fail') ORDER BY c.effective_from DESC LIMIT 1`,
+			control, a, a, TS(from))
+		if err != nil {
+			return nil, err
+		}
+		before = append(pass, before...)
 	}
 	in, err := tx.occurrences(ctx, occurrenceCols+` AND c.effective_from >= ? AND c.effective_from <= ? ORDER BY c.effective_from`,
 		control, a, a, TS(from), a)

@@ -1,0 +1,75 @@
+package readiness
+
+import (
+	"slices"
+	"time"
+
+	"github.com/evidenthq/evident"
+)
+
+// Input is everything status and tasks are computed from, as known at At.
+// The loader (Load) fills it from the store; tests build it by hand.
+type Input struct {
+	At    time.Time
+	Model *evident.Model
+	// Requirements is the catalog of the program's version with its
+	// overlays, in catalog order.
+	Requirements []evident.Requirement
+	// Controls holds each control's schedule and the part of its history
+	// the computation needs, by control id.
+	Controls    map[string]ControlInput
+	ChangeTasks []evident.ChangeTask
+	// TaskEvidence maps a change task to the evidence that closed it.
+	TaskEvidence map[string]string
+	Exceptions   []evident.Exception
+	Incidents    []IncidentClocks
+}
+
+// ControlInput is one control's schedule and history.
+type ControlInput struct {
+	Schedule evident.Schedule
+	History  evident.History
+}
+
+// IncidentClocks is an incident with its clocks as of the input's instant.
+type IncidentClocks struct {
+	ID     string          `json:"id"`
+	Title  string          `json:"title"`
+	Clocks []evident.Clock `json:"clocks"`
+}
+
+// ScheduleFor returns the schedule of control c anchored at anchor: the
+// control's cadence, its method's TTL and the evidence each period needs.
+func ScheduleFor(c evident.Control, anchor time.Time) evident.Schedule {
+	s := evident.Schedule{Cadence: c.Cadence, Anchor: anchor, Needs: c.Needs()}
+	if c.Cadence.IsZero() {
+		// A control without a cadence (a gap `evident gaps` reports) is
+		// still judged: annually, the slowest cadence the standard uses.
+		s.Cadence = evident.Cadence{Kind: evident.CadencePeriodic, Every: 1, Unit: evident.UnitYear}
+	}
+	if c.Method.TTL != nil {
+		if end, ok := c.Method.TTL.AddTo(anchor); ok {
+			s.TTL = end.Sub(anchor)
+		}
+	}
+	return s
+}
+
+// Affects reports whether a change touches what control c is scoped to:
+// one of its systems or services. Supplier changes re-open supplier
+// reviews but do not make a control's own evidence stale.
+func Affects(ch evident.Change, c evident.Control) bool {
+	return (ch.System != "" && slices.Contains(c.Systems, ch.System)) ||
+		(ch.Service != "" && slices.Contains(c.Services, ch.Service))
+}
+
+// ChangesFor returns the changes that touch control c.
+func ChangesFor(changes []evident.Change, c evident.Control) []evident.Change {
+	var out []evident.Change
+	for _, ch := range changes {
+		if Affects(ch, c) {
+			out = append(out, ch)
+		}
+	}
+	return out
+}

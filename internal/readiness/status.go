@@ -1,0 +1,142 @@
+package readiness
+
+import (
+	"sort"
+	"time"
+
+	"github.com/evidenthq/evident"
+)
+
+// Report is the program's readiness at an instant: per requirement, rolled
+// up per clause and for the program, with each control's freshness and
+// current period, and the incident clocks that were missed or met late.
+type Report struct {
+	At           time.Time           `json:"at"`
+	Program      string              `json:"program"`
+	Version      string              `json:"version"`
+	Score        evident.Tally       `json:"program_score"`
+	Clauses      []ClauseStatus      `json:"clauses"`
+	Requirements []RequirementStatus `json:"requirements"`
+	Controls     []ControlStatus     `json:"controls"`
+	// MissedClocks are incident clocks missed or met late: a regulatory
+	// deadline blown is a finding whatever the evidence says.
+	MissedClocks []ClockStatus `json:"missed_clocks"`
+}
+
+// ClauseStatus is the roll-up of one clause (its requirements only, not
+// its sub-clauses: 7.9 and 7.9.2 are reported separately).
+type ClauseStatus struct {
+	Clause string `json:"clause"`
+	Title  string `json:"title"`
+	evident.Tally
+}
+
+// RequirementStatus is one requirement's readiness and the controls
+// behind it.
+type RequirementStatus struct {
+	Requirement string            `json:"requirement"`
+	Clause      string            `json:"clause"`
+	State       evident.Readiness `json:"state"`
+	Controls    []string          `json:"controls"`
+}
+
+// ControlStatus is one control's evidence currency and the window it is in.
+type ControlStatus struct {
+	ID        string            `json:"id"`
+	Title     string            `json:"title"`
+	Owner     string            `json:"owner,omitempty"`
+	Cadence   string            `json:"cadence"`
+	Freshness evident.Freshness `json:"freshness"`
+	// Period is the window open at the instant (the latest post-change
+	// window for post-change controls), nil when there is none.
+	Period *evident.Period `json:"period,omitempty"`
+	// Coverage is expected versus found over the range asked for, if any.
+	Coverage *evident.Coverage `json:"coverage,omitempty"`
+}
+
+// ClockStatus is an incident clock in a report or a task.
+type ClockStatus struct {
+	Incident string `json:"incident"`
+	Title    string `json:"title"`
+	evident.Clock
+}
+
+// Status computes the report. With a non-zero range [from, to) each
+// control also carries its expected versus found coverage over it.
+func Status(in Input, from, to time.Time) Report {
+	r := Report{At: in.At, Program: in.Model.Program.Name, Version: in.Model.Program.Version,
+		Clauses: []ClauseStatus{}, Requirements: []RequirementStatus{}, Controls: []ControlStatus{}, MissedClocks: []ClockStatus{}}
+	fresh := map[string]evident.Freshness{}
+	for _, c := range in.Model.Controls {
+		cs := controlStatus(in, c, from, to)
+		fresh[c.ID] = cs.Freshness
+		r.Controls = append(r.Controls, cs)
+	}
+	clauses := map[string]int{}
+	for _, q := range in.Requirements {
+		rs := requirementStatus(in.Model, q, fresh)
+		r.Requirements = append(r.Requirements, rs)
+		i, ok := clauses[q.Clause]
+		if !ok {
+			i = len(r.Clauses)
+			clauses[q.Clause] = i
+			r.Clauses = append(r.Clauses, ClauseStatus{Clause: q.Clause, Title: q.ClauseTitle})
+		}
+		r.Clauses[i].Add(rs.State)
+		r.Score.Add(rs.State)
+	}
+	for _, inc := range in.Incidents {
+		for _, c := range inc.Clocks {
+			if c.Failed() {
+				r.MissedClocks = append(r.MissedClocks, ClockStatus{Incident: inc.ID, Title: inc.Title, Clock: c})
+			}
+		}
+	}
+	sort.SliceStable(r.MissedClocks, func(i, j int) bool { return r.MissedClocks[i].Due.Before(r.MissedClocks[j].Due) })
+	return r
+}
+
+func controlStatus(in Input, c evident.Control, from, to time.Time) ControlStatus {
+	ci := in.Controls[c.ID]
+	cs := ControlStatus{ID: c.ID, Title: c.Title, Owner: c.Owner, Cadence: ci.Schedule.Cadence.String(),
+		Freshness: ci.Schedule.Freshness(ci.History, in.At)}
+	if p, ok := currentPeriod(ci, in.At); ok {
+		cs.Period = &p
+	}
+	if !from.IsZero() && to.After(from) {
+		cov := evident.Cover(ci.Schedule.Evaluate(ci.History, from, to, in.At), from, to)
+		cs.Coverage = &cov
+	}
+	return cs
+}
+
+// currentPeriod returns the window open at at, or for post-change controls
+// the latest window opened by a change.
+func currentPeriod(ci ControlInput, at time.Time) (evident.Period, bool) {
+	s := ci.Schedule
+	from := at.Add(-evident.PostChangeDue - s.Cadence.Grace())
+	if s.Cadence.Kind != evident.CadencePostChange {
+		from = at
+	}
+	ps := s.Evaluate(ci.History, from, at.Add(time.Nanosecond), at)
+	if len(ps) == 0 {
+		return evident.Period{}, false
+	}
+	return ps[len(ps)-1], true
+}
+
+func requirementStatus(m *evident.Model, q evident.Requirement, fresh map[string]evident.Freshness) RequirementStatus {
+	ref := q.Ref()
+	rs := RequirementStatus{Requirement: ref.String(), Clause: q.Clause, Controls: []string{}}
+	applicable := true
+	if a, ok := m.Applicability(ref); ok && !a.Applicable {
+		applicable = false
+	}
+	var fs []evident.Freshness
+	for _, c := range m.ControlsFor(ref) {
+		rs.Controls = append(rs.Controls, c.ID)
+		fs = append(fs, fresh[c.ID])
+	}
+	rs.State = evident.ReadinessOf(applicable, fs)
+	return rs
+}

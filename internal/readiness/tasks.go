@@ -1,0 +1,201 @@
+package readiness
+
+import (
+	"sort"
+	"time"
+
+	"github.com/evidenthq/evident"
+)
+
+// Task kinds, the first thing a reader filters on.
+const (
+	TaskPeriod    = "period"    // a control's window due, overdue or failing
+	TaskChange    = "change"    // work a change opened (pen test, reviews)
+	TaskReview    = "review"    // a policy, risk or supplier review
+	TaskException = "exception" // an exception about to expire
+	TaskIncident  = "incident"  // an incident clock running or missed
+)
+
+// Task is one thing that is due, with the requirement it serves and who
+// owns it. Start is when the work became possible (a window's start, a
+// change's time); Due is the deadline.
+type Task struct {
+	Kind         string    `json:"kind"`
+	Title        string    `json:"title"`
+	State        string    `json:"state"`
+	Control      string    `json:"control,omitempty"`
+	Requirements []string  `json:"requirements"`
+	Owner        string    `json:"owner,omitempty"`
+	Start        time.Time `json:"start,omitzero"`
+	Due          time.Time `json:"due"`
+	// Source names the object behind the task: "change/ID",
+	// "policy/ID", "incident/ID", "exception/ID".
+	Source string `json:"source,omitempty"`
+}
+
+// Tasks returns what is due at in.At: everything overdue or failing, and
+// everything else due by horizon, ordered by due date. A zero horizon
+// means no limit.
+func Tasks(in Input, horizon time.Time) []Task {
+	var out []Task
+	for _, c := range in.Model.Controls {
+		out = append(out, periodTasks(in, c)...)
+	}
+	out = append(out, changeTasks(in)...)
+	out = append(out, reviewTasks(in)...)
+	out = append(out, exceptionTasks(in)...)
+	out = append(out, incidentTasks(in)...)
+	kept := []Task{}
+	for _, t := range out {
+		if horizon.IsZero() || !t.Due.After(horizon) || t.State != "due" && t.State != "running" {
+			kept = append(kept, t)
+		}
+	}
+	sort.SliceStable(kept, func(i, j int) bool {
+		if !kept[i].Due.Equal(kept[j].Due) {
+			return kept[i].Due.Before(kept[j].Due)
+		}
+		return kept[i].Title < kept[j].Title
+	})
+	return kept
+}
+
+// Filter keeps the tasks owned by owner (all when owner is empty).
+func Filter(ts []Task, owner string) []Task {
+	if owner == "" {
+		return ts
+	}
+	out := []Task{}
+	for _, t := range ts {
+		if t.Owner == owner {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+func refs(rs []evident.RequirementRef) []string {
+	out := make([]string, len(rs))
+	for i, r := range rs {
+		out[i] = r.String()
+	}
+	return out
+}
+
+// periodTasks lists a control's windows that need work: the open one if
+// it is due or failing, and the previous ones still in their grace time.
+func periodTasks(in Input, c evident.Control) []Task {
+	ci := in.Controls[c.ID]
+	s := ci.Schedule
+	lookback := s.Cadence.Window(s.Anchor, in.At).Start.Add(-s.Cadence.Grace())
+	if s.Cadence.Kind == evident.CadencePostChange {
+		lookback = in.At.Add(-evident.PostChangeDue - s.Cadence.Grace())
+	}
+	var out []Task
+	for _, p := range s.Evaluate(ci.History, lookback, in.At.Add(time.Nanosecond), in.At) {
+		switch p.State {
+		case evident.PeriodDue, evident.PeriodOverdue, evident.PeriodFailing:
+		default:
+			continue
+		}
+		title := "Evidence for " + c.Title + " (" + s.Cadence.String() + ", " + p.Start.Format("2006-01-02") + " to " + p.LastDay().Format("2006-01-02") + ")"
+		src := ""
+		if p.Change != "" {
+			src = "change/" + p.Change
+		}
+		out = append(out, Task{Kind: TaskPeriod, Title: title, State: string(p.State), Control: c.ID,
+			Requirements: refs(c.Requirements), Owner: c.Owner, Start: p.Start, Due: p.End, Source: src})
+	}
+	return out
+}
+
+// changeTasks lists the work changes opened that no evidence has closed.
+// A task is closed by evidence effective after the change for any control
+// meeting the task's requirement (TaskEvidence, from the loader).
+func changeTasks(in Input) []Task {
+	var out []Task
+	for _, t := range in.ChangeTasks {
+		if in.TaskEvidence[t.ID] != "" {
+			continue
+		}
+		state := "due"
+		if !in.At.Before(t.Due) {
+			state = "overdue"
+		}
+		owner, control := "", ""
+		if cs := in.Model.ControlsFor(t.Requirement); len(cs) > 0 {
+			owner, control = cs[0].Owner, cs[0].ID
+		}
+		out = append(out, Task{Kind: TaskChange, Title: t.Title, State: state, Control: control,
+			Requirements: []string{t.Requirement.String()}, Owner: owner, Start: t.After, Due: t.Due, Source: "change/" + t.Change})
+	}
+	return out
+}
+
+// reviewTasks lists policy, risk and supplier reviews by their due dates.
+func reviewTasks(in Input) []Task {
+	m := in.Model
+	ver := m.Program.Version
+	ref := func(id string) []string {
+		return []string{evident.RequirementRef{Standard: evident.EN319401, Version: ver, ID: evident.RequirementID(id)}.String()}
+	}
+	var out []Task
+	add := func(title, owner, source string, due time.Time, reqs []string) {
+		if due.IsZero() {
+			return
+		}
+		state := "due"
+		if !in.At.Before(due) {
+			state = "overdue"
+		}
+		out = append(out, Task{Kind: TaskReview, Title: title, State: state, Owner: owner, Due: due, Source: source, Requirements: reqs})
+	}
+	for _, p := range m.Policies {
+		add("Review policy "+p.Title, p.Owner, "policy/"+p.ID, p.ReviewDue(), ref("REQ-6.3-03"))
+	}
+	for _, r := range m.Risks {
+		add("Review risk "+r.Title, r.Owner, "risk/"+r.ID, r.ReviewDue, ref("REQ-5-04"))
+	}
+	for _, s := range m.Suppliers {
+		due := s.NextReview()
+		if due.IsZero() {
+			due = m.Program.CreatedAt // never reviewed: due since the program began
+		}
+		add("Review supplier "+s.Name, "", "supplier/"+s.ID, due, ref("REQ-7.14.1-05"))
+	}
+	return out
+}
+
+// exceptionTasks warns of exceptions in force that will expire: the work
+// they excused comes back.
+func exceptionTasks(in Input) []Task {
+	var out []Task
+	for _, e := range in.Exceptions {
+		if !e.InForce(in.At) {
+			continue
+		}
+		owner := ""
+		var reqs []string
+		if c := in.Model.ControlByID(e.Control); c != nil {
+			owner, reqs = c.Owner, refs(c.Requirements)
+		}
+		out = append(out, Task{Kind: TaskException, Title: "Exception for " + e.Control + " expires (" + e.Reason + ")", State: "due",
+			Control: e.Control, Requirements: reqs, Owner: owner, Start: e.From, Due: e.Expires, Source: "exception/" + e.ID})
+	}
+	return out
+}
+
+// incidentTasks lists clocks still running or missed.
+func incidentTasks(in Input) []Task {
+	var out []Task
+	for _, inc := range in.Incidents {
+		for _, c := range inc.Clocks {
+			if c.State != evident.ClockRunning && c.State != evident.ClockMissed {
+				continue
+			}
+			out = append(out, Task{Kind: TaskIncident, Title: c.Title + ": " + inc.Title, State: string(c.State),
+				Requirements: c.Basis, Start: c.Start, Due: c.Due, Source: "incident/" + inc.ID})
+		}
+	}
+	return out
+}
