@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"context"
+	"crypto/x509"
 	"encoding/base64"
 	"fmt"
 	"io"
@@ -23,6 +24,7 @@ type Ledger struct {
 	blobs    blob.Store
 	signer   note.Signer   // nil: read-only
 	verifier note.Verifier // nil: signatures are not checked
+	tsaRoots *x509.CertPool // trust anchors for stored RFC 3161 tokens
 }
 
 // Open returns a ledger over a store and a blob store. signer signs

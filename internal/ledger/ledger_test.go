@@ -47,6 +47,18 @@ func newFixture(t *testing.T, st *sqlstore.Store) fixture {
 	if _, err := st.SyncCatalog(ctx, reqs); err != nil {
 		t.Fatal(err)
 	}
+	err = st.Write(ctx, func(tx *sqlstore.Tx) error {
+		for _, id := range []string{"vuln-scan", "time-sync"} {
+			c := evident.Control{ID: id, Title: id, Requirements: []evident.RequirementRef{req714}}
+			if err := tx.PutObject(ctx, sqlstore.Controls, id, c, "test"); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	skey, vkey, err := note.GenerateKey(nil, "evident.ledger/test")
 	if err != nil {
 		t.Fatal(err)
@@ -61,7 +73,7 @@ func newFixture(t *testing.T, st *sqlstore.Store) fixture {
 }
 
 func input(name string) EvidenceInput {
-	return EvidenceInput{Actor: "alice@ops", Filename: name, Requirements: []evident.RequirementRef{req714}}
+	return EvidenceInput{Actor: "alice@ops", Filename: name, Controls: []string{"vuln-scan"}, Requirements: []evident.RequirementRef{req714}}
 }
 
 func items(n int, prefix string) []Item {

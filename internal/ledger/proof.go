@@ -150,3 +150,11 @@ func noteText(signed []byte) string {
 	text, _, _ := bytes.Cut(signed, []byte("\n\n"))
 	return string(text) + "\n"
 }
+
+// CheckProof checks p with the ledger's own public key.
+func (l *Ledger) CheckProof(p Proof) error {
+	if l.verifier == nil {
+		return evident.Errorf(evident.EINVALID, "the ledger has no public key to check proofs with")
+	}
+	return p.Check(l.verifier)
+}

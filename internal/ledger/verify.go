@@ -1,0 +1,408 @@
+package ledger
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/evidenthq/evident"
+	"github.com/evidenthq/evident/internal/sqlstore"
+)
+
+// Problem kinds. Each names a way the store can disagree with itself; the
+// wording is what `evident verify` prints.
+const (
+	ChangedBlob      = "changed blob"
+	MissingBlob      = "missing blob"
+	EditedRow        = "edited row"
+	DeletedRecord    = "deleted record"
+	RewrittenHistory = "rewritten history"
+	BadSignature     = "bad signature"
+	BadAnchor        = "bad anchor"
+)
+
+// Problem is one integrity failure, with the record it concerns.
+type Problem struct {
+	Kind    string `json:"kind"`
+	Index   int64  `json:"index"` // the ledger leaf, or -1
+	Ref     string `json:"ref,omitempty"`
+	Message string `json:"message"`
+}
+
+func (p Problem) String() string { return p.Kind + ": " + p.Message }
+
+// Report is what Verify found.
+type Report struct {
+	Leaves      int64     `json:"leaves"`
+	Evidence    int       `json:"evidence"`
+	Blobs       int       `json:"blobs"`
+	Bytes       int64     `json:"bytes"`
+	Checkpoints int       `json:"checkpoints"`
+	Anchors     int       `json:"anchors"`
+	Problems    []Problem `json:"problems"`
+}
+
+// OK reports whether nothing was wrong.
+func (r Report) OK() bool { return len(r.Problems) == 0 }
+
+func (r *Report) add(kind string, idx int64, ref, format string, args ...any) {
+	r.Problems = append(r.Problems, Problem{Kind: kind, Index: idx, Ref: ref, Message: fmt.Sprintf(format, args...)})
+}
+
+// leafInfo is what verify keeps per evidence leaf to check rows and blobs.
+type leafInfo struct {
+	index    int64
+	hash     tlog.Hash
+	digest   evident.Digest
+	size     int64
+	controls []string
+	reqs     []string
+}
+
+// Verify recomputes the ledger from its leaves and checks everything that
+// could have been changed behind the program's back: the stored tree
+// hashes, every checkpoint's signature and root and their consistency,
+// every evidence row against its leaf, and every blob against its digest.
+// progress, if not nil, is called with bytes of blobs hashed so far and
+// the total. The error is for failures to read; integrity failures are in
+// the report.
+func (l *Ledger) Verify(ctx context.Context, progress func(done, total int64)) (Report, error) {
+	var r Report
+	leaves := map[string]*leafInfo{}
+	err := l.st.Read(ctx, func(tx *sqlstore.Tx) error {
+		tree, err := l.verifyLeaves(ctx, tx, &r, leaves)
+		if err != nil {
+			return err
+		}
+		if err := verifyStoredHashes(ctx, tx, &r, tree); err != nil {
+			return err
+		}
+		if err := l.verifyCheckpoints(ctx, tx, &r, tree); err != nil {
+			return err
+		}
+		if err := l.verifyAnchors(ctx, tx, &r); err != nil {
+			return err
+		}
+		return verifyRows(ctx, tx, &r, leaves)
+	})
+	if err != nil {
+		return r, err
+	}
+	if err := l.verifyBlobs(ctx, &r, leaves, progress); err != nil {
+		return r, err
+	}
+	sort.SliceStable(r.Problems, func(i, j int) bool { return r.Problems[i].Index < r.Problems[j].Index })
+	return r, nil
+}
+
+// memTree is the tree recomputed from the leaves, in tlog's storage order.
+type memTree []tlog.Hash
+
+func (t memTree) ReadHashes(idx []int64) ([]tlog.Hash, error) {
+	out := make([]tlog.Hash, len(idx))
+	for i, x := range idx {
+		if x >= int64(len(t)) {
+			return nil, fmt.Errorf("hash %d beyond the recomputed tree", x)
+		}
+		out[i] = t[x]
+	}
+	return out, nil
+}
+
+const page = 5000
+
+// verifyLeaves reads every leaf in order, recomputes the tree and notes
+// each evidence leaf. A missing index means a deleted record.
+func (l *Ledger) verifyLeaves(ctx context.Context, tx *sqlstore.Tx, r *Report, leaves map[string]*leafInfo) (memTree, error) {
+	size, err := tx.LedgerSize(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var tree memTree
+	var n int64
+	for from := int64(0); from < size; from += page {
+		batch, err := tx.LedgerLeaves(ctx, from, from+page)
+		if err != nil {
+			return nil, err
+		}
+		for _, lf := range batch {
+			if lf.Index != n {
+				r.add(DeletedRecord, n, "", "ledger leaves %d to %d are missing: records were deleted from the ledger", n, lf.Index-1)
+				n = lf.Index
+			}
+			hs, err := tlog.StoredHashes(n, lf.Data, tree)
+			if err != nil {
+				return nil, err
+			}
+			h := tlog.RecordHash(lf.Data)
+			tree = append(tree, hs...)
+			rec, err := evident.ParseRecord(lf.Data)
+			if err != nil {
+				r.add(EditedRow, n, lf.Ref, "ledger leaf %d is not a readable record: %v", n, err)
+			} else if rec.Kind == evident.EvidenceRecordKind {
+				e, err := evident.EvidenceFromRecord(rec)
+				if err != nil {
+					r.add(EditedRow, n, rec.ID, "ledger leaf %d is not a readable evidence record: %v", n, err)
+				} else {
+					info := &leafInfo{index: n, hash: h, digest: e.Digest, size: e.Size, controls: slices.Clone(e.Controls)}
+					for _, q := range e.Requirements {
+						info.reqs = append(info.reqs, q.String())
+					}
+					leaves[e.ID] = info
+				}
+			}
+			n++
+		}
+	}
+	r.Leaves = n
+	return tree, nil
+}
+
+// verifyStoredHashes compares the stored tree with the recomputed one; a
+// difference means someone edited the hash table (or a leaf).
+func verifyStoredHashes(ctx context.Context, tx *sqlstore.Tx, r *Report, tree memTree) error {
+	for from := int64(0); from < int64(len(tree)); from += page {
+		to := min(from+page, int64(len(tree)))
+		idx := make([]int64, 0, to-from)
+		for i := from; i < to; i++ {
+			idx = append(idx, i)
+		}
+		stored, err := tx.ReadHashes(ctx, idx)
+		if err != nil {
+			r.add(EditedRow, -1, "", "the stored tree hashes are incomplete: %v", err)
+			return nil
+		}
+		for i, h := range stored {
+			if h != tree[from+int64(i)] {
+				leaf := leafOfStoredHash(from + int64(i))
+				r.add(EditedRow, leaf, "", "stored tree hash %d (over leaf %d) differs from the hash recomputed from the leaves", from+int64(i), leaf)
+				return nil // one is enough: the rest follow from it
+			}
+		}
+	}
+	return nil
+}
+
+// leafOfStoredHash returns the first leaf a stored hash covers.
+func leafOfStoredHash(x int64) int64 {
+	lo, hi := int64(0), x+1
+	for lo < hi { // smallest n with StoredHashIndex(0, n) > x, minus one
+		mid := (lo + hi) / 2
+		if tlog.StoredHashIndex(0, mid) > x {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	return lo - 1
+}
+
+// verifyCheckpoints checks each saved checkpoint's signature, that it
+// commits to the tree recomputed from today's leaves, and that each is
+// consistent with the one before it.
+func (l *Ledger) verifyCheckpoints(ctx context.Context, tx *sqlstore.Tx, r *Report, tree memTree) error {
+	cps, err := tx.Checkpoints(ctx)
+	if err != nil {
+		return err
+	}
+	r.Checkpoints = len(cps)
+	var prev *sqlstore.Checkpoint
+	for i := range cps {
+		c := &cps[i]
+		body, err := l.openCheckpoint(c.Note)
+		if err != nil {
+			r.add(BadSignature, c.Size-1, "", "checkpoint at size %d: %v", c.Size, err)
+			continue
+		}
+		if body.Size != c.Size || body.Root != c.Root {
+			r.add(EditedRow, c.Size-1, "", "checkpoint row at size %d does not match its signed note (size %d)", c.Size, body.Size)
+		}
+		switch {
+		case body.Size > r.Leaves:
+			r.add(DeletedRecord, r.Leaves, "", "checkpoint signed at size %d but the ledger holds %d records: records were deleted", body.Size, r.Leaves)
+		default:
+			root, err := tlog.TreeHash(body.Size, tree)
+			if err != nil {
+				return err
+			}
+			if root != body.Root {
+				r.add(RewrittenHistory, firstDiffering(body.Size, r, tree), "", "the ledger's first %d records no longer hash to the root signed in checkpoint %d: history was rewritten", body.Size, body.Size)
+			}
+		}
+		if prev != nil && prev.Size > 0 && body.Size <= r.Leaves {
+			p, err := tlog.ProveTree(body.Size, prev.Size, tree)
+			if err == nil {
+				err = tlog.CheckTree(p, body.Size, body.Root, prev.Size, prev.Root)
+			}
+			if err != nil && prev.Size <= r.Leaves {
+				r.add(RewrittenHistory, prev.Size-1, "", "checkpoint %d is not consistent with checkpoint %d", body.Size, prev.Size)
+			}
+		}
+		prev = c
+	}
+	return nil
+}
+
+// firstDiffering is the leaf verify blames for a root mismatch: the last
+// leaf of the checkpoint, since the tree cannot say which leaf changed
+// without the old leaves. Edited evidence rows are named separately.
+func firstDiffering(size int64, r *Report, tree memTree) int64 { return size - 1 }
+
+func (l *Ledger) openCheckpoint(signed []byte) (ParsedCheckpoint, error) {
+	if l.verifier == nil {
+		return ParseCheckpointBody(noteText(signed))
+	}
+	return OpenCheckpoint(signed, l.verifier)
+}
+
+// verifyRows compares every evidence row (and its control and requirement
+// index rows) with the leaf it claims to be.
+func verifyRows(ctx context.Context, tx *sqlstore.Tx, r *Report, leaves map[string]*leafInfo) error {
+	seen := map[string]bool{}
+	err := tx.EvidenceRows(ctx, func(row sqlstore.EvidenceRow) error {
+		r.Evidence++
+		seen[row.ID] = true
+		info, ok := leaves[row.ID]
+		if !ok {
+			r.add(EditedRow, row.LedgerIndex, row.ID, "evidence %s is in the database but in no ledger leaf: the row was added or its leaf deleted", row.ID)
+			return nil
+		}
+		at, err := sqlstore.ParseTS(row.ReceivedAt)
+		rec := evident.Record{Kind: evident.EvidenceRecordKind, ID: row.ID, Actor: row.Actor, At: at, Body: []byte(row.Body)}
+		data, cerr := rec.Canonical()
+		if err != nil || cerr != nil || tlog.RecordHash(data) != info.hash || row.LedgerIndex != info.index ||
+			row.Digest != info.digest.String() || row.Size != info.size {
+			r.add(EditedRow, info.index, row.ID, "evidence %s (leaf %d): the database row differs from its ledger record", row.ID, info.index)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for id, info := range leaves {
+		if !seen[id] {
+			r.add(DeletedRecord, info.index, id, "evidence %s (leaf %d) is in the ledger but was deleted from the database", id, info.index)
+		}
+	}
+	ctl, err := tx.EvidenceControls(ctx)
+	if err != nil {
+		return err
+	}
+	reqs, err := tx.EvidenceRequirements(ctx)
+	if err != nil {
+		return err
+	}
+	for id, info := range leaves {
+		if !sameSet(ctl[id], info.controls) || !sameSet(reqs[id], info.reqs) {
+			r.add(EditedRow, info.index, id, "evidence %s (leaf %d): the controls or requirements it is filed under differ from its ledger record", id, info.index)
+		}
+		delete(ctl, id)
+		delete(reqs, id)
+	}
+	for id := range ctl {
+		r.add(EditedRow, -1, id, "evidence %s is filed under controls %s but is in no ledger leaf", id, strings.Join(ctl[id], ", "))
+	}
+	for id := range reqs {
+		r.add(EditedRow, -1, id, "evidence %s is filed under requirements %s but is in no ledger leaf", id, strings.Join(reqs[id], ", "))
+	}
+	return nil
+}
+
+func sameSet(a, b []string) bool {
+	a, b = slices.Compact(slices.Sorted(slices.Values(a))), slices.Compact(slices.Sorted(slices.Values(b)))
+	return slices.Equal(a, b)
+}
+
+// verifyBlobs hashes every blob an evidence leaf names, on all cores:
+// reading and hashing is most of verify's time.
+func (l *Ledger) verifyBlobs(ctx context.Context, r *Report, leaves map[string]*leafInfo, progress func(done, total int64)) error {
+	type job struct {
+		digest evident.Digest
+		size   int64
+		ids    []string
+		index  int64
+	}
+	byDigest := map[evident.Digest]*job{}
+	var total int64
+	for id, info := range leaves {
+		j := byDigest[info.digest]
+		if j == nil {
+			j = &job{digest: info.digest, size: info.size, index: info.index}
+			byDigest[info.digest] = j
+			total += info.size
+		}
+		j.ids = append(j.ids, id)
+		j.index = min(j.index, info.index)
+	}
+	jobs := make(chan *job)
+	var mu sync.Mutex
+	var done atomic.Int64
+	var firstErr error
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				kind, msg, n, err := l.checkBlob(ctx, j.digest)
+				mu.Lock()
+				if err != nil && firstErr == nil {
+					firstErr = err
+				}
+				if kind != "" {
+					sort.Strings(j.ids)
+					r.add(kind, j.index, j.ids[0], "evidence %s (leaf %d): blob %s %s", strings.Join(j.ids, ", "), j.index, j.digest, msg)
+				}
+				r.Bytes += n
+				mu.Unlock()
+				d := done.Add(j.size)
+				if progress != nil {
+					progress(d, total)
+				}
+			}
+		}()
+	}
+	r.Blobs = len(byDigest)
+	keys := make([]evident.Digest, 0, len(byDigest))
+	for k := range byDigest {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return byDigest[keys[i]].index < byDigest[keys[j]].index })
+	for _, k := range keys {
+		jobs <- byDigest[k]
+	}
+	close(jobs)
+	wg.Wait()
+	return firstErr
+}
+
+// checkBlob hashes one blob and says what is wrong with it, if anything.
+func (l *Ledger) checkBlob(ctx context.Context, dg evident.Digest) (kind, msg string, n int64, err error) {
+	rc, err := l.blobs.Open(ctx, dg)
+	if evident.ErrorCode(err) == evident.ENOTFOUND {
+		return MissingBlob, "is missing from the blob store", 0, nil
+	}
+	if err != nil {
+		return "", "", 0, err
+	}
+	defer rc.Close()
+	h := sha256.New()
+	n, err = io.Copy(h, rc)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return ChangedBlob, fmt.Sprintf("cannot be read: %v", err), n, nil
+	}
+	if got := evident.Digest(h.Sum(nil)); got != dg {
+		return ChangedBlob, fmt.Sprintf("has changed: its content now hashes to %s", got), n, nil
+	}
+	return "", "", n, nil
+}
