@@ -197,15 +197,18 @@ func (l *Ledger) sign(ctx context.Context, tx *sqlstore.Tx) (sqlstore.Checkpoint
 		return sqlstore.Checkpoint{}, err
 	}
 	hr := hashReader(ctx, tx)
-	if err == nil && prev.Size == n {
-		return prev, nil
-	}
 	root, err := tlog.TreeHash(n, hr)
 	if err != nil {
 		return sqlstore.Checkpoint{}, fmt.Errorf("ledger tree hash at %d: %w", n, err)
 	}
 	if prev.Size > n {
 		return sqlstore.Checkpoint{}, evident.Errorf(evident.EFAILED, "ledger holds %d records but checkpoint %d was signed: records were deleted; refusing to sign", n, prev.Size)
+	}
+	if prev.Size == n && n > 0 {
+		if root != prev.Root {
+			return sqlstore.Checkpoint{}, evident.Errorf(evident.EFAILED, "the ledger at %d records does not hash to the root signed for that size: history was rewritten; refusing to sign", n)
+		}
+		return prev, nil
 	}
 	if prev.Size > 0 {
 		if err := consistent(hr, prev.Size, prev.Root, n, root); err != nil {

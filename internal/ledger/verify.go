@@ -209,14 +209,18 @@ func leafOfStoredHash(x int64) int64 {
 
 // verifyCheckpoints checks each saved checkpoint's signature, that it
 // commits to the tree recomputed from today's leaves, and that each is
-// consistent with the one before it.
+// consistent with the one before it. A root that no longer matches means
+// leaves signed in that checkpoint were rewritten; the leaves between the
+// last checkpoint that still matches and this one are named, since one of
+// them changed (checkpoints follow every batch, so the range is small).
 func (l *Ledger) verifyCheckpoints(ctx context.Context, tx *sqlstore.Tx, r *Report, tree memTree) error {
 	cps, err := tx.Checkpoints(ctx)
 	if err != nil {
 		return err
 	}
 	r.Checkpoints = len(cps)
-	var prev *sqlstore.Checkpoint
+	var prev *ParsedCheckpoint
+	good := int64(0) // the largest size whose checkpoint still matches
 	for i := range cps {
 		c := &cps[i]
 		body, err := l.openCheckpoint(c.Note)
@@ -227,36 +231,58 @@ func (l *Ledger) verifyCheckpoints(ctx context.Context, tx *sqlstore.Tx, r *Repo
 		if body.Size != c.Size || body.Root != c.Root {
 			r.add(EditedRow, c.Size-1, "", "checkpoint row at size %d does not match its signed note (size %d)", c.Size, body.Size)
 		}
-		switch {
-		case body.Size > r.Leaves:
-			r.add(DeletedRecord, r.Leaves, "", "checkpoint signed at size %d but the ledger holds %d records: records were deleted", body.Size, r.Leaves)
-		default:
-			root, err := tlog.TreeHash(body.Size, tree)
-			if err != nil {
-				return err
-			}
-			if root != body.Root {
-				r.add(RewrittenHistory, firstDiffering(body.Size, r, tree), "", "the ledger's first %d records no longer hash to the root signed in checkpoint %d: history was rewritten", body.Size, body.Size)
-			}
+		if body.Size > r.Leaves {
+			r.add(DeletedRecord, r.Leaves, "", "checkpoint signed at size %d but the ledger holds %d records: leaves %d to %d were deleted", body.Size, r.Leaves, r.Leaves, body.Size-1)
+			continue
 		}
-		if prev != nil && prev.Size > 0 && body.Size <= r.Leaves {
+		root, err := tlog.TreeHash(body.Size, tree)
+		if err != nil {
+			return err
+		}
+		if root != body.Root {
+			if good >= 0 {
+				names, err := leafNames(ctx, tx, good, body.Size)
+				if err != nil {
+					return err
+				}
+				r.add(RewrittenHistory, good, strings.Join(names, ", "), "the ledger no longer hashes to the root signed in checkpoint %d: history was rewritten in leaves %d to %d: %s",
+					body.Size, good, body.Size-1, strings.Join(names, ", "))
+				good = -1 // later checkpoints fail for the same reason
+			}
+			continue
+		}
+		if good >= 0 {
+			good = body.Size
+		}
+		if prev != nil {
 			p, err := tlog.ProveTree(body.Size, prev.Size, tree)
 			if err == nil {
 				err = tlog.CheckTree(p, body.Size, body.Root, prev.Size, prev.Root)
 			}
-			if err != nil && prev.Size <= r.Leaves {
+			if err != nil {
 				r.add(RewrittenHistory, prev.Size-1, "", "checkpoint %d is not consistent with checkpoint %d", body.Size, prev.Size)
 			}
 		}
-		prev = c
+		prev = &body
 	}
 	return nil
 }
 
-// firstDiffering is the leaf verify blames for a root mismatch: the last
-// leaf of the checkpoint, since the tree cannot say which leaf changed
-// without the old leaves. Edited evidence rows are named separately.
-func firstDiffering(size int64, r *Report, tree memTree) int64 { return size - 1 }
+// leafNames names the records in leaves [from, to), at most 20 of them.
+func leafNames(ctx context.Context, tx *sqlstore.Tx, from, to int64) ([]string, error) {
+	leaves, err := tx.LedgerLeaves(ctx, from, min(to, from+20))
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, lf := range leaves {
+		names = append(names, fmt.Sprintf("%s %s (leaf %d)", lf.Kind, lf.Ref, lf.Index))
+	}
+	if to-from > 20 {
+		names = append(names, fmt.Sprintf("and %d more", to-from-20))
+	}
+	return names, nil
+}
 
 func (l *Ledger) openCheckpoint(signed []byte) (ParsedCheckpoint, error) {
 	if l.verifier == nil {
