@@ -19,7 +19,6 @@ var (
 	cmdTasks      = notYet("tasks")
 	cmdCalendar   = notYet("calendar")
 	cmdChange     = notYet("change")
-	cmdIncident   = notYet("incident")
 	cmdPack       = notYet("pack")
 	cmdUser       = notYet("user")
 )
