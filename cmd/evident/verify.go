@@ -17,7 +17,12 @@ import (
 // naming every problem it finds.
 func cmdVerify(a *app, args []string) error {
 	fs := a.flags("verify")
+	rootsPath := fs.String("tsa-roots", "", "PEM `file` of trusted TSA roots for stored time-stamp tokens (default DATA/tsa-roots.pem)")
 	if _, err := a.parse(fs, args); err != nil {
+		return err
+	}
+	roots, _, err := a.tsaRoots(*rootsPath)
+	if err != nil {
 		return err
 	}
 	l, st, err := a.openLedger()
@@ -25,6 +30,7 @@ func cmdVerify(a *app, args []string) error {
 		return err
 	}
 	defer st.Close()
+	l.SetTSARoots(roots)
 	p := newProgress(a.stderr, "verify: hashing blobs")
 	r, err := l.Verify(a.ctx, p.update)
 	p.finish()

@@ -135,3 +135,14 @@ func asOf(at time.Time) string {
 	}
 	return TS(at)
 }
+
+// Changes returns every recorded change, in the order they took effect.
+func (s *Store) Changes(ctx context.Context) ([]evident.Change, error) {
+	out := []evident.Change{}
+	err := s.Read(ctx, func(tx *Tx) error {
+		cs, err := tx.Changes(ctx, time.Time{})
+		out = append(out, cs...)
+		return err
+	})
+	return out, err
+}

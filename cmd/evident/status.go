@@ -1,0 +1,205 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/evidenthq/evident"
+	"github.com/evidenthq/evident/internal/catalog"
+	"github.com/evidenthq/evident/internal/readiness"
+)
+
+// cmdStatus prints the program's readiness now or at a past instant. The
+// ledger is append-only and every read filters on receipt time, so
+// `status --at T` is exactly what `status` said at T (for the program
+// model as it stands today). --from/--to add each control's expected
+// versus found periods over a range, with the gaps and their dates.
+func cmdStatus(a *app, args []string) error {
+	fs := a.flags("status")
+	atFlag := fs.String("at", "", "compute the status as of this `time` (RFC 3339 or a date; default now)")
+	fromFlag := fs.String("from", "", "start of a `range` to count expected versus found periods over")
+	toFlag := fs.String("to", "", "end of the range (exclusive; default --at)")
+	if _, err := a.parse(fs, args); err != nil {
+		return err
+	}
+	at, err := atTime(a, *atFlag)
+	if err != nil {
+		return err
+	}
+	from, to, err := statusRange(*fromFlag, *toFlag, at)
+	if err != nil {
+		return err
+	}
+	in, err := a.readinessInput(at, from)
+	if err != nil {
+		return err
+	}
+	r := readiness.Status(in, from, to)
+	if a.json {
+		return a.printJSON(r)
+	}
+	printStatus(a, r)
+	return nil
+}
+
+// atTime reads --at; empty means now.
+func atTime(a *app, s string) (time.Time, error) {
+	if s == "" {
+		return a.now().UTC().Truncate(time.Microsecond), nil
+	}
+	t, err := evident.ParseTime(s)
+	if err != nil {
+		return t, evident.ErrorAt(evident.EINVALID, "--at", "%s", err.(*evident.Error).Message)
+	}
+	return t, nil
+}
+
+func statusRange(fromS, toS string, at time.Time) (time.Time, time.Time, error) {
+	if fromS == "" {
+		if toS != "" {
+			return time.Time{}, time.Time{}, evident.ErrorAt(evident.EINVALID, "--to", "give --from with --to")
+		}
+		return time.Time{}, time.Time{}, nil
+	}
+	from, err := evident.ParseTime(fromS)
+	if err != nil {
+		return from, from, evident.ErrorAt(evident.EINVALID, "--from", "%s", err.(*evident.Error).Message)
+	}
+	to := at
+	if toS != "" {
+		if to, err = evident.ParseTime(toS); err != nil {
+			return from, to, evident.ErrorAt(evident.EINVALID, "--to", "%s", err.(*evident.Error).Message)
+		}
+	}
+	if !to.After(from) {
+		return from, to, evident.ErrorAt(evident.EINVALID, "--to", "%s is not after --from %s", evident.UTC(to), evident.UTC(from))
+	}
+	return from, to, nil
+}
+
+// readinessInput loads what status, tasks and calendar compute from.
+func (a *app) readinessInput(at, from time.Time) (readiness.Input, error) {
+	st, err := a.openStore()
+	if err != nil {
+		return readiness.Input{}, err
+	}
+	defer st.Close()
+	p, err := st.Program(a.ctx)
+	if err != nil {
+		return readiness.Input{}, err
+	}
+	cat, err := catalog.Load()
+	if err != nil {
+		return readiness.Input{}, err
+	}
+	reqs, err := cat.Requirements(p.Version, p.Overlays...)
+	if err != nil {
+		return readiness.Input{}, err
+	}
+	in, err := readiness.Load(a.ctx, st, reqs, at, from)
+	if err != nil {
+		return in, err
+	}
+	incs, err := st.IncidentClocks(a.ctx, at)
+	if err != nil {
+		return in, err
+	}
+	for _, ic := range incs {
+		in.Incidents = append(in.Incidents, readiness.IncidentClocks{ID: ic.Incident.ID, Title: ic.Incident.Title, Clocks: ic.Clocks})
+	}
+	return in, nil
+}
+
+func printStatus(a *app, r readiness.Report) {
+	a.out("Readiness of %q (EN 319 401 V%s) at %s: score %.1f / 100 over %d applicable requirements\n\n",
+		r.Program, r.Version, evident.UTC(r.At), r.Score.Score, r.Score.Applicable)
+	rows := make([][]string, 0, len(r.Clauses))
+	for _, c := range r.Clauses {
+		rows = append(rows, append([]string{c.Clause, clip(c.Title, 40), fmt.Sprintf("%.1f", c.Score)}, counts(c.Tally)...))
+	}
+	printRows(a.stdout, "CLAUSE\tTITLE\tSCORE\tVERIFIED\tIMPLEMENTED\tPLANNED\tFAILING\tNOT ADDRESSED\tN/A", rows)
+	a.out("\nProgram: %s\n", strings.Join(labelled(r.Score), ", "))
+	var ctl [][]string
+	for _, c := range r.Controls {
+		period := "-"
+		if c.Period != nil {
+			period = string(c.Period.State) + " until " + c.Period.LastDay().Format("2006-01-02")
+		}
+		line := []string{c.ID, c.Cadence, string(c.Freshness.State), period}
+		if c.Coverage != nil {
+			line = append(line, coverageText(*c.Coverage))
+		}
+		ctl = append(ctl, line)
+	}
+	if len(ctl) > 0 {
+		a.out("\n")
+		header := "CONTROL\tCADENCE\tEVIDENCE\tPERIOD"
+		if len(r.Controls) > 0 && r.Controls[0].Coverage != nil {
+			header += "\tCOVERAGE"
+		}
+		printRows(a.stdout, header, ctl)
+	}
+	for _, c := range r.MissedClocks {
+		a.out("\nIncident %s (%s): %s %s, due %s\n", c.Incident, c.Title, c.Clock.Title, c.State, evident.UTC(c.Due))
+	}
+}
+
+// coverageText says "3 of 4 found, gaps 2026-07-01 to 2026-09-30".
+func coverageText(c evident.Coverage) string {
+	s := fmt.Sprintf("%d of %d found", c.Found, c.Expected)
+	if c.Excepted > 0 {
+		s += fmt.Sprintf(", %d excepted", c.Excepted)
+	}
+	if len(c.Gaps) > 0 {
+		gs := make([]string, len(c.Gaps))
+		for i, g := range c.Gaps {
+			gs[i] = g.String()
+		}
+		s += ", gaps " + strings.Join(gs, "; ")
+	}
+	return s
+}
+
+func counts(t evident.Tally) []string {
+	out := []string{}
+	for _, s := range evident.ReadinessStates {
+		out = append(out, fmt.Sprint(t.Counts[s]))
+	}
+	return out
+}
+
+func labelled(t evident.Tally) []string {
+	out := []string{}
+	for _, s := range evident.ReadinessStates {
+		out = append(out, fmt.Sprintf("%d %s", t.Counts[s], s))
+	}
+	return out
+}
+
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n-1] + "…"
+}
+
+// printRows writes a table aligned on tabs.
+func printRows(w io.Writer, header string, rows [][]string) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, header)
+	for _, r := range rows {
+		fmt.Fprintln(tw, strings.Join(r, "\t"))
+	}
+	tw.Flush()
+}
+
+// orNone stands in for an empty cell so columns stay readable.
+func orNone(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
