@@ -41,6 +41,10 @@ func (l *Ledger) Store() *sqlstore.Store { return l.st }
 // Blobs returns the blob store.
 func (l *Ledger) Blobs() blob.Store { return l.blobs }
 
+// Verifier returns the ledger's public key, nil when signatures are not
+// checked; pages showing a proof check it with this, as an assessor would.
+func (l *Ledger) Verifier() note.Verifier { return l.verifier }
+
 // EvidenceInput is what an uploader says about a file: everything in
 // evident.Evidence except what the server decides (id, digest, size, actor
 // time, ledger index).

@@ -45,7 +45,7 @@ func (s *Store) AddChange(ctx context.Context, c evident.Change) (evident.Change
 			tasks = append(tasks, t)
 		}
 		_, err = tx.Audit(ctx, "change.add", c.ID, c.Actor, struct {
-			Change evident.Change        `json:"change"`
+			Change evident.Change       `json:"change"`
 			Tasks  []evident.ChangeTask `json:"tasks"`
 		}{c, tasks})
 		return err

@@ -148,6 +148,8 @@ type EvidenceFilter struct {
 	Since       time.Time // received at or after
 	Before      time.Time // received before (status "as of" a past instant)
 	AfterIndex  int64     // ledger index greater than this (paging); -1 or 0 from the start
+	BeforeIndex int64     // ledger index less than this (paging newest first); 0: no bound
+	Newest      bool      // newest first (descending ledger index), for lists people read
 	Limit       int       // 0: no limit
 }
 
@@ -214,10 +216,17 @@ func (tx *Tx) ListEvidence(ctx context.Context, f EvidenceFilter) ([]evident.Evi
 		where = append(where, "e.ledger_idx > ?")
 		args = append(args, f.AfterIndex)
 	}
+	if f.BeforeIndex > 0 {
+		where = append(where, "e.ledger_idx < ?")
+		args = append(args, f.BeforeIndex)
+	}
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
 	q += " ORDER BY e.ledger_idx"
+	if f.Newest {
+		q += " DESC"
+	}
 	if f.Limit > 0 {
 		q += fmt.Sprintf(" LIMIT %d", f.Limit)
 	}

@@ -19,6 +19,7 @@ func (w *Web) funcs() template.FuncMap {
 		"span":  formatSpan,
 		"pct":   func(n, of int) int { return percent(n, of) },
 		"add":   func(a, b int) int { return a + b },
+		"int":   func(n int64) int { return int(n) },
 		"short": shortHex,
 	}
 }

@@ -17,5 +17,6 @@ var navigation = []navItem{
 	{"risks", "Risks", "/risks"},
 	{"controls", "Controls", "/controls"},
 	{"policies", "Policies", "/policies"},
+	{"evidence", "Evidence", "/evidence"},
 	{"audit", "Audit trail", "/audit"},
 }

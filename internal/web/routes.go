@@ -1,29 +1,49 @@
 package web
 
-import "net/http"
+import (
+	"net/http"
 
-// Route is one browser route. The server mounts them all behind its
-// authentication; the table is data so the server can list, describe and
-// test every route (the authorisation matrix walks it).
+	"github.com/evidenthq/evident/internal/auth"
+)
+
+// Route is one browser route. The server mounts each behind its
+// permission; the table is data so the server can list, describe and test
+// every route (the authorisation matrix walks it).
 type Route struct {
 	Pattern string // http.ServeMux pattern with method, e.g. "GET /audit"
+	Perm    auth.Permission
 	Handler http.Handler
-	Public  bool // reachable without signing in (login page, assets)
 }
 
-// Routes returns every browser route.
+// Routes returns every browser route with the permission it needs.
+// Reading pages need auth.Read; forms that change state need the
+// permission of the change, on the form page as well as on its POST, so
+// a user is refused before filling a form in rather than after.
 func (w *Web) Routes() []Route {
-	return []Route{
-		{Pattern: "GET /static/", Handler: w.Static(), Public: true},
-		{Pattern: "GET /{$}", Handler: w.Dashboard()},
-		{Pattern: "GET /catalog", Handler: w.Catalog()},
-		{Pattern: "GET /catalog/{id}", Handler: w.Requirement()},
-		{Pattern: "GET /audit", Handler: w.Audit()},
-		{Pattern: "GET /scope", Handler: w.Scope()},
-		{Pattern: "GET /risks", Handler: w.Risks()},
-		{Pattern: "GET /policies", Handler: w.Policies()},
-		{Pattern: "GET /policies/{id}", Handler: w.Policy()},
-		{Pattern: "GET /controls", Handler: w.Controls()},
-		{Pattern: "GET /controls/{id}", Handler: w.Control()},
+	routes := []Route{
+		{"GET /static/", auth.Public, w.Static()},
+		{"GET /login", auth.Public, w.LoginForm()},
+		{"POST /login", auth.Public, w.Login()},
+		{"POST /logout", auth.Self, w.Logout()},
+		{"GET /{$}", auth.Read, w.Dashboard()},
+		{"GET /catalog", auth.Read, w.Catalog()},
+		{"GET /catalog/{id}", auth.Read, w.Requirement()},
+		{"GET /audit", auth.Read, w.Audit()},
+		{"GET /scope", auth.Read, w.Scope()},
+		{"GET /risks", auth.Read, w.Risks()},
+		{"GET /policies", auth.Read, w.Policies()},
+		{"GET /policies/{id}", auth.Read, w.Policy()},
+		{"GET /controls", auth.Read, w.Controls()},
+		{"GET /controls/{id}", auth.Read, w.Control()},
 	}
+	if w.cfg.Ledger != nil {
+		routes = append(routes,
+			Route{"GET /evidence", auth.Read, w.EvidenceList()},
+			Route{"GET /evidence/new", auth.WriteEvidence, w.UploadForm()},
+			Route{"POST /evidence", auth.WriteEvidence, w.Upload()},
+			Route{"GET /evidence/{id}", auth.Read, w.Evidence()},
+			Route{"GET /evidence/{id}/content", auth.Read, w.EvidenceContent()},
+		)
+	}
+	return routes
 }

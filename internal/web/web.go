@@ -19,7 +19,9 @@ import (
 	"time"
 
 	"github.com/evidenthq/evident"
+	"github.com/evidenthq/evident/internal/auth"
 	"github.com/evidenthq/evident/internal/catalog"
+	"github.com/evidenthq/evident/internal/ledger"
 	"github.com/evidenthq/evident/internal/sqlstore"
 )
 
@@ -30,8 +32,14 @@ var files embed.FS
 type Config struct {
 	Store   *sqlstore.Store
 	Catalog *catalog.Catalog
-	Logger  *slog.Logger
-	Now     func() time.Time
+	// Ledger stores uploaded evidence and proves inclusion; without one
+	// the evidence pages are not served.
+	Ledger *ledger.Ledger
+	// Auth signs people in and out; the server's middleware in front of
+	// every page has already authenticated the request.
+	Auth   *auth.Auth
+	Logger *slog.Logger
+	Now    func() time.Time
 }
 
 // Web renders the browser pages.
@@ -119,6 +127,9 @@ type page struct {
 	Role    string
 	Now     time.Time
 	Data    any
+
+	principal auth.Principal
+	signedIn  bool
 }
 
 // handlerFunc is a page handler that returns its error instead of writing

@@ -2,15 +2,25 @@ package web
 
 import (
 	"context"
+	"crypto/rand"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"golang.org/x/mod/sumdb/note"
+
 	"github.com/evidenthq/evident"
+	"github.com/evidenthq/evident/internal/auth"
+	"github.com/evidenthq/evident/internal/blob"
 	"github.com/evidenthq/evident/internal/catalog"
+	"github.com/evidenthq/evident/internal/ledger"
 	"github.com/evidenthq/evident/internal/sqlstore"
 	"github.com/evidenthq/evident/internal/sqlstore/storetest"
 )
@@ -18,8 +28,19 @@ import (
 // testNow is the fixed clock of the web tests.
 var testNow = time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
 
-// newSite serves the browser routes over st, which gets a program first.
-func newSite(t *testing.T, st *sqlstore.Store) *httptest.Server {
+// testPassword is every test user's password.
+const testPassword = "correct horse battery"
+
+// site is the web UI mounted as the server mounts it: the auth middleware
+// in front, each route behind its permission.
+type site struct {
+	*httptest.Server
+	st *sqlstore.Store
+}
+
+// newSite serves the browser routes over st, which gets a program, the
+// catalog, a ledger and one user per role first.
+func newSite(t *testing.T, st *sqlstore.Store) *site {
 	t.Helper()
 	ctx := context.Background()
 	if _, err := st.Program(ctx); err != nil {
@@ -33,35 +54,136 @@ func newSite(t *testing.T, st *sqlstore.Store) *httptest.Server {
 		t.Fatal(err)
 	}
 	syncCatalog(t, st, cat)
-	w, err := New(Config{Store: st, Catalog: cat, Now: func() time.Time { return testNow }})
+	skey, vkey, err := note.GenerateKey(rand.Reader, "evident.ledger/test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, _ := note.NewSigner(skey)
+	verifier, _ := note.NewVerifier(vkey)
+	blobs, err := blob.NewDisk(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := func() time.Time { return testNow }
+	a := auth.New(auth.Config{Store: st, Now: now, InsecureCookies: true})
+	w, err := New(Config{Store: st, Catalog: cat, Now: now, Auth: a,
+		Ledger: ledger.Open(st, blobs, signer, verifier)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	mux := http.NewServeMux()
 	for _, r := range w.Routes() {
-		mux.Handle(r.Pattern, r.Handler)
+		mux.Handle(r.Pattern, a.RequirePage(r.Perm, r.Handler))
 	}
-	srv := httptest.NewServer(mux)
+	srv := httptest.NewServer(a.Middleware(mux))
 	t.Cleanup(srv.Close)
-	return srv
+	return &site{Server: srv, st: st}
 }
 
-// get fetches path and returns the status and body.
-func get(t *testing.T, srv *httptest.Server, path string) (int, string) {
+// addUser creates a user with testPassword.
+func (s *site) addUser(t *testing.T, u evident.User) {
 	t.Helper()
-	resp, err := http.Get(srv.URL + path)
+	hash, err := auth.HashPassword(testPassword)
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := s.st.CreateUser(context.Background(), u, hash, "admin@example"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// browser is a cookie-keeping client that does not follow redirects, so
+// tests see where a form sends them.
+type browser struct {
+	t *testing.T
+	s *site
+	c *http.Client
+}
+
+func (s *site) browser(t *testing.T) *browser {
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	return &browser{t: t, s: s, c: c}
+}
+
+// signIn returns a browser signed in as a new user with role.
+func (s *site) signIn(t *testing.T, name string, role evident.UserRole, controls ...string) *browser {
+	t.Helper()
+	u := evident.User{Name: name, Role: role, Controls: controls}
+	if role == evident.RoleAssessor {
+		u.PeriodFrom, u.PeriodTo = testNow.AddDate(-1, 0, 0), testNow
+	}
+	s.addUser(t, u)
+	b := s.browser(t)
+	token := b.csrf("/login")
+	code, _, loc := b.post("/login", url.Values{"csrf_token": {token}, "name": {name}, "password": {testPassword}, "next": {"/"}})
+	if code != http.StatusSeeOther || loc != "/" {
+		t.Fatalf("sign in as %s: %d to %q", name, code, loc)
+	}
+	return b
+}
+
+// get fetches path and returns the status and body.
+func (b *browser) get(path string) (int, string) {
+	b.t.Helper()
+	resp, err := b.c.Get(b.s.URL + path)
+	if err != nil {
+		b.t.Fatal(err)
+	}
 	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
+
+var csrfField = regexp.MustCompile(`name="csrf_token" value="([^"]*)"`)
+
+// csrf reads the CSRF token from the form on path.
+func (b *browser) csrf(path string) string {
+	b.t.Helper()
+	code, body := b.get(path)
+	m := csrfField.FindStringSubmatch(body)
+	if code != http.StatusOK || m == nil || m[1] == "" {
+		b.t.Fatalf("GET %s: %d, no CSRF token in the page", path, code)
+	}
+	return m[1]
+}
+
+// post submits a urlencoded form and returns status, body and Location.
+func (b *browser) post(path string, form url.Values) (int, string, string) {
+	b.t.Helper()
+	return b.do(path, "application/x-www-form-urlencoded", strings.NewReader(form.Encode()))
+}
+
+func (b *browser) do(path, contentType string, body io.Reader) (int, string, string) {
+	b.t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, b.s.URL+path, body)
+	req.Header.Set("Content-Type", contentType)
+	resp, err := b.c.Do(req)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(out), resp.Header.Get("Location")
+}
+
+// syncCatalog stores the catalog, which control requirements must name.
+func syncCatalog(t *testing.T, st *sqlstore.Store, cat *catalog.Catalog) {
+	t.Helper()
+	reqs, err := cat.Requirements("3.2.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.SyncCatalog(context.Background(), reqs); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func TestPagesCarrySecurityHeaders(t *testing.T) {
-	srv := newSite(t, storetest.SQLite(t, nil))
-	for _, path := range []string{"/", "/catalog", "/audit", "/catalog/REQ-0-00"} {
-		resp, err := http.Get(srv.URL + path)
+	s := newSite(t, storetest.SQLite(t, nil))
+	b := s.signIn(t, "carla", evident.RoleComplianceManager)
+	for _, path := range []string{"/", "/catalog", "/audit", "/catalog/REQ-0-00", "/login"} {
+		resp, err := b.c.Get(s.URL + path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -76,56 +198,88 @@ func TestPagesCarrySecurityHeaders(t *testing.T) {
 	}
 }
 
+func TestAnonymousReaderIsSentToSignIn(t *testing.T) {
+	s := newSite(t, storetest.SQLite(t, nil))
+	b := s.browser(t)
+	resp, err := b.c.Get(s.URL + "/risks?likelihood=3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || loc != "/login?next="+url.QueryEscape("/risks?likelihood=3") {
+		t.Errorf("anonymous GET /risks: %d to %q; want 303 to the sign-in page coming back", resp.StatusCode, loc)
+	}
+}
+
+func TestSignInRefusesWrongPasswordAndForeignRedirects(t *testing.T) {
+	s := newSite(t, storetest.SQLite(t, nil))
+	s.addUser(t, evident.User{Name: "carla", Role: evident.RoleComplianceManager})
+	b := s.browser(t)
+	token := b.csrf("/login")
+	code, body, _ := b.post("/login", url.Values{"csrf_token": {token}, "name": {"carla"}, "password": {"wrong password!"}})
+	if code != http.StatusUnauthorized || !strings.Contains(body, "wrong user name or password") {
+		t.Errorf("wrong password: %d; want 401 with the reason on the form", code)
+	}
+	for _, next := range []string{"//evil.example/", "https://evil.example/", "/\\evil.example"} {
+		// Each sign-in starts a new session, and the token is bound to it.
+		token := b.csrf("/login")
+		code, _, loc := b.post("/login", url.Values{"csrf_token": {token}, "name": {"carla"}, "password": {testPassword}, "next": {next}})
+		if code != http.StatusSeeOther || loc != "/" {
+			t.Errorf("next=%q: %d to %q; want 303 to / (never off-site)", next, code, loc)
+		}
+	}
+	code, _, _ = b.post("/login", url.Values{"name": {"carla"}, "password": {testPassword}})
+	if code != http.StatusForbidden {
+		t.Errorf("sign-in without CSRF token: %d, want 403", code)
+	}
+}
+
 func TestUnknownRequirementIsNotFound(t *testing.T) {
-	srv := newSite(t, storetest.SQLite(t, nil))
-	code, body := get(t, srv, "/catalog/REQ-7.8-99")
+	s := newSite(t, storetest.SQLite(t, nil))
+	b := s.signIn(t, "carla", evident.RoleComplianceManager)
+	code, body := b.get("/catalog/REQ-7.8-99")
 	if code != http.StatusNotFound || !strings.Contains(body, "REQ-7.8-99") {
-		t.Errorf("GET /catalog/REQ-7.8-99: %d, body names the id: %v; want 404 naming it", code, strings.Contains(body, "REQ-7.8-99"))
+		t.Errorf("GET /catalog/REQ-7.8-99: %d; want 404 naming the id", code)
 	}
 }
 
 func TestAuditTrailPagesNewestFirst(t *testing.T) {
 	storetest.Each(t, func() time.Time { return testNow }, func(t *testing.T, st *sqlstore.Store) {
-		srv := newSite(t, st) // creating the program is ledger record 0
+		s := newSite(t, st)
+		b := s.signIn(t, "carla", evident.RoleComplianceManager)
 		ctx := context.Background()
+		var size int64
 		for i := range 60 {
 			err := st.Write(ctx, func(tx *sqlstore.Tx) error {
-				_, err := tx.Audit(ctx, "test.note", "note-"+string(rune('a'+i%26)), "alice@example", map[string]int{"n": i + 1})
+				_, err := tx.Audit(ctx, "test.note", "note", "alice@example", map[string]int{"n": i + 1})
+				size, _ = tx.LedgerSize(ctx)
 				return err
 			})
 			if err != nil {
 				t.Fatal(err)
 			}
 		}
-		code, body := get(t, srv, "/audit")
+		code, body := b.get("/audit")
 		if code != 200 {
 			t.Fatalf("GET /audit: %d", code)
 		}
-		first, last := strings.Index(body, `id="leaf-60"`), strings.Index(body, `id="leaf-11"`)
+		newest, oldest := size-1, size-auditPageSize
+		first := strings.Index(body, `id="leaf-`+itoa(newest)+`"`)
+		last := strings.Index(body, `id="leaf-`+itoa(oldest)+`"`)
 		if first < 0 || last < 0 || first > last {
-			t.Errorf("first page does not list leaves 60 down to 11 newest first")
+			t.Errorf("first page does not list leaves %d down to %d newest first", newest, oldest)
 		}
-		if strings.Contains(body, `id="leaf-10"`) || !strings.Contains(body, `href="/audit?before=11"`) {
-			t.Errorf("first page should stop at leaf 11 and link to older records")
+		if strings.Contains(body, `id="leaf-`+itoa(oldest-1)+`"`) || !strings.Contains(body, `href="/audit?before=`+itoa(oldest)+`"`) {
+			t.Errorf("first page should stop at leaf %d and link to older records", oldest)
 		}
-		_, body = get(t, srv, "/audit?before=11")
+		_, body = b.get("/audit?before=" + itoa(oldest))
 		if !strings.Contains(body, `id="leaf-0"`) || !strings.Contains(body, "program.create") {
 			t.Errorf("second page does not reach the program's creation at leaf 0")
 		}
-		if code, _ := get(t, srv, "/audit?before=x"); code != http.StatusBadRequest {
+		if code, _ := b.get("/audit?before=x"); code != http.StatusBadRequest {
 			t.Errorf("GET /audit?before=x: %d, want 400", code)
 		}
 	})
 }
 
-// syncCatalog stores the catalog, which control requirements must name.
-func syncCatalog(t *testing.T, st *sqlstore.Store, cat *catalog.Catalog) {
-	t.Helper()
-	reqs, err := cat.Requirements("3.2.1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.SyncCatalog(context.Background(), reqs); err != nil {
-		t.Fatal(err)
-	}
-}
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

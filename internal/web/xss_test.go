@@ -121,7 +121,8 @@ func putModel(t *testing.T, st *sqlstore.Store, m *evident.Model) {
 
 func TestScriptInEveryTextFieldRendersInert(t *testing.T) {
 	st := storetest.SQLite(t, nil)
-	srv := newSite(t, st)
+	s := newSite(t, st)
+	b := s.signIn(t, "carla", evident.RoleComplianceManager)
 	var m evident.Model
 	fillStrings(reflect.ValueOf(&m).Elem(), "")
 	m.Risks[0].Likelihood, m.Risks[0].Impact = 3, 4
@@ -139,7 +140,7 @@ func TestScriptInEveryTextFieldRendersInert(t *testing.T) {
 		"/catalog?q=" + url.QueryEscape(xss), "/controls/" + url.PathEscape(xss+"missing"),
 	}
 	for _, p := range pages {
-		code, body := get(t, srv, p)
+		code, body := b.get(p)
 		if code != http.StatusOK && code != http.StatusNotFound {
 			t.Errorf("GET %s: %d", p, code)
 			continue

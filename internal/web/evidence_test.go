@@ -1,0 +1,156 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"mime/multipart"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/evidenthq/evident"
+	"github.com/evidenthq/evident/internal/sqlstore"
+	"github.com/evidenthq/evident/internal/sqlstore/storetest"
+)
+
+// addControl stores a quarterly control meeting REQ-7.8-14.
+func addControl(t *testing.T, st *sqlstore.Store, id string) {
+	t.Helper()
+	c := evident.Control{ID: id, Title: "Quarterly vulnerability scan", Owner: "omar",
+		Requirements: []evident.RequirementRef{{Standard: evident.EN319401, Version: "3.2.1", ID: "REQ-7.8-14"}},
+		Method:       evident.VerificationMethod{Kind: evident.MethodAttestation},
+		Cadence:      evident.Cadence{Kind: evident.CadencePeriodic, Every: 3, Unit: evident.UnitMonth}}
+	ctx := context.Background()
+	err := st.Write(ctx, func(tx *sqlstore.Tx) error { return tx.PutObject(ctx, sqlstore.Controls, id, c, "test") })
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// upload posts the upload form with files (name -> content).
+func (b *browser) upload(fields map[string]string, files map[string]string) (int, string, string) {
+	b.t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	for k, v := range fields {
+		mw.WriteField(k, v)
+	}
+	for name, content := range files {
+		fw, _ := mw.CreateFormFile("files", name)
+		fw.Write([]byte(content))
+	}
+	mw.Close()
+	return b.do("/evidence", mw.FormDataContentType(), &body)
+}
+
+func evidenceCount(t *testing.T, st *sqlstore.Store) int {
+	t.Helper()
+	es, err := st.ListEvidence(context.Background(), sqlstore.EvidenceFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(es)
+}
+
+func TestUploadStoresEveryFileWithDigestAndProof(t *testing.T) {
+	storetest.Each(t, nil, func(t *testing.T, st *sqlstore.Store) {
+		s := newSite(t, st)
+		addControl(t, st, "vuln-scan")
+		b := s.signIn(t, "carla", evident.RoleComplianceManager)
+		token := b.csrf("/evidence/new?control=vuln-scan")
+		files := map[string]string{"scan-q3.xml": "<nmaprun/>", "report.txt": "no open ports beyond the allowed set"}
+		code, body, loc := b.upload(map[string]string{"csrf_token": token, "control": "vuln-scan", "period": "2026-Q3"}, files)
+		if code != http.StatusSeeOther || !strings.HasPrefix(loc, "/controls/vuln-scan?added=2") {
+			t.Fatalf("upload: %d to %q\n%s", code, loc, body)
+		}
+		es, err := st.ListEvidence(context.Background(), sqlstore.EvidenceFilter{Control: "vuln-scan"})
+		if err != nil || len(es) != 2 {
+			t.Fatalf("stored %d records for vuln-scan (%v), want 2", len(es), err)
+		}
+		for _, e := range es {
+			sum := sha256.Sum256([]byte(files[e.Filename]))
+			if e.Digest.String() != hex.EncodeToString(sum[:]) || e.Actor != "carla" || e.Effective.String() != "2026-07-01T00:00:00Z/2026-10-01T00:00:00Z" {
+				t.Errorf("record %s: digest %s, actor %s, covers %s; want the file's SHA-256, carla, 2026-Q3", e.Filename, e.Digest, e.Actor, e.Effective)
+			}
+			_, page := b.get("/evidence/" + e.ID)
+			if !strings.Contains(page, e.Digest.String()) || !strings.Contains(page, "c2sp.org/tlog-proof@v1") || !strings.Contains(page, "st-verified") {
+				t.Errorf("evidence page of %s lacks its digest or a checking inclusion proof", e.Filename)
+			}
+			resp, err := b.c.Get(s.URL + "/evidence/" + e.ID + "/content")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got bytes.Buffer
+			got.ReadFrom(resp.Body)
+			resp.Body.Close()
+			if got.String() != files[e.Filename] || !strings.HasPrefix(resp.Header.Get("Content-Disposition"), "attachment") {
+				t.Errorf("download of %s: %q as %q; want the bytes as an attachment", e.Filename, got.String(), resp.Header.Get("Content-Disposition"))
+			}
+		}
+		_, list := b.get("/evidence?control=vuln-scan")
+		if !strings.Contains(list, "scan-q3.xml") || !strings.Contains(list, "report.txt") {
+			t.Errorf("evidence list does not show both files")
+		}
+	})
+}
+
+func TestBadUploadStoresNothing(t *testing.T) {
+	s := newSite(t, storetest.SQLite(t, nil))
+	addControl(t, s.st, "vuln-scan")
+	b := s.signIn(t, "carla", evident.RoleComplianceManager)
+	token := b.csrf("/evidence/new")
+	cases := []struct {
+		fields map[string]string
+		files  map[string]string
+		want   string
+	}{
+		{map[string]string{"control": "vuln-scan"}, nil, "choose at least one file"},
+		{map[string]string{"control": ""}, map[string]string{"a.txt": "a"}, "choose the control"},
+		{map[string]string{"control": "no-such-control"}, map[string]string{"a.txt": "a"}, "no-such-control"},
+		{map[string]string{"control": "vuln-scan", "period": "2026-Q5"}, map[string]string{"a.txt": "a"}, "2026-Q5"},
+		{map[string]string{"control": "vuln-scan", "system": "no-version"}, map[string]string{"a.txt": "a"}, "no-version"},
+	}
+	for _, c := range cases {
+		c.fields["csrf_token"] = token
+		code, body, _ := b.upload(c.fields, c.files)
+		if code < 400 || code >= 500 || !strings.Contains(body, c.want) || !strings.Contains(body, `id="upload-error"`) {
+			t.Errorf("upload %v: %d; want a 4xx form naming %q", c.fields, code, c.want)
+		}
+	}
+	if n := evidenceCount(t, s.st); n != 0 {
+		t.Errorf("%d records stored after refused uploads, want 0", n)
+	}
+}
+
+func TestUploadRefusedToAssessorAndForeignControlOwner(t *testing.T) {
+	s := newSite(t, storetest.SQLite(t, nil))
+	addControl(t, s.st, "vuln-scan")
+	addControl(t, s.st, "time-sync")
+	assessor := s.signIn(t, "asa", evident.RoleAssessor)
+	if code, _ := assessor.get("/evidence/new"); code != http.StatusForbidden {
+		t.Errorf("assessor GET /evidence/new: %d, want 403", code)
+	}
+	token := assessor.csrf("/login")
+	if code, _, _ := assessor.upload(map[string]string{"csrf_token": token, "control": "vuln-scan"}, map[string]string{"a.txt": "a"}); code != http.StatusForbidden {
+		t.Errorf("assessor POST /evidence: %d, want 403", code)
+	}
+	owner := s.signIn(t, "omar", evident.RoleControlOwner, "time-sync")
+	token = owner.csrf("/evidence/new")
+	code, body, _ := owner.upload(map[string]string{"csrf_token": token, "control": "vuln-scan"}, map[string]string{"a.txt": "a"})
+	if code != http.StatusForbidden || !strings.Contains(body, "vuln-scan") {
+		t.Errorf("control owner of time-sync uploading for vuln-scan: %d; want 403 naming the control", code)
+	}
+	code, _, _ = owner.upload(map[string]string{"control": "time-sync"}, map[string]string{"a.txt": "a"})
+	if code != http.StatusForbidden {
+		t.Errorf("upload without CSRF token: %d, want 403", code)
+	}
+	if n := evidenceCount(t, s.st); n != 0 {
+		t.Errorf("%d records stored after refused uploads, want 0", n)
+	}
+	code, _, loc := owner.upload(map[string]string{"csrf_token": token, "control": "time-sync"}, map[string]string{"chrony.txt": "offset 0.000012"})
+	if code != http.StatusSeeOther || !strings.HasPrefix(loc, "/controls/time-sync") {
+		t.Errorf("control owner uploading for their own control: %d to %q, want 303 to the control", code, loc)
+	}
+}

@@ -1,0 +1,69 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/evidenthq/evident"
+	"github.com/evidenthq/evident/internal/auth"
+)
+
+type loginPage struct {
+	Next  string
+	Name  string
+	Error string
+}
+
+// LoginForm shows the sign-in form. next is where to go afterwards.
+func (w *Web) LoginForm() http.Handler {
+	return w.handle(func(rw http.ResponseWriter, r *http.Request) error {
+		data := loginPage{Next: localPath(r.URL.Query().Get("next"))}
+		w.render(rw, r, http.StatusOK, "login.html", page{Title: "Sign in", Nav: "login", Data: data})
+		return nil
+	})
+}
+
+// Login checks the form's name and password through auth (rate-limited,
+// audited) and, on success, sends the browser where it was going.
+func (w *Web) Login() http.Handler {
+	return w.handle(func(rw http.ResponseWriter, r *http.Request) error {
+		data := loginPage{Next: localPath(r.PostFormValue("next")), Name: r.PostFormValue("name")}
+		_, err := w.cfg.Auth.Login(rw, r, data.Name, r.PostFormValue("password"))
+		if err == nil {
+			http.Redirect(rw, r, data.Next, http.StatusSeeOther)
+			return nil
+		}
+		status := statusOf[evident.ErrorCode(err)]
+		var rl *auth.RateLimitError
+		if errors.As(err, &rl) {
+			status = http.StatusTooManyRequests
+		}
+		if status == 0 || status == http.StatusInternalServerError {
+			return err
+		}
+		data.Error = evident.ErrorMessage(err)
+		w.render(rw, r, status, "login.html", page{Title: "Sign in", Nav: "login", Data: data})
+		return nil
+	})
+}
+
+// Logout ends the session and returns to the sign-in page.
+func (w *Web) Logout() http.Handler {
+	return w.handle(func(rw http.ResponseWriter, r *http.Request) error {
+		if err := w.cfg.Auth.Logout(rw, r); err != nil {
+			return err
+		}
+		http.Redirect(rw, r, "/login", http.StatusSeeOther)
+		return nil
+	})
+}
+
+// localPath keeps a redirect target on this site: a path, never a URL
+// to elsewhere ("//evil.example" or "https://...").
+func localPath(s string) string {
+	if !strings.HasPrefix(s, "/") || strings.HasPrefix(s, "//") || strings.HasPrefix(s, "/\\") || strings.ContainsAny(s, "\r\n") {
+		return "/"
+	}
+	return s
+}
