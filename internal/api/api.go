@@ -14,6 +14,7 @@ import (
 	"github.com/evidenthq/evident"
 	"github.com/evidenthq/evident/internal/auth"
 	"github.com/evidenthq/evident/internal/catalog"
+	"github.com/evidenthq/evident/internal/ledger"
 	"github.com/evidenthq/evident/internal/sqlstore"
 )
 
@@ -21,8 +22,11 @@ import (
 type Config struct {
 	Store   *sqlstore.Store
 	Catalog *catalog.Catalog
-	Logger  *slog.Logger
-	Now     func() time.Time
+	// Ledger stores evidence; without it the evidence routes are not
+	// mounted.
+	Ledger *ledger.Ledger
+	Logger *slog.Logger
+	Now    func() time.Time
 }
 
 // API holds the API's dependencies; its methods return the route handlers.

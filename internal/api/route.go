@@ -67,5 +67,7 @@ func (a *API) Routes() []Route {
 		{Method: "GET", Path: "/api/v1/program", Perm: auth.Read, Tag: "program", Summary: "the program: name, standard version and overlays", Handler: a.Program()},
 	}
 	rs = append(rs, a.programRoutes()...)
+	rs = append(rs, a.evidenceRoutes()...)
+	rs = append(rs, a.registerRoutes()...)
 	return rs
 }

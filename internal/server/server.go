@@ -15,6 +15,7 @@ import (
 	"github.com/evidenthq/evident/internal/api"
 	"github.com/evidenthq/evident/internal/auth"
 	"github.com/evidenthq/evident/internal/catalog"
+	"github.com/evidenthq/evident/internal/ledger"
 	"github.com/evidenthq/evident/internal/sqlstore"
 	"github.com/evidenthq/evident/internal/web"
 )
@@ -23,8 +24,10 @@ import (
 type Config struct {
 	Store   *sqlstore.Store
 	Catalog *catalog.Catalog
-	Logger  *slog.Logger
-	Now     func() time.Time
+	// Ledger stores evidence; without it the evidence API is not served.
+	Ledger *ledger.Ledger
+	Logger *slog.Logger
+	Now    func() time.Time
 	// Auth tunes sign-in and sessions; its Store, Logger and Now are
 	// filled from the fields above.
 	Auth auth.Config
@@ -52,11 +55,11 @@ func New(cfg Config) (*Server, error) {
 	ac := cfg.Auth
 	ac.Store, ac.Logger, ac.Now = cfg.Store, cfg.Logger, cfg.Now
 	a := auth.New(ac)
-	w, err := web.New(web.Config{Store: cfg.Store, Catalog: cfg.Catalog, Auth: a, Logger: cfg.Logger, Now: cfg.Now})
+	w, err := web.New(web.Config{Store: cfg.Store, Catalog: cfg.Catalog, Logger: cfg.Logger, Now: cfg.Now})
 	if err != nil {
 		return nil, err
 	}
-	return &Server{cfg: cfg, api: api.New(api.Config{Store: cfg.Store, Catalog: cfg.Catalog, Logger: cfg.Logger, Now: cfg.Now}), web: w, auth: a}, nil
+	return &Server{cfg: cfg, api: api.New(api.Config{Store: cfg.Store, Catalog: cfg.Catalog, Ledger: cfg.Ledger, Logger: cfg.Logger, Now: cfg.Now}), web: w, auth: a}, nil
 }
 
 // Auth returns the server's authentication, for the web UI's sign-in

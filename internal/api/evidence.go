@@ -1,0 +1,353 @@
+package api
+
+import (
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/evidenthq/evident"
+	"github.com/evidenthq/evident/internal/auth"
+	"github.com/evidenthq/evident/internal/ledger"
+	"github.com/evidenthq/evident/internal/sqlstore"
+)
+
+// MaxUpload bounds one evidence upload request. Scan reports and logs are
+// megabytes; a gigabyte leaves room for disk images of a test without
+// letting one request fill the disk.
+const MaxUpload = 1 << 30
+
+// evidenceRoutes need the ledger; without one they are not mounted (and
+// so not documented either).
+func (a *API) evidenceRoutes() []Route {
+	if a.cfg.Ledger == nil {
+		return nil
+	}
+	meta := []Param{
+		{"control", "control id the evidence is for (repeatable)"},
+		{"requirement", "requirement id or full reference (repeatable)"},
+		{"period", "period covered: 2026, 2026-Q3, 2026-07, 2026-07-01 or FROM/TO"},
+		{"effective", "instant the evidence speaks for (RFC 3339); default the upload time"},
+		{"system", "system version NAME@VERSION (repeatable)"},
+		{"service", "service id (repeatable)"},
+		{"filename", "original file name (raw body uploads)"},
+		{"supersedes", "id of the evidence record this one corrects"},
+	}
+	return []Route{
+		{Method: "GET", Path: "/api/v1/evidence", Perm: auth.Read, Tag: "evidence", List: true, Summary: "list evidence records in ledger order (an assessor sees their period)",
+			Query:   []Param{{"control", "only for this control"}, {"requirement", "only for this full requirement reference"}, {"from", "effective at or after (RFC 3339)"}, {"to", "effective before (RFC 3339)"}},
+			Handler: a.EvidenceList()},
+		{Method: "GET", Path: "/api/v1/evidence/{id}", Perm: auth.Read, Tag: "evidence", Summary: "one evidence record", Handler: a.EvidenceShow()},
+		{Method: "GET", Path: "/api/v1/evidence/{id}/proof", Perm: auth.Read, Tag: "evidence", Summary: "inclusion proof of the record against the latest signed checkpoint (text, as `evident evidence show` prints it)", Handler: a.EvidenceProof()},
+		{Method: "GET", Path: "/api/v1/evidence/{id}/content", Perm: auth.Read, Tag: "evidence", Summary: "the evidence file itself", Handler: a.EvidenceContent()},
+		{Method: "POST", Path: "/api/v1/evidence", Perm: auth.WriteEvidence, Tag: "evidence", Status: 201, Query: meta,
+			Body:    "multipart/form-data",
+			Summary: "add evidence: multipart (one or more files in field \"file\", metadata as form fields) or a raw body with metadata in the query; a control owner only for their controls",
+			Handler: a.EvidenceAdd()},
+		{Method: "GET", Path: "/api/v1/checkpoint", Perm: auth.Read, Tag: "ledger", Summary: "the latest signed checkpoint (C2SP signed note)", Handler: a.Checkpoint()},
+	}
+}
+
+// period narrows [from, to) to an assessor's period.
+func clampPeriod(p auth.Principal, from, to time.Time) (time.Time, time.Time) {
+	pf, pt := p.Period()
+	if pf.IsZero() {
+		return from, to
+	}
+	if from.IsZero() || from.Before(pf) {
+		from = pf
+	}
+	if to.IsZero() || to.After(pt) {
+		to = pt
+	}
+	return from, to
+}
+
+func queryTime(q url.Values, name string) (time.Time, error) {
+	s := q.Get(name)
+	if s == "" {
+		return time.Time{}, nil
+	}
+	t, err := evident.ParseTime(s)
+	if err != nil {
+		return t, evident.ErrorAt(evident.EINVALID, name, "%s", evident.ErrorMessage(err))
+	}
+	return t, nil
+}
+
+// EvidenceList lists evidence records, oldest first; the cursor is the
+// last record's ledger index.
+func (a *API) EvidenceList() http.Handler {
+	return a.handle(func(w http.ResponseWriter, r *http.Request) error {
+		p, err := principal(r)
+		if err != nil {
+			return err
+		}
+		pg, err := parsePage(r)
+		if err != nil {
+			return err
+		}
+		q := r.URL.Query()
+		f := sqlstore.EvidenceFilter{Control: q.Get("control"), Requirement: q.Get("requirement"), Limit: pg.limit + 1}
+		if f.From, err = queryTime(q, "from"); err != nil {
+			return err
+		}
+		if f.To, err = queryTime(q, "to"); err != nil {
+			return err
+		}
+		f.From, f.To = clampPeriod(p, f.From, f.To)
+		if pg.after != "" {
+			if f.AfterIndex, err = strconv.ParseInt(pg.after, 10, 64); err != nil {
+				return evident.ErrorAt(evident.EINVALID, "cursor", "cursor is not a ledger position")
+			}
+		}
+		evs, err := a.cfg.Store.ListEvidence(r.Context(), f)
+		if err != nil {
+			return err
+		}
+		out := List[evident.Evidence]{Items: evs}
+		if len(evs) > pg.limit {
+			out.Items = evs[:pg.limit]
+			out.NextCursor = encodeCursor(strconv.FormatInt(evs[pg.limit-1].LedgerIndex, 10))
+		}
+		if out.Items == nil {
+			out.Items = []evident.Evidence{}
+		}
+		return writeJSON(w, http.StatusOK, out)
+	})
+}
+
+// visibleEvidence reads a record the principal may see; one outside an
+// assessor's period is not found, as if it were not there.
+func (a *API) visibleEvidence(r *http.Request) (evident.Evidence, error) {
+	p, err := principal(r)
+	if err != nil {
+		return evident.Evidence{}, err
+	}
+	e, err := a.cfg.Store.Evidence(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return e, err
+	}
+	from, to := p.Period()
+	if !from.IsZero() && (!e.Effective.From.Before(to) || e.Effective.End().Before(from)) {
+		return evident.Evidence{}, evident.Errorf(evident.ENOTFOUND, "no evidence %q in your assessment period", r.PathValue("id"))
+	}
+	return e, nil
+}
+
+// EvidenceShow returns one record.
+func (a *API) EvidenceShow() http.Handler {
+	return a.handle(func(w http.ResponseWriter, r *http.Request) error {
+		e, err := a.visibleEvidence(r)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, e)
+	})
+}
+
+// EvidenceProof returns the record's inclusion proof as text.
+func (a *API) EvidenceProof() http.Handler {
+	return a.handle(func(w http.ResponseWriter, r *http.Request) error {
+		e, err := a.visibleEvidence(r)
+		if err != nil {
+			return err
+		}
+		pr, err := a.cfg.Ledger.Proof(r.Context(), e.LedgerIndex)
+		if err != nil {
+			return err
+		}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, err = w.Write(pr.Text())
+		return err
+	})
+}
+
+// EvidenceContent streams the evidence file. It is served as an
+// attachment with its stored media type and nosniff, so an uploaded HTML
+// file cannot run as a page of this site.
+func (a *API) EvidenceContent() http.Handler {
+	return a.handle(func(w http.ResponseWriter, r *http.Request) error {
+		e, err := a.visibleEvidence(r)
+		if err != nil {
+			return err
+		}
+		rc, err := a.cfg.Ledger.Blobs().Open(r.Context(), e.Digest)
+		if err != nil {
+			return err
+		}
+		defer rc.Close()
+		name := e.Filename
+		if name == "" {
+			name = e.Digest.String()
+		}
+		w.Header().Set("Content-Type", e.MediaType)
+		w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": path.Base(name)}))
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.Header().Set("Content-Length", strconv.FormatInt(e.Size, 10))
+		_, err = io.Copy(w, rc)
+		return err
+	})
+}
+
+// Checkpoint returns the latest signed checkpoint.
+func (a *API) Checkpoint() http.Handler {
+	return a.handle(func(w http.ResponseWriter, r *http.Request) error {
+		var c sqlstore.Checkpoint
+		err := a.cfg.Store.Read(r.Context(), func(tx *sqlstore.Tx) error {
+			var err error
+			c, err = tx.LatestCheckpoint(r.Context())
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, err = w.Write(c.Note)
+		return err
+	})
+}
+
+// evidenceMeta reads upload metadata from form or query values.
+func (a *API) evidenceMeta(r *http.Request, v url.Values, actor string) (ledger.EvidenceInput, error) {
+	in := ledger.EvidenceInput{Actor: actor, Filename: v.Get("filename"), Supersedes: v.Get("supersedes")}
+	in.Controls = multi(v, "control")
+	in.Services = multi(v, "service")
+	prog, err := a.cfg.Store.Program(r.Context())
+	if err != nil {
+		return in, err
+	}
+	for _, s := range multi(v, "requirement") {
+		ref, err := evident.ParseRequirementRef(s, prog.Standard, prog.Version)
+		if err != nil {
+			return in, evident.ErrorAt(evident.EINVALID, "requirement", "%s", evident.ErrorMessage(err))
+		}
+		in.Requirements = append(in.Requirements, ref)
+	}
+	for _, s := range multi(v, "system") {
+		sv, err := evident.ParseSystemVersion(s)
+		if err != nil {
+			return in, evident.ErrorAt(evident.EINVALID, "system", "%s", evident.ErrorMessage(err))
+		}
+		in.Systems = append(in.Systems, sv)
+	}
+	switch per, eff := v.Get("period"), v.Get("effective"); {
+	case per != "" && eff != "":
+		return in, evident.ErrorAt(evident.EINVALID, "period", "give period or effective, not both")
+	case per != "":
+		if in.Effective, err = evident.ParseEffectivePeriod(per); err != nil {
+			return in, evident.ErrorAt(evident.EINVALID, "period", "%s", evident.ErrorMessage(err))
+		}
+	case eff != "":
+		t, err := evident.ParseTime(eff)
+		if err != nil {
+			return in, evident.ErrorAt(evident.EINVALID, "effective", "%s", evident.ErrorMessage(err))
+		}
+		in.Effective = evident.Effective{From: t}
+	}
+	return in, nil
+}
+
+// multi reads a repeatable field, also accepting comma-separated values.
+func multi(v url.Values, name string) []string {
+	var out []string
+	for _, s := range v[name] {
+		for _, x := range strings.Split(s, ",") {
+			if x = strings.TrimSpace(x); x != "" {
+				out = append(out, x)
+			}
+		}
+	}
+	return out
+}
+
+// EvidenceAdd stores uploaded evidence. All files of one request are one
+// batch: either every file is in the ledger when it answers 201, or none.
+func (a *API) EvidenceAdd() http.Handler {
+	return a.handle(func(w http.ResponseWriter, r *http.Request) error {
+		p, err := principal(r)
+		if err != nil {
+			return err
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, MaxUpload)
+		ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		var items []ledger.Item
+		if ct == "multipart/form-data" {
+			items, err = a.multipartItems(r, p)
+		} else {
+			items, err = a.rawItem(r, p, ct)
+		}
+		if err != nil {
+			return err
+		}
+		evs, err := a.cfg.Ledger.AddBatch(r.Context(), items)
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return evident.ErrorAt(evident.EINVALID, "body", "upload is larger than %d bytes", MaxUpload)
+		}
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusCreated, List[evident.Evidence]{Items: evs})
+	})
+}
+
+func (a *API) rawItem(r *http.Request, p auth.Principal, ct string) ([]ledger.Item, error) {
+	in, err := a.evidenceMeta(r, r.URL.Query(), p.Actor())
+	if err != nil {
+		return nil, err
+	}
+	if err := p.CheckEvidenceControls(in.Controls); err != nil {
+		return nil, err
+	}
+	if ct != "" && ct != "application/octet-stream" {
+		in.MediaType = ct
+	}
+	if in.Filename == "" {
+		if _, params, err := mime.ParseMediaType(r.Header.Get("Content-Disposition")); err == nil {
+			in.Filename = params["filename"]
+		}
+	}
+	return []ledger.Item{{Input: in, Open: func() (io.ReadCloser, error) { return r.Body, nil }}}, nil
+}
+
+func (a *API) multipartItems(r *http.Request, p auth.Principal) ([]ledger.Item, error) {
+	if r.MultipartForm == nil {
+		// Parts beyond 32 MiB spill to temporary files, which net/http
+		// removes when the request ends.
+		if err := r.ParseMultipartForm(32 << 20); err != nil {
+			return nil, evident.ErrorAt(evident.EINVALID, "body", "multipart form: %v", err)
+		}
+	}
+	form := r.MultipartForm
+	vals := url.Values(form.Value)
+	for k, v := range r.URL.Query() {
+		vals[k] = append(vals[k], v...)
+	}
+	base, err := a.evidenceMeta(r, vals, p.Actor())
+	if err != nil {
+		return nil, err
+	}
+	if err := p.CheckEvidenceControls(base.Controls); err != nil {
+		return nil, err
+	}
+	files := form.File["file"]
+	if len(files) == 0 {
+		return nil, evident.ErrorAt(evident.EINVALID, "file", "no file in the form: send one or more parts named \"file\"")
+	}
+	items := make([]ledger.Item, len(files))
+	for i, fh := range files {
+		in := base
+		in.Filename = path.Base(strings.ReplaceAll(fh.Filename, "\\", "/"))
+		if t := fh.Header.Get("Content-Type"); t != "" && t != "application/octet-stream" {
+			in.MediaType = t
+		}
+		items[i] = ledger.Item{Input: in, Open: func() (io.ReadCloser, error) { return fh.Open() }}
+	}
+	return items, nil
+}

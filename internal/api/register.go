@@ -1,0 +1,196 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/evidenthq/evident"
+	"github.com/evidenthq/evident/internal/auth"
+	"github.com/evidenthq/evident/internal/readiness"
+	"github.com/evidenthq/evident/internal/sqlstore"
+)
+
+// registerRoutes are the gaps report, the incident register and changes.
+func (a *API) registerRoutes() []Route {
+	return []Route{
+		{Method: "GET", Path: "/api/v1/gaps", Perm: auth.Read, Tag: "readiness", List: true, Summary: "what the program is missing, as `evident gaps` reports it", Handler: a.Gaps()},
+		{Method: "GET", Path: "/api/v1/incidents", Perm: auth.Read, Tag: "incidents", List: true, Summary: "the incident register, most recent awareness first",
+			Query: []Param{{"open", "true: only open incidents"}, {"kind", "incident or vulnerability"}}, Handler: a.Incidents()},
+		{Method: "GET", Path: "/api/v1/incidents/clocks", Perm: auth.Read, Tag: "incidents", List: true, Summary: "incidents with a running, missed or late clock, most urgent first", Handler: a.IncidentClocks()},
+		{Method: "GET", Path: "/api/v1/incidents/{id}", Perm: auth.Read, Tag: "incidents", Summary: "one incident with its clocks now", Handler: a.Incident()},
+		{Method: "POST", Path: "/api/v1/incidents", Perm: auth.Operate, Tag: "incidents", Body: "application/json", Status: 201, Summary: "open an incident or vulnerability; its clocks start at aware_at", Handler: a.OpenIncident()},
+		{Method: "PATCH", Path: "/api/v1/incidents/{id}", Perm: auth.Operate, Tag: "incidents", Body: "application/json", Summary: "update an incident's description, scope or root cause", Handler: a.UpdateIncident()},
+		{Method: "POST", Path: "/api/v1/changes", Perm: auth.Operate, Tag: "changes", Body: "application/json", Status: 201, Summary: "record a change to a system, service or supplier; a significant one opens review tasks", Handler: a.AddChange()},
+	}
+}
+
+// Gaps reports what the program is missing now.
+func (a *API) Gaps() http.Handler {
+	return a.handle(func(w http.ResponseWriter, r *http.Request) error {
+		pg, err := parsePage(r)
+		if err != nil {
+			return err
+		}
+		m, err := a.cfg.Store.Model(r.Context())
+		if err != nil {
+			return err
+		}
+		reqs, err := a.cfg.Catalog.Requirements(m.Program.Version, m.Program.Overlays...)
+		if err != nil {
+			return err
+		}
+		gaps := readiness.Gaps(m, reqs, a.cfg.Now().UTC())
+		// Gaps have no id of their own; their position in the (stable)
+		// report is the key.
+		type numbered struct {
+			n int
+			g readiness.Gap
+		}
+		ns := make([]numbered, len(gaps))
+		for i, g := range gaps {
+			ns[i] = numbered{i, g}
+		}
+		list, err := pageOf(ns, pg, func(x numbered) string { return strconv.Itoa(x.n) })
+		if err != nil {
+			return err
+		}
+		out := List[readiness.Gap]{Items: make([]readiness.Gap, len(list.Items)), NextCursor: list.NextCursor}
+		for i, x := range list.Items {
+			out.Items[i] = x.g
+		}
+		return writeJSON(w, http.StatusOK, out)
+	})
+}
+
+// incidentView is an incident with its clocks as of the request.
+type incidentView struct {
+	evident.Incident
+	Clocks []evident.Clock `json:"clocks"`
+}
+
+// Incidents lists the register.
+func (a *API) Incidents() http.Handler {
+	return a.handle(func(w http.ResponseWriter, r *http.Request) error {
+		pg, err := parsePage(r)
+		if err != nil {
+			return err
+		}
+		q := r.URL.Query()
+		f := sqlstore.IncidentFilter{OpenOnly: q.Get("open") == "true", Kind: evident.IncidentKind(q.Get("kind"))}
+		incs, err := a.cfg.Store.Incidents(r.Context(), f)
+		if err != nil {
+			return err
+		}
+		list, err := pageOf(incs, pg, func(i evident.Incident) string { return i.ID })
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, list)
+	})
+}
+
+// IncidentClocks lists the incidents whose clocks need attention.
+func (a *API) IncidentClocks() http.Handler {
+	return a.handle(func(w http.ResponseWriter, r *http.Request) error {
+		pg, err := parsePage(r)
+		if err != nil {
+			return err
+		}
+		ics, err := a.cfg.Store.IncidentClocks(r.Context(), a.cfg.Now().UTC())
+		if err != nil {
+			return err
+		}
+		list, err := pageOf(ics, pg, func(i evident.IncidentClocks) string { return i.Incident.ID })
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, list)
+	})
+}
+
+// Incident shows one incident with its clocks.
+func (a *API) Incident() http.Handler {
+	return a.handle(func(w http.ResponseWriter, r *http.Request) error {
+		inc, err := a.cfg.Store.Incident(r.Context(), r.PathValue("id"))
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, incidentView{inc, inc.Clocks(a.cfg.Now().UTC())})
+	})
+}
+
+// OpenIncident opens an incident from a JSON body with the fields of an
+// incident (kind, title, summary, reporter, detected_at, aware_at,
+// services, systems, personal_data, customers_affected).
+func (a *API) OpenIncident() http.Handler {
+	return a.handle(func(w http.ResponseWriter, r *http.Request) error {
+		p, err := principal(r)
+		if err != nil {
+			return err
+		}
+		var inc evident.Incident
+		if err := decodeJSON(r, &inc); err != nil {
+			return err
+		}
+		if inc.Reporter == "" {
+			inc.Reporter = p.Actor()
+		}
+		inc, err = a.cfg.Store.OpenIncident(r.Context(), inc, p.Actor())
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusCreated, incidentView{inc, inc.Clocks(a.cfg.Now().UTC())})
+	})
+}
+
+// UpdateIncident changes the fields given in the JSON body.
+func (a *API) UpdateIncident() http.Handler {
+	return a.handle(func(w http.ResponseWriter, r *http.Request) error {
+		p, err := principal(r)
+		if err != nil {
+			return err
+		}
+		var u evident.IncidentUpdate
+		if err := decodeJSON(r, &u); err != nil {
+			return err
+		}
+		inc, err := a.cfg.Store.UpdateIncident(r.Context(), r.PathValue("id"), u, p.Actor())
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, incidentView{inc, inc.Clocks(a.cfg.Now().UTC())})
+	})
+}
+
+// changeResult is a recorded change and the tasks it opened.
+type changeResult struct {
+	Change evident.Change       `json:"change"`
+	Tasks  []evident.ChangeTask `json:"tasks"`
+}
+
+// AddChange records a change from a JSON body (system, service or
+// supplier; version; significant; summary; at).
+func (a *API) AddChange() http.Handler {
+	return a.handle(func(w http.ResponseWriter, r *http.Request) error {
+		p, err := principal(r)
+		if err != nil {
+			return err
+		}
+		var c evident.Change
+		if err := decodeJSON(r, &c); err != nil {
+			return err
+		}
+		if c.ID != "" || !c.RecordedAt.IsZero() || c.Actor != "" {
+			return evident.ErrorAt(evident.EINVALID, "body", "id, recorded_at and actor are set by the server")
+		}
+		c.Actor = p.Actor()
+		c, tasks, err := a.cfg.Store.AddChange(r.Context(), c)
+		if err != nil {
+			return err
+		}
+		if tasks == nil {
+			tasks = []evident.ChangeTask{}
+		}
+		return writeJSON(w, http.StatusCreated, changeResult{c, tasks})
+	})
+}

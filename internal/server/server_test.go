@@ -1,0 +1,642 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/mod/sumdb/note"
+
+	"github.com/evidenthq/evident"
+	"github.com/evidenthq/evident/internal/auth"
+	"github.com/evidenthq/evident/internal/blob"
+	"github.com/evidenthq/evident/internal/catalog"
+	"github.com/evidenthq/evident/internal/ledger"
+	"github.com/evidenthq/evident/internal/program"
+	"github.com/evidenthq/evident/internal/server"
+	"github.com/evidenthq/evident/internal/sqlstore"
+	"github.com/evidenthq/evident/internal/sqlstore/storetest"
+)
+
+// The assessor assesses the first half of 2026.
+var (
+	periodFrom = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	periodTo   = time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC)
+)
+
+// Users, one per role, by the short names the matrix uses.
+var users = []struct {
+	short string
+	user  evident.User
+}{
+	{"admin", evident.User{Name: "ada", Role: evident.RoleAdmin}},
+	{"cm", evident.User{Name: "cora", Role: evident.RoleComplianceManager}},
+	{"owner", evident.User{Name: "otto", Role: evident.RoleControlOwner, Controls: []string{"time-sync"}}},
+	{"approver", evident.User{Name: "mia", Role: evident.RoleApprover}},
+	{"assessor", evident.User{Name: "abe", Role: evident.RoleAssessor, PeriodFrom: periodFrom, PeriodTo: periodTo}},
+}
+
+// env is a server on a fresh store with one user and one API token per
+// role and a program with two controls.
+type env struct {
+	srv    *server.Server
+	h      http.Handler
+	store  *sqlstore.Store
+	now    time.Time
+	tokens map[string]string // short role name -> API token
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	e := &env{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC), tokens: map[string]string{}}
+	clock := func() time.Time { return e.now }
+	e.store = storetest.SQLite(t, clock)
+	ctx := context.Background()
+	cat, err := catalog.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	reqs, err := cat.Requirements("3.2.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.store.SyncCatalog(ctx, reqs); err != nil {
+		t.Fatal(err)
+	}
+	prog := evident.Program{Name: "Test TSP", Standard: evident.EN319401, Version: "3.2.1", CreatedBy: "root"}
+	if err := e.store.CreateProgram(ctx, prog); err != nil {
+		t.Fatal(err)
+	}
+	ref := func(id string) evident.RequirementRef {
+		r, err := evident.ParseRequirementRef(id, evident.EN319401, "3.2.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	m := &evident.Model{Program: prog, Controls: []evident.Control{
+		{ID: "time-sync", Title: "Daily clock synchronisation check", Requirements: []evident.RequirementRef{ref("REQ-7.10-06")}},
+		{ID: "vuln-scan", Title: "Quarterly vulnerability scan", Requirements: []evident.RequirementRef{ref("REQ-7.8-14")}},
+	}}
+	if _, err := program.Apply(ctx, e.store, m, "root"); err != nil {
+		t.Fatalf("apply test program: %v", err)
+	}
+	for _, u := range users {
+		if err := e.store.CreateUser(ctx, u.user, "", "root"); err != nil {
+			t.Fatal(err)
+		}
+		plain, hash := auth.NewToken()
+		if _, err := e.store.CreateToken(ctx, sqlstore.APIToken{User: u.user.Name, Name: "test"}, hash, "root"); err != nil {
+			t.Fatal(err)
+		}
+		e.tokens[u.short] = plain
+	}
+	skey, vkey, err := note.GenerateKey(rand.Reader, "evident.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, _ := note.NewSigner(skey)
+	verifier, _ := note.NewVerifier(vkey)
+	blobs, err := blob.NewDisk(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.srv, err = server.New(server.Config{Store: e.store, Catalog: cat, Ledger: ledger.Open(e.store, blobs, signer, verifier), Now: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.h = e.srv.Handler()
+	return e
+}
+
+// do sends a request as role ("" for anonymous) and returns the status
+// and body.
+func (e *env) do(t *testing.T, role, method, target string, body io.Reader, contentType string) (int, []byte) {
+	t.Helper()
+	req := httptest.NewRequest(method, target, body)
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	if role != "" {
+		req.Header.Set("Authorization", "Bearer "+e.tokens[role])
+	}
+	rec := httptest.NewRecorder()
+	e.h.ServeHTTP(rec, req)
+	return rec.Code, rec.Body.Bytes()
+}
+
+func (e *env) getJSON(t *testing.T, role, target string, v any) {
+	t.Helper()
+	code, body := e.do(t, role, "GET", target, nil, "")
+	if code != 200 {
+		t.Fatalf("GET %s as %s: %d %s", target, role, code, body)
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		t.Fatalf("GET %s: %v in %s", target, err, body)
+	}
+}
+
+// samplePath fills a route pattern's wildcards with a sample value.
+func samplePath(path string) string {
+	var segs []string
+	for _, s := range strings.Split(path, "/") {
+		switch {
+		case s == "{$}":
+			s = ""
+		case strings.HasPrefix(s, "{"):
+			s = "x"
+		}
+		segs = append(segs, s)
+	}
+	return strings.Join(segs, "/")
+}
+
+func TestOpenAPIDescribesExactlyTheMountedRoutes(t *testing.T) {
+	e := newEnv(t)
+	var doc struct {
+		OpenAPI string                                `json:"openapi"`
+		Paths   map[string]map[string]json.RawMessage `json:"paths"`
+	}
+	e.getJSON(t, "", "/api/openapi.json", &doc)
+	if !strings.HasPrefix(doc.OpenAPI, "3.") {
+		t.Errorf("openapi = %q, want 3.x", doc.OpenAPI)
+	}
+	described := map[string]bool{}
+	for path, ops := range doc.Paths {
+		for method := range ops {
+			described[strings.ToUpper(method)+" "+path] = true
+		}
+	}
+	mounted := map[string]bool{}
+	for _, r := range e.srv.Routes() {
+		if r.API {
+			mounted[r.Pattern] = true
+		}
+	}
+	if len(mounted) < 20 {
+		t.Fatalf("only %d API routes mounted", len(mounted))
+	}
+	for p := range mounted {
+		if !described[p] {
+			t.Errorf("route %s is mounted but not in the OpenAPI document", p)
+		}
+	}
+	mux := e.srv.Mux()
+	for p := range described {
+		if !mounted[p] {
+			t.Errorf("the OpenAPI document describes %s, which is not mounted", p)
+		}
+		// The mux itself, not only our list, must route the described
+		// operation to exactly that pattern.
+		method, path, _ := strings.Cut(p, " ")
+		_, pattern := mux.Handler(httptest.NewRequest(method, samplePath(path), nil))
+		if pattern != p {
+			t.Errorf("%s %s is routed to %q, want %q", method, samplePath(path), pattern, p)
+		}
+	}
+}
+
+// matrix is the authorisation policy as a user sees it: who may call each
+// API route. "public" needs no credentials; otherwise the roles allowed,
+// everyone else being refused (401 anonymous, 403 signed in).
+var matrix = map[string]string{
+	"GET /api/openapi.json":             "public",
+	"GET /api/v1/me":                    "admin cm owner approver assessor",
+	"GET /api/v1/users":                 "admin",
+	"POST /api/v1/users":                "admin",
+	"GET /api/v1/users/{name}":          "admin",
+	"PUT /api/v1/users/{name}/role":     "admin",
+	"GET /api/v1/tokens":                "admin cm owner approver assessor",
+	"POST /api/v1/tokens":               "admin cm owner approver assessor",
+	"DELETE /api/v1/tokens/{id}":        "admin cm owner approver assessor",
+	"GET /api/v1/catalog":               "admin cm owner approver assessor",
+	"GET /api/v1/catalog/{id}":          "admin cm owner approver assessor",
+	"GET /api/v1/log":                   "admin cm owner approver assessor",
+	"GET /api/v1/program":               "admin cm owner approver assessor",
+	"GET /api/v1/evidence":              "admin cm owner approver assessor",
+	"GET /api/v1/evidence/{id}":         "admin cm owner approver assessor",
+	"GET /api/v1/evidence/{id}/proof":   "admin cm owner approver assessor",
+	"GET /api/v1/evidence/{id}/content": "admin cm owner approver assessor",
+	"POST /api/v1/evidence":             "admin cm owner",
+	"GET /api/v1/checkpoint":            "admin cm owner approver assessor",
+	"GET /api/v1/gaps":                  "admin cm owner approver assessor",
+	"GET /api/v1/incidents":             "admin cm owner approver assessor",
+	"GET /api/v1/incidents/clocks":      "admin cm owner approver assessor",
+	"GET /api/v1/incidents/{id}":        "admin cm owner approver assessor",
+	"POST /api/v1/incidents":            "admin cm owner",
+	"PATCH /api/v1/incidents/{id}":      "admin cm owner",
+	"POST /api/v1/changes":              "admin cm owner",
+}
+
+func init() {
+	for _, k := range []string{"services", "systems", "zones", "suppliers", "roles", "people", "risks", "treatments", "acceptances", "controls", "policies", "soa"} {
+		matrix["GET /api/v1/program/"+k] = "admin cm owner approver assessor"
+		matrix["GET /api/v1/program/"+k+"/{id}"] = "admin cm owner approver assessor"
+	}
+}
+
+func TestAuthorisationMatrix(t *testing.T) {
+	e := newEnv(t)
+	seen := map[string]bool{}
+	for _, r := range e.srv.Routes() {
+		method, path, _ := strings.Cut(r.Pattern, " ")
+		target := samplePath(path)
+		var allowed map[string]bool
+		if r.API {
+			want, ok := matrix[r.Pattern]
+			if !ok {
+				t.Errorf("route %s is not in the matrix: decide who may call it", r.Pattern)
+				continue
+			}
+			seen[r.Pattern] = true
+			allowed = map[string]bool{}
+			for _, f := range strings.Fields(want) {
+				allowed[f] = true
+			}
+			if want == "public" && r.Perm != auth.Public {
+				t.Errorf("%s: matrix says public, route needs %s", r.Pattern, r.Perm)
+			}
+		} else {
+			// Browser pages: the web UI's own table names the permission.
+			allowed = map[string]bool{}
+			for _, u := range users {
+				if r.Perm.Allows(u.user.Role) {
+					allowed[u.short] = true
+				}
+			}
+			if r.Perm == auth.Public {
+				allowed["public"] = true
+			}
+		}
+		if method == "POST" && path == "/api/v1/evidence" {
+			target += "?control=time-sync"
+		}
+		for _, role := range []string{"", "admin", "cm", "owner", "approver", "assessor"} {
+			code, body := e.do(t, role, method, target, strings.NewReader(`{}`), "application/json")
+			denied := code == http.StatusUnauthorized || code == http.StatusForbidden || (!r.API && code == http.StatusSeeOther && role == "")
+			switch {
+			case allowed["public"]:
+				if denied {
+					t.Errorf("%s as %q: got %d, want a public route to answer", r.Pattern, role, code)
+				}
+			case role == "":
+				wantCode := http.StatusUnauthorized
+				if !r.API && method == "GET" {
+					wantCode = http.StatusSeeOther // to the sign-in page
+				}
+				if code != wantCode {
+					t.Errorf("%s anonymous: got %d, want %d", r.Pattern, code, wantCode)
+				}
+			case allowed[role] && denied:
+				t.Errorf("%s as %s: got %d %s, want allowed", r.Pattern, role, code, body)
+			case !allowed[role] && code != http.StatusForbidden:
+				t.Errorf("%s as %s: got %d %s, want 403", r.Pattern, role, code, body)
+			}
+		}
+	}
+	for p := range matrix {
+		if !seen[p] {
+			t.Errorf("matrix lists %s, which is not mounted", p)
+		}
+	}
+}
+
+// upload posts a raw evidence body as role with query metadata.
+func (e *env) upload(t *testing.T, role string, q url.Values, content string) (int, []byte) {
+	t.Helper()
+	return e.do(t, role, "POST", "/api/v1/evidence?"+q.Encode(), strings.NewReader(content), "text/plain")
+}
+
+func (e *env) evidenceCount(t *testing.T) int {
+	t.Helper()
+	evs, err := e.store.ListEvidence(context.Background(), sqlstore.EvidenceFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(evs)
+}
+
+func TestControlOwnerWritesEvidenceOnlyForOwnControls(t *testing.T) {
+	e := newEnv(t)
+	code, body := e.upload(t, "owner", url.Values{"control": {"vuln-scan"}}, "scan report")
+	if code != 403 || !bytes.Contains(body, []byte("vuln-scan")) {
+		t.Errorf("owner uploading for another's control: %d %s, want 403 naming it", code, body)
+	}
+	code, body = e.upload(t, "owner", url.Values{"control": {"time-sync,vuln-scan"}}, "both")
+	if code != 403 {
+		t.Errorf("owner uploading for own and another's control: %d %s, want 403", code, body)
+	}
+	if n := e.evidenceCount(t); n != 0 {
+		t.Fatalf("%d records stored after refusals", n)
+	}
+	code, body = e.upload(t, "owner", url.Values{"control": {"time-sync"}, "effective": {"2026-02-28T23:00:00Z"}}, "offset 0.2 ms")
+	if code != 201 {
+		t.Fatalf("owner uploading for own control: %d %s", code, body)
+	}
+	var out struct{ Items []evident.Evidence }
+	json.Unmarshal(body, &out)
+	if len(out.Items) != 1 || out.Items[0].Actor != "token:otto/test" || out.Items[0].Controls[0] != "time-sync" {
+		t.Errorf("stored %+v", out.Items)
+	}
+}
+
+func TestBadUploadMetadataIsRefusedNamingTheField(t *testing.T) {
+	e := newEnv(t)
+	for _, tc := range []struct {
+		q     url.Values
+		code  int
+		field string
+	}{
+		{url.Values{"control": {"time-sync"}, "period": {"2026-Q5"}}, 400, "period"},
+		{url.Values{"control": {"time-sync"}, "effective": {"yesterday"}}, 400, "effective"},
+		{url.Values{"control": {"time-sync"}, "system": {"ca-issuing"}}, 400, "system"},
+		{url.Values{"control": {"time-sync"}, "period": {"2026-Q1"}, "effective": {"2026-01-01"}}, 400, "not both"},
+		{url.Values{"control": {"no-such-control"}}, 404, "no-such-control"},
+	} {
+		code, body := e.upload(t, "cm", tc.q, "x")
+		if code != tc.code || !bytes.Contains(body, []byte(tc.field)) {
+			t.Errorf("upload %v: %d %s, want %d naming %s", tc.q, code, body, tc.code, tc.field)
+		}
+	}
+	if n := e.evidenceCount(t); n != 0 {
+		t.Errorf("%d records stored from bad uploads", n)
+	}
+}
+
+func TestMultipartUploadStoresEveryFileInOneBatch(t *testing.T) {
+	e := newEnv(t)
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	mw.WriteField("control", "vuln-scan")
+	mw.WriteField("period", "2026-Q1")
+	for _, f := range []struct{ name, body string }{{"scan-a.xml", "<nmaprun/>"}, {"../../etc/scan-b.xml", "<nmaprun/> b"}} {
+		w, _ := mw.CreateFormFile("file", f.name)
+		w.Write([]byte(f.body))
+	}
+	mw.Close()
+	code, body := e.do(t, "cm", "POST", "/api/v1/evidence", &buf, mw.FormDataContentType())
+	if code != 201 {
+		t.Fatalf("multipart upload: %d %s", code, body)
+	}
+	var out struct{ Items []evident.Evidence }
+	json.Unmarshal(body, &out)
+	if len(out.Items) != 2 {
+		t.Fatalf("stored %d records, want 2", len(out.Items))
+	}
+	if out.Items[1].Filename != "scan-b.xml" {
+		t.Errorf("file name %q kept a path", out.Items[1].Filename)
+	}
+	if !out.Items[0].Effective.From.Equal(periodFrom) {
+		t.Errorf("effective = %v, want the first quarter", out.Items[0].Effective)
+	}
+	// The content comes back byte for byte, as an attachment.
+	req := httptest.NewRequest("GET", "/api/v1/evidence/"+out.Items[0].ID+"/content", nil)
+	req.Header.Set("Authorization", "Bearer "+e.tokens["assessor"])
+	rec := httptest.NewRecorder()
+	e.h.ServeHTTP(rec, req)
+	if rec.Code != 200 || rec.Body.String() != "<nmaprun/>" || !strings.HasPrefix(rec.Header().Get("Content-Disposition"), "attachment") {
+		t.Errorf("content: %d %q %q", rec.Code, rec.Body.String(), rec.Header().Get("Content-Disposition"))
+	}
+	code, proof := e.do(t, "assessor", "GET", "/api/v1/evidence/"+out.Items[0].ID+"/proof", nil, "")
+	if code != 200 || !bytes.Contains(proof, []byte("evident.test")) {
+		t.Errorf("proof: %d %s", code, proof)
+	}
+}
+
+func TestAssessorSeesOnlyTheirPeriod(t *testing.T) {
+	e := newEnv(t)
+	in := url.Values{"control": {"time-sync"}, "period": {"2026-02"}}
+	if code, body := e.upload(t, "cm", in, "february"); code != 201 {
+		t.Fatalf("upload: %d %s", code, body)
+	}
+	e.now = time.Date(2026, 8, 3, 0, 0, 0, 0, time.UTC)
+	code, body := e.upload(t, "cm", url.Values{"control": {"time-sync"}, "period": {"2026-08"}}, "august")
+	if code != 201 {
+		t.Fatalf("upload: %d %s", code, body)
+	}
+	var after struct{ Items []evident.Evidence }
+	json.Unmarshal(body, &after)
+
+	var list struct{ Items []evident.Evidence }
+	e.getJSON(t, "assessor", "/api/v1/evidence", &list)
+	if len(list.Items) != 1 || list.Items[0].Filename != "" && list.Items[0].Effective.From.Month() != time.February {
+		t.Errorf("assessor's evidence list: %+v, want only February's", list.Items)
+	}
+	e.getJSON(t, "cm", "/api/v1/evidence", &list)
+	if len(list.Items) != 2 {
+		t.Errorf("compliance manager sees %d records, want 2", len(list.Items))
+	}
+	if code, _ := e.do(t, "assessor", "GET", "/api/v1/evidence/"+after.Items[0].ID, nil, ""); code != 404 {
+		t.Errorf("assessor reading August's record: %d, want 404", code)
+	}
+	var log struct {
+		Items []struct {
+			Kind string
+			At   time.Time
+		}
+	}
+	e.getJSON(t, "assessor", "/api/v1/log?limit=500", &log)
+	if len(log.Items) == 0 {
+		t.Fatal("assessor sees an empty audit trail")
+	}
+	for _, it := range log.Items {
+		if !it.At.Before(periodTo) {
+			t.Errorf("assessor sees a %s record of %v, after their period", it.Kind, it.At)
+		}
+	}
+}
+
+func TestTokenIsShownOnceAndStoredHashed(t *testing.T) {
+	e := newEnv(t)
+	code, body := e.do(t, "owner", "POST", "/api/v1/tokens", strings.NewReader(`{"name":"ci-nmap"}`), "application/json")
+	if code != 201 {
+		t.Fatalf("create token: %d %s", code, body)
+	}
+	var created struct {
+		ID, Token string
+	}
+	json.Unmarshal(body, &created)
+	if !strings.HasPrefix(created.Token, auth.TokenPrefix) {
+		t.Fatalf("no token in the creation response: %s", body)
+	}
+	// The new token works...
+	req := httptest.NewRequest("GET", "/api/v1/me", nil)
+	req.Header.Set("Authorization", "Bearer "+created.Token)
+	rec := httptest.NewRecorder()
+	e.h.ServeHTTP(rec, req)
+	if rec.Code != 200 || !strings.Contains(rec.Body.String(), `"token:otto/ci-nmap"`) {
+		t.Errorf("me with the new token: %d %s", rec.Code, rec.Body.String())
+	}
+	// ...is never shown again...
+	_, list := e.do(t, "owner", "GET", "/api/v1/tokens", nil, "")
+	if bytes.Contains(list, []byte(created.Token)) || bytes.Contains(list, []byte(created.Token[len(auth.TokenPrefix):])) {
+		t.Errorf("token list shows the token: %s", list)
+	}
+	// ...and the store holds only its SHA-256, nowhere the token itself.
+	var stored []byte
+	e.store.Read(context.Background(), func(tx *sqlstore.Tx) error {
+		return tx.QueryRow(context.Background(), `SELECT hash FROM api_tokens WHERE id = ?`, created.ID).Scan(&stored)
+	})
+	if !bytes.Equal(stored, auth.HashSecret(created.Token)) {
+		t.Errorf("stored %x, want the SHA-256 of the token", stored)
+	}
+	var leaks int
+	e.store.Read(context.Background(), func(tx *sqlstore.Tx) error {
+		return tx.QueryRow(context.Background(), `SELECT COUNT(*) FROM ledger_leaves WHERE data LIKE ?`, "%"+created.Token[len(auth.TokenPrefix):]+"%").Scan(&leaks)
+	})
+	if leaks != 0 {
+		t.Errorf("the token appears in %d ledger records", leaks)
+	}
+	// Revoked, it stops working at once.
+	if code, body := e.do(t, "owner", "DELETE", "/api/v1/tokens/"+created.ID, nil, ""); code != 200 {
+		t.Fatalf("revoke: %d %s", code, body)
+	}
+	rec = httptest.NewRecorder()
+	e.h.ServeHTTP(rec, req)
+	if rec.Code != 401 {
+		t.Errorf("revoked token: got %d, want 401", rec.Code)
+	}
+	// Another user's token cannot be revoked by a non-admin.
+	if code, _ := e.do(t, "cm", "DELETE", "/api/v1/tokens/"+created.ID, nil, ""); code != 404 {
+		t.Errorf("revoking another's token: got %d, want 404", code)
+	}
+}
+
+func TestRoleChangeThroughAPITakesEffectAndIsAudited(t *testing.T) {
+	e := newEnv(t)
+	code, body := e.do(t, "admin", "PUT", "/api/v1/users/otto/role", strings.NewReader(`{"role":"assessor","period_from":"2026-01-01T00:00:00Z","period_to":"2026-04-01T00:00:00Z"}`), "application/json")
+	if code != 200 {
+		t.Fatalf("role change: %d %s", code, body)
+	}
+	if code, _ := e.upload(t, "owner", url.Values{"control": {"time-sync"}}, "x"); code != 403 {
+		t.Errorf("former owner uploading: %d, want 403", code)
+	}
+	var log struct {
+		Items []struct{ Kind, ID, Actor string }
+	}
+	e.getJSON(t, "admin", "/api/v1/log?kind=user.role", &log)
+	if len(log.Items) != 1 || log.Items[0].ID != "otto" || log.Items[0].Actor != "token:ada/test" {
+		t.Errorf("audit trail of the role change: %+v", log.Items)
+	}
+	code, body = e.do(t, "admin", "PUT", "/api/v1/users/otto/role", strings.NewReader(`{"role":"superuser"}`), "application/json")
+	if code != 400 || !bytes.Contains(body, []byte("superuser")) {
+		t.Errorf("unknown role: %d %s", code, body)
+	}
+}
+
+func TestListsPageWithOpaqueCursors(t *testing.T) {
+	e := newEnv(t)
+	var ids []string
+	next := ""
+	for pages := 0; pages < 100; pages++ {
+		var pg struct {
+			Items      []evident.Requirement
+			NextCursor string `json:"next_cursor"`
+		}
+		target := "/api/v1/catalog?limit=40"
+		if next != "" {
+			target += "&cursor=" + url.QueryEscape(next)
+		}
+		e.getJSON(t, "cm", target, &pg)
+		for _, r := range pg.Items {
+			ids = append(ids, string(r.ID))
+		}
+		if next = pg.NextCursor; next == "" {
+			break
+		}
+	}
+	var all struct{ Count int }
+	e.getJSON(t, "cm", "/api/v1/catalog?limit=1", &all)
+	if len(ids) != all.Count || all.Count < 100 {
+		t.Errorf("paged through %d requirements, catalog has %d", len(ids), all.Count)
+	}
+	seen := map[string]bool{}
+	for _, id := range ids {
+		if seen[id] {
+			t.Errorf("%s on two pages", id)
+		}
+		seen[id] = true
+	}
+	for _, bad := range []string{"limit=0", "limit=501", "cursor=bm9wZQ"} {
+		code, body := e.do(t, "cm", "GET", "/api/v1/catalog?"+bad, nil, "")
+		if code != 400 {
+			t.Errorf("?%s: %d %s, want 400", bad, code, body)
+		}
+	}
+}
+
+func TestSessionRequestsNeedCSRFTokenOnAPIWrites(t *testing.T) {
+	e := newEnv(t)
+	ts := httptest.NewServer(e.h)
+	defer ts.Close()
+	hash, _ := auth.HashPassword("a long enough password")
+	if err := e.store.SetPassword(context.Background(), "cora", hash, "root"); err != nil {
+		t.Fatal(err)
+	}
+	// Sign in through the auth package as the web UI's form does.
+	a := auth.New(auth.Config{Store: e.store, Now: func() time.Time { return e.now }, InsecureCookies: true})
+	signin := a.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == "GET" {
+			io.WriteString(w, auth.CSRFToken(r))
+			return
+		}
+		if _, err := a.Login(w, r, "cora", "a long enough password"); err != nil {
+			http.Error(w, err.Error(), 401)
+		}
+	}))
+	rec := httptest.NewRecorder()
+	signin.ServeHTTP(rec, httptest.NewRequest("GET", "/login", nil))
+	csrfCookie, tok := rec.Result().Cookies()[0], rec.Body.String()
+	req := httptest.NewRequest("POST", "/login", strings.NewReader(url.Values{auth.CSRFField: {tok}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.AddCookie(csrfCookie)
+	rec = httptest.NewRecorder()
+	signin.ServeHTTP(rec, req)
+	var session *http.Cookie
+	for _, c := range rec.Result().Cookies() {
+		if c.Name == auth.SessionCookie {
+			session = c
+		}
+	}
+	if session == nil {
+		t.Fatalf("sign-in failed: %d %s", rec.Code, rec.Body.String())
+	}
+	// The session's token, as a page of the web UI would embed it.
+	req = httptest.NewRequest("GET", "/login", nil)
+	req.AddCookie(csrfCookie)
+	req.AddCookie(session)
+	rec = httptest.NewRecorder()
+	signin.ServeHTTP(rec, req)
+	sessionTok := rec.Body.String()
+
+	post := func(token string) int {
+		req := httptest.NewRequest("POST", "/api/v1/tokens", strings.NewReader(`{"name":"from-browser-`+token[:4]+`"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.AddCookie(csrfCookie)
+		req.AddCookie(session)
+		if token != "none" {
+			req.Header.Set(auth.CSRFHeader, token)
+		}
+		rec := httptest.NewRecorder()
+		e.h.ServeHTTP(rec, req)
+		return rec.Code
+	}
+	if code := post("none"); code != 403 {
+		t.Errorf("session POST without CSRF token: %d, want 403", code)
+	}
+	if code := post(tok); code != 403 {
+		t.Errorf("session POST with the pre-sign-in token: %d, want 403", code)
+	}
+	if code := post(sessionTok); code != 201 {
+		t.Errorf("session POST with the session's token: %d, want 201", code)
+	}
+}
