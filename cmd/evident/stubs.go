@@ -11,9 +11,6 @@ func notYet(name string) func(*app, []string) error {
 }
 
 var (
-	cmdList       = notYet("list")
-	cmdShow       = notYet("show")
-	cmdGaps       = notYet("gaps")
 	cmdImport     = notYet("import")
 	cmdPack       = notYet("pack")
 	cmdUser       = notYet("user")

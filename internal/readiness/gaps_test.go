@@ -70,9 +70,9 @@ func TestGapsEachKind(t *testing.T) {
 		ID   string
 	}
 	tests := []struct {
-		name  string
+		name   string
 		break_ func(m *evident.Model)
-		want  []g
+		want   []g
 	}{
 		{"requirement with no control", func(m *evident.Model) { m.SoA = m.SoA[1:] },
 			[]g{{RequirementUnaddressed, "EN319401@3.2.1:REQ-7.8-23"}}},
