@@ -126,6 +126,9 @@ func Parse(ctx context.Context, format string, r io.Reader, c Context) (*Result,
 		return nil, err
 	}
 	res.Format = format
+	if err := res.Validate(); err != nil {
+		return nil, evident.Errorf(evident.EINTERNAL, "%s importer produced an invalid result: %v", format, err)
+	}
 	return res, nil
 }
 

@@ -202,7 +202,7 @@ func parseText(data []byte) (tracking, error) {
 		return t, err
 	}
 	t.stratum = int(stratum)
-	if strings.Contains(fields["Frequency"], "slow") {
+	if strings.Contains(fields["Frequency"], "slow") && t.freq != 0 {
 		t.freq = -t.freq
 	}
 	if rt, ok := fields["Ref time (UTC)"]; ok {

@@ -7,6 +7,9 @@ package report
 
 import (
 	"crypto/x509"
+	"fmt"
+	"math"
+	"slices"
 	"sort"
 	"time"
 )
@@ -105,3 +108,26 @@ const DefaultMaxBytes = 64 << 20
 
 // Severities are the normalised severities, from least to most severe.
 var Severities = []string{"info", "low", "medium", "high", "critical"}
+
+// Validate checks what every parser promises about its result, so a parser
+// bug shows up as an error instead of as a wrong verdict: a known format,
+// finite metrics, and findings with a key and a normalised severity.
+func (r *Result) Validate() error {
+	if r.Format == "" || r.Metrics == nil {
+		return fmt.Errorf("result has no format or no metrics")
+	}
+	for k, v := range r.Metrics {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return fmt.Errorf("metric %s is %v", k, v)
+		}
+	}
+	for i, f := range r.Findings {
+		if f.Key == "" {
+			return fmt.Errorf("finding %d has no key", i)
+		}
+		if !slices.Contains(Severities, f.Severity) {
+			return fmt.Errorf("finding %q has severity %q", f.Key, f.Severity)
+		}
+	}
+	return nil
+}

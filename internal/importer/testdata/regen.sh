@@ -171,18 +171,23 @@ gen_testssl() {
 	local v
 	v="testssl $(testssl --version 2>/dev/null | grep -o '3\.[0-9.]*' | head -1) with $(openssl version)"
 	rm -f "$here/testssl/"*.json
-	run testssl weak-tls10 "$v" "testssl --quiet --color 0 --warnings off --sneaky -p -S -s -U --jsonfile weak-tls10.json 127.0.0.1:$WEAK_PORT >/dev/null"
-	run testssl strong "$v" "testssl --quiet --color 0 --warnings off --sneaky -p -S -s -U --jsonfile-pretty strong.json 127.0.0.1:$STRONG_PORT >/dev/null"
+	# testssl exits non-zero for reasons other than failure (the count of
+	# some findings), so success is a written report.
+	run testssl weak-tls10 "$v" "testssl --quiet --color 0 --warnings off --sneaky -p -S -s -U --jsonfile weak-tls10.json 127.0.0.1:$WEAK_PORT >/dev/null; test -s weak-tls10.json"
+	run testssl strong "$v" "testssl --quiet --color 0 --warnings off --sneaky -p -S -s -U --jsonfile-pretty strong.json 127.0.0.1:$STRONG_PORT >/dev/null; test -s strong.json"
 }
 
 gen_openscap() {
-	local v ds=/usr/share/xml/scap/ssg/content/ssg-debian12-ds.xml
-	[ -f "$ds" ] || ds=$(ls /usr/share/xml/scap/ssg/content/ssg-debian*-ds.xml | tail -1)
+	local v
 	v=$(oscap --version | head -1)
-	# Only a few rules, so the fixtures stay small; oscap exits 2 when a rule fails.
-	local rules="--rule xccdf_org.ssgproject.content_rule_package_telnet_removed --rule xccdf_org.ssgproject.content_rule_package_chrony_installed --rule xccdf_org.ssgproject.content_rule_service_chronyd_enabled --rule xccdf_org.ssgproject.content_rule_file_permissions_etc_shadow --rule xccdf_org.ssgproject.content_rule_sshd_disable_root_login --rule xccdf_org.ssgproject.content_rule_package_audit_installed"
-	run openscap xccdf-results "$v" "oscap xccdf eval --profile xccdf_org.ssgproject.content_profile_anssi_np_nt28_minimal $rules --results xccdf-results.xml $ds >/dev/null || [ \$? = 2 ]"
-	run openscap arf "$v" "oscap xccdf eval --profile xccdf_org.ssgproject.content_profile_anssi_np_nt28_minimal $rules --results-arf arf.xml $ds >/dev/null || [ \$? = 2 ]"
+	# The SCAP Security Guide in Debian 12 only has content for Debian 10 and
+	# 11, whose platform checks make every rule "notapplicable" here, and its
+	# result files run to megabytes. A five-rule benchmark kept beside the
+	# fixtures (content/) gives the real scanner something to pass, fail and
+	# leave unchecked. oscap exits 2 when a rule fails.
+	local args="xccdf eval --profile xccdf_eu.evident.test_profile_baseline"
+	run openscap xccdf-results "$v" "oscap $args --results xccdf-results.xml content/tsp-host-xccdf.xml >/dev/null || [ \$? = 2 ]"
+	run openscap arf "$v" "oscap $args --results-arf arf.xml content/tsp-host-xccdf.xml >/dev/null || [ \$? = 2 ]"
 }
 
 gen_lynis() {
