@@ -285,7 +285,9 @@ func TestAuthorisationMatrix(t *testing.T) {
 			denied := code == http.StatusUnauthorized || code == http.StatusForbidden || (!r.API && code == http.StatusSeeOther && role == "")
 			switch {
 			case allowed["public"]:
-				if denied {
+				// A public form (sign-in) refuses bad credentials or a
+				// missing CSRF token itself; the auth tests cover it.
+				if method == "GET" && denied {
 					t.Errorf("%s as %q: got %d, want a public route to answer", r.Pattern, role, code)
 				}
 			case role == "":
