@@ -1,0 +1,577 @@
+package pack
+
+import (
+	"archive/zip"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"golang.org/x/mod/sumdb/note"
+
+	"github.com/evidenthq/evident"
+	"github.com/evidenthq/evident/internal/catalog"
+	"github.com/evidenthq/evident/internal/ledger"
+	"github.com/evidenthq/evident/internal/readiness"
+	"github.com/evidenthq/evident/internal/sqlstore"
+)
+
+// Source is what a pack is exported from: the ledger (store and blobs,
+// with the signing key, which signs the final checkpoint and the
+// manifest), the public key as text and the catalog.
+type Source struct {
+	Ledger  *ledger.Ledger
+	Signer  note.Signer
+	Key     string // the verifier key ("name+hash+base64"), written to trust/ledger.pub
+	Catalog *catalog.Catalog
+	// TSARoots is the PEM of the TSA trust anchors, copied to
+	// trust/tsa-roots.pem so anchors can be checked offline. Optional.
+	TSARoots []byte
+}
+
+// Options select what goes into a pack.
+type Options struct {
+	From, To time.Time // the period [From, To)
+	Services []string  // empty: every service
+	Actor    string    // who exported it
+	Now      time.Time // the instant coverage is judged at; zero: time.Now
+	// Progress, if set, is called with blob bytes written and the total.
+	Progress func(done, total int64)
+}
+
+// Validate checks the options before anything is read.
+func (o Options) Validate() error {
+	switch {
+	case o.From.IsZero():
+		return evident.ErrorAt(evident.EINVALID, "--from", "missing: the period's first instant")
+	case o.To.IsZero():
+		return evident.ErrorAt(evident.EINVALID, "--to", "missing: the instant the period ends (exclusive)")
+	case !o.To.After(o.From):
+		return evident.ErrorAt(evident.EINVALID, "--to", "%s is not after --from %s", evident.UTC(o.To), evident.UTC(o.From))
+	}
+	return nil
+}
+
+// copyBuf is the buffer blobs are copied through; large enough that the
+// copy runs at disk speed, small enough to keep memory flat.
+const copyBuf = 1 << 20
+
+// exporter carries the state of one export.
+type exporter struct {
+	src   Source
+	opt   Options
+	zw    *zip.Writer
+	man   *Manifest
+	model *evident.Model
+	// scope is the selected services, nil for all.
+	scope map[string]bool
+	// blobs holds each distinct digest to copy and its size.
+	blobs map[string]int64
+	seen  map[int64]bool
+	// evidence holds the decoded evidence items by id, for the index.
+	evidence map[string]evident.Evidence
+	buf      []byte
+}
+
+// Export writes a pack for the period to w and returns its manifest. It
+// streams: blobs are copied from the blob store one at a time and never
+// held in memory, so memory does not grow with the size of the pack. The
+// ledger must be able to sign (the final checkpoint and the manifest
+// signature need the key).
+func Export(ctx context.Context, src Source, opt Options, w io.Writer) (*Manifest, error) {
+	if err := opt.Validate(); err != nil {
+		return nil, err
+	}
+	if src.Signer == nil {
+		return nil, evident.Errorf(evident.EINVALID, "pack export signs the manifest with the ledger key: the signing key is not readable")
+	}
+	if opt.Now.IsZero() {
+		opt.Now = time.Now()
+	}
+	opt.Now = opt.Now.UTC()
+	st := src.Ledger.Store()
+	m, err := st.Model(ctx)
+	if err != nil {
+		return nil, err
+	}
+	e := &exporter{src: src, opt: opt, model: m, blobs: map[string]int64{}, seen: map[int64]bool{},
+		evidence: map[string]evident.Evidence{}, buf: make([]byte, copyBuf)}
+	if err := e.setScope(); err != nil {
+		return nil, err
+	}
+	reqs, err := src.Catalog.Requirements(m.Program.Version, m.Program.Overlays...)
+	if err != nil {
+		return nil, err
+	}
+	// Readiness looks back a year before the period so the first window,
+	// which may start before the period, sees all its evidence.
+	in, err := readiness.Load(ctx, st, reqs, opt.Now, opt.From.AddDate(-1, 0, 0))
+	if err != nil {
+		return nil, err
+	}
+	// Sign a checkpoint covering everything readiness saw (audit records
+	// are not checkpointed as they are written), so every item has a proof.
+	if _, err := src.Ledger.Checkpoint(ctx); err != nil {
+		return nil, err
+	}
+	e.man = e.newManifest(m)
+	e.man.Coverage = e.coverage(in)
+	e.zw = zip.NewWriter(w)
+	if err := st.Read(ctx, func(tx *sqlstore.Tx) error { return e.collect(ctx, tx) }); err != nil {
+		return nil, err
+	}
+	if err := e.writeBlobs(ctx); err != nil {
+		return nil, err
+	}
+	incidents, err := st.Incidents(ctx, sqlstore.IncidentFilter{})
+	if err != nil {
+		return nil, err
+	}
+	ix := buildIndex(e, in, reqs, incidents)
+	if err := e.writeDerived(ix); err != nil {
+		return nil, err
+	}
+	if err := e.writeManifest(); err != nil {
+		return nil, err
+	}
+	if err := e.zw.Close(); err != nil {
+		return nil, fmt.Errorf("finish pack: %w", err)
+	}
+	return e.man, nil
+}
+
+// setScope checks the --services names against the program.
+func (e *exporter) setScope() error {
+	if len(e.opt.Services) == 0 {
+		return nil
+	}
+	e.scope = map[string]bool{}
+	for _, s := range e.opt.Services {
+		if e.model.ServiceByID(s) == nil {
+			var known []string
+			for _, x := range e.model.Services {
+				known = append(known, x.ID)
+			}
+			return evident.ErrorAt(evident.EINVALID, "--services", "no service %q in the program (services: %s)", s, strings.Join(known, ", "))
+		}
+		e.scope[s] = true
+	}
+	return nil
+}
+
+func (e *exporter) newManifest(m *evident.Model) *Manifest {
+	p := m.Program
+	man := &Manifest{
+		Format: Format, ID: evident.NewID(e.opt.Now), CreatedAt: e.opt.Now, CreatedBy: e.opt.Actor,
+		Program: Program{Name: p.Name, LegalName: p.LegalName, Country: p.Country, SupervisoryBody: p.SupervisoryBody,
+			Standard: string(p.Standard), Version: p.Version, Overlays: append([]string{}, p.Overlays...)},
+		Scope:  Scope{All: e.scope == nil, Services: []string{}},
+		Period: Period{From: e.opt.From.UTC(), To: e.opt.To.UTC()},
+		Origin: e.src.Signer.Name(), Key: e.src.Key,
+		Items: []Item{}, Checkpoints: []Checkpoint{}, Consistency: []Consistency{}, Files: map[string]string{},
+	}
+	for _, s := range m.Services {
+		if e.scope == nil || e.scope[s.ID] {
+			man.Scope.Services = append(man.Scope.Services, s.ID)
+		}
+	}
+	return man
+}
+
+// controlInScope reports whether a control speaks for a selected service:
+// controls scoped to no service are program-wide and always in.
+func (e *exporter) controlInScope(c *evident.Control) bool {
+	if e.scope == nil || len(c.Services) == 0 {
+		return true
+	}
+	for _, s := range c.Services {
+		if e.scope[s] {
+			return true
+		}
+	}
+	return false
+}
+
+// evidenceInScope reports whether evidence speaks for a selected service,
+// directly or through one of its controls.
+func (e *exporter) evidenceInScope(ev evident.Evidence) bool {
+	if e.scope == nil {
+		return true
+	}
+	for _, s := range ev.Services {
+		if e.scope[s] {
+			return true
+		}
+	}
+	for _, id := range ev.Controls {
+		if c := e.model.ControlByID(id); c != nil && e.controlInScope(c) {
+			return true
+		}
+	}
+	return len(ev.Services) == 0 && len(ev.Controls) == 0
+}
+
+// coverage judges every in-scope control's windows over the period.
+func (e *exporter) coverage(in readiness.Input) []Coverage {
+	out := []Coverage{}
+	for i := range e.model.Controls {
+		c := &e.model.Controls[i]
+		if !e.controlInScope(c) {
+			continue
+		}
+		ci := in.Controls[c.ID]
+		ps := ci.Schedule.Evaluate(ci.History, e.opt.From, e.opt.To, e.opt.Now)
+		cov := evident.Cover(ps, e.opt.From, e.opt.To)
+		cv := Coverage{Control: c.ID, Cadence: ci.Schedule.Cadence.String(), Needs: max(ci.Schedule.Needs, 1),
+			Expected: cov.Expected, Found: cov.Found, Windows: []Window{}}
+		for _, p := range ps {
+			cv.Windows = append(cv.Windows, Window{Start: p.Start, End: p.End, State: p.State,
+				Evidence: p.Evidence, Exception: p.Exception, Change: p.Change})
+		}
+		out = append(out, cv)
+	}
+	return out
+}
+
+// page is how many leaves are read at a time.
+const page = 2000
+
+// collect reads, in one snapshot, the final checkpoint, every leaf of the
+// period with its inclusion proof, the evidence of the period received
+// outside it, and the period's checkpoints with their consistency proofs.
+func (e *exporter) collect(ctx context.Context, tx *sqlstore.Tx) error {
+	final, err := tx.LatestCheckpoint(ctx)
+	if err != nil {
+		return err
+	}
+	e.man.Final = Final{Size: final.Size, Root: base64.StdEncoding.EncodeToString(final.Root[:]), Note: string(final.Note)}
+	first, end, err := tx.LeafRange(ctx, e.opt.From, e.opt.To)
+	if err != nil {
+		return err
+	}
+	end = min(end, final.Size)
+	first = min(first, end)
+	e.man.Records = Range{First: first, End: end}
+	pr := &prover{ctx: ctx, tx: tx, final: final}
+	for from := first; from < end; from += page {
+		leaves, err := tx.LedgerLeaves(ctx, from, min(from+page, end))
+		if err != nil {
+			return err
+		}
+		for _, lf := range leaves {
+			if err := e.addLeaf(pr, lf, true); err != nil {
+				return err
+			}
+		}
+	}
+	if err := e.outsideEvidence(ctx, tx, pr, first, end); err != nil {
+		return err
+	}
+	sort.Slice(e.man.Items, func(i, j int) bool { return e.man.Items[i].Index < e.man.Items[j].Index })
+	return e.checkpoints(ctx, tx, pr)
+}
+
+// outsideEvidence adds evidence effective in the period (or counted for a
+// window of it) that was received before or after the period.
+func (e *exporter) outsideEvidence(ctx context.Context, tx *sqlstore.Tx, pr *prover, first, end int64) error {
+	var evs []evident.Evidence
+	span := sqlstore.EvidenceFilter{From: e.opt.From, To: e.opt.To}
+	if first > 0 {
+		f := span
+		f.BeforeIndex = first
+		got, err := tx.ListEvidence(ctx, f)
+		if err != nil {
+			return err
+		}
+		evs = append(evs, got...)
+	}
+	f := span
+	f.AfterIndex = end - 1
+	got, err := tx.ListEvidence(ctx, f)
+	if err != nil {
+		return err
+	}
+	evs = append(evs, got...)
+	period := evident.Effective{From: e.opt.From, To: e.opt.To}
+	want := map[string]bool{}
+	for _, ev := range evs {
+		if overlaps(ev.Effective, period) {
+			want[ev.ID] = true
+		}
+	}
+	for _, cv := range e.man.Coverage {
+		for _, w := range cv.Windows {
+			for _, id := range w.Evidence {
+				want[id] = true
+			}
+		}
+	}
+	for _, id := range slices.Sorted(mapsKeys(want)) {
+		ev, err := tx.Evidence(ctx, id)
+		if err != nil {
+			return err
+		}
+		if (ev.LedgerIndex >= first && ev.LedgerIndex < end) || ev.LedgerIndex >= pr.final.Size || !e.evidenceInScope(ev) {
+			continue
+		}
+		leaves, err := tx.LedgerLeaves(ctx, ev.LedgerIndex, ev.LedgerIndex+1)
+		if err != nil {
+			return err
+		}
+		if len(leaves) != 1 {
+			return evident.Errorf(evident.EFAILED, "evidence %s: ledger leaf %d is missing from the store; run `evident verify`", id, ev.LedgerIndex)
+		}
+		if err := e.addLeaf(pr, leaves[0], false); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func mapsKeys[K comparable, V any](m map[K]V) func(func(K) bool) {
+	return func(yield func(K) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+// overlaps reports whether evidence effective e speaks for the half-open
+// period p: an instant inside it, or a span that overlaps it.
+func overlaps(e, p evident.Effective) bool {
+	if e.IsInstant() {
+		return !e.From.Before(p.From) && e.From.Before(p.To)
+	}
+	return e.From.Before(p.To) && e.To.After(p.From)
+}
+
+// addLeaf writes one leaf and its inclusion proof and records the item.
+// Evidence outside the service scope inside the period's range is kept by
+// hash only (redacted); outside the range it is simply not in the pack.
+func (e *exporter) addLeaf(pr *prover, lf sqlstore.LedgerLeaf, inRange bool) error {
+	if e.seen[lf.Index] {
+		return nil
+	}
+	e.seen[lf.Index] = true
+	h := hashLeaf(lf.Data)
+	rec, err := evident.ParseRecord(lf.Data)
+	if err != nil {
+		return evident.Errorf(evident.EFAILED, "ledger leaf %d: %v; run `evident verify`", lf.Index, err)
+	}
+	it := Item{Index: lf.Index, Kind: rec.Kind, ID: rec.ID, LeafHash: hex.EncodeToString(h[:]), Received: rec.At, Actor: rec.Actor}
+	if rec.Kind == evident.EvidenceRecordKind {
+		ev, err := evident.EvidenceFromRecord(rec)
+		if err != nil {
+			return evident.Errorf(evident.EFAILED, "ledger leaf %d: %v; run `evident verify`", lf.Index, err)
+		}
+		if !e.evidenceInScope(ev) {
+			if !inRange {
+				return nil
+			}
+			it = Item{Index: lf.Index, Kind: rec.Kind, LeafHash: it.LeafHash, Redacted: true, Received: rec.At}
+		} else {
+			fillEvidence(&it, ev)
+			ev.LedgerIndex = lf.Index
+			e.evidence[ev.ID] = ev
+			e.blobs[it.SHA256] = ev.Size
+		}
+	}
+	if !it.Redacted {
+		if err := e.writeFile(LeafPath(lf.Index), lf.Data); err != nil {
+			return err
+		}
+	}
+	p, err := pr.inclusion(lf.Index, lf.Data)
+	if err != nil {
+		return err
+	}
+	if err := e.writeFile(ProofPath(lf.Index), p); err != nil {
+		return err
+	}
+	e.man.Items = append(e.man.Items, it)
+	return nil
+}
+
+func fillEvidence(it *Item, ev evident.Evidence) {
+	it.SHA256 = ev.Digest.String()
+	it.Size = ev.Size
+	it.Path = BlobPath(it.SHA256)
+	it.MediaType = ev.MediaType
+	it.Filename = ev.Filename
+	it.Effective = ev.Effective.String()
+	it.Controls = ev.Controls
+	for _, r := range ev.Requirements {
+		it.Requirements = append(it.Requirements, r.String())
+	}
+	it.Services = ev.Services
+	it.Verdict = string(ev.Verdict)
+	it.Supersedes = ev.Supersedes
+}
+
+// checkpoints writes the checkpoint in force when the period started, every
+// checkpoint signed during it and the final one, with their anchors and a
+// consistency proof between each consecutive pair.
+func (e *exporter) checkpoints(ctx context.Context, tx *sqlstore.Tx, pr *prover) error {
+	all, err := tx.Checkpoints(ctx)
+	if err != nil {
+		return err
+	}
+	var keep []sqlstore.Checkpoint
+	for i, c := range all {
+		if c.Size > pr.final.Size {
+			break
+		}
+		before := c.CreatedAt.Before(e.opt.From) && (i+1 == len(all) || !all[i+1].CreatedAt.Before(e.opt.From))
+		during := !c.CreatedAt.Before(e.opt.From) && c.CreatedAt.Before(e.opt.To)
+		if before || during || c.Size == pr.final.Size {
+			keep = append(keep, c)
+		}
+	}
+	anchors, err := tx.Anchors(ctx)
+	if err != nil {
+		return err
+	}
+	tokens := map[int64][]byte{}
+	for _, a := range anchors {
+		if tokens[a.CheckpointSize] == nil {
+			tokens[a.CheckpointSize] = a.Token
+		}
+	}
+	for i, c := range keep {
+		cp := Checkpoint{Size: c.Size, Path: CheckpointPath(c.Size)}
+		if err := e.writeFile(cp.Path, c.Note); err != nil {
+			return err
+		}
+		if tok := tokens[c.Size]; tok != nil {
+			cp.Anchor = AnchorPath(c.Size)
+			if err := e.writeFile(cp.Anchor, tok); err != nil {
+				return err
+			}
+		}
+		e.man.Checkpoints = append(e.man.Checkpoints, cp)
+		if i == 0 || keep[i-1].Size == 0 {
+			continue
+		}
+		proof, err := pr.consistency(keep[i-1].Size, c.Size)
+		if err != nil {
+			return err
+		}
+		cs := Consistency{From: keep[i-1].Size, To: c.Size, Path: ConsistencyPath(keep[i-1].Size, c.Size)}
+		if err := e.writeFile(cs.Path, proof); err != nil {
+			return err
+		}
+		e.man.Consistency = append(e.man.Consistency, cs)
+	}
+	return nil
+}
+
+// writeFile adds a small file, compressed.
+func (e *exporter) writeFile(name string, data []byte) error {
+	w, err := e.zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate, Modified: e.man.CreatedAt})
+	if err != nil {
+		return fmt.Errorf("pack %s: %w", name, err)
+	}
+	_, err = w.Write(data)
+	return err
+}
+
+// hashedFile adds a derived file, writing it through fn and noting its
+// SHA-256 in the manifest.
+func (e *exporter) hashedFile(name string, fn func(io.Writer) error) error {
+	w, err := e.zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate, Modified: e.man.CreatedAt})
+	if err != nil {
+		return fmt.Errorf("pack %s: %w", name, err)
+	}
+	h := sha256.New()
+	if err := fn(io.MultiWriter(w, h)); err != nil {
+		return fmt.Errorf("pack %s: %w", name, err)
+	}
+	e.man.Files[name] = hex.EncodeToString(h.Sum(nil))
+	return nil
+}
+
+// writeBlobs copies every distinct blob into the pack, uncompressed:
+// evidence is mostly compressed already (PDF, archives), and storing keeps
+// export at the speed of the disk. The digests are known from ingest, so
+// nothing is rehashed here; verify rehashes everything.
+func (e *exporter) writeBlobs(ctx context.Context) error {
+	keys := slices.Sorted(mapsKeys(e.blobs))
+	var total, done int64
+	for _, k := range keys {
+		total += e.blobs[k]
+	}
+	for _, k := range keys {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		n, err := e.copyBlob(ctx, k)
+		if err != nil {
+			return err
+		}
+		done += n
+		if e.opt.Progress != nil {
+			e.opt.Progress(done, total)
+		}
+	}
+	return nil
+}
+
+func (e *exporter) copyBlob(ctx context.Context, hexDigest string) (int64, error) {
+	dg, err := evident.ParseDigest(hexDigest)
+	if err != nil {
+		return 0, err
+	}
+	rc, err := e.src.Ledger.Blobs().Open(ctx, dg)
+	if err != nil {
+		return 0, evident.Errorf(evident.EFAILED, "evidence blob %s: %v; run `evident verify`", hexDigest, err)
+	}
+	defer rc.Close()
+	size := e.blobs[hexDigest]
+	fh := &zip.FileHeader{Name: BlobPath(hexDigest), Method: zip.Store, Modified: e.man.CreatedAt}
+	fh.UncompressedSize64 = uint64(size)
+	w, err := e.zw.CreateHeader(fh)
+	if err != nil {
+		return 0, err
+	}
+	n, err := io.CopyBuffer(w, io.LimitReader(rc, size+1), e.buf)
+	if err != nil {
+		return n, fmt.Errorf("copy blob %s: %w", hexDigest, err)
+	}
+	if n != size {
+		return n, evident.Errorf(evident.EFAILED, "evidence blob %s is %d bytes, its record says %d; run `evident verify`", hexDigest, n, size)
+	}
+	return n, nil
+}
+
+// writeManifest writes MANIFEST.json and SIGNATURE.note, a signed note
+// over the manifest's SHA-256 with the ledger key.
+func (e *exporter) writeManifest() error {
+	b, err := json.MarshalIndent(e.man, "", "  ")
+	if err != nil {
+		return err
+	}
+	b = append(b, '\n')
+	if err := e.writeFile(ManifestName, b); err != nil {
+		return err
+	}
+	sig, err := note.Sign(&note.Note{Text: signatureText(b)}, e.src.Signer)
+	if err != nil {
+		return fmt.Errorf("sign the manifest: %w", err)
+	}
+	return e.writeFile(SignatureName, sig)
+}
+
+// signatureText is the body of SIGNATURE.note for manifest bytes b.
+func signatureText(b []byte) string {
+	sum := sha256.Sum256(b)
+	return "evident pack manifest\nsha256 " + hex.EncodeToString(sum[:]) + "\n"
+}

@@ -1,0 +1,188 @@
+package pack
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/mod/sumdb/note"
+
+	"github.com/evidenthq/evident"
+	"github.com/evidenthq/evident/internal/blob"
+	"github.com/evidenthq/evident/internal/catalog"
+	"github.com/evidenthq/evident/internal/ledger"
+	"github.com/evidenthq/evident/internal/program"
+	"github.com/evidenthq/evident/internal/sqlstore"
+)
+
+// clock is a settable clock for the store: the fixture moves it through
+// the year as evidence arrives.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
+
+// fixture is a program with a year of evidence, ready to export.
+type fixture struct {
+	st     *sqlstore.Store
+	led    *ledger.Ledger
+	clock  *clock
+	src    Source
+	signer note.Signer
+	key    string
+}
+
+var (
+	year2026 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	year2027 = time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)
+)
+
+// newFixture applies testdata/program and records 2026 for it, with
+// deliberate gaps: time-sync misses 10 to 12 April and fails on 20 July;
+// the third-quarter scan never happens. An incident in June.
+func newFixture(t testing.TB, open func(now func() time.Time) *sqlstore.Store) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	clk := &clock{t: time.Date(2025, 12, 15, 9, 0, 0, 0, time.UTC)}
+	st := open(clk.Now)
+	cat, err := catalog.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all []evident.Requirement
+	for _, v := range cat.Versions() {
+		reqs, err := cat.Requirements(v.Number)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, reqs...)
+	}
+	if _, err := st.SyncCatalog(ctx, all); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CreateProgram(ctx, evident.Program{Name: "Pack Test QTSP", Standard: evident.EN319401, Version: "3.2.1", CreatedBy: "alice@ops"}); err != nil {
+		t.Fatal(err)
+	}
+	m, err := program.Load("testdata/program", cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := program.Apply(ctx, st, m, "alice@ops"); err != nil {
+		t.Fatal(err)
+	}
+	skey, vkey, err := note.GenerateKey(rand.Reader, "evident.ledger/pack-test-qtsp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, _ := note.NewSigner(skey)
+	verifier, _ := note.NewVerifier(vkey)
+	blobs, err := blob.NewDisk(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{st: st, led: ledger.Open(st, blobs, signer, verifier), clock: clk, signer: signer, key: vkey}
+	f.src = Source{Ledger: f.led, Signer: signer, Key: vkey, Catalog: cat}
+	f.year(t)
+	return f
+}
+
+// year adds a year of evidence in weekly batches, as a collector would.
+func (f *fixture) year(t testing.TB) {
+	t.Helper()
+	var batch []ledger.Item
+	flush := func(at time.Time) {
+		if len(batch) == 0 {
+			return
+		}
+		f.clock.Set(at)
+		if _, err := f.led.AddBatch(context.Background(), batch); err != nil {
+			t.Fatalf("add batch at %s: %v", at, err)
+		}
+		batch = nil
+	}
+	add := func(control string, eff evident.Effective, body string) {
+		in := ledger.EvidenceInput{Actor: "collector:test", Effective: eff, Controls: []string{control},
+			Filename: control + "-" + eff.From.Format("2006-01-02") + ".txt", MediaType: "text/plain"}
+		batch = append(batch, ledger.Item{Input: in, Open: func() (io.ReadCloser, error) {
+			return io.NopCloser(strings.NewReader(body)), nil
+		}})
+	}
+	for d := year2026; d.Before(year2027); d = d.AddDate(0, 0, 1) {
+		skip := d.Month() == time.April && d.Day() >= 10 && d.Day() <= 12
+		if !skip {
+			add("time-sync", evident.Effective{From: d.Add(30 * time.Minute)},
+				fmt.Sprintf("Reference ID : C0A80001 (ntp1)\nStratum : 2\nSystem time : 0.%06d seconds fast of NTP time\nLeap status : Normal\n", d.YearDay()))
+		}
+		if d.Day() == 28 {
+			add("policy-review", evident.Effective{From: d.Add(10 * time.Hour)}, "Policy review minutes for "+d.Format("2006-01"))
+		}
+		if d.Day() == 15 && (d.Month() == time.February || d.Month() == time.May || d.Month() == time.November) {
+			add("vuln-scan", evident.Effective{From: d.Add(14 * time.Hour)}, "<nmaprun scanner=\"nmap\" start=\""+d.Format(time.RFC3339)+"\"></nmaprun>")
+		}
+		if d.Weekday() == time.Sunday {
+			flush(d.Add(23 * time.Hour))
+		}
+		if d.Month() == time.July && d.Day() == 20 {
+			flush(d.Add(2 * time.Hour))
+			f.failing(t, d)
+		}
+		if d.Month() == time.June && d.Day() == 3 {
+			flush(d.Add(11 * time.Hour))
+			f.clock.Set(d.Add(12 * time.Hour))
+			_, err := f.st.OpenIncident(context.Background(), evident.Incident{Kind: evident.KindIncident, Title: "TSA clock drift alarm",
+				Reporter: "monitoring", AwareAt: d.Add(11 * time.Hour), Services: []string{"qtsa"}}, "alice@ops")
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	flush(year2027.Add(2 * time.Hour))
+	f.clock.Set(year2027.Add(24 * time.Hour))
+}
+
+// failing records a chrony import whose verdict fails, derived from the
+// day's raw evidence.
+func (f *fixture) failing(t testing.TB, d time.Time) {
+	t.Helper()
+	ctx := context.Background()
+	evs, err := f.st.ListEvidence(ctx, sqlstore.EvidenceFilter{Control: "time-sync", From: d, To: d.AddDate(0, 0, 1)})
+	if err != nil || len(evs) == 0 {
+		t.Fatalf("raw evidence of %s: %v (%d)", d, err, len(evs))
+	}
+	in := ledger.EvidenceInput{Actor: "importer:chrony", Kind: evident.DerivedEvidence, Effective: evs[0].Effective,
+		Controls: []string{"time-sync"}, DerivedFrom: []string{evs[0].ID}, Verdict: evident.VerdictFail,
+		Detail: []byte(`{"offset_ms":250}`), MediaType: "application/json", Filename: "chrony-verdict.json"}
+	if _, err := f.led.AddEvidence(ctx, in, bytes.NewReader([]byte(`{"offset_ms":250}`))); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// export writes the 2026 pack and returns its bytes.
+func (f *fixture) export(t testing.TB, services ...string) ([]byte, *Manifest) {
+	t.Helper()
+	var buf bytes.Buffer
+	man, err := Export(context.Background(), f.src, Options{From: year2026, To: year2027, Services: services,
+		Actor: "alice@ops", Now: f.clock.Now()}, &buf)
+	if err != nil {
+		t.Fatalf("export: %v", err)
+	}
+	return buf.Bytes(), man
+}
+
+func verifyBytes(t testing.TB, b []byte) *Report {
+	t.Helper()
+	r, err := Verify(context.Background(), bytes.NewReader(b), int64(len(b)), VerifyOptions{})
+	if err != nil {
+		t.Fatalf("verify: %v", err)
+	}
+	return r
+}

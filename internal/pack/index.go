@@ -1,0 +1,315 @@
+package pack
+
+import (
+	"encoding/json"
+	"io"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/evidenthq/evident"
+	"github.com/evidenthq/evident/internal/readiness"
+)
+
+// Index is index.json, and what index.html and index.xlsx show: the chain
+// requirement -> control narrative -> verification method -> evidence,
+// with the period's coverage, exceptions, open findings, incidents with
+// their clocks and the statement of applicability. It is derived from the
+// program and the ledger at export; its SHA-256 is in the signed manifest.
+type Index struct {
+	Pack         string              `json:"pack"`
+	Program      Program             `json:"program"`
+	Scope        Scope               `json:"scope"`
+	Period       Period              `json:"period"`
+	GeneratedAt  time.Time           `json:"generated_at"`
+	Summary      Summary             `json:"summary"`
+	Requirements []RequirementRow    `json:"requirements"`
+	Controls     []ControlRow        `json:"controls"`
+	Exceptions   []evident.Exception `json:"exceptions"`
+	Findings     []Finding           `json:"findings"`
+	Incidents    []IncidentRow       `json:"incidents"`
+	Gaps         []readiness.Gap     `json:"program_gaps"`
+}
+
+// Summary is the first thing an assessor reads.
+type Summary struct {
+	Requirements  int `json:"requirements"`
+	Applicable    int `json:"applicable"`
+	NotApplicable int `json:"not_applicable"`
+	Unaddressed   int `json:"unaddressed"`
+	Controls      int `json:"controls"`
+	Evidence      int `json:"evidence"`
+	Records       int `json:"records"`
+	Windows       int `json:"windows"`
+	Satisfied     int `json:"satisfied"`
+	GapWindows    int `json:"gap_windows"`
+	Findings      int `json:"open_findings"`
+	Incidents     int `json:"incidents"`
+}
+
+// RequirementRow is one line of the statement of applicability with the
+// controls meeting it.
+type RequirementRow struct {
+	Ref             string   `json:"requirement"`
+	Clause          string   `json:"clause"`
+	ClauseTitle     string   `json:"clause_title"`
+	Text            string   `json:"text"`
+	Applicable      bool     `json:"applicable"`
+	Justification   string   `json:"justification,omitempty"`
+	Proportionality string   `json:"proportionality,omitempty"`
+	Controls        []string `json:"controls"`
+	// State is "covered" (every window of every control evidenced),
+	// "gaps", "no control", "not applicable" or "unjustified".
+	State string `json:"state"`
+}
+
+// ControlRow is a control with its method, coverage and evidence.
+type ControlRow struct {
+	ID           string                     `json:"id"`
+	Title        string                     `json:"title"`
+	Narrative    string                     `json:"narrative,omitempty"`
+	Owner        string                     `json:"owner,omitempty"`
+	Requirements []string                   `json:"requirements"`
+	Services     []string                   `json:"services,omitempty"`
+	Method       evident.VerificationMethod `json:"method"`
+	Criteria     []string                   `json:"criteria,omitempty"`
+	Cadence      string                     `json:"cadence"`
+	Coverage     evident.Coverage           `json:"coverage"`
+	Windows      []Window                   `json:"windows"`
+	Evidence     []EvidenceRef              `json:"evidence"`
+}
+
+// EvidenceRef is an evidence item as the index lists it.
+type EvidenceRef struct {
+	Index     int64     `json:"index"`
+	ID        string    `json:"id"`
+	Path      string    `json:"path"`
+	SHA256    string    `json:"sha256"`
+	Filename  string    `json:"filename,omitempty"`
+	Effective string    `json:"effective"`
+	Received  time.Time `json:"received"`
+	Actor     string    `json:"actor"`
+	Verdict   string    `json:"verdict,omitempty"`
+}
+
+// Finding is failing evidence of the period not followed by passing
+// evidence for the same control: an open nonconformity.
+type Finding struct {
+	Control   string `json:"control"`
+	Evidence  string `json:"evidence"`
+	Index     int64  `json:"index"`
+	Path      string `json:"path"`
+	Effective string `json:"effective"`
+	Detail    string `json:"detail,omitempty"`
+}
+
+// IncidentRow is an incident of the period with its clocks.
+type IncidentRow struct {
+	ID          string          `json:"id"`
+	Kind        string          `json:"kind"`
+	Title       string          `json:"title"`
+	Severity    string          `json:"severity,omitempty"`
+	Significant bool            `json:"significant"`
+	AwareAt     time.Time       `json:"aware_at"`
+	ClosedAt    time.Time       `json:"closed_at,omitzero"`
+	Services    []string        `json:"services"`
+	Clocks      []evident.Clock `json:"clocks"`
+}
+
+// buildIndex derives the index from what the export collected.
+func buildIndex(e *exporter, in readiness.Input, reqs []evident.Requirement, incidents []evident.Incident) *Index {
+	m := e.model
+	ix := &Index{Pack: e.man.ID, Program: e.man.Program, Scope: e.man.Scope, Period: e.man.Period, GeneratedAt: e.man.CreatedAt,
+		Requirements: []RequirementRow{}, Controls: []ControlRow{}, Exceptions: []evident.Exception{},
+		Findings: []Finding{}, Incidents: []IncidentRow{}, Gaps: readiness.Gaps(m, reqs, e.opt.Now)}
+	byControl := e.evidenceByControl()
+	gapControls := map[string]bool{}
+	for _, cv := range e.man.Coverage {
+		c := m.ControlByID(cv.Control)
+		row := ControlRow{ID: c.ID, Title: c.Title, Narrative: c.Narrative, Owner: c.Owner, Requirements: []string{},
+			Services: c.Services, Method: c.Method, Cadence: cv.Cadence, Windows: cv.Windows, Evidence: byControl[c.ID]}
+		if row.Evidence == nil {
+			row.Evidence = []EvidenceRef{}
+		}
+		for _, r := range c.Requirements {
+			row.Requirements = append(row.Requirements, r.String())
+		}
+		for _, k := range c.Method.Criteria {
+			row.Criteria = append(row.Criteria, k.String())
+		}
+		var ps []evident.Period
+		for _, w := range cv.Windows {
+			ps = append(ps, evident.Period{Window: evident.Window{Start: w.Start, End: w.End}, State: w.State})
+			ix.Summary.Windows++
+			switch w.State {
+			case evident.PeriodSatisfied:
+				ix.Summary.Satisfied++
+			case evident.PeriodMissed, evident.PeriodOverdue, evident.PeriodFailing:
+				ix.Summary.GapWindows++
+				gapControls[c.ID] = true
+			}
+		}
+		row.Coverage = evident.Cover(ps, e.opt.From, e.opt.To)
+		ix.Controls = append(ix.Controls, row)
+		ix.Findings = append(ix.Findings, findings(c.ID, row.Evidence, e.evidence)...)
+	}
+	inScope := map[string]bool{}
+	for _, cv := range e.man.Coverage {
+		inScope[cv.Control] = true
+	}
+	for _, s := range m.Statement(reqs) {
+		row := RequirementRow{Ref: s.Requirement.Ref().String(), Clause: s.Requirement.Clause, ClauseTitle: s.Requirement.ClauseTitle,
+			Text: s.Requirement.Text, Applicable: s.Applicable, Justification: s.Justification,
+			Proportionality: s.Proportionality, Controls: []string{}}
+		for _, c := range s.Controls {
+			if inScope[c] {
+				row.Controls = append(row.Controls, c)
+			}
+		}
+		row.State = requirementState(s, row.Controls, gapControls)
+		ix.Requirements = append(ix.Requirements, row)
+		ix.Summary.Requirements++
+		switch {
+		case !s.Applicable:
+			ix.Summary.NotApplicable++
+		default:
+			ix.Summary.Applicable++
+		}
+		if !s.Addressed() {
+			ix.Summary.Unaddressed++
+		}
+	}
+	for _, x := range in.Exceptions {
+		if inScope[x.Control] && x.From.Before(e.opt.To) && x.Expires.After(e.opt.From) {
+			ix.Exceptions = append(ix.Exceptions, x)
+		}
+	}
+	ix.Incidents = e.incidents(incidents)
+	for _, it := range e.man.Items {
+		if it.Kind == evident.EvidenceRecordKind && !it.Redacted {
+			ix.Summary.Evidence++
+		} else if !it.Redacted {
+			ix.Summary.Records++
+		}
+	}
+	ix.Summary.Controls = len(ix.Controls)
+	ix.Summary.Findings = len(ix.Findings)
+	ix.Summary.Incidents = len(ix.Incidents)
+	return ix
+}
+
+func requirementState(s evident.Statement, controls []string, gaps map[string]bool) string {
+	switch {
+	case !s.Applicable && s.Addressed():
+		return "not applicable"
+	case !s.Applicable:
+		return "unjustified"
+	case len(controls) == 0:
+		return "no control"
+	}
+	for _, c := range controls {
+		if gaps[c] {
+			return "gaps"
+		}
+	}
+	return "covered"
+}
+
+// evidenceByControl lists the pack's evidence under each control, in
+// ledger order.
+func (e *exporter) evidenceByControl() map[string][]EvidenceRef {
+	out := map[string][]EvidenceRef{}
+	for _, it := range e.man.Items {
+		if it.Kind != evident.EvidenceRecordKind || it.Redacted {
+			continue
+		}
+		ref := EvidenceRef{Index: it.Index, ID: it.ID, Path: it.Path, SHA256: it.SHA256, Filename: it.Filename,
+			Effective: it.Effective, Received: it.Received, Actor: it.Actor, Verdict: it.Verdict}
+		for _, c := range it.Controls {
+			out[c] = append(out[c], ref)
+		}
+	}
+	return out
+}
+
+// findings returns the failing evidence of a control that no later passing
+// evidence (by effective time) answers.
+func findings(control string, refs []EvidenceRef, evs map[string]evident.Evidence) []Finding {
+	sorted := slices.Clone(refs)
+	sort.SliceStable(sorted, func(i, j int) bool {
+		return evs[sorted[i].ID].Effective.From.Before(evs[sorted[j].ID].Effective.From)
+	})
+	var out []Finding
+	for i, r := range sorted {
+		if r.Verdict != string(evident.VerdictFail) {
+			continue
+		}
+		answered := false
+		for _, later := range sorted[i+1:] {
+			if later.Verdict != string(evident.VerdictFail) {
+				answered = true
+				break
+			}
+		}
+		if !answered {
+			out = append(out, Finding{Control: control, Evidence: r.ID, Index: r.Index, Path: r.Path,
+				Effective: r.Effective, Detail: string(evs[r.ID].Detail)})
+		}
+	}
+	return out
+}
+
+// incidents keeps the incidents of the period (aware before it ended, not
+// closed before it started) that concern the scope, with their clocks as
+// of the export.
+func (e *exporter) incidents(all []evident.Incident) []IncidentRow {
+	out := []IncidentRow{}
+	for _, inc := range all {
+		if !inc.AwareAt.Before(e.opt.To) || (!inc.ClosedAt.IsZero() && inc.ClosedAt.Before(e.opt.From)) {
+			continue
+		}
+		if e.scope != nil && len(inc.Services) > 0 && !slices.ContainsFunc(inc.Services, func(s string) bool { return e.scope[s] }) {
+			continue
+		}
+		sig, _ := inc.Significance()
+		row := IncidentRow{ID: inc.ID, Kind: string(inc.Kind), Title: inc.Title, Severity: string(inc.Severity()),
+			Significant: sig, AwareAt: inc.AwareAt, ClosedAt: inc.ClosedAt, Services: inc.Services, Clocks: inc.Clocks(e.opt.Now)}
+		if row.Services == nil {
+			row.Services = []string{}
+		}
+		out = append(out, row)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].AwareAt.Before(out[j].AwareAt) })
+	return out
+}
+
+// writeDerived writes index.json, index.html, index.xlsx, VERIFY.md and
+// the trust files, each hashed into the manifest.
+func (e *exporter) writeDerived(ix *Index) error {
+	steps := []struct {
+		name string
+		fn   func(io.Writer) error
+	}{
+		{IndexJSON, func(w io.Writer) error {
+			enc := json.NewEncoder(w)
+			enc.SetIndent("", "  ")
+			return enc.Encode(ix)
+		}},
+		{IndexHTML, func(w io.Writer) error { return writeHTML(w, ix) }},
+		{IndexXLSX, func(w io.Writer) error { return writeXLSX(w, ix) }},
+		{VerifyName, func(w io.Writer) error { _, err := io.WriteString(w, verifyMD); return err }},
+		{KeyName, func(w io.Writer) error { _, err := io.WriteString(w, e.src.Key+"\n"); return err }},
+	}
+	if len(e.src.TSARoots) > 0 {
+		steps = append(steps, struct {
+			name string
+			fn   func(io.Writer) error
+		}{TSARootsName, func(w io.Writer) error { _, err := w.Write(e.src.TSARoots); return err }})
+	}
+	for _, s := range steps {
+		if err := e.hashedFile(s.name, s.fn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
