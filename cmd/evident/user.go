@@ -1,0 +1,387 @@
+package main
+
+import (
+	"bufio"
+	"flag"
+	"fmt"
+	"strings"
+
+	"github.com/evidenthq/evident"
+	"github.com/evidenthq/evident/internal/auth"
+	"github.com/evidenthq/evident/internal/sqlstore"
+)
+
+// cmdUser manages users, roles and API tokens:
+//
+//	evident user add NAME --role ROLE [--password-stdin] [--controls A,B] [--from T --to T]
+//	evident user role NAME ROLE [--controls A,B] [--from T --to T]
+//	evident user passwd NAME            (new password on stdin)
+//	evident user disable|enable NAME
+//	evident user list
+//	evident user token NAME --name LABEL [--expires T]   (prints the token once)
+//	evident user token list NAME
+//	evident user token revoke ID
+//
+// Whoever runs these on the server's data directory is trusted like the
+// database owner; each change is recorded in the audit trail under --actor.
+func cmdUser(a *app, args []string) error {
+	if len(args) == 0 {
+		return evident.Errorf(evident.EINVALID, "user: want add, role, passwd, disable, enable, list or token")
+	}
+	sub, rest := args[0], args[1:]
+	switch sub {
+	case "add":
+		return userAdd(a, rest)
+	case "role":
+		return userRole(a, rest)
+	case "passwd":
+		return userPasswd(a, rest)
+	case "disable", "enable":
+		return userDisable(a, rest, sub == "disable")
+	case "list":
+		return userList(a, rest)
+	case "token":
+		return userToken(a, rest)
+	}
+	return evident.Errorf(evident.EINVALID, "user %s: unknown subcommand (want add, role, passwd, disable, enable, list or token)", sub)
+}
+
+// roleFlags are the flags that shape a role: a control owner's controls
+// and an assessor's period.
+type roleFlags struct {
+	controls, from, to *string
+}
+
+func addRoleFlags(fs *flag.FlagSet) roleFlags {
+	return roleFlags{
+		controls: fs.String("controls", "", "control `ids` a control owner may write evidence for, comma-separated"),
+		from:     fs.String("from", "", "start of an assessor's period (RFC 3339 or date)"),
+		to:       fs.String("to", "", "end of an assessor's period, exclusive"),
+	}
+}
+
+// apply fills u's role-dependent fields from the flags.
+func (f roleFlags) apply(u *evident.User) error {
+	for _, c := range strings.Split(*f.controls, ",") {
+		if c = strings.TrimSpace(c); c != "" {
+			u.Controls = append(u.Controls, c)
+		}
+	}
+	var err error
+	if *f.from != "" {
+		if u.PeriodFrom, err = evident.ParseTime(*f.from); err != nil {
+			return evident.ErrorAt(evident.EINVALID, "--from", "%s", evident.ErrorMessage(err))
+		}
+	}
+	if *f.to != "" {
+		if u.PeriodTo, err = evident.ParseTime(*f.to); err != nil {
+			return evident.ErrorAt(evident.EINVALID, "--to", "%s", evident.ErrorMessage(err))
+		}
+	}
+	return nil
+}
+
+func oneArg(fs *flag.FlagSet, pos []string, what string) (string, error) {
+	if len(pos) != 1 {
+		return "", evident.Errorf(evident.EINVALID, "%s: want one %s, got %d arguments", fs.Name(), what, len(pos))
+	}
+	return pos[0], nil
+}
+
+// readPassword reads one line from stdin: a password never goes on the
+// command line, where other users of the machine and shell history see it.
+func (a *app) readPassword() (string, error) {
+	line, err := bufio.NewReader(a.stdin).ReadString('\n')
+	if err != nil && line == "" {
+		return "", evident.Errorf(evident.EINVALID, "no password on standard input")
+	}
+	pw := strings.TrimRight(line, "\r\n")
+	if err := auth.ValidatePassword(pw); err != nil {
+		return "", err
+	}
+	return pw, nil
+}
+
+func userAdd(a *app, args []string) error {
+	fs := a.flags("user add")
+	role := fs.String("role", "", "role: admin, compliance-manager, control-owner, management-approver or assessor")
+	display := fs.String("display-name", "", "name shown in the UI")
+	email := fs.String("email", "", "e-mail address")
+	pwStdin := fs.Bool("password-stdin", false, "read the password from standard input (otherwise the user signs in only with tokens)")
+	rf := addRoleFlags(fs)
+	pos, err := a.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	name, err := oneArg(fs, pos, "user name")
+	if err != nil {
+		return err
+	}
+	r, err := evident.ParseRole(*role)
+	if err != nil {
+		return evident.ErrorAt(evident.EINVALID, "--role", "%s", evident.ErrorMessage(err))
+	}
+	u := evident.User{Name: name, DisplayName: *display, Email: *email, Role: r}
+	if err := rf.apply(&u); err != nil {
+		return err
+	}
+	if err := u.Validate(); err != nil {
+		return err
+	}
+	hash := ""
+	if *pwStdin {
+		pw, err := a.readPassword()
+		if err != nil {
+			return err
+		}
+		if hash, err = auth.HashPassword(pw); err != nil {
+			return err
+		}
+	}
+	st, err := a.openStore()
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.CreateUser(a.ctx, u, hash, a.actor); err != nil {
+		return err
+	}
+	return a.showUser(st, name)
+}
+
+func (a *app) showUser(st *sqlstore.Store, name string) error {
+	u, err := st.User(a.ctx, name)
+	if err != nil {
+		return err
+	}
+	if a.json {
+		return a.printJSON(u)
+	}
+	a.out("%s\n", describeUser(u))
+	return nil
+}
+
+func describeUser(u evident.User) string {
+	s := fmt.Sprintf("%-20s %s", u.Name, u.Role)
+	if len(u.Controls) > 0 {
+		s += " controls=" + strings.Join(u.Controls, ",")
+	}
+	if !u.PeriodFrom.IsZero() {
+		s += " period=" + evident.UTC(u.PeriodFrom) + "/" + evident.UTC(u.PeriodTo)
+	}
+	if u.Disabled {
+		s += " (disabled)"
+	}
+	return s
+}
+
+func userRole(a *app, args []string) error {
+	fs := a.flags("user role")
+	rf := addRoleFlags(fs)
+	pos, err := a.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 2 {
+		return evident.Errorf(evident.EINVALID, "user role: want NAME ROLE, got %d arguments", len(pos))
+	}
+	r, err := evident.ParseRole(pos[1])
+	if err != nil {
+		return err
+	}
+	u := evident.User{Name: pos[0], Role: r}
+	if err := rf.apply(&u); err != nil {
+		return err
+	}
+	st, err := a.openStore()
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.SetUserRole(a.ctx, u, a.actor); err != nil {
+		return err
+	}
+	return a.showUser(st, u.Name)
+}
+
+func userPasswd(a *app, args []string) error {
+	fs := a.flags("user passwd")
+	pos, err := a.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	name, err := oneArg(fs, pos, "user name")
+	if err != nil {
+		return err
+	}
+	pw, err := a.readPassword()
+	if err != nil {
+		return err
+	}
+	hash, err := auth.HashPassword(pw)
+	if err != nil {
+		return err
+	}
+	st, err := a.openStore()
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.SetPassword(a.ctx, name, hash, a.actor); err != nil {
+		return err
+	}
+	a.out("password of %s changed; their sessions have ended\n", name)
+	return nil
+}
+
+func userDisable(a *app, args []string, disable bool) error {
+	fs := a.flags("user " + map[bool]string{true: "disable", false: "enable"}[disable])
+	pos, err := a.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	name, err := oneArg(fs, pos, "user name")
+	if err != nil {
+		return err
+	}
+	st, err := a.openStore()
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.SetUserDisabled(a.ctx, name, disable, a.actor); err != nil {
+		return err
+	}
+	return a.showUser(st, name)
+}
+
+func userList(a *app, args []string) error {
+	fs := a.flags("user list")
+	if _, err := a.parse(fs, args); err != nil {
+		return err
+	}
+	st, err := a.openStore()
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	var all []evident.User
+	after := ""
+	for {
+		us, err := st.Users(a.ctx, after, 500)
+		if err != nil {
+			return err
+		}
+		all = append(all, us...)
+		if len(us) < 500 {
+			break
+		}
+		after = us[len(us)-1].Name
+	}
+	if a.json {
+		if all == nil {
+			all = []evident.User{}
+		}
+		return a.printJSON(all)
+	}
+	for _, u := range all {
+		a.out("%s\n", describeUser(u))
+	}
+	return nil
+}
+
+func userToken(a *app, args []string) error {
+	if len(args) > 0 && (args[0] == "list" || args[0] == "revoke") {
+		return userTokenManage(a, args[0], args[1:])
+	}
+	fs := a.flags("user token")
+	label := fs.String("name", "", "what the token is for, e.g. ci-nmap (required)")
+	expires := fs.String("expires", "", "expiry time (RFC 3339 or date); default: until revoked")
+	pos, err := a.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	name, err := oneArg(fs, pos, "user name")
+	if err != nil {
+		return err
+	}
+	t := sqlstore.APIToken{User: name, Name: *label}
+	if *expires != "" {
+		if t.ExpiresAt, err = evident.ParseTime(*expires); err != nil {
+			return evident.ErrorAt(evident.EINVALID, "--expires", "%s", evident.ErrorMessage(err))
+		}
+		if !t.ExpiresAt.After(a.now()) {
+			return evident.ErrorAt(evident.EINVALID, "--expires", "expiry %s is in the past", evident.UTC(t.ExpiresAt))
+		}
+	}
+	st, err := a.openStore()
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	plain, hash := auth.NewToken()
+	t, err = st.CreateToken(a.ctx, t, hash, a.actor)
+	if err != nil {
+		return err
+	}
+	if a.json {
+		return a.printJSON(struct {
+			sqlstore.APIToken
+			Token string `json:"token"`
+		}{t, plain})
+	}
+	a.out("%s\n", plain)
+	fmt.Fprintf(a.stderr, "token %s (%s) for %s: shown once, store it now; revoke with `evident user token revoke %s`\n", t.Name, t.ID, t.User, t.ID)
+	return nil
+}
+
+func userTokenManage(a *app, sub string, args []string) error {
+	fs := a.flags("user token " + sub)
+	pos, err := a.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	arg, err := oneArg(fs, pos, map[string]string{"list": "user name", "revoke": "token id"}[sub])
+	if err != nil {
+		return err
+	}
+	st, err := a.openStore()
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if sub == "revoke" {
+		if err := st.RevokeToken(a.ctx, arg, a.actor); err != nil {
+			return err
+		}
+		a.out("revoked %s\n", arg)
+		return nil
+	}
+	if _, err := st.User(a.ctx, arg); err != nil {
+		return err
+	}
+	ts, err := st.Tokens(a.ctx, arg)
+	if err != nil {
+		return err
+	}
+	if a.json {
+		if ts == nil {
+			ts = []sqlstore.APIToken{}
+		}
+		return a.printJSON(ts)
+	}
+	for _, t := range ts {
+		state := "live"
+		switch {
+		case !t.RevokedAt.IsZero():
+			state = "revoked " + evident.UTC(t.RevokedAt)
+		case !t.ExpiresAt.IsZero() && !t.ExpiresAt.After(a.now()):
+			state = "expired " + evident.UTC(t.ExpiresAt)
+		case !t.ExpiresAt.IsZero():
+			state = "expires " + evident.UTC(t.ExpiresAt)
+		}
+		a.out("%s  %-20s created %s  %s\n", t.ID, t.Name, evident.UTC(t.CreatedAt), state)
+	}
+	return nil
+}
+
