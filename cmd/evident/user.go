@@ -384,4 +384,3 @@ func userTokenManage(a *app, sub string, args []string) error {
 	}
 	return nil
 }
-
