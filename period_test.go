@@ -362,3 +362,22 @@ func TestRollingNeedsOnlyRecentHistory(t *testing.T) {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
+
+func TestRollingWindowStaysClosedAfterLaterChange(t *testing.T) {
+	s := Schedule{Cadence: mustCadence(t, "annual rolling"), Anchor: ts(t, "2025-03-15")}
+	h := History{
+		Occurrences: []Occurrence{{ID: "p", Effective: ts(t, "2025-03-15T10:00:00Z"), Received: ts(t, "2025-03-15T11:00:00Z")}},
+		Changes:     []Change{{ID: "c", System: "ca", Version: "5", Significant: true, At: ts(t, "2025-08-01"), RecordedAt: ts(t, "2025-08-01")}},
+	}
+	got := states(s.Evaluate(h, ts(t, "2025-01-01"), ts(t, "2026-01-01"), ts(t, "2026-06-01")))
+	want := []string{"2025-03-15:satisfied", "2025-03-16:missed"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	// A change on the day of the test, after it, does not undo it either;
+	// one before it on the same day does.
+	h.Changes[0].At, h.Changes[0].RecordedAt = ts(t, "2025-03-15T09:00:00Z"), ts(t, "2025-03-15T09:00:00Z")
+	if got := states(s.Evaluate(h, ts(t, "2025-01-01"), ts(t, "2026-01-01"), ts(t, "2026-06-01"))); got[0] != "2025-03-15:satisfied" {
+		t.Errorf("test after a same-day change: %v", got)
+	}
+}

@@ -177,17 +177,29 @@ func (s Schedule) rollingWindows(h History, from, to, at time.Time) []periodWind
 	for start.Before(to) {
 		w := Window{Start: start, End: s.Cadence.span(start)}
 		if start.Before(at) {
-			for _, o := range counted(h, w, at) {
-				if !o.Failed {
-					w.End = day(o.Effective).AddDate(0, 0, 1)
-					break
-				}
-			}
+			w.End = closing(h, w, at)
 		}
 		out = append(out, periodWindow{Window: w})
 		start = w.End
 	}
 	return out
+}
+
+// closing returns where a rolling window ends: at the end of the day of
+// its first passing evidence, or its full span without one. Evidence only
+// has to be current on its own day; a change after the window closed is
+// the next window's business.
+func closing(h History, w Window, at time.Time) time.Time {
+	for _, o := range h.Occurrences {
+		if o.Failed || !w.Contains(o.Effective) {
+			continue
+		}
+		end := day(o.Effective).AddDate(0, 0, 1)
+		if staleBy(o, h.Changes, minTime(end, at)) == "" {
+			return end
+		}
+	}
+	return w.End
 }
 
 // counted returns the occurrences that count for w at at: effective inside

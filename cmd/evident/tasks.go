@@ -47,7 +47,7 @@ func cmdTasks(a *app, args []string) error {
 	}
 	rows := make([][]string, len(ts))
 	for i, t := range ts {
-		rows[i] = []string{t.Due.Format("2006-01-02 15:04"), t.State, t.Kind, orNone(t.Owner), clip(t.Title, 70), orNone(strings.Join(shortRefs(t.Requirements), " "))}
+		rows[i] = []string{t.Due.Format("2006-01-02 15:04"), t.State, t.Kind, orNone(t.Owner), clip(t.Title, 90), orNone(strings.Join(shortRefs(t.Requirements), " "))}
 	}
 	if len(rows) > 0 {
 		printRows(a.stdout, "DUE (UTC)\tSTATE\tKIND\tOWNER\tTASK\tREQUIREMENTS", rows)

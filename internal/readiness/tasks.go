@@ -1,6 +1,7 @@
 package readiness
 
 import (
+	"slices"
 	"sort"
 	"time"
 
@@ -41,7 +42,7 @@ func Tasks(in Input, horizon time.Time) []Task {
 	for _, c := range in.Model.Controls {
 		out = append(out, periodTasks(in, c)...)
 	}
-	out = append(out, changeTasks(in)...)
+	out = append(out, dedupe(changeTasks(in), out)...)
 	out = append(out, reviewTasks(in)...)
 	out = append(out, exceptionTasks(in)...)
 	out = append(out, incidentTasks(in)...)
@@ -102,11 +103,25 @@ func periodTasks(in Input, c evident.Control) []Task {
 		src := ""
 		if p.Change != "" {
 			src = "change/" + p.Change
+			title = c.Title + " (" + changeName(ci.History.Changes, p.Change) + ")"
 		}
 		out = append(out, Task{Kind: TaskPeriod, Title: title, State: string(p.State), Control: c.ID,
 			Requirements: refs(c.Requirements), Owner: c.Owner, Start: p.Start, Due: p.End, Source: src})
 	}
 	return out
+}
+
+// changeName names a change by what changed: "system ca-issuing 5.0".
+func changeName(cs []evident.Change, id string) string {
+	for _, c := range cs {
+		if c.ID == id {
+			if c.Version != "" {
+				return c.Subject() + " " + c.Version
+			}
+			return c.Subject()
+		}
+	}
+	return "change " + id
 }
 
 // changeTasks lists the work changes opened that no evidence has closed.
@@ -128,6 +143,25 @@ func changeTasks(in Input) []Task {
 		}
 		out = append(out, Task{Kind: TaskChange, Title: t.Title, State: state, Control: control,
 			Requirements: []string{t.Requirement.String()}, Owner: owner, Start: t.After, Due: t.Due, Source: "change/" + t.Change})
+	}
+	return out
+}
+
+// dedupe drops change tasks that a post-change control's period already
+// lists: the same work for the same change and requirement, said once.
+func dedupe(changes, periods []Task) []Task {
+	var out []Task
+	for _, c := range changes {
+		dup := false
+		for _, p := range periods {
+			if p.Source == c.Source && slices.Contains(p.Requirements, c.Requirements[0]) {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			out = append(out, c)
+		}
 	}
 	return out
 }
