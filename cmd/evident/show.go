@@ -105,11 +105,13 @@ type traceView struct {
 }
 
 type traceControl struct {
-	Control string                     `json:"control"`
-	Title   string                     `json:"title"`
-	Owner   string                     `json:"owner,omitempty"`
-	Method  evident.VerificationMethod `json:"method,omitzero"`
-	Cadence string                     `json:"cadence,omitempty"`
+	Control   string             `json:"control"`
+	Title     string             `json:"title"`
+	Owner     string             `json:"owner,omitempty"`
+	Method    string             `json:"method,omitempty"` // "import chrony", "document-review"
+	Criteria  []string           `json:"criteria,omitempty"`
+	Performer *evident.Performer `json:"performer,omitempty"`
+	Cadence   string             `json:"cadence,omitempty"`
 }
 
 func findStatement(v *programView, id string) (any, bool) {
@@ -120,7 +122,12 @@ func findStatement(v *programView, id string) (any, bool) {
 		tv := traceView{Statement: s, Chain: []traceControl{}}
 		for _, cid := range s.Controls {
 			c := v.m.ControlByID(cid)
-			tv.Chain = append(tv.Chain, traceControl{Control: c.ID, Title: c.Title, Owner: c.Owner, Method: c.Method, Cadence: c.Cadence.String()})
+			tc := traceControl{Control: c.ID, Title: c.Title, Owner: c.Owner, Method: methodName(c.Method),
+				Performer: c.Method.Performer, Cadence: c.Cadence.String()}
+			for _, cr := range c.Method.Criteria {
+				tc.Criteria = append(tc.Criteria, cr.String())
+			}
+			tv.Chain = append(tv.Chain, tc)
 		}
 		return tv, true
 	}

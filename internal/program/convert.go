@@ -99,7 +99,7 @@ func (l *loader) control(src *source, p string, x fileControl) evident.Control {
 	for j, s := range x.Requirements {
 		r := l.ref(src, fmt.Sprintf("%s.requirements[%d]", p, j), s)
 		c.Requirements = append(c.Requirements, r)
-		if q, err := l.cat.Lookup(r, l.overlaysFor(r)...); err == nil {
+		if q, ok := l.requirement(r); ok {
 			reqs = append(reqs, q)
 		}
 	}
@@ -121,16 +121,6 @@ func (l *loader) control(src *source, p string, x fileControl) evident.Control {
 		}
 	}
 	return c
-}
-
-// overlaysFor returns the program's overlays for a reference to its own
-// version: overlay figures (the eIDAS "X" cadences) then count for the
-// default cadence.
-func (l *loader) overlaysFor(r evident.RequirementRef) []string {
-	if r.Version == l.m.Program.Version {
-		return l.m.Program.Overlays
-	}
-	return nil
 }
 
 func (l *loader) policy(src *source, p string, x filePolicy) evident.Policy {

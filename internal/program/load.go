@@ -113,7 +113,7 @@ type loader struct {
 	m    evident.Model
 	errs []error
 	locs map[string][]loc // per section, in model order
-	reqs map[evident.RequirementRef]bool
+	reqs map[evident.RequirementRef]evident.Requirement // the program's version with its overlays
 }
 
 func (l *loader) fail(err error) { l.errs = append(l.errs, err) }
@@ -170,9 +170,9 @@ func (l *loader) program(dir string, docs []fileDoc, srcs []*source) {
 			l.fail(found.errorf("$.program.version", "%v", evident.ErrorMessage(err)))
 			continue
 		}
-		l.reqs = map[evident.RequirementRef]bool{}
+		l.reqs = map[evident.RequirementRef]evident.Requirement{}
 		for _, r := range reqs {
-			l.reqs[r.Ref()] = true
+			l.reqs[r.Ref()] = r
 		}
 	}
 	if found == nil {
@@ -184,11 +184,18 @@ func (l *loader) program(dir string, docs []fileDoc, srcs []*source) {
 // version may be cited, so a control can keep a V3.1.1 reference while the
 // program migrates.
 func (l *loader) known(ref evident.RequirementRef) bool {
-	if l.reqs[ref] {
-		return true
+	_, ok := l.requirement(ref)
+	return ok
+}
+
+// requirement returns the catalog entry for ref: with the program's
+// overlays applied for its own version, as published for any other.
+func (l *loader) requirement(ref evident.RequirementRef) (evident.Requirement, bool) {
+	if r, ok := l.reqs[ref]; ok {
+		return r, true
 	}
-	_, err := l.cat.Lookup(ref)
-	return err == nil
+	r, err := l.cat.Lookup(ref)
+	return r, err == nil
 }
 
 // check runs the model's reference and value checks and places each

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// documentedGaps reads the table of deliberate gaps from the example's
+// README, so the documentation and the program cannot drift apart.
+func documentedGaps(t *testing.T) []string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(exampleProgram, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := regexp.MustCompile("(?m)^\\| `([a-z-]+)` \\| (?:[a-z]+ )?`([^`]+)` \\|")
+	var out []string
+	for _, m := range row.FindAllStringSubmatch(string(b), -1) {
+		out = append(out, m[1]+" "+m[2])
+	}
+	return out
+}
+
+func TestGapsOnTheExampleAreExactlyTheDocumentedOnes(t *testing.T) {
+	env := map[string]string{"EVIDENT_DATA": filepath.Join(t.TempDir(), "data")}
+	mustRun(t, env, "init")
+	mustRun(t, env, "apply", "-f", exampleProgram)
+	var report struct {
+		Count int
+		Gaps  []struct{ Kind, Section, ID, Detail string }
+	}
+	out := mustRun(t, env, "gaps", "--json", "--at", "2026-11-27")
+	if err := json.Unmarshal([]byte(out), &report); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, g := range report.Gaps {
+		id := g.ID
+		if g.Section == "requirements" {
+			id = strings.TrimPrefix(id, "EN319401@3.2.1:")
+		}
+		got = append(got, g.Kind+" "+id)
+	}
+	want := []string{
+		"requirement-unaddressed REQ-7.8-23",
+		"proportionality-missing PRO-7.9.3-06",
+		"risk-untreated r28-crypto-obsolescence",
+		"treatment-without-measure t26-fraud-insurance",
+		"acceptance-expired acc-tsa-hsm-firmware",
+		"performer-not-independent pen-test-post-change",
+		"policy-not-communicated bcp",
+		"policy-review-overdue crypto-policy",
+		"policy-content-missing terms-and-conditions",
+		"supplier-review-overdue datacenter-nord",
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("gaps on the example (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff(want, documentedGaps(t)); d != "" {
+		t.Errorf("README's table of deliberate gaps differs from the program (-test +README):\n%s", d)
+	}
+	if report.Count != len(report.Gaps) {
+		t.Errorf("count %d, but %d gaps listed", report.Count, len(report.Gaps))
+	}
+
+	// The human form names each object; --fail turns gaps into exit 1.
+	code, human, _ := cli(t, env, "gaps", "--at", "2026-11-27", "--fail")
+	if code != 1 || !strings.Contains(human, "suppliers/datacenter-nord") || !strings.Contains(human, "10 gaps") {
+		t.Errorf("gaps --fail: exit %d\n%s", code, human)
+	}
+	// A year later more dates have passed: the gaps move with --at.
+	var later struct{ Count int }
+	json.Unmarshal([]byte(mustRun(t, env, "gaps", "--json", "--at", "2027-12-31")), &later)
+	if later.Count <= report.Count {
+		t.Errorf("gaps at 2027-12-31: %d, want more than the %d of 2026-11-27", later.Count, report.Count)
+	}
+}
