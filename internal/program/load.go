@@ -112,7 +112,7 @@ type loader struct {
 	cat  *catalog.Catalog
 	m    evident.Model
 	errs []error
-	locs map[string][]loc // per section, in model order
+	locs map[string][]loc                               // per section, in model order
 	reqs map[evident.RequirementRef]evident.Requirement // the program's version with its overlays
 }
 
