@@ -9,6 +9,7 @@ import (
 
 	"github.com/evidenthq/evident"
 	"github.com/evidenthq/evident/internal/catalog"
+	"github.com/evidenthq/evident/internal/scheduler"
 	"github.com/evidenthq/evident/internal/server"
 )
 
@@ -57,6 +58,8 @@ func cmdServe(a *app, args []string) error {
 	if _, err := st.Program(a.ctx); err != nil {
 		return err
 	}
+	// The scheduler records missed periods; it stops before the store closes.
+	defer scheduler.Start(a.ctx, scheduler.Config{Store: st, Logger: logger})()
 	srv, err := server.New(server.Config{Store: st, Catalog: cat, Logger: logger, Now: a.now})
 	if err != nil {
 		return err

@@ -141,9 +141,11 @@ func (s *Store) RecordOutcome(ctx context.Context, control string, p evident.Per
 
 var errAlreadyRecorded = errors.New("period outcome already recorded")
 
-// Outcomes returns the recorded period outcomes, oldest period first.
-func (tx *Tx) Outcomes(ctx context.Context) ([]Outcome, error) {
-	rows, err := tx.Query(ctx, `SELECT control_id, period_start, period_end, state, recorded_at, ledger_idx FROM period_outcomes ORDER BY period_start, control_id`)
+// Outcomes returns the recorded outcomes of periods ending after since,
+// oldest period first.
+func (tx *Tx) Outcomes(ctx context.Context, since time.Time) ([]Outcome, error) {
+	rows, err := tx.Query(ctx, `SELECT control_id, period_start, period_end, state, recorded_at, ledger_idx FROM period_outcomes
+		WHERE period_end > ? ORDER BY period_start, control_id`, TS(since))
 	if err != nil {
 		return nil, err
 	}
