@@ -251,10 +251,11 @@ func TestTimeStampChecks(t *testing.T) {
 	}
 	tampered[i+5] ^= 1 // change a digit of the year
 	res, err := Parse(context.Background(), "tsr", bytes.NewReader(tampered), c)
-	if err == nil {
-		if v := Evaluate(res, all); v.Pass {
-			t.Errorf("token with an altered time passed: %+v", v)
-		}
+	if err != nil {
+		t.Fatalf("a token with an altered time is still a token: %v", err)
+	}
+	if res.Metrics["signature_valid"] != 0 || Evaluate(res, all).Pass {
+		t.Errorf("token with an altered time: metrics %v, want signature_valid 0 and a failing verdict", res.Metrics)
 	}
 }
 
@@ -331,5 +332,23 @@ func TestParseHonoursCancellation(t *testing.T) {
 	_, err := Parse(ctx, "", bytes.NewReader(read(t, "testdata/nmap/baseline.xml")), Context{})
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("Parse with a cancelled context = %v, want context.Canceled", err)
+	}
+}
+
+// Every format refuses content that is not its own, whatever it is, with an
+// error that names the format the user asked for.
+func TestNamedFormatRefusesOtherContent(t *testing.T) {
+	junk := map[string][]byte{
+		"binary": {0x7f, 'E', 'L', 'F', 2, 1, 1, 0, 0, 0, 0xff, 0xfe},
+		"html":   []byte("<!doctype html><html><body>502 Bad Gateway</body></html>"),
+		"json":   []byte(`{"status": "ok"}`),
+	}
+	for _, f := range Formats() {
+		for name, data := range junk {
+			_, err := Parse(context.Background(), f, bytes.NewReader(data), Context{})
+			if err == nil || !strings.Contains(err.Error(), "file is not "+f) || evident.ErrorCode(err) != evident.EINVALID {
+				t.Errorf("Parse(%s, %s junk) = %v, want EINVALID \"file is not %s ...\"", f, name, err, f)
+			}
+		}
 	}
 }
