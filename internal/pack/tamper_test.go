@@ -232,4 +232,3 @@ func TestDeclaredSizeOverLimit(t *testing.T) {
 	}
 	wantProblem(t, r, Oversized, "evidence/sha256/1111")
 }
-

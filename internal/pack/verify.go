@@ -796,4 +796,3 @@ func (v *verifier) extra() {
 		}
 	}
 }
-
