@@ -15,6 +15,7 @@ import (
 	"github.com/evidenthq/evident/internal/auth"
 	"github.com/evidenthq/evident/internal/catalog"
 	"github.com/evidenthq/evident/internal/ledger"
+	"github.com/evidenthq/evident/internal/pack"
 	"github.com/evidenthq/evident/internal/sqlstore"
 )
 
@@ -25,6 +26,9 @@ type Config struct {
 	// Ledger stores evidence; without it the evidence routes are not
 	// mounted.
 	Ledger *ledger.Ledger
+	// Pack is what evidence packs are exported from (it carries the
+	// signing key); without it pack export is not mounted.
+	Pack   *pack.Source
 	Logger *slog.Logger
 	Now    func() time.Time
 }

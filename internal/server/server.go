@@ -16,6 +16,7 @@ import (
 	"github.com/evidenthq/evident/internal/auth"
 	"github.com/evidenthq/evident/internal/catalog"
 	"github.com/evidenthq/evident/internal/ledger"
+	"github.com/evidenthq/evident/internal/pack"
 	"github.com/evidenthq/evident/internal/sqlstore"
 	"github.com/evidenthq/evident/internal/web"
 )
@@ -26,6 +27,9 @@ type Config struct {
 	Catalog *catalog.Catalog
 	// Ledger stores evidence; without it the evidence API is not served.
 	Ledger *ledger.Ledger
+	// Pack is what the API exports evidence packs from; without it the
+	// pack export route is not served.
+	Pack   *pack.Source
 	Logger *slog.Logger
 	Now    func() time.Time
 	// Auth tunes sign-in and sessions; its Store, Logger and Now are
@@ -59,7 +63,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Server{cfg: cfg, api: api.New(api.Config{Store: cfg.Store, Catalog: cfg.Catalog, Ledger: cfg.Ledger, Logger: cfg.Logger, Now: cfg.Now}), web: w, auth: a}, nil
+	return &Server{cfg: cfg, api: api.New(api.Config{Store: cfg.Store, Catalog: cfg.Catalog, Ledger: cfg.Ledger, Pack: cfg.Pack, Logger: cfg.Logger, Now: cfg.Now}), web: w, auth: a}, nil
 }
 
 // Auth returns the server's authentication, for the web UI's sign-in

@@ -21,6 +21,7 @@ import (
 	"github.com/evidenthq/evident/internal/blob"
 	"github.com/evidenthq/evident/internal/catalog"
 	"github.com/evidenthq/evident/internal/ledger"
+	"github.com/evidenthq/evident/internal/pack"
 	"github.com/evidenthq/evident/internal/program"
 	"github.com/evidenthq/evident/internal/server"
 	"github.com/evidenthq/evident/internal/sqlstore"
@@ -110,7 +111,9 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.srv, err = server.New(server.Config{Store: e.store, Catalog: cat, Ledger: ledger.Open(e.store, blobs, signer, verifier), Now: clock})
+	l := ledger.Open(e.store, blobs, signer, verifier)
+	e.srv, err = server.New(server.Config{Store: e.store, Catalog: cat, Ledger: l, Now: clock,
+		Pack: &pack.Source{Ledger: l, Signer: signer, Key: vkey, Catalog: cat}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,6 +164,7 @@ func samplePath(path string) string {
 }
 
 func TestOpenAPIDescribesExactlyTheMountedRoutes(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	var doc struct {
 		OpenAPI string                                `json:"openapi"`
@@ -235,6 +239,11 @@ var matrix = map[string]string{
 	"POST /api/v1/incidents":            "admin cm owner",
 	"PATCH /api/v1/incidents/{id}":      "admin cm owner",
 	"POST /api/v1/changes":              "admin cm owner",
+	"GET /api/v1/status":                "admin cm owner approver assessor",
+	"GET /api/v1/tasks":                 "admin cm owner approver assessor",
+	"POST /api/v1/packs":                "admin cm assessor",
+	"POST /api/v1/packs/verify":         "admin cm owner approver assessor",
+	"POST /api/v1/verify":               "admin cm assessor",
 }
 
 func init() {
@@ -245,6 +254,7 @@ func init() {
 }
 
 func TestAuthorisationMatrix(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	seen := map[string]bool{}
 	for _, r := range e.srv.Routes() {
@@ -280,8 +290,12 @@ func TestAuthorisationMatrix(t *testing.T) {
 		if method == "POST" && path == "/api/v1/evidence" {
 			target += "?control=time-sync"
 		}
+		reqBody := `{}`
+		if r.Pattern == "POST /api/v1/packs" {
+			reqBody = `{"from":"2026-01-01T00:00:00Z","to":"2026-02-01T00:00:00Z"}`
+		}
 		for _, role := range []string{"", "admin", "cm", "owner", "approver", "assessor"} {
-			code, body := e.do(t, role, method, target, strings.NewReader(`{}`), "application/json")
+			code, body := e.do(t, role, method, target, strings.NewReader(reqBody), "application/json")
 			denied := code == http.StatusUnauthorized || code == http.StatusForbidden || (!r.API && code == http.StatusSeeOther && role == "")
 			switch {
 			case allowed["public"]:
@@ -328,6 +342,7 @@ func (e *env) evidenceCount(t *testing.T) int {
 }
 
 func TestControlOwnerWritesEvidenceOnlyForOwnControls(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	code, body := e.upload(t, "owner", url.Values{"control": {"vuln-scan"}}, "scan report")
 	if code != 403 || !bytes.Contains(body, []byte("vuln-scan")) {
@@ -352,6 +367,7 @@ func TestControlOwnerWritesEvidenceOnlyForOwnControls(t *testing.T) {
 }
 
 func TestBadUploadMetadataIsRefusedNamingTheField(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	for _, tc := range []struct {
 		q     url.Values
@@ -375,6 +391,7 @@ func TestBadUploadMetadataIsRefusedNamingTheField(t *testing.T) {
 }
 
 func TestMultipartUploadStoresEveryFileInOneBatch(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
@@ -415,6 +432,7 @@ func TestMultipartUploadStoresEveryFileInOneBatch(t *testing.T) {
 }
 
 func TestAssessorSeesOnlyTheirPeriod(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	in := url.Values{"control": {"time-sync"}, "period": {"2026-02"}}
 	if code, body := e.upload(t, "cm", in, "february"); code != 201 {
@@ -458,6 +476,7 @@ func TestAssessorSeesOnlyTheirPeriod(t *testing.T) {
 }
 
 func TestTokenIsShownOnceAndStoredHashed(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	code, body := e.do(t, "owner", "POST", "/api/v1/tokens", strings.NewReader(`{"name":"ci-nmap"}`), "application/json")
 	if code != 201 {
@@ -514,6 +533,7 @@ func TestTokenIsShownOnceAndStoredHashed(t *testing.T) {
 }
 
 func TestRoleChangeThroughAPITakesEffectAndIsAudited(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	code, body := e.do(t, "admin", "PUT", "/api/v1/users/otto/role", strings.NewReader(`{"role":"assessor","period_from":"2026-01-01T00:00:00Z","period_to":"2026-04-01T00:00:00Z"}`), "application/json")
 	if code != 200 {
@@ -536,6 +556,7 @@ func TestRoleChangeThroughAPITakesEffectAndIsAudited(t *testing.T) {
 }
 
 func TestListsPageWithOpaqueCursors(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	var ids []string
 	next := ""
@@ -577,6 +598,7 @@ func TestListsPageWithOpaqueCursors(t *testing.T) {
 }
 
 func TestSessionRequestsNeedCSRFTokenOnAPIWrites(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ts := httptest.NewServer(e.h)
 	defer ts.Close()
@@ -640,5 +662,79 @@ func TestSessionRequestsNeedCSRFTokenOnAPIWrites(t *testing.T) {
 	}
 	if code := post(sessionTok); code != 201 {
 		t.Errorf("session POST with the session's token: %d, want 201", code)
+	}
+}
+
+func TestAssessorStatusAndPackStayInTheirPeriod(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	if code, body := e.upload(t, "cm", url.Values{"control": {"time-sync"}, "period": {"2026-02"}}, "february"); code != 201 {
+		t.Fatalf("upload: %d %s", code, body)
+	}
+	for _, tc := range []struct {
+		method, target, body string
+		want                 int
+	}{
+		{"GET", "/api/v1/status?at=2026-08-01T00:00:00Z", "", 403},
+		{"GET", "/api/v1/status?at=2026-03-01T00:00:00Z", "", 200},
+		{"GET", "/api/v1/status?from=2025-12-01&to=2026-03-01", "", 403},
+		{"GET", "/api/v1/tasks?at=2025-06-01T00:00:00Z", "", 403},
+		{"POST", "/api/v1/packs", `{"from":"2025-01-01T00:00:00Z","to":"2026-07-01T00:00:00Z"}`, 403},
+		{"POST", "/api/v1/packs", `{"from":"2026-01-01T00:00:00Z","to":"2026-07-02T00:00:00Z"}`, 403},
+		{"POST", "/api/v1/packs", `{"from":"2026-01-01T00:00:00Z","to":"2026-07-01T00:00:00Z"}`, 200},
+	} {
+		code, body := e.do(t, "assessor", tc.method, tc.target, strings.NewReader(tc.body), "application/json")
+		if code != tc.want {
+			t.Errorf("assessor %s %s %s: %d %.200s, want %d", tc.method, tc.target, tc.body, code, body, tc.want)
+		}
+	}
+	// After the period the assessor's default view is its last instant.
+	e.now = time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC)
+	var st struct{ At time.Time }
+	e.getJSON(t, "assessor", "/api/v1/status", &st)
+	if !st.At.Before(periodTo) || st.At.Before(periodTo.Add(-time.Second)) {
+		t.Errorf("assessor status after the period is as of %v, want just before %v", st.At, periodTo)
+	}
+}
+
+func TestExportedPackVerifies(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	if code, body := e.upload(t, "cm", url.Values{"control": {"time-sync"}, "period": {"2026-02"}}, "february"); code != 201 {
+		t.Fatalf("upload: %d %s", code, body)
+	}
+	code, zip := e.do(t, "cm", "POST", "/api/v1/packs", strings.NewReader(`{"from":"2026-01-01T00:00:00Z","to":"2026-04-01T00:00:00Z"}`), "application/json")
+	if code != 200 || !bytes.HasPrefix(zip, []byte("PK")) {
+		t.Fatalf("export: %d %.200s", code, zip)
+	}
+	var rep struct {
+		OK       bool
+		Evidence int
+		Problems []struct{ Message string }
+	}
+	code, body := e.do(t, "assessor", "POST", "/api/v1/packs/verify", bytes.NewReader(zip), "application/zip")
+	if code != 200 || json.Unmarshal(body, &rep) != nil || !rep.OK || rep.Evidence != 1 {
+		t.Errorf("verify: %d %s", code, body)
+	}
+	// One flipped byte in the middle of the zip is a failed verification.
+	bad := bytes.Clone(zip)
+	bad[len(bad)/2] ^= 0xff
+	code, body = e.do(t, "assessor", "POST", "/api/v1/packs/verify", bytes.NewReader(bad), "application/zip")
+	json.Unmarshal(body, &rep)
+	if code == 200 && rep.OK {
+		t.Errorf("a damaged pack verified: %s", body)
+	}
+	var whole struct{ OK bool }
+	e.getJSONPost(t, "admin", "/api/v1/verify", &whole)
+	if !whole.OK {
+		t.Errorf("whole-store verify failed on a clean store")
+	}
+}
+
+func (e *env) getJSONPost(t *testing.T, role, target string, v any) {
+	t.Helper()
+	code, body := e.do(t, role, "POST", target, nil, "")
+	if code != 200 || json.Unmarshal(body, v) != nil {
+		t.Fatalf("POST %s as %s: %d %s", target, role, code, body)
 	}
 }

@@ -1,0 +1,179 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/evidenthq/evident"
+	"github.com/evidenthq/evident/internal/auth"
+	"github.com/evidenthq/evident/internal/readiness"
+)
+
+// readinessRoutes are status and tasks, as `evident status` and `evident
+// tasks` compute them.
+func (a *API) readinessRoutes() []Route {
+	return []Route{
+		{Method: "GET", Path: "/api/v1/status", Perm: auth.Read, Tag: "readiness", Summary: "readiness per requirement, clause and program, now or as of ?at (an assessor: within their period)",
+			Query:   []Param{{"at", "as of this instant (RFC 3339); default now"}, {"from", "start of a range to count expected versus found periods over"}, {"to", "end of that range, exclusive; default at"}},
+			Handler: a.Status()},
+		{Method: "GET", Path: "/api/v1/tasks", Perm: auth.Read, Tag: "readiness", List: true, Summary: "what is due or overdue, by due date",
+			Query:   []Param{{"due", "horizon for work merely due: 30d, 2w, 12h or all; default 30d"}, {"owner", "only tasks of this person or role id"}, {"at", "as of this instant; default now"}},
+			Handler: a.Tasks()},
+	}
+}
+
+// asOf reads ?at for the principal. An assessor's default instant is the
+// end of their period once it has passed, so their view stays the one
+// they are assessing.
+func (a *API) asOf(r *http.Request, p auth.Principal) (time.Time, error) {
+	at, err := queryTime(r.URL.Query(), "at")
+	if err != nil {
+		return at, err
+	}
+	if at.IsZero() {
+		at = a.cfg.Now().UTC().Truncate(time.Microsecond)
+		if _, to := p.Period(); !to.IsZero() && !at.Before(to) {
+			at = to.Add(-time.Microsecond)
+		}
+	}
+	return at, p.CheckInstant(at)
+}
+
+// readinessInput loads what status and tasks are computed over.
+func (a *API) readinessInput(r *http.Request, at, from time.Time) (readiness.Input, error) {
+	ctx := r.Context()
+	prog, err := a.cfg.Store.Program(ctx)
+	if err != nil {
+		return readiness.Input{}, err
+	}
+	reqs, err := a.cfg.Catalog.Requirements(prog.Version, prog.Overlays...)
+	if err != nil {
+		return readiness.Input{}, err
+	}
+	in, err := readiness.Load(ctx, a.cfg.Store, reqs, at, from)
+	if err != nil {
+		return in, err
+	}
+	incs, err := a.cfg.Store.IncidentClocks(ctx, at)
+	if err != nil {
+		return in, err
+	}
+	for _, ic := range incs {
+		in.Incidents = append(in.Incidents, readiness.IncidentClocks{ID: ic.Incident.ID, Title: ic.Incident.Title, Clocks: ic.Clocks})
+	}
+	return in, nil
+}
+
+// Status returns the readiness report.
+func (a *API) Status() http.Handler {
+	return a.handle(func(w http.ResponseWriter, r *http.Request) error {
+		p, err := principal(r)
+		if err != nil {
+			return err
+		}
+		at, err := a.asOf(r, p)
+		if err != nil {
+			return err
+		}
+		q := r.URL.Query()
+		from, err := queryTime(q, "from")
+		if err != nil {
+			return err
+		}
+		to, err := queryTime(q, "to")
+		if err != nil {
+			return err
+		}
+		if !from.IsZero() {
+			if to.IsZero() {
+				to = at
+			}
+			if !to.After(from) {
+				return evident.ErrorAt(evident.EINVALID, "to", "%s is not after from %s", evident.UTC(to), evident.UTC(from))
+			}
+			if err := p.CheckPeriod(from, to); err != nil {
+				return err
+			}
+		} else if !to.IsZero() {
+			return evident.ErrorAt(evident.EINVALID, "to", "give from with to")
+		}
+		in, err := a.readinessInput(r, at, from)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, readiness.Status(in, from, to))
+	})
+}
+
+// horizon reads ?due: a span of days (30d), weeks (2w) or hours (12h),
+// or "all".
+func horizon(s string, at time.Time) (time.Time, error) {
+	if s == "" {
+		s = "30d"
+	}
+	if s == "all" {
+		return time.Time{}, nil
+	}
+	bad := evident.ErrorAt(evident.EINVALID, "due", "due %q: want a span such as 30d, 2w or 12h, or all", s)
+	if len(s) < 2 {
+		return at, bad
+	}
+	n, err := strconv.Atoi(s[:len(s)-1])
+	if err != nil || n < 0 {
+		return at, bad
+	}
+	switch s[len(s)-1] {
+	case 'd':
+		return at.AddDate(0, 0, n), nil
+	case 'w':
+		return at.AddDate(0, 0, 7*n), nil
+	case 'h':
+		return at.Add(time.Duration(n) * time.Hour), nil
+	}
+	return at, bad
+}
+
+// Tasks lists what is due.
+func (a *API) Tasks() http.Handler {
+	return a.handle(func(w http.ResponseWriter, r *http.Request) error {
+		p, err := principal(r)
+		if err != nil {
+			return err
+		}
+		pg, err := parsePage(r)
+		if err != nil {
+			return err
+		}
+		at, err := a.asOf(r, p)
+		if err != nil {
+			return err
+		}
+		until, err := horizon(r.URL.Query().Get("due"), at)
+		if err != nil {
+			return err
+		}
+		in, err := a.readinessInput(r, at, time.Time{})
+		if err != nil {
+			return err
+		}
+		ts := readiness.Filter(readiness.Tasks(in, until), r.URL.Query().Get("owner"))
+		type numbered struct {
+			n int
+			t readiness.Task
+		}
+		ns := make([]numbered, len(ts))
+		for i, t := range ts {
+			ns[i] = numbered{i, t}
+		}
+		list, err := pageOf(ns, pg, func(x numbered) string { return strconv.Itoa(x.n) })
+		if err != nil {
+			return err
+		}
+		out := List[readiness.Task]{Items: make([]readiness.Task, len(list.Items)), NextCursor: list.NextCursor}
+		for i, x := range list.Items {
+			out.Items[i] = x.t
+		}
+		return writeJSON(w, http.StatusOK, out)
+	})
+}
