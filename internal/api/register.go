@@ -20,6 +20,7 @@ func (a *API) registerRoutes() []Route {
 		{Method: "GET", Path: "/api/v1/incidents/{id}", Perm: auth.Read, Tag: "incidents", Summary: "one incident with its clocks now", Handler: a.Incident()},
 		{Method: "POST", Path: "/api/v1/incidents", Perm: auth.Operate, Tag: "incidents", Body: "application/json", Status: 201, Summary: "open an incident or vulnerability; its clocks start at aware_at", Handler: a.OpenIncident()},
 		{Method: "PATCH", Path: "/api/v1/incidents/{id}", Perm: auth.Operate, Tag: "incidents", Body: "application/json", Summary: "update an incident's description, scope or root cause", Handler: a.UpdateIncident()},
+		{Method: "GET", Path: "/api/v1/changes", Perm: auth.Read, Tag: "changes", List: true, Summary: "recorded changes, in the order they took effect", Handler: a.Changes()},
 		{Method: "POST", Path: "/api/v1/changes", Perm: auth.Operate, Tag: "changes", Body: "application/json", Status: 201, Summary: "record a change to a system, service or supplier; a significant one opens review tasks", Handler: a.AddChange()},
 	}
 }
@@ -192,5 +193,24 @@ func (a *API) AddChange() http.Handler {
 			tasks = []evident.ChangeTask{}
 		}
 		return writeJSON(w, http.StatusCreated, changeResult{c, tasks})
+	})
+}
+
+// Changes lists recorded changes.
+func (a *API) Changes() http.Handler {
+	return a.handle(func(w http.ResponseWriter, r *http.Request) error {
+		pg, err := parsePage(r)
+		if err != nil {
+			return err
+		}
+		cs, err := a.cfg.Store.Changes(r.Context())
+		if err != nil {
+			return err
+		}
+		list, err := pageOf(cs, pg, func(c evident.Change) string { return c.ID })
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, list)
 	})
 }
