@@ -1,0 +1,279 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"golang.org/x/mod/sumdb/note"
+
+	"github.com/evidenthq/evident"
+	"github.com/evidenthq/evident/internal/catalog"
+	"github.com/evidenthq/evident/internal/pack"
+)
+
+// cmdPack exports the assessor's evidence pack for a period and verifies
+// one offline.
+func cmdPack(a *app, args []string) error {
+	if len(args) == 0 {
+		return evident.Errorf(evident.EINVALID, "pack: want `pack export --from T --to T --out F.zip` or `pack verify F.zip`")
+	}
+	switch args[0] {
+	case "export":
+		return packExport(a, args[1:])
+	case "verify":
+		return packVerify(a, args[1:])
+	}
+	return evident.Errorf(evident.EINVALID, "pack %q: want export or verify", args[0])
+}
+
+// packExport writes the pack to a temporary file beside --out, flushes it
+// and renames it into place: a failed or interrupted export leaves no
+// half-written pack under the name an assessor would be given.
+func packExport(a *app, args []string) error {
+	flags := a.flags("pack export")
+	from := flags.String("from", "", "first instant of the period (2026-01-01 or RFC 3339)")
+	to := flags.String("to", "", "end of the period, exclusive (2027-01-01 for the year 2026)")
+	period := flags.String("period", "", "the period as a year, quarter or month (2026, 2026-Q3, 2026-07), instead of --from/--to")
+	services := flags.String("services", "", "comma-separated service ids the pack speaks for (default: all)")
+	out := flags.String("out", "", "the pack `file` to write (F.zip)")
+	if _, err := a.parse(flags, args); err != nil {
+		return err
+	}
+	opt, err := packOptions(a, *from, *to, *period, *services)
+	if err != nil {
+		return err
+	}
+	if *out == "" {
+		return evident.ErrorAt(evident.EINVALID, "--out", "missing: the file to write the pack to")
+	}
+	if _, err := os.Stat(*out); err == nil {
+		return evident.ErrorAt(evident.ECONFLICT, *out, "already exists; choose another name or remove it")
+	}
+	l, st, err := a.openLedger()
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	signer, _, err := a.ledgerKeys()
+	if err != nil {
+		return err
+	}
+	pub, err := os.ReadFile(filepath.Join(a.data, verifierFile))
+	if err != nil {
+		return err
+	}
+	cat, err := catalog.Load()
+	if err != nil {
+		return err
+	}
+	src := pack.Source{Ledger: l, Signer: signer, Key: strings.TrimSpace(string(pub)), Catalog: cat}
+	if src.TSARoots, err = os.ReadFile(filepath.Join(a.data, tsaRootsFile)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	p := newProgress(a.stderr, "pack export: copying evidence")
+	opt.Progress = p.update
+	man, err := writePack(a, *out, src, opt)
+	p.finish()
+	if err != nil {
+		return err
+	}
+	if a.json {
+		return a.printJSON(exportSummary(man, *out))
+	}
+	s := exportSummary(man, *out)
+	a.out("Wrote %s: %d evidence items (%d bytes), %d audit records, %d checkpoints, period %s to %s, final checkpoint %d\n",
+		*out, s.Evidence, s.Bytes, s.Records, s.Checkpoints, evident.UTC(man.Period.From), evident.UTC(man.Period.To), man.Final.Size)
+	a.out("Ledger key: %s\n", man.Key)
+	return nil
+}
+
+// packOptions reads the period and scope flags.
+func packOptions(a *app, from, to, period, services string) (pack.Options, error) {
+	opt := pack.Options{Actor: a.actor, Now: a.now(), Services: splitList(services)}
+	if period != "" {
+		if from != "" || to != "" {
+			return opt, evident.ErrorAt(evident.EINVALID, "--period", "give --period or --from/--to, not both")
+		}
+		e, err := evident.ParseEffectivePeriod(period)
+		if err != nil {
+			return opt, evident.ErrorAt(evident.EINVALID, "--period", "%s", evident.ErrorMessage(err))
+		}
+		if e.IsInstant() {
+			return opt, evident.ErrorAt(evident.EINVALID, "--period", "%q is an instant, not a period", period)
+		}
+		opt.From, opt.To = e.From, e.To
+		return opt, nil
+	}
+	var err error
+	if from != "" {
+		if opt.From, err = evident.ParseTime(from); err != nil {
+			return opt, evident.ErrorAt(evident.EINVALID, "--from", "%s", evident.ErrorMessage(err))
+		}
+	}
+	if to != "" {
+		if opt.To, err = evident.ParseTime(to); err != nil {
+			return opt, evident.ErrorAt(evident.EINVALID, "--to", "%s", evident.ErrorMessage(err))
+		}
+	}
+	return opt, opt.Validate()
+}
+
+func writePack(a *app, out string, src pack.Source, opt pack.Options) (*pack.Manifest, error) {
+	dir := filepath.Dir(out)
+	f, err := os.CreateTemp(dir, ".pack-*.zip.tmp")
+	if err != nil {
+		return nil, evident.ErrorAt(evident.EINVALID, out, "cannot write here: %v", unwrapPath(err))
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp)
+	defer f.Close()
+	bw := bufio.NewWriterSize(f, 1<<20)
+	man, err := pack.Export(a.ctx, src, opt, bw)
+	if err != nil {
+		return nil, err
+	}
+	if err := bw.Flush(); err != nil {
+		return nil, fmt.Errorf("write %s: %w", out, err)
+	}
+	if err := f.Sync(); err != nil {
+		return nil, fmt.Errorf("flush %s: %w", out, err)
+	}
+	if err := f.Close(); err != nil {
+		return nil, err
+	}
+	// Link, not rename: link(2) refuses to replace a file that appeared at
+	// out meanwhile.
+	if err := os.Link(tmp, out); err != nil {
+		return nil, evident.ErrorAt(evident.ECONFLICT, out, "%v", unwrapPath(err))
+	}
+	return man, nil
+}
+
+// packSummary is what export reports.
+type packSummary struct {
+	Out         string      `json:"out"`
+	Pack        string      `json:"pack"`
+	Period      pack.Period `json:"period"`
+	Services    []string    `json:"services"`
+	Evidence    int         `json:"evidence"`
+	Records     int         `json:"records"`
+	Redacted    int         `json:"redacted"`
+	Bytes       int64       `json:"bytes"`
+	Checkpoints int         `json:"checkpoints"`
+	FinalSize   int64       `json:"final_size"`
+	Key         string      `json:"key"`
+}
+
+func exportSummary(m *pack.Manifest, out string) packSummary {
+	s := packSummary{Out: out, Pack: m.ID, Period: m.Period, Services: m.Scope.Services, Checkpoints: len(m.Checkpoints),
+		FinalSize: m.Final.Size, Key: m.Key}
+	for _, it := range m.Items {
+		switch {
+		case it.Redacted:
+			s.Redacted++
+		case it.Path != "":
+			s.Evidence++
+			s.Bytes += it.Size
+		default:
+			s.Records++
+		}
+	}
+	return s
+}
+
+// packVerify checks a pack with nothing but the file: no data directory,
+// no network. It exits 1 naming every problem.
+func packVerify(a *app, args []string) error {
+	flags := a.flags("pack verify")
+	keyArg := flags.String("key", "", "the ledger verifier key the pack must be signed with: a `file` such as ledger.pub, or the key itself")
+	pos, err := a.parse(flags, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return evident.Errorf(evident.EINVALID, "pack verify: want one pack file, got %d arguments", len(pos))
+	}
+	opt := pack.VerifyOptions{}
+	if *keyArg != "" {
+		if opt.Key, err = readKeyArg(*keyArg); err != nil {
+			return err
+		}
+	}
+	f, err := os.Open(pos[0])
+	if err != nil {
+		return evident.ErrorAt(evident.EINVALID, pos[0], "%v", unwrapPath(err))
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if !fi.Mode().IsRegular() {
+		return evident.ErrorAt(evident.EINVALID, pos[0], "not a regular file")
+	}
+	p := newProgress(a.stderr, "pack verify: hashing evidence")
+	opt.Progress = p.update
+	r, err := pack.Verify(a.ctx, f, fi.Size(), opt)
+	p.finish()
+	if err != nil {
+		return err
+	}
+	if a.json {
+		if err := a.printJSON(r); err != nil {
+			return err
+		}
+	} else {
+		printPackReport(a, pos[0], r)
+	}
+	if !r.OK {
+		return evident.Errorf(evident.EFAILED, "pack %s failed verification with %d problems", pos[0], len(r.Problems))
+	}
+	return nil
+}
+
+// readKeyArg reads --key: a file holding the verifier key, or the key.
+func readKeyArg(s string) (string, error) {
+	key := s
+	if b, err := os.ReadFile(s); err == nil {
+		key = strings.TrimSpace(string(b))
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return "", evident.ErrorAt(evident.EINVALID, "--key", "%v", unwrapPath(err))
+	}
+	if _, err := note.NewVerifier(key); err != nil {
+		return "", evident.ErrorAt(evident.EINVALID, "--key", "%q is neither a key file nor a ledger verifier key (%v)", s, err)
+	}
+	return key, nil
+}
+
+func printPackReport(a *app, name string, r *pack.Report) {
+	for _, p := range r.Problems {
+		a.out("FAIL %s\n", p)
+	}
+	if r.Period != nil {
+		a.out("Pack %s of %s, period %s to %s, %s\n", r.Pack, r.Program, evident.UTC(r.Period.From), evident.UTC(r.Period.To), r.Standard)
+	}
+	if r.Key != "" {
+		trust := "compare it with the key the provider gave you, or pass --key"
+		if r.KeyChecked {
+			trust = "matches --key"
+		}
+		a.out("Ledger key %s (%s)\n", r.Key, trust)
+	}
+	a.out("%d items (%d evidence, %d audit records, %d out of scope), %d blobs (%d bytes) hashed, %d checkpoints, %d consistency proofs, %d anchors; final tree size %d\n",
+		r.Items, r.Evidence, r.Records, r.Redacted, r.Blobs, r.Bytes, r.Checkpoints, r.Consistency, r.Anchors, r.FinalSize)
+	for _, c := range r.Coverage {
+		gaps := "no gaps"
+		if len(c.Gaps) > 0 {
+			gaps = "gaps: " + strings.Join(c.Gaps, "; ")
+		}
+		a.out("  %-24s %-12s %d of %d periods evidenced, %s\n", c.Control, c.Cadence, c.Found, c.Expected, gaps)
+	}
+	if r.OK {
+		a.out("OK %s\n", name)
+	}
+}
