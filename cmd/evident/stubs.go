@@ -12,5 +12,4 @@ func notYet(name string) func(*app, []string) error {
 
 var (
 	cmdImport     = notYet("import")
-	cmdPack       = notYet("pack")
 )
