@@ -313,6 +313,9 @@ func TestCadenceCommandsRefuseBadInput(t *testing.T) {
 		{[]string{"status", "--from", "2026-02-01", "--to", "2026-01-01"}, "--to"},
 		{[]string{"tasks", "--due", "soon"}, "--due"},
 		{[]string{"calendar"}, "--out"},
+		{[]string{"tasks", "except", "--control", "vuln-scan", "--reason", "move", "--approver", "mallory", "--until", "2027-01-01"}, "approver"},
+		{[]string{"tasks", "except", "--control", "vuln-scan", "--reason", "move", "--approver", "ciso"}, "--until"},
+		{[]string{"tasks", "except", "--control", "no-such", "--reason", "move", "--approver", "ciso", "--until", "2027-01-01"}, "control"},
 	}
 	for _, tt := range tests {
 		code, out, errs := cli(t, env, tt.args...)
@@ -367,4 +370,34 @@ func sortedStrings(xs []string) []string {
 		}
 	}
 	return out
+}
+
+// TestExceptionExcusesThePeriod records an exception through the CLI: the
+// quarterly scan's open window turns excepted, and the expiry shows up as
+// a task for the control's owner.
+func TestExceptionExcusesThePeriod(t *testing.T) {
+	env := cadenceEnv(t)
+	until := time.Now().UTC().AddDate(0, 0, 10).Format("2006-01-02")
+	code, out, errs := cli(t, env, "tasks", "except", "--control", "vuln-scan", "--reason", "data-centre move", "--approver", "ciso", "--until", until)
+	if code != 0 {
+		t.Fatalf("tasks except: exit %d\n%s%s", code, out, errs)
+	}
+	r := statusJSON(t, env)
+	for _, c := range r.Controls {
+		if c.ID == "vuln-scan" && (c.Period == nil || c.Period.State != evident.PeriodExcepted) {
+			t.Errorf("vuln-scan period after the exception: %+v, want excepted", c.Period)
+		}
+	}
+	found := false
+	for _, tk := range tasksJSON(t, env, "--owner", "ciso").Tasks {
+		if tk.Kind == readiness.TaskException && tk.Control == "vuln-scan" && tk.Due.Format("2006-01-02") == until {
+			found = true
+		}
+		if tk.Kind == readiness.TaskPeriod && tk.Control == "vuln-scan" {
+			t.Errorf("an excused period is still a task: %+v", tk)
+		}
+	}
+	if !found {
+		t.Error("the exception's expiry is not among the owner's tasks")
+	}
 }

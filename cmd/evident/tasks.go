@@ -22,6 +22,9 @@ type tasksReport struct {
 // clocks, by date, each naming its requirements and owner. Overdue work is
 // always listed; --due limits what is merely due to a horizon.
 func cmdTasks(a *app, args []string) error {
+	if len(args) > 0 && args[0] == "except" {
+		return tasksExcept(a, args[1:])
+	}
 	fs := a.flags("tasks")
 	due := fs.String("due", "30d", "list work due within this `span` (30d, 2w, 12h; \"all\" for no limit)")
 	owner := fs.String("owner", "", "only tasks owned by this person or role `id`")
@@ -90,4 +93,57 @@ func shortRefs(refs []string) []string {
 		out[i] = r
 	}
 	return out
+}
+
+// tasksExcept records a documented exception: a control's periods are
+// excused from --from (default now) until --until, with the reason and
+// the approver from the management body. Every exception expires, and
+// `evident tasks` lists it as it approaches its expiry.
+func tasksExcept(a *app, args []string) error {
+	fs := a.flags("tasks except")
+	var e evident.Exception
+	fs.StringVar(&e.Control, "control", "", "the control `id` excused")
+	fs.StringVar(&e.Reason, "reason", "", "why the work is not done, in a `sentence`")
+	fs.StringVar(&e.Approver, "approver", "", "the person or role `id` who approved the exception")
+	approved := fs.String("approved", "", "when it was approved (`time`; default now)")
+	from := fs.String("from", "", "start of the exception (`time`; default now)")
+	until := fs.String("until", "", "expiry of the exception (`time`, at most 366 days after the start)")
+	pos, err := a.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return evident.Errorf(evident.EINVALID, "tasks except: unexpected argument %q (quote the --reason)", pos[0])
+	}
+	for _, f := range []struct {
+		name, v string
+		into    *time.Time
+	}{{"approved", *approved, &e.ApprovedAt}, {"from", *from, &e.From}, {"until", *until, &e.Expires}} {
+		if f.v == "" {
+			continue
+		}
+		if *f.into, err = evident.ParseTime(f.v); err != nil {
+			return evident.ErrorAt(evident.EINVALID, "--"+f.name, "%s", err.(*evident.Error).Message)
+		}
+	}
+	if e.Expires.IsZero() {
+		return evident.ErrorAt(evident.EINVALID, "--until", "an exception needs an expiry")
+	}
+	if e.ApprovedAt.IsZero() {
+		e.ApprovedAt = a.now().UTC()
+	}
+	e.Actor = a.actor
+	st, err := a.openStore()
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if e, err = st.AddException(a.ctx, e); err != nil {
+		return err
+	}
+	if a.json {
+		return a.printJSON(e)
+	}
+	a.out("Recorded exception %s for %s, approved by %s, from %s until %s.\n", e.ID, e.Control, e.Approver, evident.UTC(e.From), evident.UTC(e.Expires))
+	return nil
 }
