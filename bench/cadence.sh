@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Benchmark of `evident status` and `evident tasks` at scale: a program of
+# 500 controls with 5 years of history and 1 000 000 evidence records, on
+# SQLite and on PostgreSQL. Each figure is the median wall time of 5 runs
+# of the real binary (process start included) and its peak memory, next to
+# the limits measured in the same run: a plain GROUP BY over the evidence
+# index by the database's own client (sqlite3, psql), which is what a scan
+# would cost, and the start of the binary doing nothing (`evident version`).
+#
+# Usage: bench/cadence.sh [RECORDS]
+# PostgreSQL: EVIDENT_BENCH_POSTGRES (default the local test server).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+records=${1:-1000000}
+pg=${EVIDENT_BENCH_POSTGRES:-postgres://postgres@127.0.0.1:5432/test?sslmode=disable}
+command -v sqlite3 >/dev/null || apt-get install -y sqlite3
+command -v psql >/dev/null || apt-get install -y postgresql-client
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+go build -o "$work/evident" ./cmd/evident
+go build -o "$work/cadencegen" ./bench/cadencegen
+
+# median FILE: the median of the numbers in FILE, one per line.
+median() { sort -n "$1" | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+# measure LABEL CMD...: 5 runs, prints "LABEL median_s max_rss_MB".
+measure() {
+	local label=$1; shift
+	: >"$work/t"; : >"$work/m"
+	for _ in 1 2 3 4 5; do
+		/usr/bin/time -f "%e %M" -o "$work/one" "$@" >/dev/null
+		read -r s kb <"$work/one"
+		echo "$s" >>"$work/t"; echo "$kb" >>"$work/m"
+	done
+	printf '%-34s %6.2f s  %5.0f MB\n' "$label" "$(median "$work/t")" "$(sort -n "$work/m" | tail -1 | awk '{print $1/1024}')"
+}
+
+echo "== generating $records records (SQLite)"
+mkdir -p "$work/data"
+time "$work/cadencegen" -dsn "$work/data/evident.db" -records "$records"
+scan="SELECT control_id, COUNT(*), MAX(effective_from) FROM evidence_controls GROUP BY control_id;"
+echo "== SQLite"
+measure "evident version (process start)" "$work/evident" version
+measure "sqlite3 GROUP BY (scan limit)" sqlite3 "$work/data/evident.db" "$scan"
+measure "evident status" "$work/evident" --data "$work/data" status --json
+measure "evident tasks" "$work/evident" --data "$work/data" tasks --json
+measure "evident status --at 1 year ago" "$work/evident" --data "$work/data" status --json --at "$(date -u -d '1 year ago' +%Y-%m-%dT%H:%M:%SZ)"
+
+echo "== generating $records records (PostgreSQL)"
+schema=cadence_bench
+psql -q "$pg" -c "DROP SCHEMA IF EXISTS $schema CASCADE" -c "CREATE SCHEMA $schema"
+dsn="$pg&search_path=$schema"
+time "$work/cadencegen" -dsn "$dsn" -records "$records"
+psql -q "$pg" -c "ANALYZE $schema.evidence_controls" -c "ANALYZE $schema.evidence"
+echo "== PostgreSQL"
+measure "psql GROUP BY (scan limit)" env PGOPTIONS="-c search_path=$schema" psql -q "$pg" -c "$scan"
+measure "evident status" "$work/evident" --db "$dsn" --data "$work/data" status --json
+measure "evident tasks" "$work/evident" --db "$dsn" --data "$work/data" tasks --json
+psql -q "$pg" -c "DROP SCHEMA $schema CASCADE"
