@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/evidenthq/evident"
 	"github.com/evidenthq/evident/internal/catalog"
@@ -43,10 +44,11 @@ var requirementTypes = []evident.RequirementType{evident.Shall, evident.Should, 
 func (w *Web) Catalog() http.Handler {
 	return w.handle(func(rw http.ResponseWriter, r *http.Request) error {
 		q := r.URL.Query()
-		m, err := w.model(r.Context())
+		pr, err := w.state(r.Context(), time.Time{})
 		if err != nil {
 			return err
 		}
+		m := pr.In.Model
 		version := q.Get("version")
 		if version == "" {
 			version = m.Program.Version
@@ -63,7 +65,7 @@ func (w *Web) Catalog() http.Handler {
 		if status != "" && !slices.ContainsFunc(statusSeries, func(s series) bool { return s.Key == status }) {
 			return evident.ErrorAt(evident.EINVALID, "status", "unknown status %q", status)
 		}
-		rows := w.statusRows(r, m, reqs)
+		rows := pr.statusRows(reqs)
 		clauses, err := w.cfg.Catalog.Clauses(version)
 		if err != nil {
 			return err
@@ -104,10 +106,11 @@ type requirementPage struct {
 // applicability and the controls that meet it.
 func (w *Web) Requirement() http.Handler {
 	return w.handle(func(rw http.ResponseWriter, r *http.Request) error {
-		m, err := w.model(r.Context())
+		pr, err := w.state(r.Context(), time.Time{})
 		if err != nil {
 			return err
 		}
+		m := pr.In.Model
 		version := r.URL.Query().Get("version")
 		if version == "" {
 			version = m.Program.Version
@@ -122,7 +125,7 @@ func (w *Web) Requirement() http.Handler {
 				req = adapted
 			}
 		}
-		rows := w.statusRows(r, m, []evident.Requirement{req})
+		rows := pr.statusRows([]evident.Requirement{req})
 		data := requirementPage{reqRow: rows[0], InForce: req.Version == m.Program.Version, Program: m.Program.Version}
 		data.Controls = m.ControlsFor(req.Ref())
 		w.render(rw, r, http.StatusOK, "requirement.html", page{Title: string(req.ID), Nav: "requirements", Data: data})

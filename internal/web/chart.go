@@ -50,8 +50,8 @@ type barChart struct {
 // stackedBars lays rows out as 100 % bars: each segment's width is its
 // share of the row, so clauses of different sizes compare by proportion.
 func stackedBars(in []barInput, ss []series) barChart {
-	c := barChart{LabelW: 150, BarW: 560, RowH: 22, Series: ss}
-	c.Width = c.LabelW + c.BarW + 50
+	c := barChart{LabelW: 56, BarW: 640, RowH: 20, Series: ss}
+	c.Width = c.LabelW + c.BarW + 4
 	for i, r := range in {
 		row := barRow{Y: float64(i) * c.RowH, Label: r.Label, Title: r.Title, Href: r.Href}
 		row.TextY = row.Y + c.RowH*0.65

@@ -5,6 +5,8 @@ import (
 	"slices"
 
 	"github.com/evidenthq/evident"
+	"github.com/evidenthq/evident/internal/readiness"
+	"github.com/evidenthq/evident/internal/sqlstore"
 )
 
 // Controls lists how the program meets its requirements: each control with
@@ -24,13 +26,20 @@ type controlPage struct {
 	evident.Control
 	Requirements []evident.Requirement
 	Treats       []evident.Treatment
+	Status       readiness.ControlStatus
+	Strip        strip
+	Evidence     []evident.Evidence // the latest records
+	Added        string             // files just stored by the upload form
 }
 
 // Control shows one control: narrative, requirements, scope, the
-// verification method with its acceptance criteria and performer.
+// verification method with its acceptance criteria and performer, its
+// evidence currency, a strip of its recent periods with each window's
+// state, and its latest evidence.
 func (w *Web) Control() http.Handler {
 	return w.handle(func(rw http.ResponseWriter, r *http.Request) error {
-		m, err := w.model(r.Context())
+		ctx := r.Context()
+		m, err := w.model(ctx)
 		if err != nil {
 			return err
 		}
@@ -39,7 +48,19 @@ func (w *Web) Control() http.Handler {
 		if c == nil {
 			return evident.Errorf(evident.ENOTFOUND, "no control %q", id)
 		}
-		data := controlPage{Control: *c}
+		now := w.cfg.Now().UTC()
+		pr, err := w.state(ctx, stripFrom(*c, m.Program.CreatedAt, now))
+		if err != nil {
+			return err
+		}
+		data := controlPage{Control: *c, Added: r.URL.Query().Get("added")}
+		ci := pr.In.Controls[id]
+		data.Strip = periodStrip(ci, stripFrom(*c, ci.Schedule.Anchor, now), now)
+		for _, cs := range pr.Report.Controls {
+			if cs.ID == id {
+				data.Status = cs
+			}
+		}
 		for _, ref := range c.Requirements {
 			req, err := w.cfg.Catalog.Lookup(ref, m.Program.Overlays...)
 			if err != nil {
@@ -50,6 +71,12 @@ func (w *Web) Control() http.Handler {
 		for _, t := range m.Treatments {
 			if slices.Contains(t.Controls, id) {
 				data.Treats = append(data.Treats, t)
+			}
+		}
+		if w.cfg.Ledger != nil {
+			data.Evidence, err = w.cfg.Store.ListEvidence(ctx, sqlstore.EvidenceFilter{Control: id, Newest: true, Limit: 10})
+			if err != nil {
+				return err
 			}
 		}
 		w.render(rw, r, http.StatusOK, "control.html", page{Title: c.Title, Nav: "controls", Data: data})

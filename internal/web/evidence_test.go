@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/evidenthq/evident"
 	"github.com/evidenthq/evident/internal/sqlstore"
@@ -152,5 +153,29 @@ func TestUploadRefusedToAssessorAndForeignControlOwner(t *testing.T) {
 	code, _, loc := owner.upload(map[string]string{"csrf_token": token, "control": "time-sync"}, map[string]string{"chrony.txt": "offset 0.000012"})
 	if code != http.StatusSeeOther || !strings.HasPrefix(loc, "/controls/time-sync") {
 		t.Errorf("control owner uploading for their own control: %d to %q, want 303 to the control", code, loc)
+	}
+}
+
+func TestUploadForTheOpenWindowSatisfiesIt(t *testing.T) {
+	st := storetest.SQLite(t, func() time.Time { return testNow })
+	s := newSite(t, st)
+	addControl(t, st, "vuln-scan")
+	b := s.signIn(t, "carla", evident.RoleComplianceManager)
+	const open = `id="period-2026-10-01" data-state="`
+	_, page := b.get("/controls/vuln-scan")
+	if !strings.Contains(page, open+`due" class="current"`) {
+		t.Fatalf("before any evidence the open quarter (2026-10-01) should be due and current:\n%s", page)
+	}
+	token := b.csrf("/evidence/new?control=vuln-scan")
+	code, _, loc := b.upload(map[string]string{"csrf_token": token, "control": "vuln-scan", "period": "2026-Q4"}, map[string]string{"scan.xml": "<nmaprun/>"})
+	if code != http.StatusSeeOther {
+		t.Fatalf("upload: %d", code)
+	}
+	_, page = b.get(loc)
+	if !strings.Contains(page, open+`satisfied"`) || !strings.Contains(page, `id="added"`) {
+		t.Errorf("after the upload the open quarter should be satisfied and the page should say the file was stored:\n%s", page)
+	}
+	if !strings.Contains(page, `id="currency">current<`) {
+		t.Errorf("after the upload the control's evidence should be current")
 	}
 }

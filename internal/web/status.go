@@ -1,37 +1,70 @@
 package web
 
 import (
-	"net/http"
+	"context"
+	"time"
 
 	"github.com/evidenthq/evident"
+	"github.com/evidenthq/evident/internal/readiness"
 )
 
 // statusSeries are the readiness states of a requirement, best first, with
 // the colours the charts and badges use.
 var statusSeries = []series{
-	{"verified", "Verified"},
-	{"implemented", "Implemented"},
-	{"planned", "Planned"},
-	{"failing", "Failing"},
-	{"not-addressed", "Not addressed"},
-	{"not-applicable", "Not applicable"},
+	{string(evident.ReadinessVerified), "Verified"},
+	{string(evident.ReadinessImplemented), "Implemented"},
+	{string(evident.ReadinessPlanned), "Planned"},
+	{string(evident.ReadinessFailing), "Failing"},
+	{string(evident.ReadinessNotAddressed), "Not addressed"},
+	{string(evident.ReadinessNotApplicable), "Not applicable"},
+}
+
+// program is the program's state at the request's instant: the readiness
+// input (model, schedules, histories, incident clocks) it was computed
+// from, and the report.
+type program struct {
+	In     readiness.Input
+	Report readiness.Report
+	Clocks []evident.IncidentClocks
+}
+
+// state loads the program's readiness now. from, when not zero, widens the
+// evidence read back to from, for pages that show past windows.
+func (w *Web) state(ctx context.Context, from time.Time) (*program, error) {
+	now := w.cfg.Now().UTC()
+	p, err := w.cfg.Store.Program(ctx)
+	if err != nil {
+		return nil, err
+	}
+	reqs, err := w.cfg.Catalog.Requirements(p.Version, p.Overlays...)
+	if err != nil {
+		return nil, err
+	}
+	in, err := readiness.Load(ctx, w.cfg.Store, reqs, now, from)
+	if err != nil {
+		return nil, err
+	}
+	clocks, err := w.cfg.Store.IncidentClocks(ctx, now)
+	if err != nil {
+		return nil, err
+	}
+	for _, ic := range clocks {
+		in.Incidents = append(in.Incidents, readiness.IncidentClocks{ID: ic.Incident.ID, Title: ic.Incident.Title, Clocks: ic.Clocks})
+	}
+	return &program{In: in, Report: readiness.Status(in, time.Time{}, time.Time{}), Clocks: clocks}, nil
 }
 
 // statusRows places each requirement in the program: its statement of
-// applicability, its controls and its status.
-func (w *Web) statusRows(r *http.Request, m *evident.Model, reqs []evident.Requirement) []reqRow {
+// applicability, its controls and its readiness. Requirements of another
+// version than the program's have no status.
+func (pr *program) statusRows(reqs []evident.Requirement) []reqRow {
+	byRef := map[string]evident.Readiness{}
+	for _, rs := range pr.Report.Requirements {
+		byRef[rs.Requirement] = rs.State
+	}
 	rows := make([]reqRow, 0, len(reqs))
-	for _, s := range m.Statement(reqs) {
-		row := reqRow{Statement: s}
-		switch {
-		case !s.Applicable:
-			row.Status = "not-applicable"
-		case len(s.Controls) == 0:
-			row.Status = "not-addressed"
-		default:
-			row.Status = "planned"
-		}
-		rows = append(rows, row)
+	for _, s := range pr.In.Model.Statement(reqs) {
+		rows = append(rows, reqRow{Statement: s, Status: string(byRef[s.Requirement.Ref().String()])})
 	}
 	return rows
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -66,7 +67,7 @@ func newSite(t *testing.T, st *sqlstore.Store) *site {
 	}
 	now := func() time.Time { return testNow }
 	a := auth.New(auth.Config{Store: st, Now: now, InsecureCookies: true})
-	w, err := New(Config{Store: st, Catalog: cat, Now: now, Auth: a,
+	w, err := New(Config{Store: st, Catalog: cat, Now: now, Auth: a, Logger: slog.New(slog.NewTextHandler(tlog{t}, nil)),
 		Ledger: ledger.Open(st, blobs, signer, verifier)})
 	if err != nil {
 		t.Fatal(err)
@@ -165,6 +166,14 @@ func (b *browser) do(path, contentType string, body io.Reader) (int, string, str
 	defer resp.Body.Close()
 	out, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(out), resp.Header.Get("Location")
+}
+
+// tlog sends the server's log to the test's, so a 500 shows its cause.
+type tlog struct{ t *testing.T }
+
+func (l tlog) Write(p []byte) (int, error) {
+	l.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
 }
 
 // syncCatalog stores the catalog, which control requirements must name.

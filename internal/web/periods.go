@@ -1,0 +1,63 @@
+package web
+
+import (
+	"time"
+
+	"github.com/evidenthq/evident"
+	"github.com/evidenthq/evident/internal/readiness"
+)
+
+// stripWindows is how many past windows the period strip shows, besides
+// the open one and the next.
+const stripWindows = 11
+
+// stripFrom is where a control's period strip starts: stripWindows
+// windows before the one open at now, or a year back for post-change
+// controls, whose windows follow changes rather than the calendar.
+func stripFrom(c evident.Control, anchor, now time.Time) time.Time {
+	s := readiness.ScheduleFor(c, anchor)
+	if s.Cadence.Kind == evident.CadencePostChange {
+		return now.AddDate(-1, 0, 0)
+	}
+	w := s.Cadence.Window(s.Anchor, now)
+	for range stripWindows {
+		if !w.Start.After(s.Anchor) {
+			break
+		}
+		w = s.Cadence.Window(s.Anchor, w.Start.Add(-time.Nanosecond))
+	}
+	return w.Start
+}
+
+// stripCell is one window of the strip, laid out.
+type stripCell struct {
+	evident.Period
+	X, W    float64
+	Current bool // the window open now
+}
+
+// strip is a control's periods drawn as a row of coloured cells.
+type strip struct {
+	Cells         []stripCell
+	Width, Height float64
+}
+
+// periodStrip evaluates the control's windows from from to the end of the
+// next window, as known now.
+func periodStrip(ci readiness.ControlInput, from, now time.Time) strip {
+	s := ci.Schedule
+	to := now.Add(time.Nanosecond)
+	if s.Cadence.Kind != evident.CadencePostChange {
+		to = s.Cadence.Next(s.Anchor, now).End
+	}
+	ps := s.Evaluate(ci.History, from, to, now)
+	st := strip{Width: 720, Height: 28}
+	if len(ps) == 0 {
+		return st
+	}
+	w := st.Width / float64(len(ps))
+	for i, p := range ps {
+		st.Cells = append(st.Cells, stripCell{Period: p, X: float64(i) * w, W: w - 2, Current: p.Contains(now)})
+	}
+	return st
+}
