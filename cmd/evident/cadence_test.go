@@ -401,3 +401,20 @@ func TestExceptionExcusesThePeriod(t *testing.T) {
 		t.Error("the exception's expiry is not among the owner's tasks")
 	}
 }
+
+func TestSupplierChangeReopensItsReview(t *testing.T) {
+	env := cadenceEnv(t)
+	code, out, errs := cli(t, env, "change", "add", "--supplier", "cloudco", "--summary", "moved the service to another region")
+	if code != 0 || !strings.Contains(out, "REQ-7.14.1-05") {
+		t.Fatalf("change add --supplier: exit %d\n%s%s", code, out, errs)
+	}
+	n := 0
+	for _, tk := range tasksJSON(t, env).Tasks {
+		if tk.Kind == readiness.TaskChange && tk.Requirements[0] == "EN319401@3.2.1:REQ-7.14.1-05" && strings.Contains(tk.Title, "cloudco") {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("supplier review tasks after the supplier's change: %d, want 1", n)
+	}
+}
