@@ -67,6 +67,7 @@ func evidenceAdd(a *app, args []string) error {
 	independent := fs.Bool("independent", false, "the performer is independent of the activity's owner")
 	competence := fs.String("competence", "", "evidence `ID` of the performer's competence and independence")
 	supersedes := fs.String("supersedes", "", "evidence `ID` this record corrects")
+	batch := fs.Int("batch", batchFiles, "files per group commit: each batch is flushed once and then acknowledged")
 	files, err := a.parse(fs, args)
 	if err != nil {
 		return err
@@ -76,6 +77,9 @@ func evidenceAdd(a *app, args []string) error {
 	}
 	if len(controls) == 0 {
 		return evident.Errorf(evident.EINVALID, "evidence add: --control is required")
+	}
+	if *batch < 1 {
+		return evident.ErrorAt(evident.EINVALID, "--batch", "want at least 1 file per batch")
 	}
 	if *period != "" && *effective != "" {
 		return evident.Errorf(evident.EINVALID, "evidence add: give --period or --effective, not both")
@@ -137,17 +141,17 @@ func evidenceAdd(a *app, args []string) error {
 		}
 	}
 	var added []evident.Evidence
-	var batch []ledger.Item
+	var pending []ledger.Item
 	var bytes int64
 	flush := func() error {
-		if len(batch) == 0 {
+		if len(pending) == 0 {
 			return nil
 		}
-		evs, err := l.AddBatch(a.ctx, batch)
+		evs, err := l.AddBatch(a.ctx, pending)
 		if err != nil {
 			return err
 		}
-		batch, bytes = batch[:0], 0
+		pending, bytes = pending[:0], 0
 		if !a.json {
 			for _, e := range evs {
 				a.out("%s  sha256:%s  leaf %d  %s\n", e.ID, e.Digest, e.LedgerIndex, e.Filename)
@@ -160,9 +164,9 @@ func evidenceAdd(a *app, args []string) error {
 		item := in
 		item.Filename = filepath.Base(f)
 		path := f
-		batch = append(batch, ledger.Item{Input: item, Open: func() (io.ReadCloser, error) { return os.Open(path) }})
+		pending = append(pending, ledger.Item{Input: item, Open: func() (io.ReadCloser, error) { return os.Open(path) }})
 		bytes += sizes[i]
-		if len(batch) >= batchFiles || bytes >= batchBytes {
+		if len(pending) >= *batch || bytes >= batchBytes {
 			if err := flush(); err != nil {
 				return err
 			}

@@ -33,7 +33,7 @@ type fixture struct {
 
 var req714 = evident.RequirementRef{Standard: evident.EN319401, Version: "3.2.1", ID: "REQ-7.8-14"}
 
-func newFixture(t *testing.T, st *sqlstore.Store) fixture {
+func newFixture(t testing.TB, st *sqlstore.Store) fixture {
 	t.Helper()
 	ctx := context.Background()
 	cat, err := catalog.Load()

@@ -19,6 +19,9 @@ import (
 // caller (internal/ledger) has already stored the blobs durably.
 func (tx *Tx) InsertEvidence(ctx context.Context, evs []evident.Evidence) error {
 	recs := make([]evident.Record, len(evs))
+	// batch holds the ids of records earlier in this call (which later
+	// ones may supersede or derive from) and the controls and
+	// requirements already found, keyed apart by a NUL-separated prefix.
 	batch := map[string]bool{}
 	for i := range evs {
 		e := &evs[i]
@@ -90,6 +93,9 @@ func (tx *Tx) InsertEvidence(ctx context.Context, evs []evident.Evidence) error 
 // the field, so a typo in a control id is an error and not orphan evidence.
 func (tx *Tx) checkEvidenceRefs(ctx context.Context, e evident.Evidence, batch map[string]bool) error {
 	for i, c := range e.Controls {
+		if batch["control\x00"+c] {
+			continue // a batch usually names one control thousands of times
+		}
 		ok, err := tx.exists(ctx, `SELECT 1 FROM controls WHERE id = ?`, c)
 		if err != nil {
 			return fmt.Errorf("look up control %q: %w", c, err)
@@ -97,8 +103,12 @@ func (tx *Tx) checkEvidenceRefs(ctx context.Context, e evident.Evidence, batch m
 		if !ok {
 			return evident.ErrorAt(evident.ENOTFOUND, fmt.Sprintf("evidence.controls[%d]", i), "no control %q in the program", c)
 		}
+		batch["control\x00"+c] = true
 	}
 	for i, r := range e.Requirements {
+		if batch["req\x00"+r.String()] {
+			continue
+		}
 		ok, err := tx.exists(ctx, `SELECT 1 FROM catalog_requirements WHERE standard = ? AND version = ? AND id = ?`, string(r.Standard), r.Version, string(r.ID))
 		if err != nil {
 			return err
@@ -106,6 +116,7 @@ func (tx *Tx) checkEvidenceRefs(ctx context.Context, e evident.Evidence, batch m
 		if !ok {
 			return evident.ErrorAt(evident.ENOTFOUND, fmt.Sprintf("evidence.requirements[%d]", i), "no requirement %s in the catalog", r)
 		}
+		batch["req\x00"+r.String()] = true
 	}
 	refs := map[string][]string{"supersedes": nil, "derived_from": e.DerivedFrom}
 	if e.Supersedes != "" {
