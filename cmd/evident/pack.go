@@ -271,7 +271,11 @@ func printPackReport(a *app, name string, r *pack.Report) {
 		if len(c.Gaps) > 0 {
 			gaps = "gaps: " + strings.Join(c.Gaps, "; ")
 		}
-		a.out("  %-24s %-12s %d of %d periods evidenced, %s\n", c.Control, c.Cadence, c.Found, c.Expected, gaps)
+		open := ""
+		if c.Open > 0 {
+			open = fmt.Sprintf(" (%d still open)", c.Open)
+		}
+		a.out("  %-32s %-14s %d of %d periods evidenced%s, %s\n", c.Control, c.Cadence, c.Found, c.Expected, open, gaps)
 	}
 	if r.OK {
 		a.out("OK %s\n", name)

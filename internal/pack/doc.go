@@ -40,7 +40,7 @@
 // checkpoint verbatim, each control's windows over the period with the
 // evidence counted for each, and the SHA-256 of every derived file
 // (index.*, VERIFY.md, trust/*). Fields are only ever added, so a pack
-// written today keeps verifying; testdata/2026.zip is a pack written by
+// written today keeps verifying; testdata/2026-q1.zip is a pack written by
 // version 1 and a test fails if this build stops accepting it.
 //
 // # What goes in

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -50,6 +51,16 @@ var (
 // deliberate gaps: time-sync misses 10 to 12 April and fails on 20 July;
 // the third-quarter scan never happens. An incident in June.
 func newFixture(t testing.TB, open func(now func() time.Time) *sqlstore.Store) *fixture {
+	return newFixtureUntil(t, open, year2027)
+}
+
+// newFixtureUntil is newFixture with evidence only up to until.
+func newFixtureUntil(t testing.TB, open func(now func() time.Time) *sqlstore.Store, until time.Time) *fixture {
+	return newFixtureWith(t, open, until, t.TempDir())
+}
+
+// newFixtureWith is newFixtureUntil with the blob directory given.
+func newFixtureWith(t testing.TB, open func(now func() time.Time) *sqlstore.Store, until time.Time, dir string) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	clk := &clock{t: time.Date(2025, 12, 15, 9, 0, 0, 0, time.UTC)}
@@ -85,18 +96,18 @@ func newFixture(t testing.TB, open func(now func() time.Time) *sqlstore.Store) *
 	}
 	signer, _ := note.NewSigner(skey)
 	verifier, _ := note.NewVerifier(vkey)
-	blobs, err := blob.NewDisk(t.TempDir())
+	blobs, err := blob.NewDisk(filepath.Join(dir, "blobs"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	f := &fixture{st: st, led: ledger.Open(st, blobs, signer, verifier), clock: clk, signer: signer, key: vkey}
 	f.src = Source{Ledger: f.led, Signer: signer, Key: vkey, Catalog: cat}
-	f.year(t)
+	f.year(t, until)
 	return f
 }
 
 // year adds a year of evidence in weekly batches, as a collector would.
-func (f *fixture) year(t testing.TB) {
+func (f *fixture) year(t testing.TB, until time.Time) {
 	t.Helper()
 	var batch []ledger.Item
 	flush := func(at time.Time) {
@@ -116,7 +127,7 @@ func (f *fixture) year(t testing.TB) {
 			return io.NopCloser(strings.NewReader(body)), nil
 		}})
 	}
-	for d := year2026; d.Before(year2027); d = d.AddDate(0, 0, 1) {
+	for d := year2026; d.Before(until); d = d.AddDate(0, 0, 1) {
 		skip := d.Month() == time.April && d.Day() >= 10 && d.Day() <= 12
 		if !skip {
 			add("time-sync", evident.Effective{From: d.Add(30 * time.Minute)},
@@ -146,8 +157,8 @@ func (f *fixture) year(t testing.TB) {
 			}
 		}
 	}
-	flush(year2027.Add(2 * time.Hour))
-	f.clock.Set(year2027.Add(24 * time.Hour))
+	flush(until.Add(2 * time.Hour))
+	f.clock.Set(until.Add(24 * time.Hour))
 }
 
 // failing records a chrony import whose verdict fails, derived from the

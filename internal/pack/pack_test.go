@@ -1,25 +1,207 @@
 package pack
 
 import (
+	"bytes"
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"sync"
 	"testing"
+	"time"
 
+	"github.com/evidenthq/evident"
 	"github.com/evidenthq/evident/internal/sqlstore"
 	"github.com/evidenthq/evident/internal/sqlstore/storetest"
-	"time"
 )
 
 func sqliteStore(t testing.TB) func(now func() time.Time) *sqlstore.Store {
 	return func(now func() time.Time) *sqlstore.Store { return storetest.SQLite(t, now) }
 }
 
-func TestYearPackVerifies(t *testing.T) {
-	f := newFixture(t, sqliteStore(t))
-	b, man := f.export(t)
-	r := verifyBytes(t, b)
-	for _, p := range r.Problems {
-		t.Errorf("problem: %s", p)
+// The year pack is built once and shared by the tests that only read it:
+// building a year of evidence is most of this package's test time.
+var year struct {
+	once sync.Once
+	pack []byte
+	man  *Manifest
+	err  string
+}
+
+func yearPack(t *testing.T) ([]byte, *Manifest) {
+	t.Helper()
+	year.once.Do(func() {
+		// A sub-test's TempDir would vanish with it; this one lives as
+		// long as the test binary.
+		dir, err := os.MkdirTemp("", "evident-pack-test-")
+		if err != nil {
+			year.err = err.Error()
+			return
+		}
+		open := func(now func() time.Time) *sqlstore.Store {
+			st, err := sqlstore.Open(context.Background(), filepath.Join(dir, "evident.db"), sqlstore.Options{Now: now})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return st
+		}
+		f := newFixtureWith(t, open, year2027, dir)
+		year.pack, year.man = f.export(t)
+		f.st.Close()
+		os.RemoveAll(dir)
+	})
+	if year.pack == nil {
+		t.Fatalf("building the year pack failed earlier: %s", year.err)
 	}
-	t.Logf("%d bytes, %d items, %d evidence, %d records, %d checkpoints", len(b), r.Items, r.Evidence, r.Records, r.Checkpoints)
-	t.Logf("%+v", r.Coverage)
-	_ = man
+	return year.pack, year.man
+}
+
+func TestYearPackVerifies(t *testing.T) {
+	b, man := yearPack(t)
+	r := verifyBytes(t, b)
+	if !r.OK {
+		t.Fatalf("the year pack does not verify:\n%s", problems(r))
+	}
+	if r.Evidence != 378 || r.Records != 1 || r.Redacted != 0 || r.Checkpoints < 50 || r.Consistency != r.Checkpoints-1 {
+		t.Errorf("report: %d evidence, %d records, %d redacted, %d checkpoints, %d consistency proofs", r.Evidence, r.Records, r.Redacted, r.Checkpoints, r.Consistency)
+	}
+	// The last days of December arrive on 1 January: they are in the
+	// pack as evidence of the period, outside the range of its records.
+	inRange, late := 0, 0
+	for _, it := range man.Items {
+		if it.Index >= man.Records.First && it.Index < man.Records.End {
+			inRange++
+		} else if it.Received.After(year2027) && it.Kind == evident.EvidenceRecordKind {
+			late++
+		}
+	}
+	if inRange != int(man.Records.End-man.Records.First) || late != 5 {
+		t.Errorf("records range [%d, %d): %d items in it, %d late evidence items; want all of the range and the 5 days of 27 to 31 December",
+			man.Records.First, man.Records.End, inRange, late)
+	}
+	want := map[string]ControlCoverage{
+		"policy-review": {Control: "policy-review", Cadence: "monthly", Expected: 12, Found: 12, Gaps: []string{}},
+		"time-sync": {Control: "time-sync", Cadence: "daily", Expected: 365, Found: 361,
+			Gaps: []string{"2026-04-10 to 2026-04-10 missed", "2026-04-11 to 2026-04-11 missed", "2026-04-12 to 2026-04-12 missed", "2026-07-20 to 2026-07-20 failing"}},
+		"vuln-scan": {Control: "vuln-scan", Cadence: "quarterly", Expected: 4, Found: 3, Gaps: []string{"2026-07-01 to 2026-09-30 missed"}},
+	}
+	for _, c := range r.Coverage {
+		w := want[c.Control]
+		if c.Expected != w.Expected || c.Found != w.Found || len(c.Gaps) != len(w.Gaps) || (len(c.Gaps) > 0 && c.Gaps[0] != w.Gaps[0]) {
+			t.Errorf("coverage of %s: got %+v, want %+v", c.Control, c, w)
+		}
+	}
+}
+
+func TestServiceScope(t *testing.T) {
+	f := newFixtureUntil(t, sqliteStore(t), time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC))
+	var buf bytes.Buffer
+	man, err := Export(context.Background(), f.src, Options{From: year2026, To: time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC),
+		Services: []string{"qca"}, Actor: "auditor", Now: f.clock.Now()}, &buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := verifyBytes(t, buf.Bytes())
+	if !r.OK {
+		t.Fatalf("scoped pack does not verify:\n%s", problems(r))
+	}
+	// time-sync speaks only for the time-stamping service: the days
+	// received in January stay as hashes (1 to 25: four weekly batches);
+	// 26 to 31, received on 1 February, are simply not in the pack. The
+	// monthly policy review is program-wide and stays in full.
+	if r.Redacted != 25 || r.Evidence != 1 {
+		t.Errorf("scoped to qca: %d redacted, %d evidence; want 25 time-sync days redacted and the policy review kept", r.Redacted, r.Evidence)
+	}
+	for _, c := range man.Coverage {
+		if c.Control == "time-sync" {
+			t.Errorf("the scoped pack judges time-sync, a control of another service")
+		}
+	}
+	for _, it := range man.Items {
+		if it.Redacted && (it.ID != "" || it.Path != "") {
+			t.Errorf("redacted item %d shows its id or blob", it.Index)
+		}
+	}
+}
+
+func TestExportBothDialects(t *testing.T) {
+	opens := map[string]func(t *testing.T) func(now func() time.Time) *sqlstore.Store{
+		"sqlite": func(t *testing.T) func(now func() time.Time) *sqlstore.Store { return sqliteStore(t) },
+		"postgres": func(t *testing.T) func(now func() time.Time) *sqlstore.Store {
+			return func(now func() time.Time) *sqlstore.Store { return storetest.Postgres(t, now) }
+		},
+	}
+	for name, open := range opens {
+		t.Run(name, func(t *testing.T) {
+			f := newFixtureUntil(t, open(t), time.Date(2026, 1, 15, 0, 0, 0, 0, time.UTC))
+			var buf bytes.Buffer
+			if _, err := Export(context.Background(), f.src, Options{From: year2026, To: time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC),
+				Now: f.clock.Now()}, &buf); err != nil {
+				t.Fatal(err)
+			}
+			// 14 days of time-sync; no policy review before the 28th.
+			if r := verifyBytes(t, buf.Bytes()); !r.OK || r.Evidence != 14 {
+				t.Errorf("ok %v, %d evidence, want 14\n%s", r.OK, r.Evidence, problems(r))
+			}
+		})
+	}
+}
+
+func TestExportRefusesBadOptions(t *testing.T) {
+	f := newFixtureUntil(t, sqliteStore(t), year2026.AddDate(0, 0, 2))
+	cases := []struct {
+		opt   Options
+		field string
+	}{
+		{Options{To: year2027}, "--from"},
+		{Options{From: year2026}, "--to"},
+		{Options{From: year2027, To: year2026}, "--to"},
+		{Options{From: year2026, To: year2027, Services: []string{"qca", "nope"}}, "--services"},
+	}
+	for _, c := range cases {
+		var buf bytes.Buffer
+		_, err := Export(context.Background(), f.src, c.opt, &buf)
+		if evident.ErrorCode(err) != evident.EINVALID || !bytes.Contains([]byte(evident.ErrorMessage(err)), []byte(c.field)) {
+			t.Errorf("%+v: got %v, want EINVALID naming %s", c.opt, err, c.field)
+		}
+		if buf.Len() != 0 {
+			t.Errorf("%+v: refused, yet %d bytes were written", c.opt, buf.Len())
+		}
+	}
+	src := f.src
+	src.Signer = nil
+	if _, err := Export(context.Background(), src, Options{From: year2026, To: year2027}, &bytes.Buffer{}); evident.ErrorCode(err) != evident.EINVALID {
+		t.Errorf("export without the signing key: %v, want EINVALID", err)
+	}
+}
+
+var writeFrozen = flag.Bool("write-frozen", false, "rewrite testdata/2026-q1.zip (only when the format version changes)")
+
+// TestFrozenPackVerifies keeps a pack written by format version 1
+// verifying: an assessor may check a pack years after it was made.
+func TestFrozenPackVerifies(t *testing.T) {
+	path := filepath.Join("testdata", "2026-q1.zip")
+	if *writeFrozen {
+		f := newFixtureUntil(t, sqliteStore(t), time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC))
+		var buf bytes.Buffer
+		if _, err := Export(context.Background(), f.src, Options{From: year2026, To: time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC),
+			Actor: "alice@ops", Now: f.clock.Now()}, &buf); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := verifyBytes(t, b)
+	if !r.OK {
+		t.Fatalf("%s no longer verifies:\n%s", path, problems(r))
+	}
+	// 90 days of time-sync, 3 policy reviews, the February scan.
+	if r.Evidence != 94 || r.Program != "Pack Test QTSP" || len(r.Coverage) != 3 {
+		t.Errorf("%s: %d evidence, program %q", path, r.Evidence, r.Program)
+	}
 }

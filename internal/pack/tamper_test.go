@@ -98,8 +98,7 @@ func problems(r *Report) string {
 }
 
 func TestTamperedPacksFail(t *testing.T) {
-	f := newFixture(t, sqliteStore(t))
-	good, man := f.export(t)
+	good, man := yearPack(t)
 	if r := verifyBytes(t, good); !r.OK {
 		t.Fatalf("the untouched pack fails:\n%s", problems(r))
 	}

@@ -96,6 +96,7 @@ type ControlCoverage struct {
 	Cadence  string   `json:"cadence"`
 	Expected int      `json:"expected"`
 	Found    int      `json:"found"`
+	Open     int      `json:"open"` // windows still due or not started: not a gap yet
 	Gaps     []string `json:"gaps"`
 }
 
@@ -749,6 +750,8 @@ func (v *verifier) coverage() {
 			case evident.PeriodSatisfied:
 				cc.Found++
 				v.backed(c, w, win)
+			case evident.PeriodDue, evident.PeriodUpcoming:
+				cc.Open++
 			case evident.PeriodMissed, evident.PeriodOverdue, evident.PeriodFailing:
 				cc.Gaps = append(cc.Gaps, fmt.Sprintf("%s to %s %s", day(w.Start), day(w.End.Add(-time.Nanosecond)), w.State))
 			}
