@@ -32,12 +32,8 @@ func Load(ctx context.Context, st *sqlstore.Store, reqs []evident.Requirement, a
 		if in.Exceptions, err = tx.Exceptions(ctx, at); err != nil {
 			return err
 		}
-		for _, c := range m.Controls {
-			ci, err := loadControl(ctx, tx, m, c, changes, in.Exceptions, at, from)
-			if err != nil {
-				return err
-			}
-			in.Controls[c.ID] = ci
+		if err := loadControls(ctx, tx, &in, changes, from); err != nil {
+			return err
 		}
 		if in.ChangeTasks, err = tx.ChangeTasks(ctx, at); err != nil {
 			return err
@@ -47,32 +43,44 @@ func Load(ctx context.Context, st *sqlstore.Store, reqs []evident.Requirement, a
 	return in, err
 }
 
-// loadControl reads one control's schedule and the history it needs.
-func loadControl(ctx context.Context, tx *sqlstore.Tx, m *evident.Model, c evident.Control, changes []evident.Change, exs []evident.Exception, at, from time.Time) (ControlInput, error) {
-	// A control is in force from the program's start, or from its first
-	// evidence if that is older (history imported from before Evident).
-	anchor := m.Program.CreatedAt
-	if first, ok, err := tx.FirstEvidence(ctx, c.ID, at); err != nil {
-		return ControlInput{}, err
-	} else if ok && first.Before(anchor) {
-		anchor = first
-	}
-	ci := ControlInput{Schedule: ScheduleFor(c, anchor)}
-	since := lookback(ci.Schedule, at)
-	if !from.IsZero() && from.Before(since) {
-		since = from
-	}
-	occ, err := tx.Occurrences(ctx, c.ID, since, at)
+// loadControls reads every control's schedule and the history it needs,
+// in a few statements whatever the number of controls.
+func loadControls(ctx context.Context, tx *sqlstore.Tx, in *Input, changes []evident.Change, from time.Time) error {
+	firsts, err := tx.FirstEvidenceFor(ctx, in.At)
 	if err != nil {
-		return ci, err
+		return err
 	}
-	ci.History = evident.History{Occurrences: occ, Changes: ChangesFor(changes, c)}
-	for _, e := range exs {
-		if e.Control == c.ID {
-			ci.History.Exceptions = append(ci.History.Exceptions, e)
+	var qs []sqlstore.HistoryQuery
+	for _, c := range in.Model.Controls {
+		// A control is in force from the program's start, or from its
+		// first evidence if that is older (history from before Evident).
+		anchor := in.Model.Program.CreatedAt
+		if first, ok := firsts[c.ID]; ok && first.Before(anchor) {
+			anchor = first
 		}
+		ci := ControlInput{Schedule: ScheduleFor(c, anchor)}
+		ci.History.Changes = ChangesFor(changes, c)
+		for _, e := range in.Exceptions {
+			if e.Control == c.ID {
+				ci.History.Exceptions = append(ci.History.Exceptions, e)
+			}
+		}
+		in.Controls[c.ID] = ci
+		since := lookback(ci.Schedule, in.At)
+		if !from.IsZero() && from.Before(since) {
+			since = from
+		}
+		qs = append(qs, sqlstore.HistoryQuery{Control: c.ID, Since: since})
 	}
-	return ci, nil
+	occ, err := tx.OccurrencesFor(ctx, qs, in.At)
+	if err != nil {
+		return err
+	}
+	for id, ci := range in.Controls {
+		ci.History.Occurrences = occ[id]
+		in.Controls[id] = ci
+	}
+	return nil
 }
 
 // lookback is the earliest effective time the current and previous

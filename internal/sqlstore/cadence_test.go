@@ -2,6 +2,7 @@ package sqlstore_test
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -220,4 +221,83 @@ func sortedCopy(xs []string) []string {
 		}
 	}
 	return out
+}
+
+// TestOccurrencesForMatchesOneByOne checks the batched read status uses
+// against the per-control read: same records, same order, for several
+// ranges and instants, with a failing check, a correction and evidence
+// received after the instant.
+func TestOccurrencesForMatchesOneByOne(t *testing.T) {
+	c := &clock{}
+	c.set("2026-01-01T00:00:00Z")
+	storetest.Each(t, c.now, func(t *testing.T, s *sqlstore.Store) {
+		ctx := context.Background()
+		cadenceProgram(t, s)
+		err := s.Write(ctx, func(tx *sqlstore.Tx) error {
+			for _, id := range []string{"time-sync", "config"} {
+				ctl := evident.Control{ID: id, Title: id, Requirements: []evident.RequirementRef{ref("REQ-7.10-06")}}
+				if err := tx.PutObject(ctx, sqlstore.Controls, id, ctl, "alice"); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		add := func(control, eff string, mod func(*evident.Evidence)) string {
+			e := evident.Evidence{Kind: evident.RawEvidence, Digest: evident.Digest{1}, MediaType: "text/plain", Actor: "collector:test",
+				Effective: evident.Effective{From: mustTime(eff)}, Controls: []string{control}}
+			if mod != nil {
+				mod(&e)
+			}
+			evs := []evident.Evidence{e}
+			if err := s.Write(ctx, func(tx *sqlstore.Tx) error { return tx.InsertEvidence(ctx, evs) }); err != nil {
+				t.Fatal(err)
+			}
+			return evs[0].ID
+		}
+		for d := 1; d <= 20; d++ {
+			c.set(fmt.Sprintf("2026-01-%02dT12:00:00Z", d))
+			add("time-sync", fmt.Sprintf("2026-01-%02dT03:00:00Z", d), nil)
+			if d%7 == 0 {
+				raw := add("vuln-scan", fmt.Sprintf("2026-01-%02dT04:00:00Z", d), nil)
+				add("vuln-scan", fmt.Sprintf("2026-01-%02dT04:00:00Z", d), func(e *evident.Evidence) {
+					e.Kind, e.Verdict, e.DerivedFrom = evident.DerivedEvidence, evident.VerdictFail, []string{raw}
+				})
+			}
+			if d == 10 {
+				old := add("config", "2026-01-09T00:00:00Z", nil)
+				add("config", "2026-01-09T00:00:00Z", func(e *evident.Evidence) { e.Supersedes = old })
+			}
+		}
+		controls := []string{"time-sync", "vuln-scan", "config"}
+		for _, at := range []string{"2026-01-05T00:00:00Z", "2026-01-14T12:00:00Z", "2026-01-30T00:00:00Z"} {
+			for _, since := range []string{"2026-01-01", "2026-01-10", "2026-01-15"} {
+				var qs []sqlstore.HistoryQuery
+				for _, id := range controls {
+					qs = append(qs, sqlstore.HistoryQuery{Control: id, Since: mustTime(since)})
+				}
+				err := s.Read(ctx, func(tx *sqlstore.Tx) error {
+					got, err := tx.OccurrencesFor(ctx, qs, mustTime(at))
+					if err != nil {
+						return err
+					}
+					for _, id := range controls {
+						want, err := tx.Occurrences(ctx, id, mustTime(since), mustTime(at))
+						if err != nil {
+							return err
+						}
+						if diff := cmp.Diff(want, got[id]); diff != "" {
+							t.Errorf("%s since %s at %s (-one by one +batched):\n%s", id, since, at, diff)
+						}
+					}
+					return nil
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	})
 }
