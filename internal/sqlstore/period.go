@@ -78,22 +78,6 @@ func (tx *Tx) occurrences(ctx context.Context, q string, args ...any) ([]evident
 	return out, rows.Err()
 }
 
-// FirstEvidence returns when a control's earliest evidence took effect,
-// counting only records received by at; ok is false if there is none.
-func (tx *Tx) FirstEvidence(ctx context.Context, control string, at time.Time) (t time.Time, ok bool, err error) {
-	var s string
-	err = tx.QueryRow(ctx, `SELECT effective_from FROM evidence_controls WHERE control_id = ? AND received_at <= ? ORDER BY effective_from LIMIT 1`,
-		control, TS(at)).Scan(&s)
-	if errors.Is(err, sql.ErrNoRows) {
-		return time.Time{}, false, nil
-	}
-	if err != nil {
-		return time.Time{}, false, err
-	}
-	t, err = ParseTS(s)
-	return t, err == nil, err
-}
-
 // Outcome is a period the scheduler recorded as missed.
 type Outcome struct {
 	Control     string              `json:"control"`
