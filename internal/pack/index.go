@@ -58,8 +58,9 @@ type RequirementRow struct {
 	Justification   string   `json:"justification,omitempty"`
 	Proportionality string   `json:"proportionality,omitempty"`
 	Controls        []string `json:"controls"`
-	// State is "covered" (every window of every control evidenced),
-	// "gaps", "no control", "not applicable" or "unjustified".
+	// State is "covered" (every window of every control evidenced or
+	// excepted), "open" (no gap, but windows still due), "gaps", "no
+	// control", "not applicable" or "unjustified".
 	State string `json:"state"`
 }
 
@@ -124,6 +125,7 @@ func buildIndex(e *exporter, in readiness.Input, reqs []evident.Requirement, inc
 		Findings: []Finding{}, Incidents: []IncidentRow{}, Gaps: readiness.Gaps(m, reqs, e.opt.Now)}
 	byControl := e.evidenceByControl()
 	gapControls := map[string]bool{}
+	openControls := map[string]bool{}
 	for _, cv := range e.man.Coverage {
 		c := m.ControlByID(cv.Control)
 		row := ControlRow{ID: c.ID, Title: c.Title, Narrative: c.Narrative, Owner: c.Owner, Requirements: []string{},
@@ -147,6 +149,8 @@ func buildIndex(e *exporter, in readiness.Input, reqs []evident.Requirement, inc
 			case evident.PeriodMissed, evident.PeriodOverdue, evident.PeriodFailing:
 				ix.Summary.GapWindows++
 				gapControls[c.ID] = true
+			case evident.PeriodDue, evident.PeriodUpcoming:
+				openControls[c.ID] = true
 			}
 		}
 		row.Coverage = evident.Cover(ps, e.opt.From, e.opt.To)
@@ -166,7 +170,7 @@ func buildIndex(e *exporter, in readiness.Input, reqs []evident.Requirement, inc
 				row.Controls = append(row.Controls, c)
 			}
 		}
-		row.State = requirementState(s, row.Controls, gapControls)
+		row.State = requirementState(s, row.Controls, gapControls, openControls)
 		ix.Requirements = append(ix.Requirements, row)
 		ix.Summary.Requirements++
 		switch {
@@ -198,7 +202,7 @@ func buildIndex(e *exporter, in readiness.Input, reqs []evident.Requirement, inc
 	return ix
 }
 
-func requirementState(s evident.Statement, controls []string, gaps map[string]bool) string {
+func requirementState(s evident.Statement, controls []string, gaps, open map[string]bool) string {
 	switch {
 	case !s.Applicable && s.Addressed():
 		return "not applicable"
@@ -207,12 +211,16 @@ func requirementState(s evident.Statement, controls []string, gaps map[string]bo
 	case len(controls) == 0:
 		return "no control"
 	}
+	state := "covered"
 	for _, c := range controls {
 		if gaps[c] {
 			return "gaps"
 		}
+		if open[c] {
+			state = "open"
+		}
 	}
-	return "covered"
+	return state
 }
 
 // evidenceByControl lists the pack's evidence under each control, in
