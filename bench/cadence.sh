@@ -9,14 +9,21 @@
 #
 # Usage: bench/cadence.sh [RECORDS]
 # PostgreSQL: EVIDENT_BENCH_POSTGRES (default the local test server).
+# CADENCE_BENCH_DIR=DIR keeps the generated data in DIR (and the PostgreSQL
+# schema) and reuses them on the next run, which then only measures.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 records=${1:-1000000}
 pg=${EVIDENT_BENCH_POSTGRES:-postgres://postgres@127.0.0.1:5432/test?sslmode=disable}
 command -v sqlite3 >/dev/null || apt-get install -y sqlite3
 command -v psql >/dev/null || apt-get install -y postgresql-client
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+if [ -n "${CADENCE_BENCH_DIR:-}" ]; then
+	work=$CADENCE_BENCH_DIR
+	mkdir -p "$work"
+else
+	work=$(mktemp -d)
+	trap 'rm -rf "$work"' EXIT
+fi
 go build -o "$work/evident" ./cmd/evident
 go build -o "$work/cadencegen" ./bench/cadencegen
 
@@ -35,9 +42,11 @@ measure() {
 	printf '%-34s %6.2f s  %5.0f MB\n' "$label" "$(median "$work/t")" "$(sort -n "$work/m" | tail -1 | awk '{print $1/1024}')"
 }
 
-echo "== generating $records records (SQLite)"
 mkdir -p "$work/data"
-time "$work/cadencegen" -dsn "$work/data/evident.db" -records "$records"
+if [ ! -e "$work/data/evident.db" ]; then
+	echo "== generating $records records (SQLite)"
+	time "$work/cadencegen" -dsn "$work/data/evident.db" -records "$records"
+fi
 scan="SELECT control_id, COUNT(*), MAX(effective_from) FROM evidence_controls GROUP BY control_id;"
 echo "== SQLite"
 measure "evident version (process start)" "$work/evident" version
@@ -46,14 +55,16 @@ measure "evident status" "$work/evident" --data "$work/data" status --json
 measure "evident tasks" "$work/evident" --data "$work/data" tasks --json
 measure "evident status --at 1 year ago" "$work/evident" --data "$work/data" status --json --at "$(date -u -d '1 year ago' +%Y-%m-%dT%H:%M:%SZ)"
 
-echo "== generating $records records (PostgreSQL)"
 schema=cadence_bench
-psql -q "$pg" -c "DROP SCHEMA IF EXISTS $schema CASCADE" -c "CREATE SCHEMA $schema"
 dsn="$pg&search_path=$schema"
-time "$work/cadencegen" -dsn "$dsn" -records "$records"
-psql -q "$pg" -c "ANALYZE $schema.evidence_controls" -c "ANALYZE $schema.evidence"
+if [ -z "${CADENCE_BENCH_DIR:-}" ] || ! psql -qtA "$pg" -c "SELECT 1 FROM $schema.program" 2>/dev/null | grep -q 1; then
+	echo "== generating $records records (PostgreSQL)"
+	psql -q "$pg" -c "DROP SCHEMA IF EXISTS $schema CASCADE" -c "CREATE SCHEMA $schema"
+	time "$work/cadencegen" -dsn "$dsn" -records "$records"
+	psql -q "$pg" -c "ANALYZE $schema.evidence_controls" -c "ANALYZE $schema.evidence"
+fi
 echo "== PostgreSQL"
 measure "psql GROUP BY (scan limit)" env PGOPTIONS="-c search_path=$schema" psql -q "$pg" -c "$scan"
 measure "evident status" "$work/evident" --db "$dsn" --data "$work/data" status --json
 measure "evident tasks" "$work/evident" --db "$dsn" --data "$work/data" tasks --json
-psql -q "$pg" -c "DROP SCHEMA $schema CASCADE"
+[ -n "${CADENCE_BENCH_DIR:-}" ] || psql -q "$pg" -c "DROP SCHEMA $schema CASCADE"
