@@ -35,7 +35,7 @@ type Store interface {
 
 // Batch is a group commit of blobs. Nothing Put in a batch may be relied on
 // until Commit returns nil; an abandoned batch leaves no blob behind that
-// any record names.
+// any record names. Put is safe to call from several goroutines.
 type Batch interface {
 	Put(ctx context.Context, r io.Reader) (evident.Digest, int64, error)
 	Commit(ctx context.Context) error

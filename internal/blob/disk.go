@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -265,6 +266,7 @@ func (d *Disk) Batch() Batch { return &diskBatch{d: d} }
 // files, and a partial one is replaced by the next Put of its content.
 type diskBatch struct {
 	d      *Disk
+	mu     sync.Mutex // Put may be called from several goroutines
 	staged []staged
 }
 
@@ -273,7 +275,9 @@ func (b *diskBatch) Put(ctx context.Context, r io.Reader) (evident.Digest, int64
 	if err != nil {
 		return evident.Digest{}, 0, err
 	}
+	b.mu.Lock()
 	b.staged = append(b.staged, st)
+	b.mu.Unlock()
 	return st.digest, st.size, nil
 }
 
@@ -282,20 +286,39 @@ func (b *diskBatch) Commit(ctx context.Context) error {
 	if len(b.staged) == 0 {
 		return nil
 	}
-	var paths []string
-	dirs := map[string]bool{}
-	for _, st := range b.staged {
-		ds, err := b.d.publish(st)
-		if err != nil {
-			return err
-		}
-		paths = append(paths, b.d.Path(st.digest))
-		for _, x := range ds {
-			dirs[x] = true
-		}
+	// Links go in on a few goroutines: each is a directory update that
+	// waits on the file system, not on the CPU.
+	dirs := make([][]string, len(b.staged))
+	errs := make([]error, len(b.staged))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(len(b.staged), 2*runtime.GOMAXPROCS(0)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				dirs[i], errs[i] = b.d.publish(b.staged[i])
+			}
+		}()
 	}
-	for x := range dirs {
-		paths = append(paths, x)
+	for i := range b.staged {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	seen := map[string]bool{}
+	var paths []string
+	for i, st := range b.staged {
+		paths = append(paths, b.d.Path(st.digest))
+		for _, x := range dirs[i] {
+			if !seen[x] {
+				seen[x] = true
+				paths = append(paths, x)
+			}
+		}
 	}
 	return syncAll(b.d.root, paths)
 }

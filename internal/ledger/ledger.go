@@ -6,8 +6,10 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
@@ -87,7 +89,8 @@ func (in EvidenceInput) evidence(dg evident.Digest, size int64, sniffed string) 
 }
 
 // Item is one file of a batch. Open is called once, when the item's turn
-// comes, so a batch of ten thousand files holds one file open at a time.
+// comes, so a batch of ten thousand files holds only a few files open at a
+// time. Open may be called from another goroutine.
 type Item struct {
 	Input EvidenceInput
 	Open  func() (io.ReadCloser, error)
@@ -115,18 +118,14 @@ func (l *Ledger) AddBatch(ctx context.Context, items []Item) ([]evident.Evidence
 	}
 	b := l.blobs.Batch()
 	defer b.Abort()
-	evs := make([]evident.Evidence, len(items))
-	for i, it := range items {
-		e, err := l.stage(ctx, b, it)
-		if err != nil {
-			return nil, err
-		}
-		evs[i] = e
+	evs, err := l.stageAll(ctx, b, items)
+	if err != nil {
+		return nil, err
 	}
 	if err := b.Commit(ctx); err != nil {
 		return nil, fmt.Errorf("flush evidence blobs: %w", err)
 	}
-	err := l.st.Write(ctx, func(tx *sqlstore.Tx) error {
+	err = l.st.Write(ctx, func(tx *sqlstore.Tx) error {
 		if err := tx.InsertEvidence(ctx, evs); err != nil {
 			return err
 		}
@@ -135,6 +134,36 @@ func (l *Ledger) AddBatch(ctx context.Context, items []Item) ([]evident.Evidence
 	})
 	if err != nil {
 		return nil, err
+	}
+	return evs, nil
+}
+
+// stageAll stages the items on a few goroutines: creating and writing
+// small files is kernel work that runs on every core, and a large file's
+// hashing overlaps another's writing. Records keep the items' order.
+func (l *Ledger) stageAll(ctx context.Context, b blob.Batch, items []Item) ([]evident.Evidence, error) {
+	evs := make([]evident.Evidence, len(items))
+	errs := make([]error, len(items))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(len(items), 2*runtime.GOMAXPROCS(0)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				evs[i], errs[i] = l.stage(ctx, b, items[i])
+			}
+		}()
+	}
+	for i := range items {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
 	}
 	return evs, nil
 }
