@@ -14,16 +14,26 @@ func (tx *Tx) linkControl(ctx context.Context, c evident.Control) error {
 	if _, err := tx.Exec(ctx, `DELETE FROM control_requirements WHERE control_id = ?`, c.ID); err != nil {
 		return err
 	}
+	if len(c.Requirements) == 0 {
+		return nil
+	}
+	// All links in one statement, for the same reason PutObject upserts.
 	seen := map[evident.RequirementRef]bool{}
+	q := `INSERT INTO control_requirements (control_id, standard, version, requirement_id) VALUES `
+	var args []any
 	for _, r := range c.Requirements {
 		if seen[r] {
 			continue
 		}
-		seen[r] = true
-		if _, err := tx.Exec(ctx, `INSERT INTO control_requirements (control_id, standard, version, requirement_id) VALUES (?, ?, ?, ?)`,
-			c.ID, string(r.Standard), r.Version, string(r.ID)); err != nil {
-			return evident.Errorf(evident.EINVALID, "control %s: requirement %s is not in the stored catalog: %v", c.ID, r, err)
+		if len(seen) > 0 {
+			q += ", "
 		}
+		seen[r] = true
+		q += "(?, ?, ?, ?)"
+		args = append(args, c.ID, string(r.Standard), r.Version, string(r.ID))
+	}
+	if _, err := tx.Exec(ctx, q, args...); err != nil {
+		return evident.Errorf(evident.EINVALID, "control %s: a requirement is not in the stored catalog: %v", c.ID, err)
 	}
 	return nil
 }

@@ -130,10 +130,10 @@ func (tx *Tx) PutObject(ctx context.Context, sec Section, id string, v any, acto
 	if err != nil {
 		return fmt.Errorf("put %s %s: %w", sec, id, err)
 	}
-	if err := tx.DeleteObject(ctx, sec, id); err != nil {
-		return err
-	}
-	if _, err := tx.Exec(ctx, `INSERT INTO `+string(sec)+` (id, body, updated_at, updated_by) VALUES (?, ?, ?, ?)`,
+	// One upsert statement per object: on PostgreSQL every statement is a
+	// round trip, and a whole program is hundreds of objects.
+	if _, err := tx.Exec(ctx, `INSERT INTO `+string(sec)+` (id, body, updated_at, updated_by) VALUES (?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
 		id, string(body), TS(tx.Now), actor); err != nil {
 		return fmt.Errorf("put %s %s: %w", sec, id, err)
 	}
