@@ -191,6 +191,7 @@ type Problem struct {
 	Message string `json:"message"`
 }
 
+// Error formats the problem as "kind id field: message".
 func (p Problem) Error() string {
 	s := p.Kind + " " + p.ID
 	if p.Field != "" {
