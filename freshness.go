@@ -60,8 +60,8 @@ func (s Schedule) Freshness(h History, at time.Time) Freshness {
 	switch {
 	case o.Failed:
 		f.State = CurrencyFailing
-	case staleBy(o, h.Changes, at) != "":
-		f.State, f.StaleBy = CurrencyStale, staleBy(o, h.Changes, at)
+	case staleBy(o, h.Changes, at.Add(time.Nanosecond)) != "":
+		f.State, f.StaleBy = CurrencyStale, staleBy(o, h.Changes, at.Add(time.Nanosecond))
 	case !f.FreshUntil.IsZero() && !at.Before(f.FreshUntil):
 		f.State = CurrencyStale
 	default:

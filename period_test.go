@@ -381,3 +381,19 @@ func TestRollingWindowStaysClosedAfterLaterChange(t *testing.T) {
 		t.Errorf("test after a same-day change: %v", got)
 	}
 }
+
+func TestChangeAtWindowEndBelongsToTheNextWindow(t *testing.T) {
+	s := Schedule{Cadence: mustCadence(t, "quarterly"), Anchor: ts(t, "2025-01-01")}
+	h := History{
+		Occurrences: []Occurrence{{ID: "q2", Effective: ts(t, "2025-04-03"), Received: ts(t, "2025-04-03")}},
+		Changes:     []Change{{ID: "c", System: "ca", Version: "2", Significant: true, At: ts(t, "2025-07-01"), RecordedAt: ts(t, "2025-07-01")}},
+	}
+	got := states(s.Evaluate(h, ts(t, "2025-04-01"), ts(t, "2025-10-01"), ts(t, "2025-08-01")))
+	want := []string{"2025-04-01:satisfied", "2025-07-01:due"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("a change at 00:00 on 1 July must leave Q2 alone (-want +got):\n%s", diff)
+	}
+	if f := s.Freshness(h, ts(t, "2025-07-01")); f.State != CurrencyStale || f.StaleBy != "c" {
+		t.Errorf("freshness at the instant of the change: %+v, want stale by c", f)
+	}
+}

@@ -195,7 +195,7 @@ func closing(h History, w Window, at time.Time) time.Time {
 			continue
 		}
 		end := day(o.Effective).AddDate(0, 0, 1)
-		if staleBy(o, h.Changes, minTime(end, at)) == "" {
+		if staleBy(o, h.Changes, end) == "" {
 			return end
 		}
 	}
@@ -204,15 +204,14 @@ func closing(h History, w Window, at time.Time) time.Time {
 
 // counted returns the occurrences that count for w at at: effective inside
 // it and not made stale by a significant change between their effective
-// time and the end of the window (or at, for the open window).
+// time and the end of the window. h holds only changes known at at.
 func counted(h History, w Window, at time.Time) []Occurrence {
-	horizon := minTime(w.End, at)
 	var out []Occurrence
 	for _, o := range h.Occurrences {
 		if !o.in(w) {
 			continue
 		}
-		if staleBy(o, h.Changes, horizon) != "" {
+		if staleBy(o, h.Changes, w.End) != "" {
 			continue
 		}
 		out = append(out, o)
@@ -221,11 +220,13 @@ func counted(h History, w Window, at time.Time) []Occurrence {
 }
 
 // staleBy returns the id of the first significant change after o took
-// effect and no later than horizon: evidence collected before a
-// significant change no longer speaks for the changed system.
-func staleBy(o Occurrence, changes []Change, horizon time.Time) string {
+// effect and before end: evidence collected before a significant change no
+// longer speaks for the changed system. end is exclusive, like a window's:
+// a change at exactly midnight on 1 July belongs to July, and leaves June's
+// evidence alone.
+func staleBy(o Occurrence, changes []Change, end time.Time) string {
 	for _, c := range changes {
-		if c.At.After(o.Effective) && !c.At.After(horizon) {
+		if c.At.After(o.Effective) && c.At.Before(end) {
 			return c.ID
 		}
 	}
@@ -277,13 +278,6 @@ func (s Schedule) lateness(w Window, at time.Time) PeriodState {
 
 func maxTime(a, b time.Time) time.Time {
 	if a.After(b) {
-		return a
-	}
-	return b
-}
-
-func minTime(a, b time.Time) time.Time {
-	if a.Before(b) {
 		return a
 	}
 	return b

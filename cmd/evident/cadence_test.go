@@ -418,3 +418,107 @@ func TestSupplierChangeReopensItsReview(t *testing.T) {
 		t.Errorf("supplier review tasks after the supplier's change: %d, want 1", n)
 	}
 }
+
+// TestExampleProgramYear applies the example QTSP and gives it a year
+// (2025) of generated evidence: every window of every control gets what it
+// needs, except deliberate gaps in one control per cadence kind, placed on
+// boundaries. The counts per cadence kind are written out, not computed
+// with the code under test.
+func TestExampleProgramYear(t *testing.T) {
+	env := map[string]string{"EVIDENT_DATA": filepath.Join(t.TempDir(), "data"), "EVIDENT_ACTOR": "ciso@example.eu"}
+	for _, args := range [][]string{
+		{"init", "--name", "Example Trust Services"},
+		{"apply", "-f", filepath.Join("..", "..", "examples", "qtsp")},
+		// A significant change to the registration portal on 1 July.
+		{"change", "add", "--system", "ra-portal", "--version", "2.15.0", "--significant", "--summary", "new portal release", "--at", "2025-07-01T00:00:00Z"},
+	} {
+		if code, out, errs := cli(t, env, args...); code != 0 {
+			t.Fatalf("%v: exit %d\n%s%s", args, code, out, errs)
+		}
+	}
+	a := &app{ctx: context.Background(), getenv: func(k string) string { return env[k] }, now: time.Now, stdout: io.Discard, stderr: io.Discard}
+	a.flags("test")
+	st, err := a.openStore()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := st.Model(a.ctx)
+	st.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	skip := map[string]func(w evident.Window) bool{
+		// 27 February to 1 March 2025 (not a leap year: no 29th).
+		"clock-sync-daily": func(w evident.Window) bool {
+			return !w.Start.Before(date(t, "2025-02-27")) && !w.Start.After(date(t, "2025-03-01"))
+		},
+		// The last ISO week touching 2025 ends on Sunday 4 January 2026.
+		"critical-alert-review-weekly": func(w evident.Window) bool { return w.Start.Equal(date(t, "2025-12-29")) },
+		"vuln-scan-quarterly":          func(w evident.Window) bool { return w.Start.Equal(date(t, "2025-07-01")) },
+	}
+	var recs []record
+	year := evident.Window{Start: date(t, "2025-01-01"), End: date(t, "2026-01-01")}
+	for _, c := range m.Controls {
+		if c.Cadence.Kind == evident.CadencePostChange {
+			continue
+		}
+		for _, w := range c.Cadence.Windows(year.Start, year.Start, year.End) {
+			if skip[c.ID] != nil && skip[c.ID](w) {
+				continue
+			}
+			first := w.Start.Add(48 * time.Hour)
+			if c.Cadence.Unit == evident.UnitDay || c.Cadence.Kind == evident.CadenceContinuous {
+				first = w.Start.Add(3 * time.Hour)
+			}
+			// March's patch report is filed at exactly midnight on 1 April:
+			// it counts for April, and March has none.
+			if c.ID == "patch-status-monthly" && w.Start.Equal(date(t, "2025-03-01")) {
+				first = date(t, "2025-04-01")
+			}
+			for k := 0; k < c.Needs(); k++ {
+				recs = append(recs, record{c.ID, evident.UTC(first.Add(time.Duration(k) * time.Hour)), false})
+			}
+		}
+	}
+	recs = append(recs, record{"pen-test-post-change", "2025-07-15T10:00:00Z", false})
+	addRecords(t, env, recs)
+
+	r := statusJSON(t, env, "--from", "2025-01-01", "--to", "2026-01-01")
+	perKind := map[string]int{"daily": 365, "continuous": 365, "weekly": 53, "monthly": 12, "quarterly": 4, "annual": 1, "post-change": 1}
+	want := map[string]string{
+		"clock-sync-daily":             "362 of 365 found, gaps 2025-02-27 to 2025-03-01",
+		"critical-alert-review-weekly": "52 of 53 found, gaps 2025-12-29 to 2026-01-04",
+		"patch-status-monthly":         "11 of 12 found, gaps 2025-03-01 to 2025-03-31",
+		"vuln-scan-quarterly":          "3 of 4 found, gaps 2025-07-01 to 2025-09-30",
+	}
+	kinds := map[string]bool{}
+	for _, c := range r.Controls {
+		kinds[c.Cadence] = true
+		n, ok := perKind[c.Cadence]
+		if !ok {
+			t.Errorf("control %s has cadence %q the test does not know", c.ID, c.Cadence)
+			continue
+		}
+		exp, ok := want[c.ID]
+		if !ok {
+			exp = fmt.Sprintf("%d of %d found", n, n)
+		}
+		if got := coverageText(*c.Coverage); got != exp {
+			t.Errorf("%s (%s): %s, want %s", c.ID, c.Cadence, got, exp)
+		}
+	}
+	for _, k := range []string{"daily", "weekly", "monthly", "quarterly", "annual", "post-change"} {
+		if !kinds[k] {
+			t.Errorf("the example program has no %s control any more; the test no longer covers that kind", k)
+		}
+	}
+}
+
+func date(t *testing.T, s string) time.Time {
+	t.Helper()
+	d, err := evident.ParseTime(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
