@@ -4,6 +4,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -16,6 +17,7 @@ import (
 	"github.com/evidenthq/evident/internal/catalog"
 	"github.com/evidenthq/evident/internal/ledger"
 	"github.com/evidenthq/evident/internal/pack"
+	"github.com/evidenthq/evident/internal/readiness"
 	"github.com/evidenthq/evident/internal/sqlstore"
 )
 
@@ -36,10 +38,32 @@ type Config struct {
 // API holds the API's dependencies; its methods return the route handlers.
 type API struct {
 	cfg Config
+	// Computed values shared by requests; see memo for why they are exact.
+	model *memo[*evident.Model]
+	gaps  *memo[[]readiness.Gap]
+	ready *memo[readiness.Input]
 }
 
 // New returns the API.
-func New(cfg Config) *API { return &API{cfg: cfg} }
+func New(cfg Config) *API {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &API{
+		cfg:   cfg,
+		model: &memo[*evident.Model]{now: cfg.Now},
+		// Gaps compare review dates with today, readiness with this
+		// instant: both are recomputed at least this often.
+		gaps:  &memo[[]readiness.Gap]{now: cfg.Now, ttl: time.Minute},
+		ready: &memo[readiness.Input]{now: cfg.Now, ttl: 15 * time.Second},
+	}
+}
+
+// programModel returns the program as of the last write. Handlers share
+// it and must not change it.
+func (a *API) programModel(ctx context.Context) (*evident.Model, error) {
+	return a.model.get(ctx, a.cfg.Store, a.cfg.Store.Model)
+}
 
 // handlerFunc is an API handler that returns its error instead of writing it.
 type handlerFunc func(w http.ResponseWriter, r *http.Request) error
@@ -96,7 +120,7 @@ func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
 func writeJSON(w http.ResponseWriter, status int, v any) error {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
+	// Compact: lists of a thousand records are read by programs, and jq
+	// or the browser indent for people.
+	return json.NewEncoder(w).Encode(v)
 }

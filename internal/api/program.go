@@ -81,7 +81,7 @@ func (a *API) listKind(k kind) http.Handler {
 		if err != nil {
 			return err
 		}
-		m, err := a.cfg.Store.Model(r.Context())
+		m, err := a.programModel(r.Context())
 		if err != nil {
 			return err
 		}
@@ -99,7 +99,7 @@ func (a *API) listKind(k kind) http.Handler {
 
 func (a *API) showKind(k kind) http.Handler {
 	return a.handle(func(w http.ResponseWriter, r *http.Request) error {
-		m, err := a.cfg.Store.Model(r.Context())
+		m, err := a.programModel(r.Context())
 		if err != nil {
 			return err
 		}

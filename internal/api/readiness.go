@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"time"
@@ -40,9 +41,28 @@ func (a *API) asOf(r *http.Request, p auth.Principal) (time.Time, error) {
 	return at, p.CheckInstant(at)
 }
 
-// readinessInput loads what status and tasks are computed over.
+// readinessInput loads what status and tasks are computed over. The load
+// for "now" (no ?at, no range) is shared between requests for a few
+// seconds; its report says the instant it is as of.
 func (a *API) readinessInput(r *http.Request, at, from time.Time) (readiness.Input, error) {
-	ctx := r.Context()
+	q := r.URL.Query()
+	if q.Get("at") == "" && from.IsZero() {
+		// An assessor whose period has ended sees its last instant, not now.
+		if _, to := principalPeriod(r); to.IsZero() || a.cfg.Now().Before(to) {
+			return a.ready.get(r.Context(), a.cfg.Store, func(ctx context.Context) (readiness.Input, error) {
+				return a.loadReadiness(ctx, a.cfg.Now().UTC().Truncate(time.Microsecond), time.Time{})
+			})
+		}
+	}
+	return a.loadReadiness(r.Context(), at, from)
+}
+
+func principalPeriod(r *http.Request) (time.Time, time.Time) {
+	p, _ := auth.FromContext(r.Context())
+	return p.Period()
+}
+
+func (a *API) loadReadiness(ctx context.Context, at, from time.Time) (readiness.Input, error) {
 	prog, err := a.cfg.Store.Program(ctx)
 	if err != nil {
 		return readiness.Input{}, err

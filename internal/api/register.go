@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 
@@ -32,15 +33,20 @@ func (a *API) Gaps() http.Handler {
 		if err != nil {
 			return err
 		}
-		m, err := a.cfg.Store.Model(r.Context())
+		gaps, err := a.gaps.get(r.Context(), a.cfg.Store, func(ctx context.Context) ([]readiness.Gap, error) {
+			m, err := a.programModel(ctx)
+			if err != nil {
+				return nil, err
+			}
+			reqs, err := a.cfg.Catalog.Requirements(m.Program.Version, m.Program.Overlays...)
+			if err != nil {
+				return nil, err
+			}
+			return readiness.Gaps(m, reqs, a.cfg.Now().UTC()), nil
+		})
 		if err != nil {
 			return err
 		}
-		reqs, err := a.cfg.Catalog.Requirements(m.Program.Version, m.Program.Overlays...)
-		if err != nil {
-			return err
-		}
-		gaps := readiness.Gaps(m, reqs, a.cfg.Now().UTC())
 		// Gaps have no id of their own; their position in the (stable)
 		// report is the key.
 		type numbered struct {

@@ -739,3 +739,26 @@ func (e *env) getJSONPost(t *testing.T, role, target string, v any) {
 		t.Fatalf("POST %s as %s: %d %s", target, role, code, body)
 	}
 }
+
+func TestProgramListsSeeEachWriteAtOnce(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	var before struct{ Items []evident.Control }
+	e.getJSON(t, "cm", "/api/v1/program/controls", &before)
+	m, err := e.store.Model(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Controls = append(m.Controls, evident.Control{ID: "zz-new", Title: "A new control", Requirements: m.Controls[0].Requirements})
+	if _, err := program.Apply(context.Background(), e.store, m, "root"); err != nil {
+		t.Fatal(err)
+	}
+	var after struct{ Items []evident.Control }
+	e.getJSON(t, "cm", "/api/v1/program/controls", &after)
+	if len(before.Items) != 2 || len(after.Items) != 3 || after.Items[2].ID != "zz-new" {
+		t.Errorf("controls before %d, after %d: the list did not see the apply", len(before.Items), len(after.Items))
+	}
+	if code, _ := e.do(t, "cm", "GET", "/api/v1/program/controls/zz-new", nil, ""); code != 200 {
+		t.Errorf("show the new control: %d", code)
+	}
+}

@@ -1,0 +1,224 @@
+// Command webload measures the API and the web pages under load: it opens
+// a filled store (bench/cadencegen makes one with a million evidence
+// records), adds a benchmark user with an API token, serves the real
+// server on a loopback port and sends every list and dashboard endpoint
+// the same number of requests from N concurrent clients, then prints the
+// latency percentiles per endpoint.
+//
+// It refuses anything but loopback: a load test must not leave the
+// machine. The number of requests and the time are both bounded.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"runtime/pprof"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/evidenthq/evident"
+	"github.com/evidenthq/evident/internal/auth"
+	"github.com/evidenthq/evident/internal/blob"
+	"github.com/evidenthq/evident/internal/catalog"
+	"github.com/evidenthq/evident/internal/ledger"
+	"github.com/evidenthq/evident/internal/server"
+	"github.com/evidenthq/evident/internal/sqlstore"
+)
+
+// endpoints are the lists and the dashboard: every route a person or a
+// pipeline pages through, at its default page size.
+var endpoints = []string{
+	"/api/v1/evidence",
+	"/api/v1/evidence?control=%CONTROL%",
+	"/api/v1/log",
+	"/api/v1/catalog",
+	"/api/v1/program/controls",
+	"/api/v1/program/risks",
+	"/api/v1/incidents",
+	"/api/v1/changes",
+	"/api/v1/gaps",
+	"/api/v1/users",
+	"/api/v1/tasks",
+	"/api/v1/status",
+	"/",
+}
+
+func main() {
+	dsn := flag.String("dsn", "", "filled store: SQLite file or postgres:// URL")
+	clients := flag.Int("c", 50, "concurrent clients")
+	perEndpoint := flag.Int("n", 500, "requests per endpoint")
+	limit := flag.Duration("max", 2*time.Minute, "stop an endpoint after this long")
+	only := flag.String("only", "", "comma-separated endpoints instead of the default set")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run (server included) to this file")
+	flag.Parse()
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
+	if *dsn == "" {
+		log.Fatal("webload: -dsn is required")
+	}
+	if *only != "" {
+		endpoints = strings.Split(*only, ",")
+	}
+	if err := run(context.Background(), *dsn, *clients, *perEndpoint, *limit); err != nil {
+		pprof.StopCPUProfile()
+		log.Fatal(err)
+	}
+}
+
+func run(ctx context.Context, dsn string, clients, n int, limit time.Duration) error {
+	st, err := sqlstore.Open(ctx, dsn, sqlstore.Options{})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	token, err := benchUser(ctx, st)
+	if err != nil {
+		return err
+	}
+	control, err := someControl(ctx, st)
+	if err != nil {
+		return err
+	}
+	cat, err := catalog.Load()
+	if err != nil {
+		return err
+	}
+	// Listing evidence needs the ledger but no key and no blob: the
+	// benchmark reads records only.
+	blobs, err := blob.NewDisk(os.TempDir() + "/evident-webload-blobs")
+	if err != nil {
+		return err
+	}
+	srv, err := server.New(server.Config{Store: st, Catalog: cat, Ledger: ledger.Open(st, blobs, nil, nil)})
+	if err != nil {
+		return err
+	}
+	sctx, stop := context.WithCancel(ctx)
+	defer stop()
+	addrc := make(chan string, 1)
+	go srv.Serve(sctx, "127.0.0.1:0", func(a net.Addr) { addrc <- a.String() })
+	base := "http://" + <-addrc
+	if !loopback(base) {
+		return fmt.Errorf("refusing to load %s: loopback only", base)
+	}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients}}
+	fmt.Printf("%-40s %7s %8s %8s %8s %8s %9s\n", "endpoint", "n", "p50 ms", "p95 ms", "p99 ms", "max ms", "req/s")
+	for _, ep := range endpoints {
+		ep = strings.ReplaceAll(ep, "%CONTROL%", control)
+		r, err := load(client, base+ep, token, clients, n, limit)
+		if err != nil {
+			return fmt.Errorf("%s: %w", ep, err)
+		}
+		fmt.Printf("%-40s %7d %8.1f %8.1f %8.1f %8.1f %9.0f\n", ep, len(r.lat), ms(r.pct(50)), ms(r.pct(95)), ms(r.pct(99)), ms(r.pct(100)), float64(len(r.lat))/r.wall.Seconds())
+	}
+	return nil
+}
+
+func loopback(u string) bool {
+	host := strings.TrimPrefix(u, "http://")
+	h, _, err := net.SplitHostPort(host)
+	ip := net.ParseIP(h)
+	return err == nil && ip != nil && ip.IsLoopback()
+}
+
+// benchUser adds (or reuses) an admin with a fresh token: admin, so that
+// every endpoint answers and the user list is included.
+func benchUser(ctx context.Context, st *sqlstore.Store) (string, error) {
+	if _, err := st.User(ctx, "bench"); evident.ErrorCode(err) == evident.ENOTFOUND {
+		if err := st.CreateUser(ctx, evident.User{Name: "bench", Role: evident.RoleAdmin}, "", "bench"); err != nil {
+			return "", err
+		}
+	}
+	plain, hash := auth.NewToken()
+	_, err := st.CreateToken(ctx, sqlstore.APIToken{User: "bench", Name: fmt.Sprintf("load-%d", time.Now().UnixNano())}, hash, "bench")
+	return plain, err
+}
+
+func someControl(ctx context.Context, st *sqlstore.Store) (string, error) {
+	m, err := st.Model(ctx)
+	if err != nil {
+		return "", err
+	}
+	if len(m.Controls) == 0 {
+		return "none", nil
+	}
+	return m.Controls[len(m.Controls)/2].ID, nil
+}
+
+type result struct {
+	lat  []time.Duration
+	wall time.Duration
+}
+
+func (r result) pct(p float64) time.Duration {
+	if len(r.lat) == 0 {
+		return 0
+	}
+	i := int(float64(len(r.lat)-1) * p / 100)
+	return r.lat[i]
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// load sends n GETs to url from c clients, each request timed from send
+// to the last byte of the body. Any status but 200 is an error: a fast
+// refusal must not pass for a fast answer.
+func load(client *http.Client, url, token string, c, n int, limit time.Duration) (result, error) {
+	var mu sync.Mutex
+	var lat []time.Duration
+	var firstErr error
+	next := make(chan struct{}, n)
+	for range n {
+		next <- struct{}{}
+	}
+	close(next)
+	deadline := time.Now().Add(limit)
+	start := time.Now()
+	var wg sync.WaitGroup
+	for range c {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range next {
+				if time.Now().After(deadline) {
+					return
+				}
+				req, _ := http.NewRequest("GET", url, nil)
+				req.Header.Set("Authorization", "Bearer "+token)
+				t0 := time.Now()
+				resp, err := client.Do(req)
+				if err == nil {
+					_, err = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					if err == nil && resp.StatusCode != 200 {
+						err = fmt.Errorf("status %d", resp.StatusCode)
+					}
+				}
+				d := time.Since(t0)
+				mu.Lock()
+				if err != nil && firstErr == nil {
+					firstErr = err
+				}
+				lat = append(lat, d)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	slices.Sort(lat)
+	return result{lat: lat, wall: time.Since(start)}, firstErr
+}
