@@ -117,6 +117,11 @@ func TestIncidentWorkflowCLI(t *testing.T) {
 		t.Errorf("classifications = %+v, want low then significant", v.Incident.Classifications)
 	}
 	incidentJSON(t, env, "update", inc.ID, "--step", "containment", "--note", "account locked", "--at", evident.UTC(aware.Add(time.Hour)))
+	// A report sent "now" (no --at) is filed as evidence at the same instant.
+	v = incidentJSON(t, env, "notify", inc.ID, "--to", "customers", "--file", incWriteFile(t, "letter.pdf", "%PDF-1.7 dear customer"))
+	if n := v.Incident.Notifications; len(n) != 1 || n[0].EvidenceID == "" || !n[0].SentAt.Equal(n[0].RecordedAt) {
+		t.Errorf("notification sent now = %+v, want it filed as evidence, sent when recorded", n)
+	}
 	v = incidentJSON(t, env, "update", inc.ID, "--root-cause", "reused password", "--customers-affected=false")
 	if v.Incident.RootCause != "reused password" || v.Incident.CustomersAffected || !v.Incident.PersonalData {
 		t.Errorf("after update = %+v", v.Incident)

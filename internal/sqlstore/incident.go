@@ -98,11 +98,11 @@ func (tx *Tx) openIncident(ctx context.Context, inc *evident.Incident, actor str
 	}
 	inc.Rules = rules
 	inc.ID = evident.NewID(tx.Now)
-	inc.OpenedAt, inc.OpenedBy = tx.Now, actor
+	inc.OpenedAt, inc.OpenedBy = stored(tx.Now), actor
 	inc.ClosedAt = time.Time{}
 	inc.Title, inc.Summary, inc.RootCause = strings.TrimSpace(inc.Title), strings.TrimSpace(inc.Summary), strings.TrimSpace(inc.RootCause)
 	inc.Services, inc.Systems = names(inc.Services), names(inc.Systems)
-	inc.AwareAt, inc.DetectedAt = inc.AwareAt.UTC(), inc.DetectedAt.UTC()
+	inc.AwareAt, inc.DetectedAt = stored(inc.AwareAt), stored(inc.DetectedAt)
 	if inc.DetectedAt.IsZero() {
 		inc.DetectedAt = inc.AwareAt
 	}
@@ -131,6 +131,11 @@ func (tx *Tx) openIncident(ctx context.Context, inc *evident.Incident, actor str
 	_, err = tx.Audit(ctx, "incident.open", inc.ID, actor, inc)
 	return err
 }
+
+// stored returns t as the store keeps it (UTC, microseconds), so what a
+// write returns equals what a later read gives, and a report "sent now" is
+// never a few nanoseconds after the evidence record that receives it.
+func stored(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
 
 func bodyOf(inc evident.Incident) incidentBody {
 	return incidentBody{Summary: inc.Summary, Services: inc.Services, Systems: inc.Systems, PersonalData: inc.PersonalData,
@@ -310,7 +315,7 @@ func (tx *Tx) classify(ctx context.Context, inc *evident.Incident, c evident.Cla
 	if err != nil {
 		return err
 	}
-	c.At, c.Actor = tx.Now, actor
+	c.At, c.Actor = stored(tx.Now), actor
 	c.Reasons = inc.AssessImpact(c.Impact, register)
 	if c.Declared {
 		c.Reasons = append(c.Reasons, evident.Reason{Criterion: evident.CritDeclared,
@@ -352,14 +357,14 @@ func (s *Store) AddIncidentStep(ctx context.Context, id string, st evident.Step,
 		if st.At.IsZero() {
 			st.At = tx.Now
 		}
-		st.At = st.At.UTC()
+		st.At = stored(st.At)
 		if err := inc.CheckStepTime("at", st.At, tx.Now); err != nil {
 			return err
 		}
 		if !inc.Open() && st.Kind != evident.StepReview {
 			return evident.Errorf(evident.ECONFLICT, "incident %s was closed at %s; only a review can be added now", inc.ID, evident.UTC(inc.ClosedAt))
 		}
-		st.ID, st.RecordedAt, st.Actor, st.Note = evident.NewID(tx.Now), tx.Now, actor, strings.TrimSpace(st.Note)
+		st.ID, st.RecordedAt, st.Actor, st.Note = evident.NewID(tx.Now), stored(tx.Now), actor, strings.TrimSpace(st.Note)
 		if st.Ledger, err = tx.Audit(ctx, "incident.step", inc.ID, actor, st); err != nil {
 			return err
 		}
@@ -396,11 +401,11 @@ func (s *Store) NotifyIncident(ctx context.Context, id string, n evident.Notific
 		if n.SentAt.IsZero() {
 			n.SentAt = tx.Now
 		}
-		n.SentAt = n.SentAt.UTC()
+		n.SentAt = stored(n.SentAt)
 		if err := inc.CheckStepTime("sent_at", n.SentAt, tx.Now); err != nil {
 			return err
 		}
-		n.ID, n.RecordedAt, n.Actor, n.Note = evident.NewID(tx.Now), tx.Now, actor, strings.TrimSpace(n.Note)
+		n.ID, n.RecordedAt, n.Actor, n.Note = evident.NewID(tx.Now), stored(tx.Now), actor, strings.TrimSpace(n.Note)
 		if report != nil {
 			ev := *report
 			ev.Actor = actor
