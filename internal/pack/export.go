@@ -76,8 +76,9 @@ type exporter struct {
 	blobs map[string]int64
 	seen  map[int64]bool
 	// evidence holds the decoded evidence items by id, for the index.
-	evidence map[string]evident.Evidence
-	buf      []byte
+	evidence    map[string]evident.Evidence
+	buf         []byte
+	manifestSHA string
 }
 
 // Export writes a pack for the period to w and returns its manifest. It
@@ -144,7 +145,40 @@ func Export(ctx context.Context, src Source, opt Options, w io.Writer) (*Manifes
 	if err := e.zw.Close(); err != nil {
 		return nil, fmt.Errorf("finish pack: %w", err)
 	}
-	return e.man, nil
+	return e.man, e.audit(ctx)
+}
+
+// ExportRecordKind is the audit-trail record of an export: who was given
+// which pack (by the SHA-256 of its manifest), for which period and scope.
+const ExportRecordKind = "pack.export"
+
+type exportBody struct {
+	From           string   `json:"from"`
+	To             string   `json:"to"`
+	Services       []string `json:"services"`
+	Items          int      `json:"items"`
+	FinalSize      int64    `json:"final_size"`
+	ManifestSHA256 string   `json:"manifest_sha256"`
+}
+
+// audit records the export in the ledger and signs a checkpoint over it,
+// so the next pack shows this one was handed out.
+func (e *exporter) audit(ctx context.Context) error {
+	actor := e.opt.Actor
+	if actor == "" {
+		actor = "system:pack"
+	}
+	body := exportBody{From: evident.UTC(e.man.Period.From), To: evident.UTC(e.man.Period.To), Services: e.man.Scope.Services,
+		Items: len(e.man.Items), FinalSize: e.man.Final.Size, ManifestSHA256: e.manifestSHA}
+	err := e.src.Ledger.Store().Write(ctx, func(tx *sqlstore.Tx) error {
+		_, err := tx.Audit(ctx, ExportRecordKind, e.man.ID, actor, body)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("record the export in the audit trail: %w", err)
+	}
+	_, err = e.src.Ledger.Checkpoint(ctx)
+	return err
 }
 
 // setScope checks the --services names against the program.
@@ -560,6 +594,8 @@ func (e *exporter) writeManifest() error {
 		return err
 	}
 	b = append(b, '\n')
+	sum := sha256.Sum256(b)
+	e.manifestSHA = hex.EncodeToString(sum[:])
 	if err := e.writeFile(ManifestName, b); err != nil {
 		return err
 	}

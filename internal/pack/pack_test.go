@@ -205,3 +205,25 @@ func TestFrozenPackVerifies(t *testing.T) {
 		t.Errorf("%s: %d evidence, program %q", path, r.Evidence, r.Program)
 	}
 }
+
+func TestExportIsInTheAuditTrail(t *testing.T) {
+	f := newFixtureUntil(t, sqliteStore(t), year2026.AddDate(0, 0, 3))
+	_, man := f.export(t)
+	var found bool
+	err := f.st.Read(context.Background(), func(tx *sqlstore.Tx) error {
+		n, err := tx.LedgerSize(context.Background())
+		if err != nil {
+			return err
+		}
+		leaves, err := tx.LedgerLeaves(context.Background(), n-1, n)
+		if err != nil {
+			return err
+		}
+		rec, err := evident.ParseRecord(leaves[0].Data)
+		found = err == nil && rec.Kind == ExportRecordKind && rec.ID == man.ID && rec.Actor == "alice@ops"
+		return err
+	})
+	if err != nil || !found {
+		t.Errorf("the last ledger record is not the export of pack %s by alice@ops (%v)", man.ID, err)
+	}
+}

@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Benchmark of `evident pack export` and `evident pack verify` against the
+# physical limits measured in the same run on the same files:
+#
+#   export  vs  tar cf   (copying the bytes into one archive; export adds
+#                         the ledger leaves, proofs and index, and fsyncs)
+#   verify  vs  openssl dgst -sha256 over the files (rehashing every byte;
+#                         verify also checks every leaf, proof and signature)
+#
+# The evidence is SIZE_MB of random bytes in FILES files, ingested through
+# `evident evidence add`. Each figure is the median wall time of RUNS runs
+# of the real binary with a warm page cache, and its peak memory. Peak
+# memory is also measured for a pack an eighth of the size: flat means the
+# two are about equal.
+#
+# Usage: bench/pack.sh [SIZE_MB] [FILES]      (default 1024 MB in 10 000 files)
+# PACK_BENCH_DIR=DIR keeps the data in DIR and reuses it on the next run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+size_mb=${1:-1024}
+files=${2:-10000}
+runs=${RUNS:-3}
+command -v openssl >/dev/null || apt-get install -y openssl
+if [ -n "${PACK_BENCH_DIR:-}" ]; then
+	work=$PACK_BENCH_DIR
+	mkdir -p "$work"
+else
+	work=$(mktemp -d)
+	trap 'rm -rf "$work"' EXIT
+fi
+go build -o "$work/evident" ./cmd/evident
+ev() { "$work/evident" --data "$1" --actor collector:bench "${@:2}"; }
+
+median() { sort -n "$1" | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+# measure NAME CMD...: RUNS runs; keeps the median seconds in $work/NAME.s
+# and the peak RSS (MB) in $work/NAME.mb. A command whose output must not
+# exist yet is given as a script that removes it first.
+measure() {
+	local name=$1; shift
+	: >"$work/t"; : >"$work/m"
+	for _ in $(seq "$runs"); do
+		/usr/bin/time -f "%e %M" -o "$work/one" "$@" >/dev/null
+		read -r s kb <"$work/one"
+		echo "$s" >>"$work/t"; echo "$kb" >>"$work/m"
+	done
+	median "$work/t" >"$work/$name.s"
+	sort -n "$work/m" | tail -1 | awk '{printf "%.0f\n", $1/1024}' >"$work/$name.mb"
+}
+
+# setup DIR MB N: N random files totalling MB MiB, ingested into DIR/data.
+setup() {
+	local dir=$1 mb=$2 n=$3
+	[ -e "$dir/data/evident.db" ] && return
+	mkdir -p "$dir/files"
+	local each=$(( (mb * 1048576 + n - 1) / n ))
+	head -c "$((mb * 1048576))" /dev/urandom | split -b "$each" -a 6 -d - "$dir/files/e"
+	ev "$dir/data" init --name "Pack Bench" >/dev/null
+	ev "$dir/data" apply -f examples/qtsp >/dev/null
+	local control
+	control=$(ev "$dir/data" list controls --json | sed -n 's/.*"id": "\([^"]*\)".*/\1/p' | head -1)
+	(cd "$dir/files" && ls | xargs -n 1000 "$work/evident" --data "$dir/data" --actor collector:bench evidence add --control "$control" >/dev/null)
+}
+
+period=$(date -u +%Y)
+echo "== generating ${size_mb} MiB in $files files and an eighth of it"
+setup "$work/full" "$size_mb" "$files"
+setup "$work/eighth" $((size_mb / 8)) $((files / 8))
+bytes=$(du -sb "$work/full/files" | cut -f1)
+
+cat >"$work/export.sh" <<SH
+#!/bin/sh
+rm -f "\$1/pack.zip"; exec "$work/evident" --data "\$1/data" pack export --period $period --out "\$1/pack.zip"
+SH
+cat >"$work/tar.sh" <<SH
+#!/bin/sh
+rm -f "\$1/files.tar"; exec tar cf "\$1/files.tar" -C "\$1" files
+SH
+cat >"$work/tarsync.sh" <<SH
+#!/bin/sh
+rm -f "\$1/files.tar"; tar cf "\$1/files.tar" -C "\$1" files && sync "\$1/files.tar"
+SH
+cat >"$work/dgst.sh" <<SH
+#!/bin/sh
+cd "\$1/files" && ls | xargs -n 2000 openssl dgst -sha256
+SH
+chmod +x "$work"/*.sh
+
+echo "== measuring ($runs runs each, warm cache)"
+measure tar "$work/tar.sh" "$work/full"
+measure tarsync "$work/tarsync.sh" "$work/full"
+measure export "$work/export.sh" "$work/full"
+measure dgst "$work/dgst.sh" "$work/full"
+measure verify "$work/evident" pack verify "$work/full/pack.zip"
+measure export8 "$work/export.sh" "$work/eighth"
+measure verify8 "$work/evident" pack verify "$work/eighth/pack.zip"
+
+mbps() { awk -v b="$bytes" -v s="$(cat "$work/$1.s")" 'BEGIN {printf "%.0f", b / 1048576 / s}'; }
+ratio() { awk -v a="$(cat "$work/$1.s")" -v b="$(cat "$work/$2.s")" 'BEGIN {printf "%.2f", b / a}'; }
+pack_mb=$(du -m "$work/full/pack.zip" | cut -f1)
+cat <<MD
+
+$(nproc) cores, $(date -u +%Y-%m-%d), ${size_mb} MiB of evidence in $files files (pack: ${pack_mb} MiB)
+
+| step | wall (median of $runs) | throughput | peak memory | vs limit |
+|---|---|---|---|---|
+| \`tar cf\` of the files | $(cat "$work/tar.s") s | $(mbps tar) MiB/s | $(cat "$work/tar.mb") MB | limit |
+| \`tar cf\` + \`sync\` | $(cat "$work/tarsync.s") s | $(mbps tarsync) MiB/s | | |
+| \`evident pack export\` (fsyncs) | $(cat "$work/export.s") s | $(mbps export) MiB/s | $(cat "$work/export.mb") MB ($(cat "$work/export8.mb") MB at 1/8 size) | **$(ratio export tar)x** tar cf, $(ratio export tarsync)x tar cf + sync |
+| \`openssl dgst -sha256\` of the files | $(cat "$work/dgst.s") s | $(mbps dgst) MiB/s | $(cat "$work/dgst.mb") MB | limit |
+| \`evident pack verify\` | $(cat "$work/verify.s") s | $(mbps verify) MiB/s | $(cat "$work/verify.mb") MB ($(cat "$work/verify8.mb") MB at 1/8 size) | **$(ratio verify dgst)x** openssl dgst |
+MD
