@@ -43,7 +43,7 @@ rm -f "$work/big.bin"
 
 echo "== $small x 4 KiB files in one command"
 mkdir -p "$work/small" "$work/loop"
-for i in $(seq 1 "$small"); do head -c 4096 /dev/urandom >"$work/small/$i.bin"; done
+head -c $((small * 4096)) /dev/urandom | split -b 4096 -a 6 --additional-suffix=.bin - "$work/small/f"
 sync
 loop=$(cd "$work/small" && "$work/fsyncloop" "$work/loop" *.bin)
 loop_rate=$(echo "$loop" | awk '{print $(NF-1)}')
@@ -56,7 +56,7 @@ echo "== verify over $nverify records of 8 KiB"
 mkdir -p "$work/v"
 for chunk in $(seq 0 10000 $((nverify - 1))); do
 	n=$(( nverify - chunk < 10000 ? nverify - chunk : 10000 ))
-	for i in $(seq 1 "$n"); do head -c 8192 /dev/urandom >"$work/v/$i.bin"; done
+	head -c $((n * 8192)) /dev/urandom | split -b 8192 -a 6 --additional-suffix=.bin - "$work/v/f"
 	(cd "$work/v" && ev evidence add ./*.bin --control bench >/dev/null)
 	rm -f "$work/v"/*.bin
 done
