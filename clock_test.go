@@ -73,6 +73,11 @@ func TestRegulatoryClocks(t *testing.T) {
 			map[evident.ClockName]evident.ClockState{
 				evident.ClockEIDAS: evident.ClockMet, evident.ClockEarlyWarning: evident.ClockMet,
 				evident.ClockNIS2Notification: evident.ClockMetLate, evident.ClockFinalReport: evident.ClockRunning}},
+		{"everything sent at 30 h: the 24 h clocks met late", with(
+			notice("n1", aware.Add(30*h), evident.NoticeNotification, S, C)), aware.Add(40 * h),
+			map[evident.ClockName]evident.ClockState{
+				evident.ClockEIDAS: evident.ClockMetLate, evident.ClockEarlyWarning: evident.ClockMetLate,
+				evident.ClockNIS2Notification: evident.ClockMetLate, evident.ClockFinalReport: evident.ClockRunning}},
 		{"supervisory body only: NIS2 clocks still missed", with(notice("sb", aware.Add(2*h), evident.NoticeNotification, S)), aware.Add(30 * h),
 			map[evident.ClockName]evident.ClockState{
 				evident.ClockEIDAS: evident.ClockMet, evident.ClockEarlyWarning: evident.ClockMissed,
