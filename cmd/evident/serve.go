@@ -3,27 +3,32 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/evidenthq/evident"
+	"github.com/evidenthq/evident/internal/auth"
 	"github.com/evidenthq/evident/internal/catalog"
-	"github.com/evidenthq/evident/internal/scheduler"
+	"github.com/evidenthq/evident/internal/pack"
 	"github.com/evidenthq/evident/internal/server"
 )
 
 func cmdServe(a *app, args []string) error {
-	fs := a.flags("serve")
-	addr := fs.String("addr", "127.0.0.1:8319", "address to listen on")
-	demo := fs.Bool("demo", false, "start with a temporary data directory holding an example program and a year of generated history")
-	if _, err := a.parse(fs, args); err != nil {
+	flags := a.flags("serve")
+	addr := flags.String("addr", "127.0.0.1:8319", "address to listen on")
+	demo := flags.Bool("demo", false, "start with a temporary data directory holding the example program and a year of generated history")
+	insecure := flags.Bool("insecure-cookies", false, "send session cookies without the Secure flag, for plain HTTP on an address other than localhost")
+	if _, err := a.parse(flags, args); err != nil {
 		return err
 	}
 	logger := slog.New(slog.NewTextHandler(a.stderr, nil))
-	var login string
+	var demoUsers []demoUser
 	if *demo {
-		dir, l, err := a.prepareDemo(logger)
+		dir, users, err := a.prepareDemo(logger)
 		if dir != "" {
 			// The demo is a throwaway: nothing in it outlives the process.
 			defer os.RemoveAll(dir)
@@ -31,7 +36,7 @@ func cmdServe(a *app, args []string) error {
 		if err != nil {
 			return err
 		}
-		login = l
+		demoUsers = users
 	} else if a.db == "" {
 		// A new user's first command must work: with no data directory
 		// (and no external database) serve initialises one.
@@ -43,31 +48,20 @@ func cmdServe(a *app, args []string) error {
 			logger.Info("initialised a new program", "data", a.data, "name", p.Name, "version", p.Version)
 		}
 	}
-	st, err := a.openStore()
+	cfg, closeStore, err := a.serverConfig(logger)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	cat, err := catalog.Load()
-	if err != nil {
-		return err
-	}
-	if err := syncCatalog(a, st, cat); err != nil {
-		return err
-	}
-	if _, err := st.Program(a.ctx); err != nil {
-		return err
-	}
-	// The scheduler records missed periods; it stops before the store closes.
-	defer scheduler.Start(a.ctx, scheduler.Config{Store: st, Logger: logger})()
-	srv, err := server.New(server.Config{Store: st, Catalog: cat, Logger: logger, Now: a.now})
+	defer closeStore()
+	cfg.Auth = auth.Config{InsecureCookies: *insecure}
+	srv, err := server.New(cfg)
 	if err != nil {
 		return err
 	}
 	err = srv.Serve(a.ctx, *addr, func(ad net.Addr) {
 		fmt.Fprintf(a.stdout, "Evident is listening on http://%s/\n", ad)
-		if login != "" {
-			fmt.Fprintf(a.stdout, "Demo login: %s\n", login)
+		if len(demoUsers) > 0 {
+			printDemoUsers(a, demoUsers)
 		}
 	})
 	if err != nil {
@@ -75,4 +69,42 @@ func cmdServe(a *app, args []string) error {
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// serverConfig opens what the server serves: the store with the catalog
+// synced, the ledger (read-only without a readable signing key) and the
+// pack source. The returned function closes the store.
+func (a *app) serverConfig(logger *slog.Logger) (server.Config, func(), error) {
+	l, st, err := a.openLedger()
+	if err != nil {
+		return server.Config{}, nil, err
+	}
+	fail := func(err error) (server.Config, func(), error) { st.Close(); return server.Config{}, nil, err }
+	cat, err := catalog.Load()
+	if err != nil {
+		return fail(err)
+	}
+	if err := syncCatalog(a, st, cat); err != nil {
+		return fail(err)
+	}
+	if _, err := st.Program(a.ctx); err != nil {
+		return fail(err)
+	}
+	cfg := server.Config{Store: st, Catalog: cat, Ledger: l, Logger: logger, Now: a.now}
+	signer, _, err := a.ledgerKeys()
+	if err != nil {
+		return fail(err)
+	}
+	if signer != nil {
+		pub, err := os.ReadFile(filepath.Join(a.data, verifierFile))
+		if err != nil {
+			return fail(err)
+		}
+		src := &pack.Source{Ledger: l, Signer: signer, Key: strings.TrimSpace(string(pub)), Catalog: cat}
+		if src.TSARoots, err = os.ReadFile(filepath.Join(a.data, tsaRootsFile)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fail(err)
+		}
+		cfg.Pack = src
+	}
+	return cfg, func() { st.Close() }, nil
 }
