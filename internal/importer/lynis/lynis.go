@@ -25,7 +25,7 @@ func Detect(head []byte) bool {
 }
 
 // Parse reads key=value lines; keys ending in [] repeat. A report without a
-// hardening index or an end marker was cut short and is refused.
+// hardening index or the closing finish=true was cut short and is refused.
 func Parse(ctx context.Context, data []byte, c report.Context) (*report.Result, error) {
 	if err := report.CheckText(Format, data); err != nil {
 		return nil, err
@@ -39,9 +39,6 @@ func Parse(ctx context.Context, data []byte, c report.Context) (*report.Result, 
 		if i%4096 == 0 && ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		if line == "# End of Lynis Report" {
-			ended = true
-		}
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
@@ -54,6 +51,9 @@ func Parse(ctx context.Context, data []byte, c report.Context) (*report.Result, 
 			res.Add(item(single["hostname"], "warning", "medium", v))
 		case "suggestion[]":
 			res.Add(item(single["hostname"], "suggestion", "low", v))
+		case "finish":
+			// Lynis writes finish=true as its last line.
+			ended = v == "true"
 		default:
 			if !strings.HasSuffix(k, "[]") {
 				single[k] = v
@@ -65,7 +65,7 @@ func Parse(ctx context.Context, data []byte, c report.Context) (*report.Result, 
 	}
 	hi, err := strconv.Atoi(single["hardening_index"])
 	if err != nil || !ended {
-		return nil, evident.Errorf(evident.EINVALID, "lynis report is incomplete: no hardening_index or no end marker (audit interrupted?)")
+		return nil, evident.Errorf(evident.EINVALID, "lynis report is incomplete: no hardening_index or no finish=true (audit interrupted?)")
 	}
 	// Findings counted before the hostname line was read carry no target.
 	for i := range res.Findings {
