@@ -58,7 +58,7 @@ func (l *loader) supplier(src *source, p string, x fileSupplier) evident.Supplie
 		ServiceLevels: x.ServiceLevels, LastReview: l.date(src, p+".last_review", x.LastReview),
 		ReviewEvery: l.cadence(src, p+".review_every", x.ReviewEvery)}
 	if s.ReviewEvery.Kind != "" && s.ReviewEvery.Kind != evident.CadencePeriodic {
-		l.fail(src.errorf(p+".review_every", "a review interval must be periodic, such as annual"))
+		l.errorf(src, p+".review_every", "a review interval must be periodic, such as annual")
 	}
 	if a := x.Attestation; a != nil {
 		s.Attestation = &evident.Attestation{Kind: a.Kind, Reference: a.Reference, ValidUntil: l.date(src, p+".attestation.valid_until", a.ValidUntil)}
@@ -93,7 +93,7 @@ func (l *loader) control(src *source, p string, x fileControl) evident.Control {
 	c := evident.Control{ID: x.ID, Title: x.Title, Narrative: x.Narrative, Owner: x.Owner, Services: x.Services,
 		Systems: x.Systems, Cadence: l.cadence(src, p+".cadence", x.Cadence), EvidencePerPeriod: x.EvidencePerPeriod}
 	if len(x.Requirements) == 0 {
-		l.fail(src.errorf(p+".requirements", "a control must meet at least one requirement"))
+		l.errorf(src, p+".requirements", "a control must meet at least one requirement")
 	}
 	var reqs []evident.Requirement
 	for j, s := range x.Requirements {
@@ -112,7 +112,7 @@ func (l *loader) control(src *source, p string, x fileControl) evident.Control {
 		for j, s := range m.Criteria {
 			cr, err := evident.ParseCriterion(s)
 			if err != nil {
-				l.fail(src.errorf(fmt.Sprintf("%s.method.criteria[%d]", p, j), "%s", evident.ErrorMessage(err)))
+				l.errorf(src, fmt.Sprintf("%s.method.criteria[%d]", p, j), "%s", evident.ErrorMessage(err))
 			}
 			c.Method.Criteria = append(c.Method.Criteria, cr)
 		}
@@ -149,7 +149,7 @@ func (l *loader) policy(src *source, p string, x filePolicy) evident.Policy {
 // date proves nothing.
 func (l *loader) required(src *source, path, s string) (t time.Time) {
 	if s == "" {
-		l.fail(src.errorf(path, "a date is required"))
+		l.errorf(src, path, "a date is required")
 		return t
 	}
 	return l.date(src, path, s)

@@ -50,11 +50,11 @@ func Load(dir string, cat *catalog.Catalog) (*evident.Model, error) {
 		l.program(dir, docs, srcs)
 	}
 	if len(l.errs) == 0 {
+		// Conversion and the model check both run so one pass reports a
+		// bad date and a dangling reference together.
 		for i := range docs {
 			l.convert(srcs[i], &docs[i])
 		}
-	}
-	if len(l.errs) == 0 {
 		l.check()
 	}
 	if len(l.errs) > 0 {
@@ -114,9 +114,21 @@ type loader struct {
 	errs []error
 	locs map[string][]loc                               // per section, in model order
 	reqs map[evident.RequirementRef]evident.Requirement // the program's version with its overlays
+	// failed holds "file\x00path" of every field already reported.
+	failed map[string]bool
 }
 
 func (l *loader) fail(err error) { l.errs = append(l.errs, err) }
+
+// errorf records an error at a YAML path of src, and the path itself so
+// the model check does not report the same field a second time.
+func (l *loader) errorf(src *source, path, format string, args ...any) {
+	if l.failed == nil {
+		l.failed = map[string]bool{}
+	}
+	l.failed[src.name+"\x00"+path] = true
+	l.fail(src.errorf(path, format, args...))
+}
 
 func (l *loader) err() error {
 	errs := l.errs
@@ -212,6 +224,9 @@ func (l *loader) check() {
 		if p.Field != "" {
 			path += "." + p.Field
 		}
+		if l.failed[lc.src.name+"\x00"+path] {
+			continue
+		}
 		l.fail(lc.src.errorf(path, "%s", p.Message))
 	}
 }
@@ -223,7 +238,7 @@ func (l *loader) date(src *source, path, s string) time.Time {
 	}
 	t, err := evident.ParseTime(s)
 	if err != nil {
-		l.fail(src.errorf(path, "%s", evident.ErrorMessage(err)))
+		l.errorf(src, path, "%s", evident.ErrorMessage(err))
 	}
 	return t
 }
@@ -232,11 +247,11 @@ func (l *loader) date(src *source, path, s string) time.Time {
 func (l *loader) ref(src *source, path, s string) evident.RequirementRef {
 	r, err := evident.ParseRequirementRef(s, l.m.Program.Standard, l.m.Program.Version)
 	if err != nil {
-		l.fail(src.errorf(path, "%s", evident.ErrorMessage(err)))
+		l.errorf(src, path, "%s", evident.ErrorMessage(err))
 		return r
 	}
 	if !l.known(r) {
-		l.fail(src.errorf(path, "unknown requirement %s: it is not in the EN 319 401 catalog (see `evident catalog list`)", r))
+		l.errorf(src, path, "unknown requirement %s: it is not in the EN 319 401 catalog (see `evident catalog list`)", r)
 	}
 	return r
 }
@@ -248,7 +263,7 @@ func (l *loader) cadence(src *source, path, s string) evident.Cadence {
 	}
 	c, err := evident.ParseCadence(s)
 	if err != nil {
-		l.fail(src.errorf(path, "%s", evident.ErrorMessage(err)))
+		l.errorf(src, path, "%s", evident.ErrorMessage(err))
 	}
 	return c
 }
@@ -266,7 +281,7 @@ func (l *loader) span(src *source, path, s string) *evident.Span {
 			return &evident.Span{Amount: n, Unit: u}
 		}
 	}
-	l.fail(src.errorf(path, "%q: want a number of days, weeks, months or years, such as \"90 days\"", s))
+	l.errorf(src, path, "%q: want a number of days, weeks, months or years, such as \"90 days\"", s)
 	return nil
 }
 
@@ -276,7 +291,7 @@ func (l *loader) digest(src *source, path string, v filePolicyVersion) string {
 	given := strings.ToLower(v.SHA256)
 	if given != "" {
 		if b, err := hex.DecodeString(given); err != nil || len(b) != sha256.Size {
-			l.fail(src.errorf(path+".sha256", "want 64 hex digits (quote the value so YAML keeps it a string)"))
+			l.errorf(src, path+".sha256", "want 64 hex digits (quote the value so YAML keeps it a string)")
 			return ""
 		}
 	}
@@ -284,20 +299,20 @@ func (l *loader) digest(src *source, path string, v filePolicyVersion) string {
 		return given
 	}
 	if filepath.IsAbs(v.File) || strings.Contains(filepath.ToSlash(v.File), "../") {
-		l.fail(src.errorf(path+".file", "%q: name the document relative to the program directory", v.File))
+		l.errorf(src, path+".file", "%q: name the document relative to the program directory", v.File)
 		return given
 	}
 	data, err := os.ReadFile(filepath.Join(src.dir, v.File))
 	if err != nil {
 		if given == "" {
-			l.fail(src.errorf(path+".file", "cannot read %s and no sha256 is given: %v", v.File, errors.Unwrap(err)))
+			l.errorf(src, path+".file", "cannot read %s and no sha256 is given: %v", v.File, errors.Unwrap(err))
 		}
 		return given
 	}
 	sum := sha256.Sum256(data)
 	got := hex.EncodeToString(sum[:])
 	if given != "" && given != got {
-		l.fail(src.errorf(path+".sha256", "%s has SHA-256 %s, the program says %s", v.File, got, given))
+		l.errorf(src, path+".sha256", "%s has SHA-256 %s, the program says %s", v.File, got, given)
 	}
 	return got
 }

@@ -211,3 +211,29 @@ func TestLoadNeedsOneProgramSection(t *testing.T) {
 		t.Errorf("Load with an unknown version: got %v, want an error at program.yaml:3", err)
 	}
 }
+
+func TestLoadReportsEveryProblemOnce(t *testing.T) {
+	dir := writeProgram(t, map[string]string{"mixed.yaml": `
+suppliers:
+  - id: s
+    name: S
+    last_review: yesterday
+systems:
+  - {id: ca, name: CA, kind: trustworthy, zone: nowhere}
+controls:
+  - {id: c, title: C, requirements: [REQ-7.8-98]}
+`})
+	_, err := Load(dir, mustCatalog(t))
+	if err == nil {
+		t.Fatal("Load succeeded")
+	}
+	msg := err.Error()
+	for _, want := range []string{"mixed.yaml:4: suppliers[0].last_review", "mixed.yaml:6: systems[0].zone", "mixed.yaml:8: controls[0].requirements[0]"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error lacks %q:\n%s", want, msg)
+		}
+	}
+	if n := strings.Count(msg, "REQ-7.8-98"); n != 1 {
+		t.Errorf("the unknown requirement is reported %d times, want once:\n%s", n, msg)
+	}
+}
