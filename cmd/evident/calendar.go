@@ -28,7 +28,7 @@ func cmdCalendar(a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	in, err := a.readinessInput(at, time.Time{})
+	in, err := a.readinessInput(at, time.Time{}, false)
 	if err != nil {
 		return err
 	}

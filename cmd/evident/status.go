@@ -33,7 +33,7 @@ func cmdStatus(a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	in, err := a.readinessInput(at, from)
+	in, err := a.readinessInput(at, from, true)
 	if err != nil {
 		return err
 	}
@@ -81,7 +81,9 @@ func statusRange(fromS, toS string, at time.Time) (time.Time, time.Time, error) 
 }
 
 // readinessInput loads what status, tasks and calendar compute from.
-func (a *app) readinessInput(at, from time.Time) (readiness.Input, error) {
+// Only status needs the catalog (requirements and clause titles); tasks
+// and calendar skip parsing it.
+func (a *app) readinessInput(at, from time.Time, withCatalog bool) (readiness.Input, error) {
 	st, err := a.openStore()
 	if err != nil {
 		return readiness.Input{}, err
@@ -91,13 +93,15 @@ func (a *app) readinessInput(at, from time.Time) (readiness.Input, error) {
 	if err != nil {
 		return readiness.Input{}, err
 	}
-	cat, err := catalog.Load()
-	if err != nil {
-		return readiness.Input{}, err
-	}
-	reqs, err := cat.Requirements(p.Version, p.Overlays...)
-	if err != nil {
-		return readiness.Input{}, err
+	var reqs []evident.Requirement
+	if withCatalog {
+		cat, err := catalog.Load()
+		if err != nil {
+			return readiness.Input{}, err
+		}
+		if reqs, err = cat.Requirements(p.Version, p.Overlays...); err != nil {
+			return readiness.Input{}, err
+		}
 	}
 	in, err := readiness.Load(a.ctx, st, reqs, at, from)
 	if err != nil {
