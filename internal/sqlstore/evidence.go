@@ -57,7 +57,13 @@ func (tx *Tx) InsertEvidence(ctx context.Context, evs []evident.Evidence) error 
 	for i := range evs {
 		e := &evs[i]
 		e.LedgerIndex = idx[i]
-		from, end, at := TS(e.Effective.From), TS(e.Effective.End()), TS(e.ReceivedAt)
+		// An instant is stored as the period [t, t+1µs) so that every
+		// overlap test is the same half-open one: from < T AND end > F.
+		endT := e.Effective.To
+		if e.Effective.IsInstant() {
+			endT = e.Effective.From.Add(time.Microsecond)
+		}
+		from, end, at := TS(e.Effective.From), TS(endT), TS(e.ReceivedAt)
 		err := rows.add(ctx, e.ID, e.LedgerIndex, string(e.Kind), e.Digest.String(), e.Size, e.MediaType, e.Filename,
 			e.Actor, at, from, NullTS(e.Effective.To), optText(e.Supersedes), optText(string(e.Verdict)), string(recs[i].Body))
 		if err != nil {
@@ -155,7 +161,7 @@ func (tx *Tx) exists(ctx context.Context, q string, args ...any) (bool, error) {
 type EvidenceFilter struct {
 	Control     string
 	Requirement string    // a full reference, EN319401@3.2.1:REQ-7.8-14
-	From, To    time.Time // effective overlap with [From, To)
+	From, To    time.Time // effective time overlaps [From, To); an instant overlaps if From <= t < To
 	Since       time.Time // received at or after
 	Before      time.Time // received before (status "as of" a past instant)
 	AfterIndex  int64     // ledger index greater than this (paging); -1 or 0 from the start
@@ -186,7 +192,7 @@ func (tx *Tx) ListEvidence(ctx context.Context, f EvidenceFilter) ([]evident.Evi
 			args = append(args, TS(f.To))
 		}
 		if !f.From.IsZero() {
-			where = append(where, table+".effective_end >= ?")
+			where = append(where, table+".effective_end > ?")
 			args = append(args, TS(f.From))
 		}
 	}
@@ -211,8 +217,8 @@ func (tx *Tx) ListEvidence(ctx context.Context, f EvidenceFilter) ([]evident.Evi
 			args = append(args, TS(f.To))
 		}
 		if !f.From.IsZero() {
-			where = append(where, "COALESCE(e.effective_to, e.effective_from) >= ?")
-			args = append(args, TS(f.From))
+			where = append(where, "(e.effective_to > ? OR (e.effective_to IS NULL AND e.effective_from >= ?))")
+			args = append(args, TS(f.From), TS(f.From))
 		}
 	}
 	if !f.Since.IsZero() {

@@ -29,7 +29,7 @@ CREATE INDEX evidence_supersedes ON evidence (supersedes) WHERE supersedes IS NO
 CREATE TABLE evidence_controls (
     control_id      TEXT NOT NULL,
     effective_from  TEXT NOT NULL,
-    effective_end   TEXT NOT NULL,            -- effective_to, or effective_from for an instant
+    effective_end   TEXT NOT NULL,            -- effective_to; for an instant effective_from + 1 µs (half-open)
     evidence_id     TEXT NOT NULL REFERENCES evidence (id),
     received_at     TEXT NOT NULL,
     PRIMARY KEY (control_id, effective_from, evidence_id)
@@ -39,7 +39,7 @@ CREATE INDEX evidence_controls_evidence ON evidence_controls (evidence_id);
 CREATE TABLE evidence_requirements (
     requirement     TEXT NOT NULL,            -- EN319401@3.2.1:REQ-7.8-14
     effective_from  TEXT NOT NULL,
-    effective_end   TEXT NOT NULL,            -- effective_to, or effective_from for an instant
+    effective_end   TEXT NOT NULL,            -- effective_to; for an instant effective_from + 1 µs (half-open)
     evidence_id     TEXT NOT NULL REFERENCES evidence (id),
     received_at     TEXT NOT NULL,
     PRIMARY KEY (requirement, effective_from, evidence_id)
