@@ -161,6 +161,8 @@ func (g *gaps) policies(m *evident.Model, now time.Time) {
 			g.add(PolicyUnapproved, "policies", p.ID, "no version recorded")
 		case len(v.Approvals) == 0:
 			g.add(PolicyUnapproved, "policies", p.ID, "version %s is not approved", v.Version)
+		case needsManagement(p.Kind) && !approvedByManagement(m, v):
+			g.add(PolicyUnapproved, "policies", p.ID, "version %s is not approved by a member of the management body (REQ-6.1-06, REQ-6.3-01)", v.Version)
 		}
 		if ok && len(v.Publications) == 0 {
 			g.add(PolicyUnpublished, "policies", p.ID, "version %s is not published", v.Version)
@@ -204,4 +206,20 @@ func (g *gaps) scope(m *evident.Model, now time.Time) {
 			g.add(SystemNoZone, "systems", s.ID, "not placed in a network zone")
 		}
 	}
+}
+
+// needsManagement reports whether only the management body can approve a
+// kind of document: the practice statement (REQ-6.1-06) and the
+// information security policy (REQ-6.3-01).
+func needsManagement(k evident.PolicyKind) bool {
+	return k == evident.PracticeStatement || k == evident.InformationSecurityPolicy
+}
+
+func approvedByManagement(m *evident.Model, v evident.PolicyVersion) bool {
+	for _, a := range v.Approvals {
+		if p := m.PersonByID(a.By); p != nil && p.ManagementBody {
+			return true
+		}
+	}
+	return false
 }

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/evidenthq/evident"
+	"github.com/evidenthq/evident/internal/catalog"
+	"github.com/evidenthq/evident/internal/program"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -104,6 +106,10 @@ func TestGapsEachKind(t *testing.T) {
 			[]g{{PerformerNotIndependent, "scan"}}},
 		{"policy not approved", func(m *evident.Model) { m.Policies[0].Versions[0].Approvals = nil },
 			[]g{{PolicyUnapproved, "tc"}}},
+		{"practice statement approved outside the management body", func(m *evident.Model) {
+			m.Policies[0].Kind, m.Policies[0].Contents = evident.PracticeStatement, []string{"external-obligations", "configuration-check-interval"}
+			m.Policies[0].Versions[0].Approvals[0].By = "eng"
+		}, []g{{PolicyUnapproved, "tc"}}},
 		{"policy with no version", func(m *evident.Model) { m.Policies[0].Versions = nil },
 			[]g{{PolicyUnapproved, "tc"}}},
 		{"policy not published", func(m *evident.Model) { m.Policies[0].Versions[0].Publications = nil },
@@ -157,5 +163,41 @@ func TestGapsEachKind(t *testing.T) {
 		if !covered[k] {
 			t.Errorf("gap kind %s has no test case", k)
 		}
+	}
+}
+
+// The example program keeps ten gaps on purpose (examples/qtsp/README.md);
+// the end-to-end test checks the CLI, this one the function on its own.
+func TestGapsOnTheExampleProgram(t *testing.T) {
+	cat, err := catalog.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := program.Load("../../examples/qtsp", cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reqs, err := cat.Requirements(m.Program.Version, m.Program.Overlays...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, g := range Gaps(m, reqs, day("2026-11-27")) {
+		got = append(got, string(g.Kind)+" "+g.ID)
+	}
+	want := []string{
+		"requirement-unaddressed EN319401@3.2.1:REQ-7.8-23",
+		"proportionality-missing EN319401@3.2.1:PRO-7.9.3-06",
+		"risk-untreated r28-crypto-obsolescence",
+		"treatment-without-measure t26-fraud-insurance",
+		"acceptance-expired acc-tsa-hsm-firmware",
+		"performer-not-independent pen-test-post-change",
+		"policy-not-communicated bcp",
+		"policy-review-overdue crypto-policy",
+		"policy-content-missing terms-and-conditions",
+		"supplier-review-overdue datacenter-nord",
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("gaps on the example (-want +got):\n%s", d)
 	}
 }
