@@ -19,7 +19,9 @@ var exportFiles = []string{"program.yaml", "scope.yaml", "people.yaml", "risks.y
 // since Load would read them too and the export would no longer be the
 // stored program. Applying the export changes nothing: requirement
 // references of the program's version are written as bare ids, every
-// other field as stored.
+// other field as stored. Policy documents are not copied: each version
+// keeps its file name and SHA-256, which is what an approval is bound to,
+// and Load accepts a version whose file is absent when the hash is given.
 func Export(m *evident.Model, dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return evident.Errorf(evident.EINVALID, "export directory %s: %v", dir, err)
