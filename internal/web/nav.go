@@ -12,11 +12,14 @@ type navItem struct {
 // A page is listed here only once it is served.
 var navigation = []navItem{
 	{"dashboard", "Dashboard", "/"},
+	{"tasks", "Tasks", "/tasks"},
 	{"requirements", "Requirements", "/catalog"},
 	{"scope", "Scope", "/scope"},
 	{"risks", "Risks", "/risks"},
 	{"controls", "Controls", "/controls"},
 	{"policies", "Policies", "/policies"},
 	{"evidence", "Evidence", "/evidence"},
+	{"incidents", "Incidents", "/incidents"},
+	{"changes", "Changes", "/changes"},
 	{"audit", "Audit trail", "/audit"},
 }

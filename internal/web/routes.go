@@ -35,6 +35,12 @@ func (w *Web) Routes() []Route {
 		{"GET /policies/{id}", auth.Read, w.Policy()},
 		{"GET /controls", auth.Read, w.Controls()},
 		{"GET /controls/{id}", auth.Read, w.Control()},
+		{"GET /tasks", auth.Read, w.Tasks()},
+		{"GET /changes", auth.Read, w.Changes()},
+		{"POST /changes", auth.Operate, w.AddChange()},
+		{"GET /incidents", auth.Read, w.Incidents()},
+		{"POST /incidents", auth.Operate, w.OpenIncident()},
+		{"GET /incidents/{id}", auth.Read, w.Incident()},
 	}
 	if w.cfg.Ledger != nil {
 		routes = append(routes,

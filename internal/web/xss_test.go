@@ -143,11 +143,21 @@ func TestScriptInEveryTextFieldRendersInert(t *testing.T) {
 	c.ID = "hostile-" + xss
 	m.Controls = append(m.Controls, c)
 	putModel(t, st, &m)
+	ctx := context.Background()
+	inc, err := st.OpenIncident(ctx, evident.Incident{Kind: evident.KindIncident, Title: xss, Summary: xss, Reporter: xss,
+		AwareAt: time.Now().Add(-time.Hour), Systems: []string{m.Systems[0].ID}}, xss)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := st.AddChange(ctx, evident.Change{System: m.Systems[0].ID, Version: xss, Summary: xss, Significant: true, At: time.Now().Add(-time.Hour), Actor: xss}); err != nil {
+		t.Fatal(err)
+	}
 	pages := []string{
 		"/", "/catalog", "/catalog?clause=7.8", "/catalog/REQ-7.8-14", "/scope", "/risks", "/risks?likelihood=3&impact=4",
 		"/policies", "/policies/" + url.PathEscape(m.Policies[0].ID),
 		"/controls", "/controls/" + url.PathEscape(m.Controls[0].ID), "/controls/" + url.PathEscape(c.ID), "/audit",
 		"/catalog?q=" + url.QueryEscape(xss), "/controls/" + url.PathEscape(xss+"missing"),
+		"/incidents", "/incidents/" + url.PathEscape(inc.ID), "/changes", "/tasks", "/evidence/new",
 	}
 	for _, p := range pages {
 		code, body := b.get(p)

@@ -1,0 +1,121 @@
+package web
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/evidenthq/evident"
+	"github.com/evidenthq/evident/internal/readiness"
+)
+
+type changesPage struct {
+	Changes  []evident.Change // newest first
+	Systems  []evident.System
+	Form     changeForm
+	Added    []evident.ChangeTask // what the change just recorded opened
+	Recorded bool                 // a change was just recorded
+}
+
+// changeForm is the "record a change" form as submitted.
+type changeForm struct {
+	System, Version, Summary, At string
+	Significant                  bool
+	Error                        string
+}
+
+// Changes lists recorded changes to systems, services and suppliers,
+// newest first, with a form to record one.
+func (w *Web) Changes() http.Handler {
+	return w.handle(func(rw http.ResponseWriter, r *http.Request) error {
+		return w.changes(rw, r, http.StatusOK, changeForm{}, nil)
+	})
+}
+
+func (w *Web) changes(rw http.ResponseWriter, r *http.Request, status int, form changeForm, added []evident.ChangeTask) error {
+	all, err := w.cfg.Store.Changes(r.Context())
+	if err != nil {
+		return err
+	}
+	m, err := w.model(r.Context())
+	if err != nil {
+		return err
+	}
+	slices.Reverse(all)
+	if form.At == "" {
+		form.At = w.cfg.Now().UTC().Format("2006-01-02T15:04")
+	}
+	data := changesPage{Changes: all, Systems: m.Systems, Form: form, Added: added, Recorded: added != nil}
+	w.render(rw, r, status, "changes.html", page{Title: "Changes", Nav: "changes", Data: data})
+	return nil
+}
+
+// AddChange records a change to a system. A significant one opens the pen
+// test and the risk and policy reviews, and makes evidence collected
+// before it stale for the controls scoped to the system.
+func (w *Web) AddChange() http.Handler {
+	return w.handle(func(rw http.ResponseWriter, r *http.Request) error {
+		actor, err := w.actor(r)
+		if err != nil {
+			return err
+		}
+		f := changeForm{System: r.PostFormValue("system"), Version: strings.TrimSpace(r.PostFormValue("version")),
+			Summary: r.PostFormValue("summary"), At: r.PostFormValue("at"), Significant: r.PostFormValue("significant") == "on"}
+		ch := evident.Change{System: f.System, Version: f.Version, Summary: f.Summary, Significant: f.Significant, Actor: actor}
+		ch.At, err = parseFormTime("at", f.At)
+		var tasks []evident.ChangeTask
+		if err == nil {
+			_, tasks, err = w.cfg.Store.AddChange(r.Context(), ch)
+		}
+		if err != nil {
+			if evident.ErrorCode(err) == evident.EINTERNAL {
+				return err
+			}
+			f.Error = evident.ErrorMessage(err)
+			return w.changes(rw, r, statusOf[evident.ErrorCode(err)], f, nil)
+		}
+		if tasks == nil {
+			tasks = []evident.ChangeTask{} // recorded, though it opened nothing
+		}
+		return w.changes(rw, r, http.StatusCreated, changeForm{}, tasks)
+	})
+}
+
+type tasksPage struct {
+	Tasks   []readiness.Task
+	Owner   string
+	Horizon int // days
+	Owners  []string
+}
+
+// Tasks lists what is due or overdue: periods of controls, work opened by
+// changes, reviews, expiring exceptions and incident clocks, by due date,
+// for everyone or one owner.
+func (w *Web) Tasks() http.Handler {
+	return w.handle(func(rw http.ResponseWriter, r *http.Request) error {
+		days := 30
+		if s := r.URL.Query().Get("due"); s != "" {
+			n, err := intParam(r, "due")
+			if err != nil {
+				return err
+			}
+			days = n
+		}
+		pr, err := w.state(r.Context(), time.Time{})
+		if err != nil {
+			return err
+		}
+		owner := r.URL.Query().Get("owner")
+		all := readiness.Tasks(pr.In, pr.In.At.AddDate(0, 0, days))
+		data := tasksPage{Tasks: readiness.Filter(all, owner), Owner: owner, Horizon: days}
+		for _, t := range all {
+			if t.Owner != "" && !slices.Contains(data.Owners, t.Owner) {
+				data.Owners = append(data.Owners, t.Owner)
+			}
+		}
+		slices.Sort(data.Owners)
+		w.render(rw, r, http.StatusOK, "tasks.html", page{Title: "Tasks", Nav: "tasks", Data: data})
+		return nil
+	})
+}

@@ -1,0 +1,63 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/evidenthq/evident"
+	"github.com/evidenthq/evident/internal/sqlstore/storetest"
+)
+
+func TestOpenIncidentStartsItsClocks(t *testing.T) {
+	st := storetest.SQLite(t, func() time.Time { return testNow })
+	s := newSite(t, st)
+	b := s.signIn(t, "omar", evident.RoleControlOwner)
+	token := b.csrf("/incidents")
+	form := url.Values{"csrf_token": {token}, "kind": {"incident"}, "title": {"RA portal down"}, "aware_at": {"2026-11-27T04:00"}}
+	code, _, loc := b.post("/incidents", form)
+	if code != http.StatusSeeOther || !strings.HasPrefix(loc, "/incidents/") {
+		t.Fatalf("open incident: %d to %q", code, loc)
+	}
+	_, page := b.get(loc)
+	// Aware at 04:00, now 10:00: the 24-hour eIDAS clock has 18 hours left.
+	if !strings.Contains(page, `id="clock-eidas-notification" data-state="running"`) || !strings.Contains(page, `datetime="2026-11-28T04:00:00Z"`) || !strings.Contains(page, "18h 00m left") {
+		t.Errorf("incident page does not show the eIDAS clock running to 2026-11-28 04:00 with 18 h left:\n%s", page)
+	}
+	form.Set("aware_at", "2026-11-28T04:00")
+	code, body, _ := b.post("/incidents", form)
+	if code != http.StatusBadRequest || !strings.Contains(body, "in the future") {
+		t.Errorf("incident aware in the future: %d; want 400 saying so", code)
+	}
+	assessor := s.signIn(t, "asa", evident.RoleAssessor)
+	if _, page := assessor.get("/incidents"); strings.Contains(page, `action="/incidents"`) {
+		t.Errorf("the assessor is offered the form to open an incident")
+	}
+	code, _, _ = assessor.post("/incidents", url.Values{"csrf_token": {assessor.csrf("/incidents")}, "kind": {"incident"}, "title": {"x"}, "aware_at": {"2026-11-27T04:00"}})
+	if code != http.StatusForbidden {
+		t.Errorf("assessor POST /incidents: %d, want 403", code)
+	}
+}
+
+func TestSignificantChangeOpensWork(t *testing.T) {
+	st := storetest.SQLite(t, func() time.Time { return testNow })
+	s := newSite(t, st)
+	putModel(t, st, &evident.Model{Systems: []evident.System{{ID: "ca-issuing", Name: "Issuing CA", Kind: evident.SystemTrustworthy, Version: "4.2"}}})
+	b := s.signIn(t, "carla", evident.RoleComplianceManager)
+	form := url.Values{"csrf_token": {b.csrf("/changes")}, "system": {"ca-issuing"}, "version": {"5.0"}, "summary": {"new major release"}, "at": {"2026-11-26T09:00"}, "significant": {"on"}}
+	code, page, _ := b.post("/changes", form)
+	if code != http.StatusCreated || !strings.Contains(page, `id="change-added"`) || !strings.Contains(page, "REQ-7.8-18") {
+		t.Errorf("significant change: %d; want 201 listing the pen test it opened (REQ-7.8-18):\n%s", code, page)
+	}
+	form.Set("version", "")
+	code, page, _ = b.post("/changes", form)
+	if code != http.StatusBadRequest || !strings.Contains(page, "version") {
+		t.Errorf("change without a version: %d; want 400 naming the field", code)
+	}
+	_, page = b.get("/tasks")
+	if !strings.Contains(page, "change/") {
+		t.Errorf("the tasks page does not list the work the change opened")
+	}
+}
