@@ -13,7 +13,7 @@ import (
 
 // cmdUser manages users, roles and API tokens:
 //
-//	evident user add NAME --role ROLE [--password-stdin] [--controls A,B] [--from T --to T]
+//	evident user add NAME --role ROLE [--password-stdin] [--oidc-subject "ISSUER SUB"] [--controls A,B] [--from T --to T]
 //	evident user role NAME ROLE [--controls A,B] [--from T --to T]
 //	evident user passwd NAME            (new password on stdin)
 //	evident user disable|enable NAME
@@ -107,7 +107,8 @@ func userAdd(a *app, args []string) error {
 	role := fs.String("role", "", "role: admin, compliance-manager, control-owner, management-approver or assessor")
 	display := fs.String("display-name", "", "name shown in the UI")
 	email := fs.String("email", "", "e-mail address")
-	pwStdin := fs.Bool("password-stdin", false, "read the password from standard input (otherwise the user signs in only with tokens)")
+	pwStdin := fs.Bool("password-stdin", false, "read the password from standard input (otherwise the user signs in only with tokens or OIDC)")
+	subject := fs.String("oidc-subject", "", "link an identity provider account: \"ISSUER SUBJECT\" (the ID token's iss and sub)")
 	rf := addRoleFlags(fs)
 	pos, err := a.parse(fs, args)
 	if err != nil {
@@ -121,7 +122,7 @@ func userAdd(a *app, args []string) error {
 	if err != nil {
 		return evident.ErrorAt(evident.EINVALID, "--role", "%s", evident.ErrorMessage(err))
 	}
-	u := evident.User{Name: name, DisplayName: *display, Email: *email, Role: r}
+	u := evident.User{Name: name, DisplayName: *display, Email: *email, Role: r, OIDCSubject: *subject}
 	if err := rf.apply(&u); err != nil {
 		return err
 	}

@@ -47,6 +47,7 @@ type Auth struct {
 	accounts *limiter
 	addrs    *limiter
 	origin   *http.CrossOriginProtection
+	oidc     *oidcClient // nil unless EnableOIDC succeeded
 }
 
 // New returns an Auth for cfg.

@@ -32,6 +32,10 @@ func (s *Server) Mux() *http.ServeMux {
 	for _, rt := range s.api.Routes() {
 		s.route(mux, rt.Pattern(), rt.Perm, true, rt.Handler)
 	}
+	if s.auth.OIDCEnabled() {
+		s.route(mux, "GET "+auth.OIDCLoginPath, auth.Public, false, s.auth.OIDCLogin())
+		s.route(mux, "GET "+auth.OIDCCallbackPath, auth.Public, false, s.auth.OIDCCallback())
+	}
 	s.webRoutes(mux)
 	return mux
 }
