@@ -20,11 +20,14 @@ func (s *Store) AddChange(ctx context.Context, c evident.Change) (evident.Change
 		if err != nil {
 			return err
 		}
-		c.ID, c.RecordedAt = evident.NewID(tx.Now), tx.Now
+		// Times are kept to the microsecond the store holds, so the change
+		// returned is the change read back.
+		now := tx.Now.UTC().Truncate(time.Microsecond)
+		c.ID, c.RecordedAt = evident.NewID(now), now
 		if c.At.IsZero() {
-			c.At = tx.Now
+			c.At = now
 		}
-		c.At = c.At.UTC()
+		c.At = c.At.UTC().Truncate(time.Microsecond)
 		if err := c.Validate(); err != nil {
 			return err
 		}
@@ -37,7 +40,7 @@ func (s *Store) AddChange(ctx context.Context, c evident.Change) (evident.Change
 			return fmt.Errorf("record change: %w", err)
 		}
 		for _, tr := range c.Triggers(m.Program.Version) {
-			t := evident.ChangeTask{ID: evident.NewID(tx.Now), Change: c.ID, Trigger: tr, Subject: c.Subject(), After: c.At, OpenedAt: tx.Now}
+			t := evident.ChangeTask{ID: evident.NewID(now), Change: c.ID, Trigger: tr, Subject: c.Subject(), After: c.At, OpenedAt: now}
 			if _, err := tx.Exec(ctx, `INSERT INTO change_tasks (id, change_id, kind, requirement, title, due, opened_at, opens_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 				t.ID, t.Change, t.Kind, t.Requirement.String(), t.Title, TS(t.Due), TS(t.OpenedAt), TS(t.After)); err != nil {
 				return fmt.Errorf("record change task: %w", err)

@@ -19,10 +19,12 @@ func (s *Store) AddException(ctx context.Context, e evident.Exception) (evident.
 		if err != nil {
 			return err
 		}
-		e.ID, e.RecordedAt = evident.NewID(tx.Now), tx.Now
+		now := tx.Now.UTC().Truncate(time.Microsecond)
+		e.ID, e.RecordedAt = evident.NewID(now), now
 		if e.From.IsZero() {
-			e.From = tx.Now
+			e.From = now
 		}
+		e.From, e.Expires, e.ApprovedAt = e.From.UTC().Truncate(time.Microsecond), e.Expires.UTC().Truncate(time.Microsecond), e.ApprovedAt.UTC().Truncate(time.Microsecond)
 		if err := e.Validate(); err != nil {
 			return err
 		}
