@@ -25,7 +25,10 @@ const Format = "testssl"
 func Detect(head []byte) bool {
 	s := string(bytes.TrimSpace(head))
 	if strings.HasPrefix(s, "{") {
-		return strings.Contains(s, `"Invocation"`) && strings.Contains(s, "testssl")
+		// Problems testssl met on the client side come first and can push
+		// the invocation out of the head; their key is testssl's own.
+		return strings.Contains(s, `"Invocation"`) && strings.Contains(s, "testssl") ||
+			strings.HasPrefix(s, `{"clientProblem`) || strings.Contains(s, `"clientProblem1"`)
 	}
 	return strings.HasPrefix(s, "[") && strings.Contains(s, `"id"`) && strings.Contains(s, `"severity"`) && strings.Contains(s, `"finding"`)
 }
