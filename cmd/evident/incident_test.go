@@ -93,6 +93,22 @@ func TestIncidentDoneWhenScenario(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "nis2-final-report") || !strings.Contains(out, "met-late") {
 		t.Errorf("incident show: exit %d\n%s", code, out)
 	}
+	// status reports the late final report as a missed clock, and only it.
+	code, out, errs := cli(t, env, "status", "--json")
+	var status struct {
+		MissedClocks []struct {
+			Incident string             `json:"incident"`
+			Name     evident.ClockName  `json:"name"`
+			State    evident.ClockState `json:"state"`
+		} `json:"missed_clocks"`
+	}
+	if err := json.Unmarshal([]byte(out), &status); err != nil || code != 0 {
+		t.Fatalf("status --json: exit %d, %v\n%s", code, err, errs)
+	}
+	if len(status.MissedClocks) != 1 || status.MissedClocks[0].Incident != id ||
+		status.MissedClocks[0].Name != evident.ClockFinalReport || status.MissedClocks[0].State != evident.ClockMetLate {
+		t.Errorf("status missed clocks = %+v, want only the final report, met late", status.MissedClocks)
+	}
 	// As of 25 hours in, before the final report existed, it was running.
 	asOf := incidentJSON(t, env, "show", id, "--at", at(25*time.Hour))
 	for _, c := range asOf.Clocks {
