@@ -276,9 +276,12 @@ const (
 	ClockEarlyWarning     ClockName = "nis2-early-warning"
 	ClockNIS2Notification ClockName = "nis2-notification"
 	ClockFinalReport      ClockName = "nis2-final-report"
-	ClockCustomers        ClockName = "customer-notification"
-	ClockVulnerability    ClockName = "vulnerability-handling"
-	ClockReview           ClockName = "post-incident-review"
+	// ClockFinalAfterHandling runs from closure when a progress report
+	// stood in for the final report of an ongoing incident.
+	ClockFinalAfterHandling ClockName = "nis2-final-report-after-handling"
+	ClockCustomers          ClockName = "customer-notification"
+	ClockVulnerability      ClockName = "vulnerability-handling"
+	ClockReview             ClockName = "post-incident-review"
 )
 
 // ClockState is where a clock stands at an instant.
@@ -408,12 +411,38 @@ func (inc Incident) regulatory(now time.Time, provisional bool) []Clock {
 	if !n.MetAt.IsZero() {
 		start = n.MetAt
 	}
-	out = append(out, newClock(ClockFinalReport, "NIS2 final report", []string{"NIS2 Art. 23(4)(d)"},
-		start, nis2FinalReport, inc.notice(ToCSIRT, NoticeFinal), now))
+	final := newClock(ClockFinalReport, "NIS2 final report", []string{"NIS2 Art. 23(4)(d)"},
+		start, nis2FinalReport, inc.notice(ToCSIRT, NoticeFinal), now)
+	out = append(out, final)
+	out = append(out, inc.ongoingFinal(&out[len(out)-1], now)...)
 	for i := range out {
 		out[i].Provisional = provisional
 	}
 	return out
+}
+
+// ongoingFinal applies NIS2 Art. 23(4)(e): an incident still ongoing when
+// the final report is due needs a progress report then, and the final
+// report within one month of handling. A progress report sent on time for
+// an ongoing incident meets the one-month clock; once the incident is
+// closed (handled), a second clock runs a month from closure.
+func (inc Incident) ongoingFinal(final *Clock, now time.Time) []Clock {
+	if final.State == ClockMet {
+		return nil
+	}
+	ongoing := inc.ClosedAt.IsZero() || inc.ClosedAt.After(final.Due)
+	at, id := inc.notice(ToCSIRT, NoticeProgress)()
+	if !ongoing || at.IsZero() || at.After(final.Due) {
+		return nil
+	}
+	final.Title = "NIS2 final report, or progress report while ongoing"
+	final.Basis = append(final.Basis, "NIS2 Art. 23(4)(e)")
+	final.MetAt, final.MetBy, final.State = at, id, ClockMet
+	if inc.ClosedAt.IsZero() {
+		return nil
+	}
+	return []Clock{newClock(ClockFinalAfterHandling, "NIS2 final report after handling", []string{"NIS2 Art. 23(4)(e)"},
+		inc.ClosedAt, nis2FinalReport, inc.notice(ToCSIRT, NoticeFinal), now)}
 }
 
 // reviewClock is the post-incident review (REQ-7.9.5-04), due a span after

@@ -100,6 +100,56 @@ func TestRegulatoryClocks(t *testing.T) {
 	}
 }
 
+// NIS2 Art. 23(4)(e): a progress report at one month stands in for the
+// final report of an ongoing incident, and the final report is then due a
+// month after the incident was handled.
+func TestFinalReportOfAnOngoingIncident(t *testing.T) {
+	r := rules(t)
+	h, day := time.Hour, 24*time.Hour
+	sent := aware.Add(20 * h) // the notification; the final report is due a calendar month later
+	base := func(closed time.Duration, ns ...evident.Notification) evident.Incident {
+		inc := evident.Incident{ID: "i", Kind: evident.KindIncident, AwareAt: aware, Rules: r,
+			Classifications: []evident.Classification{significant(aware)},
+			Notifications:   append([]evident.Notification{notice("n", sent, evident.NoticeNotification, evident.ToSupervisoryBody, evident.ToCSIRT)}, ns...)}
+		if closed > 0 {
+			inc.Steps = []evident.Step{step("c", evident.StepClosure, aware.Add(closed))}
+			inc.ClosedAt = aware.Add(closed)
+		}
+		return inc
+	}
+	progress := notice("p", sent.Add(29*day), evident.NoticeProgress, evident.ToCSIRT)
+	cases := []struct {
+		name string
+		inc  evident.Incident
+		now  time.Time
+		want map[evident.ClockName]evident.ClockState
+	}{
+		{"ongoing, progress report on time", base(0, progress), aware.Add(50 * day), map[evident.ClockName]evident.ClockState{
+			evident.ClockFinalReport: evident.ClockMet}},
+		{"handled at 40 days, final report 20 days later", base(40*day, progress, notice("f", aware.Add(60*day), evident.NoticeFinal, evident.ToCSIRT)), aware.Add(80 * day),
+			map[evident.ClockName]evident.ClockState{evident.ClockFinalReport: evident.ClockMet, evident.ClockFinalAfterHandling: evident.ClockMet}},
+		{"handled at 40 days, no final report 2 months later", base(40*day, progress), aware.Add(100 * day),
+			map[evident.ClockName]evident.ClockState{evident.ClockFinalReport: evident.ClockMet, evident.ClockFinalAfterHandling: evident.ClockMissed}},
+		{"progress report, but the incident was closed in week one", base(7*day, progress), aware.Add(50 * day),
+			map[evident.ClockName]evident.ClockState{evident.ClockFinalReport: evident.ClockMissed}},
+		{"progress report too late", base(0, notice("p", sent.Add(32*day), evident.NoticeProgress, evident.ToCSIRT)), aware.Add(50 * day),
+			map[evident.ClockName]evident.ClockState{evident.ClockFinalReport: evident.ClockMissed}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := map[evident.ClockName]evident.ClockState{}
+			for _, cl := range c.inc.Clocks(c.now) {
+				if cl.Name == evident.ClockFinalReport || cl.Name == evident.ClockFinalAfterHandling {
+					got[cl.Name] = cl.State
+				}
+			}
+			if diff := cmp.Diff(c.want, got); diff != "" {
+				t.Errorf("final report clocks (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
 // The done-when scenario in pure form: notified at 23 h, final report at 35
 // days. The final report is due one calendar month after the notification
 // (2 April 09:00 for a notification on 3 March 09:00), so 35 days is late.
