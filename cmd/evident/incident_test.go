@@ -215,3 +215,22 @@ func TestIncidentBadInputCLI(t *testing.T) {
 		t.Errorf("register holds %d entries, want 1", len(all))
 	}
 }
+
+// A critical vulnerability opened by hand runs the 48-hour clock from its
+// discovery, and a mitigation step meets it.
+func TestVulnerabilityCLI(t *testing.T) {
+	env := incidentEnv(t)
+	found := time.Date(2026, 4, 1, 8, 0, 0, 0, time.UTC)
+	v := incidentJSON(t, env, "open", "--kind", "vulnerability", "--title", "RCE in the RA portal's template engine", "--aware", evident.UTC(found))
+	if len(v.Clocks) != 0 {
+		t.Errorf("unclassified vulnerability clocks = %+v, want none: it is not an incident until assessed", v.Clocks)
+	}
+	v = incidentJSON(t, env, "classify", v.Incident.ID, "--severity", "critical", "--category", "vulnerability")
+	if len(v.Clocks) != 1 || v.Clocks[0].Name != evident.ClockVulnerability || !v.Clocks[0].Due.Equal(found.Add(48*time.Hour)) || v.Clocks[0].State != evident.ClockMissed {
+		t.Fatalf("clocks = %+v, want the 48 h clock from discovery, missed by now", v.Clocks)
+	}
+	v = incidentJSON(t, env, "update", v.Incident.ID, "--step", "mitigation", "--at", evident.UTC(found.Add(30*time.Hour)), "--note", "WAF rule, patch scheduled")
+	if v.Clocks[0].State != evident.ClockMet || v.Clocks[0].MetBy != v.Incident.Steps[0].ID {
+		t.Errorf("after mitigation at 30 h: %+v, want met by the step", v.Clocks[0])
+	}
+}
