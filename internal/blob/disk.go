@@ -1,6 +1,7 @@
 package blob
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -87,12 +88,20 @@ func (d *Disk) Put(ctx context.Context, r io.Reader) (evident.Digest, int64, err
 	return st.digest, st.size, nil
 }
 
-// staged is a blob written to tmp and not yet at its address.
+// staged is a blob written to tmp (or, when small, held in memory) and
+// not yet at its address.
 type staged struct {
 	tmp    string
+	data   []byte // a small blob's bytes, written straight to its address
 	digest evident.Digest
 	size   int64
 }
+
+// smallBlob is the largest blob a batch keeps in memory and writes
+// straight to its address. Knowing the digest before the file exists
+// saves the temp file, its link and its removal: three directory updates
+// of four for a typical 4 KiB report.
+const smallBlob = 64 << 10
 
 // stage copies r to a temp file, hashing while it writes so a large file is
 // read once and hashing overlaps the write on a second core.
@@ -181,7 +190,13 @@ func (d *Disk) publish(st staged) ([]string, error) {
 	final := d.Path(st.digest)
 	leaf := filepath.Dir(final)
 	var dirs []string
-	err := os.Link(st.tmp, final)
+	place := func() error {
+		if st.data != nil {
+			return writeNew(final, st.data)
+		}
+		return os.Link(st.tmp, final)
+	}
+	err := place()
 	if errors.Is(err, fs.ErrNotExist) {
 		mid := filepath.Dir(leaf)
 		if _, err := os.Stat(mid); errors.Is(err, fs.ErrNotExist) {
@@ -191,21 +206,56 @@ func (d *Disk) publish(st staged) ([]string, error) {
 		if err := os.MkdirAll(leaf, 0o750); err != nil {
 			return nil, fmt.Errorf("blob directory: %w", err)
 		}
-		err = os.Link(st.tmp, final)
+		err = place()
 	}
 	if errors.Is(err, fs.ErrExist) {
 		if fi, serr := os.Stat(final); serr == nil && fi.Size() == st.size {
 			return dirs, nil
 		}
-		if err := os.Remove(final); err != nil {
-			return nil, fmt.Errorf("blob %s: replace a partial file: %w", st.digest, err)
-		}
-		err = os.Link(st.tmp, final)
+		err = d.replace(st, final)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("blob %s: %w", st.digest, err)
 	}
 	return append(dirs, leaf), nil
+}
+
+// writeNew creates path, failing if it exists, and writes data to it.
+func writeNew(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o440)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// replace puts a complete copy over a partial file left by a crash, by
+// rename so that no reader ever sees the address empty or half-written.
+func (d *Disk) replace(st staged, final string) error {
+	tmp := st.tmp
+	if st.data != nil {
+		f, err := d.createTemp()
+		if err != nil {
+			return err
+		}
+		tmp = f.Name()
+		defer os.Remove(tmp)
+		_, err = f.Write(st.data)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if err := os.Rename(tmp, final); err != nil {
+		return fmt.Errorf("blob %s: replace a partial file: %w", st.digest, err)
+	}
+	return nil
 }
 
 // Open opens a stored blob.
@@ -257,13 +307,14 @@ func (d *Disk) Walk(ctx context.Context, fn func(evident.Digest, int64) error) e
 // Batch starts a group commit.
 func (d *Disk) Batch() Batch { return &diskBatch{d: d} }
 
-// diskBatch writes every file to tmp without flushing, links each into
-// place, and on Commit flushes the whole file system once (syncfs), which
-// makes every file's bytes and every new directory entry durable together.
-// One flush per batch instead of two per file is what lifts small-file
-// throughput from hundreds to thousands per second. Until Commit returns
-// no record names these blobs, so a crash can only leave unreferenced
-// files, and a partial one is replaced by the next Put of its content.
+// diskBatch writes every file to tmp without flushing and links each into
+// place; Commit then flushes every file and every touched directory with
+// many fsyncs in flight at once, which the file system folds into a few
+// journal commits. Flushing a batch together instead of file by file is
+// what lifts small-file throughput from hundreds to thousands per second.
+// Until Commit returns no record names these blobs, so a crash can only
+// leave unreferenced files, and a partial one is replaced by the next Put
+// of its content.
 type diskBatch struct {
 	d      *Disk
 	mu     sync.Mutex // Put may be called from several goroutines
@@ -271,9 +322,19 @@ type diskBatch struct {
 }
 
 func (b *diskBatch) Put(ctx context.Context, r io.Reader) (evident.Digest, int64, error) {
-	st, err := b.d.stage(ctx, r)
-	if err != nil {
-		return evident.Digest{}, 0, err
+	head := make([]byte, smallBlob+1)
+	n, err := io.ReadFull(r, head)
+	var st staged
+	switch {
+	case err == io.EOF || err == io.ErrUnexpectedEOF:
+		st = staged{data: head[:n], digest: sha256.Sum256(head[:n]), size: int64(n)}
+	case err != nil:
+		return evident.Digest{}, 0, fmt.Errorf("blob read: %w", err)
+	default:
+		st, err = b.d.stage(ctx, io.MultiReader(bytes.NewReader(head), r))
+		if err != nil {
+			return evident.Digest{}, 0, err
+		}
 	}
 	b.mu.Lock()
 	b.staged = append(b.staged, st)
@@ -320,12 +381,14 @@ func (b *diskBatch) Commit(ctx context.Context) error {
 			}
 		}
 	}
-	return syncAll(b.d.root, paths)
+	return syncAll(paths)
 }
 
 func (b *diskBatch) Abort() {
 	for _, st := range b.staged {
-		os.Remove(st.tmp)
+		if st.tmp != "" {
+			os.Remove(st.tmp)
+		}
 	}
 	b.staged = nil
 }

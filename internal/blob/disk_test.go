@@ -190,3 +190,26 @@ func TestLargePutStreams(t *testing.T) {
 	}
 }
 
+
+// TestBatchStoresSmallAndLargeAlike covers both ways a batch stores a
+// blob: small ones written straight to their address, larger ones staged
+// in tmp and linked.
+func TestBatchStoresSmallAndLargeAlike(t *testing.T) {
+	ctx := context.Background()
+	d := newDisk(t)
+	small := strings.Repeat("s", smallBlob)
+	large := strings.Repeat("L", smallBlob+1)
+	b := d.Batch()
+	ds, _, _ := b.Put(ctx, strings.NewReader(small))
+	dl, _, _ := b.Put(ctx, strings.NewReader(large))
+	if err := b.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if read(t, d, ds) != small || read(t, d, dl) != large {
+		t.Error("a batch stored different bytes than it was given")
+	}
+	tmp, _ := os.ReadDir(filepath.Join(d.Root(), "tmp"))
+	if len(tmp) != 0 {
+		t.Errorf("%d files left in tmp", len(tmp))
+	}
+}
