@@ -27,21 +27,21 @@ const occurrenceCols = `SELECT e.id, c.effective_from, e.effective_to, c.receive
 // not the size of the history.
 func (tx *Tx) Occurrences(ctx context.Context, control string, from, at time.Time) ([]evident.Occurrence, error) {
 	a := TS(at)
-	before, err := tx.occurrences(ctx, occurrenceCols+` AND c.effective_from < ? ORDER BY c.effective_from DESC LIMIT 1`,
+	before, err := tx.occurrences(ctx, occurrenceCols+` AND c.effective_from < ? ORDER BY c.effective_from DESC, c.evidence_id DESC LIMIT 1`,
 		control, a, a, TS(from))
 	if err != nil {
 		return nil, err
 	}
 	if len(before) == 1 && before[0].Failed {
 		// Rolling windows restart from the latest passing evidence.
-		pass, err := tx.occurrences(ctx, occurrenceCols+` AND c.effective_from < ? AND (e.verdict IS NULL OR e.verdict <> 'fail') ORDER BY c.effective_from DESC LIMIT 1`,
+		pass, err := tx.occurrences(ctx, occurrenceCols+` AND c.effective_from < ? AND (e.verdict IS NULL OR e.verdict <> 'fail') ORDER BY c.effective_from DESC, c.evidence_id DESC LIMIT 1`,
 			control, a, a, TS(from))
 		if err != nil {
 			return nil, err
 		}
 		before = append(pass, before...)
 	}
-	in, err := tx.occurrences(ctx, occurrenceCols+` AND c.effective_from >= ? AND c.effective_from <= ? ORDER BY c.effective_from`,
+	in, err := tx.occurrences(ctx, occurrenceCols+` AND c.effective_from >= ? AND c.effective_from <= ? ORDER BY c.effective_from, c.evidence_id`,
 		control, a, a, TS(from), a)
 	if err != nil {
 		return nil, err
@@ -205,7 +205,7 @@ func (tx *Tx) OccurrencesFor(ctx context.Context, qs []HistoryQuery, at time.Tim
 			FROM evidence_controls c JOIN evidence e ON e.id = c.evidence_id
 			WHERE c.control_id IN (`+marks(len(ids))+`) AND c.received_at <= ? AND c.effective_from >= ? AND c.effective_from <= ?
 			AND NOT EXISTS (SELECT 1 FROM evidence s WHERE s.supersedes = e.id AND s.received_at <= ?)
-			ORDER BY c.control_id, c.effective_from`, append(anys(ids), a, TS(since), a, a)...)
+			ORDER BY c.control_id, c.effective_from, c.evidence_id`, append(anys(ids), a, TS(since), a, a)...)
 		if err != nil {
 			return nil, err
 		}
@@ -226,7 +226,7 @@ func (tx *Tx) latestBefore(ctx context.Context, ids []string, since, at time.Tim
 	rows, err := tx.Query(ctx, `SELECT x.id, (SELECT c.evidence_id FROM evidence_controls c
 			WHERE c.control_id = x.id AND c.effective_from < ? AND c.received_at <= ?
 			AND NOT EXISTS (SELECT 1 FROM evidence s WHERE s.supersedes = c.evidence_id AND s.received_at <= ?)
-			ORDER BY c.effective_from DESC LIMIT 1)
+			ORDER BY c.effective_from DESC, c.evidence_id DESC LIMIT 1)
 		FROM controls x WHERE x.id IN (`+marks(len(ids))+`)`, append([]any{TS(since), a, a}, anys(ids)...)...)
 	if err != nil {
 		return nil, fmt.Errorf("read latest evidence per control: %w", err)
