@@ -136,11 +136,14 @@ func incidentUpdate(a *app, args []string) error {
 	}
 	set := incSetFlags(fs)
 	var u evident.IncidentUpdate
-	for name, dst := range map[string]**string{"title": &u.Title, "summary": &u.Summary, "root-cause": &u.RootCause} {
-		if set[name] {
-			v := map[string]*string{"title": title, "summary": summary, "root-cause": rootCause}[name]
-			*dst = v
-		}
+	if set["title"] {
+		u.Title = title
+	}
+	if set["summary"] {
+		u.Summary = summary
+	}
+	if set["root-cause"] {
+		u.RootCause = rootCause
 	}
 	if set["service"] {
 		l := splitList(*services)
