@@ -59,7 +59,7 @@ func New(cfg Config) (*Server, error) {
 	ac := cfg.Auth
 	ac.Store, ac.Logger, ac.Now = cfg.Store, cfg.Logger, cfg.Now
 	a := auth.New(ac)
-	w, err := web.New(web.Config{Store: cfg.Store, Catalog: cfg.Catalog, Ledger: cfg.Ledger, Auth: a, Logger: cfg.Logger, Now: cfg.Now})
+	w, err := web.New(web.Config{Store: cfg.Store, Catalog: cfg.Catalog, Ledger: cfg.Ledger, Pack: cfg.Pack, Auth: a, Logger: cfg.Logger, Now: cfg.Now})
 	if err != nil {
 		return nil, err
 	}

@@ -5,21 +5,23 @@ type navItem struct {
 	Key   string // matches page.Nav on the pages it covers
 	Label string
 	Href  string
+	Perm  string // the permission the page needs; hidden from others
 }
 
 // navigation lists the pages in the order people work through a program:
 // where we stand, what the standard asks, how we meet it, and the proof.
 // A page is listed here only once it is served.
 var navigation = []navItem{
-	{"dashboard", "Dashboard", "/"},
-	{"tasks", "Tasks", "/tasks"},
-	{"requirements", "Requirements", "/catalog"},
-	{"scope", "Scope", "/scope"},
-	{"risks", "Risks", "/risks"},
-	{"controls", "Controls", "/controls"},
-	{"policies", "Policies", "/policies"},
-	{"evidence", "Evidence", "/evidence"},
-	{"incidents", "Incidents", "/incidents"},
-	{"changes", "Changes", "/changes"},
-	{"audit", "Audit trail", "/audit"},
+	{"dashboard", "Dashboard", "/", "read"},
+	{"tasks", "Tasks", "/tasks", "read"},
+	{"requirements", "Requirements", "/catalog", "read"},
+	{"scope", "Scope", "/scope", "read"},
+	{"risks", "Risks", "/risks", "read"},
+	{"controls", "Controls", "/controls", "read"},
+	{"policies", "Policies", "/policies", "read"},
+	{"evidence", "Evidence", "/evidence", "read"},
+	{"incidents", "Incidents", "/incidents", "read"},
+	{"changes", "Changes", "/changes", "read"},
+	{"packs", "Packs", "/packs", "pack.export"},
+	{"audit", "Audit trail", "/audit", "read"},
 }

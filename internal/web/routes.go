@@ -51,5 +51,11 @@ func (w *Web) Routes() []Route {
 			Route{"GET /evidence/{id}/content", auth.Read, w.EvidenceContent()},
 		)
 	}
+	if w.cfg.Pack != nil {
+		routes = append(routes,
+			Route{"GET /packs", auth.ExportPack, w.Packs()},
+			Route{"POST /packs", auth.ExportPack, w.ExportPack()},
+		)
+	}
 	return routes
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/evidenthq/evident/internal/auth"
 	"github.com/evidenthq/evident/internal/catalog"
 	"github.com/evidenthq/evident/internal/ledger"
+	"github.com/evidenthq/evident/internal/pack"
 	"github.com/evidenthq/evident/internal/sqlstore"
 )
 
@@ -35,6 +36,9 @@ type Config struct {
 	// Ledger stores uploaded evidence and proves inclusion; without one
 	// the evidence pages are not served.
 	Ledger *ledger.Ledger
+	// Pack is what evidence packs are exported from; without it the pack
+	// pages are not served.
+	Pack *pack.Source
 	// Auth signs people in and out; the server's middleware in front of
 	// every page has already authenticated the request.
 	Auth   *auth.Auth

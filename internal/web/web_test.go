@@ -22,6 +22,7 @@ import (
 	"github.com/evidenthq/evident/internal/blob"
 	"github.com/evidenthq/evident/internal/catalog"
 	"github.com/evidenthq/evident/internal/ledger"
+	"github.com/evidenthq/evident/internal/pack"
 	"github.com/evidenthq/evident/internal/sqlstore"
 	"github.com/evidenthq/evident/internal/sqlstore/storetest"
 )
@@ -67,8 +68,9 @@ func newSite(t *testing.T, st *sqlstore.Store) *site {
 	}
 	now := func() time.Time { return testNow }
 	a := auth.New(auth.Config{Store: st, Now: now, InsecureCookies: true})
+	l := ledger.Open(st, blobs, signer, verifier)
 	w, err := New(Config{Store: st, Catalog: cat, Now: now, Auth: a, Logger: slog.New(slog.NewTextHandler(tlog{t}, nil)),
-		Ledger: ledger.Open(st, blobs, signer, verifier)})
+		Ledger: l, Pack: &pack.Source{Ledger: l, Signer: signer, Key: vkey, Catalog: cat}})
 	if err != nil {
 		t.Fatal(err)
 	}
