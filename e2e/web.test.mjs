@@ -1,0 +1,185 @@
+// Browser tests of the web UI against `evident serve --demo`: what a
+// compliance manager, a control owner and an assessor do in a real
+// Chromium. Screenshots of the main pages go to test-artifacts/.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { startDemo, openBrowser, login, shot } from "./harness.mjs";
+
+let demo;
+let browser;
+
+before(async () => {
+  demo = await startDemo();
+  browser = await openBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await demo?.stop();
+});
+
+// page opens a fresh tab signed in as who, so tests do not share sessions.
+async function signedIn(who) {
+  const ctx = browser.context;
+  await ctx.clearCookies();
+  const page = await ctx.newPage();
+  await login(page, demo.url, demo.logins[who]);
+  return page;
+}
+
+test("sign in and see the dashboard", async () => {
+  const page = await browser.context.newPage();
+  await page.goto(demo.url + "/");
+  assert.match(page.url(), /\/login\?next=/, "an anonymous reader is sent to sign in");
+  await shot(page, "login");
+  await page.getByLabel("User name").fill("carla");
+  await page.getByLabel("Password").fill("not the password");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.locator("#login-error").waitFor();
+  await login(page, demo.url, demo.logins["compliance-manager"]);
+  await page.goto(demo.url + "/");
+  await page.getByRole("heading", { name: "Readiness by clause" }).waitFor();
+  assert.ok(await page.locator("svg.bars rect").count() > 10, "the readiness chart has bars");
+  assert.match(await page.locator("#score").innerText(), /^\d+\.\d$/);
+  await shot(page, "dashboard");
+  for (const [path, name] of [["/tasks", "tasks"], ["/scope", "scope"], ["/risks", "risks"], ["/policies", "policies"],
+    ["/controls", "controls"], ["/evidence", "evidence"], ["/changes", "changes"], ["/audit", "audit"], ["/packs", "packs"]]) {
+    const resp = await page.goto(demo.url + path);
+    assert.equal(resp.status(), 200, `GET ${path}`);
+    await shot(page, name);
+  }
+  await page.close();
+});
+
+test("open a requirement page from the index", async () => {
+  const page = await signedIn("compliance-manager");
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Requirements", exact: true }).click();
+  await page.getByLabel("Clause").fill("7.8");
+  await page.getByRole("button", { name: "Filter" }).click();
+  await page.getByRole("link", { name: "REQ-7.8-14", exact: true }).click();
+  await page.getByRole("heading", { name: /REQ-7\.8-14/ }).waitFor();
+  assert.match(await page.locator(".paraphrase").innerText(), /\S/);
+  assert.ok(await page.getByRole("link", { name: /vulnerability|scan/i }).count() > 0, "the requirement chains to its controls");
+  await shot(page, "requirement");
+  await page.getByRole("link", { name: /vuln-scan-quarterly|Quarterly/ }).first().click();
+  await page.locator("#periods").waitFor();
+  await shot(page, "control");
+  await page.close();
+});
+
+test("upload evidence for a control and see its period turn satisfied", async () => {
+  const page = await signedIn("control-owner");
+  await page.goto(demo.url + "/controls/mfa-enforcement-monthly");
+  const open = page.locator("table.periods tr.current");
+  assert.equal(await open.getAttribute("data-state"), "due", "the open month is due before the upload");
+  await page.getByRole("link", { name: "Add evidence for this control" }).click();
+  assert.equal(await page.getByLabel("Control").inputValue(), "mfa-enforcement-monthly");
+  await page.setInputFiles("#files", [
+    { name: "accounts-without-mfa.csv", mimeType: "text/csv", buffer: Buffer.from("account,factor\n") },
+    { name: "sign-off.txt", mimeType: "text/plain", buffer: Buffer.from("Checked: every account has a second factor.\n") },
+  ]);
+  assert.equal(await page.locator(".files li").count(), 2, "the script lists the chosen files");
+  await shot(page, "upload");
+  await page.getByRole("button", { name: "Store evidence" }).click();
+  await page.waitForURL(/\/controls\/mfa-enforcement-monthly\?added=2/);
+  assert.equal(await page.locator("table.periods tr.current").getAttribute("data-state"), "satisfied");
+  assert.match(await page.locator("#added").innerText(), /Stored 2 file/);
+  await page.getByRole("link", { name: "sign-off.txt" }).click();
+  await page.getByRole("heading", { name: "Inclusion proof" }).waitFor();
+  assert.match(await page.locator("pre.proof").innerText(), /c2sp\.org\/tlog-proof@v1/);
+  assert.match(await page.locator("dd code").first().innerText(), /^[0-9a-f]{64}$/);
+  await shot(page, "evidence-detail");
+  await page.close();
+});
+
+test("see an incident countdown tick", async () => {
+  const page = await signedIn("compliance-manager");
+  await page.goto(demo.url + "/incidents");
+  const countdown = page.locator("time.countdown").first();
+  await countdown.waitFor();
+  const first = await countdown.innerText();
+  assert.match(first, /left$/);
+  await page.waitForTimeout(1500);
+  assert.notEqual(await countdown.innerText(), first, "the countdown is live");
+  await page.getByRole("link", { name: /administrator sign-in/ }).click();
+  await page.locator("tr[data-state=running] time.countdown").first().waitFor();
+  await shot(page, "incident");
+  await page.close();
+});
+
+test("export an evidence pack", async () => {
+  const page = await signedIn("compliance-manager");
+  await page.goto(demo.url + "/packs");
+  const download = page.waitForEvent("download");
+  await page.getByRole("button", { name: "Export and download" }).click();
+  const file = await download;
+  assert.match(file.suggestedFilename(), /^evidence-pack-\d{8}-\d{8}\.zip$/);
+  const zip = readFileSync(await file.path());
+  assert.equal(zip.subarray(0, 2).toString(), "PK", "the download is a zip");
+  assert.ok(zip.includes(Buffer.from("MANIFEST.json")), "the pack has its manifest");
+  await page.close();
+});
+
+test("an assessor is refused a write", async () => {
+  const page = await signedIn("assessor");
+  await page.goto(demo.url + "/controls/clock-sync-daily");
+  assert.equal(await page.getByRole("link", { name: "Add evidence for this control" }).count(), 0, "no upload link for the assessor");
+  const resp = await page.goto(demo.url + "/evidence/new");
+  assert.equal(resp.status(), 403);
+  assert.match(await page.locator("body").innerText(), /may not/);
+  // Even a hand-made request with a valid CSRF token is refused.
+  await page.goto(demo.url + "/packs");
+  const token = await page.locator("input[name=csrf_token]").first().inputValue();
+  const post = await page.request.post(demo.url + "/incidents", { form: { csrf_token: token, kind: "incident", title: "x", aware_at: "2026-01-01T00:00" } });
+  assert.equal(post.status(), 403);
+  await shot(page, "assessor-refused");
+  await page.close();
+});
+
+test("a script tag typed into every text field renders inert", async () => {
+  const page = await signedIn("compliance-manager");
+  const dialogs = [];
+  page.on("dialog", (d) => { dialogs.push(d.message()); d.dismiss(); });
+  const payload = `<script>window.__xss=1;alert(1)</script><img src=x onerror="window.__xss=2;alert(2)">`;
+  // Incident form: title and summary (services left empty).
+  await page.goto(demo.url + "/incidents");
+  await page.getByLabel("Title").fill(payload);
+  await page.getByLabel("Summary").fill(payload);
+  await page.getByRole("button", { name: "Open incident" }).click();
+  await page.waitForURL(/\/incidents\/[0-9a-f-]+$/);
+  assert.ok((await page.locator("h1").innerText()).includes("<script>"), "the title shows as text");
+  // Incident form again with a bad system name: the error echoes it.
+  await page.goto(demo.url + "/incidents");
+  await page.getByLabel("Title").fill("x");
+  await page.getByLabel("Affected systems").fill(payload);
+  await page.getByRole("button", { name: "Open incident" }).click();
+  await page.locator("#incident-error").waitFor();
+  // Change form: version and summary.
+  await page.goto(demo.url + "/changes");
+  await page.getByLabel("System").selectOption({ index: 1 });
+  await page.getByLabel("New version").fill(payload);
+  await page.getByLabel("Summary").fill(payload);
+  await page.getByRole("button", { name: "Record change" }).click();
+  await page.locator("#change-added").waitFor();
+  // Upload form: the period field and a file name.
+  await page.goto(demo.url + "/evidence/new?control=clock-sync-daily");
+  await page.getByLabel(/Period/).fill(payload);
+  await page.setInputFiles("#files", [{ name: `${payload}.txt`, mimeType: "text/plain", buffer: Buffer.from("x") }]);
+  await page.getByRole("button", { name: "Store evidence" }).click();
+  await page.locator("#upload-error").waitFor();
+  // Sign-in form: the user name is echoed back on failure.
+  await page.goto(demo.url + "/login");
+  await page.getByLabel("User name").fill(payload);
+  await page.getByLabel("Password").fill("wrong password here");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.locator("#login-error").waitFor();
+  // Everything typed shows up somewhere; nothing of it ran.
+  for (const path of ["/", "/incidents", "/changes", "/tasks", "/audit"]) {
+    await page.goto(demo.url + path);
+    assert.equal(await page.evaluate(() => window.__xss), undefined, `script ran on ${path}`);
+  }
+  assert.deepEqual(dialogs, [], "no alert fired");
+  assert.deepEqual(browser.errors.map(String), [], "no script error on any page");
+  await page.close();
+});
