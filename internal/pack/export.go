@@ -299,6 +299,9 @@ func (e *exporter) collect(ctx context.Context, tx *sqlstore.Tx) error {
 		if err != nil {
 			return err
 		}
+		if err := pr.prefetch(from, min(from+page, end)); err != nil {
+			return err
+		}
 		for _, lf := range leaves {
 			if err := e.addLeaf(pr, lf, true); err != nil {
 				return err
@@ -348,6 +351,9 @@ func (e *exporter) outsideEvidence(ctx context.Context, tx *sqlstore.Tx, pr *pro
 		}
 	}
 	for _, id := range slices.Sorted(mapsKeys(want)) {
+		if _, done := e.evidence[id]; done {
+			continue // already in the pack from the period's range
+		}
 		ev, err := tx.Evidence(ctx, id)
 		if err != nil {
 			return err
@@ -508,9 +514,15 @@ func (e *exporter) checkpoints(ctx context.Context, tx *sqlstore.Tx, pr *prover)
 	return nil
 }
 
-// writeFile adds a small file, compressed.
+// writeFile adds a small file (a leaf, a proof, a checkpoint) stored, not
+// deflated: they are a few hundred bytes each, thousands of them, and a
+// compressor per entry would cost more time than the bytes it saves.
 func (e *exporter) writeFile(name string, data []byte) error {
-	w, err := e.zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate, Modified: e.man.CreatedAt})
+	return e.writeEntry(name, data, zip.Store)
+}
+
+func (e *exporter) writeEntry(name string, data []byte, method uint16) error {
+	w, err := e.zw.CreateHeader(&zip.FileHeader{Name: name, Method: method, Modified: e.man.CreatedAt})
 	if err != nil {
 		return fmt.Errorf("pack %s: %w", name, err)
 	}
@@ -533,59 +545,6 @@ func (e *exporter) hashedFile(name string, fn func(io.Writer) error) error {
 	return nil
 }
 
-// writeBlobs copies every distinct blob into the pack, uncompressed:
-// evidence is mostly compressed already (PDF, archives), and storing keeps
-// export at the speed of the disk. The digests are known from ingest, so
-// nothing is rehashed here; verify rehashes everything.
-func (e *exporter) writeBlobs(ctx context.Context) error {
-	keys := slices.Sorted(mapsKeys(e.blobs))
-	var total, done int64
-	for _, k := range keys {
-		total += e.blobs[k]
-	}
-	for _, k := range keys {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		n, err := e.copyBlob(ctx, k)
-		if err != nil {
-			return err
-		}
-		done += n
-		if e.opt.Progress != nil {
-			e.opt.Progress(done, total)
-		}
-	}
-	return nil
-}
-
-func (e *exporter) copyBlob(ctx context.Context, hexDigest string) (int64, error) {
-	dg, err := evident.ParseDigest(hexDigest)
-	if err != nil {
-		return 0, err
-	}
-	rc, err := e.src.Ledger.Blobs().Open(ctx, dg)
-	if err != nil {
-		return 0, evident.Errorf(evident.EFAILED, "evidence blob %s: %v; run `evident verify`", hexDigest, err)
-	}
-	defer rc.Close()
-	size := e.blobs[hexDigest]
-	fh := &zip.FileHeader{Name: BlobPath(hexDigest), Method: zip.Store, Modified: e.man.CreatedAt}
-	fh.UncompressedSize64 = uint64(size)
-	w, err := e.zw.CreateHeader(fh)
-	if err != nil {
-		return 0, err
-	}
-	n, err := io.CopyBuffer(w, io.LimitReader(rc, size+1), e.buf)
-	if err != nil {
-		return n, fmt.Errorf("copy blob %s: %w", hexDigest, err)
-	}
-	if n != size {
-		return n, evident.Errorf(evident.EFAILED, "evidence blob %s is %d bytes, its record says %d; run `evident verify`", hexDigest, n, size)
-	}
-	return n, nil
-}
-
 // writeManifest writes MANIFEST.json and SIGNATURE.note, a signed note
 // over the manifest's SHA-256 with the ledger key.
 func (e *exporter) writeManifest() error {
@@ -596,7 +555,7 @@ func (e *exporter) writeManifest() error {
 	b = append(b, '\n')
 	sum := sha256.Sum256(b)
 	e.manifestSHA = hex.EncodeToString(sum[:])
-	if err := e.writeFile(ManifestName, b); err != nil {
+	if err := e.writeEntry(ManifestName, b, zip.Deflate); err != nil {
 		return err
 	}
 	sig, err := note.Sign(&note.Note{Text: signatureText(b)}, e.src.Signer)

@@ -19,14 +19,69 @@ import (
 func hashLeaf(leaf []byte) tlog.Hash { return tlog.RecordHash(leaf) }
 
 // prover makes proofs against the final checkpoint from the stored tree.
+// Proofs of neighbouring leaves share most of their hashes, so it keeps
+// the hashes it has read, and prefetch loads a page's subtree in one
+// query: one query per page of leaves instead of one per proof.
 type prover struct {
 	ctx   context.Context
 	tx    *sqlstore.Tx
 	final sqlstore.Checkpoint
+	cache map[int64]tlog.Hash
 }
 
+// maxCache bounds the cache (32 bytes a hash): beyond it, start afresh.
+const maxCache = 1 << 17
+
 func (p *prover) reader() tlog.HashReader {
-	return tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) { return p.tx.ReadHashes(p.ctx, idx) })
+	return tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
+		if p.cache == nil || len(p.cache) > maxCache {
+			p.cache = map[int64]tlog.Hash{}
+		}
+		var missing []int64
+		for _, x := range idx {
+			if _, ok := p.cache[x]; !ok {
+				missing = append(missing, x)
+			}
+		}
+		if err := p.load(missing); err != nil {
+			return nil, err
+		}
+		out := make([]tlog.Hash, len(idx))
+		for i, x := range idx {
+			out[i] = p.cache[x]
+		}
+		return out, nil
+	})
+}
+
+func (p *prover) load(idx []int64) error {
+	if len(idx) == 0 {
+		return nil
+	}
+	hs, err := p.tx.ReadHashes(p.ctx, idx)
+	if err != nil {
+		return err
+	}
+	for i, x := range idx {
+		p.cache[x] = hs[i]
+	}
+	return nil
+}
+
+// prefetch loads every hash stored while leaves [a, b) were appended: the
+// subtrees inside the page, which its proofs need.
+func (p *prover) prefetch(a, b int64) error {
+	if p.cache == nil || len(p.cache) > maxCache {
+		p.cache = map[int64]tlog.Hash{}
+	}
+	lo, hi := tlog.StoredHashIndex(0, a), tlog.StoredHashIndex(0, b)
+	idx := make([]int64, 0, hi-lo)
+	for x := lo; x < hi; x++ {
+		if _, ok := p.cache[x]; !ok {
+			idx = append(idx, x)
+		}
+	}
+	return p.load(idx)
 }
 
 // inclusion returns leaf i's proof in the c2sp.org/tlog-proof@v1 format.

@@ -361,7 +361,7 @@ func (v *verifier) hashEntry(name string) (string, bool) {
 	}
 	v.mark(name)
 	h := sha256.New()
-	if _, err := v.copyEntry(h, f); err != nil {
+	if _, err := v.copyEntry(h, f, make([]byte, copyBuf)); err != nil {
 		v.add(Unreadable, name, "%v", err)
 		return "", false
 	}
@@ -371,7 +371,7 @@ func (v *verifier) hashEntry(name string) (string, bool) {
 // copyEntry copies an entry's content to w, never more than its declared
 // size and the entry limit. Stored entries are read raw: the digest check
 // that follows is stronger than the zip's CRC.
-func (v *verifier) copyEntry(w io.Writer, f *zip.File) (int64, error) {
+func (v *verifier) copyEntry(w io.Writer, f *zip.File, buf []byte) (int64, error) {
 	var rd io.Reader
 	if f.Method == zip.Store {
 		raw, err := f.OpenRaw()
@@ -388,7 +388,6 @@ func (v *verifier) copyEntry(w io.Writer, f *zip.File) (int64, error) {
 		rd = rc
 	}
 	limit := min(int64(f.UncompressedSize64), v.opt.Limits.MaxEntry)
-	buf := make([]byte, 256<<10)
 	n, err := io.CopyBuffer(w, io.LimitReader(rd, limit+1), buf)
 	if err != nil {
 		return n, fmt.Errorf("%w (the entry is corrupt or its size was misdeclared)", err)
@@ -686,8 +685,9 @@ func (v *verifier) checkBlobs(ctx context.Context) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			buf := make([]byte, copyBuf) // one per worker: no garbage per blob
 			for k := range jobs {
-				n := v.checkBlob(k)
+				n := v.checkBlob(k, buf)
 				d := done.Add(n)
 				if v.opt.Progress != nil {
 					v.opt.Progress(d, total)
@@ -708,7 +708,7 @@ func (v *verifier) checkBlobs(ctx context.Context) error {
 	return err
 }
 
-func (v *verifier) checkBlob(hexDigest string) int64 {
+func (v *verifier) checkBlob(hexDigest string, buf []byte) int64 {
 	name := BlobPath(hexDigest)
 	f := v.files[name]
 	if f == nil {
@@ -721,7 +721,7 @@ func (v *verifier) checkBlob(hexDigest string) int64 {
 		return 0
 	}
 	h := sha256.New()
-	n, err := v.copyEntry(h, f)
+	n, err := v.copyEntry(h, f, buf)
 	if err != nil {
 		v.add(ChangedBlob, name, "cannot be read: %v", err)
 		return n
