@@ -11,71 +11,166 @@ import (
 	"github.com/evidenthq/evident"
 )
 
-// occurrenceCols reads what period evaluation needs from an evidence row.
-// A record superseded by a correction received by at no longer counts.
-const occurrenceCols = `SELECT e.id, c.effective_from, e.effective_to, c.received_at, e.verdict
-	FROM evidence_controls c JOIN evidence e ON e.id = c.evidence_id
-	WHERE c.control_id = ? AND c.received_at <= ?
-	AND NOT EXISTS (SELECT 1 FROM evidence s WHERE s.supersedes = e.id AND s.received_at <= ?)`
+// Reads for period evaluation go in two steps: first the (control,
+// evidence) pairs from the evidence_controls index, then the records by
+// primary key. Joining the two tables in one statement lets PostgreSQL's
+// planner, which cannot tell that a range holds a handful of rows for
+// these controls, pick a scan of the whole evidence table.
+
+// notSuperseded keeps a pair only if no correction of its record was
+// received by the instant (the last argument).
+const notSuperseded = ` AND NOT EXISTS (SELECT 1 FROM evidence s WHERE s.supersedes = c.evidence_id AND s.received_at <= ?)`
 
 // Occurrences returns a control's evidence as period evaluation sees it at
 // at: every record effective in [from, at], plus the latest one effective
 // before from (it decides freshness when nothing newer exists, and covers a
 // period report that started before from) and, if that one failed, the
-// latest passing one (rolling windows restart from it). Both are range scans of the
-// evidence_controls primary key, so the cost follows the range asked for,
-// not the size of the history.
+// latest passing one (rolling windows restart from it). All are range
+// scans of the evidence_controls primary key, so the cost follows the
+// range asked for, not the size of the history.
 func (tx *Tx) Occurrences(ctx context.Context, control string, from, at time.Time) ([]evident.Occurrence, error) {
 	a := TS(at)
-	before, err := tx.occurrences(ctx, occurrenceCols+` AND c.effective_from < ? ORDER BY c.effective_from DESC, c.evidence_id DESC LIMIT 1`,
-		control, a, a, TS(from))
+	latest := `SELECT c.control_id, c.evidence_id FROM evidence_controls c
+		WHERE c.control_id = ? AND c.received_at <= ? AND c.effective_from < ?` + notSuperseded
+	ps, err := tx.controlEvidence(ctx, latest+` ORDER BY c.effective_from DESC, c.evidence_id DESC LIMIT 1`, control, a, TS(from), a)
 	if err != nil {
 		return nil, err
 	}
-	if len(before) == 1 && before[0].Failed {
+	before, err := tx.resolveOccurrences(ctx, ps, at)
+	if err != nil {
+		return nil, err
+	}
+	out := before[control]
+	if len(out) == 1 && out[0].Failed {
 		// Rolling windows restart from the latest passing evidence.
-		pass, err := tx.occurrences(ctx, occurrenceCols+` AND c.effective_from < ? AND (e.verdict IS NULL OR e.verdict <> 'fail') ORDER BY c.effective_from DESC, c.evidence_id DESC LIMIT 1`,
-			control, a, a, TS(from))
+		ps, err := tx.controlEvidence(ctx, latest+` AND NOT EXISTS (SELECT 1 FROM evidence v WHERE v.id = c.evidence_id AND v.verdict = 'fail')
+			ORDER BY c.effective_from DESC, c.evidence_id DESC LIMIT 1`, control, a, TS(from), a)
 		if err != nil {
 			return nil, err
 		}
-		before = append(pass, before...)
+		pass, err := tx.resolveOccurrences(ctx, ps, at)
+		if err != nil {
+			return nil, err
+		}
+		out = append(pass[control], out...)
 	}
-	in, err := tx.occurrences(ctx, occurrenceCols+` AND c.effective_from >= ? AND c.effective_from <= ? ORDER BY c.effective_from, c.evidence_id`,
-		control, a, a, TS(from), a)
+	ps, err = tx.controlEvidence(ctx, `SELECT c.control_id, c.evidence_id FROM evidence_controls c
+		WHERE c.control_id = ? AND c.received_at <= ? AND c.effective_from >= ? AND c.effective_from <= ?
+		ORDER BY c.effective_from, c.evidence_id`, control, a, TS(from), a)
 	if err != nil {
 		return nil, err
 	}
-	return append(before, in...), nil
+	in, err := tx.resolveOccurrences(ctx, ps, at)
+	if err != nil {
+		return nil, err
+	}
+	return append(out, in[control]...), nil
 }
 
-func (tx *Tx) occurrences(ctx context.Context, q string, args ...any) ([]evident.Occurrence, error) {
+// pair is one row of evidence_controls: a record speaking for a control.
+type pair struct{ control, id string }
+
+// controlEvidence runs a query selecting (control_id, evidence_id).
+func (tx *Tx) controlEvidence(ctx context.Context, q string, args ...any) ([]pair, error) {
 	rows, err := tx.Query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read evidence for periods: %w", err)
 	}
 	defer rows.Close()
-	var out []evident.Occurrence
+	var out []pair
+	for rows.Next() {
+		var p pair
+		var id sql.NullString // NULL from a correlated lookup that found nothing
+		if err := rows.Scan(&p.control, &id); err != nil {
+			return nil, err
+		}
+		p.id = id.String
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// resolveChunk bounds the ids in one IN list, well under both dialects'
+// limits on bound parameters.
+const resolveChunk = 2000
+
+// resolveOccurrences reads the records of ps by primary key and returns them as
+// occurrences per control, in the order of ps, leaving out records a
+// correction received by at supersedes.
+func (tx *Tx) resolveOccurrences(ctx context.Context, ps []pair, at time.Time) (map[string][]evident.Occurrence, error) {
+	out := map[string][]evident.Occurrence{}
+	if len(ps) == 0 {
+		return out, nil
+	}
+	seen := map[string]bool{}
+	var ids []string
+	for _, p := range ps {
+		if !seen[p.id] {
+			seen[p.id] = true
+			ids = append(ids, p.id)
+		}
+	}
+	recs := make(map[string]evident.Occurrence, len(ids))
+	superseded := map[string]bool{}
+	for len(ids) > 0 {
+		n := min(len(ids), resolveChunk)
+		chunk := anys(ids[:n])
+		ids = ids[n:]
+		if err := tx.readOccurrences(ctx, chunk, recs); err != nil {
+			return nil, err
+		}
+		rows, err := tx.Query(ctx, `SELECT supersedes FROM evidence WHERE supersedes IN (`+marks(len(chunk))+`) AND received_at <= ?`, append(chunk, TS(at))...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			superseded[id] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	for _, p := range ps {
+		if o, ok := recs[p.id]; ok && !superseded[p.id] {
+			out[p.control] = append(out[p.control], o)
+		}
+	}
+	return out, nil
+}
+
+// readOccurrences reads evidence records by id into recs.
+func (tx *Tx) readOccurrences(ctx context.Context, ids []any, recs map[string]evident.Occurrence) error {
+	rows, err := tx.Query(ctx, `SELECT id, effective_from, effective_to, received_at, verdict FROM evidence WHERE id IN (`+marks(len(ids))+`)`, ids...)
+	if err != nil {
+		return fmt.Errorf("read evidence for periods: %w", err)
+	}
+	defer rows.Close()
 	for rows.Next() {
 		var o evident.Occurrence
 		var eff, rec string
 		var until, verdict sql.NullString
 		if err := rows.Scan(&o.ID, &eff, &until, &rec, &verdict); err != nil {
-			return nil, err
+			return err
 		}
 		if o.Effective, err = ParseTS(eff); err != nil {
-			return nil, err
+			return err
 		}
 		if o.Until, err = ParseNullTS(until); err != nil {
-			return nil, err
+			return err
 		}
 		if o.Received, err = ParseTS(rec); err != nil {
-			return nil, err
+			return err
 		}
 		o.Failed = verdict.String == string(evident.VerdictFail)
-		out = append(out, o)
+		recs[o.ID] = o
 	}
-	return out, rows.Err()
+	return rows.Err()
 }
 
 // Outcome is a period the scheduler recorded as missed.
@@ -163,13 +258,12 @@ type HistoryQuery struct {
 	Since   time.Time
 }
 
-// OccurrencesFor is Occurrences for many controls in a handful of queries:
-// one range scan per distinct Since (controls of one cadence share it) and
-// one correlated lookup of the latest record before it. Status and tasks
-// read every control this way, so their cost does not grow with one round
-// trip per control on PostgreSQL.
+// OccurrencesFor is Occurrences for many controls in a handful of
+// statements: per distinct Since (controls of one cadence share it) one
+// range scan and one correlated lookup of the latest record before it,
+// then the records by primary key. Status and tasks read every control
+// this way, so their cost does not grow with a round trip per control.
 func (tx *Tx) OccurrencesFor(ctx context.Context, qs []HistoryQuery, at time.Time) (map[string][]evident.Occurrence, error) {
-	out := map[string][]evident.Occurrence{}
 	bySince := map[time.Time][]string{}
 	var order []time.Time
 	for _, q := range qs {
@@ -179,121 +273,46 @@ func (tx *Tx) OccurrencesFor(ctx context.Context, qs []HistoryQuery, at time.Tim
 		bySince[q.Since] = append(bySince[q.Since], q.Control)
 	}
 	a := TS(at)
+	var before, in []pair
 	for _, since := range order {
 		ids := bySince[since]
-		before, err := tx.latestBefore(ctx, ids, since, at)
+		ps, err := tx.controlEvidence(ctx, `SELECT x.id, (SELECT c.evidence_id FROM evidence_controls c
+				WHERE c.control_id = x.id AND c.effective_from < ? AND c.received_at <= ?`+notSuperseded+`
+				ORDER BY c.effective_from DESC, c.evidence_id DESC LIMIT 1)
+			FROM controls x WHERE x.id IN (`+marks(len(ids))+`)`, append([]any{TS(since), a, a}, anys(ids)...)...)
 		if err != nil {
 			return nil, err
 		}
-		whole := map[string]bool{}
-		for _, id := range ids {
-			b, ok := before[id]
-			if !ok {
-				continue
+		for _, p := range ps {
+			if p.id != "" {
+				before = append(before, p)
 			}
-			if b.Failed {
-				// Rare: rolling windows restart from the latest pass.
-				if out[id], err = tx.Occurrences(ctx, id, since, at); err != nil {
-					return nil, err
-				}
-				whole[id] = true
-				continue
-			}
-			out[id] = []evident.Occurrence{b}
 		}
-		in, err := tx.occurrencesByControl(ctx, `SELECT c.control_id, e.id, c.effective_from, e.effective_to, c.received_at, e.verdict
-			FROM evidence_controls c JOIN evidence e ON e.id = c.evidence_id
+		ps, err = tx.controlEvidence(ctx, `SELECT c.control_id, c.evidence_id FROM evidence_controls c
 			WHERE c.control_id IN (`+marks(len(ids))+`) AND c.received_at <= ? AND c.effective_from >= ? AND c.effective_from <= ?
-			AND NOT EXISTS (SELECT 1 FROM evidence s WHERE s.supersedes = e.id AND s.received_at <= ?)
-			ORDER BY c.control_id, c.effective_from, c.evidence_id`, append(anys(ids), a, TS(since), a, a)...)
+			ORDER BY c.control_id, c.effective_from, c.evidence_id`, append(anys(ids), a, TS(since), a)...)
 		if err != nil {
 			return nil, err
 		}
-		for id, occ := range in {
-			if !whole[id] {
-				out[id] = append(out[id], occ...)
-			}
-		}
+		in = append(in, ps...)
 	}
-	return out, nil
-}
-
-// latestBefore returns, per control, its latest record effective before
-// since and known at at: one correlated lookup per control, each a short
-// backward walk of the (control, effective) index, in one statement.
-func (tx *Tx) latestBefore(ctx context.Context, ids []string, since, at time.Time) (map[string]evident.Occurrence, error) {
-	a := TS(at)
-	rows, err := tx.Query(ctx, `SELECT x.id, (SELECT c.evidence_id FROM evidence_controls c
-			WHERE c.control_id = x.id AND c.effective_from < ? AND c.received_at <= ?
-			AND NOT EXISTS (SELECT 1 FROM evidence s WHERE s.supersedes = c.evidence_id AND s.received_at <= ?)
-			ORDER BY c.effective_from DESC, c.evidence_id DESC LIMIT 1)
-		FROM controls x WHERE x.id IN (`+marks(len(ids))+`)`, append([]any{TS(since), a, a}, anys(ids)...)...)
-	if err != nil {
-		return nil, fmt.Errorf("read latest evidence per control: %w", err)
-	}
-	want := map[string]string{} // evidence id -> control
-	var evs []string
-	for rows.Next() {
-		var control string
-		var ev sql.NullString
-		if err := rows.Scan(&control, &ev); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		if ev.Valid {
-			want[ev.String+"\x00"+control] = control
-			evs = append(evs, ev.String)
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil || len(evs) == 0 {
-		return map[string]evident.Occurrence{}, err
-	}
-	got, err := tx.occurrencesByControl(ctx, `SELECT c.control_id, e.id, c.effective_from, e.effective_to, c.received_at, e.verdict
-		FROM evidence_controls c JOIN evidence e ON e.id = c.evidence_id WHERE c.evidence_id IN (`+marks(len(evs))+`)`, anys(evs)...)
+	out, err := tx.resolveOccurrences(ctx, append(before, in...), at)
 	if err != nil {
 		return nil, err
 	}
-	out := map[string]evident.Occurrence{}
-	for control, occ := range got {
-		for _, o := range occ {
-			if _, ok := want[o.ID+"\x00"+control]; ok {
-				out[control] = o
+	since := map[string]time.Time{}
+	for _, q := range qs {
+		since[q.Control] = q.Since
+	}
+	for id, occ := range out {
+		if len(occ) > 0 && occ[0].Effective.Before(since[id]) && occ[0].Failed {
+			// Rare: rolling windows restart from the latest pass.
+			if out[id], err = tx.Occurrences(ctx, id, since[id], at); err != nil {
+				return nil, err
 			}
 		}
 	}
 	return out, nil
-}
-
-// occurrencesByControl runs a query selecting (control_id, then the
-// occurrence columns) and groups the rows by control.
-func (tx *Tx) occurrencesByControl(ctx context.Context, q string, args ...any) (map[string][]evident.Occurrence, error) {
-	rows, err := tx.Query(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("read evidence for periods: %w", err)
-	}
-	defer rows.Close()
-	out := map[string][]evident.Occurrence{}
-	for rows.Next() {
-		var control, eff, rec string
-		var o evident.Occurrence
-		var until, verdict sql.NullString
-		if err := rows.Scan(&control, &o.ID, &eff, &until, &rec, &verdict); err != nil {
-			return nil, err
-		}
-		if o.Effective, err = ParseTS(eff); err != nil {
-			return nil, err
-		}
-		if o.Until, err = ParseNullTS(until); err != nil {
-			return nil, err
-		}
-		if o.Received, err = ParseTS(rec); err != nil {
-			return nil, err
-		}
-		o.Failed = verdict.String == string(evident.VerdictFail)
-		out[control] = append(out[control], o)
-	}
-	return out, rows.Err()
 }
 
 // FirstEvidenceFor returns, per control with evidence known at at, when
