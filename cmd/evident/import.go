@@ -1,0 +1,254 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/evidenthq/evident"
+	"github.com/evidenthq/evident/internal/importer"
+	"github.com/evidenthq/evident/internal/ingest"
+	"github.com/evidenthq/evident/internal/ledger"
+)
+
+// cmdImport parses tool output into evidence with a verdict. Every file is
+// read, parsed and judged before any record is written: one unreadable or
+// hostile file refuses the whole command (exit 2) and stores nothing, so a
+// batch is never half imported because its fifth file was truncated. Each
+// file is then stored in its own transaction. A failing verdict is a
+// successful import (exit 0): the evidence of the failure is what the
+// program needs.
+func cmdImport(a *app, args []string) error {
+	fs := a.flags("import")
+	control := fs.String("control", "", "control `ID` the output is evidence for (required)")
+	target := fs.String("target", "", "what was checked: a system id or name, or a host (default: the tool's own target)")
+	period := fs.String("period", "", "period covered: 2026, 2026-Q3, 2026-07, 2026-07-01 or FROM/TO")
+	effective := fs.String("effective", "", "instant the output speaks for, RFC 3339 (default: the tool's time, else now)")
+	var systems listFlag
+	fs.Var(&systems, "system", "system `NAME@VERSION` the output speaks for (repeatable)")
+	tsaRoots := fs.String("tsa-roots", "", "PEM `file` of the roots a time-stamp response must chain to")
+	tsaCerts := fs.String("tsa-certs", "", "PEM `file` of the TSA certificate and intermediates, for responses without them")
+	stamped := fs.String("stamped", "", "`file` the time-stamp response is said to cover")
+	pos, err := a.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	format, files := splitFormat(pos)
+	if len(files) == 0 {
+		return evident.Errorf(evident.EINVALID, "import: name at least one FILE (formats: %s)", strings.Join(importer.Formats(), ", "))
+	}
+	if *control == "" {
+		return evident.Errorf(evident.EINVALID, "import: --control is required")
+	}
+	opt := ingest.Options{Control: *control, Format: format, Target: *target, Actor: a.actor, Now: a.now()}
+	if err := importOptions(&opt, *period, *effective, systems); err != nil {
+		return err
+	}
+	if err := tsaOptions(&opt, *tsaRoots, *tsaCerts, *stamped); err != nil {
+		return err
+	}
+	for _, f := range files {
+		fi, err := os.Stat(f)
+		if err != nil {
+			return evident.ErrorAt(evident.EINVALID, f, "cannot read: %v", unwrapPath(err))
+		}
+		if !fi.Mode().IsRegular() {
+			return evident.ErrorAt(evident.EINVALID, f, "not a regular file")
+		}
+	}
+	l, st, err := a.openLedger()
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	progress := a.progress()
+	checked := make([]*ingest.Checked, len(files))
+	for i, f := range files {
+		progress("checking", i, len(files), f)
+		o := opt
+		o.Filename = filepath.Base(f)
+		if checked[i], err = checkFile(a, l, f, o); err != nil {
+			progress("", 0, 0, "")
+			return err
+		}
+	}
+	var outs []ingest.Outcome
+	for i, c := range checked {
+		progress("storing", i, len(files), files[i])
+		out, err := c.Store(a.ctx, l)
+		if err != nil {
+			progress("", 0, 0, "")
+			return err
+		}
+		outs = append(outs, out)
+	}
+	progress("", 0, 0, "")
+	if a.json {
+		return a.printJSON(outs)
+	}
+	for _, o := range outs {
+		printOutcome(a, o)
+	}
+	return nil
+}
+
+// splitFormat reads an optional leading FORMAT: a format name that is not
+// also the name of an existing file.
+func splitFormat(pos []string) (string, []string) {
+	if len(pos) > 0 && slices.Contains(importer.Formats(), pos[0]) {
+		if _, err := os.Stat(pos[0]); err != nil {
+			return pos[0], pos[1:]
+		}
+	}
+	return "", pos
+}
+
+func checkFile(a *app, l *ledger.Ledger, path string, o ingest.Options) (*ingest.Checked, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, evident.ErrorAt(evident.EINVALID, path, "cannot read: %v", unwrapPath(err))
+	}
+	defer f.Close()
+	return ingest.Check(a.ctx, l, f, o)
+}
+
+func importOptions(o *ingest.Options, period, effective string, systems []string) error {
+	if period != "" && effective != "" {
+		return evident.Errorf(evident.EINVALID, "import: give --period or --effective, not both")
+	}
+	var err error
+	if period != "" {
+		if o.Effective, err = evident.ParseEffectivePeriod(period); err != nil {
+			return evident.ErrorAt(evident.EINVALID, "--period", "%s", evident.ErrorMessage(err))
+		}
+	}
+	if effective != "" {
+		t, err := evident.ParseTime(effective)
+		if err != nil {
+			return evident.ErrorAt(evident.EINVALID, "--effective", "%s", evident.ErrorMessage(err))
+		}
+		o.Effective = evident.Effective{From: t}
+	}
+	for _, s := range systems {
+		sv, err := evident.ParseSystemVersion(s)
+		if err != nil {
+			return evident.ErrorAt(evident.EINVALID, "--system", "%s", evident.ErrorMessage(err))
+		}
+		o.Systems = append(o.Systems, sv)
+	}
+	return nil
+}
+
+// tsaOptions reads the files a time-stamp response is checked with.
+func tsaOptions(o *ingest.Options, roots, certs, stamped string) error {
+	read := func(flag, path string) ([]byte, error) {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, evident.ErrorAt(evident.EINVALID, flag, "%s: %v", path, unwrapPath(err))
+		}
+		return b, nil
+	}
+	if roots != "" {
+		b, err := read("--tsa-roots", roots)
+		if err != nil {
+			return err
+		}
+		if o.TSARoots, err = importer.CertPoolPEM(b); err != nil {
+			return evident.ErrorAt(evident.EINVALID, "--tsa-roots", "%s: %s", roots, evident.ErrorMessage(err))
+		}
+	}
+	if certs != "" {
+		b, err := read("--tsa-certs", certs)
+		if err != nil {
+			return err
+		}
+		if o.TSACerts, err = importer.ParseCertsPEM(b); err != nil {
+			return evident.ErrorAt(evident.EINVALID, "--tsa-certs", "%s: %s", certs, evident.ErrorMessage(err))
+		}
+	}
+	if stamped != "" {
+		b, err := read("--stamped", stamped)
+		if err != nil {
+			return err
+		}
+		o.StampedData = b
+	}
+	return nil
+}
+
+// progress returns a reporter that redraws one status line on stderr when
+// stderr is a terminal, and does nothing otherwise (logs and pipes get no
+// carriage returns). An empty verb clears the line.
+func (a *app) progress() func(verb string, i, n int, name string) {
+	f, ok := a.stderr.(*os.File)
+	if !ok {
+		return func(string, int, int, string) {}
+	}
+	if fi, err := f.Stat(); err != nil || fi.Mode()&os.ModeCharDevice == 0 {
+		return func(string, int, int, string) {}
+	}
+	return func(verb string, i, n int, name string) {
+		if verb == "" {
+			fmt.Fprint(f, "\r\033[K")
+			return
+		}
+		fmt.Fprintf(f, "\r\033[K%s %d/%d %s", verb, i+1, n, filepath.Base(name))
+	}
+}
+
+func printOutcome(a *app, o ingest.Outcome) {
+	word := "FAIL"
+	if o.Verdict.Pass {
+		word = "pass"
+	}
+	target := o.Target
+	if target == "" {
+		target = "-"
+	}
+	a.out("%s  %s  %s  control %s  target %s\n", word, o.Filename, o.Format, o.Control, target)
+	if o.Defaulted {
+		a.out("  judged by the %s defaults (the control states no criteria): %s\n", o.Format, criteriaList(o.Verdict.Criteria))
+	}
+	for _, f := range o.Verdict.Failed {
+		a.out("  failed %s (got %g)\n", f.Criterion, f.Actual)
+		for _, x := range f.Findings {
+			a.out("    %s  %s\n", x.Severity, findingLine(x))
+		}
+	}
+	for _, e := range o.Verdict.Errors {
+		a.out("  not evaluated: %s\n", e)
+	}
+	if o.First {
+		a.out("  first import for this control and target\n")
+	} else {
+		a.out("  since the previous import: %d appeared, %d gone\n", len(o.Delta.Appeared), len(o.Delta.Gone))
+		for _, f := range o.Delta.Appeared {
+			a.out("    appeared  %s\n", findingLine(f))
+		}
+		for _, f := range o.Delta.Gone {
+			a.out("    gone      %s\n", findingLine(f))
+		}
+	}
+	for _, v := range o.Vulnerabilities {
+		a.out("  vulnerability %s: %s\n", v.ID, v.Title)
+	}
+	a.out("  evidence %s (leaf %d), verdict %s (leaf %d)\n", o.Raw.ID, o.Raw.LedgerIndex, o.Derived.ID, o.Derived.LedgerIndex)
+}
+
+func findingLine(f importer.Finding) string {
+	s := f.Key
+	if f.Title != "" {
+		s += "  " + f.Title
+	}
+	return s
+}
+
+func criteriaList(cs []evident.Criterion) string {
+	var s []string
+	for _, c := range cs {
+		s = append(s, c.String())
+	}
+	return strings.Join(s, ", ")
+}

@@ -1,0 +1,224 @@
+// Package ingest turns one tool output into evidence for a control: it
+// parses the file in the control's context, judges it against the control's
+// acceptance criteria, stores the original file as raw evidence and the
+// verdict as a derived record naming it, compares the findings with the
+// previous import of the same control and target, and opens a vulnerability
+// for each critical finding behind a failed verdict. The command line and
+// the HTTP API both go through it.
+//
+// An import is two steps so a caller can refuse a whole batch before any of
+// it is stored: Check reads, parses and judges the file and writes only its
+// content-addressed blobs (which no record names yet); Store writes the
+// records, the import run and any vulnerabilities in one transaction. A
+// file that fails Check leaves no record behind.
+//
+// Only the derived record is linked to the control. The raw file names the
+// control in About instead: readiness counts every record linked to a
+// control that carries no failing verdict as passing, and a scan's bytes
+// alone prove nothing passed.
+package ingest
+
+import (
+	"bytes"
+	"context"
+	"crypto/x509"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/evidenthq/evident"
+	"github.com/evidenthq/evident/internal/importer"
+	"github.com/evidenthq/evident/internal/ledger"
+	"github.com/evidenthq/evident/internal/sqlstore"
+)
+
+// Options is what a caller says about one file besides its bytes.
+type Options struct {
+	Control  string // required
+	Format   string // "" : the control's format, else detected from the content
+	Filename string // the name the file arrived with, for records and errors
+	// Target is what was checked (a system id, a host); "" uses the tool's
+	// own target. Imports compare with the previous one of the same
+	// control and target.
+	Target    string
+	Effective evident.Effective // zero: the tool's own time, else the time of receipt
+	Systems   []evident.SystemVersion
+	Actor     string
+	Now       time.Time // the clock ages are computed against; zero: time.Now
+	// TSARoots, TSACerts and StampedData are for time-stamp responses.
+	TSARoots    *x509.CertPool
+	TSACerts    []*x509.Certificate
+	StampedData []byte
+	MaxBytes    int64 // 0: importer.DefaultMaxBytes
+}
+
+// Checked is a parsed and judged file whose blobs are stored but whose
+// records are not: pass it to Store.
+type Checked struct {
+	opt       Options
+	control   evident.Control
+	Result    *importer.Result `json:"result"`
+	Verdict   importer.Verdict `json:"verdict"`
+	Defaulted bool             `json:"defaulted"` // judged by the format's default criteria
+	Target    string           `json:"target"`
+	system    string           // the system Target names, if any
+	raw, drv  evident.Evidence
+}
+
+// Outcome is what Store recorded.
+type Outcome struct {
+	Filename  string             `json:"filename"`
+	Control   string             `json:"control"`
+	Target    string             `json:"target"`
+	Format    string             `json:"format"`
+	Verdict   importer.Verdict   `json:"verdict"`
+	Defaulted bool               `json:"defaulted"`
+	Metrics   map[string]float64 `json:"metrics"`
+	// Delta compares with the previous import of the same control and
+	// target; with none, every finding appears and First is true.
+	Delta           importer.Delta     `json:"delta"`
+	First           bool               `json:"first"`
+	Run             sqlstore.ImportRun `json:"-"`
+	RunID           string             `json:"import_id"`
+	Raw             evident.Evidence   `json:"raw"`
+	Derived         evident.Evidence   `json:"derived"`
+	Vulnerabilities []evident.Incident `json:"vulnerabilities,omitempty"`
+}
+
+// Import is Check then Store, for a caller with one file (an HTTP upload).
+func Import(ctx context.Context, l *ledger.Ledger, r io.Reader, opt Options) (Outcome, error) {
+	c, err := Check(ctx, l, r, opt)
+	if err != nil {
+		return Outcome{}, err
+	}
+	return c.Store(ctx, l)
+}
+
+// Check reads and parses the file in the control's context and judges it.
+// Errors about the file have code EINVALID and name it; nothing but the
+// content-addressed blobs of a file that parsed is written.
+func Check(ctx context.Context, l *ledger.Ledger, r io.Reader, opt Options) (*Checked, error) {
+	if strings.TrimSpace(opt.Control) == "" {
+		return nil, evident.ErrorAt(evident.EINVALID, "control", "name the control the file is evidence for")
+	}
+	if opt.Actor == "" {
+		return nil, evident.ErrorAt(evident.EINVALID, "actor", "missing: every record names who added it")
+	}
+	if opt.Now.IsZero() {
+		opt.Now = time.Now()
+	}
+	m, err := l.Store().Model(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ctl := m.ControlByID(opt.Control)
+	if ctl == nil {
+		return nil, evident.ErrorAt(evident.ENOTFOUND, "control", "no control %q in the program", opt.Control)
+	}
+	format, err := formatFor(*ctl, opt.Format)
+	if err != nil {
+		return nil, err
+	}
+	limit := opt.MaxBytes
+	if limit <= 0 {
+		limit = importer.DefaultMaxBytes
+	}
+	data, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, fileErr(opt.Filename, fmt.Errorf("read: %w", err))
+	}
+	c := &Checked{opt: opt, control: *ctl}
+	c.Target, c.system = opt.Target, systemOf(m, opt.Target)
+	pc := importer.Context{AllowedPorts: allowedPorts(m, *ctl, c.system), TSARoots: opt.TSARoots, TSACerts: opt.TSACerts,
+		StampedData: opt.StampedData, Now: opt.Now, MaxBytes: limit}
+	if c.Result, err = importer.Parse(ctx, format, bytes.NewReader(data), pc); err != nil {
+		return nil, fileErr(opt.Filename, err)
+	}
+	if c.Target == "" {
+		c.Target = c.Result.Target
+		c.system = systemOf(m, c.Target)
+	}
+	criteria := ctl.Method.Criteria
+	if len(criteria) == 0 {
+		criteria, c.Defaulted = importer.DefaultCriteria(c.Result.Format), true
+	}
+	c.Verdict = importer.Evaluate(c.Result, criteria)
+	if err := c.prepare(ctx, l, data); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// formatFor picks the format to parse with: the one named, which must
+// agree with the control's, else the control's, else "" to detect.
+func formatFor(ctl evident.Control, named string) (string, error) {
+	if k := ctl.Method.Kind; k != "" && k != evident.MethodImport {
+		return "", evident.ErrorAt(evident.EINVALID, "control", "control %q is verified by %s, not by importing tool output", ctl.ID, k)
+	}
+	want := ctl.Method.Format
+	if named != "" && !slices.Contains(importer.Formats(), named) {
+		return "", evident.ErrorAt(evident.EINVALID, "format", "unknown format %q: want one of %s", named, strings.Join(importer.Formats(), ", "))
+	}
+	if named != "" && want != "" && named != want {
+		return "", evident.ErrorAt(evident.EINVALID, "format", "control %q takes %s output, not %s", ctl.ID, want, named)
+	}
+	if named == "" {
+		return want, nil
+	}
+	return named, nil
+}
+
+// fileErr names the file in an error about its content, keeping the code.
+func fileErr(name string, err error) error {
+	if name == "" {
+		name = "tool output"
+	}
+	code := evident.ErrorCode(err)
+	if code == "" || code == evident.EINTERNAL {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	return evident.Errorf(code, "%s: %s", name, evident.ErrorMessage(err))
+}
+
+// systemOf finds the system a target names: by id, name or scanned host.
+func systemOf(m *evident.Model, target string) string {
+	if target == "" {
+		return ""
+	}
+	host := target
+	if h, _, ok := strings.Cut(target, ":"); ok && !strings.Contains(target, "]") {
+		host = h // testssl targets are host:port
+	}
+	for _, s := range []*evident.System{m.SystemByID(target), m.SystemByName(target), m.SystemByHost(host)} {
+		if s != nil {
+			return s.ID
+		}
+	}
+	return ""
+}
+
+// allowedPorts is what may listen where the scan looked: the zone of the
+// targeted system when the target names one, else every zone of the
+// control's systems. An offline zone allows nothing, and a control without
+// systems allows nothing, so every open port is unexpected.
+func allowedPorts(m *evident.Model, ctl evident.Control, system string) []string {
+	systems := ctl.Systems
+	if system != "" {
+		systems = []string{system}
+	}
+	var out []string
+	for _, s := range systems {
+		z := m.ZoneOf(s)
+		if z == nil || z.Offline {
+			continue
+		}
+		for _, svc := range z.AllowedServices {
+			if !slices.Contains(out, svc) {
+				out = append(out, svc)
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,216 @@
+package ingest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"time"
+
+	"github.com/evidenthq/evident"
+	"github.com/evidenthq/evident/internal/importer"
+	"github.com/evidenthq/evident/internal/ledger"
+	"github.com/evidenthq/evident/internal/sqlstore"
+)
+
+// Leaf limits: a derived record's detail lives in a ledger leaf, which has
+// a size bound; the full result is in the derived blob.
+const (
+	maxKeysPerCriterion = 20
+	maxDeltaKeys        = 50
+)
+
+// prepare writes the two blobs: the file as received and the full result
+// with its verdict, the bytes the derived record's digest covers.
+func (c *Checked) prepare(ctx context.Context, l *ledger.Ledger, data []byte) error {
+	o := c.opt
+	src := evident.EvidenceSource{Tool: c.Result.Tool, Version: c.Result.ToolVersion, Importer: c.Result.Format}
+	eff := o.Effective
+	if eff.From.IsZero() && !c.Result.Time.IsZero() {
+		eff = evident.Effective{From: c.Result.Time.UTC()}
+	}
+	raw := ledger.EvidenceInput{Actor: o.Actor, Filename: o.Filename, Effective: eff, Systems: o.Systems,
+		About: []string{"control/" + c.control.ID}, Source: src}
+	if c.system != "" {
+		raw.About = append(raw.About, "system/"+c.system)
+	}
+	var err error
+	if c.raw, err = l.Prepare(ctx, raw, bytes.NewReader(data)); err != nil {
+		return err
+	}
+	full, err := json.Marshal(struct {
+		Result    *importer.Result `json:"result"`
+		Verdict   importer.Verdict `json:"verdict"`
+		Defaulted bool             `json:"defaulted"`
+		Target    string           `json:"target"`
+	}{c.Result, c.Verdict, c.Defaulted, c.Target})
+	if err != nil {
+		return err
+	}
+	drv := raw
+	drv.Kind, drv.MediaType, drv.About = evident.DerivedEvidence, "application/json", nil
+	drv.Controls = []string{c.control.ID}
+	drv.Filename = o.Filename + ".verdict.json"
+	drv.Verdict = evident.VerdictFail
+	if c.Verdict.Pass {
+		drv.Verdict = evident.VerdictPass
+	}
+	c.drv, err = l.Prepare(ctx, drv, bytes.NewReader(full))
+	return err
+}
+
+// Store writes the raw record, the derived verdict record, the import run
+// and the vulnerabilities of a failed verdict in one transaction, then
+// signs a checkpoint covering them. When it returns an error none of the
+// records exist.
+func (c *Checked) Store(ctx context.Context, l *ledger.Ledger) (Outcome, error) {
+	out := Outcome{Filename: c.opt.Filename, Control: c.control.ID, Target: c.Target, Format: c.Result.Format,
+		Verdict: c.Verdict, Defaulted: c.Defaulted, Metrics: c.Result.Metrics}
+	findings, err := json.Marshal(c.Result.Findings)
+	if err != nil {
+		return out, err
+	}
+	err = l.Store().Write(ctx, func(tx *sqlstore.Tx) error {
+		raw, drv := c.raw, c.drv
+		raw.ID = evident.NewID(tx.Now)
+		drv.ID = evident.NewID(tx.Now)
+		drv.DerivedFrom = []string{raw.ID}
+		run := sqlstore.ImportRun{Control: c.control.ID, Target: c.Target, Format: c.Result.Format, Tool: c.Result.Tool,
+			ToolVersion: c.Result.ToolVersion, Pass: c.Verdict.Pass, Defaulted: c.Defaulted, Metrics: c.Result.Metrics,
+			Findings: findings, Actor: c.opt.Actor}
+		run.ID = evident.NewID(tx.Now)
+		prev, err := tx.PreviousImport(ctx, c.control.ID, c.Target)
+		switch {
+		case err == nil:
+			var before []importer.Finding
+			if err := json.Unmarshal(prev.Findings, &before); err != nil {
+				return err
+			}
+			out.Delta = importer.Compare(&importer.Result{Findings: before}, c.Result)
+			run.PreviousID = prev.ID
+		case evident.ErrorCode(err) == evident.ENOTFOUND:
+			out.Delta, out.First = importer.Compare(nil, c.Result), true
+		default:
+			return err
+		}
+		run.Appeared, run.Gone = keys(out.Delta.Appeared, -1), keys(out.Delta.Gone, -1)
+		if drv.Detail, err = c.detail(run, out.Delta); err != nil {
+			return err
+		}
+		evs := []evident.Evidence{raw, drv}
+		if err := tx.InsertEvidence(ctx, evs); err != nil {
+			return err
+		}
+		out.Raw, out.Derived = evs[0], evs[1]
+		run.RawID, run.VerdictID, run.EffectiveAt = evs[0].ID, evs[1].ID, evs[1].Effective.From
+		if err := tx.InsertImportRun(ctx, &run); err != nil {
+			return err
+		}
+		out.Run, out.RunID = run, run.ID
+		out.Vulnerabilities, err = c.openVulnerabilities(ctx, tx)
+		return err
+	})
+	if err != nil {
+		return Outcome{}, fileErr(c.opt.Filename, err)
+	}
+	if _, err := l.Checkpoint(ctx); err != nil {
+		return out, err
+	}
+	return out, nil
+}
+
+// detail is the derived record's leaf summary: enough to read the verdict
+// from the ledger alone, bounded so it fits a leaf.
+func (c *Checked) detail(run sqlstore.ImportRun, d importer.Delta) ([]byte, error) {
+	type failed struct {
+		Criterion string   `json:"criterion"`
+		Actual    float64  `json:"actual"`
+		Findings  []string `json:"findings,omitempty"`
+	}
+	v := struct {
+		Import    string             `json:"import"`
+		Format    string             `json:"format"`
+		Target    string             `json:"target,omitempty"`
+		Criteria  []string           `json:"criteria"`
+		Defaulted bool               `json:"defaulted,omitempty"`
+		Metrics   map[string]float64 `json:"metrics"`
+		Failed    []failed           `json:"failed,omitempty"`
+		Errors    []string           `json:"errors,omitempty"`
+		Previous  string             `json:"previous,omitempty"`
+		Appeared  []string           `json:"appeared,omitempty"`
+		Gone      []string           `json:"gone,omitempty"`
+	}{Import: run.ID, Format: c.Result.Format, Target: c.Target, Defaulted: c.Defaulted, Metrics: c.Result.Metrics,
+		Errors: c.Verdict.Errors, Previous: run.PreviousID, Appeared: keys(d.Appeared, maxDeltaKeys), Gone: keys(d.Gone, maxDeltaKeys)}
+	for _, cr := range c.Verdict.Criteria {
+		v.Criteria = append(v.Criteria, cr.String())
+	}
+	for _, f := range c.Verdict.Failed {
+		v.Failed = append(v.Failed, failed{f.Criterion.String(), f.Actual, keys(f.Findings, maxKeysPerCriterion)})
+	}
+	return json.Marshal(v)
+}
+
+// openVulnerabilities registers each critical finding behind a failed
+// criterion as a vulnerability, once per finding across imports, so its
+// 48-hour clock (REQ-7.9.2-09) runs from the scan. Certificate lints are
+// profile defects, not vulnerabilities, and open none.
+func (c *Checked) openVulnerabilities(ctx context.Context, tx *sqlstore.Tx) ([]evident.Incident, error) {
+	if c.Verdict.Pass || c.Result.Format == "zlint" {
+		return nil, nil
+	}
+	seen := map[string]bool{}
+	var out []evident.Incident
+	for _, fc := range c.Verdict.Failed {
+		for _, f := range fc.Findings {
+			if f.Severity != "critical" || seen[f.Key] {
+				continue
+			}
+			seen[f.Key] = true
+			vf := evident.VulnerabilityFinding{Key: c.Result.Format + ":" + f.Key, Title: title(f), Summary: f.Detail,
+				Severity: evident.SeverityCritical, DiscoveredAt: c.discovered(tx.Now), Reporter: "importer:" + c.Result.Format}
+			if c.system != "" {
+				vf.Systems = []string{c.system}
+			}
+			inc, _, err := tx.OpenVulnerability(ctx, vf, c.opt.Actor)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, inc)
+		}
+	}
+	return out, nil
+}
+
+// discovered is when the scan found the finding: the tool's time, unless
+// it is missing or claims the future.
+func (c *Checked) discovered(now time.Time) time.Time {
+	t := c.Result.Time
+	if t.IsZero() || t.After(now) {
+		return now
+	}
+	return t
+}
+
+func title(f importer.Finding) string {
+	switch {
+	case f.Rule != "" && f.Title != "" && !strings.HasPrefix(f.Title, f.Rule):
+		return f.Rule + ": " + f.Title
+	case f.Title != "":
+		return f.Title
+	case f.Rule != "":
+		return f.Rule + " on " + f.Target
+	}
+	return f.Key
+}
+
+// keys lists the findings' keys, at most limit of them (all when < 0).
+func keys(fs []importer.Finding, limit int) []string {
+	out := []string{}
+	for i, f := range fs {
+		if limit >= 0 && i == limit {
+			break
+		}
+		out = append(out, f.Key)
+	}
+	return out
+}

@@ -1,0 +1,223 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/evidenthq/evident"
+)
+
+// ImportRun is one tool output imported for a control: the raw evidence
+// record of the file, the derived record holding the verdict, and what the
+// next import of the same control and target is compared with. Findings is
+// the importer's JSON list of findings, kept as given so the store does not
+// depend on any importer's types.
+type ImportRun struct {
+	ID          string             `json:"id"`
+	Control     string             `json:"control"`
+	Target      string             `json:"target"`
+	Format      string             `json:"format"`
+	Tool        string             `json:"tool"`
+	ToolVersion string             `json:"tool_version,omitempty"`
+	RawID       string             `json:"raw_id"`
+	VerdictID   string             `json:"verdict_id"`
+	Pass        bool               `json:"pass"`
+	Defaulted   bool               `json:"defaulted,omitempty"`
+	Metrics     map[string]float64 `json:"metrics"`
+	Findings    json.RawMessage    `json:"findings"`
+	Appeared    []string           `json:"appeared"`
+	Gone        []string           `json:"gone"`
+	PreviousID  string             `json:"previous_id,omitempty"`
+	EffectiveAt time.Time          `json:"effective_at"`
+	ReceivedAt  time.Time          `json:"received_at"`
+	Actor       string             `json:"actor"`
+}
+
+const importRunCols = `id, control_id, target, format, tool, tool_version, raw_id, verdict_id, pass, defaulted,
+	metrics, findings, appeared, gone, previous_id, effective_at, received_at, actor`
+
+// InsertImportRun stores run in tx, which must also hold its two evidence
+// records: the run and its evidence are one all-or-nothing write. The
+// receipt time is the transaction's, like the evidence's.
+func (tx *Tx) InsertImportRun(ctx context.Context, run *ImportRun) error {
+	switch {
+	case run.Control == "":
+		return evident.ErrorAt(evident.EINVALID, "import.control", "missing")
+	case run.Format == "" || run.Tool == "":
+		return evident.ErrorAt(evident.EINVALID, "import.format", "missing format or tool")
+	case run.RawID == "" || run.VerdictID == "":
+		return evident.ErrorAt(evident.EINVALID, "import.evidence", "an import run names its raw and verdict evidence")
+	case len(run.Findings) > 0 && !json.Valid(run.Findings):
+		return evident.ErrorAt(evident.EINVALID, "import.findings", "not valid JSON")
+	}
+	run.ReceivedAt = tx.Now.UTC().Truncate(time.Microsecond)
+	if run.ID == "" {
+		run.ID = evident.NewID(run.ReceivedAt)
+	}
+	if run.EffectiveAt.IsZero() {
+		run.EffectiveAt = run.ReceivedAt
+	}
+	findings := run.Findings
+	if len(findings) == 0 {
+		findings = json.RawMessage("[]")
+	}
+	metrics, err := json.Marshal(orEmpty(run.Metrics))
+	if err != nil {
+		return fmt.Errorf("import run metrics: %w", err)
+	}
+	appeared, _ := json.Marshal(nonNil(run.Appeared))
+	gone, _ := json.Marshal(nonNil(run.Gone))
+	_, err = tx.Exec(ctx, `INSERT INTO import_runs (`+importRunCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		run.ID, run.Control, run.Target, run.Format, run.Tool, run.ToolVersion, run.RawID, run.VerdictID,
+		boolInt(run.Pass), boolInt(run.Defaulted), string(metrics), string(findings), string(appeared), string(gone),
+		optText(run.PreviousID), TS(run.EffectiveAt), TS(run.ReceivedAt), run.Actor)
+	if err != nil {
+		return fmt.Errorf("store import run: %w", err)
+	}
+	return nil
+}
+
+// PreviousImport returns the newest import run of control and target, the
+// baseline a new import is compared with, or ENOTFOUND when there is none.
+// Reading it in the transaction that inserts the next run means two
+// imports of the same check cannot both compare with the same baseline.
+func (tx *Tx) PreviousImport(ctx context.Context, control, target string) (ImportRun, error) {
+	runs, err := tx.importRuns(ctx, `WHERE control_id = ? AND target = ? ORDER BY received_at DESC, id DESC LIMIT 1`, control, target)
+	if err != nil {
+		return ImportRun{}, err
+	}
+	if len(runs) == 0 {
+		return ImportRun{}, evident.Errorf(evident.ENOTFOUND, "no earlier import for control %q and target %q", control, target)
+	}
+	return runs[0], nil
+}
+
+// ImportFilter selects import runs; zero fields do not filter.
+type ImportFilter struct {
+	Control string
+	Target  string
+	Limit   int
+}
+
+// ImportRuns lists import runs, newest first.
+func (s *Store) ImportRuns(ctx context.Context, f ImportFilter) ([]ImportRun, error) {
+	var where []string
+	var args []any
+	if f.Control != "" {
+		where, args = append(where, "control_id = ?"), append(args, f.Control)
+	}
+	if f.Target != "" {
+		where, args = append(where, "target = ?"), append(args, f.Target)
+	}
+	q := ""
+	if len(where) > 0 {
+		q = "WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY received_at DESC, id DESC"
+	if f.Limit > 0 {
+		q += fmt.Sprintf(" LIMIT %d", f.Limit)
+	}
+	var out []ImportRun
+	err := s.Read(ctx, func(tx *Tx) error {
+		var err error
+		out, err = tx.importRuns(ctx, q, args...)
+		return err
+	})
+	return out, err
+}
+
+func (tx *Tx) importRuns(ctx context.Context, where string, args ...any) ([]ImportRun, error) {
+	rows, err := tx.Query(ctx, `SELECT `+importRunCols+` FROM import_runs `+where, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read import runs: %w", err)
+	}
+	defer rows.Close()
+	var out []ImportRun
+	for rows.Next() {
+		var r ImportRun
+		var pass, defaulted int
+		var metrics, findings, appeared, gone, eff, rec string
+		var prev sql.NullString
+		if err := rows.Scan(&r.ID, &r.Control, &r.Target, &r.Format, &r.Tool, &r.ToolVersion, &r.RawID, &r.VerdictID,
+			&pass, &defaulted, &metrics, &findings, &appeared, &gone, &prev, &eff, &rec, &r.Actor); err != nil {
+			return nil, err
+		}
+		r.Pass, r.Defaulted, r.PreviousID, r.Findings = pass == 1, defaulted == 1, prev.String, json.RawMessage(findings)
+		for _, js := range []struct {
+			s string
+			v any
+		}{{metrics, &r.Metrics}, {appeared, &r.Appeared}, {gone, &r.Gone}} {
+			if err := json.Unmarshal([]byte(js.s), js.v); err != nil {
+				return nil, fmt.Errorf("import run %s: %w", r.ID, err)
+			}
+		}
+		if r.EffectiveAt, err = ParseTS(eff); err != nil {
+			return nil, err
+		}
+		if r.ReceivedAt, err = ParseTS(rec); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// OpenVulnerability is Store.OpenVulnerability inside a caller's
+// transaction, so an import's evidence, verdict and the vulnerabilities its
+// critical findings open commit together or not at all. A finding already
+// in the register returns that entry and created false.
+func (tx *Tx) OpenVulnerability(ctx context.Context, f evident.VulnerabilityFinding, actor string) (evident.Incident, bool, error) {
+	f.Key = strings.TrimSpace(f.Key)
+	if f.Key == "" {
+		return evident.Incident{}, false, evident.ErrorAt(evident.EINVALID, "finding.key", "a finding needs a key so re-imports find it")
+	}
+	sev, err := evident.ParseSeverity(string(f.Severity))
+	if err != nil {
+		return evident.Incident{}, false, err
+	}
+	id, err := tx.incidentByKey(ctx, f.Key)
+	if err != nil {
+		return evident.Incident{}, false, err
+	}
+	if id != "" {
+		inc, err := tx.Incident(ctx, id)
+		return inc, false, err
+	}
+	inc := evident.Incident{Kind: evident.KindVulnerability, Title: f.Title, Summary: f.Summary, Reporter: f.Reporter,
+		AwareAt: f.DiscoveredAt, DetectedAt: f.DiscoveredAt, Services: f.Services, Systems: f.Systems, FindingKey: f.Key}
+	if inc.Reporter == "" {
+		inc.Reporter = actor
+	}
+	if inc.AwareAt.IsZero() {
+		inc.AwareAt = tx.Now
+	}
+	if err := tx.openIncident(ctx, &inc, actor); err != nil {
+		if IsUniqueViolation(err) {
+			return evident.Incident{}, false, evident.Errorf(evident.ECONFLICT, "finding %s was registered by another import at the same moment; import again", f.Key)
+		}
+		return evident.Incident{}, false, err
+	}
+	c := evident.Classification{Severity: sev, Category: "vulnerability", Note: "from finding " + f.Key}
+	if err := tx.classify(ctx, &inc, c, actor); err != nil {
+		return evident.Incident{}, false, err
+	}
+	return inc, true, nil
+}
+
+func orEmpty(m map[string]float64) map[string]float64 {
+	if m == nil {
+		return map[string]float64{}
+	}
+	return m
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
