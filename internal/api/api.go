@@ -55,7 +55,7 @@ func New(cfg Config) *API {
 		// Gaps compare review dates with today, readiness with this
 		// instant: both are recomputed at least this often.
 		gaps:  &memo[[]readiness.Gap]{now: cfg.Now, ttl: time.Minute},
-		ready: &memo[readiness.Input]{now: cfg.Now, ttl: 15 * time.Second},
+		ready: &memo[readiness.Input]{now: cfg.Now, ttl: 15 * time.Second, stale: time.Minute},
 	}
 }
 

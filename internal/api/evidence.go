@@ -40,7 +40,7 @@ func (a *API) evidenceRoutes() []Route {
 	}
 	return []Route{
 		{Method: "GET", Path: "/api/v1/evidence", Perm: auth.Read, Tag: "evidence", List: true, Summary: "list evidence records in ledger order (an assessor sees their period)",
-			Query:   []Param{{"control", "only for this control"}, {"requirement", "only for this full requirement reference"}, {"from", "effective at or after (RFC 3339)"}, {"to", "effective before (RFC 3339)"}},
+			Query:   []Param{{"control", "only for this control, in the order of the periods covered"}, {"requirement", "only for this full requirement reference"}, {"from", "effective at or after (RFC 3339)"}, {"to", "effective before (RFC 3339)"}},
 			Handler: a.EvidenceList()},
 		{Method: "GET", Path: "/api/v1/evidence/{id}", Perm: auth.Read, Tag: "evidence", Summary: "one evidence record", Handler: a.EvidenceShow()},
 		{Method: "GET", Path: "/api/v1/evidence/{id}/proof", Perm: auth.Read, Tag: "evidence", Summary: "inclusion proof of the record against the latest signed checkpoint (text, as `evident evidence show` prints it)", Handler: a.EvidenceProof()},
@@ -101,6 +101,9 @@ func (a *API) EvidenceList() http.Handler {
 			return err
 		}
 		f.From, f.To = clampPeriod(p, f.From, f.To)
+		if f.Control != "" && f.Requirement == "" {
+			return a.controlEvidence(w, r, f, pg)
+		}
 		if pg.after != "" {
 			if f.AfterIndex, err = strconv.ParseInt(pg.after, 10, 64); err != nil {
 				return evident.ErrorAt(evident.EINVALID, "cursor", "cursor is not a ledger position")
@@ -120,6 +123,24 @@ func (a *API) EvidenceList() http.Handler {
 		}
 		return writeJSON(w, http.StatusOK, out)
 	})
+}
+
+// controlEvidence pages one control's evidence in the order of the
+// periods it covers, which its index serves directly.
+func (a *API) controlEvidence(w http.ResponseWriter, r *http.Request, f sqlstore.EvidenceFilter, pg page) error {
+	evs, keys, err := a.cfg.Store.ControlEvidencePage(r.Context(), f.Control, f.From, f.To, pg.after, pg.limit+1)
+	if err != nil {
+		return err
+	}
+	out := List[evident.Evidence]{Items: evs}
+	if len(evs) > pg.limit {
+		out.Items = evs[:pg.limit]
+		out.NextCursor = encodeCursor(keys[pg.limit-1])
+	}
+	if out.Items == nil {
+		out.Items = []evident.Evidence{}
+	}
+	return writeJSON(w, http.StatusOK, out)
 }
 
 // visibleEvidence reads a record the principal may see; one outside an

@@ -762,3 +762,43 @@ func TestProgramListsSeeEachWriteAtOnce(t *testing.T) {
 		t.Errorf("show the new control: %d", code)
 	}
 }
+
+func TestControlEvidencePagesByPeriodCovered(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	// Uploaded out of order: the list follows the periods, not arrival.
+	for _, m := range []string{"2026-02", "2025-11", "2026-01", "2025-12", "2026-03"} {
+		if code, body := e.upload(t, "cm", url.Values{"control": {"time-sync"}, "period": {m}}, "report "+m); code != 201 {
+			t.Fatalf("upload %s: %d %s", m, code, body)
+		}
+	}
+	e.upload(t, "cm", url.Values{"control": {"vuln-scan"}, "period": {"2026-01"}}, "other control")
+	page := func(role string) []string {
+		var months []string
+		next := ""
+		for i := 0; i < 10; i++ {
+			var pg struct {
+				Items      []evident.Evidence
+				NextCursor string `json:"next_cursor"`
+			}
+			target := "/api/v1/evidence?control=time-sync&limit=2"
+			if next != "" {
+				target += "&cursor=" + url.QueryEscape(next)
+			}
+			e.getJSON(t, role, target, &pg)
+			for _, ev := range pg.Items {
+				months = append(months, ev.Effective.From.Format("2006-01"))
+			}
+			if next = pg.NextCursor; next == "" {
+				break
+			}
+		}
+		return months
+	}
+	if got := strings.Join(page("cm"), " "); got != "2025-11 2025-12 2026-01 2026-02 2026-03" {
+		t.Errorf("compliance manager's pages: %s", got)
+	}
+	if got := strings.Join(page("assessor"), " "); got != "2026-01 2026-02 2026-03" {
+		t.Errorf("assessor's pages: %s, want only their period", got)
+	}
+}
