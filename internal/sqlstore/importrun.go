@@ -69,8 +69,9 @@ func (tx *Tx) InsertImportRun(ctx context.Context, run *ImportRun) error {
 	if err != nil {
 		return fmt.Errorf("import run metrics: %w", err)
 	}
-	appeared, _ := json.Marshal(nonNil(run.Appeared))
-	gone, _ := json.Marshal(nonNil(run.Gone))
+	run.Appeared, run.Gone = nonNil(run.Appeared), nonNil(run.Gone)
+	appeared, _ := json.Marshal(run.Appeared)
+	gone, _ := json.Marshal(run.Gone)
 	_, err = tx.Exec(ctx, `INSERT INTO import_runs (`+importRunCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		run.ID, run.Control, run.Target, run.Format, run.Tool, run.ToolVersion, run.RawID, run.VerdictID,
 		boolInt(run.Pass), boolInt(run.Defaulted), string(metrics), string(findings), string(appeared), string(gone),

@@ -1,0 +1,154 @@
+package sqlstore_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/evidenthq/evident"
+	"github.com/evidenthq/evident/internal/sqlstore"
+	"github.com/evidenthq/evident/internal/sqlstore/storetest"
+)
+
+// importRun stores a raw and a derived record and the run naming them in
+// one transaction, as an import does.
+func importRun(t *testing.T, s *sqlstore.Store, target string, pass bool, findings ...string) sqlstore.ImportRun {
+	t.Helper()
+	ctx := context.Background()
+	raw := insert(t, s, evident.Evidence{Filename: "scan-" + target, About: []string{"control/scan"}})
+	drv := insert(t, s, evident.Evidence{Filename: "verdict-" + target, Kind: evident.DerivedEvidence, DerivedFrom: []string{raw.ID},
+		Controls: []string{"scan"}, Verdict: evident.VerdictFail})
+	fs, _ := json.Marshal(findings)
+	run := sqlstore.ImportRun{Control: "scan", Target: target, Format: "nmap", Tool: "nmap", ToolVersion: "7.93",
+		RawID: raw.ID, VerdictID: drv.ID, Pass: pass, Metrics: map[string]float64{"open_ports": float64(len(findings))},
+		Findings: fs, Appeared: findings, Actor: "scanner"}
+	if err := s.Write(ctx, func(tx *sqlstore.Tx) error { return tx.InsertImportRun(ctx, &run) }); err != nil {
+		t.Fatal(err)
+	}
+	return run
+}
+
+func TestPreviousImportIsPerControlAndTarget(t *testing.T) {
+	storetest.Each(t, ticking(time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)), func(t *testing.T, s *sqlstore.Store) {
+		ctx := context.Background()
+		putControls(t, s, "scan")
+		a1 := importRun(t, s, "10.0.0.1", true, "10.0.0.1 tcp/443")
+		b1 := importRun(t, s, "10.0.0.2", true)
+		a2 := importRun(t, s, "10.0.0.1", false, "10.0.0.1 tcp/443", "10.0.0.1 tcp/23")
+		prev := func(target string) (sqlstore.ImportRun, error) {
+			var r sqlstore.ImportRun
+			err := s.Read(ctx, func(tx *sqlstore.Tx) error {
+				var err error
+				r, err = tx.PreviousImport(ctx, "scan", target)
+				return err
+			})
+			return r, err
+		}
+		got, err := prev("10.0.0.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(a2, got, cmp.Comparer(func(x, y json.RawMessage) bool { return string(x) == string(y) })); diff != "" {
+			t.Errorf("previous import of 10.0.0.1 (-stored +read):\n%s", diff)
+		}
+		if got, _ := prev("10.0.0.2"); got.ID != b1.ID {
+			t.Errorf("previous import of 10.0.0.2 = %s, want %s: targets are compared apart", got.ID, b1.ID)
+		}
+		if _, err := prev("10.0.0.3"); evident.ErrorCode(err) != evident.ENOTFOUND {
+			t.Errorf("never scanned target: %v, want ENOTFOUND", err)
+		}
+		runs, err := s.ImportRuns(ctx, sqlstore.ImportFilter{Control: "scan", Target: "10.0.0.1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(runs) != 2 || runs[0].ID != a2.ID || runs[1].ID != a1.ID {
+			t.Errorf("runs of 10.0.0.1 = %v, want %s then %s (newest first)", runs, a2.ID, a1.ID)
+		}
+	})
+}
+
+// A run and the evidence it names commit together: a bad run rolls the
+// evidence back, and a run naming evidence that does not exist is refused.
+func TestImportRunIsAllOrNothing(t *testing.T) {
+	storetest.Each(t, ticking(time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)), func(t *testing.T, s *sqlstore.Store) {
+		ctx := context.Background()
+		putControls(t, s, "scan")
+		size := func() int64 {
+			var n int64
+			if err := s.Read(ctx, func(tx *sqlstore.Tx) error { var err error; n, err = tx.LedgerSize(ctx); return err }); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		before := size()
+		err := s.Write(ctx, func(tx *sqlstore.Tx) error {
+			raw := []evident.Evidence{{Kind: evident.RawEvidence, Digest: evident.Digest{1}, MediaType: "text/xml", Actor: "a", About: []string{"control/scan"}}}
+			if err := tx.InsertEvidence(ctx, raw); err != nil {
+				return err
+			}
+			return tx.InsertImportRun(ctx, &sqlstore.ImportRun{Control: "scan", Format: "nmap", RawID: raw[0].ID, VerdictID: raw[0].ID})
+		})
+		if evident.ErrorCode(err) != evident.EINVALID {
+			t.Errorf("run without its tool: %v, want EINVALID", err)
+		}
+		err = s.Write(ctx, func(tx *sqlstore.Tx) error {
+			return tx.InsertImportRun(ctx, &sqlstore.ImportRun{Control: "scan", Format: "nmap", Tool: "nmap", RawID: "nope", VerdictID: "nope"})
+		})
+		if err == nil {
+			t.Error("run naming evidence that does not exist was stored")
+		}
+		if n := size(); n != before {
+			t.Errorf("ledger grew from %d to %d records through refused imports", before, n)
+		}
+	})
+}
+
+// Tx.OpenVulnerability registers a finding once, and inside a rolled-back
+// import it registers nothing.
+func TestOpenVulnerabilityInImportTransaction(t *testing.T) {
+	now := time.Date(2026, 5, 4, 8, 0, 0, 0, time.UTC)
+	storetest.Each(t, func() time.Time { return now }, func(t *testing.T, s *sqlstore.Store) {
+		ctx := context.Background()
+		incidentStore(t, s)
+		f := evident.VulnerabilityFinding{Key: "trivy:img CVE-2026-0002", Title: "CVE-2026-0002", Severity: "critical",
+			DiscoveredAt: now.Add(-2 * time.Hour), Reporter: "importer:trivy"}
+		errRollback := errors.New("import failed later")
+		err := s.Write(ctx, func(tx *sqlstore.Tx) error {
+			if _, created, err := tx.OpenVulnerability(ctx, f, "scanner"); err != nil || !created {
+				t.Fatalf("open: created %v, %v", created, err)
+			}
+			return errRollback
+		})
+		if !errors.Is(err, errRollback) {
+			t.Fatal(err)
+		}
+		if list, _ := s.Incidents(ctx, sqlstore.IncidentFilter{}); len(list) != 0 {
+			t.Fatalf("rolled-back import left %d register entries", len(list))
+		}
+		var first, second evident.Incident
+		for i, into := range []*evident.Incident{&first, &second} {
+			err := s.Write(ctx, func(tx *sqlstore.Tx) error {
+				inc, created, err := tx.OpenVulnerability(ctx, f, "scanner")
+				if created != (i == 0) {
+					t.Errorf("import %d: created %v", i+1, created)
+				}
+				*into = inc
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if first.ID != second.ID || first.Severity() != evident.SeverityCritical {
+			t.Errorf("second import returned %s, first %s (severity %s); want the same critical entry", second.ID, first.ID, first.Severity())
+		}
+		cs := first.Clocks(now)
+		if len(cs) != 1 || !cs[0].Due.Equal(now.Add(46*time.Hour)) {
+			t.Errorf("clocks %+v, want the 48-hour clock from discovery", cs)
+		}
+	})
+}
