@@ -68,6 +68,7 @@ func (a *API) Routes() []Route {
 	}
 	rs = append(rs, a.programRoutes()...)
 	rs = append(rs, a.evidenceRoutes()...)
+	rs = append(rs, a.importRoutes()...)
 	rs = append(rs, a.registerRoutes()...)
 	rs = append(rs, a.readinessRoutes()...)
 	rs = append(rs, a.packRoutes()...)

@@ -231,6 +231,7 @@ var matrix = map[string]string{
 	"GET /api/v1/evidence/{id}/proof":   "admin cm owner approver assessor",
 	"GET /api/v1/evidence/{id}/content": "admin cm owner approver assessor",
 	"POST /api/v1/evidence":             "admin cm owner",
+	"POST /api/v1/imports":              "admin cm owner",
 	"GET /api/v1/checkpoint":            "admin cm owner approver assessor",
 	"GET /api/v1/gaps":                  "admin cm owner approver assessor",
 	"GET /api/v1/incidents":             "admin cm owner approver assessor",
@@ -288,7 +289,7 @@ func TestAuthorisationMatrix(t *testing.T) {
 				allowed["public"] = true
 			}
 		}
-		if method == "POST" && path == "/api/v1/evidence" {
+		if method == "POST" && (path == "/api/v1/evidence" || path == "/api/v1/imports") {
 			target += "?control=time-sync"
 		}
 		reqBody := `{}`
@@ -800,5 +801,32 @@ func TestControlEvidencePagesByPeriodCovered(t *testing.T) {
 	}
 	if got := strings.Join(page("assessor"), " "); got != "2026-01 2026-02 2026-03" {
 		t.Errorf("assessor's pages: %s, want only their period", got)
+	}
+}
+
+func TestImportJudgesToolOutputForOwnControlOnly(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	chrony := "Reference ID    : C0A80001 (ntp.example)\nStratum         : 2\nRef time (UTC)  : Tue Feb 10 09:00:00 2026\nSystem time     : 0.000012000 seconds fast of NTP time\nLast offset     : +0.000010000 seconds\nRMS offset      : 0.000020000 seconds\nFrequency       : 1.000 ppm slow\nResidual freq   : +0.001 ppm\nSkew            : 0.010 ppm\nRoot delay      : 0.001000000 seconds\nRoot dispersion : 0.000500000 seconds\nUpdate interval : 64.0 seconds\nLeap status     : Normal\n"
+	code, body := e.do(t, "owner", "POST", "/api/v1/imports?control=vuln-scan&format=chrony", strings.NewReader(chrony), "text/plain")
+	if code != 403 {
+		t.Errorf("owner importing for another's control: %d %s", code, body)
+	}
+	code, body = e.do(t, "owner", "POST", "/api/v1/imports?control=time-sync&format=chrony&filename=tracking.txt", strings.NewReader(chrony), "text/plain")
+	if code != 201 {
+		t.Fatalf("import: %d %s", code, body)
+	}
+	var out struct {
+		Format  string
+		Raw     evident.Evidence
+		Derived evident.Evidence
+	}
+	json.Unmarshal(body, &out)
+	if out.Format != "chrony" || out.Raw.ID == "" || out.Derived.ID == "" || out.Derived.Actor != "token:otto/test" {
+		t.Errorf("import outcome: %s", body)
+	}
+	code, body = e.do(t, "owner", "POST", "/api/v1/imports?control=time-sync&format=nmap", strings.NewReader(chrony), "text/plain")
+	if code != 400 {
+		t.Errorf("chrony output named nmap: %d %s, want 400", code, body)
 	}
 }
