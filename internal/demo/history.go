@@ -102,7 +102,10 @@ func (g *gen) activities(c evident.Control) []activity {
 		if at.Before(g.start) || !at.Before(g.end.Add(-2*time.Hour)) {
 			continue
 		}
-		out = append(out, activity{at: at, control: c, fail: c.Method.Kind == evident.MethodImport && g.rnd.IntN(100) < 2})
+		// A control may need several records a period (two scans, say).
+		for n := range c.Needs() {
+			out = append(out, activity{at: at.Add(time.Duration(n) * 17 * time.Minute), control: c, fail: c.Method.Kind == evident.MethodImport && g.rnd.IntN(100) < 2})
+		}
 	}
 	return out
 }
@@ -148,7 +151,7 @@ func (g *gen) raw(a activity) (ledger.EvidenceInput, []byte) {
 	var b bytes.Buffer
 	switch c.Method.Kind {
 	case evident.MethodImport:
-		in.Filename = fmt.Sprintf("%s-%s.%s", c.ID, a.at.Format("20060102"), extension(c.Method.Format))
+		in.Filename = fmt.Sprintf("%s-%s.%s", c.ID, a.at.Format("20060102-1504"), extension(c.Method.Format))
 		in.Source = evident.EvidenceSource{Tool: c.Method.Format, Host: "ops-runner-1", Command: "collect " + c.Method.Format}
 		fmt.Fprintf(&b, "%s output collected %s by the %s collector\n", c.Method.Format, evident.UTC(a.at), c.ID)
 	default:

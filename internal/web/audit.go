@@ -52,6 +52,10 @@ func (w *Web) Audit() http.Handler {
 				if err != nil {
 					return err
 				}
+				// An assessor reads the trail of their audit period only.
+				if p, err := principal(r); err == nil && !p.User.InPeriod(e.At) {
+					continue
+				}
 				data.Entries = append(data.Entries, e)
 			}
 			data.Older, data.Newer = -1, -1

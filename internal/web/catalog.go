@@ -8,6 +8,7 @@ import (
 
 	"github.com/evidenthq/evident"
 	"github.com/evidenthq/evident/internal/catalog"
+	"github.com/evidenthq/evident/internal/sqlstore"
 )
 
 // reqRow is one requirement of the index with its place in the chain:
@@ -97,9 +98,16 @@ func (w *Web) Catalog() http.Handler {
 
 type requirementPage struct {
 	reqRow
-	Controls []evident.Control
-	InForce  bool // the requirement is of the program's version
+	Controls []controlLink
+	Evidence []evident.Evidence // the latest records of its controls
+	InForce  bool               // the requirement is of the program's version
 	Program  string
+}
+
+// controlLink is a control meeting a requirement, with its currency.
+type controlLink struct {
+	evident.Control
+	Freshness evident.Freshness
 }
 
 // Requirement shows one requirement with its figures and its chain: its
@@ -127,7 +135,21 @@ func (w *Web) Requirement() http.Handler {
 		}
 		rows := pr.statusRows([]evident.Requirement{req})
 		data := requirementPage{reqRow: rows[0], InForce: req.Version == m.Program.Version, Program: m.Program.Version}
-		data.Controls = m.ControlsFor(req.Ref())
+		fresh := map[string]evident.Freshness{}
+		for _, cs := range pr.Report.Controls {
+			fresh[cs.ID] = cs.Freshness
+		}
+		for _, c := range m.ControlsFor(req.Ref()) {
+			data.Controls = append(data.Controls, controlLink{Control: c, Freshness: fresh[c.ID]})
+			if w.cfg.Ledger == nil {
+				continue
+			}
+			es, err := w.cfg.Store.ListEvidence(r.Context(), sqlstore.EvidenceFilter{Control: c.ID, Newest: true, Limit: 3})
+			if err != nil {
+				return err
+			}
+			data.Evidence = append(data.Evidence, es...)
+		}
 		w.render(rw, r, http.StatusOK, "requirement.html", page{Title: string(req.ID), Nav: "requirements", Data: data})
 		return nil
 	})

@@ -41,6 +41,10 @@ func (w *Web) EvidenceList() http.Handler {
 			}
 			f.BeforeIndex = n
 		}
+		// An assessor sees the evidence of their audit period only.
+		if p, err := principal(r); err == nil {
+			f.From, f.To = p.Period()
+		}
 		m, err := w.model(r.Context())
 		if err != nil {
 			return err
@@ -74,7 +78,7 @@ type evidenceDetail struct {
 // checkpoint, checked here with the ledger's public key.
 func (w *Web) Evidence() http.Handler {
 	return w.handle(func(rw http.ResponseWriter, r *http.Request) error {
-		e, err := w.cfg.Store.Evidence(r.Context(), r.PathValue("id"))
+		e, err := w.evidence(r)
 		if err != nil {
 			return err
 		}
@@ -101,7 +105,7 @@ func (w *Web) Evidence() http.Handler {
 // in a sandbox: an uploaded HTML file must never run as this site.
 func (w *Web) EvidenceContent() http.Handler {
 	return w.handle(func(rw http.ResponseWriter, r *http.Request) error {
-		e, err := w.cfg.Store.Evidence(r.Context(), r.PathValue("id"))
+		e, err := w.evidence(r)
 		if err != nil {
 			return err
 		}
@@ -127,6 +131,22 @@ func (w *Web) EvidenceContent() http.Handler {
 		}
 		return nil
 	})
+}
+
+// evidence reads the record the path names, refusing an assessor one
+// outside their audit period.
+func (w *Web) evidence(r *http.Request) (evident.Evidence, error) {
+	e, err := w.cfg.Store.Evidence(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return e, err
+	}
+	if p, err := principal(r); err == nil {
+		overlaps := func(from, to time.Time) bool { return e.Effective.From.Before(to) && !e.Effective.End().Before(from) }
+		if from, to := p.Period(); !from.IsZero() && !overlaps(from, to) {
+			return e, p.CheckInstant(e.Effective.From)
+		}
+	}
+	return e, nil
 }
 
 type uploadForm struct {

@@ -179,3 +179,32 @@ func TestUploadForTheOpenWindowSatisfiesIt(t *testing.T) {
 		t.Errorf("after the upload the control's evidence should be current")
 	}
 }
+
+func TestAssessorSeesOnlyTheirPeriodsEvidence(t *testing.T) {
+	st := storetest.SQLite(t, func() time.Time { return testNow })
+	s := newSite(t, st)
+	addControl(t, st, "vuln-scan")
+	carla := s.signIn(t, "carla", evident.RoleComplianceManager)
+	token := carla.csrf("/evidence/new")
+	carla.upload(map[string]string{"csrf_token": token, "control": "vuln-scan", "period": "2026-Q3"}, map[string]string{"inside.xml": "a"})
+	carla.upload(map[string]string{"csrf_token": token, "control": "vuln-scan", "period": "2024-Q3"}, map[string]string{"before.xml": "b"})
+	es, _ := st.ListEvidence(context.Background(), sqlstore.EvidenceFilter{})
+	if len(es) != 2 {
+		t.Fatalf("%d records, want 2", len(es))
+	}
+	asa := s.signIn(t, "asa", evident.RoleAssessor) // period: the year to testNow
+	_, list := asa.get("/evidence")
+	if !strings.Contains(list, "inside.xml") || strings.Contains(list, "before.xml") {
+		t.Errorf("assessor's evidence list should hold the 2026-Q3 record and not the 2024-Q3 one")
+	}
+	for _, e := range es {
+		code, _ := asa.get("/evidence/" + e.ID)
+		want := http.StatusOK
+		if e.Filename == "before.xml" {
+			want = http.StatusForbidden
+		}
+		if code != want {
+			t.Errorf("assessor GET evidence %s: %d, want %d", e.Filename, code, want)
+		}
+	}
+}
