@@ -1,0 +1,173 @@
+package ingest_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"golang.org/x/mod/sumdb/note"
+
+	"github.com/evidenthq/evident"
+	"github.com/evidenthq/evident/internal/blob"
+	"github.com/evidenthq/evident/internal/ingest"
+	"github.com/evidenthq/evident/internal/ledger"
+	"github.com/evidenthq/evident/internal/sqlstore"
+	"github.com/evidenthq/evident/internal/sqlstore/storetest"
+)
+
+const fixtures = "../importer/testdata"
+
+// setup writes a small program: a lab zone allowing the three ports the
+// baseline nmap fixture found open, a web system in it answering on
+// 127.0.0.1, an offline vault, and controls judged by import or not.
+func setup(t *testing.T, st *sqlstore.Store) *ledger.Ledger {
+	t.Helper()
+	ctx := context.Background()
+	objs := []struct {
+		sec sqlstore.Section
+		id  string
+		v   any
+	}{
+		{sqlstore.Zones, "lab", evident.Zone{ID: "lab", Name: "Lab", AllowedServices: []string{"tcp/14443", "tcp/15443", "tcp/18080"}}},
+		{sqlstore.Zones, "vault", evident.Zone{ID: "vault", Name: "Vault", Offline: true}},
+		{sqlstore.Systems, "web", evident.System{ID: "web", Name: "Web", Kind: evident.SystemTrustworthy, Zone: "lab", Hosts: []string{"127.0.0.1"}}},
+		{sqlstore.Systems, "safe", evident.System{ID: "safe", Name: "Safe", Kind: evident.SystemTrustworthy, Zone: "vault"}},
+		{sqlstore.Controls, "scan", evident.Control{ID: "scan", Title: "Port scan", Systems: []string{"web", "safe"},
+			Method: evident.VerificationMethod{Kind: evident.MethodImport, Format: "nmap"}}},
+		{sqlstore.Controls, "review", evident.Control{ID: "review", Title: "Review", Method: evident.VerificationMethod{Kind: evident.MethodAttestation}}},
+	}
+	if err := st.CreateProgram(ctx, evident.Program{Name: "Test TSP", Standard: evident.EN319401, Version: "3.2.1", CreatedBy: "root"}); err != nil {
+		t.Fatal(err)
+	}
+	err := st.Write(ctx, func(tx *sqlstore.Tx) error {
+		for _, o := range objs {
+			if err := tx.PutObject(ctx, o.sec, o.id, o.v, "test"); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	skey, vkey, err := note.GenerateKey(rand.Reader, "evident.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, _ := note.NewSigner(skey)
+	verifier, _ := note.NewVerifier(vkey)
+	blobs, err := blob.NewDisk(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ledger.Open(st, blobs, signer, verifier)
+}
+
+func fixture(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(fixtures, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// An upload is a reader, a name and options: what an HTTP handler has.
+// The second scan is compared with the first and names the new port.
+func TestImportComparesWithThePreviousScan(t *testing.T) {
+	now := time.Date(2026, 11, 27, 11, 0, 0, 0, time.UTC)
+	storetest.Each(t, func() time.Time { return now }, func(t *testing.T, st *sqlstore.Store) {
+		ctx := context.Background()
+		l := setup(t, st)
+		opt := ingest.Options{Control: "scan", Filename: "baseline.xml", Actor: "scanner", Now: now}
+		first, err := ingest.Import(ctx, l, bytes.NewReader(fixture(t, "nmap/baseline.xml")), opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !first.Verdict.Pass || !first.Defaulted || !first.First || first.Target != "127.0.0.1" {
+			t.Errorf("baseline: pass %v defaulted %v first %v target %q, want a first pass of 127.0.0.1 by the nmap defaults",
+				first.Verdict.Pass, first.Defaulted, first.First, first.Target)
+		}
+		if len(first.Raw.Controls) != 0 || !slices.Contains(first.Raw.About, "control/scan") {
+			t.Errorf("raw record controls %v about %v: the raw file must not count for the control on its own", first.Raw.Controls, first.Raw.About)
+		}
+		if !slices.Equal(first.Derived.DerivedFrom, []string{first.Raw.ID}) || first.Derived.Verdict != evident.VerdictPass {
+			t.Errorf("derived record %+v, want a pass derived from %s", first.Derived, first.Raw.ID)
+		}
+		opt.Filename = "new-port.xml"
+		second, err := ingest.Import(ctx, l, bytes.NewReader(fixture(t, "nmap/new-port.xml")), opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var appeared []string
+		for _, f := range second.Delta.Appeared {
+			appeared = append(appeared, f.Key)
+		}
+		if second.Verdict.Pass || second.First || second.Run.PreviousID != first.RunID {
+			t.Errorf("second scan: pass %v first %v previous %q, want a fail compared with %s", second.Verdict.Pass, second.First, second.Run.PreviousID, first.RunID)
+		}
+		if diff := cmp.Diff([]string{"127.0.0.1 tcp/12323"}, appeared); diff != "" || len(second.Delta.Gone) != 0 {
+			t.Errorf("appeared (-want +got):\n%s gone %v", diff, second.Delta.Gone)
+		}
+		if second.Derived.Verdict != evident.VerdictFail {
+			t.Errorf("derived verdict %q, want fail", second.Derived.Verdict)
+		}
+	})
+}
+
+// The zone that judges a scan is the targeted system's: the same ports are
+// allowed in the lab and forbidden in the offline vault.
+func TestImportJudgesByTheTargetsZone(t *testing.T) {
+	now := time.Date(2026, 11, 27, 11, 0, 0, 0, time.UTC)
+	storetest.Each(t, func() time.Time { return now }, func(t *testing.T, st *sqlstore.Store) {
+		ctx := context.Background()
+		l := setup(t, st)
+		for target, want := range map[string]float64{"web": 0, "safe": 3} {
+			out, err := ingest.Import(ctx, l, bytes.NewReader(fixture(t, "nmap/baseline.xml")),
+				ingest.Options{Control: "scan", Target: target, Filename: "baseline.xml", Actor: "scanner", Now: now})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := out.Metrics["unexpected_open_ports"]; got != want {
+				t.Errorf("target %s: %v unexpected open ports, want %v", target, got, want)
+			}
+		}
+	})
+}
+
+func TestImportRefusesWhatTheControlDoesNotTake(t *testing.T) {
+	now := time.Date(2026, 11, 27, 11, 0, 0, 0, time.UTC)
+	storetest.Each(t, func() time.Time { return now }, func(t *testing.T, st *sqlstore.Store) {
+		ctx := context.Background()
+		l := setup(t, st)
+		before, err := l.Size(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tc := range []struct {
+			name string
+			opt  ingest.Options
+			code string
+		}{
+			{"attestation control", ingest.Options{Control: "review"}, evident.EINVALID},
+			{"unknown control", ingest.Options{Control: "nope"}, evident.ENOTFOUND},
+			{"other format named", ingest.Options{Control: "scan", Format: "testssl"}, evident.EINVALID},
+			{"unknown format", ingest.Options{Control: "scan", Format: "nessus"}, evident.EINVALID},
+		} {
+			tc.opt.Actor, tc.opt.Filename = "scanner", "baseline.xml"
+			_, err := ingest.Import(ctx, l, bytes.NewReader(fixture(t, "nmap/baseline.xml")), tc.opt)
+			if evident.ErrorCode(err) != tc.code {
+				t.Errorf("%s: %v, want %s", tc.name, err, tc.code)
+			}
+		}
+		if n, err := l.Size(ctx); err != nil || n != before {
+			t.Errorf("ledger holds %d records after refused imports (%v), want %d", n, err, before)
+		}
+	})
+}
