@@ -21,6 +21,10 @@ func (a *API) registerRoutes() []Route {
 		{Method: "GET", Path: "/api/v1/incidents/{id}", Perm: auth.Read, Tag: "incidents", Summary: "one incident with its clocks now", Handler: a.Incident()},
 		{Method: "POST", Path: "/api/v1/incidents", Perm: auth.Operate, Tag: "incidents", Body: "application/json", Status: 201, Summary: "open an incident or vulnerability; its clocks start at aware_at", Handler: a.OpenIncident()},
 		{Method: "PATCH", Path: "/api/v1/incidents/{id}", Perm: auth.Operate, Tag: "incidents", Body: "application/json", Summary: "update an incident's description, scope or root cause", Handler: a.UpdateIncident()},
+		{Method: "POST", Path: "/api/v1/incidents/{id}/classification", Perm: auth.Operate, Tag: "incidents", Body: "application/json",
+			Summary: "classify (or reclassify) an incident: severity, category, impact; significance is computed from the REQ-7.9.3-07 criteria and every classification is kept", Handler: a.ClassifyIncident()},
+		{Method: "POST", Path: "/api/v1/incidents/{id}/steps", Perm: auth.Operate, Tag: "incidents", Body: "application/json", Status: 201,
+			Summary: "record a timeline step: containment, eradication, recovery, mitigation, closure or review", Handler: a.IncidentStep()},
 		{Method: "GET", Path: "/api/v1/changes", Perm: auth.Read, Tag: "changes", List: true, Summary: "recorded changes, in the order they took effect", Handler: a.Changes()},
 		{Method: "POST", Path: "/api/v1/changes", Perm: auth.Operate, Tag: "changes", Body: "application/json", Status: 201, Summary: "record a change to a system, service or supplier; a significant one opens review tasks", Handler: a.AddChange()},
 	}
@@ -218,5 +222,58 @@ func (a *API) Changes() http.Handler {
 			return err
 		}
 		return writeJSON(w, http.StatusOK, list)
+	})
+}
+
+// classifyRequest is a classification and, optionally, the root cause.
+type classifyRequest struct {
+	evident.Classification
+	RootCause string `json:"root_cause"`
+}
+
+// ClassifyIncident records a classification.
+func (a *API) ClassifyIncident() http.Handler {
+	return a.handle(func(w http.ResponseWriter, r *http.Request) error {
+		p, err := principal(r)
+		if err != nil {
+			return err
+		}
+		var q classifyRequest
+		if err := decodeJSON(r, &q); err != nil {
+			return err
+		}
+		if q.Actor != "" || q.Ledger != 0 || len(q.Reasons) > 0 {
+			return evident.ErrorAt(evident.EINVALID, "body", "actor, ledger_index and reasons are set by the server")
+		}
+		inc, err := a.cfg.Store.ClassifyIncident(r.Context(), r.PathValue("id"), q.Classification, q.RootCause, p.Actor())
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, incidentView{inc, inc.Clocks(a.cfg.Now().UTC())})
+	})
+}
+
+// IncidentStep records a timeline step.
+func (a *API) IncidentStep() http.Handler {
+	return a.handle(func(w http.ResponseWriter, r *http.Request) error {
+		p, err := principal(r)
+		if err != nil {
+			return err
+		}
+		var st evident.Step
+		if err := decodeJSON(r, &st); err != nil {
+			return err
+		}
+		if st.ID != "" || st.Actor != "" || st.Ledger != 0 || !st.RecordedAt.IsZero() {
+			return evident.ErrorAt(evident.EINVALID, "body", "id, actor, recorded_at and ledger_index are set by the server")
+		}
+		if _, err := evident.ParseStepKind(string(st.Kind)); err != nil {
+			return evident.ErrorAt(evident.EINVALID, "kind", "%s", evident.ErrorMessage(err))
+		}
+		st, err = a.cfg.Store.AddIncidentStep(r.Context(), r.PathValue("id"), st, p.Actor())
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusCreated, st)
 	})
 }

@@ -213,39 +213,41 @@ func TestOpenAPIDescribesExactlyTheMountedRoutes(t *testing.T) {
 // API route. "public" needs no credentials; otherwise the roles allowed,
 // everyone else being refused (401 anonymous, 403 signed in).
 var matrix = map[string]string{
-	"GET /api/openapi.json":             "public",
-	"GET /api/v1/me":                    "admin cm owner approver assessor",
-	"GET /api/v1/users":                 "admin",
-	"POST /api/v1/users":                "admin",
-	"GET /api/v1/users/{name}":          "admin",
-	"PUT /api/v1/users/{name}/role":     "admin",
-	"GET /api/v1/tokens":                "admin cm owner approver assessor",
-	"POST /api/v1/tokens":               "admin cm owner approver assessor",
-	"DELETE /api/v1/tokens/{id}":        "admin cm owner approver assessor",
-	"GET /api/v1/catalog":               "admin cm owner approver assessor",
-	"GET /api/v1/catalog/{id}":          "admin cm owner approver assessor",
-	"GET /api/v1/log":                   "admin cm owner approver assessor",
-	"GET /api/v1/program":               "admin cm owner approver assessor",
-	"GET /api/v1/evidence":              "admin cm owner approver assessor",
-	"GET /api/v1/evidence/{id}":         "admin cm owner approver assessor",
-	"GET /api/v1/evidence/{id}/proof":   "admin cm owner approver assessor",
-	"GET /api/v1/evidence/{id}/content": "admin cm owner approver assessor",
-	"POST /api/v1/evidence":             "admin cm owner",
-	"POST /api/v1/imports":              "admin cm owner",
-	"GET /api/v1/checkpoint":            "admin cm owner approver assessor",
-	"GET /api/v1/gaps":                  "admin cm owner approver assessor",
-	"GET /api/v1/incidents":             "admin cm owner approver assessor",
-	"GET /api/v1/incidents/clocks":      "admin cm owner approver assessor",
-	"GET /api/v1/incidents/{id}":        "admin cm owner approver assessor",
-	"POST /api/v1/incidents":            "admin cm owner",
-	"PATCH /api/v1/incidents/{id}":      "admin cm owner",
-	"POST /api/v1/changes":              "admin cm owner",
-	"GET /api/v1/changes":               "admin cm owner approver assessor",
-	"GET /api/v1/status":                "admin cm owner approver assessor",
-	"GET /api/v1/tasks":                 "admin cm owner approver assessor",
-	"POST /api/v1/packs":                "admin cm assessor",
-	"POST /api/v1/packs/verify":         "admin cm owner approver assessor",
-	"POST /api/v1/verify":               "admin cm assessor",
+	"GET /api/openapi.json":                      "public",
+	"GET /api/v1/me":                             "admin cm owner approver assessor",
+	"GET /api/v1/users":                          "admin",
+	"POST /api/v1/users":                         "admin",
+	"GET /api/v1/users/{name}":                   "admin",
+	"PUT /api/v1/users/{name}/role":              "admin",
+	"GET /api/v1/tokens":                         "admin cm owner approver assessor",
+	"POST /api/v1/tokens":                        "admin cm owner approver assessor",
+	"DELETE /api/v1/tokens/{id}":                 "admin cm owner approver assessor",
+	"GET /api/v1/catalog":                        "admin cm owner approver assessor",
+	"GET /api/v1/catalog/{id}":                   "admin cm owner approver assessor",
+	"GET /api/v1/log":                            "admin cm owner approver assessor",
+	"GET /api/v1/program":                        "admin cm owner approver assessor",
+	"GET /api/v1/evidence":                       "admin cm owner approver assessor",
+	"GET /api/v1/evidence/{id}":                  "admin cm owner approver assessor",
+	"GET /api/v1/evidence/{id}/proof":            "admin cm owner approver assessor",
+	"GET /api/v1/evidence/{id}/content":          "admin cm owner approver assessor",
+	"POST /api/v1/evidence":                      "admin cm owner",
+	"POST /api/v1/imports":                       "admin cm owner",
+	"GET /api/v1/checkpoint":                     "admin cm owner approver assessor",
+	"GET /api/v1/gaps":                           "admin cm owner approver assessor",
+	"GET /api/v1/incidents":                      "admin cm owner approver assessor",
+	"GET /api/v1/incidents/clocks":               "admin cm owner approver assessor",
+	"GET /api/v1/incidents/{id}":                 "admin cm owner approver assessor",
+	"POST /api/v1/incidents":                     "admin cm owner",
+	"PATCH /api/v1/incidents/{id}":               "admin cm owner",
+	"POST /api/v1/incidents/{id}/classification": "admin cm owner",
+	"POST /api/v1/incidents/{id}/steps":          "admin cm owner",
+	"POST /api/v1/changes":                       "admin cm owner",
+	"GET /api/v1/changes":                        "admin cm owner approver assessor",
+	"GET /api/v1/status":                         "admin cm owner approver assessor",
+	"GET /api/v1/tasks":                          "admin cm owner approver assessor",
+	"POST /api/v1/packs":                         "admin cm assessor",
+	"POST /api/v1/packs/verify":                  "admin cm owner approver assessor",
+	"POST /api/v1/verify":                        "admin cm assessor",
 }
 
 func init() {
@@ -828,5 +830,50 @@ func TestImportJudgesToolOutputForOwnControlOnly(t *testing.T) {
 	code, body = e.do(t, "owner", "POST", "/api/v1/imports?control=time-sync&format=nmap", strings.NewReader(chrony), "text/plain")
 	if code != 400 {
 		t.Errorf("chrony output named nmap: %d %s, want 400", code, body)
+	}
+}
+
+func TestIncidentLifecycleOverTheAPI(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	code, body := e.do(t, "cm", "POST", "/api/v1/incidents", strings.NewReader(`{"kind":"incident","title":"<script>alert(1)</script> HSM outage","aware_at":"2026-03-01T08:00:00Z","detected_at":"2026-03-01T07:30:00Z"}`), "application/json")
+	if code != 201 {
+		t.Fatalf("open: %d %s", code, body)
+	}
+	var inc struct {
+		ID     string
+		Title  string
+		Clocks []struct{ Name, State string }
+	}
+	json.Unmarshal(body, &inc)
+	if inc.ID == "" || len(inc.Clocks) == 0 {
+		t.Fatalf("opened incident: %s", body)
+	}
+	if code, body := e.do(t, "approver", "POST", "/api/v1/incidents/"+inc.ID+"/steps", strings.NewReader(`{"kind":"containment","at":"2026-03-01T09:00:00Z"}`), "application/json"); code != 403 {
+		t.Errorf("approver adding a step: %d %s", code, body)
+	}
+	if code, body := e.do(t, "owner", "POST", "/api/v1/incidents/"+inc.ID+"/steps", strings.NewReader(`{"kind":"containment","at":"2026-03-01T09:00:00Z","note":"isolated"}`), "application/json"); code != 201 {
+		t.Errorf("containment step: %d %s", code, body)
+	}
+	if code, body := e.do(t, "owner", "POST", "/api/v1/incidents/"+inc.ID+"/steps", strings.NewReader(`{"kind":"lunch","at":"2026-03-01T09:00:00Z"}`), "application/json"); code != 400 || !bytes.Contains(body, []byte("kind")) {
+		t.Errorf("unknown step kind: %d %s", code, body)
+	}
+	if code, body := e.do(t, "cm", "POST", "/api/v1/incidents/"+inc.ID+"/classification", strings.NewReader(`{"severity":"high","category":"availability","root_cause":"firmware"}`), "application/json"); code != 200 {
+		t.Errorf("classify: %d %s", code, body)
+	}
+	var shown struct {
+		Title           string
+		RootCause       string `json:"root_cause"`
+		Classifications []struct{ Severity string }
+		Steps           []struct{ Kind, Actor string }
+	}
+	e.getJSON(t, "assessor", "/api/v1/incidents/"+inc.ID, &shown)
+	if len(shown.Steps) != 1 || shown.Steps[0].Actor != "token:otto/test" || len(shown.Classifications) != 1 || shown.RootCause != "firmware" {
+		t.Errorf("incident as shown: %+v", shown)
+	}
+	// JSON is data: the title comes back as written, and it is the
+	// browser pages' job to escape it.
+	if shown.Title != "<script>alert(1)</script> HSM outage" {
+		t.Errorf("title changed on the way: %q", shown.Title)
 	}
 }
