@@ -58,6 +58,9 @@ func cmdServe(a *app, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := a.enableOIDC(srv); err != nil {
+		return err
+	}
 	err = srv.Serve(a.ctx, *addr, func(ad net.Addr) {
 		fmt.Fprintf(a.stdout, "Evident is listening on http://%s/\n", ad)
 		if len(demoUsers) > 0 {
