@@ -522,3 +522,33 @@ func date(t *testing.T, s string) time.Time {
 	}
 	return d
 }
+
+// TestMissedIncidentClocksInStatusAndTasks opens an incident three days
+// after awareness: its 24-hour clocks are missed, which status reports and
+// tasks lists next to the running ones.
+func TestMissedIncidentClocksInStatusAndTasks(t *testing.T) {
+	env := cadenceEnv(t)
+	aware := evident.UTC(time.Now().UTC().Add(-72 * time.Hour))
+	code, out, errs := cli(t, env, "incident", "open", "--title", "HSM outage", "--aware", aware, "--reporter", "noc", "--json")
+	if code != 0 {
+		t.Fatalf("incident open: exit %d\n%s%s", code, out, errs)
+	}
+	r := statusJSON(t, env)
+	if len(r.MissedClocks) == 0 {
+		t.Fatal("status lists no missed incident clock three days after awareness")
+	}
+	for _, c := range r.MissedClocks {
+		if c.Title != "HSM outage" || c.State != evident.ClockMissed {
+			t.Errorf("missed clock %+v, want the HSM outage's, missed", c)
+		}
+	}
+	var missed int
+	for _, tk := range tasksJSON(t, env).Tasks {
+		if tk.Kind == readiness.TaskIncident && tk.State == string(evident.ClockMissed) && strings.HasSuffix(tk.Title, "HSM outage") {
+			missed++
+		}
+	}
+	if missed != len(r.MissedClocks) {
+		t.Errorf("tasks list %d missed incident clocks, status %d", missed, len(r.MissedClocks))
+	}
+}
