@@ -41,7 +41,7 @@ type API struct {
 	// Computed values shared by requests; see memo for why they are exact.
 	model *memo[*evident.Model]
 	gaps  *memo[[]readiness.Gap]
-	ready *memo[readiness.Input]
+	ready *memo[*readyView]
 }
 
 // New returns the API.
@@ -55,7 +55,7 @@ func New(cfg Config) *API {
 		// Gaps compare review dates with today, readiness with this
 		// instant: both are recomputed at least this often.
 		gaps:  &memo[[]readiness.Gap]{now: cfg.Now, ttl: time.Minute},
-		ready: &memo[readiness.Input]{now: cfg.Now, ttl: 15 * time.Second, stale: time.Minute},
+		ready: &memo[*readyView]{now: cfg.Now, ttl: 15 * time.Second, stale: time.Minute},
 	}
 }
 

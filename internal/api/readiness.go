@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/evidenthq/evident"
@@ -41,20 +42,50 @@ func (a *API) asOf(r *http.Request, p auth.Principal) (time.Time, error) {
 	return at, p.CheckInstant(at)
 }
 
-// readinessInput loads what status and tasks are computed over. The load
-// for "now" (no ?at, no range) is shared between requests for a few
-// seconds; its report says the instant it is as of.
-func (a *API) readinessInput(r *http.Request, at, from time.Time) (readiness.Input, error) {
-	q := r.URL.Query()
-	if q.Get("at") == "" && from.IsZero() {
-		// An assessor whose period has ended sees its last instant, not now.
-		if _, to := principalPeriod(r); to.IsZero() || a.cfg.Now().Before(to) {
-			return a.ready.get(r.Context(), a.cfg.Store, func(ctx context.Context) (readiness.Input, error) {
-				return a.loadReadiness(ctx, a.cfg.Now().UTC().Truncate(time.Microsecond), time.Time{})
-			})
-		}
+// readyView is the readiness "now" that requests share: the loaded input,
+// its status report and the task lists asked for so far, by horizon.
+type readyView struct {
+	in     readiness.Input
+	status readiness.Report
+	mu     sync.Mutex
+	tasks  map[string][]readiness.Task
+}
+
+// tasksDue returns the tasks due within the horizon named due, computing
+// each horizon's list once per view.
+func (v *readyView) tasksDue(due string) ([]readiness.Task, error) {
+	until, err := horizon(due, v.in.At)
+	if err != nil {
+		return nil, err
 	}
-	return a.loadReadiness(r.Context(), at, from)
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if ts, ok := v.tasks[due]; ok {
+		return ts, nil
+	}
+	ts := readiness.Tasks(v.in, until)
+	v.tasks[due] = ts
+	return ts, nil
+}
+
+// sharedView returns the shared readiness "now" when the request asks for
+// it (no ?at, no range) and may see it: an assessor whose period has
+// ended sees its last instant instead. ok is false otherwise.
+func (a *API) sharedView(r *http.Request, from time.Time) (*readyView, bool, error) {
+	if r.URL.Query().Get("at") != "" || !from.IsZero() {
+		return nil, false, nil
+	}
+	if _, to := principalPeriod(r); !to.IsZero() && !a.cfg.Now().Before(to) {
+		return nil, false, nil
+	}
+	v, err := a.ready.get(r.Context(), a.cfg.Store, func(ctx context.Context) (*readyView, error) {
+		in, err := a.loadReadiness(ctx, a.cfg.Now().UTC().Truncate(time.Microsecond), time.Time{})
+		if err != nil {
+			return nil, err
+		}
+		return &readyView{in: in, status: readiness.Status(in, time.Time{}, time.Time{}), tasks: map[string][]readiness.Task{}}, nil
+	})
+	return v, err == nil, err
 }
 
 func principalPeriod(r *http.Request) (time.Time, time.Time) {
@@ -118,7 +149,13 @@ func (a *API) Status() http.Handler {
 		} else if !to.IsZero() {
 			return evident.ErrorAt(evident.EINVALID, "to", "give from with to")
 		}
-		in, err := a.readinessInput(r, at, from)
+		if v, ok, err := a.sharedView(r, from); err != nil || ok {
+			if err != nil {
+				return err
+			}
+			return writeJSON(w, http.StatusOK, v.status)
+		}
+		in, err := a.loadReadiness(r.Context(), at, from)
 		if err != nil {
 			return err
 		}
@@ -169,15 +206,26 @@ func (a *API) Tasks() http.Handler {
 		if err != nil {
 			return err
 		}
-		until, err := horizon(r.URL.Query().Get("due"), at)
-		if err != nil {
+		due := r.URL.Query().Get("due")
+		var all []readiness.Task
+		if v, ok, err := a.sharedView(r, time.Time{}); err != nil {
 			return err
+		} else if ok {
+			if all, err = v.tasksDue(due); err != nil {
+				return err
+			}
+		} else {
+			until, err := horizon(due, at)
+			if err != nil {
+				return err
+			}
+			in, err := a.loadReadiness(r.Context(), at, time.Time{})
+			if err != nil {
+				return err
+			}
+			all = readiness.Tasks(in, until)
 		}
-		in, err := a.readinessInput(r, at, time.Time{})
-		if err != nil {
-			return err
-		}
-		ts := readiness.Filter(readiness.Tasks(in, until), r.URL.Query().Get("owner"))
+		ts := readiness.Filter(all, r.URL.Query().Get("owner"))
 		type numbered struct {
 			n int
 			t readiness.Task
