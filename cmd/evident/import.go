@@ -74,24 +74,23 @@ func cmdImport(a *app, args []string) error {
 			return err
 		}
 	}
-	var outs []ingest.Outcome
-	for i, c := range checked {
-		progress("storing", i, len(files), files[i])
-		out, err := c.Store(a.ctx, l)
-		if err != nil {
-			progress("", 0, 0, "")
-			return err
-		}
-		outs = append(outs, out)
-	}
+	outs, err := ingest.StoreAll(a.ctx, l, checked, func(i int) { progress("storing", i, len(files), files[i]) })
 	progress("", 0, 0, "")
+	if err != nil && len(outs) == 0 {
+		return err
+	}
+	// Files stored before a failure are reported, so the user knows
+	// which ones not to import again.
 	if a.json {
-		return a.printJSON(outs)
+		if perr := a.printJSON(outs); perr != nil {
+			return perr
+		}
+		return err
 	}
 	for _, o := range outs {
 		printOutcome(a, o)
 	}
-	return nil
+	return err
 }
 
 // splitFormat reads an optional leading FORMAT: a format name that is not

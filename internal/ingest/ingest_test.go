@@ -81,7 +81,7 @@ func fixture(t *testing.T, name string) []byte {
 // An upload is a reader, a name and options: what an HTTP handler has.
 // The second scan is compared with the first and names the new port.
 func TestImportComparesWithThePreviousScan(t *testing.T) {
-	now := time.Date(2026, 11, 27, 11, 0, 0, 0, time.UTC)
+	now := time.Now().UTC() // after the fixtures were recorded, whenever they were
 	storetest.Each(t, func() time.Time { return now }, func(t *testing.T, st *sqlstore.Store) {
 		ctx := context.Background()
 		l := setup(t, st)
@@ -124,7 +124,7 @@ func TestImportComparesWithThePreviousScan(t *testing.T) {
 // The zone that judges a scan is the targeted system's: the same ports are
 // allowed in the lab and forbidden in the offline vault.
 func TestImportJudgesByTheTargetsZone(t *testing.T) {
-	now := time.Date(2026, 11, 27, 11, 0, 0, 0, time.UTC)
+	now := time.Now().UTC() // after the fixtures were recorded, whenever they were
 	storetest.Each(t, func() time.Time { return now }, func(t *testing.T, st *sqlstore.Store) {
 		ctx := context.Background()
 		l := setup(t, st)
@@ -142,7 +142,7 @@ func TestImportJudgesByTheTargetsZone(t *testing.T) {
 }
 
 func TestImportRefusesWhatTheControlDoesNotTake(t *testing.T) {
-	now := time.Date(2026, 11, 27, 11, 0, 0, 0, time.UTC)
+	now := time.Now().UTC() // after the fixtures were recorded, whenever they were
 	storetest.Each(t, func() time.Time { return now }, func(t *testing.T, st *sqlstore.Store) {
 		ctx := context.Background()
 		l := setup(t, st)

@@ -64,6 +64,44 @@ func (c *Checked) prepare(ctx context.Context, l *ledger.Ledger, data []byte) er
 // signs a checkpoint covering them. When it returns an error none of the
 // records exist.
 func (c *Checked) Store(ctx context.Context, l *ledger.Ledger) (Outcome, error) {
+	out, err := c.store(ctx, l)
+	if err != nil {
+		return Outcome{}, err
+	}
+	_, err = l.Checkpoint(ctx)
+	return out, err
+}
+
+// StoreAll stores each file in its own transaction, in order, and signs one
+// checkpoint covering all of them: a checkpoint per file would cost a
+// durable write per file for nothing an assessor needs. On an error the
+// files before the failing one are stored (and covered by the checkpoint),
+// the failing one and those after it are not; the error names the file.
+func StoreAll(ctx context.Context, l *ledger.Ledger, cs []*Checked, progress func(i int)) ([]Outcome, error) {
+	outs := make([]Outcome, 0, len(cs))
+	var err error
+	for i, c := range cs {
+		if progress != nil {
+			progress(i)
+		}
+		var out Outcome
+		if out, err = c.store(ctx, l); err != nil {
+			break
+		}
+		outs = append(outs, out)
+	}
+	if len(outs) > 0 {
+		if _, cerr := l.Checkpoint(ctx); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		return outs, err
+	}
+	return outs, nil
+}
+
+func (c *Checked) store(ctx context.Context, l *ledger.Ledger) (Outcome, error) {
 	out := Outcome{Filename: c.opt.Filename, Control: c.control.ID, Target: c.Target, Format: c.Result.Format,
 		Verdict: c.Verdict, Defaulted: c.Defaulted, Metrics: c.Result.Metrics}
 	findings, err := json.Marshal(c.Result.Findings)
@@ -112,9 +150,6 @@ func (c *Checked) Store(ctx context.Context, l *ledger.Ledger) (Outcome, error) 
 	})
 	if err != nil {
 		return Outcome{}, fileErr(c.opt.Filename, err)
-	}
-	if _, err := l.Checkpoint(ctx); err != nil {
-		return out, err
 	}
 	return out, nil
 }
