@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -125,18 +126,31 @@ func Export(ctx context.Context, src Source, opt Options, w io.Writer) (*Manifes
 	e.man = e.newManifest(m)
 	e.man.Coverage = e.coverage(in)
 	e.zw = zip.NewWriter(w)
-	if err := st.Read(ctx, func(tx *sqlstore.Tx) error { return e.collect(ctx, tx) }); err != nil {
-		return nil, err
-	}
-	if err := e.writeBlobs(ctx); err != nil {
-		return nil, err
-	}
 	incidents, err := st.Incidents(ctx, sqlstore.IncidentFilter{})
 	if err != nil {
 		return nil, err
 	}
-	ix := buildIndex(e, in, reqs, incidents)
-	if err := e.writeDerived(ix); err != nil {
+	if err := st.Read(ctx, func(tx *sqlstore.Tx) error { return e.collect(ctx, tx) }); err != nil {
+		return nil, err
+	}
+	// The index is built and rendered while the blobs are copied; neither
+	// changes what the other reads.
+	type result struct {
+		rs  []rendered
+		err error
+	}
+	derived := make(chan result, 1)
+	go func() {
+		rs, err := e.renderDerived(buildIndex(e, in, reqs, incidents))
+		derived <- result{rs, err}
+	}()
+	err = e.writeBlobs(ctx)
+	r := <-derived
+	if err != nil || r.err != nil {
+		removeRendered(r.rs)
+		return nil, errors.Join(err, r.err)
+	}
+	if err := e.writeRendered(r.rs); err != nil {
 		return nil, err
 	}
 	if err := e.writeManifest(); err != nil {
@@ -528,21 +542,6 @@ func (e *exporter) writeEntry(name string, data []byte, method uint16) error {
 	}
 	_, err = w.Write(data)
 	return err
-}
-
-// hashedFile adds a derived file, writing it through fn and noting its
-// SHA-256 in the manifest.
-func (e *exporter) hashedFile(name string, fn func(io.Writer) error) error {
-	w, err := e.zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate, Modified: e.man.CreatedAt})
-	if err != nil {
-		return fmt.Errorf("pack %s: %w", name, err)
-	}
-	h := sha256.New()
-	if err := fn(io.MultiWriter(w, h)); err != nil {
-		return fmt.Errorf("pack %s: %w", name, err)
-	}
-	e.man.Files[name] = hex.EncodeToString(h.Sum(nil))
-	return nil
 }
 
 // writeManifest writes MANIFEST.json and SIGNATURE.note, a signed note

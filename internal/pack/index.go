@@ -1,8 +1,6 @@
 package pack
 
 import (
-	"encoding/json"
-	"io"
 	"slices"
 	"sort"
 	"time"
@@ -289,35 +287,4 @@ func (e *exporter) incidents(all []evident.Incident) []IncidentRow {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].AwareAt.Before(out[j].AwareAt) })
 	return out
-}
-
-// writeDerived writes index.json, index.html, index.xlsx, VERIFY.md and
-// the trust files, each hashed into the manifest.
-func (e *exporter) writeDerived(ix *Index) error {
-	steps := []struct {
-		name string
-		fn   func(io.Writer) error
-	}{
-		{IndexJSON, func(w io.Writer) error {
-			enc := json.NewEncoder(w)
-			enc.SetIndent("", "  ")
-			return enc.Encode(ix)
-		}},
-		{IndexHTML, func(w io.Writer) error { return writeHTML(w, ix) }},
-		{IndexXLSX, func(w io.Writer) error { return writeXLSX(w, ix) }},
-		{VerifyName, func(w io.Writer) error { _, err := io.WriteString(w, verifyMD); return err }},
-		{KeyName, func(w io.Writer) error { _, err := io.WriteString(w, e.src.Key+"\n"); return err }},
-	}
-	if len(e.src.TSARoots) > 0 {
-		steps = append(steps, struct {
-			name string
-			fn   func(io.Writer) error
-		}{TSARootsName, func(w io.Writer) error { _, err := w.Write(e.src.TSARoots); return err }})
-	}
-	for _, s := range steps {
-		if err := e.hashedFile(s.name, s.fn); err != nil {
-			return err
-		}
-	}
-	return nil
 }

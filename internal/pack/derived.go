@@ -1,0 +1,138 @@
+package pack
+
+import (
+	"archive/zip"
+	"compress/flate"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"os"
+)
+
+// rendered is a derived file (index.*, VERIFY.md, trust/*) compressed into
+// a temporary file, ready to go into the zip as a raw entry.
+type rendered struct {
+	name, path   string
+	crc          uint32
+	csize, usize uint64
+	sha256       string
+}
+
+// derivedFiles lists the derived files and how each is written.
+func (e *exporter) derivedFiles(ix *Index) []struct {
+	name string
+	fn   func(io.Writer) error
+} {
+	files := []struct {
+		name string
+		fn   func(io.Writer) error
+	}{
+		{IndexJSON, func(w io.Writer) error {
+			enc := json.NewEncoder(w)
+			enc.SetIndent("", "  ")
+			return enc.Encode(ix)
+		}},
+		{IndexHTML, func(w io.Writer) error { return writeHTML(w, ix) }},
+		{IndexXLSX, func(w io.Writer) error { return writeXLSX(w, ix) }},
+		{VerifyName, func(w io.Writer) error { _, err := io.WriteString(w, verifyMD); return err }},
+		{KeyName, func(w io.Writer) error { _, err := io.WriteString(w, e.src.Key+"\n"); return err }},
+	}
+	if len(e.src.TSARoots) > 0 {
+		files = append(files, struct {
+			name string
+			fn   func(io.Writer) error
+		}{TSARootsName, func(w io.Writer) error { _, err := w.Write(e.src.TSARoots); return err }})
+	}
+	return files
+}
+
+// renderDerived writes every derived file, deflated, to temporary files.
+// It runs while the blobs are copied, so building the index costs no wall
+// time on a machine with a second core; temporary files rather than
+// memory keep a pack of a million items from holding its index in RAM.
+func (e *exporter) renderDerived(ix *Index) ([]rendered, error) {
+	var out []rendered
+	for _, f := range e.derivedFiles(ix) {
+		r, err := render(f.name, f.fn)
+		if err != nil {
+			removeRendered(out)
+			return nil, fmt.Errorf("pack %s: %w", f.name, err)
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+func render(name string, fn func(io.Writer) error) (rendered, error) {
+	tmp, err := os.CreateTemp("", "evident-pack-*")
+	if err != nil {
+		return rendered{}, err
+	}
+	defer tmp.Close()
+	r := rendered{name: name, path: tmp.Name()}
+	fw, err := flate.NewWriter(tmp, flate.DefaultCompression)
+	if err != nil {
+		os.Remove(r.path)
+		return r, err
+	}
+	crc, sum := crc32.NewIEEE(), sha256.New()
+	cw := &counter{w: io.MultiWriter(fw, crc, sum)}
+	if err = fn(cw); err == nil {
+		err = fw.Close()
+	}
+	var fi os.FileInfo
+	if err == nil {
+		fi, err = tmp.Stat()
+	}
+	if err != nil {
+		os.Remove(r.path)
+		return r, err
+	}
+	r.crc, r.usize, r.csize, r.sha256 = crc.Sum32(), uint64(cw.n), uint64(fi.Size()), hex.EncodeToString(sum.Sum(nil))
+	return r, nil
+}
+
+// writeRendered copies the rendered files into the zip as they are
+// (already deflated) and notes their hashes in the manifest.
+func (e *exporter) writeRendered(rs []rendered) error {
+	defer removeRendered(rs)
+	for _, r := range rs {
+		w, err := e.zw.CreateRaw(&zip.FileHeader{Name: r.name, Method: zip.Deflate, Modified: e.man.CreatedAt,
+			CRC32: r.crc, CompressedSize64: r.csize, UncompressedSize64: r.usize})
+		if err != nil {
+			return fmt.Errorf("pack %s: %w", r.name, err)
+		}
+		f, err := os.Open(r.path)
+		if err != nil {
+			return err
+		}
+		_, err = io.Copy(w, f)
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("pack %s: %w", r.name, err)
+		}
+		e.man.Files[r.name] = r.sha256
+	}
+	return nil
+}
+
+func removeRendered(rs []rendered) {
+	for _, r := range rs {
+		os.Remove(r.path)
+	}
+}
+
+// counter counts the bytes written through it.
+type counter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *counter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
