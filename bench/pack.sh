@@ -9,9 +9,10 @@
 #
 # The evidence is SIZE_MB of random bytes in FILES files, ingested through
 # `evident evidence add`. Each figure is the median wall time of RUNS runs
-# of the real binary with a warm page cache, and its peak memory. Peak
-# memory is also measured for a pack an eighth of the size: flat means the
-# two are about equal.
+# of the real binary with a warm page cache, its CPU time (user + system)
+# and its peak memory. Peak memory is also measured for the same number of
+# files holding an eighth of the bytes: flat means the two are about equal
+# (memory follows the number of items, a few KB each, never their bytes).
 #
 # Usage: bench/pack.sh [SIZE_MB] [FILES]      (default 1024 MB in 10 000 files)
 # PACK_BENCH_DIR=DIR keeps the data in DIR and reuses it on the next run.
@@ -38,13 +39,14 @@ median() { sort -n "$1" | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 # exist yet is given as a script that removes it first.
 measure() {
 	local name=$1; shift
-	: >"$work/t"; : >"$work/m"
+	: >"$work/t"; : >"$work/m"; : >"$work/c"
 	for _ in $(seq "$runs"); do
-		/usr/bin/time -f "%e %M" -o "$work/one" "$@" >/dev/null
-		read -r s kb <"$work/one"
-		echo "$s" >>"$work/t"; echo "$kb" >>"$work/m"
+		/usr/bin/time -f "%e %M %U %S" -o "$work/one" "$@" >/dev/null
+		read -r s kb u y <"$work/one"
+		echo "$s" >>"$work/t"; echo "$kb" >>"$work/m"; echo "$u $y" | awk '{print $1 + $2}' >>"$work/c"
 	done
 	median "$work/t" >"$work/$name.s"
+	median "$work/c" >"$work/$name.cpu"
 	sort -n "$work/m" | tail -1 | awk '{printf "%.0f\n", $1/1024}' >"$work/$name.mb"
 }
 
@@ -63,9 +65,9 @@ setup() {
 }
 
 period=$(date -u +%Y)
-echo "== generating ${size_mb} MiB in $files files and an eighth of it"
+echo "== generating ${size_mb} MiB in $files files, and an eighth of the bytes in as many files"
 setup "$work/full" "$size_mb" "$files"
-setup "$work/eighth" $((size_mb / 8)) $((files / 8))
+setup "$work/eighth" $((size_mb / 8)) "$files"
 bytes=$(du -sb "$work/full/files" | cut -f1)
 
 cat >"$work/export.sh" <<SH
@@ -102,11 +104,13 @@ cat <<MD
 
 $(nproc) cores, $(date -u +%Y-%m-%d), ${size_mb} MiB of evidence in $files files (pack: ${pack_mb} MiB)
 
-| step | wall (median of $runs) | throughput | peak memory | vs limit |
-|---|---|---|---|---|
-| \`tar cf\` of the files | $(cat "$work/tar.s") s | $(mbps tar) MiB/s | $(cat "$work/tar.mb") MB | limit |
-| \`tar cf\` + \`sync\` | $(cat "$work/tarsync.s") s | $(mbps tarsync) MiB/s | | |
-| \`evident pack export\` (fsyncs) | $(cat "$work/export.s") s | $(mbps export) MiB/s | $(cat "$work/export.mb") MB ($(cat "$work/export8.mb") MB at 1/8 size) | **$(ratio export tar)x** tar cf, $(ratio export tarsync)x tar cf + sync |
-| \`openssl dgst -sha256\` of the files | $(cat "$work/dgst.s") s | $(mbps dgst) MiB/s | $(cat "$work/dgst.mb") MB | limit |
-| \`evident pack verify\` | $(cat "$work/verify.s") s | $(mbps verify) MiB/s | $(cat "$work/verify.mb") MB ($(cat "$work/verify8.mb") MB at 1/8 size) | **$(ratio verify dgst)x** openssl dgst |
+| step | wall (median of $runs) | throughput | CPU (user+sys) | peak memory | vs limit (wall) |
+|---|---|---|---|---|---|
+| \`tar cf\` of the files | $(cat "$work/tar.s") s | $(mbps tar) MiB/s | $(cat "$work/tar.cpu") s | $(cat "$work/tar.mb") MB | limit |
+| \`tar cf\` + \`sync\` | $(cat "$work/tarsync.s") s | $(mbps tarsync) MiB/s | $(cat "$work/tarsync.cpu") s | | |
+| \`evident pack export\` (fsyncs) | $(cat "$work/export.s") s | $(mbps export) MiB/s | $(cat "$work/export.cpu") s | $(cat "$work/export.mb") MB ($(cat "$work/export8.mb") MB with 1/8 of the bytes) | **$(ratio export tar)x** tar cf, $(ratio export tarsync)x tar cf + sync |
+| \`openssl dgst -sha256\` of the files | $(cat "$work/dgst.s") s | $(mbps dgst) MiB/s | $(cat "$work/dgst.cpu") s | $(cat "$work/dgst.mb") MB | limit |
+| \`evident pack verify\` | $(cat "$work/verify.s") s | $(mbps verify) MiB/s | $(cat "$work/verify.cpu") s | $(cat "$work/verify.mb") MB ($(cat "$work/verify8.mb") MB with 1/8 of the bytes) | **$(ratio verify dgst)x** openssl dgst |
+
+Load average during the run: $(cut -d' ' -f1-3 /proc/loadavg)
 MD
