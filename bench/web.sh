@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Load benchmark of the API and the dashboard: with RECORDS evidence
+# records (default 1 000 000, made by bench/cadencegen: 500 controls, five
+# years), 50 concurrent clients on loopback send each list endpoint and
+# the dashboard 500 requests (bounded to 2 minutes per endpoint) and the
+# latency percentiles are printed per endpoint.
+#
+# The physical limit measured in the same run is the database answering
+# the same first page of evidence by itself: the sqlite3 CLI running the
+# query 1000 times in one process. The API's p95 is reported as a ratio
+# to it. The machine's load average is printed too: on a shared machine
+# it explains more of the spread than the code does.
+#
+# Usage: bench/web.sh [RECORDS] [DB_FILE_TO_REUSE]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+records=${1:-1000000}
+reuse=${2:-}
+command -v sqlite3 >/dev/null || apt-get install -y sqlite3
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+go build -o "$work/cadencegen" ./bench/cadencegen
+go build -o "$work/webload" ./bench/webload
+
+db="$work/evident.db"
+if [ -n "$reuse" ]; then
+	db=$reuse
+else
+	echo "== generating $records evidence records"
+	time "$work/cadencegen" -dsn "$db" -records "$records"
+fi
+echo "== records: $(sqlite3 "$db" 'SELECT COUNT(*) FROM evidence')"
+
+echo "== limit: sqlite3 CLI, first page of evidence (51 rows), 1000 times"
+q="SELECT e.ledger_idx, e.actor, e.received_at, e.body FROM evidence e ORDER BY e.ledger_idx LIMIT 51;"
+for _ in $(seq 1000); do echo "$q"; done >"$work/q.sql"
+start=$(date +%s.%N)
+sqlite3 "$db" <"$work/q.sql" >/dev/null
+end=$(date +%s.%N)
+limit_ms=$(echo "($end - $start) * 1000 / 1000" | bc -l)
+printf 'sqlite3 page query: %.3f ms each\n' "$limit_ms"
+
+echo "== load average before: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores"
+"$work/webload" -dsn "$db" -c 50 -n 500 -max 2m | tee "$work/out"
+echo "== load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "== p95 as a multiple of the sqlite3 page query"
+awk -v l="$limit_ms" 'NR > 1 { printf "%-40s p95 %8.1f ms = %7.0f x sqlite3\n", $1, $4, $4 / l }' "$work/out"
