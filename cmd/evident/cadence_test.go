@@ -286,6 +286,19 @@ func TestStatusAtPastInstantIsWhatStatusSaid(t *testing.T) {
 	if code, out, errs := cli(t, env, "change", "add", "--system", "ca-issuing", "--version", "5", "--significant", "--summary", "x", "--at", evident.UTC(r.At.Add(-24*time.Hour))); code != 0 {
 		t.Fatalf("change add: exit %d\n%s%s", code, out, errs)
 	}
+	// The program changes too: the weekly review goes, a control comes.
+	prog, err := os.ReadFile(filepath.Join("testdata", "cadence", "program.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := strings.Replace(string(prog), "  - id: alert-review\n    title: Weekly review of critical alerts", "  - id: log-review\n    title: Weekly review of audit logs", 1)
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "program.yaml"), []byte(edited), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errs := cli(t, env, "apply", "-f", dir); code != 0 || !strings.Contains(out, "log-review") {
+		t.Fatalf("apply the edited program: exit %d\n%s%s", code, out, errs)
+	}
 	code, at, errs := cli(t, env, "status", "--json", "--at", evident.UTC(r.At))
 	if code != 0 {
 		t.Fatalf("status --at: exit %d\n%s", code, errs)

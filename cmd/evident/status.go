@@ -14,8 +14,9 @@ import (
 
 // cmdStatus prints the program's readiness now or at a past instant. The
 // ledger is append-only and every read filters on receipt time, so
-// `status --at T` is exactly what `status` said at T (for the program
-// model as it stands today). --from/--to add each control's expected
+// `status --at T` is exactly what `status` said at T, with the program
+// rebuilt from the audit trail if it was applied since. --from/--to add
+// each control's expected
 // versus found periods over a range, with the gaps and their dates.
 func cmdStatus(a *app, args []string) error {
 	fs := a.flags("status")

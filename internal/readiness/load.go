@@ -20,7 +20,7 @@ import (
 func Load(ctx context.Context, st *sqlstore.Store, reqs []evident.Requirement, at, from time.Time) (Input, error) {
 	in := Input{At: at, Requirements: reqs, Controls: map[string]ControlInput{}, TaskEvidence: map[string]string{}}
 	err := st.Read(ctx, func(tx *sqlstore.Tx) error {
-		m, err := tx.Model(ctx)
+		m, err := modelAt(ctx, tx, at)
 		if err != nil {
 			return err
 		}
@@ -41,6 +41,21 @@ func Load(ctx context.Context, st *sqlstore.Store, reqs []evident.Requirement, a
 		return closeChangeTasks(ctx, tx, &in)
 	})
 	return in, err
+}
+
+// modelAt returns the program as it stood at at: the stored one, unless
+// `evident apply` changed it after at, in which case it is rebuilt from the
+// audit trail up to at. Objects written by other means than apply are in
+// the stored program only.
+func modelAt(ctx context.Context, tx *sqlstore.Tx, at time.Time) (*evident.Model, error) {
+	recs, latest, err := tx.ProgramRecords(ctx, at)
+	if err != nil {
+		return nil, err
+	}
+	if latest.IsZero() || !latest.After(at) || len(recs) == 0 {
+		return tx.Model(ctx)
+	}
+	return ReplayModel(recs)
 }
 
 // loadControls reads every control's schedule and the history it needs,

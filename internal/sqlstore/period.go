@@ -355,3 +355,35 @@ func anys(xs []string) []any {
 	}
 	return out
 }
+
+// ProgramRecords returns the audit records that carry the program's
+// objects (program.create and program.apply) up to at, in ledger order,
+// and the receipt time of the latest such record in the whole ledger.
+// Status at a past instant rebuilds the program from them when it has
+// changed since.
+func (tx *Tx) ProgramRecords(ctx context.Context, at time.Time) (recs []evident.Record, latest time.Time, err error) {
+	var last sql.NullString
+	if err := tx.QueryRow(ctx, `SELECT MAX(at) FROM ledger_leaves WHERE kind IN ('program.create', 'program.apply')`).Scan(&last); err != nil {
+		return nil, time.Time{}, err
+	}
+	if latest, err = ParseNullTS(last); err != nil || latest.IsZero() || !latest.After(at) {
+		return nil, latest, err
+	}
+	rows, err := tx.Query(ctx, `SELECT data FROM ledger_leaves WHERE kind IN ('program.create', 'program.apply') AND at <= ? ORDER BY idx`, TS(at))
+	if err != nil {
+		return nil, latest, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var data []byte
+		if err := rows.Scan(&data); err != nil {
+			return nil, latest, err
+		}
+		r, err := evident.ParseRecord(data)
+		if err != nil {
+			return nil, latest, err
+		}
+		recs = append(recs, r)
+	}
+	return recs, latest, rows.Err()
+}
