@@ -63,12 +63,7 @@ func (w *Web) incidents(rw http.ResponseWriter, r *http.Request, status int, for
 // classification history, the timeline and the notifications sent.
 func (w *Web) Incident() http.Handler {
 	return w.handle(func(rw http.ResponseWriter, r *http.Request) error {
-		inc, err := w.cfg.Store.Incident(r.Context(), r.PathValue("id"))
-		if err != nil {
-			return err
-		}
-		w.render(rw, r, http.StatusOK, "incident.html", page{Title: inc.Title, Nav: "incidents", Data: rowOf(inc, w.cfg.Now().UTC())})
-		return nil
+		return w.incident(rw, r, http.StatusOK, "")
 	})
 }
 

@@ -1,6 +1,9 @@
 package web
 
 import (
+	"bytes"
+	"context"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strings"
@@ -8,6 +11,7 @@ import (
 	"time"
 
 	"github.com/evidenthq/evident"
+	"github.com/evidenthq/evident/internal/sqlstore"
 	"github.com/evidenthq/evident/internal/sqlstore/storetest"
 )
 
@@ -59,5 +63,43 @@ func TestSignificantChangeOpensWork(t *testing.T) {
 	_, page = b.get("/tasks")
 	if !strings.Contains(page, "change/") {
 		t.Errorf("the tasks page does not list the work the change opened")
+	}
+}
+
+func TestNotificationMeetsItsClockAndKeepsTheReport(t *testing.T) {
+	st := storetest.SQLite(t, func() time.Time { return testNow })
+	s := newSite(t, st)
+	b := s.signIn(t, "carla", evident.RoleComplianceManager)
+	_, _, loc := b.post("/incidents", url.Values{"csrf_token": {b.csrf("/incidents")}, "kind": {"incident"}, "title": {"HSM outage"}, "aware_at": {"2026-11-27T04:00"}})
+	token := b.csrf(loc)
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	mw.WriteField("csrf_token", token)
+	mw.WriteField("to", "supervisory-body")
+	mw.WriteField("to", "csirt")
+	mw.WriteField("kind", "notification")
+	mw.WriteField("sent_at", "2026-11-27T09:30")
+	fw, _ := mw.CreateFormFile("report", "notification.pdf")
+	fw.Write([]byte("%PDF-1.7 notification to the supervisory body"))
+	mw.Close()
+	code, page, _ := b.do(loc+"/notifications", mw.FormDataContentType(), &body)
+	if code != http.StatusSeeOther {
+		t.Fatalf("notify: %d\n%s", code, page)
+	}
+	_, page = b.get(loc)
+	if !strings.Contains(page, `id="clock-eidas-notification" data-state="met"`) {
+		t.Errorf("the eIDAS clock is not met after the notification at 09:30:\n%s", page)
+	}
+	es, _ := st.ListEvidence(context.Background(), sqlstore.EvidenceFilter{})
+	if len(es) != 1 || es[0].Filename != "notification.pdf" || len(es[0].About) != 1 || !strings.Contains(page, "/evidence/"+es[0].ID) {
+		t.Errorf("the report is not stored as evidence linked from the incident: %+v", es)
+	}
+	code, page, _ = b.post(loc+"/steps", url.Values{"csrf_token": {token}, "kind": {"containment"}, "at": {"2026-11-28T09:00"}})
+	if code != http.StatusBadRequest || !strings.Contains(page, "in the future") {
+		t.Errorf("a step in the future: %d; want 400 on the incident page", code)
+	}
+	code, _, _ = b.post(loc+"/steps", url.Values{"csrf_token": {token}, "kind": {"containment"}, "at": {"2026-11-27T06:00"}, "note": {"HSM partition failed over"}})
+	if _, page = b.get(loc); code != http.StatusSeeOther || !strings.Contains(page, "HSM partition failed over") {
+		t.Errorf("containment step: %d, not on the timeline", code)
 	}
 }

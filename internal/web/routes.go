@@ -41,6 +41,7 @@ func (w *Web) Routes() []Route {
 		{"GET /incidents", auth.Read, w.Incidents()},
 		{"POST /incidents", auth.Operate, w.OpenIncident()},
 		{"GET /incidents/{id}", auth.Read, w.Incident()},
+		{"POST /incidents/{id}/steps", auth.Operate, w.AddIncidentStep()},
 	}
 	if w.cfg.Ledger != nil {
 		routes = append(routes,
@@ -49,6 +50,7 @@ func (w *Web) Routes() []Route {
 			Route{"POST /evidence", auth.WriteEvidence, w.Upload()},
 			Route{"GET /evidence/{id}", auth.Read, w.Evidence()},
 			Route{"GET /evidence/{id}/content", auth.Read, w.EvidenceContent()},
+			Route{"POST /incidents/{id}/notifications", auth.Operate, w.NotifyIncident()},
 		)
 	}
 	if w.cfg.Pack != nil {
