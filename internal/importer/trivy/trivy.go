@@ -33,8 +33,11 @@ type doc struct {
 		Version string `json:"Version"`
 	} `json:"Trivy"`
 	Results []struct {
-		Target          string `json:"Target"`
-		Class           string `json:"Class"`
+		Target         string `json:"Target"`
+		Class          string `json:"Class"`
+		MisconfSummary struct {
+			Successes int `json:"Successes"`
+		} `json:"MisconfSummary"`
 		Vulnerabilities []struct {
 			VulnerabilityID  string `json:"VulnerabilityID"`
 			PkgName          string `json:"PkgName"`
@@ -89,6 +92,9 @@ func Parse(ctx context.Context, data []byte, c report.Context) (*report.Result, 
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
+		// Trivy lists passed checks only with --include-non-failures; the
+		// summary counts them either way.
+		res.Metrics["misconfigs.passed"] += float64(r.MisconfSummary.Successes)
 		for j, v := range r.Vulnerabilities {
 			sev, err := severity(v.Severity, fmt.Sprintf("Results[%d].Vulnerabilities[%d].Severity", i, j))
 			if err != nil {
@@ -100,7 +106,9 @@ func Parse(ctx context.Context, data []byte, c report.Context) (*report.Result, 
 		}
 		for j, m := range r.Misconfigurations {
 			if m.Status == "PASS" {
-				res.Metrics["misconfigs.passed"]++
+				if r.MisconfSummary.Successes == 0 {
+					res.Metrics["misconfigs.passed"]++
+				}
 				continue
 			}
 			sev, err := severity(m.Severity, fmt.Sprintf("Results[%d].Misconfigurations[%d].Severity", i, j))
