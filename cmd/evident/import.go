@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -10,7 +11,6 @@ import (
 	"github.com/evidenthq/evident"
 	"github.com/evidenthq/evident/internal/importer"
 	"github.com/evidenthq/evident/internal/ingest"
-	"github.com/evidenthq/evident/internal/ledger"
 )
 
 // cmdImport parses tool output into evidence with a verdict. Every file is
@@ -64,15 +64,15 @@ func cmdImport(a *app, args []string) error {
 	}
 	defer st.Close()
 	progress := a.progress()
-	checked := make([]*ingest.Checked, len(files))
+	srcs := make([]ingest.Source, len(files))
 	for i, f := range files {
-		progress("checking", i, len(files), f)
-		o := opt
-		o.Filename = filepath.Base(f)
-		if checked[i], err = checkFile(a, l, f, o); err != nil {
-			progress("", 0, 0, "")
-			return err
-		}
+		path := f
+		srcs[i] = ingest.Source{Filename: filepath.Base(f), Open: func() (io.ReadCloser, error) { return os.Open(path) }}
+	}
+	checked, err := ingest.CheckAll(a.ctx, l, srcs, opt, func(i int) { progress("checking", i, len(files), files[i]) })
+	if err != nil {
+		progress("", 0, 0, "")
+		return err
 	}
 	outs, err := ingest.StoreAll(a.ctx, l, checked, func(i int) { progress("storing", i, len(files), files[i]) })
 	progress("", 0, 0, "")
@@ -102,15 +102,6 @@ func splitFormat(pos []string) (string, []string) {
 		}
 	}
 	return "", pos
-}
-
-func checkFile(a *app, l *ledger.Ledger, path string, o ingest.Options) (*ingest.Checked, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, evident.ErrorAt(evident.EINVALID, path, "cannot read: %v", unwrapPath(err))
-	}
-	defer f.Close()
-	return ingest.Check(a.ctx, l, f, o)
 }
 
 func importOptions(o *ingest.Options, period, effective string, systems []string) error {

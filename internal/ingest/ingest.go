@@ -29,6 +29,7 @@ import (
 	"time"
 
 	"github.com/evidenthq/evident"
+	"github.com/evidenthq/evident/internal/blob"
 	"github.com/evidenthq/evident/internal/importer"
 	"github.com/evidenthq/evident/internal/ledger"
 	"github.com/evidenthq/evident/internal/sqlstore"
@@ -100,6 +101,27 @@ func Import(ctx context.Context, l *ledger.Ledger, r io.Reader, opt Options) (Ou
 // Errors about the file have code EINVALID and name it; nothing but the
 // content-addressed blobs of a file that parsed is written.
 func Check(ctx context.Context, l *ledger.Ledger, r io.Reader, opt Options) (*Checked, error) {
+	src := Source{Filename: opt.Filename, Open: func() (io.ReadCloser, error) { return io.NopCloser(r), nil }}
+	cs, err := CheckAll(ctx, l, []Source{src}, opt, nil)
+	if err != nil {
+		return nil, err
+	}
+	return cs[0], nil
+}
+
+// Source is one file of a batch: the name it arrived with and how to open
+// it. Open is called once, when the file's turn comes, so a batch holds one
+// file in memory at a time.
+type Source struct {
+	Filename string
+	Open     func() (io.ReadCloser, error)
+}
+
+// CheckAll checks files that share opt (each with its own Filename),
+// reading the program once and making every blob durable in one group
+// commit. Any bad file refuses the whole batch, naming the file; progress,
+// when not nil, is called before each file.
+func CheckAll(ctx context.Context, l *ledger.Ledger, srcs []Source, opt Options, progress func(i int)) ([]*Checked, error) {
 	if strings.TrimSpace(opt.Control) == "" {
 		return nil, evident.ErrorAt(evident.EINVALID, "control", "name the control the file is evidence for")
 	}
@@ -109,6 +131,9 @@ func Check(ctx context.Context, l *ledger.Ledger, r io.Reader, opt Options) (*Ch
 	if opt.Now.IsZero() {
 		opt.Now = time.Now()
 	}
+	if opt.MaxBytes <= 0 {
+		opt.MaxBytes = importer.DefaultMaxBytes
+	}
 	m, err := l.Store().Model(ctx)
 	if err != nil {
 		return nil, err
@@ -117,23 +142,44 @@ func Check(ctx context.Context, l *ledger.Ledger, r io.Reader, opt Options) (*Ch
 	if ctl == nil {
 		return nil, evident.ErrorAt(evident.ENOTFOUND, "control", "no control %q in the program", opt.Control)
 	}
-	format, err := formatFor(*ctl, opt.Format)
-	if err != nil {
+	if opt.Format, err = formatFor(*ctl, opt.Format); err != nil {
 		return nil, err
 	}
-	limit := opt.MaxBytes
-	if limit <= 0 {
-		limit = importer.DefaultMaxBytes
+	b := l.Blobs().Batch()
+	defer b.Abort()
+	out := make([]*Checked, len(srcs))
+	for i, src := range srcs {
+		if progress != nil {
+			progress(i)
+		}
+		o := opt
+		o.Filename = src.Filename
+		if out[i], err = checkOne(ctx, b, m, *ctl, src, o); err != nil {
+			return nil, err
+		}
 	}
-	data, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err := b.Commit(ctx); err != nil {
+		return nil, fmt.Errorf("flush import blobs: %w", err)
+	}
+	return out, nil
+}
+
+// checkOne reads, parses and judges one file and stages its blobs.
+func checkOne(ctx context.Context, b blob.Batch, m *evident.Model, ctl evident.Control, src Source, opt Options) (*Checked, error) {
+	rc, err := src.Open()
+	if err != nil {
+		return nil, fileErr(opt.Filename, evident.Errorf(evident.EINVALID, "cannot read: %v", err))
+	}
+	data, err := io.ReadAll(io.LimitReader(rc, opt.MaxBytes+1))
+	rc.Close()
 	if err != nil {
 		return nil, fileErr(opt.Filename, fmt.Errorf("read: %w", err))
 	}
-	c := &Checked{opt: opt, control: *ctl}
+	c := &Checked{opt: opt, control: ctl}
 	c.Target, c.system = opt.Target, systemOf(m, opt.Target)
-	pc := importer.Context{AllowedPorts: allowedPorts(m, *ctl, c.system), TSARoots: opt.TSARoots, TSACerts: opt.TSACerts,
-		StampedData: opt.StampedData, Now: opt.Now, MaxBytes: limit}
-	if c.Result, err = importer.Parse(ctx, format, bytes.NewReader(data), pc); err != nil {
+	pc := importer.Context{AllowedPorts: allowedPorts(m, ctl, c.system), TSARoots: opt.TSARoots, TSACerts: opt.TSACerts,
+		StampedData: opt.StampedData, Now: opt.Now, MaxBytes: opt.MaxBytes}
+	if c.Result, err = importer.Parse(ctx, opt.Format, bytes.NewReader(data), pc); err != nil {
 		return nil, fileErr(opt.Filename, err)
 	}
 	if c.Target == "" {
@@ -145,7 +191,7 @@ func Check(ctx context.Context, l *ledger.Ledger, r io.Reader, opt Options) (*Ch
 		criteria, c.Defaulted = importer.DefaultCriteria(c.Result.Format), true
 	}
 	c.Verdict = importer.Evaluate(c.Result, criteria)
-	if err := c.prepare(ctx, l, data); err != nil {
+	if err := c.prepare(ctx, b, data); err != nil {
 		return nil, err
 	}
 	return c, nil

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/evidenthq/evident"
+	"github.com/evidenthq/evident/internal/blob"
 	"github.com/evidenthq/evident/internal/importer"
 	"github.com/evidenthq/evident/internal/ledger"
 	"github.com/evidenthq/evident/internal/sqlstore"
@@ -20,22 +21,32 @@ const (
 	maxDeltaKeys        = 50
 )
 
-// prepare writes the two blobs: the file as received and the full result
+// mediaTypes are the raw files' media types by format.
+var mediaTypes = map[string]string{
+	"nmap": "application/xml", "openscap": "application/xml", "tsr": "application/timestamp-reply",
+	"lynis": "text/plain", "chrony": "text/plain", "sarif": "application/sarif+json",
+}
+
+// prepare stages the two blobs: the file as received and the full result
 // with its verdict, the bytes the derived record's digest covers.
-func (c *Checked) prepare(ctx context.Context, l *ledger.Ledger, data []byte) error {
+func (c *Checked) prepare(ctx context.Context, b blob.Batch, data []byte) error {
 	o := c.opt
-	src := evident.EvidenceSource{Tool: c.Result.Tool, Version: c.Result.ToolVersion, Importer: c.Result.Format}
 	eff := o.Effective
 	if eff.From.IsZero() && !c.Result.Time.IsZero() {
 		eff = evident.Effective{From: c.Result.Time.UTC()}
 	}
-	raw := ledger.EvidenceInput{Actor: o.Actor, Filename: o.Filename, Effective: eff, Systems: o.Systems,
-		About: []string{"control/" + c.control.ID}, Source: src}
+	mt := mediaTypes[c.Result.Format]
+	if mt == "" {
+		mt = "application/json"
+	}
+	raw := evident.Evidence{Kind: evident.RawEvidence, MediaType: mt, Filename: o.Filename, Actor: o.Actor, Effective: eff,
+		Systems: o.Systems, About: []string{"control/" + c.control.ID},
+		Source: evident.EvidenceSource{Tool: c.Result.Tool, Version: c.Result.ToolVersion, Importer: c.Result.Format}}
 	if c.system != "" {
 		raw.About = append(raw.About, "system/"+c.system)
 	}
 	var err error
-	if c.raw, err = l.Prepare(ctx, raw, bytes.NewReader(data)); err != nil {
+	if raw.Digest, raw.Size, err = b.Put(ctx, bytes.NewReader(data)); err != nil {
 		return err
 	}
 	full, err := json.Marshal(struct {
@@ -55,8 +66,11 @@ func (c *Checked) prepare(ctx context.Context, l *ledger.Ledger, data []byte) er
 	if c.Verdict.Pass {
 		drv.Verdict = evident.VerdictPass
 	}
-	c.drv, err = l.Prepare(ctx, drv, bytes.NewReader(full))
-	return err
+	if drv.Digest, drv.Size, err = b.Put(ctx, bytes.NewReader(full)); err != nil {
+		return err
+	}
+	c.raw, c.drv = raw, drv
+	return nil
 }
 
 // Store writes the raw record, the derived verdict record, the import run
