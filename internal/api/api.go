@@ -119,6 +119,7 @@ func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
 
 func writeJSON(w http.ResponseWriter, status int, v any) error {
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
 	// Compact: lists of a thousand records are read by programs, and jq
 	// or the browser indent for people.

@@ -210,6 +210,9 @@ func (a *API) EvidenceContent() http.Handler {
 		w.Header().Set("Content-Type", e.MediaType)
 		w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": path.Base(name)}))
 		w.Header().Set("X-Content-Type-Options", "nosniff")
+		// Should a browser render it anyway, it runs with no origin and
+		// no script.
+		w.Header().Set("Content-Security-Policy", "sandbox")
 		w.Header().Set("Content-Length", strconv.FormatInt(e.Size, 10))
 		_, err = io.Copy(w, rc)
 		return err

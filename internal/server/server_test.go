@@ -426,7 +426,8 @@ func TestMultipartUploadStoresEveryFileInOneBatch(t *testing.T) {
 	req.Header.Set("Authorization", "Bearer "+e.tokens["assessor"])
 	rec := httptest.NewRecorder()
 	e.h.ServeHTTP(rec, req)
-	if rec.Code != 200 || rec.Body.String() != "<nmaprun/>" || !strings.HasPrefix(rec.Header().Get("Content-Disposition"), "attachment") {
+	if rec.Code != 200 || rec.Body.String() != "<nmaprun/>" || !strings.HasPrefix(rec.Header().Get("Content-Disposition"), "attachment") ||
+		rec.Header().Get("X-Content-Type-Options") != "nosniff" || rec.Header().Get("Content-Security-Policy") != "sandbox" {
 		t.Errorf("content: %d %q %q", rec.Code, rec.Body.String(), rec.Header().Get("Content-Disposition"))
 	}
 	code, proof := e.do(t, "assessor", "GET", "/api/v1/evidence/"+out.Items[0].ID+"/proof", nil, "")
