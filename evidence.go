@@ -155,7 +155,7 @@ func ParseEffectivePeriod(s string) (Effective, error) {
 		if err != nil || q < 1 || q > 4 {
 			return Effective{}, bad
 		}
-		return Effective{From: start(3*q - 2), To: start(3*q - 2).AddDate(0, 3, 0)}, nil
+		return Effective{From: start(3*q - 2), To: start(3*q-2).AddDate(0, 3, 0)}, nil
 	case len(rest) == 2:
 		m, err := strconv.Atoi(rest)
 		if err != nil || m < 1 || m > 12 {

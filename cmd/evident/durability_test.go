@@ -162,4 +162,3 @@ func interleaved(t *testing.T, st *sqlstore.Store) bool {
 	}
 	return switches > 1
 }
-

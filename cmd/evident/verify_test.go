@@ -27,7 +27,7 @@ func tamperSQL(t *testing.T, data string, fn func(ctx context.Context, tx *sqlst
 	}
 }
 
-func exec(qs ...string) func(context.Context, *sqlstore.Tx) error {
+func sqlExec(qs ...string) func(context.Context, *sqlstore.Tx) error {
 	return func(ctx context.Context, tx *sqlstore.Tx) error {
 		for _, q := range qs {
 			if _, err := tx.Exec(ctx, q); err != nil {
@@ -100,23 +100,23 @@ func TestVerifyNamesEachKindOfTampering(t *testing.T) {
 			}
 		}, []string{"missing blob"}},
 		{"edited database row", func(t *testing.T, data, id string) {
-			tamperSQL(t, data, exec(`UPDATE evidence SET body = `+sqlf(backdate, "body")+`, effective_from = '2026-04-01T00:00:00.000000Z' WHERE id = '`+id+`'`))
+			tamperSQL(t, data, sqlExec(`UPDATE evidence SET body = `+sqlf(backdate, "body")+`, effective_from = '2026-04-01T00:00:00.000000Z' WHERE id = '`+id+`'`))
 		}, []string{"edited row", "differs from its ledger record"}},
 		{"evidence refiled under another control", func(t *testing.T, data, id string) {
-			tamperSQL(t, data, exec(`UPDATE evidence_controls SET control_id = 'time-sync' WHERE evidence_id = '`+id+`'`))
+			tamperSQL(t, data, sqlExec(`UPDATE evidence_controls SET control_id = 'time-sync' WHERE evidence_id = '`+id+`'`))
 		}, []string{"edited row", "controls or requirements"}},
 		{"deleted record", func(t *testing.T, data, id string) {
-			tamperSQL(t, data, exec(
+			tamperSQL(t, data, sqlExec(
 				`DELETE FROM evidence_controls WHERE evidence_id = '`+id+`'`,
 				`DELETE FROM evidence_requirements WHERE evidence_id = '`+id+`'`,
 				`DELETE FROM evidence WHERE id = '`+id+`'`))
 		}, []string{"deleted record", "deleted from the database"}},
 		{"edited ledger leaf", func(t *testing.T, data, id string) {
-			tamperSQL(t, data, exec(`UPDATE ledger_leaves SET data = CAST(`+sqlf(backdate, "CAST(data AS TEXT)")+` AS BLOB) WHERE ref = '`+id+`'`))
+			tamperSQL(t, data, sqlExec(`UPDATE ledger_leaves SET data = CAST(`+sqlf(backdate, "CAST(data AS TEXT)")+` AS BLOB) WHERE ref = '`+id+`'`))
 		}, []string{"edited row", "rewritten history"}},
 		{"rewritten history", func(t *testing.T, data, id string) {
 			tamperSQL(t, data, func(ctx context.Context, tx *sqlstore.Tx) error {
-				err := exec(
+				err := sqlExec(
 					`UPDATE ledger_leaves SET data = CAST(`+sqlf(backdate, "CAST(data AS TEXT)")+` AS BLOB) WHERE ref = '`+id+`'`,
 					`UPDATE evidence SET body = `+sqlf(backdate, "body")+` WHERE id = '`+id+`'`)(ctx, tx)
 				if err != nil {
@@ -166,7 +166,7 @@ func TestDeletedLeavesAndRefusalToSign(t *testing.T) {
 	addEvidence(t, env, files[0], "--control", "vuln-scan")
 	last := addEvidence(t, env, files[1], "--control", "vuln-scan")
 	tamperSQL(t, data, func(ctx context.Context, tx *sqlstore.Tx) error {
-		err := exec(`DELETE FROM evidence_controls WHERE evidence_id = '`+last[0]+`'`, `DELETE FROM evidence WHERE id = '`+last[0]+`'`,
+		err := sqlExec(`DELETE FROM evidence_controls WHERE evidence_id = '`+last[0]+`'`, `DELETE FROM evidence WHERE id = '`+last[0]+`'`,
 			`DELETE FROM ledger_leaves WHERE idx = 2`)(ctx, tx)
 		if err != nil {
 			return err

@@ -190,7 +190,6 @@ func TestLargePutStreams(t *testing.T) {
 	}
 }
 
-
 // TestBatchStoresSmallAndLargeAlike covers both ways a batch stores a
 // blob: small ones written straight to their address, larger ones staged
 // in tmp and linked.

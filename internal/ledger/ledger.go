@@ -24,8 +24,8 @@ import (
 type Ledger struct {
 	st       *sqlstore.Store
 	blobs    blob.Store
-	signer   note.Signer   // nil: read-only
-	verifier note.Verifier // nil: signatures are not checked
+	signer   note.Signer    // nil: read-only
+	verifier note.Verifier  // nil: signatures are not checked
 	tsaRoots *x509.CertPool // trust anchors for stored RFC 3161 tokens
 }
 

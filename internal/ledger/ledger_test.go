@@ -2,9 +2,9 @@ package ledger
 
 import (
 	"bytes"
-	"encoding/json"
 	"context"
 	"crypto/sha256"
+	"encoding/json"
 	"fmt"
 	"io"
 	"strings"

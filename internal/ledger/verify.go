@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"golang.org/x/mod/sumdb/tlog"
 
@@ -59,10 +60,13 @@ func (r *Report) add(kind string, idx int64, ref, format string, args ...any) {
 	r.Problems = append(r.Problems, Problem{Kind: kind, Index: idx, Ref: ref, Message: fmt.Sprintf(format, args...)})
 }
 
-// leafInfo is what verify keeps per evidence leaf to check rows and blobs.
+// leafInfo is what verify keeps per evidence leaf to check its row: the
+// row must carry the leaf's actor, time and body byte for byte.
 type leafInfo struct {
 	index    int64
-	hash     tlog.Hash
+	actor    string
+	at       time.Time
+	body     [32]byte // SHA-256 of the leaf's body
 	digest   evident.Digest
 	size     int64
 	controls []string
@@ -79,8 +83,15 @@ type leafInfo struct {
 func (l *Ledger) Verify(ctx context.Context, progress func(done, total int64)) (Report, error) {
 	var r Report
 	leaves := map[string]*leafInfo{}
+	// Blobs are hashed on other goroutines while the database is checked:
+	// hashing is I/O and a second core, the database checks are the first.
+	hasher := l.startBlobs(ctx, progress)
 	err := l.st.Read(ctx, func(tx *sqlstore.Tx) error {
-		tree, err := l.verifyLeaves(ctx, tx, &r, leaves)
+		if err := tx.QueryRow(ctx, `SELECT COALESCE(SUM(size), 0) FROM evidence`).Scan(&hasher.total); err != nil {
+			return err
+		}
+		tree, err := l.verifyLeaves(ctx, tx, &r, leaves, hasher)
+		hasher.close()
 		if err != nil {
 			return err
 		}
@@ -95,10 +106,11 @@ func (l *Ledger) Verify(ctx context.Context, progress func(done, total int64)) (
 		}
 		return verifyRows(ctx, tx, &r, leaves)
 	})
-	if err != nil {
-		return r, err
+	hasher.close()
+	if werr := hasher.wait(&r); err == nil {
+		err = werr
 	}
-	if err := l.verifyBlobs(ctx, &r, leaves, progress); err != nil {
+	if err != nil {
 		return r, err
 	}
 	sort.SliceStable(r.Problems, func(i, j int) bool { return r.Problems[i].Index < r.Problems[j].Index })
@@ -123,7 +135,7 @@ const page = 5000
 
 // verifyLeaves reads every leaf in order, recomputes the tree and notes
 // each evidence leaf. A missing index means a deleted record.
-func (l *Ledger) verifyLeaves(ctx context.Context, tx *sqlstore.Tx, r *Report, leaves map[string]*leafInfo) (memTree, error) {
+func (l *Ledger) verifyLeaves(ctx context.Context, tx *sqlstore.Tx, r *Report, leaves map[string]*leafInfo, hasher *blobHasher) (memTree, error) {
 	size, err := tx.LedgerSize(ctx)
 	if err != nil {
 		return nil, err
@@ -144,7 +156,6 @@ func (l *Ledger) verifyLeaves(ctx context.Context, tx *sqlstore.Tx, r *Report, l
 			if err != nil {
 				return nil, err
 			}
-			h := tlog.RecordHash(lf.Data)
 			tree = append(tree, hs...)
 			rec, err := evident.ParseRecord(lf.Data)
 			if err != nil {
@@ -154,11 +165,13 @@ func (l *Ledger) verifyLeaves(ctx context.Context, tx *sqlstore.Tx, r *Report, l
 				if err != nil {
 					r.add(EditedRow, n, rec.ID, "ledger leaf %d is not a readable evidence record: %v", n, err)
 				} else {
-					info := &leafInfo{index: n, hash: h, digest: e.Digest, size: e.Size, controls: slices.Clone(e.Controls)}
+					info := &leafInfo{index: n, actor: rec.Actor, at: rec.At, body: sha256.Sum256(rec.Body),
+						digest: e.Digest, size: e.Size, controls: e.Controls}
 					for _, q := range e.Requirements {
 						info.reqs = append(info.reqs, q.String())
 					}
 					leaves[e.ID] = info
+					hasher.add(e.Digest, e.ID, n)
 				}
 			}
 			n++
@@ -304,10 +317,8 @@ func verifyRows(ctx context.Context, tx *sqlstore.Tx, r *Report, leaves map[stri
 			return nil
 		}
 		at, err := sqlstore.ParseTS(row.ReceivedAt)
-		rec := evident.Record{Kind: evident.EvidenceRecordKind, ID: row.ID, Actor: row.Actor, At: at, Body: []byte(row.Body)}
-		data, cerr := rec.Canonical()
-		if err != nil || cerr != nil || tlog.RecordHash(data) != info.hash || row.LedgerIndex != info.index ||
-			row.Digest != info.digest.String() || row.Size != info.size {
+		if err != nil || !at.Equal(info.at) || row.Actor != info.actor || sha256.Sum256([]byte(row.Body)) != info.body ||
+			row.LedgerIndex != info.index || row.Digest != info.digest.String() || row.Size != info.size {
 			r.add(EditedRow, info.index, row.ID, "evidence %s (leaf %d): the database row differs from its ledger record", row.ID, info.index)
 		}
 		return nil
@@ -349,67 +360,83 @@ func sameSet(a, b []string) bool {
 	return slices.Equal(a, b)
 }
 
-// verifyBlobs hashes every blob an evidence leaf names, on all cores:
-// reading and hashing is most of verify's time.
-func (l *Ledger) verifyBlobs(ctx context.Context, r *Report, leaves map[string]*leafInfo, progress func(done, total int64)) error {
-	type job struct {
-		digest evident.Digest
-		size   int64
-		ids    []string
-		index  int64
+// blobHasher hashes blobs on several goroutines as verifyLeaves finds
+// them, each distinct digest once. Small blobs are dominated by opening
+// the file, so more workers than cores keep the disk busy.
+type blobHasher struct {
+	l        *Ledger
+	ctx      context.Context
+	progress func(done, total int64)
+	total    int64
+	seen     map[evident.Digest]bool
+	jobs     chan blobJob
+	closed   bool
+	wg       sync.WaitGroup
+	mu       sync.Mutex
+	problems []Problem
+	blobs    int
+	bytes    int64
+	done     atomic.Int64
+	err      error
+}
+
+type blobJob struct {
+	digest evident.Digest
+	id     string
+	index  int64
+}
+
+func (l *Ledger) startBlobs(ctx context.Context, progress func(done, total int64)) *blobHasher {
+	h := &blobHasher{l: l, ctx: ctx, progress: progress, seen: map[evident.Digest]bool{}, jobs: make(chan blobJob, 256)}
+	for range 4 * runtime.GOMAXPROCS(0) {
+		h.wg.Add(1)
+		go h.work()
 	}
-	byDigest := map[evident.Digest]*job{}
-	var total int64
-	for id, info := range leaves {
-		j := byDigest[info.digest]
-		if j == nil {
-			j = &job{digest: info.digest, size: info.size, index: info.index}
-			byDigest[info.digest] = j
-			total += info.size
+	return h
+}
+
+func (h *blobHasher) add(dg evident.Digest, id string, index int64) {
+	if h.seen[dg] {
+		return
+	}
+	h.seen[dg] = true
+	h.jobs <- blobJob{digest: dg, id: id, index: index}
+}
+
+func (h *blobHasher) close() {
+	if !h.closed {
+		h.closed = true
+		close(h.jobs)
+	}
+}
+
+func (h *blobHasher) work() {
+	defer h.wg.Done()
+	for j := range h.jobs {
+		kind, msg, n, err := h.l.checkBlob(h.ctx, j.digest)
+		h.mu.Lock()
+		if err != nil && h.err == nil {
+			h.err = err
 		}
-		j.ids = append(j.ids, id)
-		j.index = min(j.index, info.index)
+		if kind != "" {
+			h.problems = append(h.problems, Problem{Kind: kind, Index: j.index, Ref: j.id,
+				Message: fmt.Sprintf("evidence %s (leaf %d): blob %s %s", j.id, j.index, j.digest, msg)})
+		}
+		h.blobs++
+		h.bytes += n
+		h.mu.Unlock()
+		if d := h.done.Add(n); h.progress != nil {
+			h.progress(d, max(h.total, d))
+		}
 	}
-	jobs := make(chan *job)
-	var mu sync.Mutex
-	var done atomic.Int64
-	var firstErr error
-	var wg sync.WaitGroup
-	for range runtime.GOMAXPROCS(0) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := range jobs {
-				kind, msg, n, err := l.checkBlob(ctx, j.digest)
-				mu.Lock()
-				if err != nil && firstErr == nil {
-					firstErr = err
-				}
-				if kind != "" {
-					sort.Strings(j.ids)
-					r.add(kind, j.index, j.ids[0], "evidence %s (leaf %d): blob %s %s", strings.Join(j.ids, ", "), j.index, j.digest, msg)
-				}
-				r.Bytes += n
-				mu.Unlock()
-				d := done.Add(j.size)
-				if progress != nil {
-					progress(d, total)
-				}
-			}
-		}()
-	}
-	r.Blobs = len(byDigest)
-	keys := make([]evident.Digest, 0, len(byDigest))
-	for k := range byDigest {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool { return byDigest[keys[i]].index < byDigest[keys[j]].index })
-	for _, k := range keys {
-		jobs <- byDigest[k]
-	}
-	close(jobs)
-	wg.Wait()
-	return firstErr
+}
+
+// wait finishes hashing and adds the results to r.
+func (h *blobHasher) wait(r *Report) error {
+	h.wg.Wait()
+	r.Problems = append(r.Problems, h.problems...)
+	r.Blobs, r.Bytes = h.blobs, h.bytes
+	return h.err
 }
 
 // checkBlob hashes one blob and says what is wrong with it, if anything.
