@@ -33,7 +33,9 @@ func cmdEvidence(a *app, args []string) error {
 // `--control a,b` and `--control a --control b` mean the same.
 type listFlag []string
 
+// String implements flag.Value.
 func (l *listFlag) String() string { return strings.Join(*l, ",") }
+// Set implements flag.Value.
 func (l *listFlag) Set(s string) error {
 	*l = append(*l, splitList(s)...)
 	return nil

@@ -321,6 +321,7 @@ type diskBatch struct {
 	staged []staged
 }
 
+// Put stages r: small blobs in memory, larger ones in tmp.
 func (b *diskBatch) Put(ctx context.Context, r io.Reader) (evident.Digest, int64, error) {
 	head := make([]byte, smallBlob+1)
 	n, err := io.ReadFull(r, head)
@@ -342,6 +343,7 @@ func (b *diskBatch) Put(ctx context.Context, r io.Reader) (evident.Digest, int64
 	return st.digest, st.size, nil
 }
 
+// Commit places every staged blob at its address and flushes them.
 func (b *diskBatch) Commit(ctx context.Context) error {
 	defer b.Abort()
 	if len(b.staged) == 0 {
@@ -384,6 +386,7 @@ func (b *diskBatch) Commit(ctx context.Context) error {
 	return syncAll(paths)
 }
 
+// Abort removes staged temp files; it is a no-op after Commit.
 func (b *diskBatch) Abort() {
 	for _, st := range b.staged {
 		if st.tmp != "" {

@@ -15,6 +15,7 @@ type sniffer struct {
 	head []byte
 }
 
+// Read passes bytes through, keeping the first 512.
 func (s *sniffer) Read(p []byte) (int, error) {
 	n, err := s.r.Read(p)
 	if room := 512 - len(s.head); room > 0 && n > 0 {

@@ -40,6 +40,7 @@ type Problem struct {
 	Message string `json:"message"`
 }
 
+// String is the line `evident verify` prints for the problem.
 func (p Problem) String() string { return p.Kind + ": " + p.Message }
 
 // Report is what Verify found.
@@ -120,6 +121,7 @@ func (l *Ledger) Verify(ctx context.Context, progress func(done, total int64)) (
 // memTree is the tree recomputed from the leaves, in tlog's storage order.
 type memTree []tlog.Hash
 
+// ReadHashes implements tlog.HashReader over the recomputed tree.
 func (t memTree) ReadHashes(idx []int64) ([]tlog.Hash, error) {
 	out := make([]tlog.Hash, len(idx))
 	for i, x := range idx {
