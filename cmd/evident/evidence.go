@@ -35,6 +35,7 @@ type listFlag []string
 
 // String implements flag.Value.
 func (l *listFlag) String() string { return strings.Join(*l, ",") }
+
 // Set implements flag.Value.
 func (l *listFlag) Set(s string) error {
 	*l = append(*l, splitList(s)...)
