@@ -122,5 +122,9 @@
 // testdata/regen.sh against targets it starts on 127.0.0.1, each with the
 // command and tool version in <name>.cmd and the parsed result in
 // <name>.golden.json (go test -update rewrites them). Each format package
-// has a fuzz target, FuzzParse<Format>, seeded with these fixtures.
+// has a fuzz target, FuzzParse<Format>, seeded with these fixtures; plain
+// go test runs the seeds. For short fuzzing runs bound minimisation, or the
+// workers spend the run shrinking kilobyte-sized seeds:
+//
+//	go test ./internal/importer/nmap -run '^$' -fuzz FuzzParseNmap -fuzztime 10s -fuzzminimizetime 200x
 package importer
