@@ -144,6 +144,10 @@ func TestImportNmapNewPortFails(t *testing.T) {
 	if verdicts[evident.VerdictPass] != 1 || verdicts[evident.VerdictFail] != 1 {
 		t.Errorf("verdicts on the control = %v, want one pass and one fail", verdicts)
 	}
+	// Every blob the records name is on disk and every leaf checks out.
+	if code, out, errs := cli(t, env, "verify"); code != 0 {
+		t.Errorf("verify after importing: exit %d\n%s%s", code, out, errs)
+	}
 }
 
 // A testssl scan offering TLS 1.0 fails "no protocol below TLS 1.2", and
