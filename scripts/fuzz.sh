@@ -10,7 +10,7 @@ for f in $(grep -rl --include='*_test.go' '^func Fuzz' . | sort); do
 	dir=$(dirname "$f")
 	for target in $(grep -h '^func Fuzz' "$f" | sed 's/^func \(Fuzz[A-Za-z0-9_]*\).*/\1/'); do
 		echo "fuzz $dir $target ($FUZZTIME)"
-		go test -run='^$' -fuzz="^${target}\$" -fuzztime="$FUZZTIME" "$dir"
+		go test -run='^$' -fuzz="^${target}\$" -fuzztime="$FUZZTIME" -fuzzminimizetime=200x "$dir"
 		n=$((n + 1))
 	done
 done
