@@ -144,30 +144,59 @@ func (tx *Tx) setControls(ctx context.Context, user string, ids []string) error 
 
 const userColumns = `name, display_name, email, role, oidc_subject, period_from, period_to, disabled, created_at, created_by, password_hash`
 
-// scanUser reads one users row (userColumns) and the user's controls.
-func (tx *Tx) scanUser(ctx context.Context, row interface{ Scan(...any) error }) (evident.User, string, error) {
-	var u evident.User
-	var role, created, hash string
-	var sub, from, to sql.NullString
-	var disabled int
-	if err := row.Scan(&u.Name, &u.DisplayName, &u.Email, &role, &sub, &from, &to, &disabled, &created, &u.CreatedBy, &hash); err != nil {
-		return u, "", err
-	}
-	u.Role, u.OIDCSubject, u.Disabled = evident.UserRole(role), sub.String, disabled != 0
+// userCols receives one users row (userColumns).
+type userCols struct {
+	u                   evident.User
+	role, created, hash string
+	sub, from, to       sql.NullString
+	disabled            int
+}
+
+func (c *userCols) ptrs() []any {
+	return []any{&c.u.Name, &c.u.DisplayName, &c.u.Email, &c.role, &c.sub, &c.from, &c.to, &c.disabled, &c.created, &c.u.CreatedBy, &c.hash}
+}
+
+func (c *userCols) user() (evident.User, string, error) {
+	u := c.u
+	u.Role, u.OIDCSubject, u.Disabled = evident.UserRole(c.role), c.sub.String, c.disabled != 0
 	var err error
-	if u.CreatedAt, err = ParseTS(created); err != nil {
+	if u.CreatedAt, err = ParseTS(c.created); err != nil {
 		return u, "", err
 	}
-	if u.PeriodFrom, err = ParseNullTS(from); err != nil {
+	if u.PeriodFrom, err = ParseNullTS(c.from); err != nil {
 		return u, "", err
 	}
-	if u.PeriodTo, err = ParseNullTS(to); err != nil {
+	if u.PeriodTo, err = ParseNullTS(c.to); err != nil {
 		return u, "", err
 	}
-	return u, hash, nil
+	return u, c.hash, nil
+}
+
+// scanUser reads one users row (userColumns); the user's controls are
+// read separately.
+func (tx *Tx) scanUser(ctx context.Context, row interface{ Scan(...any) error }) (evident.User, string, error) {
+	var c userCols
+	if err := row.Scan(c.ptrs()...); err != nil {
+		return evident.User{}, "", err
+	}
+	return c.user()
+}
+
+// prefixed qualifies each column of a column list with a table alias.
+func prefixed(alias, cols string) string {
+	parts := strings.Split(cols, ",")
+	for i, p := range parts {
+		parts[i] = alias + strings.TrimSpace(p)
+	}
+	return strings.Join(parts, ", ")
 }
 
 func (tx *Tx) userControls(ctx context.Context, u *evident.User) error {
+	if u.Role != evident.RoleControlOwner {
+		// Only a control owner is ever given controls (User.Validate), so
+		// the lookup on every authenticated request is skipped for others.
+		return nil
+	}
 	rows, err := tx.Query(ctx, `SELECT control_id FROM user_controls WHERE user_name = ? ORDER BY control_id`, u.Name)
 	if err != nil {
 		return err
@@ -473,22 +502,36 @@ func (s *Store) CreateToken(ctx context.Context, t APIToken, hash []byte, actor 
 
 const tokenColumns = `id, user_name, name, created_at, expires_at, revoked_at`
 
-func scanToken(row interface{ Scan(...any) error }) (APIToken, error) {
-	var t APIToken
-	var created string
-	var expires, revoked sql.NullString
-	if err := row.Scan(&t.ID, &t.User, &t.Name, &created, &expires, &revoked); err != nil {
-		return t, err
-	}
+// tokenCols receives one api_tokens row (tokenColumns).
+type tokenCols struct {
+	t                APIToken
+	created          string
+	expires, revoked sql.NullString
+}
+
+func (c *tokenCols) ptrs() []any {
+	return []any{&c.t.ID, &c.t.User, &c.t.Name, &c.created, &c.expires, &c.revoked}
+}
+
+func (c *tokenCols) token() (APIToken, error) {
+	t := c.t
 	var err error
-	if t.CreatedAt, err = ParseTS(created); err != nil {
+	if t.CreatedAt, err = ParseTS(c.created); err != nil {
 		return t, err
 	}
-	if t.ExpiresAt, err = ParseNullTS(expires); err != nil {
+	if t.ExpiresAt, err = ParseNullTS(c.expires); err != nil {
 		return t, err
 	}
-	t.RevokedAt, err = ParseNullTS(revoked)
+	t.RevokedAt, err = ParseNullTS(c.revoked)
 	return t, err
+}
+
+func scanToken(row interface{ Scan(...any) error }) (APIToken, error) {
+	var c tokenCols
+	if err := row.Scan(c.ptrs()...); err != nil {
+		return APIToken{}, err
+	}
+	return c.token()
 }
 
 // TokenUser returns the live token with hash h and its user, or
@@ -497,8 +540,13 @@ func (s *Store) TokenUser(ctx context.Context, h []byte) (APIToken, evident.User
 	var t APIToken
 	var u evident.User
 	err := s.Read(ctx, func(tx *Tx) error {
-		var err error
-		t, err = scanToken(tx.QueryRow(ctx, `SELECT `+tokenColumns+` FROM api_tokens WHERE hash = ?`, h))
+		// One statement for the token and its user: this runs on every
+		// request a pipeline makes.
+		row := tx.QueryRow(ctx, `SELECT t.id, t.user_name, t.name, t.created_at, t.expires_at, t.revoked_at, `+prefixed("u.", userColumns)+`
+			FROM api_tokens t JOIN users u ON u.name = t.user_name WHERE t.hash = ?`, h)
+		var tc tokenCols
+		var uc userCols
+		err := row.Scan(append(tc.ptrs(), uc.ptrs()...)...)
 		bad := evident.Errorf(evident.EUNAUTHORIZED, "API token unknown, revoked or expired")
 		if errors.Is(err, sql.ErrNoRows) {
 			return bad
@@ -506,11 +554,16 @@ func (s *Store) TokenUser(ctx context.Context, h []byte) (APIToken, evident.User
 		if err != nil {
 			return err
 		}
+		if t, err = tc.token(); err != nil {
+			return err
+		}
 		if !t.RevokedAt.IsZero() || (!t.ExpiresAt.IsZero() && !tx.Now.Before(t.ExpiresAt)) {
 			return bad
 		}
-		u, _, err = tx.UserByName(ctx, t.User)
-		if err != nil {
+		if u, _, err = uc.user(); err != nil {
+			return err
+		}
+		if err := tx.userControls(ctx, &u); err != nil {
 			return err
 		}
 		if u.Disabled {

@@ -61,6 +61,10 @@ func TestUserLifecycleIsAudited(t *testing.T) {
 			t.Errorf("hash = %q", hash)
 		}
 		up := evident.User{Name: "carol", Role: evident.RoleControlOwner, Controls: []string{"vuln-scan", "time-sync"}}
+		if err := s.SetUserRole(ctx, up, "admin"); evident.ErrorCode(err) != evident.EINVALID || !strings.Contains(err.Error(), "vuln-scan") {
+			t.Fatalf("granting controls the program lacks: got %v, want EINVALID naming one", err)
+		}
+		putControls(t, s, "vuln-scan", "time-sync")
 		if err := s.SetUserRole(ctx, up, "admin"); err != nil {
 			t.Fatal(err)
 		}
