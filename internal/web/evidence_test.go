@@ -56,6 +56,7 @@ func evidenceCount(t *testing.T, st *sqlstore.Store) int {
 }
 
 func TestUploadStoresEveryFileWithDigestAndProof(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, nil, func(t *testing.T, st *sqlstore.Store) {
 		s := newSite(t, st)
 		addControl(t, st, "vuln-scan")
@@ -98,6 +99,7 @@ func TestUploadStoresEveryFileWithDigestAndProof(t *testing.T) {
 }
 
 func TestBadUploadStoresNothing(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, storetest.SQLite(t, nil))
 	addControl(t, s.st, "vuln-scan")
 	b := s.signIn(t, "carla", evident.RoleComplianceManager)
@@ -126,6 +128,7 @@ func TestBadUploadStoresNothing(t *testing.T) {
 }
 
 func TestUploadRefusedToAssessorAndForeignControlOwner(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, storetest.SQLite(t, nil))
 	addControl(t, s.st, "vuln-scan")
 	addControl(t, s.st, "time-sync")
@@ -157,6 +160,7 @@ func TestUploadRefusedToAssessorAndForeignControlOwner(t *testing.T) {
 }
 
 func TestUploadForTheOpenWindowSatisfiesIt(t *testing.T) {
+	t.Parallel()
 	st := storetest.SQLite(t, func() time.Time { return testNow })
 	s := newSite(t, st)
 	addControl(t, st, "vuln-scan")
@@ -181,6 +185,7 @@ func TestUploadForTheOpenWindowSatisfiesIt(t *testing.T) {
 }
 
 func TestAssessorSeesOnlyTheirPeriodsEvidence(t *testing.T) {
+	t.Parallel()
 	st := storetest.SQLite(t, func() time.Time { return testNow })
 	s := newSite(t, st)
 	addControl(t, st, "vuln-scan")

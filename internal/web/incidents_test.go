@@ -16,6 +16,7 @@ import (
 )
 
 func TestOpenIncidentStartsItsClocks(t *testing.T) {
+	t.Parallel()
 	st := storetest.SQLite(t, func() time.Time { return testNow })
 	s := newSite(t, st)
 	b := s.signIn(t, "omar", evident.RoleControlOwner)
@@ -46,6 +47,7 @@ func TestOpenIncidentStartsItsClocks(t *testing.T) {
 }
 
 func TestSignificantChangeOpensWork(t *testing.T) {
+	t.Parallel()
 	st := storetest.SQLite(t, func() time.Time { return testNow })
 	s := newSite(t, st)
 	putModel(t, st, &evident.Model{Systems: []evident.System{{ID: "ca-issuing", Name: "Issuing CA", Kind: evident.SystemTrustworthy, Version: "4.2"}}})
@@ -67,6 +69,7 @@ func TestSignificantChangeOpensWork(t *testing.T) {
 }
 
 func TestNotificationMeetsItsClockAndKeepsTheReport(t *testing.T) {
+	t.Parallel()
 	st := storetest.SQLite(t, func() time.Time { return testNow })
 	s := newSite(t, st)
 	b := s.signIn(t, "carla", evident.RoleComplianceManager)

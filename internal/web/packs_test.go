@@ -16,6 +16,7 @@ import (
 )
 
 func TestExportedPackVerifiesAndAssessorIsHeldToPeriod(t *testing.T) {
+	t.Parallel()
 	st := storetest.SQLite(t, func() time.Time { return testNow })
 	s := newSite(t, st)
 	addControl(t, st, "vuln-scan")

@@ -191,6 +191,7 @@ func syncCatalog(t *testing.T, st *sqlstore.Store, cat *catalog.Catalog) {
 }
 
 func TestPagesCarrySecurityHeaders(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, storetest.SQLite(t, nil))
 	b := s.signIn(t, "carla", evident.RoleComplianceManager)
 	for _, path := range []string{"/", "/catalog", "/audit", "/catalog/REQ-0-00", "/login"} {
@@ -210,6 +211,7 @@ func TestPagesCarrySecurityHeaders(t *testing.T) {
 }
 
 func TestAnonymousReaderIsSentToSignIn(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, storetest.SQLite(t, nil))
 	b := s.browser(t)
 	resp, err := b.c.Get(s.URL + "/risks?likelihood=3")
@@ -223,6 +225,7 @@ func TestAnonymousReaderIsSentToSignIn(t *testing.T) {
 }
 
 func TestSignInRefusesWrongPasswordAndForeignRedirects(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, storetest.SQLite(t, nil))
 	s.addUser(t, evident.User{Name: "carla", Role: evident.RoleComplianceManager})
 	b := s.browser(t)
@@ -246,6 +249,7 @@ func TestSignInRefusesWrongPasswordAndForeignRedirects(t *testing.T) {
 }
 
 func TestUnknownRequirementIsNotFound(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, storetest.SQLite(t, nil))
 	b := s.signIn(t, "carla", evident.RoleComplianceManager)
 	code, body := b.get("/catalog/REQ-7.8-99")
@@ -255,6 +259,7 @@ func TestUnknownRequirementIsNotFound(t *testing.T) {
 }
 
 func TestAuditTrailPagesNewestFirst(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func() time.Time { return testNow }, func(t *testing.T, st *sqlstore.Store) {
 		s := newSite(t, st)
 		b := s.signIn(t, "carla", evident.RoleComplianceManager)

@@ -130,6 +130,7 @@ func putModel(t *testing.T, st *sqlstore.Store, m *evident.Model) {
 }
 
 func TestScriptInEveryTextFieldRendersInert(t *testing.T) {
+	t.Parallel()
 	st := storetest.SQLite(t, nil)
 	s := newSite(t, st)
 	b := s.signIn(t, "carla", evident.RoleComplianceManager)
