@@ -9,15 +9,48 @@ import (
 	"github.com/evidenthq/evident/internal/sqlstore"
 )
 
+// listWindows is how many past windows each control's strip shows in the
+// list of controls.
+const listWindows = 7
+
+// controlRow is a control in the list with its currency and recent windows.
+type controlRow struct {
+	evident.Control
+	Freshness evident.Freshness
+	Strip     strip
+}
+
 // Controls lists how the program meets its requirements: each control with
-// its owner, verification method, cadence and the requirements it covers.
+// its owner, verification method, cadence, the requirements it covers, its
+// evidence currency and a strip of its recent windows' states.
 func (w *Web) Controls() http.Handler {
 	return w.handle(func(rw http.ResponseWriter, r *http.Request) error {
 		m, err := w.model(r.Context())
 		if err != nil {
 			return err
 		}
-		w.render(rw, r, http.StatusOK, "controls.html", page{Title: "Controls", Nav: "controls", Data: m.Controls})
+		now := w.cfg.Now().UTC()
+		from := now
+		for _, c := range m.Controls {
+			if f := stripFromN(c, m.Program.CreatedAt, now, listWindows); f.Before(from) {
+				from = f
+			}
+		}
+		pr, err := w.state(r.Context(), from)
+		if err != nil {
+			return err
+		}
+		fresh := map[string]evident.Freshness{}
+		for _, cs := range pr.Report.Controls {
+			fresh[cs.ID] = cs.Freshness
+		}
+		var rows []controlRow
+		for _, c := range pr.In.Model.Controls {
+			ci := pr.In.Controls[c.ID]
+			st := periodStripW(ci, stripFromN(c, ci.Schedule.Anchor, now, listWindows), now, 160, 16)
+			rows = append(rows, controlRow{Control: c, Freshness: fresh[c.ID], Strip: st})
+		}
+		w.render(rw, r, http.StatusOK, "controls.html", page{Title: "Controls", Nav: "controls", Data: rows})
 		return nil
 	})
 }

@@ -182,6 +182,10 @@ func TestUploadForTheOpenWindowSatisfiesIt(t *testing.T) {
 	if !strings.Contains(page, `id="currency">current<`) {
 		t.Errorf("after the upload the control's evidence should be current")
 	}
+	_, list := b.get("/controls")
+	if !strings.Contains(list, `class="f-satisfied current"`) || !strings.Contains(list, `st-current`) {
+		t.Errorf("the list of controls should show the open window satisfied and the evidence current")
+	}
 }
 
 func TestAssessorSeesOnlyTheirPeriodsEvidence(t *testing.T) {

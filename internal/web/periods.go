@@ -15,12 +15,17 @@ const stripWindows = 11
 // windows before the one open at now, or a year back for post-change
 // controls, whose windows follow changes rather than the calendar.
 func stripFrom(c evident.Control, anchor, now time.Time) time.Time {
+	return stripFromN(c, anchor, now, stripWindows)
+}
+
+// stripFromN is stripFrom for n past windows.
+func stripFromN(c evident.Control, anchor, now time.Time, n int) time.Time {
 	s := readiness.ScheduleFor(c, anchor)
 	if s.Cadence.Kind == evident.CadencePostChange {
 		return now.AddDate(-1, 0, 0)
 	}
 	w := s.Cadence.Window(s.Anchor, now)
-	for range stripWindows {
+	for range n {
 		if !w.Start.After(s.Anchor) {
 			break
 		}
@@ -45,19 +50,24 @@ type strip struct {
 // periodStrip evaluates the control's windows from from to the end of the
 // next window, as known now.
 func periodStrip(ci readiness.ControlInput, from, now time.Time) strip {
+	return periodStripW(ci, from, now, 720, 28)
+}
+
+// periodStripW is periodStrip drawn width x height.
+func periodStripW(ci readiness.ControlInput, from, now time.Time, width, height float64) strip {
 	s := ci.Schedule
 	to := now.Add(time.Nanosecond)
 	if s.Cadence.Kind != evident.CadencePostChange {
 		to = s.Cadence.Next(s.Anchor, now).End
 	}
 	ps := s.Evaluate(ci.History, from, to, now)
-	st := strip{Width: 720, Height: 28}
+	st := strip{Width: width, Height: height}
 	if len(ps) == 0 {
 		return st
 	}
 	w := st.Width / float64(len(ps))
 	for i, p := range ps {
-		st.Cells = append(st.Cells, stripCell{Period: p, X: float64(i) * w, W: w - 2, Current: p.Contains(now)})
+		st.Cells = append(st.Cells, stripCell{Period: p, X: float64(i) * w, W: max(w-2, 1), Current: p.Contains(now)})
 	}
 	return st
 }
