@@ -179,11 +179,14 @@ func checkOne(ctx context.Context, b blob.Batch, m *evident.Model, ctl evident.C
 	c.Target, c.system = opt.Target, systemOf(m, opt.Target)
 	pc := importer.Context{AllowedPorts: allowedPorts(m, ctl, c.system), TSARoots: opt.TSARoots, TSACerts: opt.TSACerts,
 		StampedData: opt.StampedData, Now: opt.Now, MaxBytes: opt.MaxBytes}
+	if c.system == "" {
+		pc.HostPorts = hostPorts(m)
+	}
 	if c.Result, err = importer.Parse(ctx, opt.Format, bytes.NewReader(data), pc); err != nil {
 		return nil, fileErr(opt.Filename, err)
 	}
 	if c.Target == "" {
-		c.Target = c.Result.Target
+		c.Target = shortTarget(c.Result.Target)
 		c.system = systemOf(m, c.Target)
 	}
 	criteria := ctl.Method.Criteria
@@ -243,6 +246,41 @@ func systemOf(m *evident.Model, target string) string {
 		}
 	}
 	return ""
+}
+
+// hostPorts maps every address the program's systems list to what their
+// zone allows, so a scan across zones judges each host by its own zone
+// rather than by what any of the control's zones allows.
+func hostPorts(m *evident.Model) map[string][]string {
+	out := map[string][]string{}
+	for _, s := range m.Systems {
+		z := m.ZoneOf(s.ID)
+		if z == nil {
+			continue
+		}
+		allowed := []string{}
+		if !z.Offline {
+			allowed = z.AllowedServices
+		}
+		for _, h := range s.Hosts {
+			out[h] = allowed
+		}
+	}
+	return out
+}
+
+// shortTarget bounds a tool's target: nmap names every host it scanned,
+// and a scan of a whole network must still fit a ledger leaf and an index.
+// The first and last host and the count still tell two scans apart.
+func shortTarget(t string) string {
+	hosts := strings.Fields(t)
+	switch {
+	case len(hosts) <= 8 && len(t) <= 256:
+		return t
+	case len(hosts) <= 1:
+		return t[:256]
+	}
+	return fmt.Sprintf("%s … %s (%d hosts)", hosts[0], hosts[len(hosts)-1], len(hosts))
 }
 
 // allowedPorts is what may listen where the scan looked: the zone of the

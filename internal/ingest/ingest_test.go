@@ -171,3 +171,43 @@ func TestImportRefusesWhatTheControlDoesNotTake(t *testing.T) {
 		}
 	})
 }
+
+// A scan across zones judges each host by its own zone: the lab's ports
+// open on a host of the offline vault are unexpected there, although the
+// control also covers the lab.
+func TestImportJudgesEachHostByItsZone(t *testing.T) {
+	now := time.Now().UTC()
+	storetest.Each(t, func() time.Time { return now }, func(t *testing.T, st *sqlstore.Store) {
+		ctx := context.Background()
+		l := setup(t, st)
+		err := st.Write(ctx, func(tx *sqlstore.Tx) error {
+			return tx.PutObject(ctx, sqlstore.Systems, "safe", evident.System{ID: "safe", Name: "Safe", Kind: evident.SystemTrustworthy,
+				Zone: "vault", Hosts: []string{"127.0.0.2"}}, "test")
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The recorded scan with its host repeated as 127.0.0.2.
+		scan := fixture(t, "nmap/baseline.xml")
+		start, end := bytes.Index(scan, []byte("<host ")), bytes.Index(scan, []byte("</host>"))+len("</host>")
+		second := bytes.ReplaceAll(scan[start:end], []byte("127.0.0.1"), []byte("127.0.0.2"))
+		scan = slices.Concat(scan[:end], []byte("\n"), second, scan[end:])
+		out, err := ingest.Import(ctx, l, bytes.NewReader(scan), ingest.Options{Control: "scan", Filename: "two-zones.xml", Actor: "scanner", Now: now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var unexpected []string
+		for _, f := range out.Verdict.Failed {
+			for _, x := range f.Findings {
+				unexpected = append(unexpected, x.Key)
+			}
+		}
+		want := []string{"127.0.0.2 tcp/14443", "127.0.0.2 tcp/15443", "127.0.0.2 tcp/18080"}
+		if diff := cmp.Diff(want, unexpected); diff != "" {
+			t.Errorf("unexpected open ports (-want +got):\n%s", diff)
+		}
+		if out.Target != "127.0.0.1 127.0.0.2" {
+			t.Errorf("target %q, want both scanned hosts", out.Target)
+		}
+	})
+}

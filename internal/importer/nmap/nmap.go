@@ -69,12 +69,19 @@ type host struct {
 }
 
 // Parse reads nmap XML. Every open port becomes a finding; one the zone
-// does not allow (Context.AllowedPorts) is high severity and counted in
+// does not allow (Context.HostPorts for its address, else
+// Context.AllowedPorts) is high severity and counted in
 // unexpected_open_ports.
 func Parse(ctx context.Context, data []byte, c report.Context) (*report.Result, error) {
 	allowed, err := ParsePorts(c.AllowedPorts)
 	if err != nil {
 		return nil, err
+	}
+	perHost := map[string][]PortRange{}
+	for h, specs := range c.HostPorts {
+		if perHost[h], err = ParsePorts(specs); err != nil {
+			return nil, err
+		}
 	}
 	root, err := report.CheckXML(Format, data)
 	if err != nil {
@@ -115,7 +122,11 @@ func Parse(ctx context.Context, data []byte, c report.Context) (*report.Result, 
 			if p.State.State != "open" {
 				continue
 			}
-			res.Add(portFinding(addr, p.Protocol, p.ID, service(p.Service.Name, p.Service.Product, p.Service.Version, p.Service.Tunnel), allowed))
+			ok, found := perHost[addr]
+			if !found {
+				ok = allowed
+			}
+			res.Add(portFinding(addr, p.Protocol, p.ID, service(p.Service.Name, p.Service.Product, p.Service.Version, p.Service.Tunnel), ok))
 		}
 	}
 	res.Target = strings.Join(targets, " ")

@@ -84,6 +84,9 @@ type Context struct {
 	// AllowedPorts are the services the network zone allows, written
 	// "tcp/443", "udp/123" or a range "tcp/8000-8080".
 	AllowedPorts []string
+	// HostPorts are the services allowed per scanned address, for scans
+	// that cross zones; an address not in the map gets AllowedPorts.
+	HostPorts map[string][]string
 	// TSARoots are the trust anchors a time-stamp token's signer must chain to.
 	TSARoots *x509.CertPool
 	// TSACerts are the TSA certificate and intermediates, for tokens that do
