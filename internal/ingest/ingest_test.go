@@ -211,3 +211,42 @@ func TestImportJudgesEachHostByItsZone(t *testing.T) {
 		}
 	})
 }
+
+// Concurrent imports of the same check each compare with a different
+// baseline: exactly one is the first, and the others chain behind it.
+func TestConcurrentImportsChain(t *testing.T) {
+	storetest.Each(t, time.Now, func(t *testing.T, st *sqlstore.Store) {
+		ctx := context.Background()
+		l := setup(t, st)
+		scan := fixture(t, "nmap/baseline.xml")
+		const n = 4
+		outs := make([]ingest.Outcome, n)
+		errs := make(chan error, n)
+		for i := range n {
+			go func() {
+				var err error
+				outs[i], err = ingest.Import(ctx, l, bytes.NewReader(scan), ingest.Options{Control: "scan", Filename: "baseline.xml", Actor: "scanner"})
+				errs <- err
+			}()
+		}
+		for range n {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+		}
+		firsts, prevs := 0, map[string]bool{}
+		for _, o := range outs {
+			if o.First {
+				firsts++
+				continue
+			}
+			if prevs[o.Run.PreviousID] {
+				t.Errorf("two imports compared with the same baseline %s", o.Run.PreviousID)
+			}
+			prevs[o.Run.PreviousID] = true
+		}
+		if firsts != 1 {
+			t.Errorf("%d imports saw no baseline, want exactly 1", firsts)
+		}
+	})
+}

@@ -84,9 +84,16 @@ func (tx *Tx) InsertImportRun(ctx context.Context, run *ImportRun) error {
 
 // PreviousImport returns the newest import run of control and target, the
 // baseline a new import is compared with, or ENOTFOUND when there is none.
-// Reading it in the transaction that inserts the next run means two
-// imports of the same check cannot both compare with the same baseline.
+// Two imports of the same check must not both compare with one baseline:
+// SQLite's single writer already orders them, and on PostgreSQL the read
+// first takes the ledger's append lock, which the import's evidence needs
+// anyway, so the second import reads the first one's committed run.
 func (tx *Tx) PreviousImport(ctx context.Context, control, target string) (ImportRun, error) {
+	if tx.dialect == Postgres {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(8319002)`); err != nil {
+			return ImportRun{}, fmt.Errorf("ledger lock: %w", err)
+		}
+	}
 	runs, err := tx.importRuns(ctx, `WHERE control_id = ? AND target = ? ORDER BY received_at DESC, id DESC LIMIT 1`, control, target)
 	if err != nil {
 		return ImportRun{}, err
