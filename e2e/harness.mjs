@@ -52,10 +52,15 @@ export async function openBrowser() {
       "--disable-sync", "--no-first-run"],
   });
   const errors = [];
-  context.on("page", (p) => p.on("pageerror", (e) => errors.push(e)));
+  const console = [];
+  context.on("page", (p) => {
+    p.on("pageerror", (e) => errors.push(e));
+    p.on("console", (m) => { if (m.type() === "error") console.push(m.text()); });
+  });
   return {
     context,
     errors,
+    console, // console errors, such as Content-Security-Policy refusals
     close: async () => { await context.close(); rmSync(profile, { recursive: true, force: true }); },
   };
 }
