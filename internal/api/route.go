@@ -72,5 +72,6 @@ func (a *API) Routes() []Route {
 	rs = append(rs, a.registerRoutes()...)
 	rs = append(rs, a.readinessRoutes()...)
 	rs = append(rs, a.packRoutes()...)
+	rs = append(rs, a.notifyRoutes()...)
 	return rs
 }

@@ -239,6 +239,8 @@ var matrix = map[string]string{
 	"GET /api/v1/incidents/{id}":                 "admin cm owner approver assessor",
 	"POST /api/v1/incidents":                     "admin cm owner",
 	"PATCH /api/v1/incidents/{id}":               "admin cm owner",
+	"POST /api/v1/incidents/{id}/notifications":  "admin cm owner",
+	"GET /api/v1/calendar.ics":                   "admin cm owner approver",
 	"POST /api/v1/incidents/{id}/classification": "admin cm owner",
 	"POST /api/v1/incidents/{id}/steps":          "admin cm owner",
 	"POST /api/v1/changes":                       "admin cm owner",
@@ -871,6 +873,26 @@ func TestIncidentLifecycleOverTheAPI(t *testing.T) {
 	e.getJSON(t, "assessor", "/api/v1/incidents/"+inc.ID, &shown)
 	if len(shown.Steps) != 1 || shown.Steps[0].Actor != "token:otto/test" || len(shown.Classifications) != 1 || shown.RootCause != "firmware" {
 		t.Errorf("incident as shown: %+v", shown)
+	}
+	code, body = e.do(t, "cm", "POST", "/api/v1/incidents/"+inc.ID+"/notifications?to=supervisory-body&kind=notification&at=2026-03-01T11:00:00Z&filename=notice.pdf", strings.NewReader("%PDF-1.4 notice"), "application/pdf")
+	if code != 201 {
+		t.Fatalf("notify: %d %s", code, body)
+	}
+	var notified struct {
+		Notifications []struct {
+			EvidenceID string `json:"evidence_id"`
+		}
+		Clocks []struct{ Name, State string }
+	}
+	json.Unmarshal(body, &notified)
+	if len(notified.Notifications) != 1 || notified.Notifications[0].EvidenceID == "" {
+		t.Fatalf("notification without its report as evidence: %s", body)
+	}
+	if code, _ := e.do(t, "cm", "GET", "/api/v1/evidence/"+notified.Notifications[0].EvidenceID+"/content", nil, ""); code != 200 {
+		t.Errorf("the report sent is not retrievable: %d", code)
+	}
+	if code, body := e.do(t, "cm", "POST", "/api/v1/incidents/"+inc.ID+"/notifications?to=the-press", nil, ""); code != 400 || !bytes.Contains(body, []byte("to")) {
+		t.Errorf("unknown recipient: %d %s", code, body)
 	}
 	// JSON is data: the title comes back as written, and it is the
 	// browser pages' job to escape it.

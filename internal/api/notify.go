@@ -1,0 +1,154 @@
+package api
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"path"
+	"time"
+
+	"github.com/evidenthq/evident"
+	"github.com/evidenthq/evident/internal/auth"
+	"github.com/evidenthq/evident/internal/ical"
+	"github.com/evidenthq/evident/internal/ledger"
+)
+
+// notifyRoutes record incident notifications (with the report sent as
+// evidence) and serve the task calendar.
+func (a *API) notifyRoutes() []Route {
+	rs := []Route{{Method: "GET", Path: "/api/v1/calendar.ics", Perm: auth.Read, Tag: "readiness",
+		Summary: "the tasks as an iCalendar feed, as `evident calendar` writes it", Query: []Param{{"due", "include work due within this span; default 90d"}},
+		Handler: a.Calendar()}}
+	if a.cfg.Ledger != nil {
+		rs = append(rs, Route{Method: "POST", Path: "/api/v1/incidents/{id}/notifications", Perm: auth.Operate, Tag: "incidents", Status: 201, Body: "application/octet-stream",
+			Summary: "record a notification sent (meets its clock); the body, if any, is the report sent, kept as evidence in the same transaction",
+			Query: []Param{{"to", "recipients, comma-separated: supervisory-body, csirt, customers, public, data-protection-authority, other"},
+				{"kind", "early-warning, notification, intermediate-report, progress-report or final-report; default notification"},
+				{"at", "when it was sent (RFC 3339); default now"}, {"note", "e.g. the authority's reference"}, {"filename", "the report's file name"}},
+			Handler: a.Notify()})
+	}
+	return rs
+}
+
+// Calendar writes the task calendar of now.
+func (a *API) Calendar() http.Handler {
+	return a.handle(func(w http.ResponseWriter, r *http.Request) error {
+		p, err := principal(r)
+		if err != nil {
+			return err
+		}
+		if _, to := p.Period(); !to.IsZero() {
+			return evident.Errorf(evident.EFORBIDDEN, "the calendar of coming work is not part of an assessment")
+		}
+		due := r.URL.Query().Get("due")
+		if due == "" {
+			due = "90d"
+		}
+		v, _, err := a.sharedView(r, time.Time{})
+		if err != nil {
+			return err
+		}
+		tasks, err := v.tasksDue(due)
+		if err != nil {
+			return err
+		}
+		var buf bytes.Buffer
+		if err := ical.Write(&buf, v.in.Model.Program.Name+" compliance", v.in.At, ical.Events(v.in, tasks)); err != nil {
+			return err
+		}
+		w.Header().Set("Content-Type", "text/calendar; charset=utf-8")
+		_, err = w.Write(buf.Bytes())
+		return err
+	})
+}
+
+// Notify records a notification, with the report as evidence when the
+// body holds one. The report's blob is stored first and its record goes
+// in the notification's transaction, so there is never a notification
+// whose file is missing.
+func (a *API) Notify() http.Handler {
+	return a.handle(func(w http.ResponseWriter, r *http.Request) error {
+		p, err := principal(r)
+		if err != nil {
+			return err
+		}
+		q := r.URL.Query()
+		n := evident.Notification{Note: q.Get("note")}
+		if n.To, err = evident.ParseRecipients(q.Get("to")); err != nil {
+			return evident.ErrorAt(evident.EINVALID, "to", "%s", evident.ErrorMessage(err))
+		}
+		kind := q.Get("kind")
+		if kind == "" {
+			kind = "notification"
+		}
+		if n.Kind, err = evident.ParseNoticeKind(kind); err != nil {
+			return evident.ErrorAt(evident.EINVALID, "kind", "%s", evident.ErrorMessage(err))
+		}
+		if n.SentAt, err = queryTime(q, "at"); err != nil {
+			return err
+		}
+		if n.SentAt.IsZero() {
+			n.SentAt = a.cfg.Now().UTC()
+		}
+		inc, err := a.cfg.Store.Incident(r.Context(), r.PathValue("id"))
+		if err != nil {
+			return err
+		}
+		body := http.MaxBytesReader(w, r.Body, MaxUpload)
+		var first [1]byte
+		k, _ := io.ReadFull(body, first[:])
+		if k == 0 {
+			if _, err := a.cfg.Store.NotifyIncident(r.Context(), inc.ID, n, nil, p.Actor()); err != nil {
+				return err
+			}
+		} else {
+			name := q.Get("filename")
+			if name == "" {
+				name = "report"
+			}
+			in := ledger.EvidenceInput{Actor: p.Actor(), Filename: path.Base(name), About: []string{"incident/" + inc.ID},
+				Requirements: reportRefs(inc, n.To)}
+			ev, err := a.cfg.Ledger.Prepare(r.Context(), in, io.MultiReader(bytes.NewReader(first[:]), body))
+			if err != nil {
+				return err
+			}
+			if _, err := a.cfg.Store.NotifyIncident(r.Context(), inc.ID, n, &ev, p.Actor()); err != nil {
+				return err
+			}
+			if _, err := a.cfg.Ledger.Checkpoint(r.Context()); err != nil {
+				return err
+			}
+		}
+		inc, err = a.cfg.Store.Incident(r.Context(), inc.ID)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusCreated, incidentView{inc, inc.Clocks(a.cfg.Now().UTC())})
+	})
+}
+
+// reportRefs names the requirements a sent report is evidence for, in the
+// catalog version the incident's figures came from; it is the mapping
+// `evident incident notify --file` uses.
+func reportRefs(inc evident.Incident, to []evident.Recipient) []evident.RequirementRef {
+	var ids []evident.RequirementID
+	for _, r := range to {
+		switch r {
+		case evident.ToSupervisoryBody, evident.ToCSIRT:
+			ids = append(ids, "REQ-7.9.3-01", "REQ-7.9.2-02")
+		case evident.ToCustomers:
+			ids = append(ids, "REQ-7.9.3-02")
+		}
+	}
+	var out []evident.RequirementRef
+	seen := map[evident.RequirementID]bool{}
+	for _, id := range ids {
+		ref, err := evident.ParseRequirementRef(inc.Rules.Source+":"+string(id), "", "")
+		if err != nil || seen[id] {
+			continue
+		}
+		seen[id] = true
+		out = append(out, ref)
+	}
+	return out
+}
