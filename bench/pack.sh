@@ -34,20 +34,16 @@ ev() { "$work/evident" --data "$1" --actor collector:bench "${@:2}"; }
 
 median() { sort -n "$1" | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
-# measure NAME CMD...: RUNS runs; keeps the median seconds in $work/NAME.s
-# and the peak RSS (MB) in $work/NAME.mb. A command whose output must not
-# exist yet is given as a script that removes it first.
-measure() {
+# once NAME CMD...: one run; appends wall seconds, CPU seconds and peak
+# RSS (MB) to $work/NAME.{t,c,m}. Rounds interleave every step (below), so
+# a change in the machine's background load hits each step alike.
+once() {
 	local name=$1; shift
-	: >"$work/t"; : >"$work/m"; : >"$work/c"
-	for _ in $(seq "$runs"); do
-		/usr/bin/time -f "%e %M %U %S" -o "$work/one" "$@" >/dev/null
-		read -r s kb u y <"$work/one"
-		echo "$s" >>"$work/t"; echo "$kb" >>"$work/m"; echo "$u $y" | awk '{print $1 + $2}' >>"$work/c"
-	done
-	median "$work/t" >"$work/$name.s"
-	median "$work/c" >"$work/$name.cpu"
-	sort -n "$work/m" | tail -1 | awk '{printf "%.0f\n", $1/1024}' >"$work/$name.mb"
+	/usr/bin/time -f "%e %M %U %S" -o "$work/one" "$@" >/dev/null
+	read -r s kb u y <"$work/one"
+	echo "$s" >>"$work/$name.t"
+	echo "$u $y" | awk '{print $1 + $2}' >>"$work/$name.c"
+	echo "$kb" | awk '{printf "%.0f\n", $1 / 1024}' >>"$work/$name.m"
 }
 
 # setup DIR MB N: N random files totalling MB MiB, ingested into DIR/data.
@@ -88,23 +84,33 @@ cd "\$1/files" && ls | xargs -n 2000 openssl dgst -sha256
 SH
 chmod +x "$work"/*.sh
 
-echo "== measuring ($runs runs each, warm cache)"
-measure tar "$work/tar.sh" "$work/full"
-measure tarsync "$work/tarsync.sh" "$work/full"
-measure export "$work/export.sh" "$work/full"
-measure dgst "$work/dgst.sh" "$work/full"
-measure verify "$work/evident" pack verify "$work/full/pack.zip"
-measure export8 "$work/export.sh" "$work/eighth"
-measure verify8 "$work/evident" pack verify "$work/eighth/pack.zip"
+echo "== measuring ($runs interleaved rounds, warm cache)"
+steps="tar tarsync export dgst verify export8 verify8"
+for st in $steps; do : >"$work/$st.t"; : >"$work/$st.c"; : >"$work/$st.m"; done
+for _ in $(seq "$runs"); do
+	once tar "$work/tar.sh" "$work/full"
+	once export "$work/export.sh" "$work/full"
+	once tarsync "$work/tarsync.sh" "$work/full"
+	once dgst "$work/dgst.sh" "$work/full"
+	once verify "$work/evident" pack verify "$work/full/pack.zip"
+	once export8 "$work/export.sh" "$work/eighth"
+	once verify8 "$work/evident" pack verify "$work/eighth/pack.zip"
+done
+for st in $steps; do
+	median "$work/$st.t" >"$work/$st.s"
+	median "$work/$st.c" >"$work/$st.cpu"
+	sort -n "$work/$st.m" | tail -1 >"$work/$st.mb"
+done
 
 mbps() { awk -v b="$bytes" -v s="$(cat "$work/$1.s")" 'BEGIN {printf "%.0f", b / 1048576 / s}'; }
-ratio() { awk -v a="$(cat "$work/$1.s")" -v b="$(cat "$work/$2.s")" 'BEGIN {printf "%.2f", b / a}'; }
+# ratio A B: the median over rounds of B's wall time over A's in that round.
+ratio() { paste "$work/$1.t" "$work/$2.t" | awk '{print $2 / $1}' | sort -n | awk '{a[NR]=$1} END {printf "%.2f", a[int((NR+1)/2)]}'; }
 pack_mb=$(du -m "$work/full/pack.zip" | cut -f1)
 cat <<MD
 
 $(nproc) cores, $(date -u +%Y-%m-%d), ${size_mb} MiB of evidence in $files files (pack: ${pack_mb} MiB)
 
-| step | wall (median of $runs) | throughput | CPU (user+sys) | peak memory | vs limit (wall) |
+| step | wall (median of $runs rounds) | throughput | CPU (user+sys) | peak memory | vs limit (median of per-round wall ratios) |
 |---|---|---|---|---|---|
 | \`tar cf\` of the files | $(cat "$work/tar.s") s | $(mbps tar) MiB/s | $(cat "$work/tar.cpu") s | $(cat "$work/tar.mb") MB | limit |
 | \`tar cf\` + \`sync\` | $(cat "$work/tarsync.s") s | $(mbps tarsync) MiB/s | $(cat "$work/tarsync.cpu") s | | |

@@ -179,10 +179,20 @@ func (v *verifier) run(ctx context.Context, r io.ReaderAt, size int64) error {
 	if !v.manifest() {
 		return nil
 	}
+	// Rehashing the blobs is most of the work: it starts at once, from the
+	// manifest's list, while the leaves, proofs and checkpoints are checked
+	// (which also checks that the manifest's digests are the leaves').
+	for _, it := range v.man.Items {
+		if it.Path != "" && !it.Redacted {
+			v.blobs[it.SHA256] = it.Size
+		}
+	}
+	hashed := make(chan error, 1)
+	go func() { hashed <- v.checkBlobs(ctx) }()
 	v.derived()
 	v.checkpoints()
 	v.items()
-	if err := v.checkBlobs(ctx); err != nil {
+	if err := <-hashed; err != nil {
 		return err
 	}
 	v.coverage()
@@ -649,6 +659,9 @@ func (v *verifier) leafAgrees(it Item, leaf []byte) {
 	}
 	if rec.Kind != evident.EvidenceRecordKind {
 		v.r.Records++
+		if it.SHA256 != "" || it.Path != "" {
+			v.add(EditedManifest, ManifestName, "item %d is a %s record, yet the manifest gives it a blob", it.Index, rec.Kind)
+		}
 		return
 	}
 	v.r.Evidence++
@@ -667,7 +680,6 @@ func (v *verifier) leafAgrees(it Item, leaf []byte) {
 		return
 	}
 	v.leaves[ev.ID] = leafFacts{controls: ev.Controls, effective: ev.Effective, verdict: ev.Verdict}
-	v.blobs[it.SHA256] = it.Size
 }
 
 // checkBlobs rehashes every blob, on all cores.
