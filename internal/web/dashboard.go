@@ -12,6 +12,7 @@ import (
 // dashboard is what the front page shows: where the program stands.
 type dashboard struct {
 	Program    evident.Program
+	At         time.Time // the instant readiness was computed for
 	Score      float64
 	Chart      barChart
 	Overdue    []readiness.Task
@@ -41,7 +42,7 @@ func (w *Web) Dashboard() http.Handler {
 			return err
 		}
 		now := pr.In.At
-		d := dashboard{Program: pr.In.Model.Program, Score: pr.Report.Score.Score, Chart: clauseChart(pr.Report)}
+		d := dashboard{Program: pr.In.Model.Program, At: now, Score: pr.Report.Score.Score, Chart: clauseChart(pr.Report)}
 		for _, t := range readiness.Tasks(pr.In, now.Add(week)) {
 			if t.State == "due" || t.State == "running" {
 				d.ThisWeek = append(d.ThisWeek, t)

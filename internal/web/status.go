@@ -28,9 +28,20 @@ type program struct {
 	Clocks []evident.IncidentClocks
 }
 
-// state loads the program's readiness now. from, when not zero, widens the
-// evidence read back to from, for pages that show past windows.
+// state returns the program's readiness now. from, when not zero, widens
+// the evidence read back to from, for pages that show past windows; those
+// compute it afresh, the others share one cached state.
 func (w *Web) state(ctx context.Context, from time.Time) (*program, error) {
+	if from.IsZero() {
+		return w.shared.get(ctx, w.cfg.Store, w.cfg.Now().UTC(), func(ctx context.Context) (*program, error) {
+			return w.compute(ctx, time.Time{})
+		})
+	}
+	return w.compute(ctx, from)
+}
+
+// compute loads and computes the program's readiness now.
+func (w *Web) compute(ctx context.Context, from time.Time) (*program, error) {
 	now := w.cfg.Now().UTC()
 	p, err := w.cfg.Store.Program(ctx)
 	if err != nil {

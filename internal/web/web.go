@@ -51,6 +51,7 @@ type Web struct {
 	cfg       Config
 	pages     map[string]*template.Template
 	assetHash string // content hash of static/, part of every asset URL
+	shared    stateCache
 }
 
 // New parses the templates once at start, so a broken template fails the
