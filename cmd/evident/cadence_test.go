@@ -140,6 +140,7 @@ func statusJSON(t *testing.T, env map[string]string, args ...string) readiness.R
 // every cadence kind. Each case sits on a boundary (midnight evidence, a
 // failing rescan, a late rolling window), so moving one by a day fails.
 func TestYearOfEvidenceCoverage(t *testing.T) {
+	t.Parallel()
 	env := cadenceEnv(t)
 	for _, ch := range [][]string{
 		{"--system", "ca-issuing", "--version", "4.3", "--significant", "--summary", "new CA software", "--at", "2025-08-01T00:00:00Z"},
@@ -219,6 +220,7 @@ func freshnessOf(r readiness.Report, control string) evident.Freshness {
 // TestSignificantChangeOpensPenTestAndStalesEvidence is the second
 // done-when check, through the commands a user types.
 func TestSignificantChangeOpensPenTestAndStalesEvidence(t *testing.T) {
+	t.Parallel()
 	env := cadenceEnv(t)
 	now := time.Now().UTC()
 	addRecords(t, env, []record{
@@ -265,6 +267,7 @@ func TestSignificantChangeOpensPenTestAndStalesEvidence(t *testing.T) {
 // status --at T after more evidence and changes arrived equals what status
 // printed at T.
 func TestStatusAtPastInstantIsWhatStatusSaid(t *testing.T) {
+	t.Parallel()
 	env := cadenceEnv(t)
 	addRecords(t, env, []record{{"time-sync", time.Now().UTC().Add(-2 * time.Hour).Format(time.RFC3339), false}})
 	code, then, errs := cli(t, env, "status", "--json")
@@ -313,6 +316,7 @@ func TestStatusAtPastInstantIsWhatStatusSaid(t *testing.T) {
 }
 
 func TestCadenceCommandsRefuseBadInput(t *testing.T) {
+	t.Parallel()
 	env := cadenceEnv(t)
 	tests := []struct {
 		args []string
@@ -343,6 +347,7 @@ func TestCadenceCommandsRefuseBadInput(t *testing.T) {
 }
 
 func TestCalendarFeedParses(t *testing.T) {
+	t.Parallel()
 	env := cadenceEnv(t)
 	out := filepath.Join(t.TempDir(), "evident.ics")
 	if code, stdout, errs := cli(t, env, "calendar", "--out", out); code != 0 {
@@ -389,6 +394,7 @@ func sortedStrings(xs []string) []string {
 // quarterly scan's open window turns excepted, and the expiry shows up as
 // a task for the control's owner.
 func TestExceptionExcusesThePeriod(t *testing.T) {
+	t.Parallel()
 	env := cadenceEnv(t)
 	until := time.Now().UTC().AddDate(0, 0, 10).Format("2006-01-02")
 	code, out, errs := cli(t, env, "tasks", "except", "--control", "vuln-scan", "--reason", "data-centre move", "--approver", "ciso", "--until", until)
@@ -416,6 +422,7 @@ func TestExceptionExcusesThePeriod(t *testing.T) {
 }
 
 func TestSupplierChangeReopensItsReview(t *testing.T) {
+	t.Parallel()
 	env := cadenceEnv(t)
 	code, out, errs := cli(t, env, "change", "add", "--supplier", "cloudco", "--summary", "moved the service to another region")
 	if code != 0 || !strings.Contains(out, "REQ-7.14.1-05") {
@@ -438,6 +445,7 @@ func TestSupplierChangeReopensItsReview(t *testing.T) {
 // boundaries. The counts per cadence kind are written out, not computed
 // with the code under test.
 func TestExampleProgramYear(t *testing.T) {
+	t.Parallel()
 	env := map[string]string{"EVIDENT_DATA": filepath.Join(t.TempDir(), "data"), "EVIDENT_ACTOR": "ciso@example.eu"}
 	for _, args := range [][]string{
 		{"init", "--name", "Example Trust Services"},
@@ -540,6 +548,7 @@ func date(t *testing.T, s string) time.Time {
 // after awareness: its 24-hour clocks are missed, which status reports and
 // tasks lists next to the running ones.
 func TestMissedIncidentClocksInStatusAndTasks(t *testing.T) {
+	t.Parallel()
 	env := cadenceEnv(t)
 	aware := evident.UTC(time.Now().UTC().Add(-72 * time.Hour))
 	code, out, errs := cli(t, env, "incident", "open", "--title", "HSM outage", "--aware", aware, "--reporter", "noc", "--json")
