@@ -49,14 +49,8 @@ func cmdImport(a *app, args []string) error {
 	if err := tsaOptions(&opt, *tsaRoots, *tsaCerts, *stamped); err != nil {
 		return err
 	}
-	for _, f := range files {
-		fi, err := os.Stat(f)
-		if err != nil {
-			return evident.ErrorAt(evident.EINVALID, f, "cannot read: %v", unwrapPath(err))
-		}
-		if !fi.Mode().IsRegular() {
-			return evident.ErrorAt(evident.EINVALID, f, "not a regular file")
-		}
+	if err := regularFiles(files); err != nil {
+		return err
 	}
 	l, st, err := a.openLedger()
 	if err != nil {
@@ -91,6 +85,21 @@ func cmdImport(a *app, args []string) error {
 		printOutcome(a, o)
 	}
 	return err
+}
+
+// regularFiles checks every file before any is read, so a typo in the
+// last name is reported at once.
+func regularFiles(files []string) error {
+	for _, f := range files {
+		fi, err := os.Stat(f)
+		if err != nil {
+			return evident.ErrorAt(evident.EINVALID, f, "cannot read: %v", unwrapPath(err))
+		}
+		if !fi.Mode().IsRegular() {
+			return evident.ErrorAt(evident.EINVALID, f, "not a regular file")
+		}
+	}
+	return nil
 }
 
 // splitFormat reads an optional leading FORMAT: a format name that is not

@@ -276,6 +276,18 @@ func TestImportHostileInputStoresNothing(t *testing.T) {
 			}
 		})
 	}
+	// Without the signing key nothing could be covered by a checkpoint.
+	key := filepath.Join(env["EVIDENT_DATA"], signingKeyFile)
+	if err := os.Rename(key, key+".away"); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := cli(t, env, "import", good, "--control", "vuln-scan-quarterly")
+	if code != 2 || !strings.Contains(errs, "read-only") {
+		t.Errorf("import without the signing key: exit %d, %q; want 2 and read-only\n%s", code, errs, out)
+	}
+	if n, r := stored(t, env); n != before || r != runs {
+		t.Errorf("ledger size %d and %d import runs after importing without a key, want %d and %d", n, r, before, runs)
+	}
 }
 
 // trivyCritical follows trivy's schema-2 JSON (an image with one critical

@@ -128,6 +128,9 @@ func CheckAll(ctx context.Context, l *ledger.Ledger, srcs []Source, opt Options,
 	if opt.Actor == "" {
 		return nil, evident.ErrorAt(evident.EINVALID, "actor", "missing: every record names who added it")
 	}
+	if l.ReadOnly() {
+		return nil, evident.Errorf(evident.EINVALID, "the ledger is open read-only: no signing key")
+	}
 	if opt.Now.IsZero() {
 		opt.Now = time.Now()
 	}

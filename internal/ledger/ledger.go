@@ -43,6 +43,11 @@ func (l *Ledger) Store() *sqlstore.Store { return l.st }
 // Blobs returns the blob store.
 func (l *Ledger) Blobs() blob.Store { return l.blobs }
 
+// ReadOnly reports whether the ledger has no signing key, so callers that
+// write records in their own transaction (Prepare, then InsertEvidence)
+// can refuse before writing anything no checkpoint would cover.
+func (l *Ledger) ReadOnly() bool { return l.signer == nil }
+
 // Verifier returns the ledger's public key, nil when signatures are not
 // checked; pages showing a proof check it with this, as an assessor would.
 func (l *Ledger) Verifier() note.Verifier { return l.verifier }
