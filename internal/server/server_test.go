@@ -894,6 +894,23 @@ func TestIncidentLifecycleOverTheAPI(t *testing.T) {
 	if code, body := e.do(t, "cm", "POST", "/api/v1/incidents/"+inc.ID+"/notifications?to=the-press", nil, ""); code != 400 || !bytes.Contains(body, []byte("to")) {
 		t.Errorf("unknown recipient: %d %s", code, body)
 	}
+	// The incident (aware 2026-03-01) is inside the assessor's period; one
+	// from after it is not theirs to see.
+	e.now = time.Date(2026, 8, 2, 0, 0, 0, 0, time.UTC)
+	code, body = e.do(t, "cm", "POST", "/api/v1/incidents", strings.NewReader(`{"kind":"incident","title":"later","aware_at":"2026-08-01T08:00:00Z","detected_at":"2026-08-01T07:30:00Z"}`), "application/json")
+	if code != 201 {
+		t.Fatalf("open later incident: %d %s", code, body)
+	}
+	var later struct{ ID string }
+	json.Unmarshal(body, &later)
+	var seen struct{ Items []struct{ ID string } }
+	e.getJSON(t, "assessor", "/api/v1/incidents", &seen)
+	if len(seen.Items) != 1 || seen.Items[0].ID != inc.ID {
+		t.Errorf("assessor's incident list: %+v, want only the one in their period", seen.Items)
+	}
+	if code, _ := e.do(t, "assessor", "GET", "/api/v1/incidents/"+later.ID, nil, ""); code != 404 {
+		t.Errorf("assessor reading an incident after their period: %d, want 404", code)
+	}
 	// JSON is data: the title comes back as written, and it is the
 	// browser pages' job to escape it.
 	if shown.Title != "<script>alert(1)</script> HSM outage" {
