@@ -23,6 +23,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/evidenthq/evident"
@@ -117,7 +118,7 @@ func run(ctx context.Context, dsn string, clients, n int, limit time.Duration) e
 		return fmt.Errorf("refusing to load %s: loopback only", base)
 	}
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients}}
-	fmt.Printf("%-40s %7s %8s %8s %8s %8s %9s\n", "endpoint", "n", "p50 ms", "p95 ms", "p99 ms", "max ms", "req/s")
+	fmt.Printf("%-40s %7s %8s %8s %8s %8s %9s %8s\n", "endpoint", "n", "p50 ms", "p95 ms", "p99 ms", "max ms", "req/s", "cpu ms")
 	for _, ep := range endpoints {
 		ep = strings.ReplaceAll(ep, "%CONTROL%", control)
 		// One untimed request first: the figures are the steady state, not
@@ -125,13 +126,23 @@ func run(ctx context.Context, dsn string, clients, n int, limit time.Duration) e
 		if _, err := load(client, base+ep, token, 1, 1, limit); err != nil {
 			return fmt.Errorf("%s: %w", ep, err)
 		}
+		cpu0 := cpuTime()
 		r, err := load(client, base+ep, token, clients, n, limit)
 		if err != nil {
 			return fmt.Errorf("%s: %w", ep, err)
 		}
-		fmt.Printf("%-40s %7d %8.1f %8.1f %8.1f %8.1f %9.0f\n", ep, len(r.lat), ms(r.pct(50)), ms(r.pct(95)), ms(r.pct(99)), ms(r.pct(100)), float64(len(r.lat))/r.wall.Seconds())
+		cpu := (cpuTime() - cpu0) / time.Duration(max(len(r.lat), 1))
+		fmt.Printf("%-40s %7d %8.1f %8.1f %8.1f %8.1f %9.0f %8.2f\n", ep, len(r.lat), ms(r.pct(50)), ms(r.pct(95)), ms(r.pct(99)), ms(r.pct(100)), float64(len(r.lat))/r.wall.Seconds(), ms(cpu))
 	}
 	return nil
+}
+
+// cpuTime is the CPU time this process (server and clients) has used: on
+// a shared machine, CPU per request says more than wall time.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func loopback(u string) bool {
