@@ -25,18 +25,8 @@ type controlRow struct {
 // evidence currency and a strip of its recent windows' states.
 func (w *Web) Controls() http.Handler {
 	return w.handle(func(rw http.ResponseWriter, r *http.Request) error {
-		m, err := w.model(r.Context())
-		if err != nil {
-			return err
-		}
 		now := w.cfg.Now().UTC()
-		from := now
-		for _, c := range m.Controls {
-			if f := stripFromN(c, m.Program.CreatedAt, now, listWindows); f.Before(from) {
-				from = f
-			}
-		}
-		pr, err := w.state(r.Context(), from)
+		pr, err := w.history(r.Context())
 		if err != nil {
 			return err
 		}
@@ -82,7 +72,7 @@ func (w *Web) Control() http.Handler {
 			return evident.Errorf(evident.ENOTFOUND, "no control %q", id)
 		}
 		now := w.cfg.Now().UTC()
-		pr, err := w.state(ctx, stripFrom(*c, m.Program.CreatedAt, now))
+		pr, err := w.history(ctx)
 		if err != nil {
 			return err
 		}

@@ -40,6 +40,26 @@ func (w *Web) state(ctx context.Context, from time.Time) (*program, error) {
 	return w.compute(ctx, from)
 }
 
+// history returns the readiness now with each control's history read
+// back far enough for its period strip, shared like state: the list of
+// controls and every control's page draw their strips from it.
+func (w *Web) history(ctx context.Context) (*program, error) {
+	return w.strips.get(ctx, w.cfg.Store, w.cfg.Now().UTC(), func(ctx context.Context) (*program, error) {
+		m, err := w.model(ctx)
+		if err != nil {
+			return nil, err
+		}
+		now := w.cfg.Now().UTC()
+		from := now
+		for _, c := range m.Controls {
+			if f := stripFrom(c, m.Program.CreatedAt, now); f.Before(from) {
+				from = f
+			}
+		}
+		return w.compute(ctx, from)
+	})
+}
+
 // compute loads and computes the program's readiness now.
 func (w *Web) compute(ctx context.Context, from time.Time) (*program, error) {
 	now := w.cfg.Now().UTC()

@@ -51,7 +51,8 @@ type Web struct {
 	cfg       Config
 	pages     map[string]*template.Template
 	assetHash string // content hash of static/, part of every asset URL
-	shared    stateCache
+	shared    stateCache // readiness now (dashboard, index, tasks)
+	strips    stateCache // readiness now with the strips' history (controls)
 }
 
 // New parses the templates once at start, so a broken template fails the
