@@ -238,7 +238,7 @@ func printOutcome(a *app, o ingest.Outcome) {
 
 func findingLine(f importer.Finding) string {
 	s := f.Key
-	if f.Title != "" {
+	if f.Title != "" && !strings.Contains(f.Key, f.Title) {
 		s += "  " + f.Title
 	}
 	return s
