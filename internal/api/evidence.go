@@ -43,13 +43,13 @@ func (a *API) evidenceRoutes() []Route {
 			Query:   []Param{{"control", "only for this control, in the order of the periods covered"}, {"requirement", "only for this full requirement reference"}, {"from", "effective at or after (RFC 3339)"}, {"to", "effective before (RFC 3339)"}},
 			Handler: a.EvidenceList()},
 		{Method: "GET", Path: "/api/v1/evidence/{id}", Perm: auth.Read, Tag: "evidence", Summary: "one evidence record", Handler: a.EvidenceShow()},
-		{Method: "GET", Path: "/api/v1/evidence/{id}/proof", Perm: auth.Read, Tag: "evidence", Summary: "inclusion proof of the record against the latest signed checkpoint (text, as `evident evidence show` prints it)", Handler: a.EvidenceProof()},
-		{Method: "GET", Path: "/api/v1/evidence/{id}/content", Perm: auth.Read, Tag: "evidence", Summary: "the evidence file itself", Handler: a.EvidenceContent()},
+		{Method: "GET", Path: "/api/v1/evidence/{id}/proof", Produces: "text/plain", Perm: auth.Read, Tag: "evidence", Summary: "inclusion proof of the record against the latest signed checkpoint (text, as `evident evidence show` prints it)", Handler: a.EvidenceProof()},
+		{Method: "GET", Path: "/api/v1/evidence/{id}/content", Produces: "application/octet-stream", Perm: auth.Read, Tag: "evidence", Summary: "the evidence file itself", Handler: a.EvidenceContent()},
 		{Method: "POST", Path: "/api/v1/evidence", Perm: auth.WriteEvidence, Tag: "evidence", Status: 201, Query: meta,
 			Body:    "multipart/form-data",
 			Summary: "add evidence: multipart (one or more files in field \"file\", metadata as form fields) or a raw body with metadata in the query; a control owner only for their controls",
 			Handler: a.EvidenceAdd()},
-		{Method: "GET", Path: "/api/v1/checkpoint", Perm: auth.Read, Tag: "ledger", Summary: "the latest signed checkpoint (C2SP signed note)", Handler: a.Checkpoint()},
+		{Method: "GET", Path: "/api/v1/checkpoint", Produces: "text/plain", Perm: auth.Read, Tag: "ledger", Summary: "the latest signed checkpoint (C2SP signed note)", Handler: a.Checkpoint()},
 	}
 }
 

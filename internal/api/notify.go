@@ -16,7 +16,7 @@ import (
 // notifyRoutes record incident notifications (with the report sent as
 // evidence) and serve the task calendar.
 func (a *API) notifyRoutes() []Route {
-	rs := []Route{{Method: "GET", Path: "/api/v1/calendar.ics", Perm: auth.Read, Tag: "readiness",
+	rs := []Route{{Method: "GET", Path: "/api/v1/calendar.ics", Produces: "text/calendar", Perm: auth.Read, Tag: "readiness",
 		Summary: "the tasks as an iCalendar feed, as `evident calendar` writes it", Query: []Param{{"due", "include work due within this span; default 90d"}},
 		Handler: a.Calendar()}}
 	if a.cfg.Ledger != nil {

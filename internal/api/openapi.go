@@ -89,13 +89,17 @@ func operation(rt Route) map[string]any {
 	if rt.List {
 		schema = map[string]any{"$ref": "#/components/schemas/List"}
 	}
+	produces := "application/json"
+	if rt.Produces != "" {
+		produces, schema = rt.Produces, map[string]any{"type": "string", "format": "binary"}
+	}
 	errResp := map[string]any{"description": "error", "content": map[string]any{"application/json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/Error"}}}}
 	op := map[string]any{
 		"operationId": operationID(rt),
 		"summary":     rt.Summary,
 		"tags":        []string{rt.Tag},
 		"responses": map[string]any{
-			strconv.Itoa(status): map[string]any{"description": http.StatusText(status), "content": map[string]any{"application/json": map[string]any{"schema": schema}}},
+			strconv.Itoa(status): map[string]any{"description": http.StatusText(status), "content": map[string]any{produces: map[string]any{"schema": schema}}},
 			"default":            errResp,
 		},
 		"x-permission": string(rt.Perm),

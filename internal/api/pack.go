@@ -21,7 +21,7 @@ const MaxPackVerify = 4 << 30
 func (a *API) packRoutes() []Route {
 	var rs []Route
 	if a.cfg.Pack != nil {
-		rs = append(rs, Route{Method: "POST", Path: "/api/v1/packs", Perm: auth.ExportPack, Tag: "packs", Body: "application/json", Status: 200,
+		rs = append(rs, Route{Method: "POST", Path: "/api/v1/packs", Produces: "application/zip", Perm: auth.ExportPack, Tag: "packs", Body: "application/json", Status: 200,
 			Summary: "export the evidence pack for a period as a zip: {\"from\", \"to\", \"services\"}; an assessor only for their period", Handler: a.ExportPack()})
 	}
 	rs = append(rs, Route{Method: "POST", Path: "/api/v1/packs/verify", Perm: auth.Read, Tag: "packs", Body: "application/zip",

@@ -20,7 +20,9 @@ type Route struct {
 	Body    string  // request media type, "" for none
 	List    bool    // paginated with ?limit=&cursor= and next_cursor
 	Status  int     // success status; 0 means 200
-	Handler http.Handler
+	// Produces is the success response's media type; "" means JSON.
+	Produces string
+	Handler  http.Handler
 }
 
 // Param is a documented query parameter.
