@@ -96,6 +96,23 @@ test("upload evidence for a control and see its period turn satisfied", async ()
   await page.close();
 });
 
+test("drop files onto the upload form", async () => {
+  const page = await signedIn("compliance-manager");
+  await page.goto(demo.url + "/evidence/new?control=clock-sync-daily");
+  const dropped = await page.evaluateHandle(() => {
+    const dt = new DataTransfer();
+    dt.items.add(new File(["offset 0.000012 s\n"], "tracking-1.txt", { type: "text/plain" }));
+    dt.items.add(new File(["offset 0.000031 s\n"], "tracking-2.txt", { type: "text/plain" }));
+    return dt;
+  });
+  await page.dispatchEvent(".dropzone", "drop", { dataTransfer: dropped });
+  assert.equal(await page.locator("#files").evaluate((el) => el.files.length), 2, "the dropped files become the input's files");
+  assert.deepEqual(await page.locator(".files li").allInnerTexts(), ["tracking-1.txt (18 bytes)", "tracking-2.txt (18 bytes)"]);
+  await page.getByRole("button", { name: "Store evidence" }).click();
+  await page.waitForURL(/\/controls\/clock-sync-daily\?added=2/);
+  await page.close();
+});
+
 test("see an incident countdown tick", async () => {
   const page = await signedIn("compliance-manager");
   await page.goto(demo.url + "/incidents");

@@ -299,3 +299,25 @@ func TestAuditTrailPagesNewestFirst(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func TestSignOutEndsTheSession(t *testing.T) {
+	t.Parallel()
+	s := newSite(t, storetest.SQLite(t, nil))
+	b := s.signIn(t, "carla", evident.RoleComplianceManager)
+	token := b.csrf("/")
+	if code, _, _ := b.post("/logout", url.Values{}); code != http.StatusForbidden {
+		t.Errorf("sign-out without the CSRF token: %d, want 403", code)
+	}
+	code, _, loc := b.post("/logout", url.Values{"csrf_token": {token}})
+	if code != http.StatusSeeOther || loc != "/login" {
+		t.Errorf("sign-out: %d to %q, want 303 to /login", code, loc)
+	}
+	resp, err := b.c.Get(s.URL + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/login") {
+		t.Errorf("after sign-out GET /: %d, want a redirect to sign in", resp.StatusCode)
+	}
+}
