@@ -184,6 +184,34 @@ func TestTamperedPacksFail(t *testing.T) {
 				return true
 			})
 		}, BadSignature, first},
+		{"consistency proof of another pair", func() []byte {
+			a, b := man.Consistency[0], man.Consistency[1]
+			var pb []byte
+			for _, e := range readEntries(t, good) {
+				if e.name == b.Path {
+					pb = e.data
+				}
+			}
+			return rewrite(t, good, func(e *entry) bool {
+				if e.name == a.Path {
+					e.data = pb
+				}
+				return true
+			})
+		}, Inconsistent, man.Consistency[0].Path},
+		{"record of the period left out", func() []byte {
+			return rewrite(t, good, func(e *entry) bool {
+				if e.name == ManifestName {
+					var m Manifest
+					if err := json.Unmarshal(e.data, &m); err != nil {
+						t.Fatal(err)
+					}
+					m.Items = m.Items[1:]
+					e.data, _ = json.MarshalIndent(m, "", "  ")
+				}
+				return true
+			})
+		}, IncompletePeriod, ManifestName},
 		{"changed leaf", func() []byte {
 			return rewrite(t, good, func(e *entry) bool {
 				if e.name == leafPath {
