@@ -14,6 +14,7 @@ import (
 	"github.com/evidenthq/evident/internal/auth"
 	"github.com/evidenthq/evident/internal/catalog"
 	"github.com/evidenthq/evident/internal/pack"
+	"github.com/evidenthq/evident/internal/scheduler"
 	"github.com/evidenthq/evident/internal/server"
 )
 
@@ -53,6 +54,10 @@ func cmdServe(a *app, args []string) error {
 		return err
 	}
 	defer closeStore()
+	// The scheduler records missed periods in the ledger while the server
+	// runs; it stops (and releases its lease) before the store closes.
+	stopScheduler := scheduler.Start(a.ctx, scheduler.Config{Store: cfg.Store, Logger: logger, Now: a.now})
+	defer stopScheduler()
 	cfg.Auth = auth.Config{InsecureCookies: *insecure}
 	srv, err := server.New(cfg)
 	if err != nil {
