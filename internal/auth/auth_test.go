@@ -390,3 +390,43 @@ func TestBearerTokenNeedsNoCSRFAndBadTokenIs401(t *testing.T) {
 		}
 	}
 }
+
+func TestAnonymousUploadIsRefusedBeforeItsBodyIsRead(t *testing.T) {
+	s := newSite(t, auth.Config{InsecureCookies: true})
+	read := 0
+	body := readerFunc(func(p []byte) (int, error) {
+		read += len(p)
+		if read > 64<<20 {
+			return 0, io.EOF
+		}
+		// Short lines without the boundary: a multipart parser reads
+		// them all looking for the first part.
+		for i := range p {
+			p[i] = 'x'
+			if i%64 == 63 {
+				p[i] = '\n'
+			}
+		}
+		return len(p), nil
+	})
+	req, _ := http.NewRequest("POST", s.URL+"/change", body)
+	req.Header.Set("Content-Type", "multipart/form-data; boundary=zzz")
+	req.Header.Set("Accept", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 401 {
+		t.Errorf("anonymous multipart POST: %d, want 401", resp.StatusCode)
+	}
+	// Refused at once, the server reads at most a little to keep the
+	// connection; parsing the form would have read all 64 MiB.
+	if read >= 16<<20 {
+		t.Errorf("%d bytes of the anonymous body were read before the refusal", read)
+	}
+}
+
+type readerFunc func([]byte) (int, error)
+
+func (f readerFunc) Read(p []byte) (int, error) { return f(p) }

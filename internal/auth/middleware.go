@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 
 	"github.com/evidenthq/evident"
 )
@@ -29,9 +30,25 @@ const MaxFormBytes = 1 << 30
 // state is what the middleware learns about a request and later helpers
 // (CSRFToken) need.
 type state struct {
-	csrfKey   string // the csrf cookie's random value
-	sessionID string // the session cookie's value; "" when anonymous
-	csrfErr   error  // the CSRF check's outcome for an unsafe request
+	csrfKey   string                    // the csrf cookie's random value
+	sessionID string                    // the session cookie's value; "" when anonymous
+	check     func(*http.Request) error // the CSRF check of an unsafe request, run once
+	once      sync.Once
+	csrfErr   error
+}
+
+// checked runs the CSRF check once, on the request as the caller has it
+// (a handler's copy may already hold the parsed form), and returns its
+// outcome.
+func (st *state) checked(r *http.Request) error {
+	st.once.Do(func() {
+		if st.check == nil {
+			st.csrfErr = evident.Errorf(evident.EFORBIDDEN, "a form must be submitted with POST")
+			return
+		}
+		st.csrfErr = st.check(r)
+	})
+	return st.csrfErr
 }
 
 // Middleware authenticates every request and guards every state-changing
@@ -61,15 +78,18 @@ func (a *Auth) Middleware(next http.Handler) http.Handler {
 		}
 		bearer := ok && p.Token != nil
 		if !bearer && !safeMethod(r.Method) {
-			st.csrfErr = a.checkCSRF(w, r, st)
 			// A signed-in browser is refused here. An anonymous request
 			// goes on: routes needing a principal answer 401, and the one
-			// anonymous form that matters, sign-in, checks st.csrfErr
-			// itself (CheckCSRF), so no one is signed in to an account
-			// of an attacker's choosing.
-			if ok && st.csrfErr != nil {
-				a.deny(w, r, st.csrfErr)
-				return
+			// anonymous form that matters, sign-in, checks the token
+			// itself (CheckCSRF), so no one is signed in to an account of
+			// an attacker's choosing. Only then is an anonymous body read:
+			// a stranger's upload must not be parsed before the 401.
+			st.check = func(r *http.Request) error { return a.checkCSRF(w, r, st) }
+			if ok {
+				if err := st.checked(r); err != nil {
+					a.deny(w, r, err)
+					return
+				}
 			}
 		}
 		if st.csrfKey == "" && !bearer {
@@ -120,7 +140,7 @@ func CheckCSRF(r *http.Request) error {
 	if safeMethod(r.Method) {
 		return evident.Errorf(evident.EFORBIDDEN, "a form must be submitted with POST")
 	}
-	return st.csrfErr
+	return st.checked(r)
 }
 
 func (a *Auth) checkCSRF(w http.ResponseWriter, r *http.Request, st *state) error {
