@@ -68,7 +68,9 @@ func startServeOut(t *testing.T, env map[string]string, out *syncBuffer, extra .
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
 	args := append([]string{"serve", "--addr", "127.0.0.1:0"}, extra...)
-	go func() { done <- run(ctx, args, func(k string) string { return env[k] }, strings.NewReader(""), out, io.Discard) }()
+	go func() {
+		done <- run(ctx, args, func(k string) string { return env[k] }, strings.NewReader(""), out, io.Discard)
+	}()
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
 		if m := regexp.MustCompile(`http://\S+?/`).FindString(out.String()); m != "" && strings.Contains(out.String(), "Demo ready") {
