@@ -101,7 +101,12 @@ func run(ctx context.Context, dsn string, clients, n int, limit time.Duration) e
 	}
 	// Listing evidence needs the ledger but no key and no blob: the
 	// benchmark reads records only.
-	blobs, err := blob.NewDisk(os.TempDir() + "/evident-webload-blobs")
+	dir, err := os.MkdirTemp("", "evident-webload-blobs-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	blobs, err := blob.NewDisk(dir)
 	if err != nil {
 		return err
 	}
