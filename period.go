@@ -59,7 +59,14 @@ func (c Cadence) interval() (int, Unit) {
 	if n < 1 {
 		n = 1
 	}
-	return n, c.Unit
+	switch c.Unit {
+	case UnitDay, UnitWeek, UnitMonth, UnitYear:
+		return n, c.Unit
+	}
+	// ParseCadence never yields another unit, but a row edited by hand
+	// could; a window must still have a length, or every loop over
+	// windows would spin on an empty one.
+	return n, UnitDay
 }
 
 // Window returns the calendar-aligned window of a periodic or continuous
@@ -115,7 +122,7 @@ func (c Cadence) Windows(anchor, from, to time.Time) []Window {
 		return nil
 	}
 	var out []Window
-	for w := c.Window(anchor, from); w.Start.Before(to); w = c.Window(anchor, w.End) {
+	for w := c.Window(anchor, from); w.Start.Before(to) && w.End.After(w.Start); w = c.Window(anchor, w.End) {
 		out = append(out, w)
 	}
 	return out

@@ -397,3 +397,19 @@ func TestChangeAtWindowEndBelongsToTheNextWindow(t *testing.T) {
 		t.Errorf("freshness at the instant of the change: %+v, want stale by c", f)
 	}
 }
+
+// TestMalformedCadenceStillHasWindows guards against a hand-edited row
+// (no unit, Every 0) hanging every readiness computation.
+func TestMalformedCadenceStillHasWindows(t *testing.T) {
+	from := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	to := from.AddDate(0, 0, 10)
+	for _, c := range []Cadence{
+		{Kind: CadencePeriodic},
+		{Kind: CadencePeriodic, Every: 0, Unit: "fortnight"},
+	} {
+		ws := c.Windows(from, from, to)
+		if len(ws) != 10 {
+			t.Errorf("%+v: %d windows over 10 days, want 10 daily windows", c, len(ws))
+		}
+	}
+}
