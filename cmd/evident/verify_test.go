@@ -191,7 +191,7 @@ func blobPath(t *testing.T, data, id string) string {
 	for _, e := range listEvidence(t, map[string]string{"EVIDENT_DATA": data}) {
 		if e.ID == id {
 			h := e.Digest.String()
-			return filepath.Join(data, "blobs", "sha256", h[:2], h[2:4], h)
+			return filepath.Join(data, "blobs", "sha256", h[:2], h)
 		}
 	}
 	t.Fatalf("no evidence %s", id)

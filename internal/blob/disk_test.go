@@ -45,7 +45,7 @@ func TestPutIsContentAddressedAndReadOnly(t *testing.T) {
 		t.Fatalf("Put = %s, %d; want %s, 17", dg, n, want)
 	}
 	h := dg.String()
-	p := filepath.Join(d.Root(), "sha256", h[:2], h[2:4], h)
+	p := filepath.Join(d.Root(), "sha256", h[:2], h)
 	fi, err := os.Stat(p)
 	if err != nil {
 		t.Fatalf("blob not at its address: %v", err)
