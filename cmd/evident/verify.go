@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -31,6 +32,10 @@ func cmdVerify(a *app, args []string) error {
 	}
 	defer st.Close()
 	l.SetTSARoots(roots)
+	// Verify decodes every leaf and row once and keeps little: collecting
+	// garbage less often saves about a sixth of its CPU at a hundred
+	// thousand records, for a few more MiB of heap in a short-lived process.
+	defer debug.SetGCPercent(debug.SetGCPercent(400))
 	p := newProgress(a.stderr, "verify: hashing blobs")
 	r, err := l.Verify(a.ctx, p.update)
 	p.finish()
