@@ -123,10 +123,18 @@ var oidExtKeyUsage = asn1.ObjectIdentifier{2, 5, 29, 37}
 // certificate (RFC 3161 2.3: extended key usage timeStamping only, marked
 // critical). roots nil skips the chain check, which only a caller that
 // reports it as unchecked may do.
-func CheckToken(der, data []byte, nonce *big.Int, roots *x509.CertPool) (*timestamp.Timestamp, error) {
+func CheckToken(der, data []byte, nonce *big.Int, roots *x509.CertPool) (_ *timestamp.Timestamp, err error) {
 	fail := func(format string, args ...any) error {
 		return evident.Errorf(evident.EFAILED, "time-stamp token: "+format, args...)
 	}
+	// The CMS parser below panics on some malformed BER (an index past the
+	// end, found by fuzzing the importer that shares it). Tokens come from
+	// packs an assessor was handed, so a hostile one must fail, not crash.
+	defer func() {
+		if r := recover(); r != nil {
+			err = fail("malformed encoding (%v)", r)
+		}
+	}()
 	ts, err := timestamp.ParseResponse(der)
 	if err != nil {
 		return nil, fail("%v", err)

@@ -129,8 +129,20 @@ func statusName(s int) string {
 	return fmt.Sprintf("unknown status %d", s)
 }
 
+// parsePKCS7 wraps pkcs7.Parse, whose BER-to-DER conversion indexes past
+// the end of some truncated inputs and panics (found by fuzzing). A hostile
+// file must be an error naming what is wrong, never a crash.
+func parsePKCS7(token []byte) (p7 *pkcs7.PKCS7, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			p7, err = nil, fmt.Errorf("malformed BER encoding (%v)", r)
+		}
+	}()
+	return pkcs7.Parse(token)
+}
+
 func checkToken(res *report.Result, token []byte, c report.Context) error {
-	p7, err := pkcs7.Parse(token)
+	p7, err := parsePKCS7(token)
 	if err != nil {
 		return evident.Errorf(evident.EINVALID, "time-stamp token is not CMS signed data: %v", err)
 	}
