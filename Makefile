@@ -6,7 +6,7 @@
 GO ?= go
 EVIDENT_TEST_POSTGRES ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 export EVIDENT_TEST_POSTGRES
-FUZZTIME ?= 4s
+FUZZTIME ?= 20000x
 
 .PHONY: all build test vet gotest fuzz e2e bench serve demo
 
