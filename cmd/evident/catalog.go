@@ -1,7 +1,6 @@
 package main
 
 import (
-
 	"github.com/evidenthq/evident"
 	"github.com/evidenthq/evident/internal/catalog"
 )

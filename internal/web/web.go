@@ -50,7 +50,7 @@ type Config struct {
 type Web struct {
 	cfg       Config
 	pages     map[string]*template.Template
-	assetHash string // content hash of static/, part of every asset URL
+	assetHash string     // content hash of static/, part of every asset URL
 	shared    stateCache // readiness now (dashboard, index, tasks)
 	strips    stateCache // readiness now with the strips' history (controls)
 }
