@@ -285,3 +285,31 @@ type IncidentClocks struct {
 	Incident Incident `json:"incident"`
 	Clocks   []Clock  `json:"clocks"`
 }
+
+// ReportRefs names the requirements a report sent to the given recipients
+// is evidence for, in the catalog version the incident's figures came
+// from: the supervisory body and CSIRT reports prove REQ-7.9.3-01 and
+// REQ-7.9.2-02, a customer notice REQ-7.9.3-02. The CLI and the API file
+// reports through this one mapping so both link the same requirements.
+func (inc Incident) ReportRefs(to []Recipient) []RequirementRef {
+	var ids []RequirementID
+	for _, r := range to {
+		switch r {
+		case ToSupervisoryBody, ToCSIRT:
+			ids = append(ids, "REQ-7.9.3-01", "REQ-7.9.2-02")
+		case ToCustomers:
+			ids = append(ids, "REQ-7.9.3-02")
+		}
+	}
+	var out []RequirementRef
+	seen := map[RequirementID]bool{}
+	for _, id := range ids {
+		ref, err := ParseRequirementRef(inc.Rules.Source+":"+string(id), "", "")
+		if err != nil || seen[id] {
+			continue
+		}
+		seen[id] = true
+		out = append(out, ref)
+	}
+	return out
+}

@@ -340,7 +340,7 @@ func incidentNotifyReport(a *app, l *ledger.Ledger, st *sqlstore.Store, id strin
 		return err
 	}
 	in := ledger.EvidenceInput{Actor: a.actor, Filename: filepath.Base(path), About: []string{"incident/" + inc.ID},
-		Requirements: incidentReportRefs(inc, n.To)}
+		Requirements: inc.ReportRefs(n.To)}
 	ev, err := l.Prepare(a.ctx, in, f)
 	if err != nil {
 		return err
@@ -350,31 +350,6 @@ func incidentNotifyReport(a *app, l *ledger.Ledger, st *sqlstore.Store, id strin
 	}
 	_, err = l.Checkpoint(a.ctx)
 	return err
-}
-
-// incidentReportRefs names the requirements a sent report is evidence
-// for, in the catalog version the incident's figures came from.
-func incidentReportRefs(inc evident.Incident, to []evident.Recipient) []evident.RequirementRef {
-	var ids []evident.RequirementID
-	for _, r := range to {
-		switch r {
-		case evident.ToSupervisoryBody, evident.ToCSIRT:
-			ids = append(ids, "REQ-7.9.3-01", "REQ-7.9.2-02")
-		case evident.ToCustomers:
-			ids = append(ids, "REQ-7.9.3-02")
-		}
-	}
-	var out []evident.RequirementRef
-	seen := map[evident.RequirementID]bool{}
-	for _, id := range ids {
-		ref, err := evident.ParseRequirementRef(inc.Rules.Source+":"+string(id), "", "")
-		if err != nil || seen[id] {
-			continue
-		}
-		seen[id] = true
-		out = append(out, ref)
-	}
-	return out
 }
 
 func (a *app) showIncidentAfter(st *sqlstore.Store, id, verb string) error {

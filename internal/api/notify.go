@@ -107,7 +107,7 @@ func (a *API) Notify() http.Handler {
 				name = "report"
 			}
 			in := ledger.EvidenceInput{Actor: p.Actor(), Filename: path.Base(name), About: []string{"incident/" + inc.ID},
-				Requirements: reportRefs(inc, n.To)}
+				Requirements: inc.ReportRefs(n.To)}
 			ev, err := a.cfg.Ledger.Prepare(r.Context(), in, io.MultiReader(bytes.NewReader(first[:]), body))
 			if err != nil {
 				return err
@@ -125,30 +125,4 @@ func (a *API) Notify() http.Handler {
 		}
 		return writeJSON(w, http.StatusCreated, incidentView{inc, inc.Clocks(a.cfg.Now().UTC())})
 	})
-}
-
-// reportRefs names the requirements a sent report is evidence for, in the
-// catalog version the incident's figures came from; it is the mapping
-// `evident incident notify --file` uses.
-func reportRefs(inc evident.Incident, to []evident.Recipient) []evident.RequirementRef {
-	var ids []evident.RequirementID
-	for _, r := range to {
-		switch r {
-		case evident.ToSupervisoryBody, evident.ToCSIRT:
-			ids = append(ids, "REQ-7.9.3-01", "REQ-7.9.2-02")
-		case evident.ToCustomers:
-			ids = append(ids, "REQ-7.9.3-02")
-		}
-	}
-	var out []evident.RequirementRef
-	seen := map[evident.RequirementID]bool{}
-	for _, id := range ids {
-		ref, err := evident.ParseRequirementRef(inc.Rules.Source+":"+string(id), "", "")
-		if err != nil || seen[id] {
-			continue
-		}
-		seen[id] = true
-		out = append(out, ref)
-	}
-	return out
 }
