@@ -76,7 +76,8 @@ func (a *API) handle(h handlerFunc) http.Handler {
 	})
 }
 
-// statusOf is the one table from error codes to HTTP status.
+// statusOf is the one table from error codes to HTTP status, for the API
+// and the web pages alike (see Status).
 var statusOf = map[string]int{
 	evident.EINVALID:      http.StatusBadRequest,
 	evident.ENOTFOUND:     http.StatusNotFound,
@@ -85,6 +86,15 @@ var statusOf = map[string]int{
 	evident.EFORBIDDEN:    http.StatusForbidden,
 	evident.EFAILED:       http.StatusUnprocessableEntity,
 	evident.EINTERNAL:     http.StatusInternalServerError,
+}
+
+// Status returns the HTTP status for err from the one table: unknown
+// failures are 500, because only errors raised on purpose blame the input.
+func Status(err error) int {
+	if status, ok := statusOf[evident.ErrorCode(err)]; ok {
+		return status
+	}
+	return http.StatusInternalServerError
 }
 
 // ErrorBody is the JSON body of every API error.

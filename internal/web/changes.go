@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/evidenthq/evident"
+	"github.com/evidenthq/evident/internal/api"
 	"github.com/evidenthq/evident/internal/readiness"
 )
 
@@ -73,7 +74,7 @@ func (w *Web) AddChange() http.Handler {
 				return err
 			}
 			f.Error = evident.ErrorMessage(err)
-			return w.changes(rw, r, statusOf[evident.ErrorCode(err)], f, nil)
+			return w.changes(rw, r, api.Status(err), f, nil)
 		}
 		if tasks == nil {
 			tasks = []evident.ChangeTask{} // recorded, though it opened nothing

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/evidenthq/evident"
+	"github.com/evidenthq/evident/internal/api"
 	"github.com/evidenthq/evident/internal/ledger"
 	"github.com/evidenthq/evident/internal/sqlstore"
 )
@@ -209,7 +210,7 @@ func (w *Web) Upload() http.Handler {
 				return err
 			}
 			form.Error = evident.ErrorMessage(err)
-			status := statusOf[evident.ErrorCode(err)]
+			status := api.Status(err)
 			w.render(rw, r, status, "upload.html", page{Title: "Add evidence", Nav: "evidence", Data: form})
 			return nil
 		}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/evidenthq/evident"
+	"github.com/evidenthq/evident/internal/api"
 	"github.com/evidenthq/evident/internal/ledger"
 )
 
@@ -44,7 +45,7 @@ func (w *Web) formError(rw http.ResponseWriter, r *http.Request, err error) erro
 	if evident.ErrorCode(err) == evident.EINTERNAL {
 		return err
 	}
-	return w.incident(rw, r, statusOf[evident.ErrorCode(err)], evident.ErrorMessage(err))
+	return w.incident(rw, r, api.Status(err), evident.ErrorMessage(err))
 }
 
 // NotifyIncident records a notification sent (early warning, notification,

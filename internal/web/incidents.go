@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/evidenthq/evident"
+	"github.com/evidenthq/evident/internal/api"
 	"github.com/evidenthq/evident/internal/sqlstore"
 )
 
@@ -94,7 +95,7 @@ func (w *Web) OpenIncident() http.Handler {
 				return err
 			}
 			f.Error = evident.ErrorMessage(err)
-			return w.incidents(rw, r, statusOf[evident.ErrorCode(err)], f)
+			return w.incidents(rw, r, api.Status(err), f)
 		}
 		http.Redirect(rw, r, "/incidents/"+url.PathEscape(inc.ID), http.StatusSeeOther)
 		return nil

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/evidenthq/evident"
+	"github.com/evidenthq/evident/internal/api"
 	"github.com/evidenthq/evident/internal/auth"
 )
 
@@ -34,7 +35,7 @@ func (w *Web) Login() http.Handler {
 			http.Redirect(rw, r, data.Next, http.StatusSeeOther)
 			return nil
 		}
-		status := statusOf[evident.ErrorCode(err)]
+		status := api.Status(err)
 		var rl *auth.RateLimitError
 		if errors.As(err, &rl) {
 			status = http.StatusTooManyRequests

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/evidenthq/evident"
+	"github.com/evidenthq/evident/internal/api"
 	"github.com/evidenthq/evident/internal/pack"
 )
 
@@ -63,7 +64,7 @@ func (w *Web) ExportPack() http.Handler {
 				return err
 			}
 			data.Error = evident.ErrorMessage(err)
-			return w.packs(rw, r, statusOf[evident.ErrorCode(err)], data)
+			return w.packs(rw, r, api.Status(err), data)
 		}
 		opt := pack.Options{Services: r.PostForm["services"], Actor: p.Actor(), Now: w.cfg.Now().UTC()}
 		if opt.From, err = parseDay("from", data.From); err != nil {

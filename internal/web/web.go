@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/evidenthq/evident"
+	"github.com/evidenthq/evident/internal/api"
 	"github.com/evidenthq/evident/internal/auth"
 	"github.com/evidenthq/evident/internal/catalog"
 	"github.com/evidenthq/evident/internal/ledger"
@@ -150,17 +151,6 @@ func (w *Web) handle(h handlerFunc) http.Handler {
 	})
 }
 
-// statusOf is the one table from error codes to HTTP status for pages.
-var statusOf = map[string]int{
-	evident.EINVALID:      http.StatusBadRequest,
-	evident.ENOTFOUND:     http.StatusNotFound,
-	evident.ECONFLICT:     http.StatusConflict,
-	evident.EUNAUTHORIZED: http.StatusUnauthorized,
-	evident.EFORBIDDEN:    http.StatusForbidden,
-	evident.EFAILED:       http.StatusUnprocessableEntity,
-	evident.EINTERNAL:     http.StatusInternalServerError,
-}
-
 var titleOf = map[int]string{
 	http.StatusBadRequest:          "Bad request",
 	http.StatusNotFound:            "Not found",
@@ -172,10 +162,7 @@ var titleOf = map[int]string{
 }
 
 func (w *Web) renderError(rw http.ResponseWriter, r *http.Request, err error) {
-	status, ok := statusOf[evident.ErrorCode(err)]
-	if !ok {
-		status = http.StatusInternalServerError
-	}
+	status := api.Status(err)
 	msg := evident.ErrorMessage(err)
 	if status == http.StatusInternalServerError {
 		// The detail is for the operator's log, not for the browser.
