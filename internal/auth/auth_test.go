@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -393,10 +394,11 @@ func TestBearerTokenNeedsNoCSRFAndBadTokenIs401(t *testing.T) {
 
 func TestAnonymousUploadIsRefusedBeforeItsBodyIsRead(t *testing.T) {
 	s := newSite(t, auth.Config{InsecureCookies: true})
-	read := 0
+	// The transport writes the body on its own goroutine, which may still
+	// be running when Do returns, so the count is shared atomically.
+	var read atomic.Int64
 	body := readerFunc(func(p []byte) (int, error) {
-		read += len(p)
-		if read > 64<<20 {
+		if read.Add(int64(len(p))) > 64<<20 {
 			return 0, io.EOF
 		}
 		// Short lines without the boundary: a multipart parser reads
@@ -422,8 +424,8 @@ func TestAnonymousUploadIsRefusedBeforeItsBodyIsRead(t *testing.T) {
 	}
 	// Refused at once, the server reads at most a little to keep the
 	// connection; parsing the form would have read all 64 MiB.
-	if read >= 16<<20 {
-		t.Errorf("%d bytes of the anonymous body were read before the refusal", read)
+	if n := read.Load(); n >= 16<<20 {
+		t.Errorf("%d bytes of the anonymous body were read before the refusal", n)
 	}
 }
 
