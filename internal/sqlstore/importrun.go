@@ -94,7 +94,12 @@ func (tx *Tx) PreviousImport(ctx context.Context, control, target string) (Impor
 			return ImportRun{}, fmt.Errorf("ledger lock: %w", err)
 		}
 	}
-	runs, err := tx.importRuns(ctx, `WHERE control_id = ? AND target = ? ORDER BY received_at DESC, id DESC LIMIT 1`, control, target)
+	// Newest by ledger index, not by receipt time: receipt time is when a
+	// transaction began, and a transaction that began earlier can take the
+	// lock later. The verdict's leaf index is handed out under the lock, so
+	// it is the order in which imports really happened.
+	runs, err := tx.importRuns(ctx, `WHERE control_id = ? AND target = ?
+		ORDER BY (SELECT e.ledger_idx FROM evidence e WHERE e.id = import_runs.verdict_id) DESC LIMIT 1`, control, target)
 	if err != nil {
 		return ImportRun{}, err
 	}
