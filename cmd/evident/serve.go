@@ -98,7 +98,7 @@ func (a *app) serverConfig(logger *slog.Logger) (server.Config, func(), error) {
 	if _, err := st.Program(a.ctx); err != nil {
 		return fail(err)
 	}
-	cfg := server.Config{Store: st, Catalog: cat, Ledger: l, Logger: logger, Now: a.now}
+	cfg := server.Config{Store: st, Catalog: cat, Ledger: l, Logger: logger}
 	signer, _, err := a.ledgerKeys()
 	if err != nil {
 		return fail(err)

@@ -32,7 +32,7 @@ type Config struct {
 	// signing key); without it pack export is not mounted.
 	Pack   *pack.Source
 	Logger *slog.Logger
-	Now    func() time.Time
+	// The clock is the store's (Store.Now), the one clock of every layer.
 }
 
 // API holds the API's dependencies; its methods return the route handlers.
@@ -46,16 +46,13 @@ type API struct {
 
 // New returns the API.
 func New(cfg Config) *API {
-	if cfg.Now == nil {
-		cfg.Now = time.Now
-	}
 	return &API{
 		cfg:   cfg,
-		model: &memo[*evident.Model]{now: cfg.Now},
+		model: &memo[*evident.Model]{now: cfg.Store.Now},
 		// Gaps compare review dates with today, readiness with this
 		// instant: both are recomputed at least this often.
-		gaps:  &memo[[]readiness.Gap]{now: cfg.Now, ttl: time.Minute},
-		ready: &memo[*readyView]{now: cfg.Now, ttl: 15 * time.Second, stale: time.Minute},
+		gaps:  &memo[[]readiness.Gap]{now: cfg.Store.Now, ttl: time.Minute},
+		ready: &memo[*readyView]{now: cfg.Store.Now, ttl: 15 * time.Second, stale: time.Minute},
 	}
 }
 

@@ -53,7 +53,7 @@ func (a *API) Import() http.Handler {
 			return evident.ErrorAt(evident.EINVALID, "format", "unknown format %q: want one of %s", fmt, strings.Join(importer.Formats(), ", "))
 		}
 		opt := ingest.Options{Control: control, Format: q.Get("format"), Filename: in.Filename, Target: q.Get("target"),
-			Effective: in.Effective, Systems: in.Systems, Actor: p.Actor(), Now: a.cfg.Now()}
+			Effective: in.Effective, Systems: in.Systems, Actor: p.Actor(), Now: a.cfg.Store.Now()}
 		if opt.Filename == "" {
 			opt.Filename = "upload"
 		}

@@ -88,7 +88,7 @@ func (a *API) Notify() http.Handler {
 			return err
 		}
 		if n.SentAt.IsZero() {
-			n.SentAt = a.cfg.Now().UTC()
+			n.SentAt = a.cfg.Store.Now().UTC()
 		}
 		inc, err := a.cfg.Store.Incident(r.Context(), r.PathValue("id"))
 		if err != nil {
@@ -123,6 +123,6 @@ func (a *API) Notify() http.Handler {
 		if err != nil {
 			return err
 		}
-		return writeJSON(w, http.StatusCreated, incidentView{inc, inc.Clocks(a.cfg.Now().UTC())})
+		return writeJSON(w, http.StatusCreated, incidentView{inc, inc.Clocks(a.cfg.Store.Now().UTC())})
 	})
 }

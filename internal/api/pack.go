@@ -61,7 +61,7 @@ func (a *API) ExportPack() http.Handler {
 		}
 		defer os.Remove(f.Name())
 		defer f.Close()
-		opt := pack.Options{From: q.From.UTC(), To: q.To.UTC(), Services: q.Services, Actor: p.Actor(), Now: a.cfg.Now().UTC()}
+		opt := pack.Options{From: q.From.UTC(), To: q.To.UTC(), Services: q.Services, Actor: p.Actor(), Now: a.cfg.Store.Now().UTC()}
 		if _, err := pack.Export(r.Context(), *a.cfg.Pack, opt, f); err != nil {
 			return err
 		}

@@ -35,7 +35,7 @@ func (a *API) asOf(r *http.Request, p auth.Principal) (time.Time, error) {
 		return at, err
 	}
 	if at.IsZero() {
-		at = a.cfg.Now().UTC().Truncate(time.Microsecond)
+		at = a.cfg.Store.Now().UTC().Truncate(time.Microsecond)
 		if _, to := p.Period(); !to.IsZero() && !at.Before(to) {
 			at = to.Add(-time.Microsecond)
 		}
@@ -76,11 +76,11 @@ func (a *API) sharedView(r *http.Request, from time.Time) (*readyView, bool, err
 	if r.URL.Query().Get("at") != "" || !from.IsZero() {
 		return nil, false, nil
 	}
-	if _, to := principalPeriod(r); !to.IsZero() && !a.cfg.Now().Before(to) {
+	if _, to := principalPeriod(r); !to.IsZero() && !a.cfg.Store.Now().Before(to) {
 		return nil, false, nil
 	}
 	v, err := a.ready.get(r.Context(), a.cfg.Store, func(ctx context.Context) (*readyView, error) {
-		in, err := a.loadReadiness(ctx, a.cfg.Now().UTC().Truncate(time.Microsecond), time.Time{})
+		in, err := a.loadReadiness(ctx, a.cfg.Store.Now().UTC().Truncate(time.Microsecond), time.Time{})
 		if err != nil {
 			return nil, err
 		}

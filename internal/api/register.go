@@ -47,7 +47,7 @@ func (a *API) Gaps() http.Handler {
 			if err != nil {
 				return nil, err
 			}
-			return readiness.Gaps(m, reqs, a.cfg.Now().UTC()), nil
+			return readiness.Gaps(m, reqs, a.cfg.Store.Now().UTC()), nil
 		})
 		if err != nil {
 			return err
@@ -109,7 +109,7 @@ func (a *API) IncidentClocks() http.Handler {
 		if err != nil {
 			return err
 		}
-		ics, err := a.cfg.Store.IncidentClocks(r.Context(), a.cfg.Now().UTC())
+		ics, err := a.cfg.Store.IncidentClocks(r.Context(), a.cfg.Store.Now().UTC())
 		if err != nil {
 			return err
 		}
@@ -132,7 +132,7 @@ func (a *API) Incident() http.Handler {
 		if len(inPeriod(r, []evident.Incident{inc}, func(i evident.Incident) time.Time { return i.AwareAt })) == 0 {
 			return evident.Errorf(evident.ENOTFOUND, "no incident %q in your assessment period", inc.ID)
 		}
-		return writeJSON(w, http.StatusOK, incidentView{inc, inc.Clocks(a.cfg.Now().UTC())})
+		return writeJSON(w, http.StatusOK, incidentView{inc, inc.Clocks(a.cfg.Store.Now().UTC())})
 	})
 }
 
@@ -156,7 +156,7 @@ func (a *API) OpenIncident() http.Handler {
 		if err != nil {
 			return err
 		}
-		return writeJSON(w, http.StatusCreated, incidentView{inc, inc.Clocks(a.cfg.Now().UTC())})
+		return writeJSON(w, http.StatusCreated, incidentView{inc, inc.Clocks(a.cfg.Store.Now().UTC())})
 	})
 }
 
@@ -175,7 +175,7 @@ func (a *API) UpdateIncident() http.Handler {
 		if err != nil {
 			return err
 		}
-		return writeJSON(w, http.StatusOK, incidentView{inc, inc.Clocks(a.cfg.Now().UTC())})
+		return writeJSON(w, http.StatusOK, incidentView{inc, inc.Clocks(a.cfg.Store.Now().UTC())})
 	})
 }
 
@@ -256,7 +256,7 @@ func (a *API) ClassifyIncident() http.Handler {
 		if err != nil {
 			return err
 		}
-		return writeJSON(w, http.StatusOK, incidentView{inc, inc.Clocks(a.cfg.Now().UTC())})
+		return writeJSON(w, http.StatusOK, incidentView{inc, inc.Clocks(a.cfg.Store.Now().UTC())})
 	})
 }
 

@@ -230,7 +230,7 @@ func (a *API) CreateToken() http.Handler {
 		if q.User != p.User.Name && !p.Can(auth.ManageUsers) {
 			return evident.Errorf(evident.EFORBIDDEN, "only an admin creates tokens for another user")
 		}
-		if !q.ExpiresAt.IsZero() && !q.ExpiresAt.After(a.cfg.Now()) {
+		if !q.ExpiresAt.IsZero() && !q.ExpiresAt.After(a.cfg.Store.Now()) {
 			return evident.ErrorAt(evident.EINVALID, "expires_at", "expiry %s is in the past", evident.UTC(q.ExpiresAt))
 		}
 		plain, hash := auth.NewToken()

@@ -24,7 +24,6 @@ const (
 type Config struct {
 	Store  *sqlstore.Store
 	Logger *slog.Logger
-	Now    func() time.Time
 	// SessionTTL is how long a session lasts from sign-in; default 12 h,
 	// a working day, so a forgotten browser does not stay signed in.
 	SessionTTL time.Duration
@@ -52,9 +51,6 @@ type Auth struct {
 
 // New returns an Auth for cfg.
 func New(cfg Config) *Auth {
-	if cfg.Now == nil {
-		cfg.Now = time.Now
-	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -113,7 +109,7 @@ func (a *Auth) Login(w http.ResponseWriter, r *http.Request, name, password stri
 	if err := CheckCSRF(r); err != nil {
 		return evident.User{}, err
 	}
-	now := a.cfg.Now()
+	now := a.cfg.Store.Now()
 	ip := clientAddr(r)
 	if ok, wait := a.addrs.take(ip, now); !ok {
 		a.cfg.Logger.Warn("sign-in rate-limited", "addr", ip, "user", name)
@@ -163,7 +159,7 @@ func (a *Auth) Login(w http.ResponseWriter, r *http.Request, name, password stri
 // startSession creates a session for u and sets its cookie.
 func (a *Auth) startSession(ctx context.Context, w http.ResponseWriter, r *http.Request, u evident.User, method string) error {
 	id := newSecret()
-	now := a.cfg.Now().UTC()
+	now := a.cfg.Store.Now().UTC()
 	se := sqlstore.Session{IDHash: HashSecret(id), User: u.Name, Method: method, CreatedAt: now,
 		ExpiresAt: now.Add(a.cfg.SessionTTL), IP: clientAddr(r), UserAgent: r.UserAgent()}
 	if err := a.cfg.Store.CreateSession(ctx, se); err != nil {

@@ -50,7 +50,7 @@ func newSite(t *testing.T, cfg auth.Config) *site {
 	if err := s.store.CreateUser(ctx, evident.User{Name: "alice", Role: evident.RoleComplianceManager}, hash, "root"); err != nil {
 		t.Fatal(err)
 	}
-	cfg.Store, cfg.Now = s.store, clock
+	cfg.Store = s.store
 	s.auth = auth.New(cfg)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /form", func(w http.ResponseWriter, r *http.Request) {

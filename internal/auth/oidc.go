@@ -57,7 +57,7 @@ func (a *Auth) EnableOIDC(ctx context.Context, cfg OIDCConfig) error {
 	}
 	a.oidc = &oidcClient{
 		issuer:   cfg.Issuer,
-		verifier: p.Verifier(&oidc.Config{ClientID: cfg.ClientID, Now: a.cfg.Now}),
+		verifier: p.Verifier(&oidc.Config{ClientID: cfg.ClientID, Now: a.cfg.Store.Now}),
 		oauth: oauth2.Config{ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret, RedirectURL: cfg.RedirectURL,
 			Endpoint: p.Endpoint(), Scopes: []string{oidc.ScopeOpenID, "email", "profile"}},
 	}

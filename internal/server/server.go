@@ -31,9 +31,8 @@ type Config struct {
 	// pack export route is not served.
 	Pack   *pack.Source
 	Logger *slog.Logger
-	Now    func() time.Time
-	// Auth tunes sign-in and sessions; its Store, Logger and Now are
-	// filled from the fields above.
+	// Auth tunes sign-in and sessions; its Store and Logger are filled
+	// from the fields above. Every layer reads the store's clock.
 	Auth auth.Config
 }
 
@@ -48,22 +47,19 @@ type Server struct {
 
 // New builds a server from cfg.
 func New(cfg Config) (*Server, error) {
-	if cfg.Now == nil {
-		cfg.Now = time.Now
-	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	// Authentication comes first: the web UI's sign-in page and forms
 	// use it.
 	ac := cfg.Auth
-	ac.Store, ac.Logger, ac.Now = cfg.Store, cfg.Logger, cfg.Now
+	ac.Store, ac.Logger = cfg.Store, cfg.Logger
 	a := auth.New(ac)
-	w, err := web.New(web.Config{Store: cfg.Store, Catalog: cfg.Catalog, Ledger: cfg.Ledger, Pack: cfg.Pack, Auth: a, Logger: cfg.Logger, Now: cfg.Now})
+	w, err := web.New(web.Config{Store: cfg.Store, Catalog: cfg.Catalog, Ledger: cfg.Ledger, Pack: cfg.Pack, Auth: a, Logger: cfg.Logger})
 	if err != nil {
 		return nil, err
 	}
-	return &Server{cfg: cfg, api: api.New(api.Config{Store: cfg.Store, Catalog: cfg.Catalog, Ledger: cfg.Ledger, Pack: cfg.Pack, Logger: cfg.Logger, Now: cfg.Now}), web: w, auth: a}, nil
+	return &Server{cfg: cfg, api: api.New(api.Config{Store: cfg.Store, Catalog: cfg.Catalog, Ledger: cfg.Ledger, Pack: cfg.Pack, Logger: cfg.Logger}), web: w, auth: a}, nil
 }
 
 // Auth returns the server's authentication, for the web UI's sign-in

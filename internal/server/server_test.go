@@ -112,7 +112,7 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	l := ledger.Open(e.store, blobs, signer, verifier)
-	e.srv, err = server.New(server.Config{Store: e.store, Catalog: cat, Ledger: l, Now: clock,
+	e.srv, err = server.New(server.Config{Store: e.store, Catalog: cat, Ledger: l,
 		Pack: &pack.Source{Ledger: l, Signer: signer, Key: vkey, Catalog: cat}})
 	if err != nil {
 		t.Fatal(err)
@@ -614,7 +614,7 @@ func TestSessionRequestsNeedCSRFTokenOnAPIWrites(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Sign in through the auth package as the web UI's form does.
-	a := auth.New(auth.Config{Store: e.store, Now: func() time.Time { return e.now }, InsecureCookies: true})
+	a := auth.New(auth.Config{Store: e.store, InsecureCookies: true})
 	signin := a.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == "GET" {
 			io.WriteString(w, auth.CSRFToken(r))

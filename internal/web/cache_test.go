@@ -12,7 +12,7 @@ import (
 
 func TestSharedStateFollowsTheLedgerAndTheClock(t *testing.T) {
 	t.Parallel()
-	st := storetest.SQLite(t, nil)
+	st := storetest.SQLite(t, testClock)
 	ctx := context.Background()
 	if err := st.CreateProgram(ctx, evident.Program{Name: "P", Standard: evident.EN319401, Version: "3.2.1", CreatedBy: "t"}); err != nil {
 		t.Fatal(err)

@@ -45,7 +45,7 @@ func (w *Web) changes(rw http.ResponseWriter, r *http.Request, status int, form 
 	}
 	slices.Reverse(all)
 	if form.At == "" {
-		form.At = w.cfg.Now().UTC().Format("2006-01-02T15:04")
+		form.At = w.cfg.Store.Now().UTC().Format("2006-01-02T15:04")
 	}
 	data := changesPage{Changes: all, Systems: m.Systems, Form: form, Added: added, Recorded: added != nil}
 	w.render(rw, r, status, "changes.html", page{Title: "Changes", Nav: "changes", Data: data})

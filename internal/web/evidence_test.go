@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/evidenthq/evident"
 	"github.com/evidenthq/evident/internal/sqlstore"
@@ -57,7 +56,7 @@ func evidenceCount(t *testing.T, st *sqlstore.Store) int {
 
 func TestUploadStoresEveryFileWithDigestAndProof(t *testing.T) {
 	t.Parallel()
-	storetest.Each(t, nil, func(t *testing.T, st *sqlstore.Store) {
+	storetest.Each(t, testClock, func(t *testing.T, st *sqlstore.Store) {
 		s := newSite(t, st)
 		addControl(t, st, "vuln-scan")
 		b := s.signIn(t, "carla", evident.RoleComplianceManager)
@@ -100,7 +99,7 @@ func TestUploadStoresEveryFileWithDigestAndProof(t *testing.T) {
 
 func TestBadUploadStoresNothing(t *testing.T) {
 	t.Parallel()
-	s := newSite(t, storetest.SQLite(t, nil))
+	s := newSite(t, storetest.SQLite(t, testClock))
 	addControl(t, s.st, "vuln-scan")
 	b := s.signIn(t, "carla", evident.RoleComplianceManager)
 	token := b.csrf("/evidence/new")
@@ -129,7 +128,7 @@ func TestBadUploadStoresNothing(t *testing.T) {
 
 func TestUploadRefusedToAssessorAndForeignControlOwner(t *testing.T) {
 	t.Parallel()
-	s := newSite(t, storetest.SQLite(t, nil))
+	s := newSite(t, storetest.SQLite(t, testClock))
 	addControl(t, s.st, "vuln-scan")
 	addControl(t, s.st, "time-sync")
 	assessor := s.signIn(t, "asa", evident.RoleAssessor)
@@ -161,7 +160,7 @@ func TestUploadRefusedToAssessorAndForeignControlOwner(t *testing.T) {
 
 func TestUploadForTheOpenWindowSatisfiesIt(t *testing.T) {
 	t.Parallel()
-	st := storetest.SQLite(t, func() time.Time { return testNow })
+	st := storetest.SQLite(t, testClock)
 	s := newSite(t, st)
 	addControl(t, st, "vuln-scan")
 	b := s.signIn(t, "carla", evident.RoleComplianceManager)
@@ -190,7 +189,7 @@ func TestUploadForTheOpenWindowSatisfiesIt(t *testing.T) {
 
 func TestAssessorSeesOnlyTheirPeriodsEvidence(t *testing.T) {
 	t.Parallel()
-	st := storetest.SQLite(t, func() time.Time { return testNow })
+	st := storetest.SQLite(t, testClock)
 	s := newSite(t, st)
 	addControl(t, st, "vuln-scan")
 	carla := s.signIn(t, "carla", evident.RoleComplianceManager)

@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/evidenthq/evident"
 	"github.com/evidenthq/evident/internal/sqlstore"
@@ -17,7 +16,7 @@ import (
 
 func TestOpenIncidentStartsItsClocks(t *testing.T) {
 	t.Parallel()
-	st := storetest.SQLite(t, func() time.Time { return testNow })
+	st := storetest.SQLite(t, testClock)
 	s := newSite(t, st)
 	b := s.signIn(t, "omar", evident.RoleControlOwner)
 	token := b.csrf("/incidents")
@@ -48,7 +47,7 @@ func TestOpenIncidentStartsItsClocks(t *testing.T) {
 
 func TestSignificantChangeOpensWork(t *testing.T) {
 	t.Parallel()
-	st := storetest.SQLite(t, func() time.Time { return testNow })
+	st := storetest.SQLite(t, testClock)
 	s := newSite(t, st)
 	putModel(t, st, &evident.Model{Systems: []evident.System{{ID: "ca-issuing", Name: "Issuing CA", Kind: evident.SystemTrustworthy, Version: "4.2"}}})
 	b := s.signIn(t, "carla", evident.RoleComplianceManager)
@@ -70,7 +69,7 @@ func TestSignificantChangeOpensWork(t *testing.T) {
 
 func TestNotificationMeetsItsClockAndKeepsTheReport(t *testing.T) {
 	t.Parallel()
-	st := storetest.SQLite(t, func() time.Time { return testNow })
+	st := storetest.SQLite(t, testClock)
 	s := newSite(t, st)
 	b := s.signIn(t, "carla", evident.RoleComplianceManager)
 	_, _, loc := b.post("/incidents", url.Values{"csrf_token": {b.csrf("/incidents")}, "kind": {"incident"}, "title": {"HSM outage"}, "aware_at": {"2026-11-27T04:00"}})

@@ -33,7 +33,7 @@ func (w *Web) packs(rw http.ResponseWriter, r *http.Request, status int, data pa
 		return err
 	}
 	data.Services = m.Services
-	now := w.cfg.Now().UTC()
+	now := w.cfg.Store.Now().UTC()
 	if data.From == "" {
 		data.From, data.To = now.AddDate(-1, 0, 0).Format(time.DateOnly), now.AddDate(0, 0, 1).Format(time.DateOnly)
 	}
@@ -66,7 +66,7 @@ func (w *Web) ExportPack() http.Handler {
 			data.Error = evident.ErrorMessage(err)
 			return w.packs(rw, r, api.Status(err), data)
 		}
-		opt := pack.Options{Services: r.PostForm["services"], Actor: p.Actor(), Now: w.cfg.Now().UTC()}
+		opt := pack.Options{Services: r.PostForm["services"], Actor: p.Actor(), Now: w.cfg.Store.Now().UTC()}
 		if opt.From, err = parseDay("from", data.From); err != nil {
 			return fail(err)
 		}

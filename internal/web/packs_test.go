@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/evidenthq/evident"
 	"github.com/evidenthq/evident/internal/pack"
@@ -17,7 +16,7 @@ import (
 
 func TestExportedPackVerifiesAndAssessorIsHeldToPeriod(t *testing.T) {
 	t.Parallel()
-	st := storetest.SQLite(t, func() time.Time { return testNow })
+	st := storetest.SQLite(t, testClock)
 	s := newSite(t, st)
 	addControl(t, st, "vuln-scan")
 	carla := s.signIn(t, "carla", evident.RoleComplianceManager)

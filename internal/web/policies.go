@@ -37,7 +37,7 @@ func (w *Web) Policies() http.Handler {
 		}
 		var rows []policyRow
 		for _, p := range m.Policies {
-			rows = append(rows, policyRowOf(p, w.cfg.Now()))
+			rows = append(rows, policyRowOf(p, w.cfg.Store.Now()))
 		}
 		w.render(rw, r, http.StatusOK, "policies.html", page{Title: "Policies", Nav: "policies", Data: rows})
 		return nil
@@ -64,7 +64,7 @@ func (w *Web) Policy() http.Handler {
 		if p == nil {
 			return evident.Errorf(evident.ENOTFOUND, "no policy %q", id)
 		}
-		data := policyPage{policyRow: policyRowOf(*p, w.cfg.Now()), People: map[string]string{}}
+		data := policyPage{policyRow: policyRowOf(*p, w.cfg.Store.Now()), People: map[string]string{}}
 		data.Versions = slices.Clone(p.Versions)
 		slices.Reverse(data.Versions)
 		for _, t := range m.Treatments {

@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/evidenthq/evident"
 	"github.com/evidenthq/evident/internal/sqlstore/storetest"
@@ -36,7 +35,7 @@ func smallProgram() *evident.Model {
 
 func TestProgramPagesShowWhatNeedsAttention(t *testing.T) {
 	t.Parallel()
-	st := storetest.SQLite(t, func() time.Time { return testNow })
+	st := storetest.SQLite(t, testClock)
 	s := newSite(t, st)
 	putModel(t, st, smallProgram())
 	b := s.signIn(t, "carla", evident.RoleComplianceManager)

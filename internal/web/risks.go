@@ -120,7 +120,7 @@ func (w *Web) Risks() http.Handler {
 		if err != nil {
 			return err
 		}
-		now := w.cfg.Now()
+		now := w.cfg.Store.Now()
 		data := risksPage{Heat: buildHeatMap(m.Risks, evident.DefaultScale, selL, selI), Total: len(m.Risks), Likelihood: selL, Impact: selI}
 		for _, risk := range m.Risks {
 			if (selL != 0 && risk.Likelihood != selL) || (selI != 0 && risk.Impact != selI) {

@@ -28,7 +28,7 @@ func (w *Web) Scope() http.Handler {
 		if err != nil {
 			return err
 		}
-		now := w.cfg.Now()
+		now := w.cfg.Store.Now()
 		data := scopePage{Model: m}
 		for _, s := range m.Suppliers {
 			next := s.NextReview()

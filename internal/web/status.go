@@ -33,7 +33,7 @@ type program struct {
 // compute it afresh, the others share one cached state.
 func (w *Web) state(ctx context.Context, from time.Time) (*program, error) {
 	if from.IsZero() {
-		return w.shared.get(ctx, w.cfg.Store, w.cfg.Now().UTC(), func(ctx context.Context) (*program, error) {
+		return w.shared.get(ctx, w.cfg.Store, w.cfg.Store.Now().UTC(), func(ctx context.Context) (*program, error) {
 			return w.compute(ctx, time.Time{})
 		})
 	}
@@ -44,12 +44,12 @@ func (w *Web) state(ctx context.Context, from time.Time) (*program, error) {
 // back far enough for its period strip, shared like state: the list of
 // controls and every control's page draw their strips from it.
 func (w *Web) history(ctx context.Context) (*program, error) {
-	return w.strips.get(ctx, w.cfg.Store, w.cfg.Now().UTC(), func(ctx context.Context) (*program, error) {
+	return w.strips.get(ctx, w.cfg.Store, w.cfg.Store.Now().UTC(), func(ctx context.Context) (*program, error) {
 		m, err := w.model(ctx)
 		if err != nil {
 			return nil, err
 		}
-		now := w.cfg.Now().UTC()
+		now := w.cfg.Store.Now().UTC()
 		from := now
 		for _, c := range m.Controls {
 			if f := stripFrom(c, m.Program.CreatedAt, now); f.Before(from) {
@@ -62,7 +62,7 @@ func (w *Web) history(ctx context.Context) (*program, error) {
 
 // compute loads and computes the program's readiness now.
 func (w *Web) compute(ctx context.Context, from time.Time) (*program, error) {
-	now := w.cfg.Now().UTC()
+	now := w.cfg.Store.Now().UTC()
 	p, err := w.cfg.Store.Program(ctx)
 	if err != nil {
 		return nil, err

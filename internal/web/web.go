@@ -44,7 +44,8 @@ type Config struct {
 	// every page has already authenticated the request.
 	Auth   *auth.Auth
 	Logger *slog.Logger
-	Now    func() time.Time
+	// The clock is the store's (Store.Now): one injected clock for every
+	// layer, so sessions, windows and clocks never disagree about now.
 }
 
 // Web renders the browser pages.
@@ -59,9 +60,6 @@ type Web struct {
 // New parses the templates once at start, so a broken template fails the
 // start-up instead of a request.
 func New(cfg Config) (*Web, error) {
-	if cfg.Now == nil {
-		cfg.Now = time.Now
-	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -184,7 +182,7 @@ func (w *Web) render(rw http.ResponseWriter, r *http.Request, status int, name s
 	if prog, err := w.cfg.Store.Program(r.Context()); err == nil {
 		p.Program = prog.Name
 	}
-	p.Now = w.cfg.Now().UTC()
+	p.Now = w.cfg.Store.Now().UTC()
 	w.session(r, &p)
 	var buf bytes.Buffer
 	if err := t.Execute(&buf, p); err != nil {

@@ -30,6 +30,10 @@ import (
 // testNow is the fixed clock of the web tests.
 var testNow = time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
 
+// testClock is the one clock of a test site: the store's, which the
+// sessions, the pages and the ledger all read.
+func testClock() time.Time { return testNow }
+
 // testPassword is every test user's password.
 const testPassword = "correct horse battery"
 
@@ -66,10 +70,9 @@ func newSite(t *testing.T, st *sqlstore.Store) *site {
 	if err != nil {
 		t.Fatal(err)
 	}
-	now := func() time.Time { return testNow }
-	a := auth.New(auth.Config{Store: st, Now: now, InsecureCookies: true})
+	a := auth.New(auth.Config{Store: st, InsecureCookies: true})
 	l := ledger.Open(st, blobs, signer, verifier)
-	w, err := New(Config{Store: st, Catalog: cat, Now: now, Auth: a, Logger: slog.New(slog.NewTextHandler(tlog{t}, nil)),
+	w, err := New(Config{Store: st, Catalog: cat, Auth: a, Logger: slog.New(slog.NewTextHandler(tlog{t}, nil)),
 		Ledger: l, Pack: &pack.Source{Ledger: l, Signer: signer, Key: vkey, Catalog: cat}})
 	if err != nil {
 		t.Fatal(err)
@@ -192,7 +195,7 @@ func syncCatalog(t *testing.T, st *sqlstore.Store, cat *catalog.Catalog) {
 
 func TestPagesCarrySecurityHeaders(t *testing.T) {
 	t.Parallel()
-	s := newSite(t, storetest.SQLite(t, nil))
+	s := newSite(t, storetest.SQLite(t, testClock))
 	b := s.signIn(t, "carla", evident.RoleComplianceManager)
 	for _, path := range []string{"/", "/catalog", "/audit", "/catalog/REQ-0-00", "/login"} {
 		resp, err := b.c.Get(s.URL + path)
@@ -212,7 +215,7 @@ func TestPagesCarrySecurityHeaders(t *testing.T) {
 
 func TestAnonymousReaderIsSentToSignIn(t *testing.T) {
 	t.Parallel()
-	s := newSite(t, storetest.SQLite(t, nil))
+	s := newSite(t, storetest.SQLite(t, testClock))
 	b := s.browser(t)
 	resp, err := b.c.Get(s.URL + "/risks?likelihood=3")
 	if err != nil {
@@ -226,7 +229,7 @@ func TestAnonymousReaderIsSentToSignIn(t *testing.T) {
 
 func TestSignInRefusesWrongPasswordAndForeignRedirects(t *testing.T) {
 	t.Parallel()
-	s := newSite(t, storetest.SQLite(t, nil))
+	s := newSite(t, storetest.SQLite(t, testClock))
 	s.addUser(t, evident.User{Name: "carla", Role: evident.RoleComplianceManager})
 	b := s.browser(t)
 	token := b.csrf("/login")
@@ -250,7 +253,7 @@ func TestSignInRefusesWrongPasswordAndForeignRedirects(t *testing.T) {
 
 func TestUnknownRequirementIsNotFound(t *testing.T) {
 	t.Parallel()
-	s := newSite(t, storetest.SQLite(t, nil))
+	s := newSite(t, storetest.SQLite(t, testClock))
 	b := s.signIn(t, "carla", evident.RoleComplianceManager)
 	code, body := b.get("/catalog/REQ-7.8-99")
 	if code != http.StatusNotFound || !strings.Contains(body, "REQ-7.8-99") {
@@ -260,7 +263,7 @@ func TestUnknownRequirementIsNotFound(t *testing.T) {
 
 func TestAuditTrailPagesNewestFirst(t *testing.T) {
 	t.Parallel()
-	storetest.Each(t, func() time.Time { return testNow }, func(t *testing.T, st *sqlstore.Store) {
+	storetest.Each(t, testClock, func(t *testing.T, st *sqlstore.Store) {
 		s := newSite(t, st)
 		b := s.signIn(t, "carla", evident.RoleComplianceManager)
 		ctx := context.Background()
@@ -302,7 +305,7 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 func TestSignOutEndsTheSession(t *testing.T) {
 	t.Parallel()
-	s := newSite(t, storetest.SQLite(t, nil))
+	s := newSite(t, storetest.SQLite(t, testClock))
 	b := s.signIn(t, "carla", evident.RoleComplianceManager)
 	token := b.csrf("/")
 	if code, _, _ := b.post("/logout", url.Values{}); code != http.StatusForbidden {

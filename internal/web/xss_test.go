@@ -131,7 +131,7 @@ func putModel(t *testing.T, st *sqlstore.Store, m *evident.Model) {
 
 func TestScriptInEveryTextFieldRendersInert(t *testing.T) {
 	t.Parallel()
-	st := storetest.SQLite(t, nil)
+	st := storetest.SQLite(t, testClock)
 	s := newSite(t, st)
 	b := s.signIn(t, "carla", evident.RoleComplianceManager)
 	var m evident.Model
@@ -146,11 +146,11 @@ func TestScriptInEveryTextFieldRendersInert(t *testing.T) {
 	putModel(t, st, &m)
 	ctx := context.Background()
 	inc, err := st.OpenIncident(ctx, evident.Incident{Kind: evident.KindIncident, Title: xss, Summary: xss, Reporter: xss,
-		AwareAt: time.Now().Add(-time.Hour), Systems: []string{m.Systems[0].ID}}, xss)
+		AwareAt: testNow.Add(-time.Hour), Systems: []string{m.Systems[0].ID}}, xss)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := st.AddChange(ctx, evident.Change{System: m.Systems[0].ID, Version: xss, Summary: xss, Significant: true, At: time.Now().Add(-time.Hour), Actor: xss}); err != nil {
+	if _, _, err := st.AddChange(ctx, evident.Change{System: m.Systems[0].ID, Version: xss, Summary: xss, Significant: true, At: testNow.Add(-time.Hour), Actor: xss}); err != nil {
 		t.Fatal(err)
 	}
 	pages := []string{
