@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -174,5 +175,32 @@ func TestStartStopsWithItsContext(t *testing.T) {
 	case <-done:
 	case <-time.After(10 * time.Second):
 		t.Fatal("the scheduler did not stop when its context ended")
+	}
+}
+
+// TestMissedDaysAfterTheClockMovesOn moves the clock 1, 30 and 400 days
+// past the program's start in one step: the first tick records every day
+// whose grace has run out, and nothing else, whatever today's date is.
+func TestMissedDaysAfterTheClockMovesOn(t *testing.T) {
+	for _, days := range []int{1, 30, 400} {
+		t.Run(fmt.Sprintf("%d days", days), func(t *testing.T) {
+			c := &clock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+			a, _ := setup(t, filepath.Join(t.TempDir(), "evident.db"), c)
+			c.add(time.Duration(days) * 24 * time.Hour)
+			ctx := context.Background()
+			s := New(Config{Store: a, Holder: "a", Every: time.Minute})
+			// Day k ends at midnight and is missed a day of grace later:
+			// on day 1+days the first days-1 days are missed. A tick looks
+			// back 90 days (Config.Lookback), so after a longer outage the
+			// 89 days missed inside it are recorded; readiness still counts
+			// the older ones as missed, computed at read time.
+			want := min(days-1, 89)
+			if n, err := s.Tick(ctx); err != nil || n != want {
+				t.Errorf("first tick %d days on recorded %d (%v), want %d", days, n, err, want)
+			}
+			if n, err := s.Tick(ctx); err != nil || n != 0 {
+				t.Errorf("second tick at the same instant recorded %d (%v), want 0", n, err)
+			}
+		})
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -103,4 +104,29 @@ func redact(dsn string) string {
 		return "(unparseable DSN)"
 	}
 	return u.Redacted()
+}
+
+// Clock is a test clock that only moves when told to. Stores, sessions and
+// pages all read it through Store.Now, so a test can make its fixtures at
+// one instant and then move time on to see what a user would see later.
+type Clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// NewClock returns a clock standing at t.
+func NewClock(t time.Time) *Clock { return &Clock{t: t.UTC()} }
+
+// Now returns the clock's reading; pass it as a store's clock.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+// Move moves the clock forward (or back, with a negative d).
+func (c *Clock) Move(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
 }
