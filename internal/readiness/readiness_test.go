@@ -56,6 +56,11 @@ func fixture(t *testing.T) Input {
 		"ntp":     {occ("n1", "2026-08-14T03:00:00Z", false), occ("n2", "2026-08-15T03:00:00Z", true)},
 		"pentest": {occ("p1", "2025-03-01", false)},
 	}
+	for i := range m.Controls {
+		// Each control says how it is verified: a control without a
+		// method is a gap that would keep its requirements unverified.
+		m.Controls[i].Method = evident.VerificationMethod{Kind: evident.MethodAttestation}
+	}
 	for _, c := range m.Controls {
 		in.Controls[c.ID] = ControlInput{Schedule: ScheduleFor(c, m.Program.CreatedAt), History: evident.History{Occurrences: hist[c.ID]}}
 	}
