@@ -55,8 +55,12 @@ func floorSpan(f Figure) (Span, bool) {
 
 // SlowerThan reports whether a control on cadence c can go longer than the
 // floor without evidence. Post-change cadences follow events, not the
-// calendar, and are never slower; continuous means daily.
+// calendar, and are never slower; continuous means daily. The zero floor
+// (a requirement without one) asks nothing.
 func (f Floor) SlowerThan(c Cadence) bool {
+	if f.Span.Amount <= 0 {
+		return false
+	}
 	switch c.Kind {
 	case CadencePostChange, "":
 		return false
