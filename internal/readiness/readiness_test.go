@@ -185,3 +185,49 @@ func TestStatusListsMissedClocks(t *testing.T) {
 		t.Errorf("missed clocks = %+v, want the final report of INC-2", r.MissedClocks)
 	}
 }
+
+// After a significant change to the CA: each supplier supporting the CA
+// gets a review task, and each control whose evidence the change made
+// stale must be refreshed before the program's next audit.
+func TestSignificantChangeOpensSupplierReviewsAndRefreshes(t *testing.T) {
+	in := fixture(t)
+	in.Model.Suppliers = []evident.Supplier{
+		{ID: "dc", Name: "Data centre", Supports: []string{"ca"}, LastReview: at(t, "2026-02-01")},
+		{ID: "tsa-lab", Name: "Time lab", Supports: []string{"tsa"}, LastReview: at(t, "2026-02-01")},
+	}
+	in.Model.Program.NextAudit = at(t, "2026-10-01")
+	ch := evident.Change{ID: "chg", System: "ca", Version: "5", Significant: true, Summary: "new CA", At: at(t, "2026-08-01"), RecordedAt: at(t, "2026-08-01")}
+	in.Changes = []evident.Change{ch}
+	for id, ci := range in.Controls {
+		ci.History.Changes = ChangesFor(in.Changes, *in.Model.ControlByID(id))
+		in.Controls[id] = ci
+	}
+	kinds := func(in Input) []string {
+		var out []string
+		for _, tk := range Tasks(in, time.Time{}) {
+			if tk.Kind == TaskRefresh || tk.Source == "change/chg" {
+				out = append(out, tk.Due.Format("2006-01-02")+" "+tk.Kind+" "+tk.Control+" "+tk.Requirements[0]+" "+tk.State)
+			}
+		}
+		return out
+	}
+	want := []string{
+		"2026-08-31 change  EN319401@3.2.1:REQ-7.14.1-05 due", // the data centre, not the time lab
+		"2026-10-01 refresh pentest EN319401@3.2.1:REQ-7.8-19 due",
+		"2026-10-01 refresh scan EN319401@3.2.1:REQ-7.8-14 due",
+	}
+	if diff := cmp.Diff(want, kinds(in)); diff != "" {
+		t.Errorf("tasks after the change (-want +got):\n%s", diff)
+	}
+	// The supplier reviewed since the change, and no audit date named:
+	// the review task closes, refreshes fall due at the window's end.
+	in.Model.Suppliers[0].LastReview = at(t, "2026-08-10")
+	in.Model.Program.NextAudit = time.Time{}
+	want = []string{
+		"2026-10-01 refresh scan EN319401@3.2.1:REQ-7.8-14 due",
+		"2027-01-01 refresh pentest EN319401@3.2.1:REQ-7.8-19 due",
+	}
+	if diff := cmp.Diff(want, kinds(in)); diff != "" {
+		t.Errorf("tasks after the supplier review (-want +got):\n%s", diff)
+	}
+}
