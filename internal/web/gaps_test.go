@@ -60,6 +60,11 @@ func TestGapsPageDashboardCountAndRiskPage(t *testing.T) {
 			t.Errorf("filtering by kind should leave the one risk-control-failing gap")
 		}
 
+		_, req := b.get("/catalog/REQ-6.2-02")
+		if !strings.Contains(req, "Open gaps") || !strings.Contains(req, "policy-content-missing") {
+			t.Errorf("the REQ-6.2-02 page should list the T&C gap that keeps it unverified")
+		}
+
 		_, risks := b.get("/risks")
 		row := risks[strings.Index(risks, `id="risk-r2"`):]
 		row = row[:strings.Index(row, "</tr>")]
