@@ -19,7 +19,10 @@ import (
 func TestGapsPageDashboardCountAndRiskPage(t *testing.T) {
 	storetest.Each(t, testClock, func(t *testing.T, st *sqlstore.Store) {
 		s := newSite(t, st)
-		putModel(t, st, smallProgram())
+		m := smallProgram()
+		m.Controls[0].Deviations = []evident.Deviation{{Requirement: m.Controls[0].Requirements[0], Justification: "one host only",
+			Approval: &evident.Approval{By: "mira", At: testNow.AddDate(0, -1, 0)}}}
+		putModel(t, st, m)
 		ctx := context.Background()
 		// An earlier scan output, then a failing verdict: the latest
 		// evidence of the control fails.
@@ -48,11 +51,11 @@ func TestGapsPageDashboardCountAndRiskPage(t *testing.T) {
 		}
 		rows := strings.Count(page, `<tr><td><span class="st st-overdue">`)
 		_, dash := b.get("/")
-		m := regexp.MustCompile(`id="gaps">(\d+) open gaps`).FindStringSubmatch(dash)
-		if m == nil {
+		count := regexp.MustCompile(`id="gaps">(\d+) open gaps`).FindStringSubmatch(dash)
+		if count == nil {
 			t.Fatalf("the dashboard shows no gaps count")
 		}
-		if n, _ := strconv.Atoi(m[1]); n != rows || n == 0 {
+		if n, _ := strconv.Atoi(count[1]); n != rows || n == 0 {
 			t.Errorf("dashboard counts %d gaps, the gaps page lists %d", n, rows)
 		}
 		_, one := b.get("/gaps?kind=risk-control-failing")
@@ -63,6 +66,11 @@ func TestGapsPageDashboardCountAndRiskPage(t *testing.T) {
 		_, req := b.get("/catalog/REQ-6.2-02")
 		if !strings.Contains(req, "Open gaps") || !strings.Contains(req, "policy-content-missing") {
 			t.Errorf("the REQ-6.2-02 page should list the T&C gap that keeps it unverified")
+		}
+
+		_, ctl := b.get("/controls/vuln-scan")
+		if !strings.Contains(ctl, "one host only") || !strings.Contains(ctl, "not an approval act") {
+			t.Errorf("the control page should show its deviation and that its approval is no act")
 		}
 
 		_, risks := b.get("/risks")
