@@ -10,17 +10,19 @@ import (
 // funcs are the helpers templates may call. They format; they never fetch.
 func (w *Web) funcs() template.FuncMap {
 	return template.FuncMap{
-		"asset":   func(name string) string { return "/static/" + w.assetHash + "/" + name },
-		"join":    strings.Join,
-		"nav":     func() []navItem { return navigation },
-		"utc":     formatUTC,
-		"day":     func(t time.Time) string { return formatDay(t) },
-		"iso":     func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-		"span":    formatSpan,
-		"pct":     func(n, of int) int { return percent(n, of) },
-		"add":     func(a, b int) int { return a + b },
-		"int":     func(n int64) int { return int(n) },
-		"short":   shortHex,
+		"asset": func(name string) string { return "/static/" + w.assetHash + "/" + name },
+		"join":  strings.Join,
+		"nav":   func() []navItem { return navigation },
+		"utc":   formatUTC,
+		"day":   func(t time.Time) string { return formatDay(t) },
+		"iso":   func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"span":  formatSpan,
+		"pct":   func(n, of int) int { return percent(n, of) },
+		"add":   func(a, b int) int { return a + b },
+		"int":   func(n int64) int { return int(n) },
+		"short": shortHex,
+
+		// gapHref links a gap's object to its page.
 		"gapHref": gapHref,
 	}
 }
