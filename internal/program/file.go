@@ -149,17 +149,19 @@ type fileAcceptance struct {
 }
 
 type fileControl struct {
-	ID                string          `yaml:"id"`
-	Title             string          `yaml:"title"`
-	Narrative         string          `yaml:"narrative,omitempty"`
-	Owner             string          `yaml:"owner,omitempty"`
-	Requirements      []string        `yaml:"requirements"`
-	Services          []string        `yaml:"services,omitempty"`
-	Systems           []string        `yaml:"systems,omitempty"`
-	Method            *fileMethod     `yaml:"method,omitempty"`
-	Cadence           string          `yaml:"cadence,omitempty"`
-	EvidencePerPeriod int             `yaml:"evidence_per_period,omitempty"`
-	Deviations        []fileDeviation `yaml:"deviations,omitempty"`
+	ID                string      `yaml:"id"`
+	Title             string      `yaml:"title"`
+	Narrative         string      `yaml:"narrative,omitempty"`
+	Owner             string      `yaml:"owner,omitempty"`
+	Requirements      []string    `yaml:"requirements"`
+	Services          []string    `yaml:"services,omitempty"`
+	Systems           []string    `yaml:"systems,omitempty"`
+	Method            *fileMethod `yaml:"method,omitempty"`
+	Cadence           string      `yaml:"cadence,omitempty"`
+	EvidencePerPeriod int         `yaml:"evidence_per_period,omitempty"`
+
+	// Deviations from the floors of the control's requirements.
+	Deviations []fileDeviation `yaml:"deviations,omitempty"`
 }
 
 // fileDeviation is a control's recorded deviation from a requirement's

@@ -77,8 +77,7 @@ func (tx *Tx) Program(ctx context.Context) (evident.Program, error) {
 
 // UpdateProgram changes the program's own fields (name, legal name,
 // supervisory body, version in force, overlays, risk scale and appetite,
-// next audit date) inside tx. The
-// creation time and creator never change.
+// next audit date) inside tx. The creation time and creator never change.
 func (tx *Tx) UpdateProgram(ctx context.Context, p evident.Program, actor string) error {
 	if p.Overlays == nil {
 		p.Overlays = []string{}
