@@ -3,6 +3,7 @@ package readiness
 import (
 	"context"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -184,6 +185,84 @@ func TestTermsMissingAnItemKeepREQ6202Unverified(t *testing.T) {
 		// As of the earlier instant the gap was open, and status says so.
 		if _, by := statusAt(t, s, reqs, at); by[reqTC].State != evident.ReadinessImplemented {
 			t.Errorf("%s at %s: %s, want implemented as it was then", reqTC, evident.UTC(at), by[reqTC].State)
+		}
+	})
+}
+
+// fail records tool output for a control and, an hour later in effective
+// time, the failing verdict derived from it: the latest evidence fails.
+func fail(t *testing.T, s *sqlstore.Store, control, eff string) {
+	t.Helper()
+	ctx := context.Background()
+	raw := []evident.Evidence{{Kind: evident.RawEvidence, Digest: evident.Digest{9}, MediaType: "text/plain", Actor: "collector:test",
+		Effective: evident.Effective{From: day(eff).Add(-time.Hour)}, Controls: []string{control}}}
+	if err := s.Write(ctx, func(tx *sqlstore.Tx) error { return tx.InsertEvidence(ctx, raw) }); err != nil {
+		t.Fatal(err)
+	}
+	v := evident.Evidence{Kind: evident.DerivedEvidence, Digest: evident.Digest{10}, MediaType: "application/json", Actor: "collector:test",
+		Effective: evident.Effective{From: day(eff)}, Controls: []string{control}, Verdict: evident.VerdictFail, DerivedFrom: []string{raw[0].ID}}
+	if err := s.Write(ctx, func(tx *sqlstore.Tx) error { return tx.InsertEvidence(ctx, []evident.Evidence{v}) }); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// On the stored example: the risk appetite and next audit date survive the
+// store; a failing time-sync check makes the time-drift risk a gap; a
+// significant change to the issuing CA opens a review of the data centre
+// that hosts it and asks for the scan to be refreshed before the audit.
+func TestRiskAndChangeOnTheStoredExample(t *testing.T) {
+	c := &testClock{}
+	storetest.Each(t, c.now, func(t *testing.T, s *sqlstore.Store) {
+		ctx := context.Background()
+		c.set("2026-01-05")
+		reqs := exampleStore(t, s, func(*evident.Model) {})
+		in, err := Load(ctx, s, reqs, day("2026-01-05"), time.Time{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p := in.Model.Program; p.RiskAppetite != 6 || !p.NextAudit.Equal(day("2027-02-15")) {
+			t.Fatalf("stored program: appetite %d, next audit %v; want 6 and 2027-02-15", p.RiskAppetite, p.NextAudit)
+		}
+
+		c.set("2026-03-02T08:00:00Z")
+		fail(t, s, "clock-sync-daily", "2026-03-02T03:00:00Z")
+		pass(t, s, "vuln-scan-quarterly", "2026-03-01")
+		r, _ := statusAt(t, s, reqs, day("2026-03-02T08:00:00Z"))
+		var drift *Gap
+		for i, g := range r.Gaps {
+			if g.Kind == RiskControlFailing && g.ID == "r06-time-drift" {
+				drift = &r.Gaps[i]
+			}
+		}
+		if drift == nil || !strings.Contains(drift.Detail, "clock-sync-daily (failing)") || !strings.Contains(drift.Detail, "tsa-token-check-daily (missing)") {
+			t.Errorf("r06-time-drift: gap %+v, want it treated by clock-sync-daily (failing) and tsa-token-check-daily (missing)", drift)
+		}
+
+		c.set("2026-03-03T10:00:00Z")
+		ch, _, err := s.AddChange(ctx, evident.Change{System: "issuing-ca", Version: "5.0", Significant: true, Summary: "new CA software", Actor: "alice"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		in, err = Load(ctx, s, reqs, day("2026-03-04"), time.Time{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var supplier, refresh bool
+		for _, tk := range Tasks(in, time.Time{}) {
+			if tk.Source != "change/"+ch.ID {
+				continue
+			}
+			switch {
+			case tk.Kind == TaskChange && strings.Contains(tk.Title, "Datacenter Nord GmbH"):
+				supplier = tk.Requirements[0] == "EN319401@3.2.1:REQ-7.14.1-05" && tk.Due.Equal(day("2026-04-02T10:00:00Z"))
+			case tk.Kind == TaskChange && strings.Contains(tk.Title, "Review supplier"):
+				t.Errorf("a supplier not supporting the issuing CA is asked for review: %s", tk.Title)
+			case tk.Kind == TaskRefresh && tk.Control == "vuln-scan-quarterly":
+				refresh = tk.Due.Equal(day("2027-02-15"))
+			}
+		}
+		if !supplier || !refresh {
+			t.Errorf("after the change: supplier review of Datacenter Nord %v, scan refresh due at the audit %v; want both", supplier, refresh)
 		}
 	})
 }
