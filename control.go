@@ -77,6 +77,9 @@ type Control struct {
 	// EvidencePerPeriod is how many evidence items each cadence window
 	// needs (one per system scanned, say); zero means one.
 	EvidencePerPeriod int `json:"evidence_per_period,omitempty"`
+	// Deviations record where the control runs slower than a
+	// requirement's floor on purpose (see Floor).
+	Deviations []Deviation `json:"deviations,omitempty"`
 }
 
 // Needs returns how many evidence items each period needs, at least one.

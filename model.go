@@ -3,6 +3,7 @@ package evident
 import (
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // Model is the whole program in memory: scope, risk, controls, policies
@@ -363,6 +364,9 @@ func (c *checker) risks() {
 		c.refs("risks", r.ID, i, "services", r.Services, func(id string) bool { return m.ServiceByID(id) != nil }, "service")
 		c.owner("risks", r.ID, i, r.Owner)
 	}
+	if m.Program.RiskAppetite < 0 || m.Program.RiskAppetite > sc.Max() {
+		c.add("program", "program", 0, "risk_appetite", "%d is off the %dx%d scale", m.Program.RiskAppetite, sc.Likelihood, sc.Impact)
+	}
 	for i, t := range m.Treatments {
 		if m.RiskByID(t.Risk) == nil {
 			c.add("treatments", t.ID, i, "risk", "no risk %q", t.Risk)
@@ -413,8 +417,36 @@ func (c *checker) controls() {
 		c.refs("controls", x.ID, i, "services", x.Services, func(id string) bool { return m.ServiceByID(id) != nil }, "service")
 		c.refs("controls", x.ID, i, "systems", x.Systems, func(id string) bool { return m.SystemByID(id) != nil }, "system")
 		c.method(i, x)
+		c.deviations(i, x)
 		if x.EvidencePerPeriod < 0 {
 			c.add("controls", x.ID, i, "evidence_per_period", "must not be negative")
+		}
+	}
+}
+
+// deviations checks each deviation names one of the control's own
+// requirements, once, with a justification and an approver who exists.
+func (c *checker) deviations(i int, x Control) {
+	seen := map[RequirementRef]bool{}
+	for j, d := range x.Deviations {
+		f := fmt.Sprintf("deviations[%d]", j)
+		switch {
+		case !x.Covers(d.Requirement):
+			c.add("controls", x.ID, i, f+".requirement", "%s is not one of the control's requirements", d.Requirement)
+		case seen[d.Requirement]:
+			c.add("controls", x.ID, i, f+".requirement", "%s has a second deviation", d.Requirement)
+		}
+		seen[d.Requirement] = true
+		if strings.TrimSpace(d.Justification) == "" {
+			c.add("controls", x.ID, i, f+".justification", "a deviation needs its justification from the risk assessment")
+		}
+		for k, r := range d.Risks {
+			if c.m.RiskByID(r) == nil {
+				c.add("controls", x.ID, i, fmt.Sprintf("%s.risks[%d]", f, k), "no risk %q", r)
+			}
+		}
+		if a := d.Approval; a != nil && c.m.PersonByID(a.By) == nil {
+			c.add("controls", x.ID, i, f+".approval.by", "no person %q", a.By)
 		}
 	}
 }

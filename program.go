@@ -24,6 +24,13 @@ type Program struct {
 	Country string `json:"country,omitempty"`
 	// RiskScale is the risk matrix; zero means DefaultScale.
 	RiskScale Scale `json:"risk_scale,omitzero"`
+	// RiskAppetite is the highest residual score (likelihood x impact)
+	// the program tolerates without a treatment plan or an accepted,
+	// expiring residual risk (REQ-5-05, REQ-5-07); zero means not set.
+	RiskAppetite int `json:"risk_appetite,omitempty"`
+	// NextAudit is the date of the next conformity assessment, if known:
+	// evidence a significant change made stale must be refreshed by then.
+	NextAudit time.Time `json:"next_audit,omitzero"`
 }
 
 // Scale returns the program's risk matrix, DefaultScale when unset.

@@ -20,11 +20,15 @@ const (
 // ReadinessStates lists the states in display order.
 var ReadinessStates = []Readiness{ReadinessVerified, ReadinessImplemented, ReadinessPlanned, ReadinessFailing, ReadinessNotAddressed, ReadinessNotApplicable}
 
-// ReadinessOf decides a requirement's state from whether it applies and
-// the freshness of each control that meets it. Failing wins over anything
-// else, because stale or failing evidence never counts as passing and an
-// assessor will ask about a failure first.
-func ReadinessOf(applicable bool, controls []Freshness) Readiness {
+// ReadinessOf decides a requirement's state from whether it applies, the
+// freshness of each control that meets it and the number of open gaps that
+// concern it. Failing wins over anything else, because stale or failing
+// evidence never counts as passing and an assessor will ask about a
+// failure first. A requirement with an open gap (a control slower than the
+// standard's figure, terms and conditions missing an item, an untreated
+// risk, ...) is at most implemented: current evidence does not prove a
+// requirement the program itself leaves incomplete.
+func ReadinessOf(applicable bool, controls []Freshness, gaps int) Readiness {
 	if !applicable {
 		return ReadinessNotApplicable
 	}
@@ -44,8 +48,10 @@ func ReadinessOf(applicable bool, controls []Freshness) Readiness {
 		}
 	}
 	switch {
-	case current == len(controls):
+	case current == len(controls) && gaps == 0:
 		return ReadinessVerified
+	case current == len(controls):
+		return ReadinessImplemented
 	case seen:
 		return ReadinessImplemented
 	}

@@ -7,18 +7,25 @@ func TestReadinessOf(t *testing.T) {
 	tests := []struct {
 		applicable bool
 		controls   []Freshness
+		gaps       int
 		want       Readiness
 	}{
-		{false, []Freshness{cur}, ReadinessNotApplicable},
-		{true, nil, ReadinessNotAddressed},
-		{true, []Freshness{none, none}, ReadinessPlanned},
-		{true, []Freshness{cur, none}, ReadinessImplemented},
-		{true, []Freshness{stale}, ReadinessImplemented},
-		{true, []Freshness{cur, cur}, ReadinessVerified},
-		{true, []Freshness{cur, fail}, ReadinessFailing},
+		{false, []Freshness{cur}, 0, ReadinessNotApplicable},
+		{false, []Freshness{cur}, 1, ReadinessNotApplicable},
+		{true, nil, 0, ReadinessNotAddressed},
+		{true, nil, 2, ReadinessNotAddressed},
+		{true, []Freshness{none, none}, 0, ReadinessPlanned},
+		{true, []Freshness{none, none}, 1, ReadinessPlanned},
+		{true, []Freshness{cur, none}, 0, ReadinessImplemented},
+		{true, []Freshness{stale}, 0, ReadinessImplemented},
+		{true, []Freshness{cur, cur}, 0, ReadinessVerified},
+		// An open gap caps current evidence at implemented.
+		{true, []Freshness{cur, cur}, 1, ReadinessImplemented},
+		{true, []Freshness{cur, fail}, 0, ReadinessFailing},
+		{true, []Freshness{cur, fail}, 1, ReadinessFailing},
 	}
 	for i, tt := range tests {
-		if got := ReadinessOf(tt.applicable, tt.controls); got != tt.want {
+		if got := ReadinessOf(tt.applicable, tt.controls, tt.gaps); got != tt.want {
 			t.Errorf("case %d: %s, want %s", i, got, tt.want)
 		}
 	}

@@ -88,3 +88,27 @@ type Acceptance struct {
 func (a Acceptance) Expired(now time.Time) bool {
 	return !a.Expires.IsZero() && !now.Before(a.Expires)
 }
+
+// AboveAppetite reports whether the risk's residual score exceeds the
+// program's risk appetite. Without an appetite nothing is above it: the
+// program has not said what it tolerates.
+func (p Program) AboveAppetite(r Risk) bool {
+	return p.RiskAppetite > 0 && r.Residual() > p.RiskAppetite
+}
+
+// Plans reports whether the treatment is a plan that reduces the risk: a
+// decision other than accept that names the controls or policies it
+// relies on.
+func (t Treatment) Plans() bool {
+	return t.Decision != Accept && (len(t.Controls) > 0 || len(t.Policies) > 0)
+}
+
+// Holds reports whether the acceptance accepts the residual risk at now:
+// approved on a date by a member of the management body (REQ-5-05),
+// bounded by an expiry, and not yet expired. An acceptance without an
+// expiry holds nothing above the appetite: a risk accepted for ever is
+// never looked at again.
+func (m *Model) Holds(a Acceptance, now time.Time) bool {
+	p := m.PersonByID(a.Approver)
+	return p != nil && p.ManagementBody && !a.Date.IsZero() && !a.Expires.IsZero() && !a.Expired(now)
+}

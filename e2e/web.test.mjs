@@ -43,7 +43,7 @@ test("sign in and see the dashboard", async () => {
   assert.ok(await page.locator("svg.bars rect").count() > 10, "the readiness chart has bars");
   assert.match(await page.locator("#score").innerText(), /^\d+\.\d$/);
   await shot(page, "dashboard");
-  for (const [path, name] of [["/tasks", "tasks"], ["/scope", "scope"], ["/risks", "risks"], ["/policies", "policies"],
+  for (const [path, name] of [["/tasks", "tasks"], ["/gaps", "gaps"], ["/scope", "scope"], ["/risks", "risks"], ["/policies", "policies"],
     ["/controls", "controls"], ["/evidence", "evidence"], ["/changes", "changes"], ["/audit", "audit"], ["/packs", "packs"]]) {
     const resp = await page.goto(demo.url + path);
     assert.equal(resp.status(), 200, `GET ${path}`);

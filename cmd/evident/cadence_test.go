@@ -253,7 +253,9 @@ func TestSignificantChangeOpensPenTestAndStalesEvidence(t *testing.T) {
 			kinds = append(kinds, tk.Requirements[0]+" "+tk.Owner)
 		}
 	}
-	want := []string{"EN319401@3.2.1:REQ-5-04 ", "EN319401@3.2.1:REQ-6.3-03 ", "EN319401@3.2.1:REQ-7.8-18 ciso"}
+	// The reviews and the pen test, and the scan whose evidence the change
+	// made stale, to refresh.
+	want := []string{"EN319401@3.2.1:REQ-5-04 ", "EN319401@3.2.1:REQ-6.3-03 ", "EN319401@3.2.1:REQ-7.8-14 ciso", "EN319401@3.2.1:REQ-7.8-18 ciso"}
 	if diff := cmp.Diff(want, sortedStrings(kinds)); diff != "" {
 		t.Errorf("tasks opened by the change (-want +got):\n%s", diff)
 	}

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"time"
+
 	"github.com/evidenthq/evident"
 	"github.com/evidenthq/evident/internal/readiness"
 )
@@ -14,9 +16,11 @@ type gapsReport struct {
 }
 
 // cmdGaps reports what the program is missing: unaddressed requirements,
-// untreated risks, controls without method, owner or cadence, policies not
-// approved, published or communicated, suppliers without agreements, and
-// so on. Gaps are a report, not a failure: the exit code is 0 unless
+// untreated risks, controls without method, owner or cadence or slower
+// than the standard's figures, risks above the appetite or treated by
+// failing controls, policies not approved, published or communicated,
+// suppliers without agreements, and so on. Each gap names the
+// requirements it keeps from being verified. Gaps are a report, not a failure: the exit code is 0 unless
 // --fail is given, which makes a CI gate of it (exit 1 on any gap).
 func cmdGaps(a *app, args []string) error {
 	fs := a.flags("gaps")
@@ -25,22 +29,22 @@ func cmdGaps(a *app, args []string) error {
 	if _, err := a.parse(fs, args); err != nil {
 		return err
 	}
-	v, err := a.programView()
-	if err != nil {
-		return err
-	}
-	now := a.now().UTC()
+	now := a.now().UTC().Truncate(time.Microsecond)
 	if *at != "" {
+		var err error
 		if now, err = evident.ParseTime(*at); err != nil {
 			return evident.Errorf(evident.EINVALID, "gaps --at: %v", evident.ErrorMessage(err))
 		}
 	}
-	gaps := readiness.Gaps(v.m, v.reqs, now)
-	if gaps == nil {
-		gaps = []readiness.Gap{}
+	// The same input as `evident status`: some gaps (a risk treated by a
+	// failing control) are shown by the evidence, not the program alone.
+	in, err := a.readinessInput(now, time.Time{}, true)
+	if err != nil {
+		return err
 	}
+	gaps := readiness.Gaps(in)
 	if a.json {
-		if err := a.printJSON(gapsReport{Program: v.m.Program.Name, At: evident.UTC(now), Count: len(gaps), Gaps: gaps}); err != nil {
+		if err := a.printJSON(gapsReport{Program: in.Model.Program.Name, At: evident.UTC(now), Count: len(gaps), Gaps: gaps}); err != nil {
 			return err
 		}
 	} else {
@@ -51,7 +55,7 @@ func cmdGaps(a *app, args []string) error {
 		if len(gaps) > 0 {
 			writeTable(a.stdout, "GAP\tOBJECT\tDETAIL", rows)
 		}
-		a.out("%d gaps in %q as of %s.\n", len(gaps), v.m.Program.Name, now.Format("2006-01-02"))
+		a.out("%d gaps in %q as of %s.\n", len(gaps), in.Model.Program.Name, now.Format("2006-01-02"))
 	}
 	if *fail && len(gaps) > 0 {
 		return evident.Errorf(evident.EFAILED, "%d gaps", len(gaps))

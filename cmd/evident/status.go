@@ -127,6 +127,15 @@ func printStatus(a *app, r readiness.Report) {
 	}
 	printRows(a.stdout, "CLAUSE\tTITLE\tSCORE\tVERIFIED\tIMPLEMENTED\tPLANNED\tFAILING\tNOT ADDRESSED\tN/A", rows)
 	a.out("\nProgram: %s\n", strings.Join(labelled(r.Score), ", "))
+	if n := len(r.Gaps); n > 0 {
+		concerned := 0
+		for _, q := range r.Requirements {
+			if q.Gaps > 0 {
+				concerned++
+			}
+		}
+		a.out("%d open gaps; none of the %d requirements they concern can be verified until they close (`evident gaps`)\n", n, concerned)
+	}
 	var ctl [][]string
 	for _, c := range r.Controls {
 		period := "-"

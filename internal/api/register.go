@@ -39,15 +39,13 @@ func (a *API) Gaps() http.Handler {
 			return err
 		}
 		gaps, err := a.gaps.get(r.Context(), a.cfg.Store, func(ctx context.Context) ([]readiness.Gap, error) {
-			m, err := a.programModel(ctx)
+			// The same input as the status report, so a risk treated by a
+			// failing control is a gap here as it is there.
+			in, err := a.loadReadiness(ctx, a.cfg.Store.Now().UTC().Truncate(time.Microsecond), time.Time{})
 			if err != nil {
 				return nil, err
 			}
-			reqs, err := a.cfg.Catalog.Requirements(m.Program.Version, m.Program.Overlays...)
-			if err != nil {
-				return nil, err
-			}
-			return readiness.Gaps(m, reqs, a.cfg.Store.Now().UTC()), nil
+			return readiness.Gaps(in), nil
 		})
 		if err != nil {
 			return err

@@ -120,7 +120,7 @@ func buildIndex(e *exporter, in readiness.Input, reqs []evident.Requirement, inc
 	m := e.model
 	ix := &Index{Pack: e.man.ID, Program: e.man.Program, Scope: e.man.Scope, Period: e.man.Period, GeneratedAt: e.man.CreatedAt,
 		Requirements: []RequirementRow{}, Controls: []ControlRow{}, Exceptions: []evident.Exception{},
-		Findings: []Finding{}, Incidents: []IncidentRow{}, Gaps: readiness.Gaps(m, reqs, e.opt.Now)}
+		Findings: []Finding{}, Incidents: []IncidentRow{}, Gaps: readiness.Gaps(in)}
 	byControl := e.evidenceByControl()
 	gapControls := map[string]bool{}
 	openControls := map[string]bool{}

@@ -106,6 +106,14 @@ func (l *loader) control(src *source, p string, x fileControl) evident.Control {
 	if c.Cadence.IsZero() {
 		c.Cadence, _ = evident.DefaultCadence(reqs)
 	}
+	for j, d := range x.Deviations {
+		dp := fmt.Sprintf("%s.deviations[%d]", p, j)
+		dv := evident.Deviation{Requirement: l.ref(src, dp+".requirement", d.Requirement), Justification: d.Justification, Risks: d.Risks}
+		if a := d.Approval; a != nil {
+			dv.Approval = &evident.Approval{By: a.By, At: l.required(src, dp+".approval.at", a.At)}
+		}
+		c.Deviations = append(c.Deviations, dv)
+	}
 	if m := x.Method; m != nil {
 		c.Method = evident.VerificationMethod{Kind: evident.MethodKind(m.Kind), Format: m.Format, Description: m.Description,
 			SampleSize: m.SampleSize, TTL: l.span(src, p+".method.ttl", m.TTL)}

@@ -13,7 +13,8 @@
 // joined, and an id may appear only once per section:
 //
 //	program:      name, legal_name, supervisory_body, country, version,
-//	              overlays, risk_scale {likelihood, impact}   (exactly once)
+//	              overlays, risk_scale {likelihood, impact}, risk_appetite,
+//	              next_audit                                   (exactly once)
 //	services:     id, name, type, qualification, description, subscribers,
 //	              relying_parties, dependencies
 //	systems:      id, name, kind, zone, owner, classification, version,
@@ -34,7 +35,9 @@
 //	controls:     id, title, narrative, owner, requirements, services,
 //	              systems, method {kind, format, description, criteria,
 //	              sample_size, ttl, performer {name, organisation,
-//	              independent, competence}}, cadence, evidence_per_period
+//	              independent, competence}}, cadence, evidence_per_period,
+//	              deviations [{requirement, justification, risks,
+//	              approval {by, at}}]
 //	policies:     id, title, kind, owner, review, contents, versions
 //	              [{version, file, sha256, summary, date, approvals [{by, at}],
 //	              publications [{where, at}], communications [{to, at,
@@ -50,4 +53,11 @@
 // give (DefaultCadence). A policy version's sha256 is computed from its
 // file when the file sits beside the YAML; when both are given they must
 // agree.
+//
+// A control's cadence may not be slower than a requirement's figure (its
+// floor, evident.FloorOf) unless a deviation records why; the approval a
+// deviation carries in the file is a claim, and `evident gaps` keeps the
+// gap open until an approval act binds it. risk_appetite is the highest
+// residual score tolerated without a treatment plan or an expiring
+// acceptance; next_audit is the date stale evidence must be refreshed by.
 package program

@@ -125,6 +125,7 @@ func (x exporter) program(p evident.Program) *fileProgram {
 	if p.RiskScale != (evident.Scale{}) {
 		f.RiskScale = &fileScale{Likelihood: p.RiskScale.Likelihood, Impact: p.RiskScale.Impact}
 	}
+	f.RiskAppetite, f.NextAudit = p.RiskAppetite, date(p.NextAudit)
 	return f
 }
 
@@ -225,6 +226,13 @@ func (x exporter) controls(m *evident.Model) (out []fileControl) {
 				fm.Performer = &filePerformer{Name: p.Name, Organisation: p.Organisation, Independent: p.Independent, Competence: p.Competence}
 			}
 			f.Method = fm
+		}
+		for _, d := range c.Deviations {
+			fd := fileDeviation{Requirement: x.ref(d.Requirement), Justification: d.Justification, Risks: d.Risks}
+			if a := d.Approval; a != nil {
+				fd.Approval = &fileApproval{By: a.By, At: date(a.At)}
+			}
+			f.Deviations = append(f.Deviations, fd)
 		}
 		out = append(out, f)
 	}

@@ -30,6 +30,8 @@ type fileProgram struct {
 	Version         string     `yaml:"version"`
 	Overlays        []string   `yaml:"overlays,omitempty"`
 	RiskScale       *fileScale `yaml:"risk_scale,omitempty"`
+	RiskAppetite    int        `yaml:"risk_appetite,omitempty"`
+	NextAudit       string     `yaml:"next_audit,omitempty"`
 }
 
 type fileScale struct {
@@ -157,6 +159,18 @@ type fileControl struct {
 	Method            *fileMethod `yaml:"method,omitempty"`
 	Cadence           string      `yaml:"cadence,omitempty"`
 	EvidencePerPeriod int         `yaml:"evidence_per_period,omitempty"`
+
+	// Deviations from the floors of the control's requirements.
+	Deviations []fileDeviation `yaml:"deviations,omitempty"`
+}
+
+// fileDeviation is a control's recorded deviation from a requirement's
+// floor. Its approval is what the file claims; see evident.Deviation.
+type fileDeviation struct {
+	Requirement   string        `yaml:"requirement"`
+	Justification string        `yaml:"justification"`
+	Risks         []string      `yaml:"risks,omitempty"`
+	Approval      *fileApproval `yaml:"approval,omitempty"`
 }
 
 type fileMethod struct {

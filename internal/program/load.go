@@ -174,6 +174,13 @@ func (l *loader) program(dir string, docs []fileDoc, srcs []*source) {
 				l.fail(found.errorf("$.program.risk_scale", "likelihood and impact levels must each be between 2 and 10"))
 			}
 		}
+		sc := l.m.Program.Scale()
+		if p.RiskAppetite < 0 || p.RiskAppetite > sc.Max() {
+			l.fail(found.errorf("$.program.risk_appetite", "%d is off the %dx%d scale (want 0 to %d)", p.RiskAppetite, sc.Likelihood, sc.Impact, sc.Max()))
+		} else {
+			l.m.Program.RiskAppetite = p.RiskAppetite
+		}
+		l.m.Program.NextAudit = l.date(found, "$.program.next_audit", p.NextAudit)
 		if strings.TrimSpace(p.Name) == "" {
 			l.fail(found.errorf("$.program.name", "the program needs a name"))
 		}

@@ -168,6 +168,28 @@ policies:
 			"soa.yaml":      "soa:\n  - requirement: REQ-7.8-23\n    justification: none\n",
 			"controls.yaml": "controls:\n  - {id: c, title: C, requirements: [REQ-7.8-23]}\n"},
 			"soa.yaml:", "control \"c\" meets it"},
+		{"risk appetite off the scale", map[string]string{"program.yaml": "program:\n  name: P\n  version: 3.2.1\n  risk_appetite: 30\n"},
+			"program.yaml:4", "risk_appetite: 30 is off the 5x5 scale"},
+		{"deviation from a requirement the control does not meet", map[string]string{"controls.yaml": `
+controls:
+  - id: a
+    title: A
+    requirements: [REQ-7.8-14]
+    cadence: annual
+    deviations:
+      - requirement: REQ-7.10-06
+        justification: one host
+`}, "controls.yaml:", "deviations[0].requirement: EN319401@3.2.1:REQ-7.10-06 is not one of the control's requirements"},
+		{"deviation approval without a date", map[string]string{"controls.yaml": `
+controls:
+  - id: a
+    title: A
+    requirements: [REQ-7.8-14]
+    deviations:
+      - requirement: REQ-7.8-14
+        justification: one host
+        approval: {by: ceo}
+`, "people.yaml": people}, "controls.yaml:", "approval.at: a date is required"},
 		{"unknown import format", map[string]string{"controls.yaml": "controls:\n  - id: a\n    title: A\n    requirements: [REQ-7.8-13]\n    method:\n      kind: import\n      format: nessus\n"},
 			"controls.yaml:7", "method.format"},
 	}

@@ -2,6 +2,7 @@ package readiness
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -22,9 +23,13 @@ const (
 	AcceptanceMissing          GapKind = "acceptance-missing"           // an accept decision with no acceptance record
 	AcceptanceUnapproved       GapKind = "acceptance-unapproved"        // no approver from the management body (REQ-5-05)
 	AcceptanceExpired          GapKind = "acceptance-expired"           // past its expiry
+	RiskAboveAppetite          GapKind = "risk-above-appetite"          // residual above appetite, no plan and no holding acceptance
+	RiskControlFailing         GapKind = "risk-control-failing"         // a treating control fails or owes evidence
+	TargetResidualNotReached   GapKind = "target-residual-not-reached"  // residual still above the treatment's target
 	ControlNoMethod            GapKind = "control-no-method"            // no verification method
 	ControlNoOwner             GapKind = "control-no-owner"             // nobody answers for it
 	ControlNoCadence           GapKind = "control-no-cadence"           // no cadence and none from the catalog
+	CadenceBelowStandard       GapKind = "cadence-below-standard"       // slower than a requirement's figure, no approved deviation
 	PerformerNotIndependent    GapKind = "performer-not-independent"    // scans and pen tests (REQ-7.8-13, REQ-7.8-20)
 	PolicyUnapproved           GapKind = "policy-unapproved"            // current version not approved
 	PolicyUnpublished          GapKind = "policy-unpublished"           // current version not published
@@ -41,20 +46,22 @@ const (
 
 // GapKinds lists every kind in report order.
 var GapKinds = []GapKind{RequirementUnaddressed, ProportionalityMissing, RiskUntreated, TreatmentWithoutMeasure,
-	AcceptanceMissing, AcceptanceUnapproved, AcceptanceExpired, ControlNoMethod, ControlNoOwner, ControlNoCadence,
-	PerformerNotIndependent, PolicyUnapproved, PolicyUnpublished, PolicyNotCommunicated, PolicyReviewOverdue,
+	AcceptanceMissing, AcceptanceUnapproved, AcceptanceExpired, RiskAboveAppetite, RiskControlFailing, TargetResidualNotReached,
+	ControlNoMethod, ControlNoOwner, ControlNoCadence, CadenceBelowStandard, PerformerNotIndependent, PolicyUnapproved, PolicyUnpublished, PolicyNotCommunicated, PolicyReviewOverdue,
 	PolicyContentMissing, SupplierNoAgreement, SupplierNoObligations, SupplierReviewOverdue, SupplierAttestationExpired,
 	ServiceNoQualification, SystemNoZone}
 
 // Gap is one thing the program is missing, with the object missing it.
 // Section and ID name the object as `evident show` does ("controls",
 // "vuln-scan"); requirements are named "requirements" and their full
-// reference.
+// reference. Requirements lists the requirements the gap concerns: while
+// the gap is open none of them is verified, whatever its evidence says.
 type Gap struct {
-	Kind    GapKind `json:"kind"`
-	Section string  `json:"section"`
-	ID      string  `json:"id"`
-	Detail  string  `json:"detail"`
+	Kind         GapKind  `json:"kind"`
+	Section      string   `json:"section"`
+	ID           string   `json:"id"`
+	Detail       string   `json:"detail"`
+	Requirements []string `json:"requirements"`
 }
 
 // String formats the gap as one report line.
@@ -62,45 +69,101 @@ func (g Gap) String() string {
 	return fmt.Sprintf("%s %s/%s: %s", g.Kind, g.Section, g.ID, g.Detail)
 }
 
-// Gaps returns everything the program is missing at now, ordered by kind
-// then object. reqs are the requirements of the program's version with
-// its overlays.
-func Gaps(m *evident.Model, reqs []evident.Requirement, now time.Time) []Gap {
-	var g gaps
-	g.requirements(m, reqs)
+// Gaps returns everything the program is missing at in.At, ordered by
+// kind then object: the program's own gaps, and those its evidence shows
+// (a risk treated by a failing control). Status reports the same list.
+func Gaps(in Input) []Gap {
+	fresh := map[string]evident.Freshness{}
+	for _, c := range in.Model.Controls {
+		ci := in.Controls[c.ID]
+		fresh[c.ID] = ci.Schedule.Freshness(ci.History, in.At)
+	}
+	return gapsOf(in, fresh)
+}
+
+// gapsOf computes the gaps from the input and each control's freshness at
+// in.At, which Status has already computed.
+func gapsOf(in Input, fresh map[string]evident.Freshness) []Gap {
+	g := gaps{refs: map[evident.RequirementID]evident.RequirementRef{}}
+	for _, q := range in.Requirements {
+		if _, ok := g.refs[q.ID]; !ok {
+			g.refs[q.ID] = q.Ref()
+		}
+	}
+	m, now := in.Model, in.At
+	g.requirements(m, in.Requirements)
 	g.risks(m, now)
+	g.riskControls(in, fresh)
 	g.controls(m)
+	g.floors(m, in.Requirements)
 	g.policies(m, now)
 	g.scope(m, now)
 	rank := map[GapKind]int{}
 	for i, k := range GapKinds {
 		rank[k] = i
 	}
-	sort.SliceStable(g, func(i, j int) bool {
-		if g[i].Kind != g[j].Kind {
-			return rank[g[i].Kind] < rank[g[j].Kind]
+	sort.SliceStable(g.out, func(i, j int) bool {
+		if g.out[i].Kind != g.out[j].Kind {
+			return rank[g.out[i].Kind] < rank[g.out[j].Kind]
 		}
-		return g[i].ID < g[j].ID
+		return g.out[i].ID < g.out[j].ID
 	})
+	if g.out == nil {
+		return []Gap{}
+	}
+	return g.out
+}
+
+// gaps collects gaps; refs resolves the requirement ids a gap kind
+// concerns against the program's catalog version.
+type gaps struct {
+	out  []Gap
+	refs map[evident.RequirementID]evident.RequirementRef
+	// concerns, set before add, are the requirements of the next gap.
+	concerns []string
+}
+
+// about sets the requirements the next gap concerns, by id in the
+// program's version; ids the version does not have are left out.
+func (g *gaps) about(ids ...evident.RequirementID) *gaps {
+	g.concerns = nil
+	for _, id := range ids {
+		if r, ok := g.refs[id]; ok {
+			g.concerns = append(g.concerns, r.String())
+		}
+	}
 	return g
 }
 
-type gaps []Gap
+// aboutRefs sets the requirements the next gap concerns, by reference.
+func (g *gaps) aboutRefs(refs []evident.RequirementRef) *gaps {
+	g.concerns = nil
+	for _, r := range refs {
+		g.concerns = append(g.concerns, r.String())
+	}
+	return g
+}
 
 func (g *gaps) add(k GapKind, section, id, format string, args ...any) {
-	*g = append(*g, Gap{Kind: k, Section: section, ID: id, Detail: fmt.Sprintf(format, args...)})
+	reqs := g.concerns
+	if reqs == nil {
+		reqs = []string{}
+	}
+	g.out = append(g.out, Gap{Kind: k, Section: section, ID: id, Detail: fmt.Sprintf(format, args...), Requirements: reqs})
+	g.concerns = nil
 }
 
 func (g *gaps) requirements(m *evident.Model, reqs []evident.Requirement) {
 	for _, s := range m.Statement(reqs) {
-		id := s.Requirement.Ref().String()
+		ref := s.Requirement.Ref()
+		id := ref.String()
 		switch {
 		case s.Applicable && len(s.Controls) == 0:
-			g.add(RequirementUnaddressed, "requirements", id, "no control meets it and it is not marked not applicable")
+			g.aboutRefs([]evident.RequirementRef{ref}).add(RequirementUnaddressed, "requirements", id, "no control meets it and it is not marked not applicable")
 		case !s.Applicable && strings.TrimSpace(s.Justification) == "":
-			g.add(RequirementUnaddressed, "requirements", id, "marked not applicable without a justification")
+			g.aboutRefs([]evident.RequirementRef{ref}).add(RequirementUnaddressed, "requirements", id, "marked not applicable without a justification")
 		case !s.Applicable && evident.IsProportionality(s.Requirement.ID) && strings.TrimSpace(s.Proportionality) == "":
-			g.add(ProportionalityMissing, "requirements", id, "PRO requirement left out without the proportionality basis REQ-4.2-05 asks for")
+			g.aboutRefs([]evident.RequirementRef{ref}).add(ProportionalityMissing, "requirements", id, "PRO requirement left out without the proportionality basis REQ-4.2-05 asks for")
 		}
 	}
 }
@@ -109,48 +172,200 @@ func (g *gaps) risks(m *evident.Model, now time.Time) {
 	for _, r := range m.Risks {
 		ts := m.TreatmentsFor(r.ID)
 		if len(ts) == 0 {
-			g.add(RiskUntreated, "risks", r.ID, "no treatment decision (inherent score %d)", r.Inherent())
+			g.about("REQ-5-01", "REQ-5-02").add(RiskUntreated, "risks", r.ID, "no treatment decision (inherent score %d)", r.Inherent())
 		}
 		for _, t := range ts {
 			if t.Decision == evident.Accept && len(m.AcceptancesFor(r.ID)) == 0 {
-				g.add(AcceptanceMissing, "risks", r.ID, "treatment %s accepts the risk but no acceptance is recorded", t.ID)
+				g.about("REQ-5-05").add(AcceptanceMissing, "risks", r.ID, "treatment %s accepts the risk but no acceptance is recorded", t.ID)
 			}
 		}
+		g.appetite(m, r, ts, now)
 	}
 	for _, t := range m.Treatments {
 		if t.Decision != evident.Accept && len(t.Controls) == 0 && len(t.Policies) == 0 {
-			g.add(TreatmentWithoutMeasure, "treatments", t.ID, "decision %s names no control or policy", t.Decision)
+			g.about("REQ-5-02", "REQ-5-03").add(TreatmentWithoutMeasure, "treatments", t.ID, "decision %s names no control or policy", t.Decision)
+		}
+		if r := m.RiskByID(t.Risk); r != nil && t.TargetResidual > 0 && r.Residual() > t.TargetResidual {
+			g.about("REQ-5-02").add(TargetResidualNotReached, "treatments", t.ID, "risk %s has residual %d, above the target %d", r.ID, r.Residual(), t.TargetResidual)
 		}
 	}
 	for _, a := range m.Acceptances {
 		p := m.PersonByID(a.Approver)
 		switch {
 		case a.Approver == "" || a.Date.IsZero():
-			g.add(AcceptanceUnapproved, "acceptances", a.ID, "residual risk of %s accepted without an approver and date", a.Risk)
+			g.about("REQ-5-05").add(AcceptanceUnapproved, "acceptances", a.ID, "residual risk of %s accepted without an approver and date", a.Risk)
 		case p == nil || !p.ManagementBody:
-			g.add(AcceptanceUnapproved, "acceptances", a.ID, "approver %s is not a member of the management body (REQ-5-05)", a.Approver)
+			g.about("REQ-5-05").add(AcceptanceUnapproved, "acceptances", a.ID, "approver %s is not a member of the management body (REQ-5-05)", a.Approver)
 		}
 		if a.Expired(now) {
-			g.add(AcceptanceExpired, "acceptances", a.ID, "expired %s", a.Expires.Format("2006-01-02"))
+			g.about("REQ-5-05").add(AcceptanceExpired, "acceptances", a.ID, "expired %s", a.Expires.Format("2006-01-02"))
 		}
 	}
+}
+
+// appetite reports a risk whose residual exceeds the program's appetite
+// with neither a treatment plan nor an acceptance that holds (approved by
+// the management body, with an expiry not yet reached).
+func (g *gaps) appetite(m *evident.Model, r evident.Risk, ts []evident.Treatment, now time.Time) {
+	if !m.Program.AboveAppetite(r) {
+		return
+	}
+	for _, t := range ts {
+		if t.Plans() {
+			return
+		}
+	}
+	for _, a := range m.AcceptancesFor(r.ID) {
+		if m.Holds(a, now) {
+			return
+		}
+	}
+	g.about("REQ-5-02", "REQ-5-05").add(RiskAboveAppetite, "risks", r.ID,
+		"residual %d is above the risk appetite %d with no treatment plan and no approved, expiring acceptance", r.Residual(), m.Program.RiskAppetite)
+}
+
+// riskControls reports each risk whose treatment relies on a control that
+// is failing, or that owes evidence it does not have (see controlState).
+// The risk is not reduced by a control that is not shown to work.
+func (g *gaps) riskControls(in Input, fresh map[string]evident.Freshness) {
+	m := in.Model
+	for _, r := range m.Risks {
+		var bad []string
+		for _, t := range m.TreatmentsFor(r.ID) {
+			if t.Decision == evident.Accept {
+				continue
+			}
+			for _, id := range t.Controls {
+				if st := ControlState(in, id, fresh[id]); st == TreatmentFailing || st == TreatmentMissing {
+					if s := id + " (" + string(st) + ")"; !slices.Contains(bad, s) {
+						bad = append(bad, s)
+					}
+				}
+			}
+		}
+		if len(bad) > 0 {
+			g.about("REQ-5-02").add(RiskControlFailing, "risks", r.ID, "treated by %s", strings.Join(bad, ", "))
+		}
+	}
+}
+
+// TreatmentState says whether a control that treats a risk is shown to
+// work.
+type TreatmentState string
+
+// Treatment states of a control, as the risk page shows them.
+const (
+	TreatmentCurrent TreatmentState = "current" // current passing evidence
+	TreatmentFailing TreatmentState = "failing" // its latest evidence failed
+	TreatmentMissing TreatmentState = "missing" // evidence expired, stale after a change, or never recorded though a window has closed
+	TreatmentPending TreatmentState = "pending" // no evidence yet and none owed: its first window is still open
+)
+
+// ControlState is the treatment state of control id at in.At, from its
+// freshness. A control never evidenced owes evidence once the first window
+// after it came into force has closed; post-change controls owe nothing
+// until a change opens a window.
+func ControlState(in Input, id string, f evident.Freshness) TreatmentState {
+	switch f.State {
+	case evident.CurrencyCurrent:
+		return TreatmentCurrent
+	case evident.CurrencyFailing:
+		return TreatmentFailing
+	case evident.CurrencyStale:
+		return TreatmentMissing
+	}
+	s := in.Controls[id].Schedule
+	if s.Cadence.Kind == evident.CadencePostChange || s.Cadence.IsZero() {
+		return TreatmentPending
+	}
+	if first := s.Cadence.Window(s.Anchor, s.Anchor); !in.At.Before(first.End) {
+		return TreatmentMissing
+	}
+	return TreatmentPending
 }
 
 func (g *gaps) controls(m *evident.Model) {
 	for _, c := range m.Controls {
 		if c.Method.IsZero() {
-			g.add(ControlNoMethod, "controls", c.ID, "no verification method: nothing says how the control is shown to work")
+			g.aboutRefs(c.Requirements).add(ControlNoMethod, "controls", c.ID, "no verification method: nothing says how the control is shown to work")
 		}
 		if c.Owner == "" {
-			g.add(ControlNoOwner, "controls", c.ID, "no owner")
+			g.aboutRefs(c.Requirements).add(ControlNoOwner, "controls", c.ID, "no owner")
 		}
 		if c.Cadence.IsZero() {
-			g.add(ControlNoCadence, "controls", c.ID, "no cadence, and its requirements fix none")
+			g.aboutRefs(c.Requirements).add(ControlNoCadence, "controls", c.ID, "no cadence, and its requirements fix none")
 		}
 		if evident.NeedsIndependentPerformer(c.Requirements) && !c.Method.Performer.Qualifies() {
-			g.add(PerformerNotIndependent, "controls", c.ID, "REQ-7.8-13/REQ-7.8-20 need a named, independent performer with evidence of competence")
+			g.aboutRefs(c.Requirements).add(PerformerNotIndependent, "controls", c.ID, "REQ-7.8-13/REQ-7.8-20 need a named, independent performer with evidence of competence")
 		}
 	}
+}
+
+// floors reports each control slower than the figure of a requirement it
+// meets. A deviation recorded in the program is shown, but it closes the
+// gap only once an approval act by the approver's own login binds it, and
+// Evident records no such acts yet: a claim in a program file approves
+// nothing.
+func (g *gaps) floors(m *evident.Model, reqs []evident.Requirement) {
+	byRef := map[evident.RequirementRef]evident.Requirement{}
+	for _, q := range reqs {
+		byRef[q.Ref()] = q
+	}
+	for _, c := range m.Controls {
+		for _, ref := range c.Requirements {
+			f, ok := evident.FloorOf(byRef[ref])
+			if !ok || !f.SlowerThan(c.Cadence) {
+				continue
+			}
+			why := fmt.Sprintf("cadence %s is slower than %s's %q", c.Cadence, ref.ID, f.Figure.Text)
+			d := c.DeviationFor(ref)
+			switch {
+			case d == nil:
+				why += " and no deviation is recorded"
+			case d.Approval == nil:
+				why += "; the deviation recorded has no approval"
+			default:
+				why += fmt.Sprintf("; the deviation's approval by %s on %s is written in the program, not an approval act", d.Approval.By, d.ApprovalDate().Format("2006-01-02"))
+			}
+			g.aboutRefs([]evident.RequirementRef{ref}).add(CadenceBelowStandard, "controls", c.ID, "%s", why)
+		}
+	}
+}
+
+// policyRequirements are the requirements each policy gap concerns, by
+// kind of document; kinds not listed fall back to the general duty to
+// approve, publish and communicate the policies (REQ-6.1-02) and review
+// them (REQ-6.1-08).
+var policyRequirements = map[GapKind]map[evident.PolicyKind][]evident.RequirementID{
+	PolicyUnapproved: {
+		evident.PracticeStatement:         {"REQ-6.1-02", "REQ-6.1-06"},
+		evident.InformationSecurityPolicy: {"REQ-6.1-02", "REQ-6.3-01"},
+		"":                                {"REQ-6.1-02"},
+	},
+	PolicyUnpublished: {
+		evident.PracticeStatement:         {"REQ-6.1-05", "REQ-6.1-10"},
+		evident.TermsAndConditions:        {"REQ-6.2-01"},
+		evident.InformationSecurityPolicy: {"REQ-6.3-05"},
+		"":                                {"REQ-6.1-02"},
+	},
+	PolicyNotCommunicated: {
+		evident.TermsAndConditions:        {"REQ-6.2-03"},
+		evident.InformationSecurityPolicy: {"REQ-6.3-05"},
+		"":                                {"REQ-6.1-02"},
+	},
+	PolicyReviewOverdue: {
+		evident.InformationSecurityPolicy: {"REQ-6.3-06"},
+		"":                                {"REQ-6.1-08"},
+	},
+}
+
+// aboutPolicy sets the requirements a policy gap of kind k concerns.
+func (g *gaps) aboutPolicy(k GapKind, pk evident.PolicyKind) *gaps {
+	ids, ok := policyRequirements[k][pk]
+	if !ok {
+		ids = policyRequirements[k][""]
+	}
+	return g.about(ids...)
 }
 
 func (g *gaps) policies(m *evident.Model, now time.Time) {
@@ -158,23 +373,23 @@ func (g *gaps) policies(m *evident.Model, now time.Time) {
 		v, ok := p.Current()
 		switch {
 		case !ok:
-			g.add(PolicyUnapproved, "policies", p.ID, "no version recorded")
+			g.aboutPolicy(PolicyUnapproved, p.Kind).add(PolicyUnapproved, "policies", p.ID, "no version recorded")
 		case len(v.Approvals) == 0:
-			g.add(PolicyUnapproved, "policies", p.ID, "version %s is not approved", v.Version)
+			g.aboutPolicy(PolicyUnapproved, p.Kind).add(PolicyUnapproved, "policies", p.ID, "version %s is not approved", v.Version)
 		case needsManagement(p.Kind) && !approvedByManagement(m, v):
-			g.add(PolicyUnapproved, "policies", p.ID, "version %s is not approved by a member of the management body (REQ-6.1-06, REQ-6.3-01)", v.Version)
+			g.aboutPolicy(PolicyUnapproved, p.Kind).add(PolicyUnapproved, "policies", p.ID, "version %s is not approved by a member of the management body (REQ-6.1-06, REQ-6.3-01)", v.Version)
 		}
 		if ok && len(v.Publications) == 0 {
-			g.add(PolicyUnpublished, "policies", p.ID, "version %s is not published", v.Version)
+			g.aboutPolicy(PolicyUnpublished, p.Kind).add(PolicyUnpublished, "policies", p.ID, "version %s is not published", v.Version)
 		}
 		if ok && len(v.Communications) == 0 {
-			g.add(PolicyNotCommunicated, "policies", p.ID, "version %s was not communicated to anyone", v.Version)
+			g.aboutPolicy(PolicyNotCommunicated, p.Kind).add(PolicyNotCommunicated, "policies", p.ID, "version %s was not communicated to anyone", v.Version)
 		}
 		if due := p.ReviewDue(); !due.IsZero() && !now.Before(due) {
-			g.add(PolicyReviewOverdue, "policies", p.ID, "review was due %s", due.Format("2006-01-02"))
+			g.aboutPolicy(PolicyReviewOverdue, p.Kind).add(PolicyReviewOverdue, "policies", p.ID, "review was due %s", due.Format("2006-01-02"))
 		}
 		for _, it := range p.MissingContent() {
-			g.add(PolicyContentMissing, "policies", p.ID, "does not declare %s (%s, %s)", it.Key, it.Text, it.Requirement)
+			g.about(it.Requirement).add(PolicyContentMissing, "policies", p.ID, "does not declare %s (%s, %s)", it.Key, it.Text, it.Requirement)
 		}
 	}
 }
@@ -182,28 +397,30 @@ func (g *gaps) policies(m *evident.Model, now time.Time) {
 func (g *gaps) scope(m *evident.Model, now time.Time) {
 	for _, s := range m.Suppliers {
 		if strings.TrimSpace(s.Agreement) == "" {
-			g.add(SupplierNoAgreement, "suppliers", s.ID, "no agreement reference")
+			g.about("REQ-7.14.1-02").add(SupplierNoAgreement, "suppliers", s.ID, "no agreement reference")
 		}
 		if len(s.Obligations) == 0 {
-			g.add(SupplierNoObligations, "suppliers", s.ID, "obligations not written down (REQ-6.1-04)")
+			g.about("REQ-6.1-04").add(SupplierNoObligations, "suppliers", s.ID, "obligations not written down (REQ-6.1-04)")
 		}
 		if next := s.NextReview(); next.IsZero() {
-			g.add(SupplierReviewOverdue, "suppliers", s.ID, "never reviewed")
+			g.about("REQ-7.14.1-05").add(SupplierReviewOverdue, "suppliers", s.ID, "never reviewed")
 		} else if !now.Before(next) {
-			g.add(SupplierReviewOverdue, "suppliers", s.ID, "review was due %s", next.Format("2006-01-02"))
+			g.about("REQ-7.14.1-05").add(SupplierReviewOverdue, "suppliers", s.ID, "review was due %s", next.Format("2006-01-02"))
 		}
 		if a := s.Attestation; a != nil && !a.ValidUntil.IsZero() && !now.Before(a.ValidUntil) {
-			g.add(SupplierAttestationExpired, "suppliers", s.ID, "%s %s expired %s", a.Kind, a.Reference, a.ValidUntil.Format("2006-01-02"))
+			g.about("REQ-7.14.1-05").add(SupplierAttestationExpired, "suppliers", s.ID, "%s %s expired %s", a.Kind, a.Reference, a.ValidUntil.Format("2006-01-02"))
 		}
 	}
 	for _, s := range m.Services {
 		if s.Qualification == "" {
+			// Concerns the scope, not one requirement: no readiness
+			// figure is limited by it.
 			g.add(ServiceNoQualification, "services", s.ID, "qualified, non-qualified or mixed is not stated")
 		}
 	}
 	for _, s := range m.Systems {
 		if s.Zone == "" {
-			g.add(SystemNoZone, "systems", s.ID, "not placed in a network zone")
+			g.about("REQ-7.8-02", "REQ-7.8-03").add(SystemNoZone, "systems", s.ID, "not placed in a network zone")
 		}
 	}
 }

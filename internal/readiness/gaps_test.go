@@ -24,7 +24,25 @@ func req(id string) evident.Requirement {
 	return evident.Requirement{Standard: evident.EN319401, Version: "3.2.1", ID: evident.RequirementID(id), Types: []evident.RequirementType{evident.Shall}}
 }
 
-var gapReqs = []evident.Requirement{req("REQ-7.8-13"), req("REQ-7.8-14"), req("REQ-7.8-23"), req("PRO-7.9.1-11")}
+// quarterlyScan is REQ-7.8-14 with its catalog figure: a floor of one
+// scan per quarter.
+func quarterlyScan() evident.Requirement {
+	r := req("REQ-7.8-14")
+	r.Figures = []evident.Figure{{Kind: evident.FigureCadence, Amount: 3, Unit: evident.UnitMonth, AtLeast: true, Text: "at least once per quarter"}}
+	return r
+}
+
+var gapReqs = []evident.Requirement{req("REQ-7.8-13"), quarterlyScan(), req("REQ-7.8-23"), req("PRO-7.9.1-11")}
+
+// inputAt is the readiness input for a model with no evidence yet, each
+// control in force from the program's creation.
+func inputAt(m *evident.Model, reqs []evident.Requirement, at time.Time) Input {
+	in := Input{At: at, Model: m, Requirements: reqs, Controls: map[string]ControlInput{}, TaskEvidence: map[string]string{}}
+	for _, c := range m.Controls {
+		in.Controls[c.ID] = ControlInput{Schedule: ScheduleFor(c, m.Program.CreatedAt)}
+	}
+	return in
+}
 
 // cleanModel has no gaps at gapNow; each case breaks one thing.
 func cleanModel() *evident.Model {
@@ -38,19 +56,21 @@ func cleanModel() *evident.Model {
 		tc = append(tc, it.Key)
 	}
 	return &evident.Model{
-		Program:  evident.Program{Name: "T", Standard: evident.EN319401, Version: "3.2.1"},
+		// Created on the day judged: no control owes evidence yet.
+		Program:  evident.Program{Name: "T", Standard: evident.EN319401, Version: "3.2.1", CreatedAt: gapNow, RiskAppetite: 12},
 		Services: []evident.Service{{ID: "qcert", Name: "Qualified certificates", Type: evident.ServiceCertificates, Qualification: evident.Qualified}},
 		Zones:    []evident.Zone{{ID: "dmz", Name: "DMZ", AllowedServices: []string{"tcp/443"}}},
 		Systems:  []evident.System{{ID: "ra", Name: "RA", Kind: evident.SystemTrustworthy, Zone: "dmz"}},
 		Suppliers: []evident.Supplier{{ID: "dc", Name: "DC", Agreement: "MSA-1", Obligations: []string{"physical security"},
 			LastReview: day("2026-02-01"), Attestation: &evident.Attestation{Kind: "ISO/IEC 27001", Reference: "C-1", ValidUntil: day("2027-01-01")}}},
 		People: []evident.Person{{ID: "ceo", Name: "CEO", ManagementBody: true}, {ID: "eng", Name: "Engineer"}},
-		Risks:  []evident.Risk{{ID: "r1", Title: "scan gap", Likelihood: 3, Impact: 4}, {ID: "r2", Title: "minor", Likelihood: 1, Impact: 2}},
-		Treatments: []evident.Treatment{{ID: "t1", Risk: "r1", Decision: evident.Mitigate, Controls: []string{"scan"}},
+		Risks: []evident.Risk{{ID: "r1", Title: "scan gap", Likelihood: 3, Impact: 4, ResidualLikelihood: 2, ResidualImpact: 4},
+			{ID: "r2", Title: "minor", Likelihood: 1, Impact: 2}},
+		Treatments: []evident.Treatment{{ID: "t1", Risk: "r1", Decision: evident.Mitigate, Controls: []string{"scan"}, TargetResidual: 8},
 			{ID: "t2", Risk: "r2", Decision: evident.Accept}},
 		Acceptances: []evident.Acceptance{{ID: "a2", Risk: "r2", Approver: "ceo", Date: day("2026-01-20"), Residual: 2, Expires: day("2027-01-20")}},
 		Controls: []evident.Control{{ID: "scan", Title: "Scan", Owner: "eng",
-			Requirements: []evident.RequirementRef{ref("REQ-7.8-13"), ref("REQ-7.8-14")},
+			Requirements: []evident.RequirementRef{ref("REQ-7.8-13"), ref("REQ-7.8-14")}, Systems: []string{"ra"},
 			Method: evident.VerificationMethod{Kind: evident.MethodImport, Format: "nmap",
 				Performer: &evident.Performer{Name: "Scan GmbH", Independent: true, Competence: "CREST certificate 123"}},
 			Cadence: evident.Cadence{Kind: evident.CadencePeriodic, Every: 3, Unit: evident.UnitMonth}}},
@@ -61,7 +81,8 @@ func cleanModel() *evident.Model {
 }
 
 func TestGapsCleanModelHasNone(t *testing.T) {
-	if got := Gaps(cleanModel(), gapReqs, gapNow); len(got) != 0 {
+	m := cleanModel()
+	if got := Gaps(inputAt(m, gapReqs, gapNow)); len(got) != 0 {
 		t.Fatalf("clean model: got gaps %v, want none", got)
 	}
 }
@@ -71,81 +92,105 @@ func TestGapsEachKind(t *testing.T) {
 		Kind GapKind
 		ID   string
 	}
+	yearly := evident.Cadence{Kind: evident.CadencePeriodic, Every: 1, Unit: evident.UnitYear}
 	tests := []struct {
 		name   string
 		break_ func(m *evident.Model)
 		want   []g
+		// history, when set, is the treating control's evidence.
+		history []evident.Occurrence
 	}{
 		{"requirement with no control", func(m *evident.Model) { m.SoA = m.SoA[1:] },
-			[]g{{RequirementUnaddressed, "EN319401@3.2.1:REQ-7.8-23"}}},
+			[]g{{RequirementUnaddressed, "EN319401@3.2.1:REQ-7.8-23"}}, nil},
 		{"not applicable without justification", func(m *evident.Model) { m.SoA[0].Justification = " " },
-			[]g{{RequirementUnaddressed, "EN319401@3.2.1:REQ-7.8-23"}}},
+			[]g{{RequirementUnaddressed, "EN319401@3.2.1:REQ-7.8-23"}}, nil},
 		{"PRO left out without proportionality", func(m *evident.Model) { m.SoA[1].Proportionality = "" },
-			[]g{{ProportionalityMissing, "EN319401@3.2.1:PRO-7.9.1-11"}}},
+			[]g{{ProportionalityMissing, "EN319401@3.2.1:PRO-7.9.1-11"}}, nil},
 		{"risk with no treatment", func(m *evident.Model) { m.Treatments = m.Treatments[1:] },
-			[]g{{RiskUntreated, "r1"}}},
+			[]g{{RiskUntreated, "r1"}}, nil},
 		{"treatment with no control or policy", func(m *evident.Model) { m.Treatments[0].Controls = nil },
-			[]g{{TreatmentWithoutMeasure, "t1"}}},
+			[]g{{TreatmentWithoutMeasure, "t1"}}, nil},
 		{"accepted risk with no acceptance", func(m *evident.Model) { m.Acceptances = nil },
-			[]g{{AcceptanceMissing, "r2"}}},
+			[]g{{AcceptanceMissing, "r2"}}, nil},
 		{"acceptance without approver", func(m *evident.Model) { m.Acceptances[0].Approver = "" },
-			[]g{{AcceptanceUnapproved, "a2"}}},
+			[]g{{AcceptanceUnapproved, "a2"}}, nil},
 		{"acceptance by someone outside the management body", func(m *evident.Model) { m.Acceptances[0].Approver = "eng" },
-			[]g{{AcceptanceUnapproved, "a2"}}},
+			[]g{{AcceptanceUnapproved, "a2"}}, nil},
 		{"expired acceptance", func(m *evident.Model) { m.Acceptances[0].Expires = gapNow },
-			[]g{{AcceptanceExpired, "a2"}}},
+			[]g{{AcceptanceExpired, "a2"}}, nil},
 		{"control with no method", func(m *evident.Model) { m.Controls[0].Method = evident.VerificationMethod{} },
-			[]g{{ControlNoMethod, "scan"}, {PerformerNotIndependent, "scan"}}},
+			[]g{{ControlNoMethod, "scan"}, {PerformerNotIndependent, "scan"}}, nil},
+		{"scan set to every year, below the quarterly floor", func(m *evident.Model) { m.Controls[0].Cadence = yearly },
+			[]g{{CadenceBelowStandard, "scan"}}, nil},
+		{"deviation recorded with its approval written in the program", func(m *evident.Model) {
+			m.Controls[0].Cadence = yearly
+			m.Controls[0].Deviations = []evident.Deviation{{Requirement: ref("REQ-7.8-14"), Justification: "one internet-facing host",
+				Approval: &evident.Approval{By: "ceo", At: day("2026-05-01")}}}
+		}, []g{{CadenceBelowStandard, "scan"}}, nil},
+		{"residual above the appetite, accepted without expiry", func(m *evident.Model) {
+			m.Program.RiskAppetite = 1
+			m.Acceptances[0].Expires = time.Time{}
+		}, []g{{RiskAboveAppetite, "r2"}}, nil},
+		{"target residual not reached", func(m *evident.Model) { m.Treatments[0].TargetResidual = 6 },
+			[]g{{TargetResidualNotReached, "t1"}}, nil},
+		{"risk treated by a failing control", func(*evident.Model) {},
+			[]g{{RiskControlFailing, "r1"}}, []evident.Occurrence{{ID: "e1", Effective: day("2026-06-20"), Received: day("2026-06-20"), Failed: true}}},
 		{"control with no owner", func(m *evident.Model) { m.Controls[0].Owner = "" },
-			[]g{{ControlNoOwner, "scan"}}},
+			[]g{{ControlNoOwner, "scan"}}, nil},
 		{"control with no cadence", func(m *evident.Model) { m.Controls[0].Cadence = evident.Cadence{} },
-			[]g{{ControlNoCadence, "scan"}}},
+			[]g{{ControlNoCadence, "scan"}}, nil},
 		{"scan performer not independent", func(m *evident.Model) { m.Controls[0].Method.Performer.Independent = false },
-			[]g{{PerformerNotIndependent, "scan"}}},
+			[]g{{PerformerNotIndependent, "scan"}}, nil},
 		{"scan performer without competence evidence", func(m *evident.Model) { m.Controls[0].Method.Performer.Competence = "" },
-			[]g{{PerformerNotIndependent, "scan"}}},
+			[]g{{PerformerNotIndependent, "scan"}}, nil},
 		{"policy not approved", func(m *evident.Model) { m.Policies[0].Versions[0].Approvals = nil },
-			[]g{{PolicyUnapproved, "tc"}}},
+			[]g{{PolicyUnapproved, "tc"}}, nil},
 		{"practice statement approved outside the management body", func(m *evident.Model) {
 			m.Policies[0].Kind, m.Policies[0].Contents = evident.PracticeStatement, []string{"external-obligations", "configuration-check-interval"}
 			m.Policies[0].Versions[0].Approvals[0].By = "eng"
-		}, []g{{PolicyUnapproved, "tc"}}},
+		}, []g{{PolicyUnapproved, "tc"}}, nil},
 		{"policy with no version", func(m *evident.Model) { m.Policies[0].Versions = nil },
-			[]g{{PolicyUnapproved, "tc"}}},
+			[]g{{PolicyUnapproved, "tc"}}, nil},
 		{"policy not published", func(m *evident.Model) { m.Policies[0].Versions[0].Publications = nil },
-			[]g{{PolicyUnpublished, "tc"}}},
+			[]g{{PolicyUnpublished, "tc"}}, nil},
 		{"policy not communicated", func(m *evident.Model) { m.Policies[0].Versions[0].Communications = nil },
-			[]g{{PolicyNotCommunicated, "tc"}}},
+			[]g{{PolicyNotCommunicated, "tc"}}, nil},
 		{"policy past its review date", func(m *evident.Model) {
 			m.Policies[0].Review = evident.Cadence{Kind: evident.CadencePeriodic, Every: 3, Unit: evident.UnitMonth}
-		}, []g{{PolicyReviewOverdue, "tc"}}},
+		}, []g{{PolicyReviewOverdue, "tc"}}, nil},
 		{"terms and conditions missing an item", func(m *evident.Model) { m.Policies[0].Contents = m.Policies[0].Contents[1:] },
-			[]g{{PolicyContentMissing, "tc"}}},
+			[]g{{PolicyContentMissing, "tc"}}, nil},
 		{"practice statement missing both items", func(m *evident.Model) {
 			m.Policies[0].Kind, m.Policies[0].Contents = evident.PracticeStatement, nil
-		}, []g{{PolicyContentMissing, "tc"}, {PolicyContentMissing, "tc"}}},
+		}, []g{{PolicyContentMissing, "tc"}, {PolicyContentMissing, "tc"}}, nil},
 		{"supplier with no agreement", func(m *evident.Model) { m.Suppliers[0].Agreement = "" },
-			[]g{{SupplierNoAgreement, "dc"}}},
+			[]g{{SupplierNoAgreement, "dc"}}, nil},
 		{"supplier with no obligations", func(m *evident.Model) { m.Suppliers[0].Obligations = nil },
-			[]g{{SupplierNoObligations, "dc"}}},
+			[]g{{SupplierNoObligations, "dc"}}, nil},
 		{"supplier review overdue", func(m *evident.Model) { m.Suppliers[0].LastReview = day("2025-07-01") },
-			[]g{{SupplierReviewOverdue, "dc"}}},
+			[]g{{SupplierReviewOverdue, "dc"}}, nil},
 		{"supplier never reviewed", func(m *evident.Model) { m.Suppliers[0].LastReview = time.Time{} },
-			[]g{{SupplierReviewOverdue, "dc"}}},
+			[]g{{SupplierReviewOverdue, "dc"}}, nil},
 		{"supplier attestation expired", func(m *evident.Model) { m.Suppliers[0].Attestation.ValidUntil = day("2026-06-30") },
-			[]g{{SupplierAttestationExpired, "dc"}}},
+			[]g{{SupplierAttestationExpired, "dc"}}, nil},
 		{"service without qualification status", func(m *evident.Model) { m.Services[0].Qualification = "" },
-			[]g{{ServiceNoQualification, "qcert"}}},
+			[]g{{ServiceNoQualification, "qcert"}}, nil},
 		{"system without zone", func(m *evident.Model) { m.Systems[0].Zone = "" },
-			[]g{{SystemNoZone, "ra"}}},
+			[]g{{SystemNoZone, "ra"}}, nil},
 	}
 	covered := map[GapKind]bool{}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			m := cleanModel()
 			tt.break_(m)
+			in := inputAt(m, gapReqs, gapNow)
+			if tt.history != nil {
+				ci := in.Controls["scan"]
+				ci.History.Occurrences = tt.history
+				in.Controls["scan"] = ci
+			}
 			var got []g
-			for _, x := range Gaps(m, gapReqs, gapNow) {
+			for _, x := range Gaps(in) {
 				got = append(got, g{x.Kind, x.ID})
 				if x.Detail == "" {
 					t.Errorf("gap %s/%s has no detail", x.Kind, x.ID)
@@ -166,7 +211,7 @@ func TestGapsEachKind(t *testing.T) {
 	}
 }
 
-// The example program keeps ten gaps on purpose (examples/qtsp/README.md);
+// The example program keeps twelve gaps on purpose (examples/qtsp/README.md);
 // the end-to-end test checks the CLI, this one the function on its own.
 func TestGapsOnTheExampleProgram(t *testing.T) {
 	cat, err := catalog.Load()
@@ -181,8 +226,11 @@ func TestGapsOnTheExampleProgram(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Applied on the day judged, with no evidence yet: no control owes
+	// evidence, so no risk is flagged for its controls.
+	m.Program.CreatedAt = day("2026-11-27")
 	var got []string
-	for _, g := range Gaps(m, reqs, day("2026-11-27")) {
+	for _, g := range Gaps(inputAt(m, reqs, day("2026-11-27"))) {
 		got = append(got, string(g.Kind)+" "+g.ID)
 	}
 	want := []string{
@@ -191,6 +239,8 @@ func TestGapsOnTheExampleProgram(t *testing.T) {
 		"risk-untreated r28-crypto-obsolescence",
 		"treatment-without-measure t26-fraud-insurance",
 		"acceptance-expired acc-tsa-hsm-firmware",
+		"risk-above-appetite r28-crypto-obsolescence",
+		"cadence-below-standard vuln-watch-weekly",
 		"performer-not-independent pen-test-post-change",
 		"policy-not-communicated bcp",
 		"policy-review-overdue crypto-policy",

@@ -17,7 +17,10 @@ type Input struct {
 	Requirements []evident.Requirement
 	// Controls holds each control's schedule and the part of its history
 	// the computation needs, by control id.
-	Controls    map[string]ControlInput
+	Controls map[string]ControlInput
+	// Changes are the changes recorded at or before At, in the order
+	// they took effect.
+	Changes     []evident.Change
 	ChangeTasks []evident.ChangeTask
 	// TaskEvidence maps a change task to the evidence that closed it.
 	TaskEvidence map[string]string

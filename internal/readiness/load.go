@@ -29,6 +29,7 @@ func Load(ctx context.Context, st *sqlstore.Store, reqs []evident.Requirement, a
 		if err != nil {
 			return err
 		}
+		in.Changes = changes
 		if in.Exceptions, err = tx.Exceptions(ctx, at); err != nil {
 			return err
 		}

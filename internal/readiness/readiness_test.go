@@ -56,6 +56,11 @@ func fixture(t *testing.T) Input {
 		"ntp":     {occ("n1", "2026-08-14T03:00:00Z", false), occ("n2", "2026-08-15T03:00:00Z", true)},
 		"pentest": {occ("p1", "2025-03-01", false)},
 	}
+	for i := range m.Controls {
+		// Each control says how it is verified: a control without a
+		// method is a gap that would keep its requirements unverified.
+		m.Controls[i].Method = evident.VerificationMethod{Kind: evident.MethodAttestation}
+	}
 	for _, c := range m.Controls {
 		in.Controls[c.ID] = ControlInput{Schedule: ScheduleFor(c, m.Program.CreatedAt), History: evident.History{Occurrences: hist[c.ID]}}
 	}
@@ -178,5 +183,51 @@ func TestStatusListsMissedClocks(t *testing.T) {
 	r := Status(in, time.Time{}, time.Time{})
 	if len(r.MissedClocks) != 1 || r.MissedClocks[0].Incident != "INC-2" || r.MissedClocks[0].State != evident.ClockMissed {
 		t.Errorf("missed clocks = %+v, want the final report of INC-2", r.MissedClocks)
+	}
+}
+
+// After a significant change to the CA: each supplier supporting the CA
+// gets a review task, and each control whose evidence the change made
+// stale must be refreshed before the program's next audit.
+func TestSignificantChangeOpensSupplierReviewsAndRefreshes(t *testing.T) {
+	in := fixture(t)
+	in.Model.Suppliers = []evident.Supplier{
+		{ID: "dc", Name: "Data centre", Supports: []string{"ca"}, LastReview: at(t, "2026-02-01")},
+		{ID: "tsa-lab", Name: "Time lab", Supports: []string{"tsa"}, LastReview: at(t, "2026-02-01")},
+	}
+	in.Model.Program.NextAudit = at(t, "2026-10-01")
+	ch := evident.Change{ID: "chg", System: "ca", Version: "5", Significant: true, Summary: "new CA", At: at(t, "2026-08-01"), RecordedAt: at(t, "2026-08-01")}
+	in.Changes = []evident.Change{ch}
+	for id, ci := range in.Controls {
+		ci.History.Changes = ChangesFor(in.Changes, *in.Model.ControlByID(id))
+		in.Controls[id] = ci
+	}
+	kinds := func(in Input) []string {
+		var out []string
+		for _, tk := range Tasks(in, time.Time{}) {
+			if tk.Kind == TaskRefresh || tk.Source == "change/chg" {
+				out = append(out, tk.Due.Format("2006-01-02")+" "+tk.Kind+" "+tk.Control+" "+tk.Requirements[0]+" "+tk.State)
+			}
+		}
+		return out
+	}
+	want := []string{
+		"2026-08-31 change  EN319401@3.2.1:REQ-7.14.1-05 due", // the data centre, not the time lab
+		"2026-10-01 refresh pentest EN319401@3.2.1:REQ-7.8-19 due",
+		"2026-10-01 refresh scan EN319401@3.2.1:REQ-7.8-14 due",
+	}
+	if diff := cmp.Diff(want, kinds(in)); diff != "" {
+		t.Errorf("tasks after the change (-want +got):\n%s", diff)
+	}
+	// The supplier reviewed since the change, and no audit date named:
+	// the review task closes, refreshes fall due at the window's end.
+	in.Model.Suppliers[0].LastReview = at(t, "2026-08-10")
+	in.Model.Program.NextAudit = time.Time{}
+	want = []string{
+		"2026-10-01 refresh scan EN319401@3.2.1:REQ-7.8-14 due",
+		"2027-01-01 refresh pentest EN319401@3.2.1:REQ-7.8-19 due",
+	}
+	if diff := cmp.Diff(want, kinds(in)); diff != "" {
+		t.Errorf("tasks after the supplier review (-want +got):\n%s", diff)
 	}
 }

@@ -21,6 +21,9 @@ type Report struct {
 	// MissedClocks are incident clocks missed or met late: a regulatory
 	// deadline blown is a finding whatever the evidence says.
 	MissedClocks []ClockStatus `json:"missed_clocks"`
+	// Gaps are the program's open gaps at the instant, as `evident gaps`
+	// lists them; each limits the requirements it concerns.
+	Gaps []Gap `json:"gaps"`
 }
 
 // ClauseStatus is the roll-up of one clause (its requirements only, not
@@ -38,6 +41,9 @@ type RequirementStatus struct {
 	Clause      string            `json:"clause"`
 	State       evident.Readiness `json:"state"`
 	Controls    []string          `json:"controls"`
+	// Gaps counts the open gaps concerning the requirement; any keeps
+	// it from being verified.
+	Gaps int `json:"gaps,omitempty"`
 }
 
 // ControlStatus is one control's evidence currency and the window it is in.
@@ -72,9 +78,16 @@ func Status(in Input, from, to time.Time) Report {
 		fresh[c.ID] = cs.Freshness
 		r.Controls = append(r.Controls, cs)
 	}
+	r.Gaps = gapsOf(in, fresh)
+	concerned := map[string]int{}
+	for _, g := range r.Gaps {
+		for _, q := range g.Requirements {
+			concerned[q]++
+		}
+	}
 	clauses := map[string]int{}
 	for _, q := range in.Requirements {
-		rs := requirementStatus(in.Model, q, fresh)
+		rs := requirementStatus(in.Model, q, fresh, concerned[q.Ref().String()])
 		r.Requirements = append(r.Requirements, rs)
 		i, ok := clauses[q.Clause]
 		if !ok {
@@ -125,9 +138,9 @@ func currentPeriod(ci ControlInput, at time.Time) (evident.Period, bool) {
 	return ps[len(ps)-1], true
 }
 
-func requirementStatus(m *evident.Model, q evident.Requirement, fresh map[string]evident.Freshness) RequirementStatus {
+func requirementStatus(m *evident.Model, q evident.Requirement, fresh map[string]evident.Freshness, gaps int) RequirementStatus {
 	ref := q.Ref()
-	rs := RequirementStatus{Requirement: ref.String(), Clause: q.Clause, Controls: []string{}}
+	rs := RequirementStatus{Requirement: ref.String(), Clause: q.Clause, Controls: []string{}, Gaps: gaps}
 	applicable := true
 	if a, ok := m.Applicability(ref); ok && !a.Applicable {
 		applicable = false
@@ -137,6 +150,6 @@ func requirementStatus(m *evident.Model, q evident.Requirement, fresh map[string
 		rs.Controls = append(rs.Controls, c.ID)
 		fs = append(fs, fresh[c.ID])
 	}
-	rs.State = evident.ReadinessOf(applicable, fs)
+	rs.State = evident.ReadinessOf(applicable, fs, gaps)
 	return rs
 }

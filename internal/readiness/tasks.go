@@ -15,6 +15,7 @@ const (
 	TaskReview    = "review"    // a policy, risk or supplier review
 	TaskException = "exception" // an exception about to expire
 	TaskIncident  = "incident"  // an incident clock running or missed
+	TaskRefresh   = "refresh"   // evidence a significant change made stale, to renew before the audit
 )
 
 // Task is one thing that is due, with the requirement it serves and who
@@ -43,6 +44,8 @@ func Tasks(in Input, horizon time.Time) []Task {
 		out = append(out, periodTasks(in, c)...)
 	}
 	out = append(out, dedupe(changeTasks(in), out)...)
+	out = append(out, supplierChangeTasks(in)...)
+	out = append(out, refreshTasks(in)...)
 	out = append(out, reviewTasks(in)...)
 	out = append(out, exceptionTasks(in)...)
 	out = append(out, incidentTasks(in)...)
@@ -143,6 +146,64 @@ func changeTasks(in Input) []Task {
 		}
 		out = append(out, Task{Kind: TaskChange, Title: t.Title, State: state, Control: control,
 			Requirements: []string{t.Requirement.String()}, Owner: owner, Start: t.After, Due: t.Due, Source: "change/" + t.Change})
+	}
+	return out
+}
+
+// supplierChangeTasks opens a review of every supplier that supports a
+// system or service a significant change touched (playbook §5,
+// REQ-7.14.1-05): the supplier's part may have changed with it. The task
+// is computed, not stored, and closes once the program records a review
+// of the supplier on or after the change.
+func supplierChangeTasks(in Input) []Task {
+	m := in.Model
+	var out []Task
+	for _, ch := range in.Changes {
+		subject := ch.System + ch.Service
+		if !ch.Significant || subject == "" || ch.At.After(in.At) {
+			continue
+		}
+		for _, s := range m.Suppliers {
+			if !slices.Contains(s.Supports, subject) || !s.LastReview.Before(ch.At) {
+				continue
+			}
+			due := ch.At.Add(evident.PostChangeDue)
+			state := "due"
+			if !in.At.Before(due) {
+				state = "overdue"
+			}
+			out = append(out, Task{Kind: TaskChange, Title: "Review supplier " + s.Name + " after significant change to " + changeName([]evident.Change{ch}, ch.ID),
+				State: state, Requirements: []string{evident.RequirementRef{Standard: evident.EN319401, Version: m.Program.Version, ID: "REQ-7.14.1-05"}.String()},
+				Start: ch.At, Due: due, Source: "change/" + ch.ID})
+		}
+	}
+	return out
+}
+
+// refreshTasks lists the controls whose latest evidence a significant
+// change made stale: it must be renewed before the next audit, the
+// program's next_audit date when it is still ahead, otherwise by the end
+// of the control's current window.
+func refreshTasks(in Input) []Task {
+	var out []Task
+	for _, c := range in.Model.Controls {
+		ci := in.Controls[c.ID]
+		f := ci.Schedule.Freshness(ci.History, in.At)
+		if f.StaleBy == "" || ci.Schedule.Cadence.Kind == evident.CadencePostChange {
+			// Post-change controls list the window the change opened
+			// among their period tasks already.
+			continue
+		}
+		due, when := in.Model.Program.NextAudit, "before the audit on "+in.Model.Program.NextAudit.Format("2006-01-02")
+		if due.IsZero() || !due.After(in.At) {
+			due, when = ci.Schedule.Cadence.Window(ci.Schedule.Anchor, in.At).End, "in this window"
+		}
+		state := "due"
+		if !in.At.Before(due) {
+			state = "overdue"
+		}
+		out = append(out, Task{Kind: TaskRefresh, Title: "Refresh evidence for " + c.Title + " " + when + " (stale after " + changeName(ci.History.Changes, f.StaleBy) + ")",
+			State: state, Control: c.ID, Requirements: refs(c.Requirements), Owner: c.Owner, Start: f.Effective, Due: due, Source: "change/" + f.StaleBy})
 	}
 	return out
 }

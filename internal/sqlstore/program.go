@@ -50,9 +50,9 @@ func (s *Store) Program(ctx context.Context) (evident.Program, error) {
 // Program reads the program inside a transaction.
 func (tx *Tx) Program(ctx context.Context) (evident.Program, error) {
 	var p evident.Program
-	var std, ov, at, scale string
-	err := tx.QueryRow(ctx, `SELECT name, standard, version, overlays, created_at, created_by, legal_name, supervisory_body, country, risk_scale FROM program WHERE id = 1`).
-		Scan(&p.Name, &std, &p.Version, &ov, &at, &p.CreatedBy, &p.LegalName, &p.SupervisoryBody, &p.Country, &scale)
+	var std, ov, at, scale, audit string
+	err := tx.QueryRow(ctx, `SELECT name, standard, version, overlays, created_at, created_by, legal_name, supervisory_body, country, risk_scale, risk_appetite, next_audit FROM program WHERE id = 1`).
+		Scan(&p.Name, &std, &p.Version, &ov, &at, &p.CreatedBy, &p.LegalName, &p.SupervisoryBody, &p.Country, &scale, &p.RiskAppetite, &audit)
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, evident.Errorf(evident.ENOTFOUND, "no program in this store: run `evident init`")
 	}
@@ -66,21 +66,30 @@ func (tx *Tx) Program(ctx context.Context) (evident.Program, error) {
 	if err := json.Unmarshal([]byte(scale), &p.RiskScale); err != nil {
 		return p, fmt.Errorf("program risk scale: %w", err)
 	}
+	if audit != "" {
+		if p.NextAudit, err = ParseTS(audit); err != nil {
+			return p, fmt.Errorf("program next audit: %w", err)
+		}
+	}
 	p.CreatedAt, err = ParseTS(at)
 	return p, err
 }
 
 // UpdateProgram changes the program's own fields (name, legal name,
-// supervisory body, version in force, overlays, risk scale) inside tx. The
-// creation time and creator never change.
+// supervisory body, version in force, overlays, risk scale and appetite,
+// next audit date) inside tx. The creation time and creator never change.
 func (tx *Tx) UpdateProgram(ctx context.Context, p evident.Program, actor string) error {
 	if p.Overlays == nil {
 		p.Overlays = []string{}
 	}
 	ov, _ := json.Marshal(p.Overlays)
 	scale, _ := json.Marshal(p.RiskScale)
-	res, err := tx.Exec(ctx, `UPDATE program SET name = ?, standard = ?, version = ?, overlays = ?, legal_name = ?, supervisory_body = ?, country = ?, risk_scale = ?, updated_at = ?, updated_by = ? WHERE id = 1`,
-		p.Name, string(p.Standard), p.Version, string(ov), p.LegalName, p.SupervisoryBody, p.Country, string(scale), TS(tx.Now), actor)
+	audit := ""
+	if !p.NextAudit.IsZero() {
+		audit = TS(p.NextAudit)
+	}
+	res, err := tx.Exec(ctx, `UPDATE program SET name = ?, standard = ?, version = ?, overlays = ?, legal_name = ?, supervisory_body = ?, country = ?, risk_scale = ?, risk_appetite = ?, next_audit = ?, updated_at = ?, updated_by = ? WHERE id = 1`,
+		p.Name, string(p.Standard), p.Version, string(ov), p.LegalName, p.SupervisoryBody, p.Country, string(scale), p.RiskAppetite, audit, TS(tx.Now), actor)
 	if err != nil {
 		return fmt.Errorf("update program: %w", err)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/evidenthq/evident"
 	"github.com/evidenthq/evident/internal/catalog"
+	"github.com/evidenthq/evident/internal/readiness"
 	"github.com/evidenthq/evident/internal/sqlstore"
 )
 
@@ -102,6 +103,9 @@ type requirementPage struct {
 	Evidence []evident.Evidence // the latest records of its controls
 	InForce  bool               // the requirement is of the program's version
 	Program  string
+	// Gaps are the open gaps that concern the requirement: while any is
+	// open it is not verified, and the page says why.
+	Gaps []readiness.Gap
 }
 
 // controlLink is a control meeting a requirement, with its currency.
@@ -138,6 +142,11 @@ func (w *Web) Requirement() http.Handler {
 		fresh := map[string]evident.Freshness{}
 		for _, cs := range pr.Report.Controls {
 			fresh[cs.ID] = cs.Freshness
+		}
+		for _, g := range pr.Report.Gaps {
+			if slices.Contains(g.Requirements, req.Ref().String()) {
+				data.Gaps = append(data.Gaps, g)
+			}
 		}
 		for _, c := range m.ControlsFor(req.Ref()) {
 			data.Controls = append(data.Controls, controlLink{Control: c, Freshness: fresh[c.ID]})

@@ -19,6 +19,7 @@ type dashboard struct {
 	ThisWeek   []readiness.Task
 	Clocks     []runningClock
 	Stale      []readiness.ControlStatus
+	Gaps       int // open gaps, each keeping its requirements from verified
 	Checkpoint *sqlstore.Checkpoint
 	LedgerSize int64
 }
@@ -32,8 +33,8 @@ type runningClock struct {
 // week is how far ahead "due this week" looks.
 const week = 7 * 24 * time.Hour
 
-// Dashboard is the front page: readiness by clause, what is overdue and
-// due this week, running incident clocks, stale evidence and the last
+// Dashboard is the front page: readiness by clause, the open gaps, what
+// is overdue and due this week, running incident clocks, stale evidence and the last
 // signed checkpoint.
 func (w *Web) Dashboard() http.Handler {
 	return w.handle(func(rw http.ResponseWriter, r *http.Request) error {
@@ -42,7 +43,7 @@ func (w *Web) Dashboard() http.Handler {
 			return err
 		}
 		now := pr.In.At
-		d := dashboard{Program: pr.In.Model.Program, At: now, Score: pr.Report.Score.Score, Chart: clauseChart(pr.Report)}
+		d := dashboard{Program: pr.In.Model.Program, At: now, Score: pr.Report.Score.Score, Chart: clauseChart(pr.Report), Gaps: len(pr.Report.Gaps)}
 		for _, t := range readiness.Tasks(pr.In, now.Add(week)) {
 			if t.State == "due" || t.State == "running" {
 				d.ThisWeek = append(d.ThisWeek, t)

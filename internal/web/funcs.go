@@ -21,6 +21,9 @@ func (w *Web) funcs() template.FuncMap {
 		"add":   func(a, b int) int { return a + b },
 		"int":   func(n int64) int { return int(n) },
 		"short": shortHex,
+
+		// gapHref links a gap's object to its page.
+		"gapHref": gapHref,
 	}
 }
 

@@ -14,6 +14,7 @@ type navItem struct {
 var navigation = []navItem{
 	{"dashboard", "Dashboard", "/", "read"},
 	{"tasks", "Tasks", "/tasks", "read"},
+	{"gaps", "Gaps", "/gaps", "read"},
 	{"requirements", "Requirements", "/catalog", "read"},
 	{"scope", "Scope", "/scope", "read"},
 	{"risks", "Risks", "/risks", "read"},

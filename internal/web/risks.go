@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/evidenthq/evident"
+	"github.com/evidenthq/evident/internal/readiness"
 )
 
 // heatCell is one likelihood x impact square of the heat map.
@@ -82,11 +84,25 @@ func buildHeatMap(risks []evident.Risk, scale evident.Scale, selL, selI int) hea
 	return h
 }
 
-// riskRow is one risk with its treatments and acceptances.
+// riskRow is one risk with its treatments and acceptances, whether the
+// controls treating it are shown to work, and its open gaps.
 type riskRow struct {
 	evident.Risk
-	Treatments  []evident.Treatment
+	Treatments  []treatmentRow
 	Acceptances []acceptanceRow
+	Gaps        []readiness.Gap
+}
+
+// treatmentRow is a treatment with the state of each control it relies on.
+type treatmentRow struct {
+	evident.Treatment
+	States []controlState
+}
+
+// controlState is a treating control and whether it is shown to work.
+type controlState struct {
+	ID    string
+	State readiness.TreatmentState
 }
 
 type acceptanceRow struct {
@@ -95,6 +111,7 @@ type acceptanceRow struct {
 }
 
 type risksPage struct {
+	Appetite   int
 	Heat       heatMap
 	Rows       []riskRow
 	Total      int
@@ -105,7 +122,9 @@ type risksPage struct {
 // Risks shows the risk register: a likelihood x impact heat map whose
 // squares filter the register, and each risk with its treatment decision,
 // the controls and policies that treat it, and any residual-risk
-// acceptance with its approver and expiry.
+// acceptance with its approver and expiry. Each treating control shows
+// whether it is shown to work (a failing or missing one is a gap), and
+// each risk its open gaps: above the appetite, a target not reached.
 func (w *Web) Risks() http.Handler {
 	return w.handle(func(rw http.ResponseWriter, r *http.Request) error {
 		selL, err := intParam(r, "likelihood")
@@ -116,25 +135,40 @@ func (w *Web) Risks() http.Handler {
 		if err != nil {
 			return err
 		}
-		m, err := w.model(r.Context())
+		pr, err := w.state(r.Context(), time.Time{})
 		if err != nil {
 			return err
 		}
-		now := w.cfg.Store.Now()
-		data := risksPage{Heat: buildHeatMap(m.Risks, evident.DefaultScale, selL, selI), Total: len(m.Risks), Likelihood: selL, Impact: selI}
+		m := pr.In.Model
+		now := pr.In.At
+		fresh := map[string]evident.Freshness{}
+		for _, c := range pr.Report.Controls {
+			fresh[c.ID] = c.Freshness
+		}
+		data := risksPage{Appetite: m.Program.RiskAppetite, Heat: buildHeatMap(m.Risks, evident.DefaultScale, selL, selI), Total: len(m.Risks), Likelihood: selL, Impact: selI}
 		for _, risk := range m.Risks {
 			if (selL != 0 && risk.Likelihood != selL) || (selI != 0 && risk.Impact != selI) {
 				continue
 			}
 			row := riskRow{Risk: risk}
 			for _, t := range m.Treatments {
-				if t.Risk == risk.ID {
-					row.Treatments = append(row.Treatments, t)
+				if t.Risk != risk.ID {
+					continue
 				}
+				tr := treatmentRow{Treatment: t}
+				for _, c := range t.Controls {
+					tr.States = append(tr.States, controlState{ID: c, State: readiness.ControlState(pr.In, c, fresh[c])})
+				}
+				row.Treatments = append(row.Treatments, tr)
 			}
 			for _, a := range m.Acceptances {
 				if a.Risk == risk.ID {
 					row.Acceptances = append(row.Acceptances, acceptanceRow{Acceptance: a, Expired: a.Expired(now)})
+				}
+			}
+			for _, g := range pr.Report.Gaps {
+				if (g.Section == "risks" && g.ID == risk.ID) || (g.Section == "treatments" && m.TreatmentByID(g.ID) != nil && m.TreatmentByID(g.ID).Risk == risk.ID) {
+					row.Gaps = append(row.Gaps, g)
 				}
 			}
 			data.Rows = append(data.Rows, row)
