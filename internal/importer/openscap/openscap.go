@@ -31,12 +31,12 @@ func Detect(head []byte) bool {
 }
 
 type testResult struct {
-	ID        string `xml:"id,attr"`
-	Start     string `xml:"start-time,attr"`
-	End       string `xml:"end-time,attr"`
-	System    string `xml:"test-system,attr"`
-	Version   string `xml:"version,attr"`
-	Target    string `xml:"target"`
+	ID      string `xml:"id,attr"`
+	Start   string `xml:"start-time,attr"`
+	End     string `xml:"end-time,attr"`
+	System  string `xml:"test-system,attr"`
+	Version string `xml:"version,attr"`
+	Target  string `xml:"target"`
 	// Addresses are the scanned machine's addresses, as oscap saw them.
 	Addresses []string `xml:"target-address"`
 	Benchmark struct {
