@@ -25,9 +25,11 @@ import (
 // Finding, Result and Context are defined in package report so the format
 // parsers can share them; these aliases are the names callers use.
 type (
-	Finding = report.Finding
-	Result  = report.Result
-	Context = report.Context
+	Finding   = report.Finding
+	Result    = report.Result
+	Context   = report.Context
+	Coverage  = report.Coverage
+	ScopeHost = report.ScopeHost
 )
 
 // DefaultMaxBytes is the size limit Parse applies when Context.MaxBytes is 0.

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -58,8 +59,16 @@ func Parse(ctx context.Context, data []byte, c report.Context) (*report.Result, 
 	if err != nil {
 		return nil, err
 	}
+	if !slices.Contains(leapStatuses, t.leap) {
+		// The leap status is the last thing chronyc prints in both forms,
+		// so a file cut inside its last line ends with a partial word.
+		return nil, report.Truncated("chronyc tracking leap status %q is not one of %s", clip(t.leap), strings.Join(leapStatuses, ", "))
+	}
 	return result(t, c), nil
 }
+
+// leapStatuses are the values chronyc prints for the leap status.
+var leapStatuses = []string{"Normal", "Insert second", "Delete second", "Not synchronised"}
 
 func result(t tracking, c report.Context) *report.Result {
 	res := report.New(Format, "chronyc")
