@@ -47,7 +47,7 @@ type Options struct {
 	Effective evident.Effective // zero: the tool's own time, else the time of receipt
 	Systems   []evident.SystemVersion
 	Actor     string
-	Now       time.Time // the clock ages are computed against; zero: time.Now
+	Now       time.Time // the clock ages are computed against; zero: the store's clock
 	// TSARoots, TSACerts and StampedData are for time-stamp responses.
 	TSARoots    *x509.CertPool
 	TSACerts    []*x509.Certificate
@@ -136,7 +136,7 @@ func CheckAll(ctx context.Context, l *ledger.Ledger, srcs []Source, opt Options,
 		return nil, evident.Errorf(evident.EINVALID, "the ledger is open read-only: no signing key")
 	}
 	if opt.Now.IsZero() {
-		opt.Now = time.Now()
+		opt.Now = l.Store().Now()
 	}
 	if opt.MaxBytes <= 0 {
 		opt.MaxBytes = importer.DefaultMaxBytes
