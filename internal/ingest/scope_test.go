@@ -73,6 +73,50 @@ func TestTruncatedScanStoresNothing(t *testing.T) {
 	})
 }
 
+// Every format's cut-off output is refused through the ingest path as it
+// is by the parser, naming the file, and leaves nothing behind.
+func TestTruncatedOutputOfEveryFormatStoresNothing(t *testing.T) {
+	cuts := map[string]func([]byte) []byte{
+		"nmap/three-hosts.xml":     func(b []byte) []byte { return b[:3000] },
+		"testssl/weak-tls10.json":  nil,
+		"testssl/strong.json":      nil,
+		"openscap/arf.xml":         nil,
+		"lynis/report.dat":         func(b []byte) []byte { return bytes.TrimSuffix(b, []byte("finish=true\n")) },
+		"chrony/synced.txt":        func(b []byte) []byte { return b[:len(b)-4] },
+		"chrony/synced-csv.txt":    func(b []byte) []byte { return b[:len(b)/2] },
+		"zlint/strong-server.json": nil,
+		"tsr/granted.tsr":          nil,
+		"sarif/gosec.sarif":        nil,
+		"trivy/config.json":        nil,
+	}
+	storetest.Each(t, func() time.Time { return after }, func(t *testing.T, st *sqlstore.Store) {
+		ctx := context.Background()
+		l := setup(t, st)
+		err := st.Write(ctx, func(tx *sqlstore.Tx) error {
+			return tx.PutObject(ctx, sqlstore.Controls, "any", evident.Control{ID: "any", Title: "Any tool",
+				Method: evident.VerificationMethod{Kind: evident.MethodImport}}, "test")
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := counts(t, l)
+		for file, cut := range cuts {
+			b := fixture(t, file)
+			if cut == nil {
+				cut = func(b []byte) []byte { return b[:len(b)/2] }
+			}
+			name := strings.ReplaceAll(file, "/", "-")
+			_, err := ingest.Import(ctx, l, bytes.NewReader(cut(b)), ingest.Options{Control: "any", Filename: name, Actor: "scanner", Now: after})
+			if evident.ErrorCode(err) != evident.EINVALID || !strings.HasPrefix(err.Error(), name+": truncated: ") {
+				t.Errorf("%s cut off: %v, want EINVALID \"%s: truncated: ...\"", file, err, name)
+			}
+		}
+		if got := counts(t, l); got != before {
+			t.Errorf("leaves, import runs, blobs = %v after refused imports, want %v", got, before)
+		}
+	})
+}
+
 // scoped adds to the setup program a database system answering on two
 // addresses, versions for both systems, and two controls over web and db:
 // a port sweep (nmap) and a clock check (chrony, whose output names no
