@@ -118,9 +118,9 @@ func TestTruncatedOutputOfEveryFormatStoresNothing(t *testing.T) {
 }
 
 // scoped adds to the setup program a database system answering on two
-// addresses, versions for both systems, and two controls over web and db:
-// a port sweep (nmap) and a clock check (chrony, whose output names no
-// host).
+// addresses, versions for both systems, an HSM listing no host, and two
+// controls: a port sweep of web and db (nmap) and a clock check of web, db
+// and the HSM (chrony, whose output names no host).
 func scoped(t *testing.T, st *sqlstore.Store) *ledger.Ledger {
 	t.Helper()
 	l := setup(t, st)
@@ -135,7 +135,8 @@ func scoped(t *testing.T, st *sqlstore.Store) *ledger.Ledger {
 			{sqlstore.Systems, "db", evident.System{ID: "db", Name: "Database", Kind: evident.SystemTrustworthy, Zone: "lab", Version: "16.4", Hosts: []string{"127.0.0.2", "10.99.0.7"}}},
 			{sqlstore.Controls, "sweep", evident.Control{ID: "sweep", Title: "Port sweep", Systems: []string{"web", "db"},
 				Method: evident.VerificationMethod{Kind: evident.MethodImport, Format: "nmap"}}},
-			{sqlstore.Controls, "clock", evident.Control{ID: "clock", Title: "Clock check", Systems: []string{"web", "db"},
+			{sqlstore.Systems, "hsm", evident.System{ID: "hsm", Name: "HSM", Kind: evident.SystemTrustworthy, Zone: "vault", Version: "7.8"}},
+			{sqlstore.Controls, "clock", evident.Control{ID: "clock", Title: "Clock check", Systems: []string{"web", "db", "hsm"},
 				Method: evident.VerificationMethod{Kind: evident.MethodImport, Format: "chrony"}}},
 		} {
 			if err := tx.PutObject(ctx, o.sec, o.id, o.v, "test"); err != nil {
@@ -273,6 +274,12 @@ func TestImportOfOutputNamingNoHostTakesTheTarget(t *testing.T) {
 			if !out.Verdict.Pass || !slices.Equal(systems, []string{want}) || !sc.Asserted {
 				t.Errorf("target %s: pass %v systems %v scope %+v, want a pass for %s as the target says", target, out.Verdict.Pass, systems, sc, want)
 			}
+		}
+		// A system listing no host has no scope to compare with: the
+		// target's word stands, and the record speaks for it.
+		out = imp("hsm")
+		if !out.Verdict.Pass || out.Scope != nil || len(out.Derived.Systems) != 1 || out.Derived.Systems[0].String() != "hsm@7.8" {
+			t.Errorf("target hsm: pass %v scope %+v systems %v, want a pass for hsm@7.8 without scope", out.Verdict.Pass, out.Scope, out.Derived.Systems)
 		}
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"time"
 
@@ -80,24 +81,36 @@ func (c *Checked) prepare(ctx context.Context, b blob.Batch, data []byte) error 
 // the caller named or else the program's; systems the run did not cover
 // are left out, so the record counts for none of them. A system whose
 // version nobody knows cannot be named (a record names NAME@VERSION) and
-// appears only in the detail's scope. Without a scope, the caller's
-// systems stand.
+// appears only in the detail's scope. Without a scope (the systems list no
+// hosts), the caller's systems stand, with the control's system the target
+// names, which nothing in the output can contradict.
 func (c *Checked) covered(named []evident.SystemVersion) []evident.SystemVersion {
-	cv := c.Result.Scope
-	if cv == nil {
-		return named
-	}
-	var out []evident.SystemVersion
-	for _, id := range cv.SystemsCovered {
-		sv := evident.SystemVersion{Name: id, Version: c.versions[id]}
+	version := func(id string) string {
 		for _, n := range named {
 			if n.Name == id {
-				sv.Version = n.Version
+				return n.Version
 			}
 		}
-		if sv.Version != "" {
-			out = append(out, sv)
+		return c.versions[id]
+	}
+	var ids []string
+	out := []evident.SystemVersion{}
+	if cv := c.Result.Scope; cv != nil {
+		ids = cv.SystemsCovered
+	} else {
+		out = slices.Clone(named)
+		if c.system != "" && slices.Contains(c.control.Systems, c.system) && version(c.system) != "" &&
+			!slices.ContainsFunc(named, func(sv evident.SystemVersion) bool { return sv.Name == c.system }) {
+			ids = []string{c.system}
 		}
+	}
+	for _, id := range ids {
+		if v := version(id); v != "" {
+			out = append(out, evident.SystemVersion{Name: id, Version: v})
+		}
+	}
+	if len(out) == 0 {
+		return nil
 	}
 	return out
 }
