@@ -140,7 +140,7 @@ func Parse(ctx context.Context, format string, r io.Reader, c Context) (*Result,
 		return nil, err
 	}
 	res.Format = format
-	if c.Scope != nil {
+	if len(c.Scope) > 0 {
 		if p.namesHosts {
 			res.Cover(c.Scope, res.Checked, false)
 		} else {
