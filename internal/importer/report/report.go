@@ -111,8 +111,8 @@ type Context struct {
 	// MaxBytes bounds the size of the tool output; 0 means DefaultMaxBytes.
 	MaxBytes int64
 	// Scope maps each in-scope host (address or name, as the program's
-	// systems list them) to the id of its system. Nil means no scope is
-	// known: no system of the control names a host.
+	// systems list them) to the id of its system. Nil or empty means no
+	// scope is known: no system of the control names a host.
 	Scope map[string]string
 	// Hosts are the hosts the caller says the output speaks for, for
 	// formats whose output names none (chronyc reports on the clock of the
