@@ -91,16 +91,15 @@ func Parse(ctx context.Context, data []byte, c report.Context) (*report.Result, 
 	res.Metrics[report.Checked] = float64(done)
 	if done == 0 {
 		res.NothingChecked("Lynis ran no test (lynis_tests_done=0)")
-	} else if h := single["hostname"]; h != "" {
-		res.Checked = append(res.Checked, h)
-		if d := single["domainname"]; d != "" {
-			res.Checked = append(res.Checked, h+"."+d)
+	} else {
+		if h := single["hostname"]; h != "" {
+			res.Checked = append(res.Checked, h)
+			if d := single["domainname"]; d != "" {
+				res.Checked = append(res.Checked, h+"."+d)
+			}
 		}
-	}
-	for _, k := range []string{"network_ipv4_address[]", "network_ipv6_address[]"} {
-		if done > 0 {
-			res.Checked = append(res.Checked, addrs[k]...)
-		}
+		res.Checked = append(res.Checked, addrs["network_ipv4_address[]"]...)
+		res.Checked = append(res.Checked, addrs["network_ipv6_address[]"]...)
 	}
 	for _, k := range []string{"os", "os_fullname", "os_version", "report_datetime_start"} {
 		if single[k] != "" {

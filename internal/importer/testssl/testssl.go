@@ -49,6 +49,8 @@ type pretty struct {
 	OpenSSL    string                       `json:"openssl"`
 	StartTime  string                       `json:"startTime"`
 	ScanResult []map[string]json.RawMessage `json:"scanResult"`
+	// ScanTime is the scan's duration in seconds, or "Scan interrupted".
+	ScanTime json.RawMessage `json:"scanTime"`
 }
 
 // below12 are the testssl ids of the protocols older than TLS 1.2.
@@ -78,6 +80,12 @@ func Parse(ctx context.Context, data []byte, c report.Context) (*report.Result, 
 		var err error
 		if entries, err = flatten(p.ScanResult); err != nil {
 			return nil, err
+		}
+		var st string
+		if json.Unmarshal(p.ScanTime, &st) == nil && st != "" {
+			// The pretty form says once, for the whole run, that it was
+			// interrupted; as an entry naming no target it fails them all.
+			entries = append(entries, entry{ID: "scanTime", Severity: "WARN", Finding: st})
 		}
 	} else if err := report.DecodeJSON(Format, data, &entries); err != nil {
 		return nil, err
@@ -150,6 +158,7 @@ func judge(ctx context.Context, res *report.Result, entries []entry, c report.Co
 	seen := map[string]bool{}
 	tested := map[string]bool{} // targets with a result other than a problem
 	failed := map[string]bool{} // targets with a scan problem
+	everything := false         // a problem naming no target stopped the whole run
 	sawCert := false
 	for i, e := range entries {
 		if i%1024 == 0 && ctx.Err() != nil {
@@ -165,6 +174,7 @@ func judge(ctx context.Context, res *report.Result, entries []entry, c report.Co
 		}
 		if problem(e) {
 			failed[target] = true
+			everything = everything || e.Port == ""
 			problems = append(problems, e.Finding)
 		} else if e.Port != "" && e.IP != "/" && e.ID != "scanTime" {
 			tested[target] = true
@@ -224,7 +234,7 @@ func judge(ctx context.Context, res *report.Result, entries []entry, c report.Co
 	checked := 0
 	for _, e := range entries {
 		t := targetOf(e)
-		if tested[t] && !failed[t] {
+		if tested[t] && !failed[t] && !everything {
 			checked++
 			tested[t] = false // count each target once
 			host, ip, _ := strings.Cut(e.IP, "/")
