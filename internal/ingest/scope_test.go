@@ -182,9 +182,11 @@ func scopeOf(t *testing.T, st *sqlstore.Store, o ingest.Outcome) (detailScope, [
 }
 
 // A scan that misses hosts in the control's scope fails by the default
-// criterion scope.missing == 0, one finding per missed host; its derived
-// record speaks only for the system it covered, and its detail says which
-// systems it covered and missed.
+// criterion scope.missing == 0, one finding per missed host, and its
+// detail says which systems it covered and missed. Failing for coverage
+// alone, its record names no system: it must not call the covered system
+// failing. Where the control accepts the gap, the record speaks for the
+// system it covered, and only for it.
 func TestImportRecordsScopeCoverage(t *testing.T) {
 	storetest.Each(t, func() time.Time { return after }, func(t *testing.T, st *sqlstore.Store) {
 		ctx := context.Background()
@@ -216,9 +218,9 @@ func TestImportRecordsScopeCoverage(t *testing.T) {
 			t.Errorf("baseline: pass %v checked_pass %v missing %v %v, want a failure naming both db hosts",
 				out.Verdict.Pass, out.Verdict.CheckedPass, out.Metrics["scope.missing"], missed(out))
 		}
-		if !slices.Equal(systems, []string{"web@2.1"}) || !slices.Equal(sc.SystemsCovered, []string{"web"}) ||
+		if len(systems) != 0 || !slices.Equal(sc.SystemsCovered, []string{"web"}) ||
 			!slices.Equal(sc.SystemsMissing, []string{"db"}) || len(sc.Missing) != 2 || !sc.CheckedPass {
-			t.Errorf("baseline: derived systems %v, scope %+v; want web@2.1 covered, db missing", systems, sc)
+			t.Errorf("baseline: derived systems %v, scope %+v; want no system named, web covered, db missing", systems, sc)
 		}
 		if out.Derived.Verdict != evident.VerdictFail {
 			t.Errorf("baseline: derived verdict %s, want fail", out.Derived.Verdict)
@@ -230,8 +232,22 @@ func TestImportRecordsScopeCoverage(t *testing.T) {
 		if out.Verdict.Pass || !slices.Equal(missed(out), []string{"10.99.0.7"}) || !slices.Equal(sc.SystemsMissing, []string{"db"}) {
 			t.Errorf("three hosts: pass %v missed %v scope %+v, want db's 10.99.0.7 missing", out.Verdict.Pass, missed(out), sc)
 		}
-		if !slices.Contains(sc.Checked, "127.0.0.3") || !slices.Equal(systems, []string{"web@2.1"}) {
-			t.Errorf("three hosts: checked %v systems %v, want every host checked listed and only web covered", sc.Checked, systems)
+		if !slices.Contains(sc.Checked, "127.0.0.3") || len(systems) != 0 || !slices.Equal(sc.SystemsCovered, []string{"web"}) {
+			t.Errorf("three hosts: checked %v systems %v covered %v, want every host checked listed and only web covered", sc.Checked, systems, sc.SystemsCovered)
+		}
+
+		// A control that accepts the missed host: the record speaks for web.
+		err := st.Write(ctx, func(tx *sqlstore.Tx) error {
+			return tx.PutObject(ctx, sqlstore.Controls, "sweep", evident.Control{ID: "sweep", Title: "Port sweep", Systems: []string{"web", "db"},
+				Method: evident.VerificationMethod{Kind: evident.MethodImport, Format: "nmap",
+					Criteria: []evident.Criterion{{Metric: "unexpected_open_ports", Op: "==", Value: 0}, {Metric: "scope.missing", Op: "<=", Value: 1}}}}, "test")
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = imp("nmap/three-hosts.xml", "")
+		if sc, systems = scopeOf(t, st, out); !out.Verdict.Pass || !slices.Equal(systems, []string{"web@2.1"}) || !slices.Equal(sc.SystemsMissing, []string{"db"}) {
+			t.Errorf("three hosts, one missed host accepted: pass %v systems %v scope %+v, want a pass for web@2.1 alone", out.Verdict.Pass, systems, sc)
 		}
 
 		// Aimed at web, the scan is complete for its scope.

@@ -76,15 +76,22 @@ func (c *Checked) prepare(ctx context.Context, b blob.Batch, data []byte) error 
 	return nil
 }
 
-// covered is what the derived record speaks for. With a scope, it is the
+// covered is what the derived record speaks for: a window judged per
+// system reads its systems with its verdict. With a scope, it is the
 // systems the run covered (every in-scope host checked), at the version
 // the caller named or else the program's; systems the run did not cover
-// are left out, so the record counts for none of them. A system whose
-// version nobody knows cannot be named (a record names NAME@VERSION) and
-// appears only in the detail's scope. Without a scope (the systems list no
-// hosts), the caller's systems stand, with the control's system the target
-// names, which nothing in the output can contradict.
+// are left out, so the record counts for none of them. A run that failed
+// only for hosts it did not reach names no system: its verdict is about
+// coverage, and naming the covered systems beside it would call them
+// failing when their own findings passed; the detail's scope still lists
+// them. A system whose version nobody knows cannot be named (a record
+// names NAME@VERSION) and appears only in the detail. Without a scope (the
+// systems list no hosts), the caller's systems stand, with the control's
+// system the target names, which nothing in the output can contradict.
 func (c *Checked) covered(named []evident.SystemVersion) []evident.SystemVersion {
+	if c.Result.Scope != nil && !c.Verdict.Pass && c.Verdict.CheckedPass {
+		return nil
+	}
 	version := func(id string) string {
 		for _, n := range named {
 			if n.Name == id {
