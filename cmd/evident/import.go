@@ -219,6 +219,10 @@ func printOutcome(a *app, o ingest.Outcome) {
 	for _, e := range o.Verdict.Errors {
 		a.out("  not evaluated: %s\n", e)
 	}
+	if s := o.Scope; s != nil {
+		a.out("  scope: covered %s; not covered %s (%d of %d in-scope hosts checked)\n", systemList(s.SystemsCovered),
+			systemList(s.SystemsMissing), len(s.Reached), len(s.Reached)+len(s.Missing))
+	}
 	if o.First {
 		a.out("  first import for this control and target\n")
 	} else {
@@ -234,6 +238,14 @@ func printOutcome(a *app, o ingest.Outcome) {
 		a.out("  vulnerability %s: %s\n", v.ID, v.Title)
 	}
 	a.out("  evidence %s (leaf %d), verdict %s (leaf %d)\n", o.Raw.ID, o.Raw.LedgerIndex, o.Derived.ID, o.Derived.LedgerIndex)
+}
+
+// systemList names systems for the scope line, "none" for no system.
+func systemList(s []string) string {
+	if len(s) == 0 {
+		return "none"
+	}
+	return strings.Join(s, ", ")
 }
 
 func findingLine(f importer.Finding) string {

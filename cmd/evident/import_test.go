@@ -20,7 +20,7 @@ import (
 const fixtures = "../../internal/importer/testdata"
 
 // importEnv initialises a data directory with the example program, changed
-// in one way: the issuing CA answers on 127.0.0.1, where the nmap and
+// in one way: the issuing CA answers on 127.0.0.1 alone, where the nmap and
 // testssl fixtures were recorded, and its zone allows the three ports the
 // baseline scan found open, so a fourth one is the unexpected port.
 func importEnv(t *testing.T) map[string]string {
@@ -35,7 +35,7 @@ func importEnv(t *testing.T) map[string]string {
 	s := string(b)
 	for old, repl := range map[string]string{
 		"allowed_services: [tcp/1792, tcp/8443]": "allowed_services: [tcp/1792, tcp/8443, tcp/14443, tcp/15443, tcp/18080]",
-		"hosts: [10.20.1.10, 10.20.1.11]":        "hosts: [10.20.1.10, 10.20.1.11, 127.0.0.1]",
+		"hosts: [10.20.1.10, 10.20.1.11]":        "hosts: [127.0.0.1]",
 	} {
 		if !strings.Contains(s, old) {
 			t.Fatalf("example scope.yaml no longer contains %q; update the test", old)
@@ -111,18 +111,21 @@ func stored(t *testing.T, env map[string]string) (int64, int) {
 }
 
 // The done-when: a second nmap scan with a new open port fails the
-// control, names the port, and reports it as appeared since the first.
+// control, names the port, and reports it as appeared since the first. The
+// scans are of the issuing CA, so the other systems of the control's scope
+// are not the scans' business.
 func TestImportNmapNewPortFails(t *testing.T) {
 	env := importEnv(t)
-	first := importJSON(t, env, "nmap", filepath.Join(fixtures, "nmap", "baseline.xml"), "--control", "vuln-scan-quarterly")
-	if len(first) != 1 || !first[0].Verdict.Pass || !first[0].First || first[0].Target != "127.0.0.1" {
-		t.Fatalf("baseline: %+v, want one passing first import of 127.0.0.1", first)
+	first := importJSON(t, env, "nmap", filepath.Join(fixtures, "nmap", "baseline.xml"), "--control", "vuln-scan-quarterly", "--target", "issuing-ca")
+	if len(first) != 1 || !first[0].Verdict.Pass || !first[0].First || first[0].Target != "issuing-ca" {
+		t.Fatalf("baseline: %+v, want one passing first import of issuing-ca", first)
 	}
-	code, out, errs := cli(t, env, "import", filepath.Join(fixtures, "nmap", "new-port.xml"), "--control", "vuln-scan-quarterly")
+	code, out, errs := cli(t, env, "import", filepath.Join(fixtures, "nmap", "new-port.xml"), "--control", "vuln-scan-quarterly", "--target", "issuing-ca")
 	if code != 0 {
 		t.Fatalf("import new-port: exit %d\n%s%s", code, out, errs)
 	}
-	for _, want := range []string{"FAIL", "failed unexpected_open_ports == 0 (got 1)", "127.0.0.1 tcp/12323", "1 appeared, 0 gone", "appeared  127.0.0.1 tcp/12323"} {
+	for _, want := range []string{"FAIL", "failed unexpected_open_ports == 0 (got 1)", "127.0.0.1 tcp/12323", "1 appeared, 0 gone", "appeared  127.0.0.1 tcp/12323",
+		"scope: covered issuing-ca; not covered none (1 of 1 in-scope hosts checked)"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
@@ -147,6 +150,39 @@ func TestImportNmapNewPortFails(t *testing.T) {
 	// Every blob the records name is on disk and every leaf checks out.
 	if code, out, errs := cli(t, env, "verify"); code != 0 {
 		t.Errorf("verify after importing: exit %d\n%s%s", code, out, errs)
+	}
+}
+
+// A scan of one address does not cover the other systems of a control's
+// scope: the import fails by the default scope.missing == 0, names the
+// systems it did not cover, and exits 0 (the gap is evidence too); a file
+// cut off is refused with exit 2.
+func TestImportSaysWhatItDidNotCover(t *testing.T) {
+	env := importEnv(t)
+	code, out, errs := cli(t, env, "import", filepath.Join(fixtures, "nmap", "baseline.xml"), "--control", "vuln-scan-quarterly")
+	if code != 0 {
+		t.Fatalf("import: exit %d\n%s%s", code, out, errs)
+	}
+	for _, want := range []string{"FAIL", "failed scope.missing == 0", "high  scope.missing 10.20.5.10", "scope: covered issuing-ca; not covered backup-vault, bastion"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	b, err := os.ReadFile(filepath.Join(fixtures, "nmap", "three-hosts.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cutoff := filepath.Join(t.TempDir(), "scan.xml")
+	if err := os.WriteFile(cutoff, b[:3000], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	before, runs := stored(t, env)
+	code, out, errs = cli(t, env, "import", cutoff, "--control", "vuln-scan-quarterly")
+	if code != 2 || !strings.Contains(errs, "scan.xml: truncated: ") {
+		t.Errorf("import of a cut-off scan: exit %d, %q; want 2 and \"scan.xml: truncated: ...\"\n%s", code, errs, out)
+	}
+	if n, r := stored(t, env); n != before || r != runs {
+		t.Errorf("ledger size %d and %d import runs after the refused import, want %d and %d", n, r, before, runs)
 	}
 }
 

@@ -8,7 +8,7 @@
 //
 //	Detect(head)                    format name from the first HeadSize bytes
 //	Parse(ctx, format, r, c)        Result; format "" means detect
-//	Evaluate(res, criteria)         Verdict; no criteria means DefaultCriteria(format)
+//	Evaluate(res, criteria)         Verdict; no criteria means DefaultCriteria(format); Rules always added
 //	Compare(prev, cur)              Delta of findings by Key (appeared, gone)
 //	ParseCertsPEM, CertPoolPEM      TSA certificates and roots for Context
 //
@@ -40,6 +40,24 @@
 // Severities are normalised to info, low, medium, high, critical. Unrated
 // severities (OpenSCAP "unknown", trivy UNKNOWN) count as medium: what nobody
 // rated is not harmless.
+//
+// # Completeness and scope
+//
+// Every format sets the metric checked: how many things the run checked
+// (hosts up, targets tested, rules evaluated, tests run, lints that
+// applied, runs completed, targets scanned). A run that checked nothing
+// gets the finding "nothing_checked" saying why, and Rules holds every
+// verdict to "checked > 0" whatever the control's criteria.
+//
+// With Context.Scope (in-scope host to system), Parse compares the hosts
+// the run checked (Result.Checked, from the output; Context.Hosts for
+// formats whose output names no host, see NamesHosts) with the scope and
+// records Result.Scope, the metrics scope.reached and scope.missing, one
+// finding per in-scope host not checked, and a finding when none was
+// reached. Rules then add "scope.reached > 0" and, unless the criteria
+// name scope.missing, "scope.missing == 0". Verdict.CheckedPass is the
+// verdict leaving out scope.missing, for judging the systems the run did
+// cover. docs/import.md states each format's rule.
 //
 // # Metrics
 //
@@ -97,6 +115,7 @@
 //
 //	results.error|warning|note|none   by level (rule default, then "warning", when a result has none)
 //	results.suppressed      results suppressed in review, not counted as findings
+//	runs.failed             runs whose invocation says executionSuccessful: false
 //
 // trivy:
 //
@@ -114,7 +133,9 @@
 // UTF-8, complete and a single document. Text formats reject NUL bytes and
 // invalid UTF-8 and require every field their metrics rest on. A scan cut
 // short (nmap without run statistics, a Lynis report without its end marker)
-// is an error, not an empty pass. Parsing checks ctx between elements.
+// is refused with an EINVALID error whose message starts "truncated:", so
+// the caller's "FILE: truncated: ..." says what happened; it is never an
+// empty pass. Parsing checks ctx between elements.
 //
 // # Fixtures
 //

@@ -25,9 +25,11 @@ import (
 // Finding, Result and Context are defined in package report so the format
 // parsers can share them; these aliases are the names callers use.
 type (
-	Finding = report.Finding
-	Result  = report.Result
-	Context = report.Context
+	Finding   = report.Finding
+	Result    = report.Result
+	Context   = report.Context
+	Coverage  = report.Coverage
+	ScopeHost = report.ScopeHost
 )
 
 // DefaultMaxBytes is the size limit Parse applies when Context.MaxBytes is 0.
@@ -40,21 +42,33 @@ type parser struct {
 	name   string
 	detect func(head []byte) bool
 	parse  func(ctx context.Context, data []byte, c report.Context) (*report.Result, error)
+	// namesHosts is true when the output names the hosts it checked, so
+	// the output, not the caller, decides what a run covered.
+	namesHosts bool
 }
 
 // parsers is ordered for detection: the binary time-stamp response first,
 // then formats whose markers are specific, so a generic one (zlint's map of
 // lint results) cannot claim another tool's JSON.
 var parsers = []parser{
-	{tsr.Format, tsr.Detect, tsr.Parse},
-	{nmap.Format, nmap.Detect, nmap.Parse},
-	{openscap.Format, openscap.Detect, openscap.Parse},
-	{sarif.Format, sarif.Detect, sarif.Parse},
-	{trivy.Format, trivy.Detect, trivy.Parse},
-	{testssl.Format, testssl.Detect, testssl.Parse},
-	{lynis.Format, lynis.Detect, lynis.Parse},
-	{chrony.Format, chrony.Detect, chrony.Parse},
-	{zlint.Format, zlint.Detect, zlint.Parse},
+	{tsr.Format, tsr.Detect, tsr.Parse, false},
+	{nmap.Format, nmap.Detect, nmap.Parse, true},
+	{openscap.Format, openscap.Detect, openscap.Parse, true},
+	{sarif.Format, sarif.Detect, sarif.Parse, false},
+	{trivy.Format, trivy.Detect, trivy.Parse, false},
+	{testssl.Format, testssl.Detect, testssl.Parse, true},
+	{lynis.Format, lynis.Detect, lynis.Parse, true},
+	{chrony.Format, chrony.Detect, chrony.Parse, false},
+	{zlint.Format, zlint.Detect, zlint.Parse, false},
+}
+
+// NamesHosts reports whether the format's output names the hosts it
+// checked. For the others (a clock report, a certificate lint, a
+// time-stamp token, a code or image scan) what was checked is what the
+// importer is told (Context.Hosts).
+func NamesHosts(format string) bool {
+	p, err := lookup(format)
+	return err == nil && p.namesHosts
 }
 
 // Formats lists the format names Parse accepts, in detection order.
@@ -126,6 +140,13 @@ func Parse(ctx context.Context, format string, r io.Reader, c Context) (*Result,
 		return nil, err
 	}
 	res.Format = format
+	if len(c.Scope) > 0 {
+		if p.namesHosts {
+			res.Cover(c.Scope, res.Checked, false)
+		} else {
+			res.Cover(c.Scope, c.Hosts, true)
+		}
+	}
 	if err := res.Validate(); err != nil {
 		return nil, evident.Errorf(evident.EINTERNAL, "%s importer produced an invalid result: %v", format, err)
 	}

@@ -268,7 +268,9 @@ func TestDefaultCriteriaAreStrict(t *testing.T) {
 	for path := range fixtures(t) {
 		res := parseFile(t, path, "")
 		v := Evaluate(res, nil)
-		if len(v.Errors) > 0 && !strings.Contains(path, "rejected") {
+		// A run that checked nothing may lack the metrics its checks
+		// would have produced; it fails on "checked > 0" anyway.
+		if len(v.Errors) > 0 && !strings.Contains(path, "rejected") && res.Metrics["checked"] > 0 {
 			t.Errorf("%s: default criteria name metrics the parser does not produce: %v", path, v.Errors)
 		}
 	}
@@ -305,8 +307,8 @@ func TestParseRejectsBadInput(t *testing.T) {
 		{"json type error", "sarif", []byte(`{"version": "2.1.0", "runs": {"tool": 1}, "$schema": "sarif-schema"}`), Context{}, "runs"},
 		{"chrony cut short", "chrony", []byte("Reference ID    : 7F000001 (localhost)\nStratum         : 9\n"), Context{}, "truncated"},
 		{"chrony nul byte", "chrony", []byte("Reference ID    : 7F000001 \x00(x)\nStratum : 1\n"), Context{}, "NUL byte"},
-		{"chrony csv short", "chrony", []byte("7F000001,127.0.0.1,9,1795773956.1,-0.000001551\n"), Context{}, "got 5 fields"},
-		{"lynis interrupted", "lynis", []byte("# Lynis Report\nlynis_version=3.0.8\nwarning[]=X|y|\n"), Context{}, "incomplete"},
+		{"chrony csv short", "chrony", []byte("7F000001,127.0.0.1,9,1795773956.1,-0.000001551\n"), Context{}, "truncated: chronyc -c tracking line 1 has 5 fields"},
+		{"lynis interrupted", "lynis", []byte("# Lynis Report\nlynis_version=3.0.8\nwarning[]=X|y|\n"), Context{}, "truncated: lynis report has no closing finish=true"},
 		{"openscap content not results", "openscap", read(t, "testdata/openscap/content/tsp-host-xccdf.xml"), Context{}, "not scan results"},
 		{"tsr garbage", "tsr", []byte{0x30, 0x10, 0x30, 0x05, 0x02, 0x01, 0x00, 0xff}, Context{}, "time-stamp response"},
 	}

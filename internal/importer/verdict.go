@@ -4,6 +4,7 @@ import (
 	"slices"
 
 	"github.com/evidenthq/evident"
+	"github.com/evidenthq/evident/internal/importer/report"
 )
 
 // Verdict is the outcome of a result against acceptance criteria. Pass is
@@ -11,10 +12,15 @@ import (
 // could not be evaluated (its metric is missing) is an error and fails the
 // verdict, because missing data never counts as passing evidence.
 type Verdict struct {
-	Pass     bool                `json:"pass"`
-	Criteria []evident.Criterion `json:"criteria"`
-	Failed   []FailedCriterion   `json:"failed,omitempty"`
-	Errors   []string            `json:"errors,omitempty"`
+	Pass bool `json:"pass"`
+	// CheckedPass is the verdict on what the run checked, leaving out the
+	// coverage criteria on scope.missing: true when the run failed only
+	// for hosts in scope it did not reach. The systems the run covered
+	// (Result.Scope.SystemsCovered) passed on their own findings then.
+	CheckedPass bool                `json:"checked_pass"`
+	Criteria    []evident.Criterion `json:"criteria"`
+	Failed      []FailedCriterion   `json:"failed,omitempty"`
+	Errors      []string            `json:"errors,omitempty"`
 }
 
 // FailedCriterion is a criterion that did not hold, the value it saw and the
@@ -28,6 +34,8 @@ type FailedCriterion struct {
 // Evaluate judges res against criteria. With no criteria it uses the
 // format's DefaultCriteria, so a control that forgot to state acceptance
 // criteria still gets a strict verdict rather than an unconditional pass.
+// Whatever the criteria, the Rules are added: a run that checked nothing,
+// or reached no host in scope, never passes.
 func Evaluate(res *Result, criteria []evident.Criterion) Verdict {
 	if len(criteria) == 0 && res != nil {
 		criteria = DefaultCriteria(res.Format)
@@ -41,6 +49,8 @@ func Evaluate(res *Result, criteria []evident.Criterion) Verdict {
 		v.Errors = append(v.Errors, "no acceptance criteria and no default for format "+res.Format)
 		return v
 	}
+	criteria = Rules(res, criteria)
+	v.Criteria = criteria
 	for _, c := range criteria {
 		ok, err := c.Eval(res.Metrics)
 		if err != nil {
@@ -52,7 +62,40 @@ func Evaluate(res *Result, criteria []evident.Criterion) Verdict {
 		}
 	}
 	v.Pass = len(v.Failed) == 0 && len(v.Errors) == 0
+	v.CheckedPass = len(v.Errors) == 0 && !slices.ContainsFunc(v.Failed, func(f FailedCriterion) bool {
+		return f.Criterion.Metric != report.ScopeMissing
+	})
 	return v
+}
+
+// Rules returns criteria with the rules every verdict is held to added at
+// the end: "checked > 0" (a run that checked nothing proves nothing) and,
+// where a scope is known (the result has scope metrics), "scope.reached >
+// 0" (a run that reached no host in scope is evidence for no system) and,
+// unless the control states its own criterion on scope.missing,
+// "scope.missing == 0" (every in-scope host was checked).
+func Rules(res *Result, criteria []evident.Criterion) []evident.Criterion {
+	out := slices.Clone(criteria)
+	add := func(s string) {
+		c, err := evident.ParseCriterion(s)
+		if err != nil {
+			panic("importer: bad rule " + s) // a bug in the rules below
+		}
+		if !slices.Contains(out, c) {
+			out = append(out, c)
+		}
+	}
+	add(report.Checked + " > 0")
+	if res == nil {
+		return out
+	}
+	if _, scoped := res.Metrics[report.ScopeMissing]; scoped {
+		add(report.ScopeReached + " > 0")
+		if !slices.ContainsFunc(criteria, func(c evident.Criterion) bool { return c.Metric == report.ScopeMissing }) {
+			add(report.ScopeMissing + " == 0")
+		}
+	}
+	return out
 }
 
 func behind(res *Result, metric string) []Finding {
@@ -69,13 +112,13 @@ func behind(res *Result, metric string) []Finding {
 // states none: what a TSP's assessor would accept without argument.
 var defaults = map[string][]string{
 	"nmap":     {"unexpected_open_ports == 0"},
-	"testssl":  {"protocols_below_tls12 == 0", "findings.critical == 0", "findings.high == 0", "cert_expired == 0"},
+	"testssl":  {"protocols_below_tls12 == 0", "findings.critical == 0", "findings.high == 0", "cert_expired == 0", "scan_problems == 0"},
 	"openscap": {"rules.fail == 0", "rules.error == 0"},
 	"lynis":    {"warnings == 0"},
 	"chrony":   {"synced == 1", "leap_ok == 1", "offset_ms < 100"},
 	"zlint":    {"findings.fatal == 0", "findings.error == 0"},
 	"tsr":      {"status_ok == 1", "signature_valid == 1", "chain_valid == 1"},
-	"sarif":    {"results.error == 0"},
+	"sarif":    {"results.error == 0", "runs.failed == 0"},
 	"trivy":    {"findings.critical == 0", "findings.high == 0"},
 }
 

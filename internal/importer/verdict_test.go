@@ -6,7 +6,7 @@ import (
 )
 
 func TestMissingMetricNeverPasses(t *testing.T) {
-	res := &Result{Format: "chrony", Metrics: map[string]float64{"offset_ms": 3}}
+	res := &Result{Format: "chrony", Metrics: map[string]float64{"offset_ms": 3, "checked": 1}}
 	v := Evaluate(res, criteria(t, "offset_ms < 100", "stratum <= 3"))
 	if v.Pass {
 		t.Fatalf("verdict %+v passed without a stratum metric", v)

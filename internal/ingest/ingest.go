@@ -47,7 +47,7 @@ type Options struct {
 	Effective evident.Effective // zero: the tool's own time, else the time of receipt
 	Systems   []evident.SystemVersion
 	Actor     string
-	Now       time.Time // the clock ages are computed against; zero: time.Now
+	Now       time.Time // the clock ages are computed against; zero: the store's clock
 	// TSARoots, TSACerts and StampedData are for time-stamp responses.
 	TSARoots    *x509.CertPool
 	TSACerts    []*x509.Certificate
@@ -60,11 +60,12 @@ type Options struct {
 type Checked struct {
 	opt       Options
 	control   evident.Control
-	Result    *importer.Result `json:"result"`
-	Verdict   importer.Verdict `json:"verdict"`
-	Defaulted bool             `json:"defaulted"` // judged by the format's default criteria
-	Target    string           `json:"target"`
-	system    string           // the system Target names, if any
+	Result    *importer.Result  `json:"result"`
+	Verdict   importer.Verdict  `json:"verdict"`
+	Defaulted bool              `json:"defaulted"` // judged by the format's default criteria
+	Target    string            `json:"target"`
+	system    string            // the system Target names, if any
+	versions  map[string]string // system id to the version the program deploys
 	raw, drv  evident.Evidence
 }
 
@@ -77,6 +78,9 @@ type Outcome struct {
 	Verdict   importer.Verdict   `json:"verdict"`
 	Defaulted bool               `json:"defaulted"`
 	Metrics   map[string]float64 `json:"metrics"`
+	// Scope is what the run reached of the hosts in scope; nil when no
+	// system of the control lists a host.
+	Scope *importer.Coverage `json:"scope,omitempty"`
 	// Delta compares with the previous import of the same control and
 	// target; with none, every finding appears and First is true.
 	Delta           importer.Delta     `json:"delta"`
@@ -132,7 +136,7 @@ func CheckAll(ctx context.Context, l *ledger.Ledger, srcs []Source, opt Options,
 		return nil, evident.Errorf(evident.EINVALID, "the ledger is open read-only: no signing key")
 	}
 	if opt.Now.IsZero() {
-		opt.Now = time.Now()
+		opt.Now = l.Store().Now()
 	}
 	if opt.MaxBytes <= 0 {
 		opt.MaxBytes = importer.DefaultMaxBytes
@@ -178,10 +182,14 @@ func checkOne(ctx context.Context, b blob.Batch, m *evident.Model, ctl evident.C
 	if err != nil {
 		return nil, fileErr(opt.Filename, fmt.Errorf("read: %w", err))
 	}
-	c := &Checked{opt: opt, control: ctl}
+	c := &Checked{opt: opt, control: ctl, versions: map[string]string{}}
+	for _, s := range m.Systems {
+		c.versions[s.ID] = s.Version
+	}
 	c.Target, c.system = opt.Target, systemOf(m, opt.Target)
 	pc := importer.Context{AllowedPorts: allowedPorts(m, ctl, c.system), TSARoots: opt.TSARoots, TSACerts: opt.TSACerts,
-		StampedData: opt.StampedData, Now: opt.Now, MaxBytes: opt.MaxBytes}
+		StampedData: opt.StampedData, Now: opt.Now, MaxBytes: opt.MaxBytes,
+		Scope: scopeOf(m, ctl, c.system), Hosts: hostsOf(m, opt.Target)}
 	if c.system == "" {
 		pc.HostPorts = hostPorts(m)
 	}
@@ -249,6 +257,44 @@ func systemOf(m *evident.Model, target string) string {
 		}
 	}
 	return ""
+}
+
+// scopeOf maps the hosts in scope to their systems: the hosts of the
+// system the target names when it is one of the control's, else those of
+// every system of the control. It is nil when none of them lists a host:
+// then no scope is known, and coverage is not judged.
+func scopeOf(m *evident.Model, ctl evident.Control, system string) map[string]string {
+	systems := ctl.Systems
+	if system != "" && slices.Contains(ctl.Systems, system) {
+		systems = []string{system}
+	}
+	var out map[string]string
+	for _, id := range systems {
+		s := m.SystemByID(id)
+		if s == nil {
+			continue
+		}
+		for _, h := range s.Hosts {
+			if out == nil {
+				out = map[string]string{}
+			}
+			out[h] = s.ID
+		}
+	}
+	return out
+}
+
+// hostsOf is what a target names for outputs that do not say which host
+// they speak for (a chronyc report): a system, by id or name, stands for
+// its hosts; anything else is a host.
+func hostsOf(m *evident.Model, target string) []string {
+	if target == "" {
+		return nil
+	}
+	if s := m.SystemByName(target); s != nil {
+		return s.Hosts
+	}
+	return []string{target}
 }
 
 // hostPorts maps every address the program's systems list to what their

@@ -81,7 +81,7 @@ func fixture(t *testing.T, name string) []byte {
 // An upload is a reader, a name and options: what an HTTP handler has.
 // The second scan is compared with the first and names the new port.
 func TestImportComparesWithThePreviousScan(t *testing.T) {
-	now := time.Now().UTC() // after the fixtures were recorded, whenever they were
+	now := after
 	storetest.Each(t, func() time.Time { return now }, func(t *testing.T, st *sqlstore.Store) {
 		ctx := context.Background()
 		l := setup(t, st)
@@ -124,7 +124,7 @@ func TestImportComparesWithThePreviousScan(t *testing.T) {
 // The zone that judges a scan is the targeted system's: the same ports are
 // allowed in the lab and forbidden in the offline vault.
 func TestImportJudgesByTheTargetsZone(t *testing.T) {
-	now := time.Now().UTC() // after the fixtures were recorded, whenever they were
+	now := after
 	storetest.Each(t, func() time.Time { return now }, func(t *testing.T, st *sqlstore.Store) {
 		ctx := context.Background()
 		l := setup(t, st)
@@ -142,7 +142,7 @@ func TestImportJudgesByTheTargetsZone(t *testing.T) {
 }
 
 func TestImportRefusesWhatTheControlDoesNotTake(t *testing.T) {
-	now := time.Now().UTC() // after the fixtures were recorded, whenever they were
+	now := after
 	storetest.Each(t, func() time.Time { return now }, func(t *testing.T, st *sqlstore.Store) {
 		ctx := context.Background()
 		l := setup(t, st)
@@ -176,7 +176,7 @@ func TestImportRefusesWhatTheControlDoesNotTake(t *testing.T) {
 // open on a host of the offline vault are unexpected there, although the
 // control also covers the lab.
 func TestImportJudgesEachHostByItsZone(t *testing.T) {
-	now := time.Now().UTC()
+	now := after
 	storetest.Each(t, func() time.Time { return now }, func(t *testing.T, st *sqlstore.Store) {
 		ctx := context.Background()
 		l := setup(t, st)
@@ -215,7 +215,7 @@ func TestImportJudgesEachHostByItsZone(t *testing.T) {
 // Concurrent imports of the same check each compare with a different
 // baseline: exactly one is the first, and the others chain behind it.
 func TestConcurrentImportsChain(t *testing.T) {
-	storetest.Each(t, time.Now, func(t *testing.T, st *sqlstore.Store) {
+	storetest.Each(t, func() time.Time { return after }, func(t *testing.T, st *sqlstore.Store) {
 		ctx := context.Background()
 		l := setup(t, st)
 		scan := fixture(t, "nmap/baseline.xml")

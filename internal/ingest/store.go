@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"time"
 
@@ -19,6 +20,7 @@ import (
 const (
 	maxKeysPerCriterion = 20
 	maxDeltaKeys        = 50
+	maxScopeHosts       = 100
 )
 
 // mediaTypes are the raw files' media types by format.
@@ -61,6 +63,7 @@ func (c *Checked) prepare(ctx context.Context, b blob.Batch, data []byte) error 
 	drv := raw
 	drv.Kind, drv.MediaType, drv.About = evident.DerivedEvidence, "application/json", nil
 	drv.Controls = []string{c.control.ID}
+	drv.Systems = c.covered(o.Systems)
 	drv.Filename = o.Filename + ".verdict.json"
 	drv.Verdict = evident.VerdictFail
 	if c.Verdict.Pass {
@@ -71,6 +74,52 @@ func (c *Checked) prepare(ctx context.Context, b blob.Batch, data []byte) error 
 	}
 	c.raw, c.drv = raw, drv
 	return nil
+}
+
+// covered is what the derived record speaks for: a window judged per
+// system reads its systems with its verdict. With a scope, it is the
+// systems the run covered (every in-scope host checked), at the version
+// the caller named or else the program's; systems the run did not cover
+// are left out, so the record counts for none of them. A run that failed
+// only for hosts it did not reach names no system: its verdict is about
+// coverage, and naming the covered systems beside it would call them
+// failing when their own findings passed; the detail's scope still lists
+// them. A system whose version nobody knows cannot be named (a record
+// names NAME@VERSION) and appears only in the detail. Without a scope (the
+// systems list no hosts), the caller's systems stand, with the control's
+// system the target names, which nothing in the output can contradict.
+func (c *Checked) covered(named []evident.SystemVersion) []evident.SystemVersion {
+	if c.Result.Scope != nil && !c.Verdict.Pass && c.Verdict.CheckedPass {
+		return nil
+	}
+	version := func(id string) string {
+		for _, n := range named {
+			if n.Name == id {
+				return n.Version
+			}
+		}
+		return c.versions[id]
+	}
+	var ids []string
+	out := []evident.SystemVersion{}
+	if cv := c.Result.Scope; cv != nil {
+		ids = cv.SystemsCovered
+	} else {
+		out = slices.Clone(named)
+		if c.system != "" && slices.Contains(c.control.Systems, c.system) && version(c.system) != "" &&
+			!slices.ContainsFunc(named, func(sv evident.SystemVersion) bool { return sv.Name == c.system }) {
+			ids = []string{c.system}
+		}
+	}
+	for _, id := range ids {
+		if v := version(id); v != "" {
+			out = append(out, evident.SystemVersion{Name: id, Version: v})
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
 }
 
 // Store writes the raw record, the derived verdict record, the import run
@@ -117,7 +166,7 @@ func StoreAll(ctx context.Context, l *ledger.Ledger, cs []*Checked, progress fun
 
 func (c *Checked) store(ctx context.Context, l *ledger.Ledger) (Outcome, error) {
 	out := Outcome{Filename: c.opt.Filename, Control: c.control.ID, Target: c.Target, Format: c.Result.Format,
-		Verdict: c.Verdict, Defaulted: c.Defaulted, Metrics: c.Result.Metrics}
+		Verdict: c.Verdict, Defaulted: c.Defaulted, Metrics: c.Result.Metrics, Scope: c.Result.Scope}
 	findings, err := json.Marshal(c.Result.Findings)
 	if err != nil {
 		return out, err
@@ -188,8 +237,10 @@ func (c *Checked) detail(run sqlstore.ImportRun, d importer.Delta) ([]byte, erro
 		Previous  string             `json:"previous,omitempty"`
 		Appeared  []string           `json:"appeared,omitempty"`
 		Gone      []string           `json:"gone,omitempty"`
+		Scope     *scopeDetail       `json:"scope,omitempty"`
 	}{Import: run.ID, Format: c.Result.Format, Target: c.Target, Defaulted: c.Defaulted, Metrics: c.Result.Metrics,
-		Errors: c.Verdict.Errors, Previous: run.PreviousID, Appeared: keys(d.Appeared, maxDeltaKeys), Gone: keys(d.Gone, maxDeltaKeys)}
+		Errors: c.Verdict.Errors, Previous: run.PreviousID, Appeared: keys(d.Appeared, maxDeltaKeys), Gone: keys(d.Gone, maxDeltaKeys),
+		Scope: c.scopeDetail()}
 	for _, cr := range c.Verdict.Criteria {
 		v.Criteria = append(v.Criteria, cr.String())
 	}
@@ -197,6 +248,40 @@ func (c *Checked) detail(run sqlstore.ImportRun, d importer.Delta) ([]byte, erro
 		v.Failed = append(v.Failed, failed{f.Criterion.String(), f.Actual, keys(f.Findings, maxKeysPerCriterion)})
 	}
 	return json.Marshal(v)
+}
+
+// scopeDetail is the coverage part of a derived record's leaf: which
+// systems the run covered and which hosts in scope it missed, read by the
+// per-system judgement of a control's windows. Lists of hosts are bounded
+// to fit a leaf; the derived blob holds them all.
+type scopeDetail struct {
+	Checked        []string             `json:"checked"`
+	CheckedMore    int                  `json:"checked_more,omitempty"` // hosts checked beyond those listed
+	Missing        []importer.ScopeHost `json:"missing"`
+	MissingMore    int                  `json:"missing_more,omitempty"`
+	SystemsCovered []string             `json:"systems_covered"`
+	SystemsMissing []string             `json:"systems_missing"`
+	// CheckedPass is the verdict leaving out scope.missing: true when the
+	// run failed only for hosts it did not reach, so the systems covered
+	// passed on their own findings.
+	CheckedPass bool `json:"checked_pass"`
+	Asserted    bool `json:"asserted,omitempty"` // the importer's caller named the host
+}
+
+func (c *Checked) scopeDetail() *scopeDetail {
+	cv := c.Result.Scope
+	if cv == nil {
+		return nil
+	}
+	d := &scopeDetail{Checked: cv.Checked, Missing: cv.Missing, SystemsCovered: cv.SystemsCovered,
+		SystemsMissing: cv.SystemsMissing, CheckedPass: c.Verdict.CheckedPass, Asserted: cv.Asserted}
+	if n := len(d.Checked) - maxScopeHosts; n > 0 {
+		d.Checked, d.CheckedMore = d.Checked[:maxScopeHosts], n
+	}
+	if n := len(d.Missing) - maxScopeHosts; n > 0 {
+		d.Missing, d.MissingMore = d.Missing[:maxScopeHosts], n
+	}
+	return d
 }
 
 // openVulnerabilities registers each critical finding behind a failed

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -18,6 +19,10 @@ import (
 
 // Format is the name this package parses.
 const Format = "chrony"
+
+// localRef is chrony's reference id for its own clock served with the
+// "local" directive.
+const localRef = "7F7F0101"
 
 var csvLine = regexp.MustCompile(`^[0-9A-Fa-f]{8},[^,]*,\d+,[-+0-9.]+,`)
 
@@ -54,8 +59,16 @@ func Parse(ctx context.Context, data []byte, c report.Context) (*report.Result, 
 	if err != nil {
 		return nil, err
 	}
+	if !slices.Contains(leapStatuses, t.leap) {
+		// The leap status is the last thing chronyc prints in both forms,
+		// so a file cut inside its last line ends with a partial word.
+		return nil, report.Truncated("chronyc tracking leap status %q is not one of %s", clip(t.leap), strings.Join(leapStatuses, ", "))
+	}
 	return result(t, c), nil
 }
+
+// leapStatuses are the values chronyc prints for the leap status.
+var leapStatuses = []string{"Normal", "Insert second", "Delete second", "Not synchronised"}
 
 func result(t tracking, c report.Context) *report.Result {
 	res := report.New(Format, "chronyc")
@@ -79,6 +92,15 @@ func result(t tracking, c report.Context) *report.Result {
 		if !c.Now.IsZero() {
 			m["ref_age_s"] = c.Now.Sub(t.refTime).Seconds()
 		}
+	}
+	res.Metrics[report.Checked] = 1
+	switch {
+	case t.refID == "00000000" || t.refTime.Unix() <= 0:
+		// chronyd never had a source: the offsets it prints are zeros,
+		// not measurements, and "offset_ms < 100" must not pass on them.
+		res.NothingChecked("chronyd has never compared the clock with a time source (no reference, no reference time): its offsets are not measurements")
+	case t.refID == localRef:
+		res.NothingChecked("chronyd serves its own local clock (Reference ID 7F7F0101, \"local\" directive): nothing compared it with UTC")
 	}
 	if !synced {
 		res.Note(report.Finding{Key: "not_synchronised", Target: res.Target, Severity: "high", Rule: "synced",
@@ -107,7 +129,7 @@ func parseCSV(data []byte) (tracking, error) {
 	}
 	f := strings.Split(lines[0], ",")
 	if len(f) != 14 {
-		return tracking{}, evident.ErrorAt(evident.EINVALID, "line 1", "chronyc -c tracking: got %d fields, want 14 (truncated?)", len(f))
+		return tracking{}, report.Truncated("chronyc -c tracking line 1 has %d fields, want 14", len(f))
 	}
 	var t tracking
 	t.refID, t.refName, t.leap = f[0], f[1], f[13]
@@ -161,7 +183,7 @@ func parseText(data []byte) (tracking, error) {
 	get := func(k string) (string, error) {
 		v, ok := fields[k]
 		if !ok {
-			return "", evident.Errorf(evident.EINVALID, "chronyc tracking has no %q line (truncated?)", k)
+			return "", report.Truncated("chronyc tracking has no %q line", k)
 		}
 		return v, nil
 	}

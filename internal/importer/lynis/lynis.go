@@ -24,8 +24,9 @@ func Detect(head []byte) bool {
 	return strings.HasPrefix(s, "# Lynis Report") || strings.Contains(s, "\nlynis_version=")
 }
 
-// Parse reads key=value lines; keys ending in [] repeat. A report without a
-// hardening index or the closing finish=true was cut short and is refused.
+// Parse reads key=value lines; keys ending in [] repeat. A report without
+// the closing finish=true was cut short and is refused; one whose audit ran
+// no test checked nothing.
 func Parse(ctx context.Context, data []byte, c report.Context) (*report.Result, error) {
 	if err := report.CheckText(Format, data); err != nil {
 		return nil, err
@@ -34,6 +35,7 @@ func Parse(ctx context.Context, data []byte, c report.Context) (*report.Result, 
 	res.Metrics["warnings"] = 0
 	res.Metrics["suggestions"] = 0
 	single := map[string]string{}
+	addrs := map[string][]string{} // the audited machine's addresses
 	ended := false
 	for i, line := range report.Lines(data) {
 		if i%4096 == 0 && ctx.Err() != nil {
@@ -54,6 +56,8 @@ func Parse(ctx context.Context, data []byte, c report.Context) (*report.Result, 
 		case "finish":
 			// Lynis writes finish=true as its last line.
 			ended = v == "true"
+		case "network_ipv4_address[]", "network_ipv6_address[]":
+			addrs[k] = append(addrs[k], v)
 		default:
 			if !strings.HasSuffix(k, "[]") {
 				single[k] = v
@@ -63,9 +67,12 @@ func Parse(ctx context.Context, data []byte, c report.Context) (*report.Result, 
 	if single["lynis_version"] == "" {
 		return nil, evident.Errorf(evident.EINVALID, "file is not a lynis report: no lynis_version line")
 	}
+	if !ended {
+		return nil, report.Truncated("lynis report has no closing finish=true: the audit was interrupted or the file was cut")
+	}
 	hi, err := strconv.Atoi(single["hardening_index"])
-	if err != nil || !ended {
-		return nil, evident.Errorf(evident.EINVALID, "lynis report is incomplete: no hardening_index or no finish=true (audit interrupted?)")
+	if err != nil {
+		return nil, evident.Errorf(evident.EINVALID, "lynis report has no hardening_index although it finished")
 	}
 	// Findings counted before the hostname line was read carry no target.
 	for i := range res.Findings {
@@ -75,8 +82,24 @@ func Parse(ctx context.Context, data []byte, c report.Context) (*report.Result, 
 	res.ToolVersion = single["lynis_version"]
 	res.Target = single["hostname"]
 	res.Metrics["hardening_index"] = float64(hi)
-	if n, err := strconv.Atoi(single["lynis_tests_done"]); err == nil {
-		res.Metrics["tests_done"] = float64(n)
+	done, err := strconv.Atoi(single["lynis_tests_done"])
+	if err != nil {
+		// Older reports lack the count; the list of tests run tells it.
+		done = len(strings.FieldsFunc(single["tests_executed"], func(r rune) bool { return r == '|' }))
+	}
+	res.Metrics["tests_done"] = float64(done)
+	res.Metrics[report.Checked] = float64(done)
+	if done == 0 {
+		res.NothingChecked("Lynis ran no test (lynis_tests_done=0)")
+	} else {
+		if h := single["hostname"]; h != "" {
+			res.Checked = append(res.Checked, h)
+			if d := single["domainname"]; d != "" {
+				res.Checked = append(res.Checked, h+"."+d)
+			}
+		}
+		res.Checked = append(res.Checked, addrs["network_ipv4_address[]"]...)
+		res.Checked = append(res.Checked, addrs["network_ipv6_address[]"]...)
 	}
 	for _, k := range []string{"os", "os_fullname", "os_version", "report_datetime_start"} {
 		if single[k] != "" {

@@ -28,11 +28,19 @@ type run struct {
 	Args    string `xml:"args,attr"`
 	Start   int64  `xml:"start,attr"`
 	Version string `xml:"version,attr"`
-	Hosts   []host `xml:"host"`
-	Stats   struct {
+	// ScanInfo is one entry per protocol scanned; a host discovery scan
+	// (-sn) has none, and checks no port.
+	ScanInfo []struct {
+		Type        string `xml:"type,attr"`
+		Protocol    string `xml:"protocol,attr"`
+		NumServices int    `xml:"numservices,attr"`
+	} `xml:"scaninfo"`
+	Hosts []host `xml:"host"`
+	Stats struct {
 		Finished struct {
-			Exit    string `xml:"exit,attr"`
-			Summary string `xml:"summary,attr"`
+			Exit     string `xml:"exit,attr"`
+			Summary  string `xml:"summary,attr"`
+			ErrorMsg string `xml:"errormsg,attr"`
 		} `xml:"finished"`
 		Hosts struct {
 			Up    int `xml:"up,attr"`
@@ -97,7 +105,7 @@ func Parse(ctx context.Context, data []byte, c report.Context) (*report.Result, 
 	if nr.Stats.Finished.Exit == "" {
 		// nmap writes <runstats> last; without it the scan was cut short and
 		// its silence about ports proves nothing.
-		return nil, evident.Errorf(evident.EINVALID, "nmap XML has no <runstats>: the scan did not finish")
+		return nil, report.Truncated("nmap XML has no <runstats><finished>: the scan did not finish or the file was cut")
 	}
 	res := report.New(Format, "nmap")
 	res.ToolVersion = nr.Version
@@ -112,12 +120,17 @@ func Parse(ctx context.Context, data []byte, c report.Context) (*report.Result, 
 	res.Metrics["hosts_up"] = float64(nr.Stats.Hosts.Up)
 	res.Metrics["hosts_down"] = float64(nr.Stats.Hosts.Down)
 	var targets []string
+	up := 0
 	for _, h := range nr.Hosts {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
 		addr := h.address()
 		targets = append(targets, addr)
+		if h.Status.State == "up" {
+			up++
+			res.Checked = append(res.Checked, h.names()...)
+		}
 		for _, p := range h.Ports {
 			if p.State.State != "open" {
 				continue
@@ -130,8 +143,33 @@ func Parse(ctx context.Context, data []byte, c report.Context) (*report.Result, 
 		}
 	}
 	res.Target = strings.Join(targets, " ")
+	checked(res, nr, up)
 	res.Sort()
 	return res, nil
+}
+
+// checked sets how many hosts the scan checked: hosts that were up, when
+// the scan probed ports and ended normally. A scan that found no host up,
+// probed no port or ended in an error checked nothing, and its silence
+// about open ports proves nothing.
+func checked(res *report.Result, nr run, up int) {
+	ports := 0
+	for _, si := range nr.ScanInfo {
+		ports += si.NumServices
+	}
+	f := nr.Stats.Finished
+	switch {
+	case f.Exit != "success":
+		res.Checked = nil
+		res.NothingChecked(fmt.Sprintf("nmap ended with exit=%q: %s", f.Exit, f.ErrorMsg))
+	case up == 0:
+		res.NothingChecked(fmt.Sprintf("nmap found no host up (%s)", f.Summary))
+	case ports == 0:
+		res.Checked = nil
+		res.NothingChecked("nmap probed no port (a host discovery scan such as -sn)")
+	default:
+		res.Metrics[report.Checked] = float64(up)
+	}
 }
 
 func portFinding(addr, proto string, port int, svc string, allowed []PortRange) report.Finding {
@@ -153,6 +191,21 @@ func service(name, product, version, tunnel string) string {
 		s = tunnel + "/" + s
 	}
 	return s
+}
+
+// names are the address and names of a host, any of which a system's
+// hosts may list.
+func (h host) names() []string {
+	var out []string
+	for _, a := range h.Addresses {
+		if a.Type != "mac" {
+			out = append(out, a.Addr)
+		}
+	}
+	for _, n := range h.Hostnames {
+		out = append(out, n.Name)
+	}
+	return out
 }
 
 // address prefers the IP address, so keys do not change when reverse DNS does.

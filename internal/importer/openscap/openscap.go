@@ -31,12 +31,14 @@ func Detect(head []byte) bool {
 }
 
 type testResult struct {
-	ID        string `xml:"id,attr"`
-	Start     string `xml:"start-time,attr"`
-	End       string `xml:"end-time,attr"`
-	System    string `xml:"test-system,attr"`
-	Version   string `xml:"version,attr"`
-	Target    string `xml:"target"`
+	ID      string `xml:"id,attr"`
+	Start   string `xml:"start-time,attr"`
+	End     string `xml:"end-time,attr"`
+	System  string `xml:"test-system,attr"`
+	Version string `xml:"version,attr"`
+	Target  string `xml:"target"`
+	// Addresses are the scanned machine's addresses, as oscap saw them.
+	Addresses []string `xml:"target-address"`
 	Benchmark struct {
 		ID string `xml:"id,attr"`
 	} `xml:"benchmark"`
@@ -178,6 +180,37 @@ func result(tr *testResult, titles map[string]string) (*report.Result, error) {
 		}
 		break
 	}
+	checked(res, tr)
 	res.Sort()
 	return res, nil
+}
+
+// evaluated are the rule results that say the rule was checked on the
+// target: notapplicable, notselected and notchecked rules were not, and an
+// error or unknown result is a check that did not conclude.
+var evaluated = []string{"pass", "fail", "fixed", "informational"}
+
+// checked counts the rules the scan evaluated. Content written for
+// another platform marks every rule notapplicable, and a run without a
+// profile selects none: such a run checked nothing, whatever it failed.
+func checked(res *report.Result, tr *testResult) {
+	n := 0.0
+	for _, r := range evaluated {
+		n += res.Metrics["rules."+r]
+	}
+	res.Metrics[report.Checked] = n
+	if n == 0 {
+		res.NothingChecked(fmt.Sprintf("no rule was evaluated (%d rules: %g notapplicable, %g notselected, %g notchecked, %g error, %g unknown)",
+			len(tr.Rules), res.Metrics["rules.notapplicable"], res.Metrics["rules.notselected"], res.Metrics["rules.notchecked"],
+			res.Metrics["rules.error"], res.Metrics["rules.unknown"]))
+		return
+	}
+	if res.Target != "" {
+		res.Checked = append(res.Checked, res.Target)
+	}
+	for _, a := range tr.Addresses {
+		if a = strings.TrimSpace(a); a != "" {
+			res.Checked = append(res.Checked, a)
+		}
+	}
 }

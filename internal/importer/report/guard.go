@@ -58,7 +58,7 @@ func CheckXML(format string, data []byte) (root string, err error) {
 		return "", evident.Errorf(evident.EINVALID, "file is not %s XML: no root element", format)
 	}
 	if depth != 0 {
-		return root, evident.Errorf(evident.EINVALID, "%s XML is truncated: %d elements not closed", format, depth)
+		return root, Truncated("%s XML ends with %d elements not closed (no closing </%s>)", format, depth, root)
 	}
 	return root, nil
 }
@@ -70,10 +70,21 @@ func invalid(format string, d *xml.Decoder, msg string, args ...any) error {
 
 func xmlError(format string, d *xml.Decoder, err error) error {
 	var se *xml.SyntaxError
+	if errors.As(err, &se) && strings.HasPrefix(se.Msg, "unexpected EOF") {
+		return Truncated("%s XML ends inside an element at line %d", format, se.Line)
+	}
 	if errors.As(err, &se) {
-		return evident.ErrorAt(evident.EINVALID, fmt.Sprintf("line %d", se.Line), "%s XML is malformed or truncated: %s", format, se.Msg)
+		return evident.ErrorAt(evident.EINVALID, fmt.Sprintf("line %d", se.Line), "%s XML is malformed: %s", format, se.Msg)
 	}
 	return invalid(format, d, "%v", err)
+}
+
+// Truncated is the error for output that was cut short: a scan that did
+// not finish, or a file copied in part. Its message starts "truncated:",
+// so with the file name in front it reads "FILE: truncated: ...". Such a
+// file proves nothing and is refused, never judged on what it holds.
+func Truncated(format string, args ...any) error {
+	return evident.Errorf(evident.EINVALID, "truncated: %s", fmt.Sprintf(format, args...))
 }
 
 // DecodeJSON decodes data into v and turns decoder errors into messages that
@@ -100,7 +111,7 @@ func JSONError(format string, data []byte, err error) error {
 	var te *json.UnmarshalTypeError
 	switch {
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		return evident.ErrorAt(evident.EINVALID, Where(data, int64(len(data))), "%s JSON is truncated", format)
+		return Truncated("%s JSON ends at %s before the document is complete", format, Where(data, int64(len(data))))
 	case errors.As(err, &se):
 		return evident.ErrorAt(evident.EINVALID, Where(data, se.Offset), "%s JSON is malformed: %s", format, se.Error())
 	case errors.As(err, &te):

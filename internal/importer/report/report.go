@@ -42,6 +42,14 @@ type Result struct {
 	Summary     map[string]string  `json:"summary,omitempty"`
 	Metrics     map[string]float64 `json:"metrics"`
 	Findings    []Finding          `json:"findings"`
+	// Checked lists the hosts (addresses or names) the output shows were
+	// actually checked, in the tool's order: a host that was down, or
+	// whose scan hit a problem, is not among them. Formats whose output
+	// names no host leave it empty; the caller then says what was checked
+	// (Context.Hosts).
+	Checked []string `json:"checked,omitempty"`
+	// Scope compares Checked with the hosts in scope, when a scope is known.
+	Scope *Coverage `json:"scope,omitempty"`
 }
 
 // New returns an empty result for the format, ready to be filled.
@@ -102,6 +110,29 @@ type Context struct {
 	Now time.Time
 	// MaxBytes bounds the size of the tool output; 0 means DefaultMaxBytes.
 	MaxBytes int64
+	// Scope maps each in-scope host (address or name, as the program's
+	// systems list them) to the id of its system. Nil or empty means no
+	// scope is known: no system of the control names a host.
+	Scope map[string]string
+	// Hosts are the hosts the caller says the output speaks for, for
+	// formats whose output names none (chronyc reports on the clock of the
+	// machine it ran on without naming it). They count as checked only for
+	// such formats: where the output names its targets, the output decides.
+	Hosts []string
+}
+
+// Checked is the metric every importer sets: how many things the run
+// actually checked (hosts up, rules evaluated, tests run, lints that
+// applied). Zero means the run checked nothing, and a run that checked
+// nothing never passes, whatever the control's criteria say.
+const Checked = "checked"
+
+// NothingChecked sets the checked metric to 0 and adds the finding that
+// says why, so a failed "checked > 0" names its reason.
+func (r *Result) NothingChecked(why string) {
+	r.Metrics[Checked] = 0
+	r.Note(Finding{Key: "nothing_checked", Target: r.Target, Severity: "high", Rule: Checked,
+		Title: "the run checked nothing: " + why, Metrics: []string{Checked}})
 }
 
 // DefaultMaxBytes is the largest tool output an import reads by default.
@@ -118,6 +149,9 @@ var Severities = []string{"info", "low", "medium", "high", "critical"}
 func (r *Result) Validate() error {
 	if r.Format == "" || r.Metrics == nil {
 		return fmt.Errorf("result has no format or no metrics")
+	}
+	if _, ok := r.Metrics[Checked]; !ok {
+		return fmt.Errorf("result has no %q metric: the parser does not say whether anything was checked", Checked)
 	}
 	for k, v := range r.Metrics {
 		if math.IsNaN(v) || math.IsInf(v, 0) {

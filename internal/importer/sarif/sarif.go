@@ -54,7 +54,14 @@ type run struct {
 		} `json:"driver"`
 	} `json:"tool"`
 	Invocations []struct {
-		StartTimeUTC string `json:"startTimeUtc"`
+		StartTimeUTC        string `json:"startTimeUtc"`
+		ExecutionSuccessful *bool  `json:"executionSuccessful"`
+		Notifications       []struct {
+			Level   string `json:"level"`
+			Message struct {
+				Text string `json:"text"`
+			} `json:"message"`
+		} `json:"toolExecutionNotifications"`
 	} `json:"invocations"`
 	Results []result `json:"results"`
 }
@@ -100,7 +107,7 @@ func Parse(ctx context.Context, data []byte, c report.Context) (*report.Result, 
 		return nil, evident.ErrorAt(evident.EINVALID, "runs", "SARIF log has no runs")
 	}
 	res := report.New(Format, "")
-	for _, k := range []string{"results.error", "results.warning", "results.note", "results.none", "results.suppressed"} {
+	for _, k := range []string{"results.error", "results.warning", "results.note", "results.none", "results.suppressed", "runs.failed", report.Checked} {
 		res.Metrics[k] = 0
 	}
 	var tools []string
@@ -120,6 +127,14 @@ func Parse(ctx context.Context, data []byte, c report.Context) (*report.Result, 
 			if t, err := time.Parse(time.RFC3339, r.Invocations[0].StartTimeUTC); err == nil {
 				res.Time = t.UTC()
 			}
+		}
+		if why, failed := failedRun(r); failed {
+			// A run that did not complete reports nothing about the code
+			// it did not reach: its results are not a pass.
+			res.Add(report.Finding{Key: fmt.Sprintf("%s run %d", d.Name, i), Severity: "high", Rule: "runs.failed",
+				Title: d.Name + " did not complete its run (executionSuccessful: false)", Detail: why, Metrics: []string{"runs.failed"}})
+		} else {
+			res.Metrics[report.Checked]++
 		}
 		ruleLevel := map[string]string{}
 		ruleTitle := map[string]string{}
@@ -141,8 +156,30 @@ func Parse(ctx context.Context, data []byte, c report.Context) (*report.Result, 
 		}
 	}
 	res.Tool = strings.Join(tools, ", ")
+	if res.Metrics[report.Checked] == 0 {
+		res.NothingChecked("no run of the log completed (every invocation says executionSuccessful: false)")
+	}
 	res.Sort()
 	return res, nil
+}
+
+// failedRun reports whether an invocation of the run says it did not
+// succeed, with the tool's error notifications. A run without invocations
+// (gosec writes none) is taken as completed: SARIF makes them optional.
+func failedRun(r run) (string, bool) {
+	for _, inv := range r.Invocations {
+		if inv.ExecutionSuccessful == nil || *inv.ExecutionSuccessful {
+			continue
+		}
+		var msgs []string
+		for _, n := range inv.Notifications {
+			if n.Level == "error" && n.Message.Text != "" {
+				msgs = append(msgs, n.Message.Text)
+			}
+		}
+		return strings.Join(msgs, "; "), true
+	}
+	return "", false
 }
 
 // finding keys a result by the producer's fingerprint when it gives one,

@@ -166,6 +166,19 @@ gen_nmap() {
 	run nmap new-port "$v" "nmap -sT -sV --version-light -Pn -p $ports -oX new-port.xml 127.0.0.1 >/dev/null"
 }
 
+# gen_nmap_edge records runs the verdict must not count as a clean scan:
+# one where no host answered (203.0.113.254 is in TEST-NET-3, which nobody
+# answers for; host discovery by ICMP echo only, -PE, because some networks
+# answer TCP probes for any address), and a scan of three loopback hosts,
+# large enough that its first 3000 bytes are a cut-off file (see README).
+gen_nmap_edge() {
+	targets
+	local v ports="$HTTP_PORT,$WEAK_PORT,$STRONG_PORT,$ROGUE_PORT"
+	v=$(nmap --version | head -1)
+	run nmap no-host-up "$v" "nmap -PE -sT -p $ports -oX no-host-up.xml 203.0.113.254 >/dev/null"
+	run nmap three-hosts "$v" "nmap -sT -sV --version-light -Pn -p $ports -oX three-hosts.xml 127.0.0.1 127.0.0.2 127.0.0.3 >/dev/null"
+}
+
 gen_testssl() {
 	targets
 	local v
@@ -175,6 +188,17 @@ gen_testssl() {
 	# some findings), so success is a written report.
 	run testssl weak-tls10 "$v" "testssl --quiet --color 0 --warnings off --sneaky -p -S -s -U --jsonfile weak-tls10.json 127.0.0.1:$WEAK_PORT >/dev/null; test -s weak-tls10.json"
 	run testssl strong "$v" "testssl --quiet --color 0 --warnings off --sneaky -p -S -s -U --jsonfile-pretty strong.json 127.0.0.1:$STRONG_PORT >/dev/null; test -s strong.json"
+}
+
+# gen_testssl_edge records scans that could not connect (nothing listens on
+# the port): testssl reports a scanProblem and "Scan interrupted" in both
+# JSON forms, and exits non-zero.
+gen_testssl_edge() {
+	local v closed=$((WEAK_PORT + 999))
+	v="testssl $(testssl --version 2>/dev/null | grep -o '3\.[0-9.]*' | head -1) with $(openssl version)"
+	rm -f "$here/testssl/scan-problem"*.json
+	run testssl scan-problem "$v" "testssl --quiet --color 0 --warnings off --sneaky -p --jsonfile scan-problem.json 127.0.0.1:$closed >/dev/null; test -s scan-problem.json"
+	run testssl scan-problem-pretty "$v" "testssl --quiet --color 0 --warnings off --sneaky -p --jsonfile-pretty scan-problem-pretty.json 127.0.0.1:$closed >/dev/null; test -s scan-problem-pretty.json"
 }
 
 gen_openscap() {
@@ -190,6 +214,19 @@ gen_openscap() {
 	run openscap arf "$v" "oscap $args --results-arf arf.xml content/tsp-host-xccdf.xml >/dev/null || [ \$? = 2 ]"
 }
 
+# gen_openscap_edge records a passing run (one rule that holds on any
+# Debian host), and two runs that check nothing: without a profile every
+# rule of the benchmark is notselected, and content for another platform
+# (content/other-os-xccdf.xml) makes every rule notapplicable.
+gen_openscap_edge() {
+	local v
+	v=$(oscap --version | head -1)
+	local args="xccdf eval --profile xccdf_eu.evident.test_profile_baseline"
+	run openscap passing "$v" "oscap $args --rule xccdf_eu.evident.test_rule_passwd_present --results passing.xml content/tsp-host-xccdf.xml >/dev/null"
+	run openscap nothing-selected "$v" "oscap xccdf eval --results nothing-selected.xml content/tsp-host-xccdf.xml >/dev/null"
+	run openscap other-os "$v" "oscap $args --results other-os.xml content/other-os-xccdf.xml >/dev/null"
+}
+
 gen_lynis() {
 	local v
 	v="lynis $(lynis --version)"
@@ -198,6 +235,15 @@ gen_lynis() {
 	# ran regen.sh, not a fixture, and are dropped.
 	local drop='^(deleted_file\[\]|open_empty_log_file\[\]|binary_paths|network_(mac|ipv4|ipv6)_address\[\]|network_listen\[\]|installed_packages_array|home_directory\[\])='
 	run lynis report "$v" "lynis audit system --quick --no-colors --quiet --no-log --report-file report.raw >/dev/null && grep -v -E '$drop' report.raw > report.dat && rm report.raw"
+}
+
+# gen_lynis_edge records an audit that ran no test (a test id that does not
+# exist): Lynis still writes a complete report, with lynis_tests_done=0.
+gen_lynis_edge() {
+	local v
+	v="lynis $(lynis --version)"
+	local drop='^(deleted_file\[\]|open_empty_log_file\[\]|binary_paths|network_(mac|ipv4|ipv6)_address\[\]|network_listen\[\]|installed_packages_array|home_directory\[\])='
+	run lynis no-tests "$v" "lynis audit system --tests NONE-0000 --quick --no-colors --quiet --no-log --report-file no-tests.raw >/dev/null && grep -v -E '$drop' no-tests.raw > no-tests.dat && rm no-tests.raw"
 }
 
 gen_chrony() {
@@ -313,7 +359,7 @@ export PATH="$PATH:$(go env GOPATH)/bin"
 # SKIP_INSTALL=1 reuses the tools already on the machine.
 [ -n "${SKIP_INSTALL:-}" ] || install_tools
 formats=("$@")
-[ ${#formats[@]} -gt 0 ] || formats=(nmap testssl openscap lynis chrony zlint tsr sarif trivy)
+[ ${#formats[@]} -gt 0 ] || formats=(nmap nmap_edge testssl testssl_edge openscap openscap_edge lynis lynis_edge chrony zlint tsr sarif trivy)
 for f in "${formats[@]}"; do
 	"gen_$f"
 done

@@ -49,6 +49,8 @@ type pretty struct {
 	OpenSSL    string                       `json:"openssl"`
 	StartTime  string                       `json:"startTime"`
 	ScanResult []map[string]json.RawMessage `json:"scanResult"`
+	// ScanTime is the scan's duration in seconds, or "Scan interrupted".
+	ScanTime json.RawMessage `json:"scanTime"`
 }
 
 // below12 are the testssl ids of the protocols older than TLS 1.2.
@@ -79,6 +81,12 @@ func Parse(ctx context.Context, data []byte, c report.Context) (*report.Result, 
 		if entries, err = flatten(p.ScanResult); err != nil {
 			return nil, err
 		}
+		var st string
+		if json.Unmarshal(p.ScanTime, &st) == nil && st != "" {
+			// The pretty form says once, for the whole run, that it was
+			// interrupted; as an entry naming no target it fails them all.
+			entries = append(entries, entry{ID: "scanTime", Severity: "WARN", Finding: st})
+		}
 	} else if err := report.DecodeJSON(Format, data, &entries); err != nil {
 		return nil, err
 	}
@@ -94,9 +102,23 @@ func Parse(ctx context.Context, data []byte, c report.Context) (*report.Result, 
 func flatten(hosts []map[string]json.RawMessage) ([]entry, error) {
 	var out []entry
 	for i, h := range hosts {
-		var ip, port string
+		if _, ok := h["id"]; ok {
+			// A scan that could not start lists its problem where the
+			// host's sections would be.
+			var e entry
+			if err := json.Unmarshal(jsonObject(h), &e); err != nil {
+				return nil, evident.ErrorAt(evident.EINVALID, fmt.Sprintf("scanResult[%d]", i), "testssl JSON: %v", err)
+			}
+			out = append(out, e)
+			continue
+		}
+		var name, ip, port string
+		_ = json.Unmarshal(h["targetHost"], &name)
 		_ = json.Unmarshal(h["ip"], &ip)
 		_ = json.Unmarshal(h["port"], &port)
+		if name != "" && !strings.Contains(ip, "/") {
+			ip = name + "/" + ip // as the flat form writes it
+		}
 		for name, raw := range h {
 			if !bytes.HasPrefix(bytes.TrimSpace(raw), []byte("[")) {
 				continue
@@ -114,12 +136,29 @@ func flatten(hosts []map[string]json.RawMessage) ([]entry, error) {
 	return out, nil
 }
 
+// jsonObject re-encodes a decoded object; its values are valid JSON already.
+func jsonObject(m map[string]json.RawMessage) []byte {
+	b, _ := json.Marshal(m)
+	return b
+}
+
+// problem reports whether an entry says part of the scan did not run: a
+// scanProblem, anything FATAL, or the closing scanTime of an interrupted
+// scan.
+func problem(e entry) bool {
+	return e.ID == "scanProblem" || strings.EqualFold(e.Severity, "FATAL") ||
+		e.ID == "scanTime" && strings.Contains(strings.ToLower(e.Finding), "interrupted")
+}
+
 func judge(ctx context.Context, res *report.Result, entries []entry, c report.Context) error {
 	for _, k := range []string{"protocols_below_tls12", "findings.critical", "findings.high", "findings.medium", "findings.low", "scan_problems"} {
 		res.Metrics[k] = 0
 	}
-	var targets []string
+	var targets, problems []string
 	seen := map[string]bool{}
+	tested := map[string]bool{} // targets with a result other than a problem
+	failed := map[string]bool{} // targets with a scan problem
+	everything := false         // a problem naming no target stopped the whole run
 	sawCert := false
 	for i, e := range entries {
 		if i%1024 == 0 && ctx.Err() != nil {
@@ -132,6 +171,13 @@ func judge(ctx context.Context, res *report.Result, entries []entry, c report.Co
 		if e.Port != "" && !seen[target] && e.IP != "/" {
 			seen[target] = true
 			targets = append(targets, target)
+		}
+		if problem(e) {
+			failed[target] = true
+			everything = everything || e.Port == ""
+			problems = append(problems, e.Finding)
+		} else if e.Port != "" && e.IP != "/" && e.ID != "scanTime" {
+			tested[target] = true
 		}
 		f := report.Finding{Key: target + " " + e.ID, Target: target, Rule: e.ID, Title: e.ID + ": " + e.Finding, Detail: strings.TrimSpace(e.CVE + " " + e.CWE)}
 		sev, isFinding := severities[strings.ToUpper(e.Severity)]
@@ -146,7 +192,7 @@ func judge(ctx context.Context, res *report.Result, entries []entry, c report.Co
 			}
 			f.Metrics = append(f.Metrics, "protocols_below_tls12")
 		}
-		if e.ID == "scanProblem" || strings.EqualFold(e.Severity, "FATAL") {
+		if problem(e) {
 			// The scan could not test everything: its silence is not a pass.
 			isFinding = true
 			f.Severity = "high"
@@ -182,8 +228,29 @@ func judge(ctx context.Context, res *report.Result, entries []entry, c report.Co
 		}
 	}
 	res.Target = strings.Join(targets, " ")
-	if len(targets) == 0 {
+	if len(targets) == 0 && len(problems) == 0 {
 		return evident.Errorf(evident.EINVALID, "testssl JSON names no scanned host and port")
+	}
+	checked := 0
+	for _, e := range entries {
+		t := targetOf(e)
+		if tested[t] && !failed[t] && !everything {
+			checked++
+			tested[t] = false // count each target once
+			host, ip, _ := strings.Cut(e.IP, "/")
+			res.Checked = append(res.Checked, host)
+			if ip != "" && ip != host {
+				res.Checked = append(res.Checked, ip)
+			}
+		}
+	}
+	res.Metrics[report.Checked] = float64(checked)
+	if checked == 0 {
+		why := "no host and port was tested"
+		if len(problems) > 0 {
+			why = "testssl could not scan: " + problems[0]
+		}
+		res.NothingChecked(why)
 	}
 	return nil
 }

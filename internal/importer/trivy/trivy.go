@@ -127,6 +127,13 @@ func Parse(ctx context.Context, data []byte, c report.Context) (*report.Result, 
 				Severity: sev, Rule: s.RuleID, Title: s.Title, Detail: s.Category, Metrics: counts("secrets", sev)})
 		}
 	}
+	// Trivy lists each target it scanned (the image's OS packages, each
+	// configuration file); a report listing none scanned nothing, or ran
+	// no scanner that applied, and its silence is not a pass.
+	res.Metrics[report.Checked] = float64(len(d.Results))
+	if len(d.Results) == 0 {
+		res.NothingChecked(fmt.Sprintf("trivy lists no scanned target for %s (no Results)", firstOf(d.ArtifactName, "the artifact")))
+	}
 	res.Sort()
 	return res, nil
 }

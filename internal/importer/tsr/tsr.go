@@ -93,6 +93,9 @@ var statusNames = []string{"granted", "grantedWithMods", "rejection", "waiting",
 func Parse(ctx context.Context, data []byte, c report.Context) (*report.Result, error) {
 	var resp response
 	rest, err := asn1.Unmarshal(data, &resp)
+	if err != nil && strings.Contains(err.Error(), "data truncated") {
+		return nil, report.Truncated("time-stamp response ends before its DER structure does (%d bytes)", len(data))
+	}
 	if err != nil {
 		return nil, evident.Errorf(evident.EINVALID, "file is not an RFC 3161 time-stamp response: %v", err)
 	}
@@ -103,6 +106,9 @@ func Parse(ctx context.Context, data []byte, c report.Context) (*report.Result, 
 	st := resp.Status.Status
 	res.Summary["status"] = statusName(st)
 	res.Metrics["status"] = float64(st)
+	// A rejection is the TSA's answer to the check, and fails it; only a
+	// token whose signature cannot be checked at all checked nothing.
+	res.Metrics[report.Checked] = 1
 	for _, m := range []string{"status_ok", "signature_valid", "chain_valid"} {
 		res.Metrics[m] = 0
 	}
@@ -202,6 +208,7 @@ func checkSignature(res *report.Result, p7 *pkcs7.PKCS7, signer *x509.Certificat
 		if !embedded {
 			why = "the token carries no certificate and none was supplied for its signer"
 		}
+		res.NothingChecked("the token's signature cannot be checked: " + why)
 		res.Note(report.Finding{Key: "signature", Severity: "high", Rule: "signature_valid", Title: "the token signature cannot be checked", Detail: why, Metrics: []string{"signature_valid", "chain_valid"}})
 		return
 	}

@@ -5,6 +5,7 @@ package zlint
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"regexp"
 	"sort"
 	"strings"
@@ -67,5 +68,10 @@ func Parse(ctx context.Context, data []byte, c report.Context) (*report.Result, 
 			Detail: l.Details, Metrics: []string{"findings." + l.Result}})
 	}
 	res.Metrics["lints"] = float64(len(lints))
+	applied := res.Metrics["lints"] - res.Metrics["findings.NA"] - res.Metrics["findings.NE"]
+	res.Metrics[report.Checked] = applied
+	if applied == 0 {
+		res.NothingChecked(fmt.Sprintf("none of the %d lints applied to the certificate (all NA or NE)", len(lints)))
+	}
 	return res, nil
 }
