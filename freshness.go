@@ -102,7 +102,7 @@ func (s Schedule) freshnessOf(o Occurrence, h History, at time.Time) Freshness {
 		f.FreshUntil = s.FreshUntil(o.Until.Add(-time.Nanosecond))
 	}
 	switch {
-	case !s.passes(o):
+	case !s.Passes(o):
 		f.State = CurrencyFailing
 	case staleBy(o, h.Changes, at.Add(time.Nanosecond)) != "":
 		f.State, f.StaleBy = CurrencyStale, staleBy(o, h.Changes, at.Add(time.Nanosecond))

@@ -137,8 +137,9 @@ func (s Schedule) judged(o Occurrence) bool {
 	return s.Method != MethodImport || o.Verdict == VerdictPass || o.Verdict == VerdictFail
 }
 
-// passes reports whether o is passing evidence for s.
-func (s Schedule) passes(o Occurrence) bool {
+// Passes reports whether o is passing evidence for s: an import
+// control's needs an importer's passing verdict.
+func (s Schedule) Passes(o Occurrence) bool {
 	if o.Failed || o.Verdict == VerdictFail {
 		return false
 	}
@@ -259,7 +260,7 @@ func (s Schedule) rollingWindows(h History, from, to, at time.Time) []periodWind
 	var out []periodWindow
 	start := day(s.Anchor)
 	for _, o := range h.Occurrences {
-		if s.passes(o) && len(s.unitsOf(o)) > 0 && o.Effective.Before(from) && !o.Effective.Before(start) {
+		if s.Passes(o) && len(s.unitsOf(o)) > 0 && o.Effective.Before(from) && !o.Effective.Before(start) {
 			start = day(o.Effective).AddDate(0, 0, 1)
 		}
 	}
@@ -283,7 +284,7 @@ func (s Schedule) closing(h History, w Window) time.Time {
 	passed := map[string]int{}
 	done := 0
 	for _, o := range h.Occurrences {
-		if !s.passes(o) || !w.Contains(o.Effective) {
+		if !s.Passes(o) || !w.Contains(o.Effective) {
 			continue
 		}
 		end := day(o.Effective).AddDate(0, 0, 1)
@@ -373,7 +374,7 @@ func (s Schedule) period(w periodWindow, h History, at time.Time) Period {
 				u = &unit{}
 				us[n] = u
 			}
-			if s.passes(o) {
+			if s.Passes(o) {
 				u.passed++
 			}
 			u.standing = &o
@@ -385,7 +386,7 @@ func (s Schedule) period(w periodWindow, h History, at time.Time) Period {
 		if u := us[n]; u != nil {
 			sp.Passed, sp.Standing = u.passed, u.standing.ID
 			switch {
-			case !s.passes(*u.standing):
+			case !s.Passes(*u.standing):
 				sp.State, failing = PeriodFailing, true
 			case u.passed >= need:
 				sp.State = PeriodSatisfied
