@@ -11,6 +11,7 @@ import (
 
 	"github.com/evidenthq/evident"
 	"github.com/evidenthq/evident/internal/api"
+	"github.com/evidenthq/evident/internal/collect"
 	"github.com/evidenthq/evident/internal/ledger"
 	"github.com/evidenthq/evident/internal/sqlstore"
 )
@@ -219,7 +220,9 @@ func (w *Web) Upload() http.Handler {
 	})
 }
 
-// storeUpload checks the form and adds its files as one batch.
+// storeUpload checks the form and adds its files through collect, the
+// one home of adding evidence: one batch, or imports for a control
+// verified by import.
 func (w *Web) storeUpload(r *http.Request, form uploadForm, files []*multipart.FileHeader) (int, error) {
 	actor, err := w.actor(r)
 	if err != nil {
@@ -256,8 +259,10 @@ func (w *Web) storeUpload(r *http.Request, form uploadForm, files []*multipart.F
 		fh := fh
 		items = append(items, ledger.Item{Input: item, Open: func() (io.ReadCloser, error) { return fh.Open() }})
 	}
-	evs, err := w.cfg.Ledger.AddBatch(r.Context(), items)
-	return len(evs), err
+	if _, err := collect.Add(r.Context(), w.cfg.Ledger, collect.Request{Items: items, Now: w.cfg.Store.Now()}); err != nil {
+		return 0, err
+	}
+	return len(items), nil
 }
 
 // parseEffective reads the period field: a period (2026-Q3, 2026-07,
