@@ -58,8 +58,10 @@ func addRecords(t *testing.T, env map[string]string, recs []record) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// Every check speaks for the one system of the program, so the
+		// controls scoped to it count it.
 		in := ledger.EvidenceInput{Actor: "collector:test", Filename: fmt.Sprintf("%s-%d.txt", r.control, i), MediaType: "text/plain",
-			Effective: evident.Effective{From: eff}, Controls: []string{r.control}}
+			Effective: evident.Effective{From: eff}, Controls: []string{r.control}, Systems: []evident.SystemVersion{{Name: "ca-issuing", Version: "4.2"}}}
 		if r.fail {
 			// A failing check is a derived record with a verdict; its raw
 			// file is added first in the same batch.

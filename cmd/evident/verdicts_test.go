@@ -65,7 +65,9 @@ func TestRawScanNeverStandsInForAVerdict(t *testing.T) {
 			t.Fatalf("%v: exit %d\n%s%s", args, code, out, errs)
 		}
 	}
-	nmap := func(name string) string { return filepath.Join("..", "..", "internal", "importer", "testdata", "nmap", name) }
+	nmap := func(name string) string {
+		return filepath.Join("..", "..", "internal", "importer", "testdata", "nmap", name)
+	}
 	notes := filepath.Join(t.TempDir(), "scan-notes.txt")
 	if err := os.WriteFile(notes, []byte("nmap run on 27 November: looks fine\n"), 0o644); err != nil {
 		t.Fatal(err)
