@@ -521,3 +521,17 @@ func TestItemsFoundOfItemsNeeded(t *testing.T) {
 		t.Errorf("late (-want +got):\n%s", diff)
 	}
 }
+
+func TestPassOnOneSystemDoesNotAnswerAnothersFailure(t *testing.T) {
+	s := Schedule{Method: MethodImport, Systems: []string{"a", "b"}}
+	failA := Occurrence{ID: "fa", Verdict: VerdictFail, Failed: true, Systems: []string{"a"}}
+	passB := Occurrence{ID: "pb", Verdict: VerdictPass, Systems: []string{"b"}}
+	rawA := Occurrence{ID: "ra", Systems: []string{"a"}}
+	passA := Occurrence{ID: "pa", Verdict: VerdictPass, Systems: []string{"a"}}
+	if s.Answers(failA, []Occurrence{passB, rawA}) {
+		t.Errorf("a pass on b and a raw file on a answered a's failure")
+	}
+	if !s.Answers(failA, []Occurrence{passB, passA}) {
+		t.Errorf("a later pass on a did not answer a's failure")
+	}
+}

@@ -155,6 +155,35 @@ func (s Schedule) units() []string {
 	return s.Systems
 }
 
+// OccurrenceOf is what period evaluation knows of evidence record e.
+func OccurrenceOf(e Evidence) Occurrence {
+	o := Occurrence{ID: e.ID, Effective: e.Effective.From, Until: e.Effective.To, Received: e.ReceivedAt,
+		Failed: e.Verdict == VerdictFail, Verdict: e.Verdict, LedgerIndex: e.LedgerIndex}
+	for _, sv := range e.Systems {
+		o.Systems = append(o.Systems, sv.Name)
+	}
+	return o
+}
+
+// Answers reports whether later evidence answers failed for s: it passes
+// and speaks for every unit (system) the failure spoke for, so a pass on
+// one host never answers another host's failure.
+func (s Schedule) Answers(failed Occurrence, later []Occurrence) bool {
+	for _, u := range s.unitsOf(failed) {
+		answered := false
+		for _, o := range later {
+			if s.Passes(o) && slices.Contains(s.unitsOf(o), u) {
+				answered = true
+				break
+			}
+		}
+		if !answered {
+			return false
+		}
+	}
+	return len(s.unitsOf(failed)) > 0
+}
+
 // unitsOf returns the units o speaks for: the systems of the scope it
 // names, or the one unit of a control without systems. Evidence naming
 // no system of a scoped control counts for none of its systems.
