@@ -198,7 +198,7 @@ func (f *fixture) failing(t testing.TB, d time.Time) {
 	in := ledger.EvidenceInput{Actor: "importer:chrony", Kind: evident.DerivedEvidence, Effective: evs[0].Effective,
 		Controls: []string{"time-sync"}, DerivedFrom: []string{evs[0].ID}, Verdict: evident.VerdictFail,
 		Systems: []evident.SystemVersion{{Name: importSystems["time-sync"], Version: "1"}},
-		Detail: []byte(`{"offset_ms":250}`), MediaType: "application/json", Filename: "chrony-verdict.json"}
+		Detail:  []byte(`{"offset_ms":250}`), MediaType: "application/json", Filename: "chrony-verdict.json"}
 	if _, err := f.led.AddEvidence(ctx, in, bytes.NewReader([]byte(`{"offset_ms":250}`))); err != nil {
 		t.Fatal(err)
 	}
