@@ -156,7 +156,8 @@ type uploadForm struct {
 	Systems  []string // NAME@VERSION choices
 	Control  string
 	Period   string
-	System   string
+	System   []string        // the NAME@VERSION values chosen
+	Chosen   map[string]bool // System as a set, for the form
 	Error    string
 }
 
@@ -204,7 +205,11 @@ func (w *Web) Upload() http.Handler {
 		}
 		form.Control = r.FormValue("control")
 		form.Period = strings.TrimSpace(r.FormValue("period"))
-		form.System = r.FormValue("system")
+		form.System = r.MultipartForm.Value["system"]
+		form.Chosen = map[string]bool{}
+		for _, sv := range form.System {
+			form.Chosen[sv] = true
+		}
 		n, err := w.storeUpload(r, form, r.MultipartForm.File["files"])
 		if err != nil {
 			if code := evident.ErrorCode(err); code == evident.EINTERNAL || code == evident.EUNAUTHORIZED {
@@ -245,12 +250,15 @@ func (w *Web) storeUpload(r *http.Request, form uploadForm, files []*multipart.F
 		}
 		in.Effective = eff
 	}
-	if form.System != "" {
-		sv, err := evident.ParseSystemVersion(form.System)
+	for _, s := range form.System {
+		if s == "" {
+			continue
+		}
+		sv, err := evident.ParseSystemVersion(s)
 		if err != nil {
 			return 0, evident.ErrorAt(evident.EINVALID, "system", "%s", evident.ErrorMessage(err))
 		}
-		in.Systems = []evident.SystemVersion{sv}
+		in.Systems = append(in.Systems, sv)
 	}
 	items := make([]ledger.Item, 0, len(files))
 	for _, fh := range files {
