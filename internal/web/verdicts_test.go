@@ -1,7 +1,9 @@
 package web
 
 import (
+	"bytes"
 	"context"
+	"mime/multipart"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -108,4 +110,56 @@ func TestUploadFormRawScanNeverStandsInForAVerdict(t *testing.T) {
 			t.Errorf("the dashboard should list the failing port scan:\n%s", dash)
 		}
 	})
+}
+
+// A control over two systems needs evidence for each: the form names
+// several systems at once, and the page counts systems satisfied.
+func TestUploadFormCountsSystems(t *testing.T) {
+	t.Parallel()
+	st := storetest.SQLite(t, testClock)
+	s := newSite(t, st)
+	ctx := context.Background()
+	err := st.Write(ctx, func(tx *sqlstore.Tx) error {
+		for _, sys := range []evident.System{{ID: "web", Name: "Web portal", Kind: evident.SystemTrustworthy, Version: "2.1"}, {ID: "db", Name: "Database", Kind: evident.SystemTrustworthy, Version: "16"}} {
+			if err := tx.PutObject(ctx, sqlstore.Systems, sys.ID, sys, "test"); err != nil {
+				return err
+			}
+		}
+		c := evident.Control{ID: "hardening", Title: "Hardening review", Systems: []string{"web", "db"},
+			Requirements: []evident.RequirementRef{{Standard: evident.EN319401, Version: "3.2.1", ID: "REQ-7.8-14"}},
+			Method:       evident.VerificationMethod{Kind: evident.MethodAttestation},
+			Cadence:      evident.Cadence{Kind: evident.CadencePeriodic, Every: 3, Unit: evident.UnitMonth}}
+		return tx.PutObject(ctx, sqlstore.Controls, c.ID, c, "test")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := s.signIn(t, "carla", evident.RoleComplianceManager)
+	token := b.csrf("/evidence/new?control=hardening")
+	send := func(systems ...string) {
+		t.Helper()
+		var body bytes.Buffer
+		mw := multipart.NewWriter(&body)
+		mw.WriteField("csrf_token", token)
+		mw.WriteField("control", "hardening")
+		for _, sv := range systems {
+			mw.WriteField("system", sv)
+		}
+		fw, _ := mw.CreateFormFile("files", "review.txt")
+		fw.Write([]byte("reviewed and signed\n"))
+		mw.Close()
+		if code, page, _ := b.do("/evidence", mw.FormDataContentType(), &body); code != http.StatusSeeOther {
+			t.Fatalf("upload naming %v: %d\n%s", systems, code, page)
+		}
+	}
+	const open = `id="period-2026-10-01" data-state="`
+	send("web@2.1")
+	_, page := b.get("/controls/hardening")
+	if !strings.Contains(page, open+`due"`) || !strings.Contains(page, "1 of 2 systems") || !strings.Contains(page, "db: 0 passing item(s)") {
+		t.Errorf("after evidence for web only the quarter should be due, 1 of 2 systems, db lacking:\n%s", page)
+	}
+	send("web@2.1", "db@16")
+	if _, page = b.get("/controls/hardening"); !strings.Contains(page, open+`satisfied"`) || !strings.Contains(page, "2 of 2 systems") {
+		t.Errorf("after evidence naming both systems the quarter should be satisfied, 2 of 2 systems:\n%s", page)
+	}
 }
