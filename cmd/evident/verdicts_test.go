@@ -79,6 +79,10 @@ func TestRawScanNeverStandsInForAVerdict(t *testing.T) {
 	if p := portScanPeriod(t, env); p.State != evident.PeriodDue || p.Have != 0 || p.Want != 1 {
 		t.Errorf("after the refused file: %s %s, want due 0 of 1", p.State, p.Count())
 	}
+	code, out, errs = cliAt(t, env, verdictsNow, "import", nmap("baseline.xml"), "--control", "port-scan", "--system", "bogus@0")
+	if code != 2 || !strings.Contains(errs, `--system: no system "bogus"`) {
+		t.Errorf("import naming an unknown system: exit %d, stderr %q; want 2 naming --system and bogus\n%s", code, errs, out)
+	}
 	if code, out, errs := cliAt(t, env, verdictsNow, "import", nmap("baseline.xml"), "--control", "port-scan", "--system", "web@2.1"); code != 0 {
 		t.Fatalf("import baseline: exit %d\n%s%s", code, out, errs)
 	}

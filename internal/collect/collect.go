@@ -182,3 +182,16 @@ func importHint(ctl evident.Control) string {
 	}
 	return "`evident import FILE --control " + ctl.ID + "`"
 }
+
+// ResolveImport checks the names an import was given (its control and
+// systems) against the program, as Add does for evidence, and writes
+// systems named by their name back as ids: `evident import` and POST
+// /api/v1/imports call it before ingest reads any file.
+func ResolveImport(ctx context.Context, st *sqlstore.Store, opt *ingest.Options, field func(string) string) error {
+	refs := &sqlstore.Refs{Controls: []string{opt.Control}, Systems: slices.Clone(opt.Systems)}
+	if err := st.Read(ctx, func(tx *sqlstore.Tx) error { return tx.ResolveRefs(ctx, field, refs) }); err != nil {
+		return err
+	}
+	opt.Systems = refs.Systems
+	return nil
+}

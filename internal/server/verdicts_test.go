@@ -138,6 +138,10 @@ func TestAPIUploadNamesAreResolved(t *testing.T) {
 			t.Errorf("upload %v: %d %s, want 422 with %s", tc.q, code, body, tc.want)
 		}
 	}
+	code, body := e.do(t, "cm", "POST", "/api/v1/imports?control=time-sync&format=chrony&system=bogus@0", strings.NewReader("Reference ID : C0A80001\n"), "text/plain")
+	if code != 422 || !bytes.Contains(body, []byte(`system: no system \"bogus\"`)) {
+		t.Errorf("import naming an unknown system: %d %s, want 422 naming it", code, body)
+	}
 	if n := e.evidenceCount(t); n != 0 {
 		t.Errorf("%d records stored from refused uploads", n)
 	}
