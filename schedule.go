@@ -284,7 +284,9 @@ func (s Schedule) changeWindows(h History, from, to time.Time) []periodWindow {
 // inclusive. The latest passing evidence always ends a window at the end
 // of its day, so the walk starts there when that is before from: the
 // result is the same as walking from the anchor, without reading history
-// older than it needs.
+// older than it needs. With several systems (or Needs above one) a pass
+// closes a window only once every system has its items, so the start is
+// then an approximation: it may open a window early, never late.
 func (s Schedule) rollingWindows(h History, from, to, at time.Time) []periodWindow {
 	var out []periodWindow
 	start := day(s.Anchor)
