@@ -67,18 +67,19 @@ func field(req Request, name string) string {
 	return req.Field(name)
 }
 
-// resolve checks every item's names in one read of the program, writing
-// systems named by their name back as ids, and returns the program.
-func resolve(ctx context.Context, st *sqlstore.Store, req Request) (*evident.Model, error) {
-	refs := make([]*sqlstore.Refs, len(req.Items))
-	for i, it := range req.Items {
-		in := it.Input
+// Resolve checks the names of every input in one read of the program,
+// writing systems named by their name back as ids, and returns the
+// program. A caller that streams its files calls it on the metadata
+// before the first byte arrives; Add calls it on every item.
+func Resolve(ctx context.Context, st *sqlstore.Store, field func(string) string, ins ...*ledger.EvidenceInput) (*evident.Model, error) {
+	refs := make([]*sqlstore.Refs, len(ins))
+	for i, in := range ins {
 		refs[i] = &sqlstore.Refs{Controls: in.Controls, Systems: slices.Clone(in.Systems), Services: in.Services,
 			About: in.About, Supersedes: in.Supersedes}
 	}
 	var m *evident.Model
 	err := st.Read(ctx, func(tx *sqlstore.Tx) error {
-		if err := tx.ResolveRefs(ctx, req.Field, refs...); err != nil {
+		if err := tx.ResolveRefs(ctx, field, refs...); err != nil {
 			return err
 		}
 		var err error
@@ -88,20 +89,38 @@ func resolve(ctx context.Context, st *sqlstore.Store, req Request) (*evident.Mod
 	if err != nil {
 		return nil, err
 	}
-	for i := range req.Items {
-		req.Items[i].Input.Systems = refs[i].Systems
+	for i, in := range ins {
+		in.Systems = refs[i].Systems
 	}
 	return m, nil
+}
+
+// resolve is Resolve over a request's items.
+func resolve(ctx context.Context, st *sqlstore.Store, req Request) (*evident.Model, error) {
+	ins := make([]*ledger.EvidenceInput, len(req.Items))
+	for i := range req.Items {
+		ins[i] = &req.Items[i].Input
+	}
+	return Resolve(ctx, st, req.Field, ins...)
+}
+
+// ImportControl returns the control verified by import that in names,
+// or nil: a file for it must be imported, never stored as it is.
+func ImportControl(m *evident.Model, in ledger.EvidenceInput) *evident.Control {
+	for _, id := range in.Controls {
+		if c := m.ControlByID(id); c != nil && c.Method.Kind == evident.MethodImport {
+			return c
+		}
+	}
+	return nil
 }
 
 // importControl returns the first control verified by import that any
 // item names, or nil.
 func importControl(m *evident.Model, items []ledger.Item) *evident.Control {
 	for _, it := range items {
-		for _, id := range it.Input.Controls {
-			if c := m.ControlByID(id); c != nil && c.Method.Kind == evident.MethodImport {
-				return c
-			}
+		if c := ImportControl(m, it.Input); c != nil {
+			return c
 		}
 	}
 	return nil
