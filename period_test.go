@@ -535,3 +535,22 @@ func TestPassOnOneSystemDoesNotAnswerAnothersFailure(t *testing.T) {
 		t.Errorf("a later pass on a did not answer a's failure")
 	}
 }
+
+func TestChangeToOneSystemLeavesAnothersEvidenceCurrent(t *testing.T) {
+	s := Schedule{Cadence: mustCadence(t, "quarterly"), Anchor: ts(t, "2026-01-01"), Systems: []string{"ca", "ocsp"}}
+	h := History{
+		Occurrences: []Occurrence{
+			{ID: "ca-scan", Effective: ts(t, "2026-07-10"), Received: ts(t, "2026-07-10"), Systems: []string{"ca"}},
+			{ID: "ocsp-scan", Effective: ts(t, "2026-07-11"), Received: ts(t, "2026-07-11"), Systems: []string{"ocsp"}},
+		},
+		Changes: []Change{{ID: "ca5", System: "ca", Version: "5.0", Significant: true, At: ts(t, "2026-08-01"), RecordedAt: ts(t, "2026-08-01")}},
+	}
+	p := s.Evaluate(h, ts(t, "2026-07-01"), ts(t, "2026-10-01"), ts(t, "2026-08-02"))[0]
+	if p.State != PeriodDue || p.Have != 1 || p.Systems[0].State != PeriodDue || p.Systems[1].State != PeriodSatisfied {
+		t.Errorf("after a significant change to ca: %s %s, systems %+v; want due, ca due again, ocsp still satisfied", p.State, p.Count(), p.Systems)
+	}
+	f := s.Freshness(h, ts(t, "2026-08-02"))
+	if f.State != CurrencyStale || f.StaleBy != "ca5" || !slices.Equal(f.Missing, []string{"ca"}) {
+		t.Errorf("freshness = %+v, want stale by ca5 with ca missing", f)
+	}
+}

@@ -356,14 +356,23 @@ func counted(h History, w Window, at time.Time) []Occurrence {
 // effect and before end: evidence collected before a significant change no
 // longer speaks for the changed system. end is exclusive, like a window's:
 // a change at exactly midnight on 1 July belongs to July, and leaves June's
-// evidence alone.
+// evidence alone. Evidence that names its systems speaks on for them after
+// a change to another system; a change to a service touches all of it.
 func staleBy(o Occurrence, changes []Change, end time.Time) string {
 	for _, c := range changes {
-		if c.At.After(o.Effective) && c.At.Before(end) {
+		if c.At.After(o.Effective) && c.At.Before(end) && touches(c, o) {
 			return c.ID
 		}
 	}
 	return ""
+}
+
+// touches reports whether change c concerns what o speaks for.
+func touches(c Change, o Occurrence) bool {
+	if c.System == "" || c.Service != "" || len(o.Systems) == 0 {
+		return true
+	}
+	return slices.Contains(o.Systems, c.System)
 }
 
 // period computes the state of one window at at. Each unit (system, or
