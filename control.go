@@ -75,14 +75,16 @@ type Control struct {
 	Method       VerificationMethod `json:"method,omitzero"`
 	Cadence      Cadence            `json:"cadence,omitzero"`
 	// EvidencePerPeriod is how many evidence items each cadence window
-	// needs (one per system scanned, say); zero means one.
+	// needs for each system in Systems (or for the control as a whole
+	// when it has none); zero means one.
 	EvidencePerPeriod int `json:"evidence_per_period,omitempty"`
 	// Deviations record where the control runs slower than a
 	// requirement's floor on purpose (see Floor).
 	Deviations []Deviation `json:"deviations,omitempty"`
 }
 
-// Needs returns how many evidence items each period needs, at least one.
+// Needs returns how many evidence items each period needs per system, at
+// least one.
 func (c Control) Needs() int { return max(c.EvidencePerPeriod, 1) }
 
 // Covers reports whether the control is written for requirement ref.

@@ -16,6 +16,7 @@ const (
 	EFORBIDDEN    = "forbidden"    // credentials lack the role: HTTP 403
 	EFAILED       = "check_failed" // a verification or gate failed: exit 1
 	EINTERNAL     = "internal"     // a bug or an infrastructure failure: exit 1, HTTP 500
+	EREFUSED      = "refused"      // well-formed input the program refuses (an unknown name, a file only an importer may judge): exit 2, HTTP 422
 )
 
 // Error is an application error with a stable code and a message meant for

@@ -41,24 +41,68 @@ type Freshness struct {
 	FreshUntil time.Time `json:"fresh_until,omitempty"`
 	// StaleBy is the change that made the evidence stale, if one did.
 	StaleBy string `json:"stale_by,omitempty"`
+	// Missing lists the systems in scope without current passing
+	// evidence of their own, when others have it.
+	Missing []string `json:"missing,omitempty"`
 }
 
 // Freshness returns the control's evidence currency at at, from what was
 // known at at. The latest evidence decides: if it failed the control is
 // failing; if it passed it is current until FreshUntil, unless a
-// significant change to the control's scope took effect after it.
+// significant change to the control's scope took effect after it. A
+// control with systems is decided per system: failing when any system's
+// latest evidence failed, current only when every system's is current.
+// Only evidence that can judge the control counts (see Schedule.Method).
 func (s Schedule) Freshness(h History, at time.Time) Freshness {
 	h = h.visible(at)
-	if len(h.Occurrences) == 0 {
+	latest := map[string]Occurrence{}
+	for _, o := range h.Occurrences {
+		if !s.judged(o) {
+			continue
+		}
+		for _, n := range s.unitsOf(o) {
+			latest[n] = o // sorted: the last one stands
+		}
+	}
+	if len(latest) == 0 {
 		return Freshness{State: CurrencyNone}
 	}
-	o := h.Occurrences[len(h.Occurrences)-1]
+	var out Freshness
+	for _, n := range s.units() {
+		o, ok := latest[n]
+		if !ok {
+			out.Missing = append(out.Missing, n)
+			continue
+		}
+		f := s.freshnessOf(o, h, at)
+		switch {
+		case out.State == "" || f.State == CurrencyFailing && (out.State != CurrencyFailing || f.Effective.After(out.Effective)):
+			out = Freshness{State: f.State, Latest: f.Latest, Effective: f.Effective, FreshUntil: f.FreshUntil, StaleBy: f.StaleBy, Missing: out.Missing}
+		case out.State == CurrencyFailing:
+		case f.State == CurrencyStale && out.State == CurrencyCurrent:
+			out = Freshness{State: f.State, Latest: f.Latest, Effective: f.Effective, FreshUntil: f.FreshUntil, StaleBy: f.StaleBy, Missing: out.Missing}
+		case f.State == CurrencyCurrent && out.State == CurrencyCurrent && !f.FreshUntil.IsZero() && (out.FreshUntil.IsZero() || f.FreshUntil.Before(out.FreshUntil)):
+			// The control is current until its first system expires.
+			out.Latest, out.Effective, out.FreshUntil = f.Latest, f.Effective, f.FreshUntil
+		}
+		if f.State != CurrencyCurrent && n != "" {
+			out.Missing = append(out.Missing, n)
+		}
+	}
+	if out.State == CurrencyCurrent && len(out.Missing) > 0 {
+		out.State = CurrencyStale
+	}
+	return out
+}
+
+// freshnessOf is the currency of one unit whose latest evidence is o.
+func (s Schedule) freshnessOf(o Occurrence, h History, at time.Time) Freshness {
 	f := Freshness{Latest: o.ID, Effective: o.Effective, FreshUntil: s.FreshUntil(o.Effective)}
 	if !o.Until.IsZero() && !f.FreshUntil.IsZero() && s.TTL == 0 && s.Cadence.Kind != CadencePostChange {
 		f.FreshUntil = s.FreshUntil(o.Until.Add(-time.Nanosecond))
 	}
 	switch {
-	case o.Failed:
+	case !s.Passes(o):
 		f.State = CurrencyFailing
 	case staleBy(o, h.Changes, at.Add(time.Nanosecond)) != "":
 		f.State, f.StaleBy = CurrencyStale, staleBy(o, h.Changes, at.Add(time.Nanosecond))

@@ -166,8 +166,10 @@ func floorDiv(a, b int) int {
 	return q
 }
 
-// sortOccurrences orders occurrences by effective time, then receipt, then
-// id, so "latest in the window" has one answer.
+// sortOccurrences orders occurrences by effective time, then by ledger
+// order, so "the latest in the window" has one answer: of two records
+// effective at the same instant, the one recorded later stands. Ids only
+// order records that carry no ledger index (histories built by hand).
 func sortOccurrences(occ []Occurrence) []Occurrence {
 	out := append([]Occurrence(nil), occ...)
 	sort.SliceStable(out, func(i, j int) bool {
@@ -175,8 +177,8 @@ func sortOccurrences(occ []Occurrence) []Occurrence {
 		if !a.Effective.Equal(b.Effective) {
 			return a.Effective.Before(b.Effective)
 		}
-		if !a.Received.Equal(b.Received) {
-			return a.Received.Before(b.Received)
+		if a.LedgerIndex != b.LedgerIndex {
+			return a.LedgerIndex < b.LedgerIndex
 		}
 		return a.ID < b.ID
 	})

@@ -1,6 +1,7 @@
 package evident
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -411,5 +412,145 @@ func TestMalformedCadenceStillHasWindows(t *testing.T) {
 		if len(ws) != 10 {
 			t.Errorf("%+v: %d windows over 10 days, want 10 daily windows", c, len(ws))
 		}
+	}
+}
+
+func TestImportControlCountsOnlyVerdicts(t *testing.T) {
+	s := Schedule{Cadence: mustCadence(t, "quarterly"), Anchor: ts(t, "2026-01-01"), Method: MethodImport}
+	from, to, at := ts(t, "2026-07-01"), ts(t, "2026-10-01"), ts(t, "2026-08-01")
+	// A raw scan report with unexpected open ports: nothing judged it.
+	h := History{Occurrences: []Occurrence{{ID: "raw", Effective: ts(t, "2026-07-10"), Received: ts(t, "2026-07-10"), LedgerIndex: 4}}}
+	p := s.Evaluate(h, from, to, at)[0]
+	if p.State != PeriodDue || len(p.Evidence) != 0 || len(p.Unjudged) != 1 {
+		t.Errorf("raw file alone: %s, evidence %v, unjudged %v; want due, none counted, raw unjudged", p.State, p.Evidence, p.Unjudged)
+	}
+	if f := s.Freshness(h, at); f.State != CurrencyNone {
+		t.Errorf("freshness on a raw file alone = %s, want none", f.State)
+	}
+	h.Occurrences = append(h.Occurrences, Occurrence{ID: "verdict", Effective: ts(t, "2026-07-10"), Received: ts(t, "2026-07-10"), Verdict: VerdictFail, Failed: true, LedgerIndex: 5})
+	if p := s.Evaluate(h, from, to, at)[0]; p.State != PeriodFailing {
+		t.Errorf("with its failing verdict: %s, want failing", p.State)
+	}
+	// The same history judged by attestation counts the file as passing.
+	s.Method = MethodAttestation
+	h.Occurrences = h.Occurrences[:1]
+	if p := s.Evaluate(h, from, to, at)[0]; p.State != PeriodSatisfied {
+		t.Errorf("attestation: %s, want satisfied", p.State)
+	}
+}
+
+func TestLatestVerdictByLedgerOrderOnTies(t *testing.T) {
+	s := Schedule{Cadence: mustCadence(t, "daily"), Anchor: ts(t, "2026-01-01"), Method: MethodImport}
+	eff := ts(t, "2026-03-03T08:00:00Z")
+	// Same effective instant, same receipt; the ids sort the other way
+	// round from the ledger, so only the ledger order can decide.
+	pass := Occurrence{ID: "zzz", Effective: eff, Received: eff, Verdict: VerdictPass, LedgerIndex: 10}
+	fail := Occurrence{ID: "aaa", Effective: eff, Received: eff, Verdict: VerdictFail, Failed: true, LedgerIndex: 11}
+	at := ts(t, "2026-03-03T12:00:00Z")
+	for _, order := range [][]Occurrence{{pass, fail}, {fail, pass}} {
+		h := History{Occurrences: order}
+		if p := s.Evaluate(h, day(eff), day(eff).AddDate(0, 0, 1), at)[0]; p.State != PeriodFailing {
+			t.Errorf("failing verdict recorded after the pass: %s, want failing", p.State)
+		}
+		if f := s.Freshness(h, at); f.State != CurrencyFailing || f.Latest != "aaa" {
+			t.Errorf("freshness = %+v, want failing on aaa", f)
+		}
+	}
+}
+
+func TestCompletenessPerSystem(t *testing.T) {
+	s := Schedule{Cadence: mustCadence(t, "monthly"), Anchor: ts(t, "2026-01-01"), Method: MethodImport, Systems: []string{"a", "b", "c"}}
+	from, to, at := ts(t, "2026-05-01"), ts(t, "2026-06-01"), ts(t, "2026-05-20")
+	v := func(id, eff string, verdict Verdict, idx int64, systems ...string) Occurrence {
+		return Occurrence{ID: id, Effective: ts(t, eff), Received: ts(t, eff), Verdict: verdict, Failed: verdict == VerdictFail, Systems: systems, LedgerIndex: idx}
+	}
+	h := History{Occurrences: []Occurrence{
+		v("pa", "2026-05-02", VerdictPass, 1, "a"),
+		v("pb", "2026-05-03", VerdictPass, 2, "b", "x"), // x is not in scope
+		v("none", "2026-05-04", VerdictPass, 3),         // names no system
+	}}
+	p := s.Evaluate(h, from, to, at)[0]
+	if p.State != PeriodDue || p.Have != 2 || p.Want != 3 {
+		t.Errorf("a and b passed: %s %d of %d, want due 2 of 3", p.State, p.Have, p.Want)
+	}
+	if diff := cmp.Diff([]string{"none"}, p.Unattributed); diff != "" {
+		t.Errorf("unattributed (-want +got):\n%s", diff)
+	}
+	if got := p.Systems[2]; got.System != "c" || got.State != PeriodDue || got.Passed != 0 {
+		t.Errorf("system c = %+v, want due with nothing passed", got)
+	}
+	h.Occurrences = append(h.Occurrences, v("pc", "2026-05-05", VerdictPass, 4, "c"))
+	if p := s.Evaluate(h, from, to, at)[0]; p.State != PeriodSatisfied || p.Have != 3 {
+		t.Errorf("every system passed: %s %d of 3, want satisfied", p.State, p.Have)
+	}
+	if f := s.Freshness(h, at); f.State != CurrencyCurrent {
+		t.Errorf("freshness = %+v, want current", f)
+	}
+	// One host's later failure is not hidden by the others' passes, nor by
+	// its own earlier pass.
+	h.Occurrences = append(h.Occurrences, v("fa", "2026-05-10", VerdictFail, 5, "a"))
+	p = s.Evaluate(h, from, to, at)[0]
+	if p.State != PeriodFailing || p.Have != 2 || p.Systems[0].State != PeriodFailing || p.Systems[0].Standing != "fa" {
+		t.Errorf("a failed later: %s %d of 3, system a %+v; want failing, 2 of 3, a failing on fa", p.State, p.Have, p.Systems[0])
+	}
+	if f := s.Freshness(h, at); f.State != CurrencyFailing || f.Latest != "fa" {
+		t.Errorf("freshness = %+v, want failing on fa", f)
+	}
+	h.Occurrences = append(h.Occurrences, v("ra", "2026-05-12", VerdictPass, 6, "a"))
+	if p := s.Evaluate(h, from, to, at)[0]; p.State != PeriodSatisfied {
+		t.Errorf("a rescanned and passed: %s, want satisfied", p.State)
+	}
+	// A system without any evidence keeps the control from being current.
+	s.Systems = append(s.Systems, "d")
+	if f := s.Freshness(h, at); f.State != CurrencyStale || !slices.Contains(f.Missing, "d") {
+		t.Errorf("freshness with d never scanned = %+v, want stale, d missing", f)
+	}
+	if p := s.Evaluate(h, from, to, ts(t, "2026-06-08")); p[0].State != PeriodMissed || p[0].Have != 3 || p[0].Want != 4 {
+		t.Errorf("after the grace time: %s %d of %d, want missed 3 of 4", p[0].State, p[0].Have, p[0].Want)
+	}
+}
+
+func TestItemsFoundOfItemsNeeded(t *testing.T) {
+	s := Schedule{Cadence: mustCadence(t, "monthly"), Anchor: ts(t, "2026-01-01"), Needs: 3}
+	h := History{Occurrences: []Occurrence{{ID: "a", Effective: ts(t, "2026-01-05"), Received: ts(t, "2026-02-03")}}}
+	p := s.Evaluate(h, ts(t, "2026-01-01"), ts(t, "2026-02-01"), ts(t, "2026-02-04"))[0]
+	if p.Have != 1 || p.Want != 3 || p.State != PeriodOverdue {
+		t.Errorf("one of three items: %s %d of %d, want overdue 1 of 3", p.State, p.Have, p.Want)
+	}
+	if diff := cmp.Diff([]string{"a"}, p.Late); diff != "" {
+		t.Errorf("late (-want +got):\n%s", diff)
+	}
+}
+
+func TestPassOnOneSystemDoesNotAnswerAnothersFailure(t *testing.T) {
+	s := Schedule{Method: MethodImport, Systems: []string{"a", "b"}}
+	failA := Occurrence{ID: "fa", Verdict: VerdictFail, Failed: true, Systems: []string{"a"}}
+	passB := Occurrence{ID: "pb", Verdict: VerdictPass, Systems: []string{"b"}}
+	rawA := Occurrence{ID: "ra", Systems: []string{"a"}}
+	passA := Occurrence{ID: "pa", Verdict: VerdictPass, Systems: []string{"a"}}
+	if s.Answers(failA, []Occurrence{passB, rawA}) {
+		t.Errorf("a pass on b and a raw file on a answered a's failure")
+	}
+	if !s.Answers(failA, []Occurrence{passB, passA}) {
+		t.Errorf("a later pass on a did not answer a's failure")
+	}
+}
+
+func TestChangeToOneSystemLeavesAnothersEvidenceCurrent(t *testing.T) {
+	s := Schedule{Cadence: mustCadence(t, "quarterly"), Anchor: ts(t, "2026-01-01"), Systems: []string{"ca", "ocsp"}}
+	h := History{
+		Occurrences: []Occurrence{
+			{ID: "ca-scan", Effective: ts(t, "2026-07-10"), Received: ts(t, "2026-07-10"), Systems: []string{"ca"}},
+			{ID: "ocsp-scan", Effective: ts(t, "2026-07-11"), Received: ts(t, "2026-07-11"), Systems: []string{"ocsp"}},
+		},
+		Changes: []Change{{ID: "ca5", System: "ca", Version: "5.0", Significant: true, At: ts(t, "2026-08-01"), RecordedAt: ts(t, "2026-08-01")}},
+	}
+	p := s.Evaluate(h, ts(t, "2026-07-01"), ts(t, "2026-10-01"), ts(t, "2026-08-02"))[0]
+	if p.State != PeriodDue || p.Have != 1 || p.Systems[0].State != PeriodDue || p.Systems[1].State != PeriodSatisfied {
+		t.Errorf("after a significant change to ca: %s %s, systems %+v; want due, ca due again, ocsp still satisfied", p.State, p.Count(), p.Systems)
+	}
+	f := s.Freshness(h, ts(t, "2026-08-02"))
+	if f.State != CurrencyStale || f.StaleBy != "ca5" || !slices.Equal(f.Missing, []string{"ca"}) {
+		t.Errorf("freshness = %+v, want stale by ca5 with ca missing", f)
 	}
 }

@@ -1,6 +1,8 @@
 package evident
 
 import (
+	"fmt"
+	"slices"
 	"sort"
 	"time"
 )
@@ -16,8 +18,18 @@ type Occurrence struct {
 	Received  time.Time `json:"received"`
 	// Failed is set when the evidence was checked against the control's
 	// acceptance criteria and did not meet them. Evidence without a verdict
-	// (an attestation, a reviewed document) counts as passing.
+	// (an attestation, a reviewed document) counts as passing, except for
+	// a control verified by import (see Schedule.Method).
 	Failed bool `json:"failed,omitempty"`
+	// Verdict is the verdict of a record an importer derived, "" for
+	// evidence nothing judged (a raw file, an attestation).
+	Verdict Verdict `json:"verdict,omitempty"`
+	// Systems are the ids of the systems the evidence speaks for, empty
+	// when it names none.
+	Systems []string `json:"systems,omitempty"`
+	// LedgerIndex is the record's leaf. Of two records effective at the
+	// same instant the one recorded later stands, whatever their ids.
+	LedgerIndex int64 `json:"ledger_index,omitempty"`
 }
 
 // visible reports whether the occurrence was known at at: received by the
@@ -64,6 +76,35 @@ type Period struct {
 	Exception string `json:"exception,omitempty"`
 	// Change is the id of the change that opened a post-change window.
 	Change string `json:"change,omitempty"`
+	// Have and Want are the window's "n of m": systems satisfied of the
+	// systems in scope or, for a control without systems, passing items
+	// found (at most Want) of the items needed.
+	Have int `json:"have"`
+	Want int `json:"want"`
+	// Systems is each in-scope system's part of the window, in scope
+	// order; empty for a control without systems.
+	Systems []SystemPeriod `json:"systems,omitempty"`
+	// Unattributed lists evidence of the window that names none of the
+	// control's systems: it counts for none of them.
+	Unattributed []string `json:"unattributed,omitempty"`
+	// Unjudged lists files of an import control's window that no
+	// importer judged: they are kept, but only a verdict counts.
+	Unjudged []string `json:"unjudged,omitempty"`
+	// Late lists the counted evidence received after the window ended.
+	// Lateness is an attribute, not a state: the evidence still counts.
+	Late []string `json:"late,omitempty"`
+}
+
+// SystemPeriod is one system's part of a window: how many passing items
+// it has, and the verdict that stands for it (the latest by effective
+// time, ties by ledger order).
+type SystemPeriod struct {
+	System string `json:"system"`
+	// State is satisfied or failing, else the window's own state (due,
+	// overdue, missed or excepted): the system still lacks evidence.
+	State    PeriodState `json:"state"`
+	Passed   int         `json:"passed"`
+	Standing string      `json:"standing,omitempty"`
 }
 
 // Schedule is what a control's periods are computed from.
@@ -76,9 +117,87 @@ type Schedule struct {
 	// TTL, when set by the verification method, replaces the cadence's
 	// freshness rule: evidence is current for TTL after it is effective.
 	TTL time.Duration
-	// Needs is how many passing evidence items each window needs (one per
-	// system scanned, say); zero means one.
+	// Needs is how many passing evidence items each window needs, for
+	// each system in Systems; zero means one.
 	Needs int
+	// Method is the control's verification method. For MethodImport only
+	// a verdict an importer derived counts: a raw file proves nothing
+	// passed, so it neither satisfies nor fails a window.
+	Method MethodKind
+	// Systems are the ids of the systems in the control's scope. Every
+	// one needs its own passing evidence in each window, and the latest
+	// verdict per system stands, so one host's pass never hides another's
+	// fail. Without systems the control is judged as one unit.
+	Systems []string
+}
+
+// judged reports whether o can decide a window of s at all: for a control
+// verified by import, only an importer's verdict can.
+func (s Schedule) judged(o Occurrence) bool {
+	return s.Method != MethodImport || o.Verdict == VerdictPass || o.Verdict == VerdictFail
+}
+
+// Passes reports whether o is passing evidence for s: an import
+// control's needs an importer's passing verdict.
+func (s Schedule) Passes(o Occurrence) bool {
+	if o.Failed || o.Verdict == VerdictFail {
+		return false
+	}
+	return s.Method != MethodImport || o.Verdict == VerdictPass
+}
+
+// units returns what s judges separately: its systems, or one unnamed
+// unit for a control without systems.
+func (s Schedule) units() []string {
+	if len(s.Systems) == 0 {
+		return []string{""}
+	}
+	return s.Systems
+}
+
+// OccurrenceOf is what period evaluation knows of evidence record e.
+func OccurrenceOf(e Evidence) Occurrence {
+	o := Occurrence{ID: e.ID, Effective: e.Effective.From, Until: e.Effective.To, Received: e.ReceivedAt,
+		Failed: e.Verdict == VerdictFail, Verdict: e.Verdict, LedgerIndex: e.LedgerIndex}
+	for _, sv := range e.Systems {
+		o.Systems = append(o.Systems, sv.Name)
+	}
+	return o
+}
+
+// Answers reports whether later evidence answers failed for s: it passes
+// and speaks for every unit (system) the failure spoke for, so a pass on
+// one host never answers another host's failure.
+func (s Schedule) Answers(failed Occurrence, later []Occurrence) bool {
+	for _, u := range s.unitsOf(failed) {
+		answered := false
+		for _, o := range later {
+			if s.Passes(o) && slices.Contains(s.unitsOf(o), u) {
+				answered = true
+				break
+			}
+		}
+		if !answered {
+			return false
+		}
+	}
+	return len(s.unitsOf(failed)) > 0
+}
+
+// unitsOf returns the units o speaks for: the systems of the scope it
+// names, or the one unit of a control without systems. Evidence naming
+// no system of a scoped control counts for none of its systems.
+func (s Schedule) unitsOf(o Occurrence) []string {
+	if len(s.Systems) == 0 {
+		return []string{""}
+	}
+	var out []string
+	for _, sys := range o.Systems {
+		if slices.Contains(s.Systems, sys) && !slices.Contains(out, sys) {
+			out = append(out, sys)
+		}
+	}
+	return out
 }
 
 // History is the input of period evaluation for one control. Changes are
@@ -165,19 +284,21 @@ func (s Schedule) changeWindows(h History, from, to time.Time) []periodWindow {
 // inclusive. The latest passing evidence always ends a window at the end
 // of its day, so the walk starts there when that is before from: the
 // result is the same as walking from the anchor, without reading history
-// older than it needs.
+// older than it needs. With several systems (or Needs above one) a pass
+// closes a window only once every system has its items, so the start is
+// then an approximation: it may open a window early, never late.
 func (s Schedule) rollingWindows(h History, from, to, at time.Time) []periodWindow {
 	var out []periodWindow
 	start := day(s.Anchor)
 	for _, o := range h.Occurrences {
-		if !o.Failed && o.Effective.Before(from) && !o.Effective.Before(start) {
+		if s.Passes(o) && len(s.unitsOf(o)) > 0 && o.Effective.Before(from) && !o.Effective.Before(start) {
 			start = day(o.Effective).AddDate(0, 0, 1)
 		}
 	}
 	for start.Before(to) {
 		w := Window{Start: start, End: s.Cadence.span(start)}
 		if start.Before(at) {
-			w.End = closing(h, w, at)
+			w.End = s.closing(h, w)
 		}
 		out = append(out, periodWindow{Window: w})
 		start = w.End
@@ -186,16 +307,28 @@ func (s Schedule) rollingWindows(h History, from, to, at time.Time) []periodWind
 }
 
 // closing returns where a rolling window ends: at the end of the day of
-// its first passing evidence, or its full span without one. Evidence only
-// has to be current on its own day; a change after the window closed is
-// the next window's business.
-func closing(h History, w Window, at time.Time) time.Time {
+// the passing evidence that completes it (every system with its Needs
+// passing items), or its full span without one. Evidence only has to be
+// current on its own day; a change after the window closed is the next
+// window's business.
+func (s Schedule) closing(h History, w Window) time.Time {
+	passed := map[string]int{}
+	done := 0
 	for _, o := range h.Occurrences {
-		if o.Failed || !w.Contains(o.Effective) {
+		if !s.Passes(o) || !w.Contains(o.Effective) {
 			continue
 		}
 		end := day(o.Effective).AddDate(0, 0, 1)
-		if staleBy(o, h.Changes, end) == "" {
+		if staleBy(o, h.Changes, end) != "" {
+			continue
+		}
+		for _, n := range s.unitsOf(o) {
+			passed[n]++
+			if passed[n] == max(s.Needs, 1) {
+				done++
+			}
+		}
+		if done == len(s.units()) {
 			return end
 		}
 	}
@@ -223,44 +356,108 @@ func counted(h History, w Window, at time.Time) []Occurrence {
 // effect and before end: evidence collected before a significant change no
 // longer speaks for the changed system. end is exclusive, like a window's:
 // a change at exactly midnight on 1 July belongs to July, and leaves June's
-// evidence alone.
+// evidence alone. Evidence that names its systems speaks on for them after
+// a change to another system; a change to a service touches all of it.
 func staleBy(o Occurrence, changes []Change, end time.Time) string {
 	for _, c := range changes {
-		if c.At.After(o.Effective) && c.At.Before(end) {
+		if c.At.After(o.Effective) && c.At.Before(end) && touches(c, o) {
 			return c.ID
 		}
 	}
 	return ""
 }
 
-// period computes the state of one window at at.
+// touches reports whether change c concerns what o speaks for.
+func touches(c Change, o Occurrence) bool {
+	if c.System == "" || c.Service != "" || len(o.Systems) == 0 {
+		return true
+	}
+	return slices.Contains(o.Systems, c.System)
+}
+
+// period computes the state of one window at at. Each unit (system, or
+// the control as a whole) is failing when its latest counted evidence
+// failed and satisfied with Needs passing items; the window is failing
+// when any unit fails and satisfied only when every unit is.
 func (s Schedule) period(w periodWindow, h History, at time.Time) Period {
-	p := Period{Window: w.Window, Change: w.change}
+	p := Period{Window: w.Window, Change: w.change, Want: len(s.Systems)}
+	need := max(s.Needs, 1)
+	if p.Want == 0 {
+		p.Want = need
+	}
 	if w.Start.After(at) {
 		p.State = PeriodUpcoming
 		return p
 	}
-	occ := counted(h, w.Window, at)
-	for _, o := range occ {
-		p.Evidence = append(p.Evidence, o.ID)
+	type unit struct {
+		passed   int
+		standing *Occurrence
 	}
-	passed := 0
-	for _, o := range occ {
-		if !o.Failed {
-			passed++
+	us := map[string]*unit{}
+	for _, o := range counted(h, w.Window, at) {
+		if !s.judged(o) {
+			p.Unjudged = append(p.Unjudged, o.ID)
+			continue
+		}
+		names := s.unitsOf(o)
+		if len(names) == 0 {
+			p.Unattributed = append(p.Unattributed, o.ID)
+			continue
+		}
+		p.Evidence = append(p.Evidence, o.ID)
+		if !o.Received.Before(w.End) {
+			p.Late = append(p.Late, o.ID)
+		}
+		for _, n := range names {
+			u := us[n]
+			if u == nil {
+				u = &unit{}
+				us[n] = u
+			}
+			if s.Passes(o) {
+				u.passed++
+			}
+			u.standing = &o
 		}
 	}
+	failing, satisfied := false, 0
+	for _, n := range s.units() {
+		sp := SystemPeriod{System: n}
+		if u := us[n]; u != nil {
+			sp.Passed, sp.Standing = u.passed, u.standing.ID
+			switch {
+			case !s.Passes(*u.standing):
+				sp.State, failing = PeriodFailing, true
+			case u.passed >= need:
+				sp.State = PeriodSatisfied
+				satisfied++
+			}
+		}
+		if n == "" {
+			p.Have = min(sp.Passed, need)
+		} else {
+			p.Systems = append(p.Systems, sp)
+		}
+	}
+	if len(s.Systems) > 0 {
+		p.Have = satisfied
+	}
 	switch {
-	case len(occ) > 0 && occ[len(occ)-1].Failed:
+	case failing:
 		p.State = PeriodFailing
-	case passed >= max(s.Needs, 1):
+	case satisfied == len(s.units()):
 		p.State = PeriodSatisfied
 	default:
 		if e, ok := excepting(h.Exceptions, w.Window, at); ok {
 			p.State, p.Exception = PeriodExcepted, e.ID
-			return p
+		} else {
+			p.State = s.lateness(w.Window, at)
 		}
-		p.State = s.lateness(w.Window, at)
+	}
+	for i := range p.Systems {
+		if p.Systems[i].State == "" {
+			p.Systems[i].State = p.State
+		}
 	}
 	return p
 }
@@ -281,4 +478,39 @@ func maxTime(a, b time.Time) time.Time {
 		return a
 	}
 	return b
+}
+
+// Count is the window's "n of m" as people read it: "2 of 3 systems" or
+// "1 of 3 items".
+func (p Period) Count() string {
+	unit := "items"
+	if len(p.Systems) > 0 {
+		unit = "systems"
+	}
+	return fmt.Sprintf("%d of %d %s", p.Have, p.Want, unit)
+}
+
+// Reasons says why a window is not satisfied, or what it holds that does
+// not count, one sentence each, for every view to show the same words.
+func (p Period) Reasons() []string {
+	var out []string
+	for _, sp := range p.Systems {
+		switch sp.State {
+		case PeriodFailing:
+			out = append(out, fmt.Sprintf("%s: the latest verdict (%s) failed", sp.System, sp.Standing))
+		case PeriodSatisfied:
+		default:
+			out = append(out, fmt.Sprintf("%s: %d passing item(s), not enough", sp.System, sp.Passed))
+		}
+	}
+	if len(p.Systems) == 0 && p.State == PeriodFailing && len(p.Evidence) > 0 {
+		out = append(out, fmt.Sprintf("the latest verdict (%s) failed", p.Evidence[len(p.Evidence)-1]))
+	}
+	for _, id := range p.Unattributed {
+		out = append(out, fmt.Sprintf("%s names none of the control's systems, so it counts for none of them", id))
+	}
+	for _, id := range p.Unjudged {
+		out = append(out, fmt.Sprintf("%s is a file no importer judged: only a verdict counts (run evident import)", id))
+	}
+	return out
 }

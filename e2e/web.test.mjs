@@ -78,6 +78,8 @@ test("upload evidence for a control and see its period turn satisfied", async ()
   assert.equal(await open.getAttribute("data-state"), "due", "the open month is due before the upload");
   await page.getByRole("link", { name: "Add evidence for this control" }).click();
   assert.equal(await page.getByLabel("Control").inputValue(), "mfa-enforcement-monthly");
+  // The control covers two systems; each needs its own evidence.
+  await page.getByLabel(/Systems the files speak for/).selectOption(["bastion@2.3.1", "ra-portal@2.14.0"]);
   await page.setInputFiles("#files", [
     { name: "accounts-without-mfa.csv", mimeType: "text/csv", buffer: Buffer.from("account,factor\n") },
     { name: "sign-off.txt", mimeType: "text/plain", buffer: Buffer.from("Checked: every account has a second factor.\n") },

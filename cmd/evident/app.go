@@ -90,7 +90,7 @@ func exitCode(err error) int {
 	switch evident.ErrorCode(err) {
 	case "":
 		return 0
-	case evident.EINVALID, evident.ENOTFOUND, evident.ECONFLICT, evident.EUNAUTHORIZED, evident.EFORBIDDEN:
+	case evident.EINVALID, evident.ENOTFOUND, evident.ECONFLICT, evident.EUNAUTHORIZED, evident.EFORBIDDEN, evident.EREFUSED:
 		return 2
 	default: // EFAILED, EINTERNAL
 		return 1

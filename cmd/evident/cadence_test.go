@@ -41,8 +41,10 @@ type record struct {
 	fail    bool
 }
 
-// addRecords stores generated evidence through the ledger in one batch,
-// as an importer running for a year would have.
+// addRecords stores generated evidence through the ledger, as collectors
+// and importers running for a year would have: each record speaks for its
+// control's systems, and a check of a control verified by import, or a
+// failing one, is a derived verdict record over a raw file added first.
 func addRecords(t *testing.T, env map[string]string, recs []record) {
 	t.Helper()
 	a := &app{ctx: context.Background(), getenv: func(k string) string { return env[k] }, now: time.Now, stdout: io.Discard, stderr: io.Discard}
@@ -52,7 +54,16 @@ func addRecords(t *testing.T, env map[string]string, recs []record) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	var items []ledger.Item
+	m, err := st.Model(a.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opener := func(content string) func() (io.ReadCloser, error) {
+		return func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(content)), nil }
+	}
+	ins := make([]ledger.EvidenceInput, len(recs))
+	var raws []ledger.Item
+	judged := map[int]int{} // record -> its raw file in raws
 	for i, r := range recs {
 		eff, err := evident.ParseTime(r.at)
 		if err != nil {
@@ -60,18 +71,34 @@ func addRecords(t *testing.T, env map[string]string, recs []record) {
 		}
 		in := ledger.EvidenceInput{Actor: "collector:test", Filename: fmt.Sprintf("%s-%d.txt", r.control, i), MediaType: "text/plain",
 			Effective: evident.Effective{From: eff}, Controls: []string{r.control}}
-		if r.fail {
-			// A failing check is a derived record with a verdict; its raw
-			// file is added first in the same batch.
-			raw, err := l.AddEvidence(a.ctx, in, strings.NewReader("raw "+r.at))
-			if err != nil {
-				t.Fatal(err)
+		if c := m.ControlByID(r.control); c != nil {
+			for _, id := range c.Systems {
+				if sys := m.SystemByID(id); sys != nil {
+					in.Systems = append(in.Systems, evident.SystemVersion{Name: sys.ID, Version: firstNonEmpty(sys.Version, "current")})
+				}
 			}
-			in.Kind, in.Verdict, in.DerivedFrom, in.Filename = evident.DerivedEvidence, evident.VerdictFail, []string{raw.ID}, ""
+			if r.fail || c.Method.Kind == evident.MethodImport {
+				judged[i] = len(raws)
+				raws = append(raws, ledger.Item{Input: in, Open: opener("raw " + r.at)})
+			}
+		}
+		ins[i] = in
+	}
+	rawEvs, err := l.AddBatch(a.ctx, raws)
+	if err != nil && len(raws) > 0 {
+		t.Fatal(err)
+	}
+	var items []ledger.Item
+	for i, r := range recs {
+		in := ins[i]
+		if k, ok := judged[i]; ok {
+			in.Kind, in.Verdict, in.DerivedFrom, in.Filename = evident.DerivedEvidence, evident.VerdictPass, []string{rawEvs[k].ID}, ""
+			if r.fail {
+				in.Verdict = evident.VerdictFail
+			}
 			in.MediaType = "application/json"
 		}
-		content := fmt.Sprintf("%s %s %d", r.control, r.at, i)
-		items = append(items, ledger.Item{Input: in, Open: func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(content)), nil }})
+		items = append(items, ledger.Item{Input: in, Open: opener(fmt.Sprintf("%s %s %d", r.control, r.at, i))})
 	}
 	if _, err := l.AddBatch(a.ctx, items); err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/evidenthq/evident"
+	"github.com/evidenthq/evident/internal/collect"
 	"github.com/evidenthq/evident/internal/ledger"
 	"github.com/evidenthq/evident/internal/sqlstore"
 )
@@ -57,7 +58,7 @@ func evidenceAdd(a *app, args []string) error {
 	fs.Var(&reqs, "req", "requirement `ID` (REQ-7.8-14 in the program's version, or EN319401@3.2.1:REQ-7.8-14) (repeatable)")
 	fs.Var(&services, "service", "service `NAME` the evidence speaks for (repeatable)")
 	fs.Var(&systems, "system", "system `NAME@VERSION` the evidence speaks for (repeatable)")
-	fs.Var(&about, "about", "other object, such as incident/INC-7 (repeatable)")
+	fs.Var(&about, "about", "other object `KIND/ID`, such as incident/INC-7 or change/CHG-2 (repeatable)")
 	period := fs.String("period", "", "period covered: 2026, 2026-Q3, 2026-07, 2026-07-01 or FROM/TO")
 	effective := fs.String("effective", "", "instant the evidence speaks for, RFC 3339 (default: now)")
 	mediaType := fs.String("media-type", "", "media `type` (default: from the file name or content)")
@@ -150,17 +151,22 @@ func evidenceAdd(a *app, args []string) error {
 		if len(pending) == 0 {
 			return nil
 		}
-		evs, err := l.AddBatch(a.ctx, pending)
+		res, err := collect.Add(a.ctx, l, collect.Request{Items: pending, Field: cliFlag, Now: st.Now()})
+		if !a.json {
+			for _, o := range res.Imports {
+				printOutcome(a, o)
+			}
+			if len(res.Imports) == 0 {
+				for _, e := range res.Evidence {
+					a.out("%s  sha256:%s  leaf %d  %s\n", e.ID, e.Digest, e.LedgerIndex, e.Filename)
+				}
+			}
+		}
+		added = append(added, res.Evidence...)
 		if err != nil {
 			return err
 		}
 		pending, bytes = pending[:0], 0
-		if !a.json {
-			for _, e := range evs {
-				a.out("%s  sha256:%s  leaf %d  %s\n", e.ID, e.Digest, e.LedgerIndex, e.Filename)
-			}
-		}
-		added = append(added, evs...)
 		return nil
 	}
 	for i, f := range files {
@@ -182,6 +188,15 @@ func evidenceAdd(a *app, args []string) error {
 		return a.printJSON(added)
 	}
 	return nil
+}
+
+// cliFlag names a request field as the command line spells it, so an
+// error about a name says which flag to fix.
+func cliFlag(name string) string {
+	if name == "requirement" {
+		name = "req"
+	}
+	return "--" + name
 }
 
 // unwrapPath drops the repeated path from an *os.PathError's message.

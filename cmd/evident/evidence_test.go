@@ -24,7 +24,22 @@ func ledgerEnv(t *testing.T) map[string]string {
 		t.Fatalf("init: exit %d\n%s%s", code, out, errs)
 	}
 	addControls(t, filepath.Join(data, "evident.db"), "vuln-scan", "time-sync")
+	addSystem(t, filepath.Join(data, "evident.db"), evident.System{ID: "ca-issuing", Name: "Issuing CA", Kind: evident.SystemTrustworthy, Version: "4.2.1"})
 	return env
+}
+
+// addSystem puts a system straight into the store, so evidence can name it.
+func addSystem(t *testing.T, dsn string, s evident.System) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := sqlstore.Open(ctx, dsn, sqlstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.Write(ctx, func(tx *sqlstore.Tx) error { return tx.PutObject(ctx, sqlstore.Systems, s.ID, s, "test") }); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // addControls puts controls straight into the store; applying a whole
@@ -164,6 +179,10 @@ func TestEvidenceAddRefusesBadInputAndStoresNothing(t *testing.T) {
 		{"no control", []string{files[0]}, "--control is required"},
 		{"bad system", []string{files[0], "--control", "vuln-scan", "--system", "ca-issuing"}, "NAME@VERSION"},
 		{"unknown superseded record", []string{files[0], "--control", "vuln-scan", "--supersedes", "0190-nope"}, "no evidence record"},
+		{"unknown system", []string{files[0], "--control", "vuln-scan", "--system", "bogus@0"}, `--system: no system "bogus"`},
+		{"unknown service", []string{files[0], "--control", "vuln-scan", "--service", "no-such-service"}, `--service: no service "no-such-service"`},
+		{"unknown incident", []string{files[0], "--control", "vuln-scan", "--about", "incident/NOPE"}, `--about: no incident "NOPE"`},
+		{"unknown kind", []string{files[0], "--control", "vuln-scan", "--about", "gadget/7"}, `--about: "gadget/7": want KIND/ID`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, out, errs := cli(t, env, append([]string{"evidence", "add"}, tc.args...)...)

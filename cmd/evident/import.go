@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/evidenthq/evident"
+	"github.com/evidenthq/evident/internal/collect"
 	"github.com/evidenthq/evident/internal/importer"
 	"github.com/evidenthq/evident/internal/ingest"
 )
@@ -57,6 +58,9 @@ func cmdImport(a *app, args []string) error {
 		return err
 	}
 	defer st.Close()
+	if err := collect.ResolveImport(a.ctx, st, &opt, cliFlag); err != nil {
+		return err
+	}
 	progress := a.progress()
 	srcs := make([]ingest.Source, len(files))
 	for i, f := range files {

@@ -137,12 +137,20 @@ func printStatus(a *app, r readiness.Report) {
 		a.out("%d open gaps; none of the %d requirements they concern can be verified until they close (`evident gaps`)\n", n, concerned)
 	}
 	var ctl [][]string
+	var why []string
 	for _, c := range r.Controls {
-		period := "-"
-		if c.Period != nil {
-			period = string(c.Period.State) + " until " + c.Period.LastDay().Format("2006-01-02")
+		period, has := "-", "-"
+		if p := c.Period; p != nil {
+			period = string(p.State) + " until " + p.LastDay().Format("2006-01-02")
+			has = p.Count()
+			if len(p.Late) > 0 {
+				has += fmt.Sprintf(" (%d late)", len(p.Late))
+			}
+			for _, reason := range p.Reasons() {
+				why = append(why, c.ID+": "+reason)
+			}
 		}
-		line := []string{c.ID, c.Cadence, string(c.Freshness.State), period}
+		line := []string{c.ID, c.Cadence, string(c.Freshness.State), period, has}
 		if c.Coverage != nil {
 			line = append(line, coverageText(*c.Coverage))
 		}
@@ -150,11 +158,17 @@ func printStatus(a *app, r readiness.Report) {
 	}
 	if len(ctl) > 0 {
 		a.out("\n")
-		header := "CONTROL\tCADENCE\tEVIDENCE\tPERIOD"
+		header := "CONTROL\tCADENCE\tEVIDENCE\tPERIOD\tHAS"
 		if len(r.Controls) > 0 && r.Controls[0].Coverage != nil {
 			header += "\tCOVERAGE"
 		}
 		printRows(a.stdout, header, ctl)
+	}
+	if len(why) > 0 {
+		a.out("\nWhy the open windows are not satisfied:\n")
+		for _, w := range why {
+			a.out("  %s\n", w)
+		}
 	}
 	for _, c := range r.MissedClocks {
 		a.out("\nIncident %s (%s): %s %s, due %s\n", c.Incident, c.Title, c.Clock.Title, c.State, evident.UTC(c.Due))

@@ -83,6 +83,7 @@ var statusOf = map[string]int{
 	evident.EFORBIDDEN:    http.StatusForbidden,
 	evident.EFAILED:       http.StatusUnprocessableEntity,
 	evident.EINTERNAL:     http.StatusInternalServerError,
+	evident.EREFUSED:      http.StatusUnprocessableEntity,
 }
 
 // Status returns the HTTP status for err from the one table: unknown

@@ -13,6 +13,8 @@ import (
 
 	"github.com/evidenthq/evident"
 	"github.com/evidenthq/evident/internal/auth"
+	"github.com/evidenthq/evident/internal/collect"
+	"github.com/evidenthq/evident/internal/ingest"
 	"github.com/evidenthq/evident/internal/ledger"
 	"github.com/evidenthq/evident/internal/sqlstore"
 )
@@ -35,6 +37,7 @@ func (a *API) evidenceRoutes() []Route {
 		{"effective", "instant the evidence speaks for (RFC 3339); default the upload time"},
 		{"system", "system version NAME@VERSION (repeatable)"},
 		{"service", "service id (repeatable)"},
+		{"about", "other object KIND/ID, such as incident/INC-7 (repeatable)"},
 		{"filename", "original file name (raw body uploads)"},
 		{"supersedes", "id of the evidence record this one corrects"},
 	}
@@ -47,7 +50,7 @@ func (a *API) evidenceRoutes() []Route {
 		{Method: "GET", Path: "/api/v1/evidence/{id}/content", Produces: "application/octet-stream", Perm: auth.Read, Tag: "evidence", Summary: "the evidence file itself", Handler: a.EvidenceContent()},
 		{Method: "POST", Path: "/api/v1/evidence", Perm: auth.WriteEvidence, Tag: "evidence", Status: 201, Query: meta,
 			Body:    "multipart/form-data",
-			Summary: "add evidence: multipart (one or more files in field \"file\", metadata as form fields) or a raw body with metadata in the query; a control owner only for their controls",
+			Summary: "add evidence: multipart (one or more files in field \"file\", metadata as form fields) or a raw body with metadata in the query; a control owner only for their controls. Every name must exist in the program (422 otherwise); a file for a control verified by import is imported when it is the control's format, else refused with 422",
 			Handler: a.EvidenceAdd()},
 		{Method: "GET", Path: "/api/v1/checkpoint", Produces: "text/plain", Perm: auth.Read, Tag: "ledger", Summary: "the latest signed checkpoint (C2SP signed note)", Handler: a.Checkpoint()},
 	}
@@ -242,6 +245,7 @@ func (a *API) evidenceMeta(r *http.Request, v url.Values, actor string) (ledger.
 	in := ledger.EvidenceInput{Actor: actor, Filename: v.Get("filename"), Supersedes: v.Get("supersedes")}
 	in.Controls = multi(v, "control")
 	in.Services = multi(v, "service")
+	in.About = multi(v, "about")
 	prog, err := a.cfg.Store.Program(r.Context())
 	if err != nil {
 		return in, err
@@ -309,7 +313,7 @@ func (a *API) EvidenceAdd() http.Handler {
 		if err != nil {
 			return err
 		}
-		evs, err := a.cfg.Ledger.AddBatch(r.Context(), items)
+		res, err := collect.Add(r.Context(), a.cfg.Ledger, collect.Request{Items: items, Now: a.cfg.Store.Now()})
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
 			return evident.ErrorAt(evident.EINVALID, "body", "upload is larger than %d bytes", MaxUpload)
@@ -317,8 +321,15 @@ func (a *API) EvidenceAdd() http.Handler {
 		if err != nil {
 			return err
 		}
-		return writeJSON(w, http.StatusCreated, List[evident.Evidence]{Items: evs})
+		return writeJSON(w, http.StatusCreated, evidenceAdded{Items: res.Evidence, Imports: res.Imports})
 	})
+}
+
+// evidenceAdded is the answer to an upload: the records stored and, for
+// a control verified by import, what each file's import found.
+type evidenceAdded struct {
+	Items   []evident.Evidence `json:"items"`
+	Imports []ingest.Outcome   `json:"imports,omitempty"`
 }
 
 func (a *API) rawItem(r *http.Request, p auth.Principal, ct string) ([]ledger.Item, error) {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/evidenthq/evident"
 	"github.com/evidenthq/evident/internal/auth"
+	"github.com/evidenthq/evident/internal/collect"
 	"github.com/evidenthq/evident/internal/importer"
 	"github.com/evidenthq/evident/internal/ingest"
 )
@@ -56,6 +57,9 @@ func (a *API) Import() http.Handler {
 			Effective: in.Effective, Systems: in.Systems, Actor: p.Actor(), Now: a.cfg.Store.Now()}
 		if opt.Filename == "" {
 			opt.Filename = "upload"
+		}
+		if err := collect.ResolveImport(r.Context(), a.cfg.Store, &opt, nil); err != nil {
+			return err
 		}
 		out, err := ingest.Import(r.Context(), a.cfg.Ledger, http.MaxBytesReader(w, r.Body, MaxUpload), opt)
 		if err != nil {

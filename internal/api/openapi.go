@@ -49,7 +49,7 @@ func (a *API) OpenAPI() map[string]any {
 						"type":     "object",
 						"required": []string{"code", "message"},
 						"properties": map[string]any{
-							"code":    map[string]any{"type": "string", "enum": []string{"invalid", "not_found", "conflict", "unauthorized", "forbidden", "check_failed", "internal"}},
+							"code":    map[string]any{"type": "string", "enum": []string{"invalid", "not_found", "conflict", "unauthorized", "forbidden", "check_failed", "internal", "refused"}},
 							"message": map[string]any{"type": "string"},
 						},
 					}},

@@ -69,6 +69,10 @@ func Generate(ctx context.Context, opt Options) ([]User, error) {
 	}
 	g := &gen{opt: opt, rnd: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), end: opt.End.UTC()}
 	g.start = g.end.AddDate(-1, 0, 0).Truncate(24 * time.Hour)
+	var err error
+	if g.tsa, err = loadTSATrust(); err != nil {
+		return nil, err
+	}
 	opt.Clock.T = g.start
 	if err := g.program(ctx); err != nil {
 		return nil, err
@@ -93,6 +97,7 @@ type gen struct {
 	rnd        *rand.Rand
 	start, end time.Time
 	model      *evident.Model
+	tsa        tsaTrust
 }
 
 // program copies the example out of the binary and applies it.

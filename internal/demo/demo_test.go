@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -110,12 +111,61 @@ func TestDemoYearVerifiesAndShowsWorkToDo(t *testing.T) {
 	if running == 0 {
 		t.Errorf("no incident clock is running at the end of the demo year")
 	}
+	// The four incidents of the story, and the vulnerabilities the
+	// importers opened for critical findings of failing scans.
 	all, _ := st.Incidents(ctx, sqlstore.IncidentFilter{})
-	if len(all) != 4 {
-		t.Errorf("%d incidents in the register, want 4", len(all))
+	story := 0
+	for _, inc := range all {
+		if !strings.HasPrefix(inc.Reporter, "importer:") {
+			story++
+		}
+	}
+	if story != 4 {
+		t.Errorf("%d incidents in the register besides the importers' vulnerabilities, want 4", story)
 	}
 	changes, _ := st.Changes(ctx)
 	if len(changes) != 3 {
 		t.Errorf("%d changes recorded, want 3", len(changes))
+	}
+}
+
+// The demo's checks of import controls are imported tool output: the
+// Lynis reports have warnings, so the malware control's open day is
+// failing, and no raw file counts for any import control.
+func TestDemoImportControlsShowTheirVerdicts(t *testing.T) {
+	st, _, _ := generate(t)
+	ctx := context.Background()
+	cat, _ := catalog.Load()
+	reqs, _ := cat.Requirements("3.2.1", "eidas-ia-2025")
+	in, err := readiness.Load(ctx, st, reqs, end, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ci := in.Controls["malware-protection-daily"]
+	failing := 0
+	for _, p := range ci.Schedule.Evaluate(ci.History, end.AddDate(0, 0, -7), end.Add(time.Nanosecond), end) {
+		if len(p.Evidence) == 0 {
+			continue // a skipped day, or today's check not run yet
+		}
+		failing++
+		if p.State != evident.PeriodFailing || p.Have != 0 || p.Want != 4 {
+			t.Errorf("malware-protection-daily %s: %s %s, want failing 0 of 4 systems", p.Start.Format("2006-01-02"), p.State, p.Count())
+		}
+	}
+	if failing == 0 {
+		t.Errorf("malware-protection-daily has no checked day in the last week")
+	}
+	if f := ci.Schedule.Freshness(ci.History, end); f.State != evident.CurrencyFailing {
+		t.Errorf("malware-protection-daily evidence is %s, want failing", f.State)
+	}
+	for _, c := range in.Model.Controls {
+		if c.Method.Kind != evident.MethodImport {
+			continue
+		}
+		for _, o := range in.Controls[c.ID].History.Occurrences {
+			if o.Verdict == "" {
+				t.Errorf("%s: evidence %s carries no verdict, yet is filed under an import control", c.ID, o.ID)
+			}
+		}
 	}
 }

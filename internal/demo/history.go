@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/evidenthq/evident"
+	"github.com/evidenthq/evident/internal/collect"
+	"github.com/evidenthq/evident/internal/ingest"
 	"github.com/evidenthq/evident/internal/ledger"
 )
 
@@ -110,37 +112,70 @@ func (g *gen) activities(c evident.Control) []activity {
 	return out
 }
 
-// evidence stores one upload's checks as one batch, then the verdicts read
-// from the import-method ones as derived records.
+// evidence sends one upload's checks in through the code a user's
+// collectors use: tool output of controls verified by import is imported
+// and judged (as `evident import` does), every other file is added as
+// evidence (as `evident evidence add` does).
 func (g *gen) evidence(ctx context.Context, acts []activity) error {
-	items := make([]ledger.Item, 0, len(acts))
+	var items []ledger.Item
+	var checked []*ingest.Checked
 	for _, a := range acts {
+		if a.control.Method.Kind == evident.MethodImport {
+			c, err := g.check(ctx, a)
+			if err != nil {
+				return err
+			}
+			if c != nil {
+				checked = append(checked, c)
+				continue
+			}
+		}
 		in, body := g.raw(a)
 		items = append(items, ledger.Item{Input: in, Open: opener(body)})
 	}
-	raws, err := g.opt.Ledger.AddBatch(ctx, items)
-	if err != nil {
-		return err
-	}
-	var derived []ledger.Item
-	for i, a := range acts {
-		if a.control.Method.Kind != evident.MethodImport {
-			continue
+	if len(items) > 0 {
+		if _, err := collect.Add(ctx, g.opt.Ledger, collect.Request{Items: items, Now: g.opt.Clock.T}); err != nil {
+			return err
 		}
-		verdict, result := evident.VerdictPass, "every acceptance criterion met"
-		if a.fail {
-			verdict, result = evident.VerdictFail, "an acceptance criterion failed"
+	}
+	if len(checked) > 0 {
+		if _, err := ingest.StoreAll(ctx, g.opt.Ledger, checked, nil); err != nil {
+			return err
 		}
-		body := fmt.Sprintf(`{"format":%q,"control":%q,"raw":%q,"verdict":%q,"summary":%q}`, a.control.Method.Format, a.control.ID, raws[i].ID, verdict, result)
-		in := ledger.EvidenceInput{Actor: "importer:" + a.control.Method.Format, Kind: evident.DerivedEvidence, MediaType: "application/json",
-			Filename: a.control.ID + "-verdict.json", Effective: raws[i].Effective, Controls: []string{a.control.ID},
-			DerivedFrom: []string{raws[i].ID}, Verdict: verdict, Source: evident.EvidenceSource{Importer: a.control.Method.Format}}
-		derived = append(derived, ledger.Item{Input: in, Open: opener([]byte(body))})
 	}
-	if len(derived) > 0 {
-		_, err = g.opt.Ledger.AddBatch(ctx, derived)
+	return nil
+}
+
+// check reads and judges an import control's tool output; nil when the
+// demo has no output of the control's format.
+func (g *gen) check(ctx context.Context, a activity) (*ingest.Checked, error) {
+	c := a.control
+	data, name, err := toolOutput(c.Method.Format, a.fail)
+	if err != nil || data == nil {
+		return nil, err
 	}
-	return err
+	opt := ingest.Options{Control: c.ID, Filename: c.ID + "-" + a.at.Format("20060102-1504") + "-" + name,
+		Effective: evident.Effective{From: a.at.Truncate(time.Second)}, Systems: g.systems(c), Actor: g.owner(c), Now: a.at}
+	if c.Method.Format == "tsr" {
+		opt.TSARoots, opt.TSACerts, opt.StampedData = g.tsa.roots, g.tsa.certs, g.tsa.stamped
+	}
+	return ingest.Check(ctx, g.opt.Ledger, bytes.NewReader(data), opt)
+}
+
+// systems names the systems of c at their current versions: each check
+// speaks for every system in the control's scope.
+func (g *gen) systems(c evident.Control) []evident.SystemVersion {
+	var out []evident.SystemVersion
+	for _, s := range c.Systems {
+		if sys := g.model.SystemByID(s); sys != nil {
+			v := sys.Version
+			if v == "" {
+				v = "current"
+			}
+			out = append(out, evident.SystemVersion{Name: sys.ID, Version: v})
+		}
+	}
+	return out
 }
 
 // raw is the file a check produces: tool output for imported checks, a
@@ -158,11 +193,7 @@ func (g *gen) raw(a activity) (ledger.EvidenceInput, []byte) {
 		in.Filename = fmt.Sprintf("%s-%s.txt", c.ID, a.at.Format("2006-01-02"))
 		fmt.Fprintf(&b, "%s\n\nDate: %s\nPerformed by: %s\n\n%s\n", c.Title, evident.UTC(a.at), in.Actor, c.Method.Description)
 	}
-	for _, s := range c.Systems {
-		if sys := g.model.SystemByID(s); sys != nil && sys.Version != "" {
-			in.Systems = append(in.Systems, evident.SystemVersion{Name: sys.ID, Version: sys.Version})
-		}
-	}
+	in.Systems = g.systems(c)
 	fmt.Fprintf(&b, "\nResult: %s\n", map[bool]string{false: "pass", true: "fail"}[a.fail])
 	return in, b.Bytes()
 }

@@ -106,6 +106,10 @@ func newFixtureWith(t testing.TB, open func(now func() time.Time) *sqlstore.Stor
 	return f
 }
 
+// importSystems are the controls of testdata/program verified by import,
+// with the system each one's checks speak for.
+var importSystems = map[string]string{"time-sync": "tsa-01", "vuln-scan": "ca-issuing"}
+
 // year adds a year of evidence in weekly batches, as a collector would.
 func (f *fixture) year(t testing.TB, until time.Time) {
 	t.Helper()
@@ -115,10 +119,31 @@ func (f *fixture) year(t testing.TB, until time.Time) {
 			return
 		}
 		f.clock.Set(at)
-		if _, err := f.led.AddBatch(context.Background(), batch); err != nil {
+		evs, err := f.led.AddBatch(context.Background(), batch)
+		if err != nil {
 			t.Fatalf("add batch at %s: %v", at, err)
 		}
 		batch = nil
+		// The scans and clock checks are tool output: only the verdicts an
+		// importer derived from them count for their controls.
+		var verdicts []ledger.Item
+		for _, e := range evs {
+			sys, ok := importSystems[e.Controls[0]]
+			if !ok {
+				continue
+			}
+			in := ledger.EvidenceInput{Actor: "importer:test", Kind: evident.DerivedEvidence, Effective: e.Effective, Controls: e.Controls,
+				Systems: []evident.SystemVersion{{Name: sys, Version: "1"}}, DerivedFrom: []string{e.ID}, Verdict: evident.VerdictPass,
+				MediaType: "application/json", Filename: e.Filename + ".verdict.json"}
+			verdicts = append(verdicts, ledger.Item{Input: in, Open: func() (io.ReadCloser, error) {
+				return io.NopCloser(strings.NewReader(`{"verdict":"pass"}`)), nil
+			}})
+		}
+		if len(verdicts) > 0 {
+			if _, err := f.led.AddBatch(context.Background(), verdicts); err != nil {
+				t.Fatalf("add verdicts at %s: %v", at, err)
+			}
+		}
 	}
 	add := func(control string, eff evident.Effective, body string) {
 		in := ledger.EvidenceInput{Actor: "collector:test", Effective: eff, Controls: []string{control},
@@ -172,7 +197,8 @@ func (f *fixture) failing(t testing.TB, d time.Time) {
 	}
 	in := ledger.EvidenceInput{Actor: "importer:chrony", Kind: evident.DerivedEvidence, Effective: evs[0].Effective,
 		Controls: []string{"time-sync"}, DerivedFrom: []string{evs[0].ID}, Verdict: evident.VerdictFail,
-		Detail: []byte(`{"offset_ms":250}`), MediaType: "application/json", Filename: "chrony-verdict.json"}
+		Systems: []evident.SystemVersion{{Name: importSystems["time-sync"], Version: "1"}},
+		Detail:  []byte(`{"offset_ms":250}`), MediaType: "application/json", Filename: "chrony-verdict.json"}
 	if _, err := f.led.AddEvidence(ctx, in, bytes.NewReader([]byte(`{"offset_ms":250}`))); err != nil {
 		t.Fatal(err)
 	}

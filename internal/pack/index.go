@@ -153,7 +153,7 @@ func buildIndex(e *exporter, in readiness.Input, reqs []evident.Requirement, inc
 		}
 		row.Coverage = evident.Cover(ps, e.opt.From, e.opt.To)
 		ix.Controls = append(ix.Controls, row)
-		ix.Findings = append(ix.Findings, findings(c.ID, row.Evidence, e.evidence)...)
+		ix.Findings = append(ix.Findings, findings(readiness.ScheduleFor(*c, e.opt.From), c.ID, row.Evidence, e.evidence)...)
 	}
 	inScope := map[string]bool{}
 	for _, cv := range e.man.Coverage {
@@ -238,9 +238,10 @@ func (e *exporter) evidenceByControl() map[string][]EvidenceRef {
 	return out
 }
 
-// findings returns the failing evidence of a control that no later passing
-// evidence (by effective time) answers.
-func findings(control string, refs []EvidenceRef, evs map[string]evident.Evidence) []Finding {
+// findings returns the failing evidence of a control that no later
+// passing evidence (by effective time, ties in ledger order) answers for
+// every system it failed on, judged as the control's windows are (s).
+func findings(s evident.Schedule, control string, refs []EvidenceRef, evs map[string]evident.Evidence) []Finding {
 	sorted := slices.Clone(refs)
 	sort.SliceStable(sorted, func(i, j int) bool {
 		return evs[sorted[i].ID].Effective.From.Before(evs[sorted[j].ID].Effective.From)
@@ -250,14 +251,11 @@ func findings(control string, refs []EvidenceRef, evs map[string]evident.Evidenc
 		if r.Verdict != string(evident.VerdictFail) {
 			continue
 		}
-		answered := false
-		for _, later := range sorted[i+1:] {
-			if later.Verdict != string(evident.VerdictFail) {
-				answered = true
-				break
-			}
+		var later []evident.Occurrence
+		for _, l := range sorted[i+1:] {
+			later = append(later, evident.OccurrenceOf(evs[l.ID]))
 		}
-		if !answered {
+		if !s.Answers(evident.OccurrenceOf(evs[r.ID]), later) {
 			out = append(out, Finding{Control: control, Evidence: r.ID, Index: r.Index, Path: r.Path,
 				Effective: r.Effective, Detail: string(evs[r.ID].Detail)})
 		}

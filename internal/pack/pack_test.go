@@ -62,11 +62,14 @@ func TestYearPackVerifies(t *testing.T) {
 	if !r.OK {
 		t.Fatalf("the year pack does not verify:\n%s", problems(r))
 	}
-	if r.Evidence != 378 || r.Records != 1 || r.Redacted != 0 || r.Checkpoints < 50 || r.Consistency != r.Checkpoints-1 {
+	// 378 records, and a verdict for each of the 362 clock checks and 3 scans.
+	if r.Evidence != 743 || r.Records != 1 || r.Redacted != 0 || r.Checkpoints < 50 || r.Consistency != r.Checkpoints-1 {
 		t.Errorf("report: %d evidence, %d records, %d redacted, %d checkpoints, %d consistency proofs", r.Evidence, r.Records, r.Redacted, r.Checkpoints, r.Consistency)
 	}
 	// The last days of December arrive on 1 January: they are in the
-	// pack as evidence of the period, outside the range of its records.
+	// pack as evidence of the period, outside the range of its records:
+	// the clock checks of 28 to 31 December with their verdicts, and the
+	// December policy review.
 	inRange, late := 0, 0
 	for _, it := range man.Items {
 		if it.Index >= man.Records.First && it.Index < man.Records.End {
@@ -75,8 +78,8 @@ func TestYearPackVerifies(t *testing.T) {
 			late++
 		}
 	}
-	if inRange != int(man.Records.End-man.Records.First) || late != 5 {
-		t.Errorf("records range [%d, %d): %d items in it, %d late evidence items; want all of the range and the 5 days of 27 to 31 December",
+	if inRange != int(man.Records.End-man.Records.First) || late != 9 {
+		t.Errorf("records range [%d, %d): %d items in it, %d late evidence items; want all of the range and the 9 records of 28 to 31 December",
 			man.Records.First, man.Records.End, inRange, late)
 	}
 	want := map[string]ControlCoverage{
@@ -106,11 +109,12 @@ func TestServiceScope(t *testing.T) {
 		t.Fatalf("scoped pack does not verify:\n%s", problems(r))
 	}
 	// time-sync speaks only for the time-stamping service: the days
-	// received in January stay as hashes (1 to 25: four weekly batches);
+	// received in January stay as hashes (1 to 25: four weekly batches,
+	// each day's check and its verdict);
 	// 26 to 31, received on 1 February, are simply not in the pack. The
 	// monthly policy review is program-wide and stays in full.
-	if r.Redacted != 25 || r.Evidence != 1 {
-		t.Errorf("scoped to qca: %d redacted, %d evidence; want 25 time-sync days redacted and the policy review kept", r.Redacted, r.Evidence)
+	if r.Redacted != 50 || r.Evidence != 1 {
+		t.Errorf("scoped to qca: %d redacted, %d evidence; want 25 time-sync days and their verdicts redacted and the policy review kept", r.Redacted, r.Evidence)
 	}
 	for _, c := range man.Coverage {
 		if c.Control == "time-sync" {
@@ -139,9 +143,10 @@ func TestExportBothDialects(t *testing.T) {
 				Now: f.clock.Now()}, &buf); err != nil {
 				t.Fatal(err)
 			}
-			// 14 days of time-sync; no policy review before the 28th.
-			if r := verifyBytes(t, buf.Bytes()); !r.OK || r.Evidence != 14 {
-				t.Errorf("ok %v, %d evidence, want 14\n%s", r.OK, r.Evidence, problems(r))
+			// 14 days of time-sync with their verdicts; no policy review
+			// before the 28th.
+			if r := verifyBytes(t, buf.Bytes()); !r.OK || r.Evidence != 28 {
+				t.Errorf("ok %v, %d evidence, want 28\n%s", r.OK, r.Evidence, problems(r))
 			}
 		})
 	}

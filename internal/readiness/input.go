@@ -42,9 +42,10 @@ type IncidentClocks struct {
 }
 
 // ScheduleFor returns the schedule of control c anchored at anchor: the
-// control's cadence, its method's TTL and the evidence each period needs.
+// control's cadence, its method's TTL, the evidence each period needs and
+// what it is judged by (its method's kind and its systems).
 func ScheduleFor(c evident.Control, anchor time.Time) evident.Schedule {
-	s := evident.Schedule{Cadence: c.Cadence, Anchor: anchor, Needs: c.Needs()}
+	s := evident.Schedule{Cadence: c.Cadence, Anchor: anchor, Needs: c.Needs(), Method: c.Method.Kind, Systems: c.Systems}
 	if c.Cadence.IsZero() {
 		// A control without a cadence (a gap `evident gaps` reports) is
 		// still judged: annually, the slowest cadence the standard uses.

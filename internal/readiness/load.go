@@ -83,6 +83,11 @@ func loadControls(ctx context.Context, tx *sqlstore.Tx, in *Input, changes []evi
 		}
 		in.Controls[c.ID] = ci
 		since := lookback(ci.Schedule, in.At)
+		if h := freshHorizon(ci.Schedule, in.At); len(c.Systems) > 0 && h.Before(since) {
+			// The store reads one record before since, and a control with
+			// systems needs each system's latest that may still be fresh.
+			since = h
+		}
 		if !from.IsZero() && from.Before(since) {
 			since = from
 		}
@@ -114,6 +119,23 @@ func lookback(s evident.Schedule, at time.Time) time.Time {
 	return s.Cadence.Window(s.Anchor, cur.Start.Add(-time.Nanosecond)).Start
 }
 
+// freshHorizon is the earliest effective time evidence can have and
+// still be fresh at at, where that reaches further back than lookback: a
+// TTL or a rolling interval. Post-change evidence never ages, so for it
+// only the latest record before lookback is read.
+func freshHorizon(s evident.Schedule, at time.Time) time.Time {
+	switch {
+	case s.TTL > 0:
+		return at.Add(-s.TTL)
+	case s.Cadence.Rolling:
+		n := s.Cadence
+		n.Rolling = false
+		w := n.Window(s.Anchor, at)
+		return at.Add(-w.End.Sub(w.Start) - 48*time.Hour)
+	}
+	return at
+}
+
 // closeChangeTasks finds, for each change task, passing evidence effective
 // after the change for a control that meets the task's requirement.
 func closeChangeTasks(ctx context.Context, tx *sqlstore.Tx, in *Input) error {
@@ -123,8 +145,9 @@ func closeChangeTasks(ctx context.Context, tx *sqlstore.Tx, in *Input) error {
 			if err != nil {
 				return err
 			}
+			s := in.Controls[c.ID].Schedule
 			for _, o := range occ {
-				if !o.Failed && !o.Effective.Before(t.After) {
+				if s.Passes(o) && !o.Effective.Before(t.After) {
 					in.TaskEvidence[t.ID] = o.ID
 					break
 				}

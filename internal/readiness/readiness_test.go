@@ -45,16 +45,16 @@ func fixture(t *testing.T) Input {
 		Policies: []evident.Policy{{ID: "isp", Title: "Information security policy", Owner: "ciso",
 			Versions: []evident.PolicyVersion{{Version: "1", Approvals: []evident.Approval{{By: "ceo", At: at(t, "2025-09-01")}}}}}},
 	}
-	occ := func(id, eff string, failed bool) evident.Occurrence {
-		return evident.Occurrence{ID: id, Effective: at(t, eff), Received: at(t, eff), Failed: failed}
+	occ := func(id, eff string, failed bool, systems ...string) evident.Occurrence {
+		return evident.Occurrence{ID: id, Effective: at(t, eff), Received: at(t, eff), Failed: failed, Systems: systems}
 	}
 	in := Input{At: at(t, "2026-08-15T12:00:00Z"), Model: m, Controls: map[string]ControlInput{}, TaskEvidence: map[string]string{},
 		Requirements: []evident.Requirement{catReq("REQ-7.8-14", "7.8"), catReq("REQ-7.8-18", "7.8"), catReq("REQ-7.8-19", "7.8"), catReq("REQ-7.8-23", "7.8"),
 			catReq("REQ-7.10-06", "7.10"), catReq("REQ-7.13-03", "7.13"), catReq("REQ-7.13-04", "7.13")}}
 	hist := map[string][]evident.Occurrence{
-		"scan":    {occ("s2", "2026-05-10", false), occ("s3", "2026-07-20", false)},
+		"scan":    {occ("s2", "2026-05-10", false, "ca"), occ("s3", "2026-07-20", false, "ca")},
 		"ntp":     {occ("n1", "2026-08-14T03:00:00Z", false), occ("n2", "2026-08-15T03:00:00Z", true)},
-		"pentest": {occ("p1", "2025-03-01", false)},
+		"pentest": {occ("p1", "2025-03-01", false, "ca")},
 	}
 	for i := range m.Controls {
 		// Each control says how it is verified: a control without a

@@ -384,7 +384,7 @@ func TestBadUploadMetadataIsRefusedNamingTheField(t *testing.T) {
 		{url.Values{"control": {"time-sync"}, "effective": {"yesterday"}}, 400, "effective"},
 		{url.Values{"control": {"time-sync"}, "system": {"ca-issuing"}}, 400, "system"},
 		{url.Values{"control": {"time-sync"}, "period": {"2026-Q1"}, "effective": {"2026-01-01"}}, 400, "not both"},
-		{url.Values{"control": {"no-such-control"}}, 404, "no-such-control"},
+		{url.Values{"control": {"no-such-control"}}, 422, "no-such-control"},
 	} {
 		code, body := e.upload(t, "cm", tc.q, "x")
 		if code != tc.code || !bytes.Contains(body, []byte(tc.field)) {

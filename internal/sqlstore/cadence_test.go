@@ -301,3 +301,44 @@ func TestOccurrencesForMatchesOneByOne(t *testing.T) {
 		}
 	})
 }
+
+// TestOccurrencesCarryVerdictSystemsAndLedgerOrder reads back what period
+// evaluation judges by: the verdict, the systems the signed record names,
+// and its leaf, which orders records effective at the same instant.
+func TestOccurrencesCarryVerdictSystemsAndLedgerOrder(t *testing.T) {
+	c := &clock{}
+	c.set("2026-02-01T00:00:00Z")
+	storetest.Each(t, c.now, func(t *testing.T, s *sqlstore.Store) {
+		ctx := context.Background()
+		cadenceProgram(t, s)
+		eff := evident.Effective{From: mustTime("2026-02-01T00:00:00Z")}
+		raw := evident.Evidence{Kind: evident.RawEvidence, Digest: evident.Digest{1}, MediaType: "application/xml", Actor: "importer:nmap",
+			Effective: eff, About: []string{"control/vuln-scan"}}
+		evs := []evident.Evidence{raw}
+		if err := s.Write(ctx, func(tx *sqlstore.Tx) error { return tx.InsertEvidence(ctx, evs) }); err != nil {
+			t.Fatal(err)
+		}
+		drv := evident.Evidence{Kind: evident.DerivedEvidence, Digest: evident.Digest{2}, MediaType: "application/json", Actor: "importer:nmap",
+			Effective: eff, Controls: []string{"vuln-scan"}, DerivedFrom: []string{evs[0].ID}, Verdict: evident.VerdictFail,
+			Systems: []evident.SystemVersion{{Name: "ca-issuing", Version: "4.2"}}}
+		drvs := []evident.Evidence{drv}
+		if err := s.Write(ctx, func(tx *sqlstore.Tx) error { return tx.InsertEvidence(ctx, drvs) }); err != nil {
+			t.Fatal(err)
+		}
+		err := s.Read(ctx, func(tx *sqlstore.Tx) error {
+			occ, err := tx.Occurrences(ctx, "vuln-scan", mustTime("2026-01-01T00:00:00Z"), mustTime("2026-02-02T00:00:00Z"))
+			if err != nil {
+				return err
+			}
+			want := []evident.Occurrence{{ID: drvs[0].ID, Effective: eff.From, Received: drvs[0].ReceivedAt, Failed: true,
+				Verdict: evident.VerdictFail, Systems: []string{"ca-issuing"}, LedgerIndex: drvs[0].LedgerIndex}}
+			if diff := cmp.Diff(want, occ); diff != "" {
+				t.Errorf("occurrences (-want +got):\n%s", diff)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+}

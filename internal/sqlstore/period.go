@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -146,17 +147,20 @@ func (tx *Tx) resolveOccurrences(ctx context.Context, ps []pair, at time.Time) (
 
 // readOccurrences reads evidence records by id into recs.
 func (tx *Tx) readOccurrences(ctx context.Context, ids []any, recs map[string]evident.Occurrence) error {
-	rows, err := tx.Query(ctx, `SELECT id, effective_from, effective_to, received_at, verdict FROM evidence WHERE id IN (`+marks(len(ids))+`)`, ids...)
+	rows, err := tx.Query(ctx, `SELECT id, effective_from, effective_to, received_at, verdict, ledger_idx, body FROM evidence WHERE id IN (`+marks(len(ids))+`)`, ids...)
 	if err != nil {
 		return fmt.Errorf("read evidence for periods: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var o evident.Occurrence
-		var eff, rec string
+		var eff, rec, body string
 		var until, verdict sql.NullString
-		if err := rows.Scan(&o.ID, &eff, &until, &rec, &verdict); err != nil {
+		if err := rows.Scan(&o.ID, &eff, &until, &rec, &verdict, &o.LedgerIndex, &body); err != nil {
 			return err
+		}
+		if o.Systems, err = leafSystems(body); err != nil {
+			return fmt.Errorf("evidence %s: %w", o.ID, err)
 		}
 		if o.Effective, err = ParseTS(eff); err != nil {
 			return err
@@ -167,10 +171,32 @@ func (tx *Tx) readOccurrences(ctx context.Context, ids []any, recs map[string]ev
 		if o.Received, err = ParseTS(rec); err != nil {
 			return err
 		}
-		o.Failed = verdict.String == string(evident.VerdictFail)
+		o.Verdict = evident.Verdict(verdict.String)
+		o.Failed = o.Verdict == evident.VerdictFail
 		recs[o.ID] = o
 	}
 	return rows.Err()
+}
+
+// leafSystems returns the ids of the systems an evidence leaf body names.
+// They are read from the body, which verify checks against the ledger,
+// so the systems a window is judged by are exactly those signed.
+func leafSystems(body string) ([]string, error) {
+	var l struct {
+		Systems []string `json:"systems"`
+	}
+	if err := json.Unmarshal([]byte(body), &l); err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, s := range l.Systems {
+		sv, err := evident.ParseSystemVersion(s)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, sv.Name)
+	}
+	return out, nil
 }
 
 // Outcome is a period the scheduler recorded as missed.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/evidenthq/evident"
 	"github.com/evidenthq/evident/internal/api"
+	"github.com/evidenthq/evident/internal/collect"
 	"github.com/evidenthq/evident/internal/ledger"
 	"github.com/evidenthq/evident/internal/sqlstore"
 )
@@ -155,7 +156,8 @@ type uploadForm struct {
 	Systems  []string // NAME@VERSION choices
 	Control  string
 	Period   string
-	System   string
+	System   []string        // the NAME@VERSION values chosen
+	Chosen   map[string]bool // System as a set, for the form
 	Error    string
 }
 
@@ -203,7 +205,11 @@ func (w *Web) Upload() http.Handler {
 		}
 		form.Control = r.FormValue("control")
 		form.Period = strings.TrimSpace(r.FormValue("period"))
-		form.System = r.FormValue("system")
+		form.System = r.MultipartForm.Value["system"]
+		form.Chosen = map[string]bool{}
+		for _, sv := range form.System {
+			form.Chosen[sv] = true
+		}
 		n, err := w.storeUpload(r, form, r.MultipartForm.File["files"])
 		if err != nil {
 			if code := evident.ErrorCode(err); code == evident.EINTERNAL || code == evident.EUNAUTHORIZED {
@@ -219,7 +225,9 @@ func (w *Web) Upload() http.Handler {
 	})
 }
 
-// storeUpload checks the form and adds its files as one batch.
+// storeUpload checks the form and adds its files through collect, the
+// one home of adding evidence: one batch, or imports for a control
+// verified by import.
 func (w *Web) storeUpload(r *http.Request, form uploadForm, files []*multipart.FileHeader) (int, error) {
 	actor, err := w.actor(r)
 	if err != nil {
@@ -242,12 +250,15 @@ func (w *Web) storeUpload(r *http.Request, form uploadForm, files []*multipart.F
 		}
 		in.Effective = eff
 	}
-	if form.System != "" {
-		sv, err := evident.ParseSystemVersion(form.System)
+	for _, s := range form.System {
+		if s == "" {
+			continue
+		}
+		sv, err := evident.ParseSystemVersion(s)
 		if err != nil {
 			return 0, evident.ErrorAt(evident.EINVALID, "system", "%s", evident.ErrorMessage(err))
 		}
-		in.Systems = []evident.SystemVersion{sv}
+		in.Systems = append(in.Systems, sv)
 	}
 	items := make([]ledger.Item, 0, len(files))
 	for _, fh := range files {
@@ -256,8 +267,10 @@ func (w *Web) storeUpload(r *http.Request, form uploadForm, files []*multipart.F
 		fh := fh
 		items = append(items, ledger.Item{Input: item, Open: func() (io.ReadCloser, error) { return fh.Open() }})
 	}
-	evs, err := w.cfg.Ledger.AddBatch(r.Context(), items)
-	return len(evs), err
+	if _, err := collect.Add(r.Context(), w.cfg.Ledger, collect.Request{Items: items, Now: w.cfg.Store.Now()}); err != nil {
+		return 0, err
+	}
+	return len(items), nil
 }
 
 // parseEffective reads the period field: a period (2026-Q3, 2026-07,

@@ -1,0 +1,3 @@
+# tool: OpenSSL 3.0.19 27 Jan 2026 (Library: OpenSSL 3.0.19 27 Jan 2026)
+# generated: 2026-11-27T10:05:50Z by testdata/regen.sh
+openssl ts -query -data stamped.txt -sha256 -tspolicy 1.3.6.1.4.1.99999.77 -out $WORK/pki/rej.tsq && openssl ts -reply -config $WORK/pki/ts.cnf -queryfile $WORK/pki/rej.tsq -inkey $WORK/pki/tsa.key -signer $WORK/pki/tsa.crt -out rejected.tsr 2>/dev/null
