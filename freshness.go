@@ -49,6 +49,7 @@ type Freshness struct {
 // significant change to the control's scope took effect after it.
 func (s Schedule) Freshness(h History, at time.Time) Freshness {
 	h = h.visible(at)
+	h.Occurrences = s.Review.complete(h.Occurrences)
 	if len(h.Occurrences) == 0 {
 		return Freshness{State: CurrencyNone}
 	}

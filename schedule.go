@@ -18,6 +18,11 @@ type Occurrence struct {
 	// acceptance criteria and did not meet them. Evidence without a verdict
 	// (an attestation, a reviewed document) counts as passing.
 	Failed bool `json:"failed,omitempty"`
+	// Review is the submission's review state when the control's method
+	// needs a second person's acceptance; "" for parsed tool output.
+	Review ReviewState `json:"review,omitempty"`
+	// AcceptedFor lists the systems an accepted submission was accepted for.
+	AcceptedFor []string `json:"accepted_for,omitempty"`
 }
 
 // visible reports whether the occurrence was known at at: received by the
@@ -64,6 +69,10 @@ type Period struct {
 	Exception string `json:"exception,omitempty"`
 	// Change is the id of the change that opened a post-change window.
 	Change string `json:"change,omitempty"`
+	// Review says why a reviewed control's window is not satisfied when a
+	// review explains it: "awaiting review", "rejected", or the systems
+	// accepted so far.
+	Review string `json:"review,omitempty"`
 }
 
 // Schedule is what a control's periods are computed from.
@@ -79,6 +88,9 @@ type Schedule struct {
 	// Needs is how many passing evidence items each window needs (one per
 	// system scanned, say); zero means one.
 	Needs int
+	// Review, when set, makes only accepted submissions count: the
+	// control's method is not an import.
+	Review *ReviewScope
 }
 
 // History is the input of period evaluation for one control. Changes are
@@ -120,6 +132,8 @@ func (h History) visible(at time.Time) History {
 // upcoming.
 func (s Schedule) Evaluate(h History, from, to, at time.Time) []Period {
 	h = h.visible(at)
+	all := h
+	h.Occurrences = s.Review.accepted(h.Occurrences)
 	var ws []periodWindow
 	switch {
 	case s.Cadence.Kind == CadencePostChange:
@@ -136,7 +150,7 @@ func (s Schedule) Evaluate(h History, from, to, at time.Time) []Period {
 		if !w.End.After(from) || !w.Start.Before(to) {
 			continue
 		}
-		out = append(out, s.period(w, h, at))
+		out = append(out, s.reviewed(s.period(w, h, at), all, at))
 	}
 	return out
 }

@@ -1,0 +1,472 @@
+package evident
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// ReviewState is where a submission stands. Evidence for a control whose
+// method is not an import is a submission: it counts for nothing until a
+// second person accepts it.
+type ReviewState string
+
+// Review states. An occurrence of an import control has none ("").
+const (
+	ReviewPending  ReviewState = "pending"
+	ReviewAccepted ReviewState = "accepted"
+	ReviewRejected ReviewState = "rejected"
+	// ReviewStale is an accepted document review of a policy version that
+	// is no longer the current one: it no longer speaks for the policy.
+	ReviewStale ReviewState = "stale"
+)
+
+// Reasons a window is not satisfied that a review explains, shown in
+// Period.Review.
+const (
+	ReasonAwaitingReview = "awaiting review"
+	ReasonRejected       = "rejected"
+	ReasonStale          = "reviewed document version is no longer current"
+)
+
+// NeedsReview reports whether the control's evidence must be accepted by a
+// second person before it counts: everything but parsed tool output, whose
+// verdict the importer computes.
+func (c Control) NeedsReview() bool { return c.Method.Kind != MethodImport }
+
+// AcceptancesNeeded is how many different reviewers must accept each
+// submission, at least one.
+func (c Control) AcceptancesNeeded() int { return max(c.Method.Acceptances, 1) }
+
+// ReviewBinding is what an acceptance or rejection binds besides the
+// evidence digest (Act.Detail of a review): the control, the window the
+// evidence counts for, the systems it is accepted for, who submitted it,
+// why the reviewer was allowed to decide, and what the content check found.
+type ReviewBinding struct {
+	Evidence    string    `json:"evidence"`
+	Control     string    `json:"control"`
+	WindowStart time.Time `json:"window_start"`
+	WindowEnd   time.Time `json:"window_end"`
+	Systems     []string  `json:"systems,omitempty"`
+	Submitter   string    `json:"submitter"`
+	// Basis is why the reviewer may review: "compliance-manager" (their
+	// role at that instant) or "reviewer" (named on the control).
+	Basis   string   `json:"basis"`
+	Role    UserRole `json:"role"`
+	Checked []string `json:"checked,omitempty"`
+}
+
+// Review bases.
+const (
+	BasisComplianceManager = "compliance-manager"
+	BasisNamedReviewer     = "reviewer"
+)
+
+// Binding decodes a review act's detail.
+func (a Act) Binding() (ReviewBinding, error) {
+	var b ReviewBinding
+	if err := json.Unmarshal(a.Detail, &b); err != nil {
+		return b, Errorf(EINVALID, "act %s: review detail: %v", a.ID, err)
+	}
+	return b, nil
+}
+
+// Submitter returns the login behind an actor: a token acts for its user.
+func Submitter(actor string) string {
+	if rest, ok := strings.CutPrefix(actor, "token:"); ok {
+		user, _, _ := strings.Cut(rest, "/")
+		return user
+	}
+	return actor
+}
+
+// MayReview decides whether reviewer may accept or reject evidence that
+// submitter added for control c, and on which basis. Four eyes: the
+// reviewer is never the submitter; and only a compliance manager or the
+// control's named reviewer decides. Refusals are EFORBIDDEN naming the rule.
+func MayReview(reviewer User, submitter string, c Control) (basis string, err error) {
+	switch {
+	case reviewer.Disabled:
+		return "", Errorf(EFORBIDDEN, "user %s is disabled", reviewer.Name)
+	case reviewer.Name == Submitter(submitter):
+		return "", Errorf(EFORBIDDEN, "four eyes: %s submitted this evidence and may not review it; another person must", reviewer.Name)
+	case reviewer.Role == RoleComplianceManager:
+		return BasisComplianceManager, nil
+	case c.Reviewer != "" && reviewer.Name == c.Reviewer:
+		return BasisNamedReviewer, nil
+	}
+	who := "a compliance manager"
+	if c.Reviewer != "" {
+		who += " or the control's reviewer " + c.Reviewer
+	}
+	return "", Errorf(EFORBIDDEN, "only %s may review evidence for control %s; %s is a %s", who, c.ID, reviewer.Name, reviewer.Role)
+}
+
+// Outcome is the review state of one submission from its acts, in ledger
+// order, and the systems it is accepted for. A rejection by any reviewer
+// rejects it: the owner submits again. It is accepted once need different
+// logins accepted it, for the systems at least need of them named.
+func Outcome(acts []Act, need int) (ReviewState, []string) {
+	need = max(need, 1)
+	who := map[string]bool{}
+	per := map[string]int{}
+	var order []string
+	for _, a := range acts {
+		switch a.Verb {
+		case ActReject:
+			return ReviewRejected, nil
+		case ActAccept:
+			if who[a.Actor] {
+				continue
+			}
+			who[a.Actor] = true
+			b, _ := a.Binding()
+			for _, s := range b.Systems {
+				if per[s] == 0 {
+					order = append(order, s)
+				}
+				per[s]++
+			}
+		}
+	}
+	if len(who) < need {
+		return ReviewPending, nil
+	}
+	var systems []string
+	for _, s := range order {
+		if per[s] >= need {
+			systems = append(systems, s)
+		}
+	}
+	return ReviewAccepted, systems
+}
+
+// Submission is what a submission for a reviewed control holds besides the
+// file: the method's content, so a reviewer can check it and an assessor
+// can see what was checked. It is the evidence record's Detail.
+type Submission struct {
+	Method MethodKind `json:"method"`
+	// Sampling: what was sampled from and the sampled items. Seed is set
+	// when Evident drew the sample from Population.Items.
+	Population *Population `json:"population,omitempty"`
+	Items      []string    `json:"items,omitempty"`
+	Seed       string      `json:"seed,omitempty"`
+	// Attestation: who attests to what, for which systems, with the
+	// report the method names (an evidence id).
+	Attestation *Attested `json:"attestation,omitempty"`
+	// Document review: the reviewed policy version and the outcome.
+	Document *DocumentReview `json:"document,omitempty"`
+	// Exercise: a tabletop, restore or continuity test.
+	Exercise *Exercise `json:"exercise,omitempty"`
+}
+
+// Population is what a sample was drawn from.
+type Population struct {
+	Description string `json:"description"`
+	Size        int    `json:"size"`
+	// Items is the whole population when the submitter gave it, so the
+	// draw can be repeated from the seed.
+	Items []string `json:"items,omitempty"`
+}
+
+// Attested is a person's signed statement: By is the attesting login (the
+// submitter, set by the server), Systems what it speaks for.
+type Attested struct {
+	By        string   `json:"by"`
+	Statement string   `json:"statement"`
+	Systems   []string `json:"systems,omitempty"`
+	Report    string   `json:"report,omitempty"`
+}
+
+// DocumentReview names the reviewed policy version by its digest.
+type DocumentReview struct {
+	Policy  string `json:"policy"`
+	Version string `json:"version,omitempty"`
+	SHA256  string `json:"sha256"`
+	Outcome string `json:"outcome"`
+}
+
+// Exercise is a tabletop, restore or continuity test.
+type Exercise struct {
+	Date         time.Time `json:"date"`
+	Participants []string  `json:"participants"`
+	Scenario     string    `json:"scenario"`
+	Outcome      string    `json:"outcome"`
+	FollowUps    []string  `json:"follow_ups,omitempty"`
+}
+
+// ParseSubmission reads a submission from evidence Detail; empty detail is
+// no submission (nil), which the check reports as missing content.
+func ParseSubmission(detail json.RawMessage) (*Submission, error) {
+	if len(detail) == 0 {
+		return nil, nil
+	}
+	var s Submission
+	if err := json.Unmarshal(detail, &s); err != nil {
+		return nil, ErrorAt(EINVALID, "submission", "%v", err)
+	}
+	return &s, nil
+}
+
+// CheckSubmission checks that a submission holds what control c's method
+// asks for, and returns what it checked, for the acceptance to record.
+// The error names the first thing missing. current returns the current
+// version's SHA-256 of a policy (ok false for no such policy).
+func CheckSubmission(c Control, s *Submission, current func(policy string) (string, bool)) ([]string, error) {
+	field := func(f, format string, args ...any) error {
+		return ErrorAt(EINVALID, "submission."+f, format, args...)
+	}
+	kind := c.Method.Kind
+	if s == nil {
+		return nil, field("method", "control %s is verified by %s and the submission holds no %s content: %s", c.ID, kind, kind, SubmissionRule(c))
+	}
+	if s.Method != kind {
+		return nil, field("method", "%q: control %s is verified by %s", s.Method, c.ID, kind)
+	}
+	switch kind {
+	case MethodSampling:
+		return checkSample(c, s, field)
+	case MethodAttestation:
+		a := s.Attestation
+		switch {
+		case a == nil:
+			return nil, field("attestation", "missing: %s", SubmissionRule(c))
+		case strings.TrimSpace(a.By) == "":
+			return nil, field("attestation.by", "missing: who attests")
+		case strings.TrimSpace(a.Statement) == "":
+			return nil, field("attestation.statement", "missing: what is attested")
+		case c.Method.Report != "" && a.Report == "":
+			return nil, field("attestation.report", "missing: the method asks for %s", c.Method.Report)
+		}
+		for i, sys := range a.Systems {
+			if len(c.Systems) > 0 && !slices.Contains(c.Systems, sys) {
+				return nil, field(fmt.Sprintf("attestation.systems[%d]", i), "%q is not in control %s's scope %v", sys, c.ID, c.Systems)
+			}
+		}
+		return []string{"attestation by " + a.By, "statement present"}, nil
+	case MethodDocumentReview:
+		d := s.Document
+		switch {
+		case d == nil:
+			return nil, field("document", "missing: %s", SubmissionRule(c))
+		case d.Policy == "":
+			return nil, field("document.policy", "missing: which policy was reviewed")
+		case strings.TrimSpace(d.Outcome) == "":
+			return nil, field("document.outcome", "missing: the outcome of the review")
+		}
+		want, ok := current(d.Policy)
+		if !ok {
+			return nil, field("document.policy", "no policy %q in the program", d.Policy)
+		}
+		if want == "" {
+			return nil, field("document.policy", "policy %s has no version with a digest to review", d.Policy)
+		}
+		if d.SHA256 != want {
+			return nil, field("document.sha256", "%s is not the current version of policy %s (%s): review the current version", short(d.SHA256), d.Policy, short(want))
+		}
+		return []string{"policy " + d.Policy + " version sha256 " + want + " is current", "outcome present"}, nil
+	case MethodExercise:
+		x := s.Exercise
+		switch {
+		case x == nil:
+			return nil, field("exercise", "missing: %s", SubmissionRule(c))
+		case x.Date.IsZero():
+			return nil, field("exercise.date", "missing")
+		case len(x.Participants) == 0:
+			return nil, field("exercise.participants", "missing: who took part")
+		case strings.TrimSpace(x.Scenario) == "":
+			return nil, field("exercise.scenario", "missing")
+		case strings.TrimSpace(x.Outcome) == "":
+			return nil, field("exercise.outcome", "missing")
+		}
+		return []string{fmt.Sprintf("exercise on %s with %d participants", x.Date.Format("2006-01-02"), len(x.Participants)), "scenario and outcome present"}, nil
+	}
+	return []string{"reviewed by a second person"}, nil
+}
+
+func checkSample(c Control, s *Submission, field func(f, format string, args ...any) error) ([]string, error) {
+	n := c.Method.SampleSize
+	p := s.Population
+	switch {
+	case p == nil || strings.TrimSpace(p.Description) == "":
+		return nil, field("population", "missing: say what was sampled from and how many items it has (%s)", SubmissionRule(c))
+	case p.Size < n:
+		return nil, field("population.size", "%d: the population must hold at least the %d items the method samples", p.Size, n)
+	case len(p.Items) > 0 && len(p.Items) != p.Size:
+		return nil, field("population.size", "%d, but the population lists %d items", p.Size, len(p.Items))
+	case len(s.Items) < n:
+		return nil, field("items", "%d of %d sampled items: the method asks for %d", len(s.Items), n, n)
+	}
+	seen := map[string]bool{}
+	for i, it := range s.Items {
+		if strings.TrimSpace(it) == "" {
+			return nil, field(fmt.Sprintf("items[%d]", i), "empty")
+		}
+		if seen[it] {
+			return nil, field(fmt.Sprintf("items[%d]", i), "%q is sampled twice", it)
+		}
+		seen[it] = true
+	}
+	checked := []string{fmt.Sprintf("%d items sampled from %d (%s)", len(s.Items), p.Size, p.Description)}
+	if s.Seed != "" {
+		if len(p.Items) == 0 {
+			return nil, field("population.items", "a drawn sample needs the population it was drawn from")
+		}
+		if !slices.Equal(DrawSample(p.Items, len(s.Items), s.Seed), s.Items) {
+			return nil, field("items", "not the sample seed %s draws from the population", s.Seed)
+		}
+		checked = append(checked, "sample reproduced from seed "+s.Seed)
+	}
+	return checked, nil
+}
+
+// DrawSample picks n items from population without repetition, the same
+// ones for the same seed on every machine: a Fisher-Yates shuffle driven by
+// SHA-256(seed || counter). Anyone can repeat the draw from the pack.
+func DrawSample(population []string, n int, seed string) []string {
+	xs := slices.Clone(population)
+	n = min(n, len(xs))
+	var ctr uint64
+	next := func(bound int) int {
+		var b [8]byte
+		binary.BigEndian.PutUint64(b[:], ctr)
+		ctr++
+		h := sha256.Sum256(append([]byte(seed), b[:]...))
+		return int(binary.BigEndian.Uint64(h[:8]) % uint64(bound))
+	}
+	for i := 0; i < n; i++ {
+		j := i + next(len(xs)-i)
+		xs[i], xs[j] = xs[j], xs[i]
+	}
+	return xs[:n]
+}
+
+// SubmissionRule says in one sentence what a submission for control c must
+// hold; forms, the CLI and error messages show it.
+func SubmissionRule(c Control) string {
+	switch c.Method.Kind {
+	case MethodSampling:
+		return fmt.Sprintf("give the population (what was sampled from and its size) and the %d sampled items, or the population list for Evident to draw them with a recorded seed", c.Method.SampleSize)
+	case MethodAttestation:
+		r := "a statement of what is attested, for which systems"
+		if c.Method.Report != "" {
+			r += ", with the report (" + c.Method.Report + ") as evidence"
+		}
+		return r
+	case MethodDocumentReview:
+		return "name the reviewed policy (its current version's SHA-256 is bound) and the outcome"
+	case MethodExercise:
+		return "give the date, participants, scenario, outcome and follow-up actions"
+	}
+	return "a second person reviews the file"
+}
+
+func short(h string) string {
+	if len(h) > 12 {
+		return h[:12]
+	}
+	return h
+}
+
+// ReviewScope is a schedule's review rule: only accepted submissions
+// count, and together they must be accepted for every system in Systems
+// (the control's scope; none means the control as a whole).
+type ReviewScope struct {
+	Systems []string
+}
+
+// accepted keeps the occurrences that count under the rule: all of them
+// without one (a nil scope), only accepted submissions with one.
+func (r *ReviewScope) accepted(occ []Occurrence) []Occurrence {
+	if r == nil {
+		return occ
+	}
+	var out []Occurrence
+	for _, o := range occ {
+		if o.Review == ReviewAccepted {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// complete keeps the accepted submissions that were accepted for the
+// whole scope: a control is current only on evidence accepted for every
+// system it covers, never on an acceptance for part of it.
+func (r *ReviewScope) complete(occ []Occurrence) []Occurrence {
+	if r == nil {
+		return occ
+	}
+	var out []Occurrence
+	for _, o := range r.accepted(occ) {
+		if len(r.missing([]Occurrence{o}, 1)) == 0 {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// missing returns the systems of the scope with fewer than needs accepted
+// submissions among occ.
+func (r *ReviewScope) missing(occ []Occurrence, needs int) []string {
+	var out []string
+	for _, sys := range r.Systems {
+		n := 0
+		for _, o := range occ {
+			if o.Review == ReviewAccepted && slices.Contains(o.AcceptedFor, sys) {
+				n++
+			}
+		}
+		if n < needs {
+			out = append(out, sys)
+		}
+	}
+	return out
+}
+
+// reviewed applies the review rule to a window period computed from the
+// accepted submissions: a window is satisfied only if its acceptances
+// cover every system in scope, and a window that is not satisfied says
+// whether submissions await review or were rejected. all is the history
+// with every submission, accepted or not.
+func (s Schedule) reviewed(p Period, all History, at time.Time) Period {
+	r := s.Review
+	if r == nil || p.State == PeriodUpcoming {
+		return p
+	}
+	occ := counted(all, p.Window, at)
+	var acc []Occurrence
+	for _, o := range occ {
+		if o.Review == ReviewAccepted {
+			acc = append(acc, o)
+		}
+	}
+	gap := r.missing(acc, max(s.Needs, 1))
+	if p.State == PeriodSatisfied && len(gap) > 0 {
+		p.State = s.lateness(p.Window, at)
+		if e, ok := excepting(all.Exceptions, p.Window, at); ok {
+			p.State, p.Exception = PeriodExcepted, e.ID
+		}
+	}
+	if p.State == PeriodSatisfied {
+		return p
+	}
+	state := func(want ReviewState) bool {
+		return slices.ContainsFunc(occ, func(o Occurrence) bool { return o.Review == want })
+	}
+	switch {
+	case state(ReviewPending):
+		p.Review = ReasonAwaitingReview
+	case state(ReviewStale):
+		p.Review = ReasonStale
+	case state(ReviewRejected) && len(acc) == 0:
+		p.Review = ReasonRejected
+	case len(acc) > 0 && len(gap) > 0:
+		p.Review = "not accepted for " + strings.Join(gap, ", ")
+	}
+	return p
+}
