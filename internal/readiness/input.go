@@ -42,6 +42,10 @@ type IncidentClocks struct {
 // control's cadence, its method's TTL and the evidence each period needs.
 func ScheduleFor(c evident.Control, anchor time.Time) evident.Schedule {
 	s := evident.Schedule{Cadence: c.Cadence, Anchor: anchor, Needs: c.Needs()}
+	if c.NeedsReview() {
+		// Only submissions a second person accepted count (DESIGN.md).
+		s.Review = &evident.ReviewScope{Systems: c.Systems}
+	}
 	if c.Cadence.IsZero() {
 		// A control without a cadence (a gap `evident gaps` reports) is
 		// still judged: annually, the slowest cadence the standard uses.

@@ -105,8 +105,8 @@ func periodTasks(in Input, c evident.Control) []Task {
 			src = "change/" + p.Change
 			title = c.Title + " (" + changeName(ci.History.Changes, p.Change) + ")"
 		}
-		out = append(out, Task{Kind: TaskPeriod, Title: title, State: string(p.State), Control: c.ID,
-			Requirements: refs(c.Requirements), Owner: c.Owner, Start: p.Start, Due: p.End, Source: src})
+		out = append(out, submissionTask(Task{Kind: TaskPeriod, Title: title, State: string(p.State), Control: c.ID,
+			Requirements: refs(c.Requirements), Owner: c.Owner, Start: p.Start, Due: p.End, Source: src}, c, p))
 	}
 	return out
 }
