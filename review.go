@@ -34,9 +34,11 @@ const (
 )
 
 // NeedsReview reports whether the control's evidence must be accepted by a
-// second person before it counts: everything but parsed tool output, whose
-// verdict the importer computes.
-func (c Control) NeedsReview() bool { return c.Method.Kind != MethodImport }
+// second person before it counts: every human method (attestation,
+// sampling, document review, exercise), as opposed to parsed tool output
+// whose verdict an importer computes. A control with no method at all is
+// a gap `evident gaps` reports; its evidence is judged as before.
+func (c Control) NeedsReview() bool { return c.Method.Kind != "" && c.Method.Kind != MethodImport }
 
 // AcceptancesNeeded is how many different reviewers must accept each
 // submission, at least one.
@@ -387,7 +389,8 @@ func (r *ReviewScope) accepted(occ []Occurrence) []Occurrence {
 	}
 	var out []Occurrence
 	for _, o := range occ {
-		if o.Review == ReviewAccepted {
+		// A failing verdict always counts: it is never hidden by a review.
+		if o.Review == ReviewAccepted || o.Failed {
 			out = append(out, o)
 		}
 	}
@@ -403,7 +406,7 @@ func (r *ReviewScope) complete(occ []Occurrence) []Occurrence {
 	}
 	var out []Occurrence
 	for _, o := range r.accepted(occ) {
-		if len(r.missing([]Occurrence{o}, 1)) == 0 {
+		if o.Failed || len(r.missing([]Occurrence{o}, 1)) == 0 {
 			out = append(out, o)
 		}
 	}
