@@ -473,3 +473,50 @@ func (s Schedule) reviewed(p Period, all History, at time.Time) Period {
 	}
 	return p
 }
+
+// Complete fills in what the server, not the submitter, states about a
+// submission: an attestation is signed by the submitter's login, and a
+// document review binds the current version of the policy it names unless
+// the submitter named a version's digest (which is then checked).
+func (m *Model) Complete(s *Submission, actor string) {
+	if s == nil {
+		return
+	}
+	if a := s.Attestation; a != nil && a.By == "" {
+		a.By = Submitter(actor)
+	}
+	if d := s.Document; d != nil && d.SHA256 == "" {
+		for _, p := range m.Policies {
+			if v, ok := p.Current(); ok && p.ID == d.Policy {
+				d.SHA256, d.Version = v.SHA256, v.Version
+			}
+		}
+	}
+}
+
+// ParseItems reads a list of sampled items or a population: a JSON array
+// of strings, or one item per line (the first field of a CSV line), blank
+// lines and a "#" comment skipped. where names the input in errors.
+func ParseItems(b []byte, where string) ([]string, error) {
+	if t := strings.TrimSpace(string(b)); strings.HasPrefix(t, "[") {
+		var xs []string
+		if err := json.Unmarshal([]byte(t), &xs); err != nil {
+			return nil, ErrorAt(EINVALID, where, "want a JSON array of strings: %v", err)
+		}
+		return xs, nil
+	}
+	var out []string
+	for i, line := range strings.Split(string(b), "\n") {
+		line = strings.TrimSpace(strings.TrimSuffix(line, "\r"))
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		first, _, _ := strings.Cut(line, ",")
+		first = strings.Trim(strings.TrimSpace(first), `"`)
+		if err := CheckText(fmt.Sprintf("%s:%d", where, i+1), first); err != nil {
+			return nil, err
+		}
+		out = append(out, first)
+	}
+	return out, nil
+}

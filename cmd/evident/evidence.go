@@ -71,6 +71,8 @@ func evidenceAdd(a *app, args []string) error {
 	competence := fs.String("competence", "", "evidence `ID` of the performer's competence and independence")
 	supersedes := fs.String("supersedes", "", "evidence `ID` this record corrects")
 	batch := fs.Int("batch", batchFiles, "files per group commit: each batch is flushed once and then acknowledged")
+	var sub submissionFlags
+	sub.register(fs)
 	files, err := a.parse(fs, args)
 	if err != nil {
 		return err
@@ -143,6 +145,9 @@ func evidenceAdd(a *app, args []string) error {
 			in.Requirements = append(in.Requirements, ref)
 		}
 	}
+	if in.Detail, err = a.submission(st, &sub, in); err != nil {
+		return err
+	}
 	var added []evident.Evidence
 	var pending []ledger.Item
 	var bytes int64
@@ -181,7 +186,7 @@ func evidenceAdd(a *app, args []string) error {
 	if a.json {
 		return a.printJSON(added)
 	}
-	return nil
+	return a.awaitingReview(st, in)
 }
 
 // unwrapPath drops the repeated path from an *os.PathError's message.

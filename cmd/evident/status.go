@@ -132,6 +132,9 @@ func printStatus(a *app, r readiness.Report) {
 		period := "-"
 		if c.Period != nil {
 			period = string(c.Period.State) + " until " + c.Period.LastDay().Format("2006-01-02")
+			if c.Period.Review != "" {
+				period += " (" + c.Period.Review + ")"
+			}
 		}
 		line := []string{c.ID, c.Cadence, string(c.Freshness.State), period}
 		if c.Coverage != nil {
