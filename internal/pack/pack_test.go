@@ -62,7 +62,12 @@ func TestYearPackVerifies(t *testing.T) {
 	if !r.OK {
 		t.Fatalf("the year pack does not verify:\n%s", problems(r))
 	}
-	if r.Evidence != 378 || r.Records != 1 || r.Redacted != 0 || r.Checkpoints < 50 || r.Consistency != r.Checkpoints-1 {
+	// Records: the audit record of the period, each policy review's
+	// acceptance and the record of the accepting login.
+	if len(man.Acceptances) != 12 {
+		t.Errorf("%d acceptances, want one per monthly policy review", len(man.Acceptances))
+	}
+	if r.Evidence != 378 || r.Records != 2+len(man.Acceptances) || r.Redacted != 0 || r.Checkpoints < 50 || r.Consistency != r.Checkpoints-1 {
 		t.Errorf("report: %d evidence, %d records, %d redacted, %d checkpoints, %d consistency proofs", r.Evidence, r.Records, r.Redacted, r.Checkpoints, r.Consistency)
 	}
 	// The last days of December arrive on 1 January: they are in the
