@@ -1,8 +1,10 @@
 package evident
 
 import (
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -519,4 +521,67 @@ func ParseItems(b []byte, where string) ([]string, error) {
 		out = append(out, first)
 	}
 	return out, nil
+}
+
+// SubmissionFields is what a person gives when submitting evidence for a
+// control verified by a person, as the CLI's flags and the web form ask
+// for it; Submission builds the method's content from it.
+type SubmissionFields struct {
+	Population      string   // sampling: what was sampled from
+	PopulationSize  int      // sampling: its size (default: the items listed)
+	PopulationItems []string // sampling: the whole population, to draw from
+	Sample          []string // sampling: the sampled items, when not drawn
+	Seed            string   // sampling: the seed of the draw (default: random)
+	Statement       string   // attestation
+	Report          string   // attestation: evidence id of the named report
+	Policy          string   // document review: the policy reviewed
+	PolicySHA256    string   // document review: the version reviewed
+	Outcome         string   // document review, exercise
+	Date            time.Time
+	Scenario        string
+	Participants    []string
+	FollowUps       []string
+}
+
+// IsZero reports whether no field is given: a bare file.
+func (f SubmissionFields) IsZero() bool {
+	return f.Population == "" && f.PopulationSize == 0 && len(f.PopulationItems) == 0 && len(f.Sample) == 0 &&
+		f.Statement == "" && f.Report == "" && f.Policy == "" && f.Outcome == "" && f.Scenario == "" && f.Date.IsZero() &&
+		len(f.Participants) == 0
+}
+
+// Submission builds the content of a submission for control c from the
+// fields, completed as Complete does; a sample is drawn from the
+// population with a recorded seed when no sample list is given. It
+// returns nil for empty fields.
+func (m *Model) Submission(c Control, f SubmissionFields, systems []string, actor string) *Submission {
+	if f.IsZero() || !c.NeedsReview() {
+		return nil
+	}
+	s := &Submission{Method: c.Method.Kind}
+	switch c.Method.Kind {
+	case MethodSampling:
+		s.Population = &Population{Description: f.Population, Size: f.PopulationSize, Items: f.PopulationItems}
+		if s.Population.Size == 0 {
+			s.Population.Size = len(f.PopulationItems)
+		}
+		s.Items = f.Sample
+		if len(f.Sample) == 0 && len(f.PopulationItems) > 0 {
+			s.Seed = f.Seed
+			if s.Seed == "" {
+				var b [8]byte
+				rand.Read(b[:])
+				s.Seed = hex.EncodeToString(b[:])
+			}
+			s.Items = DrawSample(f.PopulationItems, c.Method.SampleSize, s.Seed)
+		}
+	case MethodAttestation:
+		s.Attestation = &Attested{Statement: f.Statement, Report: f.Report, Systems: systems}
+	case MethodDocumentReview:
+		s.Document = &DocumentReview{Policy: f.Policy, SHA256: strings.ToLower(strings.TrimSpace(f.PolicySHA256)), Outcome: f.Outcome}
+	case MethodExercise:
+		s.Exercise = &Exercise{Date: f.Date, Participants: f.Participants, Scenario: f.Scenario, Outcome: f.Outcome, FollowUps: f.FollowUps}
+	}
+	m.Complete(s, actor)
+	return s
 }

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"flag"
 	"os"
@@ -167,77 +165,38 @@ func (s *submissionFlags) register(fs *flag.FlagSet) {
 // build returns the submission the flags describe for the first reviewed
 // control among controls, or nil when none of the flags is given.
 func (s *submissionFlags) build(m *evident.Model, controls []string, systems []evident.SystemVersion, actor string) (*evident.Submission, error) {
-	if s.population == "" && s.populationFile == "" && s.sample == "" && s.statement == "" && s.policy == "" && s.scenario == "" && s.outcome == "" {
-		return nil, nil
-	}
-	var c *evident.Control
-	for _, id := range controls {
-		if x := m.ControlByID(id); x != nil && x.NeedsReview() {
-			c = x
-			break
-		}
-	}
-	if c == nil {
-		return nil, evident.Errorf(evident.EINVALID, "evidence add: the submission flags go with a control verified by a person (sampling, attestation, document-review, exercise)")
-	}
-	sub := &evident.Submission{Method: c.Method.Kind}
+	f := evident.SubmissionFields{Population: s.population, PopulationSize: s.populationSize, Seed: s.seed, Statement: s.statement,
+		Report: s.report, Policy: s.policy, PolicySHA256: s.policySHA256, Outcome: s.outcome, Scenario: s.scenario,
+		Participants: s.participants, FollowUps: s.followUps}
 	var err error
-	switch c.Method.Kind {
-	case evident.MethodSampling:
-		err = s.sampling(sub, c.Method.SampleSize)
-	case evident.MethodAttestation:
-		sub.Attestation = &evident.Attested{Statement: s.statement, Report: s.report}
-		for _, sv := range systems {
-			sub.Attestation.Systems = append(sub.Attestation.Systems, sv.Name)
-		}
-	case evident.MethodDocumentReview:
-		sub.Document = &evident.DocumentReview{Policy: s.policy, SHA256: strings.ToLower(s.policySHA256), Outcome: s.outcome}
-	case evident.MethodExercise:
-		sub.Exercise = &evident.Exercise{Participants: s.participants, Scenario: s.scenario, Outcome: s.outcome, FollowUps: s.followUps}
-		if s.date != "" {
-			if sub.Exercise.Date, err = evident.ParseTime(s.date); err != nil {
-				return nil, evident.ErrorAt(evident.EINVALID, "--date", "%s", evident.ErrorMessage(err))
-			}
-		}
-	}
-	if err != nil {
-		return nil, err
-	}
-	m.Complete(sub, actor)
-	return sub, nil
-}
-
-// sampling reads the population and the sample, or draws the sample.
-func (s *submissionFlags) sampling(sub *evident.Submission, n int) error {
-	sub.Population = &evident.Population{Description: s.population, Size: s.populationSize}
 	if s.populationFile != "" {
-		items, err := readItems(s.populationFile)
-		if err != nil {
-			return err
-		}
-		sub.Population.Items = items
-		if sub.Population.Size == 0 {
-			sub.Population.Size = len(items)
-		}
-		if s.sample == "" {
-			sub.Seed = s.seed
-			if sub.Seed == "" {
-				var b [8]byte
-				rand.Read(b[:])
-				sub.Seed = hex.EncodeToString(b[:])
-			}
-			sub.Items = evident.DrawSample(items, n, sub.Seed)
-			return nil
+		if f.PopulationItems, err = readItems(s.populationFile); err != nil {
+			return nil, err
 		}
 	}
 	if s.sample != "" {
-		items, err := readItems(s.sample)
-		if err != nil {
-			return err
+		if f.Sample, err = readItems(s.sample); err != nil {
+			return nil, err
 		}
-		sub.Items = items
 	}
-	return nil
+	if s.date != "" {
+		if f.Date, err = evident.ParseTime(s.date); err != nil {
+			return nil, evident.ErrorAt(evident.EINVALID, "--date", "%s", evident.ErrorMessage(err))
+		}
+	}
+	if f.IsZero() {
+		return nil, nil
+	}
+	for _, id := range controls {
+		if c := m.ControlByID(id); c != nil && c.NeedsReview() {
+			var names []string
+			for _, sv := range systems {
+				names = append(names, sv.Name)
+			}
+			return m.Submission(*c, f, names, actor), nil
+		}
+	}
+	return nil, evident.Errorf(evident.EINVALID, "evidence add: the submission flags go with a control verified by a person (sampling, attestation, document-review, exercise)")
 }
 
 func readItems(path string) ([]string, error) {

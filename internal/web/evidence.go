@@ -249,6 +249,9 @@ func (w *Web) storeUpload(r *http.Request, form uploadForm, files []*multipart.F
 		}
 		in.Systems = []evident.SystemVersion{sv}
 	}
+	if in.Detail, err = w.submission(r, form.Control, in.Systems, actor); err != nil {
+		return 0, err
+	}
 	items := make([]ledger.Item, 0, len(files))
 	for _, fh := range files {
 		item := in
