@@ -46,6 +46,12 @@ func (g *gen) history(ctx context.Context) error {
 	byBatch := map[time.Time][]activity{}
 	for _, c := range g.model.Controls {
 		for _, a := range g.activities(c) {
+			if g.last == nil {
+				g.last = map[string]time.Time{}
+			}
+			if a.at.After(g.last[c.ID]) {
+				g.last[c.ID] = a.at
+			}
 			week := a.at.Truncate(batchEvery)
 			byBatch[week] = append(byBatch[week], a)
 		}
@@ -122,6 +128,9 @@ func (g *gen) evidence(ctx context.Context, acts []activity) error {
 	if err != nil {
 		return err
 	}
+	if err := g.review(ctx, acts, raws); err != nil {
+		return err
+	}
 	var derived []ledger.Item
 	for i, a := range acts {
 		if a.control.Method.Kind != evident.MethodImport {
@@ -156,6 +165,7 @@ func (g *gen) raw(a activity) (ledger.EvidenceInput, []byte) {
 		fmt.Fprintf(&b, "%s output collected %s by the %s collector\n", c.Method.Format, evident.UTC(a.at), c.ID)
 	default:
 		in.Filename = fmt.Sprintf("%s-%s.txt", c.ID, a.at.Format("2006-01-02"))
+		in.Detail = g.submission(c, a, in.Actor)
 		fmt.Fprintf(&b, "%s\n\nDate: %s\nPerformed by: %s\n\n%s\n", c.Title, evident.UTC(a.at), in.Actor, c.Method.Description)
 	}
 	for _, s := range c.Systems {
