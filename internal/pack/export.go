@@ -281,7 +281,7 @@ func (e *exporter) coverage(in readiness.Input) []Coverage {
 			Expected: cov.Expected, Found: cov.Found, Windows: []Window{}, Reviewed: c.NeedsReview()}
 		for _, p := range ps {
 			cv.Windows = append(cv.Windows, Window{Start: p.Start, End: p.End, State: p.State,
-				Evidence: p.Evidence, Exception: p.Exception, Change: p.Change})
+				Evidence: p.Evidence, Exception: p.Exception, Change: p.Change, Review: p.Review})
 		}
 		out = append(out, cv)
 	}

@@ -162,6 +162,9 @@ type Window struct {
 	Evidence  []string            `json:"evidence,omitempty"`
 	Exception string              `json:"exception,omitempty"`
 	Change    string              `json:"change,omitempty"`
+	// Review says why a reviewed control's window is not satisfied:
+	// "awaiting review", "rejected", or the systems not yet accepted.
+	Review string `json:"review,omitempty"`
 }
 
 // Paths of the per-item and per-checkpoint files.

@@ -99,3 +99,29 @@ func wantProblemText(t *testing.T, r *Report, kind, text string) {
 	}
 	t.Errorf("want a %q problem saying %q; got:\n%s", kind, text, problems(r))
 }
+
+func TestPackShowsAWindowAwaitingReviewAsNotSatisfied(t *testing.T) {
+	ctx := context.Background()
+	f := newFixtureUntil(t, sqliteStore(t), time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC))
+	f.clock.Set(time.Date(2026, 2, 10, 9, 0, 0, 0, time.UTC))
+	ev, err := f.led.AddEvidence(ctx, ledger.EvidenceInput{Actor: "alice", Controls: []string{"policy-review"}, Filename: "feb.txt",
+		Effective: evident.Effective{From: time.Date(2026, 2, 9, 0, 0, 0, 0, time.UTC)}}, strings.NewReader("note\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Set(time.Date(2026, 2, 20, 9, 0, 0, 0, time.UTC))
+	b, man := f.export(t)
+	if counted(man, ev.ID) {
+		t.Fatal("a submission nobody accepted counts in the pack")
+	}
+	for _, c := range man.Coverage {
+		for _, w := range c.Windows {
+			if c.Control == "policy-review" && w.Start.Month() == time.February && (w.State == evident.PeriodSatisfied || w.Review != evident.ReasonAwaitingReview) {
+				t.Errorf("February's policy review in the pack: %s (%q), want not satisfied, awaiting review", w.State, w.Review)
+			}
+		}
+	}
+	if r := verifyBytes(t, b); !r.OK {
+		t.Errorf("the pack does not verify:\n%s", problems(r))
+	}
+}
