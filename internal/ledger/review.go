@@ -64,5 +64,23 @@ func verifyActs(ctx context.Context, tx *sqlstore.Tx, r *Report) error {
 	for id, lf := range leaves {
 		r.add(DeletedRecord, lf.Index, id, "act %s (leaf %d) is in the ledger but was deleted from the database", id, lf.Index)
 	}
+	// What an act claims about its evidence must hold: the digest it binds
+	// is the record's, and the submitter never decided on their own.
+	bs, err := tx.ActBindings(ctx)
+	if err != nil {
+		return err
+	}
+	for _, b := range bs {
+		switch {
+		case b.SHA256 != b.Digest:
+			r.add(BadAct, b.LedgerIndex, b.Act, "act %s binds sha256 %s, but evidence %s is %s", b.Act, b.SHA256, b.Evidence, b.Digest)
+		case evident.Submitter(b.Actor) == evident.Submitter(b.Submitter):
+			r.add(BadAct, b.LedgerIndex, b.Act, "act %s on evidence %s was made by its submitter %s: four eyes are required", b.Act, b.Evidence, b.Actor)
+		}
+	}
 	return nil
 }
+
+// BadAct is the problem kind of an act whose claims do not hold: it binds
+// another digest than its evidence's, or was made by the submitter.
+const BadAct = "bad act"

@@ -254,8 +254,8 @@ func TestSubmissionCountsOnlyOnceASecondLoginAcceptsIt(t *testing.T) {
 			t.Fatal(err)
 		}
 		r, err := f.l.Verify(ctx, nil)
-		if err != nil || r.OK() || !strings.Contains(fmt.Sprint(r.Problems), acc.ID) {
-			t.Errorf("verify after editing an act row: %v %+v, want the act named", err, r.Problems)
+		if err != nil || r.OK() || !strings.Contains(fmt.Sprint(r.Problems), acc.ID) || !strings.Contains(fmt.Sprint(r.Problems), "four eyes") {
+			t.Errorf("verify after editing an act row to name the submitter: %v %+v, want the act named", err, r.Problems)
 		}
 	})
 }

@@ -534,3 +534,32 @@ func (tx *Tx) LeavesOfKind(ctx context.Context, kind string, fn func(LedgerLeaf)
 	}
 	return rows.Err()
 }
+
+// ActBinding pairs an act about an evidence record with that record's
+// digest and submitter, so verify can check what the act claims.
+type ActBinding struct {
+	Act, Actor, SHA256 string
+	LedgerIndex        int64
+	Evidence           string
+	Digest, Submitter  string
+}
+
+// ActBindings returns every act about an evidence record with the
+// record's digest and submitter, in ledger order.
+func (tx *Tx) ActBindings(ctx context.Context) ([]ActBinding, error) {
+	rows, err := tx.Query(ctx, `SELECT a.id, a.actor, a.sha256, a.ledger_idx, e.id, e.digest, e.actor
+		FROM acts a JOIN evidence e ON a.subject = 'evidence/' || e.id ORDER BY a.ledger_idx`)
+	if err != nil {
+		return nil, fmt.Errorf("read act bindings: %w", err)
+	}
+	defer rows.Close()
+	var out []ActBinding
+	for rows.Next() {
+		var b ActBinding
+		if err := rows.Scan(&b.Act, &b.Actor, &b.SHA256, &b.LedgerIndex, &b.Evidence, &b.Digest, &b.Submitter); err != nil {
+			return nil, err
+		}
+		out = append(out, b)
+	}
+	return out, rows.Err()
+}
