@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/evidenthq/evident"
+	"github.com/evidenthq/evident/internal/sqlstore"
 )
 
 // Input is everything status and tasks are computed from, as known at At.
@@ -23,6 +24,9 @@ type Input struct {
 	TaskEvidence map[string]string
 	Exceptions   []evident.Exception
 	Incidents    []IncidentClocks
+	// FollowUps are the follow-up actions of each exercise control's
+	// latest accepted exercise.
+	FollowUps []sqlstore.FollowUp
 }
 
 // ControlInput is one control's schedule and history.

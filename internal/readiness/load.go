@@ -94,6 +94,9 @@ func loadControls(ctx context.Context, tx *sqlstore.Tx, in *Input, changes []evi
 	if err := tx.Reviewed(ctx, in.Model, occ, in.At); err != nil {
 		return err
 	}
+	if in.FollowUps, err = tx.FollowUps(ctx, in.Model, occ); err != nil {
+		return err
+	}
 	for id, ci := range in.Controls {
 		ci.History.Occurrences = occ[id]
 		in.Controls[id] = ci

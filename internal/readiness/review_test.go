@@ -300,3 +300,39 @@ func TestTwoAcceptancesAndTheNamedReviewer(t *testing.T) {
 		wantPeriod(t, cs, evident.PeriodSatisfied, "")
 	})
 }
+
+func TestAcceptedExerciseFollowUpsBecomeTasks(t *testing.T) {
+	clk := &reviewClock{}
+	storetest.Each(t, clk.now, func(t *testing.T, st *sqlstore.Store) {
+		ctx := context.Background()
+		clk.set(time.Date(2026, 10, 1, 9, 0, 0, 0, time.UTC))
+		f := newReviewFixture(t, st, clk)
+		clk.set(time.Date(2026, 11, 20, 16, 0, 0, 0, time.UTC))
+		const tabletop = "incident-tabletop-quarterly"
+		ex := &evident.Submission{Method: evident.MethodExercise, Exercise: &evident.Exercise{Date: time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC),
+			Scenario: "TSA key compromise", Outcome: "notified in 19 h"}}
+		if _, err := f.submit(t, "erik", tabletop, ex); evident.ErrorCode(err) != evident.EINVALID || !strings.Contains(err.Error(), "participants") {
+			t.Fatalf("an exercise without participants: %v", err)
+		}
+		ex.Exercise.Participants = []string{"incident-manager", "security-officer"}
+		ex.Exercise.FollowUps = []string{"add the TSA vendor's night number to the call tree"}
+		ev, err := f.submit(t, "erik", tabletop, ex)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, tasks := f.status(t, tabletop)
+		for _, tk := range tasks {
+			if tk.Kind == TaskFollowUp {
+				t.Errorf("a follow-up of an exercise nobody accepted: %+v", tk)
+			}
+		}
+		if _, err := f.l.Review(ctx, sqlstore.ReviewInput{Evidence: ev.ID, Verb: evident.ActAccept, Reviewer: "carol"}); err != nil {
+			t.Fatal(err)
+		}
+		cs, tasks := f.status(t, tabletop)
+		wantPeriod(t, cs, evident.PeriodSatisfied, "")
+		if len(tasks) != 1 || tasks[0].Kind != TaskFollowUp || !strings.Contains(tasks[0].Title, "night number") || tasks[0].Owner != "incident-manager" {
+			t.Errorf("tasks after the accepted exercise: %+v, want its follow-up for the owner", tasks)
+		}
+	})
+}

@@ -563,3 +563,41 @@ func (tx *Tx) ActBindings(ctx context.Context) ([]ActBinding, error) {
 	}
 	return out, rows.Err()
 }
+
+// FollowUp is a follow-up action of an accepted exercise: work the
+// exercise found, listed as a task until a later exercise is accepted.
+type FollowUp struct {
+	Control  string
+	Evidence string
+	Date     time.Time
+	Action   string
+}
+
+// FollowUps returns the follow-up actions of each exercise control's
+// latest accepted exercise among occ (as Reviewed set them).
+func (tx *Tx) FollowUps(ctx context.Context, m *evident.Model, occ map[string][]evident.Occurrence) ([]FollowUp, error) {
+	var out []FollowUp
+	for _, c := range m.Controls {
+		if c.Method.Kind != evident.MethodExercise {
+			continue
+		}
+		os := occ[c.ID]
+		for i := len(os) - 1; i >= 0; i-- {
+			if os[i].Review != evident.ReviewAccepted {
+				continue
+			}
+			ev, err := tx.Evidence(ctx, os[i].ID)
+			if err != nil {
+				return nil, err
+			}
+			sub, err := evident.ParseSubmission(ev.Detail)
+			if err == nil && sub != nil && sub.Exercise != nil {
+				for _, a := range sub.Exercise.FollowUps {
+					out = append(out, FollowUp{Control: c.ID, Evidence: ev.ID, Date: sub.Exercise.Date, Action: a})
+				}
+			}
+			break
+		}
+	}
+	return out, nil
+}
