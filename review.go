@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -225,6 +226,9 @@ func CheckSubmission(c Control, s *Submission, current func(policy string) (stri
 		return ErrorAt(EINVALID, "submission."+f, format, args...)
 	}
 	kind := c.Method.Kind
+	if err := s.checkText(); err != nil {
+		return nil, err
+	}
 	if s == nil {
 		return nil, field("method", "control %s is verified by %s and the submission holds no %s content: %s", c.ID, kind, kind, SubmissionRule(c))
 	}
@@ -290,6 +294,36 @@ func CheckSubmission(c Control, s *Submission, current func(policy string) (stri
 		return []string{fmt.Sprintf("exercise on %s with %d participants", x.Date.Format("2006-01-02"), len(x.Participants)), "scenario and outcome present"}, nil
 	}
 	return []string{"reviewed by a second person"}, nil
+}
+
+// checkText refuses control characters in every text of a submission,
+// naming the field: they are refused at the boundary, never repaired.
+func (s *Submission) checkText() error {
+	if s == nil {
+		return nil
+	}
+	fields := map[string][]string{"submission.items": s.Items, "submission.seed": {s.Seed}}
+	if p := s.Population; p != nil {
+		fields["submission.population.description"] = []string{p.Description}
+		fields["submission.population.items"] = p.Items
+	}
+	if a := s.Attestation; a != nil {
+		fields["submission.attestation"] = append([]string{a.By, a.Statement, a.Report}, a.Systems...)
+	}
+	if d := s.Document; d != nil {
+		fields["submission.document"] = []string{d.Policy, d.Version, d.SHA256, d.Outcome}
+	}
+	if x := s.Exercise; x != nil {
+		fields["submission.exercise"] = append(append([]string{x.Scenario, x.Outcome}, x.Participants...), x.FollowUps...)
+	}
+	for _, name := range slices.Sorted(maps.Keys(fields)) {
+		for _, v := range fields[name] {
+			if err := CheckText(name, v); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func checkSample(c Control, s *Submission, field func(f, format string, args ...any) error) ([]string, error) {

@@ -146,3 +146,12 @@ func TestCheckSubmissionNamesWhatIsMissing(t *testing.T) {
 		t.Errorf("the same seed drew %v and %v", a, b)
 	}
 }
+
+func TestSubmissionTextRefusesControlCharacters(t *testing.T) {
+	c := Control{ID: "ua", Method: VerificationMethod{Kind: MethodAttestation}}
+	s := &Submission{Method: MethodAttestation, Attestation: &Attested{By: "bob", Statement: "tested\x00"}}
+	_, err := CheckSubmission(c, s, nil)
+	if ErrorCode(err) != EINVALID || !strings.Contains(ErrorMessage(err), "submission.attestation") {
+		t.Errorf("a NUL in the statement: %v, want a refusal naming the field", err)
+	}
+}
