@@ -336,3 +336,41 @@ func TestAcceptedExerciseFollowUpsBecomeTasks(t *testing.T) {
 		}
 	})
 }
+
+func TestDocumentReviewOfAVersionNoLongerCurrentDoesNotSatisfy(t *testing.T) {
+	clk := &reviewClock{}
+	storetest.Each(t, clk.now, func(t *testing.T, st *sqlstore.Store) {
+		ctx := context.Background()
+		clk.set(time.Date(2026, 10, 1, 9, 0, 0, 0, time.UTC))
+		f := newReviewFixture(t, st, clk)
+		clk.set(time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC))
+		const spr = "security-policy-review"
+		m, err := st.Model(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pol := *m.PolicyByID("information-security-policy")
+		cur, _ := pol.Current()
+		stale := &evident.Submission{Method: evident.MethodDocumentReview, Document: &evident.DocumentReview{Policy: pol.ID, SHA256: strings.Repeat("0", 64), Outcome: "adequate"}}
+		if _, err := f.submit(t, "erik", spr, stale); evident.ErrorCode(err) != evident.EINVALID || !strings.Contains(err.Error(), "not the current version") {
+			t.Fatalf("a review of another version: %v, want refused", err)
+		}
+		ev, err := f.submit(t, "erik", spr, &evident.Submission{Method: evident.MethodDocumentReview, Document: &evident.DocumentReview{Policy: pol.ID, SHA256: cur.SHA256, Outcome: "adequate"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.l.Review(ctx, sqlstore.ReviewInput{Evidence: ev.ID, Verb: evident.ActAccept, Reviewer: "carol"}); err != nil {
+			t.Fatal(err)
+		}
+		cs, _ := f.status(t, spr)
+		wantPeriod(t, cs, evident.PeriodSatisfied, "")
+		// A new version of the policy replaces the one reviewed.
+		clk.set(clk.now().Add(24 * time.Hour))
+		pol.Versions = append(pol.Versions, evident.PolicyVersion{Version: cur.Version + "-rev", SHA256: strings.Repeat("ab", 32)})
+		if err := st.Write(ctx, func(tx *sqlstore.Tx) error { return tx.PutObject(ctx, sqlstore.Policies, pol.ID, pol, "carol") }); err != nil {
+			t.Fatal(err)
+		}
+		cs, _ = f.status(t, spr)
+		wantPeriod(t, cs, evident.PeriodDue, evident.ReasonStale)
+	})
+}
