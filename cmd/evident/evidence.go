@@ -314,6 +314,9 @@ func evidenceShow(a *app, args []string) error {
 	if e.Supersedes != "" {
 		a.out("Supersedes   %s\n", e.Supersedes)
 	}
+	if err := a.printReview(st, e.ID); err != nil {
+		return err
+	}
 	a.out("\nInclusion proof (verified against %s):\n%s", v.Name(), p.Text())
 	return nil
 }

@@ -240,3 +240,34 @@ func (a *app) awaitingReview(st *sqlstore.Store, in ledger.EvidenceInput) error 
 	}
 	return nil
 }
+
+// printReview prints where a record stands in review, for each reviewed
+// control it is for, with every act on it.
+func (a *app) printReview(st *sqlstore.Store, id string) error {
+	subs, err := st.Submissions(a.ctx, sqlstore.ReviewFilter{Evidence: id})
+	if err != nil {
+		return err
+	}
+	for _, s := range subs {
+		state := string(s.State)
+		if s.State == evident.ReviewPending {
+			state = "awaiting review"
+		}
+		a.out("Review       %s for %s", state, s.Control)
+		if len(s.AcceptedFor) > 0 {
+			a.out(" (systems %s)", strings.Join(s.AcceptedFor, ", "))
+		}
+		a.out("\n")
+		for _, act := range s.Acts {
+			a.out("             %sed by %s at %s", act.Verb, act.Actor, evident.UTC(act.At))
+			if act.Comment != "" {
+				a.out(": %s", act.Comment)
+			}
+			a.out("\n")
+		}
+		if s.Incomplete != "" {
+			a.out("             cannot be accepted yet: %s\n", s.Incomplete)
+		}
+	}
+	return nil
+}

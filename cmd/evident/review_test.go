@@ -106,6 +106,10 @@ func TestReviewFromTheCommandLine(t *testing.T) {
 	if l := lineOf(out, "physical-access-quarterly"); !strings.Contains(l, "current") || !strings.Contains(l, "satisfied") {
 		t.Errorf("status after acceptance: %s", l)
 	}
+	_, out, _ = cli(t, env, "evidence", "show", subs[0].Evidence.ID)
+	if !strings.Contains(out, "Review       accepted for physical-access-quarterly") || !strings.Contains(out, "accepted by carol") {
+		t.Errorf("evidence show does not show the acceptance:\n%s", out)
+	}
 	_, out, _ = cli(t, env, "review", "list", "--state", "rejected")
 	if !strings.Contains(out, "attach the sample") {
 		t.Errorf("the rejection's reason left the history:\n%s", out)

@@ -12,6 +12,7 @@ import (
 // not filter.
 type ReviewFilter struct {
 	Control  string
+	Evidence string              // one record's review
 	State    evident.ReviewState // pending, accepted, rejected
 	From, To time.Time           // effective time overlaps [From, To): the window
 	// For keeps what this login may decide: submissions by others, for
@@ -70,6 +71,10 @@ func (tx *Tx) Submissions(ctx context.Context, f ReviewFilter) ([]Submission, er
 	q := `SELECT c.control_id, c.evidence_id FROM evidence_controls c WHERE c.control_id IN (` + marks(len(ids)) + `)
 		AND NOT EXISTS (SELECT 1 FROM evidence s WHERE s.supersedes = c.evidence_id)`
 	args := anys(ids)
+	if f.Evidence != "" {
+		q += ` AND c.evidence_id = ?`
+		args = append(args, f.Evidence)
+	}
 	if !f.To.IsZero() {
 		q += ` AND c.effective_from < ?`
 		args = append(args, TS(f.To))

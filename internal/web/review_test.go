@@ -39,6 +39,9 @@ func TestReviewInboxAcceptsOnlyASecondLogin(t *testing.T) {
 	if _, page := cm.get("/controls/vuln-scan"); !strings.Contains(page, "awaiting review") {
 		t.Errorf("the control page does not say the window awaits review")
 	}
+	if _, page := cm.get("/evidence/" + id); !strings.Contains(page, `id="review-state">awaiting review<`) {
+		t.Errorf("the evidence page does not say the record awaits review")
+	}
 	_, inbox := cm.get("/reviews")
 	if !strings.Contains(inbox, `id="sub-`+id+`"`) || !strings.Contains(inbox, "attestation.txt") {
 		t.Fatalf("carla's inbox does not list the submission:\n%s", inbox)
@@ -59,6 +62,9 @@ func TestReviewInboxAcceptsOnlyASecondLogin(t *testing.T) {
 	code, _, loc := cm.post("/reviews/"+id, url.Values{"csrf_token": {token}, "verb": {"accept"}, "reason": {"matches the scan report"}})
 	if code != http.StatusSeeOther || !strings.HasPrefix(loc, "/reviews?decided=") {
 		t.Fatalf("accept: %d to %q", code, loc)
+	}
+	if _, page := owner.get("/evidence/" + id); !strings.Contains(page, `id="review-state">accepted<`) || !strings.Contains(page, "accepted by carla") {
+		t.Errorf("the evidence page does not show carla's acceptance")
 	}
 	_, page := cm.get("/controls/vuln-scan")
 	if strings.Contains(page, "awaiting review") || !strings.Contains(page, `data-state="satisfied"`) {
