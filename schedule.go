@@ -16,7 +16,8 @@ type Occurrence struct {
 	Received  time.Time `json:"received"`
 	// Failed is set when the evidence was checked against the control's
 	// acceptance criteria and did not meet them. Evidence without a verdict
-	// (an attestation, a reviewed document) counts as passing.
+	// counts as passing; for a control verified by a person only once a
+	// second person accepted it (Review).
 	Failed bool `json:"failed,omitempty"`
 	// Review is the submission's review state when the control's method
 	// needs a second person's acceptance; "" for parsed tool output.
@@ -89,7 +90,7 @@ type Schedule struct {
 	// system scanned, say); zero means one.
 	Needs int
 	// Review, when set, makes only accepted submissions count: the
-	// control's method is not an import.
+	// control is verified by a person, not by an importer's verdict.
 	Review *ReviewScope
 }
 
