@@ -16,10 +16,13 @@ const (
 	MethodAttestation    MethodKind = "attestation"
 	MethodDocumentReview MethodKind = "document-review"
 	MethodSampling       MethodKind = "sampling"
+	// MethodExercise is a tabletop, restore or continuity test: what was
+	// exercised, by whom, and what followed from it.
+	MethodExercise MethodKind = "exercise"
 )
 
 // MethodKinds lists every method kind.
-var MethodKinds = []MethodKind{MethodImport, MethodAttestation, MethodDocumentReview, MethodSampling}
+var MethodKinds = []MethodKind{MethodImport, MethodAttestation, MethodDocumentReview, MethodSampling, MethodExercise}
 
 // ImportFormats are the tool formats importers understand. A control's
 // import method must name one of them.
@@ -34,7 +37,13 @@ type VerificationMethod struct {
 	Description string      `json:"description,omitempty"`
 	Criteria    []Criterion `json:"criteria,omitempty"`
 	SampleSize  int         `json:"sample_size,omitempty"` // for sampling
-	Performer   *Performer  `json:"performer,omitempty"`
+	// Report, for an attestation, names the report the attestation must
+	// come with (a test report, an auditor's letter): one is then required.
+	Report string `json:"report,omitempty"`
+	// Acceptances is how many different reviewers must accept each
+	// submission; zero means one.
+	Acceptances int        `json:"acceptances,omitempty"`
+	Performer   *Performer `json:"performer,omitempty"`
 	// TTL, when set, is how long one piece of evidence stays fresh,
 	// independent of the cadence window (a certificate-profile lint may be
 	// valid for a year even if run monthly).
@@ -81,6 +90,9 @@ type Control struct {
 	// Deviations record where the control runs slower than a
 	// requirement's floor on purpose (see Floor).
 	Deviations []Deviation `json:"deviations,omitempty"`
+	// Reviewer is the login, besides any compliance manager, who may
+	// accept or reject the control's submissions.
+	Reviewer string `json:"reviewer,omitempty"`
 }
 
 // Needs returns how many evidence items each period needs per system, at

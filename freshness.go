@@ -55,6 +55,7 @@ type Freshness struct {
 // Only evidence that can judge the control counts (see Schedule.Method).
 func (s Schedule) Freshness(h History, at time.Time) Freshness {
 	h = h.visible(at)
+	h.Occurrences = s.Review.accepted(h.Occurrences)
 	latest := map[string]Occurrence{}
 	for _, o := range h.Occurrences {
 		if !s.judged(o) {

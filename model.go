@@ -468,6 +468,12 @@ func (c *checker) method(i int, x Control) {
 	if mt.Kind == MethodSampling && mt.SampleSize < 1 {
 		c.add("controls", x.ID, i, "method.sample_size", "sampling needs a sample size of at least 1")
 	}
+	if mt.Acceptances < 0 || mt.Acceptances > 0 && !x.NeedsReview() {
+		c.add("controls", x.ID, i, "method.acceptances", "%d: acceptances go with a reviewed method, one or more", mt.Acceptances)
+	}
+	if mt.Report != "" && mt.Kind != MethodAttestation {
+		c.add("controls", x.ID, i, "method.report", "a report goes with method kind attestation")
+	}
 }
 
 func (c *checker) policies() {

@@ -19,7 +19,8 @@ type Occurrence struct {
 	// Failed is set when the evidence was checked against the control's
 	// acceptance criteria and did not meet them. Evidence without a verdict
 	// (an attestation, a reviewed document) counts as passing, except for
-	// a control verified by import (see Schedule.Method).
+	// a control verified by import (see Schedule.Method); for a control
+	// verified by a person only once a second person accepted it (Review).
 	Failed bool `json:"failed,omitempty"`
 	// Verdict is the verdict of a record an importer derived, "" for
 	// evidence nothing judged (a raw file, an attestation).
@@ -30,6 +31,11 @@ type Occurrence struct {
 	// LedgerIndex is the record's leaf. Of two records effective at the
 	// same instant the one recorded later stands, whatever their ids.
 	LedgerIndex int64 `json:"ledger_index,omitempty"`
+	// Review is the submission's review state when the control's method
+	// needs a second person's acceptance; "" for parsed tool output.
+	Review ReviewState `json:"review,omitempty"`
+	// AcceptedFor lists the systems an accepted submission was accepted for.
+	AcceptedFor []string `json:"accepted_for,omitempty"`
 }
 
 // visible reports whether the occurrence was known at at: received by the
@@ -93,6 +99,10 @@ type Period struct {
 	// Late lists the counted evidence received after the window ended.
 	// Lateness is an attribute, not a state: the evidence still counts.
 	Late []string `json:"late,omitempty"`
+	// Review says why a reviewed control's window is not satisfied when a
+	// review explains it: "awaiting review", "rejected", or the systems
+	// accepted so far.
+	Review string `json:"review,omitempty"`
 }
 
 // SystemPeriod is one system's part of a window: how many passing items
@@ -129,6 +139,9 @@ type Schedule struct {
 	// verdict per system stands, so one host's pass never hides another's
 	// fail. Without systems the control is judged as one unit.
 	Systems []string
+	// Review, when set, makes only accepted submissions count: the
+	// control is verified by a person, not by an importer's verdict.
+	Review *ReviewScope
 }
 
 // judged reports whether o can decide a window of s at all: for a control
@@ -239,6 +252,8 @@ func (h History) visible(at time.Time) History {
 // upcoming.
 func (s Schedule) Evaluate(h History, from, to, at time.Time) []Period {
 	h = h.visible(at)
+	all := h
+	h.Occurrences = s.Review.accepted(h.Occurrences)
 	var ws []periodWindow
 	switch {
 	case s.Cadence.Kind == CadencePostChange:
@@ -255,7 +270,7 @@ func (s Schedule) Evaluate(h History, from, to, at time.Time) []Period {
 		if !w.End.After(from) || !w.Start.Before(to) {
 			continue
 		}
-		out = append(out, s.period(w, h, at))
+		out = append(out, s.reviewed(s.period(w, h, at), all, at))
 	}
 	return out
 }

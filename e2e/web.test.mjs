@@ -71,7 +71,7 @@ test("open a requirement page from the index", async () => {
   await page.close();
 });
 
-test("upload evidence for a control and see its period turn satisfied", async () => {
+test("upload evidence for a control, have a second person accept it, and see its period turn satisfied", async () => {
   const page = await signedIn("control-owner");
   await page.goto(demo.url + "/controls/mfa-enforcement-monthly");
   const open = page.locator("table.periods tr.current");
@@ -85,10 +85,13 @@ test("upload evidence for a control and see its period turn satisfied", async ()
     { name: "sign-off.txt", mimeType: "text/plain", buffer: Buffer.from("Checked: every account has a second factor.\n") },
   ]);
   assert.equal(await page.locator(".files li").count(), 2, "the script lists the chosen files");
+  await page.getByLabel("Attestation: what you attest").fill("Every account has a second factor.");
   await shot(page, "upload");
   await page.getByRole("button", { name: "Store evidence" }).click();
   await page.waitForURL(/\/controls\/mfa-enforcement-monthly\?added=2/);
-  assert.equal(await page.locator("table.periods tr.current").getAttribute("data-state"), "satisfied");
+  // An attestation counts only once someone other than its submitter accepts it.
+  assert.equal(await page.locator("table.periods tr.current").getAttribute("data-state"), "due");
+  assert.match(await page.locator("table.periods tr.current").innerText(), /awaiting review/);
   assert.match(await page.locator("#added").innerText(), /Stored 2 file/);
   await page.getByRole("link", { name: "sign-off.txt" }).click();
   await page.getByRole("heading", { name: "Inclusion proof" }).waitFor();
@@ -96,6 +99,14 @@ test("upload evidence for a control and see its period turn satisfied", async ()
   assert.match(await page.locator("dd code").first().innerText(), /^[0-9a-f]{64}$/);
   await shot(page, "evidence-detail");
   await page.close();
+  const cm = await signedIn("compliance-manager");
+  await cm.goto(demo.url + "/reviews?control=mfa-enforcement-monthly");
+  await cm.locator("section.submission").filter({ hasText: "sign-off.txt" }).getByRole("button", { name: "Accept" }).click();
+  await cm.waitForURL(/\/reviews\?decided=/);
+  await shot(cm, "reviews");
+  await cm.goto(demo.url + "/controls/mfa-enforcement-monthly");
+  assert.equal(await cm.locator("table.periods tr.current").getAttribute("data-state"), "satisfied");
+  await cm.close();
 });
 
 test("drop files onto the upload form", async () => {

@@ -67,6 +67,7 @@ func commands() map[string]command {
 		"incident":   {"open and work incidents against their clocks", cmdIncident},
 		"pack":       {"export and verify the assessor's evidence pack", cmdPack},
 		"user":       {"manage users, roles and API tokens", cmdUser},
+		"review":     {"list, accept and reject submissions awaiting review", cmdReview},
 	}
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/evidenthq/evident"
 	"github.com/evidenthq/evident/internal/ledger"
 	"github.com/evidenthq/evident/internal/readiness"
+	"github.com/evidenthq/evident/internal/sqlstore"
 )
 
 // cadenceEnv initialises a data directory and applies the cadence test
@@ -45,6 +46,9 @@ type record struct {
 // and importers running for a year would have: each record speaks for its
 // control's systems, and a check of a control verified by import, or a
 // failing one, is a derived verdict record over a raw file added first.
+// Checks of a control verified by a person carry the content its method
+// asks for and are accepted by a second login, the compliance manager:
+// only accepted checks count.
 func addRecords(t *testing.T, env map[string]string, recs []record) {
 	t.Helper()
 	a := &app{ctx: context.Background(), getenv: func(k string) string { return env[k] }, now: time.Now, stdout: io.Discard, stderr: io.Discard}
@@ -72,6 +76,7 @@ func addRecords(t *testing.T, env map[string]string, recs []record) {
 		in := ledger.EvidenceInput{Actor: "collector:test", Filename: fmt.Sprintf("%s-%d.txt", r.control, i), MediaType: "text/plain",
 			Effective: evident.Effective{From: eff}, Controls: []string{r.control}}
 		if c := m.ControlByID(r.control); c != nil {
+			in.Detail = checked(t, m, *c, eff, in.Actor)
 			for _, id := range c.Systems {
 				if sys := m.SystemByID(id); sys != nil {
 					in.Systems = append(in.Systems, evident.SystemVersion{Name: sys.ID, Version: firstNonEmpty(sys.Version, "current")})
@@ -100,9 +105,47 @@ func addRecords(t *testing.T, env map[string]string, recs []record) {
 		}
 		items = append(items, ledger.Item{Input: in, Open: opener(fmt.Sprintf("%s %s %d", r.control, r.at, i))})
 	}
-	if _, err := l.AddBatch(a.ctx, items); err != nil {
+	evs, err := l.AddBatch(a.ctx, items)
+	if err != nil {
 		t.Fatal(err)
 	}
+	err = st.CreateUser(a.ctx, evident.User{Name: "cm-test", Role: evident.RoleComplianceManager}, "", "test")
+	if err != nil && evident.ErrorCode(err) != evident.ECONFLICT {
+		t.Fatal(err)
+	}
+	for _, e := range evs {
+		if c := m.ControlByID(e.Controls[0]); e.Kind == evident.RawEvidence && c != nil && c.NeedsReview() {
+			if _, err := l.Review(a.ctx, sqlstore.ReviewInput{Evidence: e.ID, Verb: evident.ActAccept, Reviewer: "cm-test"}); err != nil {
+				t.Fatalf("accept %s: %v", e.Filename, err)
+			}
+		}
+	}
+}
+
+// checked is the content of a person's check of c at at, as the method
+// asks for it (nil for tool output).
+func checked(t *testing.T, m *evident.Model, c evident.Control, at time.Time, actor string) []byte {
+	t.Helper()
+	f := evident.SubmissionFields{Statement: "checked", Outcome: "no finding", Date: at, Scenario: "as planned", Participants: []string{"ops"}}
+	for i := range 3 * max(c.Method.SampleSize, 1) {
+		f.PopulationItems = append(f.PopulationItems, fmt.Sprintf("item-%d", i))
+	}
+	f.Population, f.Seed = "the period's records", "test"
+	for _, p := range m.Policies {
+		if v, ok := p.Current(); ok && v.SHA256 != "" {
+			f.Policy = p.ID
+			break
+		}
+	}
+	sub := m.Submission(c, f, nil, actor)
+	if sub == nil {
+		return nil
+	}
+	b, err := json.Marshal(sub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 // yearOfEvidence is 2025 as the cadence test program lived it, with the

@@ -72,6 +72,8 @@ func evidenceAdd(a *app, args []string) error {
 	competence := fs.String("competence", "", "evidence `ID` of the performer's competence and independence")
 	supersedes := fs.String("supersedes", "", "evidence `ID` this record corrects")
 	batch := fs.Int("batch", batchFiles, "files per group commit: each batch is flushed once and then acknowledged")
+	var sub submissionFlags
+	sub.register(fs)
 	files, err := a.parse(fs, args)
 	if err != nil {
 		return err
@@ -144,6 +146,9 @@ func evidenceAdd(a *app, args []string) error {
 			in.Requirements = append(in.Requirements, ref)
 		}
 	}
+	if in.Detail, err = a.submission(st, &sub, in); err != nil {
+		return err
+	}
 	var added []evident.Evidence
 	var pending []ledger.Item
 	var bytes int64
@@ -187,7 +192,7 @@ func evidenceAdd(a *app, args []string) error {
 	if a.json {
 		return a.printJSON(added)
 	}
-	return nil
+	return a.awaitingReview(st, in)
 }
 
 // cliFlag names a request field as the command line spells it, so an
@@ -323,6 +328,9 @@ func evidenceShow(a *app, args []string) error {
 	}
 	if e.Supersedes != "" {
 		a.out("Supersedes   %s\n", e.Supersedes)
+	}
+	if err := a.printReview(st, e.ID); err != nil {
+		return err
 	}
 	a.out("\nInclusion proof (verified against %s):\n%s", v.Name(), p.Text())
 	return nil

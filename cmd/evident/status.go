@@ -142,6 +142,9 @@ func printStatus(a *app, r readiness.Report) {
 		period, has := "-", "-"
 		if p := c.Period; p != nil {
 			period = string(p.State) + " until " + p.LastDay().Format("2006-01-02")
+			if p.Review != "" {
+				period += " (" + p.Review + ")"
+			}
 			has = p.Count()
 			if len(p.Late) > 0 {
 				has += fmt.Sprintf(" (%d late)", len(p.Late))

@@ -40,6 +40,7 @@ func (a *API) evidenceRoutes() []Route {
 		{"about", "other object KIND/ID, such as incident/INC-7 (repeatable)"},
 		{"filename", "original file name (raw body uploads)"},
 		{"supersedes", "id of the evidence record this one corrects"},
+		{"submission", "for a control verified by a person: the method's content as JSON (population and items, attestation, document, exercise; docs/review.md)"},
 	}
 	return []Route{
 		{Method: "GET", Path: "/api/v1/evidence", Perm: auth.Read, Tag: "evidence", List: true, Summary: "list evidence records in ledger order (an assessor sees their period)",
@@ -277,6 +278,11 @@ func (a *API) evidenceMeta(r *http.Request, v url.Values, actor string) (ledger.
 			return in, evident.ErrorAt(evident.EINVALID, "effective", "%s", evident.ErrorMessage(err))
 		}
 		in.Effective = evident.Effective{From: t}
+	}
+	if s := v.Get("submission"); s != "" {
+		if in.Detail, err = a.submission(r, s, in); err != nil {
+			return in, err
+		}
 	}
 	return in, nil
 }

@@ -75,5 +75,6 @@ func (a *API) Routes() []Route {
 	rs = append(rs, a.readinessRoutes()...)
 	rs = append(rs, a.packRoutes()...)
 	rs = append(rs, a.notifyRoutes()...)
+	rs = append(rs, a.reviewRoutes()...)
 	return rs
 }

@@ -98,6 +98,10 @@ type gen struct {
 	start, end time.Time
 	model      *evident.Model
 	tsa        tsaTrust
+	// last is each control's latest check of the year; rejected is set
+	// once the demo's one rejection is made (review.go).
+	last     map[string]time.Time
+	rejected bool
 }
 
 // program copies the example out of the binary and applies it.

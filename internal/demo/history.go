@@ -48,6 +48,12 @@ func (g *gen) history(ctx context.Context) error {
 	byBatch := map[time.Time][]activity{}
 	for _, c := range g.model.Controls {
 		for _, a := range g.activities(c) {
+			if g.last == nil {
+				g.last = map[string]time.Time{}
+			}
+			if a.at.After(g.last[c.ID]) {
+				g.last[c.ID] = a.at
+			}
 			week := a.at.Truncate(batchEvery)
 			byBatch[week] = append(byBatch[week], a)
 		}
@@ -118,6 +124,7 @@ func (g *gen) activities(c evident.Control) []activity {
 // evidence (as `evident evidence add` does).
 func (g *gen) evidence(ctx context.Context, acts []activity) error {
 	var items []ledger.Item
+	var human []activity // the activities behind items, in order
 	var checked []*ingest.Checked
 	for _, a := range acts {
 		if a.control.Method.Kind == evident.MethodImport {
@@ -132,9 +139,14 @@ func (g *gen) evidence(ctx context.Context, acts []activity) error {
 		}
 		in, body := g.raw(a)
 		items = append(items, ledger.Item{Input: in, Open: opener(body)})
+		human = append(human, a)
 	}
 	if len(items) > 0 {
-		if _, err := collect.Add(ctx, g.opt.Ledger, collect.Request{Items: items, Now: g.opt.Clock.T}); err != nil {
+		res, err := collect.Add(ctx, g.opt.Ledger, collect.Request{Items: items, Now: g.opt.Clock.T})
+		if err != nil {
+			return err
+		}
+		if err := g.review(ctx, human, res.Evidence); err != nil {
 			return err
 		}
 	}
@@ -191,6 +203,7 @@ func (g *gen) raw(a activity) (ledger.EvidenceInput, []byte) {
 		fmt.Fprintf(&b, "%s output collected %s by the %s collector\n", c.Method.Format, evident.UTC(a.at), c.ID)
 	default:
 		in.Filename = fmt.Sprintf("%s-%s.txt", c.ID, a.at.Format("2006-01-02"))
+		in.Detail = g.submission(c, a, in.Actor)
 		fmt.Fprintf(&b, "%s\n\nDate: %s\nPerformed by: %s\n\n%s\n", c.Title, evident.UTC(a.at), in.Actor, c.Method.Description)
 	}
 	in.Systems = g.systems(c)

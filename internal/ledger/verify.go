@@ -105,6 +105,9 @@ func (l *Ledger) Verify(ctx context.Context, progress func(done, total int64)) (
 		if err := l.verifyAnchors(ctx, tx, &r); err != nil {
 			return err
 		}
+		if err := verifyActs(ctx, tx, &r); err != nil {
+			return err
+		}
 		return verifyRows(ctx, tx, &r, leaves)
 	})
 	hasher.close()

@@ -38,7 +38,10 @@
 // blob SHA-256, size, path, media type, controls and requirement
 // references), the checkpoints and consistency proofs, the final
 // checkpoint verbatim, each control's windows over the period with the
-// evidence counted for each, and the SHA-256 of every derived file
+// evidence counted for each (a reviewed control is marked "reviewed"),
+// the acceptances of the items counted for reviewed controls (act leaf,
+// reviewer, submitter, digest, window, systems, what was checked), and the
+// SHA-256 of every derived file
 // (index.*, VERIFY.md, trust/*). Fields are only ever added, so a pack
 // written today keeps verifying; testdata/2026-q1.zip is a pack written by
 // version 1 and a test fails if this build stops accepting it.
@@ -68,6 +71,10 @@
 // again), that the manifest agrees with the leaves, every blob's SHA-256
 // (streamed, on all cores), that no leaf of the period's range is missing,
 // that each window marked satisfied has its passing evidence in the pack,
+// that each item counted for a reviewed control is accepted by an act leaf
+// binding its digest, control and window, made by a login other than the
+// submitter that held the claimed role at that instant (from the login's
+// user.* leaves, which the pack carries),
 // and that no entry is there that the manifest does not account for. Each
 // problem is reported with its kind and the file it concerns.
 package pack

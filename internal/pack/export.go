@@ -278,10 +278,10 @@ func (e *exporter) coverage(in readiness.Input) []Coverage {
 		ps := ci.Schedule.Evaluate(ci.History, e.opt.From, e.opt.To, e.opt.Now)
 		cov := evident.Cover(ps, e.opt.From, e.opt.To)
 		cv := Coverage{Control: c.ID, Cadence: ci.Schedule.Cadence.String(), Needs: max(ci.Schedule.Needs, 1),
-			Expected: cov.Expected, Found: cov.Found, Windows: []Window{}}
+			Expected: cov.Expected, Found: cov.Found, Windows: []Window{}, Reviewed: c.NeedsReview()}
 		for _, p := range ps {
 			cv.Windows = append(cv.Windows, Window{Start: p.Start, End: p.End, State: p.State,
-				Evidence: p.Evidence, Exception: p.Exception, Change: p.Change})
+				Evidence: p.Evidence, Exception: p.Exception, Change: p.Change, Review: p.Review})
 		}
 		out = append(out, cv)
 	}
@@ -323,6 +323,9 @@ func (e *exporter) collect(ctx context.Context, tx *sqlstore.Tx) error {
 		}
 	}
 	if err := e.outsideEvidence(ctx, tx, pr, first, end); err != nil {
+		return err
+	}
+	if err := e.acceptances(ctx, tx, pr); err != nil {
 		return err
 	}
 	sort.Slice(e.man.Items, func(i, j int) bool { return e.man.Items[i].Index < e.man.Items[j].Index })

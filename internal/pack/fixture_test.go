@@ -101,6 +101,9 @@ func newFixtureWith(t testing.TB, open func(now func() time.Time) *sqlstore.Stor
 		t.Fatal(err)
 	}
 	f := &fixture{st: st, led: ledger.Open(st, blobs, signer, verifier), clock: clk, signer: signer, key: vkey}
+	if err := st.CreateUser(ctx, evident.User{Name: "carol", Role: evident.RoleComplianceManager}, "", "admin"); err != nil {
+		t.Fatal(err)
+	}
 	f.src = Source{Ledger: f.led, Signer: signer, Key: vkey, Catalog: cat}
 	f.year(t, until)
 	return f
@@ -144,10 +147,16 @@ func (f *fixture) year(t testing.TB, until time.Time) {
 				t.Fatalf("add verdicts at %s: %v", at, err)
 			}
 		}
+		f.accept(t, evs)
 	}
 	add := func(control string, eff evident.Effective, body string) {
 		in := ledger.EvidenceInput{Actor: "collector:test", Effective: eff, Controls: []string{control},
 			Filename: control + "-" + eff.From.Format("2006-01-02") + ".txt", MediaType: "text/plain"}
+		if control == "policy-review" {
+			// A person's review, submitted by its owner and accepted by
+			// the compliance manager (accept).
+			in.Actor, in.Detail = "alice", []byte(`{"method":"attestation","attestation":{"by":"alice","statement":"reviewed the security policy"}}`)
+		}
 		batch = append(batch, ledger.Item{Input: in, Open: func() (io.ReadCloser, error) {
 			return io.NopCloser(strings.NewReader(body)), nil
 		}})
@@ -184,6 +193,19 @@ func (f *fixture) year(t testing.TB, until time.Time) {
 	}
 	flush(until.Add(2 * time.Hour))
 	f.clock.Set(until.Add(24 * time.Hour))
+}
+
+// accept accepts, as carol, every policy review of a batch.
+func (f *fixture) accept(t testing.TB, evs []evident.Evidence) {
+	t.Helper()
+	for _, e := range evs {
+		if e.Controls[0] != "policy-review" {
+			continue
+		}
+		if _, err := f.led.Review(context.Background(), sqlstore.ReviewInput{Evidence: e.ID, Verb: evident.ActAccept, Reviewer: "carol"}); err != nil {
+			t.Fatalf("accept %s: %v", e.ID, err)
+		}
+	}
 }
 
 // failing records a chrony import whose verdict fails, derived from the

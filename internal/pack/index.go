@@ -89,6 +89,9 @@ type EvidenceRef struct {
 	Received  time.Time `json:"received"`
 	Actor     string    `json:"actor"`
 	Verdict   string    `json:"verdict,omitempty"`
+	// Acceptance says who accepted a reviewed item, when, for which
+	// systems and what was checked; empty for tool output.
+	Acceptance string `json:"acceptance,omitempty"`
 }
 
 // Finding is failing evidence of the period not followed by passing
@@ -231,6 +234,11 @@ func (e *exporter) evidenceByControl() map[string][]EvidenceRef {
 		}
 		ref := EvidenceRef{Index: it.Index, ID: it.ID, Path: it.Path, SHA256: it.SHA256, Filename: it.Filename,
 			Effective: it.Effective, Received: it.Received, Actor: it.Actor, Verdict: it.Verdict}
+		for _, a := range e.man.Acceptances {
+			if a.Evidence == it.ID {
+				ref.Acceptance = acceptanceText(a)
+			}
+		}
 		for _, c := range it.Controls {
 			out[c] = append(out[c], ref)
 		}

@@ -51,6 +51,9 @@ type Manifest struct {
 	Consistency []Consistency `json:"consistency"`
 	Final       Final         `json:"final_checkpoint"`
 	Coverage    []Coverage    `json:"coverage"`
+	// Acceptances are the acts accepting the items counted for reviewed
+	// controls' windows (absent from packs written before reviews).
+	Acceptances []Acceptance `json:"acceptances,omitempty"`
 	// Files maps the derived files (index.*, VERIFY.md, trust/*) to their
 	// SHA-256, so the signature over the manifest covers them too.
 	Files map[string]string `json:"files"`
@@ -145,6 +148,9 @@ type Coverage struct {
 	Expected int      `json:"expected"`
 	Found    int      `json:"found"`
 	Windows  []Window `json:"windows"`
+	// Reviewed is set when the control's method needs a second person's
+	// acceptance: Verify then checks the acceptance of each counted item.
+	Reviewed bool `json:"reviewed,omitempty"`
 }
 
 // Window is one period of a control: its span, state and the evidence
@@ -156,6 +162,9 @@ type Window struct {
 	Evidence  []string            `json:"evidence,omitempty"`
 	Exception string              `json:"exception,omitempty"`
 	Change    string              `json:"change,omitempty"`
+	// Review says why a reviewed control's window is not satisfied:
+	// "awaiting review", "rejected", or the systems not yet accepted.
+	Review string `json:"review,omitempty"`
 }
 
 // Paths of the per-item and per-checkpoint files.

@@ -62,8 +62,13 @@ func TestYearPackVerifies(t *testing.T) {
 	if !r.OK {
 		t.Fatalf("the year pack does not verify:\n%s", problems(r))
 	}
-	// 378 records, and a verdict for each of the 362 clock checks and 3 scans.
-	if r.Evidence != 743 || r.Records != 1 || r.Redacted != 0 || r.Checkpoints < 50 || r.Consistency != r.Checkpoints-1 {
+	// 378 records, and a verdict for each of the 362 clock checks and 3
+	// scans. Records: the audit record of the period, each policy
+	// review's acceptance and the record of the accepting login.
+	if len(man.Acceptances) != 12 {
+		t.Errorf("%d acceptances, want one per monthly policy review", len(man.Acceptances))
+	}
+	if r.Evidence != 743 || r.Records != 2+len(man.Acceptances) || r.Redacted != 0 || r.Checkpoints < 50 || r.Consistency != r.Checkpoints-1 {
 		t.Errorf("report: %d evidence, %d records, %d redacted, %d checkpoints, %d consistency proofs", r.Evidence, r.Records, r.Redacted, r.Checkpoints, r.Consistency)
 	}
 	// The last days of December arrive on 1 January: they are in the

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -206,7 +207,8 @@ func TestTamperedPacksFail(t *testing.T) {
 					if err := json.Unmarshal(e.data, &m); err != nil {
 						t.Fatal(err)
 					}
-					m.Items = m.Items[1:]
+					i := slices.IndexFunc(m.Items, func(it Item) bool { return it.Index >= m.Records.First && it.Index < m.Records.End })
+					m.Items = slices.Delete(m.Items, i, i+1)
 					e.data, _ = json.MarshalIndent(m, "", "  ")
 				}
 				return true

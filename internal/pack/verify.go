@@ -133,6 +133,7 @@ type verifier struct {
 	final  ledger.ParsedCheckpoint
 	leaves map[string]leafFacts // evidence id -> what its leaf says
 	blobs  map[string]int64
+	review reviewFacts
 	mu     sync.Mutex
 }
 
@@ -140,6 +141,8 @@ type leafFacts struct {
 	controls  []string
 	effective evident.Effective
 	verdict   evident.Verdict
+	digest    string // the blob's SHA-256, hex
+	actor     string // who submitted it
 }
 
 // Verify checks a pack read from r (size bytes) with no data directory and
@@ -658,6 +661,7 @@ func (v *verifier) leafAgrees(it Item, leaf []byte) {
 		return
 	}
 	if rec.Kind != evident.EvidenceRecordKind {
+		v.noteRecord(rec, it.Index)
 		v.r.Records++
 		if it.SHA256 != "" || it.Path != "" {
 			v.add(EditedManifest, ManifestName, "item %d is a %s record, yet the manifest gives it a blob", it.Index, rec.Kind)
@@ -679,7 +683,7 @@ func (v *verifier) leafAgrees(it Item, leaf []byte) {
 		v.add(EditedManifest, ManifestName, "item %d (evidence %s) differs from its ledger leaf (digest, size, path, controls, requirements or verdict)", it.Index, it.ID)
 		return
 	}
-	v.leaves[ev.ID] = leafFacts{controls: ev.Controls, effective: ev.Effective, verdict: ev.Verdict}
+	v.leaves[ev.ID] = leafFacts{controls: ev.Controls, effective: ev.Effective, verdict: ev.Verdict, digest: ev.Digest.String(), actor: ev.Actor}
 }
 
 // checkBlobs rehashes every blob, on all cores.
@@ -792,6 +796,8 @@ func (v *verifier) backed(c Coverage, w Window, win evident.Window) {
 		case f.verdict == evident.VerdictFail:
 			// Counted but not passing: a window can hold a failure that a
 			// later passing result answered.
+		case c.Reviewed && !v.accepted(c, w, id, f):
+			// Reported by accepted: a reviewed item counts only accepted.
 		default:
 			good++
 		}

@@ -91,7 +91,7 @@ func (l *loader) convertRisks(src *source, d *fileDoc) {
 // requirements' catalog figures when the file gives none.
 func (l *loader) control(src *source, p string, x fileControl) evident.Control {
 	c := evident.Control{ID: x.ID, Title: x.Title, Narrative: x.Narrative, Owner: x.Owner, Services: x.Services,
-		Systems: x.Systems, Cadence: l.cadence(src, p+".cadence", x.Cadence), EvidencePerPeriod: x.EvidencePerPeriod}
+		Systems: x.Systems, Cadence: l.cadence(src, p+".cadence", x.Cadence), EvidencePerPeriod: x.EvidencePerPeriod, Reviewer: x.Reviewer}
 	if len(x.Requirements) == 0 {
 		l.errorf(src, p+".requirements", "a control must meet at least one requirement")
 	}
@@ -116,7 +116,7 @@ func (l *loader) control(src *source, p string, x fileControl) evident.Control {
 	}
 	if m := x.Method; m != nil {
 		c.Method = evident.VerificationMethod{Kind: evident.MethodKind(m.Kind), Format: m.Format, Description: m.Description,
-			SampleSize: m.SampleSize, TTL: l.span(src, p+".method.ttl", m.TTL)}
+			SampleSize: m.SampleSize, TTL: l.span(src, p+".method.ttl", m.TTL), Report: m.Report, Acceptances: m.Acceptances}
 		for j, s := range m.Criteria {
 			cr, err := evident.ParseCriterion(s)
 			if err != nil {

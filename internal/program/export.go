@@ -210,12 +210,13 @@ func (x exporter) acceptances(m *evident.Model) (out []fileAcceptance) {
 func (x exporter) controls(m *evident.Model) (out []fileControl) {
 	for _, c := range m.Controls {
 		f := fileControl{ID: c.ID, Title: c.Title, Narrative: c.Narrative, Owner: c.Owner, Services: c.Services,
-			Systems: c.Systems, Cadence: cadence(c.Cadence), EvidencePerPeriod: c.EvidencePerPeriod}
+			Systems: c.Systems, Cadence: cadence(c.Cadence), EvidencePerPeriod: c.EvidencePerPeriod, Reviewer: c.Reviewer}
 		for _, r := range c.Requirements {
 			f.Requirements = append(f.Requirements, x.ref(r))
 		}
 		if mt := c.Method; !mt.IsZero() {
-			fm := &fileMethod{Kind: string(mt.Kind), Format: mt.Format, Description: mt.Description, SampleSize: mt.SampleSize}
+			fm := &fileMethod{Kind: string(mt.Kind), Format: mt.Format, Description: mt.Description, SampleSize: mt.SampleSize,
+				Report: mt.Report, Acceptances: mt.Acceptances}
 			for _, cr := range mt.Criteria {
 				fm.Criteria = append(fm.Criteria, cr.String())
 			}

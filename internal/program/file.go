@@ -159,6 +159,7 @@ type fileControl struct {
 	Method            *fileMethod `yaml:"method,omitempty"`
 	Cadence           string      `yaml:"cadence,omitempty"`
 	EvidencePerPeriod int         `yaml:"evidence_per_period,omitempty"`
+	Reviewer          string      `yaml:"reviewer,omitempty"`
 
 	// Deviations from the floors of the control's requirements.
 	Deviations []fileDeviation `yaml:"deviations,omitempty"`
@@ -181,6 +182,8 @@ type fileMethod struct {
 	SampleSize  int            `yaml:"sample_size,omitempty"`
 	TTL         string         `yaml:"ttl,omitempty"`
 	Performer   *filePerformer `yaml:"performer,omitempty"`
+	Report      string         `yaml:"report,omitempty"`
+	Acceptances int            `yaml:"acceptances,omitempty"`
 }
 
 type filePerformer struct {

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/evidenthq/evident"
+	"github.com/evidenthq/evident/internal/sqlstore"
 )
 
 // Input is everything status and tasks are computed from, as known at At.
@@ -26,6 +27,9 @@ type Input struct {
 	TaskEvidence map[string]string
 	Exceptions   []evident.Exception
 	Incidents    []IncidentClocks
+	// FollowUps are the follow-up actions of each exercise control's
+	// latest accepted exercise.
+	FollowUps []sqlstore.FollowUp
 }
 
 // ControlInput is one control's schedule and history.
@@ -46,6 +50,10 @@ type IncidentClocks struct {
 // what it is judged by (its method's kind and its systems).
 func ScheduleFor(c evident.Control, anchor time.Time) evident.Schedule {
 	s := evident.Schedule{Cadence: c.Cadence, Anchor: anchor, Needs: c.Needs(), Method: c.Method.Kind, Systems: c.Systems}
+	if c.NeedsReview() {
+		// Only submissions a second person accepted count (DESIGN.md).
+		s.Review = &evident.ReviewScope{Systems: c.Systems}
+	}
 	if c.Cadence.IsZero() {
 		// A control without a cadence (a gap `evident gaps` reports) is
 		// still judged: annually, the slowest cadence the standard uses.

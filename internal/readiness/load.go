@@ -97,6 +97,12 @@ func loadControls(ctx context.Context, tx *sqlstore.Tx, in *Input, changes []evi
 	if err != nil {
 		return err
 	}
+	if err := tx.Reviewed(ctx, in.Model, occ, in.At); err != nil {
+		return err
+	}
+	if in.FollowUps, err = tx.FollowUps(ctx, in.Model, occ); err != nil {
+		return err
+	}
 	for id, ci := range in.Controls {
 		ci.History.Occurrences = occ[id]
 		in.Controls[id] = ci
@@ -146,8 +152,12 @@ func closeChangeTasks(ctx context.Context, tx *sqlstore.Tx, in *Input) error {
 				return err
 			}
 			s := in.Controls[c.ID].Schedule
-			for _, o := range occ {
-				if s.Passes(o) && !o.Effective.Before(t.After) {
+			reviewed := map[string][]evident.Occurrence{c.ID: occ}
+			if err := tx.Reviewed(ctx, in.Model, reviewed, in.At); err != nil {
+				return err
+			}
+			for _, o := range reviewed[c.ID] {
+				if s.Passes(o) && !o.Effective.Before(t.After) && (o.Review == "" || o.Review == evident.ReviewAccepted) {
 					in.TaskEvidence[t.ID] = o.ID
 					break
 				}

@@ -49,6 +49,7 @@ func Tasks(in Input, horizon time.Time) []Task {
 	out = append(out, reviewTasks(in)...)
 	out = append(out, exceptionTasks(in)...)
 	out = append(out, incidentTasks(in)...)
+	out = append(out, followUpTasks(in)...)
 	kept := []Task{}
 	for _, t := range out {
 		if horizon.IsZero() || !t.Due.After(horizon) || t.State != "due" && t.State != "running" {
@@ -108,8 +109,8 @@ func periodTasks(in Input, c evident.Control) []Task {
 			src = "change/" + p.Change
 			title = c.Title + " (" + changeName(ci.History.Changes, p.Change) + ")"
 		}
-		out = append(out, Task{Kind: TaskPeriod, Title: title, State: string(p.State), Control: c.ID,
-			Requirements: refs(c.Requirements), Owner: c.Owner, Start: p.Start, Due: p.End, Source: src})
+		out = append(out, submissionTask(Task{Kind: TaskPeriod, Title: title, State: string(p.State), Control: c.ID,
+			Requirements: refs(c.Requirements), Owner: c.Owner, Start: p.Start, Due: p.End, Source: src}, c, p))
 	}
 	return out
 }

@@ -145,7 +145,7 @@ func (tx *Tx) checkEvidenceRefs(ctx context.Context, e evident.Evidence, batch m
 			}
 		}
 	}
-	return nil
+	return tx.checkSubmission(ctx, e)
 }
 
 func (tx *Tx) exists(ctx context.Context, q string, args ...any) (bool, error) {

@@ -73,6 +73,8 @@ type evidenceDetail struct {
 	Proof      string // the inclusion proof in c2sp.org/tlog-proof form
 	ProofError string // why there is no proof, or why it does not check
 	Verified   bool   // the proof checks against the ledger's public key
+	// Reviews is the record's review for each reviewed control it is for.
+	Reviews []sqlstore.Submission
 }
 
 // Evidence shows one record: what it is, who collected it, what it speaks
@@ -85,6 +87,9 @@ func (w *Web) Evidence() http.Handler {
 			return err
 		}
 		data := evidenceDetail{Evidence: e}
+		if data.Reviews, err = w.cfg.Store.Submissions(r.Context(), sqlstore.ReviewFilter{Evidence: e.ID}); err != nil {
+			return err
+		}
 		p, err := w.cfg.Ledger.Proof(r.Context(), e.LedgerIndex)
 		if err != nil {
 			data.ProofError = evident.ErrorMessage(err)
@@ -259,6 +264,9 @@ func (w *Web) storeUpload(r *http.Request, form uploadForm, files []*multipart.F
 			return 0, evident.ErrorAt(evident.EINVALID, "system", "%s", evident.ErrorMessage(err))
 		}
 		in.Systems = append(in.Systems, sv)
+	}
+	if in.Detail, err = w.submission(r, form.Control, in.Systems, actor); err != nil {
+		return 0, err
 	}
 	items := make([]ledger.Item, 0, len(files))
 	for _, fh := range files {

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"mime/multipart"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -170,13 +171,29 @@ func TestUploadForTheOpenWindowSatisfiesIt(t *testing.T) {
 		t.Fatalf("before any evidence the open quarter (2026-10-01) should be due and current:\n%s", page)
 	}
 	token := b.csrf("/evidence/new?control=vuln-scan")
-	code, _, loc := b.upload(map[string]string{"csrf_token": token, "control": "vuln-scan", "period": "2026-Q4"}, map[string]string{"scan.xml": "<nmaprun/>"})
+	code, _, loc := b.upload(map[string]string{"csrf_token": token, "control": "vuln-scan", "period": "2026-Q4",
+		"statement": "every CA host scanned; no finding above medium"}, map[string]string{"scan.xml": "<nmaprun/>"})
 	if code != http.StatusSeeOther {
 		t.Fatalf("upload: %d", code)
 	}
+	// The control is verified by attestation: the upload is a submission,
+	// and the window waits for someone other than carla to accept it.
 	_, page = b.get(loc)
-	if !strings.Contains(page, open+`satisfied"`) || !strings.Contains(page, `id="added"`) {
-		t.Errorf("after the upload the open quarter should be satisfied and the page should say the file was stored:\n%s", page)
+	if !strings.Contains(page, open+`due"`) || !strings.Contains(page, "awaiting review") || !strings.Contains(page, `id="added"`) {
+		t.Errorf("after the upload the open quarter should await review and the page should say the file was stored:\n%s", page)
+	}
+	reviewer := s.signIn(t, "cora", evident.RoleComplianceManager)
+	evs, err := st.ListEvidence(context.Background(), sqlstore.EvidenceFilter{Control: "vuln-scan"})
+	if err != nil || len(evs) != 1 {
+		t.Fatalf("stored evidence: %v %d", err, len(evs))
+	}
+	code, _, _ = reviewer.post("/reviews/"+evs[0].ID, url.Values{"csrf_token": {reviewer.csrf("/reviews")}, "verb": {"accept"}})
+	if code != http.StatusSeeOther {
+		t.Fatalf("cora accepting: %d", code)
+	}
+	_, page = b.get(loc)
+	if !strings.Contains(page, open+`satisfied"`) {
+		t.Errorf("after cora accepted it the open quarter should be satisfied:\n%s", page)
 	}
 	if !strings.Contains(page, `id="currency">current<`) {
 		t.Errorf("after the upload the control's evidence should be current")

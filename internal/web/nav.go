@@ -21,6 +21,7 @@ var navigation = []navItem{
 	{"controls", "Controls", "/controls", "read"},
 	{"policies", "Policies", "/policies", "read"},
 	{"evidence", "Evidence", "/evidence", "read"},
+	{"reviews", "Reviews", "/reviews", "read"},
 	{"incidents", "Incidents", "/incidents", "read"},
 	{"changes", "Changes", "/changes", "read"},
 	{"packs", "Packs", "/packs", "pack.export"},

@@ -52,6 +52,8 @@ func (w *Web) Routes() []Route {
 			Route{"GET /evidence/{id}", auth.Read, w.Evidence()},
 			Route{"GET /evidence/{id}/content", auth.Read, w.EvidenceContent()},
 			Route{"POST /incidents/{id}/notifications", auth.Operate, w.NotifyIncident()},
+			Route{"GET /reviews", auth.Read, w.Reviews()},
+			Route{"POST /reviews/{id}", auth.WriteEvidence, w.Decide()},
 		)
 	}
 	if w.cfg.Pack != nil {
