@@ -106,8 +106,23 @@ func FromContext(ctx context.Context) (Principal, bool) {
 	return p, ok
 }
 
-// WithPrincipal returns ctx carrying p. The middleware uses it; tests of
-// handlers that run without the middleware can too.
+// WithPrincipal returns ctx carrying p and, for an assessor, their grant,
+// which narrows every store read made with ctx: the one place the
+// assessor's period is applied for the web, the API and the pack alike.
+// The middleware uses it; tests of handlers that run without the
+// middleware can too.
 func WithPrincipal(ctx context.Context, p Principal) context.Context {
+	if g, ok := p.Grant(); ok {
+		ctx = sqlstore.WithGrant(ctx, g)
+	}
 	return context.WithValue(ctx, principalKey, p)
+}
+
+// Grant returns the store grant that narrows what the principal reads;
+// ok is false for the roles that read everything.
+func (p Principal) Grant() (sqlstore.Grant, bool) {
+	if p.User.Role != evident.RoleAssessor {
+		return sqlstore.Grant{}, false
+	}
+	return sqlstore.Grant{From: p.User.PeriodFrom, To: p.User.PeriodTo}, true
 }

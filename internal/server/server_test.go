@@ -465,6 +465,23 @@ func TestAssessorSeesOnlyTheirPeriod(t *testing.T) {
 	if code, _ := e.do(t, "assessor", "GET", "/api/v1/evidence/"+after.Items[0].ID, nil, ""); code != 404 {
 		t.Errorf("assessor reading August's record: %d, want 404", code)
 	}
+	// Periods are half-open: December 2025 ends exactly where the
+	// assessor's period begins and is not theirs.
+	code, body = e.upload(t, "cm", url.Values{"control": {"time-sync"}, "period": {"2025-12"}}, "december")
+	if code != 201 {
+		t.Fatalf("upload: %d %s", code, body)
+	}
+	var edge struct{ Items []evident.Evidence }
+	json.Unmarshal(body, &edge)
+	for _, path := range []string{"", "/proof", "/content"} {
+		if code, _ := e.do(t, "assessor", "GET", "/api/v1/evidence/"+edge.Items[0].ID+path, nil, ""); code != 404 {
+			t.Errorf("assessor reading December 2025's record%s: %d, want 404", path, code)
+		}
+	}
+	e.getJSON(t, "assessor", "/api/v1/evidence?control=time-sync", &list)
+	if len(list.Items) != 1 {
+		t.Errorf("assessor's evidence of time-sync: %d records, want only February's", len(list.Items))
+	}
 	var log struct {
 		Items []struct {
 			Kind string

@@ -209,7 +209,7 @@ func TestAssessorSeesOnlyTheirPeriodsEvidence(t *testing.T) {
 		code, _ := asa.get("/evidence/" + e.ID)
 		want := http.StatusOK
 		if e.Filename == "before.xml" {
-			want = http.StatusForbidden
+			want = http.StatusNotFound
 		}
 		if code != want {
 			t.Errorf("assessor GET evidence %s: %d, want %d", e.Filename, code, want)

@@ -42,6 +42,7 @@ const testPassword = "correct horse battery"
 type site struct {
 	*httptest.Server
 	st *sqlstore.Store
+	w  *Web
 }
 
 // newSite serves the browser routes over st, which gets a program, the
@@ -83,7 +84,7 @@ func newSite(t *testing.T, st *sqlstore.Store) *site {
 	}
 	srv := httptest.NewServer(a.Middleware(mux))
 	t.Cleanup(srv.Close)
-	return &site{Server: srv, st: st}
+	return &site{Server: srv, st: st, w: w}
 }
 
 // addUser creates a user with testPassword.
