@@ -96,11 +96,6 @@ func (a *API) sharedView(r *http.Request, from time.Time) (*readyView, bool, err
 	return v, err == nil, err
 }
 
-func principalPeriod(r *http.Request) (time.Time, time.Time) {
-	p, _ := auth.FromContext(r.Context())
-	return p.Period()
-}
-
 func (a *API) loadReadiness(ctx context.Context, at, from time.Time) (readiness.Input, error) {
 	prog, err := a.cfg.Store.Program(ctx)
 	if err != nil {

@@ -277,4 +277,3 @@ func (a *API) IncidentStep() http.Handler {
 		return writeJSON(w, http.StatusCreated, st)
 	})
 }
-
