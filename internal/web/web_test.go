@@ -238,13 +238,18 @@ func TestSignInRefusesWrongPasswordAndForeignRedirects(t *testing.T) {
 	if code != http.StatusUnauthorized || !strings.Contains(body, "wrong user name or password") {
 		t.Errorf("wrong password: %d; want 401 with the reason on the form", code)
 	}
-	for _, next := range []string{"//evil.example/", "https://evil.example/", "/\\evil.example"} {
+	for _, next := range []string{"//evil.example/", "https://evil.example/", "/\\evil.example", "/\t/evil.example", "/\n/evil.example",
+		"/\r\n/evil.example", "/a\\..\\\\evil.example", "/\x00/evil.example", "/\u0085/evil.example", " //evil.example"} {
 		// Each sign-in starts a new session, and the token is bound to it.
 		token := b.csrf("/login")
 		code, _, loc := b.post("/login", url.Values{"csrf_token": {token}, "name": {"carla"}, "password": {testPassword}, "next": {next}})
 		if code != http.StatusSeeOther || loc != "/" {
 			t.Errorf("next=%q: %d to %q; want 303 to / (never off-site)", next, code, loc)
 		}
+	}
+	// The form carries next from the query it was opened with.
+	if _, form := b.get("/login?next=/%09/evil.example"); !strings.Contains(form, `name="next" value="/"`) {
+		t.Errorf("sign-in form opened with next=/%%09/evil.example should carry next=/")
 	}
 	code, _, _ = b.post("/login", url.Values{"name": {"carla"}, "password": {testPassword}})
 	if code != http.StatusForbidden {
