@@ -246,6 +246,26 @@ func (a *API) evidenceMeta(r *http.Request, v url.Values, actor string) (ledger.
 	return in, nil
 }
 
+// checkWrite refuses evidence the principal may not add: for a control
+// they do not own, or correcting a record of one. It runs before any byte
+// is stored, so a refused upload leaves nothing behind.
+func (a *API) checkWrite(r *http.Request, p auth.Principal, in ledger.EvidenceInput) error {
+	if err := p.CheckEvidenceControls(in.Controls); err != nil {
+		return err
+	}
+	if in.Supersedes == "" {
+		return nil
+	}
+	old, err := a.cfg.Store.Evidence(r.Context(), in.Supersedes)
+	if evident.ErrorCode(err) == evident.ENOTFOUND {
+		return evident.ErrorAt(evident.ENOTFOUND, "supersedes", "no evidence record %q", in.Supersedes)
+	}
+	if err != nil {
+		return err
+	}
+	return p.CheckSupersede(old)
+}
+
 // multi reads a repeatable field, also accepting comma-separated values.
 func multi(v url.Values, name string) []string {
 	var out []string
@@ -295,7 +315,7 @@ func (a *API) rawItem(r *http.Request, p auth.Principal, ct string) ([]ledger.It
 	if err != nil {
 		return nil, err
 	}
-	if err := p.CheckEvidenceControls(in.Controls); err != nil {
+	if err := a.checkWrite(r, p, in); err != nil {
 		return nil, err
 	}
 	if ct != "" && ct != "application/octet-stream" {
@@ -326,7 +346,7 @@ func (a *API) multipartItems(r *http.Request, p auth.Principal) ([]ledger.Item, 
 	if err != nil {
 		return nil, err
 	}
-	if err := p.CheckEvidenceControls(base.Controls); err != nil {
+	if err := a.checkWrite(r, p, base); err != nil {
 		return nil, err
 	}
 	files := form.File["file"]

@@ -55,6 +55,17 @@ func (p Principal) CheckEvidenceControls(controls []string) error {
 	return nil
 }
 
+// CheckSupersede refuses a correction of a record the principal could not
+// have written: a correction takes the old record's place in every
+// control it was for, so it needs write permission on each of them, not
+// only on the controls the correction names.
+func (p Principal) CheckSupersede(old evident.Evidence) error {
+	if err := p.CheckEvidenceControls(old.Controls); err != nil {
+		return evident.ErrorAt(evident.EFORBIDDEN, "supersedes", "evidence %s is for control %s: %s", old.ID, strings.Join(old.Controls, ", "), evident.ErrorMessage(err))
+	}
+	return nil
+}
+
 // Period returns the time range the principal may see: an assessor's
 // audit period, or the zero range (everything) for other roles.
 func (p Principal) Period() (from, to time.Time) {

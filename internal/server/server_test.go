@@ -372,6 +372,47 @@ func TestControlOwnerWritesEvidenceOnlyForOwnControls(t *testing.T) {
 	}
 }
 
+// TestSupersedingNeedsWriteOnTheSupersededControls keeps a control owner
+// from replacing another control's evidence by naming their own control
+// on the correction.
+func TestSupersedingNeedsWriteOnTheSupersededControls(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	code, body := e.upload(t, "cm", url.Values{"control": {"vuln-scan"}, "period": {"2026-Q1"}}, "scan report")
+	if code != 201 {
+		t.Fatalf("upload: %d %s", code, body)
+	}
+	var scan struct{ Items []evident.Evidence }
+	json.Unmarshal(body, &scan)
+	code, body = e.upload(t, "owner", url.Values{"control": {"time-sync"}, "supersedes": {scan.Items[0].ID}}, "not a scan")
+	if code != 403 || !bytes.Contains(body, []byte("vuln-scan")) || !bytes.Contains(body, []byte("supersedes")) {
+		t.Errorf("owner superseding another control's evidence: %d %s, want 403 naming the field and the control", code, body)
+	}
+	if n := e.evidenceCount(t); n != 1 {
+		t.Errorf("%d records after the refusal, want 1", n)
+	}
+	code, body = e.upload(t, "owner", url.Values{"control": {"time-sync"}, "supersedes": {"no-such-record"}}, "x")
+	if code != 404 || !bytes.Contains(body, []byte("supersedes")) {
+		t.Errorf("superseding an unknown record: %d %s, want 404 naming the field", code, body)
+	}
+	// Their own control's record they may correct.
+	code, body = e.upload(t, "owner", url.Values{"control": {"time-sync"}, "period": {"2026-02"}}, "offset 9 ms")
+	if code != 201 {
+		t.Fatalf("upload: %d %s", code, body)
+	}
+	var own struct{ Items []evident.Evidence }
+	json.Unmarshal(body, &own)
+	code, body = e.upload(t, "owner", url.Values{"control": {"time-sync"}, "period": {"2026-02"}, "supersedes": {own.Items[0].ID}}, "offset 0.9 ms")
+	if code != 201 {
+		t.Errorf("owner correcting their own record: %d %s, want 201", code, body)
+	}
+	// A compliance manager writes for every control, so may correct any.
+	code, body = e.upload(t, "cm", url.Values{"control": {"vuln-scan"}, "supersedes": {scan.Items[0].ID}}, "rescan")
+	if code != 201 {
+		t.Errorf("compliance manager correcting: %d %s, want 201", code, body)
+	}
+}
+
 func TestBadUploadMetadataIsRefusedNamingTheField(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
