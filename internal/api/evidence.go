@@ -1,7 +1,6 @@
 package api
 
 import (
-	"errors"
 	"io"
 	"mime"
 	"net/http"
@@ -299,10 +298,6 @@ func (a *API) EvidenceAdd() http.Handler {
 			return err
 		}
 		evs, err := a.cfg.Ledger.AddBatch(r.Context(), items)
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return evident.ErrorAt(evident.EINVALID, "body", "upload is larger than %d bytes", MaxUpload)
-		}
 		if err != nil {
 			return err
 		}

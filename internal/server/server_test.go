@@ -58,9 +58,16 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	return newEnvOn(t, func(now func() time.Time) *sqlstore.Store { return storetest.SQLite(t, now) })
+}
+
+// newEnvOn is newEnv on the store open returns, for tests run on both
+// dialects (storetest.Each).
+func newEnvOn(t *testing.T, open func(now func() time.Time) *sqlstore.Store) *env {
+	t.Helper()
 	e := &env{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC), tokens: map[string]string{}}
 	clock := func() time.Time { return e.now }
-	e.store = storetest.SQLite(t, clock)
+	e.store = open(clock)
 	ctx := context.Background()
 	cat, err := catalog.Load()
 	if err != nil {

@@ -1,0 +1,104 @@
+package server_test
+
+import (
+	"bytes"
+	"crypto/tls"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/evidenthq/evident/internal/sqlstore"
+	"github.com/evidenthq/evident/internal/sqlstore/storetest"
+)
+
+// TestBadBytesInJSONAreRefusedNamingTheField sends NUL and control
+// characters in JSON text: PostgreSQL cannot store a NUL and SQLite
+// would keep it, so both refuse it at the boundary with 400 naming the
+// field, and nothing is stored.
+func TestBadBytesInJSONAreRefusedNamingTheField(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{"sqlite", "postgres"} {
+		t.Run(name, func(t *testing.T) {
+			e := newEnvOn(t, func(now func() time.Time) *sqlstore.Store {
+				if name == "sqlite" {
+					return storetest.SQLite(t, now)
+				}
+				return storetest.Postgres(t, now)
+			})
+			for _, tc := range []struct{ body, field string }{
+				{`{"kind":"incident","title":"HSM\u0000 outage","aware_at":"2026-03-01T08:00:00Z"}`, "body.title"},
+				{`{"kind":"incident","title":"HSM outage \u001b[2J","aware_at":"2026-03-01T08:00:00Z"}`, "body.title"},
+				{`{"kind":"incident","title":"HSM outage","summary":"ok\u0000","aware_at":"2026-03-01T08:00:00Z"}`, "body.summary"},
+				{`{"kind":"incident","title":"HSM outage","systems":["a\u0000"],"aware_at":"2026-03-01T08:00:00Z"}`, "body.systems[0]"},
+			} {
+				code, body := e.do(t, "cm", "POST", "/api/v1/incidents", strings.NewReader(tc.body), "application/json")
+				if code != http.StatusBadRequest || !bytes.Contains(body, []byte(tc.field)) {
+					t.Errorf("POST %s: %d %s, want 400 naming %s", tc.body, code, body, tc.field)
+				}
+			}
+			var list struct{ Items []any }
+			e.getJSON(t, "cm", "/api/v1/incidents", &list)
+			if len(list.Items) != 0 {
+				t.Errorf("%d incidents stored after refusals", len(list.Items))
+			}
+			// Line breaks and tabs are text.
+			code, body := e.do(t, "cm", "POST", "/api/v1/incidents", strings.NewReader(`{"kind":"incident","title":"HSM outage","summary":"line one\nline two\ttabbed","aware_at":"2026-03-01T08:00:00Z"}`), "application/json")
+			if code != http.StatusCreated {
+				t.Errorf("summary with line breaks: %d %s, want 201", code, body)
+			}
+		})
+	}
+}
+
+// TestJSONBodiesAreStrict refuses what encoding/json would let through:
+// a key given twice (a reviewer reads one value, the server another),
+// data after the value, and a body over the limit, which is 413 rather
+// than a puzzling "unexpected EOF".
+func TestJSONBodiesAreStrict(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	for _, tc := range []struct {
+		body  string
+		code  int
+		field string
+	}{
+		{`{"kind":"incident","title":"a","title":"b","aware_at":"2026-03-01T08:00:00Z"}`, 400, "body.title"},
+		{`{"kind":"incident","title":"a","aware_at":"2026-03-01T08:00:00Z"} {"kind":"incident"}`, 400, "after its JSON value"},
+		{`{"kind":"incident","title":"a","aware_at":"2026-03-01T08:00:00Z"}garbage`, 400, "body"},
+		{`{"kind":"incident","title":"` + strings.Repeat("a", 2<<20) + `"}`, 413, "larger than"},
+	} {
+		code, body := e.do(t, "cm", "POST", "/api/v1/incidents", strings.NewReader(tc.body), "application/json")
+		if code != tc.code || !bytes.Contains(body, []byte(tc.field)) {
+			t.Errorf("POST %.80s: %d %.200s, want %d naming %q", tc.body, code, body, tc.code, tc.field)
+		}
+	}
+}
+
+// TestAPIAnswersAreNotCachedAndTLSIsPinned checks the headers: no cache
+// may keep an API answer, and a response over TLS asks browsers to keep
+// to HTTPS.
+func TestAPIAnswersAreNotCachedAndTLSIsPinned(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	for _, target := range []string{"/api/v1/me", "/api/v1/evidence", "/api/v1/evidence/nope"} {
+		req := httptest.NewRequest("GET", target, nil)
+		req.Header.Set("Authorization", "Bearer "+e.tokens["cm"])
+		rec := httptest.NewRecorder()
+		e.h.ServeHTTP(rec, req)
+		if got := rec.Header().Get("Cache-Control"); got != "no-store" {
+			t.Errorf("GET %s (%d): Cache-Control %q, want no-store", target, rec.Code, got)
+		}
+		if got := rec.Header().Get("Strict-Transport-Security"); got != "" {
+			t.Errorf("GET %s over plain HTTP sends HSTS %q", target, got)
+		}
+	}
+	req := httptest.NewRequest("GET", "/login", nil)
+	req.TLS = &tls.ConnectionState{}
+	rec := httptest.NewRecorder()
+	e.h.ServeHTTP(rec, req)
+	if got := rec.Header().Get("Strict-Transport-Security"); !strings.HasPrefix(got, "max-age=") {
+		t.Errorf("GET /login over TLS: Strict-Transport-Security %q, want max-age", got)
+	}
+}

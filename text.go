@@ -1,0 +1,39 @@
+package evident
+
+import (
+	"unicode"
+	"unicode/utf8"
+)
+
+// Text checks: bad bytes are refused where they enter, naming the field,
+// never repaired later. A NUL cannot be stored by PostgreSQL at all, and
+// control characters in a name can rewrite a terminal or a log line
+// when displayed. Text fields may span lines; names may not.
+
+// CheckText refuses free text (a summary, a description) holding invalid
+// UTF-8, NUL or a control character other than tab, newline and carriage
+// return.
+func CheckText(field, s string) error {
+	return checkChars(field, s, func(r rune) bool { return r == '\t' || r == '\n' || r == '\r' })
+}
+
+// CheckName refuses a name (an id, a file name, a user name, a single
+// line of metadata) holding invalid UTF-8 or any control character.
+func CheckName(field, s string) error {
+	return checkChars(field, s, func(rune) bool { return false })
+}
+
+func checkChars(field, s string, allowed func(rune) bool) error {
+	if !utf8.ValidString(s) {
+		return ErrorAt(EINVALID, field, "is not valid UTF-8")
+	}
+	for i, r := range s {
+		if unicode.IsControl(r) && !allowed(r) {
+			if r == 0 {
+				return ErrorAt(EINVALID, field, "holds a NUL byte at offset %d", i)
+			}
+			return ErrorAt(EINVALID, field, "holds control character %U at offset %d", r, i)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,33 @@
+package evident
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestTextAndNameChecks(t *testing.T) {
+	for _, tc := range []struct {
+		s          string
+		text, name bool // accepted as text, as a name
+	}{
+		{"plain", true, true},
+		{"two\nlines\tand a tab\r\n", true, false},
+		{"nul\x00", false, false},
+		{"escape \x1b[2J", false, false},
+		{"del \x7f", false, false},
+		{"c1 \u009b", false, false},
+		{"bad utf-8 \xff", false, false},
+		{"ünïcödé ✓", true, true},
+	} {
+		if got := CheckText("f", tc.s) == nil; got != tc.text {
+			t.Errorf("CheckText(%q) accepted %v, want %v", tc.s, got, tc.text)
+		}
+		err := CheckName("field", tc.s)
+		if got := err == nil; got != tc.name {
+			t.Errorf("CheckName(%q) accepted %v, want %v", tc.s, got, tc.name)
+		}
+		if err != nil && (ErrorCode(err) != EINVALID || !strings.Contains(err.Error(), "field")) {
+			t.Errorf("CheckName(%q): %v, want EINVALID naming the field", tc.s, err)
+		}
+	}
+}
