@@ -1,6 +1,7 @@
 package evident
 
 import (
+	"strings"
 	"unicode"
 	"unicode/utf8"
 )
@@ -36,4 +37,19 @@ func checkChars(field, s string, allowed func(rune) bool) error {
 		}
 	}
 	return nil
+}
+
+// BaseName returns the last element of an uploaded file's name, read with
+// either slash as a separator, so a stored name never carries a
+// directory ("../../etc/passwd", "C:\\Users\\x\\report.pdf"). A name with
+// no last element is "".
+func BaseName(name string) string {
+	name = strings.ReplaceAll(name, "\\", "/")
+	if i := strings.LastIndexByte(name, '/'); i >= 0 {
+		name = name[i+1:]
+	}
+	if name == "." || name == ".." {
+		return ""
+	}
+	return name
 }

@@ -31,3 +31,14 @@ func TestTextAndNameChecks(t *testing.T) {
 		}
 	}
 }
+
+func TestBaseNameDropsEveryDirectory(t *testing.T) {
+	for in, want := range map[string]string{
+		"report.pdf": "report.pdf", "../../etc/passwd": "passwd", `C:\Users\x\scan.xml`: "scan.xml",
+		"dir/": "", "..": "", "a/..": "", "": "",
+	} {
+		if got := BaseName(in); got != want {
+			t.Errorf("BaseName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -207,7 +207,14 @@ func (a *API) Checkpoint() http.Handler {
 
 // evidenceMeta reads upload metadata from form or query values.
 func (a *API) evidenceMeta(r *http.Request, v url.Values, actor string) (ledger.EvidenceInput, error) {
-	in := ledger.EvidenceInput{Actor: actor, Filename: v.Get("filename"), Supersedes: v.Get("supersedes")}
+	for k, vs := range v {
+		for _, s := range vs {
+			if err := evident.CheckName(k, s); err != nil {
+				return ledger.EvidenceInput{}, err
+			}
+		}
+	}
+	in := ledger.EvidenceInput{Actor: actor, Filename: evident.BaseName(v.Get("filename")), Supersedes: v.Get("supersedes")}
 	in.Controls = multi(v, "control")
 	in.Services = multi(v, "service")
 	prog, err := a.cfg.Store.Program(r.Context())
@@ -318,7 +325,10 @@ func (a *API) rawItem(r *http.Request, p auth.Principal, ct string) ([]ledger.It
 	}
 	if in.Filename == "" {
 		if _, params, err := mime.ParseMediaType(r.Header.Get("Content-Disposition")); err == nil {
-			in.Filename = params["filename"]
+			if err := evident.CheckName("filename", params["filename"]); err != nil {
+				return nil, err
+			}
+			in.Filename = evident.BaseName(params["filename"])
 		}
 	}
 	return []ledger.Item{{Input: in, Open: func() (io.ReadCloser, error) { return r.Body, nil }}}, nil
@@ -351,7 +361,10 @@ func (a *API) multipartItems(r *http.Request, p auth.Principal) ([]ledger.Item, 
 	items := make([]ledger.Item, len(files))
 	for i, fh := range files {
 		in := base
-		in.Filename = path.Base(strings.ReplaceAll(fh.Filename, "\\", "/"))
+		if err := evident.CheckName("file", fh.Filename); err != nil {
+			return nil, err
+		}
+		in.Filename = evident.BaseName(fh.Filename)
 		if t := fh.Header.Get("Content-Type"); t != "" && t != "application/octet-stream" {
 			in.MediaType = t
 		}

@@ -3,8 +3,10 @@ package server_test
 import (
 	"bytes"
 	"crypto/tls"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -100,5 +102,41 @@ func TestAPIAnswersAreNotCachedAndTLSIsPinned(t *testing.T) {
 	e.h.ServeHTTP(rec, req)
 	if got := rec.Header().Get("Strict-Transport-Security"); !strings.HasPrefix(got, "max-age=") {
 		t.Errorf("GET /login over TLS: Strict-Transport-Security %q, want max-age", got)
+	}
+}
+
+// TestUploadedNamesAreCheckedAndStoredAsBaseNames refuses a file name
+// holding NUL or a terminal escape, naming it, and keeps only the last
+// element of a name with directories.
+func TestUploadedNamesAreCheckedAndStoredAsBaseNames(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	for _, q := range []url.Values{
+		{"control": {"time-sync"}, "filename": {"scan\x00.xml"}},
+		{"control": {"time-sync"}, "filename": {"scan\x1b[2J.xml"}},
+		{"control": {"time-sync\x00"}},
+	} {
+		code, body := e.upload(t, "cm", q, "x")
+		if code != http.StatusBadRequest || !bytes.Contains(body, []byte("NUL")) && !bytes.Contains(body, []byte("control character")) {
+			t.Errorf("upload %q: %d %s, want 400 naming the bad byte", q.Encode(), code, body)
+		}
+	}
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	mw.WriteField("control", "time-sync")
+	fw, _ := mw.CreateFormFile("file", "scan\x1b[31m.xml")
+	fw.Write([]byte("x"))
+	mw.Close()
+	if code, out := e.do(t, "cm", "POST", "/api/v1/evidence", &body, mw.FormDataContentType()); code != http.StatusBadRequest || !bytes.Contains(out, []byte("file")) {
+		t.Errorf("multipart file name with an escape: %d %s, want 400 naming the file", code, out)
+	}
+	if n := e.evidenceCount(t); n != 0 {
+		t.Fatalf("%d records stored after refusals", n)
+	}
+	for _, name := range []string{`..\..\windows\evil.txt`, "../../etc/evil.txt"} {
+		code, out := e.upload(t, "cm", url.Values{"control": {"time-sync"}, "filename": {name}}, "x")
+		if code != http.StatusCreated || !bytes.Contains(out, []byte(`"filename":"evil.txt"`)) {
+			t.Errorf("upload named %q: %d %s, want it stored as evil.txt", name, code, out)
+		}
 	}
 }
