@@ -4,7 +4,9 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/evidenthq/evident"
@@ -41,6 +43,7 @@ func (w *Web) Login() http.Handler {
 		var rl *auth.RateLimitError
 		if errors.As(err, &rl) {
 			status = http.StatusTooManyRequests
+			rw.Header().Set("Retry-After", strconv.Itoa(int(rl.RetryAfter/time.Second)))
 		}
 		if status == 0 || status == http.StatusInternalServerError {
 			return err
