@@ -124,3 +124,30 @@ func syntaxError(err error) error {
 	}
 	return err
 }
+
+// UploadPart wraps one uploaded file's reader so that a read failing
+// half-way (a client that stops sending, a body over limit) is the
+// client's error, 400 or 413 naming field, rather than an internal one.
+func UploadPart(r io.Reader, field string, limit int64) io.ReadCloser {
+	return io.NopCloser(&uploadPart{r: r, field: field, limit: limit})
+}
+
+type uploadPart struct {
+	r     io.Reader
+	field string
+	limit int64
+}
+
+func (u *uploadPart) Read(p []byte) (int, error) {
+	n, err := u.r.Read(p)
+	if err != nil && err != io.EOF {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			e := evident.ErrorAt(evident.EINVALID, u.field, "the upload is larger than %d bytes", u.limit)
+			e.Err = tooBig
+			return n, e
+		}
+		return n, evident.ErrorAt(evident.EINVALID, u.field, "reading the upload: %v", err)
+	}
+	return n, err
+}

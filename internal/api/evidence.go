@@ -3,6 +3,7 @@ package api
 import (
 	"io"
 	"mime"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"path"
@@ -259,6 +260,10 @@ func (a *API) checkWrite(r *http.Request, p auth.Principal, in ledger.EvidenceIn
 	if err := p.CheckEvidenceControls(in.Controls); err != nil {
 		return err
 	}
+	probe := evident.Evidence{Controls: in.Controls, Requirements: in.Requirements, DerivedFrom: in.DerivedFrom, Performer: in.Performer}
+	if err := a.cfg.Store.CheckEvidenceRefs(r.Context(), probe); err != nil {
+		return err
+	}
 	if in.Supersedes == "" {
 		return nil
 	}
@@ -287,6 +292,9 @@ func multi(v url.Values, name string) []string {
 
 // EvidenceAdd stores uploaded evidence. All files of one request are one
 // batch: either every file is in the ledger when it answers 201, or none.
+// Files stream from the request into the blob store's staging area:
+// nothing is written to a temporary file, so a refused or cut upload
+// leaves nothing behind.
 func (a *API) EvidenceAdd() http.Handler {
 	return a.handle(func(w http.ResponseWriter, r *http.Request) error {
 		p, err := principal(r)
@@ -295,7 +303,7 @@ func (a *API) EvidenceAdd() http.Handler {
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, MaxUpload)
 		ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-		var items []ledger.Item
+		var items func() (ledger.Item, error)
 		if ct == "multipart/form-data" {
 			items, err = a.multipartItems(r, p)
 		} else {
@@ -304,15 +312,30 @@ func (a *API) EvidenceAdd() http.Handler {
 		if err != nil {
 			return err
 		}
-		evs, err := a.cfg.Ledger.AddBatch(r.Context(), items)
+		evs, err := a.cfg.Ledger.AddStream(r.Context(), items)
 		if err != nil {
 			return err
+		}
+		if len(evs) == 0 {
+			return evident.ErrorAt(evident.EINVALID, "file", "no file in the form: send one or more parts named \"file\"")
 		}
 		return writeJSON(w, http.StatusCreated, List[evident.Evidence]{Items: evs})
 	})
 }
 
-func (a *API) rawItem(r *http.Request, p auth.Principal, ct string) ([]ledger.Item, error) {
+// one yields it once, then io.EOF.
+func one(it ledger.Item) func() (ledger.Item, error) {
+	done := false
+	return func() (ledger.Item, error) {
+		if done {
+			return ledger.Item{}, io.EOF
+		}
+		done = true
+		return it, nil
+	}
+}
+
+func (a *API) rawItem(r *http.Request, p auth.Principal, ct string) (func() (ledger.Item, error), error) {
 	in, err := a.evidenceMeta(r, r.URL.Query(), p.Actor())
 	if err != nil {
 		return nil, err
@@ -331,19 +354,49 @@ func (a *API) rawItem(r *http.Request, p auth.Principal, ct string) ([]ledger.It
 			in.Filename = evident.BaseName(params["filename"])
 		}
 	}
-	return []ledger.Item{{Input: in, Open: func() (io.ReadCloser, error) { return r.Body, nil }}}, nil
+	return one(ledger.Item{Input: in, Open: func() (io.ReadCloser, error) { return UploadPart(r.Body, "body", MaxUpload), nil }}), nil
 }
 
-func (a *API) multipartItems(r *http.Request, p auth.Principal) ([]ledger.Item, error) {
-	if r.MultipartForm == nil {
-		// Parts beyond 32 MiB spill to temporary files, which net/http
-		// removes when the request ends.
-		if err := r.ParseMultipartForm(32 << 20); err != nil {
-			return nil, evident.ErrorAt(evident.EINVALID, "body", "multipart form: %v", err)
-		}
+// Multipart bounds: metadata fields are short, and there are few.
+const (
+	maxFieldBytes = 64 << 10
+	maxFields     = 1000
+)
+
+// multipartItems reads the form's metadata fields, which must come
+// before its files, checks them, and returns the files as they arrive:
+// each part is read straight from the request into the blob store.
+func (a *API) multipartItems(r *http.Request, p auth.Principal) (func() (ledger.Item, error), error) {
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return nil, evident.ErrorAt(evident.EINVALID, "body", "multipart form: %v", err)
 	}
-	form := r.MultipartForm
-	vals := url.Values(form.Value)
+	vals := url.Values{}
+	var first *multipart.Part
+	for n := 0; first == nil; n++ {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			return nil, evident.ErrorAt(evident.EINVALID, "file", "no file in the form: send one or more parts named \"file\"")
+		}
+		if err != nil {
+			return nil, bodyError(err, MaxUpload)
+		}
+		if part.FileName() != "" || part.FormName() == "file" {
+			first = part
+			break
+		}
+		if n >= maxFields {
+			return nil, evident.ErrorAt(evident.EINVALID, "body", "more than %d form fields", maxFields)
+		}
+		v, err := io.ReadAll(io.LimitReader(part, maxFieldBytes+1))
+		if err != nil {
+			return nil, bodyError(err, MaxUpload)
+		}
+		if len(v) > maxFieldBytes {
+			return nil, evident.ErrorAt(evident.EINVALID, part.FormName(), "longer than %d bytes", maxFieldBytes)
+		}
+		vals.Add(part.FormName(), string(v))
+	}
 	for k, v := range r.URL.Query() {
 		vals[k] = append(vals[k], v...)
 	}
@@ -354,21 +407,27 @@ func (a *API) multipartItems(r *http.Request, p auth.Principal) ([]ledger.Item, 
 	if err := a.checkWrite(r, p, base); err != nil {
 		return nil, err
 	}
-	files := form.File["file"]
-	if len(files) == 0 {
-		return nil, evident.ErrorAt(evident.EINVALID, "file", "no file in the form: send one or more parts named \"file\"")
-	}
-	items := make([]ledger.Item, len(files))
-	for i, fh := range files {
-		in := base
-		if err := evident.CheckName("file", fh.Filename); err != nil {
-			return nil, err
+	return func() (ledger.Item, error) {
+		part := first
+		first = nil
+		if part == nil {
+			if part, err = mr.NextPart(); err == io.EOF {
+				return ledger.Item{}, io.EOF
+			} else if err != nil {
+				return ledger.Item{}, bodyError(err, MaxUpload)
+			}
 		}
-		in.Filename = evident.BaseName(fh.Filename)
-		if t := fh.Header.Get("Content-Type"); t != "" && t != "application/octet-stream" {
+		if part.FormName() != "file" {
+			return ledger.Item{}, evident.ErrorAt(evident.EINVALID, part.FormName(), "form fields come before the files, and files are parts named \"file\"")
+		}
+		if err := evident.CheckName("file", part.FileName()); err != nil {
+			return ledger.Item{}, err
+		}
+		in := base
+		in.Filename = evident.BaseName(part.FileName())
+		if t := part.Header.Get("Content-Type"); t != "" && t != "application/octet-stream" {
 			in.MediaType = t
 		}
-		items[i] = ledger.Item{Input: in, Open: func() (io.ReadCloser, error) { return fh.Open() }}
-	}
-	return items, nil
+		return ledger.Item{Input: in, Open: func() (io.ReadCloser, error) { return UploadPart(part, "file", MaxUpload), nil }}, nil
+	}, nil
 }

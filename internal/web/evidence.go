@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/evidenthq/evident"
 	"github.com/evidenthq/evident/internal/api"
+	"github.com/evidenthq/evident/internal/auth"
 	"github.com/evidenthq/evident/internal/ledger"
 	"github.com/evidenthq/evident/internal/sqlstore"
 )
@@ -175,28 +177,35 @@ func (w *Web) uploadForm(r *http.Request) (uploadForm, error) {
 
 // Upload stores the files of the upload form as evidence for one control,
 // all or nothing: one batch, one durable commit, one checkpoint. On bad
-// input the form comes back with the error and nothing is stored.
+// input the form comes back with the error and nothing is stored. Files
+// stream from the request into the blob store's staging area, never to
+// a temporary file, so no outcome leaves anything behind; a form over
+// maxUpload is refused with 413.
 func (w *Web) Upload() http.Handler {
 	return w.handle(func(rw http.ResponseWriter, r *http.Request) error {
-		r.Body = http.MaxBytesReader(rw, r.Body, maxUpload)
-		if err := r.ParseMultipartForm(32 << 20); err != nil {
-			return evident.Errorf(evident.EINVALID, "the upload could not be read (at most %d MiB per form): %v", maxUpload>>20, err)
-		}
-		defer r.MultipartForm.RemoveAll()
 		form, err := w.uploadForm(r)
 		if err != nil {
 			return err
 		}
-		form.Control = r.FormValue("control")
-		form.Period = strings.TrimSpace(r.FormValue("period"))
-		form.System = r.FormValue("system")
-		n, err := w.storeUpload(r, form, r.MultipartForm.File["files"])
+		var n int
+		if r.ContentLength > maxUpload {
+			err = tooLarge()
+		} else {
+			r.Body = http.MaxBytesReader(rw, r.Body, maxUpload)
+			n, err = w.storeUpload(r, &form)
+		}
 		if err != nil {
-			if code := evident.ErrorCode(err); code == evident.EINTERNAL || code == evident.EUNAUTHORIZED {
+			status := api.Status(err)
+			form.Error = evident.ErrorMessage(err)
+			switch code := evident.ErrorCode(err); {
+			case status == http.StatusRequestEntityTooLarge:
+				form.Error = evident.ErrorMessage(tooLarge())
+				// The rest of the body is not read: close the
+				// connection rather than drain it.
+				rw.Header().Set("Connection", "close")
+			case code == evident.EINTERNAL || code == evident.EUNAUTHORIZED:
 				return err
 			}
-			form.Error = evident.ErrorMessage(err)
-			status := api.Status(err)
 			w.render(rw, r, status, "upload.html", page{Title: "Add evidence", Nav: "evidence", Data: form})
 			return nil
 		}
@@ -205,45 +214,136 @@ func (w *Web) Upload() http.Handler {
 	})
 }
 
-// storeUpload checks the form and adds its files as one batch.
-func (w *Web) storeUpload(r *http.Request, form uploadForm, files []*multipart.FileHeader) (int, error) {
-	actor, err := w.actor(r)
+// tooLarge is the refusal of a form over maxUpload, which wraps
+// http.MaxBytesError so the one status table answers 413.
+func tooLarge() error {
+	e := evident.ErrorAt(evident.EINVALID, "files", "the upload is larger than %d MiB: send larger evidence with the CLI or the API", maxUpload>>20)
+	e.Err = &http.MaxBytesError{Limit: maxUpload}
+	return e
+}
+
+// uploadFields are the form's fields, which come before its files.
+var uploadFields = map[string]bool{auth.CSRFField: true, "control": true, "period": true, "system": true}
+
+// storeUpload reads the form's fields, checks them, and adds its files
+// as one batch as they stream in.
+func (w *Web) storeUpload(r *http.Request, form *uploadForm) (int, error) {
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return 0, evident.ErrorAt(evident.EINVALID, "form", "the upload could not be read: %v", err)
+	}
+	var first *multipart.Part
+	done := false // the form ended before any file
+	for first == nil && !done {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			done = true
+			break
+		}
+		if err != nil {
+			return 0, readError(err)
+		}
+		if part.FormName() == "files" {
+			first = part
+			break
+		}
+		if !uploadFields[part.FormName()] {
+			return 0, evident.ErrorAt(evident.EINVALID, part.FormName(), "the upload form has no such field")
+		}
+		v, err := io.ReadAll(io.LimitReader(part, 4096))
+		if err != nil {
+			return 0, readError(err)
+		}
+		if err := evident.CheckName(part.FormName(), string(v)); err != nil {
+			return 0, err
+		}
+		switch part.FormName() {
+		case "control":
+			form.Control = string(v)
+		case "period":
+			form.Period = strings.TrimSpace(string(v))
+		case "system":
+			form.System = string(v)
+		}
+	}
+	in, err := w.uploadInput(r, *form)
 	if err != nil {
 		return 0, err
 	}
+	evs, err := w.cfg.Ledger.AddStream(r.Context(), func() (ledger.Item, error) {
+		for !done {
+			part := first
+			first = nil
+			if part == nil {
+				if part, err = mr.NextPart(); err == io.EOF {
+					return ledger.Item{}, io.EOF
+				} else if err != nil {
+					return ledger.Item{}, readError(err)
+				}
+			}
+			if part.FormName() != "files" {
+				return ledger.Item{}, evident.ErrorAt(evident.EINVALID, part.FormName(), "fields come before the files")
+			}
+			if part.FileName() == "" {
+				continue // an empty file input
+			}
+			if err := evident.CheckName("files", part.FileName()); err != nil {
+				return ledger.Item{}, err
+			}
+			item := in
+			item.Filename = evident.BaseName(part.FileName())
+			return ledger.Item{Input: item, Open: func() (io.ReadCloser, error) { return api.UploadPart(part, "files", maxUpload), nil }}, nil
+		}
+		return ledger.Item{}, io.EOF
+	})
+	if err == nil && len(evs) == 0 {
+		err = evident.ErrorAt(evident.EINVALID, "files", "choose at least one file")
+	}
+	return len(evs), err
+}
+
+// readError names a form that could not be read: over its limit (413) or
+// cut short.
+func readError(err error) error {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return tooLarge()
+	}
+	return evident.ErrorAt(evident.EINVALID, "form", "the upload could not be read: %v", err)
+}
+
+// uploadInput checks the form's fields and returns the record every file
+// of the upload gets, before any file is read.
+func (w *Web) uploadInput(r *http.Request, form uploadForm) (ledger.EvidenceInput, error) {
+	actor, err := w.actor(r)
+	if err != nil {
+		return ledger.EvidenceInput{}, err
+	}
 	if form.Control == "" {
-		return 0, evident.ErrorAt(evident.EINVALID, "control", "choose the control this evidence is for")
+		return ledger.EvidenceInput{}, evident.ErrorAt(evident.EINVALID, "control", "choose the control this evidence is for")
 	}
 	if err := w.canWriteEvidence(r, form.Control); err != nil {
-		return 0, err
-	}
-	if len(files) == 0 {
-		return 0, evident.ErrorAt(evident.EINVALID, "files", "choose at least one file")
+		return ledger.EvidenceInput{}, err
 	}
 	in := ledger.EvidenceInput{Actor: actor, Controls: []string{form.Control}, Source: evident.EvidenceSource{Tool: "web upload"}}
 	if form.Period != "" {
 		eff, err := parseEffective(form.Period)
 		if err != nil {
-			return 0, err
+			return in, err
 		}
 		in.Effective = eff
 	}
 	if form.System != "" {
 		sv, err := evident.ParseSystemVersion(form.System)
 		if err != nil {
-			return 0, evident.ErrorAt(evident.EINVALID, "system", "%s", evident.ErrorMessage(err))
+			return in, evident.ErrorAt(evident.EINVALID, "system", "%s", evident.ErrorMessage(err))
 		}
 		in.Systems = []evident.SystemVersion{sv}
 	}
-	items := make([]ledger.Item, 0, len(files))
-	for _, fh := range files {
-		item := in
-		item.Filename = fh.Filename
-		fh := fh
-		items = append(items, ledger.Item{Input: item, Open: func() (io.ReadCloser, error) { return fh.Open() }})
-	}
-	evs, err := w.cfg.Ledger.AddBatch(r.Context(), items)
-	return len(evs), err
+	// Unknown controls are refused now, before the files are stored,
+	// rather than at commit, which would leave unreferenced blobs.
+	probe := evident.Evidence{Controls: in.Controls}
+	return in, w.cfg.Store.CheckEvidenceRefs(r.Context(), probe)
 }
 
 // parseEffective reads the period field: a period (2026-Q3, 2026-07,
