@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -138,5 +139,53 @@ func TestUploadedNamesAreCheckedAndStoredAsBaseNames(t *testing.T) {
 		if code != http.StatusCreated || !bytes.Contains(out, []byte(`"filename":"evil.txt"`)) {
 			t.Errorf("upload named %q: %d %s, want it stored as evil.txt", name, code, out)
 		}
+	}
+}
+
+// TestAPIUploadLeavesNoTemporaryFiles posts multipart uploads with parts
+// over the 32 MiB net/http keeps in memory, refused and accepted, with
+// the system temp directory pointed at an empty one: it stays empty
+// whatever the answer.
+func TestAPIUploadLeavesNoTemporaryFiles(t *testing.T) {
+	e := newEnv(t)
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	big := bytes.Repeat([]byte{0x5a}, 40<<20)
+	form := func(fields map[string]string) (*bytes.Buffer, string) {
+		var body bytes.Buffer
+		mw := multipart.NewWriter(&body)
+		for k, v := range fields {
+			mw.WriteField(k, v)
+		}
+		fw, _ := mw.CreateFormFile("file", "image.bin")
+		fw.Write(big)
+		mw.Close()
+		return &body, mw.FormDataContentType()
+	}
+	for _, tc := range []struct {
+		role   string
+		fields map[string]string
+		want   int
+	}{
+		{"owner", map[string]string{"control": "vuln-scan"}, http.StatusForbidden},
+		{"cm", map[string]string{"control": "vuln-scan", "period": "2026-Q5"}, http.StatusBadRequest},
+		{"cm", map[string]string{"control": "no-such-control"}, http.StatusNotFound},
+		{"cm", map[string]string{"control": "vuln-scan"}, http.StatusCreated},
+	} {
+		body, ct := form(tc.fields)
+		code, out := e.do(t, tc.role, "POST", "/api/v1/evidence", body, ct)
+		if code != tc.want {
+			t.Errorf("upload %v as %s: %d %.200s, want %d", tc.fields, tc.role, code, out, tc.want)
+		}
+		entries, err := os.ReadDir(tmp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(entries) > 0 {
+			t.Errorf("upload %v as %s (%d) left %d files in the temp directory", tc.fields, tc.role, code, len(entries))
+		}
+	}
+	if n := e.evidenceCount(t); n != 1 {
+		t.Errorf("%d records, want the one accepted upload", n)
 	}
 }

@@ -41,8 +41,9 @@ const testPassword = "correct horse battery"
 // in front, each route behind its permission.
 type site struct {
 	*httptest.Server
-	st *sqlstore.Store
-	w  *Web
+	st    *sqlstore.Store
+	w     *Web
+	blobs string // the blob store's directory
 }
 
 // newSite serves the browser routes over st, which gets a program, the
@@ -67,7 +68,8 @@ func newSite(t *testing.T, st *sqlstore.Store) *site {
 	}
 	signer, _ := note.NewSigner(skey)
 	verifier, _ := note.NewVerifier(vkey)
-	blobs, err := blob.NewDisk(t.TempDir())
+	blobDir := t.TempDir()
+	blobs, err := blob.NewDisk(blobDir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +86,7 @@ func newSite(t *testing.T, st *sqlstore.Store) *site {
 	}
 	srv := httptest.NewServer(a.Middleware(mux))
 	t.Cleanup(srv.Close)
-	return &site{Server: srv, st: st, w: w}
+	return &site{Server: srv, st: st, w: w, blobs: blobDir}
 }
 
 // addUser creates a user with testPassword.
