@@ -1,6 +1,7 @@
 package evident
 
 import (
+	"fmt"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -52,4 +53,32 @@ func BaseName(name string) string {
 		return ""
 	}
 	return name
+}
+
+// Display returns s safe to print on a terminal or in a table: every
+// control character (an escape sequence's ESC, a tab or newline that
+// would break a column) and every invalid byte is shown as a Go escape,
+// \x1b, so stored text is shown as it is, never obeyed and never
+// repaired.
+func Display(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && n == 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case unicode.IsControl(r) && r < 0x80:
+			fmt.Fprintf(&b, `\x%02x`, r)
+		case unicode.IsControl(r):
+			fmt.Fprintf(&b, `\u%04x`, r)
+		case r == '\\' && i+1 < len(s) && (s[i+1] == 'x' || s[i+1] == 'u'):
+			// A literal backslash before x or u is doubled, so a
+			// name cannot pass for an escaped one.
+			b.WriteString(`\\`)
+		default:
+			b.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	return b.String()
 }
