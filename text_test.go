@@ -45,12 +45,12 @@ func TestBaseNameDropsEveryDirectory(t *testing.T) {
 
 func TestDisplayEscapesWhatATerminalWouldObey(t *testing.T) {
 	for in, want := range map[string]string{
-		"report.pdf":           "report.pdf",
+		"report.pdf":          "report.pdf",
 		"a\x1b[2Jb":           `a\x1b[2Jb`,
 		"tab\tnew\nline":      `tab\x09new\x0aline`,
-		"c1 \u009b31m":         `c1 \u009b31m`,
-		"bad \xff":             `bad \xff`,
-		`looks\x1bescaped`:     `looks\\x1bescaped`,
+		"c1 \u009b31m":        `c1 \u009b31m`,
+		"bad \xff":            `bad \xff`,
+		`looks\x1bescaped`:    `looks\\x1bescaped`,
 		"ünïcödé ✓ and a \\ ": "ünïcödé ✓ and a \\ ",
 	} {
 		if got := Display(in); got != want {
