@@ -76,18 +76,6 @@ func (a Act) Validate() error {
 	return CheckText("act.comment", a.Comment)
 }
 
-// CheckText refuses NUL and control characters other than tab and newline
-// in a free-text field, naming the field: display code escapes, it never
-// repairs stored data, so bad bytes are refused at the boundary.
-func CheckText(field, s string) error {
-	for _, r := range s {
-		if r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r == 0x7f {
-			return ErrorAt(EINVALID, field, "contains a control character (%U)", r)
-		}
-	}
-	return nil
-}
-
 // Record returns the ledger record of the act.
 func (a Act) Record() (Record, error) {
 	body, err := json.Marshal(actLeaf{ID: a.ID, Verb: a.Verb, Subject: a.Subject, SHA256: a.SHA256.String(), Comment: a.Comment, Detail: a.Detail})

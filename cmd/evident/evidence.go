@@ -84,6 +84,16 @@ func evidenceAdd(a *app, args []string) error {
 	if len(controls) == 0 {
 		return evident.Errorf(evident.EINVALID, "evidence add: --control is required")
 	}
+	// Names are stored as typed and shown to every reader: bytes a
+	// terminal would obey are refused here, not escaped later.
+	for _, f := range files {
+		if err := evident.CheckName("FILE "+evident.Display(f), filepath.Base(f)); err != nil {
+			return err
+		}
+	}
+	if err := evident.CheckName("--actor", a.actor); err != nil {
+		return err
+	}
 	if *batch < 1 {
 		return evident.ErrorAt(evident.EINVALID, "--batch", "want at least 1 file per batch")
 	}
@@ -163,7 +173,7 @@ func evidenceAdd(a *app, args []string) error {
 			}
 			if len(res.Imports) == 0 {
 				for _, e := range res.Evidence {
-					a.out("%s  sha256:%s  leaf %d  %s\n", e.ID, e.Digest, e.LedgerIndex, e.Filename)
+					a.out("%s  sha256:%s  leaf %d  %s\n", e.ID, e.Digest, e.LedgerIndex, evident.Display(e.Filename))
 				}
 			}
 		}
@@ -257,7 +267,7 @@ func evidenceList(a *app, args []string) error {
 	fmt.Fprintln(w, "LEAF\tID\tRECEIVED\tEFFECTIVE\tCONTROLS\tFILE\tSHA256")
 	for _, e := range evs {
 		fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", e.LedgerIndex, e.ID, evident.UTC(e.ReceivedAt), e.Effective,
-			strings.Join(e.Controls, ","), e.Filename, e.Digest.String()[:16])
+			evident.Display(strings.Join(e.Controls, ",")), evident.Display(e.Filename), e.Digest.String()[:16])
 	}
 	return w.Flush()
 }
@@ -301,11 +311,11 @@ func evidenceShow(a *app, args []string) error {
 			"checkpoint": string(p.Checkpoint), "tlog_proof": string(p.Text()),
 		}})
 	}
-	a.out("ID           %s\nKind         %s\nFile         %s (%s, %d bytes)\nSHA-256      %s\n", e.ID, e.Kind, e.Filename, e.MediaType, e.Size, e.Digest)
-	a.out("Received     %s by %s\nEffective    %s\n", evident.UTC(e.ReceivedAt), e.Actor, e.Effective)
+	a.out("ID           %s\nKind         %s\nFile         %s (%s, %d bytes)\nSHA-256      %s\n", e.ID, e.Kind, evident.Display(e.Filename), evident.Display(e.MediaType), e.Size, e.Digest)
+	a.out("Received     %s by %s\nEffective    %s\n", evident.UTC(e.ReceivedAt), evident.Display(e.Actor), e.Effective)
 	line := func(label string, xs []string) {
 		if len(xs) > 0 {
-			a.out("%-12s %s\n", label, strings.Join(xs, ", "))
+			a.out("%-12s %s\n", label, evident.Display(strings.Join(xs, ", ")))
 		}
 	}
 	var reqs, systems []string
@@ -321,10 +331,10 @@ func evidenceShow(a *app, args []string) error {
 	line("Systems", systems)
 	line("About", e.About)
 	if e.Source != (evident.EvidenceSource{}) {
-		a.out("Source       %s %s on %s: %s\n", e.Source.Tool, e.Source.Version, e.Source.Host, e.Source.Command)
+		a.out("Source       %s %s on %s: %s\n", evident.Display(e.Source.Tool), evident.Display(e.Source.Version), evident.Display(e.Source.Host), evident.Display(e.Source.Command))
 	}
 	if e.Performer != nil {
-		a.out("Performer    %s (independent: %t, competence: %s)\n", e.Performer.Name, e.Performer.Independent, e.Performer.Competence)
+		a.out("Performer    %s (independent: %t, competence: %s)\n", evident.Display(e.Performer.Name), e.Performer.Independent, evident.Display(e.Performer.Competence))
 	}
 	if e.Supersedes != "" {
 		a.out("Supersedes   %s\n", e.Supersedes)

@@ -87,7 +87,7 @@ func cmdLog(a *app, args []string) error {
 	w := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "LEAF\tAT\tACTOR\tKIND\tID")
 	for _, e := range out {
-		fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\n", e.Index, e.At, e.Actor, e.Kind, e.ID)
+		fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\n", e.Index, e.At, evident.Display(e.Actor), evident.Display(e.Kind), evident.Display(e.ID))
 	}
 	return w.Flush()
 }

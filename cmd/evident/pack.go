@@ -259,8 +259,13 @@ func printPackReport(a *app, name string, r *pack.Report) {
 	}
 	if r.Key != "" {
 		trust := "compare it with the key the provider gave you, or pass --key"
-		if r.KeyChecked {
+		switch {
+		case r.KeyChecked && r.KeyMatches:
 			trust = "matches --key"
+		case r.KeyChecked:
+			// The FAIL line above says so too; this line must not
+			// read as if the key were trusted.
+			trust = "does NOT match --key"
 		}
 		a.out("Ledger key %s (%s)\n", r.Key, trust)
 	}

@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/xuri/excelize/v2"
+	"golang.org/x/mod/sumdb/note"
 
 	"github.com/evidenthq/evident"
 	"github.com/evidenthq/evident/internal/ledger"
@@ -103,6 +105,16 @@ func TestPackOfExampleYear(t *testing.T) {
 	}
 	if !r.OK || !r.KeyChecked || r.Evidence < 1000 || r.Records == 0 {
 		t.Errorf("report: ok %v, key checked %v, %d evidence, %d records; want a checked year of evidence and the audit trail", r.OK, r.KeyChecked, r.Evidence, r.Records)
+	}
+	// A pack checked against another key fails, and no line of the
+	// human report says the key matched.
+	_, otherKey, err := note.GenerateKey(rand.Reader, "evident.ledger/someone-else")
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, _ = cli(t, bare, "pack", "verify", out, "--key", otherKey)
+	if code != 1 || !strings.Contains(stdout, "FAIL") || strings.Contains(stdout, "(matches --key)") || !strings.Contains(stdout, "does NOT match --key") {
+		t.Errorf("pack verify --key OTHER: exit %d, want 1 with FAIL and the key shown as not matching:\n%s", code, stdout)
 	}
 	gaps := 0
 	for _, c := range r.Coverage {

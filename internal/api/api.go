@@ -67,6 +67,9 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 
 func (a *API) handle(h handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Answers are per user and often confidential: no cache, shared
+		// or private, may keep them.
+		w.Header().Set("Cache-Control", "no-store")
 		if err := h(w, r); err != nil {
 			a.writeError(w, r, err)
 		}
@@ -89,6 +92,12 @@ var statusOf = map[string]int{
 // Status returns the HTTP status for err from the one table: unknown
 // failures are 500, because only errors raised on purpose blame the input.
 func Status(err error) int {
+	// A body over its limit is the client's fault like any bad input,
+	// but one a client must not retry as is.
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return http.StatusRequestEntityTooLarge
+	}
 	if status, ok := statusOf[evident.ErrorCode(err)]; ok {
 		return status
 	}
@@ -105,10 +114,7 @@ type ErrorBody struct {
 
 func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	code := evident.ErrorCode(err)
-	status, ok := statusOf[code]
-	if !ok {
-		status = http.StatusInternalServerError
-	}
+	status := Status(err)
 	var rl *auth.RateLimitError
 	if errors.As(err, &rl) {
 		status = http.StatusTooManyRequests
@@ -117,6 +123,11 @@ func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var body ErrorBody
 	body.Error.Code = code
 	body.Error.Message = evident.ErrorMessage(err)
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		body.Error.Code = evident.EINVALID
+		body.Error.Message = "request body is larger than " + strconv.FormatInt(tooBig.Limit, 10) + " bytes"
+	}
 	if status == http.StatusInternalServerError {
 		// Internal detail goes to the operator's log, not to the client.
 		a.cfg.Logger.Error("api error", "method", r.Method, "path", r.URL.Path, "err", err)

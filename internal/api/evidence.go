@@ -1,9 +1,9 @@
 package api
 
 import (
-	"errors"
 	"io"
 	"mime"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"path"
@@ -57,21 +57,6 @@ func (a *API) evidenceRoutes() []Route {
 	}
 }
 
-// period narrows [from, to) to an assessor's period.
-func clampPeriod(p auth.Principal, from, to time.Time) (time.Time, time.Time) {
-	pf, pt := p.Period()
-	if pf.IsZero() {
-		return from, to
-	}
-	if from.IsZero() || from.Before(pf) {
-		from = pf
-	}
-	if to.IsZero() || to.After(pt) {
-		to = pt
-	}
-	return from, to
-}
-
 func queryTime(q url.Values, name string) (time.Time, error) {
 	s := q.Get(name)
 	if s == "" {
@@ -88,10 +73,6 @@ func queryTime(q url.Values, name string) (time.Time, error) {
 // last record's ledger index.
 func (a *API) EvidenceList() http.Handler {
 	return a.handle(func(w http.ResponseWriter, r *http.Request) error {
-		p, err := principal(r)
-		if err != nil {
-			return err
-		}
 		pg, err := parsePage(r)
 		if err != nil {
 			return err
@@ -104,7 +85,6 @@ func (a *API) EvidenceList() http.Handler {
 		if f.To, err = queryTime(q, "to"); err != nil {
 			return err
 		}
-		f.From, f.To = clampPeriod(p, f.From, f.To)
 		if f.Control != "" && f.Requirement == "" {
 			return a.controlEvidence(w, r, f, pg)
 		}
@@ -147,22 +127,11 @@ func (a *API) controlEvidence(w http.ResponseWriter, r *http.Request, f sqlstore
 	return writeJSON(w, http.StatusOK, out)
 }
 
-// visibleEvidence reads a record the principal may see; one outside an
-// assessor's period is not found, as if it were not there.
+// visibleEvidence reads a record the principal may see; the store
+// narrows it to an assessor's grant, so one outside it is not found, as
+// if it were not there.
 func (a *API) visibleEvidence(r *http.Request) (evident.Evidence, error) {
-	p, err := principal(r)
-	if err != nil {
-		return evident.Evidence{}, err
-	}
-	e, err := a.cfg.Store.Evidence(r.Context(), r.PathValue("id"))
-	if err != nil {
-		return e, err
-	}
-	from, to := p.Period()
-	if !from.IsZero() && (!e.Effective.From.Before(to) || e.Effective.End().Before(from)) {
-		return evident.Evidence{}, evident.Errorf(evident.ENOTFOUND, "no evidence %q in your assessment period", r.PathValue("id"))
-	}
-	return e, nil
+	return a.cfg.Store.Evidence(r.Context(), r.PathValue("id"))
 }
 
 // EvidenceShow returns one record.
@@ -243,7 +212,14 @@ func (a *API) Checkpoint() http.Handler {
 
 // evidenceMeta reads upload metadata from form or query values.
 func (a *API) evidenceMeta(r *http.Request, v url.Values, actor string) (ledger.EvidenceInput, error) {
-	in := ledger.EvidenceInput{Actor: actor, Filename: v.Get("filename"), Supersedes: v.Get("supersedes")}
+	for k, vs := range v {
+		for _, s := range vs {
+			if err := evident.CheckName(k, s); err != nil {
+				return ledger.EvidenceInput{}, err
+			}
+		}
+	}
+	in := ledger.EvidenceInput{Actor: actor, Filename: evident.BaseName(v.Get("filename")), Supersedes: v.Get("supersedes")}
 	in.Controls = multi(v, "control")
 	in.Services = multi(v, "service")
 	in.About = multi(v, "about")
@@ -287,6 +263,30 @@ func (a *API) evidenceMeta(r *http.Request, v url.Values, actor string) (ledger.
 	return in, nil
 }
 
+// checkWrite refuses evidence the principal may not add: for a control
+// they do not own, or correcting a record of one. It runs before any byte
+// is stored, so a refused upload leaves nothing behind.
+func (a *API) checkWrite(r *http.Request, p auth.Principal, in ledger.EvidenceInput) error {
+	if err := p.CheckEvidenceControls(in.Controls); err != nil {
+		return err
+	}
+	probe := evident.Evidence{Controls: in.Controls, Requirements: in.Requirements, DerivedFrom: in.DerivedFrom, Performer: in.Performer}
+	if err := a.cfg.Store.CheckEvidenceRefs(r.Context(), probe); err != nil {
+		return err
+	}
+	if in.Supersedes == "" {
+		return nil
+	}
+	old, err := a.cfg.Store.Evidence(r.Context(), in.Supersedes)
+	if evident.ErrorCode(err) == evident.ENOTFOUND {
+		return evident.ErrorAt(evident.ENOTFOUND, "supersedes", "no evidence record %q", in.Supersedes)
+	}
+	if err != nil {
+		return err
+	}
+	return p.CheckSupersede(old)
+}
+
 // multi reads a repeatable field, also accepting comma-separated values.
 func multi(v url.Values, name string) []string {
 	var out []string
@@ -302,6 +302,9 @@ func multi(v url.Values, name string) []string {
 
 // EvidenceAdd stores uploaded evidence. All files of one request are one
 // batch: either every file is in the ledger when it answers 201, or none.
+// Files stream from the request into the blob store's staging area:
+// nothing is written to a temporary file, so a refused or cut upload
+// leaves nothing behind.
 func (a *API) EvidenceAdd() http.Handler {
 	return a.handle(func(w http.ResponseWriter, r *http.Request) error {
 		p, err := principal(r)
@@ -310,7 +313,7 @@ func (a *API) EvidenceAdd() http.Handler {
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, MaxUpload)
 		ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-		var items []ledger.Item
+		var items func() (ledger.Item, error)
 		if ct == "multipart/form-data" {
 			items, err = a.multipartItems(r, p)
 		} else {
@@ -319,11 +322,7 @@ func (a *API) EvidenceAdd() http.Handler {
 		if err != nil {
 			return err
 		}
-		res, err := collect.Add(r.Context(), a.cfg.Ledger, collect.Request{Items: items, Now: a.cfg.Store.Now()})
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return evident.ErrorAt(evident.EINVALID, "body", "upload is larger than %d bytes", MaxUpload)
-		}
+		res, err := collect.AddStream(r.Context(), a.cfg.Ledger, collect.Stream{Next: items, Now: a.cfg.Store.Now()})
 		if err != nil {
 			return err
 		}
@@ -338,12 +337,24 @@ type evidenceAdded struct {
 	Imports []ingest.Outcome   `json:"imports,omitempty"`
 }
 
-func (a *API) rawItem(r *http.Request, p auth.Principal, ct string) ([]ledger.Item, error) {
+// one yields it once, then io.EOF.
+func one(it ledger.Item) func() (ledger.Item, error) {
+	done := false
+	return func() (ledger.Item, error) {
+		if done {
+			return ledger.Item{}, io.EOF
+		}
+		done = true
+		return it, nil
+	}
+}
+
+func (a *API) rawItem(r *http.Request, p auth.Principal, ct string) (func() (ledger.Item, error), error) {
 	in, err := a.evidenceMeta(r, r.URL.Query(), p.Actor())
 	if err != nil {
 		return nil, err
 	}
-	if err := p.CheckEvidenceControls(in.Controls); err != nil {
+	if err := a.checkWrite(r, p, in); err != nil {
 		return nil, err
 	}
 	if ct != "" && ct != "application/octet-stream" {
@@ -351,22 +362,55 @@ func (a *API) rawItem(r *http.Request, p auth.Principal, ct string) ([]ledger.It
 	}
 	if in.Filename == "" {
 		if _, params, err := mime.ParseMediaType(r.Header.Get("Content-Disposition")); err == nil {
-			in.Filename = params["filename"]
+			if err := evident.CheckName("filename", params["filename"]); err != nil {
+				return nil, err
+			}
+			in.Filename = evident.BaseName(params["filename"])
 		}
 	}
-	return []ledger.Item{{Input: in, Open: func() (io.ReadCloser, error) { return r.Body, nil }}}, nil
+	return one(ledger.Item{Input: in, Open: func() (io.ReadCloser, error) { return UploadPart(r.Body, "body", MaxUpload), nil }}), nil
 }
 
-func (a *API) multipartItems(r *http.Request, p auth.Principal) ([]ledger.Item, error) {
-	if r.MultipartForm == nil {
-		// Parts beyond 32 MiB spill to temporary files, which net/http
-		// removes when the request ends.
-		if err := r.ParseMultipartForm(32 << 20); err != nil {
-			return nil, evident.ErrorAt(evident.EINVALID, "body", "multipart form: %v", err)
-		}
+// Multipart bounds: metadata fields are short, and there are few.
+const (
+	maxFieldBytes = 64 << 10
+	maxFields     = 1000
+)
+
+// multipartItems reads the form's metadata fields, which must come
+// before its files, checks them, and returns the files as they arrive:
+// each part is read straight from the request into the blob store.
+func (a *API) multipartItems(r *http.Request, p auth.Principal) (func() (ledger.Item, error), error) {
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return nil, evident.ErrorAt(evident.EINVALID, "body", "multipart form: %v", err)
 	}
-	form := r.MultipartForm
-	vals := url.Values(form.Value)
+	vals := url.Values{}
+	var first *multipart.Part
+	for n := 0; first == nil; n++ {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			return nil, evident.ErrorAt(evident.EINVALID, "file", "no file in the form: send one or more parts named \"file\"")
+		}
+		if err != nil {
+			return nil, bodyError(err, MaxUpload)
+		}
+		if part.FileName() != "" || part.FormName() == "file" {
+			first = part
+			break
+		}
+		if n >= maxFields {
+			return nil, evident.ErrorAt(evident.EINVALID, "body", "more than %d form fields", maxFields)
+		}
+		v, err := io.ReadAll(io.LimitReader(part, maxFieldBytes+1))
+		if err != nil {
+			return nil, bodyError(err, MaxUpload)
+		}
+		if len(v) > maxFieldBytes {
+			return nil, evident.ErrorAt(evident.EINVALID, part.FormName(), "longer than %d bytes", maxFieldBytes)
+		}
+		vals.Add(part.FormName(), string(v))
+	}
 	for k, v := range r.URL.Query() {
 		vals[k] = append(vals[k], v...)
 	}
@@ -374,21 +418,30 @@ func (a *API) multipartItems(r *http.Request, p auth.Principal) ([]ledger.Item, 
 	if err != nil {
 		return nil, err
 	}
-	if err := p.CheckEvidenceControls(base.Controls); err != nil {
+	if err := a.checkWrite(r, p, base); err != nil {
 		return nil, err
 	}
-	files := form.File["file"]
-	if len(files) == 0 {
-		return nil, evident.ErrorAt(evident.EINVALID, "file", "no file in the form: send one or more parts named \"file\"")
-	}
-	items := make([]ledger.Item, len(files))
-	for i, fh := range files {
+	return func() (ledger.Item, error) {
+		part := first
+		first = nil
+		if part == nil {
+			if part, err = mr.NextPart(); err == io.EOF {
+				return ledger.Item{}, io.EOF
+			} else if err != nil {
+				return ledger.Item{}, bodyError(err, MaxUpload)
+			}
+		}
+		if part.FormName() != "file" {
+			return ledger.Item{}, evident.ErrorAt(evident.EINVALID, part.FormName(), "form fields come before the files, and files are parts named \"file\"")
+		}
+		if err := evident.CheckName("file", part.FileName()); err != nil {
+			return ledger.Item{}, err
+		}
 		in := base
-		in.Filename = path.Base(strings.ReplaceAll(fh.Filename, "\\", "/"))
-		if t := fh.Header.Get("Content-Type"); t != "" && t != "application/octet-stream" {
+		in.Filename = evident.BaseName(part.FileName())
+		if t := part.Header.Get("Content-Type"); t != "" && t != "application/octet-stream" {
 			in.MediaType = t
 		}
-		items[i] = ledger.Item{Input: in, Open: func() (io.ReadCloser, error) { return fh.Open() }}
-	}
-	return items, nil
+		return ledger.Item{Input: in, Open: func() (io.ReadCloser, error) { return UploadPart(part, "file", MaxUpload), nil }}, nil
+	}, nil
 }

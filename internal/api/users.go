@@ -1,8 +1,6 @@
 package api
 
 import (
-	"encoding/json"
-	"io"
 	"net/http"
 	"time"
 
@@ -19,17 +17,6 @@ func principal(r *http.Request) (auth.Principal, error) {
 		return p, evident.Errorf(evident.EUNAUTHORIZED, "sign in or send an API token")
 	}
 	return p, nil
-}
-
-// decodeJSON reads a JSON request body into v, refusing unknown fields so
-// a misspelt field is an error rather than silently ignored.
-func decodeJSON(r *http.Request, v any) error {
-	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<20))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return evident.ErrorAt(evident.EINVALID, "body", "request body: %v", err)
-	}
-	return nil
 }
 
 // me is who the caller is, and through what.

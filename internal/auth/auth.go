@@ -111,16 +111,19 @@ func (a *Auth) Login(w http.ResponseWriter, r *http.Request, name, password stri
 	}
 	now := a.cfg.Store.Now()
 	ip := clientAddr(r)
-	if ok, wait := a.addrs.take(ip, now); !ok {
-		a.cfg.Logger.Warn("sign-in rate-limited", "addr", ip, "user", name)
-		return evident.User{}, rateLimited(wait)
-	}
 	if len(name) > 64 {
 		name = name[:64]
 	}
-	if ok, wait := a.accounts.take(name, now); !ok {
-		a.cfg.Logger.Warn("sign-in rate-limited", "addr", ip, "user", name)
-		return evident.User{}, rateLimited(wait)
+	if ok, wait, first := a.addrs.take(ip, now); !ok {
+		return evident.User{}, a.limited(ctx, name, ip, wait, first)
+	}
+	// The account's bucket is per client: failures from elsewhere must
+	// not lock the account holder out (a denial of service needing only
+	// their user name); the address bucket bounds each client's guesses
+	// over all accounts.
+	key := name + "\x00" + ip
+	if ok, wait, first := a.accounts.take(key, now); !ok {
+		return evident.User{}, a.limited(ctx, name, ip, wait, first)
 	}
 	u, hash, err := a.cfg.Store.UserCredentials(ctx, name)
 	reason := ""
@@ -146,14 +149,44 @@ func (a *Auth) Login(w http.ResponseWriter, r *http.Request, name, password stri
 		}
 	}
 	if reason != "" {
-		ev := sqlstore.AuthEvent{User: name, Method: "password", IP: ip, Reason: reason}
-		if err := a.cfg.Store.RecordAuthEvent(ctx, "auth.login.refused", "system:auth", ev); err != nil {
+		if err := a.refused(ctx, name, ip, reason); err != nil {
 			return evident.User{}, err
 		}
 		return evident.User{}, errBadCredentials
 	}
-	a.accounts.forgive(name)
+	a.accounts.forgive(key)
 	return u, a.startSession(ctx, w, r, u, "password")
+}
+
+// UnknownUser is the name a refused sign-in is recorded under when no
+// user has the name typed: people type passwords into the name field,
+// and the audit trail is append-only and readable by every role.
+const UnknownUser = "unknown user"
+
+// refused records a refused sign-in in the audit trail, under the user's
+// name only if there is such a user.
+func (a *Auth) refused(ctx context.Context, name, ip, reason string) error {
+	if _, _, err := a.cfg.Store.UserCredentials(ctx, name); evident.ErrorCode(err) == evident.ENOTFOUND {
+		name = UnknownUser
+	} else if err != nil {
+		return err
+	}
+	ev := sqlstore.AuthEvent{User: name, Method: "password", IP: ip, Reason: reason}
+	return a.cfg.Store.RecordAuthEvent(ctx, "auth.login.refused", "system:auth", ev)
+}
+
+// limited refuses a sign-in over its rate. The first refusal of a run
+// goes into the audit trail; the rest of the run would only grow the
+// append-only log at the guesser's pace, so they go to the operator's
+// log.
+func (a *Auth) limited(ctx context.Context, name, ip string, wait time.Duration, first bool) error {
+	a.cfg.Logger.Warn("sign-in rate-limited", "addr", ip, "retry_after", wait)
+	if first {
+		if err := a.refused(ctx, name, ip, "rate limited"); err != nil {
+			return err
+		}
+	}
+	return rateLimited(wait)
 }
 
 // startSession creates a session for u and sets its cookie.

@@ -1,12 +1,15 @@
 package auth
 
 import (
+	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"io"
 	"mime"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strings"
@@ -22,9 +25,9 @@ const (
 	CSRFHeader = "X-CSRF-Token"
 )
 
-// MaxFormBytes bounds a browser form read to check its CSRF token: larger
-// multipart bodies spill to temporary files, and beyond this the request
-// is refused before the handler sees it.
+// MaxFormBytes bounds a browser's multipart form body; a handler may
+// bound it further. The CSRF check reads only the fields before the first
+// file (multipartToken), never the files.
 const MaxFormBytes = 1 << 30
 
 // state is what the middleware learns about a request and later helpers
@@ -170,12 +173,40 @@ func formToken(w http.ResponseWriter, r *http.Request) string {
 		return r.PostForm.Get(CSRFField)
 	case "multipart/form-data":
 		r.Body = http.MaxBytesReader(w, r.Body, MaxFormBytes)
-		if err := r.ParseMultipartForm(32 << 20); err != nil {
-			return ""
-		}
-		return r.PostForm.Get(CSRFField)
+		return multipartToken(r)
 	}
 	return ""
+}
+
+// maxTokenScan is how far into a multipart body the CSRF field is looked
+// for. Forms put it first (a hidden input at the top), before any file.
+const maxTokenScan = 64 << 10
+
+// multipartToken finds the CSRF field among the fields before the first
+// file, then puts back every byte it read, so the handler streams the
+// whole body from its start. Parsing the form here instead would spill
+// each large file to a temporary file before the handler could refuse it.
+func multipartToken(r *http.Request) string {
+	_, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	body := r.Body
+	var seen bytes.Buffer
+	defer func() {
+		r.Body = struct {
+			io.Reader
+			io.Closer
+		}{io.MultiReader(&seen, body), body}
+	}()
+	mr := multipart.NewReader(io.TeeReader(io.LimitReader(body, maxTokenScan), &seen), params["boundary"])
+	for {
+		part, err := mr.NextPart()
+		if err != nil || part.FileName() != "" {
+			return ""
+		}
+		if part.FormName() == CSRFField {
+			tok, _ := io.ReadAll(io.LimitReader(part, 256))
+			return string(tok)
+		}
+	}
 }
 
 // Require wraps an API handler: anonymous requests get 401, principals

@@ -55,6 +55,17 @@ func (p Principal) CheckEvidenceControls(controls []string) error {
 	return nil
 }
 
+// CheckSupersede refuses a correction of a record the principal could not
+// have written: a correction takes the old record's place in every
+// control it was for, so it needs write permission on each of them, not
+// only on the controls the correction names.
+func (p Principal) CheckSupersede(old evident.Evidence) error {
+	if err := p.CheckEvidenceControls(old.Controls); err != nil {
+		return evident.ErrorAt(evident.EFORBIDDEN, "supersedes", "evidence %s is for control %s: %s", old.ID, strings.Join(old.Controls, ", "), evident.ErrorMessage(err))
+	}
+	return nil
+}
+
 // Period returns the time range the principal may see: an assessor's
 // audit period, or the zero range (everything) for other roles.
 func (p Principal) Period() (from, to time.Time) {
@@ -106,8 +117,23 @@ func FromContext(ctx context.Context) (Principal, bool) {
 	return p, ok
 }
 
-// WithPrincipal returns ctx carrying p. The middleware uses it; tests of
-// handlers that run without the middleware can too.
+// WithPrincipal returns ctx carrying p and, for an assessor, their grant,
+// which narrows every store read made with ctx: the one place the
+// assessor's period is applied for the web, the API and the pack alike.
+// The middleware uses it; tests of handlers that run without the
+// middleware can too.
 func WithPrincipal(ctx context.Context, p Principal) context.Context {
+	if g, ok := p.Grant(); ok {
+		ctx = sqlstore.WithGrant(ctx, g)
+	}
 	return context.WithValue(ctx, principalKey, p)
+}
+
+// Grant returns the store grant that narrows what the principal reads;
+// ok is false for the roles that read everything.
+func (p Principal) Grant() (sqlstore.Grant, bool) {
+	if p.User.Role != evident.RoleAssessor {
+		return sqlstore.Grant{}, false
+	}
+	return sqlstore.Grant{From: p.User.PeriodFrom, To: p.User.PeriodTo}, true
 }

@@ -5,9 +5,9 @@ import (
 	"time"
 )
 
-// limiter is a token bucket per key (an account or a client address) with
-// backoff: each refused attempt doubles the time a token takes to come
-// back, up to maxStrikes doublings, so a patient guesser gets slower and
+// limiter is a token bucket per key (an account and client, or a client
+// address) with backoff: each refused attempt doubles the time a token
+// takes to come back, up to maxStrikes doublings, so a patient guesser gets slower and
 // slower while a person who mistyped twice is not held up at all.
 //
 // Buckets live in memory: with several replicas each enforces its own
@@ -39,9 +39,10 @@ func (b *bucket) interval(base time.Duration) time.Duration {
 	return base << b.strikes
 }
 
-// take spends a token for key. When none is left it returns false and how
-// long until the next one.
-func (l *limiter) take(key string, now time.Time) (bool, time.Duration) {
+// take spends a token for key. When none is left it returns false, how
+// long until the next one, and whether this is the first refusal since
+// the bucket was last full.
+func (l *limiter) take(key string, now time.Time) (ok bool, wait time.Duration, first bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	b := l.buckets[key]
@@ -61,13 +62,13 @@ func (l *limiter) take(key string, now time.Time) (bool, time.Duration) {
 	b.last = now
 	if b.tokens >= 1 {
 		b.tokens--
-		return true, 0
+		return true, 0, false
 	}
+	first = b.strikes == 0
 	if b.strikes < maxStrikes {
 		b.strikes++
 	}
-	wait := time.Duration((1 - b.tokens) * float64(b.interval(l.every)))
-	return false, wait
+	return false, time.Duration((1 - b.tokens) * float64(b.interval(l.every))), first
 }
 
 // forgive drops key's bucket: a correct password shows the earlier

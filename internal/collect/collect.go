@@ -14,7 +14,9 @@
 package collect
 
 import (
+	"bytes"
 	"context"
+	"io"
 	"slices"
 	"time"
 
@@ -213,4 +215,76 @@ func ResolveImport(ctx context.Context, st *sqlstore.Store, opt *ingest.Options,
 	}
 	opt.Systems = refs.Systems
 	return nil
+}
+
+// Stream is a request whose files arrive one by one, read straight from an
+// upload: Next returns each item in turn and io.EOF after the last, and
+// every item shares the metadata of the first but for its file name and
+// media type.
+type Stream struct {
+	Next  func() (ledger.Item, error)
+	Field func(name string) string
+	Now   time.Time
+}
+
+// AddStream is Add for a streamed upload. The names of the first item are
+// resolved before any byte is stored. Files for a control verified by
+// import are read into memory (an importer parses the whole file anyway,
+// and the upload's own limit bounds them) and imported as Add does; any
+// other file streams into the ledger without a temporary copy.
+func AddStream(ctx context.Context, l *ledger.Ledger, s Stream) (Result, error) {
+	first, err := s.Next()
+	if err == io.EOF {
+		return Result{}, evident.ErrorAt(evident.EINVALID, field(Request{Field: s.Field}, "file"), "no file to add")
+	}
+	if err != nil {
+		return Result{}, err
+	}
+	m, err := Resolve(ctx, l.Store(), s.Field, &first.Input)
+	if err != nil {
+		return Result{}, err
+	}
+	systems := first.Input.Systems
+	pending := &first
+	next := func() (ledger.Item, error) {
+		if pending != nil {
+			it := *pending
+			pending = nil
+			return it, nil
+		}
+		it, err := s.Next()
+		it.Input.Systems = systems
+		return it, err
+	}
+	if ImportControl(m, first.Input) == nil {
+		evs, err := l.AddStream(ctx, next)
+		return Result{Evidence: evs}, err
+	}
+	var items []ledger.Item
+	for {
+		it, err := next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return Result{}, err
+		}
+		b, err := readAll(it)
+		if err != nil {
+			return Result{}, err
+		}
+		it.Open = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
+		items = append(items, it)
+	}
+	return Add(ctx, l, Request{Items: items, Field: s.Field, Now: s.Now})
+}
+
+// readAll reads an item's bytes.
+func readAll(it ledger.Item) ([]byte, error) {
+	rc, err := it.Open()
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	return io.ReadAll(rc)
 }

@@ -127,20 +127,7 @@ func (l *Ledger) AddBatch(ctx context.Context, items []Item) ([]evident.Evidence
 	if err != nil {
 		return nil, err
 	}
-	if err := b.Commit(ctx); err != nil {
-		return nil, fmt.Errorf("flush evidence blobs: %w", err)
-	}
-	err = l.st.Write(ctx, func(tx *sqlstore.Tx) error {
-		if err := tx.InsertEvidence(ctx, evs); err != nil {
-			return err
-		}
-		_, err := l.sign(ctx, tx)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return evs, nil
+	return l.commit(ctx, b, evs)
 }
 
 // stageAll stages the items on a few goroutines: creating and writing

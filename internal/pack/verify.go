@@ -75,6 +75,7 @@ type Report struct {
 	Origin      string            `json:"origin,omitempty"`
 	Key         string            `json:"key,omitempty"`
 	KeyChecked  bool              `json:"key_checked"` // the key was compared with one given to the verifier
+	KeyMatches  bool              `json:"key_matches"` // ... and it was the same key
 	Items       int               `json:"items"`
 	Evidence    int               `json:"evidence"`
 	Records     int               `json:"records"`
@@ -317,7 +318,8 @@ func (v *verifier) manifest() bool {
 	v.r.Key = key
 	if v.opt.Key != "" {
 		v.r.KeyChecked = true
-		if key != strings.TrimSpace(v.opt.Key) {
+		v.r.KeyMatches = key == strings.TrimSpace(v.opt.Key)
+		if !v.r.KeyMatches {
 			v.add(UntrustedKey, KeyName, "the pack is signed with %s, not with the key given (%s)", key, strings.TrimSpace(v.opt.Key))
 		}
 	}

@@ -20,7 +20,16 @@ type RouteInfo struct {
 // middleware. API routes come from the API's route table; browser routes
 // from webRoutes (webroutes.go).
 func (s *Server) Handler() http.Handler {
-	return s.auth.Middleware(s.Mux())
+	h := s.auth.Middleware(s.Mux())
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.TLS != nil {
+			// Over TLS, tell browsers never to use plain HTTP here again.
+			// Behind a TLS-terminating proxy the proxy sends it
+			// (docs/security.md).
+			w.Header().Set("Strict-Transport-Security", "max-age=31536000")
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // Mux returns the routes without the middleware, so tests can ask which

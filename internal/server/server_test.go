@@ -58,9 +58,16 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	return newEnvOn(t, func(now func() time.Time) *sqlstore.Store { return storetest.SQLite(t, now) })
+}
+
+// newEnvOn is newEnv on the store open returns, for tests run on both
+// dialects (storetest.Each).
+func newEnvOn(t *testing.T, open func(now func() time.Time) *sqlstore.Store) *env {
+	t.Helper()
 	e := &env{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC), tokens: map[string]string{}}
 	clock := func() time.Time { return e.now }
-	e.store = storetest.SQLite(t, clock)
+	e.store = open(clock)
 	ctx := context.Background()
 	cat, err := catalog.Load()
 	if err != nil {
@@ -375,6 +382,47 @@ func TestControlOwnerWritesEvidenceOnlyForOwnControls(t *testing.T) {
 	}
 }
 
+// TestSupersedingNeedsWriteOnTheSupersededControls keeps a control owner
+// from replacing another control's evidence by naming their own control
+// on the correction.
+func TestSupersedingNeedsWriteOnTheSupersededControls(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	code, body := e.upload(t, "cm", url.Values{"control": {"vuln-scan"}, "period": {"2026-Q1"}}, "scan report")
+	if code != 201 {
+		t.Fatalf("upload: %d %s", code, body)
+	}
+	var scan struct{ Items []evident.Evidence }
+	json.Unmarshal(body, &scan)
+	code, body = e.upload(t, "owner", url.Values{"control": {"time-sync"}, "supersedes": {scan.Items[0].ID}}, "not a scan")
+	if code != 403 || !bytes.Contains(body, []byte("vuln-scan")) || !bytes.Contains(body, []byte("supersedes")) {
+		t.Errorf("owner superseding another control's evidence: %d %s, want 403 naming the field and the control", code, body)
+	}
+	if n := e.evidenceCount(t); n != 1 {
+		t.Errorf("%d records after the refusal, want 1", n)
+	}
+	code, body = e.upload(t, "owner", url.Values{"control": {"time-sync"}, "supersedes": {"no-such-record"}}, "x")
+	if code != 404 || !bytes.Contains(body, []byte("supersedes")) {
+		t.Errorf("superseding an unknown record: %d %s, want 404 naming the field", code, body)
+	}
+	// Their own control's record they may correct.
+	code, body = e.upload(t, "owner", url.Values{"control": {"time-sync"}, "period": {"2026-02"}}, "offset 9 ms")
+	if code != 201 {
+		t.Fatalf("upload: %d %s", code, body)
+	}
+	var own struct{ Items []evident.Evidence }
+	json.Unmarshal(body, &own)
+	code, body = e.upload(t, "owner", url.Values{"control": {"time-sync"}, "period": {"2026-02"}, "supersedes": {own.Items[0].ID}}, "offset 0.9 ms")
+	if code != 201 {
+		t.Errorf("owner correcting their own record: %d %s, want 201", code, body)
+	}
+	// A compliance manager writes for every control, so may correct any.
+	code, body = e.upload(t, "cm", url.Values{"control": {"vuln-scan"}, "supersedes": {scan.Items[0].ID}}, "rescan")
+	if code != 201 {
+		t.Errorf("compliance manager correcting: %d %s, want 201", code, body)
+	}
+}
+
 func TestBadUploadMetadataIsRefusedNamingTheField(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -467,6 +515,23 @@ func TestAssessorSeesOnlyTheirPeriod(t *testing.T) {
 	}
 	if code, _ := e.do(t, "assessor", "GET", "/api/v1/evidence/"+after.Items[0].ID, nil, ""); code != 404 {
 		t.Errorf("assessor reading August's record: %d, want 404", code)
+	}
+	// Periods are half-open: December 2025 ends exactly where the
+	// assessor's period begins and is not theirs.
+	code, body = e.upload(t, "cm", url.Values{"control": {"time-sync"}, "period": {"2025-12"}}, "december")
+	if code != 201 {
+		t.Fatalf("upload: %d %s", code, body)
+	}
+	var edge struct{ Items []evident.Evidence }
+	json.Unmarshal(body, &edge)
+	for _, path := range []string{"", "/proof", "/content"} {
+		if code, _ := e.do(t, "assessor", "GET", "/api/v1/evidence/"+edge.Items[0].ID+path, nil, ""); code != 404 {
+			t.Errorf("assessor reading December 2025's record%s: %d, want 404", path, code)
+		}
+	}
+	e.getJSON(t, "assessor", "/api/v1/evidence?control=time-sync", &list)
+	if len(list.Items) != 1 {
+		t.Errorf("assessor's evidence of time-sync: %d records, want only February's", len(list.Items))
 	}
 	var log struct {
 		Items []struct {

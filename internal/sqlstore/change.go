@@ -139,12 +139,18 @@ func asOf(at time.Time) string {
 	return TS(at)
 }
 
-// Changes returns every recorded change, in the order they took effect.
+// Changes returns every recorded change, in the order they took effect;
+// a reader with a grant sees those that took effect in it.
 func (s *Store) Changes(ctx context.Context) ([]evident.Change, error) {
 	out := []evident.Change{}
 	err := s.Read(ctx, func(tx *Tx) error {
 		cs, err := tx.Changes(ctx, time.Time{})
-		out = append(out, cs...)
+		g, narrowed := GrantOf(ctx)
+		for _, c := range cs {
+			if !narrowed || g.Contains(c.At) {
+				out = append(out, c)
+			}
+		}
 		return err
 	})
 	return out, err

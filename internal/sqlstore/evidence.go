@@ -183,6 +183,9 @@ func (s *Store) ListEvidence(ctx context.Context, f EvidenceFilter) ([]evident.E
 
 // ListEvidence is Store.ListEvidence inside a transaction.
 func (tx *Tx) ListEvidence(ctx context.Context, f EvidenceFilter) ([]evident.Evidence, error) {
+	if g, ok := GrantOf(ctx); ok {
+		f.From, f.To = g.Clamp(f.From, f.To)
+	}
 	q := `SELECT e.ledger_idx, e.actor, e.received_at, e.body FROM evidence e`
 	var where []string
 	var args []any
@@ -192,8 +195,11 @@ func (tx *Tx) ListEvidence(ctx context.Context, f EvidenceFilter) ([]evident.Evi
 			args = append(args, TS(f.To))
 		}
 		if !f.From.IsZero() {
-			where = append(where, table+".effective_end > ?")
-			args = append(args, TS(f.From))
+			// Half-open: a period ending exactly at From does not
+			// overlap; an instant (stored with its end equal to its
+			// start) does when it is at or after From.
+			where = append(where, "("+table+".effective_end > ? OR "+table+".effective_from >= ?)")
+			args = append(args, TS(f.From), TS(f.From))
 		}
 	}
 	switch {
@@ -268,6 +274,11 @@ func (tx *Tx) Evidence(ctx context.Context, id string) (evident.Evidence, error)
 		return evident.Evidence{}, err
 	}
 	if len(es) == 0 {
+		return evident.Evidence{}, evident.Errorf(evident.ENOTFOUND, "no evidence record %q", id)
+	}
+	if g, ok := GrantOf(ctx); ok && !g.Overlaps(es[0].Effective.From, es[0].Effective.End()) {
+		// Outside the reader's grant a record is not there at all, so
+		// its id confirms nothing.
 		return evident.Evidence{}, evident.Errorf(evident.ENOTFOUND, "no evidence record %q", id)
 	}
 	return es[0], nil

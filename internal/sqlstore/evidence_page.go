@@ -17,6 +17,9 @@ import (
 // After is the key of the previous page's last record ("" to start); keys
 // holds each returned record's key, to page on from any of them.
 func (s *Store) ControlEvidencePage(ctx context.Context, control string, from, to time.Time, after string, limit int) (evs []evident.Evidence, keys []string, err error) {
+	if g, ok := GrantOf(ctx); ok {
+		from, to = g.Clamp(from, to)
+	}
 	q := `SELECT e.ledger_idx, e.actor, e.received_at, e.body, c.effective_from, c.evidence_id
 		FROM evidence_controls c JOIN evidence e ON e.id = c.evidence_id WHERE c.control_id = ?`
 	args := []any{control}

@@ -460,6 +460,9 @@ func (tx *Tx) Incident(ctx context.Context, id string) (evident.Incident, error)
 	if err != nil {
 		return evident.Incident{}, err
 	}
+	if g, ok := GrantOf(ctx); ok && !g.Contains(list[0].AwareAt) {
+		return evident.Incident{}, evident.Errorf(evident.ENOTFOUND, "no incident %q in the register", id)
+	}
 	return list[0], nil
 }
 
@@ -510,6 +513,10 @@ func (s *Store) Incidents(ctx context.Context, f IncidentFilter) ([]evident.Inci
 			where += " AND kind = ?"
 			args = append(args, string(f.Kind))
 		}
+		if g, ok := GrantOf(ctx); ok {
+			where += " AND aware_at >= ? AND aware_at < ?"
+			args = append(args, TS(g.From), TS(g.To))
+		}
 		var err error
 		out, err = tx.loadIncidents(ctx, where, args...)
 		return err
@@ -526,7 +533,12 @@ func (s *Store) IncidentClocks(ctx context.Context, now time.Time) ([]evident.In
 	var all []evident.Incident
 	err := s.Read(ctx, func(tx *Tx) error {
 		var err error
-		all, err = tx.loadIncidents(ctx, `aware_at <= ?`, TS(now))
+		where, args := `aware_at <= ?`, []any{TS(now)}
+		if g, ok := GrantOf(ctx); ok {
+			where += ` AND aware_at >= ? AND aware_at < ?`
+			args = append(args, TS(g.From), TS(g.To))
+		}
+		all, err = tx.loadIncidents(ctx, where, args...)
 		return err
 	})
 	if err != nil {

@@ -25,7 +25,7 @@ type controlRow struct {
 // evidence currency and a strip of its recent windows' states.
 func (w *Web) Controls() http.Handler {
 	return w.handle(func(rw http.ResponseWriter, r *http.Request) error {
-		now := w.cfg.Store.Now().UTC()
+		now := w.now(r.Context())
 		pr, err := w.history(r.Context())
 		if err != nil {
 			return err
@@ -71,7 +71,7 @@ func (w *Web) Control() http.Handler {
 		if c == nil {
 			return evident.Errorf(evident.ENOTFOUND, "no control %q", id)
 		}
-		now := w.cfg.Store.Now().UTC()
+		now := w.now(ctx)
 		pr, err := w.history(ctx)
 		if err != nil {
 			return err

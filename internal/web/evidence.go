@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -42,10 +43,6 @@ func (w *Web) EvidenceList() http.Handler {
 				return evident.ErrorAt(evident.EINVALID, "before", "%q is not a ledger index", s)
 			}
 			f.BeforeIndex = n
-		}
-		// An assessor sees the evidence of their audit period only.
-		if p, err := principal(r); err == nil {
-			f.From, f.To = p.Period()
 		}
 		m, err := w.model(r.Context())
 		if err != nil {
@@ -140,20 +137,10 @@ func (w *Web) EvidenceContent() http.Handler {
 	})
 }
 
-// evidence reads the record the path names, refusing an assessor one
-// outside their audit period.
+// evidence reads the record the path names. The store narrows it to an
+// assessor's grant: one outside their audit period is not found.
 func (w *Web) evidence(r *http.Request) (evident.Evidence, error) {
-	e, err := w.cfg.Store.Evidence(r.Context(), r.PathValue("id"))
-	if err != nil {
-		return e, err
-	}
-	if p, err := principal(r); err == nil {
-		overlaps := func(from, to time.Time) bool { return e.Effective.From.Before(to) && !e.Effective.End().Before(from) }
-		if from, to := p.Period(); !from.IsZero() && !overlaps(from, to) {
-			return e, p.CheckInstant(e.Effective.From)
-		}
-	}
-	return e, nil
+	return w.cfg.Store.Evidence(r.Context(), r.PathValue("id"))
 }
 
 type uploadForm struct {
@@ -196,32 +183,35 @@ func (w *Web) uploadForm(r *http.Request) (uploadForm, error) {
 
 // Upload stores the files of the upload form as evidence for one control,
 // all or nothing: one batch, one durable commit, one checkpoint. On bad
-// input the form comes back with the error and nothing is stored.
+// input the form comes back with the error and nothing is stored. Files
+// stream from the request into the blob store's staging area, never to
+// a temporary file, so no outcome leaves anything behind; a form over
+// maxUpload is refused with 413.
 func (w *Web) Upload() http.Handler {
 	return w.handle(func(rw http.ResponseWriter, r *http.Request) error {
-		r.Body = http.MaxBytesReader(rw, r.Body, maxUpload)
-		if err := r.ParseMultipartForm(32 << 20); err != nil {
-			return evident.Errorf(evident.EINVALID, "the upload could not be read (at most %d MiB per form): %v", maxUpload>>20, err)
-		}
-		defer r.MultipartForm.RemoveAll()
 		form, err := w.uploadForm(r)
 		if err != nil {
 			return err
 		}
-		form.Control = r.FormValue("control")
-		form.Period = strings.TrimSpace(r.FormValue("period"))
-		form.System = r.MultipartForm.Value["system"]
-		form.Chosen = map[string]bool{}
-		for _, sv := range form.System {
-			form.Chosen[sv] = true
+		var n int
+		if r.ContentLength > maxUpload {
+			err = tooLarge()
+		} else {
+			r.Body = http.MaxBytesReader(rw, r.Body, maxUpload)
+			n, err = w.storeUpload(r, &form)
 		}
-		n, err := w.storeUpload(r, form, r.MultipartForm.File["files"])
 		if err != nil {
-			if code := evident.ErrorCode(err); code == evident.EINTERNAL || code == evident.EUNAUTHORIZED {
+			status := api.Status(err)
+			form.Error = evident.ErrorMessage(err)
+			switch code := evident.ErrorCode(err); {
+			case status == http.StatusRequestEntityTooLarge:
+				form.Error = evident.ErrorMessage(tooLarge())
+				// The rest of the body is not read: close the
+				// connection rather than drain it.
+				rw.Header().Set("Connection", "close")
+			case code == evident.EINTERNAL || code == evident.EUNAUTHORIZED:
 				return err
 			}
-			form.Error = evident.ErrorMessage(err)
-			status := api.Status(err)
 			w.render(rw, r, status, "upload.html", page{Title: "Add evidence", Nav: "evidence", Data: form})
 			return nil
 		}
@@ -230,28 +220,137 @@ func (w *Web) Upload() http.Handler {
 	})
 }
 
-// storeUpload checks the form and adds its files through collect, the
-// one home of adding evidence: one batch, or imports for a control
-// verified by import.
-func (w *Web) storeUpload(r *http.Request, form uploadForm, files []*multipart.FileHeader) (int, error) {
-	actor, err := w.actor(r)
+// tooLarge is the refusal of a form over maxUpload, which wraps
+// http.MaxBytesError so the one status table answers 413.
+func tooLarge() error {
+	e := evident.ErrorAt(evident.EINVALID, "files", "the upload is larger than %d MiB: send larger evidence with the CLI or the API", maxUpload>>20)
+	e.Err = &http.MaxBytesError{Limit: maxUpload}
+	return e
+}
+
+// Bounds of the upload form's fields, which come before its files: a
+// submission's population or sample list may be a file of its own.
+const (
+	maxUploadFields    = 100
+	maxUploadFieldSize = 8 << 20
+)
+
+// storeUpload reads the form's fields, checks them, and adds its files
+// through collect, the one home of adding evidence, as they stream in:
+// one batch, or imports for a control verified by import.
+func (w *Web) storeUpload(r *http.Request, form *uploadForm) (int, error) {
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return 0, evident.ErrorAt(evident.EINVALID, "form", "the upload could not be read: %v", err)
+	}
+	var first *multipart.Part
+	vals := url.Values{}
+	done := false // the form ended before any file
+	for n := 0; first == nil && !done; n++ {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			done = true
+			break
+		}
+		if err != nil {
+			return 0, readError(err)
+		}
+		if part.FormName() == "files" {
+			first = part
+			break
+		}
+		if n >= maxUploadFields {
+			return 0, evident.ErrorAt(evident.EINVALID, "form", "more than %d fields", maxUploadFields)
+		}
+		v, err := io.ReadAll(io.LimitReader(part, maxUploadFieldSize+1))
+		if err != nil {
+			return 0, readError(err)
+		}
+		if len(v) > maxUploadFieldSize {
+			return 0, evident.ErrorAt(evident.EINVALID, part.FormName(), "longer than %d MiB", maxUploadFieldSize>>20)
+		}
+		if part.FileName() == "" {
+			if err := evident.CheckText(part.FormName(), string(v)); err != nil {
+				return 0, err
+			}
+		}
+		vals.Add(part.FormName(), string(v))
+	}
+	form.Control = vals.Get("control")
+	form.Period = strings.TrimSpace(vals.Get("period"))
+	form.System = vals["system"]
+	form.Chosen = map[string]bool{}
+	for _, sv := range form.System {
+		form.Chosen[sv] = true
+	}
+	in, err := w.uploadInput(r, *form, vals)
 	if err != nil {
 		return 0, err
 	}
+	res, err := collect.AddStream(r.Context(), w.cfg.Ledger, collect.Stream{Now: w.cfg.Store.Now(), Next: func() (ledger.Item, error) {
+		for !done {
+			part := first
+			first = nil
+			if part == nil {
+				if part, err = mr.NextPart(); err == io.EOF {
+					return ledger.Item{}, io.EOF
+				} else if err != nil {
+					return ledger.Item{}, readError(err)
+				}
+			}
+			if part.FormName() != "files" {
+				return ledger.Item{}, evident.ErrorAt(evident.EINVALID, part.FormName(), "fields come before the files")
+			}
+			if part.FileName() == "" {
+				continue // an empty file input
+			}
+			if err := evident.CheckName("files", part.FileName()); err != nil {
+				return ledger.Item{}, err
+			}
+			item := in
+			item.Filename = evident.BaseName(part.FileName())
+			return ledger.Item{Input: item, Open: func() (io.ReadCloser, error) { return api.UploadPart(part, "files", maxUpload), nil }}, nil
+		}
+		return ledger.Item{}, io.EOF
+	}})
+	if evident.ErrorCode(err) == evident.EINVALID && strings.Contains(evident.ErrorMessage(err), "no file to add") {
+		err = evident.ErrorAt(evident.EINVALID, "files", "choose at least one file")
+	}
+	evs := res.Evidence
+	if err == nil && len(evs) == 0 {
+		err = evident.ErrorAt(evident.EINVALID, "files", "choose at least one file")
+	}
+	return len(evs), err
+}
+
+// readError names a form that could not be read: over its limit (413) or
+// cut short.
+func readError(err error) error {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return tooLarge()
+	}
+	return evident.ErrorAt(evident.EINVALID, "form", "the upload could not be read: %v", err)
+}
+
+// uploadInput checks the form's fields and returns the record every file
+// of the upload gets, before any file is read.
+func (w *Web) uploadInput(r *http.Request, form uploadForm, vals url.Values) (ledger.EvidenceInput, error) {
+	actor, err := w.actor(r)
+	if err != nil {
+		return ledger.EvidenceInput{}, err
+	}
 	if form.Control == "" {
-		return 0, evident.ErrorAt(evident.EINVALID, "control", "choose the control this evidence is for")
+		return ledger.EvidenceInput{}, evident.ErrorAt(evident.EINVALID, "control", "choose the control this evidence is for")
 	}
 	if err := w.canWriteEvidence(r, form.Control); err != nil {
-		return 0, err
-	}
-	if len(files) == 0 {
-		return 0, evident.ErrorAt(evident.EINVALID, "files", "choose at least one file")
+		return ledger.EvidenceInput{}, err
 	}
 	in := ledger.EvidenceInput{Actor: actor, Controls: []string{form.Control}, Source: evident.EvidenceSource{Tool: "web upload"}}
 	if form.Period != "" {
 		eff, err := parseEffective(form.Period)
 		if err != nil {
-			return 0, err
+			return in, err
 		}
 		in.Effective = eff
 	}
@@ -261,24 +360,14 @@ func (w *Web) storeUpload(r *http.Request, form uploadForm, files []*multipart.F
 		}
 		sv, err := evident.ParseSystemVersion(s)
 		if err != nil {
-			return 0, evident.ErrorAt(evident.EINVALID, "system", "%s", evident.ErrorMessage(err))
+			return in, evident.ErrorAt(evident.EINVALID, "system", "%s", evident.ErrorMessage(err))
 		}
 		in.Systems = append(in.Systems, sv)
 	}
-	if in.Detail, err = w.submission(r, form.Control, in.Systems, actor); err != nil {
-		return 0, err
+	if in.Detail, err = w.submission(r, vals, form.Control, in.Systems, actor); err != nil {
+		return in, err
 	}
-	items := make([]ledger.Item, 0, len(files))
-	for _, fh := range files {
-		item := in
-		item.Filename = fh.Filename
-		fh := fh
-		items = append(items, ledger.Item{Input: item, Open: func() (io.ReadCloser, error) { return fh.Open() }})
-	}
-	if _, err := collect.Add(r.Context(), w.cfg.Ledger, collect.Request{Items: items, Now: w.cfg.Store.Now()}); err != nil {
-		return 0, err
-	}
-	return len(items), nil
+	return in, nil
 }
 
 // parseEffective reads the period field: a period (2026-Q3, 2026-07,

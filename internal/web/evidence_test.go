@@ -119,7 +119,7 @@ func TestBadUploadStoresNothing(t *testing.T) {
 		c.fields["csrf_token"] = token
 		code, body, _ := b.upload(c.fields, c.files)
 		if code < 400 || code >= 500 || !strings.Contains(body, c.want) || !strings.Contains(body, `id="upload-error"`) {
-			t.Errorf("upload %v: %d; want a 4xx form naming %q", c.fields, code, c.want)
+			t.Errorf("upload %v: %d; want a 4xx form naming %q\n%s", c.fields, code, c.want, body)
 		}
 	}
 	if n := evidenceCount(t, s.st); n != 0 {
@@ -226,7 +226,7 @@ func TestAssessorSeesOnlyTheirPeriodsEvidence(t *testing.T) {
 		code, _ := asa.get("/evidence/" + e.ID)
 		want := http.StatusOK
 		if e.Filename == "before.xml" {
-			want = http.StatusForbidden
+			want = http.StatusNotFound
 		}
 		if code != want {
 			t.Errorf("assessor GET evidence %s: %d, want %d", e.Filename, code, want)

@@ -32,7 +32,7 @@ func (w *Web) incident(rw http.ResponseWriter, r *http.Request, status int, errM
 	if err != nil {
 		return err
 	}
-	now := w.cfg.Store.Now().UTC()
+	now := w.now(r.Context())
 	data := incidentPage{incidentRow: rowOf(inc, now), Error: errMsg, Recipients: formRecipients, Notices: formNotices,
 		StepKinds: formSteps, NowField: now.Format("2006-01-02T15:04")}
 	w.render(rw, r, status, "incident.html", page{Title: inc.Title, Nav: "incidents", Data: data})

@@ -48,7 +48,7 @@ func (w *Web) incidents(rw http.ResponseWriter, r *http.Request, status int, for
 	if err != nil {
 		return err
 	}
-	now := w.cfg.Store.Now().UTC()
+	now := w.now(r.Context())
 	data := incidentsPage{OpenOnly: openOnly, Form: form}
 	for _, inc := range list {
 		data.Rows = append(data.Rows, rowOf(inc, now))

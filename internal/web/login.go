@@ -3,7 +3,11 @@ package web
 import (
 	"errors"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
+	"time"
+	"unicode"
 
 	"github.com/evidenthq/evident"
 	"github.com/evidenthq/evident/internal/api"
@@ -39,6 +43,7 @@ func (w *Web) Login() http.Handler {
 		var rl *auth.RateLimitError
 		if errors.As(err, &rl) {
 			status = http.StatusTooManyRequests
+			rw.Header().Set("Retry-After", strconv.Itoa(int(rl.RetryAfter/time.Second)))
 		}
 		if status == 0 || status == http.StatusInternalServerError {
 			return err
@@ -60,10 +65,17 @@ func (w *Web) Logout() http.Handler {
 	})
 }
 
-// localPath keeps a redirect target on this site: a path, never a URL
-// to elsewhere ("//evil.example" or "https://...").
+// localPath keeps a redirect target on this site: an absolute path, never
+// a URL to elsewhere. Browsers drop tabs and newlines from a Location and
+// read a backslash as a slash, so "/\t/evil.example" and "/\\evil.example"
+// would leave the site as surely as "//evil.example": any control
+// character, any backslash and a leading "//" send the reader home.
 func localPath(s string) string {
-	if !strings.HasPrefix(s, "/") || strings.HasPrefix(s, "//") || strings.HasPrefix(s, "/\\") || strings.ContainsAny(s, "\r\n") {
+	if !strings.HasPrefix(s, "/") || strings.HasPrefix(s, "//") || strings.ContainsRune(s, '\\') ||
+		strings.ContainsFunc(s, unicode.IsControl) {
+		return "/"
+	}
+	if u, err := url.Parse(s); err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
 		return "/"
 	}
 	return s

@@ -2,7 +2,6 @@ package web
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -147,19 +146,19 @@ func minT(a, b time.Time) time.Time {
 // submission reads the submission fields of the upload form (the method's
 // content for a control verified by a person) and returns the evidence
 // detail, nil when the form gives none.
-func (w *Web) submission(r *http.Request, control string, systems []evident.SystemVersion, actor string) ([]byte, error) {
-	f := evident.SubmissionFields{Population: strings.TrimSpace(r.FormValue("population")), Seed: strings.TrimSpace(r.FormValue("seed")),
-		Statement: strings.TrimSpace(r.FormValue("statement")), Report: strings.TrimSpace(r.FormValue("report")),
-		Policy: r.FormValue("policy"), PolicySHA256: r.FormValue("policy_sha256"), Outcome: strings.TrimSpace(r.FormValue("outcome")),
-		Scenario: strings.TrimSpace(r.FormValue("scenario")), Participants: lines(r.FormValue("participants")), FollowUps: lines(r.FormValue("follow_ups"))}
-	if s := strings.TrimSpace(r.FormValue("population_size")); s != "" {
+func (w *Web) submission(r *http.Request, vals url.Values, control string, systems []evident.SystemVersion, actor string) ([]byte, error) {
+	f := evident.SubmissionFields{Population: strings.TrimSpace(vals.Get("population")), Seed: strings.TrimSpace(vals.Get("seed")),
+		Statement: strings.TrimSpace(vals.Get("statement")), Report: strings.TrimSpace(vals.Get("report")),
+		Policy: vals.Get("policy"), PolicySHA256: vals.Get("policy_sha256"), Outcome: strings.TrimSpace(vals.Get("outcome")),
+		Scenario: strings.TrimSpace(vals.Get("scenario")), Participants: lines(vals.Get("participants")), FollowUps: lines(vals.Get("follow_ups"))}
+	if s := strings.TrimSpace(vals.Get("population_size")); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 0 {
 			return nil, evident.ErrorAt(evident.EINVALID, "population_size", "%q: want a count", s)
 		}
 		f.PopulationSize = n
 	}
-	if s := strings.TrimSpace(r.FormValue("date")); s != "" {
+	if s := strings.TrimSpace(vals.Get("date")); s != "" {
 		t, err := evident.ParseTime(s)
 		if err != nil {
 			return nil, evident.ErrorAt(evident.EINVALID, "date", "%s", evident.ErrorMessage(err))
@@ -167,10 +166,10 @@ func (w *Web) submission(r *http.Request, control string, systems []evident.Syst
 		f.Date = t
 	}
 	var err error
-	if f.PopulationItems, err = formItems(r, "population_file"); err != nil {
+	if f.PopulationItems, err = formItems(vals, "population_file"); err != nil {
 		return nil, err
 	}
-	if f.Sample, err = formItems(r, "sample_file"); err != nil {
+	if f.Sample, err = formItems(vals, "sample_file"); err != nil {
 		return nil, err
 	}
 	m, err := w.model(r.Context())
@@ -193,21 +192,12 @@ func (w *Web) submission(r *http.Request, control string, systems []evident.Syst
 }
 
 // formItems reads an uploaded list of items (lines, CSV or a JSON array).
-func formItems(r *http.Request, field string) ([]string, error) {
-	if r.MultipartForm == nil || len(r.MultipartForm.File[field]) == 0 {
+func formItems(vals url.Values, field string) ([]string, error) {
+	b := vals.Get(field)
+	if b == "" {
 		return nil, nil
 	}
-	fh := r.MultipartForm.File[field][0]
-	f, err := fh.Open()
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, 8<<20))
-	if err != nil {
-		return nil, err
-	}
-	return evident.ParseItems(b, field)
+	return evident.ParseItems([]byte(b), field)
 }
 
 // lines splits a text area into its non-empty lines.

@@ -6,6 +6,7 @@ import (
 
 	"github.com/evidenthq/evident"
 	"github.com/evidenthq/evident/internal/readiness"
+	"github.com/evidenthq/evident/internal/sqlstore"
 )
 
 // statusSeries are the readiness states of a requirement, best first, with
@@ -32,6 +33,11 @@ type program struct {
 // the evidence read back to from, for pages that show past windows; those
 // compute it afresh, the others share one cached state.
 func (w *Web) state(ctx context.Context, from time.Time) (*program, error) {
+	if _, narrowed := sqlstore.GrantOf(ctx); narrowed {
+		// A reader with a grant sees the program as of an instant in it,
+		// from records the store narrowed for them: never the shared copy.
+		return w.compute(ctx, from)
+	}
 	if from.IsZero() {
 		return w.shared.get(ctx, w.cfg.Store, w.cfg.Store.Now().UTC(), func(ctx context.Context) (*program, error) {
 			return w.compute(ctx, time.Time{})
@@ -44,12 +50,12 @@ func (w *Web) state(ctx context.Context, from time.Time) (*program, error) {
 // back far enough for its period strip, shared like state: the list of
 // controls and every control's page draw their strips from it.
 func (w *Web) history(ctx context.Context) (*program, error) {
-	return w.strips.get(ctx, w.cfg.Store, w.cfg.Store.Now().UTC(), func(ctx context.Context) (*program, error) {
+	load := func(ctx context.Context) (*program, error) {
 		m, err := w.model(ctx)
 		if err != nil {
 			return nil, err
 		}
-		now := w.cfg.Store.Now().UTC()
+		now := w.now(ctx)
 		from := now
 		for _, c := range m.Controls {
 			if f := stripFrom(c, m.Program.CreatedAt, now); f.Before(from) {
@@ -57,12 +63,27 @@ func (w *Web) history(ctx context.Context) (*program, error) {
 			}
 		}
 		return w.compute(ctx, from)
-	})
+	}
+	if _, narrowed := sqlstore.GrantOf(ctx); narrowed {
+		return load(ctx)
+	}
+	return w.strips.get(ctx, w.cfg.Store, w.cfg.Store.Now().UTC(), load)
+}
+
+// now is the request's instant: the store's clock, or for a reader with
+// a grant (an assessor) the latest instant of it, so every page shows
+// the program as it stood in the period they assess.
+func (w *Web) now(ctx context.Context) time.Time {
+	now := w.cfg.Store.Now().UTC()
+	if g, ok := sqlstore.GrantOf(ctx); ok {
+		return g.Last(now)
+	}
+	return now
 }
 
 // compute loads and computes the program's readiness now.
 func (w *Web) compute(ctx context.Context, from time.Time) (*program, error) {
-	now := w.cfg.Store.Now().UTC()
+	now := w.now(ctx)
 	p, err := w.cfg.Store.Program(ctx)
 	if err != nil {
 		return nil, err

@@ -13,6 +13,7 @@ import (
 	"html/template"
 	"io/fs"
 	"log/slog"
+	"mime"
 	"net/http"
 	"path"
 	"strings"
@@ -143,10 +144,42 @@ type handlerFunc func(rw http.ResponseWriter, r *http.Request) error
 
 func (w *Web) handle(h handlerFunc) http.Handler {
 	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		if err := checkForm(r); err != nil {
+			w.renderError(rw, r, err)
+			return
+		}
 		if err := h(rw, r); err != nil {
 			w.renderError(rw, r, err)
 		}
 	})
+}
+
+// checkForm refuses a submitted form holding NUL or control characters
+// (other than line breaks and tabs) in any field, naming it, before a
+// handler reads it: the boundary every form crosses. Multipart uploads
+// check their fields as they stream (Upload).
+func checkForm(r *http.Request) error {
+	if r.Method != http.MethodPost {
+		return nil
+	}
+	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if ct != "application/x-www-form-urlencoded" {
+		return nil
+	}
+	if err := r.ParseForm(); err != nil {
+		return evident.ErrorAt(evident.EINVALID, "form", "%v", err)
+	}
+	for k, vs := range r.PostForm {
+		if err := evident.CheckName("form field name", k); err != nil {
+			return err
+		}
+		for _, v := range vs {
+			if err := evident.CheckText(k, v); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 var titleOf = map[int]string{
