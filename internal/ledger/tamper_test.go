@@ -1,0 +1,126 @@
+package ledger
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/evidenthq/evident"
+	"github.com/evidenthq/evident/internal/sqlstore"
+	"github.com/evidenthq/evident/internal/sqlstore/storetest"
+)
+
+// tamper runs statements behind the program's back, as an insider with
+// database access would.
+func tamper(t *testing.T, st *sqlstore.Store, qs ...string) {
+	t.Helper()
+	ctx := context.Background()
+	err := st.Write(ctx, func(tx *sqlstore.Tx) error {
+		for _, q := range qs {
+			if _, err := tx.Exec(ctx, q); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("tamper: %v", err)
+	}
+}
+
+// tamperCase is one edit an insider could make and what verify must say:
+// each string of want must appear in one problem's line, with its kind.
+type tamperCase struct {
+	name   string
+	tamper func(t *testing.T, f fixture, ids []string)
+	want   []string
+}
+
+// TestVerifyNamesEveryProblem writes three evidence records (leaves 0, 1
+// and 2, each with its checkpoint), tampers in one way, and checks that
+// verify names what was done and goes on to the end: every case expects
+// problems that only later checks find.
+func TestVerifyNamesEveryProblem(t *testing.T) {
+	cases := []tamperCase{
+		{"deleted middle leaf", func(t *testing.T, f fixture, ids []string) {
+			tamper(t, f.st, `DELETE FROM ledger_leaves WHERE idx = 1`)
+		}, []string{"deleted record: ledger leaf 1 is missing", "evidence " + "{1}" + " is in the database but in no ledger leaf",
+			"rewritten history: the ledger no longer hashes to the root signed in checkpoint 2"}},
+		{"deleted last leaf", func(t *testing.T, f fixture, ids []string) {
+			tamper(t, f.st, `DELETE FROM ledger_leaves WHERE idx = 2`)
+		}, []string{"deleted record: checkpoint signed at size 3 but the ledger holds 2 records: leaves 2 to 2 were deleted",
+			"evidence {2} is in the database but in no ledger leaf"}},
+		{"reordered leaves", func(t *testing.T, f fixture, ids []string) {
+			tamper(t, f.st,
+				`UPDATE ledger_leaves SET idx = 100 WHERE idx = 1`,
+				`UPDATE ledger_leaves SET idx = 1 WHERE idx = 2`,
+				`UPDATE ledger_leaves SET idx = 2 WHERE idx = 100`)
+		}, []string{"reordered leaves: ledger leaf 1 holds the record appended as leaf 2",
+			"reordered leaves: ledger leaf 2 holds the record appended as leaf 1", "rewritten history"}},
+		{"deleted checkpoints", func(t *testing.T, f fixture, ids []string) {
+			tamper(t, f.st, `DELETE FROM checkpoints`)
+		}, []string{"unsigned records: no signed checkpoint covers ledger leaves 0 to 2", "evidence {0} (leaf 0)", "the checkpoints were deleted"}},
+		{"deleted last checkpoint", func(t *testing.T, f fixture, ids []string) {
+			tamper(t, f.st, `DELETE FROM checkpoints WHERE size = 3`)
+		}, []string{"unsigned records: no signed checkpoint covers ledger leaf 2 (evidence {2} (leaf 2))"}},
+		{"added leaf", func(t *testing.T, f fixture, ids []string) {
+			ctx := context.Background()
+			err := f.st.Write(ctx, func(tx *sqlstore.Tx) error {
+				_, err := tx.Audit(ctx, "user.add", "mallory", "mallory", map[string]string{"role": "admin"})
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}, []string{"unsigned records: no signed checkpoint covers ledger leaf 3 (user.add mallory (leaf 3))"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			storetest.Each(t, clock(), func(t *testing.T, st *sqlstore.Store) {
+				ctx := context.Background()
+				f := newFixture(t, st)
+				var ids []string
+				for i := range 3 {
+					evs, err := f.l.AddBatch(ctx, items(1, "scan"+string(rune('a'+i))))
+					if err != nil {
+						t.Fatal(err)
+					}
+					ids = append(ids, evs[0].ID)
+				}
+				if r, err := f.l.Verify(ctx, nil); err != nil || !r.OK() {
+					t.Fatalf("verify before tampering: %v %v", err, r.Problems)
+				}
+				tc.tamper(t, f, ids)
+				r, err := f.l.Verify(ctx, nil)
+				if err != nil {
+					t.Fatalf("verify after %s stopped: %v", tc.name, err)
+				}
+				checkProblems(t, r, ids, tc.want)
+			})
+		})
+	}
+}
+
+// checkProblems checks that each wanted line (with {i} standing for
+// ids[i]) is part of one reported problem.
+func checkProblems(t *testing.T, r Report, ids []string, want []string) {
+	t.Helper()
+	var lines []string
+	for _, p := range r.Problems {
+		lines = append(lines, p.String())
+	}
+	all := strings.Join(lines, "\n")
+	if r.OK() {
+		t.Fatalf("verify found nothing, want %q", want)
+	}
+	for _, w := range want {
+		for i, id := range ids {
+			w = strings.ReplaceAll(w, "{"+string(rune('0'+i))+"}", id)
+		}
+		if !strings.Contains(all, w) {
+			t.Errorf("verify does not say %q; it said:\n%s", w, all)
+		}
+	}
+}
+
+var _ = evident.EvidenceRecordKind
