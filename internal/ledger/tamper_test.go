@@ -4,6 +4,9 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
+
+	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/evidenthq/evident"
 	"github.com/evidenthq/evident/internal/sqlstore"
@@ -64,14 +67,8 @@ func TestVerifyNamesEveryProblem(t *testing.T) {
 			tamper(t, f.st, `DELETE FROM checkpoints WHERE size = 3`)
 		}, []string{"unsigned records: no signed checkpoint covers ledger leaf 2 (evidence {2} (leaf 2))"}},
 		{"added leaf", func(t *testing.T, f fixture, ids []string) {
-			ctx := context.Background()
-			err := f.st.Write(ctx, func(tx *sqlstore.Tx) error {
-				_, err := tx.Audit(ctx, "user.add", "mallory", "mallory", map[string]string{"role": "admin"})
-				return err
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
+			appendBehindBack(t, f.st, evident.Record{Kind: "user.add", ID: "mallory", Actor: "mallory",
+				At: time.Date(2026, 7, 1, 12, 0, 0, 0, time.UTC), Body: []byte(`{"name":"mallory","role":"admin"}`)})
 		}, []string{"unsigned records: no signed checkpoint covers ledger leaf 3 (user.add mallory (leaf 3))"}},
 	}
 	for _, tc := range cases {
@@ -123,4 +120,36 @@ func checkProblems(t *testing.T, r Report, ids []string, want []string) {
 	}
 }
 
-var _ = evident.EvidenceRecordKind
+// appendBehindBack adds a leaf and its tree hashes with plain SQL, as an
+// insider without the signing key would.
+func appendBehindBack(t *testing.T, st *sqlstore.Store, rec evident.Record) {
+	t.Helper()
+	ctx := context.Background()
+	data, err := rec.Canonical()
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = st.Write(ctx, func(tx *sqlstore.Tx) error {
+		n, err := tx.LedgerSize(ctx)
+		if err != nil {
+			return err
+		}
+		hs, err := tlog.StoredHashes(n, data, hashReader(ctx, tx))
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO ledger_leaves (idx, kind, ref, actor, at, data) VALUES (?, ?, ?, ?, ?, ?)`,
+			n, rec.Kind, rec.ID, rec.Actor, sqlstore.TS(rec.At), data); err != nil {
+			return err
+		}
+		for i, h := range hs {
+			if _, err := tx.Exec(ctx, `INSERT INTO ledger_hashes (idx, hash) VALUES (?, ?)`, tlog.StoredHashIndex(0, n)+int64(i), h[:]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -2,14 +2,111 @@ package sqlstore
 
 import (
 	"context"
-
+	"encoding/base64"
 	"fmt"
 	"time"
 
+	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/evidenthq/evident"
 )
+
+// sealer is what SetSigner installed: the key, or nil to refuse writes.
+type sealer struct{ signer note.Signer }
+
+// SetSigner makes every write transaction that appends ledger leaves sign
+// a checkpoint covering them before it commits, so no write is
+// acknowledged before a signed checkpoint covers it. The transaction is
+// the group commit: a batch of a thousand records gets one checkpoint. A
+// nil signer makes such writes fail instead (a data directory opened
+// without its key). A store on which SetSigner was never called writes
+// leaves unsigned; verify reports them as covered by no checkpoint until
+// a signed write or `evident checkpoint` covers them.
+func (s *Store) SetSigner(sg note.Signer) { s.seal.Store(&sealer{signer: sg}) }
+
+// Signer returns the key set by SetSigner, or nil.
+func (s *Store) Signer() note.Signer {
+	if sl := s.seal.Load(); sl != nil {
+		return sl.signer
+	}
+	return nil
+}
+
+// sealTx signs the checkpoint of a write that appended leaves, inside the
+// write's own transaction: the leaves and the checkpoint commit together.
+func (s *Store) sealTx(ctx context.Context, tx *Tx) error {
+	sl := s.seal.Load()
+	if !tx.appended || sl == nil {
+		return nil
+	}
+	if sl.signer == nil {
+		return evident.Errorf(evident.EINVALID, "the ledger signing key is not available: refusing a write no signed checkpoint would cover")
+	}
+	_, err := tx.SignCheckpoint(ctx, sl.signer)
+	return err
+}
+
+// SignCheckpoint signs a checkpoint for the tree as tx sees it and keeps
+// it, or returns the latest one when it already covers the tree. It
+// refuses to sign a tree that is not an extension of the latest stored
+// checkpoint: C2SP forbids a log to sign two inconsistent checkpoints,
+// and a refusal here is how a rewritten table is caught at the next
+// append.
+func (tx *Tx) SignCheckpoint(ctx context.Context, signer note.Signer) (Checkpoint, error) {
+	n, err := tx.LedgerSize(ctx)
+	if err != nil {
+		return Checkpoint{}, err
+	}
+	prev, err := tx.LatestCheckpoint(ctx)
+	if err != nil && evident.ErrorCode(err) != evident.ENOTFOUND {
+		return Checkpoint{}, err
+	}
+	hr := tx.hashReader(ctx)
+	root, err := tlog.TreeHash(n, hr)
+	if err != nil {
+		return Checkpoint{}, fmt.Errorf("ledger tree hash at %d: %w", n, err)
+	}
+	if prev.Size > n {
+		return Checkpoint{}, evident.Errorf(evident.EFAILED, "ledger holds %d records but checkpoint %d was signed: records were deleted; refusing to sign", n, prev.Size)
+	}
+	if prev.Size == n && n > 0 {
+		if root != prev.Root {
+			return Checkpoint{}, evident.Errorf(evident.EFAILED, "the ledger at %d records does not hash to the root signed for that size: history was rewritten; refusing to sign", n)
+		}
+		return prev, nil
+	}
+	if prev.Size > 0 {
+		if err := consistent(hr, prev.Size, prev.Root, n, root); err != nil {
+			return Checkpoint{}, err
+		}
+	}
+	signed, err := note.Sign(&note.Note{Text: CheckpointBody(signer.Name(), n, root)}, signer)
+	if err != nil {
+		return Checkpoint{}, fmt.Errorf("sign checkpoint: %w", err)
+	}
+	c := Checkpoint{Size: n, Root: root, Note: signed, CreatedAt: tx.Now}
+	return c, tx.InsertCheckpoint(ctx, c)
+}
+
+// consistent checks that the tree of size n with root extends the tree of
+// size m with root old.
+func consistent(hr tlog.HashReader, m int64, old tlog.Hash, n int64, root tlog.Hash) error {
+	p, err := tlog.ProveTree(n, m, hr)
+	if err == nil {
+		err = tlog.CheckTree(p, n, root, m, old)
+	}
+	if err != nil {
+		return evident.Errorf(evident.EFAILED, "the ledger at %d records is not consistent with the checkpoint signed at %d: history was rewritten; refusing to sign (%v)", n, m, err)
+	}
+	return nil
+}
+
+// CheckpointBody is the C2SP tlog-checkpoint body: origin, tree size and
+// base64 root, one per line.
+func CheckpointBody(origin string, size int64, root tlog.Hash) string {
+	return fmt.Sprintf("%s\n%d\n%s\n", origin, size, base64.StdEncoding.EncodeToString(root[:]))
+}
 
 // Checkpoint is a signed checkpoint as stored: the tree size, its root and
 // the signed note verbatim.

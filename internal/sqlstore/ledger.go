@@ -107,6 +107,7 @@ func (tx *Tx) AppendRecords(ctx context.Context, recs []evident.Record) ([]int64
 			return nil, err
 		}
 	}
+	tx.appended = true
 	return out, nil
 }
 
