@@ -54,15 +54,20 @@ func (s *Store) sealTx(ctx context.Context, tx *Tx) error {
 // and a refusal here is how a rewritten table is caught at the next
 // append.
 func (tx *Tx) SignCheckpoint(ctx context.Context, signer note.Signer) (Checkpoint, error) {
-	n, err := tx.LedgerSize(ctx)
-	if err != nil {
-		return Checkpoint{}, err
+	n := tx.size
+	if !tx.appended {
+		var err error
+		if n, err = tx.LedgerSize(ctx); err != nil {
+			return Checkpoint{}, err
+		}
 	}
 	prev, err := tx.LatestCheckpoint(ctx)
 	if err != nil && evident.ErrorCode(err) != evident.ENOTFOUND {
 		return Checkpoint{}, err
 	}
-	hr := tx.hashReader(ctx)
+	// One cache for the root and the consistency proof: they read mostly
+	// the same hashes, and each read is a query.
+	hr := cachedReader(tx.hashReader(ctx))
 	root, err := tlog.TreeHash(n, hr)
 	if err != nil {
 		return Checkpoint{}, fmt.Errorf("ledger tree hash at %d: %w", n, err)
@@ -87,6 +92,33 @@ func (tx *Tx) SignCheckpoint(ctx context.Context, signer note.Signer) (Checkpoin
 	}
 	c := Checkpoint{Size: n, Root: root, Note: signed, CreatedAt: tx.Now}
 	return c, tx.InsertCheckpoint(ctx, c)
+}
+
+// cachedReader remembers every hash r returned.
+func cachedReader(r tlog.HashReader) tlog.HashReader {
+	seen := map[int64]tlog.Hash{}
+	return tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
+		var miss []int64
+		for _, x := range idx {
+			if _, ok := seen[x]; !ok {
+				miss = append(miss, x)
+			}
+		}
+		if len(miss) > 0 {
+			got, err := r.ReadHashes(miss)
+			if err != nil {
+				return nil, err
+			}
+			for i, x := range miss {
+				seen[x] = got[i]
+			}
+		}
+		out := make([]tlog.Hash, len(idx))
+		for i, x := range idx {
+			out[i] = seen[x]
+		}
+		return out, nil
+	})
 }
 
 // consistent checks that the tree of size n with root extends the tree of

@@ -146,7 +146,8 @@ type Tx struct {
 	dialect Dialect
 	Now     time.Time
 
-	appended bool // the transaction added ledger leaves: sign before commit
+	appended bool  // the transaction added ledger leaves: sign before commit
+	size     int64 // the ledger's size after them
 }
 
 // Dialect reports the transaction's dialect, for the few queries that differ.
