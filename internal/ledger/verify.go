@@ -56,6 +56,10 @@ type Report struct {
 	Checkpoints int       `json:"checkpoints"`
 	Anchors     int       `json:"anchors"`
 	Problems    []Problem `json:"problems"`
+	// Key is the verifier key pinned by the caller; KeyPinned is false
+	// when the checkpoints were checked with the key the store carries.
+	Key       string `json:"key,omitempty"`
+	KeyPinned bool   `json:"key_pinned"`
 }
 
 // OK reports whether nothing was wrong.
