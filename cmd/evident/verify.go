@@ -83,6 +83,9 @@ func cmdVerify(a *app, args []string) error {
 		}
 		a.out("%d ledger records, %d evidence records, %d blobs (%d bytes), %d checkpoints, %d anchors checked\n",
 			r.Leaves, r.Evidence, r.Blobs, r.Bytes, r.Checkpoints, r.Anchors)
+		if len(r.Unchecked) > 0 {
+			a.out("Not yet re-derived from the log, so not checked against it: %s\n", strings.Join(r.Unchecked, ", "))
+		}
 	}
 	if !r.OK() {
 		return evident.Errorf(evident.EFAILED, "verify found %d problems", len(r.Problems))

@@ -102,10 +102,10 @@ func TestVerifyNamesEachKindOfTampering(t *testing.T) {
 		}, []string{"missing blob"}},
 		{"edited database row", func(t *testing.T, data, id string) {
 			tamperSQL(t, data, sqlExec(`UPDATE evidence SET body = `+sqlf(backdate, "body")+`, effective_from = '2026-04-01T00:00:00.000000Z' WHERE id = '`+id+`'`))
-		}, []string{"edited row", "differs from its ledger record"}},
+		}, []string{"edited row: evidence row", "column effective_from: the ledger implies \"2026-07-01T00:00:00.000000Z\", the database holds \"2026-04-01T00:00:00.000000Z\""}},
 		{"evidence refiled under another control", func(t *testing.T, data, id string) {
 			tamperSQL(t, data, sqlExec(`UPDATE evidence_controls SET control_id = 'time-sync' WHERE evidence_id = '`+id+`'`))
-		}, []string{"edited row", "controls or requirements"}},
+		}, []string{"added row: evidence_controls row time-sync/", "deleted record: evidence_controls row vuln-scan/"}},
 		{"deleted record", func(t *testing.T, data, id string) {
 			tamperSQL(t, data, sqlExec(
 				`DELETE FROM evidence_controls WHERE evidence_id = '`+id+`'`,

@@ -47,12 +47,12 @@ func TestVerifyNamesEveryProblem(t *testing.T) {
 	cases := []tamperCase{
 		{"deleted middle leaf", func(t *testing.T, f fixture, ids []string) {
 			tamper(t, f.st, `DELETE FROM ledger_leaves WHERE idx = 1`)
-		}, []string{"deleted record: ledger leaf 1 is missing", "evidence " + "{1}" + " is in the database but in no ledger leaf",
+		}, []string{"deleted record: ledger leaf 1 is missing", "added row: evidence row {1} is in no ledger leaf",
 			"rewritten history: the ledger no longer hashes to the root signed in checkpoint 2"}},
 		{"deleted last leaf", func(t *testing.T, f fixture, ids []string) {
 			tamper(t, f.st, `DELETE FROM ledger_leaves WHERE idx = 2`)
 		}, []string{"deleted record: checkpoint signed at size 3 but the ledger holds 2 records: leaves 2 to 2 were deleted",
-			"evidence {2} is in the database but in no ledger leaf"}},
+			"added row: evidence row {2} is in no ledger leaf"}},
 		{"reordered leaves", func(t *testing.T, f fixture, ids []string) {
 			tamper(t, f.st,
 				`UPDATE ledger_leaves SET idx = 100 WHERE idx = 1`,

@@ -254,31 +254,3 @@ func (tx *Tx) Anchors(ctx context.Context) ([]Anchor, error) {
 	}
 	return out, rows.Err()
 }
-
-// EvidenceControls returns the control ids stored for each evidence id in
-// the join table, for verify to compare with the leaves.
-func (tx *Tx) EvidenceControls(ctx context.Context) (map[string][]string, error) {
-	return tx.pairs(ctx, `SELECT evidence_id, control_id FROM evidence_controls ORDER BY evidence_id, control_id`)
-}
-
-// EvidenceRequirements is EvidenceControls for requirement references.
-func (tx *Tx) EvidenceRequirements(ctx context.Context) (map[string][]string, error) {
-	return tx.pairs(ctx, `SELECT evidence_id, requirement FROM evidence_requirements ORDER BY evidence_id, requirement`)
-}
-
-func (tx *Tx) pairs(ctx context.Context, q string) (map[string][]string, error) {
-	rows, err := tx.Query(ctx, q)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[string][]string{}
-	for rows.Next() {
-		var k, v string
-		if err := rows.Scan(&k, &v); err != nil {
-			return nil, err
-		}
-		out[k] = append(out[k], v)
-	}
-	return out, rows.Err()
-}

@@ -1,0 +1,230 @@
+package ledger
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/mod/sumdb/note"
+
+	"github.com/evidenthq/evident"
+	"github.com/evidenthq/evident/internal/sqlstore"
+	"github.com/evidenthq/evident/internal/sqlstore/storetest"
+)
+
+// projectedFixture fills every projected table through the store's own
+// write paths: evidence filed under a control and a requirement, a
+// control owner and an assessor with a period, a significant change with
+// its tasks and an exception.
+func projectedFixture(t *testing.T, st *sqlstore.Store) fixture {
+	t.Helper()
+	ctx := context.Background()
+	f := newFixture(t, st)
+	if err := st.CreateProgram(ctx, evident.Program{Name: "Example", Standard: evident.EN319401, Version: "3.2.1", CreatedBy: "alice"}); err != nil {
+		t.Fatal(err)
+	}
+	err := st.Write(ctx, func(tx *sqlstore.Tx) error {
+		if err := tx.PutObject(ctx, sqlstore.Systems, "ca-issuing", evident.System{ID: "ca-issuing", Name: "Issuing CA", Version: "4.2"}, "alice"); err != nil {
+			return err
+		}
+		return tx.PutObject(ctx, sqlstore.People, "ceo", evident.Person{ID: "ceo", Name: "Chief"}, "alice")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := input("scan.txt")
+	in.Effective = evident.Effective{From: time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)}
+	if _, err := f.l.AddEvidence(ctx, in, strings.NewReader("nmap output\n")); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CreateUser(ctx, evident.User{Name: "bob", Role: evident.RoleControlOwner, Controls: []string{"vuln-scan"}}, "", "alice"); err != nil {
+		t.Fatal(err)
+	}
+	period := evident.User{Name: "carol", Role: evident.RoleAssessor,
+		PeriodFrom: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), PeriodTo: time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)}
+	if err := st.CreateUser(ctx, period, "", "alice"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := st.AddChange(ctx, evident.Change{System: "ca-issuing", Version: "5.0", Significant: true, Summary: "new CA", Actor: "alice"}); err != nil {
+		t.Fatal(err)
+	}
+	ex := evident.Exception{Control: "vuln-scan", Reason: "migration", Approver: "ceo", ApprovedAt: time.Date(2026, 6, 30, 0, 0, 0, 0, time.UTC),
+		Expires: time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC), Actor: "alice"}
+	if _, err := st.AddException(ctx, ex); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// columnTamper says how to change one projected column of every row of
+// its table, or, for a column other rows reference, that the row-level
+// cases cover it.
+type columnTamper struct {
+	set     string // SQL expression for SET col = ...
+	covered string // why no edit: the case that covers the column
+}
+
+const ts = `'2020-01-01T00:00:00.000000Z'`
+
+var columnTampers = map[string]map[string]columnTamper{
+	"evidence": {
+		"id":         {covered: "referenced by its filings; deleting the row is a case of its own"},
+		"ledger_idx": {set: "ledger_idx + 100"}, "kind": {set: "'derived'"}, "digest": {set: "'00'"}, "size": {set: "size + 1"},
+		"media_type": {set: "'text/html'"}, "filename": {set: "'other.txt'"}, "actor": {set: "'mallory'"},
+		"received_at": {set: ts}, "effective_from": {set: ts}, "effective_to": {set: ts}, "supersedes": {set: "'other'"},
+		"verdict": {set: "'pass'"}, "body": {set: "'{}'"},
+	},
+	"evidence_controls": {
+		"control_id": {set: "'time-sync'"}, "effective_from": {set: ts},
+		"evidence_id":   {covered: "references evidence; deleting the filing is a case of its own"},
+		"effective_end": {set: ts}, "received_at": {set: ts},
+	},
+	"evidence_requirements": {
+		"requirement": {set: "'EN319401@3.2.1:REQ-7.10-06'"}, "effective_from": {set: ts},
+		"evidence_id":   {covered: "references evidence; deleting the filing is a case of its own"},
+		"effective_end": {set: ts}, "received_at": {set: ts},
+	},
+	"users": {
+		"name": {covered: "referenced by owned controls; adding a user row is a case of its own"},
+		"role": {set: "'admin'"}, "period_from": {set: ts}, "period_to": {set: `'2030-01-01T00:00:00.000000Z'`},
+		"disabled": {set: "1 - disabled"}, "created_at": {set: ts}, "created_by": {set: "'mallory'"},
+	},
+	"user_controls": {
+		"user_name":  {covered: "references users; adding an owned control is a case of its own"},
+		"control_id": {set: "'time-sync'"},
+	},
+	"changes": {
+		"id":     {covered: "referenced by its tasks; deleting a task is a case of its own"},
+		"system": {set: "'other'"}, "service": {set: "'other'"}, "supplier": {set: "'other'"}, "version": {set: "'9'"},
+		"significant": {set: "1 - significant"}, "at": {set: ts}, "recorded_at": {set: ts}, "actor": {set: "'mallory'"},
+		"body": {set: "'{}'"},
+	},
+	"change_tasks": {
+		"id":        {set: "id || '-x'"},
+		"change_id": {covered: "references changes; deleting a task is a case of its own"},
+		"kind":      {set: "'other'"}, "requirement": {set: "'other'"}, "title": {set: "'other'"}, "due": {set: `'2099-01-01T00:00:00.000000Z'`},
+		"opened_at": {set: ts}, "opens_at": {set: ts},
+	},
+	"exceptions": {
+		"id": {set: "id || '-x'"}, "control_id": {set: "'time-sync'"}, "valid_from": {set: ts}, "expires": {set: `'2099-01-01T00:00:00.000000Z'`},
+		"recorded_at": {set: ts}, "actor": {set: "'mallory'"}, "body": {set: "'{}'"},
+	},
+}
+
+// TestTamperedProjectionsAreNamed edits every column of every projected
+// table, deletes and adds rows, and checks that verify names the table,
+// the column and the value the log implies, on SQLite and PostgreSQL.
+func TestTamperedProjectionsAreNamed(t *testing.T) {
+	type tc struct {
+		name string
+		qs   []string
+		want []string
+	}
+	var cases []tc
+	for table, cols := range sqlstore.ProjectedTables() {
+		for _, col := range cols {
+			ct, ok := columnTampers[table][col]
+			if !ok {
+				t.Errorf("projected column %s.%s has no tamper case", table, col)
+				continue
+			}
+			if ct.set == "" {
+				continue
+			}
+			want := []string{"edited row: " + table + " row ", " column " + col + ": the ledger implies "}
+			if slices.Contains(keyColumns(table), col) {
+				want = []string{"added row: " + table + " row ", "deleted record: " + table + " row "}
+			}
+			cases = append(cases, tc{table + "." + col, []string{`UPDATE ` + table + ` SET ` + col + ` = ` + ct.set}, want})
+		}
+	}
+	slices.SortFunc(cases, func(a, b tc) int { return strings.Compare(a.name, b.name) })
+	cases = append(cases,
+		tc{"deleted evidence", []string{`DELETE FROM evidence_controls`, `DELETE FROM evidence_requirements`, `DELETE FROM evidence`},
+			[]string{"deleted record: evidence row ", "deleted record: evidence_controls row vuln-scan/", "deleted record: evidence_requirements row EN319401@3.2.1:REQ-7.8-14/"}},
+		tc{"owned control added", []string{`INSERT INTO user_controls (user_name, control_id) VALUES ('bob', 'time-sync')`},
+			[]string{"added row: user_controls row bob/time-sync is in no ledger leaf"}},
+		tc{"user added", []string{`INSERT INTO users (name, role, disabled, created_at, created_by, updated_at) VALUES ('mallory', 'admin', 0, ` + ts + `, 'mallory', ` + ts + `)`},
+			[]string{"added row: users row mallory is in no ledger leaf"}},
+		tc{"change task deleted", []string{`DELETE FROM change_tasks`}, []string{"deleted record: change_tasks row "}},
+		tc{"exception deleted", []string{`DELETE FROM exceptions`}, []string{"deleted record: exceptions row "}},
+	)
+	storetest.Each(t, clock(), func(t *testing.T, st *sqlstore.Store) {
+		ctx := context.Background()
+		f := projectedFixture(t, st)
+		if r, err := f.l.Verify(ctx, nil); err != nil || !r.OK() {
+			t.Fatalf("verify before tampering: %v %v", err, r.Problems)
+		}
+		for _, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				// Each case tampers and verifies in one transaction that
+				// is then rolled back, so the next starts from the
+				// untouched store.
+				var r Report
+				err := st.Write(ctx, func(tx *sqlstore.Tx) error {
+					for _, q := range c.qs {
+						if _, err := tx.Exec(ctx, q); err != nil {
+							return err
+						}
+					}
+					var err error
+					if r, err = f.l.verifyIn(ctx, tx, nil); err != nil {
+						return err
+					}
+					return errRollback
+				})
+				if err != errRollback {
+					t.Fatal(err)
+				}
+				checkProblems(t, r, nil, c.want)
+			})
+		}
+	})
+}
+
+var errRollback = errors.New("rolled back on purpose")
+
+func keyColumns(table string) []string {
+	switch table {
+	case "evidence", "changes", "change_tasks", "exceptions":
+		return []string{"id"}
+	case "users":
+		return []string{"name"}
+	case "user_controls":
+		return []string{"user_name", "control_id"}
+	case "evidence_controls":
+		return []string{"control_id", "effective_from", "evidence_id"}
+	case "evidence_requirements":
+		return []string{"requirement", "effective_from", "evidence_id"}
+	}
+	return nil
+}
+
+// TestRekeyedStoreFailsWithThePinnedKey checks every checkpoint with a
+// key other than the one that signed them, as verify does when the
+// pinned key and the store's disagree.
+func TestRekeyedStoreFailsWithThePinnedKey(t *testing.T) {
+	storetest.Each(t, clock(), func(t *testing.T, st *sqlstore.Store) {
+		ctx := context.Background()
+		f := newFixture(t, st)
+		if _, err := f.l.AddBatch(ctx, items(2, "scan")); err != nil {
+			t.Fatal(err)
+		}
+		_, other, err := note.GenerateKey(nil, "evident.ledger/test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := note.NewVerifier(other)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := Open(st, f.blobs, nil, v).Verify(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkProblems(t, r, nil, []string{"bad signature: checkpoint at size 2: checkpoint signature does not verify with key evident.ledger/test"})
+	})
+}
