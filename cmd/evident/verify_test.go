@@ -289,3 +289,39 @@ func TestPackVerifySaysWhetherTheKeyIsPinned(t *testing.T) {
 		t.Errorf("pack verify with another key pinned: exit %d, want 1 and \"untrusted key\"\n%s%s", code, stdout, errs)
 	}
 }
+
+// TestVerifyNamesRaisedRightsAndWidenedPeriods edits who may do what
+// behind the program's back: a control owner made admin, an assessor's
+// period widened, an owned control added. verify exits 1 naming each
+// table, row and column with the value the log implies.
+func TestVerifyNamesRaisedRightsAndWidenedPeriods(t *testing.T) {
+	env := ledgerEnv(t)
+	for _, args := range [][]string{
+		{"user", "add", "bob", "--role", "control-owner", "--controls", "vuln-scan"},
+		{"user", "add", "carol", "--role", "assessor", "--from", "2026-01-01", "--to", "2027-01-01"},
+	} {
+		if code, out, errs := cli(t, env, args...); code != 0 {
+			t.Fatalf("%v: exit %d\n%s%s", args, code, out, errs)
+		}
+	}
+	if code, out, errs := cli(t, env, "verify"); code != 0 {
+		t.Fatalf("verify before tampering: exit %d\n%s%s", code, out, errs)
+	}
+	tamperSQL(t, env["EVIDENT_DATA"], sqlExec(
+		`UPDATE users SET role = 'admin' WHERE name = 'bob'`,
+		`UPDATE users SET period_from = '2020-01-01T00:00:00.000000Z' WHERE name = 'carol'`,
+		`INSERT INTO user_controls (user_name, control_id) VALUES ('bob', 'time-sync')`))
+	code, out, errs := cli(t, env, "verify")
+	if code != 1 {
+		t.Errorf("verify after raising rights: exit %d, want 1\n%s%s", code, out, errs)
+	}
+	for _, w := range []string{
+		`edited row: users row bob (leaf `, `column role: the ledger implies "control-owner", the database holds "admin"`,
+		`column period_from: the ledger implies "2026-01-01T00:00:00.000000Z", the database holds "2020-01-01T00:00:00.000000Z"`,
+		`added row: user_controls row bob/time-sync is in no ledger leaf`,
+	} {
+		if !strings.Contains(out, w) {
+			t.Errorf("verify does not say %q:\n%s", w, out)
+		}
+	}
+}

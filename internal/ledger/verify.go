@@ -194,7 +194,7 @@ func (l *Ledger) verifyLeaves(ctx context.Context, tx *sqlstore.Tx, r *Report, r
 			}
 			// The rows the log implies, leaf by leaf in order, for
 			// verifyProjections to compare with the tables.
-			if err := replay.Apply(sqlstore.ReplayLeaf{Index: lf.Index, Record: d.rec}); err != nil {
+			if err := replay.Apply(sqlstore.ReplayLeaf{Index: lf.Index, Record: d.rec, Evidence: d.ev}); err != nil {
 				r.add(EditedRow, lf.Index, d.rec.ID, "%v", err)
 			}
 			next = lf.Index + 1
@@ -216,6 +216,7 @@ func leafRange(from, to int64) string {
 // leaf's blob, or why the leaf cannot be read.
 type decodedLeaf struct {
 	rec  evident.Record
+	ev   *evident.Evidence
 	id   string
 	info *leafInfo
 	ref  string
@@ -253,7 +254,7 @@ func decodeLeaf(lf sqlstore.LedgerLeaf) decodedLeaf {
 	if err != nil {
 		return decodedLeaf{ref: rec.ID, err: fmt.Errorf("ledger leaf %d is not a readable evidence record: %v", lf.Index, err)}
 	}
-	return decodedLeaf{rec: rec, id: e.ID, info: &leafInfo{index: lf.Index, digest: e.Digest}}
+	return decodedLeaf{rec: rec, ev: &e, id: e.ID, info: &leafInfo{index: lf.Index, digest: e.Digest}}
 }
 
 // verifyStoredHashes compares the stored tree with the recomputed one; a

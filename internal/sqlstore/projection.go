@@ -38,6 +38,9 @@ type applyFunc func(r *Replay, l ReplayLeaf) error
 type ReplayLeaf struct {
 	Index  int64
 	Record evident.Record
+	// Evidence is the record decoded, when the caller already did (verify
+	// decodes leaves on every core); nil makes the applier decode it.
+	Evidence *evident.Evidence
 }
 
 // projections lists every projected table. Order does not matter: each

@@ -44,10 +44,14 @@ func evidenceSpan(e evident.Evidence) (from, end string) {
 }
 
 func applyEvidence(r *Replay, l ReplayLeaf) error {
-	e, err := evident.EvidenceFromRecord(l.Record)
-	if err != nil {
-		return err
+	if l.Evidence == nil {
+		e, err := evident.EvidenceFromRecord(l.Record)
+		if err != nil {
+			return err
+		}
+		l.Evidence = &e
 	}
+	e := *l.Evidence
 	to := Null
 	if !e.Effective.To.IsZero() {
 		to = Text(TS(e.Effective.To))
