@@ -56,7 +56,42 @@ func projectedFixture(t *testing.T, st *sqlstore.Store) fixture {
 	if _, err := st.AddException(ctx, ex); err != nil {
 		t.Fatal(err)
 	}
+	incidentHistory(t, st)
 	return f
+}
+
+// incidentHistory opens an incident and takes it through every kind of
+// leaf: update, two classifications, a step, a notification, closure.
+func incidentHistory(t *testing.T, st *sqlstore.Store) {
+	t.Helper()
+	ctx := context.Background()
+	inc, err := st.OpenIncident(ctx, evident.Incident{Kind: evident.KindIncident, Title: "OCSP down", Reporter: "noc",
+		AwareAt: time.Date(2026, 6, 30, 22, 0, 0, 0, time.UTC)}, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	title := "OCSP responder down"
+	if _, err := st.UpdateIncident(ctx, inc.ID, evident.IncidentUpdate{Title: &title}, "alice"); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []evident.Classification{
+		{Severity: "medium", Category: "availability", Impact: evident.Impact{FullOutageMinutes: 10}},
+		{Severity: "high", Category: "availability", Impact: evident.Impact{FullOutageMinutes: 45}, Note: "longer"},
+	} {
+		if _, err := st.ClassifyIncident(ctx, inc.ID, c, "signer cert expired", "bob"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := st.AddIncidentStep(ctx, inc.ID, evident.Step{Kind: "containment", Note: "failover"}, "bob"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.NotifyIncident(ctx, inc.ID, evident.Notification{To: []evident.Recipient{evident.ToSupervisoryBody},
+		Kind: evident.NoticeNotification}, nil, "bob"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.AddIncidentStep(ctx, inc.ID, evident.Step{Kind: "closure"}, "bob"); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // columnTamper says how to change one projected column of every row of
@@ -108,6 +143,30 @@ var columnTampers = map[string]map[string]columnTamper{
 		"kind":      {set: "'other'"}, "requirement": {set: "'other'"}, "title": {set: "'other'"}, "due": {set: `'2099-01-01T00:00:00.000000Z'`},
 		"opened_at": {set: ts}, "opens_at": {set: ts},
 	},
+	"incidents": {
+		"id":   {covered: "referenced by its history; deleting a notification is a case of its own"},
+		"kind": {set: "'vulnerability'"}, "title": {set: "'minor glitch'"}, "reporter": {set: "'mallory'"},
+		"aware_at": {set: `'2026-07-01T08:00:00.000000Z'`}, "detected_at": {set: ts}, "opened_at": {set: ts},
+		"opened_by": {set: "'mallory'"}, "closed_at": {set: ts}, "severity": {set: "'low'"}, "significant": {set: "1 - significant"},
+		"root_cause": {set: "'other'"}, "finding_key": {set: "'other'"}, "body": {set: "'{}'"}, "updated_at": {set: ts},
+	},
+	"incident_classifications": {
+		"incident_id": {covered: "references incidents; deleting a classification is a case of its own"},
+		"seq":         {set: "seq + 10"}, "at": {set: ts}, "actor": {set: "'mallory'"}, "body": {set: "'{}'"}, "ledger_idx": {set: "ledger_idx + 100"},
+	},
+	"incident_steps": {
+		"id":          {set: "id || '-x'"},
+		"incident_id": {covered: "references incidents; deleting a step is a case of its own"},
+		"kind":        {set: "'review'"}, "at": {set: ts}, "recorded_at": {set: ts}, "actor": {set: "'mallory'"}, "note": {set: "'other'"},
+		"ledger_idx": {set: "ledger_idx + 100"},
+	},
+	"incident_notifications": {
+		"id":          {set: "id || '-x'"},
+		"incident_id": {covered: "references incidents; deleting a notification is a case of its own"},
+		"kind":        {set: "'other'"}, "recipients": {set: "'[]'"}, "sent_at": {set: `'2026-07-10T00:00:00.000000Z'`},
+		"recorded_at": {set: ts}, "actor": {set: "'mallory'"}, "note": {set: "'other'"}, "file": {set: "'other'"},
+		"sha256": {set: "'other'"}, "size": {set: "size + 1"}, "evidence_id": {set: "'other'"}, "ledger_idx": {set: "ledger_idx + 100"},
+	},
 	"exceptions": {
 		"id": {set: "id || '-x'"}, "control_id": {set: "'time-sync'"}, "valid_from": {set: ts}, "expires": {set: `'2099-01-01T00:00:00.000000Z'`},
 		"recorded_at": {set: ts}, "actor": {set: "'mallory'"}, "body": {set: "'{}'"},
@@ -151,6 +210,9 @@ func TestTamperedProjectionsAreNamed(t *testing.T) {
 			[]string{"added row: users row mallory is in no ledger leaf"}},
 		tc{"change task deleted", []string{`DELETE FROM change_tasks`}, []string{"deleted record: change_tasks row "}},
 		tc{"exception deleted", []string{`DELETE FROM exceptions`}, []string{"deleted record: exceptions row "}},
+		tc{"notification deleted", []string{`DELETE FROM incident_notifications`}, []string{"deleted record: incident_notifications row "}},
+		tc{"classification deleted", []string{`DELETE FROM incident_classifications WHERE seq = 2`}, []string{"deleted record: incident_classifications row "}},
+		tc{"step deleted", []string{`DELETE FROM incident_steps`}, []string{"deleted record: incident_steps row "}},
 	)
 	storetest.Each(t, clock(), func(t *testing.T, st *sqlstore.Store) {
 		ctx := context.Background()
@@ -189,10 +251,12 @@ var errRollback = errors.New("rolled back on purpose")
 
 func keyColumns(table string) []string {
 	switch table {
-	case "evidence", "changes", "change_tasks", "exceptions":
+	case "evidence", "changes", "change_tasks", "exceptions", "incidents", "incident_steps", "incident_notifications":
 		return []string{"id"}
 	case "users":
 		return []string{"name"}
+	case "incident_classifications":
+		return []string{"incident_id", "seq"}
 	case "user_controls":
 		return []string{"user_name", "control_id"}
 	case "evidence_controls":

@@ -50,6 +50,7 @@ var projections = []projection{
 	usersProjection, userControlsProjection,
 	changesProjection, changeTasksProjection,
 	exceptionsProjection,
+	incidentsProjection, incidentClassificationsProjection, incidentStepsProjection, incidentNotificationsProjection,
 }
 
 // ProjectedTables returns the projected tables and their compared
@@ -113,11 +114,14 @@ type Replay struct {
 	rows  map[string]map[string]*Row // table -> key -> row
 	kinds map[string][]applyFunc     // leaf kind -> the tables' appliers
 	projs map[string]*projection
+	// state is what an applier keeps between leaves beyond the rows,
+	// such as an incident as the leaves so far describe it.
+	state map[string]any
 }
 
 // NewReplay returns an empty replay of every projected table.
 func NewReplay() *Replay {
-	r := &Replay{rows: map[string]map[string]*Row{}, kinds: map[string][]applyFunc{}, projs: map[string]*projection{}}
+	r := &Replay{rows: map[string]map[string]*Row{}, kinds: map[string][]applyFunc{}, projs: map[string]*projection{}, state: map[string]any{}}
 	for i := range projections {
 		p := &projections[i]
 		r.rows[p.table] = map[string]*Row{}
