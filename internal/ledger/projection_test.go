@@ -26,15 +26,16 @@ func projectedFixture(t *testing.T, st *sqlstore.Store) fixture {
 	if err := st.CreateProgram(ctx, evident.Program{Name: "Example", Standard: evident.EN319401, Version: "3.2.1", CreatedBy: "alice"}); err != nil {
 		t.Fatal(err)
 	}
-	err := st.Write(ctx, func(tx *sqlstore.Tx) error {
-		if err := tx.PutObject(ctx, sqlstore.Systems, "ca-issuing", evident.System{ID: "ca-issuing", Name: "Issuing CA", Version: "4.2"}, "alice"); err != nil {
-			return err
-		}
-		return tx.PutObject(ctx, sqlstore.People, "ceo", evident.Person{ID: "ceo", Name: "Chief"}, "alice")
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	putObjects(t, st, programObject{sqlstore.Systems, "ca-issuing", evident.System{ID: "ca-issuing", Name: "Issuing CA", Version: "4.2"}},
+		programObject{sqlstore.People, "ceo", evident.Person{ID: "ceo", Name: "Chief"}},
+		programObject{sqlstore.Risks, "r1", evident.Risk{ID: "r1", Title: "key compromise"}},
+		programObject{sqlstore.Treatments, "t1", evident.Treatment{ID: "t1", Risk: "r1"}},
+		programObject{sqlstore.Services, "qc", evident.Service{ID: "qc", Name: "Qualified certificates"}},
+		programObject{sqlstore.Zones, "dmz", evident.Zone{ID: "dmz", Name: "DMZ"}},
+		programObject{sqlstore.Suppliers, "cloudco", evident.Supplier{ID: "cloudco", Name: "CloudCo"}},
+		programObject{sqlstore.Roles, "ca-admin", evident.Role{ID: "ca-admin", Name: "CA administrator"}},
+		programObject{sqlstore.Acceptances, "a1", evident.Acceptance{ID: "a1", Risk: "r1"}},
+		programObject{sqlstore.Policies, "isp", evident.Policy{ID: "isp", Title: "Information security policy"}})
 	in := input("scan.txt")
 	in.Effective = evident.Effective{From: time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)}
 	if _, err := f.l.AddEvidence(ctx, in, strings.NewReader("nmap output\n")); err != nil {
@@ -173,6 +174,28 @@ var columnTampers = map[string]map[string]columnTamper{
 	},
 }
 
+func init() {
+	// Every program section table is tampered with the same way; a
+	// control's cadence lives in its body.
+	for _, sec := range sqlstore.Sections {
+		m := map[string]columnTamper{"id": {set: "id || '-x'"}, "body": {set: "'{}'"}, "updated_at": {set: ts}, "updated_by": {set: "'mallory'"}}
+		if sec == sqlstore.Controls || sec == sqlstore.Treatments {
+			m["id"] = columnTamper{covered: "referenced by its link rows; deleting a control is a case of its own"}
+		}
+		columnTampers[string(sec)] = m
+	}
+	columnTampers["control_requirements"] = map[string]columnTamper{
+		"control_id":     {covered: "references controls; an added link is a case of its own"},
+		"standard":       {covered: "references the catalog; an added link is a case of its own"},
+		"version":        {covered: "references the catalog; an added link is a case of its own"},
+		"requirement_id": {set: "'REQ-7.10-06'"},
+	}
+	columnTampers["treatment_risks"] = map[string]columnTamper{
+		"treatment_id": {covered: "references treatments; deleting a treatment is a case of its own"},
+		"risk_id":      {set: "'other'"},
+	}
+}
+
 // TestTamperedProjectionsAreNamed edits every column of every projected
 // table, deletes and adds rows, and checks that verify names the table,
 // the column and the value the log implies, on SQLite and PostgreSQL.
@@ -213,6 +236,13 @@ func TestTamperedProjectionsAreNamed(t *testing.T) {
 		tc{"notification deleted", []string{`DELETE FROM incident_notifications`}, []string{"deleted record: incident_notifications row "}},
 		tc{"classification deleted", []string{`DELETE FROM incident_classifications WHERE seq = 2`}, []string{"deleted record: incident_classifications row "}},
 		tc{"step deleted", []string{`DELETE FROM incident_steps`}, []string{"deleted record: incident_steps row "}},
+		tc{"control cadence changed", []string{`UPDATE controls SET body = REPLACE(body, '"id":"vuln-scan"', '"id":"vuln-scan","cadence":"annual"') WHERE id = 'vuln-scan'`},
+			[]string{`edited row: controls row vuln-scan (leaf 0) column body: the ledger implies "sha256:`}},
+		tc{"control deleted", []string{`DELETE FROM control_requirements WHERE control_id = 'time-sync'`, `DELETE FROM controls WHERE id = 'time-sync'`},
+			[]string{"deleted record: controls row time-sync (leaf 0)", "deleted record: control_requirements row time-sync/EN319401/3.2.1/REQ-7.8-14"}},
+		tc{"link added", []string{`INSERT INTO control_requirements (control_id, standard, version, requirement_id) VALUES ('vuln-scan', 'EN319401', '3.2.1', 'REQ-7.10-06')`},
+			[]string{"added row: control_requirements row vuln-scan/EN319401/3.2.1/REQ-7.10-06"}},
+		tc{"treatment deleted", []string{`DELETE FROM treatment_risks`, `DELETE FROM treatments`}, []string{"deleted record: treatments row t1", "deleted record: treatment_risks row t1"}},
 	)
 	storetest.Each(t, clock(), func(t *testing.T, st *sqlstore.Store) {
 		ctx := context.Background()
@@ -251,8 +281,13 @@ var errRollback = errors.New("rolled back on purpose")
 
 func keyColumns(table string) []string {
 	switch table {
-	case "evidence", "changes", "change_tasks", "exceptions", "incidents", "incident_steps", "incident_notifications":
+	case "evidence", "changes", "change_tasks", "exceptions", "incidents", "incident_steps", "incident_notifications",
+		"services", "systems", "zones", "suppliers", "roles", "people", "risks", "treatments", "acceptances", "controls", "policies":
 		return []string{"id"}
+	case "control_requirements":
+		return []string{"control_id", "standard", "version", "requirement_id"}
+	case "treatment_risks":
+		return []string{"treatment_id"}
 	case "users":
 		return []string{"name"}
 	case "incident_classifications":
@@ -289,6 +324,6 @@ func TestRekeyedStoreFailsWithThePinnedKey(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		checkProblems(t, r, nil, []string{"bad signature: checkpoint at size 2: checkpoint signature does not verify with key evident.ledger/test"})
+		checkProblems(t, r, nil, []string{"bad signature: checkpoint at size 3: checkpoint signature does not verify with key evident.ledger/test"})
 	})
 }

@@ -39,37 +39,37 @@ type tamperCase struct {
 	want   []string
 }
 
-// TestVerifyNamesEveryProblem writes three evidence records (leaves 0, 1
-// and 2, each with its checkpoint), tampers in one way, and checks that
+// TestVerifyNamesEveryProblem writes three evidence records (leaves 1, 2
+// and 3 after the controls, each with its checkpoint), tampers in one way, and checks that
 // verify names what was done and goes on to the end: every case expects
 // problems that only later checks find.
 func TestVerifyNamesEveryProblem(t *testing.T) {
 	cases := []tamperCase{
 		{"deleted middle leaf", func(t *testing.T, f fixture, ids []string) {
-			tamper(t, f.st, `DELETE FROM ledger_leaves WHERE idx = 1`)
-		}, []string{"deleted record: ledger leaf 1 is missing", "added row: evidence row {1} is in no ledger leaf",
-			"rewritten history: the ledger no longer hashes to the root signed in checkpoint 2"}},
-		{"deleted last leaf", func(t *testing.T, f fixture, ids []string) {
 			tamper(t, f.st, `DELETE FROM ledger_leaves WHERE idx = 2`)
-		}, []string{"deleted record: checkpoint signed at size 3 but the ledger holds 2 records: leaves 2 to 2 were deleted",
+		}, []string{"deleted record: ledger leaf 2 is missing", "added row: evidence row {1} is in no ledger leaf",
+			"rewritten history: the ledger no longer hashes to the root signed in checkpoint 3"}},
+		{"deleted last leaf", func(t *testing.T, f fixture, ids []string) {
+			tamper(t, f.st, `DELETE FROM ledger_leaves WHERE idx = 3`)
+		}, []string{"deleted record: checkpoint signed at size 4 but the ledger holds 3 records: leaves 3 to 3 were deleted",
 			"added row: evidence row {2} is in no ledger leaf"}},
 		{"reordered leaves", func(t *testing.T, f fixture, ids []string) {
 			tamper(t, f.st,
-				`UPDATE ledger_leaves SET idx = 100 WHERE idx = 1`,
-				`UPDATE ledger_leaves SET idx = 1 WHERE idx = 2`,
-				`UPDATE ledger_leaves SET idx = 2 WHERE idx = 100`)
-		}, []string{"reordered leaves: ledger leaf 1 holds the record appended as leaf 2",
-			"reordered leaves: ledger leaf 2 holds the record appended as leaf 1", "rewritten history"}},
+				`UPDATE ledger_leaves SET idx = 100 WHERE idx = 2`,
+				`UPDATE ledger_leaves SET idx = 2 WHERE idx = 3`,
+				`UPDATE ledger_leaves SET idx = 3 WHERE idx = 100`)
+		}, []string{"reordered leaves: ledger leaf 2 holds the record appended as leaf 3",
+			"reordered leaves: ledger leaf 3 holds the record appended as leaf 2", "rewritten history"}},
 		{"deleted checkpoints", func(t *testing.T, f fixture, ids []string) {
 			tamper(t, f.st, `DELETE FROM checkpoints`)
-		}, []string{"unsigned records: no signed checkpoint covers ledger leaves 0 to 2", "evidence {0} (leaf 0)", "the checkpoints were deleted"}},
+		}, []string{"unsigned records: no signed checkpoint covers ledger leaves 0 to 3", "program.apply program (leaf 0)", "evidence {0} (leaf 1)", "the checkpoints were deleted"}},
 		{"deleted last checkpoint", func(t *testing.T, f fixture, ids []string) {
-			tamper(t, f.st, `DELETE FROM checkpoints WHERE size = 3`)
-		}, []string{"unsigned records: no signed checkpoint covers ledger leaf 2 (evidence {2} (leaf 2))"}},
+			tamper(t, f.st, `DELETE FROM checkpoints WHERE size = 4`)
+		}, []string{"unsigned records: no signed checkpoint covers ledger leaf 3 (evidence {2} (leaf 3))"}},
 		{"added leaf", func(t *testing.T, f fixture, ids []string) {
 			appendBehindBack(t, f.st, evident.Record{Kind: "user.add", ID: "mallory", Actor: "mallory",
 				At: time.Date(2026, 7, 1, 12, 0, 0, 0, time.UTC), Body: []byte(`{"name":"mallory","role":"admin"}`)})
-		}, []string{"unsigned records: no signed checkpoint covers ledger leaf 3 (user.add mallory (leaf 3))"}},
+		}, []string{"unsigned records: no signed checkpoint covers ledger leaf 4 (user.add mallory (leaf 4))"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -45,13 +45,13 @@ type ReplayLeaf struct {
 
 // projections lists every projected table. Order does not matter: each
 // table is compared on its own.
-var projections = []projection{
+var projections = append([]projection{
 	evidenceProjection, evidenceControlsProjection, evidenceRequirementsProjection,
 	usersProjection, userControlsProjection,
 	changesProjection, changeTasksProjection,
 	exceptionsProjection,
 	incidentsProjection, incidentClassificationsProjection, incidentStepsProjection, incidentNotificationsProjection,
-}
+}, programProjections()...)
 
 // ProjectedTables returns the projected tables and their compared
 // columns (key columns first), for the schema test.
