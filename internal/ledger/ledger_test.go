@@ -86,7 +86,13 @@ func putObjects(t testing.TB, st *sqlstore.Store, objs ...programObject) {
 	var steps []step
 	err := st.Write(ctx, func(tx *sqlstore.Tx) error {
 		for _, o := range objs {
-			if err := tx.PutObject(ctx, o.sec, o.id, o.v, "test"); err != nil {
+			var err error
+			if a, ok := o.v.(evident.Applicability); ok {
+				err = tx.PutApplicability(ctx, a, "test")
+			} else {
+				err = tx.PutObject(ctx, o.sec, o.id, o.v, "test")
+			}
+			if err != nil {
 				return err
 			}
 			steps = append(steps, step{"add", string(o.sec), o.id, o.v})

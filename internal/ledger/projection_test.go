@@ -35,7 +35,9 @@ func projectedFixture(t *testing.T, st *sqlstore.Store) fixture {
 		programObject{sqlstore.Suppliers, "cloudco", evident.Supplier{ID: "cloudco", Name: "CloudCo"}},
 		programObject{sqlstore.Roles, "ca-admin", evident.Role{ID: "ca-admin", Name: "CA administrator"}},
 		programObject{sqlstore.Acceptances, "a1", evident.Acceptance{ID: "a1", Risk: "r1"}},
-		programObject{sqlstore.Policies, "isp", evident.Policy{ID: "isp", Title: "Information security policy"}})
+		programObject{sqlstore.Policies, "isp", evident.Policy{ID: "isp", Title: "Information security policy"}},
+		programObject{"soa", "EN319401@3.2.1:REQ-7.8-18", evident.Applicability{Requirement: evident.RequirementRef{Standard: evident.EN319401, Version: "3.2.1", ID: "REQ-7.8-18"},
+			Applicable: false, Justification: "no changes to test"}})
 	in := input("scan.txt")
 	in.Effective = evident.Effective{From: time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)}
 	if _, err := f.l.AddEvidence(ctx, in, strings.NewReader("nmap output\n")); err != nil {
@@ -190,6 +192,19 @@ func init() {
 		"version":        {covered: "references the catalog; an added link is a case of its own"},
 		"requirement_id": {set: "'REQ-7.10-06'"},
 	}
+	columnTampers["program"] = map[string]columnTamper{
+		"id":   {covered: "the one program row; a CHECK keeps it 1"},
+		"name": {set: "'Other'"}, "standard": {set: "'other'"}, "version": {set: "'3.1.1'"}, "overlays": {set: `'["eidas-ia-2025"]'`},
+		"created_at": {set: ts}, "created_by": {set: "'mallory'"}, "legal_name": {set: "'Other GmbH'"},
+		"supervisory_body": {set: "'other'"}, "country": {set: "'XX'"}, "risk_scale": {set: `'{"levels":9}'`},
+		"updated_at": {set: ts}, "updated_by": {set: "'mallory'"},
+	}
+	columnTampers["soa"] = map[string]columnTamper{
+		"standard":       {covered: "references the catalog; an added decision is a case of its own"},
+		"version":        {covered: "references the catalog; an added decision is a case of its own"},
+		"requirement_id": {set: "'REQ-7.10-06'"}, "applicable": {set: "1 - applicable"}, "body": {set: "'{}'"},
+		"updated_at": {set: ts}, "updated_by": {set: "'mallory'"},
+	}
 	columnTampers["treatment_risks"] = map[string]columnTamper{
 		"treatment_id": {covered: "references treatments; deleting a treatment is a case of its own"},
 		"risk_id":      {set: "'other'"},
@@ -242,6 +257,8 @@ func TestTamperedProjectionsAreNamed(t *testing.T) {
 			[]string{"deleted record: controls row time-sync (leaf 0)", "deleted record: control_requirements row time-sync/EN319401/3.2.1/REQ-7.8-14"}},
 		tc{"link added", []string{`INSERT INTO control_requirements (control_id, standard, version, requirement_id) VALUES ('vuln-scan', 'EN319401', '3.2.1', 'REQ-7.10-06')`},
 			[]string{"added row: control_requirements row vuln-scan/EN319401/3.2.1/REQ-7.10-06"}},
+		tc{"applicability added", []string{`INSERT INTO soa (standard, version, requirement_id, applicable, body, updated_at, updated_by) VALUES ('EN319401', '3.2.1', 'REQ-7.8-14', 0, '{}', ` + ts + `, 'mallory')`},
+			[]string{"added row: soa row EN319401/3.2.1/REQ-7.8-14 is in no ledger leaf"}},
 		tc{"treatment deleted", []string{`DELETE FROM treatment_risks`, `DELETE FROM treatments`}, []string{"deleted record: treatments row t1", "deleted record: treatment_risks row t1"}},
 	)
 	storetest.Each(t, clock(), func(t *testing.T, st *sqlstore.Store) {
@@ -286,6 +303,10 @@ func keyColumns(table string) []string {
 		return []string{"id"}
 	case "control_requirements":
 		return []string{"control_id", "standard", "version", "requirement_id"}
+	case "soa":
+		return []string{"standard", "version", "requirement_id"}
+	case "program":
+		return []string{"id"}
 	case "treatment_risks":
 		return []string{"treatment_id"}
 	case "users":

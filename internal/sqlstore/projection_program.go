@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/evidenthq/evident"
 )
@@ -36,9 +37,25 @@ var treatmentRisksProjection = projection{
 	kinds:   nil, // written by applyProgram
 }
 
-// programProjections is every table program.apply writes.
+var programProjection = projection{
+	table: "program",
+	key:   []string{"id"},
+	columns: []string{"name", "standard", "version", "overlays", "created_at", "created_by", "legal_name",
+		"supervisory_body", "country", "risk_scale", "updated_at", "updated_by"},
+	kinds: map[string]applyFunc{"program.create": applyProgramCreate},
+}
+
+var soaProjection = projection{
+	table:   "soa",
+	key:     []string{"standard", "version", "requirement_id"},
+	columns: []string{"applicable", "body", "updated_at", "updated_by"},
+	kinds:   nil, // written by applyProgram
+}
+
+// programProjections is every table program.create and program.apply
+// write.
 func programProjections() []projection {
-	out := []projection{controlRequirementsProjection, treatmentRisksProjection}
+	out := []projection{programProjection, soaProjection, controlRequirementsProjection, treatmentRisksProjection}
 	for _, sec := range Sections {
 		out = append(out, sectionProjection(sec))
 	}
@@ -59,8 +76,19 @@ func applyProgram(r *Replay, l ReplayLeaf) error {
 	}
 	for _, s := range rec.Steps {
 		sec := Section(s.Section)
-		if !sec.valid() {
-			continue // the program row and the statement of applicability are not projected yet
+		switch {
+		case s.Section == "program":
+			if err := applyProgramUpdate(r, l, s.Object); err != nil {
+				return err
+			}
+			continue
+		case s.Section == "soa":
+			if err := applySoA(r, l, s.Op, s.ID, s.Object); err != nil {
+				return fmt.Errorf("soa %s: %w", s.ID, err)
+			}
+			continue
+		case !sec.valid():
+			return fmt.Errorf("unknown program section %q", s.Section)
 		}
 		id := Text(s.ID)
 		switch sec {
@@ -102,5 +130,76 @@ func applyLinks(r *Replay, l ReplayLeaf, sec Section, obj json.RawMessage) error
 		}
 		r.put("treatment_risks", l.Index, map[string]Value{"treatment_id": Text(t.ID), "risk_id": Text(t.Risk)})
 	}
+	return nil
+}
+
+// programRow is the program row's values as CreateProgram and
+// UpdateProgram write them.
+func programRow(p evident.Program) (map[string]Value, error) {
+	if p.Overlays == nil {
+		p.Overlays = []string{}
+	}
+	ov, err := json.Marshal(p.Overlays)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]Value{"id": Int(1), "name": Text(p.Name), "standard": Text(string(p.Standard)),
+		"version": Text(p.Version), "overlays": Text(string(ov))}, nil
+}
+
+func applyProgramCreate(r *Replay, l ReplayLeaf) error {
+	var p evident.Program
+	if err := json.Unmarshal(l.Record.Body, &p); err != nil {
+		return err
+	}
+	vals, err := programRow(p)
+	if err != nil {
+		return err
+	}
+	vals["created_at"], vals["created_by"] = Text(TS(p.CreatedAt)), Text(p.CreatedBy)
+	for _, c := range []string{"legal_name", "supervisory_body", "country", "updated_at", "updated_by"} {
+		vals[c] = Text("")
+	}
+	vals["risk_scale"] = Text("{}")
+	r.put("program", l.Index, vals)
+	return nil
+}
+
+func applyProgramUpdate(r *Replay, l ReplayLeaf, obj json.RawMessage) error {
+	var p evident.Program
+	if err := json.Unmarshal(obj, &p); err != nil {
+		return err
+	}
+	vals, err := programRow(p)
+	if err != nil {
+		return err
+	}
+	scale, err := json.Marshal(p.RiskScale)
+	if err != nil {
+		return err
+	}
+	vals["legal_name"], vals["supervisory_body"], vals["country"] = Text(p.LegalName), Text(p.SupervisoryBody), Text(p.Country)
+	vals["risk_scale"], vals["updated_at"], vals["updated_by"] = Text(string(scale)), Text(TS(l.Record.At)), Text(l.Record.Actor)
+	delete(vals, "id")
+	return r.update("program", []string{"1"}, l.Index, vals)
+}
+
+func applySoA(r *Replay, l ReplayLeaf, op, id string, obj json.RawMessage) error {
+	if op == "remove" {
+		ref, err := evident.ParseRequirementRef(id, "", "")
+		if err != nil {
+			return err
+		}
+		delete(r.rows["soa"], strings.Join([]string{string(ref.Standard), ref.Version, string(ref.ID)}, "/"))
+		return nil
+	}
+	var a evident.Applicability
+	if err := json.Unmarshal(obj, &a); err != nil {
+		return err
+	}
+	q := a.Requirement
+	r.put("soa", l.Index, map[string]Value{"standard": Text(string(q.Standard)), "version": Text(q.Version),
+		"requirement_id": Text(string(q.ID)), "applicable": Int(int64(boolInt(a.Applicable))), "body": Text(string(obj)),
+		"updated_at": Text(TS(l.Record.At)), "updated_by": Text(l.Record.Actor)})
 	return nil
 }
