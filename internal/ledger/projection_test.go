@@ -46,6 +46,16 @@ func projectedFixture(t *testing.T, st *sqlstore.Store) fixture {
 	if err := st.CreateUser(ctx, evident.User{Name: "bob", Role: evident.RoleControlOwner, Controls: []string{"vuln-scan"}}, "", "alice"); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := st.CreateToken(ctx, sqlstore.APIToken{User: "bob", Name: "ci"}, []byte("0123456789abcdef0123456789abcdef"), "alice"); err != nil {
+		t.Fatal(err)
+	}
+	old, err := st.CreateToken(ctx, sqlstore.APIToken{User: "bob", Name: "old"}, []byte("fedcba9876543210fedcba9876543210"), "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.RevokeToken(ctx, old.ID, "alice"); err != nil {
+		t.Fatal(err)
+	}
 	period := evident.User{Name: "carol", Role: evident.RoleAssessor,
 		PeriodFrom: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), PeriodTo: time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)}
 	if err := st.CreateUser(ctx, period, "", "alice"); err != nil {
@@ -205,6 +215,10 @@ func init() {
 		"requirement_id": {set: "'REQ-7.10-06'"}, "applicable": {set: "1 - applicable"}, "body": {set: "'{}'"},
 		"updated_at": {set: ts}, "updated_by": {set: "'mallory'"},
 	}
+	columnTampers["api_tokens"] = map[string]columnTamper{
+		"id": {set: "id || '-x'"}, "user_name": {set: "'carol'"}, "name": {set: "'other'"}, "created_at": {set: ts},
+		"expires_at": {set: `'2099-01-01T00:00:00.000000Z'`}, "revoked_at": {set: ts},
+	}
 	columnTampers["treatment_risks"] = map[string]columnTamper{
 		"treatment_id": {covered: "references treatments; deleting a treatment is a case of its own"},
 		"risk_id":      {set: "'other'"},
@@ -257,6 +271,8 @@ func TestTamperedProjectionsAreNamed(t *testing.T) {
 			[]string{"deleted record: controls row time-sync (leaf 0)", "deleted record: control_requirements row time-sync/EN319401/3.2.1/REQ-7.8-14"}},
 		tc{"link added", []string{`INSERT INTO control_requirements (control_id, standard, version, requirement_id) VALUES ('vuln-scan', 'EN319401', '3.2.1', 'REQ-7.10-06')`},
 			[]string{"added row: control_requirements row vuln-scan/EN319401/3.2.1/REQ-7.10-06"}},
+		tc{"revocation undone", []string{`UPDATE api_tokens SET revoked_at = NULL`},
+			[]string{"edited row: api_tokens row ", ` column revoked_at: the ledger implies "2026-`, `the database holds NULL`}},
 		tc{"applicability added", []string{`INSERT INTO soa (standard, version, requirement_id, applicable, body, updated_at, updated_by) VALUES ('EN319401', '3.2.1', 'REQ-7.8-14', 0, '{}', ` + ts + `, 'mallory')`},
 			[]string{"added row: soa row EN319401/3.2.1/REQ-7.8-14 is in no ledger leaf"}},
 		tc{"treatment deleted", []string{`DELETE FROM treatment_risks`, `DELETE FROM treatments`}, []string{"deleted record: treatments row t1", "deleted record: treatment_risks row t1"}},
@@ -298,7 +314,7 @@ var errRollback = errors.New("rolled back on purpose")
 
 func keyColumns(table string) []string {
 	switch table {
-	case "evidence", "changes", "change_tasks", "exceptions", "incidents", "incident_steps", "incident_notifications",
+	case "evidence", "changes", "change_tasks", "exceptions", "incidents", "api_tokens", "incident_steps", "incident_notifications",
 		"services", "systems", "zones", "suppliers", "roles", "people", "risks", "treatments", "acceptances", "controls", "policies":
 		return []string{"id"}
 	case "control_requirements":

@@ -47,7 +47,7 @@ type ReplayLeaf struct {
 // table is compared on its own.
 var projections = append([]projection{
 	evidenceProjection, evidenceControlsProjection, evidenceRequirementsProjection,
-	usersProjection, userControlsProjection,
+	usersProjection, userControlsProjection, apiTokensProjection,
 	changesProjection, changeTasksProjection,
 	exceptionsProjection,
 	incidentsProjection, incidentClassificationsProjection, incidentStepsProjection, incidentNotificationsProjection,

@@ -42,7 +42,7 @@ var exempt = map[string]map[string]string{
 // takes them for checked.
 var unprojected = map[string]map[string]string{
 	"users":           {"oidc_subject": "the user.* leaves do not carry the linked identity"},
-	"api_tokens":      {AllColumns: "the token.* leaves do not carry the token's hash"},
+	"api_tokens":      {"hash": "the token.* leaves do not carry the token's hash"},
 	"period_outcomes": {AllColumns: "period.* leaves are not replayed yet"},
 	"import_runs":     {AllColumns: "derived from the import's evidence leaves; not recomputed yet"},
 }

@@ -75,3 +75,29 @@ func auditTime(s string) (Value, error) {
 	}
 	return Text(TS(t)), nil
 }
+
+// API tokens: whose rights a token carries, until when, and whether it
+// was revoked. The token's hash is not in the token.* leaves (see the
+// unprojected list).
+var apiTokensProjection = projection{
+	table:   "api_tokens",
+	key:     []string{"id"},
+	columns: []string{"user_name", "name", "created_at", "expires_at", "revoked_at"},
+	kinds:   map[string]applyFunc{"token.create": applyToken, "token.revoke": applyToken},
+}
+
+func applyToken(r *Replay, l ReplayLeaf) error {
+	var t APIToken
+	if err := json.Unmarshal(l.Record.Body, &t); err != nil {
+		return err
+	}
+	opt := func(t time.Time) Value {
+		if t.IsZero() {
+			return Null
+		}
+		return Text(TS(t))
+	}
+	r.put("api_tokens", l.Index, map[string]Value{"id": Text(t.ID), "user_name": Text(t.User), "name": Text(t.Name),
+		"created_at": Text(TS(t.CreatedAt)), "expires_at": opt(t.ExpiresAt), "revoked_at": opt(t.RevokedAt)})
+	return nil
+}
