@@ -69,6 +69,10 @@ func projectedFixture(t *testing.T, st *sqlstore.Store) fixture {
 	if _, err := st.AddException(ctx, ex); err != nil {
 		t.Fatal(err)
 	}
+	missed := evident.Period{Window: evident.Window{Start: time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC), End: time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC)}, State: evident.PeriodMissed}
+	if _, err := st.RecordOutcome(ctx, "vuln-scan", missed, "system:scheduler"); err != nil {
+		t.Fatal(err)
+	}
 	incidentHistory(t, st)
 	return f
 }
@@ -219,6 +223,10 @@ func init() {
 		"id": {set: "id || '-x'"}, "user_name": {set: "'carol'"}, "name": {set: "'other'"}, "created_at": {set: ts},
 		"expires_at": {set: `'2099-01-01T00:00:00.000000Z'`}, "revoked_at": {set: ts},
 	}
+	columnTampers["period_outcomes"] = map[string]columnTamper{
+		"control_id": {set: "'time-sync'"}, "period_start": {set: ts}, "period_end": {set: ts},
+		"state": {set: "'satisfied'"}, "recorded_at": {set: ts}, "ledger_idx": {set: "ledger_idx + 100"},
+	}
 	columnTampers["treatment_risks"] = map[string]columnTamper{
 		"treatment_id": {covered: "references treatments; deleting a treatment is a case of its own"},
 		"risk_id":      {set: "'other'"},
@@ -271,6 +279,7 @@ func TestTamperedProjectionsAreNamed(t *testing.T) {
 			[]string{"deleted record: controls row time-sync (leaf 0)", "deleted record: control_requirements row time-sync/EN319401/3.2.1/REQ-7.8-14"}},
 		tc{"link added", []string{`INSERT INTO control_requirements (control_id, standard, version, requirement_id) VALUES ('vuln-scan', 'EN319401', '3.2.1', 'REQ-7.10-06')`},
 			[]string{"added row: control_requirements row vuln-scan/EN319401/3.2.1/REQ-7.10-06"}},
+		tc{"missed window erased", []string{`DELETE FROM period_outcomes`}, []string{"deleted record: period_outcomes row vuln-scan/2026-04-01T00:00:00.000000Z"}},
 		tc{"revocation undone", []string{`UPDATE api_tokens SET revoked_at = NULL`},
 			[]string{"edited row: api_tokens row ", ` column revoked_at: the ledger implies "2026-`, `the database holds NULL`}},
 		tc{"applicability added", []string{`INSERT INTO soa (standard, version, requirement_id, applicable, body, updated_at, updated_by) VALUES ('EN319401', '3.2.1', 'REQ-7.8-14', 0, '{}', ` + ts + `, 'mallory')`},
@@ -319,6 +328,8 @@ func keyColumns(table string) []string {
 		return []string{"id"}
 	case "control_requirements":
 		return []string{"control_id", "standard", "version", "requirement_id"}
+	case "period_outcomes":
+		return []string{"control_id", "period_start"}
 	case "soa":
 		return []string{"standard", "version", "requirement_id"}
 	case "program":

@@ -49,7 +49,7 @@ var projections = append([]projection{
 	evidenceProjection, evidenceControlsProjection, evidenceRequirementsProjection,
 	usersProjection, userControlsProjection, apiTokensProjection,
 	changesProjection, changeTasksProjection,
-	exceptionsProjection,
+	exceptionsProjection, periodOutcomesProjection,
 	incidentsProjection, incidentClassificationsProjection, incidentStepsProjection, incidentNotificationsProjection,
 }, programProjections()...)
 
