@@ -25,14 +25,6 @@ type sealer struct{ signer note.Signer }
 // a signed write or `evident checkpoint` covers them.
 func (s *Store) SetSigner(sg note.Signer) { s.seal.Store(&sealer{signer: sg}) }
 
-// Signer returns the key set by SetSigner, or nil.
-func (s *Store) Signer() note.Signer {
-	if sl := s.seal.Load(); sl != nil {
-		return sl.signer
-	}
-	return nil
-}
-
 // sealTx signs the checkpoint of a write that appended leaves, inside the
 // write's own transaction: the leaves and the checkpoint commit together.
 func (s *Store) sealTx(ctx context.Context, tx *Tx) error {
