@@ -41,8 +41,8 @@ var exempt = map[string]map[string]string{
 // the ledger, with what is missing. verify names these tables, so no one
 // takes them for checked.
 var unprojected = map[string]map[string]string{
-	"users":       {"oidc_subject": "the user.* leaves do not carry the linked identity"},
-	"api_tokens":  {"hash": "the token.* leaves do not carry the token's hash"},
+	"api_tokens": {"hash": "kept out of the log on purpose: packs carry the leaves, and the hash of a short " +
+		"secret is guessable; a keyed hash in the token.create leaf would let verify check it"},
 	"import_runs": {AllColumns: "derived from the import's evidence leaves; not recomputed yet"},
 }
 

@@ -13,7 +13,7 @@ import (
 var usersProjection = projection{
 	table:   "users",
 	key:     []string{"name"},
-	columns: []string{"role", "period_from", "period_to", "disabled", "created_at", "created_by"},
+	columns: []string{"role", "period_from", "period_to", "disabled", "created_at", "created_by", "oidc_subject"},
 	kinds: map[string]applyFunc{
 		"user.add": applyUser, "user.role": applyUser, "user.disable": applyUser, "user.enable": applyUser,
 	},
@@ -44,6 +44,10 @@ func applyUser(r *Replay, l ReplayLeaf) error {
 	case "user.add":
 		// CreateUser stores every new account enabled.
 		vals["created_at"], vals["created_by"], vals["disabled"] = Text(TS(l.Record.At)), Text(l.Record.Actor), Int(0)
+		vals["oidc_subject"] = Unknown // a version 1 leaf does not say
+		if a.V >= 2 {
+			vals["oidc_subject"] = OptText(a.OIDCSubject)
+		}
 		r.put("users", l.Index, vals)
 	case "user.role":
 		delete(vals, "disabled") // a role change keeps the account's state
@@ -77,8 +81,8 @@ func auditTime(s string) (Value, error) {
 }
 
 // API tokens: whose rights a token carries, until when, and whether it
-// was revoked. The token's hash is not in the token.* leaves (see the
-// unprojected list).
+// was revoked. The token's hash is kept out of the leaves on purpose
+// (see the unprojected list).
 var apiTokensProjection = projection{
 	table:   "api_tokens",
 	key:     []string{"id"},
