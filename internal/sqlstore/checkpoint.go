@@ -33,7 +33,7 @@ func (s *Store) sealTx(ctx context.Context, tx *Tx) error {
 		return nil
 	}
 	if sl.signer == nil {
-		return evident.Errorf(evident.EINVALID, "the ledger signing key is not available: refusing a write no signed checkpoint would cover")
+		return evident.Errorf(evident.EINVALID, "the ledger signing key is not available (unreadable, or not the pinned key): refusing a write no signed checkpoint would cover")
 	}
 	_, err := tx.SignCheckpoint(ctx, sl.signer)
 	return err
