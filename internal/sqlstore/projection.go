@@ -112,10 +112,12 @@ func (v Value) String() string {
 	return fmt.Sprintf("%q", v.S)
 }
 
-// Row is one replayed row: its columns and the leaf that last wrote it.
+// Row is one replayed row: the leaf that last wrote it and its values in
+// the order of its projection's key and columns (a slice, not a map: a
+// replay of a million records holds millions of rows).
 type Row struct {
 	Leaf int64
-	Vals map[string]Value
+	Vals []Value
 }
 
 // Replay holds the rows the ledger implies, table by table.
@@ -123,6 +125,7 @@ type Replay struct {
 	rows  map[string]map[string]*Row // table -> key -> row
 	kinds map[string][]applyFunc     // leaf kind -> the tables' appliers
 	projs map[string]*projection
+	pos   map[string]map[string]int // table -> column -> index in Row.Vals
 	// state is what an applier keeps between leaves beyond the rows,
 	// such as an incident as the leaves so far describe it.
 	state map[string]any
@@ -130,11 +133,16 @@ type Replay struct {
 
 // NewReplay returns an empty replay of every projected table.
 func NewReplay() *Replay {
-	r := &Replay{rows: map[string]map[string]*Row{}, kinds: map[string][]applyFunc{}, projs: map[string]*projection{}, state: map[string]any{}}
+	r := &Replay{rows: map[string]map[string]*Row{}, kinds: map[string][]applyFunc{}, projs: map[string]*projection{},
+		pos: map[string]map[string]int{}, state: map[string]any{}}
 	for i := range projections {
 		p := &projections[i]
 		r.rows[p.table] = map[string]*Row{}
 		r.projs[p.table] = p
+		r.pos[p.table] = map[string]int{}
+		for j, c := range append(slices.Clone(p.key), p.columns...) {
+			r.pos[p.table][c] = j
+		}
 		for kind, fn := range p.kinds {
 			r.kinds[kind] = append(r.kinds[kind], fn)
 		}
@@ -158,8 +166,12 @@ func (r *Replay) Rows(table string) int { return len(r.rows[table]) }
 
 // put sets a whole row, keyed by the table's key columns.
 func (r *Replay) put(table string, leaf int64, vals map[string]Value) {
-	p := r.projs[table]
-	r.rows[table][keyOf(p, vals)] = &Row{Leaf: leaf, Vals: vals}
+	p, pos := r.projs[table], r.pos[table]
+	row := &Row{Leaf: leaf, Vals: make([]Value, len(pos))}
+	for c, v := range vals {
+		row.Vals[pos[c]] = v
+	}
+	r.rows[table][keyOf(p, row.Vals)] = row
 }
 
 // update changes some columns of the row with key; a leaf that updates a
@@ -171,24 +183,26 @@ func (r *Replay) update(table string, key []string, leaf int64, vals map[string]
 	}
 	row.Leaf = leaf
 	for c, v := range vals {
-		row.Vals[c] = v
+		row.Vals[r.pos[table][c]] = v
 	}
 	return nil
 }
 
 // deleteWhere removes the rows of table whose column col is v.
 func (r *Replay) deleteWhere(table, col string, v Value) {
+	i := r.pos[table][col]
 	for k, row := range r.rows[table] {
-		if row.Vals[col] == v {
+		if row.Vals[i] == v {
 			delete(r.rows[table], k)
 		}
 	}
 }
 
-func keyOf(p *projection, vals map[string]Value) string {
+// keyOf joins a row's key values (the first len(p.key) of vals).
+func keyOf(p *projection, vals []Value) string {
 	parts := make([]string, len(p.key))
-	for i, c := range p.key {
-		parts[i] = vals[c].S
+	for i := range p.key {
+		parts[i] = vals[i].S
 	}
 	return strings.Join(parts, "/")
 }
@@ -223,7 +237,8 @@ func (m Mismatch) String() string {
 }
 
 // Compare reads every projected table and reports each row and column
-// that differs from the replay, table by table, rows in key order.
+// that differs from the replay, table by table, rows in key order. It
+// consumes the replay: rows are dropped as they are matched.
 func (tx *Tx) Compare(ctx context.Context, r *Replay, report func(Mismatch)) error {
 	for i := range projections {
 		if err := tx.compareTable(ctx, &projections[i], r.rows[projections[i].table], report); err != nil {
@@ -241,7 +256,6 @@ func (tx *Tx) compareTable(ctx context.Context, p *projection, want map[string]*
 		return err
 	}
 	defer rows.Close()
-	seen := map[string]bool{}
 	raw := make([]sql.NullString, len(cols))
 	ptrs := make([]any, len(cols))
 	for i := range raw {
@@ -251,23 +265,23 @@ func (tx *Tx) compareTable(ctx context.Context, p *projection, want map[string]*
 		if err := rows.Scan(ptrs...); err != nil {
 			return err
 		}
-		got := make(map[string]Value, len(cols))
-		for i, c := range cols {
-			got[c] = fold(Value{S: raw[i].String, Null: !raw[i].Valid})
+		got := make([]Value, len(cols))
+		for i := range cols {
+			got[i] = fold(Value{S: raw[i].String, Null: !raw[i].Valid})
 		}
 		key := keyOf(p, got)
-		seen[key] = true
 		w, ok := want[key]
 		if !ok {
 			report(Mismatch{Kind: RowAdded, Table: p.table, Key: key, Leaf: -1})
 			continue
 		}
-		for _, c := range p.columns {
-			if w.Vals[c].Unknown {
+		delete(want, key)
+		for i := len(p.key); i < len(cols); i++ {
+			if w.Vals[i].Unknown {
 				continue
 			}
-			if w.Vals[c] != got[c] {
-				report(Mismatch{Kind: RowEdited, Table: p.table, Key: key, Column: c, Leaf: w.Leaf, Want: w.Vals[c], Got: got[c]})
+			if w.Vals[i] != got[i] {
+				report(Mismatch{Kind: RowEdited, Table: p.table, Key: key, Column: cols[i], Leaf: w.Leaf, Want: w.Vals[i], Got: got[i]})
 			}
 		}
 	}
@@ -276,9 +290,7 @@ func (tx *Tx) compareTable(ctx context.Context, p *projection, want map[string]*
 	}
 	var missing []string
 	for k := range want {
-		if !seen[k] {
-			missing = append(missing, k)
-		}
+		missing = append(missing, k)
 	}
 	slices.Sort(missing)
 	for _, k := range missing {
