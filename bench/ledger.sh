@@ -28,7 +28,10 @@ now() { date +%s.%N; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
 ev init --name bench >/dev/null
-sqlite3 "$work/data/evident.db" "INSERT INTO controls (id, body, updated_at, updated_by) VALUES ('bench', '{\"id\":\"bench\",\"title\":\"bench\"}', '2026-01-01T00:00:00.000000Z', 'bench')"
+# A program with controls, applied as a user would: verify re-derives the
+# controls from their program.apply leaf, so a row put in behind the
+# program's back would fail it.
+ev apply -f examples/qtsp >/dev/null
 
 echo "== 1 GiB file"
 head -c 1073741824 /dev/urandom >"$work/big.bin"
@@ -36,7 +39,7 @@ sync
 t0=$(now); dd if="$work/big.bin" of="$work/big.copy" bs=1M conv=fsync status=none; t1=$(now)
 dd_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
 rm -f "$work/big.copy"; sync
-/usr/bin/time -f "%e %M" -o "$work/time.txt" "$work/evident" --data "$work/data" --actor bench evidence add "$work/big.bin" --control bench >/dev/null
+/usr/bin/time -f "%e %M" -o "$work/time.txt" "$work/evident" --data "$work/data" --actor bench evidence add "$work/big.bin" --control applicability-analysis >/dev/null
 read -r add_s add_kb <"$work/time.txt"
 echo "dd conv=fsync: ${dd_s}s; evidence add: ${add_s}s (peak RSS $((add_kb / 1024)) MiB); ratio $(ratio "$add_s" "$dd_s")"
 rm -f "$work/big.bin"
@@ -47,7 +50,7 @@ head -c $((small * 4096)) /dev/urandom | split -b 4096 -a 6 --additional-suffix=
 sync
 loop=$(cd "$work/small" && "$work/fsyncloop" "$work/loop" *.bin)
 loop_rate=$(echo "$loop" | awk '{print $(NF-1)}')
-t0=$(now); (cd "$work/small" && ev evidence add ./*.bin --control bench >/dev/null); t1=$(now)
+t0=$(now); (cd "$work/small" && ev evidence add ./*.bin --control applicability-analysis >/dev/null); t1=$(now)
 add_rate=$(awk -v n="$small" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", n / (b - a) }')
 echo "write+fsync loop: $loop_rate files/s; evidence add: $add_rate records/s; ratio $(ratio "$add_rate" "$loop_rate")"
 rm -rf "$work/small" "$work/loop"
@@ -57,7 +60,7 @@ mkdir -p "$work/v"
 for chunk in $(seq 0 10000 $((nverify - 1))); do
 	n=$(( nverify - chunk < 10000 ? nverify - chunk : 10000 ))
 	head -c $((n * 8192)) /dev/urandom | split -b 8192 -a 6 --additional-suffix=.bin - "$work/v/f"
-	(cd "$work/v" && ev evidence add ./*.bin --control bench >/dev/null)
+	(cd "$work/v" && ev evidence add ./*.bin --control applicability-analysis >/dev/null)
 	rm -f "$work/v"/*.bin
 done
 ev verify >/dev/null # warm the page cache for both

@@ -212,7 +212,19 @@ func (a *app) openStore() (*sqlstore.Store, error) {
 			return nil, evident.Errorf(evident.EINVALID, "no program in data directory %q: run `evident init` first, or pass --data", a.data)
 		}
 	}
-	return sqlstore.Open(a.ctx, a.dsn(), sqlstore.Options{Now: a.now})
+	st, err := sqlstore.Open(a.ctx, a.dsn(), sqlstore.Options{Now: a.now})
+	if err != nil {
+		return nil, err
+	}
+	// Every write that appends to the ledger is signed in its own
+	// transaction; without a readable key such writes are refused, reads
+	// still work.
+	signer, _, err := a.ledgerKeys()
+	if err != nil {
+		signer = nil
+	}
+	st.SetSigner(signer)
+	return st, nil
 }
 
 // out prints human text; commands use it for their default output.

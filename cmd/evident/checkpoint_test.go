@@ -72,7 +72,7 @@ func TestCheckpointAnchorWithLocalTSA(t *testing.T) {
 		t.Errorf("anchor with the wrong roots: exit %d %q, want 1", code, errs)
 	}
 	code, out, errs := cli(t, env, "checkpoint", "--anchor", url, "--tsa-roots", roots)
-	if code != 0 || !strings.Contains(out, "Anchored checkpoint 3 at ") {
+	if code != 0 || !strings.Contains(out, "Anchored checkpoint 4 at ") {
 		t.Fatalf("anchor: exit %d\n%s%s", code, out, errs)
 	}
 	// The roots are kept in the data directory, so verify checks the token
@@ -85,7 +85,7 @@ func TestCheckpointAnchorWithLocalTSA(t *testing.T) {
 		t.Errorf("verify after anchoring: exit %d\n%s%s", code, out, errs)
 	}
 	code, out, _ = cli(t, env, "log", "--kind", "ledger.anchor", "--json")
-	if code != 0 || !strings.Contains(out, `"checkpoint_size": 3`) {
+	if code != 0 || !strings.Contains(out, `"checkpoint_size": 4`) {
 		t.Errorf("the anchor is not in the audit trail:\n%s", out)
 	}
 	code, out, _ = cli(t, env, "verify", "--tsa-roots", other)

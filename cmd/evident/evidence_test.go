@@ -25,10 +25,15 @@ func ledgerEnv(t *testing.T) map[string]string {
 	}
 	addControls(t, filepath.Join(data, "evident.db"), "vuln-scan", "time-sync")
 	addSystem(t, filepath.Join(data, "evident.db"), evident.System{ID: "ca-issuing", Name: "Issuing CA", Kind: evident.SystemTrustworthy, Version: "4.2.1"})
+	// Sign the leaves, as apply would have in its own write.
+	if code, out, errs := cli(t, env, "checkpoint"); code != 0 {
+		t.Fatalf("checkpoint: exit %d\n%s%s", code, out, errs)
+	}
 	return env
 }
 
-// addSystem puts a system straight into the store, so evidence can name it.
+// addSystem puts a system straight into the store with the program.apply
+// leaf that records it, so evidence can name it.
 func addSystem(t *testing.T, dsn string, s evident.System) {
 	t.Helper()
 	ctx := context.Background()
@@ -37,13 +42,29 @@ func addSystem(t *testing.T, dsn string, s evident.System) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	if err := st.Write(ctx, func(tx *sqlstore.Tx) error { return tx.PutObject(ctx, sqlstore.Systems, s.ID, s, "test") }); err != nil {
+	type step struct {
+		Op      string         `json:"op"`
+		Section string         `json:"section"`
+		ID      string         `json:"id"`
+		Object  evident.System `json:"object"`
+	}
+	err = st.Write(ctx, func(tx *sqlstore.Tx) error {
+		if err := tx.PutObject(ctx, sqlstore.Systems, s.ID, s, "test"); err != nil {
+			return err
+		}
+		_, err := tx.Audit(ctx, "program.apply", "program", "test", struct {
+			Steps []step `json:"steps"`
+		}{[]step{{"add", "systems", s.ID, s}}})
+		return err
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
 }
 
-// addControls puts controls straight into the store; applying a whole
-// program is another command's business.
+// addControls puts controls straight into the store with the
+// program.apply leaf that records them, as apply writes both; applying a
+// whole program is another command's business.
 func addControls(t *testing.T, dsn string, ids ...string) {
 	t.Helper()
 	ctx := context.Background()
@@ -53,13 +74,25 @@ func addControls(t *testing.T, dsn string, ids ...string) {
 	}
 	defer st.Close()
 	ref := evident.RequirementRef{Standard: evident.EN319401, Version: "3.2.1", ID: "REQ-7.8-14"}
+	type step struct {
+		Op      string          `json:"op"`
+		Section string          `json:"section"`
+		ID      string          `json:"id"`
+		Object  evident.Control `json:"object"`
+	}
+	var steps []step
 	err = st.Write(ctx, func(tx *sqlstore.Tx) error {
 		for _, id := range ids {
-			if err := tx.PutObject(ctx, sqlstore.Controls, id, evident.Control{ID: id, Title: id, Requirements: []evident.RequirementRef{ref}}, "test"); err != nil {
+			c := evident.Control{ID: id, Title: id, Requirements: []evident.RequirementRef{ref}}
+			if err := tx.PutObject(ctx, sqlstore.Controls, id, c, "test"); err != nil {
 				return err
 			}
+			steps = append(steps, step{"add", "controls", id, c})
 		}
-		return nil
+		_, err := tx.Audit(ctx, "program.apply", "program", "test", struct {
+			Steps []step `json:"steps"`
+		}{steps})
+		return err
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -122,9 +155,9 @@ func TestEvidenceAddListShow(t *testing.T) {
 	if len(m) != 2 || m[0][4] != "scan-0.txt" || m[1][4] != "scan-1.txt" {
 		t.Fatalf("evidence add printed:\n%s\nwant one line per file with id, digest and leaf", out)
 	}
-	// Leaf 0 is the program's creation: evidence follows it.
-	if m[0][3] != "1" || m[1][3] != "2" {
-		t.Errorf("leaves %s, %s; want 1, 2", m[0][3], m[1][3])
+	// Leaf 0 is the program's creation, leaf 1 its controls: evidence follows them.
+	if m[0][3] != "2" || m[1][3] != "3" {
+		t.Errorf("leaves %s, %s; want 2, 3", m[0][3], m[1][3])
 	}
 	evs := listEvidence(t, env, "--control", "vuln-scan")
 	if len(evs) != 2 {
@@ -143,7 +176,7 @@ func TestEvidenceAddListShow(t *testing.T) {
 		t.Errorf("list --req REQ-7.8-14: %d records, want 2", n)
 	}
 	code, out, errs = cli(t, env, "evidence", "show", e.ID)
-	if code != 0 || !strings.Contains(out, "c2sp.org/tlog-proof@v1") || !strings.Contains(out, "index 1") || !strings.Contains(out, e.Digest.String()) {
+	if code != 0 || !strings.Contains(out, "c2sp.org/tlog-proof@v1") || !strings.Contains(out, "index 2") || !strings.Contains(out, e.Digest.String()) {
 		t.Errorf("evidence show: exit %d\n%s%s", code, out, errs)
 	}
 	code, out, _ = cli(t, env, "log", "--kind", "evidence", "--json")
@@ -152,7 +185,7 @@ func TestEvidenceAddListShow(t *testing.T) {
 		t.Errorf("log --kind evidence: exit %d, %v, %d entries\n%s", code, err, len(entries), out)
 	}
 	code, out, _ = cli(t, env, "checkpoint")
-	if code != 0 || !strings.HasPrefix(out, "evident.ledger/example-qtsp\n3\n") || !strings.Contains(out, "\n\n— evident.ledger/example-qtsp ") {
+	if code != 0 || !strings.HasPrefix(out, "evident.ledger/example-qtsp\n4\n") || !strings.Contains(out, "\n\n— evident.ledger/example-qtsp ") {
 		t.Errorf("checkpoint: exit %d\n%s", code, out)
 	}
 	if code, out, errs := cli(t, env, "verify"); code != 0 || !strings.Contains(out, "OK") {
@@ -197,8 +230,8 @@ func TestEvidenceAddRefusesBadInputAndStoresNothing(t *testing.T) {
 	code, out, _ := cli(t, env, "log", "--json")
 	var entries []logEntry
 	json.Unmarshal([]byte(out), &entries)
-	if code != 0 || len(entries) != 1 {
-		t.Errorf("ledger holds %d records after refused adds, want only program.create", len(entries))
+	if code != 0 || len(entries) != 2 {
+		t.Errorf("ledger holds %d records after refused adds, want only program.create and the controls", len(entries))
 	}
 	if code, out, errs := cli(t, env, "verify"); code != 0 {
 		t.Errorf("verify after refused adds: exit %d\n%s%s", code, out, errs)

@@ -85,6 +85,11 @@ func (a *app) initialise(name, version string, overlays []string) (evident.Progr
 	if err := writeKeyPair(a.data, name); err != nil {
 		return evident.Program{}, err
 	}
+	signer, _, err := a.ledgerKeys()
+	if err != nil {
+		return evident.Program{}, err
+	}
+	st.SetSigner(signer)
 	p := evident.Program{Name: name, Standard: evident.EN319401, Version: version, Overlays: overlays, CreatedBy: a.actor}
 	if err := st.CreateProgram(a.ctx, p); err != nil {
 		return evident.Program{}, err

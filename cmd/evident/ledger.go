@@ -61,6 +61,12 @@ func (a *app) ledgerKeys() (note.Signer, note.Verifier, error) {
 	if err != nil {
 		return nil, nil, evident.Errorf(evident.EINVALID, "ledger public key %s: %v", filepath.Join(a.data, verifierFile), err)
 	}
+	// A key pinned in the configuration outranks the data directory's:
+	// whoever can write the directory can replace both halves of its key.
+	if pin := strings.TrimSpace(a.getenv(pinEnv)); pin != "" && pin != strings.TrimSpace(string(pub)) {
+		return nil, nil, evident.Errorf(evident.EFAILED, "the ledger key in %s is %s, not the key pinned in %s (%s): refusing to sign or check with it",
+			a.data, strings.TrimSpace(string(pub)), pinEnv, pin)
+	}
 	key, err := os.ReadFile(filepath.Join(a.data, signingKeyFile))
 	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
 		return nil, verifier, nil

@@ -190,7 +190,7 @@ func exportSummary(m *pack.Manifest, out string) packSummary {
 // no network. It exits 1 naming every problem.
 func packVerify(a *app, args []string) error {
 	flags := a.flags("pack verify")
-	keyArg := flags.String("key", "", "the ledger verifier key the pack must be signed with: a `file` such as ledger.pub, or the key itself")
+	keyArg := flags.String("key", "", "the ledger verifier key the pack must be signed with: a `file` such as ledger.pub, or the key itself ("+pinEnv+")")
 	pos, err := a.parse(flags, args)
 	if err != nil {
 		return err
@@ -199,10 +199,8 @@ func packVerify(a *app, args []string) error {
 		return evident.Errorf(evident.EINVALID, "pack verify: want one pack file, got %d arguments", len(pos))
 	}
 	opt := pack.VerifyOptions{}
-	if *keyArg != "" {
-		if opt.Key, err = readKeyArg(*keyArg); err != nil {
-			return err
-		}
+	if opt.Key, err = a.pinnedKey(*keyArg); err != nil {
+		return err
 	}
 	f, err := os.Open(pos[0])
 	if err != nil {
@@ -251,6 +249,9 @@ func readKeyArg(s string) (string, error) {
 }
 
 func printPackReport(a *app, name string, r *pack.Report) {
+	if !r.KeyChecked {
+		a.out(notPinned, "the pack ("+pack.KeyName+")")
+	}
 	for _, p := range r.Problems {
 		a.out("FAIL %s\n", p)
 	}

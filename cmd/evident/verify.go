@@ -1,32 +1,53 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"time"
 
+	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/term"
 
 	"github.com/evidenthq/evident"
 	"github.com/evidenthq/evident/internal/ledger"
+	"github.com/evidenthq/evident/internal/sqlstore"
 )
 
+// pinEnv names the verifier key pinned in the configuration, the
+// signed-note verifier string (the content of ledger.pub).
+const pinEnv = "EVIDENT_LEDGER_KEY"
+
+// notPinned is the first line of verify and pack verify when no key is
+// pinned: the check then rests on a key from the thing being checked.
+const notPinned = "key not pinned: checked with the key %s carries, which anyone who can rewrite it can replace; pin the key with --key or " + pinEnv + "\n"
+
 // cmdVerify recomputes the whole store (see ledger.Verify) and exits 1
-// naming every problem it finds.
+// naming every problem it finds. With a pinned key (--key or
+// EVIDENT_LEDGER_KEY) every checkpoint must verify with it and the data
+// directory must hold it; without one the first line says so.
 func cmdVerify(a *app, args []string) error {
 	fs := a.flags("verify")
 	rootsPath := fs.String("tsa-roots", "", "PEM `file` of trusted TSA roots for stored time-stamp tokens (default DATA/tsa-roots.pem)")
+	keyArg := fs.String("key", "", "the ledger verifier key the store must be signed with: a `file` such as a copy of ledger.pub kept elsewhere, or the key itself ("+pinEnv+")")
 	if _, err := a.parse(fs, args); err != nil {
+		return err
+	}
+	pin, err := a.pinnedKey(*keyArg)
+	if err != nil {
 		return err
 	}
 	roots, _, err := a.tsaRoots(*rootsPath)
 	if err != nil {
 		return err
 	}
-	l, st, err := a.openLedger()
+	l, st, wrong, err := a.openVerifyLedger(pin)
 	if err != nil {
 		return err
 	}
@@ -42,6 +63,10 @@ func cmdVerify(a *app, args []string) error {
 	if err != nil {
 		return err
 	}
+	r.Key, r.KeyPinned = pin, pin != ""
+	if wrong != nil {
+		r.Problems = append([]ledger.Problem{*wrong}, r.Problems...)
+	}
 	if a.json {
 		if r.Problems == nil {
 			r.Problems = []ledger.Problem{}
@@ -50,11 +75,17 @@ func cmdVerify(a *app, args []string) error {
 			return err
 		}
 	} else {
+		if pin == "" {
+			a.out(notPinned, "the data directory ("+verifierFile+")")
+		}
 		for _, pr := range r.Problems {
 			a.out("FAIL %s\n", pr)
 		}
 		a.out("%d ledger records, %d evidence records, %d blobs (%d bytes), %d checkpoints, %d anchors checked\n",
 			r.Leaves, r.Evidence, r.Blobs, r.Bytes, r.Checkpoints, r.Anchors)
+		if len(r.Unchecked) > 0 {
+			a.out("Not yet re-derived from the log, so not checked against it: %s\n", strings.Join(r.Unchecked, ", "))
+		}
 	}
 	if !r.OK() {
 		return evident.Errorf(evident.EFAILED, "verify found %d problems", len(r.Problems))
@@ -63,6 +94,56 @@ func cmdVerify(a *app, args []string) error {
 		a.out("OK\n")
 	}
 	return nil
+}
+
+// pinnedKey returns the verifier key given by flag (a file or the key)
+// or, without one, by EVIDENT_LEDGER_KEY; "" when none is pinned.
+func (a *app) pinnedKey(flag string) (string, error) {
+	if flag != "" {
+		return readKeyArg(flag)
+	}
+	pin := strings.TrimSpace(a.getenv(pinEnv))
+	if pin == "" {
+		return "", nil
+	}
+	if _, err := note.NewVerifier(pin); err != nil {
+		return "", evident.ErrorAt(evident.EINVALID, pinEnv, "%q is not a ledger verifier key (%v)", pin, err)
+	}
+	return pin, nil
+}
+
+// openVerifyLedger opens the store read-only for verify. With a pinned
+// key the ledger checks every checkpoint with it, and a data directory
+// holding another key is a problem, reported with the rest rather than
+// ending the run.
+func (a *app) openVerifyLedger(pin string) (*ledger.Ledger, *sqlstore.Store, *ledger.Problem, error) {
+	if pin == "" {
+		l, st, err := a.openLedger()
+		return l, st, nil, err
+	}
+	v, err := note.NewVerifier(pin)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	var wrong *ledger.Problem
+	path := filepath.Join(a.data, verifierFile)
+	pub, err := os.ReadFile(path)
+	switch {
+	case err != nil && !errors.Is(err, fs.ErrNotExist):
+		return nil, nil, nil, err
+	case err == nil && strings.TrimSpace(string(pub)) != pin:
+		wrong = &ledger.Problem{Kind: ledger.WrongKey, Index: -1, Ref: path,
+			Message: fmt.Sprintf("the data directory's ledger key is %s, not the pinned key %s: the store was re-keyed", strings.TrimSpace(string(pub)), pin)}
+	}
+	blobs, err := a.openBlobs()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	st, err := a.openStore()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return ledger.Open(st, blobs, nil, v), st, wrong, nil
 }
 
 // progress draws a one-line progress meter on a terminal, at most a few

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/evidenthq/evident/internal/sqlstore"
@@ -101,10 +102,10 @@ func TestVerifyNamesEachKindOfTampering(t *testing.T) {
 		}, []string{"missing blob"}},
 		{"edited database row", func(t *testing.T, data, id string) {
 			tamperSQL(t, data, sqlExec(`UPDATE evidence SET body = `+sqlf(backdate, "body")+`, effective_from = '2026-04-01T00:00:00.000000Z' WHERE id = '`+id+`'`))
-		}, []string{"edited row", "differs from its ledger record"}},
+		}, []string{"edited row: evidence row", "column effective_from: the ledger implies \"2026-07-01T00:00:00.000000Z\", the database holds \"2026-04-01T00:00:00.000000Z\""}},
 		{"evidence refiled under another control", func(t *testing.T, data, id string) {
 			tamperSQL(t, data, sqlExec(`UPDATE evidence_controls SET control_id = 'time-sync' WHERE evidence_id = '`+id+`'`))
-		}, []string{"edited row", "controls or requirements"}},
+		}, []string{"added row: evidence_controls row time-sync/", "deleted record: evidence_controls row vuln-scan/"}},
 		{"deleted record", func(t *testing.T, data, id string) {
 			tamperSQL(t, data, sqlExec(
 				`DELETE FROM evidence_controls WHERE evidence_id = '`+id+`'`,
@@ -124,7 +125,7 @@ func TestVerifyNamesEachKindOfTampering(t *testing.T) {
 				}
 				return rehash(ctx, tx)
 			})
-		}, []string{"rewritten history", "no longer hashes to the root signed in checkpoint 3"}},
+		}, []string{"rewritten history", "no longer hashes to the root signed in checkpoint 4"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			env := ledgerEnv(t)
@@ -136,7 +137,7 @@ func TestVerifyNamesEachKindOfTampering(t *testing.T) {
 			if code, out, errs := cli(t, env, "verify"); code != 0 {
 				t.Fatalf("verify before tampering: exit %d\n%s%s", code, out, errs)
 			}
-			victim := ids[1] // leaf 2, signed in checkpoint 3
+			victim := ids[1] // leaf 3, signed in checkpoint 4
 			tc.tamper(t, env["EVIDENT_DATA"], victim)
 			code, out, errs := cli(t, env, "verify")
 			if code != 1 {
@@ -167,14 +168,14 @@ func TestDeletedLeavesAndRefusalToSign(t *testing.T) {
 	last := addEvidence(t, env, files[1], "--control", "vuln-scan")
 	tamperSQL(t, data, func(ctx context.Context, tx *sqlstore.Tx) error {
 		err := sqlExec(`DELETE FROM evidence_controls WHERE evidence_id = '`+last[0]+`'`, `DELETE FROM evidence WHERE id = '`+last[0]+`'`,
-			`DELETE FROM ledger_leaves WHERE idx = 2`)(ctx, tx)
+			`DELETE FROM ledger_leaves WHERE idx = 3`)(ctx, tx)
 		if err != nil {
 			return err
 		}
 		return rehash(ctx, tx)
 	})
 	code, out, errs := cli(t, env, "verify")
-	if code != 1 || !strings.Contains(out, "deleted record") || !strings.Contains(out, "checkpoint signed at size 3 but the ledger holds 2 records: leaves 2 to 2 were deleted") {
+	if code != 1 || !strings.Contains(out, "deleted record") || !strings.Contains(out, "checkpoint signed at size 4 but the ledger holds 3 records: leaves 3 to 3 were deleted") {
 		t.Errorf("verify after deleting the newest record: exit %d\n%s%s", code, out, errs)
 	}
 	code, out, errs = cli(t, env, "evidence", "add", files[2], "--control", "vuln-scan")
@@ -196,4 +197,131 @@ func blobPath(t *testing.T, data, id string) string {
 	}
 	t.Fatalf("no evidence %s", id)
 	return ""
+}
+
+// TestPinnedKeyCatchesARekeyedStore plays the insider who deletes the
+// checkpoints, puts a fresh key pair into the data directory and signs
+// anew: verify trusting the data directory passes (and says on its first
+// line that the key is not pinned), verify with the key pinned outside
+// the data directory fails naming the new key.
+func TestPinnedKeyCatchesARekeyedStore(t *testing.T) {
+	env := ledgerEnv(t)
+	data := env["EVIDENT_DATA"]
+	addEvidence(t, env, writeFiles(t, 1, "scan")[0], "--control", "vuln-scan")
+	pubBytes, err := os.ReadFile(filepath.Join(data, "ledger.pub"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pinned := strings.TrimSpace(string(pubBytes))
+	code, out, errs := cli(t, env, "verify")
+	if first, _, _ := strings.Cut(out, "\n"); code != 0 || !strings.HasPrefix(first, "key not pinned") {
+		t.Errorf("verify without a pinned key: exit %d, first line %q, want 0 and \"key not pinned\"\n%s", code, first, errs)
+	}
+	code, out, errs = cli(t, env, "verify", "--key", pinned)
+	if code != 0 || strings.Contains(out, "key not pinned") {
+		t.Errorf("verify --key with the store's own key: exit %d\n%s%s", code, out, errs)
+	}
+
+	tamperSQL(t, data, sqlExec(`DELETE FROM checkpoints`))
+	for _, f := range []string{"ledger.key", "ledger.pub"} {
+		if err := os.Remove(filepath.Join(data, f)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := writeKeyPair(data, "Example QTSP"); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errs := cli(t, env, "checkpoint"); code != 0 {
+		t.Fatalf("checkpoint with the new key: exit %d\n%s%s", code, out, errs)
+	}
+	if code, out, errs := cli(t, env, "verify"); code != 0 {
+		t.Fatalf("the re-keyed store no longer passes an unpinned verify (the attack this test guards against): exit %d\n%s%s", code, out, errs)
+	}
+	for name, run := range map[string]func() (int, string, string){
+		"--key": func() (int, string, string) { return cli(t, env, "verify", "--key", pinned) },
+		pinEnv: func() (int, string, string) {
+			pinnedEnv := map[string]string{pinEnv: pinned}
+			for k, v := range env {
+				pinnedEnv[k] = v
+			}
+			return cli(t, pinnedEnv, "verify")
+		},
+	} {
+		code, out, errs := run()
+		if code != 1 || !strings.Contains(out, "wrong key: the data directory's ledger key is") ||
+			!strings.Contains(out, "bad signature: checkpoint at size 3") || strings.Contains(out, "key not pinned") {
+			t.Errorf("verify with the key pinned by %s after re-keying: exit %d, want 1 naming the wrong key and the bad signature\n%s%s", name, code, out, errs)
+		}
+	}
+	// With the pin in the configuration, no command signs with the other key.
+	pinnedEnv := map[string]string{pinEnv: pinned}
+	for k, v := range env {
+		pinnedEnv[k] = v
+	}
+	code, out, errs = cli(t, pinnedEnv, "evidence", "add", writeFiles(t, 1, "more")[0], "--control", "vuln-scan")
+	if code != 1 || !strings.Contains(errs, "not the key pinned in "+pinEnv) {
+		t.Errorf("evidence add under a pinned key with another key in the data directory: exit %d, want 1 and a refusal\n%s%s", code, out, errs)
+	}
+}
+
+// TestPackVerifySaysWhetherTheKeyIsPinned checks pack verify's first line
+// without a pinned key, and that a key pinned in EVIDENT_LEDGER_KEY
+// refuses a pack signed with another.
+func TestPackVerifySaysWhetherTheKeyIsPinned(t *testing.T) {
+	env := ledgerEnv(t)
+	addEvidence(t, env, writeFiles(t, 1, "scan")[0], "--control", "vuln-scan", "--period", "2026-Q3")
+	out := filepath.Join(t.TempDir(), "pack.zip")
+	if code, stdout, errs := cli(t, env, "pack", "export", "--from", "2026-01-01", "--to", "2027-01-01", "--out", out); code != 0 {
+		t.Fatalf("pack export: exit %d\n%s%s", code, stdout, errs)
+	}
+	bare := map[string]string{"EVIDENT_DATA": filepath.Join(t.TempDir(), "nothing-here")}
+	code, stdout, errs := cli(t, bare, "pack", "verify", out)
+	if first, _, _ := strings.Cut(stdout, "\n"); code != 0 || !strings.HasPrefix(first, "key not pinned") {
+		t.Errorf("pack verify without a pinned key: exit %d, first line %q, want 0 and \"key not pinned\"\n%s", code, first, errs)
+	}
+	_, other, err := note.GenerateKey(nil, "evident.ledger/example-qtsp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bare[pinEnv] = other
+	code, stdout, errs = cli(t, bare, "pack", "verify", out)
+	if code != 1 || !strings.Contains(stdout, "untrusted key") || strings.Contains(stdout, "key not pinned") {
+		t.Errorf("pack verify with another key pinned: exit %d, want 1 and \"untrusted key\"\n%s%s", code, stdout, errs)
+	}
+}
+
+// TestVerifyNamesRaisedRightsAndWidenedPeriods edits who may do what
+// behind the program's back: a control owner made admin, an assessor's
+// period widened, an owned control added. verify exits 1 naming each
+// table, row and column with the value the log implies.
+func TestVerifyNamesRaisedRightsAndWidenedPeriods(t *testing.T) {
+	env := ledgerEnv(t)
+	for _, args := range [][]string{
+		{"user", "add", "bob", "--role", "control-owner", "--controls", "vuln-scan"},
+		{"user", "add", "carol", "--role", "assessor", "--from", "2026-01-01", "--to", "2027-01-01"},
+	} {
+		if code, out, errs := cli(t, env, args...); code != 0 {
+			t.Fatalf("%v: exit %d\n%s%s", args, code, out, errs)
+		}
+	}
+	if code, out, errs := cli(t, env, "verify"); code != 0 {
+		t.Fatalf("verify before tampering: exit %d\n%s%s", code, out, errs)
+	}
+	tamperSQL(t, env["EVIDENT_DATA"], sqlExec(
+		`UPDATE users SET role = 'admin' WHERE name = 'bob'`,
+		`UPDATE users SET period_from = '2020-01-01T00:00:00.000000Z' WHERE name = 'carol'`,
+		`INSERT INTO user_controls (user_name, control_id) VALUES ('bob', 'time-sync')`))
+	code, out, errs := cli(t, env, "verify")
+	if code != 1 {
+		t.Errorf("verify after raising rights: exit %d, want 1\n%s%s", code, out, errs)
+	}
+	for _, w := range []string{
+		`edited row: users row bob (leaf `, `column role: the ledger implies "control-owner", the database holds "admin"`,
+		`column period_from: the ledger implies "2026-01-01T00:00:00.000000Z", the database holds "2020-01-01T00:00:00.000000Z"`,
+		`added row: user_controls row bob/time-sync is in no ledger leaf`,
+	} {
+		if !strings.Contains(out, w) {
+			t.Errorf("verify does not say %q:\n%s", w, out)
+		}
+	}
 }

@@ -28,7 +28,7 @@ func TestAnchorAgainstLocalTSA(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if a.CheckpointSize != 3 || time.Since(a.GenTime) > time.Minute {
+		if a.CheckpointSize != 4 || time.Since(a.GenTime) > time.Minute {
 			t.Errorf("anchor %+v", a)
 		}
 		f.l.SetTSARoots(pki.Roots)
@@ -37,7 +37,7 @@ func TestAnchorAgainstLocalTSA(t *testing.T) {
 			t.Fatal(err)
 		}
 		// The anchor is itself a ledger record, covered by a new checkpoint.
-		if !r.OK() || r.Anchors != 1 || r.Leaves != 4 || r.Checkpoints != 2 {
+		if !r.OK() || r.Anchors != 1 || r.Leaves != 5 || r.Checkpoints != 2 {
 			t.Errorf("verify after anchoring: %+v", r)
 		}
 		// Without trust anchors verify cannot vouch for the token and says so.
@@ -49,7 +49,7 @@ func TestAnchorAgainstLocalTSA(t *testing.T) {
 		// A token edited in the store no longer verifies.
 		f.l.SetTSARoots(pki.Roots)
 		err = st.Write(ctx, func(tx *sqlstore.Tx) error {
-			_, err := tx.Exec(ctx, `UPDATE anchors SET checkpoint_size = 4`)
+			_, err := tx.Exec(ctx, `UPDATE anchors SET checkpoint_size = 5`)
 			return err
 		})
 		if err != nil {

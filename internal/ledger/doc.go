@@ -51,6 +51,17 @@
 //
 // Verify recomputes every leaf hash and the tree from the leaves, compares
 // it with the stored hashes and every saved checkpoint (signature, root,
-// consistency), compares every evidence row with its leaf, and hashes every
-// blob. Each problem is reported with the record it concerns.
+// consistency), reports leaves no checkpoint covers, replays the leaves
+// into the rows they imply (sqlstore.Replay) and compares every projected
+// table column by column, and hashes every blob. It goes on after the
+// first problem: a missing leaf is named and the tree is rebuilt from the
+// leaves that remain. Each problem is reported with the record it
+// concerns.
+//
+// # Signing
+//
+// Open gives the store the signing key (sqlstore.Store.SetSigner), so every
+// write transaction that appends leaves signs the checkpoint covering them
+// before it commits: one checkpoint per transaction, which is the group
+// commit of a batch.
 package ledger

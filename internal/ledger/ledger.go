@@ -33,7 +33,14 @@ type Ledger struct {
 // checkpoints; without one the ledger is read-only (list, show, verify).
 // verifier checks stored checkpoints and must match signer when both are
 // given.
+//
+// With a signer, Open also makes the store sign every write that appends
+// to the ledger (sqlstore.Store.SetSigner): users, tokens, incidents and
+// program changes are acknowledged under a checkpoint as evidence is.
 func Open(st *sqlstore.Store, blobs blob.Store, signer note.Signer, verifier note.Verifier) *Ledger {
+	if signer != nil {
+		st.SetSigner(signer)
+	}
 	return &Ledger{st: st, blobs: blobs, signer: signer, verifier: verifier}
 }
 
@@ -208,67 +215,16 @@ func (l *Ledger) Checkpoint(ctx context.Context) ([]byte, error) {
 	return c.Note, err
 }
 
-// sign signs a checkpoint for the tree as tx sees it and keeps it. It
-// refuses to sign a tree that is not an extension of the latest stored
-// checkpoint: C2SP forbids a log to sign two inconsistent checkpoints, and
-// a refusal here is how a rewritten table is caught at the next append.
+// sign signs a checkpoint for the tree as tx sees it (see
+// sqlstore.Tx.SignCheckpoint).
 func (l *Ledger) sign(ctx context.Context, tx *sqlstore.Tx) (sqlstore.Checkpoint, error) {
-	n, err := tx.LedgerSize(ctx)
-	if err != nil {
-		return sqlstore.Checkpoint{}, err
-	}
-	prev, err := tx.LatestCheckpoint(ctx)
-	if err != nil && evident.ErrorCode(err) != evident.ENOTFOUND {
-		return sqlstore.Checkpoint{}, err
-	}
-	hr := hashReader(ctx, tx)
-	root, err := tlog.TreeHash(n, hr)
-	if err != nil {
-		return sqlstore.Checkpoint{}, fmt.Errorf("ledger tree hash at %d: %w", n, err)
-	}
-	if prev.Size > n {
-		return sqlstore.Checkpoint{}, evident.Errorf(evident.EFAILED, "ledger holds %d records but checkpoint %d was signed: records were deleted; refusing to sign", n, prev.Size)
-	}
-	if prev.Size == n && n > 0 {
-		if root != prev.Root {
-			return sqlstore.Checkpoint{}, evident.Errorf(evident.EFAILED, "the ledger at %d records does not hash to the root signed for that size: history was rewritten; refusing to sign", n)
-		}
-		return prev, nil
-	}
-	if prev.Size > 0 {
-		if err := consistent(hr, prev.Size, prev.Root, n, root); err != nil {
-			return sqlstore.Checkpoint{}, err
-		}
-	}
-	signed, err := note.Sign(&note.Note{Text: CheckpointBody(l.signer.Name(), n, root)}, l.signer)
-	if err != nil {
-		return sqlstore.Checkpoint{}, fmt.Errorf("sign checkpoint: %w", err)
-	}
-	c := sqlstore.Checkpoint{Size: n, Root: root, Note: signed, CreatedAt: tx.Now}
-	return c, tx.InsertCheckpoint(ctx, c)
-}
-
-// consistent checks that the tree of size n with root extends the tree of
-// size m with root old.
-func consistent(hr tlog.HashReader, m int64, old tlog.Hash, n int64, root tlog.Hash) error {
-	p, err := tlog.ProveTree(n, m, hr)
-	if err == nil {
-		err = tlog.CheckTree(p, n, root, m, old)
-	}
-	if err != nil {
-		return evident.Errorf(evident.EFAILED, "the ledger at %d records is not consistent with the checkpoint signed at %d: history was rewritten; refusing to sign (%v)", n, m, err)
-	}
-	return nil
-}
-
-func hashReader(ctx context.Context, tx *sqlstore.Tx) tlog.HashReader {
-	return tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) { return tx.ReadHashes(ctx, idx) })
+	return tx.SignCheckpoint(ctx, l.signer)
 }
 
 // CheckpointBody is the C2SP tlog-checkpoint body: origin, tree size and
 // base64 root, one per line.
 func CheckpointBody(origin string, size int64, root tlog.Hash) string {
-	return fmt.Sprintf("%s\n%d\n%s\n", origin, size, base64.StdEncoding.EncodeToString(root[:]))
+	return sqlstore.CheckpointBody(origin, size, root)
 }
 
 // ParsedCheckpoint is a checkpoint's body.
@@ -318,4 +274,8 @@ func (l *Ledger) Size(ctx context.Context) (int64, error) {
 		return err
 	})
 	return n, err
+}
+
+func hashReader(ctx context.Context, tx *sqlstore.Tx) tlog.HashReader {
+	return tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) { return tx.ReadHashes(ctx, idx) })
 }

@@ -47,18 +47,11 @@ func newFixture(t testing.TB, st *sqlstore.Store) fixture {
 	if _, err := st.SyncCatalog(ctx, reqs); err != nil {
 		t.Fatal(err)
 	}
-	err = st.Write(ctx, func(tx *sqlstore.Tx) error {
-		for _, id := range []string{"vuln-scan", "time-sync"} {
-			c := evident.Control{ID: id, Title: id, Requirements: []evident.RequirementRef{req714}}
-			if err := tx.PutObject(ctx, sqlstore.Controls, id, c, "test"); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
+	var objs []programObject
+	for _, id := range []string{"vuln-scan", "time-sync"} {
+		objs = append(objs, programObject{sqlstore.Controls, id, evident.Control{ID: id, Title: id, Requirements: []evident.RequirementRef{req714}}})
 	}
+	putObjects(t, st, objs...)
 	skey, vkey, err := note.GenerateKey(nil, "evident.ledger/test")
 	if err != nil {
 		t.Fatal(err)
@@ -70,6 +63,48 @@ func newFixture(t testing.TB, st *sqlstore.Store) fixture {
 		t.Fatal(err)
 	}
 	return fixture{l: Open(st, blobs, signer, verifier), st: st, blobs: blobs, vkey: vkey}
+}
+
+// programObject is one object of a program section.
+type programObject struct {
+	sec sqlstore.Section
+	id  string
+	v   any
+}
+
+// putObjects stores program objects with the program.apply leaf that
+// records them, as apply writes both.
+func putObjects(t testing.TB, st *sqlstore.Store, objs ...programObject) {
+	t.Helper()
+	ctx := context.Background()
+	type step struct {
+		Op      string `json:"op"`
+		Section string `json:"section"`
+		ID      string `json:"id"`
+		Object  any    `json:"object"`
+	}
+	var steps []step
+	err := st.Write(ctx, func(tx *sqlstore.Tx) error {
+		for _, o := range objs {
+			var err error
+			if a, ok := o.v.(evident.Applicability); ok {
+				err = tx.PutApplicability(ctx, a, "test")
+			} else {
+				err = tx.PutObject(ctx, o.sec, o.id, o.v, "test")
+			}
+			if err != nil {
+				return err
+			}
+			steps = append(steps, step{"add", string(o.sec), o.id, o.v})
+		}
+		_, err := tx.Audit(ctx, "program.apply", "program", "test", struct {
+			Steps []step `json:"steps"`
+		}{steps})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 func input(name string) EvidenceInput {
@@ -106,8 +141,8 @@ func TestAddEvidenceStoresBlobRecordAndCheckpoint(t *testing.T) {
 		if e.Size != int64(len(content)) || e.MediaType != "text/plain; charset=utf-8" || e.Kind != evident.RawEvidence {
 			t.Errorf("size %d, media type %q, kind %q", e.Size, e.MediaType, e.Kind)
 		}
-		// program.create is not there (no program), so the record is leaf 0.
-		if e.LedgerIndex != 0 || e.ReceivedAt.IsZero() || e.Effective.From != e.ReceivedAt {
+		// Leaf 0 records the fixture's controls, so the record is leaf 1.
+		if e.LedgerIndex != 1 || e.ReceivedAt.IsZero() || e.Effective.From != e.ReceivedAt {
 			t.Errorf("index %d, received %v, effective %v", e.LedgerIndex, e.ReceivedAt, e.Effective)
 		}
 		rc, err := f.blobs.Open(ctx, e.Digest)
@@ -135,7 +170,7 @@ func TestAddEvidenceStoresBlobRecordAndCheckpoint(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if c.Size != 1 || c.Origin != "evident.ledger/test" {
+		if c.Size != 2 || c.Origin != "evident.ledger/test" {
 			t.Errorf("checkpoint %+v", c)
 		}
 	})
@@ -163,10 +198,10 @@ func TestProofVerifiesIndependently(t *testing.T) {
 			sizes = append(sizes, c.Size)
 			roots = append(roots, c.Root[:])
 		}
-		if sizes[len(sizes)-1] != 17 {
-			t.Fatalf("sizes %v, want to end at 17", sizes)
+		if sizes[len(sizes)-1] != 18 {
+			t.Fatalf("sizes %v, want to end at 18", sizes)
 		}
-		for i := int64(0); i < 17; i++ {
+		for i := int64(0); i < 18; i++ {
 			p, err := f.l.Proof(ctx, i)
 			if err != nil {
 				t.Fatal(err)

@@ -19,11 +19,8 @@ func (l *Ledger) Review(ctx context.Context, in sqlstore.ReviewInput) (evident.A
 	var a evident.Act
 	err := l.st.Write(ctx, func(tx *sqlstore.Tx) error {
 		var err error
-		if a, err = tx.Review(ctx, in); err != nil {
-			return err
-		}
-		_, err = l.sign(ctx, tx)
-		return err
+		a, err = tx.Review(ctx, in)
+		return err // the store signs the act's checkpoint in this transaction
 	})
 	return a, err
 }

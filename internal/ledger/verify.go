@@ -7,12 +7,10 @@ import (
 	"fmt"
 	"io"
 	"runtime"
-	"slices"
 	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"golang.org/x/mod/sumdb/tlog"
 
@@ -30,6 +28,10 @@ const (
 	RewrittenHistory = "rewritten history"
 	BadSignature     = "bad signature"
 	BadAnchor        = "bad anchor"
+	Reordered        = "reordered leaves"
+	Unsigned         = "unsigned records"
+	AddedRow         = "added row"
+	WrongKey         = "wrong key"
 )
 
 // Problem is one integrity failure, with the record it concerns.
@@ -52,6 +54,13 @@ type Report struct {
 	Checkpoints int       `json:"checkpoints"`
 	Anchors     int       `json:"anchors"`
 	Problems    []Problem `json:"problems"`
+	// Unchecked names the tables that decide a state but are not yet
+	// re-derived from the log, so no one takes them for checked.
+	Unchecked []string `json:"unchecked_tables"`
+	// Key is the verifier key pinned by the caller; KeyPinned is false
+	// when the checkpoints were checked with the key the store carries.
+	Key       string `json:"key,omitempty"`
+	KeyPinned bool   `json:"key_pinned"`
 }
 
 // OK reports whether nothing was wrong.
@@ -61,17 +70,10 @@ func (r *Report) add(kind string, idx int64, ref, format string, args ...any) {
 	r.Problems = append(r.Problems, Problem{Kind: kind, Index: idx, Ref: ref, Message: fmt.Sprintf(format, args...)})
 }
 
-// leafInfo is what verify keeps per evidence leaf to check its row: the
-// row must carry the leaf's actor, time and body byte for byte.
+// leafInfo is what verify keeps per evidence leaf to hash its blob.
 type leafInfo struct {
-	index    int64
-	actor    string
-	at       time.Time
-	body     [32]byte // SHA-256 of the leaf's body
-	digest   evident.Digest
-	size     int64
-	controls []string
-	reqs     []string
+	index  int64
+	digest evident.Digest
 }
 
 // Verify recomputes the ledger from its leaves and checks everything that
@@ -83,23 +85,37 @@ type leafInfo struct {
 // the report.
 func (l *Ledger) Verify(ctx context.Context, progress func(done, total int64)) (Report, error) {
 	var r Report
-	leaves := map[string]*leafInfo{}
+	var err error
+	rerr := l.st.Read(ctx, func(tx *sqlstore.Tx) error {
+		r, err = l.verifyIn(ctx, tx, progress)
+		return err
+	})
+	if err == nil {
+		err = rerr
+	}
+	return r, err
+}
+
+// verifyIn is Verify inside tx.
+func (l *Ledger) verifyIn(ctx context.Context, tx *sqlstore.Tx, progress func(done, total int64)) (Report, error) {
+	r := Report{Unchecked: sqlstore.UnprojectedTables()}
+	replay := sqlstore.NewReplay()
 	// Blobs are hashed on other goroutines while the database is checked:
 	// hashing is I/O and a second core, the database checks are the first.
 	hasher := l.startBlobs(ctx, progress)
-	err := l.st.Read(ctx, func(tx *sqlstore.Tx) error {
+	err := func() error {
 		if err := tx.QueryRow(ctx, `SELECT COALESCE(SUM(size), 0) FROM evidence`).Scan(&hasher.total); err != nil {
 			return err
 		}
-		tree, err := l.verifyLeaves(ctx, tx, &r, leaves, hasher)
+		tree, present, err := l.verifyLeaves(ctx, tx, &r, replay, hasher)
 		hasher.close()
 		if err != nil {
 			return err
 		}
-		if err := verifyStoredHashes(ctx, tx, &r, tree); err != nil {
+		if err := verifyStoredHashes(ctx, tx, &r, tree, present); err != nil {
 			return err
 		}
-		if err := l.verifyCheckpoints(ctx, tx, &r, tree); err != nil {
+		if err := l.verifyCheckpoints(ctx, tx, &r, tree, present); err != nil {
 			return err
 		}
 		if err := l.verifyAnchors(ctx, tx, &r); err != nil {
@@ -108,8 +124,8 @@ func (l *Ledger) Verify(ctx context.Context, progress func(done, total int64)) (
 		if err := verifyActs(ctx, tx, &r); err != nil {
 			return err
 		}
-		return verifyRows(ctx, tx, &r, leaves)
-	})
+		return verifyProjections(ctx, tx, &r, replay)
+	}()
 	hasher.close()
 	if werr := hasher.wait(&r); err == nil {
 		err = werr
@@ -139,51 +155,71 @@ func (t memTree) ReadHashes(idx []int64) ([]tlog.Hash, error) {
 const page = 5000
 
 // verifyLeaves reads every leaf in order, recomputes the tree and notes
-// each evidence leaf. A missing index means a deleted record.
-func (l *Ledger) verifyLeaves(ctx context.Context, tx *sqlstore.Tx, r *Report, leaves map[string]*leafInfo, hasher *blobHasher) (memTree, error) {
+// each evidence leaf. A missing index is a deleted leaf: it is named and
+// the tree is rebuilt from the leaves that remain, so every later check
+// still runs (and the checkpoints that covered the lost leaf fail by name)
+// instead of the first gap ending the verification.
+func (l *Ledger) verifyLeaves(ctx context.Context, tx *sqlstore.Tx, r *Report, replay *sqlstore.Replay, hasher *blobHasher) (memTree, []int64, error) {
 	size, err := tx.LedgerSize(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var tree memTree
-	var n int64
+	var present []int64 // the stored index of each leaf, in tree order
+	next := int64(0)    // the index the next leaf should have
 	for from := int64(0); from < size; from += page {
 		batch, err := tx.LedgerLeaves(ctx, from, from+page)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		// Decoding leaves is most of the database half's CPU; it runs on
 		// every core while the tree, which must go in order, is rebuilt here.
 		decoded := decodeLeaves(batch)
 		for i, lf := range batch {
-			if lf.Index != n {
-				r.add(DeletedRecord, n, "", "ledger leaves %d to %d are missing: records were deleted from the ledger", n, lf.Index-1)
-				n = lf.Index
+			if lf.Index != next {
+				r.add(DeletedRecord, next, "", "%s: records were deleted from the ledger", leafRange(next, lf.Index))
 			}
-			hs, err := tlog.StoredHashes(n, lf.Data, tree)
+			pos := int64(len(present))
+			hs, err := tlog.StoredHashes(pos, lf.Data, tree)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			tree = append(tree, hs...)
+			present = append(present, lf.Index)
 			d := decoded[i]
-			switch {
-			case d.err != nil:
-				r.add(EditedRow, n, d.ref, "%s", d.err)
-			case d.info != nil:
-				d.info.index = n
-				leaves[d.id] = d.info
-				hasher.add(d.info.digest, d.id, n)
+			if d.err != nil {
+				r.add(EditedRow, lf.Index, d.ref, "%s", d.err)
+				next = lf.Index + 1
+				continue
 			}
-			n++
+			if d.info != nil {
+				hasher.add(d.info.digest, d.id, lf.Index)
+			}
+			// The rows the log implies, leaf by leaf in order, for
+			// verifyProjections to compare with the tables.
+			if err := replay.Apply(sqlstore.ReplayLeaf{Index: lf.Index, Record: d.rec, Evidence: d.ev}); err != nil {
+				r.add(EditedRow, lf.Index, d.rec.ID, "%v", err)
+			}
+			next = lf.Index + 1
 		}
 	}
-	r.Leaves = n
-	return tree, nil
+	r.Leaves = int64(len(present))
+	return tree, present, nil
 }
 
-// decodedLeaf is one leaf read by decodeLeaves: an evidence leaf's
-// facts, nothing for other kinds, or why the leaf cannot be read.
+// leafRange names the missing leaves [from, to).
+func leafRange(from, to int64) string {
+	if to-from == 1 {
+		return fmt.Sprintf("ledger leaf %d is missing", from)
+	}
+	return fmt.Sprintf("ledger leaves %d to %d are missing", from, to-1)
+}
+
+// decodedLeaf is one leaf read by decodeLeaves: its record, an evidence
+// leaf's blob, or why the leaf cannot be read.
 type decodedLeaf struct {
+	rec  evident.Record
+	ev   *evident.Evidence
 	id   string
 	info *leafInfo
 	ref  string
@@ -215,22 +251,43 @@ func decodeLeaf(lf sqlstore.LedgerLeaf) decodedLeaf {
 		return decodedLeaf{ref: lf.Ref, err: fmt.Errorf("ledger leaf %d is not a readable record: %v", lf.Index, err)}
 	}
 	if rec.Kind != evident.EvidenceRecordKind {
-		return decodedLeaf{}
+		return decodedLeaf{rec: rec}
 	}
 	e, err := evident.EvidenceFromRecord(rec)
 	if err != nil {
 		return decodedLeaf{ref: rec.ID, err: fmt.Errorf("ledger leaf %d is not a readable evidence record: %v", lf.Index, err)}
 	}
-	info := &leafInfo{actor: rec.Actor, at: rec.At, body: sha256.Sum256(rec.Body), digest: e.Digest, size: e.Size, controls: e.Controls}
-	for _, q := range e.Requirements {
-		info.reqs = append(info.reqs, q.String())
-	}
-	return decodedLeaf{id: e.ID, info: info}
+	return decodedLeaf{rec: rec, ev: &e, id: e.ID, info: &leafInfo{index: lf.Index, digest: e.Digest}}
 }
 
 // verifyStoredHashes compares the stored tree with the recomputed one; a
-// difference means someone edited the hash table (or a leaf).
-func verifyStoredHashes(ctx context.Context, tx *sqlstore.Tx, r *Report, tree memTree) error {
+// difference means someone edited the hash table or a leaf. When the two
+// differ, or leaves are missing, each leaf is compared with the hash
+// stored when it was appended, so every edited or moved leaf is named.
+func verifyStoredHashes(ctx context.Context, tx *sqlstore.Tx, r *Report, tree memTree, present []int64) error {
+	gaps := len(present) > 0 && present[len(present)-1] != int64(len(present))-1
+	if !gaps {
+		x, err := firstStoredDifference(ctx, tx, tree)
+		if err != nil {
+			r.add(EditedRow, -1, "", "the stored tree hashes are incomplete: %v", err)
+			return nil
+		}
+		if x < 0 {
+			return nil
+		}
+		if !leafHashesDiffer(ctx, tx, r, tree, present) {
+			leaf := leafOfStoredHash(x)
+			r.add(EditedRow, leaf, "", "stored tree hash %d (over leaf %d) differs from the hash recomputed from the leaves", x, leaf)
+		}
+		return nil
+	}
+	leafHashesDiffer(ctx, tx, r, tree, present)
+	return nil
+}
+
+// firstStoredDifference returns the first stored hash that differs from
+// the recomputed tree, or -1.
+func firstStoredDifference(ctx context.Context, tx *sqlstore.Tx, tree memTree) (int64, error) {
 	for from := int64(0); from < int64(len(tree)); from += page {
 		to := min(from+page, int64(len(tree)))
 		idx := make([]int64, 0, to-from)
@@ -239,18 +296,58 @@ func verifyStoredHashes(ctx context.Context, tx *sqlstore.Tx, r *Report, tree me
 		}
 		stored, err := tx.ReadHashes(ctx, idx)
 		if err != nil {
-			r.add(EditedRow, -1, "", "the stored tree hashes are incomplete: %v", err)
-			return nil
+			return 0, err
 		}
 		for i, h := range stored {
 			if h != tree[from+int64(i)] {
-				leaf := leafOfStoredHash(from + int64(i))
-				r.add(EditedRow, leaf, "", "stored tree hash %d (over leaf %d) differs from the hash recomputed from the leaves", from+int64(i), leaf)
-				return nil // one is enough: the rest follow from it
+				return from + int64(i), nil
 			}
 		}
 	}
-	return nil
+	return -1, nil
+}
+
+// leafHashesDiffer compares each leaf with the leaf hash stored at its
+// index and reports every leaf that differs, naming a leaf that holds the
+// record appended at another index as moved. It reports whether any did.
+func leafHashesDiffer(ctx context.Context, tx *sqlstore.Tx, r *Report, tree memTree, present []int64) bool {
+	stored := map[int64]tlog.Hash{} // stored leaf hash by leaf index
+	for from := 0; from < len(present); from += page {
+		batch := present[from:min(from+page, len(present))]
+		idx := make([]int64, len(batch))
+		for i, x := range batch {
+			idx[i] = tlog.StoredHashIndex(0, x)
+		}
+		hs, err := tx.ReadHashes(ctx, idx)
+		if err != nil {
+			r.add(EditedRow, -1, "", "the stored tree hashes are incomplete: %v", err)
+			return true
+		}
+		for i, x := range batch {
+			stored[x] = hs[i]
+		}
+	}
+	var byHash map[tlog.Hash]int64
+	found := false
+	for pos, x := range present {
+		h := tree[tlog.StoredHashIndex(0, int64(pos))]
+		if h == stored[x] {
+			continue
+		}
+		found = true
+		if byHash == nil {
+			byHash = make(map[tlog.Hash]int64, len(stored))
+			for i, sh := range stored {
+				byHash[sh] = i
+			}
+		}
+		if j, ok := byHash[h]; ok {
+			r.add(Reordered, x, "", "ledger leaf %d holds the record appended as leaf %d: leaves were reordered", x, j)
+		} else {
+			r.add(EditedRow, x, "", "ledger leaf %d differs from the hash stored when it was appended: the leaf was edited", x)
+		}
+	}
+	return found
 }
 
 // leafOfStoredHash returns the first leaf a stored hash covers.
@@ -273,12 +370,16 @@ func leafOfStoredHash(x int64) int64 {
 // leaves signed in that checkpoint were rewritten; the leaves between the
 // last checkpoint that still matches and this one are named, since one of
 // them changed (checkpoints follow every batch, so the range is small).
-func (l *Ledger) verifyCheckpoints(ctx context.Context, tx *sqlstore.Tx, r *Report, tree memTree) error {
+func (l *Ledger) verifyCheckpoints(ctx context.Context, tx *sqlstore.Tx, r *Report, tree memTree, present []int64) error {
 	cps, err := tx.Checkpoints(ctx)
 	if err != nil {
 		return err
 	}
 	r.Checkpoints = len(cps)
+	gaps := len(present) > 0 && present[len(present)-1] != r.Leaves-1
+	if err := verifyCoverage(ctx, tx, r, cps, present); err != nil {
+		return err
+	}
 	var prev *ParsedCheckpoint
 	good := int64(0) // the largest size whose checkpoint still matches
 	for i := range cps {
@@ -292,7 +393,11 @@ func (l *Ledger) verifyCheckpoints(ctx context.Context, tx *sqlstore.Tx, r *Repo
 			r.add(EditedRow, c.Size-1, "", "checkpoint row at size %d does not match its signed note (size %d)", c.Size, body.Size)
 		}
 		if body.Size > r.Leaves {
-			r.add(DeletedRecord, r.Leaves, "", "checkpoint signed at size %d but the ledger holds %d records: leaves %d to %d were deleted", body.Size, r.Leaves, r.Leaves, body.Size-1)
+			if gaps {
+				r.add(DeletedRecord, r.Leaves, "", "checkpoint signed at size %d but the ledger holds %d records: records were deleted", body.Size, r.Leaves)
+			} else {
+				r.add(DeletedRecord, r.Leaves, "", "checkpoint signed at size %d but the ledger holds %d records: leaves %d to %d were deleted", body.Size, r.Leaves, r.Leaves, body.Size-1)
+			}
 			continue
 		}
 		root, err := tlog.TreeHash(body.Size, tree)
@@ -328,6 +433,43 @@ func (l *Ledger) verifyCheckpoints(ctx context.Context, tx *sqlstore.Tx, r *Repo
 	return nil
 }
 
+// verifyCoverage reports leaves that no stored checkpoint covers. Every
+// write is signed before it is acknowledged, so an uncovered leaf means
+// its checkpoints were deleted, or it was written behind the program's
+// back; either way nothing vouches for it.
+func verifyCoverage(ctx context.Context, tx *sqlstore.Tx, r *Report, cps []sqlstore.Checkpoint, present []int64) error {
+	if len(present) == 0 {
+		return nil
+	}
+	end := present[len(present)-1] + 1
+	covered := int64(0)
+	for _, c := range cps {
+		covered = max(covered, c.Size)
+	}
+	if covered >= end {
+		return nil
+	}
+	names, err := leafNames(ctx, tx, covered, end)
+	if err != nil {
+		return err
+	}
+	why := "its checkpoints were deleted or it was written without the signing key"
+	if len(cps) == 0 {
+		why = "the store has no checkpoint at all: the checkpoints were deleted"
+	}
+	r.add(Unsigned, covered, strings.Join(names, ", "), "no signed checkpoint covers %s (%s): %s",
+		leafSpan(covered, end), strings.Join(names, ", "), why)
+	return nil
+}
+
+// leafSpan names the leaves [from, to).
+func leafSpan(from, to int64) string {
+	if to-from == 1 {
+		return fmt.Sprintf("ledger leaf %d", from)
+	}
+	return fmt.Sprintf("ledger leaves %d to %d", from, to-1)
+}
+
 // leafNames names the records in leaves [from, to), at most 20 of them.
 func leafNames(ctx context.Context, tx *sqlstore.Tx, from, to int64) ([]string, error) {
 	leaves, err := tx.LedgerLeaves(ctx, from, min(to, from+20))
@@ -351,60 +493,22 @@ func (l *Ledger) openCheckpoint(signed []byte) (ParsedCheckpoint, error) {
 	return OpenCheckpoint(signed, l.verifier)
 }
 
-// verifyRows compares every evidence row (and its control and requirement
-// index rows) with the leaf it claims to be.
-func verifyRows(ctx context.Context, tx *sqlstore.Tx, r *Report, leaves map[string]*leafInfo) error {
-	seen := map[string]bool{}
-	err := tx.EvidenceRows(ctx, func(row sqlstore.EvidenceRow) error {
-		r.Evidence++
-		seen[row.ID] = true
-		info, ok := leaves[row.ID]
-		if !ok {
-			r.add(EditedRow, row.LedgerIndex, row.ID, "evidence %s is in the database but in no ledger leaf: the row was added or its leaf deleted", row.ID)
-			return nil
+// verifyProjections compares every projected table with the rows the
+// replayed log implies, naming table, key, column and both values.
+func verifyProjections(ctx context.Context, tx *sqlstore.Tx, r *Report, replay *sqlstore.Replay) error {
+	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM evidence`).Scan(&r.Evidence); err != nil {
+		return err
+	}
+	return tx.Compare(ctx, replay, func(m sqlstore.Mismatch) {
+		kind := EditedRow
+		switch m.Kind {
+		case sqlstore.RowAdded:
+			kind = AddedRow
+		case sqlstore.RowMissing:
+			kind = DeletedRecord
 		}
-		at, err := sqlstore.ParseTS(row.ReceivedAt)
-		if err != nil || !at.Equal(info.at) || row.Actor != info.actor || sha256.Sum256([]byte(row.Body)) != info.body ||
-			row.LedgerIndex != info.index || row.Digest != info.digest.String() || row.Size != info.size {
-			r.add(EditedRow, info.index, row.ID, "evidence %s (leaf %d): the database row differs from its ledger record", row.ID, info.index)
-		}
-		return nil
+		r.add(kind, m.Leaf, m.Key, "%s", m)
 	})
-	if err != nil {
-		return err
-	}
-	for id, info := range leaves {
-		if !seen[id] {
-			r.add(DeletedRecord, info.index, id, "evidence %s (leaf %d) is in the ledger but was deleted from the database", id, info.index)
-		}
-	}
-	ctl, err := tx.EvidenceControls(ctx)
-	if err != nil {
-		return err
-	}
-	reqs, err := tx.EvidenceRequirements(ctx)
-	if err != nil {
-		return err
-	}
-	for id, info := range leaves {
-		if !sameSet(ctl[id], info.controls) || !sameSet(reqs[id], info.reqs) {
-			r.add(EditedRow, info.index, id, "evidence %s (leaf %d): the controls or requirements it is filed under differ from its ledger record", id, info.index)
-		}
-		delete(ctl, id)
-		delete(reqs, id)
-	}
-	for id := range ctl {
-		r.add(EditedRow, -1, id, "evidence %s is filed under controls %s but is in no ledger leaf", id, strings.Join(ctl[id], ", "))
-	}
-	for id := range reqs {
-		r.add(EditedRow, -1, id, "evidence %s is filed under requirements %s but is in no ledger leaf", id, strings.Join(reqs[id], ", "))
-	}
-	return nil
-}
-
-func sameSet(a, b []string) bool {
-	a, b = slices.Compact(slices.Sorted(slices.Values(a))), slices.Compact(slices.Sorted(slices.Values(b)))
-	return slices.Equal(a, b)
 }
 
 // blobHasher hashes blobs on several goroutines as verifyLeaves finds

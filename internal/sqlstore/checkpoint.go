@@ -2,14 +2,135 @@ package sqlstore
 
 import (
 	"context"
-
+	"encoding/base64"
 	"fmt"
 	"time"
 
+	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/evidenthq/evident"
 )
+
+// sealer is what SetSigner installed: the key, or nil to refuse writes.
+type sealer struct{ signer note.Signer }
+
+// SetSigner makes every write transaction that appends ledger leaves sign
+// a checkpoint covering them before it commits, so no write is
+// acknowledged before a signed checkpoint covers it. The transaction is
+// the group commit: a batch of a thousand records gets one checkpoint. A
+// nil signer makes such writes fail instead (a data directory opened
+// without its key). A store on which SetSigner was never called writes
+// leaves unsigned; verify reports them as covered by no checkpoint until
+// a signed write or `evident checkpoint` covers them.
+func (s *Store) SetSigner(sg note.Signer) { s.seal.Store(&sealer{signer: sg}) }
+
+// sealTx signs the checkpoint of a write that appended leaves, inside the
+// write's own transaction: the leaves and the checkpoint commit together.
+func (s *Store) sealTx(ctx context.Context, tx *Tx) error {
+	sl := s.seal.Load()
+	if !tx.appended || sl == nil {
+		return nil
+	}
+	if sl.signer == nil {
+		return evident.Errorf(evident.EINVALID, "the ledger signing key is not available (unreadable, or not the pinned key): refusing a write no signed checkpoint would cover")
+	}
+	_, err := tx.SignCheckpoint(ctx, sl.signer)
+	return err
+}
+
+// SignCheckpoint signs a checkpoint for the tree as tx sees it and keeps
+// it, or returns the latest one when it already covers the tree. It
+// refuses to sign a tree that is not an extension of the latest stored
+// checkpoint: C2SP forbids a log to sign two inconsistent checkpoints,
+// and a refusal here is how a rewritten table is caught at the next
+// append.
+func (tx *Tx) SignCheckpoint(ctx context.Context, signer note.Signer) (Checkpoint, error) {
+	n := tx.size
+	if !tx.appended {
+		var err error
+		if n, err = tx.LedgerSize(ctx); err != nil {
+			return Checkpoint{}, err
+		}
+	}
+	prev, err := tx.LatestCheckpoint(ctx)
+	if err != nil && evident.ErrorCode(err) != evident.ENOTFOUND {
+		return Checkpoint{}, err
+	}
+	// One cache for the root and the consistency proof: they read mostly
+	// the same hashes, and each read is a query.
+	hr := cachedReader(tx.hashReader(ctx))
+	root, err := tlog.TreeHash(n, hr)
+	if err != nil {
+		return Checkpoint{}, fmt.Errorf("ledger tree hash at %d: %w", n, err)
+	}
+	if prev.Size > n {
+		return Checkpoint{}, evident.Errorf(evident.EFAILED, "ledger holds %d records but checkpoint %d was signed: records were deleted; refusing to sign", n, prev.Size)
+	}
+	if prev.Size == n && n > 0 {
+		if root != prev.Root {
+			return Checkpoint{}, evident.Errorf(evident.EFAILED, "the ledger at %d records does not hash to the root signed for that size: history was rewritten; refusing to sign", n)
+		}
+		return prev, nil
+	}
+	if prev.Size > 0 {
+		if err := consistent(hr, prev.Size, prev.Root, n, root); err != nil {
+			return Checkpoint{}, err
+		}
+	}
+	signed, err := note.Sign(&note.Note{Text: CheckpointBody(signer.Name(), n, root)}, signer)
+	if err != nil {
+		return Checkpoint{}, fmt.Errorf("sign checkpoint: %w", err)
+	}
+	c := Checkpoint{Size: n, Root: root, Note: signed, CreatedAt: tx.Now}
+	return c, tx.InsertCheckpoint(ctx, c)
+}
+
+// cachedReader remembers every hash r returned.
+func cachedReader(r tlog.HashReader) tlog.HashReader {
+	seen := map[int64]tlog.Hash{}
+	return tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
+		var miss []int64
+		for _, x := range idx {
+			if _, ok := seen[x]; !ok {
+				miss = append(miss, x)
+			}
+		}
+		if len(miss) > 0 {
+			got, err := r.ReadHashes(miss)
+			if err != nil {
+				return nil, err
+			}
+			for i, x := range miss {
+				seen[x] = got[i]
+			}
+		}
+		out := make([]tlog.Hash, len(idx))
+		for i, x := range idx {
+			out[i] = seen[x]
+		}
+		return out, nil
+	})
+}
+
+// consistent checks that the tree of size n with root extends the tree of
+// size m with root old.
+func consistent(hr tlog.HashReader, m int64, old tlog.Hash, n int64, root tlog.Hash) error {
+	p, err := tlog.ProveTree(n, m, hr)
+	if err == nil {
+		err = tlog.CheckTree(p, n, root, m, old)
+	}
+	if err != nil {
+		return evident.Errorf(evident.EFAILED, "the ledger at %d records is not consistent with the checkpoint signed at %d: history was rewritten; refusing to sign (%v)", n, m, err)
+	}
+	return nil
+}
+
+// CheckpointBody is the C2SP tlog-checkpoint body: origin, tree size and
+// base64 root, one per line.
+func CheckpointBody(origin string, size int64, root tlog.Hash) string {
+	return fmt.Sprintf("%s\n%d\n%s\n", origin, size, base64.StdEncoding.EncodeToString(root[:]))
+}
 
 // Checkpoint is a signed checkpoint as stored: the tree size, its root and
 // the signed note verbatim.
@@ -122,34 +243,6 @@ func (tx *Tx) Anchors(ctx context.Context) ([]Anchor, error) {
 			return nil, err
 		}
 		out = append(out, a)
-	}
-	return out, rows.Err()
-}
-
-// EvidenceControls returns the control ids stored for each evidence id in
-// the join table, for verify to compare with the leaves.
-func (tx *Tx) EvidenceControls(ctx context.Context) (map[string][]string, error) {
-	return tx.pairs(ctx, `SELECT evidence_id, control_id FROM evidence_controls ORDER BY evidence_id, control_id`)
-}
-
-// EvidenceRequirements is EvidenceControls for requirement references.
-func (tx *Tx) EvidenceRequirements(ctx context.Context) (map[string][]string, error) {
-	return tx.pairs(ctx, `SELECT evidence_id, requirement FROM evidence_requirements ORDER BY evidence_id, requirement`)
-}
-
-func (tx *Tx) pairs(ctx context.Context, q string) (map[string][]string, error) {
-	rows, err := tx.Query(ctx, q)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[string][]string{}
-	for rows.Next() {
-		var k, v string
-		if err := rows.Scan(&k, &v); err != nil {
-			return nil, err
-		}
-		out[k] = append(out[k], v)
 	}
 	return out, rows.Err()
 }

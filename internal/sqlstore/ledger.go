@@ -107,6 +107,7 @@ func (tx *Tx) AppendRecords(ctx context.Context, recs []evident.Record) ([]int64
 			return nil, err
 		}
 	}
+	tx.appended, tx.size = true, n+int64(len(recs))
 	return out, nil
 }
 

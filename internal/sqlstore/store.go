@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/evidenthq/evident"
@@ -39,6 +40,8 @@ type Store struct {
 	dialect Dialect
 	now     func() time.Time
 	target  string // for messages: the file or the host/database
+
+	seal atomic.Pointer[sealer] // nil: writes are not signed (see SetSigner)
 }
 
 // Options tune Open.
@@ -142,6 +145,9 @@ type Tx struct {
 	tx      *sql.Tx
 	dialect Dialect
 	Now     time.Time
+
+	appended bool  // the transaction added ledger leaves: sign before commit
+	size     int64 // the ledger's size after them
 }
 
 // Dialect reports the transaction's dialect, for the few queries that differ.
@@ -187,6 +193,10 @@ func (s *Store) run(ctx context.Context, db *sql.DB, opt *sql.TxOptions, fn func
 		}
 	}()
 	if err := fn(tx); err != nil {
+		sqltx.Rollback()
+		return err
+	}
+	if err := s.sealTx(ctx, tx); err != nil {
 		sqltx.Rollback()
 		return err
 	}

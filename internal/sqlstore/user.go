@@ -54,6 +54,11 @@ type userAudit struct {
 	PeriodTo   string   `json:"period_to,omitempty"`
 	Disabled   bool     `json:"disabled,omitempty"`
 	Previous   string   `json:"previous_role,omitempty"`
+	// V 2 (user.add from this version on) says the leaf is complete:
+	// OIDCSubject is the linked identity, absent for none, so verify can
+	// re-derive it. Earlier user.add leaves carry neither.
+	V           int    `json:"v,omitempty"`
+	OIDCSubject string `json:"oidc_subject,omitempty"`
 }
 
 func auditOf(u evident.User) userAudit {
@@ -91,7 +96,9 @@ func (s *Store) CreateUser(ctx context.Context, u evident.User, passwordHash, ac
 		if err := tx.setControls(ctx, u.Name, u.Controls); err != nil {
 			return err
 		}
-		_, err = tx.Audit(ctx, "user.add", u.Name, actor, auditOf(u))
+		a := auditOf(u)
+		a.V, a.OIDCSubject = 2, u.OIDCSubject
+		_, err = tx.Audit(ctx, "user.add", u.Name, actor, a)
 		return err
 	})
 }
