@@ -23,49 +23,24 @@ func ledgerEnv(t *testing.T) map[string]string {
 	if code, out, errs := cli(t, env, "init", "--name", "Example QTSP"); code != 0 {
 		t.Fatalf("init: exit %d\n%s%s", code, out, errs)
 	}
-	addControls(t, filepath.Join(data, "evident.db"), "vuln-scan", "time-sync")
-	addSystem(t, filepath.Join(data, "evident.db"), evident.System{ID: "ca-issuing", Name: "Issuing CA", Kind: evident.SystemTrustworthy, Version: "4.2.1"})
-	// Sign the leaves, as apply would have in its own write.
+	ca := evident.System{ID: "ca-issuing", Name: "Issuing CA", Kind: evident.SystemTrustworthy, Version: "4.2.1"}
+	addScope(t, filepath.Join(data, "evident.db"), []evident.System{ca}, "vuln-scan", "time-sync")
+	// Sign the scope's leaf, as apply would have in its own write.
 	if code, out, errs := cli(t, env, "checkpoint"); code != 0 {
 		t.Fatalf("checkpoint: exit %d\n%s%s", code, out, errs)
 	}
 	return env
 }
 
-// addSystem puts a system straight into the store with the program.apply
-// leaf that records it, so evidence can name it.
-func addSystem(t *testing.T, dsn string, s evident.System) {
-	t.Helper()
-	ctx := context.Background()
-	st, err := sqlstore.Open(ctx, dsn, sqlstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	type step struct {
-		Op      string         `json:"op"`
-		Section string         `json:"section"`
-		ID      string         `json:"id"`
-		Object  evident.System `json:"object"`
-	}
-	err = st.Write(ctx, func(tx *sqlstore.Tx) error {
-		if err := tx.PutObject(ctx, sqlstore.Systems, s.ID, s, "test"); err != nil {
-			return err
-		}
-		_, err := tx.Audit(ctx, "program.apply", "program", "test", struct {
-			Steps []step `json:"steps"`
-		}{[]step{{"add", "systems", s.ID, s}}})
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
 // addControls puts controls straight into the store with the
 // program.apply leaf that records them, as apply writes both; applying a
 // whole program is another command's business.
-func addControls(t *testing.T, dsn string, ids ...string) {
+func addControls(t *testing.T, dsn string, ids ...string) { addScope(t, dsn, nil, ids...) }
+
+// addScope puts systems and controls straight into the store with the one
+// program.apply leaf that records them, as apply writes both, so evidence
+// can name them.
+func addScope(t *testing.T, dsn string, systems []evident.System, ids ...string) {
 	t.Helper()
 	ctx := context.Background()
 	st, err := sqlstore.Open(ctx, dsn, sqlstore.Options{})
@@ -75,13 +50,19 @@ func addControls(t *testing.T, dsn string, ids ...string) {
 	defer st.Close()
 	ref := evident.RequirementRef{Standard: evident.EN319401, Version: "3.2.1", ID: "REQ-7.8-14"}
 	type step struct {
-		Op      string          `json:"op"`
-		Section string          `json:"section"`
-		ID      string          `json:"id"`
-		Object  evident.Control `json:"object"`
+		Op      string `json:"op"`
+		Section string `json:"section"`
+		ID      string `json:"id"`
+		Object  any    `json:"object"`
 	}
 	var steps []step
 	err = st.Write(ctx, func(tx *sqlstore.Tx) error {
+		for _, s := range systems {
+			if err := tx.PutObject(ctx, sqlstore.Systems, s.ID, s, "test"); err != nil {
+				return err
+			}
+			steps = append(steps, step{"add", "systems", s.ID, s})
+		}
 		for _, id := range ids {
 			c := evident.Control{ID: id, Title: id, Requirements: []evident.RequirementRef{ref}}
 			if err := tx.PutObject(ctx, sqlstore.Controls, id, c, "test"); err != nil {
