@@ -267,6 +267,11 @@ func (a *API) evidenceMeta(r *http.Request, v url.Values, actor string) (ledger.
 // they do not own, or correcting a record of one. It runs before any byte
 // is stored, so a refused upload leaves nothing behind.
 func (a *API) checkWrite(r *http.Request, p auth.Principal, in ledger.EvidenceInput) error {
+	// Names first, as collect resolves them: an unknown control, system,
+	// service, object or superseded record is refused (422) naming it.
+	if _, err := collect.Resolve(r.Context(), a.cfg.Store, nil, &in); err != nil {
+		return err
+	}
 	if err := p.CheckEvidenceControls(in.Controls); err != nil {
 		return err
 	}

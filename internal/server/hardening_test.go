@@ -169,7 +169,7 @@ func TestAPIUploadLeavesNoTemporaryFiles(t *testing.T) {
 	}{
 		{"owner", map[string]string{"control": "vuln-scan"}, http.StatusForbidden},
 		{"cm", map[string]string{"control": "vuln-scan", "period": "2026-Q5"}, http.StatusBadRequest},
-		{"cm", map[string]string{"control": "no-such-control"}, http.StatusNotFound},
+		{"cm", map[string]string{"control": "no-such-control"}, http.StatusUnprocessableEntity},
 		{"cm", map[string]string{"control": "vuln-scan"}, http.StatusCreated},
 	} {
 		body, ct := form(tc.fields)

@@ -402,8 +402,8 @@ func TestSupersedingNeedsWriteOnTheSupersededControls(t *testing.T) {
 		t.Errorf("%d records after the refusal, want 1", n)
 	}
 	code, body = e.upload(t, "owner", url.Values{"control": {"time-sync"}, "supersedes": {"no-such-record"}}, "x")
-	if code != 404 || !bytes.Contains(body, []byte("supersedes")) {
-		t.Errorf("superseding an unknown record: %d %s, want 404 naming the field", code, body)
+	if code != 422 || !bytes.Contains(body, []byte("supersedes")) {
+		t.Errorf("superseding an unknown record: %d %s, want 422 naming the field", code, body)
 	}
 	// Their own control's record they may correct.
 	code, body = e.upload(t, "owner", url.Values{"control": {"time-sync"}, "period": {"2026-02"}}, "offset 9 ms")

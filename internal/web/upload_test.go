@@ -69,7 +69,7 @@ func TestUploadLeavesNoTemporaryFiles(t *testing.T) {
 		}{
 			{omar, map[string]string{"control": "vuln-scan"}, http.StatusForbidden},
 			{carla, map[string]string{"control": "vuln-scan", "period": "2026-Q5"}, http.StatusBadRequest},
-			{carla, map[string]string{"control": "no-such-control"}, http.StatusNotFound},
+			{carla, map[string]string{"control": "no-such-control"}, http.StatusUnprocessableEntity},
 		} {
 			tc.fields["csrf_token"] = tc.who.csrf("/evidence/new")
 			ct, body := bigForm(tc.fields, size)

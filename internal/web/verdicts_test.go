@@ -5,6 +5,7 @@ import (
 	"context"
 	"mime/multipart"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -135,7 +136,27 @@ func TestUploadFormCountsSystems(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := s.signIn(t, "carla", evident.RoleComplianceManager)
+	cora := s.signIn(t, "cora", evident.RoleComplianceManager)
 	token := b.csrf("/evidence/new?control=hardening")
+	// An attestation counts once a second login accepts it, for the
+	// systems it names.
+	accept := func() {
+		t.Helper()
+		es, err := st.ListEvidence(ctx, sqlstore.EvidenceFilter{})
+		if err != nil || len(es) == 0 {
+			t.Fatalf("no evidence stored: %v", err)
+		}
+		id := es[0].ID
+		for _, e := range es {
+			if e.LedgerIndex > es[0].LedgerIndex {
+				id = e.ID
+			}
+		}
+		code, page, _ := cora.post("/reviews/"+id, url.Values{"csrf_token": {cora.csrf("/reviews")}, "verb": {"accept"}, "reason": {"signed review"}})
+		if code != http.StatusSeeOther {
+			t.Fatalf("accept %s: %d\n%.400s", id, code, page)
+		}
+	}
 	send := func(systems ...string) {
 		t.Helper()
 		var body bytes.Buffer
@@ -145,12 +166,14 @@ func TestUploadFormCountsSystems(t *testing.T) {
 		for _, sv := range systems {
 			mw.WriteField("system", sv)
 		}
+		mw.WriteField("statement", "hardening baseline reviewed on every named system")
 		fw, _ := mw.CreateFormFile("files", "review.txt")
 		fw.Write([]byte("reviewed and signed\n"))
 		mw.Close()
 		if code, page, _ := b.do("/evidence", mw.FormDataContentType(), &body); code != http.StatusSeeOther {
 			t.Fatalf("upload naming %v: %d\n%s", systems, code, page)
 		}
+		accept()
 	}
 	const open = `id="period-2026-10-01" data-state="`
 	send("web@2.1")
