@@ -17,7 +17,9 @@ func accept(t *testing.T, who string, systems ...string) Act {
 }
 
 func TestOnlyAcceptedSubmissionsSatisfyAWindowForTheSystemsAccepted(t *testing.T) {
-	s := Schedule{Cadence: mustCadence(t, "quarterly"), Anchor: ts(t, "2026-01-01"), Review: &ReviewScope{Systems: []string{"root-ca", "tsa-unit"}}}
+	systems := []string{"root-ca", "tsa-unit"}
+	s := Schedule{Cadence: mustCadence(t, "quarterly"), Anchor: ts(t, "2026-01-01"), Method: MethodAttestation, Systems: systems,
+		Review: &ReviewScope{Systems: systems}}
 	at := ts(t, "2026-11-20")
 	sub := Occurrence{ID: "s1", Effective: ts(t, "2026-11-02"), Received: ts(t, "2026-11-02")}
 	tests := []struct {
@@ -31,7 +33,8 @@ func TestOnlyAcceptedSubmissionsSatisfyAWindowForTheSystemsAccepted(t *testing.T
 	}{
 		{"submitted only", ReviewPending, nil, PeriodDue, ReasonAwaitingReview, CurrencyNone, false},
 		{"rejected", ReviewRejected, nil, PeriodDue, ReasonRejected, CurrencyNone, false},
-		{"accepted for one of two systems", ReviewAccepted, []string{"root-ca"}, PeriodDue, "not accepted for tsa-unit", CurrencyNone, true},
+		// Current for root-ca, nothing for tsa-unit: not current as a whole.
+		{"accepted for one of two systems", ReviewAccepted, []string{"root-ca"}, PeriodDue, "not accepted for tsa-unit", CurrencyStale, true},
 		{"accepted for both", ReviewAccepted, []string{"root-ca", "tsa-unit"}, PeriodSatisfied, "", CurrencyCurrent, true},
 		{"stale document version", ReviewStale, nil, PeriodDue, ReasonStale, CurrencyNone, false},
 	}
@@ -53,8 +56,8 @@ func TestOnlyAcceptedSubmissionsSatisfyAWindowForTheSystemsAccepted(t *testing.T
 			t.Errorf("%s: evidence counted %v, want %v", tt.name, got, tt.countedByID)
 		}
 	}
-	// Without the rule (an import control) the same occurrence counts.
-	s.Review = nil
+	// Without the rule, and judged as one unit, the same occurrence counts.
+	s.Review, s.Systems = nil, nil
 	if ps := s.Evaluate(History{Occurrences: []Occurrence{sub}}, ts(t, "2026-10-01"), ts(t, "2027-01-01"), at); ps[0].State != PeriodSatisfied {
 		t.Errorf("import control: %s, want satisfied", ps[0].State)
 	}

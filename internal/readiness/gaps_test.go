@@ -134,7 +134,7 @@ func TestGapsEachKind(t *testing.T) {
 		{"target residual not reached", func(m *evident.Model) { m.Treatments[0].TargetResidual = 6 },
 			[]g{{TargetResidualNotReached, "t1"}}, nil},
 		{"risk treated by a failing control", func(*evident.Model) {},
-			[]g{{RiskControlFailing, "r1"}}, []evident.Occurrence{{ID: "e1", Effective: day("2026-06-20"), Received: day("2026-06-20"), Failed: true}}},
+			[]g{{RiskControlFailing, "r1"}}, []evident.Occurrence{{ID: "e1", Effective: day("2026-06-20"), Received: day("2026-06-20"), Failed: true, Verdict: evident.VerdictFail, Systems: []string{"ra"}}}},
 		{"control with no owner", func(m *evident.Model) { m.Controls[0].Owner = "" },
 			[]g{{ControlNoOwner, "scan"}}, nil},
 		{"control with no cadence", func(m *evident.Model) { m.Controls[0].Cadence = evident.Cadence{} },
