@@ -3,7 +3,6 @@ package api
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"mime/multipart"
 	"net/http"
@@ -13,12 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/mod/sumdb/note"
-
 	"github.com/evidenthq/evident"
 	"github.com/evidenthq/evident/internal/auth"
-	"github.com/evidenthq/evident/internal/blob"
-	"github.com/evidenthq/evident/internal/ledger"
+	"github.com/evidenthq/evident/internal/ledger/ledgertest"
 	"github.com/evidenthq/evident/internal/sqlstore"
 	"github.com/evidenthq/evident/internal/sqlstore/storetest"
 )
@@ -98,14 +94,7 @@ func FuzzEvidenceMultipart(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	skey, vkey, _ := note.GenerateKey(rand.Reader, "evident.fuzz")
-	signer, _ := note.NewSigner(skey)
-	verifier, _ := note.NewVerifier(vkey)
-	blobs, err := blob.NewDisk(f.TempDir())
-	if err != nil {
-		f.Fatal(err)
-	}
-	a := New(Config{Store: st, Ledger: ledger.Open(st, blobs, signer, verifier)})
+	a := New(Config{Store: st, Ledger: ledgertest.Open(f, st, "evident.fuzz", "").Ledger})
 	h := a.EvidenceAdd()
 	p := auth.Principal{User: evident.User{Name: "cora", Role: evident.RoleComplianceManager}}
 	tmp := f.TempDir()

@@ -3,7 +3,6 @@ package collect_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"io"
 	"os"
 	"path/filepath"
@@ -11,12 +10,10 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/mod/sumdb/note"
-
 	"github.com/evidenthq/evident"
-	"github.com/evidenthq/evident/internal/blob"
 	"github.com/evidenthq/evident/internal/collect"
 	"github.com/evidenthq/evident/internal/ledger"
+	"github.com/evidenthq/evident/internal/ledger/ledgertest"
 	"github.com/evidenthq/evident/internal/sqlstore"
 	"github.com/evidenthq/evident/internal/sqlstore/storetest"
 )
@@ -56,17 +53,7 @@ func setup(t *testing.T, st *sqlstore.Store) *ledger.Ledger {
 	if err != nil {
 		t.Fatal(err)
 	}
-	skey, vkey, err := note.GenerateKey(rand.Reader, "evident.test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, _ := note.NewSigner(skey)
-	verifier, _ := note.NewVerifier(vkey)
-	blobs, err := blob.NewDisk(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ledger.Open(st, blobs, signer, verifier)
+	return ledgertest.Open(t, st, "evident.test", "").Ledger
 }
 
 func item(in ledger.EvidenceInput, body []byte) ledger.Item {

@@ -3,7 +3,6 @@ package pack
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -15,9 +14,9 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/evidenthq/evident"
-	"github.com/evidenthq/evident/internal/blob"
 	"github.com/evidenthq/evident/internal/catalog"
 	"github.com/evidenthq/evident/internal/ledger"
+	"github.com/evidenthq/evident/internal/ledger/ledgertest"
 	"github.com/evidenthq/evident/internal/program"
 	"github.com/evidenthq/evident/internal/sqlstore"
 )
@@ -90,21 +89,12 @@ func newFixtureWith(t testing.TB, open func(now func() time.Time) *sqlstore.Stor
 	if _, err := program.Apply(ctx, st, m, "alice@ops"); err != nil {
 		t.Fatal(err)
 	}
-	skey, vkey, err := note.GenerateKey(rand.Reader, "evident.ledger/pack-test-qtsp")
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, _ := note.NewSigner(skey)
-	verifier, _ := note.NewVerifier(vkey)
-	blobs, err := blob.NewDisk(filepath.Join(dir, "blobs"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := &fixture{st: st, led: ledger.Open(st, blobs, signer, verifier), clock: clk, signer: signer, key: vkey}
+	lt := ledgertest.Open(t, st, "evident.ledger/pack-test-qtsp", filepath.Join(dir, "blobs"))
+	f := &fixture{st: st, led: lt.Ledger, clock: clk, signer: lt.Signer, key: lt.Key}
 	if err := st.CreateUser(ctx, evident.User{Name: "carol", Role: evident.RoleComplianceManager}, "", "admin"); err != nil {
 		t.Fatal(err)
 	}
-	f.src = Source{Ledger: f.led, Signer: signer, Key: vkey, Catalog: cat}
+	f.src = Source{Ledger: f.led, Signer: lt.Signer, Key: lt.Key, Catalog: cat}
 	f.year(t, until)
 	return f
 }

@@ -9,12 +9,10 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/mod/sumdb/note"
-
 	"github.com/evidenthq/evident"
-	"github.com/evidenthq/evident/internal/blob"
 	"github.com/evidenthq/evident/internal/catalog"
 	"github.com/evidenthq/evident/internal/ledger"
+	"github.com/evidenthq/evident/internal/ledger/ledgertest"
 	"github.com/evidenthq/evident/internal/program"
 	"github.com/evidenthq/evident/internal/sqlstore"
 	"github.com/evidenthq/evident/internal/sqlstore/storetest"
@@ -72,17 +70,7 @@ func newReviewFixture(t *testing.T, st *sqlstore.Store, clk *reviewClock) *revie
 			t.Fatal(err)
 		}
 	}
-	skey, vkey, err := note.GenerateKey(nil, "evident.ledger/review-test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, _ := note.NewSigner(skey)
-	verifier, _ := note.NewVerifier(vkey)
-	blobs, err := blob.NewDisk(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &reviewFixture{st: st, l: ledger.Open(st, blobs, signer, verifier), clock: clk, reqs: reqs}
+	return &reviewFixture{st: st, l: ledgertest.Open(t, st, "evident.ledger/review-test", "").Ledger, clock: clk, reqs: reqs}
 }
 
 // submit adds a file for control as actor, with the submission as its

@@ -3,7 +3,6 @@ package server_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"io"
 	"mime/multipart"
@@ -14,13 +13,10 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/mod/sumdb/note"
-
 	"github.com/evidenthq/evident"
 	"github.com/evidenthq/evident/internal/auth"
-	"github.com/evidenthq/evident/internal/blob"
 	"github.com/evidenthq/evident/internal/catalog"
-	"github.com/evidenthq/evident/internal/ledger"
+	"github.com/evidenthq/evident/internal/ledger/ledgertest"
 	"github.com/evidenthq/evident/internal/pack"
 	"github.com/evidenthq/evident/internal/program"
 	"github.com/evidenthq/evident/internal/server"
@@ -108,19 +104,10 @@ func newEnvOn(t *testing.T, open func(now func() time.Time) *sqlstore.Store) *en
 		}
 		e.tokens[u.short] = plain
 	}
-	skey, vkey, err := note.GenerateKey(rand.Reader, "evident.test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, _ := note.NewSigner(skey)
-	verifier, _ := note.NewVerifier(vkey)
-	blobs, err := blob.NewDisk(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	l := ledger.Open(e.store, blobs, signer, verifier)
+	lt := ledgertest.Open(t, e.store, "evident.test", "")
+	l := lt.Ledger
 	e.srv, err = server.New(server.Config{Store: e.store, Catalog: cat, Ledger: l,
-		Pack: &pack.Source{Ledger: l, Signer: signer, Key: vkey, Catalog: cat}})
+		Pack: &pack.Source{Ledger: l, Signer: lt.Signer, Key: lt.Key, Catalog: cat}})
 	if err != nil {
 		t.Fatal(err)
 	}

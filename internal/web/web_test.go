@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"crypto/rand"
 	"io"
 	"log/slog"
 	"net/http"
@@ -15,13 +14,10 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/mod/sumdb/note"
-
 	"github.com/evidenthq/evident"
 	"github.com/evidenthq/evident/internal/auth"
-	"github.com/evidenthq/evident/internal/blob"
 	"github.com/evidenthq/evident/internal/catalog"
-	"github.com/evidenthq/evident/internal/ledger"
+	"github.com/evidenthq/evident/internal/ledger/ledgertest"
 	"github.com/evidenthq/evident/internal/pack"
 	"github.com/evidenthq/evident/internal/sqlstore"
 	"github.com/evidenthq/evident/internal/sqlstore/storetest"
@@ -62,21 +58,12 @@ func newSite(t *testing.T, st *sqlstore.Store) *site {
 		t.Fatal(err)
 	}
 	syncCatalog(t, st, cat)
-	skey, vkey, err := note.GenerateKey(rand.Reader, "evident.ledger/test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, _ := note.NewSigner(skey)
-	verifier, _ := note.NewVerifier(vkey)
-	blobDir := t.TempDir()
-	blobs, err := blob.NewDisk(blobDir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	lt := ledgertest.Open(t, st, "evident.ledger/test", "")
+	blobDir := lt.BlobDir
 	a := auth.New(auth.Config{Store: st, InsecureCookies: true})
-	l := ledger.Open(st, blobs, signer, verifier)
+	l := lt.Ledger
 	w, err := New(Config{Store: st, Catalog: cat, Auth: a, Logger: slog.New(slog.NewTextHandler(tlog{t}, nil)),
-		Ledger: l, Pack: &pack.Source{Ledger: l, Signer: signer, Key: vkey, Catalog: cat}})
+		Ledger: l, Pack: &pack.Source{Ledger: l, Signer: lt.Signer, Key: lt.Key, Catalog: cat}})
 	if err != nil {
 		t.Fatal(err)
 	}
