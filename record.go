@@ -14,6 +14,11 @@ type Record struct {
 	Actor string          // who wrote it: user, token or collector
 	At    time.Time       // server receipt time, UTC
 	Body  json.RawMessage // the kind's payload as canonical JSON
+	// Origin is where a write came from when it did not come through the
+	// server: "cli:USER@HOST", the operating-system user and host of the
+	// command line. --actor is typed, so it cannot hide who acted; "" for
+	// writes through the web and the API, whose actor is a login or token.
+	Origin string
 }
 
 // canonicalRecord fixes field order and names of the leaf encoding.
@@ -26,6 +31,9 @@ type canonicalRecord struct {
 	Actor string          `json:"actor"`
 	At    string          `json:"at"`
 	Body  json.RawMessage `json:"body"`
+	// Origin is last and omitted when empty, so every leaf written
+	// before it existed keeps its bytes.
+	Origin string `json:"origin,omitempty"`
 }
 
 // RecordVersion is the version of the leaf encoding written today.
@@ -41,7 +49,7 @@ func (r Record) Canonical() ([]byte, error) {
 	}
 	return json.Marshal(canonicalRecord{
 		V: RecordVersion, Kind: r.Kind, ID: r.ID, Actor: r.Actor,
-		At: r.At.UTC().Format(time.RFC3339Nano), Body: body,
+		At: r.At.UTC().Format(time.RFC3339Nano), Body: body, Origin: r.Origin,
 	})
 }
 
@@ -58,5 +66,5 @@ func ParseRecord(b []byte) (Record, error) {
 	if err != nil {
 		return Record{}, Errorf(EINVALID, "ledger leaf time %q: %v", c.At, err)
 	}
-	return Record{Kind: c.Kind, ID: c.ID, Actor: c.Actor, At: at.UTC(), Body: c.Body}, nil
+	return Record{Kind: c.Kind, ID: c.ID, Actor: c.Actor, At: at.UTC(), Body: c.Body, Origin: c.Origin}, nil
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/user"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -116,6 +117,11 @@ func (a *app) dispatch(args []string) error {
 	c, ok := cmds[rest[0]]
 	if !ok {
 		return evident.Errorf(evident.EINVALID, "unknown command %q (run `evident help` for the list)", rest[0])
+	}
+	if rest[0] != "serve" {
+		// Writes from the command line record who ran it beside --actor;
+		// the server's writes are made by signed-in logins and tokens.
+		a.ctx = sqlstore.WithOrigin(a.ctx, a.origin())
 	}
 	return c.run(a, rest[1:])
 }
@@ -248,4 +254,15 @@ func firstNonEmpty(s ...string) string {
 		}
 	}
 	return ""
+}
+
+// origin is "cli:USER@HOST", the operating-system account and host the
+// command runs as, recorded in every ledger leaf it writes.
+func (a *app) origin() string {
+	name := a.getenv("USER")
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		name = u.Username
+	}
+	host, _ := os.Hostname()
+	return "cli:" + evident.Display(firstNonEmpty(name, "unknown")) + "@" + evident.Display(firstNonEmpty(host, "unknown"))
 }

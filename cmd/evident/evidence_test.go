@@ -239,3 +239,28 @@ func TestEvidenceSupersedesAndPerformer(t *testing.T) {
 		t.Errorf("%d records, want 3", n)
 	}
 }
+
+// A typed --actor names whoever the operator says; the leaf also records
+// the operating-system account and host the command ran as, and the
+// audit trail shows both.
+func TestCommandLineWritesRecordWhoRanThem(t *testing.T) {
+	t.Parallel()
+	env := ledgerEnv(t)
+	files := writeFiles(t, 1, "scan")
+	if code, out, errs := cli(t, env, "evidence", "add", files[0], "--control", "time-sync", "--actor", "someone-else@example"); code != 0 {
+		t.Fatalf("evidence add: exit %d\n%s%s", code, out, errs)
+	}
+	code, out, _ := cli(t, env, "log", "--kind", "evidence", "--json")
+	var entries []logEntry
+	if err := json.Unmarshal([]byte(out), &entries); code != 0 || err != nil || len(entries) != 1 {
+		t.Fatalf("log --kind evidence: exit %d, %v\n%s", code, err, out)
+	}
+	host, _ := os.Hostname()
+	e := entries[0]
+	if e.Actor != "someone-else@example" || !strings.HasPrefix(e.Origin, "cli:") || !strings.HasSuffix(e.Origin, "@"+host) {
+		t.Errorf("leaf actor %q origin %q; want the typed actor and cli:USER@%s beside it", e.Actor, e.Origin, host)
+	}
+	if _, out, _ := cli(t, env, "log", "--kind", "evidence"); !strings.Contains(out, "someone-else@example ("+e.Origin+")") {
+		t.Errorf("the audit trail does not show the origin beside the actor:\n%s", out)
+	}
+}

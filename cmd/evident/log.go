@@ -12,12 +12,15 @@ import (
 
 // logEntry is one line of the audit trail.
 type logEntry struct {
-	Index int64           `json:"index"`
-	At    string          `json:"at"`
-	Actor string          `json:"actor"`
-	Kind  string          `json:"kind"`
-	ID    string          `json:"id"`
-	Body  json.RawMessage `json:"body"`
+	Index int64  `json:"index"`
+	At    string `json:"at"`
+	Actor string `json:"actor"`
+	// Origin is the operating-system user and host of a command-line
+	// write ("cli:USER@HOST"), shown beside the typed actor.
+	Origin string          `json:"origin,omitempty"`
+	Kind   string          `json:"kind"`
+	ID     string          `json:"id"`
+	Body   json.RawMessage `json:"body"`
 }
 
 // cmdLog prints the audit trail: every ledger record, oldest first. It
@@ -67,7 +70,7 @@ func cmdLog(a *app, args []string) error {
 				if (*kind != "" && rec.Kind != *kind) || rec.At.Before(from) {
 					continue
 				}
-				out = append(out, logEntry{Index: lf.Index, At: evident.UTC(rec.At), Actor: rec.Actor, Kind: rec.Kind, ID: rec.ID, Body: rec.Body})
+				out = append(out, logEntry{Index: lf.Index, At: evident.UTC(rec.At), Actor: rec.Actor, Origin: rec.Origin, Kind: rec.Kind, ID: rec.ID, Body: rec.Body})
 			}
 		}
 		return nil
@@ -87,7 +90,11 @@ func cmdLog(a *app, args []string) error {
 	w := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "LEAF\tAT\tACTOR\tKIND\tID")
 	for _, e := range out {
-		fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\n", e.Index, e.At, evident.Display(e.Actor), evident.Display(e.Kind), evident.Display(e.ID))
+		actor := evident.Display(e.Actor)
+		if e.Origin != "" {
+			actor += " (" + evident.Display(e.Origin) + ")"
+		}
+		fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\n", e.Index, e.At, actor, evident.Display(e.Kind), evident.Display(e.ID))
 	}
 	return w.Flush()
 }

@@ -381,7 +381,11 @@ func userTokenManage(a *app, sub string, args []string) error {
 		case !t.ExpiresAt.IsZero():
 			state = "expires " + evident.UTC(t.ExpiresAt)
 		}
-		a.out("%s  %-20s created %s  %s\n", t.ID, t.Name, evident.UTC(t.CreatedAt), state)
+		by := ""
+		if t.CreatedBy != "" {
+			by = " by " + evident.Display(t.CreatedBy)
+		}
+		a.out("%s  %-20s created %s%s  %s\n", t.ID, evident.Display(t.Name), evident.UTC(t.CreatedAt), by, state)
 	}
 	return nil
 }

@@ -10,7 +10,10 @@
 //
 //	{"v":1,"kind":"evidence","id":"<uuid>","actor":"alice@ops","at":"<RFC 3339, UTC>","body":{...}}
 //
-// where "at" is the server's receipt time (RFC 3339 with nanoseconds
+// and, for a write made from the command line only, a last field
+// "origin":"cli:USER@HOST" (the operating-system account and host it ran
+// as, beside the typed actor; omitted otherwise, so older leaves keep
+// their bytes), where "at" is the server's receipt time (RFC 3339 with nanoseconds
 // trimmed of trailing zeros, always Z) and "body" is the kind's payload.
 // For evidence the body fields are, in order: id, kind (raw|derived),
 // sha256 (hex of the blob), size, media_type, filename, effective_from,

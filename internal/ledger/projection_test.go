@@ -221,7 +221,7 @@ func init() {
 		"updated_at": {set: ts}, "updated_by": {set: "'mallory'"},
 	}
 	columnTampers["api_tokens"] = map[string]columnTamper{
-		"id": {set: "id || '-x'"}, "user_name": {set: "'carol'"}, "name": {set: "'other'"}, "created_at": {set: ts},
+		"id": {set: "id || '-x'"}, "user_name": {set: "'carol'"}, "name": {set: "'other'"}, "created_at": {set: ts}, "created_by": {set: "'mallory'"},
 		"expires_at": {set: `'2099-01-01T00:00:00.000000Z'`}, "revoked_at": {set: ts},
 	}
 	columnTampers["period_outcomes"] = map[string]columnTamper{

@@ -74,6 +74,9 @@ func (tx *Tx) AppendRecords(ctx context.Context, recs []evident.Record) ([]int64
 		if rec.Actor == "" {
 			return nil, evident.Errorf(evident.EINVALID, "ledger record %s %s has no actor", rec.Kind, rec.ID)
 		}
+		if rec.Origin == "" {
+			rec.Origin = OriginOf(ctx)
+		}
 		data, err := rec.Canonical()
 		if err != nil {
 			return nil, err
@@ -259,4 +262,21 @@ func (tx *Tx) LedgerLeaves(ctx context.Context, from, to int64) ([]LedgerLeaf, e
 		out = append(out, l)
 	}
 	return out, rows.Err()
+}
+
+// originKey carries a write's origin in a context.
+type originKey struct{}
+
+// WithOrigin returns ctx whose writes record origin in every ledger leaf
+// they append (evident.Record.Origin): the command line sets its
+// operating-system user and host, so a typed --actor cannot hide who
+// acted.
+func WithOrigin(ctx context.Context, origin string) context.Context {
+	return context.WithValue(ctx, originKey{}, origin)
+}
+
+// OriginOf returns the origin WithOrigin set on ctx, or "".
+func OriginOf(ctx context.Context) string {
+	o, _ := ctx.Value(originKey{}).(string)
+	return o
 }

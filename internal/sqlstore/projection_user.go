@@ -86,7 +86,7 @@ func auditTime(s string) (Value, error) {
 var apiTokensProjection = projection{
 	table:   "api_tokens",
 	key:     []string{"id"},
-	columns: []string{"user_name", "name", "created_at", "expires_at", "revoked_at"},
+	columns: []string{"user_name", "name", "created_at", "created_by", "expires_at", "revoked_at"},
 	kinds:   map[string]applyFunc{"token.create": applyToken, "token.revoke": applyToken},
 }
 
@@ -102,6 +102,6 @@ func applyToken(r *Replay, l ReplayLeaf) error {
 		return Text(TS(t))
 	}
 	r.put("api_tokens", l.Index, map[string]Value{"id": Text(t.ID), "user_name": Text(t.User), "name": Text(t.Name),
-		"created_at": Text(TS(t.CreatedAt)), "expires_at": opt(t.ExpiresAt), "revoked_at": opt(t.RevokedAt)})
+		"created_at": Text(TS(t.CreatedAt)), "created_by": Text(t.CreatedBy), "expires_at": opt(t.ExpiresAt), "revoked_at": opt(t.RevokedAt)})
 	return nil
 }

@@ -36,6 +36,9 @@ type APIToken struct {
 	User      string    `json:"user"`
 	Name      string    `json:"name"`
 	CreatedAt time.Time `json:"created_at"`
+	// CreatedBy is who minted the token: an admin may mint one for
+	// another user, and the token then acts as that user.
+	CreatedBy string    `json:"created_by,omitempty"`
 	ExpiresAt time.Time `json:"expires_at,omitzero"`
 	RevokedAt time.Time `json:"revoked_at,omitzero"`
 }
@@ -496,9 +499,9 @@ func (s *Store) CreateToken(ctx context.Context, t APIToken, hash []byte, actor 
 			return evident.Errorf(evident.ECONFLICT, "user %q already has a token named %q: revoke it first", t.User, t.Name)
 		}
 		t.ID = evident.NewID(tx.Now)
-		t.CreatedAt = tx.Now
-		if _, err := tx.Exec(ctx, `INSERT INTO api_tokens (id, hash, user_name, name, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)`,
-			t.ID, hash, t.User, t.Name, TS(t.CreatedAt), NullTS(t.ExpiresAt)); err != nil {
+		t.CreatedAt, t.CreatedBy = tx.Now, actor
+		if _, err := tx.Exec(ctx, `INSERT INTO api_tokens (id, hash, user_name, name, created_at, created_by, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			t.ID, hash, t.User, t.Name, TS(t.CreatedAt), t.CreatedBy, NullTS(t.ExpiresAt)); err != nil {
 			return fmt.Errorf("create token: %w", err)
 		}
 		_, err = tx.Audit(ctx, "token.create", t.ID, actor, t)
@@ -507,7 +510,7 @@ func (s *Store) CreateToken(ctx context.Context, t APIToken, hash []byte, actor 
 	return t, err
 }
 
-const tokenColumns = `id, user_name, name, created_at, expires_at, revoked_at`
+const tokenColumns = `id, user_name, name, created_at, created_by, expires_at, revoked_at`
 
 // tokenCols receives one api_tokens row (tokenColumns).
 type tokenCols struct {
@@ -517,7 +520,7 @@ type tokenCols struct {
 }
 
 func (c *tokenCols) ptrs() []any {
-	return []any{&c.t.ID, &c.t.User, &c.t.Name, &c.created, &c.expires, &c.revoked}
+	return []any{&c.t.ID, &c.t.User, &c.t.Name, &c.created, &c.t.CreatedBy, &c.expires, &c.revoked}
 }
 
 func (c *tokenCols) token() (APIToken, error) {
@@ -549,7 +552,7 @@ func (s *Store) TokenUser(ctx context.Context, h []byte) (APIToken, evident.User
 	err := s.Read(ctx, func(tx *Tx) error {
 		// One statement for the token and its user: this runs on every
 		// request a pipeline makes.
-		row := tx.QueryRow(ctx, `SELECT t.id, t.user_name, t.name, t.created_at, t.expires_at, t.revoked_at, `+prefixed("u.", userColumns)+`
+		row := tx.QueryRow(ctx, `SELECT `+prefixed("t.", tokenColumns)+`, `+prefixed("u.", userColumns)+`
 			FROM api_tokens t JOIN users u ON u.name = t.user_name WHERE t.hash = ?`, h)
 		var tc tokenCols
 		var uc userCols

@@ -184,6 +184,11 @@ func TestTokensAreFoundByHashAndRevoked(t *testing.T) {
 		if err != nil || got.ID != tok.ID || u.Name != "ci" || got.Actor() != "token:ci/nmap" {
 			t.Fatalf("TokenUser = %+v %q %v", got, u.Name, err)
 		}
+		// root minted the token for ci: the token acts as ci, and its
+		// record says who minted it.
+		if ts, err := s.Tokens(ctx, "ci"); err != nil || len(ts) != 1 || ts[0].CreatedBy != "root" || got.CreatedBy != "root" {
+			t.Errorf("tokens of ci: %+v (%v); TokenUser %+v; want one, created by root", ts, err, got)
+		}
 		if err := s.RevokeToken(ctx, tok.ID, "root"); err != nil {
 			t.Fatal(err)
 		}
