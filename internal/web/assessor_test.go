@@ -143,3 +143,59 @@ func TestAssessorCrawlShowsNothingOutsideTheirPeriod(t *testing.T) {
 		}
 	})
 }
+
+// TestEveryRoleCrawlsEveryPage signs in once per role and fetches every
+// page the browser routes serve: a page the role may read answers 200
+// (404 for an id it does not know), any other answers 403, and none fails.
+// Together with the assessor crawl above and the API's authorisation
+// matrix, every page is checked for every role.
+func TestEveryRoleCrawlsEveryPage(t *testing.T) {
+	t.Parallel()
+	st := storetest.SQLite(t, testClock)
+	s := newSite(t, st)
+	putModel(t, st, smallProgram())
+	carla := s.signIn(t, "carla", evident.RoleComplianceManager)
+	_, _, inc := carla.post("/incidents", url.Values{"csrf_token": {carla.csrf("/incidents")}, "kind": {"incident"},
+		"title": {"HSM outage"}, "aware_at": {"2026-11-27T04:00"}})
+	carla.upload(map[string]string{"csrf_token": carla.csrf("/evidence/new"), "control": "vuln-scan", "period": "2026-Q4"}, map[string]string{"scan.txt": "x"})
+	es, err := st.ListEvidence(context.Background(), sqlstore.EvidenceFilter{})
+	if err != nil || len(es) == 0 || !strings.HasPrefix(inc, "/incidents/") {
+		t.Fatalf("fixtures: %d evidence (%v), incident %q", len(es), err, inc)
+	}
+	fill := map[string]string{"/catalog/{id}": "/catalog/REQ-7.8-14", "/controls/{id}": "/controls/vuln-scan", "/policies/{id}": "/policies/tc",
+		"/evidence/{id}": "/evidence/" + es[0].ID, "/evidence/{id}/content": "/evidence/" + es[0].ID + "/content", "/incidents/{id}": inc, "/{$}": "/"}
+	refused := 0
+	for _, role := range evident.UserRoles {
+		var owns []string
+		if role == evident.RoleControlOwner {
+			owns = []string{"vuln-scan"}
+		}
+		b := s.signIn(t, "crawl-"+string(role), role, owns...)
+		for _, r := range s.w.Routes() {
+			method, path, _ := strings.Cut(r.Pattern, " ")
+			if method != "GET" || strings.HasPrefix(path, "/static/") {
+				continue
+			}
+			page := path
+			if fill[path] != "" {
+				page = fill[path]
+			} else if strings.Contains(path, "{") {
+				t.Errorf("page %s takes an id the crawl does not fill: add one", path)
+				continue
+			}
+			code, _ := b.get(page)
+			if code == http.StatusForbidden {
+				refused++
+			}
+			switch {
+			case r.Perm.Allows(role) && code != http.StatusOK && code != http.StatusNotFound:
+				t.Errorf("%s GET %s: %d, want 200", role, page, code)
+			case !r.Perm.Allows(role) && code != http.StatusForbidden:
+				t.Errorf("%s GET %s: %d, want 403", role, page, code)
+			}
+		}
+	}
+	if refused == 0 {
+		t.Errorf("no page refused any role: the crawl checks no boundary")
+	}
+}
