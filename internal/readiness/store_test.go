@@ -2,6 +2,7 @@ package readiness
 
 import (
 	"context"
+	"encoding/json"
 	"slices"
 	"strings"
 	"sync"
@@ -55,20 +56,73 @@ func exampleStore(t *testing.T, s *sqlstore.Store, edit func(*evident.Model)) []
 	return reqs
 }
 
-// pass records passing evidence for a control, effective at eff: the raw
-// item and the verdict derived from it.
+// pass records passing evidence for a control, effective at eff, for
+// every system of its scope: for a control verified by import the raw
+// item and the verdict derived from it, for one verified by a person a
+// document review accepted by a second login.
 func pass(t *testing.T, s *sqlstore.Store, control, eff string) {
 	t.Helper()
 	ctx := context.Background()
+	m, err := s.Model(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := m.ControlByID(control)
+	if c == nil {
+		t.Fatalf("no control %s", control)
+	}
+	var systems []evident.SystemVersion
+	for _, id := range c.Systems {
+		systems = append(systems, evident.SystemVersion{Name: id, Version: m.SystemByID(id).Version})
+	}
+	if c.NeedsReview() {
+		accepted(t, s, m, *c, eff, systems)
+		return
+	}
 	raw := evident.Evidence{Kind: evident.RawEvidence, Digest: evident.Digest{7}, MediaType: "text/plain", Actor: "collector:test",
-		Effective: evident.Effective{From: day(eff)}, Controls: []string{control}}
+		Effective: evident.Effective{From: day(eff)}, Controls: []string{control}, Systems: systems}
 	evs := []evident.Evidence{raw}
 	if err := s.Write(ctx, func(tx *sqlstore.Tx) error { return tx.InsertEvidence(ctx, evs) }); err != nil {
 		t.Fatal(err)
 	}
 	v := evident.Evidence{Kind: evident.DerivedEvidence, Digest: evident.Digest{8}, MediaType: "application/json", Actor: "collector:test",
-		Effective: evident.Effective{From: day(eff)}, Controls: []string{control}, Verdict: evident.VerdictPass, DerivedFrom: []string{evs[0].ID}}
+		Effective: evident.Effective{From: day(eff)}, Controls: []string{control}, Systems: systems, Verdict: evident.VerdictPass, DerivedFrom: []string{evs[0].ID}}
 	if err := s.Write(ctx, func(tx *sqlstore.Tx) error { return tx.InsertEvidence(ctx, []evident.Evidence{v}) }); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// accepted records a document review of the policy control c reviews,
+// submitted by its owner and accepted by a compliance manager.
+func accepted(t *testing.T, s *sqlstore.Store, m *evident.Model, c evident.Control, eff string, systems []evident.SystemVersion) {
+	t.Helper()
+	ctx := context.Background()
+	err := s.CreateUser(ctx, evident.User{Name: "cm-test", Role: evident.RoleComplianceManager}, "", "test")
+	if err != nil && evident.ErrorCode(err) != evident.ECONFLICT {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, sv := range systems {
+		names = append(names, sv.Name)
+	}
+	sub := m.Submission(c, evident.SubmissionFields{Policy: "terms-and-conditions", Outcome: "reviewed, adequate"}, names, "owner-test")
+	if sub == nil {
+		t.Fatalf("control %s takes no document review", c.ID)
+	}
+	detail, err := json.Marshal(sub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := []evident.Evidence{{Kind: evident.RawEvidence, Digest: evident.Digest{6}, MediaType: "text/plain", Actor: "owner-test",
+		Effective: evident.Effective{From: day(eff)}, Controls: []string{c.ID}, Systems: systems, Detail: detail}}
+	err = s.Write(ctx, func(tx *sqlstore.Tx) error {
+		if err := tx.InsertEvidence(ctx, e); err != nil {
+			return err
+		}
+		_, err := tx.Review(ctx, sqlstore.ReviewInput{Evidence: e[0].ID, Verb: evident.ActAccept, Reviewer: "cm-test"})
+		return err
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
 }
@@ -194,13 +248,21 @@ func TestTermsMissingAnItemKeepREQ6202Unverified(t *testing.T) {
 func fail(t *testing.T, s *sqlstore.Store, control, eff string) {
 	t.Helper()
 	ctx := context.Background()
+	m, err := s.Model(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var systems []evident.SystemVersion
+	for _, id := range m.ControlByID(control).Systems {
+		systems = append(systems, evident.SystemVersion{Name: id, Version: m.SystemByID(id).Version})
+	}
 	raw := []evident.Evidence{{Kind: evident.RawEvidence, Digest: evident.Digest{9}, MediaType: "text/plain", Actor: "collector:test",
-		Effective: evident.Effective{From: day(eff).Add(-time.Hour)}, Controls: []string{control}}}
+		Effective: evident.Effective{From: day(eff).Add(-time.Hour)}, Controls: []string{control}, Systems: systems}}
 	if err := s.Write(ctx, func(tx *sqlstore.Tx) error { return tx.InsertEvidence(ctx, raw) }); err != nil {
 		t.Fatal(err)
 	}
 	v := evident.Evidence{Kind: evident.DerivedEvidence, Digest: evident.Digest{10}, MediaType: "application/json", Actor: "collector:test",
-		Effective: evident.Effective{From: day(eff)}, Controls: []string{control}, Verdict: evident.VerdictFail, DerivedFrom: []string{raw[0].ID}}
+		Effective: evident.Effective{From: day(eff)}, Controls: []string{control}, Systems: systems, Verdict: evident.VerdictFail, DerivedFrom: []string{raw[0].ID}}
 	if err := s.Write(ctx, func(tx *sqlstore.Tx) error { return tx.InsertEvidence(ctx, []evident.Evidence{v}) }); err != nil {
 		t.Fatal(err)
 	}
