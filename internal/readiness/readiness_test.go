@@ -234,3 +234,53 @@ func TestSignificantChangeOpensSupplierReviewsAndRefreshes(t *testing.T) {
 		t.Errorf("tasks after the supplier review (-want +got):\n%s", diff)
 	}
 }
+
+// Over a period a requirement is judged by every window of its controls in
+// it, not by what is current at one instant: the scan of 10 May verifies
+// REQ-7.8-14 for the second quarter, but over the first half-year the
+// first quarter was missed, so it is only implemented; the monthly series
+// is the same rule over each month.
+func TestReadinessOverAPeriod(t *testing.T) {
+	in := fixture(t)
+	state := func(r Report, id string) evident.Readiness {
+		for _, q := range r.Requirements {
+			if q.Requirement == "EN319401@3.2.1:"+id {
+				return q.State
+			}
+		}
+		t.Fatalf("no %s in the report", id)
+		return ""
+	}
+	q2 := Status(in, at(t, "2026-04-01"), at(t, "2026-07-01"))
+	if got := state(q2, "REQ-7.8-14"); got != evident.ReadinessVerified {
+		t.Errorf("REQ-7.8-14 over the second quarter: %s, want verified", got)
+	}
+	h1 := Status(in, at(t, "2026-01-01"), at(t, "2026-07-01"))
+	if got := state(h1, "REQ-7.8-14"); got != evident.ReadinessImplemented {
+		t.Errorf("REQ-7.8-14 over the first half-year (Q1 missed): %s, want implemented", got)
+	}
+	// The daily time sync fails today, but over the second quarter it had
+	// no evidence at all: planned, not failing.
+	if got := state(q2, "REQ-7.10-06"); got != evident.ReadinessPlanned {
+		t.Errorf("REQ-7.10-06 over the second quarter: %s, want planned", got)
+	}
+	if q2.From != at(t, "2026-04-01") || q2.To != at(t, "2026-07-01") || h1.Score.Score >= Status(in, time.Time{}, time.Time{}).Score.Score {
+		t.Errorf("period report %s to %s scores %.1f; want the range recorded and a score below the instant's", q2.From, q2.To, h1.Score.Score)
+	}
+
+	s := Series(in, 12)
+	if len(s) != 12 || s[0].Month != "2025-09" || s[11].Month != "2026-08" {
+		t.Fatalf("series months %v, want 2025-09 to 2026-08", s)
+	}
+	by := map[string]Point{}
+	for _, p := range s {
+		by[p.Month] = p
+	}
+	if by["2026-05"].Count["verified"] != 1 || by["2026-03"].Count["verified"] != 0 {
+		t.Errorf("verified requirements in May %d (want 1: the scan of 10 May) and March %d (want 0)",
+			by["2026-05"].Count["verified"], by["2026-03"].Count["verified"])
+	}
+	if got := SeriesStart(at(t, "2026-08-15T12:00:00Z"), 12); !got.Equal(at(t, "2025-09-01")) {
+		t.Errorf("SeriesStart = %s, want 2025-09-01", got)
+	}
+}

@@ -7,11 +7,16 @@ import (
 	"github.com/evidenthq/evident"
 )
 
-// Report is the program's readiness at an instant: per requirement, rolled
-// up per clause and for the program, with each control's freshness and
-// current period, and the incident clocks that were missed or met late.
+// Report is the program's readiness at an instant or over a period: per
+// requirement, rolled up per clause and for the program, with each
+// control's freshness and current period, and the incident clocks that
+// were missed or met late. Over a period [From, To) a requirement is
+// judged by every window of its controls in it (see RangeCurrency), not
+// by the evidence current at one instant.
 type Report struct {
 	At           time.Time           `json:"at"`
+	From         time.Time           `json:"from,omitzero"`
+	To           time.Time           `json:"to,omitzero"`
 	Program      string              `json:"program"`
 	Version      string              `json:"version"`
 	Score        evident.Tally       `json:"program_score"`
@@ -58,6 +63,10 @@ type ControlStatus struct {
 	Period *evident.Period `json:"period,omitempty"`
 	// Coverage is expected versus found over the range asked for, if any.
 	Coverage *evident.Coverage `json:"coverage,omitempty"`
+	// OverRange is the control's currency over the range asked for, from
+	// its windows in it (RangeCurrency); what the requirements it meets
+	// are judged by over a period.
+	OverRange evident.Currency `json:"over_range,omitempty"`
 }
 
 // ClockStatus is an incident clock in a report or a task.
@@ -72,10 +81,17 @@ type ClockStatus struct {
 func Status(in Input, from, to time.Time) Report {
 	r := Report{At: in.At, Program: in.Model.Program.Name, Version: in.Model.Program.Version,
 		Clauses: []ClauseStatus{}, Requirements: []RequirementStatus{}, Controls: []ControlStatus{}, MissedClocks: []ClockStatus{}}
+	ranged := !from.IsZero() && to.After(from)
+	if ranged {
+		r.From, r.To = from, to
+	}
 	fresh := map[string]evident.Freshness{}
 	for _, c := range in.Model.Controls {
 		cs := controlStatus(in, c, from, to)
 		fresh[c.ID] = cs.Freshness
+		if ranged {
+			fresh[c.ID] = evident.Freshness{State: cs.OverRange}
+		}
 		r.Controls = append(r.Controls, cs)
 	}
 	r.Gaps = gapsOf(in, fresh)
@@ -117,10 +133,86 @@ func controlStatus(in Input, c evident.Control, from, to time.Time) ControlStatu
 		cs.Period = &p
 	}
 	if !from.IsZero() && to.After(from) {
-		cov := evident.Cover(ci.Schedule.Evaluate(ci.History, from, to, in.At), from, to)
-		cs.Coverage = &cov
+		ps := ci.Schedule.Evaluate(ci.History, from, to, in.At)
+		cov := evident.Cover(ps, from, to)
+		cs.Coverage, cs.OverRange = &cov, RangeCurrency(ps)
 	}
 	return cs
+}
+
+// RangeCurrency is a control's currency over a period, from its windows
+// in it, so that the one readiness rule (evident.ReadinessOf) judges a
+// period as it judges an instant:
+//
+//   - failing, when any window in the period failed;
+//   - current, when no window that has closed was missed or is overdue,
+//     and at least one window was satisfied or excepted;
+//   - stale, when some windows were satisfied but another was missed or
+//     is overdue (evidence exists, but not for every window);
+//   - none, when no window was satisfied.
+//
+// A window still open (due) or not begun (upcoming) at the instant counts
+// neither way: its evidence is not owed yet.
+func RangeCurrency(ps []evident.Period) evident.Currency {
+	satisfied, short := 0, 0
+	for _, p := range ps {
+		switch p.State {
+		case evident.PeriodFailing:
+			return evident.CurrencyFailing
+		case evident.PeriodSatisfied, evident.PeriodExcepted:
+			satisfied++
+		case evident.PeriodMissed, evident.PeriodOverdue:
+			short++
+		}
+	}
+	switch {
+	case satisfied > 0 && short == 0:
+		return evident.CurrencyCurrent
+	case satisfied > 0:
+		return evident.CurrencyStale
+	}
+	return evident.CurrencyNone
+}
+
+// Point is one month of a readiness series: the program's score over the
+// month, as known at its end.
+type Point struct {
+	Month string         `json:"month"` // "2026-07"
+	From  time.Time      `json:"from"`
+	To    time.Time      `json:"to"`
+	Score float64        `json:"score"`
+	Count map[string]int `json:"counts"`
+}
+
+// Series returns the program's readiness for each of the months calendar
+// months up to the one containing in.At, oldest first, each computed by
+// Status over the month as it was known at the month's end (or at in.At
+// for the current month). in must hold the history since the first
+// month's start (Load with from at it).
+func Series(in Input, months int) []Point {
+	end := time.Date(in.At.Year(), in.At.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, 1, 0)
+	var out []Point
+	for i := months; i > 0; i-- {
+		from, to := end.AddDate(0, -i, 0), end.AddDate(0, -i+1, 0)
+		at := in.At
+		if to.Before(at) {
+			at = to.Add(-time.Nanosecond)
+		}
+		m := in
+		m.At = at
+		r := Status(m, from, to)
+		p := Point{Month: from.Format("2006-01"), From: from, To: to, Score: r.Score.Score, Count: map[string]int{}}
+		for k, n := range r.Score.Counts {
+			p.Count[string(k)] = n
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// SeriesStart is where the history for Series(in, months) begins.
+func SeriesStart(at time.Time, months int) time.Time {
+	return time.Date(at.Year(), at.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, 1-months, 0)
 }
 
 // currentPeriod returns the window open at at, or for post-change controls
