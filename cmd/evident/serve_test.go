@@ -1,12 +1,18 @@
 package main
 
 import (
+	"archive/zip"
 	"context"
+	"encoding/json"
+	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -69,7 +75,7 @@ func startServeOut(t *testing.T, env map[string]string, out *syncBuffer, extra .
 	done := make(chan int, 1)
 	args := append([]string{"serve", "--addr", "127.0.0.1:0"}, extra...)
 	go func() {
-		done <- run(ctx, args, func(k string) string { return env[k] }, strings.NewReader(""), out, io.Discard)
+		done <- run(ctx, args, func(k string) string { return env[k] }, strings.NewReader(""), out, out)
 	}()
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
@@ -91,4 +97,118 @@ func startServeOut(t *testing.T, env map[string]string, out *syncBuffer, extra .
 	cancel()
 	t.Fatalf("serve did not become healthy: %s", out.String())
 	return "", nil
+}
+
+// TestDemoViewsAgreeOnReadiness computes readiness over one period of the
+// demo's year through every view a person uses: the dashboard, the API,
+// `evident status --json --from --to` and a pack's index.json. They all
+// call the one readiness function, so the score and the count of
+// requirements in each state are the same.
+func TestDemoViewsAgreeOnReadiness(t *testing.T) {
+	out := &syncBuffer{}
+	base, stop := startServeOut(t, map[string]string{}, out, "--demo")
+	defer stop()
+	m := regexp.MustCompile(`(?m)^\s+compliance-manager\s+user (\S+)\s+password (\S+)$`).FindStringSubmatch(out.String())
+	data := regexp.MustCompile(`demo ready data=(\S+)`).FindStringSubmatch(out.String())
+	if m == nil || data == nil {
+		t.Fatalf("serve --demo printed no login or data directory:\n%s", out.String())
+	}
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	get := func(path string) string {
+		t.Helper()
+		resp, err := c.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s: %d\n%.400s", path, resp.StatusCode, b)
+		}
+		return string(b)
+	}
+	token := regexp.MustCompile(`name="csrf_token" value="([^"]+)"`).FindStringSubmatch(get("/login"))
+	resp, err := c.PostForm(base+"/login", url.Values{"csrf_token": {token[1]}, "name": {m[1]}, "password": {m[2]}, "next": {"/"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+
+	// A quarter that has ended, whole days, so every view judges the same
+	// closed windows.
+	today := time.Now().UTC().Truncate(24 * time.Hour)
+	from, to := today.AddDate(0, -4, 0).Format("2006-01-02"), today.AddDate(0, -1, 0).Format("2006-01-02")
+	type tally struct {
+		Score  float64        `json:"score"`
+		Counts map[string]int `json:"counts"`
+	}
+	views := map[string]tally{}
+
+	page := get("/?from=" + from + "&to=" + to)
+	score := regexp.MustCompile(`id="period-score">([0-9.]+)<`).FindStringSubmatch(page)
+	if score == nil {
+		t.Fatalf("the dashboard shows no period score")
+	}
+	web := tally{Counts: map[string]int{}}
+	fmt.Sscan(score[1], &web.Score)
+	for _, x := range regexp.MustCompile(`data-state="([a-z-]+)"><span class="sw f-[a-z-]+"></span>[a-z-]+ <b>(\d+)</b>`).FindAllStringSubmatch(page, -1) {
+		n, _ := strconv.Atoi(x[2])
+		web.Counts[x[1]] = n
+	}
+	views["dashboard"] = web
+
+	var api struct {
+		Report struct {
+			Score tally `json:"program_score"`
+		} `json:"report"`
+		Series []json.RawMessage `json:"series"`
+	}
+	if err := json.Unmarshal([]byte(get("/api/v1/readiness?from="+from+"&to="+to)), &api); err != nil || len(api.Series) != 12 {
+		t.Fatalf("GET /api/v1/readiness: %v, %d months in the series (want 12)", err, len(api.Series))
+	}
+	views["api"] = api.Report.Score
+
+	env := map[string]string{"EVIDENT_DATA": data[1]}
+	code, stdout, errs := cli(t, env, "status", "--json", "--from", from, "--to", to)
+	var st struct {
+		Score tally `json:"program_score"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &st); code != 0 || err != nil {
+		t.Fatalf("status --json --from --to: exit %d, %v\n%s", code, err, errs)
+	}
+	views["status"] = st.Score
+
+	zipPath := filepath.Join(t.TempDir(), "pack.zip")
+	if code, _, errs := cli(t, env, "pack", "export", "--from", from, "--to", to, "--out", zipPath); code != 0 {
+		t.Fatalf("pack export: exit %d\n%s", code, errs)
+	}
+	zr, err := zip.OpenReader(zipPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	f, err := zr.Open("index.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ix struct {
+		Summary struct {
+			Readiness tally `json:"readiness"`
+		} `json:"summary"`
+	}
+	if err := json.NewDecoder(f).Decode(&ix); err != nil {
+		t.Fatal(err)
+	}
+	views["pack"] = ix.Summary.Readiness
+
+	want := views["status"]
+	if want.Score == 0 && len(want.Counts) == 0 {
+		t.Fatalf("status over %s to %s is empty: %+v", from, to, want)
+	}
+	for name, v := range views {
+		if v.Score != want.Score || !maps.Equal(v.Counts, want.Counts) {
+			t.Errorf("%s over %s to %s: score %.1f %v; status says %.1f %v", name, from, to, v.Score, v.Counts, want.Score, want.Counts)
+		}
+	}
 }

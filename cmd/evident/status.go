@@ -78,7 +78,9 @@ func statusRange(fromS, toS string, at time.Time) (time.Time, time.Time, error) 
 	if !to.After(from) {
 		return from, to, evident.ErrorAt(evident.EINVALID, "--to", "%s is not after --from %s", evident.UTC(to), evident.UTC(from))
 	}
-	return from, to, nil
+	// The one rule of every view: a period ends at the instant at the
+	// latest, since its later windows are not owed yet.
+	return readiness.Range(at, from, to, time.Time{}, time.Time{})
 }
 
 // readinessInput loads what status, tasks and calendar compute from.

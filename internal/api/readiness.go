@@ -21,6 +21,9 @@ func (a *API) readinessRoutes() []Route {
 		{Method: "GET", Path: "/api/v1/status", Perm: auth.Read, Tag: "readiness", Summary: "readiness per requirement, clause and program, now or as of ?at (an assessor: within their period)",
 			Query:   []Param{{"at", "as of this instant (RFC 3339); default now"}, {"from", "start of a range to count expected versus found periods over"}, {"to", "end of that range, exclusive; default at"}},
 			Handler: a.Status()},
+		{Method: "GET", Path: "/api/v1/readiness", Perm: auth.Read, Tag: "readiness", Summary: "readiness over a period, judged by every window in it, with the monthly series of the last 12 months (an assessor: their period)",
+			Query:   []Param{{"from", "start of the period (RFC 3339); default 12 months back, or an assessor's period"}, {"to", "end of the period, exclusive; default the instant"}, {"at", "as of this instant; default now"}},
+			Handler: a.Readiness()},
 		{Method: "GET", Path: "/api/v1/tasks", Perm: auth.Read, Tag: "readiness", List: true, Summary: "what is due or overdue, by due date",
 			Query:   []Param{{"due", "horizon for work merely due: 30d, 2w, 12h or all; default 30d"}, {"owner", "only tasks of this person or role id"}, {"at", "as of this instant; default now"}},
 			Handler: a.Tasks()},
@@ -146,6 +149,9 @@ func (a *API) Status() http.Handler {
 			if !to.After(from) {
 				return evident.ErrorAt(evident.EINVALID, "to", "%s is not after from %s", evident.UTC(to), evident.UTC(from))
 			}
+			if from, to, err = readiness.Range(at, from, to, time.Time{}, time.Time{}); err != nil {
+				return err
+			}
 			if err := p.CheckPeriod(from, to); err != nil {
 				return err
 			}
@@ -248,5 +254,49 @@ func (a *API) Tasks() http.Handler {
 			out.Items[i] = x.t
 		}
 		return writeJSON(w, http.StatusOK, out)
+	})
+}
+
+// periodReadiness is the answer of GET /api/v1/readiness.
+type periodReadiness struct {
+	Report readiness.Report  `json:"report"`
+	Series []readiness.Point `json:"series"`
+}
+
+// Readiness returns the program's readiness over a period, computed by
+// readiness.Status over the range exactly as `evident status --from --to`,
+// the dashboard and a pack's index compute it, and the monthly series.
+func (a *API) Readiness() http.Handler {
+	return a.handle(func(w http.ResponseWriter, r *http.Request) error {
+		p, err := principal(r)
+		if err != nil {
+			return err
+		}
+		at, err := a.asOf(r, p)
+		if err != nil {
+			return err
+		}
+		q := r.URL.Query()
+		from, err := queryTime(q, "from")
+		if err != nil {
+			return err
+		}
+		to, err := queryTime(q, "to")
+		if err != nil {
+			return err
+		}
+		pf, pt := p.Period()
+		from, to, err = readiness.Range(at, from, to, pf, pt)
+		if err != nil {
+			return err
+		}
+		if err := p.CheckPeriod(from, to); err != nil {
+			return err
+		}
+		in, err := a.loadReadiness(r.Context(), at, readiness.HistoryStart(at, from))
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, periodReadiness{Report: readiness.Status(in, from, to), Series: readiness.Series(in, readiness.SeriesMonths)})
 	})
 }

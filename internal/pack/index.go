@@ -43,6 +43,11 @@ type Summary struct {
 	GapWindows    int `json:"gap_windows"`
 	Findings      int `json:"open_findings"`
 	Incidents     int `json:"incidents"`
+	// Readiness is the program's readiness over the pack's period, as
+	// `evident status --from --to`, GET /api/v1/readiness and the
+	// dashboard compute it: the score and the count of requirements in
+	// each state.
+	Readiness evident.Tally `json:"readiness"`
 }
 
 // RequirementRow is one line of the statement of applicability with the
@@ -60,6 +65,10 @@ type RequirementRow struct {
 	// excepted), "open" (no gap, but windows still due), "gaps", "no
 	// control", "not applicable" or "unjustified".
 	State string `json:"state"`
+	// Readiness is the requirement's readiness over the pack's period
+	// (verified, implemented, planned, failing, not-addressed or
+	// not-applicable), from the one readiness function.
+	Readiness evident.Readiness `json:"readiness"`
 }
 
 // ControlRow is a control with its method, coverage and evidence.
@@ -162,6 +171,14 @@ func buildIndex(e *exporter, in readiness.Input, reqs []evident.Requirement, inc
 	for _, cv := range e.man.Coverage {
 		inScope[cv.Control] = true
 	}
+	ready := map[string]evident.Readiness{}
+	if from, to, err := readiness.Range(in.At, e.opt.From, e.opt.To, time.Time{}, time.Time{}); err == nil {
+		rep := readiness.Status(in, from, to)
+		ix.Summary.Readiness = rep.Score
+		for _, q := range rep.Requirements {
+			ready[q.Requirement] = q.State
+		}
+	}
 	for _, s := range m.Statement(reqs) {
 		row := RequirementRow{Ref: s.Requirement.Ref().String(), Clause: s.Requirement.Clause, ClauseTitle: s.Requirement.ClauseTitle,
 			Text: s.Requirement.Text, Applicable: s.Applicable, Justification: s.Justification,
@@ -172,6 +189,7 @@ func buildIndex(e *exporter, in readiness.Input, reqs []evident.Requirement, inc
 			}
 		}
 		row.State = requirementState(s, row.Controls, gapControls, openControls)
+		row.Readiness = ready[row.Ref]
 		ix.Requirements = append(ix.Requirements, row)
 		ix.Summary.Requirements++
 		switch {

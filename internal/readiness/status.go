@@ -245,3 +245,38 @@ func requirementStatus(m *evident.Model, q evident.Requirement, fresh map[string
 	rs.State = evident.ReadinessOf(applicable, fs, gaps)
 	return rs
 }
+
+// SeriesMonths is how many months the readiness series shows.
+const SeriesMonths = 12
+
+// Range is the period readiness is judged over for a reader at instant
+// at, the one rule every view applies: the range asked for, else the
+// reader's own period (an assessor's grant, [grantFrom, grantTo)), else
+// the twelve months up to at. A range ends at at at the latest, since
+// windows after it are not owed yet; to defaults to at.
+func Range(at, from, to, grantFrom, grantTo time.Time) (time.Time, time.Time, error) {
+	switch {
+	case from.IsZero() && !to.IsZero():
+		return from, to, evident.ErrorAt(evident.EINVALID, "to", "give from with to")
+	case from.IsZero() && !grantFrom.IsZero():
+		from, to = grantFrom, grantTo
+	case from.IsZero():
+		from = SeriesStart(at, SeriesMonths)
+	}
+	if to.IsZero() || to.After(at) {
+		to = at
+	}
+	if !to.After(from) {
+		return from, to, evident.ErrorAt(evident.EINVALID, "to", "the period %s to %s is empty (it must end after it starts, and by %s)", evident.UTC(from), evident.UTC(to), evident.UTC(at))
+	}
+	return from, to, nil
+}
+
+// HistoryStart is how far back Load must read for a report over a range
+// starting at from and the series at at.
+func HistoryStart(at, from time.Time) time.Time {
+	if s := SeriesStart(at, SeriesMonths); s.Before(from) {
+		return s
+	}
+	return from
+}

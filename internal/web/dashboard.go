@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"time"
 
@@ -22,6 +23,18 @@ type dashboard struct {
 	Gaps       int // open gaps, each keeping its requirements from verified
 	Checkpoint *sqlstore.Checkpoint
 	LedgerSize int64
+	Period     periodView
+}
+
+// periodView is readiness over a period: the range (by default the last
+// twelve months, or an assessor's period), the report readiness.Status
+// computes over it, and the monthly series, as GET /api/v1/readiness and
+// `evident status --from --to` give them.
+type periodView struct {
+	From, To time.Time
+	Report   readiness.Report
+	Series   []readiness.Point
+	Chart    barChart
 }
 
 // runningClock is an incident deadline still to meet, or missed.
@@ -63,6 +76,9 @@ func (w *Web) Dashboard() http.Handler {
 				d.Stale = append(d.Stale, c)
 			}
 		}
+		if d.Period, err = w.periodReadiness(r, now); err != nil {
+			return err
+		}
 		err = w.cfg.Store.Read(r.Context(), func(tx *sqlstore.Tx) error {
 			if d.LedgerSize, err = tx.LedgerSize(r.Context()); err != nil {
 				return err
@@ -92,6 +108,48 @@ func clauseChart(rep readiness.Report) barChart {
 			counts[string(state)] = n
 		}
 		in = append(in, barInput{Label: c.Clause, Title: c.Title, Href: "/catalog?clause=" + c.Clause, Counts: counts})
+	}
+	return stackedBars(in, statusSeries)
+}
+
+// periodReadiness reads the dashboard's ?from and ?to (dates or RFC 3339
+// instants) and computes readiness over that range as every view does.
+func (w *Web) periodReadiness(r *http.Request, now time.Time) (periodView, error) {
+	var from, to time.Time
+	for name, t := range map[string]*time.Time{"from": &from, "to": &to} {
+		if s := r.URL.Query().Get(name); s != "" {
+			x, err := evident.ParseTime(s)
+			if err != nil {
+				return periodView{}, evident.ErrorAt(evident.EINVALID, name, "%s", evident.ErrorMessage(err))
+			}
+			*t = x
+		}
+	}
+	var gf, gt time.Time
+	if g, ok := sqlstore.GrantOf(r.Context()); ok {
+		gf, gt = g.From, g.To
+		if !from.IsZero() && from.Before(gf) {
+			from = gf
+		}
+	}
+	from, to, err := readiness.Range(now, from, to, gf, gt)
+	if err != nil {
+		return periodView{}, err
+	}
+	pr, err := w.compute(r.Context(), readiness.HistoryStart(now, from))
+	if err != nil {
+		return periodView{}, err
+	}
+	series := readiness.Series(pr.In, readiness.SeriesMonths)
+	return periodView{From: from, To: to, Report: readiness.Status(pr.In, from, to), Series: series, Chart: seriesChart(series)}, nil
+}
+
+// seriesChart draws the monthly series as one bar a month, split by the
+// readiness states of its requirements.
+func seriesChart(points []readiness.Point) barChart {
+	in := make([]barInput, 0, len(points))
+	for _, p := range points {
+		in = append(in, barInput{Label: p.Month, Title: fmt.Sprintf("score %.1f", p.Score), Href: "/?from=" + p.From.Format("2006-01-02") + "&to=" + p.To.Format("2006-01-02"), Counts: p.Count})
 	}
 	return stackedBars(in, statusSeries)
 }
