@@ -243,6 +243,7 @@ var matrix = map[string]string{
 	"POST /api/v1/changes":                       "admin cm owner",
 	"GET /api/v1/changes":                        "admin cm owner approver assessor",
 	"GET /api/v1/status":                         "admin cm owner approver assessor",
+	"GET /api/v1/readiness":                      "admin cm owner approver assessor",
 	"GET /api/v1/tasks":                          "admin cm owner approver assessor",
 	"POST /api/v1/packs":                         "admin cm assessor",
 	"POST /api/v1/packs/verify":                  "admin cm owner approver assessor",
