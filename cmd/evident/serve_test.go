@@ -202,13 +202,43 @@ func TestDemoViewsAgreeOnReadiness(t *testing.T) {
 	}
 	views["pack"] = ix.Summary.Readiness
 
-	want := views["status"]
-	if want.Score == 0 && len(want.Counts) == 0 {
-		t.Fatalf("status over %s to %s is empty: %+v", from, to, want)
-	}
-	for name, v := range views {
-		if v.Score != want.Score || !maps.Equal(v.Counts, want.Counts) {
-			t.Errorf("%s over %s to %s: score %.1f %v; status says %.1f %v", name, from, to, v.Score, v.Counts, want.Score, want.Counts)
+	agree := func(views map[string]tally, what string) {
+		t.Helper()
+		want := views["status"]
+		if want.Score == 0 && len(want.Counts) == 0 {
+			t.Fatalf("status %s is empty: %+v", what, want)
+		}
+		for name, v := range views {
+			if v.Score != want.Score || !maps.Equal(v.Counts, want.Counts) {
+				t.Errorf("%s %s: score %.1f %v; status says %.1f %v", name, what, v.Score, v.Counts, want.Score, want.Counts)
+			}
 		}
 	}
+	agree(views, "over "+from+" to "+to)
+
+	// As of a past instant: what each view said then.
+	at := today.AddDate(0, -2, 0).Format(time.RFC3339)
+	from, to = today.AddDate(0, -5, 0).Format("2006-01-02"), today.AddDate(0, -3, 0).Format("2006-01-02")
+	past := map[string]tally{}
+	page = get("/?at=" + at + "&from=" + from + "&to=" + to)
+	if score = regexp.MustCompile(`id="period-score">([0-9.]+)<`).FindStringSubmatch(page); score == nil {
+		t.Fatalf("the dashboard at %s shows no period score", at)
+	}
+	web = tally{Counts: map[string]int{}}
+	fmt.Sscan(score[1], &web.Score)
+	for _, x := range regexp.MustCompile(`data-state="([a-z-]+)"><span class="sw f-[a-z-]+"></span>[a-z-]+ <b>(\d+)</b>`).FindAllStringSubmatch(page, -1) {
+		n, _ := strconv.Atoi(x[2])
+		web.Counts[x[1]] = n
+	}
+	past["dashboard"] = web
+	if err := json.Unmarshal([]byte(get("/api/v1/readiness?at="+at+"&from="+from+"&to="+to)), &api); err != nil {
+		t.Fatal(err)
+	}
+	past["api"] = api.Report.Score
+	code, stdout, errs = cli(t, env, "status", "--json", "--at", at, "--from", from, "--to", to)
+	if err := json.Unmarshal([]byte(stdout), &st); code != 0 || err != nil {
+		t.Fatalf("status --json --at --from --to: exit %d, %v\n%s", code, err, errs)
+	}
+	past["status"] = st.Score
+	agree(past, "at "+at+" over "+from+" to "+to)
 }

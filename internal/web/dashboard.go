@@ -113,10 +113,11 @@ func clauseChart(rep readiness.Report) barChart {
 }
 
 // periodReadiness reads the dashboard's ?from and ?to (dates or RFC 3339
-// instants) and computes readiness over that range as every view does.
+// instants) and ?at (as of a past instant) and computes readiness over
+// that range as every view does.
 func (w *Web) periodReadiness(r *http.Request, now time.Time) (periodView, error) {
-	var from, to time.Time
-	for name, t := range map[string]*time.Time{"from": &from, "to": &to} {
+	var from, to, at time.Time
+	for name, t := range map[string]*time.Time{"from": &from, "to": &to, "at": &at} {
 		if s := r.URL.Query().Get(name); s != "" {
 			x, err := evident.ParseTime(s)
 			if err != nil {
@@ -124,6 +125,12 @@ func (w *Web) periodReadiness(r *http.Request, now time.Time) (periodView, error
 			}
 			*t = x
 		}
+	}
+	if !at.IsZero() {
+		if at.After(now) {
+			return periodView{}, evident.ErrorAt(evident.EINVALID, "at", "%s is after now", evident.UTC(at))
+		}
+		now = at
 	}
 	var gf, gt time.Time
 	if g, ok := sqlstore.GrantOf(r.Context()); ok {
@@ -136,7 +143,7 @@ func (w *Web) periodReadiness(r *http.Request, now time.Time) (periodView, error
 	if err != nil {
 		return periodView{}, err
 	}
-	pr, err := w.compute(r.Context(), readiness.HistoryStart(now, from))
+	pr, err := w.computeAt(r.Context(), now, readiness.HistoryStart(now, from))
 	if err != nil {
 		return periodView{}, err
 	}

@@ -83,7 +83,12 @@ func (w *Web) now(ctx context.Context) time.Time {
 
 // compute loads and computes the program's readiness now.
 func (w *Web) compute(ctx context.Context, from time.Time) (*program, error) {
-	now := w.now(ctx)
+	return w.computeAt(ctx, w.now(ctx), from)
+}
+
+// computeAt loads and computes the program's readiness as of now, a past
+// instant or the present, reading history back to from.
+func (w *Web) computeAt(ctx context.Context, now, from time.Time) (*program, error) {
 	p, err := w.cfg.Store.Program(ctx)
 	if err != nil {
 		return nil, err
