@@ -99,7 +99,8 @@ type Period struct {
 	// order; empty for a control without systems.
 	Systems []SystemPeriod `json:"systems,omitempty"`
 	// Unattributed lists evidence of the window that names none of the
-	// control's systems: it counts for none of them.
+	// control's systems, or checked none of their hosts: it counts for
+	// none of them.
 	Unattributed []string `json:"unattributed,omitempty"`
 	// Unjudged lists files of an import control's window that no
 	// importer judged: they are kept, but only a verdict counts.
@@ -688,7 +689,7 @@ func (p Period) Reasons() []string {
 		out = append(out, fmt.Sprintf("the latest verdict (%s) failed", p.Evidence[len(p.Evidence)-1]))
 	}
 	for _, id := range p.Unattributed {
-		out = append(out, fmt.Sprintf("%s names none of the control's systems, so it counts for none of them", id))
+		out = append(out, fmt.Sprintf("%s names none of the control's systems (or none of their hosts), so it counts for none of them", id))
 	}
 	for _, id := range p.Unjudged {
 		out = append(out, fmt.Sprintf("%s is a file no importer judged: only a verdict counts (run evident import)", id))
