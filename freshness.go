@@ -1,6 +1,9 @@
 package evident
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // FreshUntil returns when evidence effective at t stops being current for
 // a control on schedule s. Evidence is fresh until the control's next
@@ -42,7 +45,8 @@ type Freshness struct {
 	// StaleBy is the change that made the evidence stale, if one did.
 	StaleBy string `json:"stale_by,omitempty"`
 	// Missing lists the systems in scope without current passing
-	// evidence of their own, when others have it.
+	// evidence of their own (on every one of their hosts, for a system
+	// with hosts), when others have it.
 	Missing []string `json:"missing,omitempty"`
 }
 
@@ -50,29 +54,35 @@ type Freshness struct {
 // known at at. The latest evidence decides: if it failed the control is
 // failing; if it passed it is current until FreshUntil, unless a
 // significant change to the control's scope took effect after it. A
-// control with systems is decided per system: failing when any system's
-// latest evidence failed, current only when every system's is current.
+// control with systems is decided per system, and a system with hosts per
+// host: failing when the latest evidence on any of them failed, current
+// only when every one's is current.
 // Only evidence that can judge the control counts (see Schedule.Method).
 func (s Schedule) Freshness(h History, at time.Time) Freshness {
 	h = h.visible(at)
 	h.Occurrences = s.Review.accepted(h.Occurrences)
-	latest := map[string]Occurrence{}
+	latest := map[part]Occurrence{}
 	for _, o := range h.Occurrences {
 		if !s.judged(o) {
 			continue
 		}
-		for _, n := range s.unitsOf(o) {
-			latest[n] = o // sorted: the last one stands
+		for _, pt := range s.partsOf(o) {
+			latest[pt] = o // sorted: the last one stands
 		}
 	}
 	if len(latest) == 0 {
 		return Freshness{State: CurrencyNone}
 	}
 	var out Freshness
-	for _, n := range s.units() {
-		o, ok := latest[n]
+	missing := func(sys string) {
+		if sys != "" && !slices.Contains(out.Missing, sys) {
+			out.Missing = append(out.Missing, sys)
+		}
+	}
+	for _, pt := range s.parts() {
+		o, ok := latest[pt]
 		if !ok {
-			out.Missing = append(out.Missing, n)
+			missing(pt.system)
 			continue
 		}
 		f := s.freshnessOf(o, h, at)
@@ -86,8 +96,8 @@ func (s Schedule) Freshness(h History, at time.Time) Freshness {
 			// The control is current until its first system expires.
 			out.Latest, out.Effective, out.FreshUntil = f.Latest, f.Effective, f.FreshUntil
 		}
-		if f.State != CurrencyCurrent && n != "" {
-			out.Missing = append(out.Missing, n)
+		if f.State != CurrencyCurrent {
+			missing(pt.system)
 		}
 	}
 	if out.State == CurrencyCurrent && len(out.Missing) > 0 {

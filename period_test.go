@@ -554,3 +554,85 @@ func TestChangeToOneSystemLeavesAnothersEvidenceCurrent(t *testing.T) {
 		t.Errorf("freshness = %+v, want stale by ca5 with ca missing", f)
 	}
 }
+
+// Single-host tools run once per host: the passing runs of a window add up
+// per system, and the latest verdict on each host stands.
+func TestHostsAddUpWithinAWindow(t *testing.T) {
+	s := Schedule{Cadence: mustCadence(t, "monthly"), Anchor: ts(t, "2026-01-01"), Method: MethodImport,
+		Systems: []string{"issuing-ca", "bastion"},
+		Hosts:   map[string][]string{"issuing-ca": {"10.20.1.10", "10.20.1.11"}}}
+	from, to, at := ts(t, "2026-05-01"), ts(t, "2026-06-01"), ts(t, "2026-05-20")
+	run := func(id, eff string, verdict Verdict, idx int64, host string) Occurrence {
+		return Occurrence{ID: id, Effective: ts(t, eff), Received: ts(t, eff), Verdict: verdict, Failed: verdict == VerdictFail,
+			Systems: []string{"issuing-ca"}, Hosts: map[string][]string{"issuing-ca": {host}}, LedgerIndex: idx}
+	}
+	bastion := Occurrence{ID: "b", Effective: ts(t, "2026-05-02"), Received: ts(t, "2026-05-02"), Verdict: VerdictPass,
+		Systems: []string{"bastion"}, LedgerIndex: 1}
+	h := History{Occurrences: []Occurrence{bastion, run("a1", "2026-05-03", VerdictPass, 2, "10.20.1.10")}}
+
+	p := s.Evaluate(h, from, to, at)[0]
+	ca := p.Systems[0]
+	if p.State != PeriodDue || p.Have != 1 || ca.State != PeriodDue || !slices.Equal(ca.Missing, []string{"10.20.1.11"}) {
+		t.Errorf("one host of two checked: %s %s, issuing-ca %+v; want due 1 of 2, 10.20.1.11 missing", p.State, p.Count(), ca)
+	}
+	if !slices.Contains(p.Reasons(), "issuing-ca: 10.20.1.11 not checked in this window") {
+		t.Errorf("reasons %q do not name the host not checked", p.Reasons())
+	}
+	if f := s.Freshness(h, at); f.State != CurrencyStale || !slices.Equal(f.Missing, []string{"issuing-ca"}) {
+		t.Errorf("freshness with one host never checked = %+v, want stale, issuing-ca missing", f)
+	}
+
+	h.Occurrences = append(h.Occurrences, run("a2", "2026-05-04", VerdictPass, 3, "10.20.1.11"))
+	p = s.Evaluate(h, from, to, at)[0]
+	if p.State != PeriodSatisfied || p.Have != 2 || len(p.Systems[0].Missing) != 0 || len(p.Reasons()) != 0 {
+		t.Errorf("a pass on each host: %s %s, issuing-ca %+v, reasons %q; want satisfied 2 of 2", p.State, p.Count(), p.Systems[0], p.Reasons())
+	}
+	if f := s.Freshness(h, at); f.State != CurrencyCurrent {
+		t.Errorf("freshness = %+v, want current", f)
+	}
+
+	// A run on one host failing after the passes fails the system, and a
+	// later pass on the other host does not hide it.
+	h.Occurrences = append(h.Occurrences, run("f2", "2026-05-10", VerdictFail, 4, "10.20.1.11"), run("a1b", "2026-05-11", VerdictPass, 5, "10.20.1.10"))
+	p = s.Evaluate(h, from, to, at)[0]
+	if ca := p.Systems[0]; p.State != PeriodFailing || ca.State != PeriodFailing || ca.Standing != "f2" || ca.Host != "10.20.1.11" {
+		t.Errorf("10.20.1.11 failed later: %s, issuing-ca %+v; want failing on f2 at 10.20.1.11", p.State, ca)
+	}
+	if !slices.Contains(p.Reasons(), "issuing-ca: the latest verdict on 10.20.1.11 (f2) failed") {
+		t.Errorf("reasons %q do not name the failing host", p.Reasons())
+	}
+	if f := s.Freshness(h, at); f.State != CurrencyFailing || f.Latest != "f2" {
+		t.Errorf("freshness = %+v, want failing on f2", f)
+	}
+	if s.Answers(h.Occurrences[3], h.Occurrences[4:]) {
+		t.Errorf("a pass on 10.20.1.10 answers the failure on 10.20.1.11")
+	}
+
+	// A record that says nothing about hosts speaks for the whole system.
+	whole := Occurrence{ID: "w", Effective: ts(t, "2026-05-12"), Received: ts(t, "2026-05-12"), Verdict: VerdictPass,
+		Systems: []string{"issuing-ca"}, LedgerIndex: 6}
+	h.Occurrences = append(h.Occurrences, whole)
+	if p := s.Evaluate(h, from, to, at)[0]; p.State != PeriodSatisfied {
+		t.Errorf("a later run over every host: %s, want satisfied", p.State)
+	}
+	// A run that checked none of the system's hosts counts for none of it.
+	stray := run("x", "2026-05-13", VerdictFail, 7, "10.99.0.1")
+	if p := s.Evaluate(History{Occurrences: []Occurrence{stray}}, from, to, at)[0]; !slices.Equal(p.Unattributed, []string{"x"}) || p.State != PeriodDue {
+		t.Errorf("a run on no host of the scope: %s, unattributed %v; want due, x unattributed", p.State, p.Unattributed)
+	}
+}
+
+// The rolling window closes on the day the last host is checked.
+func TestRollingWindowClosesWhenEveryHostIsChecked(t *testing.T) {
+	s := Schedule{Cadence: mustCadence(t, "annual rolling"), Anchor: ts(t, "2026-01-01"), Method: MethodImport,
+		Systems: []string{"ca"}, Hosts: map[string][]string{"ca": {"h1", "h2"}}}
+	run := func(id, eff, host string) Occurrence {
+		return Occurrence{ID: id, Effective: ts(t, eff), Received: ts(t, eff), Verdict: VerdictPass,
+			Systems: []string{"ca"}, Hosts: map[string][]string{"ca": {host}}}
+	}
+	h := History{Occurrences: []Occurrence{run("1", "2026-03-10", "h1"), run("2", "2026-04-20", "h2")}}
+	ps := s.Evaluate(h, ts(t, "2026-01-01"), ts(t, "2026-06-01"), ts(t, "2026-06-01"))
+	if len(ps) != 2 || !ps[0].End.Equal(ts(t, "2026-04-21")) || ps[0].State != PeriodSatisfied {
+		t.Errorf("windows %+v, want the first satisfied and closing at the end of 20 April", ps)
+	}
+}

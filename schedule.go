@@ -1,9 +1,11 @@
 package evident
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -28,6 +30,12 @@ type Occurrence struct {
 	// Systems are the ids of the systems the evidence speaks for, empty
 	// when it names none.
 	Systems []string `json:"systems,omitempty"`
+	// Hosts maps each of Systems to the in-scope hosts of it the run
+	// checked, for a verdict an importer derived with a scope known (see
+	// DetailHosts). A system it does not list is checked on none of its
+	// hosts; nil (no scope known) means the record speaks for each named
+	// system as a whole.
+	Hosts map[string][]string `json:"hosts,omitempty"`
 	// LedgerIndex is the record's leaf. Of two records effective at the
 	// same instant the one recorded later stands, whatever their ids.
 	LedgerIndex int64 `json:"ledger_index,omitempty"`
@@ -91,7 +99,8 @@ type Period struct {
 	// order; empty for a control without systems.
 	Systems []SystemPeriod `json:"systems,omitempty"`
 	// Unattributed lists evidence of the window that names none of the
-	// control's systems: it counts for none of them.
+	// control's systems, or checked none of their hosts: it counts for
+	// none of them.
 	Unattributed []string `json:"unattributed,omitempty"`
 	// Unjudged lists files of an import control's window that no
 	// importer judged: they are kept, but only a verdict counts.
@@ -107,7 +116,8 @@ type Period struct {
 
 // SystemPeriod is one system's part of a window: how many passing items
 // it has, and the verdict that stands for it (the latest by effective
-// time, ties by ledger order).
+// time, ties by ledger order; for a system with hosts, the latest on each
+// host, the failing one if any failed).
 type SystemPeriod struct {
 	System string `json:"system"`
 	// State is satisfied or failing, else the window's own state (due,
@@ -115,6 +125,12 @@ type SystemPeriod struct {
 	State    PeriodState `json:"state"`
 	Passed   int         `json:"passed"`
 	Standing string      `json:"standing,omitempty"`
+	// Host is the host the standing verdict failed on, for a failing
+	// system with hosts.
+	Host string `json:"host,omitempty"`
+	// Missing lists the system's hosts that no passing verdict of the
+	// window checked: the system is not satisfied while any is left.
+	Missing []string `json:"missing,omitempty"`
 }
 
 // Schedule is what a control's periods are computed from.
@@ -139,6 +155,14 @@ type Schedule struct {
 	// verdict per system stands, so one host's pass never hides another's
 	// fail. Without systems the control is judged as one unit.
 	Systems []string
+	// Hosts are the hosts the program lists for each system of Systems.
+	// A system with hosts is satisfied in a window only when the passing
+	// verdicts of the window together checked every one of them, and the
+	// latest verdict on each host stands: a run on host b failing after a
+	// pass fails the system. A system without hosts is judged by the
+	// records that name it. Evidence that says nothing about hosts
+	// (Occurrence.Hosts nil) speaks for all of a system's hosts.
+	Hosts map[string][]string
 	// Review, when set, makes only accepted submissions count: the
 	// control is verified by a person, not by an importer's verdict.
 	Review *ReviewScope
@@ -175,17 +199,45 @@ func OccurrenceOf(e Evidence) Occurrence {
 	for _, sv := range e.Systems {
 		o.Systems = append(o.Systems, sv.Name)
 	}
+	if e.Kind == DerivedEvidence {
+		o.Hosts = DetailHosts(e.Detail)
+	}
 	return o
 }
 
+// DetailHosts reads the hosts an import checked, per system, from its
+// derived record's detail ({"scope": {"hosts": {SYSTEM: [HOST...]}}}):
+// Occurrence.Hosts. It is nil when the detail has no scope, or a scope
+// written before hosts were recorded per system (such a record named only
+// the systems it covered completely).
+func DetailHosts(detail []byte) map[string][]string {
+	if len(detail) == 0 {
+		return nil
+	}
+	var d struct {
+		Scope *struct {
+			Hosts map[string][]string `json:"hosts"`
+		} `json:"scope"`
+	}
+	if json.Unmarshal(detail, &d) != nil || d.Scope == nil {
+		return nil
+	}
+	return d.Scope.Hosts
+}
+
 // Answers reports whether later evidence answers failed for s: it passes
-// and speaks for every unit (system) the failure spoke for, so a pass on
-// one host never answers another host's failure.
+// and speaks for every part (system, and host of it) the failure spoke
+// for, so a pass on one host never answers another host's failure. A
+// schedule without the program's hosts takes them from the failure.
 func (s Schedule) Answers(failed Occurrence, later []Occurrence) bool {
-	for _, u := range s.unitsOf(failed) {
+	if len(s.Hosts) == 0 && failed.Hosts != nil {
+		s.Hosts = failed.Hosts
+	}
+	parts := s.partsOf(failed)
+	for _, pt := range parts {
 		answered := false
 		for _, o := range later {
-			if s.Passes(o) && slices.Contains(s.unitsOf(o), u) {
+			if s.Passes(o) && slices.Contains(s.partsOf(o), pt) {
 				answered = true
 				break
 			}
@@ -194,7 +246,58 @@ func (s Schedule) Answers(failed Occurrence, later []Occurrence) bool {
 			return false
 		}
 	}
-	return len(s.unitsOf(failed)) > 0
+	return len(parts) > 0
+}
+
+// part is what one verdict can stand for: a system, or one host of a
+// system with hosts (host "" for a system without, and for the one unit
+// of a control without systems).
+type part struct{ system, host string }
+
+// parts lists every part of s's scope, in scope order.
+func (s Schedule) parts() []part {
+	var out []part
+	for _, u := range s.units() {
+		hosts := s.Hosts[u]
+		if len(hosts) == 0 {
+			out = append(out, part{system: u})
+		}
+		for _, h := range hosts {
+			out = append(out, part{u, h})
+		}
+	}
+	return out
+}
+
+// partsOf returns the parts o speaks for: for each system of the scope it
+// names, the system's hosts it checked (all of them when o says nothing
+// about hosts), or the system itself when it has none.
+func (s Schedule) partsOf(o Occurrence) []part {
+	var out []part
+	for _, sys := range s.unitsOf(o) {
+		hosts := s.Hosts[sys]
+		if len(hosts) == 0 {
+			out = append(out, part{system: sys})
+			continue
+		}
+		for _, h := range hosts {
+			if o.Hosts == nil || slices.Contains(o.Hosts[sys], h) {
+				out = append(out, part{sys, h})
+			}
+		}
+	}
+	return out
+}
+
+// speaksFor returns the systems o speaks for on at least one part.
+func (s Schedule) speaksFor(o Occurrence) []string {
+	var out []string
+	for _, pt := range s.partsOf(o) {
+		if !slices.Contains(out, pt.system) {
+			out = append(out, pt.system)
+		}
+	}
+	return out
 }
 
 // unitsOf returns the units o speaks for: the systems of the scope it
@@ -306,7 +409,7 @@ func (s Schedule) rollingWindows(h History, from, to, at time.Time) []periodWind
 	var out []periodWindow
 	start := day(s.Anchor)
 	for _, o := range h.Occurrences {
-		if s.Passes(o) && len(s.unitsOf(o)) > 0 && o.Effective.Before(from) && !o.Effective.Before(start) {
+		if s.Passes(o) && len(s.partsOf(o)) > 0 && o.Effective.Before(from) && !o.Effective.Before(start) {
 			start = day(o.Effective).AddDate(0, 0, 1)
 		}
 	}
@@ -327,8 +430,7 @@ func (s Schedule) rollingWindows(h History, from, to, at time.Time) []periodWind
 // current on its own day; a change after the window closed is the next
 // window's business.
 func (s Schedule) closing(h History, w Window) time.Time {
-	passed := map[string]int{}
-	done := 0
+	t := s.newTally()
 	for _, o := range h.Occurrences {
 		if !s.Passes(o) || !w.Contains(o.Effective) {
 			continue
@@ -337,17 +439,91 @@ func (s Schedule) closing(h History, w Window) time.Time {
 		if staleBy(o, h.Changes, end) != "" {
 			continue
 		}
-		for _, n := range s.unitsOf(o) {
-			passed[n]++
-			if passed[n] == max(s.Needs, 1) {
-				done++
-			}
-		}
-		if done == len(s.units()) {
+		t.add(o)
+		if t.complete() {
 			return end
 		}
 	}
 	return w.End
+}
+
+// tally is a window's counted verdicts per system: its passing items, the
+// hosts they checked, and the latest verdict on each part. period and
+// closing both judge a window by it, so they cannot disagree.
+type tally struct {
+	s        Schedule
+	passed   map[string]int
+	checked  map[part]bool
+	standing map[part]Occurrence
+}
+
+func (s Schedule) newTally() *tally {
+	return &tally{s: s, passed: map[string]int{}, checked: map[part]bool{}, standing: map[part]Occurrence{}}
+}
+
+// add counts o, which the caller keeps in effective order.
+func (t *tally) add(o Occurrence) {
+	pass := t.s.Passes(o)
+	for _, sys := range t.s.speaksFor(o) {
+		if pass {
+			t.passed[sys]++
+		}
+	}
+	for _, pt := range t.s.partsOf(o) {
+		if pass {
+			t.checked[pt] = true
+		}
+		t.standing[pt] = o
+	}
+}
+
+// system judges one unit: the standing verdict (the failing one if any
+// part's latest failed, else the latest), the part it failed on, the hosts
+// no passing verdict checked, and whether it is satisfied.
+func (t *tally) system(sys string) (sp SystemPeriod, seen, failing, satisfied bool) {
+	sp = SystemPeriod{System: sys, Passed: t.passed[sys]}
+	var stand Occurrence
+	for _, pt := range t.s.parts() {
+		if pt.system != sys {
+			continue
+		}
+		if !t.checked[pt] && pt.host != "" {
+			sp.Missing = append(sp.Missing, pt.host)
+		}
+		o, ok := t.standing[pt]
+		if !ok {
+			continue
+		}
+		fails := !t.s.Passes(o)
+		if !seen || (fails && !failing) || (fails == failing && later(o, stand)) {
+			stand, sp.Standing = o, o.ID
+			if fails {
+				sp.Host = pt.host
+			}
+		}
+		seen, failing = true, failing || fails
+	}
+	satisfied = seen && !failing && sp.Passed >= max(t.s.Needs, 1) && len(sp.Missing) == 0
+	return sp, seen, failing, satisfied
+}
+
+// complete reports whether every unit is satisfied.
+func (t *tally) complete() bool {
+	for _, u := range t.s.units() {
+		if _, _, _, ok := t.system(u); !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// later reports whether a stands after b: effective later, or at the same
+// instant recorded later (see sortOccurrences).
+func later(a, b Occurrence) bool {
+	if !a.Effective.Equal(b.Effective) {
+		return a.Effective.After(b.Effective)
+	}
+	return a.LedgerIndex > b.LedgerIndex || (a.LedgerIndex == b.LedgerIndex && a.ID > b.ID)
 }
 
 // counted returns the occurrences that count for w at at: effective inside
@@ -392,8 +568,9 @@ func touches(c Change, o Occurrence) bool {
 
 // period computes the state of one window at at. Each unit (system, or
 // the control as a whole) is failing when its latest counted evidence
-// failed and satisfied with Needs passing items; the window is failing
-// when any unit fails and satisfied only when every unit is.
+// (on any of its hosts) failed, and satisfied with Needs passing items
+// that together checked all of its hosts; the window is failing when any
+// unit fails and satisfied only when every unit is.
 func (s Schedule) period(w periodWindow, h History, at time.Time) Period {
 	p := Period{Window: w.Window, Change: w.change, Want: len(s.Systems)}
 	need := max(s.Needs, 1)
@@ -404,18 +581,13 @@ func (s Schedule) period(w periodWindow, h History, at time.Time) Period {
 		p.State = PeriodUpcoming
 		return p
 	}
-	type unit struct {
-		passed   int
-		standing *Occurrence
-	}
-	us := map[string]*unit{}
+	t := s.newTally()
 	for _, o := range counted(h, w.Window, at) {
 		if !s.judged(o) {
 			p.Unjudged = append(p.Unjudged, o.ID)
 			continue
 		}
-		names := s.unitsOf(o)
-		if len(names) == 0 {
+		if len(s.partsOf(o)) == 0 {
 			p.Unattributed = append(p.Unattributed, o.ID)
 			continue
 		}
@@ -423,30 +595,17 @@ func (s Schedule) period(w periodWindow, h History, at time.Time) Period {
 		if !o.Received.Before(w.End) {
 			p.Late = append(p.Late, o.ID)
 		}
-		for _, n := range names {
-			u := us[n]
-			if u == nil {
-				u = &unit{}
-				us[n] = u
-			}
-			if s.Passes(o) {
-				u.passed++
-			}
-			u.standing = &o
-		}
+		t.add(o)
 	}
 	failing, satisfied := false, 0
 	for _, n := range s.units() {
-		sp := SystemPeriod{System: n}
-		if u := us[n]; u != nil {
-			sp.Passed, sp.Standing = u.passed, u.standing.ID
-			switch {
-			case !s.Passes(*u.standing):
-				sp.State, failing = PeriodFailing, true
-			case u.passed >= need:
-				sp.State = PeriodSatisfied
-				satisfied++
-			}
+		sp, _, fails, ok := t.system(n)
+		switch {
+		case fails:
+			sp.State, failing = PeriodFailing, true
+		case ok:
+			sp.State = PeriodSatisfied
+			satisfied++
 		}
 		if n == "" {
 			p.Have = min(sp.Passed, need)
@@ -512,17 +671,25 @@ func (p Period) Reasons() []string {
 	for _, sp := range p.Systems {
 		switch sp.State {
 		case PeriodFailing:
-			out = append(out, fmt.Sprintf("%s: the latest verdict (%s) failed", sp.System, sp.Standing))
+			if sp.Host != "" {
+				out = append(out, fmt.Sprintf("%s: the latest verdict on %s (%s) failed", sp.System, sp.Host, sp.Standing))
+			} else {
+				out = append(out, fmt.Sprintf("%s: the latest verdict (%s) failed", sp.System, sp.Standing))
+			}
 		case PeriodSatisfied:
 		default:
-			out = append(out, fmt.Sprintf("%s: %d passing item(s), not enough", sp.System, sp.Passed))
+			if len(sp.Missing) > 0 {
+				out = append(out, fmt.Sprintf("%s: %s not checked in this window", sp.System, strings.Join(sp.Missing, ", ")))
+			} else {
+				out = append(out, fmt.Sprintf("%s: %d passing item(s), not enough", sp.System, sp.Passed))
+			}
 		}
 	}
 	if len(p.Systems) == 0 && p.State == PeriodFailing && len(p.Evidence) > 0 {
 		out = append(out, fmt.Sprintf("the latest verdict (%s) failed", p.Evidence[len(p.Evidence)-1]))
 	}
 	for _, id := range p.Unattributed {
-		out = append(out, fmt.Sprintf("%s names none of the control's systems, so it counts for none of them", id))
+		out = append(out, fmt.Sprintf("%s names none of the control's systems (or none of their hosts), so it counts for none of them", id))
 	}
 	for _, id := range p.Unjudged {
 		out = append(out, fmt.Sprintf("%s is a file no importer judged: only a verdict counts (run evident import)", id))

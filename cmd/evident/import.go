@@ -224,8 +224,12 @@ func printOutcome(a *app, o ingest.Outcome) {
 		a.out("  not evaluated: %s\n", e)
 	}
 	if s := o.Scope; s != nil {
-		a.out("  scope: covered %s; not covered %s (%d of %d in-scope hosts checked)\n", systemList(s.SystemsCovered),
-			systemList(s.SystemsMissing), len(s.Reached), len(s.Reached)+len(s.Missing))
+		a.out("  scope: checked %d of %d in-scope hosts: %s\n", len(s.Reached), len(s.Reached)+len(s.Missing), hostList(s.Reached))
+		if len(s.Missing) > 0 {
+			// Coverage, not a failed check: those systems' windows wait
+			// for a run that checks the hosts missed.
+			a.out("  not checked (their systems stay unsatisfied until a run checks them): %s\n", hostList(s.Missing))
+		}
 	}
 	if o.First {
 		a.out("  first import for this control and target\n")
@@ -244,12 +248,17 @@ func printOutcome(a *app, o ingest.Outcome) {
 	a.out("  evidence %s (leaf %d), verdict %s (leaf %d)\n", o.Raw.ID, o.Raw.LedgerIndex, o.Derived.ID, o.Derived.LedgerIndex)
 }
 
-// systemList names systems for the scope line, "none" for no system.
-func systemList(s []string) string {
-	if len(s) == 0 {
+// hostList names in-scope hosts with their systems for the scope lines,
+// "none" for no host.
+func hostList(hs []importer.ScopeHost) string {
+	if len(hs) == 0 {
 		return "none"
 	}
-	return strings.Join(s, ", ")
+	var out []string
+	for _, h := range hs {
+		out = append(out, h.System+" "+h.Host)
+	}
+	return strings.Join(out, ", ")
 }
 
 func findingLine(f importer.Finding) string {

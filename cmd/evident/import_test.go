@@ -125,7 +125,7 @@ func TestImportNmapNewPortFails(t *testing.T) {
 		t.Fatalf("import new-port: exit %d\n%s%s", code, out, errs)
 	}
 	for _, want := range []string{"FAIL", "failed unexpected_open_ports == 0 (got 1)", "127.0.0.1 tcp/12323", "1 appeared, 0 gone", "appeared  127.0.0.1 tcp/12323",
-		"scope: covered issuing-ca; not covered none (1 of 1 in-scope hosts checked)"} {
+		"scope: checked 1 of 1 in-scope hosts: issuing-ca 127.0.0.1\n"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
@@ -154,19 +154,23 @@ func TestImportNmapNewPortFails(t *testing.T) {
 }
 
 // A scan of one address does not cover the other systems of a control's
-// scope: the import fails by the default scope.missing == 0, names the
-// systems it did not cover, and exits 0 (the gap is evidence too); a file
-// cut off is refused with exit 2.
+// scope: the import passes on what it checked, names the in-scope hosts
+// it did not check and says their systems stay unsatisfied, and exits 0;
+// a file cut off is refused with exit 2.
 func TestImportSaysWhatItDidNotCover(t *testing.T) {
 	env := importEnv(t)
 	code, out, errs := cli(t, env, "import", filepath.Join(fixtures, "nmap", "baseline.xml"), "--control", "vuln-scan-quarterly")
 	if code != 0 {
 		t.Fatalf("import: exit %d\n%s%s", code, out, errs)
 	}
-	for _, want := range []string{"FAIL", "failed scope.missing == 0", "high  scope.missing 10.20.5.10", "scope: covered issuing-ca; not covered backup-vault, bastion"} {
+	for _, want := range []string{"pass  baseline.xml", "scope: checked 1 of ", "in-scope hosts: issuing-ca 127.0.0.1\n",
+		"not checked (their systems stay unsatisfied until a run checks them): issuing-hsm 10.20.1.20, ", "siem 10.20.5.10, backup-vault 10.20.5.20"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
+	}
+	if strings.Contains(out, "failed scope.missing") {
+		t.Errorf("the missed hosts fail the import:\n%s", out)
 	}
 	b, err := os.ReadFile(filepath.Join(fixtures, "nmap", "three-hosts.xml"))
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -23,46 +24,74 @@ import (
 // end is the demo's present in the test.
 var end = time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
 
-// generate runs Generate into a fresh SQLite store and returns the store
-// and ledger, read with the clock at end.
+// shared is the one demo year the tests read: generating it is the slow
+// part (it imports a year of collectors' runs, one per host), and no test
+// writes to it.
+var shared struct {
+	once  sync.Once
+	dir   string
+	st    *sqlstore.Store
+	l     *ledger.Ledger
+	users []User
+	err   error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if shared.st != nil {
+		shared.st.Close()
+	}
+	if shared.dir != "" {
+		os.RemoveAll(shared.dir)
+	}
+	os.Exit(code)
+}
+
+// generate returns the store and ledger of the demo year, generated once
+// into a fresh SQLite store and read with the clock at end.
 func generate(t *testing.T) (*sqlstore.Store, *ledger.Ledger, []User) {
 	t.Helper()
+	shared.once.Do(func() { shared.err = build() })
+	if shared.err != nil {
+		t.Fatal(shared.err)
+	}
+	return shared.st, shared.l, shared.users
+}
+
+func build() error {
 	ctx := context.Background()
 	clock := &Clock{T: end.AddDate(-1, 0, 0)}
 	dir, err := TempDir()
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
+	shared.dir = dir
 	st, err := sqlstore.Open(ctx, filepath.Join(dir, "evident.db"), sqlstore.Options{Now: clock.Now})
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
-	t.Cleanup(func() { st.Close() })
+	shared.st = st
 	cat, err := catalog.Load()
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
 	reqs, _ := cat.Requirements("3.2.1")
 	if _, err := st.SyncCatalog(ctx, reqs); err != nil {
-		t.Fatal(err)
+		return err
 	}
 	if err := st.CreateProgram(ctx, evident.Program{Name: "Example Trust Services", Standard: evident.EN319401, Version: "3.2.1", Overlays: []string{"eidas-ia-2025"}, CreatedBy: "demo"}); err != nil {
-		t.Fatal(err)
+		return err
 	}
 	skey, vkey, _ := note.GenerateKey(rand.Reader, "evident.ledger/demo")
 	signer, _ := note.NewSigner(skey)
 	verifier, _ := note.NewVerifier(vkey)
 	blobs, err := blob.NewDisk(filepath.Join(dir, "blobs"))
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
-	l := ledger.Open(st, blobs, signer, verifier)
-	users, err := Generate(ctx, Options{Store: st, Ledger: l, Catalog: cat, Clock: clock, Program: qtsp.Files, End: end, Seed: 7})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return st, l, users
+	shared.l = ledger.Open(st, blobs, signer, verifier)
+	shared.users, err = Generate(ctx, Options{Store: st, Ledger: shared.l, Catalog: cat, Clock: clock, Program: qtsp.Files, End: end, Seed: 7})
+	return err
 }
 
 func TestDemoYearVerifiesAndShowsWorkToDo(t *testing.T) {
@@ -158,6 +187,13 @@ func TestDemoImportControlsShowTheirVerdicts(t *testing.T) {
 	if f := ci.Schedule.Freshness(ci.History, end); f.State != evident.CurrencyFailing {
 		t.Errorf("malware-protection-daily evidence is %s, want failing", f.State)
 	}
+	// Read the whole year, so the windows of the last quarter are read in
+	// full, whatever their length.
+	from := end.AddDate(0, -3, 0)
+	quarter, err := readiness.Load(ctx, st, reqs, end, end.AddDate(-1, 0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range in.Model.Controls {
 		if c.Method.Kind != evident.MethodImport {
 			continue
@@ -167,5 +203,28 @@ func TestDemoImportControlsShowTheirVerdicts(t *testing.T) {
 				t.Errorf("%s: evidence %s carries no verdict, yet is filed under an import control", c.ID, o.ID)
 			}
 		}
+		// The collectors' runs reach every host in scope: no window with
+		// evidence leaves a host of a system unchecked or evidence unattributed.
+		ci := quarter.Controls[c.ID]
+		for _, p := range ci.Schedule.Evaluate(ci.History, from, end, end) {
+			for _, why := range p.Reasons() {
+				if len(p.Evidence) > 0 && (strings.Contains(why, "not checked") || strings.Contains(why, "names none")) {
+					t.Errorf("%s %s: %s", c.ID, p.Start.Format("2006-01-02"), why)
+				}
+			}
+		}
+	}
+	ci = in.Controls["clock-sync-daily"]
+	if len(ci.Schedule.Hosts["issuing-ca"]) != 2 {
+		t.Fatalf("clock-sync-daily judges issuing-ca by hosts %v, want its two", ci.Schedule.Hosts["issuing-ca"])
+	}
+	satisfied := 0
+	for _, p := range ci.Schedule.Evaluate(ci.History, end.AddDate(0, 0, -7), end, end) {
+		if p.State == evident.PeriodSatisfied && p.Have == 3 {
+			satisfied++
+		}
+	}
+	if satisfied == 0 {
+		t.Errorf("clock-sync-daily has no day of the last week satisfied for its 3 systems")
 	}
 }

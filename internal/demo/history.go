@@ -128,12 +128,12 @@ func (g *gen) evidence(ctx context.Context, acts []activity) error {
 	var checked []*ingest.Checked
 	for _, a := range acts {
 		if a.control.Method.Kind == evident.MethodImport {
-			c, err := g.check(ctx, a)
+			cs, err := g.check(ctx, a)
 			if err != nil {
 				return err
 			}
-			if c != nil {
-				checked = append(checked, c)
+			if len(cs) > 0 {
+				checked = append(checked, cs...)
 				continue
 			}
 		}
@@ -158,27 +158,90 @@ func (g *gen) evidence(ctx context.Context, acts []activity) error {
 	return nil
 }
 
-// check reads and judges an import control's tool output; nil when the
-// demo has no output of the control's format.
-func (g *gen) check(ctx context.Context, a activity) (*ingest.Checked, error) {
+// check reads and judges an import control's tool output, one import
+// per run the check takes (see runs); nil when the demo has no output of
+// the control's format. A failing check fails on its first run only: one
+// host's problem, the others fine.
+func (g *gen) check(ctx context.Context, a activity) ([]*ingest.Checked, error) {
 	c := a.control
-	data, name, err := toolOutput(c.Method.Format, a.fail)
-	if err != nil || data == nil {
-		return nil, err
+	var srcs []ingest.Source
+	for i, r := range g.runs(c) {
+		data, name, err := toolOutput(c.Method.Format, a.fail && i == 0)
+		if err != nil || data == nil {
+			return nil, err
+		}
+		data = readdress(c.Method.Format, data, r.machines)
+		file := c.ID + "-" + a.at.Format("20060102-1504") + "-" + name
+		if r.target != "" {
+			file = c.ID + "-" + a.at.Format("20060102-1504") + "-" + r.target + "-" + name
+		}
+		srcs = append(srcs, ingest.Source{Filename: file, Open: opener(data), Target: r.target, Systems: g.systems(r.systems)})
 	}
-	opt := ingest.Options{Control: c.ID, Filename: c.ID + "-" + a.at.Format("20060102-1504") + "-" + name,
-		Effective: evident.Effective{From: a.at.Truncate(time.Second)}, Systems: g.systems(c), Actor: g.owner(c), Now: a.at}
+	// One batch per check: the program is read once for all its runs.
+	opt := ingest.Options{Control: c.ID, Effective: evident.Effective{From: a.at.Truncate(time.Second)}, Actor: g.owner(c), Now: a.at}
 	if c.Method.Format == "tsr" {
 		opt.TSARoots, opt.TSACerts, opt.StampedData = g.tsa.roots, g.tsa.certs, g.tsa.stamped
 	}
-	return ingest.Check(ctx, g.opt.Ledger, bytes.NewReader(data), opt)
+	return ingest.CheckAll(ctx, g.opt.Ledger, srcs, opt, nil)
 }
 
-// systems names the systems of c at their current versions: each check
-// speaks for every system in the control's scope.
-func (g *gen) systems(c evident.Control) []evident.SystemVersion {
+// run is one import of a check: its target, the machines its output is
+// re-addressed to, and the systems it speaks for.
+type run struct {
+	target   string
+	machines []machine
+	systems  []string
+}
+
+// runs lists the imports one check of control c takes, as collectors
+// would run the tools on the example's hosts: one nmap scan of every host
+// in scope; Lynis, OpenSCAP and testssl once per machine, chronyc and the
+// time-stamp check once per host (their output names no host, so the
+// target does); zlint, SARIF and Trivy once per system, the system as
+// the target standing for its hosts. A system without hosts is checked
+// once, named as the target.
+func (g *gen) runs(c evident.Control) []run {
+	format := c.Method.Format
+	if len(c.Systems) == 0 {
+		return []run{{}}
+	}
+	if format == "nmap" {
+		r := run{systems: c.Systems}
+		for _, id := range c.Systems {
+			if s := g.model.SystemByID(id); s != nil {
+				r.machines = append(r.machines, machines(s.Hosts)...)
+			}
+		}
+		return []run{r}
+	}
+	var out []run
+	for _, id := range c.Systems {
+		s := g.model.SystemByID(id)
+		if s == nil {
+			continue
+		}
+		one := []string{id}
+		switch {
+		case len(s.Hosts) == 0, format == "zlint", format == "sarif", format == "trivy":
+			out = append(out, run{target: id, systems: one})
+		case format == "chrony", format == "tsr":
+			for _, h := range s.Hosts {
+				out = append(out, run{target: h, systems: one})
+			}
+		default:
+			for _, m := range machines(s.Hosts) {
+				out = append(out, run{target: m.hosts()[0], machines: []machine{m}, systems: one})
+			}
+		}
+	}
+	return out
+}
+
+// systems names systems at their current versions: each run speaks for
+// the systems it checked.
+func (g *gen) systems(ids []string) []evident.SystemVersion {
 	var out []evident.SystemVersion
-	for _, s := range c.Systems {
+	for _, s := range ids {
 		if sys := g.model.SystemByID(s); sys != nil {
 			v := sys.Version
 			if v == "" {
@@ -206,7 +269,7 @@ func (g *gen) raw(a activity) (ledger.EvidenceInput, []byte) {
 		in.Detail = g.submission(c, a, in.Actor)
 		fmt.Fprintf(&b, "%s\n\nDate: %s\nPerformed by: %s\n\n%s\n", c.Title, evident.UTC(a.at), in.Actor, c.Method.Description)
 	}
-	in.Systems = g.systems(c)
+	in.Systems = g.systems(c.Systems)
 	fmt.Fprintf(&b, "\nResult: %s\n", map[bool]string{false: "pass", true: "fail"}[a.fail])
 	return in, b.Bytes()
 }

@@ -54,10 +54,13 @@
 // formats whose output names no host, see NamesHosts) with the scope and
 // records Result.Scope, the metrics scope.reached and scope.missing, one
 // finding per in-scope host not checked, and a finding when none was
-// reached. Rules then add "scope.reached > 0" and, unless the criteria
-// name scope.missing, "scope.missing == 0". Verdict.CheckedPass is the
-// verdict leaving out scope.missing, for judging the systems the run did
-// cover. docs/import.md states each format's rule.
+// reached. Rules then add "scope.reached > 0". A missed in-scope host does
+// not fail the verdict: the derived record names, per system, the hosts
+// the run checked, and period evaluation leaves a system's window
+// unsatisfied until passing runs in it checked every one of its hosts. A
+// control may state its own criterion on scope.missing; Verdict.CheckedPass
+// is then the verdict leaving it out. docs/import.md states each format's
+// rule.
 //
 // # Metrics
 //

@@ -13,10 +13,9 @@ import (
 // verdict, because missing data never counts as passing evidence.
 type Verdict struct {
 	Pass bool `json:"pass"`
-	// CheckedPass is the verdict on what the run checked, leaving out the
-	// coverage criteria on scope.missing: true when the run failed only
-	// for hosts in scope it did not reach. The systems the run covered
-	// (Result.Scope.SystemsCovered) passed on their own findings then.
+	// CheckedPass is the verdict leaving out a criterion the control
+	// states on scope.missing: true when the run failed only for hosts in
+	// scope it did not reach.
 	CheckedPass bool                `json:"checked_pass"`
 	Criteria    []evident.Criterion `json:"criteria"`
 	Failed      []FailedCriterion   `json:"failed,omitempty"`
@@ -35,7 +34,10 @@ type FailedCriterion struct {
 // format's DefaultCriteria, so a control that forgot to state acceptance
 // criteria still gets a strict verdict rather than an unconditional pass.
 // Whatever the criteria, the Rules are added: a run that checked nothing,
-// or reached no host in scope, never passes.
+// or reached no host in scope, never passes. A run that missed some hosts
+// in scope is judged on what it checked: the hosts it missed leave their
+// systems' windows unsatisfied (period evaluation says so), which is a
+// fact about coverage, not a failed check.
 func Evaluate(res *Result, criteria []evident.Criterion) Verdict {
 	if len(criteria) == 0 && res != nil {
 		criteria = DefaultCriteria(res.Format)
@@ -71,9 +73,11 @@ func Evaluate(res *Result, criteria []evident.Criterion) Verdict {
 // Rules returns criteria with the rules every verdict is held to added at
 // the end: "checked > 0" (a run that checked nothing proves nothing) and,
 // where a scope is known (the result has scope metrics), "scope.reached >
-// 0" (a run that reached no host in scope is evidence for no system) and,
-// unless the control states its own criterion on scope.missing,
-// "scope.missing == 0" (every in-scope host was checked).
+// 0" (a run that reached no host in scope is evidence for no system).
+// There is no default rule on scope.missing: single-host tools run once
+// per host, and the runs of a window add up per system (DESIGN.md,
+// "Completeness is judged per (window, system)"). A control may still
+// state a criterion on scope.missing; it is then judged like any other.
 func Rules(res *Result, criteria []evident.Criterion) []evident.Criterion {
 	out := slices.Clone(criteria)
 	add := func(s string) {
@@ -91,9 +95,6 @@ func Rules(res *Result, criteria []evident.Criterion) []evident.Criterion {
 	}
 	if _, scoped := res.Metrics[report.ScopeMissing]; scoped {
 		add(report.ScopeReached + " > 0")
-		if !slices.ContainsFunc(criteria, func(c evident.Criterion) bool { return c.Metric == report.ScopeMissing }) {
-			add(report.ScopeMissing + " == 0")
-		}
 	}
 	return out
 }

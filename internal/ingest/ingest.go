@@ -119,6 +119,10 @@ func Check(ctx context.Context, l *ledger.Ledger, r io.Reader, opt Options) (*Ch
 type Source struct {
 	Filename string
 	Open     func() (io.ReadCloser, error)
+	// Target and Systems, when set, replace the Options' for this file:
+	// a batch of one single-host tool's runs, one file per host.
+	Target  string
+	Systems []evident.SystemVersion
 }
 
 // CheckAll checks files that share opt (each with its own Filename),
@@ -161,6 +165,12 @@ func CheckAll(ctx context.Context, l *ledger.Ledger, srcs []Source, opt Options,
 		}
 		o := opt
 		o.Filename = src.Filename
+		if src.Target != "" {
+			o.Target = src.Target
+		}
+		if src.Systems != nil {
+			o.Systems = src.Systems
+		}
 		if out[i], err = checkOne(ctx, b, m, *ctl, src, o); err != nil {
 			return nil, err
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/evidenthq/evident/internal/importer"
 	"github.com/evidenthq/evident/internal/ingest"
 	"github.com/evidenthq/evident/internal/ledger"
+	"github.com/evidenthq/evident/internal/readiness"
 	"github.com/evidenthq/evident/internal/sqlstore"
 	"github.com/evidenthq/evident/internal/sqlstore/storetest"
 )
@@ -155,10 +156,11 @@ func scoped(t *testing.T, st *sqlstore.Store) *ledger.Ledger {
 type detailScope struct {
 	Checked        []string `json:"checked"`
 	Missing        []struct{ Host, System string }
-	SystemsCovered []string `json:"systems_covered"`
-	SystemsMissing []string `json:"systems_missing"`
-	CheckedPass    bool     `json:"checked_pass"`
-	Asserted       bool     `json:"asserted"`
+	Hosts          map[string][]string `json:"hosts"`
+	SystemsCovered []string            `json:"systems_covered"`
+	SystemsMissing []string            `json:"systems_missing"`
+	CheckedPass    bool                `json:"checked_pass"`
+	Asserted       bool                `json:"asserted"`
 }
 
 func scopeOf(t *testing.T, st *sqlstore.Store, o ingest.Outcome) (detailScope, []string) {
@@ -181,12 +183,12 @@ func scopeOf(t *testing.T, st *sqlstore.Store, o ingest.Outcome) (detailScope, [
 	return *d.Scope, systems
 }
 
-// A scan that misses hosts in the control's scope fails by the default
-// criterion scope.missing == 0, one finding per missed host, and its
-// detail says which systems it covered and missed. Failing for coverage
-// alone, its record names no system: it must not call the covered system
-// failing. Where the control accepts the gap, the record speaks for the
-// system it covered, and only for it.
+// A scan that misses hosts in the control's scope is judged on what it
+// checked: the missed hosts are findings and coverage in its detail, not a
+// failed verdict. Its record names every system it reached a host of, and
+// its detail lists which hosts of each it checked, so a system is counted
+// only for those. A control that states a criterion on scope.missing is
+// judged by it like any other criterion.
 func TestImportRecordsScopeCoverage(t *testing.T) {
 	storetest.Each(t, func() time.Time { return after }, func(t *testing.T, st *sqlstore.Store) {
 		ctx := context.Background()
@@ -201,53 +203,53 @@ func TestImportRecordsScopeCoverage(t *testing.T) {
 		}
 		missed := func(o ingest.Outcome) []string {
 			var out []string
-			for _, f := range o.Verdict.Failed {
-				if f.Criterion.String() == "scope.missing == 0" {
-					for _, x := range f.Findings {
-						out = append(out, x.Target)
-					}
-				}
+			for _, h := range o.Scope.Missing {
+				out = append(out, h.Host)
 			}
 			return out
 		}
 
-		// One host of three: web is covered, db is not.
+		// One host of three: web is covered, db is not reached at all.
 		out := imp("nmap/baseline.xml", "")
 		sc, systems := scopeOf(t, st, out)
-		if out.Verdict.Pass || !out.Verdict.CheckedPass || out.Metrics["scope.missing"] != 2 || !slices.Equal(missed(out), []string{"10.99.0.7", "127.0.0.2"}) {
-			t.Errorf("baseline: pass %v checked_pass %v missing %v %v, want a failure naming both db hosts",
-				out.Verdict.Pass, out.Verdict.CheckedPass, out.Metrics["scope.missing"], missed(out))
+		if !out.Verdict.Pass || out.Metrics["scope.missing"] != 2 || !slices.Equal(missed(out), []string{"10.99.0.7", "127.0.0.2"}) {
+			t.Errorf("baseline: pass %v missing %v %v, want a pass with both db hosts recorded as not checked",
+				out.Verdict.Pass, out.Metrics["scope.missing"], missed(out))
 		}
-		if len(systems) != 0 || !slices.Equal(sc.SystemsCovered, []string{"web"}) ||
-			!slices.Equal(sc.SystemsMissing, []string{"db"}) || len(sc.Missing) != 2 || !sc.CheckedPass {
-			t.Errorf("baseline: derived systems %v, scope %+v; want no system named, web covered, db missing", systems, sc)
+		if !slices.Equal(systems, []string{"web@2.1"}) || !slices.Equal(sc.Hosts["web"], []string{"127.0.0.1"}) || len(sc.Hosts) != 1 ||
+			!slices.Equal(sc.SystemsMissing, []string{"db"}) || len(sc.Missing) != 2 {
+			t.Errorf("baseline: derived systems %v, scope %+v; want web@2.1 on 127.0.0.1, db missing", systems, sc)
 		}
-		if out.Derived.Verdict != evident.VerdictFail {
-			t.Errorf("baseline: derived verdict %s, want fail", out.Derived.Verdict)
+		if out.Derived.Verdict != evident.VerdictPass {
+			t.Errorf("baseline: derived verdict %s, want pass", out.Derived.Verdict)
 		}
 
-		// Three loopback hosts reach one of db's two: db stays missing.
+		// Three loopback hosts reach one of db's two: the record speaks for
+		// db on that host only.
 		out = imp("nmap/three-hosts.xml", "")
 		sc, systems = scopeOf(t, st, out)
-		if out.Verdict.Pass || !slices.Equal(missed(out), []string{"10.99.0.7"}) || !slices.Equal(sc.SystemsMissing, []string{"db"}) {
-			t.Errorf("three hosts: pass %v missed %v scope %+v, want db's 10.99.0.7 missing", out.Verdict.Pass, missed(out), sc)
+		if !out.Verdict.Pass || !slices.Equal(missed(out), []string{"10.99.0.7"}) || !slices.Equal(sc.SystemsMissing, []string{"db"}) {
+			t.Errorf("three hosts: pass %v missed %v scope %+v, want a pass with db's 10.99.0.7 not checked", out.Verdict.Pass, missed(out), sc)
 		}
-		if !slices.Contains(sc.Checked, "127.0.0.3") || len(systems) != 0 || !slices.Equal(sc.SystemsCovered, []string{"web"}) {
-			t.Errorf("three hosts: checked %v systems %v covered %v, want every host checked listed and only web covered", sc.Checked, systems, sc.SystemsCovered)
+		if !slices.Contains(sc.Checked, "127.0.0.3") || !slices.Equal(systems, []string{"db@16.4", "web@2.1"}) ||
+			!slices.Equal(sc.Hosts["db"], []string{"127.0.0.2"}) || !slices.Equal(sc.SystemsCovered, []string{"web"}) {
+			t.Errorf("three hosts: checked %v systems %v scope %+v, want every host checked listed, db on 127.0.0.2 and web named", sc.Checked, systems, sc)
 		}
 
-		// A control that accepts the missed host: the record speaks for web.
+		// A control that demands every host in one run fails the run, for
+		// the systems it reached.
 		err := st.Write(ctx, func(tx *sqlstore.Tx) error {
 			return tx.PutObject(ctx, sqlstore.Controls, "sweep", evident.Control{ID: "sweep", Title: "Port sweep", Systems: []string{"web", "db"},
 				Method: evident.VerificationMethod{Kind: evident.MethodImport, Format: "nmap",
-					Criteria: []evident.Criterion{{Metric: "unexpected_open_ports", Op: "==", Value: 0}, {Metric: "scope.missing", Op: "<=", Value: 1}}}}, "test")
+					Criteria: []evident.Criterion{{Metric: "unexpected_open_ports", Op: "==", Value: 0}, {Metric: "scope.missing", Op: "==", Value: 0}}}}, "test")
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
 		out = imp("nmap/three-hosts.xml", "")
-		if sc, systems = scopeOf(t, st, out); !out.Verdict.Pass || !slices.Equal(systems, []string{"web@2.1"}) || !slices.Equal(sc.SystemsMissing, []string{"db"}) {
-			t.Errorf("three hosts, one missed host accepted: pass %v systems %v scope %+v, want a pass for web@2.1 alone", out.Verdict.Pass, systems, sc)
+		if _, systems = scopeOf(t, st, out); out.Verdict.Pass || !out.Verdict.CheckedPass || out.Derived.Verdict != evident.VerdictFail ||
+			!slices.Equal(systems, []string{"db@16.4", "web@2.1"}) {
+			t.Errorf("three hosts, scope.missing == 0 stated: pass %v checked_pass %v systems %v, want a failure for db and web", out.Verdict.Pass, out.Verdict.CheckedPass, systems)
 		}
 
 		// Aimed at web, the scan is complete for its scope.
@@ -260,6 +262,62 @@ func TestImportRecordsScopeCoverage(t *testing.T) {
 		out = imp("nmap/no-host-up.xml", "")
 		if sc, systems = scopeOf(t, st, out); out.Verdict.Pass || out.Metrics["checked"] != 0 || len(systems) != 0 || len(sc.SystemsCovered) != 0 {
 			t.Errorf("no host up: pass %v checked %v systems %v scope %+v, want a failure covering nothing", out.Verdict.Pass, out.Metrics["checked"], systems, sc)
+		}
+	})
+}
+
+// Single-host runs add up within a window: db lists two hosts, and the
+// clock control is satisfied for db once a passing run checked each of
+// them, as the store reads the records back; a later failing run on one
+// host fails db.
+func TestSingleHostRunsAddUpPerSystem(t *testing.T) {
+	storetest.Each(t, func() time.Time { return after }, func(t *testing.T, st *sqlstore.Store) {
+		ctx := context.Background()
+		l := scoped(t, st)
+		day := time.Date(2026, 12, 5, 0, 0, 0, 0, time.UTC)
+		imp := func(file, host string, h int) {
+			t.Helper()
+			_, err := ingest.Import(ctx, l, bytes.NewReader(fixture(t, file)), ingest.Options{Control: "clock", Target: host, Filename: file, Actor: "ops",
+				Effective: evident.Effective{From: day.Add(time.Duration(h) * time.Hour)}, Now: after})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		db := func() (evident.SystemPeriod, []string) {
+			t.Helper()
+			m, err := st.Model(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := readiness.ScheduleIn(m, *m.ControlByID("clock"), day)
+			var occ []evident.Occurrence
+			if err := st.Read(ctx, func(tx *sqlstore.Tx) error {
+				occ, err = tx.Occurrences(ctx, "clock", day, after)
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			ps := s.Evaluate(evident.History{Occurrences: occ}, day, after, after)
+			if len(ps) != 1 || len(ps[0].Systems) != 3 || ps[0].Systems[1].System != "db" {
+				t.Fatalf("periods %+v, want one window judging web, db and hsm", ps)
+			}
+			return ps[0].Systems[1], ps[0].Reasons()
+		}
+
+		imp("chrony/synced.txt", "127.0.0.2", 8)
+		if sp, why := db(); sp.State == evident.PeriodSatisfied || !slices.Equal(sp.Missing, []string{"10.99.0.7"}) ||
+			!slices.Contains(why, "db: 10.99.0.7 not checked in this window") {
+			t.Errorf("one host of db checked: db %+v, reasons %q; want not satisfied, naming 10.99.0.7", sp, why)
+		}
+		imp("chrony/synced.txt", "10.99.0.7", 9)
+		if sp, _ := db(); sp.State != evident.PeriodSatisfied || sp.Passed != 2 || len(sp.Missing) != 0 {
+			t.Errorf("a passing run on each host of db: db %+v, want satisfied", sp)
+		}
+		imp("chrony/unsynchronised.txt", "127.0.0.2", 10)
+		if sp, why := db(); sp.State != evident.PeriodFailing || sp.Host != "127.0.0.2" || !slices.ContainsFunc(why, func(s string) bool {
+			return strings.HasPrefix(s, "db: the latest verdict on 127.0.0.2 (")
+		}) {
+			t.Errorf("a later failing run on 127.0.0.2: db %+v, reasons %q; want failing on 127.0.0.2", sp, why)
 		}
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -77,21 +78,19 @@ func (c *Checked) prepare(ctx context.Context, b blob.Batch, data []byte) error 
 }
 
 // covered is what the derived record speaks for: a window judged per
-// system reads its systems with its verdict. With a scope, it is the
-// systems the run covered (every in-scope host checked), at the version
-// the caller named or else the program's; systems the run did not cover
-// are left out, so the record counts for none of them. A run that failed
-// only for hosts it did not reach names no system: its verdict is about
-// coverage, and naming the covered systems beside it would call them
-// failing when their own findings passed; the detail's scope still lists
-// them. A system whose version nobody knows cannot be named (a record
-// names NAME@VERSION) and appears only in the detail. Without a scope (the
+// system reads its systems with its verdict. With a scope, it is every
+// system the run reached at least one host of, at the version the caller
+// named or else the program's; the detail's scope lists, per system,
+// which of its hosts the run checked, and period evaluation counts the
+// record for those hosts only, so a system is satisfied once the passing
+// runs of a window together checked all of its hosts. Hosts the run
+// missed are coverage, not a failed verdict: they leave their system's
+// window unsatisfied and do not fail the hosts that were checked. A system
+// whose version nobody knows cannot be named (a record names
+// NAME@VERSION) and appears only in the detail. Without a scope (the
 // systems list no hosts), the caller's systems stand, with the control's
 // system the target names, which nothing in the output can contradict.
 func (c *Checked) covered(named []evident.SystemVersion) []evident.SystemVersion {
-	if c.Result.Scope != nil && !c.Verdict.Pass && c.Verdict.CheckedPass {
-		return nil
-	}
 	version := func(id string) string {
 		for _, n := range named {
 			if n.Name == id {
@@ -103,7 +102,7 @@ func (c *Checked) covered(named []evident.SystemVersion) []evident.SystemVersion
 	var ids []string
 	out := []evident.SystemVersion{}
 	if cv := c.Result.Scope; cv != nil {
-		ids = cv.SystemsCovered
+		ids = slices.Sorted(maps.Keys(hostsBySystem(cv.Reached)))
 	} else {
 		out = slices.Clone(named)
 		if c.system != "" && slices.Contains(c.control.Systems, c.system) && version(c.system) != "" &&
@@ -251,19 +250,25 @@ func (c *Checked) detail(run sqlstore.ImportRun, d importer.Delta) ([]byte, erro
 }
 
 // scopeDetail is the coverage part of a derived record's leaf: which
-// systems the run covered and which hosts in scope it missed, read by the
-// per-system judgement of a control's windows. Lists of hosts are bounded
-// to fit a leaf; the derived blob holds them all.
+// in-scope hosts the run checked, per system, and which it missed, read
+// by the per-(window, system) judgement of a control's windows (Hosts is
+// evident.Occurrence.Hosts, see evident.DetailHosts). Lists of hosts are
+// bounded to fit a leaf; the derived blob holds them all. A system whose
+// checked hosts were cut short is judged on those listed, so the bound can
+// leave a window unsatisfied, never satisfy one.
 type scopeDetail struct {
-	Checked        []string             `json:"checked"`
-	CheckedMore    int                  `json:"checked_more,omitempty"` // hosts checked beyond those listed
-	Missing        []importer.ScopeHost `json:"missing"`
-	MissingMore    int                  `json:"missing_more,omitempty"`
-	SystemsCovered []string             `json:"systems_covered"`
-	SystemsMissing []string             `json:"systems_missing"`
-	// CheckedPass is the verdict leaving out scope.missing: true when the
-	// run failed only for hosts it did not reach, so the systems covered
-	// passed on their own findings.
+	Checked     []string             `json:"checked"`
+	CheckedMore int                  `json:"checked_more,omitempty"` // hosts checked beyond those listed
+	Missing     []importer.ScopeHost `json:"missing"`
+	MissingMore int                  `json:"missing_more,omitempty"`
+	// Hosts maps each system the run reached to its in-scope hosts the
+	// run checked.
+	Hosts          map[string][]string `json:"hosts"`
+	HostsMore      int                 `json:"hosts_more,omitempty"`
+	SystemsCovered []string            `json:"systems_covered"`
+	SystemsMissing []string            `json:"systems_missing"`
+	// CheckedPass is the verdict leaving out a criterion the control
+	// states on scope.missing.
 	CheckedPass bool `json:"checked_pass"`
 	Asserted    bool `json:"asserted,omitempty"` // the importer's caller named the host
 }
@@ -281,7 +286,21 @@ func (c *Checked) scopeDetail() *scopeDetail {
 	if n := len(d.Missing) - maxScopeHosts; n > 0 {
 		d.Missing, d.MissingMore = d.Missing[:maxScopeHosts], n
 	}
+	reached := cv.Reached
+	if n := len(reached) - maxScopeHosts; n > 0 {
+		reached, d.HostsMore = reached[:maxScopeHosts], n
+	}
+	d.Hosts = hostsBySystem(reached)
 	return d
+}
+
+// hostsBySystem groups in-scope hosts by their system.
+func hostsBySystem(hs []importer.ScopeHost) map[string][]string {
+	out := map[string][]string{}
+	for _, h := range hs {
+		out[h.System] = append(out[h.System], h.Host)
+	}
+	return out
 }
 
 // openVulnerabilities registers each critical finding behind a failed

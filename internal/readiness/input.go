@@ -47,7 +47,8 @@ type IncidentClocks struct {
 
 // ScheduleFor returns the schedule of control c anchored at anchor: the
 // control's cadence, its method's TTL, the evidence each period needs and
-// what it is judged by (its method's kind and its systems).
+// what it is judged by (its method's kind and its systems). It knows no
+// hosts: a schedule that judges windows comes from ScheduleIn.
 func ScheduleFor(c evident.Control, anchor time.Time) evident.Schedule {
 	s := evident.Schedule{Cadence: c.Cadence, Anchor: anchor, Needs: c.Needs(), Method: c.Method.Kind, Systems: c.Systems}
 	if c.NeedsReview() {
@@ -62,6 +63,23 @@ func ScheduleFor(c evident.Control, anchor time.Time) evident.Schedule {
 	if c.Method.TTL != nil {
 		if end, ok := c.Method.TTL.AddTo(anchor); ok {
 			s.TTL = end.Sub(anchor)
+		}
+	}
+	return s
+}
+
+// ScheduleIn is ScheduleFor with the hosts program m lists for each of the
+// control's systems: a system with hosts is satisfied in a window only
+// once its passing verdicts checked all of them (evident.Schedule.Hosts).
+// Status, tasks and every view read schedules built here, through Load.
+func ScheduleIn(m *evident.Model, c evident.Control, anchor time.Time) evident.Schedule {
+	s := ScheduleFor(c, anchor)
+	for _, id := range c.Systems {
+		if sys := m.SystemByID(id); sys != nil && len(sys.Hosts) > 0 {
+			if s.Hosts == nil {
+				s.Hosts = map[string][]string{}
+			}
+			s.Hosts[id] = slices.Clone(sys.Hosts)
 		}
 	}
 	return s

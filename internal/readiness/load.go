@@ -74,7 +74,7 @@ func loadControls(ctx context.Context, tx *sqlstore.Tx, in *Input, changes []evi
 		if first, ok := firsts[c.ID]; ok && first.Before(anchor) {
 			anchor = first
 		}
-		ci := ControlInput{Schedule: ScheduleFor(c, anchor)}
+		ci := ControlInput{Schedule: ScheduleIn(in.Model, c, anchor)}
 		ci.History.Changes = ChangesFor(changes, c)
 		for _, e := range in.Exceptions {
 			if e.Control == c.ID {

@@ -98,8 +98,10 @@ func (tx *Tx) PreviousImport(ctx context.Context, control, target string) (Impor
 	// transaction began, and a transaction that began earlier can take the
 	// lock later. The verdict's leaf index is handed out under the lock, so
 	// it is the order in which imports really happened.
-	runs, err := tx.importRuns(ctx, `WHERE control_id = ? AND target = ?
-		ORDER BY (SELECT e.ledger_idx FROM evidence e WHERE e.id = import_runs.verdict_id) DESC LIMIT 1`, control, target)
+	// The newest run's id is found first and its row read after, so the
+	// sort holds ids, not every earlier run's findings.
+	runs, err := tx.importRuns(ctx, `WHERE id = (SELECT r.id FROM import_runs r WHERE r.control_id = ? AND r.target = ?
+		ORDER BY (SELECT e.ledger_idx FROM evidence e WHERE e.id = r.verdict_id) DESC LIMIT 1)`, control, target)
 	if err != nil {
 		return ImportRun{}, err
 	}

@@ -159,7 +159,7 @@ func (tx *Tx) readOccurrences(ctx context.Context, ids []any, recs map[string]ev
 		if err := rows.Scan(&o.ID, &eff, &until, &rec, &verdict, &o.LedgerIndex, &body); err != nil {
 			return err
 		}
-		if o.Systems, err = leafSystems(body); err != nil {
+		if o.Systems, o.Hosts, err = leafSystems(body); err != nil {
 			return fmt.Errorf("evidence %s: %w", o.ID, err)
 		}
 		if o.Effective, err = ParseTS(eff); err != nil {
@@ -178,25 +178,33 @@ func (tx *Tx) readOccurrences(ctx context.Context, ids []any, recs map[string]ev
 	return rows.Err()
 }
 
-// leafSystems returns the ids of the systems an evidence leaf body names.
-// They are read from the body, which verify checks against the ledger,
-// so the systems a window is judged by are exactly those signed.
-func leafSystems(body string) ([]string, error) {
+// leafSystems returns the ids of the systems an evidence leaf body names
+// and, for a verdict an importer derived, the hosts of each it checked
+// (evident.DetailHosts). They are read from the body, which verify checks
+// against the ledger, so the systems and hosts a window is judged by are
+// exactly those signed.
+func leafSystems(body string) ([]string, map[string][]string, error) {
 	var l struct {
-		Systems []string `json:"systems"`
+		Kind    evident.EvidenceKind `json:"kind"`
+		Systems []string             `json:"systems"`
+		Detail  json.RawMessage      `json:"detail"`
 	}
 	if err := json.Unmarshal([]byte(body), &l); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var out []string
 	for _, s := range l.Systems {
 		sv, err := evident.ParseSystemVersion(s)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		out = append(out, sv.Name)
 	}
-	return out, nil
+	var hosts map[string][]string
+	if l.Kind == evident.DerivedEvidence {
+		hosts = evident.DetailHosts(l.Detail)
+	}
+	return out, hosts, nil
 }
 
 // Outcome is a period the scheduler recorded as missed.
