@@ -109,7 +109,7 @@ func TestDemoViewsAgreeOnReadiness(t *testing.T) {
 	base, stop := startServeOut(t, map[string]string{}, out, "--demo")
 	defer stop()
 	m := regexp.MustCompile(`(?m)^\s+compliance-manager\s+user (\S+)\s+password (\S+)$`).FindStringSubmatch(out.String())
-	data := regexp.MustCompile(`demo ready data=(\S+)`).FindStringSubmatch(out.String())
+	data := regexp.MustCompile(`"demo ready" data=(\S+)`).FindStringSubmatch(out.String())
 	if m == nil || data == nil {
 		t.Fatalf("serve --demo printed no login or data directory:\n%s", out.String())
 	}
