@@ -17,7 +17,7 @@ export function startDemo() {
     const proc = spawn(bin, ["serve", "--demo", "--addr", "127.0.0.1:0"], { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     let err = "";
-    const timer = setTimeout(() => { proc.kill(); reject(new Error(`demo did not start:\n${out}\n${err}`)); }, 90000);
+    const timer = setTimeout(() => { proc.kill(); reject(new Error(`demo did not start:\n${out}\n${err}`)); }, 240000);
     proc.stderr.on("data", (b) => { err += b; });
     proc.on("exit", (code) => { clearTimeout(timer); reject(new Error(`demo exited with ${code}:\n${out}\n${err}`)); });
     proc.stdout.on("data", (b) => {

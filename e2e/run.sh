@@ -21,4 +21,4 @@ npm ci --no-audit --no-fund --loglevel=error
 EVIDENT_BIN="$(cd .. && pwd)/bin/evident" \
 ARTIFACTS="$(cd .. && pwd)/test-artifacts" \
 CHROMIUM="$CHROMIUM" \
-	node --test --test-concurrency=1 --test-timeout=120000 ./*.test.mjs
+	node --test --test-concurrency=1 --test-timeout=300000 ./*.test.mjs

@@ -77,7 +77,7 @@ func startServeOut(t *testing.T, env map[string]string, out *syncBuffer, extra .
 	go func() {
 		done <- run(ctx, args, func(k string) string { return env[k] }, strings.NewReader(""), out, out)
 	}()
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(300 * time.Second) // the demo imports a year of real tool output: slow under -race
 	for time.Now().Before(deadline) {
 		if m := regexp.MustCompile(`http://\S+?/`).FindString(out.String()); m != "" && strings.Contains(out.String(), "Demo ready") {
 			base := strings.TrimSuffix(m, "/")

@@ -151,7 +151,7 @@ func TestFormPostNeedsTheSessionsCSRFToken(t *testing.T) {
 		inMsg string
 	}{
 		{"no token", url.Values{}, 403, "missing CSRF token"},
-		{"wrong token", url.Values{auth.CSRFField: {"x" + tok[1:]}}, 403, "invalid CSRF token"},
+		{"wrong token", url.Values{auth.CSRFField: {otherChar(tok[0]) + tok[1:]}}, 403, "invalid CSRF token"},
 		{"another session's token", url.Values{auth.CSRFField: {otherTok}}, 403, "invalid CSRF token"},
 		{"right token", url.Values{auth.CSRFField: {tok}}, 200, "changed by alice"},
 	} {
@@ -379,7 +379,7 @@ func TestBearerTokenNeedsNoCSRFAndBadTokenIs401(t *testing.T) {
 		body   string
 	}{
 		{"Bearer " + plain, 200, "changed by token:alice/ci"},
-		{"Bearer " + plain[:len(plain)-1] + "A", 401, "unauthorized"},
+		{"Bearer " + plain[:len(plain)-1] + otherChar(plain[len(plain)-1]), 401, "unauthorized"},
 		{"Basic YWxpY2U6eA==", 401, "unauthorized"},
 		{"", 401, "unauthorized"},
 	} {
@@ -446,3 +446,12 @@ func TestAnonymousUploadIsRefusedBeforeItsBodyIsRead(t *testing.T) {
 type readerFunc func([]byte) (int, error)
 
 func (f readerFunc) Read(p []byte) (int, error) { return f(p) }
+
+// otherChar returns a token character other than c, so a test that
+// changes one character of a random secret always changes it.
+func otherChar(c byte) string {
+	if c == 'x' {
+		return "y"
+	}
+	return "x"
+}
