@@ -77,7 +77,7 @@ test("upload evidence for a control, have a second person accept it, and see its
   const open = page.locator("table.periods tr.current");
   assert.equal(await open.getAttribute("data-state"), "due", "the open month is due before the upload");
   await page.getByRole("link", { name: "Add evidence for this control" }).click();
-  assert.equal(await page.getByLabel("Control").inputValue(), "mfa-enforcement-monthly");
+  assert.equal(await page.getByLabel("Control", { exact: true }).inputValue(), "mfa-enforcement-monthly");
   // The control covers two systems; each needs its own evidence.
   await page.getByLabel(/Systems the files speak for/).selectOption(["bastion@2.3.1", "ra-portal@2.14.0"]);
   await page.setInputFiles("#files", [
@@ -111,18 +111,40 @@ test("upload evidence for a control, have a second person accept it, and see its
 
 test("drop files onto the upload form", async () => {
   const page = await signedIn("compliance-manager");
-  await page.goto(demo.url + "/evidence/new?control=clock-sync-daily");
+  // A document review takes files from a person; tool output (an import
+  // control such as clock-sync-daily) goes through `evident import` instead.
+  await page.goto(demo.url + "/evidence/new?control=terms-review");
   const dropped = await page.evaluateHandle(() => {
     const dt = new DataTransfer();
-    dt.items.add(new File(["offset 0.000012 s\n"], "tracking-1.txt", { type: "text/plain" }));
-    dt.items.add(new File(["offset 0.000031 s\n"], "tracking-2.txt", { type: "text/plain" }));
+    dt.items.add(new File(["Terms and conditions v7, published 2026-11-02\n"], "terms-v7.txt", { type: "text/plain" }));
+    dt.items.add(new File(["Shown before contract: screenshot list\n"], "terms-shown.txt", { type: "text/plain" }));
     return dt;
   });
   await page.dispatchEvent(".dropzone", "drop", { dataTransfer: dropped });
   assert.equal(await page.locator("#files").evaluate((el) => el.files.length), 2, "the dropped files become the input's files");
-  assert.deepEqual(await page.locator(".files li").allInnerTexts(), ["tracking-1.txt (18 bytes)", "tracking-2.txt (18 bytes)"]);
+  assert.deepEqual(await page.locator(".files li").allInnerTexts(), ["terms-v7.txt (46 bytes)", "terms-shown.txt (39 bytes)"]);
   await page.getByRole("button", { name: "Store evidence" }).click();
-  await page.waitForURL(/\/controls\/clock-sync-daily\?added=2/);
+  await page.waitForURL(/\/controls\/terms-review\?added=2/);
+  // Stored, but a document review counts only once a second person accepts it.
+  assert.match(await page.locator("#added").innerText(), /Stored 2 file/);
+  await page.close();
+});
+
+test("tool output dropped on an import control is refused, naming the importer", async () => {
+  const page = await signedIn("compliance-manager");
+  await page.goto(demo.url + "/evidence/new?control=clock-sync-daily");
+  const dropped = await page.evaluateHandle(() => {
+    const dt = new DataTransfer();
+    dt.items.add(new File(["offset 0.000012 s\n"], "tracking.txt", { type: "text/plain" }));
+    return dt;
+  });
+  await page.dispatchEvent(".dropzone", "drop", { dataTransfer: dropped });
+  const [response] = await Promise.all([
+    page.waitForResponse((r) => r.url().includes("/evidence") && r.request().method() === "POST"),
+    page.getByRole("button", { name: "Store evidence" }).click(),
+  ]);
+  assert.equal(response.status(), 422);
+  assert.match(await page.locator("body").innerText(), /evident import/);
   await page.close();
 });
 
