@@ -122,23 +122,28 @@ func (a *API) loadReadiness(ctx context.Context, at, from time.Time) (readiness.
 	return in, nil
 }
 
+// periodQuery reads what both readiness routes take: the caller, the
+// instant they may see ("as of", bounded by an assessor's period) and the
+// optional from and to of the query, each refused by name when malformed.
+func (a *API) periodQuery(r *http.Request) (p auth.Principal, at, from, to time.Time, err error) {
+	if p, err = principal(r); err != nil {
+		return
+	}
+	if at, err = a.asOf(r, p); err != nil {
+		return
+	}
+	q := r.URL.Query()
+	if from, err = queryTime(q, "from"); err != nil {
+		return
+	}
+	to, err = queryTime(q, "to")
+	return
+}
+
 // Status returns the readiness report.
 func (a *API) Status() http.Handler {
 	return a.handle(func(w http.ResponseWriter, r *http.Request) error {
-		p, err := principal(r)
-		if err != nil {
-			return err
-		}
-		at, err := a.asOf(r, p)
-		if err != nil {
-			return err
-		}
-		q := r.URL.Query()
-		from, err := queryTime(q, "from")
-		if err != nil {
-			return err
-		}
-		to, err := queryTime(q, "to")
+		p, at, from, to, err := a.periodQuery(r)
 		if err != nil {
 			return err
 		}
@@ -268,20 +273,7 @@ type periodReadiness struct {
 // the dashboard and a pack's index compute it, and the monthly series.
 func (a *API) Readiness() http.Handler {
 	return a.handle(func(w http.ResponseWriter, r *http.Request) error {
-		p, err := principal(r)
-		if err != nil {
-			return err
-		}
-		at, err := a.asOf(r, p)
-		if err != nil {
-			return err
-		}
-		q := r.URL.Query()
-		from, err := queryTime(q, "from")
-		if err != nil {
-			return err
-		}
-		to, err := queryTime(q, "to")
+		p, at, from, to, err := a.periodQuery(r)
 		if err != nil {
 			return err
 		}
