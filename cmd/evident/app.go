@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
@@ -33,42 +32,50 @@ type app struct {
 	blobs string // --blobs / EVIDENT_BLOBS
 	actor string // --actor / EVIDENT_ACTOR
 	json  bool   // --json
+
+	// onFlags, when set, sees the flag set a command parses with; help
+	// and completion read a command's flags through it (flagsOf).
+	onFlags func(*flag.FlagSet)
 }
 
-// command is one subcommand: its one-line summary for `evident help` and
-// the function that runs it with the arguments after its name.
+// command is one command: its one-line summary for `evident help` and
+// either the function that runs it with the arguments after its name, or,
+// for a group such as `evident evidence`, its subcommands.
 type command struct {
 	summary string
 	run     func(a *app, args []string) error
+	subs    []sub
 }
 
 // commands lists every subcommand. DESIGN.md fixes the names; docs and
 // acceptance checks use them, so they are extended, never renamed.
 func commands() map[string]command {
 	return map[string]command{
-		"init":       {"create the data directory, signing key and catalogs", cmdInit},
-		"serve":      {"run the web UI, the API and the scheduler", cmdServe},
-		"version":    {"print the version of this binary", cmdVersion},
-		"catalog":    {"list, show and diff the standards catalog", cmdCatalog},
-		"plan":       {"show what applying a program directory would change", cmdPlan},
-		"apply":      {"apply a program directory (YAML) in one transaction", cmdApply},
-		"export":     {"write the program out as YAML", cmdExport},
-		"list":       {"list objects of a kind (services, risks, controls, ...)", cmdList},
-		"show":       {"show one object of a kind", cmdShow},
-		"gaps":       {"report what the program is missing", cmdGaps},
-		"evidence":   {"add, list and show evidence records", cmdEvidence},
-		"import":     {"parse real tool output into evidence with a verdict", cmdImport},
-		"log":        {"print the audit trail", cmdLog},
-		"checkpoint": {"print the current signed checkpoint", cmdCheckpoint},
-		"verify":     {"verify the whole store; exit 1 on any failure", cmdVerify},
-		"status":     {"readiness per requirement and clause, now or --at T", cmdStatus},
-		"tasks":      {"what is due or overdue", cmdTasks},
-		"calendar":   {"write the tasks as an iCalendar feed", cmdCalendar},
-		"change":     {"record changes to systems and services", cmdChange},
-		"incident":   {"open and work incidents against their clocks", cmdIncident},
-		"pack":       {"export and verify the assessor's evidence pack", cmdPack},
-		"user":       {"manage users, roles and API tokens", cmdUser},
-		"review":     {"list, accept and reject submissions awaiting review", cmdReview},
+		"init":       {summary: "create the data directory, signing key and catalogs", run: cmdInit},
+		"serve":      {summary: "run the web UI, the API and the scheduler", run: cmdServe},
+		"version":    {summary: "print the version of this binary and how it was built", run: cmdVersion},
+		"catalog":    {summary: "list, show and diff the standards catalog", subs: catalogSubs},
+		"plan":       {summary: "show what applying a program directory would change", run: cmdPlan},
+		"apply":      {summary: "apply a program directory (YAML) in one transaction", run: cmdApply},
+		"export":     {summary: "write the program out as YAML", run: cmdExport},
+		"list":       {summary: "list objects of a kind (services, risks, controls, ...)", run: cmdList},
+		"show":       {summary: "show one object of a kind", run: cmdShow},
+		"gaps":       {summary: "report what the program is missing", run: cmdGaps},
+		"evidence":   {summary: "add, list and show evidence records", subs: evidenceSubs},
+		"import":     {summary: "parse real tool output into evidence with a verdict", run: cmdImport},
+		"log":        {summary: "print the audit trail", run: cmdLog},
+		"checkpoint": {summary: "print the current signed checkpoint", run: cmdCheckpoint},
+		"verify":     {summary: "verify the whole store; exit 1 on any failure", run: cmdVerify},
+		"status":     {summary: "readiness per requirement and clause, now or --at T", run: cmdStatus},
+		"tasks":      {summary: "what is due or overdue", run: cmdTasks},
+		"calendar":   {summary: "write the tasks as an iCalendar feed", run: cmdCalendar},
+		"change":     {summary: "record changes to systems and services", subs: changeSubs},
+		"incident":   {summary: "open and work incidents against their clocks", subs: incidentSubs},
+		"pack":       {summary: "export and verify the assessor's evidence pack", subs: packSubs},
+		"user":       {summary: "manage users, roles and API tokens", subs: userSubs},
+		"review":     {summary: "list, accept and reject submissions awaiting review", subs: reviewSubs},
+		"help":       {summary: "print the usage of evident or of one command", run: cmdHelp},
+		"completion": {summary: "print a shell completion script (bash, zsh or fish)", run: cmdCompletion},
 	}
 }
 
@@ -106,12 +113,9 @@ func (a *app) dispatch(args []string) error {
 	if err != nil {
 		return err
 	}
-	if len(rest) == 0 || rest[0] == "help" {
-		a.usage(a.stdout)
-		if len(rest) == 0 {
-			return evident.Errorf(evident.EINVALID, "no command given")
-		}
-		return nil
+	if len(rest) == 0 {
+		a.usage(a.stderr)
+		return evident.Errorf(evident.EINVALID, "no command given")
 	}
 	cmds := commands()
 	c, ok := cmds[rest[0]]
@@ -123,6 +127,9 @@ func (a *app) dispatch(args []string) error {
 		// the server's writes are made by signed-in logins and tokens.
 		a.ctx = sqlstore.WithOrigin(a.ctx, a.origin())
 	}
+	if c.subs != nil {
+		return a.runGroup(rest[0], c.subs, rest[1:])
+	}
 	return c.run(a, rest[1:])
 }
 
@@ -130,15 +137,10 @@ func (a *app) usage(w io.Writer) {
 	fmt.Fprintln(w, "Usage: evident [--data DIR] [--db URL] [--blobs URL] [--actor NAME] [--json] COMMAND [ARGS]")
 	fmt.Fprintln(w, "\nCommands:")
 	cmds := commands()
-	names := make([]string, 0, len(cmds))
-	for n := range cmds {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
+	for _, n := range sortedKeys(cmds) {
 		fmt.Fprintf(w, "  %-11s %s\n", n, cmds[n].summary)
 	}
-	fmt.Fprintln(w, "\nRun `evident COMMAND -h` for a command's flags.")
+	fmt.Fprintln(w, "\nRun `evident help COMMAND` or `evident COMMAND -h` for a command's subcommands and flags.")
 }
 
 // flags returns a flag set for a command with the global flags already on
@@ -174,9 +176,10 @@ func (a *app) parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
-				fmt.Fprintf(a.stdout, "Usage of evident %s:\n", fs.Name())
-				fs.SetOutput(a.stdout)
-				fs.PrintDefaults()
+				if a.onFlags != nil {
+					a.onFlags(fs)
+				}
+				printFlagUsage(a.stdout, fs)
 				return nil, err
 			}
 			return nil, evident.Errorf(evident.EINVALID, "%s: %v", fs.Name(), err)

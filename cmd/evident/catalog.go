@@ -5,27 +5,25 @@ import (
 	"github.com/evidenthq/evident/internal/catalog"
 )
 
-func cmdCatalog(a *app, args []string) error {
-	if len(args) == 0 {
-		return evident.Errorf(evident.EINVALID, "catalog: want a subcommand: list, show ID, diff --from V --to V, versions or overlays")
+// catalogSubs are `evident catalog`'s subcommands; each reads the
+// embedded catalog.
+var catalogSubs = []sub{
+	{"list", "list requirements (filter by clause, version, overlay)", withCatalog(catalogList)},
+	{"show", "show one requirement with its figures and mappings", withCatalog(catalogShow)},
+	{"diff", "what changed between two versions of the standard", withCatalog(catalogDiff)},
+	{"versions", "list the standard's versions in the catalog", withCatalog(catalogVersions)},
+	{"overlays", "list the overlays (legal acts, profiles) in the catalog", withCatalog(catalogOverlays)},
+}
+
+// withCatalog loads the catalog for a catalog subcommand.
+func withCatalog(f func(*app, *catalog.Catalog, []string) error) func(*app, []string) error {
+	return func(a *app, args []string) error {
+		cat, err := catalog.Load()
+		if err != nil {
+			return err
+		}
+		return f(a, cat, args)
 	}
-	cat, err := catalog.Load()
-	if err != nil {
-		return err
-	}
-	switch args[0] {
-	case "list":
-		return catalogList(a, cat, args[1:])
-	case "show":
-		return catalogShow(a, cat, args[1:])
-	case "diff":
-		return catalogDiff(a, cat, args[1:])
-	case "versions":
-		return catalogVersions(a, cat, args[1:])
-	case "overlays":
-		return catalogOverlays(a, cat, args[1:])
-	}
-	return evident.Errorf(evident.EINVALID, "catalog: unknown subcommand %q (want list, show, diff, versions or overlays)", args[0])
 }
 
 // programVersion is the version bare ids resolve against: --version, else

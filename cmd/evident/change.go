@@ -1,8 +1,6 @@
 package main
 
 import (
-	"strings"
-
 	"github.com/evidenthq/evident"
 )
 
@@ -12,17 +10,10 @@ type changeReport struct {
 	Tasks  []evident.ChangeTask `json:"tasks"`
 }
 
-func cmdChange(a *app, args []string) error {
-	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
-		return evident.Errorf(evident.EINVALID, "change: want a subcommand: add or list")
-	}
-	switch args[0] {
-	case "add":
-		return changeAdd(a, args[1:])
-	case "list":
-		return changeList(a, args[1:])
-	}
-	return evident.Errorf(evident.EINVALID, "change: unknown subcommand %q (want add or list)", args[0])
+// changeSubs are `evident change`'s subcommands.
+var changeSubs = []sub{
+	{"add", "record a change to a system, service or supplier", changeAdd},
+	{"list", "list recorded changes", changeList},
 }
 
 // changeAdd records a change to a system, service or supplier. A

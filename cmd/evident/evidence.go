@@ -15,19 +15,11 @@ import (
 	"github.com/evidenthq/evident/internal/sqlstore"
 )
 
-func cmdEvidence(a *app, args []string) error {
-	if len(args) == 0 {
-		return evident.Errorf(evident.EINVALID, "evidence: want a subcommand: add, list or show")
-	}
-	switch args[0] {
-	case "add":
-		return evidenceAdd(a, args[1:])
-	case "list":
-		return evidenceList(a, args[1:])
-	case "show":
-		return evidenceShow(a, args[1:])
-	}
-	return evident.Errorf(evident.EINVALID, "evidence: unknown subcommand %q: want add, list or show", args[0])
+// evidenceSubs are `evident evidence`'s subcommands.
+var evidenceSubs = []sub{
+	{"add", "add files as evidence for controls, requirements or systems", evidenceAdd},
+	{"list", "list evidence records", evidenceList},
+	{"show", "show one record with its inclusion proof", evidenceShow},
 }
 
 // listFlag collects a repeatable flag; commas also separate values, so

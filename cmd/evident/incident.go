@@ -14,18 +14,15 @@ import (
 	"github.com/evidenthq/evident/internal/sqlstore"
 )
 
-func cmdIncident(a *app, args []string) error {
-	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
-		return evident.Errorf(evident.EINVALID, "incident: want a subcommand: open, update, classify, notify, close, list or show")
-	}
-	sub := map[string]func(*app, []string) error{
-		"open": incidentOpen, "update": incidentUpdate, "classify": incidentClassify, "notify": incidentNotify,
-		"close": incidentClose, "list": incidentList, "show": incidentShow,
-	}[args[0]]
-	if sub == nil {
-		return evident.Errorf(evident.EINVALID, "incident: unknown subcommand %q (want open, update, classify, notify, close, list or show)", args[0])
-	}
-	return sub(a, args[1:])
+// incidentSubs are `evident incident`'s subcommands.
+var incidentSubs = []sub{
+	{"open", "open an incident; its regulatory clocks start at awareness", incidentOpen},
+	{"update", "record a response step with a note", incidentUpdate},
+	{"classify", "classify or reclassify against the significance criteria", incidentClassify},
+	{"notify", "record a notification sent to a supervisor, CSIRT or customers", incidentNotify},
+	{"close", "close an incident", incidentClose},
+	{"list", "list incidents with their clocks", incidentList},
+	{"show", "show one incident, its timeline and clocks", incidentShow},
 }
 
 // timeFlag parses an optional UTC time flag; empty means "now", which the

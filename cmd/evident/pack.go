@@ -16,19 +16,11 @@ import (
 	"github.com/evidenthq/evident/internal/pack"
 )
 
-// cmdPack exports the assessor's evidence pack for a period and verifies
-// one offline.
-func cmdPack(a *app, args []string) error {
-	if len(args) == 0 {
-		return evident.Errorf(evident.EINVALID, "pack: want `pack export --from T --to T --out F.zip` or `pack verify F.zip`")
-	}
-	switch args[0] {
-	case "export":
-		return packExport(a, args[1:])
-	case "verify":
-		return packVerify(a, args[1:])
-	}
-	return evident.Errorf(evident.EINVALID, "pack %q: want export or verify", args[0])
+// packSubs are `evident pack`'s subcommands: export for a period, and
+// verify one offline.
+var packSubs = []sub{
+	{"export", "write the assessor's evidence pack for a period", packExport},
+	{"verify", "verify a pack offline; exit 1 on any failure", packVerify},
 }
 
 // packExport writes the pack to a temporary file beside --out, flushes it

@@ -12,29 +12,11 @@ import (
 	"github.com/evidenthq/evident/internal/sqlstore"
 )
 
-const reviewUsage = "review: want a subcommand: list, accept ID or reject ID --reason TEXT"
-
-// cmdReview works the review inbox: submissions for controls verified by
-// a person (sampling, attestation, document review, exercise) count only
-// once someone other than the submitter accepts them.
-func cmdReview(a *app, args []string) error {
-	if len(args) == 0 {
-		return evident.Errorf(evident.EINVALID, "%s", reviewUsage)
-	}
-	switch args[0] {
-	case "list":
-		return reviewList(a, args[1:])
-	case "accept":
-		return reviewDecide(a, evident.ActAccept, args[1:])
-	case "reject":
-		return reviewDecide(a, evident.ActReject, args[1:])
-	case "-h", "--help", "help":
-		a.out("Usage: evident review list [--control ID] [--state pending|accepted|rejected|all] [--mine]\n" +
-			"       evident review accept ID [--reason TEXT] [--system NAME]... [--control ID]\n" +
-			"       evident review reject ID --reason TEXT\n")
-		return nil
-	}
-	return evident.Errorf(evident.EINVALID, "review: unknown subcommand %q: want list, accept or reject", args[0])
+// reviewSubs are `evident review`'s subcommands.
+var reviewSubs = []sub{
+	{"list", "list submissions awaiting review (or decided)", reviewList},
+	{"accept", "accept a submission: it counts for its window", func(a *app, args []string) error { return reviewDecide(a, evident.ActAccept, args) }},
+	{"reject", "reject a submission with a reason", func(a *app, args []string) error { return reviewDecide(a, evident.ActReject, args) }},
 }
 
 func reviewList(a *app, args []string) error {

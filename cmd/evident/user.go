@@ -11,39 +11,15 @@ import (
 	"github.com/evidenthq/evident/internal/sqlstore"
 )
 
-// cmdUser manages users, roles and API tokens:
-//
-//	evident user add NAME --role ROLE [--password-stdin] [--oidc-subject "ISSUER SUB"] [--controls A,B] [--from T --to T]
-//	evident user role NAME ROLE [--controls A,B] [--from T --to T]
-//	evident user passwd NAME            (new password on stdin)
-//	evident user disable|enable NAME
-//	evident user list
-//	evident user token NAME --name LABEL [--expires T]   (prints the token once)
-//	evident user token list NAME
-//	evident user token revoke ID
-//
-// Whoever runs these on the server's data directory is trusted like the
-// database owner; each change is recorded in the audit trail under --actor.
-func cmdUser(a *app, args []string) error {
-	if len(args) == 0 {
-		return evident.Errorf(evident.EINVALID, "user: want add, role, passwd, disable, enable, list or token")
-	}
-	sub, rest := args[0], args[1:]
-	switch sub {
-	case "add":
-		return userAdd(a, rest)
-	case "role":
-		return userRole(a, rest)
-	case "passwd":
-		return userPasswd(a, rest)
-	case "disable", "enable":
-		return userDisable(a, rest, sub == "disable")
-	case "list":
-		return userList(a, rest)
-	case "token":
-		return userToken(a, rest)
-	}
-	return evident.Errorf(evident.EINVALID, "user %s: unknown subcommand (want add, role, passwd, disable, enable, list or token)", sub)
+// userSubs are `evident user`'s subcommands.
+var userSubs = []sub{
+	{"add", "add a user with a role", userAdd},
+	{"role", "change a user's role (and a control owner's controls, an assessor's period)", userRole},
+	{"passwd", "set a user's password", userPasswd},
+	{"disable", "disable a user: sessions and tokens stop working", func(a *app, args []string) error { return userDisable(a, args, true) }},
+	{"enable", "enable a disabled user", func(a *app, args []string) error { return userDisable(a, args, false) }},
+	{"list", "list users with their roles", userList},
+	{"token", "create, list or revoke a user's API tokens", userToken},
 }
 
 // roleFlags are the flags that shape a role: a control owner's controls

@@ -39,9 +39,11 @@ const DefaultMaxBytes = report.DefaultMaxBytes
 const HeadSize = 4096
 
 type parser struct {
-	name   string
-	detect func(head []byte) bool
-	parse  func(ctx context.Context, data []byte, c report.Context) (*report.Result, error)
+	name string
+	// accepts names the files the format is read from, for help texts.
+	accepts string
+	detect  func(head []byte) bool
+	parse   func(ctx context.Context, data []byte, c report.Context) (*report.Result, error)
 	// namesHosts is true when the output names the hosts it checked, so
 	// the output, not the caller, decides what a run covered.
 	namesHosts bool
@@ -51,15 +53,15 @@ type parser struct {
 // then formats whose markers are specific, so a generic one (zlint's map of
 // lint results) cannot claim another tool's JSON.
 var parsers = []parser{
-	{tsr.Format, tsr.Detect, tsr.Parse, false},
-	{nmap.Format, nmap.Detect, nmap.Parse, true},
-	{openscap.Format, openscap.Detect, openscap.Parse, true},
-	{sarif.Format, sarif.Detect, sarif.Parse, false},
-	{trivy.Format, trivy.Detect, trivy.Parse, false},
-	{testssl.Format, testssl.Detect, testssl.Parse, true},
-	{lynis.Format, lynis.Detect, lynis.Parse, true},
-	{chrony.Format, chrony.Detect, chrony.Parse, false},
-	{zlint.Format, zlint.Detect, zlint.Parse, false},
+	{tsr.Format, "RFC 3161 TimeStampResp, DER (openssl ts -reply -out F.tsr)", tsr.Detect, tsr.Parse, false},
+	{nmap.Format, "nmap XML (nmap -oX F.xml)", nmap.Detect, nmap.Parse, true},
+	{openscap.Format, "XCCDF or ARF results XML (oscap xccdf eval --results F.xml)", openscap.Detect, openscap.Parse, true},
+	{sarif.Format, "SARIF 2.1.0 JSON (semgrep, gosec, CodeQL: --sarif)", sarif.Detect, sarif.Parse, false},
+	{trivy.Format, "Trivy JSON report (trivy --format json)", trivy.Detect, trivy.Parse, false},
+	{testssl.Format, "testssl.sh JSON (--jsonfile or --jsonfile-pretty)", testssl.Detect, testssl.Parse, true},
+	{lynis.Format, "Lynis report file (lynis-report.dat)", lynis.Detect, lynis.Parse, true},
+	{chrony.Format, "chronyc tracking output, text or CSV (chronyc -c tracking)", chrony.Detect, chrony.Parse, false},
+	{zlint.Format, "zlint JSON of one certificate (zlint -pretty CERT.pem)", zlint.Detect, zlint.Parse, false},
 }
 
 // NamesHosts reports whether the format's output names the hosts it
@@ -78,6 +80,16 @@ func Formats() []string {
 		out[i] = p.name
 	}
 	return out
+}
+
+// Accepts describes the files format is read from, for help texts; ""
+// for an unknown format.
+func Accepts(format string) string {
+	p, err := lookup(format)
+	if err != nil {
+		return ""
+	}
+	return p.accepts
 }
 
 func lookup(format string) (parser, error) {
