@@ -72,10 +72,14 @@ func (tx *Tx) InsertImportRun(ctx context.Context, run *ImportRun) error {
 	run.Appeared, run.Gone = nonNil(run.Appeared), nonNil(run.Gone)
 	appeared, _ := json.Marshal(run.Appeared)
 	gone, _ := json.Marshal(run.Gone)
-	_, err = tx.Exec(ctx, `INSERT INTO import_runs (`+importRunCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	// The verdict's leaf index is copied from its evidence row, written
+	// earlier in this transaction, so PreviousImport finds the newest run
+	// through an index.
+	_, err = tx.Exec(ctx, `INSERT INTO import_runs (`+importRunCols+`, verdict_idx)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT ledger_idx FROM evidence WHERE id = ?))`,
 		run.ID, run.Control, run.Target, run.Format, run.Tool, run.ToolVersion, run.RawID, run.VerdictID,
 		boolInt(run.Pass), boolInt(run.Defaulted), string(metrics), string(findings), string(appeared), string(gone),
-		optText(run.PreviousID), TS(run.EffectiveAt), TS(run.ReceivedAt), run.Actor)
+		optText(run.PreviousID), TS(run.EffectiveAt), TS(run.ReceivedAt), run.Actor, run.VerdictID)
 	if err != nil {
 		return fmt.Errorf("store import run: %w", err)
 	}
@@ -98,10 +102,10 @@ func (tx *Tx) PreviousImport(ctx context.Context, control, target string) (Impor
 	// transaction began, and a transaction that began earlier can take the
 	// lock later. The verdict's leaf index is handed out under the lock, so
 	// it is the order in which imports really happened.
-	// The newest run's id is found first and its row read after, so the
-	// sort holds ids, not every earlier run's findings.
-	runs, err := tx.importRuns(ctx, `WHERE id = (SELECT r.id FROM import_runs r WHERE r.control_id = ? AND r.target = ?
-		ORDER BY (SELECT e.ledger_idx FROM evidence e WHERE e.id = r.verdict_id) DESC LIMIT 1)`, control, target)
+	// The run keeps its verdict's leaf index (verdict_idx), indexed with
+	// the control and target, so this reads one index entry however many
+	// imports came before.
+	runs, err := tx.importRuns(ctx, `WHERE control_id = ? AND target = ? ORDER BY verdict_idx DESC LIMIT 1`, control, target)
 	if err != nil {
 		return ImportRun{}, err
 	}
