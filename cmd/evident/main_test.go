@@ -11,7 +11,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 )
 
 // cli runs the binary in-process and returns exit code, stdout and stderr.
@@ -105,33 +104,11 @@ func (s *syncBuffer) String() string {
 // code.
 func startServe(t *testing.T, env map[string]string, extra ...string) (string, func() int) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	out := &syncBuffer{}
-	done := make(chan int, 1)
-	getenv := func(k string) string { return env[k] }
-	args := append([]string{"serve", "--addr", "127.0.0.1:0"}, extra...)
-	go func() { done <- run(ctx, args, getenv, strings.NewReader(""), out, io.Discard) }()
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		if i := strings.Index(out.String(), "http://"); i >= 0 {
-			url := strings.TrimSpace(strings.Fields(out.String()[i:])[0])
-			url = strings.TrimSuffix(url, "/")
-			if resp, err := http.Get(url + "/healthz"); err == nil {
-				resp.Body.Close()
-				if resp.StatusCode == 200 {
-					return url, func() int { cancel(); return <-done }
-				}
-			}
-		}
-		select {
-		case code := <-done:
-			t.Fatalf("serve exited early with %d: %s", code, out.String())
-		case <-time.After(50 * time.Millisecond):
-		}
+	base, stop, err := launchServe(env, &syncBuffer{}, extra...)
+	if err != nil {
+		t.Fatal(err)
 	}
-	cancel()
-	t.Fatalf("serve did not become healthy: %s", out.String())
-	return "", nil
+	return base, stop
 }
 
 func TestServeInitialisesAndServesCatalog(t *testing.T) {

@@ -10,21 +10,22 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
 
 func TestServeDemoSignsInToTheExampleProgram(t *testing.T) {
-	out := &syncBuffer{}
-	base, stop := startServeOut(t, map[string]string{}, out, "--demo")
-	defer stop()
-	m := regexp.MustCompile(`(?m)^\s+compliance-manager\s+user (\S+)\s+password (\S+)$`).FindStringSubmatch(out.String())
+	base, out := demoServer(t)
+	m := regexp.MustCompile(`(?m)^\s+compliance-manager\s+user (\S+)\s+password (\S+)$`).FindStringSubmatch(out)
 	if m == nil {
-		t.Fatalf("serve --demo printed no compliance-manager login:\n%s", out.String())
+		t.Fatalf("serve --demo printed no compliance-manager login:\n%s", out)
 	}
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar}
@@ -67,36 +68,75 @@ func TestServeDemoRefusesAnExternalStore(t *testing.T) {
 	}
 }
 
-// startServeOut is startServe keeping the command's output, which for
-// --demo holds the logins. It returns once /healthz answers.
-func startServeOut(t *testing.T, env map[string]string, out *syncBuffer, extra ...string) (string, func() int) {
-	t.Helper()
+// launchServe runs `evident serve` in the background, its output to out,
+// and returns its base URL once /healthz answers (and, with --demo, the
+// demo is ready), and a function that stops it and returns its exit code.
+func launchServe(env map[string]string, out *syncBuffer, extra ...string) (string, func() int, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
 	args := append([]string{"serve", "--addr", "127.0.0.1:0"}, extra...)
 	go func() {
 		done <- run(ctx, args, func(k string) string { return env[k] }, strings.NewReader(""), out, out)
 	}()
-	deadline := time.Now().Add(300 * time.Second) // the demo imports a year of real tool output: slow under -race
+	// A guard against a hung start, not a measure of speed: the demo
+	// imports a year of real tool output, which under the race detector on
+	// a busy two-core machine takes minutes.
+	deadline := time.Now().Add(20 * time.Minute)
 	for time.Now().Before(deadline) {
-		if m := regexp.MustCompile(`http://\S+?/`).FindString(out.String()); m != "" && strings.Contains(out.String(), "Demo ready") {
+		if m := regexp.MustCompile(`http://\S+?/`).FindString(out.String()); m != "" && (!slices.Contains(extra, "--demo") || strings.Contains(out.String(), "Demo ready")) {
 			base := strings.TrimSuffix(m, "/")
 			if resp, err := http.Get(base + "/healthz"); err == nil {
 				resp.Body.Close()
 				if resp.StatusCode == http.StatusOK {
-					return base, func() int { cancel(); return <-done }
+					return base, func() int { cancel(); return <-done }, nil
 				}
 			}
 		}
 		select {
 		case code := <-done:
-			t.Fatalf("serve exited early with %d: %s", code, out.String())
+			cancel()
+			return "", nil, fmt.Errorf("serve exited early with %d: %s", code, out.String())
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
 	cancel()
-	t.Fatalf("serve did not become healthy: %s", out.String())
-	return "", nil
+	<-done
+	return "", nil, fmt.Errorf("serve did not become healthy: %s", out.String())
+}
+
+// sharedDemo is the one `serve --demo` the tests of this package share: it
+// generates a year of evidence, the slowest thing the suite starts, and
+// the tests that sign in to it only read.
+var sharedDemo struct {
+	once sync.Once
+	base string
+	out  *syncBuffer
+	stop func() int
+	err  error
+}
+
+// demoServer starts the shared demo on first use and returns its base URL
+// and everything it printed (the logins and its data directory).
+func demoServer(t *testing.T) (string, string) {
+	t.Helper()
+	sharedDemo.once.Do(func() {
+		sharedDemo.out = &syncBuffer{}
+		sharedDemo.base, sharedDemo.stop, sharedDemo.err = launchServe(map[string]string{}, sharedDemo.out, "--demo")
+	})
+	if sharedDemo.err != nil {
+		t.Fatal(sharedDemo.err)
+	}
+	return sharedDemo.base, sharedDemo.out.String()
+}
+
+// TestMain stops the shared demo, which deletes its data directory, after
+// the last test.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if sharedDemo.stop != nil {
+		sharedDemo.stop()
+	}
+	os.Exit(code)
 }
 
 // TestDemoViewsAgreeOnReadiness computes readiness over one period of the
@@ -105,13 +145,11 @@ func startServeOut(t *testing.T, env map[string]string, out *syncBuffer, extra .
 // call the one readiness function, so the score and the count of
 // requirements in each state are the same.
 func TestDemoViewsAgreeOnReadiness(t *testing.T) {
-	out := &syncBuffer{}
-	base, stop := startServeOut(t, map[string]string{}, out, "--demo")
-	defer stop()
-	m := regexp.MustCompile(`(?m)^\s+compliance-manager\s+user (\S+)\s+password (\S+)$`).FindStringSubmatch(out.String())
-	data := regexp.MustCompile(`"demo ready" data=(\S+)`).FindStringSubmatch(out.String())
+	base, out := demoServer(t)
+	m := regexp.MustCompile(`(?m)^\s+compliance-manager\s+user (\S+)\s+password (\S+)$`).FindStringSubmatch(out)
+	data := regexp.MustCompile(`"demo ready" data=(\S+)`).FindStringSubmatch(out)
 	if m == nil || data == nil {
-		t.Fatalf("serve --demo printed no login or data directory:\n%s", out.String())
+		t.Fatalf("serve --demo printed no login or data directory:\n%s", out)
 	}
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar}
