@@ -18,9 +18,14 @@ func (w Window) Contains(t time.Time) bool {
 	return !t.Before(w.Start) && t.Before(w.End)
 }
 
-// LastDay is the last calendar day of the window, the date people write
-// when they say "the third quarter runs to 30 September".
-func (w Window) LastDay() time.Time { return w.End.AddDate(0, 0, -1) }
+// LastDay is the last calendar day (UTC) of the window, the date people
+// write when they say "the third quarter runs to 30 September": the day of
+// the window's last instant. A window ending at midnight ends the day
+// before; one ending at 20:46 (a post-change window, counted from the
+// change) ends that same day.
+func (w Window) LastDay() time.Time {
+	return w.End.Add(-time.Nanosecond).UTC().Truncate(24 * time.Hour)
+}
 
 // PostChangeDue is how long after a significant change the post-change work
 // (a penetration test, a risk review) is due. EN 319 401 asks for it "after

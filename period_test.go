@@ -636,3 +636,19 @@ func TestRollingWindowClosesWhenEveryHostIsChecked(t *testing.T) {
 		t.Errorf("windows %+v, want the first satisfied and closing at the end of 20 April", ps)
 	}
 }
+
+// TestLastDayOfAWindowEndingInTheDay pins the date status prints for a
+// window that does not end at midnight: a post-change window counted from
+// a change at 20:46 ends that day, not the day before.
+func TestLastDayOfAWindowEndingInTheDay(t *testing.T) {
+	for _, c := range []struct{ end, want string }{
+		{"2027-01-03T20:46:00Z", "2027-01-03"},
+		{"2027-01-03T00:00:00Z", "2027-01-02"},
+		{"2027-01-03T00:00:01Z", "2027-01-03"},
+	} {
+		w := Window{Start: ts(t, "2026-12-04T20:46:00Z"), End: ts(t, c.end)}
+		if got := w.LastDay().Format("2006-01-02"); got != c.want {
+			t.Errorf("window ending %s: last day %s, want %s", c.end, got, c.want)
+		}
+	}
+}

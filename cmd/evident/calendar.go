@@ -44,7 +44,7 @@ func cmdCalendar(a *app, args []string) error {
 	if err := writeFileAtomic(*out, buf.Bytes()); err != nil {
 		return evident.ErrorAt(evident.EINVALID, "--out", "%v", err)
 	}
-	a.out("Wrote %d events to %s.\n", len(events), *out)
+	a.out("Wrote %s to %s.\n", count(len(events), "event", "events"), *out)
 	return nil
 }
 

@@ -55,10 +55,10 @@ func cmdGaps(a *app, args []string) error {
 		if len(gaps) > 0 {
 			writeTable(a.stdout, "GAP\tOBJECT\tDETAIL", rows)
 		}
-		a.out("%d gaps in %q as of %s.\n", len(gaps), in.Model.Program.Name, now.Format("2006-01-02"))
+		a.out("%s in %q as of %s.\n", count(len(gaps), "gap", "gaps"), in.Model.Program.Name, now.Format("2006-01-02"))
 	}
 	if *fail && len(gaps) > 0 {
-		return evident.Errorf(evident.EFAILED, "%d gaps", len(gaps))
+		return evident.Errorf(evident.EFAILED, "%s", count(len(gaps), "gap", "gaps"))
 	}
 	return nil
 }

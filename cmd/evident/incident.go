@@ -418,6 +418,21 @@ func incidentList(a *app, args []string) error {
 	if a.json {
 		return a.printJSON(views)
 	}
+	// Ids are shortened only as far as they stay unique in the whole
+	// register (not just this filtered list), since `incident show` takes
+	// what the list prints: incidents opened in one millisecond (a batch
+	// of imported findings) share the first 13 characters.
+	all := list
+	if *open || *kind != "" {
+		if all, err = st.Incidents(a.ctx, sqlstore.IncidentFilter{}); err != nil {
+			return err
+		}
+	}
+	ids := make([]string, len(all))
+	for i, inc := range all {
+		ids[i] = inc.ID
+	}
+	short := uniquePrefixes(ids, 13)
 	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "ID\tKIND\tSEVERITY\tSIGNIFICANT\tSTATE\tAWARE\tCLOCKS\tTITLE\n")
 	for _, v := range views {
@@ -426,11 +441,11 @@ func incidentList(a *app, args []string) error {
 		if !inc.Open() {
 			state = "closed"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", inc.ID[:13], inc.Kind, incDash(string(inc.Severity())), incSignificance(inc),
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", short[inc.ID], inc.Kind, incDash(string(inc.Severity())), incSignificance(inc),
 			state, inc.AwareAt.Format("2006-01-02 15:04Z"), incClockSummary(v.Clocks, now), inc.Title)
 	}
 	tw.Flush()
-	a.out("%d entries\n", len(views))
+	a.out("%s\n", count(len(views), "entry", "entries"))
 	return nil
 }
 

@@ -73,7 +73,7 @@ func reviewList(a *app, args []string) error {
 	if len(rows) > 0 {
 		printRows(a.stdout, "EVIDENCE\tCONTROL\tSTATE\tSUBMITTER\tEFFECTIVE\tNOTE", rows)
 	}
-	a.out("%d submissions.\n", len(subs))
+	a.out("%s.\n", count(len(subs), "submission", "submissions"))
 	return nil
 }
 

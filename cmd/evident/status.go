@@ -136,7 +136,7 @@ func printStatus(a *app, r readiness.Report) {
 				concerned++
 			}
 		}
-		a.out("%d open gaps; none of the %d requirements they concern can be verified until they close (`evident gaps`)\n", n, concerned)
+		a.out("%s; none of the %s they concern can be verified until they close (`evident gaps`)\n", count(n, "open gap", "open gaps"), count(concerned, "requirement", "requirements"))
 	}
 	var ctl [][]string
 	var why []string

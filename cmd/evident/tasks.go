@@ -55,7 +55,7 @@ func cmdTasks(a *app, args []string) error {
 	if len(rows) > 0 {
 		printRows(a.stdout, "DUE (UTC)\tSTATE\tKIND\tOWNER\tTASK\tREQUIREMENTS", rows)
 	}
-	a.out("%d tasks as of %s.\n", len(ts), evident.UTC(at))
+	a.out("%s as of %s.\n", count(len(ts), "task", "tasks"), evident.UTC(at))
 	return nil
 }
 
