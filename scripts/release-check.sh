@@ -9,11 +9,11 @@ platforms=${1:-linux/amd64}
 work=$(mktemp -d "${TMPDIR:-/tmp}/evident-release.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 export VERSION=${VERSION:-check} SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-1780000000}
-EVIDENT_RELEASE_SIGNER= sh scripts/release.sh "$work/a" "$platforms" >/dev/null 2>&1
+EVIDENT_RELEASE_SIGNER= sh scripts/release.sh "$work/a" "$platforms" >"$work/a.log" 2>&1 || { cat "$work/a.log" >&2; exit 1; }
 mkdir "$work/tree"
 git ls-files -z | xargs -0 tar cf - | (cd "$work/tree" && tar xf -)
 cp -r .git "$work/tree/.git"
-(cd "$work/tree" && EVIDENT_RELEASE_SIGNER= sh scripts/release.sh "$work/b" "$platforms" >/dev/null 2>&1)
+(cd "$work/tree" && EVIDENT_RELEASE_SIGNER= sh scripts/release.sh "$work/b" "$platforms" >"$work/b.log" 2>&1) || { cat "$work/b.log" >&2; exit 1; }
 if ! diff "$work/a/SHA256SUMS" "$work/b/SHA256SUMS"; then
 	echo "release-check: two builds of one tree differ" >&2
 	exit 1

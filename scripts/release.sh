@@ -43,7 +43,9 @@ tools=${EVIDENT_TOOLS:-$(go env GOPATH)/bin}
 if [ ! -x "$tools/cyclonedx-gomod" ]; then
 	GOBIN="$tools" GOFLAGS= go install github.com/CycloneDX/cyclonedx-gomod/cmd/cyclonedx-gomod@v1.10.0
 fi
-"$tools/cyclonedx-gomod" mod -licenses=false -json -output "$out/evident-$version.cdx.json" . 2>/dev/null
+# No serial number and no timestamp: the SBOM is a function of the module
+# graph only, so two builds of one commit give the same file.
+"$tools/cyclonedx-gomod" mod -licenses=false -noserial -notimestamp -json -output "$out/evident-$version.cdx.json" . 2>/dev/null
 
 (cd "$out" && sha256sum evident-* >SHA256SUMS)
 if [ -n "${EVIDENT_RELEASE_SIGNER:-}" ]; then
