@@ -123,7 +123,8 @@ func (e Effective) String() string {
 }
 
 // ParseEffectivePeriod reads the period a piece of evidence covers: a year
-// ("2026"), a quarter ("2026-Q3"), a month ("2026-07"), a day
+// ("2026"), a quarter ("2026-Q3"), a month ("2026-07"), an ISO 8601 week
+// ("2026-W49", Monday to Monday, as weekly cadences count), a day
 // ("2026-07-01") or an explicit "FROM/TO" of RFC 3339 times or dates. All
 // periods are UTC and half-open, so 2026-Q3 is [2026-07-01, 2026-10-01).
 func ParseEffectivePeriod(s string) (Effective, error) {
@@ -140,7 +141,7 @@ func ParseEffectivePeriod(s string) (Effective, error) {
 		e := Effective{From: f, To: t}
 		return e, e.Validate()
 	}
-	bad := Errorf(EINVALID, "period %q: want 2026, 2026-Q3, 2026-07, 2026-07-01 or FROM/TO", s)
+	bad := Errorf(EINVALID, "period %q: want 2026, 2026-Q3, 2026-07, 2026-W49, 2026-07-01 or FROM/TO", s)
 	year, rest, _ := strings.Cut(s, "-")
 	y, err := strconv.Atoi(year)
 	if err != nil || len(year) != 4 {
@@ -156,6 +157,18 @@ func ParseEffectivePeriod(s string) (Effective, error) {
 			return Effective{}, bad
 		}
 		return Effective{From: start(3*q - 2), To: start(3*q-2).AddDate(0, 3, 0)}, nil
+	case len(rest) == 3 && (rest[0] == 'W' || rest[0] == 'w'):
+		w, err := strconv.Atoi(rest[1:])
+		if err != nil || w < 1 {
+			return Effective{}, bad
+		}
+		// Week 1 is the week holding 4 January; weeks start on Monday.
+		jan4 := time.Date(y, 1, 4, 0, 0, 0, 0, time.UTC)
+		monday := jan4.AddDate(0, 0, -((int(jan4.Weekday())+6)%7)+7*(w-1))
+		if yy, ww := monday.ISOWeek(); yy != y || ww != w {
+			return Effective{}, Errorf(EINVALID, "period %q: %d has no ISO week %d", s, y, w)
+		}
+		return Effective{From: monday, To: monday.AddDate(0, 0, 7)}, nil
 	case len(rest) == 2:
 		m, err := strconv.Atoi(rest)
 		if err != nil || m < 1 || m > 12 {

@@ -26,6 +26,12 @@ func TestParseEffectivePeriod(t *testing.T) {
 		{"2026-12-31", evDay(2026, 12, 31), evDay(2027, 1, 1), ""},
 		{"2026-07-01/2026-07-15", evDay(2026, 7, 1), evDay(2026, 7, 15), ""},
 		{"2026-07-01T10:00:00+02:00/2026-07-02", time.Date(2026, 7, 1, 8, 0, 0, 0, time.UTC), evDay(2026, 7, 2), ""},
+		{"2026-W49", evDay(2026, 11, 30), evDay(2026, 12, 7), ""},
+		{"2026-W53", evDay(2026, 12, 28), evDay(2027, 1, 4), ""}, // 2026 starts on a Thursday: 53 weeks
+		{"2020-W01", evDay(2019, 12, 30), evDay(2020, 1, 6), ""}, // week 1 may start in the year before
+		{"2027-w05", evDay(2027, 2, 1), evDay(2027, 2, 8), ""},
+		{"2027-W53", time.Time{}, time.Time{}, "no ISO week 53"},
+		{"2027-W00", time.Time{}, time.Time{}, "period"},
 		{"2026-Q5", time.Time{}, time.Time{}, "period"},
 		{"2026-13", time.Time{}, time.Time{}, "period"},
 		{"2026-02-30", time.Time{}, time.Time{}, "period"},

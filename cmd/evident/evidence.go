@@ -51,7 +51,7 @@ func evidenceAdd(a *app, args []string) error {
 	fs.Var(&services, "service", "service `NAME` the evidence speaks for (repeatable)")
 	fs.Var(&systems, "system", "system `NAME@VERSION` the evidence speaks for (repeatable)")
 	fs.Var(&about, "about", "other object `KIND/ID`, such as incident/INC-7 or change/CHG-2 (repeatable)")
-	period := fs.String("period", "", "period covered: 2026, 2026-Q3, 2026-07, 2026-07-01 or FROM/TO")
+	period := fs.String("period", "", "period covered: 2026, 2026-Q3, 2026-07, 2026-W49, 2026-07-01 or FROM/TO")
 	effective := fs.String("effective", "", "instant the evidence speaks for, RFC 3339 (default: now)")
 	mediaType := fs.String("media-type", "", "media `type` (default: from the file name or content)")
 	var src evident.EvidenceSource

@@ -25,7 +25,7 @@ func cmdImport(a *app, args []string) error {
 	fs := a.flags("import")
 	control := fs.String("control", "", "control `ID` the output is evidence for (required)")
 	target := fs.String("target", "", "what was checked: a system id or name, or a host (default: the tool's own target)")
-	period := fs.String("period", "", "period covered: 2026, 2026-Q3, 2026-07, 2026-07-01 or FROM/TO")
+	period := fs.String("period", "", "period covered: 2026, 2026-Q3, 2026-07, 2026-W49, 2026-07-01 or FROM/TO")
 	effective := fs.String("effective", "", "instant the output speaks for, RFC 3339 (default: the tool's time, else now)")
 	var systems listFlag
 	fs.Var(&systems, "system", "system `NAME@VERSION` the output speaks for (repeatable)")

@@ -378,7 +378,7 @@ func parseEffective(s string) (evident.Effective, error) {
 	}
 	t, err := evident.ParseTime(s)
 	if err != nil {
-		return evident.Effective{}, evident.ErrorAt(evident.EINVALID, "period", "%q is neither a period (2026-Q3, 2026-07, 2026-07-01, FROM/TO) nor a UTC time", s)
+		return evident.Effective{}, evident.ErrorAt(evident.EINVALID, "period", "%q is neither a period (2026-Q3, 2026-07, 2026-W49, 2026-07-01, FROM/TO) nor a UTC time", s)
 	}
 	return evident.Effective{From: t.UTC().Truncate(time.Second)}, nil
 }
