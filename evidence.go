@@ -195,7 +195,7 @@ func (e Effective) Validate() error {
 }
 
 // SystemVersion names a system at a version, written "NAME@VERSION", such
-// as "ca-issuing@4.2.1": evidence speaks for the software that was running.
+// as "issuing-ca@9.1.2": evidence speaks for the software that was running.
 type SystemVersion struct {
 	Name    string
 	Version string
@@ -222,7 +222,7 @@ func (s *SystemVersion) UnmarshalText(b []byte) error {
 func ParseSystemVersion(s string) (SystemVersion, error) {
 	name, ver, ok := strings.Cut(strings.TrimSpace(s), "@")
 	if !ok || name == "" || ver == "" || strings.ContainsAny(s, " \t\n") {
-		return SystemVersion{}, Errorf(EINVALID, "system %q: want NAME@VERSION, for example ca-issuing@4.2.1", s)
+		return SystemVersion{}, Errorf(EINVALID, "system %q: want NAME@VERSION, for example issuing-ca@9.1.2", s)
 	}
 	return SystemVersion{Name: name, Version: ver}, nil
 }

@@ -132,6 +132,11 @@ func demoServer(t *testing.T) (string, string) {
 // TestMain stops the shared demo, which deletes its data directory, after
 // the last test.
 func TestMain(m *testing.M) {
+	// The docs test runs the documentation's shell blocks with this test
+	// binary standing in for `evident` (see docs_test.go).
+	if os.Getenv(asCLI) == "1" {
+		os.Exit(run(context.Background(), os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr))
+	}
 	code := m.Run()
 	if sharedDemo.stop != nil {
 		sharedDemo.stop()
