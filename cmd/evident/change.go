@@ -62,9 +62,9 @@ func changeAdd(a *app, args []string) error {
 	if c.Significant {
 		kind = "significant change"
 	}
-	a.out("Recorded %s %s to %s, effective %s.\n", kind, c.ID, c.Subject(), evident.UTC(c.At))
+	a.out("Recorded %s %s to %s, effective %s.\n", kind, c.ID, c.Subject(), stamp(c.At))
 	for _, t := range tasks {
-		a.out("  opened: %s (%s), due %s\n", t.Title, t.Requirement.ID, evident.UTC(t.Due))
+		a.out("  opened: %s (%s), due %s\n", t.Title, t.Requirement.ID, stamp(t.Due))
 	}
 	return nil
 }
@@ -92,7 +92,7 @@ func changeList(a *app, args []string) error {
 		if c.Significant {
 			sig = "yes"
 		}
-		rows[i] = []string{evident.UTC(c.At), c.Subject(), orNone(c.Version), sig, clip(c.Summary, 60)}
+		rows[i] = []string{stamp(c.At), c.Subject(), orNone(c.Version), sig, clip(c.Summary, 60)}
 	}
 	printRows(a.stdout, "EFFECTIVE\tWHAT\tVERSION\tSIGNIFICANT\tSUMMARY", rows)
 	return nil

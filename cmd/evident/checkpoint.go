@@ -47,7 +47,7 @@ func cmdCheckpoint(a *app, args []string) error {
 			return err
 		}
 		if !a.json {
-			a.out("Anchored checkpoint %d at %s by %s\n", an.CheckpointSize, evident.UTC(an.GenTime), an.TSA)
+			a.out("Anchored checkpoint %d at %s by %s\n", an.CheckpointSize, stamp(an.GenTime), an.TSA)
 		}
 	}
 	cp, err := l.Checkpoint(a.ctx)

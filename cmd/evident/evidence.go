@@ -258,7 +258,7 @@ func evidenceList(a *app, args []string) error {
 	w := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "LEAF\tID\tRECEIVED\tEFFECTIVE\tCONTROLS\tFILE\tSHA256")
 	for _, e := range evs {
-		fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", e.LedgerIndex, e.ID, evident.UTC(e.ReceivedAt), e.Effective,
+		fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", e.LedgerIndex, e.ID, stamp(e.ReceivedAt), e.Effective,
 			evident.Display(strings.Join(e.Controls, ",")), evident.Display(e.Filename), e.Digest.String()[:16])
 	}
 	return w.Flush()
@@ -304,7 +304,7 @@ func evidenceShow(a *app, args []string) error {
 		}})
 	}
 	a.out("ID           %s\nKind         %s\nFile         %s (%s, %d bytes)\nSHA-256      %s\n", e.ID, e.Kind, evident.Display(e.Filename), evident.Display(e.MediaType), e.Size, e.Digest)
-	a.out("Received     %s by %s\nEffective    %s\n", evident.UTC(e.ReceivedAt), evident.Display(e.Actor), e.Effective)
+	a.out("Received     %s by %s\nEffective    %s\n", stamp(e.ReceivedAt), evident.Display(e.Actor), e.Effective)
 	line := func(label string, xs []string) {
 		if len(xs) > 0 {
 			a.out("%-12s %s\n", label, evident.Display(strings.Join(xs, ", ")))

@@ -462,10 +462,10 @@ func (a *app) printIncident(inc evident.Incident, verb string) error {
 	}
 	state := "open"
 	if !inc.Open() {
-		state = "closed " + evident.UTC(inc.ClosedAt)
+		state = "closed " + stamp(inc.ClosedAt)
 	}
 	a.out("%s  %s  [%s, %s]\n", inc.ID, inc.Title, inc.Kind, state)
-	a.out("Aware %s  detected %s  reported by %s\n", evident.UTC(inc.AwareAt), evident.UTC(inc.DetectedAt), inc.Reporter)
+	a.out("Aware %s  detected %s  reported by %s\n", stamp(inc.AwareAt), stamp(inc.DetectedAt), inc.Reporter)
 	a.out("Services: %s  Systems: %s  Personal data: %s  Customers affected: %s\n",
 		incDash(strings.Join(inc.Services, ", ")), incDash(strings.Join(inc.Systems, ", ")), incYesNo(inc.PersonalData), incYesNo(inc.CustomersAffected))
 	if inc.RootCause != "" {
@@ -480,21 +480,21 @@ func (a *app) printIncident(inc evident.Incident, verb string) error {
 		a.out("Not classified yet: the 24-hour clocks run until it is (evident incident classify)\n")
 	}
 	if len(view.Clocks) > 0 {
-		a.out("\nClocks as of %s:\n", evident.UTC(now))
+		a.out("\nClocks as of %s:\n", stamp(now))
 		tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 		for _, c := range view.Clocks {
 			met := "-"
 			if !c.MetAt.IsZero() {
-				met = "met " + evident.UTC(c.MetAt)
+				met = "met " + stamp(c.MetAt)
 			}
-			fmt.Fprintf(tw, "  %s\t%s\tdue %s\t%s\t%s\n", c.Name, incClockState(c, now), evident.UTC(c.Due), met, strings.Join(c.Basis, "; "))
+			fmt.Fprintf(tw, "  %s\t%s\tdue %s\t%s\t%s\n", c.Name, incClockState(c, now), stamp(c.Due), met, strings.Join(c.Basis, "; "))
 		}
 		tw.Flush()
 	}
 	if len(inc.Steps) > 0 {
 		a.out("\nTimeline:\n")
 		for _, s := range inc.Steps {
-			a.out("  %s  %-11s by %s%s\n", evident.UTC(s.At), s.Kind, s.Actor, incPrefixed(": ", s.Note))
+			a.out("  %s  %-11s by %s%s\n", stamp(s.At), s.Kind, s.Actor, incPrefixed(": ", s.Note))
 		}
 	}
 	if len(inc.Notifications) > 0 {
@@ -504,14 +504,14 @@ func (a *app) printIncident(inc evident.Incident, verb string) error {
 			for i, r := range n.To {
 				to[i] = string(r)
 			}
-			a.out("  %s  %s to %s by %s%s%s\n", evident.UTC(n.SentAt), n.Kind, strings.Join(to, ", "), n.Actor,
+			a.out("  %s  %s to %s by %s%s%s\n", stamp(n.SentAt), n.Kind, strings.Join(to, ", "), n.Actor,
 				incPrefixed(", file "+n.File+" sha256:", n.Digest), incPrefixed(": ", n.Note))
 		}
 	}
 	if len(inc.Classifications) > 1 {
 		a.out("\nClassification history:\n")
 		for _, c := range inc.Classifications {
-			a.out("  %s  %s: %s, %s, significant %s\n", evident.UTC(c.At), c.Actor, c.Severity, c.Category, incYesNo(c.Significant()))
+			a.out("  %s  %s: %s, %s, significant %s\n", stamp(c.At), c.Actor, c.Severity, c.Category, incYesNo(c.Significant()))
 		}
 	}
 	return nil

@@ -79,7 +79,7 @@ func packExport(a *app, args []string) error {
 	}
 	s := exportSummary(man, *out)
 	a.out("Wrote %s: %d evidence items (%d bytes), %d audit records, %d checkpoints, period %s to %s, final checkpoint %d\n",
-		*out, s.Evidence, s.Bytes, s.Records, s.Checkpoints, evident.UTC(man.Period.From), evident.UTC(man.Period.To), man.Final.Size)
+		*out, s.Evidence, s.Bytes, s.Records, s.Checkpoints, stamp(man.Period.From), stamp(man.Period.To), man.Final.Size)
 	a.out("Ledger key: %s\n", man.Key)
 	return nil
 }
@@ -248,7 +248,7 @@ func printPackReport(a *app, name string, r *pack.Report) {
 		a.out("FAIL %s\n", p)
 	}
 	if r.Period != nil {
-		a.out("Pack %s of %s, period %s to %s, %s\n", r.Pack, r.Program, evident.UTC(r.Period.From), evident.UTC(r.Period.To), r.Standard)
+		a.out("Pack %s of %s, period %s to %s, %s\n", r.Pack, r.Program, stamp(r.Period.From), stamp(r.Period.To), r.Standard)
 	}
 	if r.Key != "" {
 		trust := "compare it with the key the provider gave you, or pass --key"

@@ -63,7 +63,7 @@ func reviewList(a *app, args []string) error {
 		note := s.Incomplete
 		if len(s.Acts) > 0 {
 			last := s.Acts[len(s.Acts)-1]
-			note = string(last.Verb) + "ed by " + last.Actor + " " + evident.UTC(last.At)
+			note = string(last.Verb) + "ed by " + last.Actor + " " + stamp(last.At)
 			if last.Comment != "" {
 				note += ": " + last.Comment
 			}
@@ -241,7 +241,7 @@ func (a *app) printReview(st *sqlstore.Store, id string) error {
 		}
 		a.out("\n")
 		for _, act := range s.Acts {
-			a.out("             %sed by %s at %s", act.Verb, act.Actor, evident.UTC(act.At))
+			a.out("             %sed by %s at %s", act.Verb, act.Actor, stamp(act.At))
 			if act.Comment != "" {
 				a.out(": %s", act.Comment)
 			}

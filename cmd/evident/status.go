@@ -76,7 +76,7 @@ func statusRange(fromS, toS string, at time.Time) (time.Time, time.Time, error) 
 		}
 	}
 	if !to.After(from) {
-		return from, to, evident.ErrorAt(evident.EINVALID, "--to", "%s is not after --from %s", evident.UTC(to), evident.UTC(from))
+		return from, to, evident.ErrorAt(evident.EINVALID, "--to", "%s is not after --from %s", stamp(to), stamp(from))
 	}
 	// The one rule of every view: a period ends at the instant at the
 	// latest, since its later windows are not owed yet.
@@ -122,7 +122,7 @@ func (a *app) readinessInput(at, from time.Time, withCatalog bool) (readiness.In
 
 func printStatus(a *app, r readiness.Report) {
 	a.out("Readiness of %q (EN 319 401 V%s) at %s: score %.1f / 100 over %d applicable requirements\n\n",
-		r.Program, r.Version, evident.UTC(r.At), r.Score.Score, r.Score.Applicable)
+		r.Program, r.Version, stamp(r.At), r.Score.Score, r.Score.Applicable)
 	rows := make([][]string, 0, len(r.Clauses))
 	for _, c := range r.Clauses {
 		rows = append(rows, append([]string{c.Clause, clip(c.Title, 40), fmt.Sprintf("%.1f", c.Score)}, counts(c.Tally)...))
@@ -176,7 +176,7 @@ func printStatus(a *app, r readiness.Report) {
 		}
 	}
 	for _, c := range r.MissedClocks {
-		a.out("\nIncident %s (%s): %s %s, due %s\n", c.Incident, c.Title, c.Clock.Title, c.State, evident.UTC(c.Due))
+		a.out("\nIncident %s (%s): %s %s, due %s\n", c.Incident, c.Title, c.Clock.Title, c.State, stamp(c.Due))
 	}
 }
 

@@ -55,7 +55,7 @@ func cmdTasks(a *app, args []string) error {
 	if len(rows) > 0 {
 		printRows(a.stdout, "DUE (UTC)\tSTATE\tKIND\tOWNER\tTASK\tREQUIREMENTS", rows)
 	}
-	a.out("%s as of %s.\n", count(len(ts), "task", "tasks"), evident.UTC(at))
+	a.out("%s as of %s.\n", count(len(ts), "task", "tasks"), stamp(at))
 	return nil
 }
 
@@ -144,6 +144,6 @@ func tasksExcept(a *app, args []string) error {
 	if a.json {
 		return a.printJSON(e)
 	}
-	a.out("Recorded exception %s for %s, approved by %s, from %s until %s.\n", e.ID, e.Control, e.Approver, evident.UTC(e.From), evident.UTC(e.Expires))
+	a.out("Recorded exception %s for %s, approved by %s, from %s until %s.\n", e.ID, e.Control, e.Approver, stamp(e.From), stamp(e.Expires))
 	return nil
 }

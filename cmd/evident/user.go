@@ -144,7 +144,7 @@ func describeUser(u evident.User) string {
 		s += " controls=" + strings.Join(u.Controls, ",")
 	}
 	if !u.PeriodFrom.IsZero() {
-		s += " period=" + evident.UTC(u.PeriodFrom) + "/" + evident.UTC(u.PeriodTo)
+		s += " period=" + stamp(u.PeriodFrom) + "/" + stamp(u.PeriodTo)
 	}
 	if u.Disabled {
 		s += " (disabled)"
@@ -288,7 +288,7 @@ func userToken(a *app, args []string) error {
 			return evident.ErrorAt(evident.EINVALID, "--expires", "%s", evident.ErrorMessage(err))
 		}
 		if !t.ExpiresAt.After(a.now()) {
-			return evident.ErrorAt(evident.EINVALID, "--expires", "expiry %s is in the past", evident.UTC(t.ExpiresAt))
+			return evident.ErrorAt(evident.EINVALID, "--expires", "expiry %s is in the past", stamp(t.ExpiresAt))
 		}
 	}
 	st, err := a.openStore()
@@ -351,17 +351,17 @@ func userTokenManage(a *app, sub string, args []string) error {
 		state := "live"
 		switch {
 		case !t.RevokedAt.IsZero():
-			state = "revoked " + evident.UTC(t.RevokedAt)
+			state = "revoked " + stamp(t.RevokedAt)
 		case !t.ExpiresAt.IsZero() && !t.ExpiresAt.After(a.now()):
-			state = "expired " + evident.UTC(t.ExpiresAt)
+			state = "expired " + stamp(t.ExpiresAt)
 		case !t.ExpiresAt.IsZero():
-			state = "expires " + evident.UTC(t.ExpiresAt)
+			state = "expires " + stamp(t.ExpiresAt)
 		}
 		by := ""
 		if t.CreatedBy != "" {
 			by = " by " + evident.Display(t.CreatedBy)
 		}
-		a.out("%s  %-20s created %s%s  %s\n", t.ID, evident.Display(t.Name), evident.UTC(t.CreatedAt), by, state)
+		a.out("%s  %-20s created %s%s  %s\n", t.ID, evident.Display(t.Name), stamp(t.CreatedAt), by, state)
 	}
 	return nil
 }

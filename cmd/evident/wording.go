@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"slices"
+	"time"
 )
 
 // count writes n with the noun in the number it takes ("1 entry",
@@ -39,4 +40,11 @@ func uniquePrefixes(ids []string, least int) map[string]string {
 		out[id] = id[:min(n, len(id))]
 	}
 	return out
+}
+
+// stamp writes a time for people: UTC to the second, always in that one
+// form, so a list never mixes "10:00:00Z" with "01:37:16.015474Z". JSON
+// output keeps the full precision (evident.UTC).
+func stamp(t time.Time) string {
+	return t.UTC().Format("2006-01-02T15:04:05Z")
 }

@@ -1,6 +1,9 @@
 package main
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 // TestListsReadInTheRightNumber pins the small words users read: one
 // entry is "1 entry", and shortened ids stay unique however close.
@@ -18,6 +21,21 @@ func TestListsReadInTheRightNumber(t *testing.T) {
 	for id, w := range want {
 		if got[id] != w {
 			t.Errorf("prefix of %s = %q, want %q", id, got[id], w)
+		}
+	}
+}
+
+// TestTimesPrintInOnePrecision: a time with microseconds and one on the
+// second print in the same form, to the second, in UTC.
+func TestTimesPrintInOnePrecision(t *testing.T) {
+	cet := time.FixedZone("CET", 3600)
+	for in, want := range map[time.Time]string{
+		time.Date(2026, 12, 6, 1, 37, 16, 15474000, time.UTC): "2026-12-06T01:37:16Z",
+		time.Date(2026, 3, 3, 10, 0, 0, 0, time.UTC):          "2026-03-03T10:00:00Z",
+		time.Date(2026, 3, 3, 11, 0, 0, 0, cet):               "2026-03-03T10:00:00Z",
+	} {
+		if got := stamp(in); got != want {
+			t.Errorf("stamp(%v) = %s, want %s", in, got, want)
 		}
 	}
 }
