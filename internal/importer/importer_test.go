@@ -354,3 +354,22 @@ func TestNamedFormatRefusesOtherContent(t *testing.T) {
 		}
 	}
 }
+
+// TestTestsslCSVIsRefusedWithItsReason: testssl's CSV has no end marker,
+// so it is refused, saying why and which output to import instead, rather
+// than judged on rows that may be cut short.
+func TestTestsslCSVIsRefusedWithItsReason(t *testing.T) {
+	csv := []byte(`"id","fqdn/ip","port","severity","finding","cve","cwe"
+"service","127.0.0.1/127.0.0.1","14443","INFO","HTTP","",""
+"SSLv2","127.0.0.1/127.0.0.1","14443","OK","not offered","",""
+`)
+	if got, _ := Detect(csv); got != "testssl" {
+		t.Fatalf("Detect(testssl CSV) = %q, want testssl so the refusal names its reason", got)
+	}
+	for _, format := range []string{"", "testssl"} {
+		_, err := Parse(context.Background(), format, bytes.NewReader(csv), testContext(t))
+		if err == nil || evident.ErrorCode(err) != evident.EINVALID || !strings.Contains(err.Error(), "--jsonfile") {
+			t.Errorf("Parse(format %q) of testssl CSV = %v, want EINVALID naming --jsonfile", format, err)
+		}
+	}
+}

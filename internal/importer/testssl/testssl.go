@@ -30,8 +30,24 @@ func Detect(head []byte) bool {
 		return strings.Contains(s, `"Invocation"`) && strings.Contains(s, "testssl") ||
 			strings.HasPrefix(s, `{"clientProblem`) || strings.Contains(s, `"clientProblem1"`)
 	}
+	// The CSV form is recognised so that it is refused with its reason
+	// rather than as an unknown file.
+	if strings.HasPrefix(s, csvHeader) {
+		return true
+	}
 	return strings.HasPrefix(s, "[") && strings.Contains(s, `"id"`) && strings.Contains(s, `"severity"`) && strings.Contains(s, `"finding"`)
 }
+
+// csvHeader starts testssl's CSV form (--csvfile).
+const csvHeader = `"id","fqdn/ip","port","severity","finding"`
+
+// errCSV refuses the CSV form. testssl writes no footer to CSV (its
+// fileout_footer says so), so a file cut between two rows, by a scan
+// stopped half way or a partial copy, cannot be told from a finished
+// scan, and a verdict on it could pass on the checks it happens to hold.
+// Both JSON forms end with the scan's scanTime entry.
+var errCSV = evident.ErrorAt(evident.EINVALID, "line 1",
+	"testssl CSV (--csvfile) has no end marker, so a cut-off scan cannot be told from a finished one: import the --jsonfile or --jsonfile-pretty output of the same run")
 
 type entry struct {
 	ID       string `json:"id"`
@@ -64,6 +80,9 @@ var severities = map[string]string{"LOW": "low", "MEDIUM": "medium", "HIGH": "hi
 func Parse(ctx context.Context, data []byte, c report.Context) (*report.Result, error) {
 	res := report.New(Format, "testssl.sh")
 	var entries []entry
+	if bytes.HasPrefix(bytes.TrimSpace(data), []byte(csvHeader)) {
+		return nil, errCSV
+	}
 	if bytes.HasPrefix(bytes.TrimSpace(data), []byte("{")) {
 		var p pretty
 		if err := report.DecodeJSON(Format, data, &p); err != nil {
