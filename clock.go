@@ -267,6 +267,15 @@ func ParseSpan(s string) (Span, error) {
 	return Span{}, Errorf(EINVALID, "deadline %q: want a positive whole number with min, h, d, w or mo, for example 72h or 30d", s)
 }
 
+// Short writes the span as ParseSpan reads it: "24h", "30d", "1mo".
+func (s Span) Short() string {
+	suffix := map[Unit]string{UnitMinute: "min", UnitHour: "h", UnitDay: "d", UnitWeek: "w", UnitMonth: "mo"}[s.Unit]
+	if suffix == "" {
+		return s.String()
+	}
+	return fmt.Sprintf("%d%s", s.Amount, suffix)
+}
+
 // ClockName identifies a clock; the names are stable in JSON and the API.
 type ClockName string
 

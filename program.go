@@ -31,7 +31,17 @@ type Program struct {
 	// NextAudit is the date of the next conformity assessment, if known:
 	// evidence a significant change made stale must be refreshed by then.
 	NextAudit time.Time `json:"next_audit,omitzero"`
+	// AnchorEvery is how often `evident serve` has the ledger's latest
+	// checkpoint time-stamped by the configured RFC 3161 TSA; zero means
+	// no schedule. It lives in the program, not in a flag, so tasks, the
+	// dashboard and every replica judge a missed anchor from the signed
+	// program alike.
+	AnchorEvery Span `json:"anchor_every,omitzero"`
 }
+
+// MinAnchorEvery is the shortest anchoring schedule accepted: a TSA is a
+// third party's service, asked once per period, not once per write.
+const MinAnchorEvery = time.Hour
 
 // Scale returns the program's risk matrix, DefaultScale when unset.
 func (p Program) Scale() Scale {

@@ -13,6 +13,7 @@ import (
 	"github.com/evidenthq/evident"
 	"github.com/evidenthq/evident/internal/auth"
 	"github.com/evidenthq/evident/internal/catalog"
+	"github.com/evidenthq/evident/internal/ledger"
 	"github.com/evidenthq/evident/internal/pack"
 	"github.com/evidenthq/evident/internal/scheduler"
 	"github.com/evidenthq/evident/internal/server"
@@ -23,6 +24,8 @@ func cmdServe(a *app, args []string) error {
 	addr := flags.String("addr", "127.0.0.1:8319", "address to listen on")
 	demo := flags.Bool("demo", false, "start with a temporary data directory holding the example program and a year of generated history")
 	insecure := flags.Bool("insecure-cookies", false, "send session cookies without the Secure flag, for plain HTTP on an address other than localhost")
+	anchorTSA := flags.String("anchor-tsa", a.getenv("EVIDENT_ANCHOR_TSA"), "RFC 3161 TSA `URL` that time-stamps the ledger on the program's anchor_every schedule (EVIDENT_ANCHOR_TSA)")
+	rootsPath := flags.String("tsa-roots", "", "PEM `file` of the anchoring TSA's root certificates (default DATA/tsa-roots.pem)")
 	if _, err := a.parse(flags, args); err != nil {
 		return err
 	}
@@ -58,6 +61,11 @@ func cmdServe(a *app, args []string) error {
 	// runs; it stops (and releases its lease) before the store closes.
 	stopScheduler := scheduler.Start(a.ctx, scheduler.Config{Store: cfg.Store, Logger: logger, Now: a.now})
 	defer stopScheduler()
+	stopAnchorer, err := a.startAnchoring(cfg, logger, *anchorTSA, *rootsPath)
+	if err != nil {
+		return err
+	}
+	defer stopAnchorer()
 	cfg.Auth = auth.Config{InsecureCookies: *insecure}
 	srv, err := server.New(cfg)
 	if err != nil {
@@ -115,4 +123,39 @@ func (a *app) serverConfig(logger *slog.Logger) (server.Config, func(), error) {
 		cfg.Pack = src
 	}
 	return cfg, func() { st.Close() }, nil
+}
+
+// startAnchoring runs the scheduled anchoring of the ledger when serve is
+// given a TSA: the program's anchor_every says when, the TSA's answers are
+// checked against its roots. Without a TSA nothing is asked, and a program
+// that has a schedule is told at start that its anchors will show as
+// overdue tasks.
+func (a *app) startAnchoring(cfg server.Config, logger *slog.Logger, url, rootsPath string) (func(), error) {
+	p, err := cfg.Store.Program(a.ctx)
+	if err != nil {
+		return nil, err
+	}
+	if url == "" {
+		if p.AnchorEvery.Amount > 0 {
+			logger.Warn("the program asks for an anchor every "+p.AnchorEvery.String()+" but serve has no --anchor-tsa: anchors will be missed and show as overdue tasks")
+		}
+		return func() {}, nil
+	}
+	if cfg.Pack == nil {
+		return nil, evident.ErrorAt(evident.EINVALID, "--anchor-tsa", "anchoring signs a checkpoint, and this data directory has no readable ledger signing key")
+	}
+	roots, path, err := a.tsaRoots(rootsPath)
+	if err != nil {
+		return nil, err
+	}
+	if roots == nil {
+		return nil, evident.ErrorAt(evident.EINVALID, "--tsa-roots", "--anchor-tsa needs the TSA's root certificates, so its answers can be checked")
+	}
+	if err := a.keepTSARoots(path); err != nil {
+		return nil, err
+	}
+	if p.AnchorEvery.Amount <= 0 {
+		logger.Warn("--anchor-tsa is set but the program has no anchor_every: nothing will be anchored until program.yaml says how often")
+	}
+	return scheduler.StartAnchorer(a.ctx, scheduler.AnchorConfig{Ledger: cfg.Ledger, TSA: ledger.TSA{URL: url, Roots: roots}, Logger: logger, Now: a.now}), nil
 }

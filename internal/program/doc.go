@@ -14,7 +14,7 @@
 //
 //	program:      name, legal_name, supervisory_body, country, version,
 //	              overlays, risk_scale {likelihood, impact}, risk_appetite,
-//	              next_audit                                   (exactly once)
+//	              next_audit, anchor_every                     (exactly once)
 //	services:     id, name, type, qualification, description, subscribers,
 //	              relying_parties, dependencies
 //	systems:      id, name, kind, zone, owner, classification, version,
@@ -59,5 +59,8 @@
 // deviation carries in the file is a claim, and `evident gaps` keeps the
 // gap open until an approval act binds it. risk_appetite is the highest
 // residual score tolerated without a treatment plan or an expiring
-// acceptance; next_audit is the date stale evidence must be refreshed by.
+// acceptance; next_audit is the date stale evidence must be refreshed by;
+// anchor_every (24h, 7d, ...; at least 1h) is how often `evident serve`
+// has the ledger's latest checkpoint time-stamped, a missed anchor being a
+// task.
 package program

@@ -126,6 +126,9 @@ func (x exporter) program(p evident.Program) *fileProgram {
 		f.RiskScale = &fileScale{Likelihood: p.RiskScale.Likelihood, Impact: p.RiskScale.Impact}
 	}
 	f.RiskAppetite, f.NextAudit = p.RiskAppetite, date(p.NextAudit)
+	if p.AnchorEvery.Amount > 0 {
+		f.AnchorEvery = p.AnchorEvery.Short()
+	}
 	return f
 }
 

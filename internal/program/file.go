@@ -32,6 +32,7 @@ type fileProgram struct {
 	RiskScale       *fileScale `yaml:"risk_scale,omitempty"`
 	RiskAppetite    int        `yaml:"risk_appetite,omitempty"`
 	NextAudit       string     `yaml:"next_audit,omitempty"`
+	AnchorEvery     string     `yaml:"anchor_every,omitempty"`
 }
 
 type fileScale struct {

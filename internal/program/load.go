@@ -181,6 +181,16 @@ func (l *loader) program(dir string, docs []fileDoc, srcs []*source) {
 			l.m.Program.RiskAppetite = p.RiskAppetite
 		}
 		l.m.Program.NextAudit = l.date(found, "$.program.next_audit", p.NextAudit)
+		if p.AnchorEvery != "" {
+			sp, err := evident.ParseSpan(p.AnchorEvery)
+			if err != nil {
+				l.fail(found.errorf("$.program.anchor_every", "%s", evident.ErrorMessage(err)))
+			} else if t, _ := sp.AddTo(time.Time{}); t.Sub(time.Time{}) < evident.MinAnchorEvery {
+				l.fail(found.errorf("$.program.anchor_every", "%s is more often than once an hour: a TSA is asked once per period, not once per write", p.AnchorEvery))
+			} else {
+				l.m.Program.AnchorEvery = sp
+			}
+		}
 		if strings.TrimSpace(p.Name) == "" {
 			l.fail(found.errorf("$.program.name", "the program needs a name"))
 		}

@@ -168,6 +168,10 @@ policies:
 			"soa.yaml":      "soa:\n  - requirement: REQ-7.8-23\n    justification: none\n",
 			"controls.yaml": "controls:\n  - {id: c, title: C, requirements: [REQ-7.8-23]}\n"},
 			"soa.yaml:", "control \"c\" meets it"},
+		{"anchoring more often than hourly", map[string]string{"program.yaml": "program:\n  name: P\n  version: 3.2.1\n  anchor_every: 30min\n"},
+			"program.yaml:4", "anchor_every: 30min is more often than once an hour"},
+		{"anchoring with no unit", map[string]string{"program.yaml": "program:\n  name: P\n  version: 3.2.1\n  anchor_every: daily\n"},
+			"program.yaml:4", "anchor_every: deadline \"daily\""},
 		{"risk appetite off the scale", map[string]string{"program.yaml": "program:\n  name: P\n  version: 3.2.1\n  risk_appetite: 30\n"},
 			"program.yaml:4", "risk_appetite: 30 is off the 5x5 scale"},
 		{"deviation from a requirement the control does not meet", map[string]string{"controls.yaml": `

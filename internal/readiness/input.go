@@ -30,6 +30,9 @@ type Input struct {
 	// FollowUps are the follow-up actions of each exercise control's
 	// latest accepted exercise.
 	FollowUps []sqlstore.FollowUp
+	// LastAnchor is when the newest RFC 3161 anchor recorded by At was
+	// recorded; zero when there is none.
+	LastAnchor time.Time
 }
 
 // ControlInput is one control's schedule and history.

@@ -50,6 +50,7 @@ func Tasks(in Input, horizon time.Time) []Task {
 	out = append(out, exceptionTasks(in)...)
 	out = append(out, incidentTasks(in)...)
 	out = append(out, followUpTasks(in)...)
+	out = append(out, anchorTasks(in)...)
 	kept := []Task{}
 	for _, t := range out {
 		if horizon.IsZero() || !t.Due.After(horizon) || t.State != "due" && t.State != "running" {

@@ -50,9 +50,9 @@ func (s *Store) Program(ctx context.Context) (evident.Program, error) {
 // Program reads the program inside a transaction.
 func (tx *Tx) Program(ctx context.Context) (evident.Program, error) {
 	var p evident.Program
-	var std, ov, at, scale, audit string
-	err := tx.QueryRow(ctx, `SELECT name, standard, version, overlays, created_at, created_by, legal_name, supervisory_body, country, risk_scale, risk_appetite, next_audit FROM program WHERE id = 1`).
-		Scan(&p.Name, &std, &p.Version, &ov, &at, &p.CreatedBy, &p.LegalName, &p.SupervisoryBody, &p.Country, &scale, &p.RiskAppetite, &audit)
+	var std, ov, at, scale, audit, anchor string
+	err := tx.QueryRow(ctx, `SELECT name, standard, version, overlays, created_at, created_by, legal_name, supervisory_body, country, risk_scale, risk_appetite, next_audit, anchor_every FROM program WHERE id = 1`).
+		Scan(&p.Name, &std, &p.Version, &ov, &at, &p.CreatedBy, &p.LegalName, &p.SupervisoryBody, &p.Country, &scale, &p.RiskAppetite, &audit, &anchor)
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, evident.Errorf(evident.ENOTFOUND, "no program in this store: run `evident init`")
 	}
@@ -71,13 +71,26 @@ func (tx *Tx) Program(ctx context.Context) (evident.Program, error) {
 			return p, fmt.Errorf("program next audit: %w", err)
 		}
 	}
+	if anchor != "" {
+		if p.AnchorEvery, err = evident.ParseSpan(anchor); err != nil {
+			return p, fmt.Errorf("program anchor_every: %w", err)
+		}
+	}
 	p.CreatedAt, err = ParseTS(at)
 	return p, err
 }
 
+// anchorEvery is how the program row keeps its anchoring schedule.
+func anchorEvery(p evident.Program) string {
+	if p.AnchorEvery.Amount <= 0 {
+		return ""
+	}
+	return p.AnchorEvery.Short()
+}
+
 // UpdateProgram changes the program's own fields (name, legal name,
 // supervisory body, version in force, overlays, risk scale and appetite,
-// next audit date) inside tx. The creation time and creator never change.
+// next audit date, anchoring schedule) inside tx. The creation time and creator never change.
 func (tx *Tx) UpdateProgram(ctx context.Context, p evident.Program, actor string) error {
 	if p.Overlays == nil {
 		p.Overlays = []string{}
@@ -88,8 +101,8 @@ func (tx *Tx) UpdateProgram(ctx context.Context, p evident.Program, actor string
 	if !p.NextAudit.IsZero() {
 		audit = TS(p.NextAudit)
 	}
-	res, err := tx.Exec(ctx, `UPDATE program SET name = ?, standard = ?, version = ?, overlays = ?, legal_name = ?, supervisory_body = ?, country = ?, risk_scale = ?, risk_appetite = ?, next_audit = ?, updated_at = ?, updated_by = ? WHERE id = 1`,
-		p.Name, string(p.Standard), p.Version, string(ov), p.LegalName, p.SupervisoryBody, p.Country, string(scale), p.RiskAppetite, audit, TS(tx.Now), actor)
+	res, err := tx.Exec(ctx, `UPDATE program SET name = ?, standard = ?, version = ?, overlays = ?, legal_name = ?, supervisory_body = ?, country = ?, risk_scale = ?, risk_appetite = ?, next_audit = ?, anchor_every = ?, updated_at = ?, updated_by = ? WHERE id = 1`,
+		p.Name, string(p.Standard), p.Version, string(ov), p.LegalName, p.SupervisoryBody, p.Country, string(scale), p.RiskAppetite, audit, anchorEvery(p), TS(tx.Now), actor)
 	if err != nil {
 		return fmt.Errorf("update program: %w", err)
 	}

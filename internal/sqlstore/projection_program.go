@@ -41,7 +41,7 @@ var programProjection = projection{
 	table: "program",
 	key:   []string{"id"},
 	columns: []string{"name", "standard", "version", "overlays", "created_at", "created_by", "legal_name",
-		"supervisory_body", "country", "risk_scale", "risk_appetite", "next_audit", "updated_at", "updated_by"},
+		"supervisory_body", "country", "risk_scale", "risk_appetite", "next_audit", "anchor_every", "updated_at", "updated_by"},
 	kinds: map[string]applyFunc{"program.create": applyProgramCreate},
 }
 
@@ -160,7 +160,7 @@ func applyProgramCreate(r *Replay, l ReplayLeaf) error {
 	for _, c := range []string{"legal_name", "supervisory_body", "country", "updated_at", "updated_by"} {
 		vals[c] = Text("")
 	}
-	vals["risk_scale"], vals["risk_appetite"], vals["next_audit"] = Text("{}"), Int(0), Text("")
+	vals["risk_scale"], vals["risk_appetite"], vals["next_audit"], vals["anchor_every"] = Text("{}"), Int(0), Text(""), Text("")
 	r.put("program", l.Index, vals)
 	return nil
 }
@@ -184,7 +184,7 @@ func applyProgramUpdate(r *Replay, l ReplayLeaf, obj json.RawMessage) error {
 	if !p.NextAudit.IsZero() {
 		audit = TS(p.NextAudit)
 	}
-	vals["risk_appetite"], vals["next_audit"] = Int(int64(p.RiskAppetite)), Text(audit)
+	vals["risk_appetite"], vals["next_audit"], vals["anchor_every"] = Int(int64(p.RiskAppetite)), Text(audit), Text(anchorEvery(p))
 	delete(vals, "id")
 	return r.update("program", []string{"1"}, l.Index, vals)
 }
