@@ -32,7 +32,8 @@ func (f *formErrors) refuse(err error, fields ...string) {
 			if f.Fields == nil {
 				f.Fields = map[string]string{}
 			}
-			f.Fields[name] = msg
+			// Next to its field the message needs no "where".
+			f.Fields[name] = e.Message
 			return
 		}
 	}
