@@ -194,8 +194,12 @@ func TestNotifyWithReportLinksItAndRefusalKeepsTheForm(t *testing.T) {
 			!strings.Contains(page, `<option value="early-warning" selected>`) || !strings.Contains(page, "choose the report file again") {
 			t.Errorf("a notification to nobody: %d; want 400 next to the recipients, the note and kind kept, and the file asked for again:\n%s", code, page)
 		}
+		code, page, _ = notify(b, loc, url.Values{"to": {"csirt"}, "sent_at": {"2026-11-27T08:00"}, "note": {"ref\x00117"}}, "%PDF-1.7 early warning")
+		if code != http.StatusBadRequest || !strings.Contains(page, `<p class="error" id="err-note">`) {
+			t.Errorf("a NUL in the note: %d; want 400 next to the note", code)
+		}
 		if n := evidenceCount(t, st); n != 0 {
-			t.Fatalf("a refused notification stored %d records", n)
+			t.Fatalf("refused notifications stored %d records", n)
 		}
 		code, _, _ = notify(b, loc, url.Values{"to": {"csirt"}, "kind": {"early-warning"}, "sent_at": {"2026-11-27T08:00"}}, "%PDF-1.7 early warning")
 		if code != http.StatusSeeOther {
