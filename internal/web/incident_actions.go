@@ -103,6 +103,7 @@ func (w *Web) NotifyIncident() http.Handler {
 			}
 			return w.incident(rw, r, api.Status(err), incidentForms{Notify: &f})
 		}
+		r.Body = http.MaxBytesReader(rw, r.Body, maxUpload)
 		if err := r.ParseMultipartForm(32 << 20); err != nil && err != http.ErrNotMultipart {
 			return refuse(evident.ErrorAt(evident.EINVALID, "report", "the form could not be read: %v", err))
 		}

@@ -207,7 +207,7 @@ type choice struct {
 // program's lists, and says whether customers and personal data are
 // affected (the customers' clock starts with the first).
 type affectedForm struct {
-	Services, Systems                []choice
+	Services, Systems               []choice
 	CustomersAffected, PersonalData bool
 	formErrors
 }

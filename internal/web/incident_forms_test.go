@@ -3,10 +3,12 @@ package web
 import (
 	"bytes"
 	"context"
+	"errors"
 	"mime/multipart"
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -254,6 +256,41 @@ func TestIncidentFormsNeedOperate(t *testing.T) {
 		inc := incidentOf(t, st, loc)
 		if len(inc.Classifications) != 0 || len(inc.Services) != 0 || len(inc.Notifications) != 0 || evidenceCount(t, st) != 0 {
 			t.Errorf("refused roles changed the incident: %+v", inc)
+		}
+	})
+}
+
+// FuzzClassifyForm feeds the classification form's parser any figure and
+// flag: it never panics, keeps every figure as typed for the form shown
+// again, and refuses only with an invalid-input error naming a figure.
+func FuzzClassifyForm(f *testing.F) {
+	f.Add("500000", "12", "users", "on", "high")
+	f.Add("-1", "1e309", "NaN", "", "")
+	f.Add(" 7 ", "0x10", "9223372036854775808", "yes", "critical")
+	f.Fuzz(func(t *testing.T, loss, outage, users, flag, severity string) {
+		form := url.Values{"financial_loss_eur": {loss}, "full_outage_minutes": {outage}, "users_total": {users}, "death": {flag}, "severity": {severity}}
+		r, err := http.NewRequest("POST", "/incidents/x/classification", strings.NewReader(form.Encode()))
+		if err != nil {
+			t.Skip()
+		}
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		cf := newClassifyForm(evident.Incident{})
+		c, err := readClassifyForm(r, &cf)
+		if err != nil {
+			var e *evident.Error
+			if !errors.As(err, &e) || e.Code != evident.EINVALID || !slices.Contains([]string{"financial_loss_eur", "full_outage_minutes", "users_total"}, e.Where) {
+				t.Fatalf("refusal %v names no figure", err)
+			}
+		}
+		got := map[string]string{}
+		for _, fd := range cf.Figures {
+			got[fd.Name] = fd.Value
+		}
+		if got["financial_loss_eur"] != strings.TrimSpace(r.PostFormValue("financial_loss_eur")) || got["users_total"] != strings.TrimSpace(r.PostFormValue("users_total")) {
+			t.Fatalf("the form lost what was typed: %v", got)
+		}
+		if c.Impact.Death != (r.PostFormValue("death") != "") || cf.Severity != r.PostFormValue("severity") {
+			t.Fatalf("flag or severity not carried: death %v, severity %q", c.Impact.Death, cf.Severity)
 		}
 	})
 }
