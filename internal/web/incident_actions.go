@@ -14,9 +14,9 @@ import (
 // incidentPage is an incident with its clocks and the forms to work it.
 type incidentPage struct {
 	incidentRow
-	Error     string // a refused timeline step
 	StepKinds []evident.StepKind
 	NowField  string // the forms' default time, now in UTC
+	Step      stepForm
 	Classify  classifyForm
 	Affected  affectedForm
 	Notify    notifyForm
@@ -25,10 +25,16 @@ type incidentPage struct {
 // incidentForms are the forms a refused submission shows again as
 // submitted; the others are shown fresh from the stored incident.
 type incidentForms struct {
-	Classify  *classifyForm
-	Affected  *affectedForm
-	Notify    *notifyForm
-	StepError string
+	Classify *classifyForm
+	Affected *affectedForm
+	Notify   *notifyForm
+	Step     *stepForm
+}
+
+// stepForm is the "add a timeline step" form.
+type stepForm struct {
+	Kind, When, Note string
+	formErrors
 }
 
 // notifyForm is the "record a notification sent" form.
@@ -64,7 +70,7 @@ func (w *Web) incident(rw http.ResponseWriter, r *http.Request, status int, form
 	}
 	now := w.now(r.Context())
 	nowField := now.Format("2006-01-02T15:04")
-	data := incidentPage{incidentRow: rowOf(inc, now), Error: forms.StepError, StepKinds: formSteps, NowField: nowField,
+	data := incidentPage{incidentRow: rowOf(inc, now), StepKinds: formSteps, NowField: nowField, Step: stepForm{When: nowField},
 		Classify: newClassifyForm(inc), Affected: newAffectedForm(m, inc),
 		Notify: notifyForm{Kind: string(evident.NoticeNotification), SentAt: nowField}}
 	if forms.Classify != nil {
@@ -75,6 +81,9 @@ func (w *Web) incident(rw http.ResponseWriter, r *http.Request, status int, form
 	}
 	if forms.Notify != nil {
 		data.Notify = *forms.Notify
+	}
+	if forms.Step != nil {
+		data.Step = *forms.Step
 	}
 	data.Notify.Recipients, data.Notify.Notices = formRecipients, formNotices
 	w.render(rw, r, status, "incident.html", page{Title: inc.Title, Nav: "incidents", Data: data})
@@ -154,15 +163,17 @@ func (w *Web) AddIncidentStep() http.Handler {
 			return err
 		}
 		id := r.PathValue("id")
-		st := evident.Step{Kind: evident.StepKind(r.PostFormValue("kind")), Note: r.PostFormValue("note")}
-		if st.At, err = parseFormTime("at", r.PostFormValue("at")); err == nil {
+		f := stepForm{Kind: r.PostFormValue("kind"), When: r.PostFormValue("at"), Note: r.PostFormValue("note")}
+		st := evident.Step{Kind: evident.StepKind(f.Kind), Note: f.Note}
+		if st.At, err = parseFormTime("at", f.When); err == nil {
 			_, err = w.cfg.Store.AddIncidentStep(r.Context(), id, st, actor)
 		}
 		if err != nil {
 			if evident.ErrorCode(err) == evident.EINTERNAL {
 				return err
 			}
-			return w.incident(rw, r, api.Status(err), incidentForms{StepError: evident.ErrorMessage(err)})
+			f.refuse(err, "kind", "at", "note")
+			return w.incident(rw, r, api.Status(err), incidentForms{Step: &f})
 		}
 		http.Redirect(rw, r, "/incidents/"+url.PathEscape(id)+"#timeline", http.StatusSeeOther)
 		return nil
