@@ -238,3 +238,53 @@ test("a script tag typed into every text field renders inert", async () => {
   assert.deepEqual(browser.errors.map(String), [], "no script error on any page");
   await page.close();
 });
+
+test("classify an incident in the browser and see its clocks change", async () => {
+  const page = await signedIn("compliance-manager");
+  await page.goto(demo.url + "/incidents");
+  await page.getByLabel("Title").fill("Time-stamping unit lost its clock source");
+  await page.getByRole("button", { name: "Open incident" }).click();
+  await page.waitForURL(/\/incidents\/[0-9a-f-]+$/);
+  const eidas = page.locator("#clock-eidas-notification");
+  assert.match(await eidas.innerText(), /until classified/, "before triage the 24-hour clock runs provisionally");
+  // Five minutes down meets no criterion: the regulatory clocks go.
+  await page.getByLabel("Severity").selectOption("low");
+  await page.getByLabel("Category").selectOption("availability");
+  await page.getByLabel(/Longest full outage/).fill("5");
+  await page.getByRole("button", { name: "Classify", exact: true }).click();
+  await page.locator("#classification-current").waitFor();
+  assert.equal(await eidas.count(), 0, "not significant: no clock to notify the supervisory body");
+  // Reclassified at 45 minutes, over the 20-minute bar: significant, and
+  // the countdown to the supervisory body appears, no longer provisional.
+  assert.equal(await page.getByLabel(/Longest full outage/).inputValue(), "5", "the form starts from the last classification");
+  await page.getByLabel("Severity").selectOption("high");
+  await page.getByLabel(/Longest full outage/).fill("45");
+  await page.getByRole("button", { name: "Reclassify", exact: true }).click();
+  await page.locator("#classification-history").waitFor();
+  await eidas.locator("time.countdown").waitFor();
+  assert.doesNotMatch(await eidas.innerText(), /until classified/);
+  assert.equal(await page.locator("#classification-history + table tbody tr").count(), 2, "both classifications are in the history");
+  await shot(page, "incident-classified");
+  // Customers affected: their clock starts.
+  await page.locator("#h-affected + form fieldset").first().locator("input[type=checkbox]").first().check();
+  await page.getByLabel(/Customers are likely to be affected/).check();
+  await page.getByRole("button", { name: "Save what is affected" }).click();
+  await page.locator("#clock-customer-notification").waitFor();
+  // The notification with its report meets the supervisory body's clock.
+  await page.getByLabel("supervisory-body").check();
+  await page.setInputFiles("#report", [{ name: "notification.pdf", mimeType: "application/pdf", buffer: Buffer.from("%PDF-1.7 notification\n") }]);
+  await page.getByRole("button", { name: "Record notification" }).click();
+  await page.locator("#clock-eidas-notification[data-state=met]").waitFor();
+  assert.equal(await page.getByRole("link", { name: /report$/ }).count(), 1, "the report is linked from the incident");
+  await page.close();
+});
+
+test("a control owner's upload form lists only the controls they own", async () => {
+  const page = await signedIn("control-owner");
+  await page.goto(demo.url + "/evidence/new");
+  const offered = (await page.locator("#control option").evaluateAll((os) => os.map((o) => o.value))).filter(Boolean).sort();
+  assert.deepEqual(offered, ["clock-sync-daily", "mfa-enforcement-monthly", "tls-config-monthly", "vuln-scan-quarterly"]);
+  await page.goto(demo.url + "/controls");
+  assert.ok(await page.locator("a[href^='/controls/']").count() > offered.length, "the program has controls the owner does not own");
+  await page.close();
+});

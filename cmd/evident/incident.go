@@ -313,17 +313,15 @@ func incidentNotify(a *app, args []string) error {
 		return err
 	}
 	defer st.Close()
-	if err := incidentNotifyReport(a, l, st, id, n, *file); err != nil {
+	if err := incidentNotifyReport(a, l, id, n, *file); err != nil {
 		return err
 	}
 	return a.showIncidentAfter(st, id, "Notified")
 }
 
-// incidentNotifyReport stores the report's bytes, then the notification and
-// the report's evidence record in one transaction, then signs a
-// checkpoint covering them. A crash between the blob and the transaction
-// leaves only an unreferenced blob, never a notification without its file.
-func incidentNotifyReport(a *app, l *ledger.Ledger, st *sqlstore.Store, id string, n evident.Notification, path string) error {
+// incidentNotifyReport records the notification with the report read
+// from path, through the ledger's one home of this write.
+func incidentNotifyReport(a *app, l *ledger.Ledger, id string, n evident.Notification, path string) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return evident.ErrorAt(evident.EINVALID, "--file", "%v", err)
@@ -332,20 +330,7 @@ func incidentNotifyReport(a *app, l *ledger.Ledger, st *sqlstore.Store, id strin
 	if fi, err := f.Stat(); err != nil || fi.IsDir() {
 		return evident.ErrorAt(evident.EINVALID, "--file", "%s is not a readable file", path)
 	}
-	inc, err := st.Incident(a.ctx, id)
-	if err != nil {
-		return err
-	}
-	in := ledger.EvidenceInput{Actor: a.actor, Filename: filepath.Base(path), About: []string{"incident/" + inc.ID},
-		Requirements: inc.ReportRefs(n.To)}
-	ev, err := l.Prepare(a.ctx, in, f)
-	if err != nil {
-		return err
-	}
-	if _, err := st.NotifyIncident(a.ctx, inc.ID, n, &ev, a.actor); err != nil {
-		return err
-	}
-	_, err = l.Checkpoint(a.ctx)
+	_, err = l.NotifyIncident(a.ctx, id, n, &ledger.SentReport{Filename: filepath.Base(path), Content: f}, a.actor)
 	return err
 }
 

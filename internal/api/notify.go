@@ -63,9 +63,8 @@ func (a *API) Calendar() http.Handler {
 }
 
 // Notify records a notification, with the report as evidence when the
-// body holds one. The report's blob is stored first and its record goes
-// in the notification's transaction, so there is never a notification
-// whose file is missing.
+// body holds one, through ledger.NotifyIncident, the one home of this
+// write.
 func (a *API) Notify() http.Handler {
 	return a.handle(func(w http.ResponseWriter, r *http.Request) error {
 		p, err := principal(r)
@@ -96,28 +95,16 @@ func (a *API) Notify() http.Handler {
 		}
 		body := http.MaxBytesReader(w, r.Body, MaxUpload)
 		var first [1]byte
-		k, _ := io.ReadFull(body, first[:])
-		if k == 0 {
-			if _, err := a.cfg.Store.NotifyIncident(r.Context(), inc.ID, n, nil, p.Actor()); err != nil {
-				return err
-			}
-		} else {
+		var report *ledger.SentReport
+		if k, _ := io.ReadFull(body, first[:]); k > 0 {
 			name := q.Get("filename")
 			if name == "" {
 				name = "report"
 			}
-			in := ledger.EvidenceInput{Actor: p.Actor(), Filename: path.Base(name), About: []string{"incident/" + inc.ID},
-				Requirements: inc.ReportRefs(n.To)}
-			ev, err := a.cfg.Ledger.Prepare(r.Context(), in, io.MultiReader(bytes.NewReader(first[:]), body))
-			if err != nil {
-				return err
-			}
-			if _, err := a.cfg.Store.NotifyIncident(r.Context(), inc.ID, n, &ev, p.Actor()); err != nil {
-				return err
-			}
-			if _, err := a.cfg.Ledger.Checkpoint(r.Context()); err != nil {
-				return err
-			}
+			report = &ledger.SentReport{Filename: path.Base(name), Content: io.MultiReader(bytes.NewReader(first[:]), body)}
+		}
+		if _, err := a.cfg.Ledger.NotifyIncident(r.Context(), inc.ID, n, report, p.Actor()); err != nil {
+			return err
 		}
 		inc, err = a.cfg.Store.Incident(r.Context(), inc.ID)
 		if err != nil {

@@ -257,6 +257,19 @@ func init() {
 	}
 }
 
+// pageMatrix pins who may use the browser forms that change an incident
+// or add evidence, so a change of their permission in the web UI's table
+// is a decision this test makes visible rather than a side effect.
+var pageMatrix = map[string]string{
+	"POST /incidents":                     "admin cm owner",
+	"POST /incidents/{id}/steps":          "admin cm owner",
+	"POST /incidents/{id}/classification": "admin cm owner",
+	"POST /incidents/{id}/affected":       "admin cm owner",
+	"POST /incidents/{id}/notifications":  "admin cm owner",
+	"GET /evidence/new":                   "admin cm owner",
+	"POST /evidence":                      "admin cm owner",
+}
+
 func TestAuthorisationMatrix(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -290,6 +303,18 @@ func TestAuthorisationMatrix(t *testing.T) {
 			if r.Perm == auth.Public {
 				allowed["public"] = true
 			}
+			if want, ok := pageMatrix[r.Pattern]; ok {
+				seen[r.Pattern] = true
+				var got []string
+				for _, u := range users {
+					if allowed[u.short] {
+						got = append(got, u.short)
+					}
+				}
+				if strings.Join(got, " ") != want {
+					t.Errorf("browser route %s allows %q, the matrix says %q", r.Pattern, strings.Join(got, " "), want)
+				}
+			}
 		}
 		if method == "POST" && (path == "/api/v1/evidence" || path == "/api/v1/imports") {
 			target += "?control=time-sync"
@@ -321,6 +346,11 @@ func TestAuthorisationMatrix(t *testing.T) {
 			case !allowed[role] && code != http.StatusForbidden:
 				t.Errorf("%s as %s: got %d %s, want 403", r.Pattern, role, code, body)
 			}
+		}
+	}
+	for p := range pageMatrix {
+		if !seen[p] {
+			t.Errorf("matrix lists %s, which is not mounted", p)
 		}
 	}
 	for p := range matrix {

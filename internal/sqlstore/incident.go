@@ -302,11 +302,12 @@ func (s *Store) ClassifyIncident(ctx context.Context, id string, c evident.Class
 
 func (tx *Tx) classify(ctx context.Context, inc *evident.Incident, c evident.Classification, actor string) error {
 	var err error
+	// Refusals name their field, so a form can show each next to its input.
 	if c.Severity, err = evident.ParseSeverity(string(c.Severity)); err != nil {
-		return err
+		return evident.ErrorAt(evident.EINVALID, "severity", "%s", evident.ErrorMessage(err))
 	}
 	if c.Category, err = evident.ParseCategory(c.Category); err != nil {
-		return err
+		return evident.ErrorAt(evident.EINVALID, "category", "%s", evident.ErrorMessage(err))
 	}
 	if err := c.Impact.Validate(); err != nil {
 		return err
@@ -383,9 +384,10 @@ func (s *Store) AddIncidentStep(ctx context.Context, id string, st evident.Step,
 
 // NotifyIncident records a notification sent. When report is not nil it
 // is the sent file's evidence record, prepared by the ledger (blob already
-// stored): it is inserted in the same transaction, about the incident, so
-// the notification and its evidence exist together or not at all. The
-// caller signs a checkpoint after the commit.
+// stored): it is inserted in the same transaction, about the incident and
+// for the requirements the recipients imply (Incident.ReportRefs), so the
+// notification and its evidence exist together or not at all. Callers
+// with a report go through ledger.NotifyIncident, which prepares it.
 func (s *Store) NotifyIncident(ctx context.Context, id string, n evident.Notification, report *evident.Evidence, actor string) (evident.Notification, error) {
 	err := s.Write(ctx, func(tx *Tx) error {
 		inc, err := tx.Incident(ctx, id)
@@ -409,7 +411,16 @@ func (s *Store) NotifyIncident(ctx context.Context, id string, n evident.Notific
 		if report != nil {
 			ev := *report
 			ev.Actor = actor
-			ev.About = append(slices.Clone(ev.About), "incident/"+inc.ID)
+			// The report is filed about the incident and speaks for the
+			// requirements its recipients imply, whoever the caller is.
+			if about := "incident/" + inc.ID; !slices.Contains(ev.About, about) {
+				ev.About = append(slices.Clone(ev.About), about)
+			}
+			for _, ref := range inc.ReportRefs(n.To) {
+				if !slices.Contains(ev.Requirements, ref) {
+					ev.Requirements = append(slices.Clone(ev.Requirements), ref)
+				}
+			}
 			ev.Effective = evident.Effective{From: n.SentAt}
 			evs := []evident.Evidence{ev}
 			if err := tx.InsertEvidence(ctx, evs); err != nil {

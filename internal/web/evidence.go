@@ -172,7 +172,15 @@ func (w *Web) uploadForm(r *http.Request) (uploadForm, error) {
 	if err != nil {
 		return uploadForm{}, err
 	}
-	f := uploadForm{Controls: m.Controls}
+	// The list holds only the controls the upload would be accepted for,
+	// by the very check the upload makes (canWriteEvidence), so a control
+	// owner never fills the form in for a control they cannot feed.
+	f := uploadForm{}
+	for _, c := range m.Controls {
+		if w.canWriteEvidence(r, c.ID) == nil {
+			f.Controls = append(f.Controls, c)
+		}
+	}
 	for _, s := range m.Systems {
 		if s.Version != "" {
 			f.Systems = append(f.Systems, s.ID+"@"+s.Version)

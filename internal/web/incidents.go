@@ -64,7 +64,7 @@ func (w *Web) incidents(rw http.ResponseWriter, r *http.Request, status int, for
 // classification history, the timeline and the notifications sent.
 func (w *Web) Incident() http.Handler {
 	return w.handle(func(rw http.ResponseWriter, r *http.Request) error {
-		return w.incident(rw, r, http.StatusOK, "")
+		return w.incident(rw, r, http.StatusOK, incidentForms{})
 	})
 }
 

@@ -6,6 +6,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -96,9 +97,10 @@ func TestNotificationMeetsItsClockAndKeepsTheReport(t *testing.T) {
 	if len(es) != 1 || es[0].Filename != "notification.pdf" || len(es[0].About) != 1 || !strings.Contains(page, "/evidence/"+es[0].ID) {
 		t.Errorf("the report is not stored as evidence linked from the incident: %+v", es)
 	}
-	code, page, _ = b.post(loc+"/steps", url.Values{"csrf_token": {token}, "kind": {"containment"}, "at": {"2026-11-28T09:00"}})
-	if code != http.StatusBadRequest || !strings.Contains(page, "in the future") {
-		t.Errorf("a step in the future: %d; want 400 on the incident page", code)
+	code, page, _ = b.post(loc+"/steps", url.Values{"csrf_token": {token}, "kind": {"recovery"}, "at": {"2026-11-28T09:00"}, "note": {"typed before"}})
+	if code != http.StatusBadRequest || !regexp.MustCompile(`<p class="error" id="err-step-at">[^<]*in the future`).MatchString(page) ||
+		!strings.Contains(page, `<option value="recovery" selected>`) || !strings.Contains(page, `value="typed before"`) {
+		t.Errorf("a step in the future: %d; want 400 next to the time, with the step as typed", code)
 	}
 	code, _, _ = b.post(loc+"/steps", url.Values{"csrf_token": {token}, "kind": {"containment"}, "at": {"2026-11-27T06:00"}, "note": {"HSM partition failed over"}})
 	if _, page = b.get(loc); code != http.StatusSeeOther || !strings.Contains(page, "HSM partition failed over") {

@@ -43,6 +43,8 @@ func (w *Web) Routes() []Route {
 		{"POST /incidents", auth.Operate, w.OpenIncident()},
 		{"GET /incidents/{id}", auth.Read, w.Incident()},
 		{"POST /incidents/{id}/steps", auth.Operate, w.AddIncidentStep()},
+		{"POST /incidents/{id}/classification", auth.Operate, w.ClassifyIncident()},
+		{"POST /incidents/{id}/affected", auth.Operate, w.SetAffected()},
 	}
 	if w.cfg.Ledger != nil {
 		routes = append(routes,

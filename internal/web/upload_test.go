@@ -155,3 +155,39 @@ func TestUploadOverTheLimitIs413(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestUploadFormListsOnlyWritableControls checks the upload form against
+// the upload itself: every control a control owner is offered is one the
+// upload does not refuse with 403, and every control it refuses is not
+// offered, while a compliance manager is offered them all.
+func TestUploadFormListsOnlyWritableControls(t *testing.T) {
+	storetest.Each(t, testClock, func(t *testing.T, st *sqlstore.Store) {
+		s := newSite(t, st)
+		controls := []string{"time-sync", "vuln-scan", "backup-restore"}
+		for _, c := range controls {
+			addControl(t, st, c)
+		}
+		option := func(page, id string) bool { return strings.Contains(page, `<option value="`+id+`"`) }
+		carla := s.signIn(t, "carla", evident.RoleComplianceManager)
+		_, page := carla.get("/evidence/new")
+		for _, c := range controls {
+			if !option(page, c) {
+				t.Errorf("the compliance manager is not offered %s", c)
+			}
+		}
+		omar := s.signIn(t, "omar", evident.RoleControlOwner, "time-sync", "backup-restore")
+		_, page = omar.get("/evidence/new?control=vuln-scan")
+		offered := 0
+		for _, c := range controls {
+			code, _, _ := omar.upload(map[string]string{"csrf_token": omar.csrf("/evidence/new"), "control": c, "statement": "checked"}, map[string]string{"note.txt": "attested"})
+			if listed := option(page, c); listed == (code == http.StatusForbidden) {
+				t.Errorf("control %s: offered %v, but the upload answers %d", c, listed, code)
+			} else if listed {
+				offered++
+			}
+		}
+		if offered != 2 {
+			t.Errorf("the control owner is offered %d controls, want their 2", offered)
+		}
+	})
+}
