@@ -211,7 +211,7 @@ func init() {
 		"id":   {covered: "the one program row; a CHECK keeps it 1"},
 		"name": {set: "'Other'"}, "standard": {set: "'other'"}, "version": {set: "'3.1.1'"}, "overlays": {set: `'["eidas-ia-2025"]'`},
 		"created_at": {set: ts}, "created_by": {set: "'mallory'"}, "legal_name": {set: "'Other GmbH'"},
-		"supervisory_body": {set: "'other'"}, "country": {set: "'XX'"}, "risk_scale": {set: `'{"levels":9}'`}, "risk_appetite": {set: "25"}, "next_audit": {set: "'2030-01-01T00:00:00.000000Z'"},
+		"supervisory_body": {set: "'other'"}, "country": {set: "'XX'"}, "risk_scale": {set: `'{"levels":9}'`}, "risk_appetite": {set: "25"}, "next_audit": {set: "'2030-01-01T00:00:00.000000Z'"}, "anchor_every": {set: "'1h'"},
 		"updated_at": {set: ts}, "updated_by": {set: "'mallory'"},
 	}
 	columnTampers["soa"] = map[string]columnTamper{
