@@ -58,6 +58,13 @@ func cmdServe(a *app, args []string) error {
 	// runs; it stops (and releases its lease) before the store closes.
 	stopScheduler := scheduler.Start(a.ctx, scheduler.Config{Store: cfg.Store, Logger: logger, Now: a.now})
 	defer stopScheduler()
+	// Witnesses see every new checkpoint (EVIDENT_WITNESSES), so a store
+	// rolled back after they saw it cannot go unnoticed.
+	stopWitnessing, err := a.startWitnessing(cfg.Ledger, logger)
+	if err != nil {
+		return err
+	}
+	defer stopWitnessing()
 	cfg.Auth = auth.Config{InsecureCookies: *insecure}
 	srv, err := server.New(cfg)
 	if err != nil {

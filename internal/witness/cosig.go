@@ -54,7 +54,7 @@ type Cosigner struct {
 
 // NewCosigner reads a signer key made by GenerateKey.
 func NewCosigner(skey string, now func() time.Time) (*Cosigner, error) {
-	f := strings.Split(strings.TrimSpace(skey), "+")
+	f := strings.SplitN(strings.TrimSpace(skey), "+", 5)
 	if len(f) != 5 || f[0] != "PRIVATE" || f[1] != "KEY" || !validName(f[2]) {
 		return nil, evident.Errorf(evident.EINVALID, "witness signer key: want PRIVATE+KEY+NAME+HASH+KEY")
 	}
@@ -101,7 +101,8 @@ type verifier struct {
 // a plain Ed25519 signed-note key (type 0x01) is refused, so a log's key
 // is never taken for a witness's.
 func NewVerifier(vkey string) (note.Verifier, error) {
-	f := strings.Split(strings.TrimSpace(vkey), "+")
+	// base64 has '+' too: only the first two separate fields.
+	f := strings.SplitN(strings.TrimSpace(vkey), "+", 3)
 	if len(f) != 3 || !validName(f[0]) {
 		return nil, evident.Errorf(evident.EINVALID, "witness key %q: want NAME+HASH+KEY", vkey)
 	}
