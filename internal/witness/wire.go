@@ -61,7 +61,7 @@ func ParseRequest(body []byte) (Request, error) {
 	}
 	r := Request{OldSize: n, Checkpoint: cp}
 	for i, s := range lines[1:] {
-		h, err := base64.StdEncoding.DecodeString(s)
+		h, err := base64.StdEncoding.Strict().DecodeString(s)
 		if err != nil || len(h) != tlog.HashSize {
 			return Request{}, evident.Errorf(evident.EINVALID, "add-checkpoint line %d: not the base64 of a 32-byte hash", i+2)
 		}
