@@ -264,8 +264,10 @@ func (a *app) checkWitnesses(l *ledger.Ledger, ws []*witness.Client, r *ledger.R
 
 // startWitnessing submits each new checkpoint to the configured witnesses,
 // at most once an interval, until the server stops; the returned function
-// stops it and waits. A refusal is logged as an error every interval
-// until an operator acts: it means the store was rolled back or forked.
+// stops it and waits. The first submission happens before the server
+// starts: a witness that refuses it has cosigned a tree this store does
+// not extend, and a store behind its last witnessed checkpoint refuses to
+// start. Later refusals are logged as errors at every interval.
 func (a *app) startWitnessing(l *ledger.Ledger, logger *slog.Logger) (func(), error) {
 	ws, err := a.witnesses()
 	if err != nil || len(ws) == 0 {
@@ -275,57 +277,68 @@ func (a *app) startWitnessing(l *ledger.Ledger, logger *slog.Logger) (func(), er
 	if err != nil {
 		return nil, err
 	}
+	last, err := a.witnessOnce(a.ctx, l, ws, -1, logger)
+	if err != nil {
+		return nil, evident.Errorf(evident.EFAILED, "refusing to start: %s; the store is behind or beside a checkpoint its witness cosigned (see docs/ledger.md, Witnesses)", evident.ErrorMessage(err))
+	}
 	ctx, cancel := context.WithCancel(a.ctx)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		var last int64 = -1
 		t := time.NewTicker(every)
 		defer t.Stop()
 		for {
-			last = a.witnessOnce(ctx, l, ws, last, logger)
 			select {
 			case <-ctx.Done():
 				return
 			case <-t.C:
 			}
+			last, _ = a.witnessOnce(ctx, l, ws, last, logger)
 		}
 	}()
 	return func() { cancel(); <-done }, nil
 }
 
 // witnessOnce submits the latest checkpoint unless last, the size every
-// witness already cosigned, is its size; it returns the new such size.
-func (a *app) witnessOnce(ctx context.Context, l *ledger.Ledger, ws []*witness.Client, last int64, logger *slog.Logger) int64 {
+// witness already cosigned, is its size; it returns the new such size and
+// the first refusal, if a witness refused.
+func (a *app) witnessOnce(ctx context.Context, l *ledger.Ledger, ws []*witness.Client, last int64, logger *slog.Logger) (int64, error) {
 	cp, err := l.Checkpoint(ctx)
 	if err != nil {
 		if evident.ErrorCode(err) != evident.ENOTFOUND {
 			logger.Error("witness: read checkpoint", "err", err)
 		}
-		return last
+		return last, nil
 	}
 	c, err := ledger.ParseCheckpointBody(noteBody(cp))
 	if err != nil || c.Size == last {
-		return last
+		return last, nil
 	}
 	errs, err := l.Witness(ctx, ws)
 	if err != nil {
 		logger.Error("witness: submit", "err", err)
-		return last
+		return last, nil
 	}
-	ok := true
+	var refusal error
 	for i, e := range errs {
-		if e != nil {
-			ok = false
-			logger.Error("witness refused or unreachable", "witness", ws[i].String(), "size", c.Size, "err", evident.ErrorMessage(e))
-		} else {
+		switch {
+		case e == nil:
 			logger.Info("checkpoint cosigned", "witness", ws[i].String(), "size", c.Size)
+		case witness.Refused(e):
+			logger.Error("witness refused the checkpoint: the store was rolled back or forked", "witness", ws[i].String(), "size", c.Size, "err", evident.ErrorMessage(e))
+			if refusal == nil {
+				refusal = e
+			}
+		default:
+			logger.Warn("witness not reached", "witness", ws[i].String(), "size", c.Size, "err", evident.ErrorMessage(e))
 		}
 	}
-	if ok {
-		return c.Size
+	for _, e := range errs {
+		if e != nil {
+			return last, refusal
+		}
 	}
-	return last
+	return c.Size, nil
 }
 
 // noteBody is a signed note's text, without its signatures.

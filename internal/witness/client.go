@@ -43,7 +43,7 @@ func (c *Client) Submit(ctx context.Context, cp []byte, n int64, prove Prover) (
 	// the witness's state moved meanwhile.
 	for try := 0; try < 3; try++ {
 		if old > n {
-			return nil, evident.Errorf(evident.EFAILED, "witness %s has cosigned a tree of %d records but the ledger holds %d: the ledger was rolled back", c.Verifier.Name(), old, n)
+			return nil, refused("witness %s has cosigned a tree of %d records but the ledger holds %d: the ledger was rolled back", c.Verifier.Name(), old, n)
 		}
 		var proof tlog.TreeProof
 		if old > 0 && old < n {
@@ -65,11 +65,11 @@ func (c *Client) Submit(ctx context.Context, cp []byte, n int64, prove Prover) (
 				return nil, evident.Errorf(evident.EFAILED, "witness %s: 409 without a tree size", c.Verifier.Name())
 			}
 			if got == old {
-				return nil, evident.Errorf(evident.EFAILED, "witness %s has cosigned another tree of %d records: the ledger was forked", c.Verifier.Name(), old)
+				return nil, refused("witness %s has cosigned another tree of %d records: the ledger was rolled back and written on (a fork)", c.Verifier.Name(), old)
 			}
 			old, c.size = got, got
 		case http.StatusUnprocessableEntity:
-			return nil, evident.Errorf(evident.EFAILED, "witness %s refused checkpoint %d: it does not extend the tree of %d records the witness cosigned, so the ledger was rolled back or forked", c.Verifier.Name(), n, old)
+			return nil, refused("witness %s refused checkpoint %d: it does not extend the tree of %d records the witness cosigned, so the ledger was rolled back or forked", c.Verifier.Name(), n, old)
 		case http.StatusForbidden, http.StatusNotFound:
 			return nil, evident.Errorf(evident.EFAILED, "witness %s does not know this ledger's key (HTTP %d)", c.Verifier.Name(), status)
 		default:
@@ -77,6 +77,25 @@ func (c *Client) Submit(ctx context.Context, cp []byte, n int64, prove Prover) (
 		}
 	}
 	return nil, evident.Errorf(evident.EFAILED, "witness %s: its tree size kept changing", c.Verifier.Name())
+}
+
+// refusal is a witness's refusal of a checkpoint because of what it
+// cosigned before, as opposed to a witness that could not be reached or
+// does not know the log.
+type refusal struct{ err *evident.Error }
+
+func (r *refusal) Error() string { return r.err.Error() }
+func (r *refusal) Unwrap() error { return r.err }
+
+func refused(format string, args ...any) error {
+	return &refusal{evident.Errorf(evident.EFAILED, format, args...)}
+}
+
+// Refused reports whether err is a witness's refusal: the log it was
+// asked to cosign is behind, or beside, a tree the witness cosigned.
+func Refused(err error) bool {
+	var r *refusal
+	return errors.As(err, &r)
 }
 
 // accept checks the witness's answer and returns the cosigned checkpoint.

@@ -1,0 +1,181 @@
+package main
+
+import (
+	"bufio"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// proc is a real evident process whose output the test reads.
+type proc struct {
+	cmd *exec.Cmd
+	out *syncBuffer
+}
+
+// startProc runs bin with args and env, and waits for a line with an
+// http:// address on stdout; it returns the process and that base URL.
+func startProc(t *testing.T, bin string, env map[string]string, args ...string) (*proc, string) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	p := &proc{cmd: cmd, out: &syncBuffer{}}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = p.out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.stop() })
+	found := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			p.out.Write([]byte(sc.Text() + "\n"))
+			if m := regexp.MustCompile(`http://[^/\s]+`).FindString(sc.Text()); m != "" {
+				select {
+				case found <- m:
+				default:
+				}
+			}
+		}
+		io.Copy(io.Discard, stdout)
+	}()
+	select {
+	case base := <-found:
+		return p, base
+	case <-time.After(60 * time.Second):
+		t.Fatalf("%v did not start listening:\n%s", args, p.out.String())
+	}
+	return nil, ""
+}
+
+// stop interrupts the process, as an operator's Ctrl-C would, and waits.
+func (p *proc) stop() {
+	if p.cmd.ProcessState != nil {
+		return
+	}
+	p.cmd.Process.Signal(os.Interrupt)
+	done := make(chan struct{})
+	go func() { p.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		p.cmd.Process.Kill()
+		<-done
+	}
+}
+
+// witnessLatest returns the witness's latest cosigned checkpoint of origin.
+func witnessLatest(t *testing.T, base, origin string) string {
+	t.Helper()
+	resp, err := http.Get(base + "/checkpoint?origin=" + url.QueryEscape(origin))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
+}
+
+// TestWitnessCatchesARestoredStore runs a witness and a store as two
+// real processes. `serve` submits each new checkpoint to the witness; then
+// the store's SQLite file is replaced by an older copy and written on. The
+// witness refuses the next checkpoint, `checkpoint` exits 1 naming the
+// rollback, `serve` refuses to start, and `verify --witness` exits 1.
+func TestWitnessCatchesARestoredStore(t *testing.T) {
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	data, wdir := filepath.Join(dir, "data"), filepath.Join(dir, "witness")
+	env := map[string]string{"EVIDENT_DATA": data}
+	if code, out, errs := cli(t, env, "init"); code != 0 {
+		t.Fatalf("init: %d %s%s", code, out, errs)
+	}
+	code, wkey, errs := cli(t, env, "witness", "keygen", "--name", "assessor.example", "--dir", wdir)
+	if code != 0 {
+		t.Fatalf("witness keygen: %d %s", code, errs)
+	}
+	wkey = strings.TrimSpace(wkey)
+	pub, _ := os.ReadFile(filepath.Join(data, "ledger.pub"))
+	origin, _, _ := strings.Cut(string(pub), "+")
+	_, wbase := startProc(t, bin, nil, "witness", "serve", "--dir", wdir, "--addr", "127.0.0.1:0",
+		"--log", origin+"="+filepath.Join(data, "ledger.pub"))
+
+	env["EVIDENT_WITNESSES"] = wbase + "=" + wkey
+	env["EVIDENT_WITNESS_ALLOW_PRIVATE"] = "1"
+	env["EVIDENT_WITNESS_INTERVAL"] = "100ms"
+	addUser := func(name string) {
+		t.Helper()
+		var out, errb syncBuffer
+		code := run(t.Context(), []string{"user", "add", name, "--role", "admin", "--password-stdin"}, func(k string) string { return env[k] },
+			strings.NewReader("correct horse battery staple\n"), &out, &errb)
+		if code != 0 {
+			t.Fatalf("user add %s: %d %s", name, code, errb.String())
+		}
+	}
+	addUser("alice")
+	// The copy an insider will restore: taken while no process has the
+	// database open, so the file is whole.
+	old, err := os.ReadFile(filepath.Join(data, "evident.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	store, _ := startProc(t, bin, env, "serve", "--addr", "127.0.0.1:0")
+	addUser("bob")
+	addUser("carol")
+	code, cp, _ := cli(t, env, "checkpoint")
+	if code != 0 {
+		t.Fatalf("checkpoint: %d", code)
+	}
+	size := strings.Split(cp, "\n")[1]
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(witnessLatest(t, wbase, origin), "\n"+size+"\n") {
+		if time.Now().After(deadline) {
+			t.Fatalf("serve did not bring checkpoint %s to the witness:\n%s", size, store.out.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if code, out, errs := cli(t, env, "verify", "--witness", wkey); code != 0 || !strings.Contains(out, "Witness assessor.example cosigned a tree of "+size+" records") {
+		t.Fatalf("verify --witness before the rollback: exit %d\n%s%s", code, out, errs)
+	}
+	store.stop()
+
+	for _, f := range []string{"evident.db-wal", "evident.db-shm"} {
+		os.Remove(filepath.Join(data, f))
+	}
+	if err := os.WriteFile(filepath.Join(data, "evident.db"), old, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	addUser("mallory")
+	addUser("trent")
+	code, _, errs = cli(t, env, "checkpoint")
+	if code != 1 || !strings.Contains(errs, "assessor.example") || !strings.Contains(errs, "rolled back") {
+		t.Errorf("checkpoint after the restore: exit %d, stderr %q; want 1 naming the witness and the rollback", code, errs)
+	}
+	var out syncBuffer
+	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0")
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err = cmd.Run()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 || !strings.Contains(out.String(), "refusing to start") {
+		t.Errorf("serve after the restore: %v\n%s\nwant exit 1 refusing to start", err, out.String())
+	}
+	code, vout, verrs := cli(t, env, "verify", "--witness", wkey)
+	if code != 1 || !strings.Contains(vout, "FAIL rolled back: witness assessor.example cosigned a tree of "+size+" records") {
+		t.Errorf("verify --witness after the restore: exit %d\n%s%s\nwant 1 naming the rollback", code, vout, verrs)
+	}
+}
