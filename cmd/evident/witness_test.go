@@ -77,6 +77,17 @@ func (p *proc) stop() {
 	}
 }
 
+// addAdmin adds a user, one signed write.
+func addAdmin(t *testing.T, env map[string]string, name string) {
+	t.Helper()
+	var out, errb syncBuffer
+	code := run(t.Context(), []string{"user", "add", name, "--role", "admin", "--password-stdin"}, func(k string) string { return env[k] },
+		strings.NewReader("correct horse battery staple\n"), &out, &errb)
+	if code != 0 {
+		t.Fatalf("user add %s: %d %s", name, code, errb.String())
+	}
+}
+
 // witnessLatest returns the witness's latest cosigned checkpoint of origin.
 func witnessLatest(t *testing.T, base, origin string) string {
 	t.Helper()
@@ -115,15 +126,7 @@ func TestWitnessCatchesARestoredStore(t *testing.T) {
 	env["EVIDENT_WITNESSES"] = wbase + "=" + wkey
 	env["EVIDENT_WITNESS_ALLOW_PRIVATE"] = "1"
 	env["EVIDENT_WITNESS_INTERVAL"] = "100ms"
-	addUser := func(name string) {
-		t.Helper()
-		var out, errb syncBuffer
-		code := run(t.Context(), []string{"user", "add", name, "--role", "admin", "--password-stdin"}, func(k string) string { return env[k] },
-			strings.NewReader("correct horse battery staple\n"), &out, &errb)
-		if code != 0 {
-			t.Fatalf("user add %s: %d %s", name, code, errb.String())
-		}
-	}
+	addUser := func(name string) { t.Helper(); addAdmin(t, env, name) }
 	addUser("alice")
 	// The copy an insider will restore: taken while no process has the
 	// database open, so the file is whole.
