@@ -130,7 +130,7 @@ func parseLogs(args []string) (map[string]note.Verifier, error) {
 		if i <= 0 {
 			return nil, evident.ErrorAt(evident.EINVALID, "--log", "%q: want ORIGIN=KEY", s)
 		}
-		key := s[i+1:]
+		key := strings.TrimSpace(s[i+1:])
 		if b, err := os.ReadFile(key); err == nil {
 			key = strings.TrimSpace(string(b))
 		}

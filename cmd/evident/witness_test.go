@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
@@ -180,5 +181,50 @@ func TestWitnessCatchesARestoredStore(t *testing.T) {
 	code, vout, verrs := cli(t, env, "verify", "--witness", wkey)
 	if code != 1 || !strings.Contains(vout, "FAIL rolled back: witness assessor.example cosigned a tree of "+size+" records") {
 		t.Errorf("verify --witness after the restore: exit %d\n%s%s\nwant 1 naming the rollback", code, vout, verrs)
+	}
+}
+
+// TestWitnessBadInput: malformed witness configuration is a usage error
+// naming the flag or variable, and a witness on loopback is refused
+// unless allowed.
+func TestWitnessBadInput(t *testing.T) {
+	dir := t.TempDir()
+	data, wdir := filepath.Join(dir, "data"), filepath.Join(dir, "w")
+	env := map[string]string{"EVIDENT_DATA": data}
+	cli(t, env, "init")
+	_, wkey, _ := cli(t, env, "witness", "keygen", "--name", "w.example", "--dir", wdir)
+	wkey = strings.TrimSpace(wkey)
+	pub, _ := os.ReadFile(filepath.Join(data, "ledger.pub"))
+	cases := []struct {
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{nil, []string{"witness", "keygen", "--name", "w.example", "--dir", wdir}, "already exists"},
+		{nil, []string{"witness", "keygen", "--dir", filepath.Join(dir, "x")}, "--name"},
+		{nil, []string{"witness", "serve", "--dir", wdir, "--addr", "127.0.0.1:0"}, "--log"},
+		{nil, []string{"witness", "serve", "--dir", wdir, "--addr", "127.0.0.1:0", "--log", "o=" + wkey}, "--log"},
+		{nil, []string{"witness", "serve", "--dir", filepath.Join(dir, "none"), "--log", "o=" + string(pub)}, "--key"},
+		{nil, []string{"verify", "--witness", string(pub)}, "--witness"},
+		{map[string]string{"EVIDENT_WITNESSES": "ftp://x=" + wkey}, []string{"checkpoint"}, "EVIDENT_WITNESSES"},
+		{map[string]string{"EVIDENT_WITNESSES": "https://w.example=" + wkey, "EVIDENT_WITNESS_INTERVAL": "soon"}, []string{"serve", "--addr", "127.0.0.1:0"}, "EVIDENT_WITNESS_INTERVAL"},
+	}
+	for _, c := range cases {
+		e := map[string]string{"EVIDENT_DATA": data}
+		for k, v := range c.env {
+			e[k] = v
+		}
+		code, _, errs := cli(t, e, c.args...)
+		if code != 2 || !strings.Contains(errs, c.want) {
+			t.Errorf("%v %v: exit %d %q; want 2 naming %s", c.env, c.args, code, errs, c.want)
+		}
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t.Errorf("a loopback witness was called without EVIDENT_WITNESS_ALLOW_PRIVATE")
+	}))
+	defer srv.Close()
+	code, _, errs := cli(t, map[string]string{"EVIDENT_DATA": data, "EVIDENT_WITNESSES": srv.URL + "=" + wkey}, "checkpoint")
+	if code != 1 || !strings.Contains(errs, "loopback") {
+		t.Errorf("checkpoint to a loopback witness: exit %d %q; want 1 naming loopback", code, errs)
 	}
 }
