@@ -22,14 +22,14 @@ import (
 
 // testLog is a small RFC 6962 log with a signed-note key, as the ledger is.
 type testLog struct {
-	t      *testing.T
+	t      testing.TB
 	signer note.Signer
 	vkey   string
 	hashes []tlog.Hash // the stored tree, in tlog's layout
 	n      int64
 }
 
-func newLog(t *testing.T, name string) *testLog {
+func newLog(t testing.TB, name string) *testLog {
 	skey, vkey, err := note.GenerateKey(rand.Reader, name)
 	if err != nil {
 		t.Fatal(err)
@@ -85,7 +85,7 @@ func (l *testLog) prove(_ context.Context, m, n int64) (tlog.TreeProof, error) {
 }
 
 // startWitness runs a witness of log on a real socket, state in dir.
-func startWitness(t *testing.T, dir string, lg *testLog, now func() time.Time) (*httptest.Server, *witness.Cosigner) {
+func startWitness(t testing.TB, dir string, lg *testLog, now func() time.Time) (*httptest.Server, *witness.Cosigner) {
 	t.Helper()
 	skey, _, err := witness.GenerateKey(rand.Reader, "witness.example")
 	if err != nil {
@@ -94,7 +94,7 @@ func startWitness(t *testing.T, dir string, lg *testLog, now func() time.Time) (
 	return startWitnessKey(t, dir, skey, lg, now)
 }
 
-func startWitnessKey(t *testing.T, dir, skey string, lg *testLog, now func() time.Time) (*httptest.Server, *witness.Cosigner) {
+func startWitnessKey(t testing.TB, dir, skey string, lg *testLog, now func() time.Time) (*httptest.Server, *witness.Cosigner) {
 	t.Helper()
 	c, err := witness.NewCosigner(skey, now)
 	if err != nil {
@@ -267,7 +267,7 @@ func TestClientNamesRollbackAndFork(t *testing.T) {
 	}
 }
 
-func witnessClient(t *testing.T, url string, cos *witness.Cosigner) *witness.Client {
+func witnessClient(t testing.TB, url string, cos *witness.Cosigner) *witness.Client {
 	c, err := witness.ParseEndpoint(url + "=" + cos.VerifierKey())
 	if err != nil {
 		t.Fatal(err)
