@@ -139,7 +139,9 @@ func TestWitnessCatchesARestoredStore(t *testing.T) {
 	store, _ := startProc(t, bin, env, "serve", "--addr", "127.0.0.1:0")
 	addUser("bob")
 	addUser("carol")
-	code, cp, _ := cli(t, env, "checkpoint")
+	// Read the size without submitting it: only serve may bring it to
+	// the witness here.
+	code, cp, _ := cli(t, map[string]string{"EVIDENT_DATA": data}, "checkpoint")
 	if code != 0 {
 		t.Fatalf("checkpoint: %d", code)
 	}
