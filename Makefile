@@ -8,7 +8,7 @@ EVIDENT_TEST_POSTGRES ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 export EVIDENT_TEST_POSTGRES
 FUZZTIME ?= 20000x
 
-.PHONY: all build test test-long vet gotest fuzz e2e bench serve demo release release-check
+.PHONY: all build test test-long vet gotest fuzz e2e bench serve demo release release-check tools
 
 all: build
 
@@ -27,7 +27,11 @@ test: vet gotest fuzz e2e
 vet:
 	$(GO) vet ./...
 
-gotest:
+# Tools the interoperability tests run against, built from source once.
+tools:
+	sh scripts/tools.sh
+
+gotest: tools
 	$(GO) test -race -count=1 -timeout 30m ./...
 
 fuzz:

@@ -76,6 +76,7 @@ func commands() map[string]command {
 		"review":     {summary: "list, accept and reject submissions awaiting review", subs: reviewSubs},
 		"help":       {summary: "print the usage of evident or of one command", run: cmdHelp},
 		"completion": {summary: "print a shell completion script (bash, zsh or fish)", run: cmdCompletion},
+		"witness":    {summary: "run a C2SP witness that cosigns only consistent checkpoints", subs: witnessSubs},
 	}
 }
 

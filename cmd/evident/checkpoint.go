@@ -3,6 +3,7 @@ package main
 import (
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -54,6 +55,24 @@ func cmdCheckpoint(a *app, args []string) error {
 	if err != nil {
 		return err
 	}
+	ws, err := a.witnesses()
+	if err != nil {
+		return err
+	}
+	// The checkpoint is printed even when a witness refuses it: the
+	// refusal is the news, and exit 1 says so.
+	werr := a.submitToWitnesses(l, ws)
+	if err := a.printCheckpoint(cp); err != nil {
+		return err
+	}
+	if werr == nil && len(ws) > 0 && !a.json {
+		fmt.Fprintf(a.stderr, "Cosigned by %d witnesses\n", len(ws))
+	}
+	return werr
+}
+
+// printCheckpoint prints the signed note, or its fields with --json.
+func (a *app) printCheckpoint(cp []byte) error {
 	if a.json {
 		_, v, err := a.ledgerKeys()
 		if err != nil {
@@ -65,7 +84,7 @@ func cmdCheckpoint(a *app, args []string) error {
 		}
 		return a.printJSON(map[string]any{"origin": c.Origin, "size": c.Size, "root": c.Root.String(), "note": string(cp)})
 	}
-	_, err = a.stdout.Write(cp)
+	_, err := a.stdout.Write(cp)
 	return err
 }
 

@@ -66,6 +66,13 @@ func cmdServe(a *app, args []string) error {
 		return err
 	}
 	defer stopAnchorer()
+	// Witnesses see every new checkpoint (EVIDENT_WITNESSES), so a store
+	// rolled back after they saw it cannot go unnoticed.
+	stopWitnessing, err := a.startWitnessing(cfg.Ledger, logger)
+	if err != nil {
+		return err
+	}
+	defer stopWitnessing()
 	cfg.Auth = auth.Config{InsecureCookies: *insecure}
 	srv, err := server.New(cfg)
 	if err != nil {

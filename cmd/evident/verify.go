@@ -36,7 +36,13 @@ func cmdVerify(a *app, args []string) error {
 	fs := a.flags("verify")
 	rootsPath := fs.String("tsa-roots", "", "PEM `file` of trusted TSA roots for stored time-stamp tokens (default DATA/tsa-roots.pem)")
 	keyArg := fs.String("key", "", "the ledger verifier key the store must be signed with: a `file` such as a copy of ledger.pub kept elsewhere, or the key itself ("+pinEnv+")")
+	var witnessArgs listFlag
+	fs.Var(&witnessArgs, "witness", "a witness verifier `KEY` (or file, or URL=KEY to ask the witness too): the store must hold every tree it cosigned; repeatable")
 	if _, err := a.parse(fs, args); err != nil {
+		return err
+	}
+	ws, err := a.witnessKeys(witnessArgs)
+	if err != nil {
 		return err
 	}
 	pin, err := a.pinnedKey(*keyArg)
@@ -67,6 +73,9 @@ func cmdVerify(a *app, args []string) error {
 	if wrong != nil {
 		r.Problems = append([]ledger.Problem{*wrong}, r.Problems...)
 	}
+	if err := a.checkWitnesses(l, ws, &r); err != nil {
+		return err
+	}
 	if a.json {
 		if r.Problems == nil {
 			r.Problems = []ledger.Problem{}
@@ -80,6 +89,11 @@ func cmdVerify(a *app, args []string) error {
 		}
 		for _, pr := range r.Problems {
 			a.out("FAIL %s\n", pr)
+		}
+		for _, w := range r.Witnessed {
+			if w.Size > 0 {
+				a.out("Witness %s cosigned a tree of %d records at %s\n", w.Witness, w.Size, w.CosignedAt)
+			}
 		}
 		a.out("%d ledger records, %d evidence records, %d blobs (%d bytes), %d checkpoints, %d anchors checked\n",
 			r.Leaves, r.Evidence, r.Blobs, r.Bytes, r.Checkpoints, r.Anchors)

@@ -50,6 +50,15 @@
 // inclusion proof without Evident (see Proof.Text for the c2sp.org/tlog-proof
 // format).
 //
+// # Witnesses
+//
+// Witness submits the latest checkpoint to C2SP witnesses (package
+// witness) and keeps each cosignature, the checkpoint with the witness's
+// line appended, in the cosignatures table. CheckWitness checks that every
+// tree a witness cosigned is a prefix of the store's: a store restored
+// from an older copy still verifies on its own, but not against what a
+// witness saw.
+//
 // # Verify
 //
 // Verify recomputes every leaf hash and the tree from the leaves, compares

@@ -61,6 +61,8 @@ type Report struct {
 	// when the checkpoints were checked with the key the store carries.
 	Key       string `json:"key,omitempty"`
 	KeyPinned bool   `json:"key_pinned"`
+	// Witnessed is, per witness key checked, the largest tree it cosigned.
+	Witnessed []Witnessed `json:"witnessed,omitempty"`
 }
 
 // OK reports whether nothing was wrong.

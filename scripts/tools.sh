@@ -1,0 +1,29 @@
+#!/bin/sh
+# Installs the tools built from source that interoperability tests run
+# against into the Go bin directory, unless already there, and prints the
+# path of each. `sh scripts/tools.sh witness` installs only the witness.
+#
+#   witness  the transparency-dev omniwitness, a public implementation of
+#            c2sp.org/tlog-witness (pinned pseudo-version; its own SQLite
+#            state, and no outbound calls without its bastion, distributor
+#            or public-config flags)
+set -eu
+bindir=$(go env GOBIN)
+[ -n "$bindir" ] || bindir=$(go env GOPATH)/bin
+
+install_tool() { # name package@version
+	if [ ! -x "$bindir/$1" ]; then
+		echo "installing $2" >&2
+		# Outside any module, so the tool's own go.mod decides its
+		# dependencies and ours is not touched.
+		(cd / && GOFLAGS= go install "$2")
+	fi
+	echo "$bindir/$1"
+}
+
+for tool in ${*:-witness}; do
+	case $tool in
+	witness) install_tool omniwitness github.com/transparency-dev/witness/cmd/omniwitness@v0.0.0-20260720115447-2e1c6971d19e ;;
+	*) echo "unknown tool $tool (want: witness)" >&2; exit 2 ;;
+	esac
+done
