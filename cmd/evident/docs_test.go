@@ -2,12 +2,14 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/evidenthq/evident/internal/ledger/tsatest"
 )
@@ -66,7 +68,9 @@ func shellBlocks(doc string) []string {
 // fails the test, so the docs cannot drift from the CLI. Two kinds of
 // line are not run here: the README's set-up commands (`go run ... serve`,
 // `make test`), which CI itself runs, and example addresses, which point
-// at servers the test starts (a time-stamping authority).
+// at servers the test starts (a time-stamping authority). Commands that
+// run until stopped (`evident serve`, `evident witness serve`) are shown in
+// text blocks, not shell blocks, so a reader runs them on their own.
 func TestDocsCommandsRun(t *testing.T) {
 	self, err := os.Executable()
 	if err != nil {
@@ -109,7 +113,11 @@ func TestDocsCommandsRun(t *testing.T) {
 				block = strings.ReplaceAll(block, "https://tsa.example/tsr", tsa)
 				script += block
 			}
-			cmd := exec.Command("sh", "-c", script)
+			// A command that never ends (a server in a shell block) fails
+			// the test instead of hanging the suite.
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, "sh", "-c", script)
 			cmd.Dir = dir
 			cmd.Env = append(os.Environ(), "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"), "EVIDENT_DATA=", "EVIDENT_ACTOR=docs@example")
 			var out bytes.Buffer
