@@ -36,6 +36,9 @@ type Head struct {
 	Format string
 	Size   int64
 	Root   tlog.Hash
+	// Key is the ledger key the earlier pack is signed with: two trees
+	// are only comparable if they are one log's.
+	Key string
 }
 
 func (h Head) String() string {
@@ -64,7 +67,7 @@ func ReadHead(ctx context.Context, r io.ReaderAt, size int64, opt VerifyOptions)
 	if err != nil || len(root) != tlog.HashSize {
 		return Head{}, rep, evident.Errorf(evident.EFAILED, "the previous pack's final root %q is not a SHA-256", rep.FinalRoot)
 	}
-	return Head{Pack: rep.Pack, Format: rep.Format, Size: rep.FinalSize, Root: tlog.Hash(root)}, rep, nil
+	return Head{Pack: rep.Pack, Format: rep.Format, Size: rep.FinalSize, Root: tlog.Hash(root), Key: rep.Key}, rep, nil
 }
 
 // previous links the pack being exported to an earlier one: the store's
@@ -241,6 +244,10 @@ func (v *verifier) chain() {
 	}
 	want := v.opt.Previous
 	if want == nil {
+		return
+	}
+	if want.Key != "" && want.Key != v.r.Key {
+		v.add(UntrustedKey, KeyName, "the pack is signed with %s, the previous pack %s with %s: they are not one ledger's", v.r.Key, want.Pack, want.Key)
 		return
 	}
 	switch {

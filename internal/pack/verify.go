@@ -67,31 +67,31 @@ func (p Problem) String() string {
 
 // Report is what Verify found.
 type Report struct {
-	OK          bool              `json:"ok"`
-	Pack        string            `json:"pack,omitempty"`
-	Format      string            `json:"format,omitempty"`
-	Program     string            `json:"program,omitempty"`
-	Period      *Period           `json:"period,omitempty"`
-	Standard    string            `json:"standard,omitempty"`
-	Origin      string            `json:"origin,omitempty"`
-	Key         string            `json:"key,omitempty"`
-	KeyChecked  bool              `json:"key_checked"` // the key was compared with one given to the verifier
-	KeyMatches  bool              `json:"key_matches"` // ... and it was the same key
-	Items       int               `json:"items"`
-	Evidence    int               `json:"evidence"`
-	Records     int               `json:"records"`
-	Redacted    int               `json:"redacted"`
-	Blobs       int               `json:"blobs"`
-	Bytes       int64             `json:"bytes"`
-	Checkpoints int               `json:"checkpoints"`
-	Consistency int               `json:"consistency_proofs"`
-	Anchors     int               `json:"anchors"`
-	FinalSize   int64             `json:"final_size"`
-	FinalRoot   string            `json:"final_root,omitempty"`
+	OK          bool    `json:"ok"`
+	Pack        string  `json:"pack,omitempty"`
+	Format      string  `json:"format,omitempty"`
+	Program     string  `json:"program,omitempty"`
+	Period      *Period `json:"period,omitempty"`
+	Standard    string  `json:"standard,omitempty"`
+	Origin      string  `json:"origin,omitempty"`
+	Key         string  `json:"key,omitempty"`
+	KeyChecked  bool    `json:"key_checked"` // the key was compared with one given to the verifier
+	KeyMatches  bool    `json:"key_matches"` // ... and it was the same key
+	Items       int     `json:"items"`
+	Evidence    int     `json:"evidence"`
+	Records     int     `json:"records"`
+	Redacted    int     `json:"redacted"`
+	Blobs       int     `json:"blobs"`
+	Bytes       int64   `json:"bytes"`
+	Checkpoints int     `json:"checkpoints"`
+	Consistency int     `json:"consistency_proofs"`
+	Anchors     int     `json:"anchors"`
+	FinalSize   int64   `json:"final_size"`
+	FinalRoot   string  `json:"final_root,omitempty"`
 	// Previous is the earlier pack this one was compared with (--previous).
-	Previous *PreviousReport `json:"previous,omitempty"`
-	Coverage    []ControlCoverage `json:"coverage"`
-	Problems    []Problem         `json:"problems"`
+	Previous *PreviousReport   `json:"previous,omitempty"`
+	Coverage []ControlCoverage `json:"coverage"`
+	Problems []Problem         `json:"problems"`
 }
 
 // PreviousReport is the earlier pack a pack was checked against.
