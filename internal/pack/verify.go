@@ -150,7 +150,9 @@ type verifier struct {
 	leaves map[string]leafFacts // evidence id -> what its leaf says
 	blobs  map[string]int64
 	review reviewFacts
-	mu     sync.Mutex
+	// recomputed holds each control's windows as the leaves give them.
+	recomputed map[string][]Window
+	mu         sync.Mutex
 }
 
 type leafFacts struct {
@@ -174,7 +176,7 @@ func Verify(ctx context.Context, r io.ReaderAt, size int64, opt VerifyOptions) (
 		opt.Limits = DefaultLimits
 	}
 	v := &verifier{opt: opt, r: &Report{Problems: []Problem{}, Coverage: []ControlCoverage{}},
-		used: map[string]bool{}, leaves: map[string]leafFacts{}, blobs: map[string]int64{}}
+		used: map[string]bool{}, leaves: map[string]leafFacts{}, blobs: map[string]int64{}, recomputed: map[string][]Window{}}
 	if p := opt.Previous; p != nil {
 		v.r.Previous = &PreviousReport{Pack: p.Pack, Format: p.Format, Size: p.Size, Root: base64.StdEncoding.EncodeToString(p.Root[:])}
 	}
