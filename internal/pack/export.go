@@ -347,9 +347,10 @@ func (e *exporter) collect(ctx context.Context, tx *sqlstore.Tx) error {
 // window of it) that was received before or after the period.
 func (e *exporter) outsideEvidence(ctx context.Context, tx *sqlstore.Tx, pr *prover, first, end int64) error {
 	var evs []evident.Evidence
-	// From the start of the earliest window, which may begin before the
-	// period: Verify recomputes every window from the leaves in the pack.
-	span := sqlstore.EvidenceFilter{From: e.windowsFrom(), To: e.opt.To}
+	// Over every window, which may begin before the period and end after
+	// it: Verify recomputes every window from the leaves in the pack.
+	from, to := e.windowsSpan()
+	span := sqlstore.EvidenceFilter{From: from, To: to}
 	if first > 0 {
 		f := span
 		f.BeforeIndex = first
@@ -366,7 +367,7 @@ func (e *exporter) outsideEvidence(ctx context.Context, tx *sqlstore.Tx, pr *pro
 		return err
 	}
 	evs = append(evs, got...)
-	period := evident.Effective{From: span.From, To: e.opt.To}
+	period := evident.Effective{From: span.From, To: span.To}
 	want := map[string]bool{}
 	for _, ev := range evs {
 		if overlaps(ev.Effective, period) {

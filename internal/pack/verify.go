@@ -123,6 +123,11 @@ type Limits struct {
 	MaxRatio float64 // uncompressed/compressed for compressed entries over 1 MiB
 }
 
+// RatioFloor is the size above which a compressed entry's expansion
+// ratio is checked against Limits.MaxRatio: small entries may compress
+// well without being a bomb.
+const RatioFloor = 1 << 20
+
 // DefaultLimits fit any real pack: 64 GiB per file, 16 TiB in all.
 var DefaultLimits = Limits{MaxEntry: 64 << 30, MaxTotal: 16 << 40, MaxMeta: 1 << 30, MaxSmall: 1 << 20, MaxRatio: 200}
 
@@ -264,7 +269,7 @@ func (v *verifier) scan(zr *zip.Reader) bool {
 			v.add(Oversized, name, "declares %d bytes, over the limit of %d", f.UncompressedSize64, lim.MaxEntry)
 			ok = false
 			continue
-		case f.Method != zip.Store && f.UncompressedSize64 > 1<<20 &&
+		case f.Method != zip.Store && f.UncompressedSize64 > RatioFloor &&
 			float64(f.UncompressedSize64) > lim.MaxRatio*float64(max(f.CompressedSize64, 1)):
 			v.add(Oversized, name, "expands %d bytes to %d, more than %.0f times: a zip bomb", f.CompressedSize64, f.UncompressedSize64, lim.MaxRatio)
 			ok = false

@@ -33,19 +33,22 @@ func windowOf(p evident.Period) Window {
 		Change: p.Change, Review: p.Review, Have: p.Have, Want: p.Want, Late: p.Late, Unjudged: p.Unjudged}
 }
 
-// windowsFrom is the start of the earliest window of any control in the
-// pack: evidence effective from then on goes in, so each window can be
-// recomputed from the pack alone.
-func (e *exporter) windowsFrom() time.Time {
-	from := e.opt.From
+// windowsSpan is the span of every window of every control in the pack,
+// which may begin before the period and end after it: evidence effective
+// in it goes in, so each window can be recomputed from the pack alone.
+func (e *exporter) windowsSpan() (from, to time.Time) {
+	from, to = e.opt.From, e.opt.To
 	for _, c := range e.man.Coverage {
 		for _, w := range c.Windows {
 			if w.Start.Before(from) {
 				from = w.Start
 			}
+			if w.End.After(to) {
+				to = w.End
+			}
 		}
 	}
-	return from
+	return from, to
 }
 
 // schedule rebuilds a control's schedule from the manifest: cadence and
