@@ -204,12 +204,9 @@ func (v *verifier) boundaries() {
 		switch {
 		case !rec.At.Equal(b.Received):
 			v.add(BoundaryLeaf, LeafPath(b.Index), "was received %s, the manifest says %s", evident.UTC(rec.At), evident.UTC(b.Received))
-		case b.Side == BoundaryBefore && !rec.At.Before(m.Period.From):
-			v.add(BoundaryLeaf, LeafPath(b.Index), "leaf %d, just before the period's range, was received %s, inside the period (from %s): the range leaves it out",
-				b.Index, evident.UTC(rec.At), evident.UTC(m.Period.From))
-		case b.Side == BoundaryAfter && rec.At.Before(m.Period.To):
-			v.add(BoundaryLeaf, LeafPath(b.Index), "leaf %d, just after the period's range, was received %s, inside the period (to %s): the range leaves it out",
-				b.Index, evident.UTC(rec.At), evident.UTC(m.Period.To))
+		case !rec.At.Before(m.Period.From) && rec.At.Before(m.Period.To):
+			v.add(BoundaryLeaf, LeafPath(b.Index), "leaf %d, just %s the period's range, was received %s, inside the period (%s to %s): the range leaves it out",
+				b.Index, b.Side, evident.UTC(rec.At), evident.UTC(m.Period.From), evident.UTC(m.Period.To))
 		}
 	}
 	for _, side := range []string{BoundaryBefore, BoundaryAfter} {

@@ -84,6 +84,19 @@ func TestPackVerifyRecomputesClaims(t *testing.T) {
 		{"found count edited", sign(func(m *Manifest, files map[string][]byte) {
 			m.Coverage[0].Found++
 		}), WindowClaim, ManifestName, []string{"control " + man.Coverage[0].Control, "found"}},
+		{"cadence edited", sign(func(m *Manifest, files map[string][]byte) {
+			i := slices.IndexFunc(m.Coverage, func(c Coverage) bool { return c.Control == "policy-review" })
+			m.Coverage[i].Cadence = "quarterly"
+		}), WindowClaim, ManifestName, []string{"control policy-review", "cadence", `"quarterly"`, `"monthly"`}},
+		{"program leaf removed", sign(func(m *Manifest, files map[string][]byte) {
+			m.Items = slices.DeleteFunc(m.Items, func(it Item) bool {
+				if it.Kind == "program.apply" {
+					files[LeafPath(it.Index)], files[ProofPath(it.Index)] = nil, nil
+					return true
+				}
+				return false
+			})
+		}), WindowClaim, ManifestName, []string{"control policy-review is not a control of the program"}},
 		{"index item field edited", sign(func(m *Manifest, files map[string][]byte) {
 			editIndex(t, files, func(ix *Index) {
 				for i, row := range ix.Controls {

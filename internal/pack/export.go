@@ -331,6 +331,9 @@ func (e *exporter) collect(ctx context.Context, tx *sqlstore.Tx) error {
 	if err := e.acceptances(ctx, tx, pr); err != nil {
 		return err
 	}
+	if err := e.scheduleLeaves(ctx, tx, pr); err != nil {
+		return err
+	}
 	if err := e.boundaries(ctx, tx, pr); err != nil {
 		return err
 	}

@@ -64,11 +64,12 @@ func TestYearPackVerifies(t *testing.T) {
 	}
 	// 378 records, and a verdict for each of the 362 clock checks and 3
 	// scans. Records: the audit record of the period, each policy
-	// review's acceptance and the record of the accepting login.
+	// review's acceptance, the record of the accepting login, and the
+	// program's creation and apply, which the windows are recomputed from.
 	if len(man.Acceptances) != 12 {
 		t.Errorf("%d acceptances, want one per monthly policy review", len(man.Acceptances))
 	}
-	if r.Evidence != 743 || r.Records != 2+len(man.Acceptances) || r.Redacted != 0 || r.Checkpoints < 50 || r.Consistency != r.Checkpoints-1 {
+	if r.Evidence != 743 || r.Records != 4+len(man.Acceptances) || r.Redacted != 0 || r.Checkpoints < 50 || r.Consistency != r.Checkpoints-1 {
 		t.Errorf("report: %d evidence, %d records, %d redacted, %d checkpoints, %d consistency proofs", r.Evidence, r.Records, r.Redacted, r.Checkpoints, r.Consistency)
 	}
 	// The last days of December arrive on 1 January: they are in the

@@ -157,6 +157,7 @@ type verifier struct {
 	review reviewFacts
 	// recomputed holds each control's windows as the leaves give them.
 	recomputed map[string][]Window
+	sched      scheduleRecords
 	mu         sync.Mutex
 }
 
@@ -704,6 +705,7 @@ func (v *verifier) leafAgrees(it Item, leaf []byte) {
 	}
 	if rec.Kind != evident.EvidenceRecordKind {
 		v.noteRecord(rec, it.Index)
+		v.noteSchedule(rec, it.Index)
 		v.r.Records++
 		if it.SHA256 != "" || it.Path != "" {
 			v.add(EditedManifest, ManifestName, "item %d is a %s record, yet the manifest gives it a blob", it.Index, rec.Kind)

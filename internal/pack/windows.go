@@ -1,12 +1,15 @@
 package pack
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
 
 	"github.com/evidenthq/evident"
+	"github.com/evidenthq/evident/internal/readiness"
+	"github.com/evidenthq/evident/internal/sqlstore"
 )
 
 // Problem kinds of claims the leaves do not support.
@@ -24,6 +27,56 @@ func factsOf(s evident.Schedule, h evident.History, acceptances int) *ScheduleFa
 		f.Acceptances = acceptances
 	}
 	return f
+}
+
+// scheduleKinds are the records the windows are computed from beside the
+// evidence: the program (controls, their cadence, method and scope), the
+// exceptions and the changes. A pack carries all of them.
+var scheduleKinds = []string{"program.create", "program.apply", "exception.add", "change.add"}
+
+// scheduleLeaves adds every leaf of scheduleKinds the final tree holds.
+func (e *exporter) scheduleLeaves(ctx context.Context, tx *sqlstore.Tx, pr *prover) error {
+	leaves, err := tx.LeavesOfKinds(ctx, scheduleKinds, pr.final.Size)
+	if err != nil {
+		return err
+	}
+	for _, lf := range leaves {
+		if err := e.addLeaf(pr, lf, false); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// scheduleRecords are the schedule leaves a verifier found in the pack.
+type scheduleRecords struct {
+	program    []evident.Record
+	exceptions []evident.Exception
+	changes    []evident.Change
+}
+
+// noteSchedule keeps a program, exception or change leaf.
+func (v *verifier) noteSchedule(rec evident.Record, index int64) {
+	switch rec.Kind {
+	case "program.create", "program.apply":
+		v.sched.program = append(v.sched.program, rec)
+	case "exception.add":
+		var x evident.Exception
+		if err := json.Unmarshal(rec.Body, &x); err != nil {
+			v.add(ChangedLeaf, LeafPath(index), "exception record: %v", err)
+			return
+		}
+		v.sched.exceptions = append(v.sched.exceptions, x)
+	case "change.add":
+		var c struct {
+			Change evident.Change `json:"change"`
+		}
+		if err := json.Unmarshal(rec.Body, &c); err != nil {
+			v.add(ChangedLeaf, LeafPath(index), "change record: %v", err)
+			return
+		}
+		v.sched.changes = append(v.sched.changes, c.Change)
+	}
 }
 
 // windowOf is how a window of the one schedule computation goes into the
@@ -51,53 +104,71 @@ func (e *exporter) windowsSpan() (from, to time.Time) {
 	return from, to
 }
 
-// schedule rebuilds a control's schedule from the manifest: cadence and
-// needs as the coverage states them, the rest from its schedule facts.
-func (c Coverage) schedule() (evident.Schedule, error) {
-	cad, err := evident.ParseCadence(c.Cadence)
-	if err != nil {
-		return evident.Schedule{}, err
-	}
-	f := c.Schedule
-	s := evident.Schedule{Cadence: cad, Anchor: f.Anchor, TTL: f.TTL, Needs: c.Needs, Method: f.Method, Systems: f.Systems, Hosts: f.Hosts}
-	if c.Reviewed {
-		s.Review = &evident.ReviewScope{Systems: f.Systems}
-	}
-	return s, nil
-}
-
 // windows recomputes every control's windows with the product's one
-// schedule computation (evident.Schedule.Evaluate), from the evidence
-// leaves in the pack and the review acts among them, and reports each
-// window whose state, counted evidence, n of m, lateness, unjudged files,
-// exception or change the leaves do not bear out.
+// schedule computation (readiness.ScheduleIn, evident.Schedule.Evaluate),
+// from leaves only: the control's schedule from the program leaves, its
+// exceptions and changes from theirs, its evidence and the review acts
+// about it. It reports each part of the schedule the manifest states
+// otherwise, and each window whose state, counted evidence, n of m,
+// lateness, unjudged files, exception or change the leaves do not bear
+// out.
 func (v *verifier) windows() {
 	m := v.man
+	var recs []evident.Record
+	for _, r := range v.sched.program {
+		if !r.At.After(m.CreatedAt) {
+			recs = append(recs, r)
+		}
+	}
+	if len(recs) == 0 {
+		v.add(WindowClaim, ManifestName, "the pack carries no program leaves (program.create, program.apply) to recompute the windows from")
+		return
+	}
+	model, err := readiness.ReplayModel(recs)
+	if err != nil {
+		v.add(WindowClaim, ManifestName, "the program leaves do not replay: %v", err)
+		return
+	}
 	for _, c := range m.Coverage {
 		if c.Schedule == nil {
 			v.add(WindowClaim, ManifestName, "control %s: no schedule to recompute its windows from", c.Control)
 			continue
 		}
-		s, err := c.schedule()
-		if err != nil {
-			v.add(WindowClaim, ManifestName, "control %s: %s", c.Control, evident.ErrorMessage(err))
+		ctl := model.ControlByID(c.Control)
+		if ctl == nil {
+			v.add(WindowClaim, ManifestName, "control %s is not a control of the program its leaves give", c.Control)
 			continue
 		}
-		h := evident.History{Exceptions: c.Schedule.Exceptions, Changes: c.Schedule.Changes}
+		if c.Schedule.Anchor.After(model.Program.CreatedAt) {
+			v.add(WindowClaim, ManifestName, "control %s: in force from %s, after the program was created (%s)", c.Control,
+				evident.UTC(c.Schedule.Anchor), evident.UTC(model.Program.CreatedAt))
+		}
+		s := readiness.ScheduleIn(model, *ctl, c.Schedule.Anchor)
+		v.sameSchedule(c, s, ctl.AcceptancesNeeded())
+		h := evident.History{Changes: readiness.ChangesFor(v.sched.changes, *ctl)}
+		for _, x := range v.sched.exceptions {
+			if x.Control == c.Control {
+				h.Exceptions = append(h.Exceptions, x)
+			}
+		}
+		v.sameIDs(c.Control, "exceptions", ids(c.Schedule.Exceptions, func(x evident.Exception) string { return x.ID }),
+			ids(h.Exceptions, func(x evident.Exception) string { return x.ID }))
+		v.sameIDs(c.Control, "changes", ids(c.Schedule.Changes, func(x evident.Change) string { return x.ID }),
+			ids(h.Changes, func(x evident.Change) string { return x.ID }))
 		for _, id := range slices.Sorted(mapsKeys(v.leaves)) {
 			f := v.leaves[id]
 			if !slices.Contains(f.controls, c.Control) {
 				continue
 			}
 			o := evident.OccurrenceOf(f.ev)
-			if c.Reviewed {
+			if s.Review != nil {
 				var mine []evident.Act
 				for _, a := range v.review.acts {
 					if b, err := a.Binding(); err == nil && a.Subject == "evidence/"+id && b.Control == c.Control {
 						mine = append(mine, a)
 					}
 				}
-				o.Review, o.AcceptedFor = evident.Outcome(mine, c.Schedule.Acceptances)
+				o.Review, o.AcceptedFor = evident.Outcome(mine, ctl.AcceptancesNeeded())
 			}
 			h.Occurrences = append(h.Occurrences, o)
 		}
@@ -119,6 +190,54 @@ func (v *verifier) windows() {
 			v.add(WindowClaim, ManifestName, "control %s: claims %d of %d windows found, the leaves give %d of %d", c.Control, c.Found, c.Expected, cov.Found, cov.Expected)
 		}
 	}
+}
+
+// sameSchedule reports each part of a control's schedule the manifest
+// states differently from the program leaves.
+func (v *verifier) sameSchedule(c Coverage, s evident.Schedule, acceptances int) {
+	f := c.Schedule
+	diff := func(field string, claim, want any) {
+		v.add(WindowClaim, ManifestName, "control %s: %s is %s, the program leaves give %s", c.Control, field, jsonText(claim), jsonText(want))
+	}
+	if c.Cadence != s.Cadence.String() {
+		diff("cadence", c.Cadence, s.Cadence.String())
+	}
+	if c.Needs != max(s.Needs, 1) {
+		diff("needs", c.Needs, max(s.Needs, 1))
+	}
+	if f.Method != s.Method {
+		diff("method", f.Method, s.Method)
+	}
+	if f.TTL != s.TTL {
+		diff("ttl", f.TTL, s.TTL)
+	}
+	if !slices.Equal(f.Systems, s.Systems) {
+		diff("systems", f.Systems, s.Systems)
+	}
+	if jsonText(f.Hosts) != jsonText(s.Hosts) {
+		diff("hosts", f.Hosts, s.Hosts)
+	}
+	if c.Reviewed != (s.Review != nil) {
+		diff("reviewed", c.Reviewed, s.Review != nil)
+	}
+	if s.Review != nil && f.Acceptances != acceptances {
+		diff("acceptances", f.Acceptances, acceptances)
+	}
+}
+
+func (v *verifier) sameIDs(control, field string, claim, want []string) {
+	if !slices.Equal(claim, want) {
+		v.add(WindowClaim, ManifestName, "control %s: %s are %s, the leaves give %s", control, field, jsonText(claim), jsonText(want))
+	}
+}
+
+func ids[T any](xs []T, id func(T) string) []string {
+	out := []string{}
+	for _, x := range xs {
+		out = append(out, id(x))
+	}
+	slices.Sort(out)
+	return out
 }
 
 // sameWindow reports each field of a claimed window that differs from
