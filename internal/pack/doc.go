@@ -53,7 +53,8 @@
 // window's "n of m", late and unjudged evidence, so that Verify
 // recomputes every window. Fields are only ever added, so a pack written
 // today keeps verifying; testdata/2026-q1.zip is a pack written by
-// version 1 and a test fails if this build stops accepting it.
+// version 1, testdata/2026-q1-v2.zip one written by version 2, and a test
+// fails if this build stops accepting either.
 //
 // # What goes in
 //
