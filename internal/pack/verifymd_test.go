@@ -142,7 +142,7 @@ func TestVerifyMDFieldListsMatchTheCode(t *testing.T) {
 func TestVerifyMDLimitsMatchTheCode(t *testing.T) {
 	want := map[string]float64{"max_entry": float64(DefaultLimits.MaxEntry), "max_total": float64(DefaultLimits.MaxTotal),
 		"max_meta": float64(DefaultLimits.MaxMeta), "max_small": float64(DefaultLimits.MaxSmall), "max_ratio": DefaultLimits.MaxRatio,
-		"ratio_floor": RatioFloor}
+		"ratio_floor": RatioFloor, "max_period": MaxPeriod.Seconds()}
 	got := map[string]float64{}
 	re := regexp.MustCompile("^- `([a-z_]+)`: ([0-9]+)")
 	for _, l := range section(t, "limits") {

@@ -29,6 +29,11 @@ func factsOf(s evident.Schedule, h evident.History, acceptances int) *ScheduleFa
 	return f
 }
 
+// MaxPeriod bounds the period whose windows Verify recomputes: a hostile
+// manifest's period of ten thousand years of daily windows would cost
+// memory without end. A century is more than any assessment needs.
+const MaxPeriod = 100 * 8766 * time.Hour
+
 // scheduleKinds are the records the windows are computed from beside the
 // evidence: the program (controls, their cadence, method and scope), the
 // exceptions and the changes. A pack carries all of them.
@@ -114,6 +119,11 @@ func (e *exporter) windowsSpan() (from, to time.Time) {
 // out.
 func (v *verifier) windows() {
 	m := v.man
+	if m.Period.To.Sub(m.Period.From) > MaxPeriod || m.Period.To.Before(m.Period.From) {
+		v.add(WindowClaim, ManifestName, "period %s to %s is not one of at most %d years: its windows are not recomputed",
+			evident.UTC(m.Period.From), evident.UTC(m.Period.To), MaxPeriod/(8766*time.Hour))
+		return
+	}
 	var recs []evident.Record
 	for _, r := range v.sched.program {
 		if !r.At.After(m.CreatedAt) {
