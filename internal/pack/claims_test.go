@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/evidenthq/evident"
 )
@@ -189,4 +190,52 @@ func TestVersion1PackIsAcceptedAsPrevious(t *testing.T) {
 		t.Fatalf("head of the frozen pack: %+v", fh)
 	}
 	wantProblem(t, verifyAfter(t, c.q2, fh), UntrustedKey, KeyName)
+}
+
+// TestPackWindowsFollowExceptionAndChangeLeaves: an exception excuses the
+// missed April days and a significant change to the time server lands in
+// May; the pack carries their leaves and verifies. A pack that drops the
+// exception and calls the days missed fails, though signed: the
+// exception's leaf says otherwise.
+func TestPackWindowsFollowExceptionAndChangeLeaves(t *testing.T) {
+	ctx := t.Context()
+	f := newFixtureUntil(t, sqliteStore(t), jul2026)
+	f.clock.Set(time.Date(2026, 7, 2, 9, 0, 0, 0, time.UTC))
+	x, err := f.st.AddException(ctx, evident.Exception{Control: "time-sync", Reason: "time server replaced", Approver: "alice",
+		ApprovedAt: time.Date(2026, 4, 9, 0, 0, 0, 0, time.UTC), From: time.Date(2026, 4, 10, 0, 0, 0, 0, time.UTC),
+		Expires: time.Date(2026, 4, 13, 0, 0, 0, 0, time.UTC), Actor: "alice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch, _, err := f.st.AddChange(ctx, evident.Change{System: "tsa-01", Version: "2", Significant: true, Summary: "new time source",
+		At: time.Date(2026, 5, 20, 12, 0, 0, 0, time.UTC), Actor: "alice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Set(time.Date(2026, 7, 3, 9, 0, 0, 0, time.UTC))
+	good, man := exportPeriod(t, f, apr2026, jul2026, nil)
+	if r := verifyBytes(t, good); !r.OK {
+		t.Fatalf("the pack with an exception and a change does not verify:\n%s", problems(r))
+	}
+	i := slices.IndexFunc(man.Coverage, func(c Coverage) bool { return c.Control == "time-sync" })
+	excepted := 0
+	for _, w := range man.Coverage[i].Windows {
+		if w.Exception == x.ID && w.State == evident.PeriodExcepted {
+			excepted++
+		}
+	}
+	if excepted != 3 || len(man.Coverage[i].Schedule.Changes) != 1 || man.Coverage[i].Schedule.Changes[0].ID != ch.ID {
+		t.Fatalf("time-sync: %d windows excepted by %s, changes %+v; want the three April days and the May change", excepted, x.ID, man.Coverage[i].Schedule.Changes)
+	}
+	bad := resign(t, good, f.signer, func(m *Manifest, files map[string][]byte) {
+		m.Coverage[i].Schedule.Exceptions = nil
+		for j, w := range m.Coverage[i].Windows {
+			if w.Exception == x.ID {
+				m.Coverage[i].Windows[j].State, m.Coverage[i].Windows[j].Exception = evident.PeriodMissed, ""
+			}
+		}
+	})
+	r := verifyBytes(t, bad)
+	wantProblemSays(t, r, WindowClaim, ManifestName, "control time-sync", "exceptions", x.ID)
+	wantProblemSays(t, r, WindowClaim, ManifestName, "control time-sync, window 2026-04-10", "state", `"missed"`, `the leaves give "excepted"`)
 }
