@@ -108,6 +108,15 @@ func TestPackVerifyRecomputesClaims(t *testing.T) {
 				}
 			})
 		}), IndexClaim, IndexJSON, []string{"actor"}},
+		{"index summary edited", sign(func(m *Manifest, files map[string][]byte) {
+			editIndex(t, files, func(ix *Index) { ix.Summary.Satisfied++ })
+		}), IndexClaim, IndexJSON, []string{"summary: satisfied"}},
+		{"index coverage edited", sign(func(m *Manifest, files map[string][]byte) {
+			editIndex(t, files, func(ix *Index) {
+				i := slices.IndexFunc(ix.Controls, func(c ControlRow) bool { return c.ID == "time-sync" })
+				ix.Controls[i].Coverage.Gaps = nil
+			})
+		}), IndexClaim, IndexJSON, []string{"control time-sync: coverage"}},
 		{"manifest item field edited", sign(func(m *Manifest, files map[string][]byte) {
 			i := slices.IndexFunc(m.Items, func(it Item) bool { return it.Index == ev.Index })
 			m.Items[i].Filename = "other.txt"

@@ -316,6 +316,7 @@ func (v *verifier) index() {
 		items[it.Index] = it
 	}
 	seen := map[string]bool{}
+	var sum Summary
 	for _, row := range ix.Controls {
 		c, ok := cov[row.ID]
 		if !ok || seen[row.ID] {
@@ -331,6 +332,16 @@ func (v *verifier) index() {
 		ws, ok := v.recomputed[row.ID]
 		if !ok {
 			ws = c.Windows
+		}
+		v.sameCoverage(row, ws)
+		for _, w := range ws {
+			sum.Windows++
+			switch w.State {
+			case evident.PeriodSatisfied:
+				sum.Satisfied++
+			case evident.PeriodMissed, evident.PeriodOverdue, evident.PeriodFailing:
+				sum.GapWindows++
+			}
 		}
 		if len(row.Windows) != len(ws) {
 			v.add(WindowClaim, IndexJSON, "control %s: %d windows, the leaves give %d", row.ID, len(row.Windows), len(ws))
@@ -365,6 +376,42 @@ func (v *verifier) index() {
 		if !seen[c.Control] {
 			v.add(IndexClaim, IndexJSON, "control %s of the manifest's coverage is not in the index", c.Control)
 		}
+	}
+	for _, it := range v.man.Items {
+		switch {
+		case it.Redacted:
+		case it.Kind == evident.EvidenceRecordKind:
+			sum.Evidence++
+		default:
+			sum.Records++
+		}
+	}
+	got := ix.Summary
+	for _, f := range []struct {
+		name      string
+		claim, is int
+	}{{"evidence", got.Evidence, sum.Evidence}, {"records", got.Records, sum.Records}, {"windows", got.Windows, sum.Windows},
+		{"satisfied", got.Satisfied, sum.Satisfied}, {"gap_windows", got.GapWindows, sum.GapWindows}, {"controls", got.Controls, len(v.man.Coverage)}} {
+		if f.claim != f.is {
+			v.add(IndexClaim, IndexJSON, "summary: %s is %d, the pack gives %d", f.name, f.claim, f.is)
+		}
+	}
+}
+
+// sameCoverage checks a control row's coverage figures against its
+// windows as the leaves give them, with the one coverage function.
+func (v *verifier) sameCoverage(row ControlRow, ws []Window) {
+	var ps []evident.Period
+	for _, w := range ws {
+		ps = append(ps, evident.Period{Window: evident.Window{Start: w.Start, End: w.End}, State: w.State})
+	}
+	want := evident.Cover(ps, v.man.Period.From, v.man.Period.To)
+	got := row.Coverage
+	if got.Expected != want.Expected || got.Found != want.Found || got.Excepted != want.Excepted || got.Failing != want.Failing ||
+		got.Open != want.Open || len(got.Gaps) != len(want.Gaps) {
+		v.add(IndexClaim, IndexJSON, "control %s: coverage (expected %d, found %d, excepted %d, failing %d, open %d, %d gaps) is not what its windows give (%d, %d, %d, %d, %d, %d gaps)",
+			row.ID, got.Expected, got.Found, got.Excepted, got.Failing, got.Open, len(got.Gaps),
+			want.Expected, want.Found, want.Excepted, want.Failing, want.Open, len(want.Gaps))
 	}
 }
 
