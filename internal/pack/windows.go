@@ -139,6 +139,7 @@ func (v *verifier) windows() {
 		v.add(WindowClaim, ManifestName, "the program leaves do not replay: %v", err)
 		return
 	}
+	current := evident.CurrentPolicy(model)
 	for _, c := range m.Coverage {
 		if c.Schedule == nil {
 			v.add(WindowClaim, ManifestName, "control %s: no schedule to recompute its windows from", c.Control)
@@ -179,6 +180,11 @@ func (v *verifier) windows() {
 					}
 				}
 				o.Review, o.AcceptedFor = evident.Outcome(mine, ctl.AcceptancesNeeded())
+				if o.Review == evident.ReviewAccepted && ctl.Method.Kind == evident.MethodDocumentReview {
+					// As the store judges it: a review of a policy version
+					// no longer current speaks for nothing.
+					o.Review = evident.DocumentReviewState(f.ev.Detail, current)
+				}
 			}
 			h.Occurrences = append(h.Occurrences, o)
 		}
