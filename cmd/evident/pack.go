@@ -42,12 +42,20 @@ func packExport(a *app, args []string) error {
 		return err
 	}
 	if *previous != "" {
-		// The earlier pack must be signed with this ledger's key.
-		pub, err := os.ReadFile(filepath.Join(a.data, verifierFile))
+		// The earlier pack must be signed with this ledger's key: the
+		// pinned one when it is configured, else the data directory's.
+		key, err := a.pinnedKey("")
 		if err != nil {
 			return err
 		}
-		if opt.Previous, err = readPrevious(a, *previous, strings.TrimSpace(string(pub))); err != nil {
+		if key == "" {
+			pub, err := os.ReadFile(filepath.Join(a.data, verifierFile))
+			if err != nil {
+				return err
+			}
+			key = strings.TrimSpace(string(pub))
+		}
+		if opt.Previous, err = readPrevious(a, *previous, key); err != nil {
 			return err
 		}
 	}

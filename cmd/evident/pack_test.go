@@ -326,6 +326,16 @@ func TestPackVerifyPrevious(t *testing.T) {
 	if code != 1 || !strings.Contains(stdout, want) || !strings.Contains(stdout, fmt.Sprintf("size %d, root %s", ro.FinalSize, ro.FinalRoot)) {
 		t.Errorf("verify of the old pack after the new one: exit %d, want 1 with %q and the old tree\n%s%s", code, want, stdout, errs)
 	}
+	// Another ledger's pack is no previous pack of this one: export
+	// refuses it, naming the key.
+	other, ofrom, oto := smallPackEnv(t)
+	foreign := filepath.Join(dir, "foreign.zip")
+	if code, o, e := cli(t, other, "pack", "export", "--from", ofrom, "--to", oto, "--out", foreign); code != 0 {
+		t.Fatalf("export of the other ledger: %s%s", o, e)
+	}
+	if code, _, errs := cli(t, env, "pack", "export", "--from", from, "--to", to, "--out", filepath.Join(dir, "x.zip"), "--previous", foreign); code != 1 || !strings.Contains(errs, "--previous") || !strings.Contains(errs, "untrusted key") {
+		t.Errorf("export --previous FOREIGN: exit %d, want 1 naming --previous and the key\n%s", code, errs)
+	}
 	// A --previous that is not a pack fails; a missing one is bad input.
 	if code, _, errs := cli(t, bare, "pack", "verify", next, "--previous", f); code != 1 || !strings.Contains(errs, "--previous") {
 		t.Errorf("verify --previous NOT-A-PACK: exit %d, want 1 naming --previous\n%s", code, errs)
