@@ -252,7 +252,8 @@ func (v *verifier) chain() {
 		v.add(Rollback, ManifestName, "the previous pack %s has a tree of %s; this pack's final tree is smaller (%s): the log was rolled back", want.Pack, want, fin)
 	case want.Size == fin.Size && want.Root != fin.Root:
 		v.add(Fork, ManifestName, "the previous pack %s has a tree of %s; this pack's final tree has the same size with %s: the log forked", want.Pack, want, fin)
-	case want.Size == fin.Size:
+	case want.Size == fin.Size, want.Size == 0:
+		// The same tree, or an empty one, which every tree extends.
 	case claimed == nil || claimed.Size != want.Size:
 		v.add(Unlinked, ManifestName, "the pack carries no proof from the previous pack %s (%s) to its final tree (%s); export it with --previous", want.Pack, want, fin)
 	case claimed.Root != want.Root:
@@ -264,9 +265,17 @@ func (v *verifier) chain() {
 // extends checks the consistency proof at path from tree old to tree
 // final, with tlog and, independently, transparency-dev/merkle.
 func (v *verifier) extends(old, final Head, path string) bool {
-	if old.Size > final.Size || old.Size == 0 {
+	if old.Size > final.Size {
 		v.add(EditedManifest, ManifestName, "previous tree (%s) cannot be a prefix of the final tree (%s)", old, final)
 		return false
+	}
+	if old.Size == 0 {
+		// The empty tree is a prefix of every tree: nothing to prove.
+		if path != "" {
+			v.add(EditedManifest, ManifestName, "previous.path %q for an empty previous tree", path)
+			return false
+		}
+		return true
 	}
 	if old.Size == final.Size {
 		if path != "" || old.Root != final.Root {
