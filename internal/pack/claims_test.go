@@ -82,6 +82,29 @@ func TestPackVerifyRecomputesClaims(t *testing.T) {
 			i, j := windowIn(t, m, evident.PeriodSatisfied)
 			m.Coverage[i].Windows[j].Evidence = m.Coverage[i].Windows[j].Evidence[1:]
 		}), WindowClaim, ManifestName, []string{"evidence"}},
+		{"late evidence passed off as on time", sign(func(m *Manifest, files map[string][]byte) {
+			for i, c := range m.Coverage {
+				for j, w := range c.Windows {
+					if len(w.Late) > 0 {
+						m.Coverage[i].Windows[j].Late = nil
+						return
+					}
+				}
+			}
+			t.Fatal("no window of the pack has late evidence; the test proves nothing")
+		}), WindowClaim, ManifestName, []string{"late"}},
+		{"raw file counted as a verdict", sign(func(m *Manifest, files map[string][]byte) {
+			for i, c := range m.Coverage {
+				for j, w := range c.Windows {
+					if len(w.Unjudged) > 0 {
+						m.Coverage[i].Windows[j].Evidence = append(m.Coverage[i].Windows[j].Evidence, w.Unjudged...)
+						m.Coverage[i].Windows[j].Unjudged = nil
+						return
+					}
+				}
+			}
+			t.Fatal("no window of the pack has unjudged files; the test proves nothing")
+		}), WindowClaim, ManifestName, []string{"unjudged"}},
 		{"found count edited", sign(func(m *Manifest, files map[string][]byte) {
 			m.Coverage[0].Found++
 		}), WindowClaim, ManifestName, []string{"control " + man.Coverage[0].Control, "found"}},
