@@ -232,3 +232,33 @@ func (s Schedule) reviewed(p Period, all History, at time.Time) Period {
 	}
 	return p
 }
+
+// CurrentPolicy returns, for a policy id, the SHA-256 of its current
+// version in m, and whether m has the policy.
+func CurrentPolicy(m *Model) func(string) (string, bool) {
+	return func(id string) (string, bool) {
+		for _, p := range m.Policies {
+			if p.ID == id {
+				v, _ := p.Current()
+				return v.SHA256, true
+			}
+		}
+		return "", false
+	}
+}
+
+// DocumentReviewState is the state of an accepted document review given
+// its submission detail: accepted while the policy version it reviewed is
+// the current one (current, from CurrentPolicy), stale once it is not, or
+// when the detail names no document. The store and the pack verifier both
+// judge it here.
+func DocumentReviewState(detail json.RawMessage, current func(string) (string, bool)) ReviewState {
+	sub, err := ParseSubmission(detail)
+	if err != nil || sub == nil || sub.Document == nil {
+		return ReviewStale
+	}
+	if want, ok := current(sub.Document.Policy); !ok || want != sub.Document.SHA256 {
+		return ReviewStale
+	}
+	return ReviewAccepted
+}

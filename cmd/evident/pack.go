@@ -33,12 +33,31 @@ func packExport(a *app, args []string) error {
 	period := flags.String("period", "", "the period as a year, quarter or month (2026, 2026-Q3, 2026-07), instead of --from/--to")
 	services := flags.String("services", "", "comma-separated service ids the pack speaks for (default: all)")
 	out := flags.String("out", "", "the pack `file` to write (F.zip)")
+	previous := flags.String("previous", "", "an earlier pack `file` of this ledger: the new pack carries the proof that its log extends it")
 	if _, err := a.parse(flags, args); err != nil {
 		return err
 	}
 	opt, err := packOptions(a, *from, *to, *period, *services)
 	if err != nil {
 		return err
+	}
+	if *previous != "" {
+		// The earlier pack must be signed with this ledger's key: the
+		// pinned one when it is configured, else the data directory's.
+		key, err := a.pinnedKey("")
+		if err != nil {
+			return err
+		}
+		if key == "" {
+			pub, err := os.ReadFile(filepath.Join(a.data, verifierFile))
+			if err != nil {
+				return err
+			}
+			key = strings.TrimSpace(string(pub))
+		}
+		if opt.Previous, err = readPrevious(a, *previous, key); err != nil {
+			return err
+		}
 	}
 	if *out == "" {
 		return evident.ErrorAt(evident.EINVALID, "--out", "missing: the file to write the pack to")
@@ -183,6 +202,7 @@ func exportSummary(m *pack.Manifest, out string) packSummary {
 func packVerify(a *app, args []string) error {
 	flags := a.flags("pack verify")
 	keyArg := flags.String("key", "", "the ledger verifier key the pack must be signed with: a `file` such as ledger.pub, or the key itself ("+pinEnv+")")
+	previous := flags.String("previous", "", "an earlier pack `file` you kept: this pack's log must extend its log (no rollback, no fork)")
 	pos, err := a.parse(flags, args)
 	if err != nil {
 		return err
@@ -193,6 +213,11 @@ func packVerify(a *app, args []string) error {
 	opt := pack.VerifyOptions{}
 	if opt.Key, err = a.pinnedKey(*keyArg); err != nil {
 		return err
+	}
+	if *previous != "" {
+		if opt.Previous, err = readPrevious(a, *previous, opt.Key); err != nil {
+			return err
+		}
 	}
 	f, err := os.Open(pos[0])
 	if err != nil {
@@ -224,6 +249,30 @@ func packVerify(a *app, args []string) error {
 		return evident.Errorf(evident.EFAILED, "pack %s failed verification with %d problems", pos[0], len(r.Problems))
 	}
 	return nil
+}
+
+// readPrevious verifies the earlier pack named by --previous, with key
+// pinned when it is set, and returns its final checkpoint. A previous
+// pack that does not verify fails the command (exit 1): it cannot vouch
+// for anything.
+func readPrevious(a *app, name, key string) (*pack.Head, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, evident.ErrorAt(evident.EINVALID, "--previous", "%v", unwrapPath(err))
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, evident.ErrorAt(evident.EINVALID, "--previous", "%s is not a regular file", name)
+	}
+	h, _, err := pack.ReadHead(a.ctx, f, fi.Size(), pack.VerifyOptions{Key: key})
+	if err != nil {
+		return nil, evident.ErrorAt(evident.EFAILED, "--previous", "%s: %s", name, evident.ErrorMessage(err))
+	}
+	return &h, nil
 }
 
 // readKeyArg reads --key: a file holding the verifier key, or the key.
@@ -261,6 +310,9 @@ func printPackReport(a *app, name string, r *pack.Report) {
 			trust = "does NOT match --key"
 		}
 		a.out("Ledger key %s (%s)\n", r.Key, trust)
+	}
+	if p := r.Previous; p != nil {
+		a.out("Previous pack %s (%s): final tree size %d, root %s\n", p.Pack, p.Format, p.Size, p.Root)
 	}
 	a.out("%d items (%d evidence, %d audit records, %d out of scope), %d blobs (%d bytes) hashed, %d checkpoints, %d consistency proofs, %d anchors; final tree size %d\n",
 		r.Items, r.Evidence, r.Records, r.Redacted, r.Blobs, r.Bytes, r.Checkpoints, r.Consistency, r.Anchors, r.FinalSize)

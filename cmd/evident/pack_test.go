@@ -286,3 +286,61 @@ func firstControl(t *testing.T, env map[string]string) string {
 	}
 	return cs[0].ID
 }
+
+// TestPackVerifyPrevious: pack export --previous puts the proof that the
+// log grew into the new pack; pack verify --previous accepts it, and
+// fails (exit 1) on the old pack presented as the newer one, naming the
+// rollback with both tree sizes.
+func TestPackVerifyPrevious(t *testing.T) {
+	env, from, to := smallPackEnv(t)
+	dir := t.TempDir()
+	old, next := filepath.Join(dir, "old.zip"), filepath.Join(dir, "next.zip")
+	if code, o, e := cli(t, env, "pack", "export", "--from", from, "--to", to, "--out", old); code != 0 {
+		t.Fatalf("export: %s%s", o, e)
+	}
+	f := filepath.Join(t.TempDir(), "more.txt")
+	os.WriteFile(f, []byte("more minutes"), 0o644)
+	if code, o, e := cli(t, env, "evidence", "add", f, "--control", firstControl(t, env)); code != 0 {
+		t.Fatalf("evidence add: %s%s", o, e)
+	}
+	if code, o, e := cli(t, env, "pack", "export", "--from", from, "--to", to, "--out", next, "--previous", old); code != 0 {
+		t.Fatalf("export --previous: exit %d\n%s%s", code, o, e)
+	}
+	bare := map[string]string{"EVIDENT_DATA": filepath.Join(t.TempDir(), "nothing-here")}
+	code, stdout, errs := cli(t, bare, "pack", "verify", next, "--previous", old)
+	if code != 0 || !strings.Contains(stdout, "Previous pack") || !strings.Contains(stdout, "OK "+next) {
+		t.Fatalf("verify --previous: exit %d\n%s%s", code, stdout, errs)
+	}
+	var ro, rn pack.Report
+	for _, x := range []struct {
+		name string
+		r    *pack.Report
+	}{{old, &ro}, {next, &rn}} {
+		_, js, _ := cli(t, bare, "pack", "verify", x.name, "--json")
+		if err := json.Unmarshal([]byte(js), x.r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, stdout, errs = cli(t, bare, "pack", "verify", old, "--previous", next)
+	want := fmt.Sprintf("FAIL rollback: %s: the previous pack %s has a tree of size %d", pack.ManifestName, rn.Pack, rn.FinalSize)
+	if code != 1 || !strings.Contains(stdout, want) || !strings.Contains(stdout, fmt.Sprintf("size %d, root %s", ro.FinalSize, ro.FinalRoot)) {
+		t.Errorf("verify of the old pack after the new one: exit %d, want 1 with %q and the old tree\n%s%s", code, want, stdout, errs)
+	}
+	// Another ledger's pack is no previous pack of this one: export
+	// refuses it, naming the key.
+	other, ofrom, oto := smallPackEnv(t)
+	foreign := filepath.Join(dir, "foreign.zip")
+	if code, o, e := cli(t, other, "pack", "export", "--from", ofrom, "--to", oto, "--out", foreign); code != 0 {
+		t.Fatalf("export of the other ledger: %s%s", o, e)
+	}
+	if code, _, errs := cli(t, env, "pack", "export", "--from", from, "--to", to, "--out", filepath.Join(dir, "x.zip"), "--previous", foreign); code != 1 || !strings.Contains(errs, "--previous") || !strings.Contains(errs, "untrusted key") {
+		t.Errorf("export --previous FOREIGN: exit %d, want 1 naming --previous and the key\n%s", code, errs)
+	}
+	// A --previous that is not a pack fails; a missing one is bad input.
+	if code, _, errs := cli(t, bare, "pack", "verify", next, "--previous", f); code != 1 || !strings.Contains(errs, "--previous") {
+		t.Errorf("verify --previous NOT-A-PACK: exit %d, want 1 naming --previous\n%s", code, errs)
+	}
+	if code, _, errs := cli(t, bare, "pack", "verify", next, "--previous", filepath.Join(dir, "absent.zip")); code != 2 || !strings.Contains(errs, "--previous") {
+		t.Errorf("verify --previous ABSENT: exit %d, want 2 naming --previous\n%s", code, errs)
+	}
+}

@@ -5,11 +5,14 @@
 // index from requirement to control, verification method and evidence.
 // Verify needs nothing but the zip: no data directory, no network.
 //
-// # Format (evident-pack/v1)
+// # Format (evident-pack/v2)
 //
-// A pack is a zip archive. Entry names are plain relative paths (no "/"
-// prefix, no "." or ".." elements, no backslashes); evidence is stored,
-// everything else deflated. The entries are:
+// VERIFY.md, which every pack carries, is the complete description of the
+// format for an independent verifier; tests hold its field lists, limits
+// and compression table to the code. A pack is a zip archive. Entry names
+// are plain relative paths (no "/" prefix, no "." or ".." elements, no
+// backslashes); the manifest and the derived files are deflated, every
+// other entry stored. The entries are:
 //
 //	MANIFEST.json                      the Manifest (below), indented JSON
 //	SIGNATURE.note                     signed note, ledger key: "evident pack manifest\nsha256 <hex of MANIFEST.json>\n"
@@ -23,6 +26,7 @@
 //	checkpoints/<size>.checkpoint      signed checkpoints (C2SP tlog-checkpoint note)
 //	checkpoints/<size>.tsr             RFC 3161 token over the checkpoint bytes, if anchored
 //	checkpoints/consistency/<m>-<n>    consistency proof from tree m to tree n
+//	checkpoints/previous/<m>-<n>       from a previous pack's final tree m to the final tree n
 //	trust/ledger.pub                   the ledger verifier key (golang.org/x/mod/sumdb/note)
 //	trust/tsa-roots.pem                the TSA trust anchors, if the ledger is anchored
 //
@@ -42,9 +46,15 @@
 // the acceptances of the items counted for reviewed controls (act leaf,
 // reviewer, submitter, digest, window, systems, what was checked), and the
 // SHA-256 of every derived file
-// (index.*, VERIFY.md, trust/*). Fields are only ever added, so a pack
-// written today keeps verifying; testdata/2026-q1.zip is a pack written by
-// version 1 and a test fails if this build stops accepting it.
+// (index.*, VERIFY.md, trust/*). Version 2 adds the boundary leaves (the
+// leaf just before the period's range and the one just after it, with
+// their proofs), the link to a previous pack (its final checkpoint and a
+// consistency proof from it), each control's schedule facts and each
+// window's "n of m", late and unjudged evidence, so that Verify
+// recomputes every window. Fields are only ever added, so a pack written
+// today keeps verifying; testdata/2026-q1.zip is a pack written by
+// version 1, testdata/2026-q1-v2.zip one written by version 2, and a test
+// fails if this build stops accepting either.
 //
 // # What goes in
 //
@@ -71,6 +81,11 @@
 // again), that the manifest agrees with the leaves, every blob's SHA-256
 // (streamed, on all cores), that no leaf of the period's range is missing,
 // that each window marked satisfied has its passing evidence in the pack,
+// that every window of the manifest and of index.json is the one the
+// schedule computation (evident.Schedule.Evaluate) gives from the pack's
+// leaves, that each index.json evidence reference matches its leaf, that
+// the boundary leaves lie outside the period, that the pack's log extends
+// a previous pack's when one is given (no rollback, no fork),
 // that each item counted for a reviewed control is accepted by an act leaf
 // binding its digest, control and window, made by a login other than the
 // submitter that held the claimed role at that instant (from the login's

@@ -45,6 +45,9 @@ type Options struct {
 	Now      time.Time // the instant coverage is judged at; zero: time.Now
 	// Progress, if set, is called with blob bytes written and the total.
 	Progress func(done, total int64)
+	// Previous, if set, is an earlier pack's final checkpoint (ReadHead):
+	// the pack then carries the proof that its log extends it.
+	Previous *Head
 }
 
 // Validate checks the options before anything is read.
@@ -278,10 +281,10 @@ func (e *exporter) coverage(in readiness.Input) []Coverage {
 		ps := ci.Schedule.Evaluate(ci.History, e.opt.From, e.opt.To, e.opt.Now)
 		cov := evident.Cover(ps, e.opt.From, e.opt.To)
 		cv := Coverage{Control: c.ID, Cadence: ci.Schedule.Cadence.String(), Needs: max(ci.Schedule.Needs, 1),
-			Expected: cov.Expected, Found: cov.Found, Windows: []Window{}, Reviewed: c.NeedsReview()}
+			Expected: cov.Expected, Found: cov.Found, Windows: []Window{}, Reviewed: c.NeedsReview(),
+			Schedule: factsOf(ci.Schedule, ci.History, c.AcceptancesNeeded())}
 		for _, p := range ps {
-			cv.Windows = append(cv.Windows, Window{Start: p.Start, End: p.End, State: p.State,
-				Evidence: p.Evidence, Exception: p.Exception, Change: p.Change, Review: p.Review})
+			cv.Windows = append(cv.Windows, windowOf(p))
 		}
 		out = append(out, cv)
 	}
@@ -328,6 +331,17 @@ func (e *exporter) collect(ctx context.Context, tx *sqlstore.Tx) error {
 	if err := e.acceptances(ctx, tx, pr); err != nil {
 		return err
 	}
+	if err := e.scheduleLeaves(ctx, tx, pr); err != nil {
+		return err
+	}
+	if err := e.boundaries(ctx, tx, pr); err != nil {
+		return err
+	}
+	if e.opt.Previous != nil {
+		if err := e.previous(pr); err != nil {
+			return err
+		}
+	}
 	sort.Slice(e.man.Items, func(i, j int) bool { return e.man.Items[i].Index < e.man.Items[j].Index })
 	return e.checkpoints(ctx, tx, pr)
 }
@@ -336,7 +350,10 @@ func (e *exporter) collect(ctx context.Context, tx *sqlstore.Tx) error {
 // window of it) that was received before or after the period.
 func (e *exporter) outsideEvidence(ctx context.Context, tx *sqlstore.Tx, pr *prover, first, end int64) error {
 	var evs []evident.Evidence
-	span := sqlstore.EvidenceFilter{From: e.opt.From, To: e.opt.To}
+	// Over every window, which may begin before the period and end after
+	// it: Verify recomputes every window from the leaves in the pack.
+	from, to := e.windowsSpan()
+	span := sqlstore.EvidenceFilter{From: from, To: to}
 	if first > 0 {
 		f := span
 		f.BeforeIndex = first
@@ -353,7 +370,7 @@ func (e *exporter) outsideEvidence(ctx context.Context, tx *sqlstore.Tx, pr *pro
 		return err
 	}
 	evs = append(evs, got...)
-	period := evident.Effective{From: e.opt.From, To: e.opt.To}
+	period := evident.Effective{From: span.From, To: span.To}
 	want := map[string]bool{}
 	for _, ev := range evs {
 		if overlaps(ev.Effective, period) {

@@ -33,12 +33,13 @@ func (c *clock) Set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 
 // fixture is a program with a year of evidence, ready to export.
 type fixture struct {
-	st     *sqlstore.Store
-	led    *ledger.Ledger
-	clock  *clock
-	src    Source
-	signer note.Signer
-	key    string
+	st       *sqlstore.Store
+	led      *ledger.Ledger
+	clock    *clock
+	src      Source
+	signer   note.Signer
+	verifier note.Verifier
+	key      string
 }
 
 var (
@@ -60,6 +61,13 @@ func newFixtureUntil(t testing.TB, open func(now func() time.Time) *sqlstore.Sto
 
 // newFixtureWith is newFixtureUntil with the blob directory given.
 func newFixtureWith(t testing.TB, open func(now func() time.Time) *sqlstore.Store, until time.Time, dir string) *fixture {
+	t.Helper()
+	return newFixtureKeyed(t, open, until, dir, nil)
+}
+
+// newFixtureKeyed is newFixtureWith signing with keyOf's ledger key when
+// keyOf is set: a second store of one ledger, as a restored old copy is.
+func newFixtureKeyed(t testing.TB, open func(now func() time.Time) *sqlstore.Store, until time.Time, dir string, keyOf *fixture) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	clk := &clock{t: time.Date(2025, 12, 15, 9, 0, 0, 0, time.UTC)}
@@ -90,7 +98,11 @@ func newFixtureWith(t testing.TB, open func(now func() time.Time) *sqlstore.Stor
 		t.Fatal(err)
 	}
 	lt := ledgertest.Open(t, st, "evident.ledger/pack-test-qtsp", filepath.Join(dir, "blobs"))
-	f := &fixture{st: st, led: lt.Ledger, clock: clk, signer: lt.Signer, key: lt.Key}
+	if keyOf != nil {
+		lt.Ledger = ledger.Open(st, lt.Blobs, keyOf.signer, keyOf.verifier)
+		lt.Signer, lt.Verifier, lt.Key = keyOf.signer, keyOf.verifier, keyOf.key
+	}
+	f := &fixture{st: st, led: lt.Ledger, clock: clk, signer: lt.Signer, verifier: lt.Verifier, key: lt.Key}
 	if err := st.CreateUser(ctx, evident.User{Name: "carol", Role: evident.RoleComplianceManager}, "", "admin"); err != nil {
 		t.Fatal(err)
 	}

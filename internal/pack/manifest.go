@@ -12,7 +12,17 @@ import (
 
 // Format is the value of MANIFEST.json "format" written by this build.
 // A verifier refuses a format it does not know rather than guess.
-const Format = "evident-pack/v1"
+//
+// Version 2 added the boundary leaves, the link to a previous pack, and
+// what each control's windows are recomputed from (Coverage.Schedule).
+const Format = "evident-pack/v2"
+
+// FormatV1 is the first pack format: no boundary leaves, no link to a
+// previous pack, windows checked but not recomputed. Verify still reads it.
+const FormatV1 = "evident-pack/v1"
+
+// Formats are the pack formats this build verifies, oldest first.
+var Formats = []string{FormatV1, Format}
 
 // Fixed names inside a pack.
 const (
@@ -54,6 +64,13 @@ type Manifest struct {
 	// Acceptances are the acts accepting the items counted for reviewed
 	// controls' windows (absent from packs written before reviews).
 	Acceptances []Acceptance `json:"acceptances,omitempty"`
+	// Boundary are the leaves just outside the period's range, Records.First-1
+	// and Records.End, when the final tree has them: their received times
+	// show the range starts and ends where the period does (v2).
+	Boundary []Boundary `json:"boundary,omitempty"`
+	// Previous links the pack to an earlier pack of the same ledger: a
+	// consistency proof from its final checkpoint to this one's (v2).
+	Previous *Previous `json:"previous,omitempty"`
 	// Files maps the derived files (index.*, VERIFY.md, trust/*) to their
 	// SHA-256, so the signature over the manifest covers them too.
 	Files map[string]string `json:"files"`
@@ -115,6 +132,35 @@ type Item struct {
 	Supersedes   string    `json:"supersedes,omitempty"`
 }
 
+// Boundary sides.
+const (
+	BoundaryBefore = "before" // the last leaf received before the period
+	BoundaryAfter  = "after"  // the first leaf received at or after its end
+)
+
+// Boundary is a leaf just outside the period's range of records. Its leaf
+// (LeafPath) and inclusion proof (ProofPath) are in the pack even when it
+// is not an item, so its received time ("at") is checkable.
+type Boundary struct {
+	Side     string    `json:"side"`
+	Index    int64     `json:"index"`
+	LeafHash string    `json:"leaf_hash"`
+	Received time.Time `json:"received"`
+}
+
+// Previous is the final checkpoint of an earlier pack and the proof that
+// this pack's final tree extends it. An assessor who kept the earlier pack
+// checks it with pack verify --previous.
+type Previous struct {
+	Pack   string `json:"pack"`   // the earlier pack's id
+	Format string `json:"format"` // and its format
+	Size   int64  `json:"size"`   // its final checkpoint's tree size
+	Root   string `json:"root"`   // and root, base64
+	// Path is the consistency proof from Size to the final size; empty
+	// when both are equal (the roots must then be equal).
+	Path string `json:"path,omitempty"`
+}
+
 // Checkpoint is one signed checkpoint of the period, with its RFC 3161
 // token when the ledger was anchored.
 type Checkpoint struct {
@@ -151,6 +197,26 @@ type Coverage struct {
 	// Reviewed is set when the control's method needs a second person's
 	// acceptance: Verify then checks the acceptance of each counted item.
 	Reviewed bool `json:"reviewed,omitempty"`
+	// Schedule is what the control's windows are computed from, beside
+	// the evidence leaves: Verify recomputes every window with it (v2).
+	Schedule *ScheduleFacts `json:"schedule,omitempty"`
+}
+
+// ScheduleFacts are the parts of a control's schedule that are not in the
+// pack's evidence leaves: when it came into force, its method, the systems
+// and hosts in scope, a freshness limit, and the exceptions and
+// significant changes that bear on its windows.
+type ScheduleFacts struct {
+	Anchor     time.Time           `json:"anchor"`
+	Method     evident.MethodKind  `json:"method"`
+	TTL        time.Duration       `json:"ttl,omitempty"` // nanoseconds
+	Systems    []string            `json:"systems,omitempty"`
+	Hosts      map[string][]string `json:"hosts,omitempty"`
+	Exceptions []evident.Exception `json:"exceptions,omitempty"`
+	Changes    []evident.Change    `json:"changes,omitempty"`
+	// Acceptances is how many distinct people must accept a submission
+	// of a reviewed control.
+	Acceptances int `json:"acceptances,omitempty"`
 }
 
 // Window is one period of a control: its span, state and the evidence
@@ -165,6 +231,14 @@ type Window struct {
 	// Review says why a reviewed control's window is not satisfied:
 	// "awaiting review", "rejected", or the systems not yet accepted.
 	Review string `json:"review,omitempty"`
+	// Have and Want are the window's "n of m" (v2).
+	Have int `json:"have,omitempty"`
+	Want int `json:"want,omitempty"`
+	// Late lists the counted evidence received after the window ended (v2).
+	Late []string `json:"late,omitempty"`
+	// Unjudged lists files of an import control's window that no importer
+	// judged: kept, but not counted (v2).
+	Unjudged []string `json:"unjudged,omitempty"`
 }
 
 // Paths of the per-item and per-checkpoint files.

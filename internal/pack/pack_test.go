@@ -64,11 +64,12 @@ func TestYearPackVerifies(t *testing.T) {
 	}
 	// 378 records, and a verdict for each of the 362 clock checks and 3
 	// scans. Records: the audit record of the period, each policy
-	// review's acceptance and the record of the accepting login.
+	// review's acceptance, the record of the accepting login, and the
+	// program's creation and apply, which the windows are recomputed from.
 	if len(man.Acceptances) != 12 {
 		t.Errorf("%d acceptances, want one per monthly policy review", len(man.Acceptances))
 	}
-	if r.Evidence != 743 || r.Records != 2+len(man.Acceptances) || r.Redacted != 0 || r.Checkpoints < 50 || r.Consistency != r.Checkpoints-1 {
+	if r.Evidence != 743 || r.Records != 4+len(man.Acceptances) || r.Redacted != 0 || r.Checkpoints < 50 || r.Consistency != r.Checkpoints-1 {
 		t.Errorf("report: %d evidence, %d records, %d redacted, %d checkpoints, %d consistency proofs", r.Evidence, r.Records, r.Redacted, r.Checkpoints, r.Consistency)
 	}
 	// The last days of December arrive on 1 January: they are in the
@@ -185,12 +186,24 @@ func TestExportRefusesBadOptions(t *testing.T) {
 	}
 }
 
-var writeFrozen = flag.Bool("write-frozen", false, "rewrite testdata/2026-q1.zip (only when the format version changes)")
+var writeFrozen = flag.Bool("write-frozen", false, "write the frozen pack of the current format, testdata/2026-q1-v<N>.zip (once per format version; never rewrite an older one)")
 
-// TestFrozenPackVerifies keeps a pack written by format version 1
-// verifying: an assessor may check a pack years after it was made.
+// frozenPacks are packs written by each format version: an assessor may
+// check a pack years after it was made, so each must keep verifying.
+var frozenPacks = map[string]struct {
+	file     string
+	evidence int
+}{
+	// 90 days of time-sync, 3 policy reviews, the February scan.
+	FormatV1: {"2026-q1.zip", 94},
+	// The same days, written once importers' verdicts were recorded beside
+	// the clock checks and the scan: 180 + 3 + 2.
+	Format: {"2026-q1-v2.zip", 185},
+}
+
+// TestFrozenPackVerifies keeps a pack written by each format version
+// verifying.
 func TestFrozenPackVerifies(t *testing.T) {
-	path := filepath.Join("testdata", "2026-q1.zip")
 	if *writeFrozen {
 		f := newFixtureUntil(t, sqliteStore(t), time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC))
 		var buf bytes.Buffer
@@ -198,21 +211,23 @@ func TestFrozenPackVerifies(t *testing.T) {
 			Actor: "alice@ops", Now: f.clock.Now()}, &buf); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join("testdata", frozenPacks[Format].file), buf.Bytes(), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := verifyBytes(t, b)
-	if !r.OK {
-		t.Fatalf("%s no longer verifies:\n%s", path, problems(r))
-	}
-	// 90 days of time-sync, 3 policy reviews, the February scan.
-	if r.Evidence != 94 || r.Program != "Pack Test QTSP" || len(r.Coverage) != 3 {
-		t.Errorf("%s: %d evidence, program %q", path, r.Evidence, r.Program)
+	for _, format := range Formats {
+		path := filepath.Join("testdata", frozenPacks[format].file)
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := verifyBytes(t, b)
+		if !r.OK || r.Format != format {
+			t.Fatalf("%s (%s) no longer verifies:\n%s", path, r.Format, problems(r))
+		}
+		if r.Evidence != frozenPacks[format].evidence || r.Program != "Pack Test QTSP" || len(r.Coverage) != 3 {
+			t.Errorf("%s: %d evidence, program %q", path, r.Evidence, r.Program)
+		}
 	}
 }
 

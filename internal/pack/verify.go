@@ -67,27 +67,39 @@ func (p Problem) String() string {
 
 // Report is what Verify found.
 type Report struct {
-	OK          bool              `json:"ok"`
-	Pack        string            `json:"pack,omitempty"`
-	Program     string            `json:"program,omitempty"`
-	Period      *Period           `json:"period,omitempty"`
-	Standard    string            `json:"standard,omitempty"`
-	Origin      string            `json:"origin,omitempty"`
-	Key         string            `json:"key,omitempty"`
-	KeyChecked  bool              `json:"key_checked"` // the key was compared with one given to the verifier
-	KeyMatches  bool              `json:"key_matches"` // ... and it was the same key
-	Items       int               `json:"items"`
-	Evidence    int               `json:"evidence"`
-	Records     int               `json:"records"`
-	Redacted    int               `json:"redacted"`
-	Blobs       int               `json:"blobs"`
-	Bytes       int64             `json:"bytes"`
-	Checkpoints int               `json:"checkpoints"`
-	Consistency int               `json:"consistency_proofs"`
-	Anchors     int               `json:"anchors"`
-	FinalSize   int64             `json:"final_size"`
-	Coverage    []ControlCoverage `json:"coverage"`
-	Problems    []Problem         `json:"problems"`
+	OK          bool    `json:"ok"`
+	Pack        string  `json:"pack,omitempty"`
+	Format      string  `json:"format,omitempty"`
+	Program     string  `json:"program,omitempty"`
+	Period      *Period `json:"period,omitempty"`
+	Standard    string  `json:"standard,omitempty"`
+	Origin      string  `json:"origin,omitempty"`
+	Key         string  `json:"key,omitempty"`
+	KeyChecked  bool    `json:"key_checked"` // the key was compared with one given to the verifier
+	KeyMatches  bool    `json:"key_matches"` // ... and it was the same key
+	Items       int     `json:"items"`
+	Evidence    int     `json:"evidence"`
+	Records     int     `json:"records"`
+	Redacted    int     `json:"redacted"`
+	Blobs       int     `json:"blobs"`
+	Bytes       int64   `json:"bytes"`
+	Checkpoints int     `json:"checkpoints"`
+	Consistency int     `json:"consistency_proofs"`
+	Anchors     int     `json:"anchors"`
+	FinalSize   int64   `json:"final_size"`
+	FinalRoot   string  `json:"final_root,omitempty"`
+	// Previous is the earlier pack this one was compared with (--previous).
+	Previous *PreviousReport   `json:"previous,omitempty"`
+	Coverage []ControlCoverage `json:"coverage"`
+	Problems []Problem         `json:"problems"`
+}
+
+// PreviousReport is the earlier pack a pack was checked against.
+type PreviousReport struct {
+	Pack   string `json:"pack"`
+	Format string `json:"format"`
+	Size   int64  `json:"size"`
+	Root   string `json:"root"`
 }
 
 // ControlCoverage is one control's coverage of the period as the pack
@@ -111,6 +123,11 @@ type Limits struct {
 	MaxRatio float64 // uncompressed/compressed for compressed entries over 1 MiB
 }
 
+// RatioFloor is the size above which a compressed entry's expansion
+// ratio is checked against Limits.MaxRatio: small entries may compress
+// well without being a bomb.
+const RatioFloor = 1 << 20
+
 // DefaultLimits fit any real pack: 64 GiB per file, 16 TiB in all.
 var DefaultLimits = Limits{MaxEntry: 64 << 30, MaxTotal: 16 << 40, MaxMeta: 1 << 30, MaxSmall: 1 << 20, MaxRatio: 200}
 
@@ -121,6 +138,9 @@ type VerifyOptions struct {
 	Key      string
 	Limits   Limits
 	Progress func(done, total int64)
+	// Previous, when set, is the final checkpoint of an earlier pack the
+	// assessor kept (ReadHead): this pack's log must extend it.
+	Previous *Head
 }
 
 // verifier carries the state of one verification.
@@ -135,7 +155,10 @@ type verifier struct {
 	leaves map[string]leafFacts // evidence id -> what its leaf says
 	blobs  map[string]int64
 	review reviewFacts
-	mu     sync.Mutex
+	// recomputed holds each control's windows as the leaves give them.
+	recomputed map[string][]Window
+	sched      scheduleRecords
+	mu         sync.Mutex
 }
 
 type leafFacts struct {
@@ -144,6 +167,7 @@ type leafFacts struct {
 	verdict   evident.Verdict
 	digest    string // the blob's SHA-256, hex
 	actor     string // who submitted it
+	ev        evident.Evidence
 }
 
 // Verify checks a pack read from r (size bytes) with no data directory and
@@ -158,7 +182,10 @@ func Verify(ctx context.Context, r io.ReaderAt, size int64, opt VerifyOptions) (
 		opt.Limits = DefaultLimits
 	}
 	v := &verifier{opt: opt, r: &Report{Problems: []Problem{}, Coverage: []ControlCoverage{}},
-		used: map[string]bool{}, leaves: map[string]leafFacts{}, blobs: map[string]int64{}}
+		used: map[string]bool{}, leaves: map[string]leafFacts{}, blobs: map[string]int64{}, recomputed: map[string][]Window{}}
+	if p := opt.Previous; p != nil {
+		v.r.Previous = &PreviousReport{Pack: p.Pack, Format: p.Format, Size: p.Size, Root: base64.StdEncoding.EncodeToString(p.Root[:])}
+	}
 	err := v.run(ctx, r, size)
 	sort.SliceStable(v.r.Problems, func(i, j int) bool { return v.r.Problems[i].File < v.r.Problems[j].File })
 	v.r.OK = len(v.r.Problems) == 0 && err == nil
@@ -200,6 +227,12 @@ func (v *verifier) run(ctx context.Context, r io.ReaderAt, size int64) error {
 		return err
 	}
 	v.coverage()
+	if v.man.Format != FormatV1 {
+		v.boundaries()
+		v.windows()
+		v.index()
+	}
+	v.chain()
 	v.extra()
 	return nil
 }
@@ -237,7 +270,7 @@ func (v *verifier) scan(zr *zip.Reader) bool {
 			v.add(Oversized, name, "declares %d bytes, over the limit of %d", f.UncompressedSize64, lim.MaxEntry)
 			ok = false
 			continue
-		case f.Method != zip.Store && f.UncompressedSize64 > 1<<20 &&
+		case f.Method != zip.Store && f.UncompressedSize64 > RatioFloor &&
 			float64(f.UncompressedSize64) > lim.MaxRatio*float64(max(f.CompressedSize64, 1)):
 			v.add(Oversized, name, "expands %d bytes to %d, more than %.0f times: a zip bomb", f.CompressedSize64, f.UncompressedSize64, lim.MaxRatio)
 			ok = false
@@ -303,11 +336,15 @@ func (v *verifier) manifest() bool {
 		v.add(EditedManifest, ManifestName, "not a readable manifest: %v", err)
 		return false
 	}
-	if m.Format != Format {
-		v.add(EditedManifest, ManifestName, "format %q; this verifier reads %q", m.Format, Format)
+	if !slices.Contains(Formats, m.Format) {
+		v.add(EditedManifest, ManifestName, "format %q; this verifier reads %s", m.Format, strings.Join(Formats, ", "))
 		return false
 	}
+	if m.Format == FormatV1 && (m.Boundary != nil || m.Previous != nil || slices.ContainsFunc(m.Coverage, func(c Coverage) bool { return c.Schedule != nil })) {
+		v.add(EditedManifest, ManifestName, "format %s does not have boundary, previous or schedule fields", FormatV1)
+	}
 	v.man = &m
+	v.r.Format = m.Format
 	v.r.Pack, v.r.Program, v.r.Period, v.r.Origin = m.ID, m.Program.Name, &m.Period, m.Origin
 	v.r.Standard = strings.Join(append([]string{m.Program.Standard + "@" + m.Program.Version}, m.Program.Overlays...), " + ")
 	pub := v.read(KeyName, v.opt.Limits.MaxSmall)
@@ -544,6 +581,7 @@ func (v *verifier) finalCheckpoint(parsed map[int64]ledger.ParsedCheckpoint, not
 	}
 	v.final = pc
 	v.r.FinalSize = pc.Size
+	v.r.FinalRoot = base64.StdEncoding.EncodeToString(pc.Root[:])
 	if pc.Size != f.Size || base64.StdEncoding.EncodeToString(pc.Root[:]) != f.Root {
 		v.add(EditedManifest, ManifestName, "final checkpoint fields (size %d) differ from its signed note (size %d)", f.Size, pc.Size)
 	}
@@ -662,8 +700,12 @@ func (v *verifier) leafAgrees(it Item, leaf []byte) {
 		v.add(EditedManifest, ManifestName, "item %d is listed as %s %s but its leaf is %s %s", it.Index, it.Kind, it.ID, rec.Kind, rec.ID)
 		return
 	}
+	if !rec.At.Equal(it.Received) || rec.Actor != it.Actor {
+		v.add(EditedManifest, ManifestName, "item %d (%s %s) differs from its ledger leaf in received or actor", it.Index, it.Kind, it.ID)
+	}
 	if rec.Kind != evident.EvidenceRecordKind {
 		v.noteRecord(rec, it.Index)
+		v.noteSchedule(rec, it.Index)
 		v.r.Records++
 		if it.SHA256 != "" || it.Path != "" {
 			v.add(EditedManifest, ManifestName, "item %d is a %s record, yet the manifest gives it a blob", it.Index, rec.Kind)
@@ -676,16 +718,46 @@ func (v *verifier) leafAgrees(it Item, leaf []byte) {
 		v.add(ChangedLeaf, LeafPath(it.Index), "%s", evident.ErrorMessage(err))
 		return
 	}
+	if f := itemDiff(it, ev, rec); f != "" {
+		v.add(EditedManifest, ManifestName, "item %d (evidence %s) differs from its ledger leaf in %s", it.Index, it.ID, f)
+		return
+	}
+	ev.LedgerIndex = it.Index
+	v.leaves[ev.ID] = leafFacts{controls: ev.Controls, effective: ev.Effective, verdict: ev.Verdict, digest: ev.Digest.String(), actor: ev.Actor, ev: ev}
+}
+
+// itemDiff names the first field of an evidence item that its leaf does
+// not say, or returns "".
+func itemDiff(it Item, ev evident.Evidence, rec evident.Record) string {
 	var reqs []string
 	for _, q := range ev.Requirements {
 		reqs = append(reqs, q.String())
 	}
-	if ev.Digest.String() != it.SHA256 || ev.Size != it.Size || it.Path != BlobPath(it.SHA256) ||
-		!slices.Equal(ev.Controls, it.Controls) || !slices.Equal(reqs, it.Requirements) || string(ev.Verdict) != it.Verdict {
-		v.add(EditedManifest, ManifestName, "item %d (evidence %s) differs from its ledger leaf (digest, size, path, controls, requirements or verdict)", it.Index, it.ID)
-		return
+	switch {
+	case ev.Digest.String() != it.SHA256:
+		return "sha256"
+	case ev.Size != it.Size:
+		return "size"
+	case it.Path != BlobPath(it.SHA256):
+		return "path"
+	case ev.MediaType != it.MediaType:
+		return "media_type"
+	case ev.Filename != it.Filename:
+		return "filename"
+	case ev.Effective.String() != it.Effective:
+		return "effective"
+	case !slices.Equal(ev.Controls, it.Controls):
+		return "controls"
+	case !slices.Equal(reqs, it.Requirements):
+		return "requirements"
+	case !slices.Equal(ev.Services, it.Services):
+		return "services"
+	case string(ev.Verdict) != it.Verdict:
+		return "verdict"
+	case ev.Supersedes != it.Supersedes:
+		return "supersedes"
 	}
-	v.leaves[ev.ID] = leafFacts{controls: ev.Controls, effective: ev.Effective, verdict: ev.Verdict, digest: ev.Digest.String(), actor: ev.Actor}
+	return ""
 }
 
 // checkBlobs rehashes every blob, on all cores.

@@ -22,3 +22,37 @@ func (tx *Tx) LeafRange(ctx context.Context, from, to time.Time) (first, end int
 	}
 	return lo.Int64, hi.Int64 + 1, nil
 }
+
+// LeavesOfKinds returns every leaf of the given kinds with index below
+// end, in ledger order: the program's history, its exceptions and its
+// changes, which a pack carries whole so that its windows can be
+// recomputed from leaves alone.
+func (tx *Tx) LeavesOfKinds(ctx context.Context, kinds []string, end int64) ([]LedgerLeaf, error) {
+	if len(kinds) == 0 {
+		return nil, nil
+	}
+	args := []any{}
+	marks := ""
+	for i, k := range kinds {
+		if i > 0 {
+			marks += ", "
+		}
+		marks += "?"
+		args = append(args, k)
+	}
+	args = append(args, end)
+	rows, err := tx.Query(ctx, `SELECT idx, kind, ref, actor, data FROM ledger_leaves WHERE kind IN (`+marks+`) AND idx < ? ORDER BY idx`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("ledger leaves of kinds %v: %w", kinds, err)
+	}
+	defer rows.Close()
+	var out []LedgerLeaf
+	for rows.Next() {
+		var l LedgerLeaf
+		if err := rows.Scan(&l.Index, &l.Kind, &l.Ref, &l.Actor, &l.Data); err != nil {
+			return nil, err
+		}
+		out = append(out, l)
+	}
+	return out, rows.Err()
+}

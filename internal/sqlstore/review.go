@@ -169,17 +169,7 @@ func reviewSystems(c evident.Control, ev evident.Evidence, asked []string) ([]st
 }
 
 // currentPolicy returns the SHA-256 of each policy's current version.
-func currentPolicy(m *evident.Model) func(string) (string, bool) {
-	return func(id string) (string, bool) {
-		for _, p := range m.Policies {
-			if p.ID == id {
-				v, _ := p.Current()
-				return v.SHA256, true
-			}
-		}
-		return "", false
-	}
-}
+func currentPolicy(m *evident.Model) func(string) (string, bool) { return evident.CurrentPolicy(m) }
 
 // reviewWindow is the window of c that evidence ev counts for: the one its
 // effective time falls in, on the control's cadence anchored where
@@ -248,14 +238,7 @@ func (tx *Tx) stillCurrent(ctx context.Context, id string, current func(string) 
 	if err != nil {
 		return "", err
 	}
-	sub, err := evident.ParseSubmission(ev.Detail)
-	if err != nil || sub == nil || sub.Document == nil {
-		return evident.ReviewStale, nil
-	}
-	if want, ok := current(sub.Document.Policy); !ok || want != sub.Document.SHA256 {
-		return evident.ReviewStale, nil
-	}
-	return evident.ReviewAccepted, nil
+	return evident.DocumentReviewState(ev.Detail, current), nil
 }
 
 // checkSubmission refuses, at submission, content that could never be

@@ -24,7 +24,16 @@ func addControl(t *testing.T, st *sqlstore.Store, id string) {
 		Method:       evident.VerificationMethod{Kind: evident.MethodAttestation},
 		Cadence:      evident.Cadence{Kind: evident.CadencePeriodic, Every: 3, Unit: evident.UnitMonth}}
 	ctx := context.Background()
-	err := st.Write(ctx, func(tx *sqlstore.Tx) error { return tx.PutObject(ctx, sqlstore.Controls, id, c, "test") })
+	// As evident apply writes it: the row and the program.apply leaf that
+	// carries the object, which pack verify replays the program from.
+	err := st.Write(ctx, func(tx *sqlstore.Tx) error {
+		if err := tx.PutObject(ctx, sqlstore.Controls, id, c, "test"); err != nil {
+			return err
+		}
+		step := map[string]any{"op": "add", "section": string(sqlstore.Controls), "id": id, "object": c}
+		_, err := tx.Audit(ctx, "program.apply", "program", "test", map[string]any{"added": 1, "steps": []any{step}})
+		return err
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
