@@ -58,8 +58,8 @@ func TestApproverEnrolsThenCannotSignInWithoutTheCode(t *testing.T) {
 		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/account" {
 			t.Fatalf("GET /risks before enrolling: %d to %q, want 303 to /account", resp.StatusCode, resp.Header.Get("Location"))
 		}
-		if _, page := b.get("/account"); !strings.Contains(page, `id="mfa-required"`) {
-			t.Errorf("the account page does not say the role requires a second factor")
+		if _, page := b.get("/account"); !strings.Contains(page, `id="mfa-required"`) || strings.Contains(page, `href="/risks"`) {
+			t.Errorf("the account page does not say the role requires a second factor, or offers pages it may not use")
 		}
 		_, page, _ := b.post("/account/mfa", url.Values{"csrf_token": {b.csrf("/account")}})
 		m := secretOnPage.FindStringSubmatch(page)
