@@ -107,6 +107,24 @@ func (tx *Tx) mfaRequired(ctx context.Context, role evident.UserRole) (bool, err
 	return req != 0, err
 }
 
+// mustEnrol reports whether u's role requires a second factor u has not
+// enrolled. One statement: it runs on every request of a password
+// session.
+func (tx *Tx) mustEnrol(ctx context.Context, u evident.User) (bool, error) {
+	var notEnrolled int
+	var req sql.NullInt64
+	err := tx.QueryRow(ctx, `SELECT CASE WHEN u.mfa_enrolled_at IS NULL THEN 1 ELSE 0 END, r.required
+		FROM users u LEFT JOIN mfa_roles r ON r.role = u.role WHERE u.name = ?`, u.Name).Scan(&notEnrolled, &req)
+	if err != nil {
+		return false, fmt.Errorf("read second factor of %s: %w", u.Name, err)
+	}
+	required := slices.Contains(MFADefaultRoles, u.Role)
+	if req.Valid {
+		required = req.Int64 != 0
+	}
+	return notEnrolled == 1 && required, nil
+}
+
 // MFARoles says for every role whether its members must use a second
 // factor, the default applied where no admin decided.
 func (s *Store) MFARoles(ctx context.Context) (map[evident.UserRole]bool, error) {

@@ -471,8 +471,7 @@ func (s *Store) SessionUser(ctx context.Context, h []byte) (Session, evident.Use
 		if se.Method != "password" {
 			return nil
 		}
-		m, err := tx.userMFA(ctx, se.User)
-		se.MustEnrolMFA = m.Required && !m.Enrolled()
+		se.MustEnrolMFA, err = tx.mustEnrol(ctx, u)
 		return err
 	})
 	return se, u, err
