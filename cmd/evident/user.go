@@ -263,9 +263,25 @@ func userList(a *app, args []string) error {
 		return a.printJSON(all)
 	}
 	for _, u := range all {
-		a.out("%s\n", describeUser(u))
+		m, err := st.UserMFA(a.ctx, u.Name)
+		if err != nil {
+			return err
+		}
+		a.out("%s%s\n", describeUser(u), describeMFA(m))
 	}
 	return nil
+}
+
+// describeMFA says whether a user signs in with a second factor, and
+// flags one whose role requires it and who has none yet.
+func describeMFA(m sqlstore.MFA) string {
+	switch {
+	case m.Enrolled():
+		return fmt.Sprintf(" second-factor=%s (%d recovery codes left)", stamp(m.EnrolledAt), m.RecoveryLeft)
+	case m.Required:
+		return " second-factor=missing (must enrol at next sign-in)"
+	}
+	return ""
 }
 
 func userToken(a *app, args []string) error {

@@ -155,6 +155,10 @@ func TestUserMFARequireAndReset(t *testing.T) {
 		t.Fatal(err)
 	}
 	st.Close()
+	code, out, _ = cliIn(t, env, "", "user", "list")
+	if code != 0 || !strings.Contains(out, "second-factor=") || !strings.Contains(out, "(1 recovery codes left)") {
+		t.Errorf("user list does not show mira's second factor: %d %q", code, out)
+	}
 	code, out, errs = cliIn(t, env, "", "user", "mfa", "reset", "mira")
 	if code != 0 || !strings.Contains(out, "second factor of mira removed") {
 		t.Fatalf("reset: %d %q %q", code, out, errs)
@@ -164,6 +168,9 @@ func TestUserMFARequireAndReset(t *testing.T) {
 		if code != 0 || !strings.Contains(out, kind) {
 			t.Errorf("the log has no %s leaf (exit %d)", kind, code)
 		}
+	}
+	if code, out, _ := cliIn(t, env, "", "user", "list"); code != 0 || !strings.Contains(out, "second-factor=missing (must enrol at next sign-in)") {
+		t.Errorf("user list after the reset: %d %q, want mira flagged as missing a second factor", code, out)
 	}
 	if code, out, errs := cliIn(t, env, "", "verify"); code != 0 {
 		t.Errorf("verify after second-factor changes: %d %s %s", code, out, errs)
