@@ -178,7 +178,12 @@ func (a *Auth) Login(w http.ResponseWriter, r *http.Request, name, password, cod
 			}
 			return u, err
 		}
+		// The store refused the factor: a TOTP step already accepted, or
+		// a recovery code that is not (or no longer) one of the user's.
 		reason = "second factor already used"
+		if proof.RecoveryHash != nil {
+			reason = "wrong or spent recovery code"
+		}
 	}
 	if err := a.refused(ctx, name, ip, reason); err != nil {
 		return evident.User{}, err

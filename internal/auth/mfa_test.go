@@ -226,6 +226,9 @@ func TestRecoveryCodeIsSpentOnce(t *testing.T) {
 		if m.RecoveryLeft != auth.RecoveryCodes-2 {
 			t.Errorf("recovery codes left: got %d, want %d", m.RecoveryLeft, auth.RecoveryCodes-2)
 		}
+		if !leafWith(t, s.store, "auth.login.refused", "ada", `"reason":"wrong or spent recovery code"`) {
+			t.Errorf("the spent recovery code's refusal is not in the log with its reason")
+		}
 		if !leafWith(t, s.store, "user.mfa.recovery", "ada", `"left":8`) {
 			t.Errorf("no user.mfa.recovery leaf saying 8 are left")
 		}
