@@ -98,6 +98,9 @@ var synopses = map[string]string{
 	"user disable":      "evident user disable [FLAGS] LOGIN",
 	"user enable":       "evident user enable [FLAGS] LOGIN",
 	"user token":        "evident user token [FLAGS] LOGIN --name LABEL\n       evident user token list LOGIN\n       evident user token revoke TOKEN-ID",
+	"user mfa":          "evident user mfa reset LOGIN\n       evident user mfa require --role ROLE [--off]\n       evident user mfa roles",
+	"user mfa reset":    "evident user mfa reset [FLAGS] LOGIN",
+	"user mfa require":  "evident user mfa require [FLAGS] --role ROLE [--off]",
 	"completion":        "evident completion bash|zsh|fish",
 	"help":              "evident help [COMMAND [SUBCOMMAND]]",
 }

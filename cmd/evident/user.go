@@ -20,6 +20,7 @@ var userSubs = []sub{
 	{"enable", "enable a disabled user", func(a *app, args []string) error { return userDisable(a, args, false) }},
 	{"list", "list users with their roles", userList},
 	{"token", "create, list or revoke a user's API tokens", userToken},
+	{"mfa", "reset a user's second factor, or decide which roles must use one", userMFA},
 }
 
 // roleFlags are the flags that shape a role: a control owner's controls
@@ -262,9 +263,25 @@ func userList(a *app, args []string) error {
 		return a.printJSON(all)
 	}
 	for _, u := range all {
-		a.out("%s\n", describeUser(u))
+		m, err := st.UserMFA(a.ctx, u.Name)
+		if err != nil {
+			return err
+		}
+		a.out("%s%s\n", describeUser(u), describeMFA(m))
 	}
 	return nil
+}
+
+// describeMFA says whether a user signs in with a second factor, and
+// flags one whose role requires it and who has none yet.
+func describeMFA(m sqlstore.MFA) string {
+	switch {
+	case m.Enrolled():
+		return fmt.Sprintf(" second-factor=%s (%d recovery codes left)", stamp(m.EnrolledAt), m.RecoveryLeft)
+	case m.Required:
+		return " second-factor=missing (must enrol at next sign-in)"
+	}
+	return ""
 }
 
 func userToken(a *app, args []string) error {
@@ -362,6 +379,111 @@ func userTokenManage(a *app, sub string, args []string) error {
 			by = " by " + evident.Display(t.CreatedBy)
 		}
 		a.out("%s  %-20s created %s%s  %s\n", t.ID, evident.Display(t.Name), stamp(t.CreatedAt), by, state)
+	}
+	return nil
+}
+
+// userMFA dispatches `evident user mfa`: reset USER, require --role ROLE,
+// roles.
+func userMFA(a *app, args []string) error {
+	if len(args) > 0 {
+		switch args[0] {
+		case "reset":
+			return userMFAReset(a, args[1:])
+		case "require":
+			return userMFARequire(a, args[1:])
+		case "roles":
+			return userMFARoles(a, args[1:])
+		}
+	}
+	// Anything else is -h, which prints the synopsis, or a mistake.
+	fs := a.flags("user mfa")
+	pos, err := a.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) == 0 {
+		return evident.Errorf(evident.EINVALID, "user mfa: want reset LOGIN, require --role ROLE [--off], or roles")
+	}
+	return evident.Errorf(evident.EINVALID, "user mfa: unknown subcommand %q: want reset, require or roles", pos[0])
+}
+
+// userMFAReset removes a user's second factor, for a lost device; if
+// their role requires one they enrol again at their next sign-in.
+func userMFAReset(a *app, args []string) error {
+	fs := a.flags("user mfa reset")
+	pos, err := a.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	name, err := oneArg(fs, pos, "user name")
+	if err != nil {
+		return err
+	}
+	st, err := a.openStore()
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.ResetMFA(a.ctx, name, a.actor); err != nil {
+		return err
+	}
+	a.out("second factor of %s removed; their sessions have ended\n", name)
+	return nil
+}
+
+// userMFARequire decides whether a role's members must use a second
+// factor at password sign-in.
+func userMFARequire(a *app, args []string) error {
+	fs := a.flags("user mfa require")
+	role := fs.String("role", "", "role whose members must use a second factor (required)")
+	off := fs.Bool("off", false, "no longer require it of the role")
+	if _, err := a.parse(fs, args); err != nil {
+		return err
+	}
+	r, err := evident.ParseRole(*role)
+	if err != nil {
+		return evident.ErrorAt(evident.EINVALID, "--role", "%s", evident.ErrorMessage(err))
+	}
+	st, err := a.openStore()
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.SetMFARequired(a.ctx, r, !*off, a.actor); err != nil {
+		return err
+	}
+	return a.printMFARoles(st)
+}
+
+func userMFARoles(a *app, args []string) error {
+	fs := a.flags("user mfa roles")
+	if _, err := a.parse(fs, args); err != nil {
+		return err
+	}
+	st, err := a.openStore()
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return a.printMFARoles(st)
+}
+
+// printMFARoles prints, per role, whether it must use a second factor.
+func (a *app) printMFARoles(st *sqlstore.Store) error {
+	roles, err := st.MFARoles(a.ctx)
+	if err != nil {
+		return err
+	}
+	if a.json {
+		return a.printJSON(roles)
+	}
+	for _, r := range evident.UserRoles {
+		state := "optional"
+		if roles[r] {
+			state = "required"
+		}
+		a.out("%-20s second factor %s\n", r, state)
 	}
 	return nil
 }

@@ -105,3 +105,74 @@ func TestUserAddRoleTokenRevoke(t *testing.T) {
 		t.Errorf("audit trail: %s", got)
 	}
 }
+
+// TestUserMFARequireAndReset: an admin decides which roles must use a
+// second factor and removes a lost one; both are in the log.
+func TestUserMFARequireAndReset(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	env := map[string]string{"EVIDENT_DATA": data, "EVIDENT_ACTOR": "root@host"}
+	if code, out, errs := cliIn(t, env, "", "init"); code != 0 {
+		t.Fatalf("init: %d %s %s", code, out, errs)
+	}
+	code, out, errs := cliIn(t, env, "", "user", "mfa", "roles")
+	if code != 0 || !strings.Contains(out, "management-approver  second factor required") || !strings.Contains(out, "assessor             second factor optional") {
+		t.Fatalf("user mfa roles: %d %q %q", code, out, errs)
+	}
+	code, out, errs = cliIn(t, env, "", "user", "mfa", "require", "--role", "assessor")
+	if code != 0 || !strings.Contains(out, "assessor             second factor required") {
+		t.Errorf("require for assessors: %d %q %q", code, out, errs)
+	}
+	code, out, _ = cliIn(t, env, "", "user", "mfa", "require", "--role", "admin", "--off")
+	if code != 0 || !strings.Contains(out, "admin                second factor optional") {
+		t.Errorf("no longer for admins: %d %q", code, out)
+	}
+	if code, _, errs := cliIn(t, env, "", "user", "add", "mira", "--role", "management-approver"); code != 0 {
+		t.Fatalf("user add: %s", errs)
+	}
+	for _, tc := range []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"user", "mfa", "require", "--role", "auditor"}, `--role: unknown role "auditor"`},
+		{[]string{"user", "mfa", "reset", "nobody"}, `no user "nobody"`},
+		{[]string{"user", "mfa", "reset", "mira"}, "has no second factor"},
+		{[]string{"user", "mfa", "forget"}, `unknown subcommand "forget"`},
+	} {
+		code, _, errs := cliIn(t, env, "", tc.args...)
+		if code != 2 || !strings.Contains(errs, tc.msg) {
+			t.Errorf("%v: exit %d %q, want 2 with %q", tc.args, code, errs, tc.msg)
+		}
+	}
+	st, err := sqlstore.Open(context.Background(), filepath.Join(data, "evident.db"), sqlstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := st.BeginMFA(ctx, "mira", "JBSWY3DPEHPK3PXP"); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.ConfirmMFA(ctx, "mira", "JBSWY3DPEHPK3PXP", 1, [][]byte{[]byte("h")}); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	code, out, _ = cliIn(t, env, "", "user", "list")
+	if code != 0 || !strings.Contains(out, "second-factor=") || !strings.Contains(out, "(1 recovery codes left)") {
+		t.Errorf("user list does not show mira's second factor: %d %q", code, out)
+	}
+	code, out, errs = cliIn(t, env, "", "user", "mfa", "reset", "mira")
+	if code != 0 || !strings.Contains(out, "second factor of mira removed") {
+		t.Fatalf("reset: %d %q %q", code, out, errs)
+	}
+	code, out, _ = cliIn(t, env, "", "log", "--json")
+	for _, kind := range []string{`"mfa.require"`, `"user.mfa.enrol"`, `"user.mfa.reset"`} {
+		if code != 0 || !strings.Contains(out, kind) {
+			t.Errorf("the log has no %s leaf (exit %d)", kind, code)
+		}
+	}
+	if code, out, _ := cliIn(t, env, "", "user", "list"); code != 0 || !strings.Contains(out, "second-factor=missing (must enrol at next sign-in)") {
+		t.Errorf("user list after the reset: %d %q, want mira flagged as missing a second factor", code, out)
+	}
+	if code, out, errs := cliIn(t, env, "", "verify"); code != 0 {
+		t.Errorf("verify after second-factor changes: %d %s %s", code, out, errs)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/evidenthq/evident"
@@ -100,11 +101,22 @@ func rateLimited(wait time.Duration) error {
 // the answer does not reveal which names exist.
 var errBadCredentials = evident.Errorf(evident.EUNAUTHORIZED, "wrong user name or password")
 
-// Login checks name and password and, when they match, starts a session
-// and sets its cookie on w. Attempts are rate-limited per client address
-// and per account before the password is even hashed, and every outcome
-// is in the audit trail. The web UI's sign-in form calls this.
-func (a *Auth) Login(w http.ResponseWriter, r *http.Request, name, password string) (evident.User, error) {
+// errNeedCode refuses a right password without the second factor its
+// user enrolled.
+var errNeedCode = evident.ErrorAt(evident.EUNAUTHORIZED, "code", "this account signs in with a second factor: enter the code from the authenticator app, or a recovery code")
+
+// errBadCode refuses a wrong or spent second factor.
+var errBadCode = evident.ErrorAt(evident.EUNAUTHORIZED, "code", "wrong or already used authenticator code or recovery code")
+
+// Login checks name and password and, when they match, the second factor
+// code of a user who enrolled one (a TOTP code or a recovery code, which
+// is then spent), then starts a session and sets its cookie on w.
+// Attempts are rate-limited per client address and per account before
+// the password is even hashed, a wrong code counts as a wrong password,
+// and every outcome is in the audit trail. This is the one password
+// sign-in: the web form calls it, and API clients that use a session
+// sign in through that form.
+func (a *Auth) Login(w http.ResponseWriter, r *http.Request, name, password, code string) (evident.User, error) {
 	ctx := r.Context()
 	if err := CheckCSRF(r); err != nil {
 		return evident.User{}, err
@@ -154,8 +166,50 @@ func (a *Auth) Login(w http.ResponseWriter, r *http.Request, name, password stri
 		}
 		return evident.User{}, errBadCredentials
 	}
-	a.accounts.forgive(key)
-	return u, a.startSession(ctx, w, r, u, "password")
+	proof, reason, err := a.secondFactor(ctx, name, code, now)
+	if err != nil {
+		return evident.User{}, err
+	}
+	if reason == "" {
+		err = a.startSession(ctx, w, r, u, "password", proof)
+		if evident.ErrorCode(err) != evident.EUNAUTHORIZED {
+			if err == nil {
+				a.accounts.forgive(key)
+			}
+			return u, err
+		}
+		// The store refused the factor: a TOTP step already accepted, or
+		// a recovery code that is not (or no longer) one of the user's.
+		reason = "second factor already used"
+		if proof.RecoveryHash != nil {
+			reason = "wrong or spent recovery code"
+		}
+	}
+	if err := a.refused(ctx, name, ip, reason); err != nil {
+		return evident.User{}, err
+	}
+	if reason == "no second factor" {
+		return evident.User{}, errNeedCode
+	}
+	return evident.User{}, errBadCode
+}
+
+// secondFactor checks the code of a user who enrolled a second factor.
+// It returns the proof to spend with the session (nil for a user without
+// one), or why the sign-in is refused.
+func (a *Auth) secondFactor(ctx context.Context, name, code string, now time.Time) (*sqlstore.MFAProof, string, error) {
+	m, err := a.cfg.Store.UserMFA(ctx, name)
+	if err != nil || !m.Enrolled() {
+		return nil, "", err
+	}
+	if strings.TrimSpace(code) == "" {
+		return nil, "no second factor", nil
+	}
+	p, ok := proofOf(m, name, code, now)
+	if !ok {
+		return nil, "wrong second factor", nil
+	}
+	return &p, "", nil
 }
 
 // UnknownUser is the name a refused sign-in is recorded under when no
@@ -190,11 +244,11 @@ func (a *Auth) limited(ctx context.Context, name, ip string, wait time.Duration,
 }
 
 // startSession creates a session for u and sets its cookie.
-func (a *Auth) startSession(ctx context.Context, w http.ResponseWriter, r *http.Request, u evident.User, method string) error {
+func (a *Auth) startSession(ctx context.Context, w http.ResponseWriter, r *http.Request, u evident.User, method string, proof *sqlstore.MFAProof) error {
 	id := newSecret()
 	now := a.cfg.Store.Now().UTC()
 	se := sqlstore.Session{IDHash: HashSecret(id), User: u.Name, Method: method, CreatedAt: now,
-		ExpiresAt: now.Add(a.cfg.SessionTTL), IP: clientAddr(r), UserAgent: r.UserAgent()}
+		ExpiresAt: now.Add(a.cfg.SessionTTL), IP: clientAddr(r), UserAgent: r.UserAgent(), Proof: proof}
 	if err := a.cfg.Store.CreateSession(ctx, se); err != nil {
 		return err
 	}
@@ -248,14 +302,14 @@ func (a *Auth) authenticate(r *http.Request) (Principal, string, bool, error) {
 	if err != nil || c.Value == "" {
 		return Principal{}, "", false, nil
 	}
-	_, u, err := a.cfg.Store.SessionUser(ctx, HashSecret(c.Value))
+	se, u, err := a.cfg.Store.SessionUser(ctx, HashSecret(c.Value))
 	if evident.ErrorCode(err) == evident.EUNAUTHORIZED {
 		return Principal{}, "", false, nil
 	}
 	if err != nil {
 		return Principal{}, "", false, err
 	}
-	return Principal{User: u}, c.Value, true, nil
+	return Principal{User: u, MustEnrolMFA: se.MustEnrolMFA}, c.Value, true, nil
 }
 
 // deny writes a refusal: JSON for API clients, plain text otherwise.

@@ -64,7 +64,7 @@ func newSiteOn(t *testing.T, cfg auth.Config, open func(now func() time.Time) *s
 		fmt.Fprint(w, auth.CSRFToken(r))
 	})
 	mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) {
-		if _, err := s.auth.Login(w, r, r.FormValue("name"), r.FormValue("password")); err != nil {
+		if _, err := s.auth.Login(w, r, r.FormValue("name"), r.FormValue("password"), r.FormValue("code")); err != nil {
 			var rl *auth.RateLimitError
 			switch {
 			case evident.ErrorCode(err) == evident.EFORBIDDEN:
@@ -85,6 +85,12 @@ func newSiteOn(t *testing.T, cfg auth.Config, open func(now func() time.Time) *s
 	})))
 	mux.Handle("GET /page", s.auth.RequirePage(auth.Read, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, "page")
+	})))
+	mux.Handle("GET /api/read", s.auth.Require(auth.Read, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, "read")
+	})))
+	mux.Handle("GET "+auth.AccountPath, s.auth.RequirePage(auth.Self, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, "account")
 	})))
 	h := s.auth.Middleware(mux)
 	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

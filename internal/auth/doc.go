@@ -1,7 +1,9 @@
 // Package auth signs people and pipelines in and decides what they may do.
 //
-// People sign in with a password (argon2id) or, when configured, through
-// an OpenID Connect provider, and get a session: a random 256-bit id in a
+// People sign in with a password (argon2id), with a second factor (TOTP or
+// a one-time recovery code, mfa.go) once they enrolled one or their role
+// requires it, or, when configured, through an OpenID Connect provider,
+// and get a session: a random 256-bit id in a
 // Secure, HttpOnly, SameSite=Lax cookie, stored only as its SHA-256 and
 // ending after a fixed lifetime. Pipelines use API tokens: shown once when
 // created, stored only as their SHA-256, sent as "Authorization: Bearer".

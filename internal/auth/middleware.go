@@ -225,8 +225,18 @@ func (a *Auth) Require(perm Permission, next http.Handler) http.Handler {
 			a.deny(w, r, evident.Errorf(evident.EFORBIDDEN, "%s may not do this (needs %s)", p.describe(), perm))
 			return
 		}
+		if p.MustEnrolMFA && !enrolmentPath(r.URL.Path) {
+			a.deny(w, r, evident.Errorf(evident.EFORBIDDEN, "the role %s signs in with a second factor: set it up at %s first", p.User.Role, AccountPath))
+			return
+		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// enrolmentPath reports whether a session that must enrol a second
+// factor may use path: its own page, enrolment, and sign-out.
+func enrolmentPath(path string) bool {
+	return path == AccountPath || strings.HasPrefix(path, AccountPath+"/") || path == "/logout"
 }
 
 // RequirePage wraps a browser page: an anonymous reader is sent to the
@@ -238,8 +248,13 @@ func (a *Auth) RequirePage(perm Permission, next http.Handler) http.Handler {
 	}
 	api := a.Require(perm, next)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if _, ok := FromContext(r.Context()); !ok && safeMethod(r.Method) {
+		p, ok := FromContext(r.Context())
+		if !ok && safeMethod(r.Method) {
 			http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+			return
+		}
+		if ok && p.MustEnrolMFA && safeMethod(r.Method) && !enrolmentPath(r.URL.Path) {
+			http.Redirect(w, r, AccountPath, http.StatusSeeOther)
 			return
 		}
 		api.ServeHTTP(w, r)

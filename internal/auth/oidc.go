@@ -146,7 +146,7 @@ func (a *Auth) oidcCallback(w http.ResponseWriter, r *http.Request) (string, err
 	if err != nil {
 		return "", err
 	}
-	if err := a.startSession(ctx, w, r, u, "oidc"); err != nil {
+	if err := a.startSession(ctx, w, r, u, "oidc", nil); err != nil {
 		return "", err
 	}
 	return flow.Get("next"), nil

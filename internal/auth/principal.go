@@ -15,6 +15,10 @@ import (
 type Principal struct {
 	User  evident.User
 	Token *sqlstore.APIToken // set when the request used an API token
+	// MustEnrolMFA marks a password session of a user whose role requires
+	// a second factor they have not enrolled: it may enrol (AccountPath)
+	// and sign out, nothing else.
+	MustEnrolMFA bool
 }
 
 // Actor is the name every write by this principal is recorded under.

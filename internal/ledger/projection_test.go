@@ -73,8 +73,30 @@ func projectedFixture(t *testing.T, st *sqlstore.Store) fixture {
 	if _, err := st.RecordOutcome(ctx, "vuln-scan", missed, "system:scheduler"); err != nil {
 		t.Fatal(err)
 	}
+	mfaHistory(t, st)
 	incidentHistory(t, st)
 	return f
+}
+
+// mfaHistory enrols carol in a second factor with two recovery codes,
+// spends one in a sign-in, and makes a role's rule explicit.
+func mfaHistory(t *testing.T, st *sqlstore.Store) {
+	t.Helper()
+	ctx := context.Background()
+	if err := st.BeginMFA(ctx, "carol", "JBSWY3DPEHPK3PXP"); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.ConfirmMFA(ctx, "carol", "JBSWY3DPEHPK3PXP", 7, [][]byte{[]byte("code-one"), []byte("code-two")}); err != nil {
+		t.Fatal(err)
+	}
+	se := sqlstore.Session{IDHash: []byte("session-carol"), User: "carol", Method: "password", ExpiresAt: time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC),
+		Proof: &sqlstore.MFAProof{RecoveryHash: []byte("code-two")}}
+	if err := st.CreateSession(ctx, se); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SetMFARequired(ctx, evident.RoleAssessor, true, "alice"); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // incidentHistory opens an incident and takes it through every kind of
@@ -143,7 +165,14 @@ var columnTampers = map[string]map[string]columnTamper{
 		"name": {covered: "referenced by owned controls; adding a user row is a case of its own"},
 		"role": {set: "'admin'"}, "period_from": {set: ts}, "period_to": {set: `'2030-01-01T00:00:00.000000Z'`},
 		"disabled": {set: "1 - disabled"}, "created_at": {set: ts}, "created_by": {set: "'mallory'"},
-		"oidc_subject": {set: "'https://idp.example ' || name"},
+		"oidc_subject": {set: "'https://idp.example ' || name"}, "mfa_enrolled_at": {set: ts},
+	},
+	"mfa_recovery_codes": {
+		"user_name": {covered: "references users; a deleted code is a case of its own"},
+		"n":         {set: "n + 10"}, "used_at": {set: ts},
+	},
+	"mfa_roles": {
+		"role": {set: "'control-owner'"}, "required": {set: "1 - required"}, "updated_at": {set: ts}, "updated_by": {set: "'mallory'"},
 	},
 	"user_controls": {
 		"user_name":  {covered: "references users; adding an owned control is a case of its own"},
@@ -286,6 +315,12 @@ func TestTamperedProjectionsAreNamed(t *testing.T) {
 			[]string{"edited row: api_tokens row ", ` column revoked_at: the ledger implies "2026-`, `the database holds NULL`}},
 		tc{"applicability added", []string{`INSERT INTO soa (standard, version, requirement_id, applicable, body, updated_at, updated_by) VALUES ('EN319401', '3.2.1', 'REQ-7.8-14', 0, '{}', ` + ts + `, 'mallory')`},
 			[]string{"added row: soa row EN319401/3.2.1/REQ-7.8-14 is in no ledger leaf"}},
+		tc{"second factor dropped", []string{`UPDATE users SET mfa_enrolled_at = NULL`},
+			[]string{"edited row: users row carol ", " column mfa_enrolled_at: the ledger implies \"2026-", "the database holds NULL"}},
+		tc{"spent recovery code restored", []string{`UPDATE mfa_recovery_codes SET used_at = NULL`},
+			[]string{"edited row: mfa_recovery_codes row carol/2 ", " column used_at: the ledger implies \"2026-"}},
+		tc{"recovery code added", []string{`INSERT INTO mfa_recovery_codes (user_name, n, code_hash) VALUES ('carol', 3, 'x')`},
+			[]string{"added row: mfa_recovery_codes row carol/3 is in no ledger leaf"}},
 		tc{"treatment deleted", []string{`DELETE FROM treatment_risks`, `DELETE FROM treatments`}, []string{"deleted record: treatments row t1", "deleted record: treatment_risks row t1"}},
 	)
 	storetest.Each(t, clock(), func(t *testing.T, st *sqlstore.Store) {
@@ -345,6 +380,10 @@ func keyColumns(table string) []string {
 		return []string{"incident_id", "seq"}
 	case "user_controls":
 		return []string{"user_name", "control_id"}
+	case "mfa_recovery_codes":
+		return []string{"user_name", "n"}
+	case "mfa_roles":
+		return []string{"role"}
 	case "evidence_controls":
 		return []string{"control_id", "effective_from", "evidence_id"}
 	case "evidence_requirements":

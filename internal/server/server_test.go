@@ -706,7 +706,7 @@ func TestSessionRequestsNeedCSRFTokenOnAPIWrites(t *testing.T) {
 			io.WriteString(w, auth.CSRFToken(r))
 			return
 		}
-		if _, err := a.Login(w, r, "cora", "a long enough password"); err != nil {
+		if _, err := a.Login(w, r, "cora", "a long enough password", ""); err != nil {
 			http.Error(w, err.Error(), 401)
 		}
 	}))

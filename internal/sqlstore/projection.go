@@ -47,7 +47,7 @@ type ReplayLeaf struct {
 // table is compared on its own.
 var projections = append([]projection{
 	evidenceProjection, evidenceControlsProjection, evidenceRequirementsProjection,
-	usersProjection, userControlsProjection, apiTokensProjection,
+	usersProjection, userControlsProjection, apiTokensProjection, mfaRecoveryProjection, mfaRolesProjection,
 	changesProjection, changeTasksProjection,
 	exceptionsProjection, periodOutcomesProjection,
 	incidentsProjection, incidentClassificationsProjection, incidentStepsProjection, incidentNotificationsProjection,

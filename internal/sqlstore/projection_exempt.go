@@ -38,7 +38,13 @@ var exempt = map[string]map[string]string{
 		"email":         "a contact detail: decides nothing",
 		"password_hash": "a secret kept out of the log by design; every change of it is a user.password leaf",
 		"updated_at":    "bookkeeping: the leaves carry the time of every change",
+		"mfa_secret": "a secret kept out of the log by design; it counts only once a user.mfa.enrol leaf " +
+			"sets mfa_enrolled_at, and a user.mfa.reset leaf clears it",
+		"mfa_last_step": "operational: the last TOTP step accepted, so a code is not accepted twice; " +
+			"every sign-in it allowed is an auth.login leaf",
 	},
+	"mfa_recovery_codes": {"code_hash": "a secret's hash kept out of the log: packs carry the leaves; " +
+		"issuing and spending each code are leaves (user.mfa.enrol, user.mfa.recovery)"},
 }
 
 // unprojected lists what decides a state but is not yet re-derived from

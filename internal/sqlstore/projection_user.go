@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"encoding/json"
+	"fmt"
 	"time"
 )
 
@@ -13,9 +14,10 @@ import (
 var usersProjection = projection{
 	table:   "users",
 	key:     []string{"name"},
-	columns: []string{"role", "period_from", "period_to", "disabled", "created_at", "created_by", "oidc_subject"},
+	columns: []string{"role", "period_from", "period_to", "disabled", "created_at", "created_by", "oidc_subject", "mfa_enrolled_at"},
 	kinds: map[string]applyFunc{
 		"user.add": applyUser, "user.role": applyUser, "user.disable": applyUser, "user.enable": applyUser,
+		"user.mfa.enrol": applyMFAUser, "user.mfa.reset": applyMFAUser,
 	},
 }
 
@@ -44,6 +46,7 @@ func applyUser(r *Replay, l ReplayLeaf) error {
 	case "user.add":
 		// CreateUser stores every new account enabled.
 		vals["created_at"], vals["created_by"], vals["disabled"] = Text(TS(l.Record.At)), Text(l.Record.Actor), Int(0)
+		vals["mfa_enrolled_at"] = Null // a new user has no second factor
 		vals["oidc_subject"] = Unknown // a version 1 leaf does not say
 		if a.V >= 2 {
 			vals["oidc_subject"] = OptText(a.OIDCSubject)
@@ -103,5 +106,65 @@ func applyToken(r *Replay, l ReplayLeaf) error {
 	}
 	r.put("api_tokens", l.Index, map[string]Value{"id": Text(t.ID), "user_name": Text(t.User), "name": Text(t.Name),
 		"created_at": Text(TS(t.CreatedAt)), "created_by": Text(t.CreatedBy), "expires_at": opt(t.ExpiresAt), "revoked_at": opt(t.RevokedAt)})
+	return nil
+}
+
+// Second factors: when each user enrolled (user.mfa.enrol, undone by
+// user.mfa.reset), which of their recovery codes are spent
+// (user.mfa.recovery), and which roles must use one (mfa.require). The
+// secret and the codes' hashes are never in a leaf.
+
+var mfaRecoveryProjection = projection{
+	table:   "mfa_recovery_codes",
+	key:     []string{"user_name", "n"},
+	columns: []string{"used_at"},
+	kinds:   map[string]applyFunc{"user.mfa.enrol": applyMFACodes, "user.mfa.recovery": applyMFACodes, "user.mfa.reset": applyMFACodes},
+}
+
+var mfaRolesProjection = projection{
+	table:   "mfa_roles",
+	key:     []string{"role"},
+	columns: []string{"required", "updated_at", "updated_by"},
+	kinds:   map[string]applyFunc{"mfa.require": applyMFARole},
+}
+
+func applyMFAUser(r *Replay, l ReplayLeaf) error {
+	var a mfaAudit
+	if err := json.Unmarshal(l.Record.Body, &a); err != nil {
+		return err
+	}
+	at := Null
+	if l.Record.Kind == "user.mfa.enrol" {
+		at = Text(TS(l.Record.At))
+	}
+	return r.update("users", []string{a.Name}, l.Index, map[string]Value{"mfa_enrolled_at": at})
+}
+
+func applyMFACodes(r *Replay, l ReplayLeaf) error {
+	var a mfaAudit
+	if err := json.Unmarshal(l.Record.Body, &a); err != nil {
+		return err
+	}
+	switch l.Record.Kind {
+	case "user.mfa.recovery":
+		return r.update("mfa_recovery_codes", []string{a.Name, fmt.Sprint(a.N)}, l.Index, map[string]Value{"used_at": Text(TS(l.Record.At))})
+	case "user.mfa.enrol":
+		r.deleteWhere("mfa_recovery_codes", "user_name", Text(a.Name))
+		for n := 1; n <= a.Codes; n++ {
+			r.put("mfa_recovery_codes", l.Index, map[string]Value{"user_name": Text(a.Name), "n": Int(int64(n)), "used_at": Null})
+		}
+	default:
+		r.deleteWhere("mfa_recovery_codes", "user_name", Text(a.Name))
+	}
+	return nil
+}
+
+func applyMFARole(r *Replay, l ReplayLeaf) error {
+	var a mfaRoleAudit
+	if err := json.Unmarshal(l.Record.Body, &a); err != nil {
+		return err
+	}
+	r.put("mfa_roles", l.Index, map[string]Value{"role": Text(a.Role), "required": Int(int64(boolInt(a.Required))),
+		"updated_at": Text(TS(l.Record.At)), "updated_by": Text(l.Record.Actor)})
 	return nil
 }

@@ -22,11 +22,18 @@ import (
 type Session struct {
 	IDHash    []byte
 	User      string
-	Method    string // password, oidc
+	Method    string // password, oidc; stored with its second factor (MethodWith)
 	CreatedAt time.Time
 	ExpiresAt time.Time
 	IP        string
 	UserAgent string
+	// Proof is the second factor a password sign-in presents; nil for
+	// none. It is spent, never stored.
+	Proof *MFAProof
+	// MustEnrolMFA is set by SessionUser on a password session of a
+	// user whose role requires a second factor they have not enrolled:
+	// the session may do nothing but enrol.
+	MustEnrolMFA bool
 }
 
 // APIToken is a bearer token for pipelines and scripts. The token itself
@@ -390,7 +397,7 @@ func (s *Store) SetPassword(ctx context.Context, name, passwordHash, actor strin
 // AuthEvent is the audit body of a sign-in, sign-out or refusal.
 type AuthEvent struct {
 	User   string `json:"user"`
-	Method string `json:"method,omitempty"` // password, oidc, token
+	Method string `json:"method,omitempty"` // password, password+totp, password+recovery, oidc, token
 	IP     string `json:"ip,omitempty"`
 	Reason string `json:"reason,omitempty"` // why a sign-in was refused
 }
@@ -415,11 +422,15 @@ func (s *Store) CreateSession(ctx context.Context, se Session) error {
 		if se.CreatedAt.IsZero() {
 			se.CreatedAt = tx.Now
 		}
+		if err := tx.checkSecondFactor(ctx, se); err != nil {
+			return err
+		}
+		method := se.MethodWith()
 		if _, err := tx.Exec(ctx, `INSERT INTO sessions (id_hash, user_name, method, created_at, expires_at, ip, user_agent) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			se.IDHash, se.User, se.Method, TS(se.CreatedAt), TS(se.ExpiresAt), se.IP, truncate(se.UserAgent, 256)); err != nil {
+			se.IDHash, se.User, method, TS(se.CreatedAt), TS(se.ExpiresAt), se.IP, truncate(se.UserAgent, 256)); err != nil {
 			return fmt.Errorf("create session for %s: %w", se.User, err)
 		}
-		_, err := tx.Audit(ctx, "auth.login", se.User, se.User, AuthEvent{User: se.User, Method: se.Method, IP: se.IP})
+		_, err := tx.Audit(ctx, "auth.login", se.User, se.User, AuthEvent{User: se.User, Method: method, IP: se.IP})
 		return err
 	})
 }
@@ -457,7 +468,11 @@ func (s *Store) SessionUser(ctx context.Context, h []byte) (Session, evident.Use
 		if u.Disabled {
 			return evident.Errorf(evident.EUNAUTHORIZED, "user %q is disabled", u.Name)
 		}
-		return nil
+		if se.Method != "password" {
+			return nil
+		}
+		se.MustEnrolMFA, err = tx.mustEnrol(ctx, u)
+		return err
 	})
 	return se, u, err
 }

@@ -34,7 +34,7 @@ func (w *Web) LoginForm() http.Handler {
 func (w *Web) Login() http.Handler {
 	return w.handle(func(rw http.ResponseWriter, r *http.Request) error {
 		data := loginPage{Next: localPath(r.PostFormValue("next")), Name: r.PostFormValue("name")}
-		_, err := w.cfg.Auth.Login(rw, r, data.Name, r.PostFormValue("password"))
+		_, err := w.cfg.Auth.Login(rw, r, data.Name, r.PostFormValue("password"), r.PostFormValue("code"))
 		if err == nil {
 			http.Redirect(rw, r, data.Next, http.StatusSeeOther)
 			return nil

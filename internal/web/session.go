@@ -49,7 +49,8 @@ func (w *Web) canWriteEvidence(r *http.Request, control string) error {
 }
 
 // can reports whether the signed-in user holds perm, so pages offer only
-// the actions the server would accept.
+// the actions the server would accept. A session that must enrol a
+// second factor is offered nothing: the server would send it back.
 func (p page) Can(perm string) bool {
-	return p.signedIn && p.principal.Can(auth.Permission(perm))
+	return p.signedIn && !p.principal.MustEnrolMFA && p.principal.Can(auth.Permission(perm))
 }
