@@ -8,7 +8,7 @@ EVIDENT_TEST_POSTGRES ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 export EVIDENT_TEST_POSTGRES
 FUZZTIME ?= 20000x
 
-.PHONY: all build test vet gotest fuzz e2e bench serve demo
+.PHONY: all build test vet gotest fuzz e2e bench serve demo tools
 
 all: build
 
@@ -26,7 +26,11 @@ test: vet gotest fuzz e2e
 vet:
 	$(GO) vet ./...
 
-gotest:
+# tools installs the real servers the tests start (a mail catcher), once.
+tools:
+	sh scripts/tools.sh
+
+gotest: tools
 	$(GO) test -race -count=1 -timeout 30m ./...
 
 fuzz:
