@@ -122,6 +122,9 @@ func (s *Store) AddNotifyEndpoint(ctx context.Context, e NotifyEndpoint, actor s
 		e.CreatedAt, e.CreatedBy = tx.Now, actor
 		_, err := tx.Exec(ctx, `INSERT INTO notify_endpoints (id, url, secret, events, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?)`,
 			e.ID, e.URL, e.Secret, strings.Join(e.Events, ","), TS(e.CreatedAt), actor)
+		if IsUniqueViolation(err) {
+			return evident.ErrorAt(evident.ECONFLICT, "id", "endpoint %q already exists", e.ID)
+		}
 		return err
 	})
 	return e, err

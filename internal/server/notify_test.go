@@ -1,0 +1,96 @@
+package server_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/evidenthq/evident/internal/sqlstore"
+	"github.com/evidenthq/evident/internal/sqlstore/storetest"
+)
+
+// TestNotificationPreferencesThroughTheAPI: a user sets their own
+// channels; a bad entry is refused naming the field and stores nothing,
+// not even the good entry beside it.
+func TestNotificationPreferencesThroughTheAPI(t *testing.T) {
+	for _, dialect := range []string{"sqlite", "postgres"} {
+		t.Run(dialect, func(t *testing.T) {
+			e := newEnvOn(t, func(now func() time.Time) *sqlstore.Store {
+				if dialect == "postgres" {
+					return storetest.Postgres(t, now)
+				}
+				return storetest.SQLite(t, now)
+			})
+			var prefs map[string]string
+			e.getJSON(t, "owner", "/api/v1/me/notifications", &prefs)
+			if prefs["clock-half"] != "email" || prefs["task-due"] != "email" {
+				t.Fatalf("defaults: %v, want email for every kind", prefs)
+			}
+			code, body := e.do(t, "owner", "PUT", "/api/v1/me/notifications", strings.NewReader(`{"task-due":"digest","clock-half":"off"}`), "application/json")
+			if code != 200 {
+				t.Fatalf("set preferences: %d %s", code, body)
+			}
+			code, body = e.do(t, "owner", "PUT", "/api/v1/me/notifications", strings.NewReader(`{"task-overdue":"digest","clock-2h":"pager"}`), "application/json")
+			if code != 400 || !strings.Contains(string(body), "channel") || !strings.Contains(string(body), "pager") {
+				t.Errorf("bad channel: %d %s, want 400 naming the channel", code, body)
+			}
+			code, body = e.do(t, "owner", "PUT", "/api/v1/me/notifications", strings.NewReader(`{"clock-quarter":"email"}`), "application/json")
+			if code != 400 || !strings.Contains(string(body), "event") {
+				t.Errorf("bad event: %d %s, want 400 naming the event", code, body)
+			}
+			e.getJSON(t, "owner", "/api/v1/me/notifications", &prefs)
+			if prefs["task-due"] != "digest" || prefs["clock-half"] != "off" || prefs["task-overdue"] != "email" {
+				t.Errorf("after one good and two bad updates: %v", prefs)
+			}
+			// Each user's choices are their own.
+			e.getJSON(t, "cm", "/api/v1/me/notifications", &prefs)
+			if prefs["task-due"] != "email" {
+				t.Errorf("another user's preferences changed: %v", prefs)
+			}
+		})
+	}
+}
+
+// TestAdminConfiguresWebhookEndpoints: only an admin adds an endpoint;
+// its secret is shown once, never in the list; a bad URL is refused.
+func TestAdminConfiguresWebhookEndpoints(t *testing.T) {
+	e := newEnv(t)
+	add := `{"id":"siem","url":"https://hooks.example.org/evident","events":["clock-half","clock-2h"]}`
+	if code, _ := e.do(t, "cm", "POST", "/api/v1/notify/endpoints", strings.NewReader(add), "application/json"); code != 403 {
+		t.Errorf("compliance manager adds an endpoint: %d, want 403", code)
+	}
+	code, body := e.do(t, "admin", "POST", "/api/v1/notify/endpoints", strings.NewReader(add), "application/json")
+	if code != 201 {
+		t.Fatalf("admin adds an endpoint: %d %s", code, body)
+	}
+	var created sqlstore.NotifyEndpoint
+	if err := json.Unmarshal(body, &created); err != nil || len(created.Secret) != 64 {
+		t.Fatalf("created endpoint %s: want a 64-hex-digit secret", body)
+	}
+	if code, body := e.do(t, "admin", "POST", "/api/v1/notify/endpoints", strings.NewReader(add), "application/json"); code != 409 {
+		t.Errorf("the same id again: %d %s, want 409", code, body)
+	}
+	for _, bad := range []struct{ body, field string }{
+		{`{"id":"a","url":"ftp://x/"}`, "url"},
+		{`{"id":"a","url":"https://u:p@x/"}`, "url"},
+		{`{"id":"Bad Id","url":"https://x/"}`, "id"},
+		{`{"id":"a","url":"https://x/","events":["everything"]}`, "events"},
+	} {
+		code, body := e.do(t, "admin", "POST", "/api/v1/notify/endpoints", strings.NewReader(bad.body), "application/json")
+		if code != 400 || !strings.Contains(string(body), bad.field) {
+			t.Errorf("POST %s: %d %s, want 400 naming %s", bad.body, code, body, bad.field)
+		}
+	}
+	code, body = e.do(t, "admin", "GET", "/api/v1/notify/endpoints", nil, "")
+	if code != 200 || strings.Contains(string(body), created.Secret) || !strings.Contains(string(body), "hooks.example.org") {
+		t.Errorf("list: %d %s, want the endpoint without its secret", code, body)
+	}
+	code, body = e.do(t, "admin", "GET", "/api/v1/notify/endpoints/siem/deliveries", nil, "")
+	if code != 200 || !strings.Contains(string(body), `"items":[]`) {
+		t.Errorf("delivery log of a new endpoint: %d %s, want an empty list", code, body)
+	}
+	if code, _ := e.do(t, "admin", "GET", "/api/v1/notify/endpoints/nope/deliveries", nil, ""); code != 404 {
+		t.Errorf("log of an unknown endpoint: %d, want 404", code)
+	}
+}
