@@ -43,6 +43,9 @@ func (w *Web) Routes() []Route {
 		{"POST /incidents", auth.Operate, w.OpenIncident()},
 		{"GET /incidents/{id}", auth.Read, w.Incident()},
 		{"POST /incidents/{id}/steps", auth.Operate, w.AddIncidentStep()},
+		{"GET /settings/notifications", auth.Self, w.Notifications()},
+		{"POST /settings/notifications", auth.Self, w.SavePreferences()},
+		{"POST /settings/notifications/endpoints", auth.ManageUsers, w.AddEndpoint()},
 	}
 	if w.cfg.Ledger != nil {
 		routes = append(routes,
