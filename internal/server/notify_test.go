@@ -1,10 +1,16 @@
 package server_test
 
 import (
+	"context"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/evidenthq/evident/internal/notify"
 
 	"github.com/evidenthq/evident/internal/sqlstore"
 	"github.com/evidenthq/evident/internal/sqlstore/storetest"
@@ -92,5 +98,96 @@ func TestAdminConfiguresWebhookEndpoints(t *testing.T) {
 	}
 	if code, _ := e.do(t, "admin", "GET", "/api/v1/notify/endpoints/nope/deliveries", nil, ""); code != 404 {
 		t.Errorf("log of an unknown endpoint: %d, want 404", code)
+	}
+}
+
+// TestFailingVerdictChangeAndDueTaskReachAWebhook: a failing scan
+// imported over the API, a significant change recorded over the API and
+// the scan's window falling due after the change made the scan stale
+// reach a subscribed webhook as one signed event each, however often the
+// notifier ticks.
+func TestFailingVerdictChangeAndDueTaskReachAWebhook(t *testing.T) {
+	e := newEnv(t)
+	withPortScan(t, e)
+	ctx := context.Background()
+	var mu sync.Mutex
+	got := map[string][]string{} // kind -> subjects
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var p notify.Payload
+		if err := json.NewDecoder(r.Body).Decode(&p); err != nil || !strings.HasPrefix(r.Header.Get(notify.SignatureHeader), "t=") {
+			http.Error(w, "bad", 400)
+			return
+		}
+		mu.Lock()
+		got[p.Kind] = append(got[p.Kind], p.Subject)
+		mu.Unlock()
+	}))
+	defer hook.Close()
+	if _, err := notify.AddEndpoint(ctx, e.store, "siem", hook.URL, nil, "ada"); err != nil {
+		t.Fatal(err)
+	}
+	n := notify.New(notify.Config{Store: e.store, Sources: notify.Sources(e.store), Allow: notify.Allow{Loopback: true},
+		Now: func() time.Time { return e.now }})
+	tick := func() {
+		t.Helper()
+		for range 2 { // the second tick finds everything already sent
+			if _, err := n.Tick(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+
+	if code, body := e.do(t, "cm", "POST", "/api/v1/imports?control=port-scan&system=web@2.1&filename=new-port.xml",
+		strings.NewReader(nmapFixture(t, "new-port.xml")), "application/xml"); code != 201 {
+		t.Fatalf("import failing scan: %d %s", code, body)
+	}
+	tick()
+	if s := got[notify.KindVerdictFailing]; len(s) != 1 || !strings.Contains(s[0], "port scan") {
+		t.Errorf("failing verdict events: %q, want one about the port scan", s)
+	}
+
+	change := `{"system":"web","version":"2.2","significant":true,"summary":"portal rewritten","at":"2026-11-28T08:00:00Z"}`
+	if code, body := e.do(t, "cm", "POST", "/api/v1/changes", strings.NewReader(change), "application/json"); code != 201 {
+		t.Fatalf("record change: %d %s", code, body)
+	}
+	e.now = e.now.Add(time.Minute)
+	tick()
+	if s := got[notify.KindSignificantChange]; len(s) != 1 || !strings.Contains(s[0], "portal rewritten") {
+		t.Errorf("significant change events: %q, want one", s)
+	}
+
+	e.now = time.Date(2026, 12, 31, 12, 0, 0, 0, time.UTC)
+	tick()
+	has := func(kind, part string) bool {
+		for _, s := range got[kind] {
+			if strings.Contains(s, part) {
+				return true
+			}
+		}
+		return false
+	}
+	if !has(notify.KindTaskDue, "Quarterly port scan (quarterly, 2026-10-01 to 2026-12-31)") {
+		t.Errorf("the port scan window due today, stale since the change, was not announced: %q", got[notify.KindTaskDue])
+	}
+	if !has(notify.KindTaskOverdue, "Penetration test after significant change to system web 2.2") {
+		t.Errorf("the overdue pen test the change opened was not announced: %q", got[notify.KindTaskOverdue])
+	}
+	seen := map[string]bool{}
+	for kind, subjects := range got {
+		for _, s := range subjects {
+			if seen[kind+s] {
+				t.Errorf("%s %q arrived twice", kind, s)
+			}
+			seen[kind+s] = true
+		}
+	}
+	ds, err := e.store.Deliveries(ctx, sqlstore.DeliveryFilter{Recipient: "endpoint:siem"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range ds {
+		if d.State != sqlstore.DeliverySent || d.Attempts != 1 {
+			t.Errorf("delivery %s: %s after %d attempts, want sent at the first", d.EventKey, d.State, d.Attempts)
+		}
 	}
 }
