@@ -88,7 +88,11 @@ func (n *Notifier) deliver(ctx context.Context, d sqlstore.Delivery, endpoints m
 	if err := n.cfg.Store.FinishDelivery(ctx, d.ID, sqlstore.DeliveryFailed); err != nil {
 		return false, err
 	}
-	if e, ok := endpoints[d.Recipient]; ok {
+	if e, ok := endpoints[d.Recipient]; ok && e.FailedAt.IsZero() {
+		// Later deliveries of this tick to the endpoint fail at once
+		// rather than each waiting through its own retries.
+		e.FailedAt = n.cfg.Now()
+		endpoints[d.Recipient] = e
 		return false, n.cfg.Store.MarkEndpointFailed(ctx, e.ID)
 	}
 	return false, nil
@@ -112,6 +116,9 @@ func (n *Notifier) attempt(ctx context.Context, d sqlstore.Delivery, endpoints m
 		e, ok := endpoints[d.Recipient]
 		if !ok {
 			return 0, fmt.Errorf("%w: endpoint %q is gone", errPermanent, d.Recipient)
+		}
+		if !e.FailedAt.IsZero() {
+			return 0, fmt.Errorf("%w: endpoint %q was marked failed at %s", errPermanent, e.ID, evident.UTC(e.FailedAt))
 		}
 		return post(ctx, n.cfg.HTTP, e, d, n.cfg.Now())
 	}
