@@ -137,6 +137,10 @@ type Config struct {
 	// Backoff is the wait before the second attempt, doubled before each
 	// later one; default 2 seconds.
 	Backoff time.Duration
+	// Stale is how long a delivery may stay claimed before another tick
+	// takes it for lost with its replica and sends it again; default 15
+	// minutes, well over the longest run of retries.
+	Stale time.Duration
 	// DigestHour is the UTC hour from which the day's digest goes out;
 	// default 7.
 	DigestHour int
@@ -172,6 +176,9 @@ func New(cfg Config) *Notifier {
 	}
 	if cfg.Backoff <= 0 {
 		cfg.Backoff = 2 * time.Second
+	}
+	if cfg.Stale <= 0 {
+		cfg.Stale = 15 * time.Minute
 	}
 	if cfg.DigestHour <= 0 || cfg.DigestHour > 23 {
 		cfg.DigestHour = 7
@@ -241,6 +248,11 @@ func (n *Notifier) Tick(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	now := n.cfg.Now().UTC()
+	if k, err := n.cfg.Store.ReleaseStaleDeliveries(ctx, now.Add(-n.cfg.Stale)); err != nil {
+		return 0, err
+	} else if k > 0 {
+		n.cfg.Logger.Warn("resending notifications a stopped replica had claimed", "count", k)
+	}
 	if err := n.enqueue(ctx, now); err != nil {
 		return 0, err
 	}

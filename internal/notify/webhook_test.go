@@ -146,3 +146,43 @@ func TestDeliveryKeyAndClaimAcrossReplicas(t *testing.T) {
 		}
 	})
 }
+
+// TestDeliveryOfAStoppedReplicaIsSentLater: a replica that claimed a
+// delivery and died before finishing it does not lose the warning; once
+// the claim is stale another replica sends it, and not before.
+func TestDeliveryOfAStoppedReplicaIsSentLater(t *testing.T) {
+	replicas(t, time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC), func(t *testing.T, clock *storetest.Clock, dead, live *sqlstore.Store) {
+		ctx := context.Background()
+		var hits atomic.Int32
+		srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { hits.Add(1) }))
+		defer srv.Close()
+		if _, err := live.AddNotifyEndpoint(ctx, sqlstore.NotifyEndpoint{ID: "siem", URL: srv.URL, Secret: "k"}, "admin"); err != nil {
+			t.Fatal(err)
+		}
+		d := sqlstore.Delivery{EventKey: "clock:I-1:eidas-notification:2h", Recipient: "endpoint:siem", Channel: notify.ChannelWebhook,
+			Kind: notify.KindClock2h, Subject: "2 hours left", EventAt: clock.Now(), State: sqlstore.DeliveryPending}
+		if _, err := dead.EnqueueDelivery(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+		ds, _ := dead.Deliveries(ctx, sqlstore.DeliveryFilter{})
+		if won, err := dead.ClaimDelivery(ctx, ds[0].ID, sqlstore.DeliveryPending); err != nil || !won {
+			t.Fatalf("claim: %v %v", won, err)
+		}
+		n := notify.New(notify.Config{Store: live, Allow: notify.Allow{Loopback: true}, Now: clock.Now, Holder: "live"})
+		clock.Move(5 * time.Minute)
+		if _, err := n.Tick(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if hits.Load() != 0 {
+			t.Fatalf("a delivery claimed 5 minutes ago was sent again")
+		}
+		clock.Move(11 * time.Minute)
+		if _, err := n.Tick(ctx); err != nil {
+			t.Fatal(err)
+		}
+		ds, _ = live.Deliveries(ctx, sqlstore.DeliveryFilter{})
+		if hits.Load() != 1 || ds[0].State != sqlstore.DeliverySent {
+			t.Errorf("16 minutes after its replica stopped: %d requests, state %s; want it sent once", hits.Load(), ds[0].State)
+		}
+	})
+}

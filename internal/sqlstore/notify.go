@@ -198,7 +198,8 @@ func (s *Store) EnqueueDelivery(ctx context.Context, d Delivery) (bool, error) {
 func (s *Store) ClaimDelivery(ctx context.Context, id int64, from string) (bool, error) {
 	var n int64
 	err := s.Write(ctx, func(tx *Tx) error {
-		res, err := tx.Exec(ctx, `UPDATE notify_deliveries SET state = ? WHERE id = ? AND state = ?`, DeliverySending, id, from)
+		res, err := tx.Exec(ctx, `UPDATE notify_deliveries SET state = ?, claimed_at = ? WHERE id = ? AND state = ?`,
+			DeliverySending, TS(tx.Now), id, from)
 		if err != nil {
 			return err
 		}
@@ -206,6 +207,24 @@ func (s *Store) ClaimDelivery(ctx context.Context, id int64, from string) (bool,
 		return err
 	})
 	return n == 1, err
+}
+
+// ReleaseStaleDeliveries hands back to pending every delivery claimed
+// before cutoff and never finished: its replica died while sending. The
+// message may have gone out just before, so this trades a rare duplicate
+// for never losing a deadline warning. It returns how many it released.
+func (s *Store) ReleaseStaleDeliveries(ctx context.Context, cutoff time.Time) (int64, error) {
+	var n int64
+	err := s.Write(ctx, func(tx *Tx) error {
+		res, err := tx.Exec(ctx, `UPDATE notify_deliveries SET state = ? WHERE state = ? AND claimed_at < ?`,
+			DeliveryPending, DeliverySending, TS(cutoff))
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return n, err
 }
 
 // RecordAttempt logs one attempt at a delivery: its number, the HTTP

@@ -36,6 +36,7 @@ CREATE TABLE notify_deliveries (
     attempts    INTEGER NOT NULL DEFAULT 0,
     last_error  TEXT NOT NULL DEFAULT '',
     created_at  TEXT NOT NULL,
+    claimed_at  TEXT,           -- when a replica moved it to sending
     sent_at     TEXT,
     UNIQUE (event_key, recipient, channel)
 );
