@@ -20,6 +20,8 @@ func (a *API) notificationRoutes() []Route {
 			Summary: "webhook endpoints (never their secrets), with when each was marked failed", Handler: a.Endpoints()},
 		{Method: "POST", Path: "/api/v1/notify/endpoints", Perm: auth.ManageUsers, Tag: "notifications", Body: "application/json", Status: 201,
 			Summary: "add a webhook endpoint {id, url, events}; its signing secret is in this response only", Handler: a.AddEndpoint()},
+		{Method: "POST", Path: "/api/v1/notify/endpoints/{id}/enable", Perm: auth.ManageUsers, Tag: "notifications",
+			Summary: "clear an endpoint's failed mark once its receiver is mended; it receives new events again", Handler: a.EnableEndpoint()},
 		{Method: "GET", Path: "/api/v1/notify/endpoints/{id}/deliveries", Perm: auth.ManageUsers, Tag: "notifications",
 			Summary: "an endpoint's delivery log: each delivery with its attempts and HTTP statuses", Handler: a.EndpointLog()},
 	}
@@ -112,5 +114,21 @@ func (a *API) EndpointLog() http.Handler {
 			return err
 		}
 		return writeJSON(w, http.StatusOK, List[notify.EndpointLog]{Items: log})
+	})
+}
+
+// EnableEndpoint clears an endpoint's failed mark and writes the endpoint.
+func (a *API) EnableEndpoint() http.Handler {
+	return a.handle(func(w http.ResponseWriter, r *http.Request) error {
+		id := r.PathValue("id")
+		if err := a.cfg.Store.EnableEndpoint(r.Context(), id); err != nil {
+			return err
+		}
+		e, err := a.cfg.Store.NotifyEndpoint(r.Context(), id)
+		if err != nil {
+			return err
+		}
+		e.Secret = ""
+		return writeJSON(w, http.StatusOK, e)
 	})
 }

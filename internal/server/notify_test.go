@@ -99,6 +99,16 @@ func TestAdminConfiguresWebhookEndpoints(t *testing.T) {
 	if code, _ := e.do(t, "admin", "GET", "/api/v1/notify/endpoints/nope/deliveries", nil, ""); code != 404 {
 		t.Errorf("log of an unknown endpoint: %d, want 404", code)
 	}
+	if err := e.store.MarkEndpointFailed(context.Background(), "siem"); err != nil {
+		t.Fatal(err)
+	}
+	code, body = e.do(t, "admin", "POST", "/api/v1/notify/endpoints/siem/enable", nil, "")
+	if code != 200 || strings.Contains(string(body), "failed_at") || strings.Contains(string(body), created.Secret) {
+		t.Errorf("enable a failed endpoint: %d %s, want it without a failed mark or its secret", code, body)
+	}
+	if code, _ := e.do(t, "admin", "POST", "/api/v1/notify/endpoints/nope/enable", nil, ""); code != 404 {
+		t.Errorf("enable an unknown endpoint: %d, want 404", code)
+	}
 }
 
 // TestFailingVerdictChangeAndDueTaskReachAWebhook: a failing scan

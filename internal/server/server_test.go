@@ -253,6 +253,7 @@ var matrix = map[string]string{
 	"GET /api/v1/notify/endpoints":                 "admin",
 	"POST /api/v1/notify/endpoints":                "admin",
 	"GET /api/v1/notify/endpoints/{id}/deliveries": "admin",
+	"POST /api/v1/notify/endpoints/{id}/enable":    "admin",
 }
 
 func init() {

@@ -172,6 +172,24 @@ func (s *Store) MarkEndpointFailed(ctx context.Context, id string) error {
 	})
 }
 
+// EnableEndpoint clears an endpoint's failed mark, once an admin has
+// mended the receiver; it reports ENOTFOUND for an unknown id.
+func (s *Store) EnableEndpoint(ctx context.Context, id string) error {
+	return s.Write(ctx, func(tx *Tx) error {
+		res, err := tx.Exec(ctx, `UPDATE notify_endpoints SET failed_at = NULL WHERE id = ?`, id)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			if err == nil {
+				err = evident.ErrorAt(evident.ENOTFOUND, "endpoint", "no endpoint %q", id)
+			}
+			return err
+		}
+		return nil
+	})
+}
+
 // EnqueueDelivery inserts d unless a delivery of the same event to the
 // same recipient on the same channel exists, and reports whether it did.
 // The unique key, not the caller, is what keeps a second replica from

@@ -110,3 +110,14 @@ func (w *Web) AddEndpoint() http.Handler {
 		return w.notifications(rw, r, http.StatusCreated, notificationsPage{NewSecret: e.Secret})
 	})
 }
+
+// EnableEndpoint clears a failed endpoint's mark once its receiver is
+// mended.
+func (w *Web) EnableEndpoint() http.Handler {
+	return w.handle(func(rw http.ResponseWriter, r *http.Request) error {
+		if err := w.cfg.Store.EnableEndpoint(r.Context(), r.PathValue("id")); err != nil {
+			return err
+		}
+		return w.notifications(rw, r, http.StatusOK, notificationsPage{})
+	})
+}

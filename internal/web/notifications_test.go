@@ -62,6 +62,18 @@ func TestNotificationSettingsInTheBrowser(t *testing.T) {
 		if _, page := admin.get("/settings/notifications"); strings.Contains(page, e.Secret) || !strings.Contains(page, "hooks.example.org") {
 			t.Errorf("the endpoint list shows the secret again, or not the endpoint")
 		}
+		if err := st.MarkEndpointFailed(context.Background(), "siem"); err != nil {
+			t.Fatal(err)
+		}
+		if _, page := admin.get("/settings/notifications"); !strings.Contains(page, "Enable again") {
+			t.Errorf("a failed endpoint has no way to enable it again")
+		}
+		if code, _, _ := admin.post("/settings/notifications/endpoints/siem/enable", url.Values{"csrf_token": {token}}); code != http.StatusOK {
+			t.Errorf("enable again: %d", code)
+		}
+		if e, _ := st.NotifyEndpoint(context.Background(), "siem"); !e.FailedAt.IsZero() {
+			t.Errorf("endpoint still marked failed after enabling")
+		}
 		code, body, _ = admin.post("/settings/notifications/endpoints", url.Values{"csrf_token": {token},
 			"id": {"lan"}, "url": {"gopher://x"}})
 		if code != http.StatusBadRequest || !strings.Contains(body, "url") {

@@ -46,6 +46,7 @@ func (w *Web) Routes() []Route {
 		{"GET /settings/notifications", auth.Self, w.Notifications()},
 		{"POST /settings/notifications", auth.Self, w.SavePreferences()},
 		{"POST /settings/notifications/endpoints", auth.ManageUsers, w.AddEndpoint()},
+		{"POST /settings/notifications/endpoints/{id}/enable", auth.ManageUsers, w.EnableEndpoint()},
 	}
 	if w.cfg.Ledger != nil {
 		routes = append(routes,
