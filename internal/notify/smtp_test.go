@@ -56,7 +56,14 @@ func TestSMTPRequiresSTARTTLS(t *testing.T) {
 	allow := notify.Allow{Loopback: true}
 
 	plain := startMailpit(t)
-	m, err := notify.ParseSMTPURL("smtp://"+plain.SMTP+"?from=evident@example.org", allow)
+	m, err := notify.ParseSMTPURL("smtp://"+plain.SMTP+"?from=evident@example.org&starttls=off", notify.Allow{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Send(ctx, "alice@example.org", "to loopback", "body", now); err == nil || !strings.Contains(err.Error(), "loopback") {
+		t.Errorf("send to a relay on loopback without allowing it: %v, want a refusal naming loopback", err)
+	}
+	m, err = notify.ParseSMTPURL("smtp://"+plain.SMTP+"?from=evident@example.org", allow)
 	if err != nil {
 		t.Fatal(err)
 	}
