@@ -211,3 +211,79 @@ func TestClockEmailsArriveOnceWithTwoReplicas(t *testing.T) {
 		}
 	})
 }
+
+// TestTwoRunningNotifiersSendEachWarningOnce runs two notifiers as serve
+// runs them, each in its own loop ticking every few milliseconds on its
+// own connection to one database, while the clock jumps to an incident's
+// half time and then to two hours before its deadlines.
+func TestTwoRunningNotifiersSendEachWarningOnce(t *testing.T) {
+	aware := time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
+	replicas(t, aware, func(t *testing.T, clock *storetest.Clock, a, b *sqlstore.Store) {
+		ctx := context.Background()
+		mp := startMailpit(t)
+		program(t, a)
+		user(t, a, "alice", evident.RoleComplianceManager)
+		inc, err := a.OpenIncident(ctx, evident.Incident{Kind: evident.KindIncident, Title: "HSM unreachable",
+			Reporter: "noc", AwareAt: aware}, "alice")
+		if err != nil {
+			t.Fatal(err)
+		}
+		smtp, err := notify.ParseSMTPURL("smtp://"+mp.SMTP+"?from=evident@example.org&starttls=off", notify.Allow{Loopback: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var stops []func()
+		for i, s := range []*sqlstore.Store{a, b} {
+			stops = append(stops, notify.Start(ctx, notify.Config{Store: s, Sources: notify.Sources(s), SMTP: smtp,
+				Holder: "replica-" + strconv.Itoa(i), Every: 5 * time.Millisecond, Now: clock.Now}))
+		}
+		want := 0
+		for _, c := range inc.Clocks(aware) {
+			if c.Due.Sub(c.Start) == 24*time.Hour {
+				want++
+			}
+		}
+		// sent waits until n e-mails of a stage went out.
+		sent := func(stage string, n int) {
+			t.Helper()
+			deadline := time.Now().Add(60 * time.Second)
+			for time.Now().Before(deadline) {
+				ds, err := a.Deliveries(ctx, sqlstore.DeliveryFilter{State: sqlstore.DeliverySent, Channel: notify.ChannelEmail})
+				if err != nil {
+					t.Fatal(err)
+				}
+				k := 0
+				for _, d := range ds {
+					if strings.HasSuffix(d.EventKey, ":"+stage) {
+						k++
+					}
+				}
+				if k >= n {
+					return
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			t.Fatalf("the %s e-mails were not all sent within a minute", stage)
+		}
+		clock.Move(12 * time.Hour)
+		sent("half", want)
+		clock.Move(10 * time.Hour)
+		sent("2h", want)
+		time.Sleep(200 * time.Millisecond) // dozens more ticks on each replica
+		for _, stop := range stops {
+			stop()
+		}
+		got := map[string]int{}
+		for _, m := range mp.messages(t) {
+			got[m.Subject]++
+		}
+		if len(got) != 2*want {
+			t.Errorf("%d distinct messages, want %d: %v", len(got), 2*want, got)
+		}
+		for s, n := range got {
+			if n != 1 {
+				t.Errorf("%q arrived %d times, want once", s, n)
+			}
+		}
+	})
+}
