@@ -16,6 +16,10 @@ func (a *API) notificationRoutes() []Route {
 			Summary: "your channel (email, digest or off) for every event kind", Handler: a.Preferences()},
 		{Method: "PUT", Path: "/api/v1/me/notifications", Perm: auth.Self, Tag: "notifications", Body: "application/json",
 			Summary: "set your channel for some event kinds: {\"clock-half\": \"digest\"}; kinds not named keep theirs", Handler: a.SetPreferences()},
+		{Method: "GET", Path: "/api/v1/notify/deliveries", Perm: auth.ManageUsers, Tag: "notifications",
+			Summary: "every notification recorded, e-mail and webhook, oldest first (the last 1000)",
+			Query: []Param{{"state", "pending, queued, sending, sent or failed"}, {"channel", "email, digest or webhook"}, {"recipient", "a user name, or endpoint:ID"}},
+			Handler: a.Deliveries()},
 		{Method: "GET", Path: "/api/v1/notify/endpoints", Perm: auth.ManageUsers, Tag: "notifications",
 			Summary: "webhook endpoints (never their secrets), with when each was marked failed", Handler: a.Endpoints()},
 		{Method: "POST", Path: "/api/v1/notify/endpoints", Perm: auth.ManageUsers, Tag: "notifications", Body: "application/json", Status: 201,
@@ -130,5 +134,21 @@ func (a *API) EnableEndpoint() http.Handler {
 		}
 		e.Secret = ""
 		return writeJSON(w, http.StatusOK, e)
+	})
+}
+
+// Deliveries writes the recorded notifications matching the query.
+func (a *API) Deliveries() http.Handler {
+	return a.handle(func(w http.ResponseWriter, r *http.Request) error {
+		q := r.URL.Query()
+		ds, err := a.cfg.Store.Deliveries(r.Context(), sqlstore.DeliveryFilter{State: q.Get("state"), Channel: q.Get("channel"),
+			Recipient: q.Get("recipient"), Last: 1000})
+		if err != nil {
+			return err
+		}
+		if ds == nil {
+			ds = []sqlstore.Delivery{}
+		}
+		return writeJSON(w, http.StatusOK, List[sqlstore.Delivery]{Items: ds})
 	})
 }

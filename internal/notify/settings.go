@@ -89,12 +89,9 @@ func Log(ctx context.Context, st *sqlstore.Store, id string, limit int) ([]Endpo
 	if _, err := st.NotifyEndpoint(ctx, id); err != nil {
 		return nil, err
 	}
-	ds, err := st.Deliveries(ctx, sqlstore.DeliveryFilter{Recipient: "endpoint:" + id})
+	ds, err := st.Deliveries(ctx, sqlstore.DeliveryFilter{Recipient: "endpoint:" + id, Last: limit})
 	if err != nil {
 		return nil, err
-	}
-	if limit > 0 && len(ds) > limit {
-		ds = ds[len(ds)-limit:]
 	}
 	out := []EndpointLog{}
 	for _, d := range ds {

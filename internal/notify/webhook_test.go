@@ -77,6 +77,10 @@ func TestFailingEndpointIsRetriedThenMarkedFailed(t *testing.T) {
 				t.Errorf("attempt %d: %+v, want status 500 and no response body", i+1, a)
 			}
 		}
+		if last, err := notify.Log(ctx, s, "down", 1); err != nil || len(last) != 1 || last[0].Delivery.EventKey != "approval:2" ||
+			len(last[0].Attempts) != 1 {
+			t.Errorf("the endpoint's latest log entry: %+v, %v; want approval:2 with its one attempt", last, err)
+		}
 		e, err := s.NotifyEndpoint(ctx, "down")
 		if err != nil || e.FailedAt.IsZero() {
 			t.Fatalf("broken endpoint: %+v, %v; want it marked failed", e, err)

@@ -200,4 +200,21 @@ func TestFailingVerdictChangeAndDueTaskReachAWebhook(t *testing.T) {
 			t.Errorf("delivery %s: %s after %d attempts, want sent at the first", d.EventKey, d.State, d.Attempts)
 		}
 	}
+	// The admin reads the same record over the API, with each attempt's
+	// status in the endpoint's log.
+	var listed struct{ Items []sqlstore.Delivery }
+	e.getJSON(t, "admin", "/api/v1/notify/deliveries?channel=webhook&state=sent", &listed)
+	if len(listed.Items) != len(ds) || len(ds) < 5 {
+		t.Errorf("GET /api/v1/notify/deliveries lists %d webhook deliveries, the store holds %d", len(listed.Items), len(ds))
+	}
+	var log struct {
+		Items []struct {
+			Delivery sqlstore.Delivery
+			Attempts []sqlstore.DeliveryAttempt
+		}
+	}
+	e.getJSON(t, "admin", "/api/v1/notify/endpoints/siem/deliveries", &log)
+	if len(log.Items) != len(ds) || len(log.Items[0].Attempts) != 1 || log.Items[0].Attempts[0].Status != 200 {
+		t.Errorf("endpoint log: %+v, want every delivery with its one 200 attempt", log.Items)
+	}
 }

@@ -250,6 +250,7 @@ var matrix = map[string]string{
 	"POST /api/v1/verify":                          "admin cm assessor",
 	"GET /api/v1/me/notifications":                 "admin cm owner approver assessor",
 	"PUT /api/v1/me/notifications":                 "admin cm owner approver assessor",
+	"GET /api/v1/notify/deliveries":                "admin",
 	"GET /api/v1/notify/endpoints":                 "admin",
 	"POST /api/v1/notify/endpoints":                "admin",
 	"GET /api/v1/notify/endpoints/{id}/deliveries": "admin",

@@ -277,7 +277,8 @@ type DeliveryFilter struct {
 	EventKey  string
 	Channel   string
 	Recipient string
-	Limit     int
+	Limit     int // the first Limit
+	Last      int // the last Last, still oldest first
 }
 
 const deliveryCols = `id, event_key, recipient, channel, kind, subject, body, event_at, state, attempts, last_error, created_at, sent_at`
@@ -292,10 +293,15 @@ func (s *Store) Deliveries(ctx context.Context, f DeliveryFilter) ([]Delivery, e
 			args = append(args, c.v)
 		}
 	}
-	q += ` ORDER BY id`
-	if f.Limit > 0 {
-		q += ` LIMIT ?`
+	switch {
+	case f.Last > 0:
+		q = `SELECT * FROM (` + q + ` ORDER BY id DESC LIMIT ?) AS recent ORDER BY id`
+		args = append(args, f.Last)
+	case f.Limit > 0:
+		q += ` ORDER BY id LIMIT ?`
 		args = append(args, f.Limit)
+	default:
+		q += ` ORDER BY id`
 	}
 	var out []Delivery
 	err := s.Read(ctx, func(tx *Tx) error {
