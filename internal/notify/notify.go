@@ -326,15 +326,19 @@ func (n *Notifier) enqueue(ctx context.Context, now time.Time) error {
 	if err != nil {
 		return err
 	}
+	var ds []sqlstore.Delivery
 	for _, ev := range events {
-		if err := n.enqueueEvent(ctx, ev, users, endpoints); err != nil {
-			return err
-		}
+		ds = append(ds, deliveries(ev, users, endpoints)...)
+	}
+	if _, err := n.cfg.Store.EnqueueDeliveries(ctx, ds); err != nil {
+		return fmt.Errorf("record notifications: %w", err)
 	}
 	return nil
 }
 
-func (n *Notifier) enqueueEvent(ctx context.Context, ev Event, users map[string]recipient, endpoints []sqlstore.NotifyEndpoint) error {
+// deliveries returns one delivery per recipient and channel of ev.
+func deliveries(ev Event, users map[string]recipient, endpoints []sqlstore.NotifyEndpoint) []sqlstore.Delivery {
+	var out []sqlstore.Delivery
 	d := sqlstore.Delivery{EventKey: ev.Key, Kind: ev.Kind, Subject: ev.Subject, Body: ev.Body, EventAt: ev.At}
 	names := ev.To
 	if len(names) == 0 {
@@ -357,18 +361,14 @@ func (n *Notifier) enqueueEvent(ctx context.Context, ev Event, users map[string]
 		default:
 			continue
 		}
-		if _, err := n.cfg.Store.EnqueueDelivery(ctx, d); err != nil {
-			return fmt.Errorf("record notification %s for %s: %w", ev.Key, name, err)
-		}
+		out = append(out, d)
 	}
 	for _, e := range endpoints {
 		if !e.FailedAt.IsZero() || !e.Wants(ev.Kind) {
 			continue
 		}
 		d.Recipient, d.Channel, d.State = "endpoint:"+e.ID, ChannelWebhook, sqlstore.DeliveryPending
-		if _, err := n.cfg.Store.EnqueueDelivery(ctx, d); err != nil {
-			return fmt.Errorf("record notification %s for endpoint %s: %w", ev.Key, e.ID, err)
-		}
+		out = append(out, d)
 	}
-	return nil
+	return out
 }

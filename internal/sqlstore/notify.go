@@ -190,23 +190,42 @@ func (s *Store) EnableEndpoint(ctx context.Context, id string) error {
 	})
 }
 
+// EnqueueDeliveries records every delivery in one transaction, each
+// unless its key exists (as EnqueueDelivery), and returns how many were
+// new: a tick that finds nothing new costs one commit, not one per row.
+func (s *Store) EnqueueDeliveries(ctx context.Context, ds []Delivery) (int, error) {
+	n := 0
+	err := s.Write(ctx, func(tx *Tx) error {
+		n = 0
+		for _, d := range ds {
+			k, err := tx.enqueue(ctx, d)
+			if err != nil {
+				return err
+			}
+			n += int(k)
+		}
+		return nil
+	})
+	return n, err
+}
+
+func (tx *Tx) enqueue(ctx context.Context, d Delivery) (int64, error) {
+	res, err := tx.Exec(ctx, `INSERT INTO notify_deliveries
+		(event_key, recipient, channel, kind, subject, body, event_at, state, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_key, recipient, channel) DO NOTHING`,
+		d.EventKey, d.Recipient, d.Channel, d.Kind, d.Subject, d.Body, TS(d.EventAt), d.State, TS(tx.Now))
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
 // EnqueueDelivery inserts d unless a delivery of the same event to the
 // same recipient on the same channel exists, and reports whether it did.
 // The unique key, not the caller, is what keeps a second replica from
 // sending the same notification again.
 func (s *Store) EnqueueDelivery(ctx context.Context, d Delivery) (bool, error) {
-	var n int64
-	err := s.Write(ctx, func(tx *Tx) error {
-		res, err := tx.Exec(ctx, `INSERT INTO notify_deliveries
-			(event_key, recipient, channel, kind, subject, body, event_at, state, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_key, recipient, channel) DO NOTHING`,
-			d.EventKey, d.Recipient, d.Channel, d.Kind, d.Subject, d.Body, TS(d.EventAt), d.State, TS(tx.Now))
-		if err != nil {
-			return err
-		}
-		n, err = res.RowsAffected()
-		return err
-	})
+	n, err := s.EnqueueDeliveries(ctx, []Delivery{d})
 	return n == 1, err
 }
 
