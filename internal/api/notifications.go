@@ -124,8 +124,12 @@ func (a *API) EndpointLog() http.Handler {
 // EnableEndpoint clears an endpoint's failed mark and writes the endpoint.
 func (a *API) EnableEndpoint() http.Handler {
 	return a.handle(func(w http.ResponseWriter, r *http.Request) error {
+		p, err := principal(r)
+		if err != nil {
+			return err
+		}
 		id := r.PathValue("id")
-		if err := a.cfg.Store.EnableEndpoint(r.Context(), id); err != nil {
+		if err := a.cfg.Store.EnableEndpoint(r.Context(), id, p.Actor()); err != nil {
 			return err
 		}
 		e, err := a.cfg.Store.NotifyEndpoint(r.Context(), id)

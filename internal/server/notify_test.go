@@ -88,6 +88,13 @@ func TestAdminConfiguresWebhookEndpoints(t *testing.T) {
 			t.Errorf("POST %s: %d %s, want 400 naming %s", bad.body, code, body, bad.field)
 		}
 	}
+	// Who pointed notifications where is in the audit trail, without
+	// the URL itself (it may carry the receiver's own token).
+	code, body = e.do(t, "cm", "GET", "/api/v1/log?kind=notify.endpoint.add", nil, "")
+	if code != 200 || !strings.Contains(string(body), "hooks.example.org") || strings.Contains(string(body), "/evident") ||
+		!strings.Contains(string(body), "ada") {
+		t.Errorf("audit trail of the endpoint: %d %s, want a leaf naming the host and the admin", code, body)
+	}
 	code, body = e.do(t, "admin", "GET", "/api/v1/notify/endpoints", nil, "")
 	if code != 200 || strings.Contains(string(body), created.Secret) || !strings.Contains(string(body), "hooks.example.org") {
 		t.Errorf("list: %d %s, want the endpoint without its secret", code, body)

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"net/url"
 	"strings"
 	"time"
 
@@ -125,9 +126,31 @@ func (s *Store) AddNotifyEndpoint(ctx context.Context, e NotifyEndpoint, actor s
 		if IsUniqueViolation(err) {
 			return evident.ErrorAt(evident.ECONFLICT, "id", "endpoint %q already exists", e.ID)
 		}
+		if err != nil {
+			return err
+		}
+		_, err = tx.Audit(ctx, "notify.endpoint.add", e.ID, actor, endpointAudit{ID: e.ID, Host: hostOf(e.URL), Events: e.Events})
 		return err
 	})
 	return e, err
+}
+
+// endpointAudit is the leaf of an endpoint's addition: incident details
+// leave the system through it, so who pointed them where is in the audit
+// trail. It names the host, not the URL: a receiver's URL often carries
+// its own access token, and packs carry the leaves.
+type endpointAudit struct {
+	ID     string   `json:"id"`
+	Host   string   `json:"host,omitempty"`
+	Events []string `json:"events,omitempty"`
+}
+
+func hostOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	return u.Host
 }
 
 // NotifyEndpoints returns every endpoint, secrets included (the notifier
@@ -173,8 +196,9 @@ func (s *Store) MarkEndpointFailed(ctx context.Context, id string) error {
 }
 
 // EnableEndpoint clears an endpoint's failed mark, once an admin has
-// mended the receiver; it reports ENOTFOUND for an unknown id.
-func (s *Store) EnableEndpoint(ctx context.Context, id string) error {
+// mended the receiver, and records who did; it reports ENOTFOUND for an
+// unknown id.
+func (s *Store) EnableEndpoint(ctx context.Context, id, actor string) error {
 	return s.Write(ctx, func(tx *Tx) error {
 		res, err := tx.Exec(ctx, `UPDATE notify_endpoints SET failed_at = NULL WHERE id = ?`, id)
 		if err != nil {
@@ -186,7 +210,8 @@ func (s *Store) EnableEndpoint(ctx context.Context, id string) error {
 			}
 			return err
 		}
-		return nil
+		_, err = tx.Audit(ctx, "notify.endpoint.enable", id, actor, endpointAudit{ID: id})
+		return err
 	})
 }
 

@@ -31,8 +31,8 @@ var exempt = map[string]map[string]string{
 	"leases":   {AllColumns: "scheduler leases: operational"},
 	"notify_prefs": {AllColumns: "which notifications a user wants on which channel: a contact preference, " +
 		"decides nothing"},
-	"notify_endpoints": {AllColumns: "where an admin sends webhooks: configuration of an outbound channel, " +
-		"decides nothing"},
+	"notify_endpoints": {AllColumns: "where an admin sends webhooks: configuration of an outbound channel that " +
+		"decides nothing; each addition and re-enabling is a notify.endpoint leaf naming who and which host"},
 	"notify_deliveries": {AllColumns: "notification delivery attempts: operational; the events they report " +
 		"are computed from the ledger"},
 	"notify_attempts": {AllColumns: "notification delivery attempts: operational, the log of each try"},

@@ -115,7 +115,11 @@ func (w *Web) AddEndpoint() http.Handler {
 // mended.
 func (w *Web) EnableEndpoint() http.Handler {
 	return w.handle(func(rw http.ResponseWriter, r *http.Request) error {
-		if err := w.cfg.Store.EnableEndpoint(r.Context(), r.PathValue("id")); err != nil {
+		actor, err := w.actor(r)
+		if err != nil {
+			return err
+		}
+		if err := w.cfg.Store.EnableEndpoint(r.Context(), r.PathValue("id"), actor); err != nil {
 			return err
 		}
 		return w.notifications(rw, r, http.StatusOK, notificationsPage{})
