@@ -8,12 +8,13 @@ EVIDENT_TEST_POSTGRES ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 export EVIDENT_TEST_POSTGRES
 FUZZTIME ?= 20000x
 
-.PHONY: all build test vet gotest fuzz e2e bench serve demo tools
+.PHONY: all build test test-long vet gotest fuzz e2e bench serve demo release release-check tools
 
 all: build
 
+# A static binary: no cgo, so no libc to match on the target machine.
 build:
-	$(GO) build -o bin/evident ./cmd/evident
+	CGO_ENABLED=0 $(GO) build -trimpath -o bin/evident ./cmd/evident
 
 serve:
 	$(GO) run ./cmd/evident serve
@@ -26,7 +27,7 @@ test: vet gotest fuzz e2e
 vet:
 	$(GO) vet ./...
 
-# tools installs the real servers the tests start (a mail catcher), once.
+# Tools the interoperability tests run against, built from source once.
 tools:
 	sh scripts/tools.sh
 
@@ -41,3 +42,18 @@ e2e:
 
 bench:
 	sh bench/run.sh
+
+# Before a release: the whole suite with ten times the fuzzing, and the
+# release built twice to check it is reproducible and static.
+test-long:
+	$(MAKE) test FUZZTIME=200000x
+	sh scripts/release-check.sh
+
+# Static, reproducible binaries for the released platforms in dist/, with
+# SHA256SUMS, a CycloneDX SBOM and, given EVIDENT_RELEASE_SIGNER, the
+# checksums signed as a signed note (see README, "Verifying a release").
+release:
+	sh scripts/release.sh dist
+
+release-check:
+	sh scripts/release-check.sh

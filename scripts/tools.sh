@@ -1,17 +1,32 @@
 #!/bin/sh
-# Installs the tools the tests start as real parts (a mail catcher for the
-# notifier's SMTP tests) into the Go bin directory, once: a binary already
-# there is kept, so CI and repeated runs do not rebuild it.
+# Installs the tools built from source that interoperability tests run
+# against into the Go bin directory, unless already there, and prints the
+# path of each. `sh scripts/tools.sh witness` installs only the witness.
+#
+#   witness  the transparency-dev omniwitness, a public implementation of
+#            c2sp.org/tlog-witness (pinned pseudo-version; its own SQLite
+#            state, and no outbound calls without its bastion, distributor
+#            or public-config flags)
+#   mailpit  a mail catcher: the notifier's tests send through its SMTP
+#            server and read messages back through its HTTP API
 set -eu
-bin=$(go env GOBIN)
-[ -n "$bin" ] || bin=$(go env GOPATH)/bin
+bindir=$(go env GOBIN)
+[ -n "$bindir" ] || bindir=$(go env GOPATH)/bin
 
-install() { # name module@version
-	if [ -x "$bin/$1" ]; then
-		return
+install_tool() { # name package@version
+	if [ ! -x "$bindir/$1" ]; then
+		echo "installing $2" >&2
+		# Outside any module, so the tool's own go.mod decides its
+		# dependencies and ours is not touched.
+		(cd / && GOFLAGS= go install "$2")
 	fi
-	echo "installing $2"
-	go install "$2"
+	echo "$bindir/$1"
 }
 
-install mailpit github.com/axllent/mailpit@v1.33.1
+for tool in ${*:-witness mailpit}; do
+	case $tool in
+	witness) install_tool omniwitness github.com/transparency-dev/witness/cmd/omniwitness@v0.0.0-20260720115447-2e1c6971d19e ;;
+	mailpit) install_tool mailpit github.com/axllent/mailpit@v1.33.1 ;;
+	*) echo "unknown tool $tool (want: witness, mailpit)" >&2; exit 2 ;;
+	esac
+done

@@ -18,7 +18,7 @@ func (a *API) notificationRoutes() []Route {
 			Summary: "set your channel for some event kinds: {\"clock-half\": \"digest\"}; kinds not named keep theirs", Handler: a.SetPreferences()},
 		{Method: "GET", Path: "/api/v1/notify/deliveries", Perm: auth.ManageUsers, Tag: "notifications",
 			Summary: "every notification recorded, e-mail and webhook, oldest first (the last 1000)",
-			Query: []Param{{"state", "pending, queued, sending, sent or failed"}, {"channel", "email, digest or webhook"}, {"recipient", "a user name, or endpoint:ID"}},
+			Query:   []Param{{"state", "pending, queued, sending, sent or failed"}, {"channel", "email, digest or webhook"}, {"recipient", "a user name, or endpoint:ID"}},
 			Handler: a.Deliveries()},
 		{Method: "GET", Path: "/api/v1/notify/endpoints", Perm: auth.ManageUsers, Tag: "notifications",
 			Summary: "webhook endpoints (never their secrets), with when each was marked failed", Handler: a.Endpoints()},
