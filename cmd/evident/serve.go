@@ -13,7 +13,6 @@ import (
 	"github.com/evidenthq/evident"
 	"github.com/evidenthq/evident/internal/auth"
 	"github.com/evidenthq/evident/internal/catalog"
-	"github.com/evidenthq/evident/internal/notify"
 	"github.com/evidenthq/evident/internal/pack"
 	"github.com/evidenthq/evident/internal/scheduler"
 	"github.com/evidenthq/evident/internal/server"
@@ -59,13 +58,14 @@ func cmdServe(a *app, args []string) error {
 	// runs; it stops (and releases its lease) before the store closes.
 	stopScheduler := scheduler.Start(a.ctx, scheduler.Config{Store: cfg.Store, Logger: logger, Now: a.now})
 	defer stopScheduler()
-	ncfg, err := a.notifyConfig(cfg, logger)
+	cfg.Auth = auth.Config{InsecureCookies: *insecure}
+	// The notifier sends clock warnings, tasks and verdicts by e-mail and
+	// webhook; like the scheduler it stops before the store closes.
+	stopNotifier, err := a.startNotifier(cfg, logger)
 	if err != nil {
 		return err
 	}
-	stopNotifier := notify.Start(a.ctx, ncfg)
 	defer stopNotifier()
-	cfg.Auth = auth.Config{InsecureCookies: *insecure}
 	srv, err := server.New(cfg)
 	if err != nil {
 		return err
@@ -122,22 +122,4 @@ func (a *app) serverConfig(logger *slog.Logger) (server.Config, func(), error) {
 		cfg.Pack = src
 	}
 	return cfg, func() { st.Close() }, nil
-}
-
-// notifyConfig reads the notifier's settings from the environment: the
-// SMTP relay (EVIDENT_SMTP_URL; without it e-mail waits, webhooks still
-// go) and which internal addresses outbound calls may reach
-// (EVIDENT_NOTIFY_ALLOW). A bad value stops serve before it listens.
-func (a *app) notifyConfig(cfg server.Config, logger *slog.Logger) (notify.Config, error) {
-	allow, err := notify.ParseAllow(a.getenv("EVIDENT_NOTIFY_ALLOW"))
-	if err != nil {
-		return notify.Config{}, err
-	}
-	n := notify.Config{Store: cfg.Store, Logger: logger, Sources: notify.Sources(cfg.Store), Allow: allow, Now: a.now}
-	if u := a.getenv("EVIDENT_SMTP_URL"); u != "" {
-		if n.SMTP, err = notify.ParseSMTPURL(u, allow); err != nil {
-			return notify.Config{}, err
-		}
-	}
-	return n, nil
 }

@@ -25,6 +25,10 @@ func (w *Web) Routes() []Route {
 		{"GET /login", auth.Public, w.LoginForm()},
 		{"POST /login", auth.Public, w.Login()},
 		{"POST /logout", auth.Self, w.Logout()},
+		{"GET /settings/notifications", auth.Self, w.Notifications()},
+		{"POST /settings/notifications", auth.Self, w.SavePreferences()},
+		{"POST /settings/notifications/endpoints", auth.ManageUsers, w.AddEndpoint()},
+		{"POST /settings/notifications/endpoints/{id}/enable", auth.ManageUsers, w.EnableEndpoint()},
 		{"GET /{$}", auth.Read, w.Dashboard()},
 		{"GET /catalog", auth.Read, w.Catalog()},
 		{"GET /catalog/{id}", auth.Read, w.Requirement()},
@@ -43,10 +47,6 @@ func (w *Web) Routes() []Route {
 		{"POST /incidents", auth.Operate, w.OpenIncident()},
 		{"GET /incidents/{id}", auth.Read, w.Incident()},
 		{"POST /incidents/{id}/steps", auth.Operate, w.AddIncidentStep()},
-		{"GET /settings/notifications", auth.Self, w.Notifications()},
-		{"POST /settings/notifications", auth.Self, w.SavePreferences()},
-		{"POST /settings/notifications/endpoints", auth.ManageUsers, w.AddEndpoint()},
-		{"POST /settings/notifications/endpoints/{id}/enable", auth.ManageUsers, w.EnableEndpoint()},
 	}
 	if w.cfg.Ledger != nil {
 		routes = append(routes,
