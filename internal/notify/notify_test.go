@@ -287,3 +287,39 @@ func TestTwoRunningNotifiersSendEachWarningOnce(t *testing.T) {
 		}
 	})
 }
+
+// TestAMetClockIsNotWarnedAbout: once the supervisory body was notified,
+// its clock gets no two-hour warning, while the clocks still running do.
+func TestAMetClockIsNotWarnedAbout(t *testing.T) {
+	aware := time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
+	replicas(t, aware, func(t *testing.T, clock *storetest.Clock, s, _ *sqlstore.Store) {
+		ctx := context.Background()
+		program(t, s)
+		inc, err := s.OpenIncident(ctx, evident.Incident{Kind: evident.KindIncident, Title: "CA key ceremony aborted",
+			Reporter: "noc", AwareAt: aware}, "alice")
+		if err != nil {
+			t.Fatal(err)
+		}
+		rc := &receiver{secret: "k", got: map[string]int{}}
+		hook := httptest.NewServer(rc)
+		defer hook.Close()
+		if _, err := s.AddNotifyEndpoint(ctx, sqlstore.NotifyEndpoint{ID: "siem", URL: hook.URL, Secret: rc.secret}, "admin"); err != nil {
+			t.Fatal(err)
+		}
+		n := notify.New(notify.Config{Store: s, Sources: notify.Sources(s), Allow: notify.Allow{Loopback: true}, Holder: "r1", Now: clock.Now})
+		clock.Move(13 * time.Hour)
+		if _, err := s.NotifyIncident(ctx, inc.ID, evident.Notification{To: []evident.Recipient{evident.ToSupervisoryBody},
+			Kind: evident.NoticeNotification, SentAt: clock.Now()}, nil, "alice"); err != nil {
+			t.Fatal(err)
+		}
+		clock.Move(9 * time.Hour) // 22 h after awareness
+		if _, err := n.Tick(ctx); err != nil {
+			t.Fatal(err)
+		}
+		met := "clock:" + inc.ID + ":" + string(evident.ClockEIDAS) + ":2h"
+		running := "clock:" + inc.ID + ":" + string(evident.ClockEarlyWarning) + ":2h"
+		if rc.got[met] != 0 || rc.got[running] != 1 {
+			t.Errorf("webhook got %v; want the running early-warning clock's 2h warning and none for the met eIDAS clock", rc.got)
+		}
+	})
+}
