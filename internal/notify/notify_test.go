@@ -191,6 +191,14 @@ func TestClockEmailsArriveOnceWithTwoReplicas(t *testing.T) {
 			}
 			got[m.Subject]++
 		}
+		// What a reader needs to act: which incident, which deadline.
+		if ms := mp.messages(t); len(ms) > 0 {
+			m := ms[0]
+			body := mp.text(t, m.ID)
+			if !strings.Contains(body, "OCSP responder down") || !strings.Contains(body, "Due:     2026-03-03T08:00:00Z") {
+				t.Errorf("message %q reads %q, want the incident's title and the deadline", m.Subject, body)
+			}
+		}
 		for s := range want {
 			if got[s] != 1 {
 				t.Errorf("%q arrived %d times, want once", s, got[s])
