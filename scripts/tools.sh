@@ -7,6 +7,8 @@
 #            c2sp.org/tlog-witness (pinned pseudo-version; its own SQLite
 #            state, and no outbound calls without its bastion, distributor
 #            or public-config flags)
+#   mailpit  a mail catcher: the notifier's tests send through its SMTP
+#            server and read messages back through its HTTP API
 set -eu
 bindir=$(go env GOBIN)
 [ -n "$bindir" ] || bindir=$(go env GOPATH)/bin
@@ -21,9 +23,10 @@ install_tool() { # name package@version
 	echo "$bindir/$1"
 }
 
-for tool in ${*:-witness}; do
+for tool in ${*:-witness mailpit}; do
 	case $tool in
 	witness) install_tool omniwitness github.com/transparency-dev/witness/cmd/omniwitness@v0.0.0-20260720115447-2e1c6971d19e ;;
-	*) echo "unknown tool $tool (want: witness)" >&2; exit 2 ;;
+	mailpit) install_tool mailpit github.com/axllent/mailpit@v1.33.1 ;;
+	*) echo "unknown tool $tool (want: witness, mailpit)" >&2; exit 2 ;;
 	esac
 done

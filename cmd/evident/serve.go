@@ -74,6 +74,13 @@ func cmdServe(a *app, args []string) error {
 	}
 	defer stopWitnessing()
 	cfg.Auth = auth.Config{InsecureCookies: *insecure}
+	// The notifier sends clock warnings, tasks and verdicts by e-mail and
+	// webhook; like the scheduler it stops before the store closes.
+	stopNotifier, err := a.startNotifier(cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer stopNotifier()
 	srv, err := server.New(cfg)
 	if err != nil {
 		return err

@@ -285,3 +285,19 @@ func TestDemoViewsAgreeOnReadiness(t *testing.T) {
 	past["status"] = st.Score
 	agree(past, "at "+at+" over "+from+" to "+to)
 }
+
+// TestServeRefusesBadNotificationSettings: a mistyped relay URL or allow
+// list stops serve before it listens, naming the variable, instead of
+// leaving notifications silently undelivered.
+func TestServeRefusesBadNotificationSettings(t *testing.T) {
+	for name, env := range map[string]map[string]string{
+		"EVIDENT_SMTP_URL":     {"EVIDENT_SMTP_URL": "smtp://mail.example.org?starttls=maybe&from=a@example.org"},
+		"EVIDENT_NOTIFY_ALLOW": {"EVIDENT_NOTIFY_ALLOW": "everywhere"},
+	} {
+		env["EVIDENT_DATA"] = t.TempDir()
+		code, out, errs := cli(t, env, "serve", "--addr", "127.0.0.1:0")
+		if code != 2 || !strings.Contains(errs, name) || strings.Contains(out, "listening") {
+			t.Errorf("serve with a bad %s: exit %d, stdout %q, stderr %q; want 2 naming it, before listening", name, code, out, errs)
+		}
+	}
+}

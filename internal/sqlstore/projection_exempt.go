@@ -29,6 +29,13 @@ var exempt = map[string]map[string]string{
 		"written by no one's act"},
 	"sessions": {AllColumns: "browser sessions: operational; every sign-in and sign-out is a leaf"},
 	"leases":   {AllColumns: "scheduler leases: operational"},
+	"notify_prefs": {AllColumns: "which notifications a user wants on which channel: a contact preference, " +
+		"decides nothing"},
+	"notify_endpoints": {AllColumns: "where an admin sends webhooks: configuration of an outbound channel that " +
+		"decides nothing; each addition and re-enabling is a notify.endpoint leaf naming who and which host"},
+	"notify_deliveries": {AllColumns: "notification delivery attempts: operational; the events they report " +
+		"are computed from the ledger"},
+	"notify_attempts": {AllColumns: "notification delivery attempts: operational, the log of each try"},
 	"acts": {AllColumns: "review acts: verify compares every row with its act leaf, column by column " +
 		"(ledger.verifyActs), and pack verify checks what each acceptance binds"},
 	"cosignatures": {AllColumns: "witnesses' statements about our checkpoints, signed with their keys, not ours: " +

@@ -168,9 +168,9 @@ func TestAffectedServicesAndSystemsAreChosenFromTheProgram(t *testing.T) {
 	})
 }
 
-// notify posts the notification form as multipart, with a report file
+// postNotification posts the notification form as multipart, with a report file
 // when report is not empty.
-func notify(b *browser, loc string, fields url.Values, report string) (int, string, string) {
+func postNotification(b *browser, loc string, fields url.Values, report string) (int, string, string) {
 	b.t.Helper()
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
@@ -191,19 +191,19 @@ func notify(b *browser, loc string, fields url.Values, report string) (int, stri
 func TestNotifyWithReportLinksItAndRefusalKeepsTheForm(t *testing.T) {
 	storetest.Each(t, testClock, func(t *testing.T, st *sqlstore.Store) {
 		_, b, loc := incidentSite(t, st)
-		code, page, _ := notify(b, loc, url.Values{"kind": {"early-warning"}, "sent_at": {"2026-11-27T08:00"}, "note": {"ref CSIRT-2026-117"}}, "%PDF-1.7 early warning")
+		code, page, _ := postNotification(b, loc, url.Values{"kind": {"early-warning"}, "sent_at": {"2026-11-27T08:00"}, "note": {"ref CSIRT-2026-117"}}, "%PDF-1.7 early warning")
 		if code != http.StatusBadRequest || !strings.Contains(page, `<p class="error" id="err-to">`) || !strings.Contains(page, `value="ref CSIRT-2026-117"`) ||
 			!strings.Contains(page, `<option value="early-warning" selected>`) || !strings.Contains(page, "choose the report file again") {
 			t.Errorf("a notification to nobody: %d; want 400 next to the recipients, the note and kind kept, and the file asked for again:\n%s", code, page)
 		}
-		code, page, _ = notify(b, loc, url.Values{"to": {"csirt"}, "sent_at": {"2026-11-27T08:00"}, "note": {"ref\x00117"}}, "%PDF-1.7 early warning")
+		code, page, _ = postNotification(b, loc, url.Values{"to": {"csirt"}, "sent_at": {"2026-11-27T08:00"}, "note": {"ref\x00117"}}, "%PDF-1.7 early warning")
 		if code != http.StatusBadRequest || !strings.Contains(page, `<p class="error" id="err-note">`) {
 			t.Errorf("a NUL in the note: %d; want 400 next to the note", code)
 		}
 		if n := evidenceCount(t, st); n != 0 {
 			t.Fatalf("refused notifications stored %d records", n)
 		}
-		code, _, _ = notify(b, loc, url.Values{"to": {"csirt"}, "kind": {"early-warning"}, "sent_at": {"2026-11-27T08:00"}}, "%PDF-1.7 early warning")
+		code, _, _ = postNotification(b, loc, url.Values{"to": {"csirt"}, "kind": {"early-warning"}, "sent_at": {"2026-11-27T08:00"}}, "%PDF-1.7 early warning")
 		if code != http.StatusSeeOther {
 			t.Fatalf("notify: %d", code)
 		}
@@ -249,7 +249,7 @@ func TestIncidentFormsNeedOperate(t *testing.T) {
 					t.Errorf("%s POST %s: %d, want 403", role, path, code)
 				}
 			}
-			if code, _, _ := notify(b, loc, url.Values{"to": {"csirt"}, "sent_at": {"2026-11-27T08:00"}}, "report"); code != http.StatusForbidden {
+			if code, _, _ := postNotification(b, loc, url.Values{"to": {"csirt"}, "sent_at": {"2026-11-27T08:00"}}, "report"); code != http.StatusForbidden {
 				t.Errorf("%s POST notifications: %d, want 403", role, code)
 			}
 		}

@@ -26,4 +26,5 @@ var navigation = []navItem{
 	{"changes", "Changes", "/changes", "read"},
 	{"packs", "Packs", "/packs", "pack.export"},
 	{"audit", "Audit trail", "/audit", "read"},
+	{"notifications", "Notifications", "/settings/notifications", "self"},
 }
