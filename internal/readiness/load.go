@@ -33,6 +33,9 @@ func Load(ctx context.Context, st *sqlstore.Store, reqs []evident.Requirement, a
 		if in.Exceptions, err = tx.Exceptions(ctx, at); err != nil {
 			return err
 		}
+		if in.Approvals, err = tx.ApprovalActs(ctx, at); err != nil {
+			return err
+		}
 		if err := loadControls(ctx, tx, &in, changes, from); err != nil {
 			return err
 		}
@@ -77,7 +80,9 @@ func loadControls(ctx context.Context, tx *sqlstore.Tx, in *Input, changes []evi
 		ci := ControlInput{Schedule: ScheduleIn(in.Model, c, anchor)}
 		ci.History.Changes = ChangesFor(changes, c)
 		for _, e := range in.Exceptions {
-			if e.Control == c.ID {
+			// An exception no approval act binds excuses nothing; gaps
+			// reports it.
+			if _, ok := e.Approval(in.Approvals); ok && e.Control == c.ID {
 				ci.History.Exceptions = append(ci.History.Exceptions, e)
 			}
 		}
