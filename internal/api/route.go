@@ -76,5 +76,6 @@ func (a *API) Routes() []Route {
 	rs = append(rs, a.packRoutes()...)
 	rs = append(rs, a.notifyRoutes()...)
 	rs = append(rs, a.reviewRoutes()...)
+	rs = append(rs, a.approvalRoutes()...)
 	return rs
 }

@@ -227,6 +227,8 @@ var matrix = map[string]string{
 	"POST /api/v1/evidence":                      "admin cm owner",
 	"GET /api/v1/reviews":                        "admin cm owner approver assessor",
 	"POST /api/v1/evidence/{id}/accept":          "admin cm owner",
+	"GET /api/v1/approvals":                      "approver",
+	"POST /api/v1/approvals":                     "approver",
 	"POST /api/v1/evidence/{id}/reject":          "admin cm owner",
 	"POST /api/v1/imports":                       "admin cm owner",
 	"GET /api/v1/checkpoint":                     "admin cm owner approver assessor",
