@@ -380,11 +380,11 @@ func (g *gaps) policies(m *evident.Model, acts evident.Approvals, now time.Time)
 		case v.SHA256 == "":
 			g.aboutPolicy(PolicyUnapproved, p.Kind).add(PolicyUnapproved, "policies", p.ID, "version %s has no document digest, so no approval can bind it", v.Version)
 		case !approved:
-			claim := ""
+			var by []string
 			for _, a := range v.Approvals {
-				claim = a.By
+				by = append(by, a.By)
 			}
-			g.aboutPolicy(PolicyUnapproved, p.Kind).add(PolicyUnapproved, "policies", p.ID, "version %s: %s", v.Version, unapproved(claim))
+			g.aboutPolicy(PolicyUnapproved, p.Kind).add(PolicyUnapproved, "policies", p.ID, "version %s: %s", v.Version, unapproved(strings.Join(by, " and ")))
 		}
 		if ok && len(v.Publications) == 0 {
 			g.aboutPolicy(PolicyUnpublished, p.Kind).add(PolicyUnpublished, "policies", p.ID, "version %s is not published", v.Version)
