@@ -57,3 +57,36 @@ func TestDemoReviewsAreActsBySecondLogin(t *testing.T) {
 		t.Errorf("no %s submission awaits review; awaiting: %d", awaitingReview, len(awaiting))
 	}
 }
+
+// The demo's approvals are mira's acts: at the end of the year no policy
+// or acceptance the files claim approved is a gap, while the deviation's
+// claim, never confirmed, keeps the weekly watch below the standard.
+func TestDemoApprovalsAreActsOfTheApprover(t *testing.T) {
+	st, _, _ := generate(t)
+	ctx := context.Background()
+	items, err := st.Approvals(ctx, sqlstore.ApprovalFilter{State: evident.ApprovalApproved}, end)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[evident.ApprovalKind]int{}
+	for _, it := range items {
+		kinds[it.Kind]++
+		if it.Decision == nil || it.Decision.Actor != approver {
+			t.Errorf("%s approved by %+v, want %s", it.Subject, it.Decision, approver)
+		}
+	}
+	if kinds[evident.ApprovePolicy] != 12 || kinds[evident.ApproveAcceptance] != 2 || kinds[evident.ApproveDeviation] != 0 {
+		t.Errorf("approved at the end of the year: %v, want 12 policies, 2 acceptances and no deviation", kinds)
+	}
+	pending, err := st.PendingApprovals(ctx, end)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deviation := false
+	for _, it := range pending {
+		deviation = deviation || it.Subject == "deviation/vuln-watch-weekly/EN319401@3.2.1:REQ-7.9.2-09"
+	}
+	if !deviation {
+		t.Errorf("the deviation's claim does not wait for approval: %+v", pending)
+	}
+}
