@@ -56,7 +56,9 @@ type Approvable struct {
 }
 
 // PolicySubject is the subject of an approval of a policy version.
-func PolicySubject(id, version string) string { return string(ApprovePolicy) + "/" + id + "@" + version }
+func PolicySubject(id, version string) string {
+	return string(ApprovePolicy) + "/" + id + "@" + version
+}
 
 // DeviationSubject is the subject of an approval of control's deviation
 // from requirement ref.
