@@ -228,3 +228,15 @@ func priorApproval(m *evident.Model, subject string, acts evident.Approvals) *Pr
 	}
 	return nil
 }
+
+// ApprovalActs returns the approval acts recorded at or before at (zero:
+// all), by subject, for pages that show what approved an object.
+func (s *Store) ApprovalActs(ctx context.Context, at time.Time) (evident.Approvals, error) {
+	var out evident.Approvals
+	err := s.Read(ctx, func(tx *Tx) error {
+		var err error
+		out, err = tx.ApprovalActs(ctx, at)
+		return err
+	})
+	return out, err
+}

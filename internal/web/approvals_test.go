@@ -62,6 +62,9 @@ func TestApprovalsPageApprovesByTheApproversOwnLogin(t *testing.T) {
 		if !tcUnapproved(cm) {
 			t.Fatal("a refused approval closed the gap")
 		}
+		if _, pol := cm.get("/policies"); !regexp.MustCompile(`not approved</span> <small>\(claimed [0-9-]+ in the program\)`).MatchString(pol) {
+			t.Errorf("the policies page does not show the T&C as not approved, its approval only claimed")
+		}
 
 		code, inbox := mira.get("/approvals")
 		if code != 200 || !strings.Contains(inbox, `data-subject="policy/tc@1.0"`) || !strings.Contains(inbox, v1) || !strings.Contains(inbox, "claim approval by mira") {
@@ -75,6 +78,9 @@ func TestApprovalsPageApprovesByTheApproversOwnLogin(t *testing.T) {
 		}
 		if tcUnapproved(cm) {
 			t.Error("tc 1.0 approved by mira is still a gap")
+		}
+		if _, pol := cm.get("/policies"); !strings.Contains(pol, "<small>by mira</small>") {
+			t.Errorf("the policies page does not show mira's approval act")
 		}
 		if _, all := mira.get("/approvals?state=approved"); !strings.Contains(all, "Approved by mira") || !strings.Contains(all, "board meeting 2026-11") {
 			t.Errorf("the approved list does not show mira's act and comment")
