@@ -19,6 +19,8 @@ type approvalsPage struct {
 	Items   []approvalRow
 	State   string
 	States  []string
+	Kind    string
+	Kinds   []evident.ApprovalKind
 	Error   string
 	Decided string // the act just recorded
 }
@@ -42,8 +44,15 @@ func (w *Web) Approvals() http.Handler {
 func (w *Web) approvals(rw http.ResponseWriter, r *http.Request, status int, errMsg string) error {
 	q := r.URL.Query()
 	data := approvalsPage{State: q.Get("state"), States: []string{evident.ApprovalPending, evident.ApprovalApproved, evident.ApprovalRejected, "all"},
-		Error: errMsg, Decided: q.Get("decided")}
+		Error: errMsg, Decided: q.Get("decided"), Kind: q.Get("kind"), Kinds: evident.ApprovalKinds}
 	f := sqlstore.ApprovalFilter{State: data.State}
+	if data.Kind != "" {
+		k, err := evident.ApprovalKindOf(data.Kind + "/x")
+		if err != nil {
+			return evident.ErrorAt(evident.EINVALID, "kind", "%q: want one of policy, acceptance, exception, deviation, treatment, soa", data.Kind)
+		}
+		f.Kind = k
+	}
 	switch data.State {
 	case "":
 		data.State, f.State = evident.ApprovalPending, evident.ApprovalPending

@@ -66,6 +66,12 @@ func TestApprovalsPageApprovesByTheApproversOwnLogin(t *testing.T) {
 			t.Errorf("the policies page does not show the T&C as not approved, its approval only claimed")
 		}
 
+		if _, treatments := mira.get("/approvals?kind=treatment"); strings.Contains(treatments, `data-subject="policy/`) || !strings.Contains(treatments, `data-subject="treatment/t1"`) {
+			t.Errorf("the kind filter does not narrow the inbox to treatments")
+		}
+		if code, _ := mira.get("/approvals?kind=risk"); code != http.StatusBadRequest {
+			t.Errorf("an unknown kind: %d, want 400", code)
+		}
 		code, inbox := mira.get("/approvals")
 		if code != 200 || !strings.Contains(inbox, `data-subject="policy/tc@1.0"`) || !strings.Contains(inbox, v1) || !strings.Contains(inbox, "claim approval by mira") {
 			t.Fatalf("mira's inbox does not offer tc 1.0 with its digest and claim (%d):\n%s", code, inbox)
