@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -129,4 +130,79 @@ func eachDialect(t *testing.T, fn func(t *testing.T, e *env)) {
 			fn(t, newEnvOn(t, func(now func() time.Time) *sqlstore.Store { return open(t, now) }))
 		})
 	}
+}
+
+// req505Gaps lists the open gaps of acceptance acc-1 that keep REQ-5-05
+// from verified in the API's status report at the test's clock.
+func (e *env) req505Gaps(t *testing.T) []string {
+	t.Helper()
+	var r readiness.Report
+	e.getJSON(t, "cm", "/api/v1/status?at="+url.QueryEscape(evident.UTC(e.now)), &r)
+	var out []string
+	for _, g := range r.Gaps {
+		if g.ID == "acc-1" && slices.Contains(g.Requirements, "EN319401@3.2.1:REQ-5-05") {
+			out = append(out, string(g.Kind))
+		}
+	}
+	return out
+}
+
+// REQ-5-05 over the API: the residual risk is accepted only while an
+// unexpired acceptance is approved by an approver's act bound to it as it
+// is.
+func TestResidualRiskAcceptanceOverTheAPI(t *testing.T) {
+	eachDialect(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		acc := evident.Acceptance{ID: "acc-1", Risk: "r1", Approver: "ceo", Date: e.now.AddDate(0, 0, -7), Residual: 4,
+			Justification: "HSM vendor patch not yet certified", Expires: e.now.AddDate(0, 6, 0)}
+		put := func(a evident.Acceptance) {
+			t.Helper()
+			err := e.store.Write(ctx, func(tx *sqlstore.Tx) error {
+				if err := tx.PutObject(ctx, sqlstore.Risks, "r1", evident.Risk{ID: "r1", Title: "HSM firmware", Likelihood: 2, Impact: 2}, "cora"); err != nil {
+					return err
+				}
+				if err := tx.PutObject(ctx, sqlstore.Treatments, "t1", evident.Treatment{ID: "t1", Risk: "r1", Decision: evident.Accept}, "cora"); err != nil {
+					return err
+				}
+				return tx.PutObject(ctx, sqlstore.Acceptances, a.ID, a, "cora")
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		put(acc)
+		if g := e.req505Gaps(t); !slices.Equal(g, []string{"acceptance-unapproved"}) {
+			t.Fatalf("REQ-5-05 gaps with an acceptance claimed in the program only: %v, want acceptance-unapproved", g)
+		}
+		body := `{"subject":"acceptance/acc-1","verb":"approve"}`
+		if code, out := e.do(t, "cm", "POST", "/api/v1/approvals", strings.NewReader(body), "application/json"); code != 403 {
+			t.Errorf("the compliance manager approving the acceptance: %d %s, want 403", code, out)
+		}
+		e.now = e.now.Add(time.Minute)
+		if code, out := e.do(t, "approver", "POST", "/api/v1/approvals", strings.NewReader(body), "application/json"); code != 201 {
+			t.Fatalf("the approver approving: %d %s", code, out)
+		}
+		if g := e.req505Gaps(t); len(g) != 0 {
+			t.Errorf("REQ-5-05 gaps once the approver approved: %v, want none", g)
+		}
+		// The residual written down is raised: the approval no longer
+		// speaks for it.
+		e.now = e.now.Add(time.Minute)
+		acc.Residual = 6
+		put(acc)
+		if g := e.req505Gaps(t); !slices.Equal(g, []string{"acceptance-unapproved"}) {
+			t.Errorf("REQ-5-05 gaps after the acceptance was edited: %v, want acceptance-unapproved", g)
+		}
+		e.now = e.now.Add(time.Minute)
+		if code, out := e.do(t, "approver", "POST", "/api/v1/approvals", strings.NewReader(body), "application/json"); code != 201 {
+			t.Fatalf("approving the edit: %d %s", code, out)
+		}
+		if g := e.req505Gaps(t); len(g) != 0 {
+			t.Errorf("REQ-5-05 gaps once the edit was approved: %v, want none", g)
+		}
+		e.now = acc.Expires
+		if g := e.req505Gaps(t); !slices.Equal(g, []string{"acceptance-expired"}) {
+			t.Errorf("REQ-5-05 gaps at the acceptance's expiry: %v, want acceptance-expired", g)
+		}
+	})
 }
