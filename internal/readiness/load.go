@@ -39,7 +39,7 @@ func Load(ctx context.Context, st *sqlstore.Store, reqs []evident.Requirement, a
 		if later {
 			actsAt = time.Time{}
 		}
-		if in.Approvals, err = tx.ApprovalActs(ctx, actsAt); err != nil {
+		if in.Approvals, err = tx.ApprovalActs(ctx, m, in.Exceptions, actsAt); err != nil {
 			return err
 		}
 		if err := loadControls(ctx, tx, &in, changes, from); err != nil {

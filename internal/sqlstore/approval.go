@@ -131,15 +131,27 @@ func (tx *Tx) approvables(ctx context.Context, at time.Time) ([]evident.Approvab
 	return m.Approvables(exs), m, nil
 }
 
-// ApprovalActs returns the approval acts (every act not about evidence)
-// recorded at or before at (zero: all), by subject in ledger order.
-func (tx *Tx) ApprovalActs(ctx context.Context, at time.Time) (evident.Approvals, error) {
-	rows, err := tx.Query(ctx, `SELECT ledger_idx, actor, at, body FROM acts WHERE subject NOT LIKE 'evidence/%' AND at <= ? ORDER BY ledger_idx`, asOf(at))
+// ApprovalActs returns the acts recorded at or before at (zero: all) about
+// the objects of m and exs that can be approved, and about every version
+// of each policy, by subject in ledger order. Reading by subject uses the
+// acts' subject index, however many review acts the table holds.
+func (tx *Tx) ApprovalActs(ctx context.Context, m *evident.Model, exs []evident.Exception, at time.Time) (evident.Approvals, error) {
+	var subjects []string
+	for _, p := range m.Policies {
+		for _, v := range p.Versions {
+			subjects = append(subjects, evident.PolicySubject(p.ID, v.Version))
+		}
+	}
+	for _, a := range m.Approvables(exs) {
+		if a.Kind != evident.ApprovePolicy {
+			subjects = append(subjects, a.Subject)
+		}
+	}
+	acts, err := tx.ActsAbout(ctx, subjects, at)
 	if err != nil {
 		return nil, fmt.Errorf("read approval acts: %w", err)
 	}
-	out := evident.Approvals{}
-	return out, scanActs(rows, func(a evident.Act) { out[a.Subject] = append(out[a.Subject], a) })
+	return evident.Approvals(acts), nil
 }
 
 // ApprovalItem is one object of the approvals inbox: the object as it is
@@ -174,11 +186,16 @@ type ApprovalFilter struct {
 func (s *Store) Approvals(ctx context.Context, f ApprovalFilter, at time.Time) ([]ApprovalItem, error) {
 	var out []ApprovalItem
 	err := s.Read(ctx, func(tx *Tx) error {
-		objs, m, err := tx.approvables(ctx, at)
+		m, err := tx.Model(ctx)
 		if err != nil {
 			return err
 		}
-		acts, err := tx.ApprovalActs(ctx, at)
+		exs, err := tx.Exceptions(ctx, at)
+		if err != nil {
+			return err
+		}
+		objs := m.Approvables(exs)
+		acts, err := tx.ApprovalActs(ctx, m, exs, at)
 		if err != nil {
 			return err
 		}
@@ -229,13 +246,17 @@ func priorApproval(m *evident.Model, subject string, acts evident.Approvals) *Pr
 	return nil
 }
 
-// ApprovalActs returns the approval acts recorded at or before at (zero:
-// all), by subject, for pages that show what approved an object.
-func (s *Store) ApprovalActs(ctx context.Context, at time.Time) (evident.Approvals, error) {
+// ApprovalActs returns the approval acts about the objects of m recorded
+// at or before at (zero: all), by subject, for pages that show what
+// approved an object.
+func (s *Store) ApprovalActs(ctx context.Context, m *evident.Model, at time.Time) (evident.Approvals, error) {
 	var out evident.Approvals
 	err := s.Read(ctx, func(tx *Tx) error {
-		var err error
-		out, err = tx.ApprovalActs(ctx, at)
+		exs, err := tx.Exceptions(ctx, at)
+		if err != nil {
+			return err
+		}
+		out, err = tx.ApprovalActs(ctx, m, exs, at)
 		return err
 	})
 	return out, err

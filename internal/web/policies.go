@@ -42,7 +42,7 @@ func (w *Web) Policies() http.Handler {
 		if err != nil {
 			return err
 		}
-		acts, err := w.cfg.Store.ApprovalActs(r.Context(), time.Time{})
+		acts, err := w.cfg.Store.ApprovalActs(r.Context(), m, time.Time{})
 		if err != nil {
 			return err
 		}
@@ -75,7 +75,7 @@ func (w *Web) Policy() http.Handler {
 		if p == nil {
 			return evident.Errorf(evident.ENOTFOUND, "no policy %q", id)
 		}
-		acts, err := w.cfg.Store.ApprovalActs(r.Context(), time.Time{})
+		acts, err := w.cfg.Store.ApprovalActs(r.Context(), m, time.Time{})
 		if err != nil {
 			return err
 		}
