@@ -209,32 +209,43 @@ func MayApprove(u User) error {
 	return nil
 }
 
-// ApprovedVersion returns the approval act of the policy's current
-// version, bound to its document digest, if it has one.
+// decided returns the act deciding subject at digest d, and whether it
+// approves: a rejection is returned too, so a gap can say who rejected it.
+func (a Approvals) decided(subject string, d Digest) (Act, bool) {
+	x, ok := a.Decision(subject, d)
+	return x, ok && x.Verb == ActApprove
+}
+
+// ApprovedVersion returns the act deciding the policy's current version,
+// bound to its document digest, and whether it approves it. The act is
+// zero when none decides it.
 func (p Policy) ApprovedVersion(approvals Approvals) (Act, bool) {
 	v, ok := p.Current()
 	d, err := ParseDigest(v.SHA256)
 	if !ok || err != nil {
 		return Act{}, false
 	}
-	return approvals.Approved(PolicySubject(p.ID, v.Version), d)
+	return approvals.decided(PolicySubject(p.ID, v.Version), d)
 }
 
-// Approval returns the approval act bound to the acceptance as it is.
+// Approval returns the act deciding the acceptance as it is, and whether
+// it approves it.
 func (a Acceptance) Approval(approvals Approvals) (Act, bool) {
 	d, _ := canonical(a)
-	return approvals.Approved(SubjectOf(ApproveAcceptance, a.ID), d)
+	return approvals.decided(SubjectOf(ApproveAcceptance, a.ID), d)
 }
 
-// Approval returns the approval act bound to the exception as it is.
+// Approval returns the act deciding the exception as it is, and whether
+// it approves it.
 func (e Exception) Approval(approvals Approvals) (Act, bool) {
 	d, _ := canonical(e)
-	return approvals.Approved(SubjectOf(ApproveException, e.ID), d)
+	return approvals.decided(SubjectOf(ApproveException, e.ID), d)
 }
 
-// ApprovedBy returns the approval act bound to control's deviation as it
-// is. (Approval is the field holding the program file's claim.)
+// ApprovedBy returns the act deciding control's deviation as it is, and
+// whether it approves it. (Approval is the field holding the program
+// file's claim.)
 func (d Deviation) ApprovedBy(control string, approvals Approvals) (Act, bool) {
 	dg, _ := canonical(d)
-	return approvals.Approved(DeviationSubject(control, d.Requirement), dg)
+	return approvals.decided(DeviationSubject(control, d.Requirement), dg)
 }

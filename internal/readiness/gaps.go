@@ -192,8 +192,8 @@ func (g *gaps) risks(m *evident.Model, acts evident.Approvals, now time.Time) {
 		}
 	}
 	for _, a := range m.Acceptances {
-		if _, ok := a.Approval(acts); !ok {
-			g.about("REQ-5-05").add(AcceptanceUnapproved, "acceptances", a.ID, "residual risk of %s: %s", a.Risk, unapproved(a.Approver))
+		if x, ok := a.Approval(acts); !ok {
+			g.about("REQ-5-05").add(AcceptanceUnapproved, "acceptances", a.ID, "residual risk of %s: %s", a.Risk, unapproved(a.Approver, x))
 		}
 		if a.Expired(now) {
 			g.about("REQ-5-05").add(AcceptanceExpired, "acceptances", a.ID, "expired %s", a.Expires.Format("2006-01-02"))
@@ -316,14 +316,18 @@ func (g *gaps) floors(m *evident.Model, reqs []evident.Requirement, acts evident
 			}
 			why := fmt.Sprintf("cadence %s is slower than %s's %q", c.Cadence, ref.ID, f.Figure.Text)
 			d := c.DeviationFor(ref)
+			var decision evident.Act
 			if d != nil {
-				if _, ok := d.ApprovedBy(c.ID, acts); ok {
+				var ok bool
+				if decision, ok = d.ApprovedBy(c.ID, acts); ok {
 					continue
 				}
 			}
 			switch {
 			case d == nil:
 				why += " and no deviation is recorded"
+			case decision.Verb == evident.ActReject:
+				why += "; the deviation was " + unapproved("", decision)
 			case d.Approval == nil:
 				why += "; the deviation recorded has no approval"
 			default:
@@ -373,7 +377,7 @@ func (g *gaps) aboutPolicy(k GapKind, pk evident.PolicyKind) *gaps {
 func (g *gaps) policies(m *evident.Model, acts evident.Approvals, now time.Time) {
 	for _, p := range m.Policies {
 		v, ok := p.Current()
-		_, approved := p.ApprovedVersion(acts)
+		decision, approved := p.ApprovedVersion(acts)
 		switch {
 		case !ok:
 			g.aboutPolicy(PolicyUnapproved, p.Kind).add(PolicyUnapproved, "policies", p.ID, "no version recorded")
@@ -384,7 +388,7 @@ func (g *gaps) policies(m *evident.Model, acts evident.Approvals, now time.Time)
 			for _, a := range v.Approvals {
 				by = append(by, a.By)
 			}
-			g.aboutPolicy(PolicyUnapproved, p.Kind).add(PolicyUnapproved, "policies", p.ID, "version %s: %s", v.Version, unapproved(strings.Join(by, " and ")))
+			g.aboutPolicy(PolicyUnapproved, p.Kind).add(PolicyUnapproved, "policies", p.ID, "version %s: %s", v.Version, unapproved(strings.Join(by, " and "), decision))
 		}
 		if ok && len(v.Publications) == 0 {
 			g.aboutPolicy(PolicyUnpublished, p.Kind).add(PolicyUnpublished, "policies", p.ID, "version %s is not published", v.Version)
@@ -432,11 +436,19 @@ func (g *gaps) scope(m *evident.Model, now time.Time) {
 	}
 }
 
-// unapproved says why an object with no approval act is not approved,
-// naming the approval the program file claims, if any: a claim without a
-// matching act is a gap, not an approval.
-func unapproved(claim string) string {
-	if claim == "" {
+// unapproved says why an object is not approved: rejected by an act on
+// it as it is, or no act at all, naming the approval the program file
+// claims, if any: a claim without a matching act is a gap, not an
+// approval.
+func unapproved(claim string, decision evident.Act) string {
+	switch {
+	case decision.Verb == evident.ActReject:
+		why := "rejected by " + decision.Actor + " on " + decision.At.Format("2006-01-02")
+		if decision.Comment != "" {
+			why += ": " + decision.Comment
+		}
+		return why
+	case claim == "":
 		return "no approval act binds it as it is"
 	}
 	return "the approval by " + claim + " is claimed in the program, but no approval act binds it as it is"
@@ -446,13 +458,14 @@ func unapproved(claim string) string {
 // excuses no window (Load leaves it out of the controls' histories).
 func (g *gaps) exceptions(in Input) {
 	for _, e := range in.Exceptions {
-		if _, ok := e.Approval(in.Approvals); ok {
+		x, ok := e.Approval(in.Approvals)
+		if ok {
 			continue
 		}
 		var refs []evident.RequirementRef
 		if c := in.Model.ControlByID(e.Control); c != nil {
 			refs = c.Requirements
 		}
-		g.aboutRefs(refs).add(ExceptionUnapproved, "exceptions", e.ID, "exception for %s: %s, so it excuses nothing", e.Control, unapproved(e.Approver))
+		g.aboutRefs(refs).add(ExceptionUnapproved, "exceptions", e.ID, "exception for %s: %s, so it excuses nothing", e.Control, unapproved(e.Approver, x))
 	}
 }

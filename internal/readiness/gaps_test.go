@@ -316,3 +316,24 @@ func TestGapsOnTheExampleProgram(t *testing.T) {
 		t.Errorf("gaps on the example (-want +got):\n%s", d)
 	}
 }
+
+// A rejection is named in the gap, with who rejected and why, so the
+// compliance manager knows what to change.
+func TestGapNamesTheRejection(t *testing.T) {
+	m := cleanModel()
+	in := inputAt(m, gapReqs, gapNow)
+	for subject, acts := range in.Approvals {
+		if strings.HasPrefix(subject, "policy/") {
+			in.Approvals[subject] = append(acts, evident.Act{Verb: evident.ActReject, Subject: subject, SHA256: acts[0].SHA256,
+				Actor: "olaf", At: day("2026-06-30"), Comment: "liability clause missing"})
+		}
+	}
+	var got []string
+	for _, g := range Gaps(in) {
+		got = append(got, string(g.Kind)+" "+g.ID+": "+g.Detail)
+	}
+	want := []string{"policy-unapproved tc: version 2.0: rejected by olaf on 2026-06-30: liability clause missing"}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("gaps after a rejection (-want +got):\n%s", d)
+	}
+}
