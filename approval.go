@@ -3,7 +3,6 @@ package evident
 import (
 	"crypto/sha256"
 	"encoding/json"
-	"fmt"
 	"strings"
 	"time"
 )
@@ -50,9 +49,6 @@ type Approvable struct {
 	SHA256  Digest       `json:"sha256"`
 	// Claim is the approval the program file writes, "" when none.
 	Claim string `json:"claim,omitempty"`
-	// Text is what a diff shows for the object: its canonical JSON; a
-	// policy's document is read from its blob by the caller.
-	Text string `json:"-"`
 }
 
 // PolicySubject is the subject of an approval of a policy version.
@@ -71,15 +67,15 @@ func SubjectOf(k ApprovalKind, id string) string { return string(k) + "/" + id }
 
 // canonical is the SHA-256 of v's JSON as the store keeps it: objects are
 // stored as their JSON bodies, so the same object always has the same
-// digest and any edit of a field changes it.
-func canonical(v any) (Digest, string) {
+// digest and any edit of a field changes it. Model types always marshal;
+// if one ever did not, the zero digest approves nothing: no act binds it
+// (Act.Validate refuses it).
+func canonical(v any) Digest {
 	b, err := json.Marshal(v)
 	if err != nil {
-		// Model types always marshal; a failure is a programming error
-		// and must not approve anything.
-		panic(fmt.Sprintf("canonical JSON: %v", err))
+		return Digest{}
 	}
-	return sha256.Sum256(b), string(b)
+	return sha256.Sum256(b)
 }
 
 // Approvables lists everything in the program the management body
@@ -99,19 +95,19 @@ func (m *Model) Approvables(exceptions []Exception) []Approvable {
 		}
 	}
 	for _, x := range m.Acceptances {
-		d, text := canonical(x)
+		d := canonical(x)
 		out = append(out, Approvable{Kind: ApproveAcceptance, Subject: SubjectOf(ApproveAcceptance, x.ID), Title: "residual risk of " + x.Risk,
-			SHA256: d, Text: text, Claim: joinClaim("", x.Approver, x.Date)})
+			SHA256: d, Claim: joinClaim("", x.Approver, x.Date)})
 	}
 	for _, x := range exceptions {
-		d, text := canonical(x)
+		d := canonical(x)
 		out = append(out, Approvable{Kind: ApproveException, Subject: SubjectOf(ApproveException, x.ID), Title: "exception for " + x.Control,
-			SHA256: d, Text: text, Claim: joinClaim("", x.Approver, x.ApprovedAt)})
+			SHA256: d, Claim: joinClaim("", x.Approver, x.ApprovedAt)})
 	}
 	for _, c := range m.Controls {
 		for _, x := range c.Deviations {
-			d, text := canonical(x)
-			a := Approvable{Kind: ApproveDeviation, Subject: DeviationSubject(c.ID, x.Requirement), Title: c.ID + " below " + string(x.Requirement.ID), SHA256: d, Text: text}
+			d := canonical(x)
+			a := Approvable{Kind: ApproveDeviation, Subject: DeviationSubject(c.ID, x.Requirement), Title: c.ID + " below " + string(x.Requirement.ID), SHA256: d}
 			if x.Approval != nil {
 				a.Claim = joinClaim("", x.Approval.By, x.Approval.At)
 			}
@@ -119,13 +115,13 @@ func (m *Model) Approvables(exceptions []Exception) []Approvable {
 		}
 	}
 	for _, x := range m.Treatments {
-		d, text := canonical(x)
-		out = append(out, Approvable{Kind: ApproveTreatment, Subject: SubjectOf(ApproveTreatment, x.ID), Title: string(x.Decision) + " " + x.Risk, SHA256: d, Text: text})
+		d := canonical(x)
+		out = append(out, Approvable{Kind: ApproveTreatment, Subject: SubjectOf(ApproveTreatment, x.ID), Title: string(x.Decision) + " " + x.Risk, SHA256: d})
 	}
 	if len(m.SoA) > 0 {
-		d, text := canonical(m.SoA)
+		d := canonical(m.SoA)
 		ver := string(m.Program.Standard) + "@" + m.Program.Version
-		out = append(out, Approvable{Kind: ApproveSoA, Subject: SubjectOf(ApproveSoA, ver), Title: "statement of applicability " + ver, SHA256: d, Text: text})
+		out = append(out, Approvable{Kind: ApproveSoA, Subject: SubjectOf(ApproveSoA, ver), Title: "statement of applicability " + ver, SHA256: d})
 	}
 	return out
 }
@@ -231,14 +227,14 @@ func (p Policy) ApprovedVersion(approvals Approvals) (Act, bool) {
 // Approval returns the act deciding the acceptance as it is, and whether
 // it approves it.
 func (a Acceptance) Approval(approvals Approvals) (Act, bool) {
-	d, _ := canonical(a)
+	d := canonical(a)
 	return approvals.decided(SubjectOf(ApproveAcceptance, a.ID), d)
 }
 
 // Approval returns the act deciding the exception as it is, and whether
 // it approves it.
 func (e Exception) Approval(approvals Approvals) (Act, bool) {
-	d, _ := canonical(e)
+	d := canonical(e)
 	return approvals.decided(SubjectOf(ApproveException, e.ID), d)
 }
 
@@ -246,6 +242,6 @@ func (e Exception) Approval(approvals Approvals) (Act, bool) {
 // whether it approves it. (Approval is the field holding the program
 // file's claim.)
 func (d Deviation) ApprovedBy(control string, approvals Approvals) (Act, bool) {
-	dg, _ := canonical(d)
+	dg := canonical(d)
 	return approvals.decided(DeviationSubject(control, d.Requirement), dg)
 }

@@ -68,7 +68,7 @@ func TestRiskAppetitePlansAndAcceptances(t *testing.T) {
 	}
 	ok := Acceptance{ID: "acc", Approver: "ceo", Date: now.AddDate(0, -1, 0), Expires: now.AddDate(1, 0, 0)}
 	approve := func(a Acceptance) Approvals {
-		d, _ := canonical(a)
+		d := canonical(a)
 		return Approvals{SubjectOf(ApproveAcceptance, a.ID): {{Verb: ActApprove, SHA256: d, Actor: "ceo"}}}
 	}
 	for _, tc := range []struct {
