@@ -2,6 +2,7 @@ package readiness
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -134,6 +135,33 @@ func TestApprovalActBindsTheDigestAndAnEditVoidsIt(t *testing.T) {
 		}
 		if _, err := f.l.Approve(ctx, sqlstore.ApprovalInput{Subject: cps, Verb: evident.ActApprove, Approver: "mira"}); evident.ErrorCode(err) != evident.ECONFLICT {
 			t.Errorf("approving a version that is no longer current: got %v, want ECONFLICT", err)
+		}
+
+		// Rewriting mira's act in the database to approve 3.2 closes the
+		// gap for readiness, which reads the table, but verify compares
+		// the row with its signed leaf and names the act.
+		if rep, err := f.l.Verify(ctx, nil); err != nil || !rep.OK() {
+			t.Fatalf("verify before tampering: %v %v", err, rep.Problems)
+		}
+		forged := strings.NewReplacer(cps, "policy/cps@3.2", act.SHA256.String(), strings.Repeat("ab", 32))
+		err = st.Write(ctx, func(tx *sqlstore.Tx) error {
+			var body string
+			if err := tx.QueryRow(ctx, `SELECT body FROM acts WHERE id = ?`, act.ID).Scan(&body); err != nil {
+				return err
+			}
+			_, err := tx.Exec(ctx, `UPDATE acts SET subject = ?, sha256 = ?, body = ? WHERE id = ?`,
+				"policy/cps@3.2", strings.Repeat("ab", 32), forged.Replace(body), act.ID)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := approvalGaps(t, f, PolicyUnapproved); slices.Contains(got, "policy-unapproved cps") {
+			t.Fatalf("the forged row was not read as an approval of cps 3.2, so this tamper case tests nothing: %v", got)
+		}
+		rep, err := f.l.Verify(ctx, nil)
+		if err != nil || rep.OK() || !strings.Contains(fmt.Sprint(rep.Problems), act.ID) {
+			t.Errorf("verify after forging an approval act: %v %+v, want the act named", err, rep.Problems)
 		}
 	})
 }
