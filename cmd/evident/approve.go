@@ -12,6 +12,7 @@ func cmdApprove(a *app, args []string) error {
 	fs := a.flags("approve")
 	list := fs.Bool("list", false, "list what awaits approval instead of deciding")
 	state := fs.String("state", evident.ApprovalPending, "with --list: pending, approved, rejected or all")
+	kind := fs.String("kind", "", "with --list: only policy, acceptance, exception, deviation, treatment or soa")
 	reject := fs.Bool("reject", false, "reject instead of approve")
 	comment := fs.String("comment", "", "recorded with the act")
 	digest := fs.String("sha256", "", "the digest you read; refused if the object has changed since")
@@ -20,7 +21,7 @@ func cmdApprove(a *app, args []string) error {
 		return err
 	}
 	if *list {
-		return approvalList(a, *state)
+		return approvalList(a, *state, *kind)
 	}
 	if len(subjects) != 1 {
 		return evident.Errorf(evident.EINVALID, "approve: name one subject, for example policy/cps@3.1 (`evident approve --list` shows them)")
@@ -53,9 +54,16 @@ func pastTense(v evident.ActVerb) string {
 	return "rejected"
 }
 
-// approvalList prints the approvals inbox in state s.
-func approvalList(a *app, s string) error {
+// approvalList prints the approvals inbox in state s, of kind k if set.
+func approvalList(a *app, s, k string) error {
 	f := sqlstore.ApprovalFilter{State: s}
+	if k != "" {
+		kind, err := evident.ApprovalKindOf(k + "/x")
+		if err != nil {
+			return evident.ErrorAt(evident.EINVALID, "--kind", "%q: want policy, acceptance, exception, deviation, treatment or soa", k)
+		}
+		f.Kind = kind
+	}
 	switch s {
 	case "all":
 		f.State = ""

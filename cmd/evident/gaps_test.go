@@ -102,6 +102,14 @@ func approveClaims(t *testing.T, env map[string]string) {
 	if code, _, errs := cli(t, env, "approve", "policy/cps@3.1", "--actor", "carla"); code != 2 || !strings.Contains(errs, "management-approver") {
 		t.Errorf("a compliance manager approving: exit %d %s, want 2 naming the approver role", code, errs)
 	}
+	if code, _, errs := cli(t, env, "approve", "--list", "--kind", "risk"); code != 2 || !strings.Contains(errs, "--kind") {
+		t.Errorf("listing an unknown kind: exit %d %s, want 2 naming --kind", code, errs)
+	}
+	var policies []struct{ Kind string }
+	json.Unmarshal([]byte(mustRun(t, env, "approve", "--list", "--kind", "policy", "--json")), &policies)
+	if len(policies) != 12 {
+		t.Errorf("%d policy versions wait for approval, want the example's 12", len(policies))
+	}
 	var items []struct{ Kind, Subject, Claim string }
 	if err := json.Unmarshal([]byte(mustRun(t, env, "approve", "--list", "--json")), &items); err != nil {
 		t.Fatal(err)
