@@ -104,7 +104,8 @@ func (tx *Tx) approvable(ctx context.Context, subject string) (evident.Approvabl
 			return o, nil
 		}
 	}
-	if id, ver, ok := strings.Cut(strings.TrimPrefix(subject, string(evident.ApprovePolicy)+"/"), "@"); ok && strings.HasPrefix(subject, string(evident.ApprovePolicy)+"/") {
+	rest, isPolicy := strings.CutPrefix(subject, string(evident.ApprovePolicy)+"/")
+	if id, ver, ok := strings.Cut(rest, "@"); isPolicy && ok {
 		for _, p := range m.Policies {
 			if v, cur := p.Current(); cur && p.ID == id {
 				if v.SHA256 == "" {
