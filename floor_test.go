@@ -66,19 +66,31 @@ func TestRiskAppetitePlansAndAcceptances(t *testing.T) {
 	if (Treatment{Decision: Accept, Controls: []string{"x"}}).Plans() || (Treatment{Decision: Mitigate}).Plans() || !(Treatment{Decision: Mitigate, Policies: []string{"p"}}).Plans() {
 		t.Error("a plan is a non-accept decision naming a control or policy")
 	}
-	ok := Acceptance{Approver: "ceo", Date: now.AddDate(0, -1, 0), Expires: now.AddDate(1, 0, 0)}
+	ok := Acceptance{ID: "acc", Approver: "ceo", Date: now.AddDate(0, -1, 0), Expires: now.AddDate(1, 0, 0)}
+	approve := func(a Acceptance) Approvals {
+		d := canonical(a)
+		return Approvals{SubjectOf(ApproveAcceptance, a.ID): {{Verb: ActApprove, SHA256: d, Actor: "ceo"}}}
+	}
 	for _, tc := range []struct {
 		name string
 		a    func(Acceptance) Acceptance
+		acts func(Acceptance) Approvals
 		want bool
 	}{
-		{"approved by the management body, expiring", func(a Acceptance) Acceptance { return a }, true},
-		{"no expiry", func(a Acceptance) Acceptance { a.Expires = time.Time{}; return a }, false},
-		{"expired", func(a Acceptance) Acceptance { a.Expires = now; return a }, false},
-		{"outside the management body", func(a Acceptance) Acceptance { a.Approver = "eng"; return a }, false},
-		{"no date", func(a Acceptance) Acceptance { a.Date = time.Time{}; return a }, false},
+		{"approved by an act, expiring", func(a Acceptance) Acceptance { return a }, approve, true},
+		{"claimed in the file, no act", func(a Acceptance) Acceptance { return a }, func(Acceptance) Approvals { return nil }, false},
+		{"edited after the act", func(a Acceptance) Acceptance { a.Residual = 9; return a }, func(Acceptance) Approvals { return approve(ok) }, false},
+		{"rejected after approval", func(a Acceptance) Acceptance { return a }, func(a Acceptance) Approvals {
+			acts := approve(a)
+			s := SubjectOf(ApproveAcceptance, a.ID)
+			acts[s] = append(acts[s], Act{Verb: ActReject, SHA256: acts[s][0].SHA256, Actor: "cfo"})
+			return acts
+		}, false},
+		{"no expiry", func(a Acceptance) Acceptance { a.Expires = time.Time{}; return a }, approve, false},
+		{"expired", func(a Acceptance) Acceptance { a.Expires = now; return a }, approve, false},
 	} {
-		if got := m.Holds(tc.a(ok), now); got != tc.want {
+		a := tc.a(ok)
+		if got := a.Holds(tc.acts(a), now); got != tc.want {
 			t.Errorf("%s: holds = %v, want %v", tc.name, got, tc.want)
 		}
 	}

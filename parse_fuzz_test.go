@@ -1,6 +1,7 @@
 package evident_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/evidenthq/evident"
@@ -67,6 +68,26 @@ func FuzzParseRecord(f *testing.F) {
 		c2, _ := r2.Canonical()
 		if string(c) != string(c2) {
 			t.Fatalf("canonical encoding is not stable:\n%s\n%s", c, c2)
+		}
+	})
+}
+
+// FuzzApprovalSubject: a subject from a form or request body either names
+// an approvable kind and an object, or is refused as invalid input.
+func FuzzApprovalSubject(f *testing.F) {
+	for _, s := range []string{"policy/cps@3.1", "acceptance/acc-1", "deviation/scan/EN319401@3.2.1:REQ-7.8-14", "soa/", "evidence/x", "", "/", "policy"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		k, err := evident.ApprovalKindOf(s)
+		if err != nil {
+			if evident.ErrorCode(err) != evident.EINVALID {
+				t.Fatalf("%q: error %v is not EINVALID", s, err)
+			}
+			return
+		}
+		if !strings.HasPrefix(s, string(k)+"/") || len(s) == len(k)+1 {
+			t.Fatalf("%q accepted as kind %q", s, k)
 		}
 	})
 }

@@ -106,8 +106,10 @@ func (v PolicyVersion) Approved() time.Time {
 }
 
 // ReviewDue returns when the policy must next be reviewed: its review
-// cadence after the current version's last approval (annual by default).
-// It is the zero time for a policy never approved.
+// cadence after the current version's approval (annual by default). The
+// approval is the program's own record of when it was given: the date the
+// program file claims, which predates Evident for older versions. It is
+// the zero time for a policy never approved.
 func (p Policy) ReviewDue() time.Time {
 	v, ok := p.Current()
 	if !ok || v.Approved().IsZero() {

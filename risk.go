@@ -104,11 +104,12 @@ func (t Treatment) Plans() bool {
 }
 
 // Holds reports whether the acceptance accepts the residual risk at now:
-// approved on a date by a member of the management body (REQ-5-05),
-// bounded by an expiry, and not yet expired. An acceptance without an
-// expiry holds nothing above the appetite: a risk accepted for ever is
-// never looked at again.
-func (m *Model) Holds(a Acceptance, now time.Time) bool {
-	p := m.PersonByID(a.Approver)
-	return p != nil && p.ManagementBody && !a.Date.IsZero() && !a.Expires.IsZero() && !a.Expired(now)
+// approved by an approval act of the management body bound to the
+// acceptance as it is (REQ-5-05), bounded by an expiry, and not yet
+// expired. The approver the program file names is a claim and holds
+// nothing alone. An acceptance without an expiry holds nothing above the
+// appetite: a risk accepted for ever is never looked at again.
+func (a Acceptance) Holds(approvals Approvals, now time.Time) bool {
+	_, ok := a.Approval(approvals)
+	return ok && !a.Expires.IsZero() && !a.Expired(now)
 }

@@ -74,6 +74,7 @@ func commands() map[string]command {
 		"pack":       {summary: "export and verify the assessor's evidence pack", subs: packSubs},
 		"user":       {summary: "manage users, roles and API tokens", subs: userSubs},
 		"review":     {summary: "list, accept and reject submissions awaiting review", subs: reviewSubs},
+		"approve":    {summary: "approve or reject a policy version, acceptance, exception, deviation, treatment or SoA", run: cmdApprove},
 		"help":       {summary: "print the usage of evident or of one command", run: cmdHelp},
 		"completion": {summary: "print a shell completion script (bash, zsh or fish)", run: cmdCompletion},
 		"witness":    {summary: "run a C2SP witness that cosigns only consistent checkpoints", subs: witnessSubs},

@@ -473,6 +473,19 @@ func TestExceptionExcusesThePeriod(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("tasks except: exit %d\n%s%s", code, out, errs)
 	}
+	// The approver named is a claim: until an approver's login approves
+	// the exception, it excuses nothing.
+	id := strings.Fields(strings.TrimPrefix(out, "Recorded exception "))[0]
+	for _, c := range statusJSON(t, env).Controls {
+		if c.ID == "vuln-scan" && c.Period != nil && c.Period.State == evident.PeriodExcepted {
+			t.Errorf("vuln-scan excepted by an exception no approval act binds: %+v", c.Period)
+		}
+	}
+	if gaps := mustRun(t, env, "gaps"); !strings.Contains(gaps, "exceptions/"+id) {
+		t.Errorf("the unapproved exception is not a gap:\n%s", gaps)
+	}
+	mustRun(t, env, "user", "add", "board", "--role", "management-approver")
+	mustRun(t, env, "approve", "exception/"+id, "--actor", "board")
 	r := statusJSON(t, env)
 	for _, c := range r.Controls {
 		if c.ID == "vuln-scan" && (c.Period == nil || c.Period.State != evident.PeriodExcepted) {

@@ -31,6 +31,7 @@ func TestGapsOnTheExampleAreExactlyTheDocumentedOnes(t *testing.T) {
 	env := map[string]string{"EVIDENT_DATA": filepath.Join(t.TempDir(), "data")}
 	mustRun(t, env, "init")
 	mustRun(t, env, "apply", "-f", exampleProgram)
+	approveClaims(t, env)
 	var report struct {
 		Count int
 		Gaps  []struct{ Kind, Section, ID, Detail string }
@@ -81,5 +82,52 @@ func TestGapsOnTheExampleAreExactlyTheDocumentedOnes(t *testing.T) {
 	json.Unmarshal([]byte(mustRun(t, env, "gaps", "--json", "--at", "2027-12-31")), &later)
 	if later.Count <= report.Count {
 		t.Errorf("gaps at 2027-12-31: %d, want more than the %d of 2026-11-27", later.Count, report.Count)
+	}
+}
+
+// approveClaims makes, as the approver marta-keller with her own login,
+// the approval acts the example's files claim, except the deviation's,
+// which the example leaves a claim on purpose (README.md). Until then the
+// claims are gaps, not approvals.
+func approveClaims(t *testing.T, env map[string]string) {
+	t.Helper()
+	before := mustRun(t, env, "gaps", "--at", "2026-11-27")
+	for _, want := range []string{`policy-unapproved\s+policies/cps\s`, `acceptance-unapproved\s+acceptances/acc-cloud-provider\s`} {
+		if !regexp.MustCompile(want).MatchString(before) {
+			t.Errorf("before any approval act, gaps lack %q:\n%s", want, before)
+		}
+	}
+	mustRun(t, env, "user", "add", "marta-keller", "--role", "management-approver")
+	mustRun(t, env, "user", "add", "carla", "--role", "compliance-manager")
+	if code, _, errs := cli(t, env, "approve", "policy/cps@3.1", "--actor", "carla"); code != 2 || !strings.Contains(errs, "management-approver") {
+		t.Errorf("a compliance manager approving: exit %d %s, want 2 naming the approver role", code, errs)
+	}
+	if code, _, errs := cli(t, env, "approve", "--list", "--kind", "risk"); code != 2 || !strings.Contains(errs, "--kind") {
+		t.Errorf("listing an unknown kind: exit %d %s, want 2 naming --kind", code, errs)
+	}
+	var policies []struct{ Kind string }
+	json.Unmarshal([]byte(mustRun(t, env, "approve", "--list", "--kind", "policy", "--json")), &policies)
+	if len(policies) != 12 {
+		t.Errorf("%d policy versions wait for approval, want the example's 12", len(policies))
+	}
+	var items []struct{ Kind, Subject, Claim string }
+	if err := json.Unmarshal([]byte(mustRun(t, env, "approve", "--list", "--json")), &items); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, it := range items {
+		if it.Claim != "" && it.Kind != "deviation" {
+			out := mustRun(t, env, "approve", it.Subject, "--actor", "marta-keller", "--comment", "as minuted: "+it.Claim)
+			if !strings.Contains(out, "approved "+it.Subject+" as marta-keller") {
+				t.Errorf("approve %s: %s", it.Subject, out)
+			}
+			n++
+		}
+	}
+	if n != 14 {
+		t.Errorf("%d claimed approvals confirmed, want the 12 policies and 2 acceptances", n)
+	}
+	if code, _, errs := cli(t, env, "approve", "policy/cps@3.1", "--actor", "marta-keller"); code != 2 || !strings.Contains(errs, "already approved") {
+		t.Errorf("approving twice: exit %d %s, want 2", code, errs)
 	}
 }

@@ -92,6 +92,7 @@ var synopses = map[string]string{
 	"pack verify":       "evident pack verify [FLAGS] PACK.zip",
 	"review accept":     "evident review accept [FLAGS] ID",
 	"review reject":     "evident review reject [FLAGS] ID --reason TEXT",
+	"approve":           "evident approve [FLAGS] SUBJECT\n       evident approve --list [--state STATE] [--kind KIND]",
 	"user add":          "evident user add [FLAGS] LOGIN --role ROLE",
 	"user role":         "evident user role [FLAGS] LOGIN ROLE",
 	"user passwd":       "evident user passwd [FLAGS] LOGIN",

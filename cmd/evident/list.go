@@ -91,7 +91,9 @@ func kinds() map[string]kind {
 			}
 			return r
 		}, findControl},
-		"policies": {"ID\tKIND\tVERSION\tAPPROVED\tTITLE", func(v *programView) (r [][]string) {
+		// The program files' approval dates are claims; `evident approve
+		// --list` shows the approval acts.
+		"policies": {"ID\tKIND\tVERSION\tAPPROVAL CLAIMED\tTITLE", func(v *programView) (r [][]string) {
 			for _, x := range v.m.Policies {
 				cur, _ := x.Current()
 				r = append(r, []string{x.ID, string(x.Kind), orDash(cur.Version), dateOrDash(cur.Approved()), x.Title})

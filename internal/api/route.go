@@ -77,5 +77,6 @@ func (a *API) Routes() []Route {
 	rs = append(rs, a.notifyRoutes()...)
 	rs = append(rs, a.reviewRoutes()...)
 	rs = append(rs, a.notificationRoutes()...)
+	rs = append(rs, a.approvalRoutes()...)
 	return rs
 }

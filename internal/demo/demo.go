@@ -81,6 +81,9 @@ func Generate(ctx context.Context, opt Options) ([]User, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := g.approveClaims(ctx); err != nil {
+		return nil, err
+	}
 	if err := g.history(ctx); err != nil {
 		return nil, err
 	}

@@ -57,3 +57,37 @@ func TestDemoReviewsAreActsBySecondLogin(t *testing.T) {
 		t.Errorf("no %s submission awaits review; awaiting: %d", awaitingReview, len(awaiting))
 	}
 }
+
+// The demo's approvals are mira's acts: at the end of the year every policy
+// and acceptance the files claim approved is approved by her, but the
+// terms and conditions, which wait for her; the deviation's claim, never
+// confirmed, keeps the weekly watch below the standard.
+func TestDemoApprovalsAreActsOfTheApprover(t *testing.T) {
+	st, _, _ := generate(t)
+	ctx := context.Background()
+	items, err := st.Approvals(ctx, sqlstore.ApprovalFilter{State: evident.ApprovalApproved}, end)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[evident.ApprovalKind]int{}
+	for _, it := range items {
+		kinds[it.Kind]++
+		if it.Decision == nil || it.Decision.Actor != approver {
+			t.Errorf("%s approved by %+v, want %s", it.Subject, it.Decision, approver)
+		}
+	}
+	if kinds[evident.ApprovePolicy] != 11 || kinds[evident.ApproveAcceptance] != 2 || kinds[evident.ApproveDeviation] != 0 {
+		t.Errorf("approved at the end of the year: %v, want 11 policies, 2 acceptances and no deviation", kinds)
+	}
+	pending, err := st.PendingApprovals(ctx, end)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waiting := map[string]bool{}
+	for _, it := range pending {
+		waiting[it.Subject] = true
+	}
+	if !waiting["deviation/vuln-watch-weekly/EN319401@3.2.1:REQ-7.9.2-09"] || !waiting[awaitingApproval] {
+		t.Errorf("the deviation's claim and %s do not wait for approval: %+v", awaitingApproval, pending)
+	}
+}

@@ -23,11 +23,13 @@
 // supersedes, derived_from, verdict, detail; empty optional fields are
 // omitted. The ledger index is the leaf's position and is not in the leaf.
 // An act ("kind":"act": a person's acceptance or rejection of a
-// submission, later an approval) has the body fields, in order: id, verb
-// (accept|reject), subject ("evidence/<id>"), sha256 (hex of what was
-// decided on), comment, detail (for a review: evidence, control,
-// window_start, window_end, systems, submitter, basis, role, checked);
-// "actor" is the deciding login.
+// submission, or an approver's approval or rejection of an object) has
+// the body fields, in order: id, verb (accept|reject|approve), subject
+// ("evidence/<id>", or an approval subject such as "policy/<id>@<version>",
+// "acceptance/<id>", docs/approvals.md), sha256 (hex of what was decided
+// on), comment, detail (for a review: evidence, control, window_start,
+// window_end, systems, submitter, basis, role, checked; for an approval:
+// kind, title, claim, role); "actor" is the deciding login.
 // Leaves are at most 64 KiB so the log can be mirrored as C2SP tlog-tiles.
 // testdata/ holds leaves and their hashes as written by version 1; a test
 // fails if this build would write or hash them differently, so a ledger

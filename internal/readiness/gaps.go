@@ -21,7 +21,7 @@ const (
 	RiskUntreated              GapKind = "risk-untreated"               // a risk with no treatment
 	TreatmentWithoutMeasure    GapKind = "treatment-without-measure"    // a treatment naming no control or policy
 	AcceptanceMissing          GapKind = "acceptance-missing"           // an accept decision with no acceptance record
-	AcceptanceUnapproved       GapKind = "acceptance-unapproved"        // no approver from the management body (REQ-5-05)
+	AcceptanceUnapproved       GapKind = "acceptance-unapproved"        // no approval act bound to it as it is (REQ-5-05)
 	AcceptanceExpired          GapKind = "acceptance-expired"           // past its expiry
 	RiskAboveAppetite          GapKind = "risk-above-appetite"          // residual above appetite, no plan and no holding acceptance
 	RiskControlFailing         GapKind = "risk-control-failing"         // a treating control fails or owes evidence
@@ -31,7 +31,7 @@ const (
 	ControlNoCadence           GapKind = "control-no-cadence"           // no cadence and none from the catalog
 	CadenceBelowStandard       GapKind = "cadence-below-standard"       // slower than a requirement's figure, no approved deviation
 	PerformerNotIndependent    GapKind = "performer-not-independent"    // scans and pen tests (REQ-7.8-13, REQ-7.8-20)
-	PolicyUnapproved           GapKind = "policy-unapproved"            // current version not approved
+	PolicyUnapproved           GapKind = "policy-unapproved"            // no approval act bound to the current version's document
 	PolicyUnpublished          GapKind = "policy-unpublished"           // current version not published
 	PolicyNotCommunicated      GapKind = "policy-not-communicated"      // current version not communicated
 	PolicyReviewOverdue        GapKind = "policy-review-overdue"        // review cadence since approval elapsed
@@ -42,6 +42,7 @@ const (
 	SupplierAttestationExpired GapKind = "supplier-attestation-expired" // certificate or audit report out of validity
 	ServiceNoQualification     GapKind = "service-no-qualification"     // qualified / non-qualified status not set
 	SystemNoZone               GapKind = "system-no-zone"               // not placed in a network zone
+	ExceptionUnapproved        GapKind = "exception-unapproved"         // no approval act bound to it: it excuses nothing
 )
 
 // GapKinds lists every kind in report order.
@@ -49,7 +50,7 @@ var GapKinds = []GapKind{RequirementUnaddressed, ProportionalityMissing, RiskUnt
 	AcceptanceMissing, AcceptanceUnapproved, AcceptanceExpired, RiskAboveAppetite, RiskControlFailing, TargetResidualNotReached,
 	ControlNoMethod, ControlNoOwner, ControlNoCadence, CadenceBelowStandard, PerformerNotIndependent, PolicyUnapproved, PolicyUnpublished, PolicyNotCommunicated, PolicyReviewOverdue,
 	PolicyContentMissing, SupplierNoAgreement, SupplierNoObligations, SupplierReviewOverdue, SupplierAttestationExpired,
-	ServiceNoQualification, SystemNoZone}
+	ServiceNoQualification, SystemNoZone, ExceptionUnapproved}
 
 // Gap is one thing the program is missing, with the object missing it.
 // Section and ID name the object as `evident show` does ("controls",
@@ -92,11 +93,12 @@ func gapsOf(in Input, fresh map[string]evident.Freshness) []Gap {
 	}
 	m, now := in.Model, in.At
 	g.requirements(m, in.Requirements)
-	g.risks(m, now)
+	g.risks(m, in.Approvals, now)
 	g.riskControls(in, fresh)
 	g.controls(m)
-	g.floors(m, in.Requirements)
-	g.policies(m, now)
+	g.floors(m, in.Requirements, in.Approvals)
+	g.policies(m, in.Approvals, now)
+	g.exceptions(in)
 	g.scope(m, now)
 	rank := map[GapKind]int{}
 	for i, k := range GapKinds {
@@ -168,7 +170,7 @@ func (g *gaps) requirements(m *evident.Model, reqs []evident.Requirement) {
 	}
 }
 
-func (g *gaps) risks(m *evident.Model, now time.Time) {
+func (g *gaps) risks(m *evident.Model, acts evident.Approvals, now time.Time) {
 	for _, r := range m.Risks {
 		ts := m.TreatmentsFor(r.ID)
 		if len(ts) == 0 {
@@ -179,7 +181,7 @@ func (g *gaps) risks(m *evident.Model, now time.Time) {
 				g.about("REQ-5-05").add(AcceptanceMissing, "risks", r.ID, "treatment %s accepts the risk but no acceptance is recorded", t.ID)
 			}
 		}
-		g.appetite(m, r, ts, now)
+		g.appetite(m, r, ts, acts, now)
 	}
 	for _, t := range m.Treatments {
 		if t.Decision != evident.Accept && len(t.Controls) == 0 && len(t.Policies) == 0 {
@@ -190,12 +192,8 @@ func (g *gaps) risks(m *evident.Model, now time.Time) {
 		}
 	}
 	for _, a := range m.Acceptances {
-		p := m.PersonByID(a.Approver)
-		switch {
-		case a.Approver == "" || a.Date.IsZero():
-			g.about("REQ-5-05").add(AcceptanceUnapproved, "acceptances", a.ID, "residual risk of %s accepted without an approver and date", a.Risk)
-		case p == nil || !p.ManagementBody:
-			g.about("REQ-5-05").add(AcceptanceUnapproved, "acceptances", a.ID, "approver %s is not a member of the management body (REQ-5-05)", a.Approver)
+		if x, ok := a.Approval(acts); !ok {
+			g.about("REQ-5-05").add(AcceptanceUnapproved, "acceptances", a.ID, "residual risk of %s: %s", a.Risk, unapproved(a.Approver, x))
 		}
 		if a.Expired(now) {
 			g.about("REQ-5-05").add(AcceptanceExpired, "acceptances", a.ID, "expired %s", a.Expires.Format("2006-01-02"))
@@ -206,7 +204,7 @@ func (g *gaps) risks(m *evident.Model, now time.Time) {
 // appetite reports a risk whose residual exceeds the program's appetite
 // with neither a treatment plan nor an acceptance that holds (approved by
 // the management body, with an expiry not yet reached).
-func (g *gaps) appetite(m *evident.Model, r evident.Risk, ts []evident.Treatment, now time.Time) {
+func (g *gaps) appetite(m *evident.Model, r evident.Risk, ts []evident.Treatment, acts evident.Approvals, now time.Time) {
 	if !m.Program.AboveAppetite(r) {
 		return
 	}
@@ -216,7 +214,7 @@ func (g *gaps) appetite(m *evident.Model, r evident.Risk, ts []evident.Treatment
 		}
 	}
 	for _, a := range m.AcceptancesFor(r.ID) {
-		if m.Holds(a, now) {
+		if a.Holds(acts, now) {
 			return
 		}
 	}
@@ -302,11 +300,10 @@ func (g *gaps) controls(m *evident.Model) {
 }
 
 // floors reports each control slower than the figure of a requirement it
-// meets. A deviation recorded in the program is shown, but it closes the
-// gap only once an approval act by the approver's own login binds it, and
-// Evident records no such acts yet: a claim in a program file approves
-// nothing.
-func (g *gaps) floors(m *evident.Model, reqs []evident.Requirement) {
+// meets. A deviation recorded in the program closes the gap only once an
+// approval act by an approver's own login binds it as it is: a claim in a
+// program file approves nothing, and an edit voids the act.
+func (g *gaps) floors(m *evident.Model, reqs []evident.Requirement, acts evident.Approvals) {
 	byRef := map[evident.RequirementRef]evident.Requirement{}
 	for _, q := range reqs {
 		byRef[q.Ref()] = q
@@ -319,13 +316,22 @@ func (g *gaps) floors(m *evident.Model, reqs []evident.Requirement) {
 			}
 			why := fmt.Sprintf("cadence %s is slower than %s's %q", c.Cadence, ref.ID, f.Figure.Text)
 			d := c.DeviationFor(ref)
+			var decision evident.Act
+			if d != nil {
+				var ok bool
+				if decision, ok = d.ApprovedBy(c.ID, acts); ok {
+					continue
+				}
+			}
 			switch {
 			case d == nil:
 				why += " and no deviation is recorded"
+			case decision.Verb == evident.ActReject:
+				why += "; the deviation was " + unapproved("", decision)
 			case d.Approval == nil:
 				why += "; the deviation recorded has no approval"
 			default:
-				why += fmt.Sprintf("; the deviation's approval by %s on %s is written in the program, not an approval act", d.Approval.By, d.ApprovalDate().Format("2006-01-02"))
+				why += fmt.Sprintf("; the deviation's approval by %s on %s is written in the program, and no approval act binds the deviation as it is", d.Approval.By, d.ApprovalDate().Format("2006-01-02"))
 			}
 			g.aboutRefs([]evident.RequirementRef{ref}).add(CadenceBelowStandard, "controls", c.ID, "%s", why)
 		}
@@ -368,16 +374,21 @@ func (g *gaps) aboutPolicy(k GapKind, pk evident.PolicyKind) *gaps {
 	return g.about(ids...)
 }
 
-func (g *gaps) policies(m *evident.Model, now time.Time) {
+func (g *gaps) policies(m *evident.Model, acts evident.Approvals, now time.Time) {
 	for _, p := range m.Policies {
 		v, ok := p.Current()
+		decision, approved := p.ApprovedVersion(acts)
 		switch {
 		case !ok:
 			g.aboutPolicy(PolicyUnapproved, p.Kind).add(PolicyUnapproved, "policies", p.ID, "no version recorded")
-		case len(v.Approvals) == 0:
-			g.aboutPolicy(PolicyUnapproved, p.Kind).add(PolicyUnapproved, "policies", p.ID, "version %s is not approved", v.Version)
-		case needsManagement(p.Kind) && !approvedByManagement(m, v):
-			g.aboutPolicy(PolicyUnapproved, p.Kind).add(PolicyUnapproved, "policies", p.ID, "version %s is not approved by a member of the management body (REQ-6.1-06, REQ-6.3-01)", v.Version)
+		case v.SHA256 == "":
+			g.aboutPolicy(PolicyUnapproved, p.Kind).add(PolicyUnapproved, "policies", p.ID, "version %s has no document digest, so no approval can bind it", v.Version)
+		case !approved:
+			var by []string
+			for _, a := range v.Approvals {
+				by = append(by, a.By)
+			}
+			g.aboutPolicy(PolicyUnapproved, p.Kind).add(PolicyUnapproved, "policies", p.ID, "version %s: %s", v.Version, unapproved(strings.Join(by, " and "), decision))
 		}
 		if ok && len(v.Publications) == 0 {
 			g.aboutPolicy(PolicyUnpublished, p.Kind).add(PolicyUnpublished, "policies", p.ID, "version %s is not published", v.Version)
@@ -425,18 +436,36 @@ func (g *gaps) scope(m *evident.Model, now time.Time) {
 	}
 }
 
-// needsManagement reports whether only the management body can approve a
-// kind of document: the practice statement (REQ-6.1-06) and the
-// information security policy (REQ-6.3-01).
-func needsManagement(k evident.PolicyKind) bool {
-	return k == evident.PracticeStatement || k == evident.InformationSecurityPolicy
+// unapproved says why an object is not approved: rejected by an act on
+// it as it is, or no act at all, naming the approval the program file
+// claims, if any: a claim without a matching act is a gap, not an
+// approval.
+func unapproved(claim string, decision evident.Act) string {
+	switch {
+	case decision.Verb == evident.ActReject:
+		why := "rejected by " + decision.Actor + " on " + decision.At.Format("2006-01-02")
+		if decision.Comment != "" {
+			why += ": " + decision.Comment
+		}
+		return why
+	case claim == "":
+		return "no approval act binds it as it is"
+	}
+	return "the approval by " + claim + " is claimed in the program, but no approval act binds it as it is"
 }
 
-func approvedByManagement(m *evident.Model, v evident.PolicyVersion) bool {
-	for _, a := range v.Approvals {
-		if p := m.PersonByID(a.By); p != nil && p.ManagementBody {
-			return true
+// exceptions reports each exception no approval act binds as it is: it
+// excuses no window (Load leaves it out of the controls' histories).
+func (g *gaps) exceptions(in Input) {
+	for _, e := range in.Exceptions {
+		x, ok := e.Approval(in.Approvals)
+		if ok {
+			continue
 		}
+		var refs []evident.RequirementRef
+		if c := in.Model.ControlByID(e.Control); c != nil {
+			refs = c.Requirements
+		}
+		g.aboutRefs(refs).add(ExceptionUnapproved, "exceptions", e.ID, "exception for %s: %s, so it excuses nothing", e.Control, unapproved(e.Approver, x))
 	}
-	return false
 }

@@ -1,6 +1,8 @@
 package readiness
 
 import (
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -35,19 +37,35 @@ func quarterlyScan() evident.Requirement {
 var gapReqs = []evident.Requirement{req("REQ-7.8-13"), quarterlyScan(), req("REQ-7.8-23"), req("PRO-7.9.1-11")}
 
 // inputAt is the readiness input for a model with no evidence yet, each
-// control in force from the program's creation.
+// control in force from the program's creation, and an approval act for
+// each object whose approval the model claims.
 func inputAt(m *evident.Model, reqs []evident.Requirement, at time.Time) Input {
-	in := Input{At: at, Model: m, Requirements: reqs, Controls: map[string]ControlInput{}, TaskEvidence: map[string]string{}}
+	in := Input{At: at, Model: m, Requirements: reqs, Controls: map[string]ControlInput{}, TaskEvidence: map[string]string{},
+		Approvals: claimed(m, nil)}
 	for _, c := range m.Controls {
 		in.Controls[c.ID] = ControlInput{Schedule: ScheduleFor(c, m.Program.CreatedAt)}
 	}
 	return in
 }
 
+// claimed is an approval act by the approver login "mira" for each object
+// of m and exs whose approval the program claims, except those of the
+// kinds skipped: what the store holds once an approver confirmed the
+// claims (the store's own tests make these acts through Ledger.Approve).
+func claimed(m *evident.Model, exs []evident.Exception, skip ...evident.ApprovalKind) evident.Approvals {
+	out := evident.Approvals{}
+	for _, a := range m.Approvables(exs) {
+		if a.Claim != "" && !slices.Contains(skip, a.Kind) {
+			out[a.Subject] = append(out[a.Subject], evident.Act{Verb: evident.ActApprove, Subject: a.Subject, SHA256: a.SHA256, Actor: "mira"})
+		}
+	}
+	return out
+}
+
 // cleanModel has no gaps at gapNow; each case breaks one thing.
 func cleanModel() *evident.Model {
 	ref := func(id string) evident.RequirementRef { return req(id).Ref() }
-	v := evident.PolicyVersion{Version: "2.0", SHA256: "ab", Date: day("2026-01-10"),
+	v := evident.PolicyVersion{Version: "2.0", SHA256: strings.Repeat("ab", 32), Date: day("2026-01-10"),
 		Approvals:      []evident.Approval{{By: "ceo", At: day("2026-01-15")}},
 		Publications:   []evident.Publication{{Where: "https://tsp.example/repository", At: day("2026-01-16")}},
 		Communications: []evident.Communication{{To: evident.AudienceStaff, At: day("2026-01-17")}}}
@@ -99,91 +117,134 @@ func TestGapsEachKind(t *testing.T) {
 		want   []g
 		// history, when set, is the treating control's evidence.
 		history []evident.Occurrence
+		// before, when set, makes the approval acts for the model as it
+		// was before the break: the break is an edit after approval.
+		before bool
+		// input, when set, changes the input after it is built.
+		input func(*Input)
 	}{
 		{"requirement with no control", func(m *evident.Model) { m.SoA = m.SoA[1:] },
-			[]g{{RequirementUnaddressed, "EN319401@3.2.1:REQ-7.8-23"}}, nil},
+			[]g{{RequirementUnaddressed, "EN319401@3.2.1:REQ-7.8-23"}}, nil, false, nil},
 		{"not applicable without justification", func(m *evident.Model) { m.SoA[0].Justification = " " },
-			[]g{{RequirementUnaddressed, "EN319401@3.2.1:REQ-7.8-23"}}, nil},
+			[]g{{RequirementUnaddressed, "EN319401@3.2.1:REQ-7.8-23"}}, nil, false, nil},
 		{"PRO left out without proportionality", func(m *evident.Model) { m.SoA[1].Proportionality = "" },
-			[]g{{ProportionalityMissing, "EN319401@3.2.1:PRO-7.9.1-11"}}, nil},
+			[]g{{ProportionalityMissing, "EN319401@3.2.1:PRO-7.9.1-11"}}, nil, false, nil},
 		{"risk with no treatment", func(m *evident.Model) { m.Treatments = m.Treatments[1:] },
-			[]g{{RiskUntreated, "r1"}}, nil},
+			[]g{{RiskUntreated, "r1"}}, nil, false, nil},
 		{"treatment with no control or policy", func(m *evident.Model) { m.Treatments[0].Controls = nil },
-			[]g{{TreatmentWithoutMeasure, "t1"}}, nil},
+			[]g{{TreatmentWithoutMeasure, "t1"}}, nil, false, nil},
 		{"accepted risk with no acceptance", func(m *evident.Model) { m.Acceptances = nil },
-			[]g{{AcceptanceMissing, "r2"}}, nil},
+			[]g{{AcceptanceMissing, "r2"}}, nil, false, nil},
 		{"acceptance without approver", func(m *evident.Model) { m.Acceptances[0].Approver = "" },
-			[]g{{AcceptanceUnapproved, "a2"}}, nil},
-		{"acceptance by someone outside the management body", func(m *evident.Model) { m.Acceptances[0].Approver = "eng" },
-			[]g{{AcceptanceUnapproved, "a2"}}, nil},
+			[]g{{AcceptanceUnapproved, "a2"}}, nil, false, nil},
+		{"acceptance edited after its approval act", func(m *evident.Model) { m.Acceptances[0].Residual = 3 },
+			[]g{{AcceptanceUnapproved, "a2"}}, nil, true, nil},
+		{"acceptance claimed in the file with no approval act", func(*evident.Model) {},
+			[]g{{AcceptanceUnapproved, "a2"}}, nil, false, func(in *Input) { in.Approvals = claimed(in.Model, nil, evident.ApproveAcceptance) }},
+		{"acceptance rejected by an approver after another approved it", func(*evident.Model) {},
+			[]g{{AcceptanceUnapproved, "a2"}}, nil, false, func(in *Input) {
+				acts := in.Approvals["acceptance/a2"]
+				in.Approvals["acceptance/a2"] = append(acts, evident.Act{Verb: evident.ActReject, Subject: "acceptance/a2", SHA256: acts[0].SHA256, Actor: "olaf"})
+			}},
 		{"expired acceptance", func(m *evident.Model) { m.Acceptances[0].Expires = gapNow },
-			[]g{{AcceptanceExpired, "a2"}}, nil},
+			[]g{{AcceptanceExpired, "a2"}}, nil, false, nil},
 		{"control with no method", func(m *evident.Model) { m.Controls[0].Method = evident.VerificationMethod{} },
-			[]g{{ControlNoMethod, "scan"}, {PerformerNotIndependent, "scan"}}, nil},
+			[]g{{ControlNoMethod, "scan"}, {PerformerNotIndependent, "scan"}}, nil, false, nil},
 		{"scan set to every year, below the quarterly floor", func(m *evident.Model) { m.Controls[0].Cadence = yearly },
-			[]g{{CadenceBelowStandard, "scan"}}, nil},
-		{"deviation recorded with its approval written in the program", func(m *evident.Model) {
+			[]g{{CadenceBelowStandard, "scan"}}, nil, false, nil},
+		{"deviation recorded with its approval written in the program, no act", func(m *evident.Model) {
 			m.Controls[0].Cadence = yearly
 			m.Controls[0].Deviations = []evident.Deviation{{Requirement: ref("REQ-7.8-14"), Justification: "one internet-facing host",
 				Approval: &evident.Approval{By: "ceo", At: day("2026-05-01")}}}
-		}, []g{{CadenceBelowStandard, "scan"}}, nil},
+		}, []g{{CadenceBelowStandard, "scan"}}, nil, true, nil},
+		{"deviation approved by an approval act closes the gap", func(m *evident.Model) {
+			m.Controls[0].Cadence = yearly
+			m.Controls[0].Deviations = []evident.Deviation{{Requirement: ref("REQ-7.8-14"), Justification: "one internet-facing host",
+				Approval: &evident.Approval{By: "ceo", At: day("2026-05-01")}}}
+		}, nil, nil, false, nil},
+		{"approved deviation edited afterwards", func(m *evident.Model) {
+			m.Controls[0].Cadence = yearly
+			m.Controls[0].Deviations = []evident.Deviation{{Requirement: ref("REQ-7.8-14"), Justification: "one internet-facing host",
+				Approval: &evident.Approval{By: "ceo", At: day("2026-05-01")}}}
+		}, []g{{CadenceBelowStandard, "scan"}}, nil, false, func(in *Input) {
+			in.Model.Controls[0].Deviations[0].Justification = "no internet-facing host"
+		}},
 		{"residual above the appetite, accepted without expiry", func(m *evident.Model) {
 			m.Program.RiskAppetite = 1
 			m.Acceptances[0].Expires = time.Time{}
-		}, []g{{RiskAboveAppetite, "r2"}}, nil},
+		}, []g{{RiskAboveAppetite, "r2"}}, nil, false, nil},
 		{"target residual not reached", func(m *evident.Model) { m.Treatments[0].TargetResidual = 6 },
-			[]g{{TargetResidualNotReached, "t1"}}, nil},
+			[]g{{TargetResidualNotReached, "t1"}}, nil, false, nil},
 		{"risk treated by a failing control", func(*evident.Model) {},
-			[]g{{RiskControlFailing, "r1"}}, []evident.Occurrence{{ID: "e1", Effective: day("2026-06-20"), Received: day("2026-06-20"), Failed: true, Verdict: evident.VerdictFail, Systems: []string{"ra"}}}},
+			[]g{{RiskControlFailing, "r1"}}, []evident.Occurrence{{ID: "e1", Effective: day("2026-06-20"), Received: day("2026-06-20"), Failed: true, Verdict: evident.VerdictFail, Systems: []string{"ra"}}}, false, nil},
 		{"control with no owner", func(m *evident.Model) { m.Controls[0].Owner = "" },
-			[]g{{ControlNoOwner, "scan"}}, nil},
+			[]g{{ControlNoOwner, "scan"}}, nil, false, nil},
 		{"control with no cadence", func(m *evident.Model) { m.Controls[0].Cadence = evident.Cadence{} },
-			[]g{{ControlNoCadence, "scan"}}, nil},
+			[]g{{ControlNoCadence, "scan"}}, nil, false, nil},
 		{"scan performer not independent", func(m *evident.Model) { m.Controls[0].Method.Performer.Independent = false },
-			[]g{{PerformerNotIndependent, "scan"}}, nil},
+			[]g{{PerformerNotIndependent, "scan"}}, nil, false, nil},
 		{"scan performer without competence evidence", func(m *evident.Model) { m.Controls[0].Method.Performer.Competence = "" },
-			[]g{{PerformerNotIndependent, "scan"}}, nil},
+			[]g{{PerformerNotIndependent, "scan"}}, nil, false, nil},
 		{"policy not approved", func(m *evident.Model) { m.Policies[0].Versions[0].Approvals = nil },
-			[]g{{PolicyUnapproved, "tc"}}, nil},
-		{"practice statement approved outside the management body", func(m *evident.Model) {
-			m.Policies[0].Kind, m.Policies[0].Contents = evident.PracticeStatement, []string{"external-obligations", "configuration-check-interval"}
-			m.Policies[0].Versions[0].Approvals[0].By = "eng"
-		}, []g{{PolicyUnapproved, "tc"}}, nil},
+			[]g{{PolicyUnapproved, "tc"}}, nil, false, nil},
+		{"policy document edited after its approval act", func(m *evident.Model) {
+			m.Policies[0].Versions[0].SHA256 = strings.Repeat("cd", 32)
+		}, []g{{PolicyUnapproved, "tc"}}, nil, true, nil},
+		{"policy approval claimed in the file with no act", func(*evident.Model) {},
+			[]g{{PolicyUnapproved, "tc"}}, nil, false, func(in *Input) { in.Approvals = claimed(in.Model, nil, evident.ApprovePolicy) }},
+		{"policy version without a document digest", func(m *evident.Model) { m.Policies[0].Versions[0].SHA256 = "" },
+			[]g{{PolicyUnapproved, "tc"}}, nil, false, nil},
 		{"policy with no version", func(m *evident.Model) { m.Policies[0].Versions = nil },
-			[]g{{PolicyUnapproved, "tc"}}, nil},
+			[]g{{PolicyUnapproved, "tc"}}, nil, false, nil},
 		{"policy not published", func(m *evident.Model) { m.Policies[0].Versions[0].Publications = nil },
-			[]g{{PolicyUnpublished, "tc"}}, nil},
+			[]g{{PolicyUnpublished, "tc"}}, nil, false, nil},
 		{"policy not communicated", func(m *evident.Model) { m.Policies[0].Versions[0].Communications = nil },
-			[]g{{PolicyNotCommunicated, "tc"}}, nil},
+			[]g{{PolicyNotCommunicated, "tc"}}, nil, false, nil},
 		{"policy past its review date", func(m *evident.Model) {
 			m.Policies[0].Review = evident.Cadence{Kind: evident.CadencePeriodic, Every: 3, Unit: evident.UnitMonth}
-		}, []g{{PolicyReviewOverdue, "tc"}}, nil},
+		}, []g{{PolicyReviewOverdue, "tc"}}, nil, false, nil},
 		{"terms and conditions missing an item", func(m *evident.Model) { m.Policies[0].Contents = m.Policies[0].Contents[1:] },
-			[]g{{PolicyContentMissing, "tc"}}, nil},
+			[]g{{PolicyContentMissing, "tc"}}, nil, false, nil},
 		{"practice statement missing both items", func(m *evident.Model) {
 			m.Policies[0].Kind, m.Policies[0].Contents = evident.PracticeStatement, nil
-		}, []g{{PolicyContentMissing, "tc"}, {PolicyContentMissing, "tc"}}, nil},
+		}, []g{{PolicyContentMissing, "tc"}, {PolicyContentMissing, "tc"}}, nil, false, nil},
 		{"supplier with no agreement", func(m *evident.Model) { m.Suppliers[0].Agreement = "" },
-			[]g{{SupplierNoAgreement, "dc"}}, nil},
+			[]g{{SupplierNoAgreement, "dc"}}, nil, false, nil},
 		{"supplier with no obligations", func(m *evident.Model) { m.Suppliers[0].Obligations = nil },
-			[]g{{SupplierNoObligations, "dc"}}, nil},
+			[]g{{SupplierNoObligations, "dc"}}, nil, false, nil},
 		{"supplier review overdue", func(m *evident.Model) { m.Suppliers[0].LastReview = day("2025-07-01") },
-			[]g{{SupplierReviewOverdue, "dc"}}, nil},
+			[]g{{SupplierReviewOverdue, "dc"}}, nil, false, nil},
 		{"supplier never reviewed", func(m *evident.Model) { m.Suppliers[0].LastReview = time.Time{} },
-			[]g{{SupplierReviewOverdue, "dc"}}, nil},
+			[]g{{SupplierReviewOverdue, "dc"}}, nil, false, nil},
 		{"supplier attestation expired", func(m *evident.Model) { m.Suppliers[0].Attestation.ValidUntil = day("2026-06-30") },
-			[]g{{SupplierAttestationExpired, "dc"}}, nil},
+			[]g{{SupplierAttestationExpired, "dc"}}, nil, false, nil},
 		{"service without qualification status", func(m *evident.Model) { m.Services[0].Qualification = "" },
-			[]g{{ServiceNoQualification, "qcert"}}, nil},
+			[]g{{ServiceNoQualification, "qcert"}}, nil, false, nil},
 		{"system without zone", func(m *evident.Model) { m.Systems[0].Zone = "" },
-			[]g{{SystemNoZone, "ra"}}, nil},
+			[]g{{SystemNoZone, "ra"}}, nil, false, nil},
+		{"exception claimed approved with no act", func(*evident.Model) {},
+			[]g{{ExceptionUnapproved, "ex1"}}, nil, false, func(in *Input) {
+				in.Exceptions = []evident.Exception{{ID: "ex1", Control: "scan", Reason: "move", Approver: "ceo", ApprovedAt: day("2026-06-01"), From: day("2026-06-01"), Expires: day("2026-08-01")}}
+			}},
+		{"exception approved by an act", func(*evident.Model) {},
+			nil, nil, false, func(in *Input) {
+				in.Exceptions = []evident.Exception{{ID: "ex1", Control: "scan", Reason: "move", Approver: "ceo", ApprovedAt: day("2026-06-01"), From: day("2026-06-01"), Expires: day("2026-08-01")}}
+				in.Approvals = claimed(in.Model, in.Exceptions)
+			}},
 	}
 	covered := map[GapKind]bool{}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			m := cleanModel()
+			acts := claimed(m, nil)
 			tt.break_(m)
 			in := inputAt(m, gapReqs, gapNow)
+			if tt.before {
+				in.Approvals = acts
+			}
+			if tt.input != nil {
+				tt.input(&in)
+			}
 			if tt.history != nil {
 				ci := in.Controls["scan"]
 				ci.History.Occurrences = tt.history
@@ -229,8 +290,12 @@ func TestGapsOnTheExampleProgram(t *testing.T) {
 	// Applied on the day judged, with no evidence yet: no control owes
 	// evidence, so no risk is flagged for its controls.
 	m.Program.CreatedAt = day("2026-11-27")
+	// The approver confirmed every approval the files claim but the
+	// deviation's, which the example leaves a claim on purpose.
+	in := inputAt(m, reqs, day("2026-11-27"))
+	in.Approvals = claimed(m, nil, evident.ApproveDeviation)
 	var got []string
-	for _, g := range Gaps(inputAt(m, reqs, day("2026-11-27"))) {
+	for _, g := range Gaps(in) {
 		got = append(got, string(g.Kind)+" "+g.ID)
 	}
 	want := []string{
@@ -249,5 +314,26 @@ func TestGapsOnTheExampleProgram(t *testing.T) {
 	}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("gaps on the example (-want +got):\n%s", d)
+	}
+}
+
+// A rejection is named in the gap, with who rejected and why, so the
+// compliance manager knows what to change.
+func TestGapNamesTheRejection(t *testing.T) {
+	m := cleanModel()
+	in := inputAt(m, gapReqs, gapNow)
+	for subject, acts := range in.Approvals {
+		if strings.HasPrefix(subject, "policy/") {
+			in.Approvals[subject] = append(acts, evident.Act{Verb: evident.ActReject, Subject: subject, SHA256: acts[0].SHA256,
+				Actor: "olaf", At: day("2026-06-30"), Comment: "liability clause missing"})
+		}
+	}
+	var got []string
+	for _, g := range Gaps(in) {
+		got = append(got, string(g.Kind)+" "+g.ID+": "+g.Detail)
+	}
+	want := []string{"policy-unapproved tc: version 2.0: rejected by olaf on 2026-06-30: liability clause missing"}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("gaps after a rejection (-want +got):\n%s", d)
 	}
 }

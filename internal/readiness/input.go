@@ -25,8 +25,13 @@ type Input struct {
 	ChangeTasks []evident.ChangeTask
 	// TaskEvidence maps a change task to the evidence that closed it.
 	TaskEvidence map[string]string
-	Exceptions   []evident.Exception
-	Incidents    []IncidentClocks
+	// Exceptions are every exception recorded at or before At; only
+	// those an approval act binds excuse windows (Approvals).
+	Exceptions []evident.Exception
+	// Approvals are the approval acts recorded at or before At, by
+	// subject: only these approve anything (DESIGN.md).
+	Approvals evident.Approvals
+	Incidents []IncidentClocks
 	// FollowUps are the follow-up actions of each exercise control's
 	// latest accepted exercise.
 	FollowUps []sqlstore.FollowUp

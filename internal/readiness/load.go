@@ -20,7 +20,7 @@ import (
 func Load(ctx context.Context, st *sqlstore.Store, reqs []evident.Requirement, at, from time.Time) (Input, error) {
 	in := Input{At: at, Requirements: reqs, Controls: map[string]ControlInput{}, TaskEvidence: map[string]string{}}
 	err := st.Read(ctx, func(tx *sqlstore.Tx) error {
-		m, err := modelAt(ctx, tx, at)
+		m, later, err := modelAt(ctx, tx, at)
 		if err != nil {
 			return err
 		}
@@ -31,6 +31,15 @@ func Load(ctx context.Context, st *sqlstore.Store, reqs []evident.Requirement, a
 		}
 		in.Changes = changes
 		if in.Exceptions, err = tx.Exceptions(ctx, at); err != nil {
+			return err
+		}
+		// The approvals that speak for the program read: those recorded by
+		// at, or every one when the program shown is one applied later.
+		actsAt := at
+		if later {
+			actsAt = time.Time{}
+		}
+		if in.Approvals, err = tx.ApprovalActs(ctx, m, in.Exceptions, actsAt); err != nil {
 			return err
 		}
 		if err := loadControls(ctx, tx, &in, changes, from); err != nil {
@@ -50,16 +59,19 @@ func Load(ctx context.Context, st *sqlstore.Store, reqs []evident.Requirement, a
 // modelAt returns the program as it stood at at: the stored one, unless
 // `evident apply` changed it after at, in which case it is rebuilt from the
 // audit trail up to at. Objects written by other means than apply are in
-// the stored program only.
-func modelAt(ctx context.Context, tx *sqlstore.Tx, at time.Time) (*evident.Model, error) {
+// the stored program only. later reports a program first applied after at,
+// which is shown as it is now for want of an earlier one.
+func modelAt(ctx context.Context, tx *sqlstore.Tx, at time.Time) (m *evident.Model, later bool, err error) {
 	recs, latest, err := tx.ProgramRecords(ctx, at)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if latest.IsZero() || !latest.After(at) || len(recs) == 0 {
-		return tx.Model(ctx)
+		m, err = tx.Model(ctx)
+		return m, latest.After(at), err
 	}
-	return ReplayModel(recs)
+	m, err = ReplayModel(recs)
+	return m, false, err
 }
 
 // loadControls reads every control's schedule and the history it needs,
@@ -80,7 +92,9 @@ func loadControls(ctx context.Context, tx *sqlstore.Tx, in *Input, changes []evi
 		ci := ControlInput{Schedule: ScheduleIn(in.Model, c, anchor)}
 		ci.History.Changes = ChangesFor(changes, c)
 		for _, e := range in.Exceptions {
-			if e.Control == c.ID {
+			// An exception no approval act binds excuses nothing; gaps
+			// reports it.
+			if _, ok := e.Approval(in.Approvals); ok && e.Control == c.ID {
 				ci.History.Exceptions = append(ci.History.Exceptions, e)
 			}
 		}

@@ -145,7 +145,8 @@ func TestSignificantChangeMakesScopedEvidenceStale(t *testing.T) {
 
 func TestTasksOrderedAndFiltered(t *testing.T) {
 	in := fixture(t)
-	in.Exceptions = []evident.Exception{{ID: "ex", Control: "backup", Reason: "migration", From: at(t, "2026-08-01"), Expires: at(t, "2026-09-05")}}
+	in.Exceptions = []evident.Exception{{ID: "ex", Control: "backup", Reason: "migration", Approver: "ceo", From: at(t, "2026-08-01"), Expires: at(t, "2026-09-05")}}
+	in.Approvals = claimed(in.Model, in.Exceptions)
 	backup := in.Controls["backup"]
 	backup.History.Exceptions = in.Exceptions
 	in.Controls["backup"] = backup

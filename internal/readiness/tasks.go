@@ -268,7 +268,7 @@ func reviewTasks(in Input) []Task {
 func exceptionTasks(in Input) []Task {
 	var out []Task
 	for _, e := range in.Exceptions {
-		if !e.InForce(in.At) {
+		if _, ok := e.Approval(in.Approvals); !ok || !e.InForce(in.At) {
 			continue
 		}
 		owner := ""

@@ -255,6 +255,8 @@ var matrix = map[string]string{
 	"POST /api/v1/notify/endpoints":                "admin",
 	"GET /api/v1/notify/endpoints/{id}/deliveries": "admin",
 	"POST /api/v1/notify/endpoints/{id}/enable":    "admin",
+	"GET /api/v1/approvals":                        "approver",
+	"POST /api/v1/approvals":                       "approver",
 }
 
 func init() {

@@ -22,6 +22,7 @@ var navigation = []navItem{
 	{"policies", "Policies", "/policies", "read"},
 	{"evidence", "Evidence", "/evidence", "read"},
 	{"reviews", "Reviews", "/reviews", "read"},
+	{"approvals", "Approvals", "/approvals", "approve"},
 	{"incidents", "Incidents", "/incidents", "read"},
 	{"changes", "Changes", "/changes", "read"},
 	{"packs", "Packs", "/packs", "pack.export"},

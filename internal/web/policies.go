@@ -13,16 +13,23 @@ type policyRow struct {
 	evident.Policy
 	Current    evident.PolicyVersion
 	HasCurrent bool
-	Approved   time.Time
-	ReviewDue  time.Time
-	Overdue    bool
-	Missing    []evident.ContentItem
+	// Approval is the act approving the current version's document, nil
+	// when none does; Claimed is the approval date the program file
+	// claims, shown as a claim only.
+	Approval  *evident.Act
+	Claimed   time.Time
+	ReviewDue time.Time
+	Overdue   bool
+	Missing   []evident.ContentItem
 }
 
-func policyRowOf(p evident.Policy, now time.Time) policyRow {
+func policyRowOf(p evident.Policy, acts evident.Approvals, now time.Time) policyRow {
 	row := policyRow{Policy: p, ReviewDue: p.ReviewDue(), Missing: p.MissingContent()}
 	row.Current, row.HasCurrent = p.Current()
-	row.Approved = row.Current.Approved()
+	row.Claimed = row.Current.Approved()
+	if a, ok := p.ApprovedVersion(acts); ok {
+		row.Approval = &a
+	}
 	row.Overdue = !row.ReviewDue.IsZero() && row.ReviewDue.Before(now)
 	return row
 }
@@ -35,9 +42,13 @@ func (w *Web) Policies() http.Handler {
 		if err != nil {
 			return err
 		}
+		acts, err := w.cfg.Store.ApprovalActs(r.Context(), m, time.Time{})
+		if err != nil {
+			return err
+		}
 		var rows []policyRow
 		for _, p := range m.Policies {
-			rows = append(rows, policyRowOf(p, w.cfg.Store.Now()))
+			rows = append(rows, policyRowOf(p, acts, w.cfg.Store.Now()))
 		}
 		w.render(rw, r, http.StatusOK, "policies.html", page{Title: "Policies", Nav: "policies", Data: rows})
 		return nil
@@ -64,7 +75,11 @@ func (w *Web) Policy() http.Handler {
 		if p == nil {
 			return evident.Errorf(evident.ENOTFOUND, "no policy %q", id)
 		}
-		data := policyPage{policyRow: policyRowOf(*p, w.cfg.Store.Now()), People: map[string]string{}}
+		acts, err := w.cfg.Store.ApprovalActs(r.Context(), m, time.Time{})
+		if err != nil {
+			return err
+		}
+		data := policyPage{policyRow: policyRowOf(*p, acts, w.cfg.Store.Now()), People: map[string]string{}}
 		data.Versions = slices.Clone(p.Versions)
 		slices.Reverse(data.Versions)
 		for _, t := range m.Treatments {

@@ -63,6 +63,8 @@ func (w *Web) Routes() []Route {
 			Route{"POST /incidents/{id}/notifications", auth.Operate, w.NotifyIncident()},
 			Route{"GET /reviews", auth.Read, w.Reviews()},
 			Route{"POST /reviews/{id}", auth.WriteEvidence, w.Decide()},
+			Route{"GET /approvals", auth.Approve, w.Approvals()},
+			Route{"POST /approvals", auth.Approve, w.Approve()},
 		)
 	}
 	if w.cfg.Pack != nil {
