@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -111,6 +112,11 @@ func (tx *Tx) resolveOccurrences(ctx context.Context, ps []pair, at time.Time) (
 			ids = append(ids, p.id)
 		}
 	}
+	// Records are read in key order, not control by control: a long range
+	// reads most of the table, and ids in order walk its pages once instead
+	// of hopping between them for every control (the ids are time-ordered
+	// UUIDs, so one control's records lie on pages shared with all others).
+	slices.Sort(ids)
 	recs := make(map[string]evident.Occurrence, len(ids))
 	superseded := map[string]bool{}
 	for len(ids) > 0 {
