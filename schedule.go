@@ -436,6 +436,9 @@ func (t *timeline) in(w Window) []Occurrence {
 			out = append(out, o)
 		}
 	}
+	if len(out) == 0 {
+		return t.Occurrences[lo:hi:hi] // capped: an append by the caller copies
+	}
 	slices.Reverse(out)
 	return append(out, t.Occurrences[lo:hi]...)
 }
