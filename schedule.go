@@ -327,13 +327,13 @@ type History struct {
 
 // visible returns the history as it was known at at, occurrences sorted.
 func (h History) visible(at time.Time) History {
-	var v History
+	v := History{Occurrences: make([]Occurrence, 0, len(h.Occurrences))}
 	for _, o := range h.Occurrences {
 		if o.visible(at) {
 			v.Occurrences = append(v.Occurrences, o)
 		}
 	}
-	v.Occurrences = sortOccurrences(v.Occurrences)
+	sortOccurrencesInPlace(v.Occurrences) // v's own copy
 	for _, e := range h.Exceptions {
 		if !e.RecordedAt.After(at) {
 			v.Exceptions = append(v.Exceptions, e)
