@@ -177,15 +177,30 @@ func floorDiv(a, b int) int {
 // order records that carry no ledger index (histories built by hand).
 func sortOccurrences(occ []Occurrence) []Occurrence {
 	out := append([]Occurrence(nil), occ...)
-	sort.SliceStable(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		if !a.Effective.Equal(b.Effective) {
-			return a.Effective.Before(b.Effective)
-		}
-		if a.LedgerIndex != b.LedgerIndex {
-			return a.LedgerIndex < b.LedgerIndex
-		}
-		return a.ID < b.ID
-	})
+	sortOccurrencesInPlace(out)
 	return out
+}
+
+// sortOccurrencesInPlace is sortOccurrences on occ itself. Histories
+// mostly arrive in order already (the store reads them by effective
+// time), and every view judges a control several times, so a sorted one
+// is only checked.
+func sortOccurrencesInPlace(occ []Occurrence) {
+	for i := 1; i < len(occ); i++ {
+		if occurredBefore(&occ[i], &occ[i-1]) {
+			sort.SliceStable(occ, func(i, j int) bool { return occurredBefore(&occ[i], &occ[j]) })
+			return
+		}
+	}
+}
+
+// occurredBefore is the order of sortOccurrences.
+func occurredBefore(a, b *Occurrence) bool {
+	if !a.Effective.Equal(b.Effective) {
+		return a.Effective.Before(b.Effective)
+	}
+	if a.LedgerIndex != b.LedgerIndex {
+		return a.LedgerIndex < b.LedgerIndex
+	}
+	return a.ID < b.ID
 }

@@ -195,7 +195,7 @@ func (r *ReviewScope) missing(occ []Occurrence, needs int) []string {
 // cover every system in scope, and a window that is not satisfied says
 // whether submissions await review or were rejected. all is the history
 // with every submission, accepted or not.
-func (s Schedule) reviewed(p Period, all History, at time.Time) Period {
+func (s Schedule) reviewed(p Period, all *timeline, at time.Time) Period {
 	r := s.Review
 	if r == nil || p.State == PeriodUpcoming {
 		return p

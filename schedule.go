@@ -327,13 +327,13 @@ type History struct {
 
 // visible returns the history as it was known at at, occurrences sorted.
 func (h History) visible(at time.Time) History {
-	var v History
+	v := History{Occurrences: make([]Occurrence, 0, len(h.Occurrences))}
 	for _, o := range h.Occurrences {
 		if o.visible(at) {
 			v.Occurrences = append(v.Occurrences, o)
 		}
 	}
-	v.Occurrences = sortOccurrences(v.Occurrences)
+	sortOccurrencesInPlace(v.Occurrences) // v's own copy
 	for _, e := range h.Exceptions {
 		if !e.RecordedAt.After(at) {
 			v.Exceptions = append(v.Exceptions, e)
@@ -357,25 +357,90 @@ func (s Schedule) Evaluate(h History, from, to, at time.Time) []Period {
 	h = h.visible(at)
 	all := h
 	h.Occurrences = s.Review.accepted(h.Occurrences)
+	// Each window looks up its evidence in an index of the sorted history
+	// instead of scanning all of it: a daily control over five years has
+	// some 1 800 windows and as many records, and a scan per window made
+	// the period computation quadratic in the history.
+	tl, allTl := newTimeline(h), newTimeline(all)
+	if s.Review == nil {
+		allTl = tl
+	}
 	var ws []periodWindow
 	switch {
 	case s.Cadence.Kind == CadencePostChange:
 		ws = s.changeWindows(h, from, to)
 	case s.Cadence.Rolling:
-		ws = s.rollingWindows(h, from, to, at)
+		ws = s.rollingWindows(tl, from, to, at)
 	default:
 		for _, w := range s.Cadence.Windows(s.Anchor, maxTime(from, s.Cadence.Window(s.Anchor, s.Anchor).Start), to) {
 			ws = append(ws, periodWindow{Window: w})
 		}
 	}
-	var out []Period
+	out := make([]Period, 0, len(ws))
 	for _, w := range ws {
 		if !w.End.After(from) || !w.Start.Before(to) {
 			continue
 		}
-		out = append(out, s.reviewed(s.period(w, h, at), all, at))
+		out = append(out, s.reviewed(s.period(w, tl, at), allTl, at))
 	}
 	return out
+}
+
+// timeline is a history whose occurrences are sorted (History.visible)
+// and indexed so that a window finds the evidence effective in it by
+// binary search. Evidence covering a period (Until after Effective) may
+// overlap a window it starts before; spans lists those occurrences, with
+// the latest end of any of them up to each, so a window walks back only
+// over spans that can still reach it.
+type timeline struct {
+	History
+	spans []int       // indexes in Occurrences of evidence covering a period, ascending
+	reach []time.Time // reach[i]: the latest Until of spans[0..i]
+}
+
+// newTimeline indexes h, whose occurrences are sorted.
+func newTimeline(h History) *timeline {
+	t := &timeline{History: h}
+	var last time.Time
+	for i, o := range h.Occurrences {
+		if o.Until.After(o.Effective) {
+			if o.Until.After(last) {
+				last = o.Until
+			}
+			t.spans = append(t.spans, i)
+			t.reach = append(t.reach, last)
+		}
+	}
+	return t
+}
+
+// effectiveIn returns the bounds [lo, hi) of the occurrences effective
+// inside w.
+func (t *timeline) effectiveIn(w Window) (lo, hi int) {
+	occ := t.Occurrences
+	lo = sort.Search(len(occ), func(i int) bool { return !occ[i].Effective.Before(w.Start) })
+	hi = lo + sort.Search(len(occ)-lo, func(i int) bool { return !occ[lo+i].Effective.Before(w.End) })
+	return lo, hi
+}
+
+// in returns the occurrences effective inside w or, for evidence covering
+// a period, overlapping it (Occurrence.in), in the history's order.
+func (t *timeline) in(w Window) []Occurrence {
+	lo, hi := t.effectiveIn(w)
+	var out []Occurrence
+	// Every occurrence effective before w that overlaps it is a span
+	// before lo; reach is non-decreasing, so once it is at or before the
+	// window's start no earlier span reaches the window.
+	for j := sort.SearchInts(t.spans, lo) - 1; j >= 0 && t.reach[j].After(w.Start); j-- {
+		if o := t.Occurrences[t.spans[j]]; o.in(w) {
+			out = append(out, o)
+		}
+	}
+	if len(out) == 0 {
+		return t.Occurrences[lo:hi:hi] // capped: an append by the caller copies
+	}
+	slices.Reverse(out)
+	return append(out, t.Occurrences[lo:hi]...)
 }
 
 // periodWindow is a window and, for post-change work, the change behind it.
@@ -405,7 +470,7 @@ func (s Schedule) changeWindows(h History, from, to time.Time) []periodWindow {
 // older than it needs. With several systems (or Needs above one) a pass
 // closes a window only once every system has its items, so the start is
 // then an approximation: it may open a window early, never late.
-func (s Schedule) rollingWindows(h History, from, to, at time.Time) []periodWindow {
+func (s Schedule) rollingWindows(h *timeline, from, to, at time.Time) []periodWindow {
 	var out []periodWindow
 	start := day(s.Anchor)
 	for _, o := range h.Occurrences {
@@ -429,10 +494,11 @@ func (s Schedule) rollingWindows(h History, from, to, at time.Time) []periodWind
 // passing items), or its full span without one. Evidence only has to be
 // current on its own day; a change after the window closed is the next
 // window's business.
-func (s Schedule) closing(h History, w Window) time.Time {
+func (s Schedule) closing(h *timeline, w Window) time.Time {
 	t := s.newTally()
-	for _, o := range h.Occurrences {
-		if !s.Passes(o) || !w.Contains(o.Effective) {
+	lo, hi := h.effectiveIn(w)
+	for _, o := range h.Occurrences[lo:hi] {
+		if !s.Passes(o) {
 			continue
 		}
 		end := day(o.Effective).AddDate(0, 0, 1)
@@ -529,12 +595,9 @@ func later(a, b Occurrence) bool {
 // counted returns the occurrences that count for w at at: effective inside
 // it and not made stale by a significant change between their effective
 // time and the end of the window. h holds only changes known at at.
-func counted(h History, w Window, at time.Time) []Occurrence {
+func counted(h *timeline, w Window, at time.Time) []Occurrence {
 	var out []Occurrence
-	for _, o := range h.Occurrences {
-		if !o.in(w) {
-			continue
-		}
+	for _, o := range h.in(w) {
 		if staleBy(o, h.Changes, w.End) != "" {
 			continue
 		}
@@ -571,7 +634,7 @@ func touches(c Change, o Occurrence) bool {
 // (on any of its hosts) failed, and satisfied with Needs passing items
 // that together checked all of its hosts; the window is failing when any
 // unit fails and satisfied only when every unit is.
-func (s Schedule) period(w periodWindow, h History, at time.Time) Period {
+func (s Schedule) period(w periodWindow, h *timeline, at time.Time) Period {
 	p := Period{Window: w.Window, Change: w.change, Want: len(s.Systems)}
 	need := max(s.Needs, 1)
 	if p.Want == 0 {

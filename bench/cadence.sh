@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
 # Benchmark of `evident status` and `evident tasks` at scale: a program of
 # 500 controls with 5 years of history and 1 000 000 evidence records, on
-# SQLite and on PostgreSQL. Each figure is the median wall time of 5 runs
+# SQLite and on PostgreSQL, now and over a period (`status --from --to`
+# over the last 12 months and over the whole 5 years: every window of
+# every control). Each figure is the median wall time of 5 runs
 # of the real binary (process start included) and its peak memory, next to
 # the limits measured in the same run: a plain GROUP BY over the evidence
 # index by the database's own client (sqlite3, psql), which is what a scan
 # would cost, and the start of the binary doing nothing (`evident version`).
 #
-# Usage: bench/cadence.sh [RECORDS]
+# Usage: [RUNS=5] bench/cadence.sh [RECORDS]
 # PostgreSQL: EVIDENT_BENCH_POSTGRES (default the local test server).
 # CADENCE_BENCH_DIR=DIR keeps the generated data in DIR (and the PostgreSQL
 # schema) and reuses them on the next run, which then only measures.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 records=${1:-1000000}
+runs=${RUNS:-5}
 pg=${EVIDENT_BENCH_POSTGRES:-postgres://postgres@127.0.0.1:5432/test?sslmode=disable}
 command -v sqlite3 >/dev/null || apt-get install -y sqlite3
 command -v psql >/dev/null || apt-get install -y postgresql-client
@@ -30,11 +33,11 @@ go build -o "$work/cadencegen" ./bench/cadencegen
 # median FILE: the median of the numbers in FILE, one per line.
 median() { sort -n "$1" | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
-# measure LABEL CMD...: 5 runs, prints "LABEL median_s max_rss_MB".
+# measure LABEL CMD...: $runs runs (RUNS, default 5), prints "LABEL median_s max_rss_MB".
 measure() {
 	local label=$1; shift
 	: >"$work/t"; : >"$work/m"
-	for _ in 1 2 3 4 5; do
+	for _ in $(seq "$runs"); do
 		/usr/bin/time -f "%e %M" -o "$work/one" "$@" >/dev/null
 		read -r s kb <"$work/one"
 		echo "$s" >>"$work/t"; echo "$kb" >>"$work/m"
@@ -47,13 +50,19 @@ if [ ! -e "$work/data/evident.db" ]; then
 	echo "== generating $records records (SQLite)"
 	time "$work/cadencegen" -dsn "$work/data/evident.db" -records "$records"
 fi
+# The periods end now; the generated history starts 5 years before today.
+now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+year=$(date -u -d '1 year ago' +%Y-%m-%dT00:00:00Z)
+years5=$(date -u -d '5 years ago' +%Y-%m-%dT00:00:00Z)
 scan="SELECT control_id, COUNT(*), MAX(effective_from) FROM evidence_controls GROUP BY control_id;"
-echo "== SQLite"
+echo "== SQLite (load average: $(cut -d' ' -f1-3 /proc/loadavg))"
 measure "evident version (process start)" "$work/evident" version
 measure "sqlite3 GROUP BY (scan limit)" sqlite3 "$work/data/evident.db" "$scan"
 measure "evident status" "$work/evident" --data "$work/data" status --json
 measure "evident tasks" "$work/evident" --data "$work/data" tasks --json
 measure "evident status --at 1 year ago" "$work/evident" --data "$work/data" status --json --at "$(date -u -d '1 year ago' +%Y-%m-%dT%H:%M:%SZ)"
+measure "evident status --from 12 months" "$work/evident" --data "$work/data" status --json --from "$year" --to "$now"
+measure "evident status --from 5 years" "$work/evident" --data "$work/data" status --json --from "$years5" --to "$now"
 
 schema=cadence_bench
 dsn="$pg&search_path=$schema"
@@ -63,8 +72,11 @@ if [ -z "${CADENCE_BENCH_DIR:-}" ] || ! psql -qtA "$pg" -c "SELECT 1 FROM $schem
 	time "$work/cadencegen" -dsn "$dsn" -records "$records"
 	psql -q "$pg" -c "ANALYZE $schema.evidence_controls" -c "ANALYZE $schema.evidence"
 fi
-echo "== PostgreSQL"
+echo "== PostgreSQL (load average: $(cut -d' ' -f1-3 /proc/loadavg))"
 measure "psql GROUP BY (scan limit)" env PGOPTIONS="-c search_path=$schema" psql -q "$pg" -c "$scan"
 measure "evident status" "$work/evident" --db "$dsn" --data "$work/data" status --json
 measure "evident tasks" "$work/evident" --db "$dsn" --data "$work/data" tasks --json
+measure "evident status --from 12 months" "$work/evident" --db "$dsn" --data "$work/data" status --json --from "$year" --to "$now"
+measure "evident status --from 5 years" "$work/evident" --db "$dsn" --data "$work/data" status --json --from "$years5" --to "$now"
+echo "== done (load average: $(cut -d' ' -f1-3 /proc/loadavg))"
 [ -n "${CADENCE_BENCH_DIR:-}" ] || psql -q "$pg" -c "DROP SCHEMA $schema CASCADE"

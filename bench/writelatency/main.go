@@ -14,7 +14,7 @@
 // The ledger is first filled with PREFILL leaves so that signing reads a
 // realistic tree. It prints the median and 90th percentile of each.
 //
-// Usage: writelatency [-n N] [-prefill PREFILL] DIR
+// Usage: writelatency [-n N] [-prefill PREFILL] [-cpuprofile FILE] DIR
 package main
 
 import (
@@ -25,6 +25,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"time"
 
@@ -39,7 +40,11 @@ import (
 func main() {
 	n := flag.Int("n", 200, "writes of each kind")
 	prefill := flag.Int("prefill", 100000, "leaves in the ledger before timing")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the timed writes to this file")
 	flag.Parse()
+	if *cpuprofile != "" {
+		profile = *cpuprofile
+	}
 	if flag.NArg() != 1 {
 		fmt.Fprintln(os.Stderr, "usage: writelatency [-n N] [-prefill PREFILL] DIR")
 		os.Exit(2)
@@ -99,6 +104,17 @@ func run(ctx context.Context, dir string, n, prefill int) error {
 			return err
 		},
 	}
+	if profile != "" {
+		f, err := os.Create(profile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	// Interleaved, so that a burst of load on a shared disk hits every
 	// kind alike and the ratios stay comparable.
 	d := make([][]time.Duration, len(kinds))
@@ -130,6 +146,9 @@ func fill(ctx context.Context, st *sqlstore.Store, prefill int) error {
 		return err
 	})
 }
+
+// profile is where -cpuprofile writes, "" for no profile.
+var profile string
 
 func pct(d []time.Duration, p int) time.Duration {
 	s := slices.Sorted(slices.Values(d))

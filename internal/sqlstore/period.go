@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -103,21 +104,29 @@ func (tx *Tx) resolveOccurrences(ctx context.Context, ps []pair, at time.Time) (
 	if len(ps) == 0 {
 		return out, nil
 	}
-	seen := map[string]bool{}
-	var ids []string
-	for _, p := range ps {
-		if !seen[p.id] {
-			seen[p.id] = true
-			ids = append(ids, p.id)
-		}
+	// Records are read in key order, not control by control: a long range
+	// reads most of the table, and ids in order walk its pages once instead
+	// of hopping between them for every control (the ids are time-ordered
+	// UUIDs, so one control's records lie on pages shared with all others).
+	// They are kept in a slice in that order and found again by binary
+	// search: over a period of years there are a million of them, and maps
+	// keyed by id cost several times their size.
+	ids := make([]string, len(ps))
+	for i, p := range ps {
+		ids[i] = p.id
 	}
-	recs := make(map[string]evident.Occurrence, len(ids))
-	superseded := map[string]bool{}
-	for len(ids) > 0 {
-		n := min(len(ids), resolveChunk)
-		chunk := anys(ids[:n])
-		ids = ids[n:]
-		if err := tx.readOccurrences(ctx, chunk, recs); err != nil {
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	recs := make([]evident.Occurrence, len(ids)) // ID "" for none or superseded
+	find := func(id string) int {
+		i, _ := slices.BinarySearch(ids, id)
+		return i
+	}
+	for rest := ids; len(rest) > 0; {
+		n := min(len(rest), resolveChunk)
+		chunk := anys(rest[:n])
+		rest = rest[n:]
+		if err := tx.readOccurrences(ctx, chunk, func(o evident.Occurrence) { recs[find(o.ID)] = o }); err != nil {
 			return nil, err
 		}
 		rows, err := tx.Query(ctx, `SELECT supersedes FROM evidence WHERE supersedes IN (`+marks(len(chunk))+`) AND received_at <= ?`, append(chunk, TS(at))...)
@@ -130,31 +139,44 @@ func (tx *Tx) resolveOccurrences(ctx context.Context, ps []pair, at time.Time) (
 				rows.Close()
 				return nil, err
 			}
-			superseded[id] = true
+			if i := find(id); i < len(ids) && ids[i] == id {
+				recs[i].ID = ""
+			}
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return nil, err
 		}
 	}
+	n := map[string]int{}
 	for _, p := range ps {
-		if o, ok := recs[p.id]; ok && !superseded[p.id] {
+		n[p.control]++
+	}
+	for _, p := range ps {
+		if o := recs[find(p.id)]; o.ID != "" {
+			if out[p.control] == nil {
+				out[p.control] = make([]evident.Occurrence, 0, n[p.control])
+			}
 			out[p.control] = append(out[p.control], o)
 		}
 	}
 	return out, nil
 }
 
-// readOccurrences reads evidence records by id into recs.
-func (tx *Tx) readOccurrences(ctx context.Context, ids []any, recs map[string]evident.Occurrence) error {
+// readOccurrences reads evidence records by id and hands each to put.
+func (tx *Tx) readOccurrences(ctx context.Context, ids []any, put func(evident.Occurrence)) error {
 	rows, err := tx.Query(ctx, `SELECT id, effective_from, effective_to, received_at, verdict, ledger_idx, body FROM evidence WHERE id IN (`+marks(len(ids))+`)`, ids...)
 	if err != nil {
 		return fmt.Errorf("read evidence for periods: %w", err)
 	}
 	defer rows.Close()
+	// The body is only decoded, never kept: one buffer serves every row
+	// instead of two copies of each body left to the collector (a period
+	// of years reads a million of them).
+	var body sql.RawBytes
 	for rows.Next() {
 		var o evident.Occurrence
-		var eff, rec, body string
+		var eff, rec string
 		var until, verdict sql.NullString
 		if err := rows.Scan(&o.ID, &eff, &until, &rec, &verdict, &o.LedgerIndex, &body); err != nil {
 			return err
@@ -173,7 +195,7 @@ func (tx *Tx) readOccurrences(ctx context.Context, ids []any, recs map[string]ev
 		}
 		o.Verdict = evident.Verdict(verdict.String)
 		o.Failed = o.Verdict == evident.VerdictFail
-		recs[o.ID] = o
+		put(o)
 	}
 	return rows.Err()
 }
@@ -183,13 +205,13 @@ func (tx *Tx) readOccurrences(ctx context.Context, ids []any, recs map[string]ev
 // (evident.DetailHosts). They are read from the body, which verify checks
 // against the ledger, so the systems and hosts a window is judged by are
 // exactly those signed.
-func leafSystems(body string) ([]string, map[string][]string, error) {
+func leafSystems(body []byte) ([]string, map[string][]string, error) {
 	var l struct {
 		Kind    evident.EvidenceKind `json:"kind"`
 		Systems []string             `json:"systems"`
 		Detail  json.RawMessage      `json:"detail"`
 	}
-	if err := json.Unmarshal([]byte(body), &l); err != nil {
+	if err := json.Unmarshal(body, &l); err != nil {
 		return nil, nil, err
 	}
 	var out []string
