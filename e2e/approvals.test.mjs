@@ -4,7 +4,7 @@
 // login, and the gap it made disappears.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startDemo, openBrowser, login, shot } from "./harness.mjs";
+import { startDemo, openBrowser, loginEnrolling, shot } from "./harness.mjs";
 
 let demo;
 let browser;
@@ -23,7 +23,9 @@ async function signedIn(who) {
   const ctx = browser.context;
   await ctx.clearCookies();
   const page = await ctx.newPage();
-  await login(page, demo.url, demo.logins[who]);
+  // The approver's role must use a second factor: at first sign-in she
+  // enrols, as a person would, before she can approve anything.
+  await loginEnrolling(page, demo.url, demo.logins[who]);
   return page;
 }
 

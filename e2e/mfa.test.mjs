@@ -4,8 +4,7 @@
 // The test is the authenticator app: it computes RFC 6238 codes itself.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { createHmac } from "node:crypto";
-import { startDemo, openBrowser, login, shot } from "./harness.mjs";
+import { startDemo, openBrowser, login, shot, totp } from "./harness.mjs";
 
 let demo;
 let browser;
@@ -19,32 +18,6 @@ after(async () => {
   await browser?.close();
   await demo?.stop();
 });
-
-// base32 decodes RFC 4648 base32 without padding.
-function base32(s) {
-  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-  let bits = 0, value = 0;
-  const out = [];
-  for (const c of s.replace(/=+$/, "").toUpperCase()) {
-    value = (value << 5) | alphabet.indexOf(c);
-    bits += 5;
-    if (bits >= 8) {
-      out.push((value >>> (bits - 8)) & 0xff);
-      bits -= 8;
-    }
-  }
-  return Buffer.from(out);
-}
-
-// totp is RFC 6238 with SHA-1, six digits and 30 s steps at time ms.
-function totp(secret, ms) {
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(Math.floor(ms / 1000 / 30)));
-  const mac = createHmac("sha1", base32(secret)).update(counter).digest();
-  const off = mac[mac.length - 1] & 0x0f;
-  const n = (mac.readUInt32BE(off) & 0x7fffffff) % 1000000;
-  return String(n).padStart(6, "0");
-}
 
 // signIn fills the sign-in form with the approver's password and code.
 async function signIn(page, who, code) {

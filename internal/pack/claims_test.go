@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/evidenthq/evident"
+	"github.com/evidenthq/evident/internal/sqlstore"
 )
 
 // editIndex applies fn to index.json.
@@ -245,6 +246,25 @@ func TestPackWindowsFollowExceptionAndChangeLeaves(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.clock.Set(time.Date(2026, 7, 3, 9, 0, 0, 0, time.UTC))
+	// Until an approver's act binds it, the exception excuses nothing, in
+	// the store and in the pack's recomputation alike.
+	unapproved, man := exportPeriod(t, f, apr2026, jul2026, nil)
+	if r := verifyBytes(t, unapproved); !r.OK {
+		t.Fatalf("the pack with an unapproved exception does not verify:\n%s", problems(r))
+	}
+	for _, c := range man.Coverage {
+		for _, w := range c.Windows {
+			if w.Exception != "" || w.State == evident.PeriodExcepted {
+				t.Fatalf("%s: window %s excepted by an exception no approver approved", c.Control, w.Start)
+			}
+		}
+	}
+	if err := f.st.CreateUser(ctx, evident.User{Name: "mira", Role: evident.RoleApprover}, "", "admin"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.led.Approve(ctx, sqlstore.ApprovalInput{Subject: evident.SubjectOf(evident.ApproveException, x.ID), Verb: evident.ActApprove, Approver: "mira"}); err != nil {
+		t.Fatal(err)
+	}
 	good, man := exportPeriod(t, f, apr2026, jul2026, nil)
 	if r := verifyBytes(t, good); !r.OK {
 		t.Fatalf("the pack with an exception and a change does not verify:\n%s", problems(r))

@@ -39,11 +39,27 @@ const MaxPeriod = 100 * 8766 * time.Hour
 // exceptions and the changes. A pack carries all of them.
 var scheduleKinds = []string{"program.create", "program.apply", "exception.add", "change.add"}
 
-// scheduleLeaves adds every leaf of scheduleKinds the final tree holds.
+// scheduleLeaves adds every leaf of scheduleKinds the final tree holds,
+// and the approval acts about exceptions: an exception excuses windows
+// only once an approver's act binds it, so the verifier needs those acts
+// to recompute an excepted window.
 func (e *exporter) scheduleLeaves(ctx context.Context, tx *sqlstore.Tx, pr *prover) error {
 	leaves, err := tx.LeavesOfKinds(ctx, scheduleKinds, pr.final.Size)
 	if err != nil {
 		return err
+	}
+	acts, err := tx.LeavesOfKinds(ctx, []string{evident.ActRecordKind}, pr.final.Size)
+	if err != nil {
+		return err
+	}
+	for _, lf := range acts {
+		rec, err := evident.ParseRecord(lf.Data)
+		if err != nil {
+			return err
+		}
+		if a, err := evident.ActFromRecord(rec); err == nil && exceptionApproval(a) {
+			leaves = append(leaves, lf)
+		}
 	}
 	for _, lf := range leaves {
 		if err := e.addLeaf(pr, lf, false); err != nil {
@@ -53,11 +69,21 @@ func (e *exporter) scheduleLeaves(ctx context.Context, tx *sqlstore.Tx, pr *prov
 	return nil
 }
 
+// exceptionApproval reports whether a is an approver's decision about an
+// exception, the one kind of act the windows depend on beside reviews.
+func exceptionApproval(a evident.Act) bool {
+	k, err := evident.ApprovalKindOf(a.Subject)
+	return err == nil && k == evident.ApproveException && (a.Verb == evident.ActApprove || a.Verb == evident.ActReject)
+}
+
 // scheduleRecords are the schedule leaves a verifier found in the pack.
 type scheduleRecords struct {
 	program    []evident.Record
 	exceptions []evident.Exception
 	changes    []evident.Change
+	// approvals are the approvers' acts about exceptions, in ledger
+	// order: only an exception an act approves as it is excuses windows.
+	approvals evident.Approvals
 }
 
 // noteSchedule keeps a program, exception or change leaf.
@@ -65,6 +91,18 @@ func (v *verifier) noteSchedule(rec evident.Record, index int64) {
 	switch rec.Kind {
 	case "program.create", "program.apply":
 		v.sched.program = append(v.sched.program, rec)
+	case evident.ActRecordKind:
+		a, err := evident.ActFromRecord(rec)
+		if err != nil {
+			v.add(ChangedLeaf, LeafPath(index), "act record: %v", err)
+			return
+		}
+		if exceptionApproval(a) {
+			if v.sched.approvals == nil {
+				v.sched.approvals = evident.Approvals{}
+			}
+			v.sched.approvals[a.Subject] = append(v.sched.approvals[a.Subject], a)
+		}
 	case "exception.add":
 		var x evident.Exception
 		if err := json.Unmarshal(rec.Body, &x); err != nil {
@@ -158,7 +196,7 @@ func (v *verifier) windows() {
 		v.sameSchedule(c, s, ctl.AcceptancesNeeded())
 		h := evident.History{Changes: readiness.ChangesFor(v.sched.changes, *ctl)}
 		for _, x := range v.sched.exceptions {
-			if x.Control == c.Control {
+			if _, approved := x.Approval(v.sched.approvals); x.Control == c.Control && approved {
 				h.Exceptions = append(h.Exceptions, x)
 			}
 		}
