@@ -81,7 +81,7 @@ func TestCheckpointAnchorWithLocalTSA(t *testing.T) {
 		t.Errorf("roots not kept: %v", err)
 	}
 	code, out, errs = cli(t, env, "verify")
-	if code != 0 || !strings.Contains(out, "1 anchors checked") {
+	if code != 0 || !strings.Contains(out, "1 anchor checked") {
 		t.Errorf("verify after anchoring: exit %d\n%s%s", code, out, errs)
 	}
 	code, out, _ = cli(t, env, "log", "--kind", "ledger.anchor", "--json")

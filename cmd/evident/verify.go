@@ -95,14 +95,16 @@ func cmdVerify(a *app, args []string) error {
 				a.out("Witness %s cosigned a tree of %d records at %s\n", w.Witness, w.Size, w.CosignedAt)
 			}
 		}
-		a.out("%d ledger records, %d evidence records, %d blobs (%d bytes), %d checkpoints, %d anchors checked\n",
-			r.Leaves, r.Evidence, r.Blobs, r.Bytes, r.Checkpoints, r.Anchors)
+		a.out("%s, %s, %s (%s), %s, %s checked\n",
+			count(int(r.Leaves), "ledger record", "ledger records"), count(r.Evidence, "evidence record", "evidence records"),
+			count(r.Blobs, "blob", "blobs"), count(int(r.Bytes), "byte", "bytes"), count(r.Checkpoints, "checkpoint", "checkpoints"),
+			count(r.Anchors, "anchor", "anchors"))
 		if len(r.Unchecked) > 0 {
 			a.out("Not yet re-derived from the log, so not checked against it: %s\n", strings.Join(r.Unchecked, ", "))
 		}
 	}
 	if !r.OK() {
-		return evident.Errorf(evident.EFAILED, "verify found %d problems", len(r.Problems))
+		return evident.Errorf(evident.EFAILED, "verify found %s", count(len(r.Problems), "problem", "problems"))
 	}
 	if !a.json {
 		a.out("OK\n")
