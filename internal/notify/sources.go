@@ -14,10 +14,10 @@ import (
 )
 
 // Sources returns the built-in sources over st: incident clocks, tasks
-// and failing verdicts, significant changes. An approvals workflow adds
-// its own (see Source).
+// and failing verdicts, significant changes, and approvals waiting for
+// the management body.
 func Sources(st *sqlstore.Store) []Source {
-	return []Source{Clocks{Store: st}, Tasks{Store: st}, Changes{Store: st}}
+	return []Source{Clocks{Store: st}, Tasks{Store: st}, Changes{Store: st}, Approvals{Store: st}}
 }
 
 // Clocks yields a regulatory clock's half time, its last two hours and its
@@ -186,6 +186,47 @@ func (s Changes) Events(ctx context.Context, now time.Time) ([]Event, error) {
 			Subject: fmt.Sprintf("Significant change to %s: %s", c.Subject(), c.Summary),
 			Body: fmt.Sprintf("%s\n\nWhat:     %s\nEffective: %s\nRecorded by %s at %s\n\nEvidence collected before it is stale for the controls scoped to it.\n",
 				c.Summary, c.Subject(), evident.UTC(c.At), c.Actor, evident.UTC(c.RecordedAt)),
+		})
+	}
+	return out, nil
+}
+
+// Approvals yields one "approval requested" event per object waiting for
+// the management body: a policy version, acceptance, exception, deviation,
+// treatment plan or statement of applicability whose current digest no
+// act decides. The key carries the digest, so an object edited after a
+// request is a new request, as it needs a new approval.
+type Approvals struct{ Store *sqlstore.Store }
+
+// Events implements Source.
+func (s Approvals) Events(ctx context.Context, now time.Time) ([]Event, error) {
+	items, err := s.Store.PendingApprovals(ctx, now)
+	if err != nil || len(items) == 0 {
+		return nil, err
+	}
+	users, err := s.Store.Users(ctx, "", 1<<20)
+	if err != nil {
+		return nil, err
+	}
+	var approvers []string
+	for _, u := range users {
+		if evident.MayApprove(u) == nil {
+			approvers = append(approvers, u.Name)
+		}
+	}
+	if len(approvers) == 0 {
+		return nil, nil
+	}
+	out := make([]Event, 0, len(items))
+	for _, it := range items {
+		out = append(out, Event{
+			Key:     "approval:" + it.Subject + "@" + it.SHA256.String(),
+			Kind:    KindApprovalRequested,
+			At:      now,
+			Subject: "Approval requested: " + it.Title,
+			Body: fmt.Sprintf("%s waits for the management body's decision.\n\nSubject: %s\nSHA-256: %s\n\nApprove or reject it on the Approvals page, or with `evident approve %s`.\n",
+				it.Title, it.Subject, it.SHA256, it.Subject),
+			To: approvers,
 		})
 	}
 	return out, nil
