@@ -116,6 +116,9 @@ export async function loginEnrolling(page, base, who) {
   await page.getByLabel("Code from the app").fill(totp(secret, Date.now()));
   await page.getByRole("button", { name: "Confirm" }).click();
   await page.locator("#recovery-codes").waitFor();
+  // The page of recovery codes is the enrolment's last; the session now
+  // goes on from the dashboard, as a person's would.
+  await page.goto(`${base}/`);
 }
 
 // shot saves a full-page screenshot as a test artefact.
