@@ -19,17 +19,15 @@ package notify
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/evidenthq/evident"
+	"github.com/evidenthq/evident/internal/scheduler"
 	"github.com/evidenthq/evident/internal/sqlstore"
 )
 
@@ -161,9 +159,7 @@ func New(cfg Config) *Notifier {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	if cfg.Holder == "" {
-		var b [8]byte
-		rand.Read(b[:])
-		cfg.Holder = "replica-" + hex.EncodeToString(b[:])
+		cfg.Holder = scheduler.NewHolder()
 	}
 	if cfg.Every <= 0 {
 		cfg.Every = time.Minute
@@ -209,33 +205,13 @@ func sleep(ctx context.Context, d time.Duration) error {
 // Start runs a notifier in a goroutine until ctx ends or the returned stop
 // function is called; stop waits for it to exit.
 func Start(ctx context.Context, cfg Config) (stop func()) {
-	ctx, cancel := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		New(cfg).Run(ctx)
-	}()
-	return func() { cancel(); wg.Wait() }
+	return scheduler.Go(ctx, New(cfg).Run)
 }
 
 // Run ticks until ctx ends, releasing the lease on the way out.
 func (n *Notifier) Run(ctx context.Context) {
-	t := time.NewTicker(n.cfg.Every)
-	defer t.Stop()
-	defer n.cfg.Store.Release(context.WithoutCancel(ctx), leaseName, n.cfg.Holder)
-	for {
-		if sent, err := n.Tick(ctx); err != nil && ctx.Err() == nil {
-			n.cfg.Logger.Error("notify tick", "err", err)
-		} else if sent > 0 {
-			n.cfg.Logger.Info("sent notifications", "count", sent)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	scheduler.Leased{Store: n.cfg.Store, Lease: leaseName, Holder: n.cfg.Holder, Every: n.cfg.Every, Logger: n.cfg.Logger,
+		Failed: "notify tick", Did: "sent notifications"}.Run(ctx, n.Tick)
 }
 
 // Tick does one pass if this replica holds the lease: it asks every source

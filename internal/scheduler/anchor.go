@@ -2,8 +2,6 @@ package scheduler
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"log/slog"
 	"sync"
 	"time"
@@ -60,9 +58,7 @@ func NewAnchorer(cfg AnchorConfig) *Anchorer {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	if cfg.Holder == "" {
-		var b [8]byte
-		rand.Read(b[:])
-		cfg.Holder = "replica-" + hex.EncodeToString(b[:])
+		cfg.Holder = NewHolder()
 	}
 	if cfg.Every <= 0 {
 		cfg.Every = time.Minute
@@ -83,29 +79,17 @@ func NewAnchorer(cfg AnchorConfig) *Anchorer {
 // StartAnchorer runs an anchorer until ctx ends or the returned stop
 // function is called; stop waits for it to finish.
 func StartAnchorer(ctx context.Context, cfg AnchorConfig) (stop func()) {
-	ctx, cancel := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		a := NewAnchorer(cfg)
-		t := time.NewTicker(a.cfg.Every)
-		defer t.Stop()
-		defer a.st.Release(context.WithoutCancel(ctx), anchorLease, a.cfg.Holder)
-		for {
-			if made, err := a.Tick(ctx); err != nil && ctx.Err() == nil {
-				a.cfg.Logger.Error("scheduled anchor", "tsa", a.cfg.TSA.URL, "err", err)
-			} else if made {
-				a.cfg.Logger.Info("anchored the ledger", "tsa", a.cfg.TSA.URL)
+	a := NewAnchorer(cfg)
+	return Go(ctx, func(ctx context.Context) {
+		Leased{Store: a.st, Lease: anchorLease, Holder: a.cfg.Holder, Every: a.cfg.Every, Logger: a.cfg.Logger,
+			Failed: "scheduled anchor failed", Did: "anchored the ledger"}.Run(ctx, func(ctx context.Context) (int, error) {
+			made, err := a.Tick(ctx)
+			if made {
+				return 1, err
 			}
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
-		}
-	}()
-	return func() { cancel(); wg.Wait() }
+			return 0, err
+		})
+	})
 }
 
 // Tick anchors the latest checkpoint if this replica holds the lease, the

@@ -9,10 +9,7 @@ package scheduler
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/evidenthq/evident"
@@ -56,9 +53,7 @@ func New(cfg Config) *Scheduler {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	if cfg.Holder == "" {
-		var b [8]byte
-		rand.Read(b[:])
-		cfg.Holder = "replica-" + hex.EncodeToString(b[:])
+		cfg.Holder = NewHolder()
 	}
 	if cfg.Every <= 0 {
 		cfg.Every = time.Minute
@@ -79,34 +74,14 @@ func New(cfg Config) *Scheduler {
 // stop function is called; stop waits for the goroutine to exit, so the
 // caller can close the store after it.
 func Start(ctx context.Context, cfg Config) (stop func()) {
-	ctx, cancel := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		New(cfg).Run(ctx)
-	}()
-	return func() { cancel(); wg.Wait() }
+	return Go(ctx, New(cfg).Run)
 }
 
 // Run ticks until ctx ends, releasing the lease on the way out so another
 // replica takes over at once.
 func (s *Scheduler) Run(ctx context.Context) {
-	t := time.NewTicker(s.cfg.Every)
-	defer t.Stop()
-	defer s.cfg.Store.Release(context.WithoutCancel(ctx), leaseName, s.cfg.Holder)
-	for {
-		if n, err := s.Tick(ctx); err != nil && ctx.Err() == nil {
-			s.cfg.Logger.Error("scheduler tick", "err", err)
-		} else if n > 0 {
-			s.cfg.Logger.Info("recorded missed periods", "count", n)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	Leased{Store: s.cfg.Store, Lease: leaseName, Holder: s.cfg.Holder, Every: s.cfg.Every, Logger: s.cfg.Logger,
+		Failed: "scheduler tick", Did: "recorded missed periods"}.Run(ctx, s.Tick)
 }
 
 // Tick does one pass if this replica holds the lease: it recomputes every
