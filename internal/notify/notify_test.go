@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/evidenthq/evident"
-	"github.com/evidenthq/evident/internal/catalog"
 	"github.com/evidenthq/evident/internal/notify"
 	"github.com/evidenthq/evident/internal/sqlstore"
 	"github.com/evidenthq/evident/internal/sqlstore/storetest"
@@ -51,21 +50,7 @@ func open(t *testing.T, dsn string, now func() time.Time) *sqlstore.Store {
 // program prepares what `evident init` leaves: the catalog and a program.
 func program(t *testing.T, s *sqlstore.Store) {
 	t.Helper()
-	ctx := context.Background()
-	cat, err := catalog.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	reqs, err := cat.Requirements("3.2.1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.SyncCatalog(ctx, reqs); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.CreateProgram(ctx, evident.Program{Name: "QTSP", Standard: evident.EN319401, Version: "3.2.1", CreatedBy: "alice"}); err != nil {
-		t.Fatal(err)
-	}
+	storetest.Init(t, s, "QTSP", "alice")
 }
 
 func user(t *testing.T, s *sqlstore.Store, name string, role evident.UserRole) {

@@ -9,11 +9,11 @@ import (
 	"time"
 
 	"github.com/evidenthq/evident"
-	"github.com/evidenthq/evident/internal/catalog"
 	"github.com/evidenthq/evident/internal/ledger"
 	"github.com/evidenthq/evident/internal/ledger/ledgertest"
 	"github.com/evidenthq/evident/internal/program"
 	"github.com/evidenthq/evident/internal/sqlstore"
+	"github.com/evidenthq/evident/internal/sqlstore/storetest"
 )
 
 // TestPackJudgesAStaleDocumentReviewAsTheStoreDoes: an accepted review of
@@ -25,20 +25,7 @@ func TestPackJudgesAStaleDocumentReviewAsTheStoreDoes(t *testing.T) {
 	ctx := t.Context()
 	clk := &clock{t: time.Date(2026, 10, 1, 9, 0, 0, 0, time.UTC)}
 	st := sqliteStore(t)(clk.Now)
-	cat, err := catalog.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	reqs, err := cat.Requirements("3.2.1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.SyncCatalog(ctx, reqs); err != nil {
-		t.Fatal(err)
-	}
-	if err := st.CreateProgram(ctx, evident.Program{Name: "Example QTSP", Standard: evident.EN319401, Version: "3.2.1", CreatedBy: "carol"}); err != nil {
-		t.Fatal(err)
-	}
+	cat := storetest.Init(t, st, "Example QTSP", "carol")
 	m, err := program.Load("../../examples/qtsp", cat)
 	if err != nil {
 		t.Fatal(err)

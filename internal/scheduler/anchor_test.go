@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/evidenthq/evident"
-	"github.com/evidenthq/evident/internal/catalog"
 	"github.com/evidenthq/evident/internal/ledger"
 	"github.com/evidenthq/evident/internal/ledger/ledgertest"
 	"github.com/evidenthq/evident/internal/ledger/tsatest"
@@ -35,18 +34,7 @@ func anchorSetup(t *testing.T, dsn string, c *clock) (*ledgertest.Ledger, *ledge
 		return st
 	}
 	a := open()
-	cat, err := catalog.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	reqs, _ := cat.Requirements("3.2.1")
-	if _, err := a.SyncCatalog(ctx, reqs); err != nil {
-		t.Fatal(err)
-	}
-	p := evident.Program{Name: "Example", Standard: evident.EN319401, Version: "3.2.1", CreatedBy: "alice"}
-	if err := a.CreateProgram(ctx, p); err != nil {
-		t.Fatal(err)
-	}
+	storetest.Init(t, a, "Example", "alice")
 	// The schedule arrives as a user sets it: program.yaml, applied.
 	m, err := a.Model(ctx)
 	if err != nil {

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/evidenthq/evident"
-	"github.com/evidenthq/evident/internal/catalog"
 	"github.com/evidenthq/evident/internal/sqlstore"
 	"github.com/evidenthq/evident/internal/sqlstore/storetest"
 )
@@ -41,20 +40,7 @@ func setup(t *testing.T, dsn string, c *clock) (*sqlstore.Store, *sqlstore.Store
 		return st
 	}
 	a := open()
-	cat, err := catalog.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	reqs, err := cat.Requirements("3.2.1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := a.SyncCatalog(ctx, reqs); err != nil {
-		t.Fatal(err)
-	}
-	if err := a.CreateProgram(ctx, evident.Program{Name: "Example", Standard: evident.EN319401, Version: "3.2.1", CreatedBy: "alice"}); err != nil {
-		t.Fatal(err)
-	}
+	storetest.Init(t, a, "Example", "alice")
 	daily, _ := evident.ParseCadence("continuous")
 	ctl := evident.Control{ID: "time-sync", Title: "Time sync", Owner: "ops", Cadence: daily,
 		Requirements: []evident.RequirementRef{{Standard: evident.EN319401, Version: "3.2.1", ID: "REQ-7.10-06"}}}

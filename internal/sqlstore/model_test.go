@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/evidenthq/evident"
-	"github.com/evidenthq/evident/internal/catalog"
 	"github.com/evidenthq/evident/internal/sqlstore"
 	"github.com/evidenthq/evident/internal/sqlstore/storetest"
 	"github.com/google/go-cmp/cmp"
@@ -15,21 +14,7 @@ import (
 // newProgram stores the V3.2.1 catalog and an empty program.
 func newProgram(t *testing.T, s *sqlstore.Store) {
 	t.Helper()
-	ctx := context.Background()
-	cat, err := catalog.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	reqs, err := cat.Requirements("3.2.1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.SyncCatalog(ctx, reqs); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.CreateProgram(ctx, evident.Program{Name: "Example", Standard: evident.EN319401, Version: "3.2.1", CreatedBy: "alice"}); err != nil {
-		t.Fatal(err)
-	}
+	storetest.Init(t, s, "Example", "alice")
 }
 
 func ref(id string) evident.RequirementRef {

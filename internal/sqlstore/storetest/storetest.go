@@ -22,6 +22,8 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib"
 
+	"github.com/evidenthq/evident"
+	"github.com/evidenthq/evident/internal/catalog"
 	"github.com/evidenthq/evident/internal/sqlstore"
 )
 
@@ -129,4 +131,27 @@ func (c *Clock) Move(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.t = c.t.Add(d)
+}
+
+// Init leaves st as `evident init` does: the EN 319 401 V3.2.1 catalog
+// synced and an empty program named name, created by actor. It returns
+// the catalog, which tests that apply a program need too.
+func Init(t testing.TB, st *sqlstore.Store, name, actor string) *catalog.Catalog {
+	t.Helper()
+	ctx := context.Background()
+	cat, err := catalog.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	reqs, err := cat.Requirements("3.2.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.SyncCatalog(ctx, reqs); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CreateProgram(ctx, evident.Program{Name: name, Standard: evident.EN319401, Version: "3.2.1", CreatedBy: actor}); err != nil {
+		t.Fatal(err)
+	}
+	return cat
 }
