@@ -1,6 +1,9 @@
 package evident
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // ServiceType is the kind of trust service, as eIDAS names them. The type
 // decides which service-specific standards sit on top of EN 319 401.
@@ -173,4 +176,31 @@ type Person struct {
 	Email          string   `json:"email,omitempty"`
 	Roles          []string `json:"roles,omitempty"`
 	ManagementBody bool     `json:"management_body,omitempty"`
+	// User is the person's login, when they have one: work owned by the
+	// person, or by a role they hold, is that login's work ("My work",
+	// `evident tasks --mine`).
+	User string `json:"user,omitempty"`
+}
+
+// OwnersOf returns the owner ids whose work is login's: the people who
+// name login as their user, and the roles those people hold (a role stays
+// the fallback owner of work no one person is named for). It is empty
+// when no person in the program names login.
+func (m *Model) OwnersOf(login string) []string {
+	var out []string
+	if login == "" {
+		return nil
+	}
+	for _, p := range m.People {
+		if p.User != login {
+			continue
+		}
+		out = append(out, p.ID)
+		for _, r := range p.Roles {
+			if !slices.Contains(out, r) {
+				out = append(out, r)
+			}
+		}
+	}
+	return out
 }

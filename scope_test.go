@@ -1,6 +1,9 @@
 package evident
 
-import "testing"
+import (
+	"slices"
+	"testing"
+)
 
 func TestSupplierNextReview(t *testing.T) {
 	s := Supplier{LastReview: date("2025-09-15")}
@@ -45,5 +48,26 @@ func TestRiskScores(t *testing.T) {
 	}
 	if (Program{}).Scale() != DefaultScale || (Program{RiskScale: Scale{4, 3}}).Scale().Max() != 12 {
 		t.Error("program scale: default 5x5, else the one set")
+	}
+}
+
+// TestOwnersOfALogin: a login's work is what its person owns and what the
+// roles that person holds own; a login no person names owns nothing.
+func TestOwnersOfALogin(t *testing.T) {
+	m := &Model{People: []Person{
+		{ID: "amir", Roles: []string{"system-operator"}, User: "omar"},
+		{ID: "sofia", Roles: []string{"system-administrator"}},
+		{ID: "marta", ManagementBody: true, User: "mira"},
+	}}
+	if got := m.OwnersOf("omar"); !slices.Equal(got, []string{"amir", "system-operator"}) {
+		t.Errorf("OwnersOf(omar) = %v, want amir and the role he holds", got)
+	}
+	if got := m.OwnersOf("mira"); !slices.Equal(got, []string{"marta"}) {
+		t.Errorf("OwnersOf(mira) = %v, want marta", got)
+	}
+	for _, login := range []string{"nobody", ""} {
+		if got := m.OwnersOf(login); len(got) != 0 {
+			t.Errorf("OwnersOf(%q) = %v, want none", login, got)
+		}
 	}
 }

@@ -29,8 +29,12 @@ func cmdTasks(a *app, args []string) error {
 	due := fs.String("due", "30d", "list work due within this `span` (30d, 2w, 12h; \"all\" for no limit)")
 	owner := fs.String("owner", "", "only tasks owned by this person or role `id`")
 	atFlag := fs.String("at", "", "as of this `time` (default now)")
+	mine := fs.Bool("mine", false, "only the acting login's (--actor) work: owned by the person who names it as their user in people.yaml, or by a role they hold")
 	if _, err := a.parse(fs, args); err != nil {
 		return err
+	}
+	if *mine && *owner != "" {
+		return evident.ErrorAt(evident.EINVALID, "--mine", "give --mine or --owner, not both")
 	}
 	at, err := atTime(a, *atFlag)
 	if err != nil {
@@ -45,6 +49,12 @@ func cmdTasks(a *app, args []string) error {
 		return err
 	}
 	ts := readiness.Filter(readiness.Tasks(in, until), *owner)
+	if *mine {
+		if len(in.Model.OwnersOf(a.actor)) == 0 {
+			return evident.ErrorAt(evident.EINVALID, "--mine", "no person in the program names login %q as their user (people.yaml: user: %s)", a.actor, a.actor)
+		}
+		ts = readiness.Mine(ts, in.Model, a.actor)
+	}
 	if a.json {
 		return a.printJSON(tasksReport{At: at, Until: until, Count: len(ts), Tasks: ts})
 	}

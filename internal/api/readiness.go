@@ -25,7 +25,7 @@ func (a *API) readinessRoutes() []Route {
 			Query:   []Param{{"from", "start of the period (RFC 3339); default 12 months back, or an assessor's period"}, {"to", "end of the period, exclusive; default the instant"}, {"at", "as of this instant; default now"}},
 			Handler: a.Readiness()},
 		{Method: "GET", Path: "/api/v1/tasks", Perm: auth.Read, Tag: "readiness", List: true, Summary: "what is due or overdue, by due date",
-			Query:   []Param{{"due", "horizon for work merely due: 30d, 2w, 12h or all; default 30d"}, {"owner", "only tasks of this person or role id"}, {"at", "as of this instant; default now"}},
+			Query:   []Param{{"due", "horizon for work merely due: 30d, 2w, 12h or all; default 30d"}, {"owner", "only tasks of this person or role id"}, {"mine", "true: only the caller's work, owned by the person naming the caller's login as their user, or by a role they hold"}, {"at", "as of this instant; default now"}},
 			Handler: a.Tasks()},
 	}
 }
@@ -242,6 +242,19 @@ func (a *API) Tasks() http.Handler {
 			all = readiness.Tasks(in, until)
 		}
 		ts := readiness.Filter(all, r.URL.Query().Get("owner"))
+		if mine := r.URL.Query().Get("mine"); mine != "" {
+			if mine != "true" && mine != "false" {
+				return evident.ErrorAt(evident.EINVALID, "mine", "%q: want true or false", mine)
+			}
+			if mine == "true" {
+				p, _ := auth.FromContext(r.Context())
+				m, err := a.programModel(r.Context())
+				if err != nil {
+					return err
+				}
+				ts = readiness.Mine(ts, m, p.User.Name)
+			}
+		}
 		type numbered struct {
 			n int
 			t readiness.Task

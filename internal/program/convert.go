@@ -37,7 +37,7 @@ func (l *loader) convert(src *source, d *fileDoc) {
 	}
 	for i, x := range d.People {
 		l.at("people", src, i)
-		l.m.People = append(l.m.People, evident.Person{ID: x.ID, Name: x.Name, Email: x.Email, Roles: x.Roles, ManagementBody: x.ManagementBody})
+		l.m.People = append(l.m.People, evident.Person{ID: x.ID, Name: x.Name, Email: x.Email, Roles: x.Roles, ManagementBody: x.ManagementBody, User: x.User})
 	}
 	l.convertRisks(src, d)
 	for i, x := range d.Controls {

@@ -25,7 +25,8 @@
 //	              service_levels, last_review, review_every,
 //	              attestation {kind, reference, valid_until}
 //	roles:        id, name, trusted, responsibilities, incompatible
-//	people:       id, name, email, roles, management_body
+//	people:       id, name, email, roles, management_body, user (the
+//	              person's login: their work is that login's "My work")
 //	risks:        id, title, threat, vulnerability, assets, services,
 //	              likelihood, impact, residual_likelihood, residual_impact,
 //	              owner, review_due

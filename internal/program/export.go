@@ -180,7 +180,7 @@ func (x exporter) roles(m *evident.Model) (out []fileRole) {
 
 func (x exporter) people(m *evident.Model) (out []filePerson) {
 	for _, p := range m.People {
-		out = append(out, filePerson{ID: p.ID, Name: p.Name, Email: p.Email, Roles: p.Roles, ManagementBody: p.ManagementBody})
+		out = append(out, filePerson{ID: p.ID, Name: p.Name, Email: p.Email, Roles: p.Roles, ManagementBody: p.ManagementBody, User: p.User})
 	}
 	return out
 }

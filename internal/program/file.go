@@ -111,6 +111,7 @@ type filePerson struct {
 	Email          string   `yaml:"email,omitempty"`
 	Roles          []string `yaml:"roles,omitempty"`
 	ManagementBody bool     `yaml:"management_body,omitempty"`
+	User           string   `yaml:"user,omitempty"`
 }
 
 type fileRisk struct {

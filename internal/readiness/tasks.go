@@ -80,6 +80,21 @@ func Filter(ts []Task, owner string) []Task {
 	return out
 }
 
+// Mine keeps the tasks that are login's work: owned by a person who names
+// login as their user, or by a role such a person holds. The one rule
+// behind `evident tasks --mine`, the API's tasks?mine=true and the web's
+// My work page.
+func Mine(ts []Task, m *evident.Model, login string) []Task {
+	owners := m.OwnersOf(login)
+	out := []Task{}
+	for _, t := range ts {
+		if t.Owner != "" && slices.Contains(owners, t.Owner) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
 func refs(rs []evident.RequirementRef) []string {
 	out := make([]string, len(rs))
 	for i, r := range rs {

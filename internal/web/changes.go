@@ -8,6 +8,7 @@ import (
 
 	"github.com/evidenthq/evident"
 	"github.com/evidenthq/evident/internal/api"
+	"github.com/evidenthq/evident/internal/auth"
 	"github.com/evidenthq/evident/internal/readiness"
 )
 
@@ -88,12 +89,24 @@ type tasksPage struct {
 	Owner   string
 	Horizon int // days
 	Owners  []string
+	// Mine marks the My work page: the signed-in login's tasks, owned by
+	// the person naming it as their user or a role they hold (MineOf).
+	Mine   bool
+	MineOf []string
+	Login  string
 }
 
 // Tasks lists what is due or overdue: periods of controls, work opened by
 // changes, reviews, expiring exceptions and incident clocks, by due date,
 // for everyone or one owner.
-func (w *Web) Tasks() http.Handler {
+func (w *Web) Tasks() http.Handler { return w.tasks(false) }
+
+// MyWork lists the signed-in login's tasks: those owned by the person who
+// names the login as their user in people.yaml, or by a role that person
+// holds, with the same rule as `evident tasks --mine` (readiness.Mine).
+func (w *Web) MyWork() http.Handler { return w.tasks(true) }
+
+func (w *Web) tasks(mine bool) http.Handler {
 	return w.handle(func(rw http.ResponseWriter, r *http.Request) error {
 		days := 30
 		if s := r.URL.Query().Get("due"); s != "" {
@@ -109,14 +122,22 @@ func (w *Web) Tasks() http.Handler {
 		}
 		owner := r.URL.Query().Get("owner")
 		all := readiness.Tasks(pr.In, pr.In.At.AddDate(0, 0, days))
-		data := tasksPage{Tasks: readiness.Filter(all, owner), Owner: owner, Horizon: days}
+		data := tasksPage{Tasks: readiness.Filter(all, owner), Owner: owner, Horizon: days, Mine: mine}
+		title, nav := "Tasks", "tasks"
+		if mine {
+			p, _ := auth.FromContext(r.Context())
+			data.Login, data.Owner = p.User.Name, ""
+			data.MineOf = pr.In.Model.OwnersOf(p.User.Name)
+			data.Tasks = readiness.Mine(all, pr.In.Model, p.User.Name)
+			title, nav = "My work", "mine"
+		}
 		for _, t := range all {
 			if t.Owner != "" && !slices.Contains(data.Owners, t.Owner) {
 				data.Owners = append(data.Owners, t.Owner)
 			}
 		}
 		slices.Sort(data.Owners)
-		w.render(rw, r, http.StatusOK, "tasks.html", page{Title: "Tasks", Nav: "tasks", Data: data})
+		w.render(rw, r, http.StatusOK, "tasks.html", page{Title: title, Nav: nav, Data: data})
 		return nil
 	})
 }

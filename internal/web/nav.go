@@ -13,6 +13,7 @@ type navItem struct {
 // A page is listed here only once it is served.
 var navigation = []navItem{
 	{"dashboard", "Dashboard", "/", "read"},
+	{"mine", "My work", "/mine", "read"},
 	{"tasks", "Tasks", "/tasks", "read"},
 	{"gaps", "Gaps", "/gaps", "read"},
 	{"requirements", "Requirements", "/catalog", "read"},

@@ -43,6 +43,7 @@ func (w *Web) Routes() []Route {
 		{"GET /controls", auth.Read, w.Controls()},
 		{"GET /controls/{id}", auth.Read, w.Control()},
 		{"GET /tasks", auth.Read, w.Tasks()},
+		{"GET /mine", auth.Read, w.MyWork()},
 		{"GET /gaps", auth.Read, w.Gaps()},
 		{"GET /changes", auth.Read, w.Changes()},
 		{"POST /changes", auth.Operate, w.AddChange()},
