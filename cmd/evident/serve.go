@@ -151,7 +151,7 @@ func (a *app) startAnchoring(cfg server.Config, logger *slog.Logger, url, rootsP
 	}
 	if url == "" {
 		if p.AnchorEvery.Amount > 0 {
-			logger.Warn("the program asks for an anchor every "+p.AnchorEvery.String()+" but serve has no --anchor-tsa: anchors will be missed and show as overdue tasks")
+			logger.Warn("the program asks for an anchor every " + p.AnchorEvery.String() + " but serve has no --anchor-tsa: anchors will be missed and show as overdue tasks")
 		}
 		return func() {}, nil
 	}
