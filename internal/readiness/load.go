@@ -105,8 +105,14 @@ func loadControls(ctx context.Context, tx *sqlstore.Tx, in *Input, changes []evi
 			// systems needs each system's latest that may still be fresh.
 			since = h
 		}
-		if !from.IsZero() && from.Before(since) {
-			since = from
+		if !from.IsZero() {
+			// A period may begin inside a window (May 1 in a quarter that
+			// began April 1): the window is judged whole, so its records
+			// are read from where it, and the one before it, begin, as
+			// the pack reads them.
+			if f := lookback(ci.Schedule, from); f.Before(since) {
+				since = f
+			}
 		}
 		qs = append(qs, sqlstore.HistoryQuery{Control: c.ID, Since: since})
 	}
