@@ -3,6 +3,7 @@ package readiness
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/evidenthq/evident"
 	"github.com/evidenthq/evident/internal/sqlstore"
@@ -51,4 +52,27 @@ func TestPeriodStartingInsideAWindowSeesTheWholeWindow(t *testing.T) {
 			t.Fatalf("the second quarter over April to June is %q, over May and June %q; want both current", whole, part)
 		}
 	})
+}
+
+// TestIncidentClockIsTheProcedureOwnersWork: with no one named for an
+// incident, its running clock is the work of whoever owns the control that
+// meets the requirement the deadline comes from.
+func TestIncidentClockIsTheProcedureOwnersWork(t *testing.T) {
+	r := evident.RequirementRef{Standard: evident.EN319401, Version: "3.2.1", ID: "REQ-7.9.3-01"}
+	m := &evident.Model{Controls: []evident.Control{
+		{ID: "zz-other", Owner: "security-officer", Requirements: []evident.RequirementRef{{Standard: evident.EN319401, Version: "3.2.1", ID: "REQ-7.8-14"}}},
+		{ID: "incident-procedure", Owner: "incident-manager", Requirements: []evident.RequirementRef{r}},
+	}}
+	in := Input{At: day("2026-03-02"), Model: m, Controls: map[string]ControlInput{}, Incidents: []IncidentClocks{{ID: "i1", Title: "OCSP down",
+		Clocks: []evident.Clock{{Title: "eIDAS notification", State: evident.ClockRunning, Start: day("2026-03-01"), Due: day("2026-03-03"),
+			Basis: []string{"eIDAS Art. 19a(1)(b)", r.String()}}}}}}
+	var got []Task
+	for _, tk := range Tasks(in, time.Time{}) {
+		if tk.Kind == TaskIncident {
+			got = append(got, tk)
+		}
+	}
+	if len(got) != 1 || got[0].Owner != "incident-manager" {
+		t.Fatalf("incident tasks %+v: want one owned by the incident procedure's owner", got)
+	}
 }

@@ -306,8 +306,29 @@ func incidentTasks(in Input) []Task {
 				continue
 			}
 			out = append(out, Task{Kind: TaskIncident, Title: c.Title + ": " + inc.Title, State: string(c.State),
-				Requirements: c.Basis, Start: c.Start, Due: c.Due, Source: "incident/" + inc.ID})
+				Requirements: c.Basis, Start: c.Start, Due: c.Due, Source: "incident/" + inc.ID, Owner: clockOwner(in.Model, c.Basis)})
 		}
 	}
 	return out
+}
+
+// clockOwner is who owns an incident clock's work when no one is named
+// for the incident: the owner of the first control (by id) that meets one
+// of the requirements the deadline comes from (the incident procedure's
+// owner, usually the incident manager's role), "" when none does.
+func clockOwner(m *evident.Model, basis []string) string {
+	best := ""
+	owner := ""
+	for _, c := range m.Controls {
+		if c.Owner == "" || (best != "" && c.ID >= best) {
+			continue
+		}
+		for _, r := range refs(c.Requirements) {
+			if slices.Contains(basis, r) {
+				best, owner = c.ID, c.Owner
+				break
+			}
+		}
+	}
+	return owner
 }
