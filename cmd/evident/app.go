@@ -78,6 +78,7 @@ func commands() map[string]command {
 		"help":       {summary: "print the usage of evident or of one command", run: cmdHelp},
 		"completion": {summary: "print a shell completion script (bash, zsh or fish)", run: cmdCompletion},
 		"witness":    {summary: "run a C2SP witness that cosigns only consistent checkpoints", subs: witnessSubs},
+		"key":        {summary: "rotate the ledger signing key, or replace a lost one with the recovery key", subs: keySubs},
 	}
 }
 

@@ -34,7 +34,7 @@ func (a *app) prepareDemo(logger *slog.Logger) (string, []demoUser, error) {
 	a.now = clock.Now
 	defer func() { a.now = real }()
 	clock.T = real().UTC().AddDate(-1, 0, 0).Truncate(24 * time.Hour)
-	if _, err := a.initialise("Example Trust Services", "3.2.1", []string{"eidas-ia-2025"}); err != nil {
+	if _, _, err := a.initialise("Example Trust Services", "3.2.1", []string{"eidas-ia-2025"}); err != nil {
 		return dir, nil, err
 	}
 	l, st, err := a.openLedger()

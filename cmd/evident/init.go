@@ -11,6 +11,7 @@ import (
 
 	"github.com/evidenthq/evident"
 	"github.com/evidenthq/evident/internal/catalog"
+	"github.com/evidenthq/evident/internal/ledger"
 	"github.com/evidenthq/evident/internal/sqlstore"
 	"golang.org/x/mod/sumdb/note"
 )
@@ -31,34 +32,37 @@ func cmdInit(a *app, args []string) error {
 	if _, err := a.parse(fs, args); err != nil {
 		return err
 	}
-	p, err := a.initialise(*name, *version, splitList(*overlays))
+	p, recovery, err := a.initialise(*name, *version, splitList(*overlays))
 	if err != nil {
 		return err
 	}
 	if a.json {
-		return a.printJSON(map[string]any{"data": a.data, "program": p})
+		return a.printJSON(map[string]any{"data": a.data, "program": p, "recovery_key": recovery})
 	}
 	a.out("Initialised %q in %s (EN 319 401 V%s", p.Name, a.data, p.Version)
 	if len(p.Overlays) > 0 {
 		a.out(", overlays %s", strings.Join(p.Overlays, ", "))
 	}
 	a.out(")\nLedger key: %s\n", filepath.Join(a.data, verifierFile))
+	a.out("\nRecovery key, shown only this once. Print it and store it apart from this machine;\n"+
+		"it is the only way to name a new ledger key if ledger.key is lost (evident key recover):\n\n%s\n\n", recovery)
 	return nil
 }
 
 // initialise creates the data directory, the signing key, the store with
-// the catalogs and the program row. It refuses to touch an existing
-// program: re-running init must never replace a ledger key.
-func (a *app) initialise(name, version string, overlays []string) (evident.Program, error) {
+// the catalogs, the program row and the offline recovery key, whose
+// private half it returns and keeps nowhere. It refuses to touch an
+// existing program: re-running init must never replace a ledger key.
+func (a *app) initialise(name, version string, overlays []string) (evident.Program, string, error) {
 	cat, err := catalog.Load()
 	if err != nil {
-		return evident.Program{}, err
+		return evident.Program{}, "", err
 	}
 	if version == "" {
 		version = cat.Latest()
 	}
 	if _, err := cat.Requirements(version, overlays...); err != nil {
-		return evident.Program{}, err
+		return evident.Program{}, "", err
 	}
 	if name == "" {
 		abs, _ := filepath.Abs(a.data)
@@ -66,35 +70,40 @@ func (a *app) initialise(name, version string, overlays []string) (evident.Progr
 	}
 	keyPath := filepath.Join(a.data, signingKeyFile)
 	if _, err := os.Stat(keyPath); err == nil {
-		return evident.Program{}, evident.Errorf(evident.ECONFLICT, "data directory %q already holds a program (found %s); refusing to touch it", a.data, signingKeyFile)
+		return evident.Program{}, "", evident.Errorf(evident.ECONFLICT, "data directory %q already holds a program (found %s); refusing to touch it", a.data, signingKeyFile)
 	}
 	if err := os.MkdirAll(filepath.Join(a.data, blobDir), 0o750); err != nil {
-		return evident.Program{}, evident.Errorf(evident.EINVALID, "cannot create data directory %q: %v", a.data, err)
+		return evident.Program{}, "", evident.Errorf(evident.EINVALID, "cannot create data directory %q: %v", a.data, err)
 	}
 	st, err := sqlstore.Open(a.ctx, a.dsn(), sqlstore.Options{Now: a.now})
 	if err != nil {
-		return evident.Program{}, err
+		return evident.Program{}, "", err
 	}
 	defer st.Close()
 	if _, err := st.Program(a.ctx); err == nil {
-		return evident.Program{}, evident.Errorf(evident.ECONFLICT, "the database %s already holds a program; refusing to touch it", a.dsn())
+		return evident.Program{}, "", evident.Errorf(evident.ECONFLICT, "the database %s already holds a program; refusing to touch it", a.dsn())
 	}
 	if err := syncCatalog(a, st, cat); err != nil {
-		return evident.Program{}, err
+		return evident.Program{}, "", err
 	}
 	if err := writeKeyPair(a.data, name); err != nil {
-		return evident.Program{}, err
+		return evident.Program{}, "", err
 	}
 	signer, _, err := a.ledgerKeys()
 	if err != nil {
-		return evident.Program{}, err
+		return evident.Program{}, "", err
 	}
 	st.SetSigner(signer)
 	p := evident.Program{Name: name, Standard: evident.EN319401, Version: version, Overlays: overlays, CreatedBy: a.actor}
 	if err := st.CreateProgram(a.ctx, p); err != nil {
-		return evident.Program{}, err
+		return evident.Program{}, "", err
 	}
-	return st.Program(a.ctx)
+	recovery, err := a.createRecoveryKey(ledger.Open(st, nil, signer, nil), name)
+	if err != nil {
+		return evident.Program{}, "", err
+	}
+	p, err = st.Program(a.ctx)
+	return p, recovery, err
 }
 
 // syncCatalog stores every version of the embedded catalog.

@@ -20,8 +20,7 @@ import (
 // key the ledger opens read-only, which is enough to list and verify.
 // The caller closes the store.
 func (a *app) openLedger() (*ledger.Ledger, *sqlstore.Store, error) {
-	signer, verifier, err := a.ledgerKeys()
-	if err != nil {
+	if _, _, err := a.ledgerKeys(); err != nil && !a.switchPending() {
 		return nil, nil, err
 	}
 	blobs, err := a.openBlobs()
@@ -32,7 +31,24 @@ func (a *app) openLedger() (*ledger.Ledger, *sqlstore.Store, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	// A key switch a crash interrupted is settled before the keys are
+	// read, so writes go on under the key the log expects.
+	if err := a.settleKeySwitch(st); err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	signer, verifier, err := a.ledgerKeys()
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
 	return ledger.Open(st, blobs, signer, verifier), st, nil
+}
+
+// switchPending reports whether a staged key switch is on disk.
+func (a *app) switchPending() bool {
+	_, err := os.Stat(filepath.Join(a.data, nextSigningKeyFile))
+	return err == nil
 }
 
 // openBlobs opens --blobs (a directory or file:// URL) or DATA/blobs.

@@ -45,11 +45,13 @@ func cmdServe(a *app, args []string) error {
 		// A new user's first command must work: with no data directory
 		// (and no external database) serve initialises one.
 		if _, err := os.Stat(a.dsn()); errors.Is(err, os.ErrNotExist) {
-			p, err := a.initialise("", "", nil)
+			p, recovery, err := a.initialise("", "", nil)
 			if err != nil {
 				return err
 			}
 			logger.Info("initialised a new program", "data", a.data, "name", p.Name, "version", p.Version)
+			// Shown once, on the terminal rather than in the log.
+			fmt.Fprintf(a.stderr, "Recovery key, shown only this once; print it and store it apart (evident key recover):\n%s\n", recovery)
 		}
 	}
 	cfg, closeStore, err := a.serverConfig(logger)

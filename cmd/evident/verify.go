@@ -90,6 +90,9 @@ func cmdVerify(a *app, args []string) error {
 		for _, pr := range r.Problems {
 			a.out("FAIL %s\n", pr)
 		}
+		for _, e := range r.KeyEvents {
+			a.out("Key event at %s\n", e)
+		}
 		for _, w := range r.Witnessed {
 			if w.Size > 0 {
 				a.out("Witness %s cosigned a tree of %d records at %s\n", w.Witness, w.Size, w.CosignedAt)
@@ -135,21 +138,21 @@ func (a *app) pinnedKey(flag string) (string, error) {
 func (a *app) openVerifyLedger(pin string) (*ledger.Ledger, *sqlstore.Store, *ledger.Problem, error) {
 	if pin == "" {
 		l, st, err := a.openLedger()
+		if err == nil {
+			pub, _ := a.directoryKey()
+			l.SetKeys("", pub)
+		}
 		return l, st, nil, err
 	}
 	v, err := note.NewVerifier(pin)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	var wrong *ledger.Problem
-	path := filepath.Join(a.data, verifierFile)
-	pub, err := os.ReadFile(path)
-	switch {
-	case err != nil && !errors.Is(err, fs.ErrNotExist):
+	// The data directory's key is compared with the log's key chain by
+	// Verify: after a rotation it differs from a pin of an earlier key.
+	pub, err := os.ReadFile(filepath.Join(a.data, verifierFile))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, nil, nil, err
-	case err == nil && strings.TrimSpace(string(pub)) != pin:
-		wrong = &ledger.Problem{Kind: ledger.WrongKey, Index: -1, Ref: path,
-			Message: fmt.Sprintf("the data directory's ledger key is %s, not the pinned key %s: the store was re-keyed", strings.TrimSpace(string(pub)), pin)}
 	}
 	blobs, err := a.openBlobs()
 	if err != nil {
@@ -159,7 +162,9 @@ func (a *app) openVerifyLedger(pin string) (*ledger.Ledger, *sqlstore.Store, *le
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	return ledger.Open(st, blobs, nil, v), st, wrong, nil
+	l := ledger.Open(st, blobs, nil, v)
+	l.SetKeys(pin, strings.TrimSpace(string(pub)))
+	return l, st, nil, nil
 }
 
 // progress draws a one-line progress meter on a terminal, at most a few

@@ -27,6 +27,9 @@ type Ledger struct {
 	signer   note.Signer    // nil: read-only
 	verifier note.Verifier  // nil: signatures are not checked
 	tsaRoots *x509.CertPool // trust anchors for stored RFC 3161 tokens
+	// pinned and directory are the verifier keys' text, for following
+	// key rotations (see SetKeys); "" when not given.
+	pinned, directory string
 }
 
 // Open returns a ledger over a store and a blob store. signer signs

@@ -32,6 +32,7 @@ const (
 	Unsigned         = "unsigned records"
 	AddedRow         = "added row"
 	WrongKey         = "wrong key"
+	Forged           = "forged checkpoint" // signed by a key a recovery retired
 )
 
 // Problem is one integrity failure, with the record it concerns.
@@ -63,6 +64,9 @@ type Report struct {
 	KeyPinned bool   `json:"key_pinned"`
 	// Witnessed is, per witness key checked, the largest tree it cosigned.
 	Witnessed []Witnessed `json:"witnessed,omitempty"`
+	// KeyEvents are the rotations and recoveries of the signing key (and
+	// the recording of the recovery key), for verify to show who signed them.
+	KeyEvents []KeyEvent `json:"key_events,omitempty"`
 }
 
 // OK reports whether nothing was wrong.
@@ -382,13 +386,17 @@ func (l *Ledger) verifyCheckpoints(ctx context.Context, tx *sqlstore.Tx, r *Repo
 	if err := verifyCoverage(ctx, tx, r, cps, present); err != nil {
 		return err
 	}
+	chain, err := l.verifyKeyChain(ctx, tx, r, tree, cps)
+	if err != nil {
+		return err
+	}
 	var prev *ParsedCheckpoint
 	good := int64(0) // the largest size whose checkpoint still matches
 	for i := range cps {
 		c := &cps[i]
-		body, err := l.openCheckpoint(c.Note)
+		body, kind, err := l.openCheckpointIn(chain, c)
 		if err != nil {
-			r.add(BadSignature, c.Size-1, "", "checkpoint at size %d: %v", c.Size, err)
+			r.add(kind, c.Size-1, "", "%v", err)
 			continue
 		}
 		if body.Size != c.Size || body.Root != c.Root {

@@ -280,3 +280,23 @@ func OriginOf(ctx context.Context) string {
 	o, _ := ctx.Value(originKey{}).(string)
 	return o
 }
+
+// LedgerLeavesOfKind returns the leaves whose kind starts with prefix, in
+// order: the few key events a verifier needs before it can check any
+// checkpoint, without reading the whole log twice.
+func (tx *Tx) LedgerLeavesOfKind(ctx context.Context, prefix string) ([]LedgerLeaf, error) {
+	rows, err := tx.Query(ctx, `SELECT idx, kind, ref, actor, data FROM ledger_leaves WHERE kind LIKE ? ORDER BY idx`, prefix+"%")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []LedgerLeaf
+	for rows.Next() {
+		var l LedgerLeaf
+		if err := rows.Scan(&l.Index, &l.Kind, &l.Ref, &l.Actor, &l.Data); err != nil {
+			return nil, err
+		}
+		out = append(out, l)
+	}
+	return out, rows.Err()
+}
