@@ -112,6 +112,8 @@ func keyRecover(a *app, args []string) error {
 	if err != nil {
 		return err
 	}
+	// The write naming the new key is signed by it: the old one is gone.
+	st.SetSigner(next)
 	l := ledger.Open(st, blobs, nil, nil)
 	e, err := l.Recover(a.ctx, a.actor, recovery, oldKey, nextKey, next, *size)
 	if err != nil {
@@ -121,7 +123,6 @@ func keyRecover(a *app, args []string) error {
 	if err := a.switchToNextKey(); err != nil {
 		return err
 	}
-	st.SetSigner(next)
 	return a.reportKeyEvent(e)
 }
 
