@@ -248,7 +248,7 @@ func TestKeyRecoverAfterLoss(t *testing.T) {
 			}
 
 			pack := filepath.Join(t.TempDir(), "pack.zip")
-			mustRun(t, env, "pack", "export", "-o", pack, "--from", "2000-01-01", "--to", "2100-01-01")
+			mustRun(t, env, "pack", "export", "--out", pack, "--from", "2000-01-01", "--to", "2100-01-01")
 			code, out, errs = cli(t, env, "pack", "verify", "--key", oldKey, pack)
 			if code != 0 || !strings.Contains(out, "key recovered by elena") {
 				t.Errorf("pack verify of a pack spanning the recovery, old key pinned: exit %d\n%s%s", code, out, errs)

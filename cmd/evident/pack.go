@@ -312,6 +312,9 @@ func printPackReport(a *app, name string, r *pack.Report) {
 		}
 		a.out("Ledger key %s (%s)\n", r.Key, trust)
 	}
+	for _, e := range r.KeyEvents {
+		a.out("Key event at %s\n", e)
+	}
 	if p := r.Previous; p != nil {
 		a.out("Previous pack %s (%s): final tree size %d, root %s\n", p.Pack, p.Format, p.Size, p.Root)
 	}

@@ -209,7 +209,7 @@ func (l *Ledger) Recover(ctx context.Context, actor string, recovery note.Signer
 			return evident.ErrorAt(evident.EINVALID, "--recovery-key", "this is not the recovery key recorded in the log (%s)", rk)
 		}
 		e.RecoveryKey = rk
-		chain := newKeyChain(events, oldKey)
+		chain := NewKeyChain(events, oldKey)
 		if cur := chain.current(); cur.text != oldKey {
 			return evident.Errorf(evident.EINVALID, "the log's signing key is %s, not %s (ledger.pub)", cur.text, oldKey)
 		}
@@ -274,18 +274,19 @@ type keyEpoch struct {
 	event *KeyEvent // what started it; nil for the first key
 }
 
-// keyChain is the sequence of signing keys the key events describe.
-type keyChain struct {
+// KeyChain is the sequence of signing keys the key events describe: the
+// store's verify and the pack's check every checkpoint against it.
+type KeyChain struct {
 	epochs   []keyEpoch
 	problems []Problem
 	retired  map[string]*KeyEvent // keys ended by a recovery -> the recovery
 }
 
-// newKeyChain follows the key events from the first key, which is the
+// NewKeyChain follows the key events from the first key, which is the
 // old key of the first rotation or recovery, or fallback (the key the
 // caller holds) when there is none.
-func newKeyChain(events []KeyEvent, fallback string) *keyChain {
-	c := &keyChain{retired: map[string]*KeyEvent{}}
+func NewKeyChain(events []KeyEvent, fallback string) *KeyChain {
+	c := &KeyChain{retired: map[string]*KeyEvent{}}
 	first := fallback
 	for _, e := range events {
 		if e.Kind != KindRecoveryKey {
@@ -311,11 +312,11 @@ func newKeyChain(events []KeyEvent, fallback string) *keyChain {
 	return c
 }
 
-func (c *keyChain) add(kind string, idx int64, format string, args ...any) {
+func (c *KeyChain) add(kind string, idx int64, format string, args ...any) {
 	c.problems = append(c.problems, Problem{Kind: kind, Index: idx, Message: fmt.Sprintf(format, args...)})
 }
 
-func (c *keyChain) push(ep keyEpoch) {
+func (c *KeyChain) push(ep keyEpoch) {
 	v, err := note.NewVerifier(ep.text)
 	if err != nil {
 		idx := int64(-1)
@@ -330,7 +331,7 @@ func (c *keyChain) push(ep keyEpoch) {
 
 // checkRecovery checks a recovery's signature with the recovery key the
 // log recorded before it, and that the statement says what the leaf says.
-func (c *keyChain) checkRecovery(events []KeyEvent, e *KeyEvent) {
+func (c *KeyChain) checkRecovery(events []KeyEvent, e *KeyEvent) {
 	rk := recoveryKeyBefore(events, e.Index)
 	if rk == "" || rk != e.RecoveryKey {
 		c.add(BadSignature, e.Index, "key recovery at leaf %d is signed by %s, which is not the recovery key recorded in the log (%q)", e.Index, e.RecoveryKey, rk)
@@ -354,11 +355,19 @@ func (c *keyChain) checkRecovery(events []KeyEvent, e *KeyEvent) {
 	}
 }
 
+// Current is the key signing now, the last of the chain.
+func (c *KeyChain) Current() string { return c.current().text }
+
+// Problems are what is wrong with the key events themselves: a rotation
+// retiring a key that was not signing, a recovery not signed by the
+// recovery key.
+func (c *KeyChain) Problems() []Problem { return c.problems }
+
 // current is the last key of the chain.
-func (c *keyChain) current() keyEpoch { return c.epochs[len(c.epochs)-1] }
+func (c *KeyChain) current() keyEpoch { return c.epochs[len(c.epochs)-1] }
 
 // forSize is the key that must sign a checkpoint of that size.
-func (c *keyChain) forSize(size int64) keyEpoch {
+func (c *KeyChain) forSize(size int64) keyEpoch {
 	ep := c.epochs[0]
 	for _, e := range c.epochs[1:] {
 		if size > e.after {
@@ -368,8 +377,8 @@ func (c *keyChain) forSize(size int64) keyEpoch {
 	return ep
 }
 
-// has reports whether vkey is a key of the chain.
-func (c *keyChain) has(vkey string) bool {
+// Has reports whether vkey is a key of the chain.
+func (c *KeyChain) Has(vkey string) bool {
 	for _, e := range c.epochs {
 		if e.text == vkey {
 			return true
@@ -378,10 +387,10 @@ func (c *keyChain) has(vkey string) bool {
 	return false
 }
 
-// open verifies a checkpoint with the key in force at its size. A
+// Open verifies a checkpoint with the key in force at its size. A
 // checkpoint that verifies instead with a key a recovery retired is
 // forged: that key is in other hands or lost.
-func (c *keyChain) open(signed []byte, size int64) (ParsedCheckpoint, string, error) {
+func (c *KeyChain) Open(signed []byte, size int64) (ParsedCheckpoint, string, error) {
 	want := c.forSize(size)
 	if want.v != nil {
 		if body, err := OpenCheckpoint(signed, want.v); err == nil {
@@ -404,8 +413,8 @@ func (c *keyChain) open(signed []byte, size int64) (ParsedCheckpoint, string, er
 	return ParsedCheckpoint{}, BadSignature, fmt.Errorf("checkpoint at size %d: signed by no key of the log (%s signs that size)", size, want.text)
 }
 
-// keySummary is used by reports: the chain's keys in order.
-func (c *keyChain) keys() []string {
+// Keys are the chain's keys in order.
+func (c *KeyChain) Keys() []string {
 	var out []string
 	for _, e := range c.epochs {
 		out = append(out, e.text)
@@ -422,7 +431,7 @@ func (l *Ledger) SetKeys(pinned, directory string) { l.pinned, l.directory = pin
 // verifyKeyChain reads the key events and, when the log has changed keys,
 // builds the chain every checkpoint is checked against; nil when the log
 // has one key, which l.verifier checks as before.
-func (l *Ledger) verifyKeyChain(ctx context.Context, tx *sqlstore.Tx, r *Report, tree memTree, cps []sqlstore.Checkpoint) (*keyChain, error) {
+func (l *Ledger) verifyKeyChain(ctx context.Context, tx *sqlstore.Tx, r *Report, tree memTree, cps []sqlstore.Checkpoint) (*KeyChain, error) {
 	events, err := KeyEvents(ctx, tx)
 	if err != nil {
 		return nil, err
@@ -442,10 +451,10 @@ func (l *Ledger) verifyKeyChain(ctx context.Context, tx *sqlstore.Tx, r *Report,
 		}
 		return nil, nil
 	}
-	chain := newKeyChain(events, held)
+	chain := NewKeyChain(events, held)
 	r.Problems = append(r.Problems, chain.problems...)
-	if l.pinned != "" && !chain.has(l.pinned) {
-		r.add(WrongKey, -1, "", "the pinned key %s is none of the keys this log was signed with (%s)", l.pinned, strings.Join(chain.keys(), ", "))
+	if l.pinned != "" && !chain.Has(l.pinned) {
+		r.add(WrongKey, -1, "", "the pinned key %s is none of the keys this log was signed with (%s)", l.pinned, strings.Join(chain.Keys(), ", "))
 	}
 	if l.directory != "" && l.directory != chain.current().text {
 		r.add(WrongKey, -1, "ledger.pub", "the data directory's ledger key is %s, but the log's current key is %s: the store was re-keyed", l.directory, chain.current().text)
@@ -475,7 +484,7 @@ func (l *Ledger) verifyKeyChain(ctx context.Context, tx *sqlstore.Tx, r *Report,
 
 // openCheckpointIn checks a stored checkpoint with the key chain, or
 // with the one ledger key when the log never changed keys.
-func (l *Ledger) openCheckpointIn(chain *keyChain, c *sqlstore.Checkpoint) (ParsedCheckpoint, string, error) {
+func (l *Ledger) openCheckpointIn(chain *KeyChain, c *sqlstore.Checkpoint) (ParsedCheckpoint, string, error) {
 	if chain == nil || l.verifier == nil {
 		body, err := l.openCheckpoint(c.Note)
 		if err != nil {
@@ -483,5 +492,5 @@ func (l *Ledger) openCheckpointIn(chain *keyChain, c *sqlstore.Checkpoint) (Pars
 		}
 		return body, "", nil
 	}
-	return chain.open(c.Note, c.Size)
+	return chain.Open(c.Note, c.Size)
 }

@@ -334,6 +334,10 @@ func (e *exporter) collect(ctx context.Context, tx *sqlstore.Tx) error {
 	if err := e.scheduleLeaves(ctx, tx, pr); err != nil {
 		return err
 	}
+	keySizes, err := e.keyLeaves(ctx, tx, pr)
+	if err != nil {
+		return err
+	}
 	if err := e.boundaries(ctx, tx, pr); err != nil {
 		return err
 	}
@@ -343,7 +347,7 @@ func (e *exporter) collect(ctx context.Context, tx *sqlstore.Tx) error {
 		}
 	}
 	sort.Slice(e.man.Items, func(i, j int) bool { return e.man.Items[i].Index < e.man.Items[j].Index })
-	return e.checkpoints(ctx, tx, pr)
+	return e.checkpoints(ctx, tx, pr, keySizes)
 }
 
 // outsideEvidence adds evidence effective in the period (or counted for a
@@ -493,8 +497,9 @@ func fillEvidence(it *Item, ev evident.Evidence) {
 
 // checkpoints writes the checkpoint in force when the period started, every
 // checkpoint signed during it and the final one, with their anchors and a
-// consistency proof between each consecutive pair.
-func (e *exporter) checkpoints(ctx context.Context, tx *sqlstore.Tx, pr *prover) error {
+// consistency proof between each consecutive pair. Also kept are the
+// checkpoints of sizes also (those the key events rest on).
+func (e *exporter) checkpoints(ctx context.Context, tx *sqlstore.Tx, pr *prover, also []int64) error {
 	all, err := tx.Checkpoints(ctx)
 	if err != nil {
 		return err
@@ -506,7 +511,7 @@ func (e *exporter) checkpoints(ctx context.Context, tx *sqlstore.Tx, pr *prover)
 		}
 		before := c.CreatedAt.Before(e.opt.From) && (i+1 == len(all) || !all[i+1].CreatedAt.Before(e.opt.From))
 		during := !c.CreatedAt.Before(e.opt.From) && c.CreatedAt.Before(e.opt.To)
-		if before || during || c.Size == pr.final.Size {
+		if before || during || c.Size == pr.final.Size || slices.Contains(also, c.Size) {
 			keep = append(keep, c)
 		}
 	}

@@ -49,6 +49,7 @@ const (
 	CoverageClaim     = "coverage claim"           // a period marked evidenced without evidence in the pack
 	BadAnchor         = "bad anchor"               // an RFC 3161 token does not check
 	UntrustedKey      = "untrusted key"            // the pack's key is not the one the verifier was given
+	Forged            = "forged checkpoint"        // signed by a key a recovery retired
 )
 
 // Problem is one thing wrong with a pack, with the file it concerns.
@@ -92,6 +93,9 @@ type Report struct {
 	Previous *PreviousReport   `json:"previous,omitempty"`
 	Coverage []ControlCoverage `json:"coverage"`
 	Problems []Problem         `json:"problems"`
+	// KeyEvents are the rotations and recoveries of the ledger key the
+	// pack carries, for the verifier to show who signed them.
+	KeyEvents []ledger.KeyEvent `json:"key_events,omitempty"`
 }
 
 // PreviousReport is the earlier pack a pack was checked against.
@@ -151,6 +155,7 @@ type verifier struct {
 	used   map[string]bool
 	man    *Manifest
 	key    note.Verifier
+	keys   *ledger.KeyChain // nil: the log never changed keys
 	final  ledger.ParsedCheckpoint
 	leaves map[string]leafFacts // evidence id -> what its leaf says
 	blobs  map[string]int64
@@ -355,10 +360,8 @@ func (v *verifier) manifest() bool {
 	v.r.Key = key
 	if v.opt.Key != "" {
 		v.r.KeyChecked = true
+		// A key of the log's key chain is as good (see keyChain).
 		v.r.KeyMatches = key == strings.TrimSpace(v.opt.Key)
-		if !v.r.KeyMatches {
-			v.add(UntrustedKey, KeyName, "the pack is signed with %s, not with the key given (%s)", key, strings.TrimSpace(v.opt.Key))
-		}
 	}
 	if m.Key != key {
 		v.add(EditedManifest, ManifestName, "names key %q but trust/ledger.pub holds %q", m.Key, key)
@@ -369,6 +372,7 @@ func (v *verifier) manifest() bool {
 		return false
 	}
 	v.key = nv
+	v.keyChain(key)
 	if m.Origin != nv.Name() {
 		v.add(EditedManifest, ManifestName, "origin %q is not the key's name %q", m.Origin, nv.Name())
 	}
@@ -480,9 +484,9 @@ func (v *verifier) checkpoints() {
 			continue
 		}
 		v.r.Checkpoints++
-		pc, err := ledger.OpenCheckpoint(b, v.key)
+		pc, kind, err := v.openCheckpoint(b, c.Size)
 		if err != nil {
-			v.add(BadSignature, c.Path, "%s", evident.ErrorMessage(err))
+			v.add(kind, c.Path, "%s", evident.ErrorMessage(err))
 			continue
 		}
 		if pc.Size != c.Size || pc.Origin != m.Origin {
@@ -574,9 +578,9 @@ func hashBytes(hs []tlog.Hash) [][]byte {
 // it is the last checkpoint file, byte for byte.
 func (v *verifier) finalCheckpoint(parsed map[int64]ledger.ParsedCheckpoint, notes map[int64][]byte) {
 	f := v.man.Final
-	pc, err := ledger.OpenCheckpoint([]byte(f.Note), v.key)
+	pc, kind, err := v.openCheckpoint([]byte(f.Note), f.Size)
 	if err != nil {
-		v.add(BadSignature, ManifestName, "final checkpoint: %s", evident.ErrorMessage(err))
+		v.add(kind, ManifestName, "final checkpoint: %s", evident.ErrorMessage(err))
 		return
 	}
 	v.final = pc
