@@ -273,10 +273,16 @@ func TestKeyRecoverAfterLoss(t *testing.T) {
 			if code != 1 || !strings.Contains(out, want) {
 				t.Errorf("verify after the old key signed past the recovery: exit %d, want 1 with %q\n%s%s", code, want, out, errs)
 			}
+			// A pack whose final checkpoint is that forgery is refused too.
+			forged := filepath.Join(t.TempDir(), "forged.zip")
+			mustRun(t, env, "pack", "export", "--out", forged, "--from", "2000-01-01", "--to", "2100-01-01")
+			code, out, errs = cli(t, env, "pack", "verify", "--key", oldKey, forged)
+			if code != 1 || !strings.Contains(out, "forged checkpoint: checkpoints/"+strconv.FormatInt(forgedSize, 10)+".checkpoint: checkpoint at size") {
+				t.Errorf("pack verify of a pack ending at the forged checkpoint: exit %d, want 1 naming it forged\n%s%s", code, out, errs)
+			}
 		})
 	}
 }
-
 
 // readDir concatenates every regular file of dir.
 func readDir(t *testing.T, dir string) string {
