@@ -72,7 +72,7 @@ func TestCheckpointAnchorWithLocalTSA(t *testing.T) {
 		t.Errorf("anchor with the wrong roots: exit %d %q, want 1", code, errs)
 	}
 	code, out, errs := cli(t, env, "checkpoint", "--anchor", url, "--tsa-roots", roots)
-	if code != 0 || !strings.Contains(out, "Anchored checkpoint 4 at ") {
+	if code != 0 || !strings.Contains(out, "Anchored checkpoint 5 at ") {
 		t.Fatalf("anchor: exit %d\n%s%s", code, out, errs)
 	}
 	// The roots are kept in the data directory, so verify checks the token

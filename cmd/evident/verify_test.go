@@ -125,7 +125,7 @@ func TestVerifyNamesEachKindOfTampering(t *testing.T) {
 				}
 				return rehash(ctx, tx)
 			})
-		}, []string{"rewritten history", "no longer hashes to the root signed in checkpoint 4"}},
+		}, []string{"rewritten history", "no longer hashes to the root signed in checkpoint 5"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			env := ledgerEnv(t)
@@ -137,7 +137,7 @@ func TestVerifyNamesEachKindOfTampering(t *testing.T) {
 			if code, out, errs := cli(t, env, "verify"); code != 0 {
 				t.Fatalf("verify before tampering: exit %d\n%s%s", code, out, errs)
 			}
-			victim := ids[1] // leaf 3, signed in checkpoint 4
+			victim := ids[1] // leaf 4, signed in checkpoint 5
 			tc.tamper(t, env["EVIDENT_DATA"], victim)
 			code, out, errs := cli(t, env, "verify")
 			if code != 1 {
@@ -168,14 +168,14 @@ func TestDeletedLeavesAndRefusalToSign(t *testing.T) {
 	last := addEvidence(t, env, files[1], "--control", "vuln-scan")
 	tamperSQL(t, data, func(ctx context.Context, tx *sqlstore.Tx) error {
 		err := sqlExec(`DELETE FROM evidence_controls WHERE evidence_id = '`+last[0]+`'`, `DELETE FROM evidence WHERE id = '`+last[0]+`'`,
-			`DELETE FROM ledger_leaves WHERE idx = 3`)(ctx, tx)
+			`DELETE FROM ledger_leaves WHERE idx = 4`)(ctx, tx)
 		if err != nil {
 			return err
 		}
 		return rehash(ctx, tx)
 	})
 	code, out, errs := cli(t, env, "verify")
-	if code != 1 || !strings.Contains(out, "deleted record") || !strings.Contains(out, "checkpoint signed at size 4 but the ledger holds 3 records: leaves 3 to 3 were deleted") {
+	if code != 1 || !strings.Contains(out, "deleted record") || !strings.Contains(out, "checkpoint signed at size 5 but the ledger holds 4 records: leaves 4 to 4 were deleted") {
 		t.Errorf("verify after deleting the newest record: exit %d\n%s%s", code, out, errs)
 	}
 	code, out, errs = cli(t, env, "evidence", "add", files[2], "--control", "vuln-scan")
@@ -249,7 +249,7 @@ func TestPinnedKeyCatchesARekeyedStore(t *testing.T) {
 	} {
 		code, out, errs := run()
 		if code != 1 || !strings.Contains(out, "wrong key: the data directory's ledger key is") ||
-			!strings.Contains(out, "bad signature: checkpoint at size 3") || strings.Contains(out, "key not pinned") {
+			!strings.Contains(out, "bad signature: checkpoint at size 4") || strings.Contains(out, "key not pinned") {
 			t.Errorf("verify with the key pinned by %s after re-keying: exit %d, want 1 naming the wrong key and the bad signature\n%s%s", name, code, out, errs)
 		}
 	}
