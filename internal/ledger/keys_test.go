@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/mod/sumdb/note"
 
+	"github.com/evidenthq/evident"
 	"github.com/evidenthq/evident/internal/ledger"
 	"github.com/evidenthq/evident/internal/sqlstore"
 	"github.com/evidenthq/evident/internal/sqlstore/storetest"
@@ -70,5 +71,29 @@ func TestRecoveryWithAnotherRecoveryKeyIsRefused(t *testing.T) {
 		if !r.OK() || len(r.KeyEvents) != 1 || r.KeyEvents[0].Kind != ledger.KindRecoveryKey {
 			t.Errorf("verify after a refused recovery: problems %v, key events %v", r.Problems, r.KeyEvents)
 		}
+	})
+}
+
+// FuzzParseKeyEvent feeds arbitrary leaf bytes to the key event parser
+// and the key chain built from it, as pack verify does with a pack's
+// leaves: nothing may panic, and a parsed event keeps its kind.
+func FuzzParseKeyEvent(f *testing.F) {
+	f.Add([]byte(`{"v":1,"kind":"ledger.key.rotate","id":"k","actor":"alice","at":"2026-07-01T09:00:00Z","body":{"old_key":"a+1+x","new_key":"a+2+y"}}`))
+	f.Add([]byte(`{"v":1,"kind":"ledger.key.recover","id":"k","actor":"alice","at":"2026-07-01T09:00:00Z","body":{"trusted_size":3,"trusted_root":"AAAA","statement":"x"}}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		rec, err := evident.ParseRecord(b)
+		if err != nil {
+			return
+		}
+		e, err := ledger.ParseKeyEvent(4, rec)
+		if err != nil {
+			return
+		}
+		if e.Kind != rec.Kind {
+			t.Fatalf("parsed kind %q from a %q record", e.Kind, rec.Kind)
+		}
+		c := ledger.NewKeyChain([]ledger.KeyEvent{e}, "evident.ledger/x+01234567+AAAA")
+		c.Open([]byte("not a note"), e.TrustedSize+1)
+		_ = c.Current()
 	})
 }
