@@ -85,7 +85,7 @@ func TestCheckpointAnchorWithLocalTSA(t *testing.T) {
 		t.Errorf("verify after anchoring: exit %d\n%s%s", code, out, errs)
 	}
 	code, out, _ = cli(t, env, "log", "--kind", "ledger.anchor", "--json")
-	if code != 0 || !strings.Contains(out, `"checkpoint_size": 4`) {
+	if code != 0 || !strings.Contains(out, `"checkpoint_size": 5`) {
 		t.Errorf("the anchor is not in the audit trail:\n%s", out)
 	}
 	code, out, _ = cli(t, env, "verify", "--tsa-roots", other)

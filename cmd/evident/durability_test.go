@@ -129,7 +129,7 @@ func TestTwoProcessesAppendToOnePostgres(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := int64(2 + 2*perProcess) // program.create, the controls and every file
+	want := int64(3 + 2*perProcess) // program.create, the recovery key, the controls and every file
 	if count != want || distinct != want || maxIdx != want-1 {
 		t.Errorf("ledger: %d leaves, %d distinct indexes, max index %d; want %d, %d, %d (no gap, no duplicate)", count, distinct, maxIdx, want, want, want-1)
 	}

@@ -136,9 +136,9 @@ func TestEvidenceAddListShow(t *testing.T) {
 	if len(m) != 2 || m[0][4] != "scan-0.txt" || m[1][4] != "scan-1.txt" {
 		t.Fatalf("evidence add printed:\n%s\nwant one line per file with id, digest and leaf", out)
 	}
-	// Leaf 0 is the program's creation, leaf 1 its controls: evidence follows them.
-	if m[0][3] != "2" || m[1][3] != "3" {
-		t.Errorf("leaves %s, %s; want 2, 3", m[0][3], m[1][3])
+	// Leaf 0 is the program's creation, leaf 1 the recovery key, leaf 2 the controls: evidence follows them.
+	if m[0][3] != "3" || m[1][3] != "4" {
+		t.Errorf("leaves %s, %s; want 3, 4", m[0][3], m[1][3])
 	}
 	evs := listEvidence(t, env, "--control", "vuln-scan")
 	if len(evs) != 2 {
@@ -157,7 +157,7 @@ func TestEvidenceAddListShow(t *testing.T) {
 		t.Errorf("list --req REQ-7.8-14: %d records, want 2", n)
 	}
 	code, out, errs = cli(t, env, "evidence", "show", e.ID)
-	if code != 0 || !strings.Contains(out, "c2sp.org/tlog-proof@v1") || !strings.Contains(out, "index 2") || !strings.Contains(out, e.Digest.String()) {
+	if code != 0 || !strings.Contains(out, "c2sp.org/tlog-proof@v1") || !strings.Contains(out, "index 3") || !strings.Contains(out, e.Digest.String()) {
 		t.Errorf("evidence show: exit %d\n%s%s", code, out, errs)
 	}
 	code, out, _ = cli(t, env, "log", "--kind", "evidence", "--json")
@@ -166,7 +166,7 @@ func TestEvidenceAddListShow(t *testing.T) {
 		t.Errorf("log --kind evidence: exit %d, %v, %d entries\n%s", code, err, len(entries), out)
 	}
 	code, out, _ = cli(t, env, "checkpoint")
-	if code != 0 || !strings.HasPrefix(out, "evident.ledger/example-qtsp\n4\n") || !strings.Contains(out, "\n\n— evident.ledger/example-qtsp ") {
+	if code != 0 || !strings.HasPrefix(out, "evident.ledger/example-qtsp\n5\n") || !strings.Contains(out, "\n\n— evident.ledger/example-qtsp ") {
 		t.Errorf("checkpoint: exit %d\n%s", code, out)
 	}
 	if code, out, errs := cli(t, env, "verify"); code != 0 || !strings.Contains(out, "OK") {
@@ -211,8 +211,8 @@ func TestEvidenceAddRefusesBadInputAndStoresNothing(t *testing.T) {
 	code, out, _ := cli(t, env, "log", "--json")
 	var entries []logEntry
 	json.Unmarshal([]byte(out), &entries)
-	if code != 0 || len(entries) != 2 {
-		t.Errorf("ledger holds %d records after refused adds, want only program.create and the controls", len(entries))
+	if code != 0 || len(entries) != 3 {
+		t.Errorf("ledger holds %d records after refused adds, want only program.create, the recovery key and the controls", len(entries))
 	}
 	if code, out, errs := cli(t, env, "verify"); code != 0 {
 		t.Errorf("verify after refused adds: exit %d\n%s%s", code, out, errs)
