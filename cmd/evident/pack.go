@@ -13,7 +13,9 @@ import (
 
 	"github.com/evidenthq/evident"
 	"github.com/evidenthq/evident/internal/catalog"
+	"github.com/evidenthq/evident/internal/ledger"
 	"github.com/evidenthq/evident/internal/pack"
+	"github.com/evidenthq/evident/internal/sqlstore"
 )
 
 // packSubs are `evident pack`'s subcommands: export for a period, and
@@ -56,7 +58,13 @@ func packExport(a *app, args []string) error {
 			key = strings.TrimSpace(string(pub))
 		}
 		if opt.Previous, err = readPrevious(a, *previous, key); err != nil {
-			return err
+			// Signed with an earlier key of this log (before a rotation or
+			// recovery) is as good: the key events vouch for the change.
+			h, herr := readPrevious(a, *previous, "")
+			if herr != nil || !a.logHasKey(h.Key) {
+				return err
+			}
+			opt.Previous = h
 		}
 	}
 	if *out == "" {
@@ -338,4 +346,24 @@ func printPackReport(a *app, name string, r *pack.Report) {
 	if r.OK {
 		a.out("OK %s\n", name)
 	}
+}
+
+// logHasKey reports whether vkey signed this log at some point: a key of
+// the chain its key events describe.
+func (a *app) logHasKey(vkey string) bool {
+	cur, err := a.directoryKey()
+	if err != nil {
+		return false
+	}
+	st, err := a.openStore()
+	if err != nil {
+		return false
+	}
+	defer st.Close()
+	var events []ledger.KeyEvent
+	err = st.Read(a.ctx, func(tx *sqlstore.Tx) error {
+		events, err = ledger.KeyEvents(a.ctx, tx)
+		return err
+	})
+	return err == nil && ledger.NewKeyChain(events, cur).Has(vkey)
 }

@@ -243,7 +243,7 @@ func (v *verifier) chain() {
 	if want == nil {
 		return
 	}
-	if want.Key != "" && want.Key != v.r.Key {
+	if want.Key != "" && want.Key != v.r.Key && (v.keys == nil || !v.keys.Has(want.Key)) {
 		v.add(UntrustedKey, KeyName, "the pack is signed with %s, the previous pack %s with %s: they are not one ledger's", v.r.Key, want.Pack, want.Key)
 		return
 	}
