@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/evidenthq/evident"
@@ -84,7 +85,7 @@ func Text(s string) Value { return fold(Value{S: s}) }
 var Null = Value{Null: true}
 
 // Int is an integer value.
-func Int(n int64) Value { return Value{S: fmt.Sprint(n)} }
+func Int(n int64) Value { return Value{S: strconv.FormatInt(n, 10)} }
 
 // OptText is NULL for "", else the text.
 func OptText(s string) Value {
@@ -94,10 +95,27 @@ func OptText(s string) Value {
 	return Text(s)
 }
 
+// textBytes is Text of b without first copying a long b into a string
+// that fold would only hash (an evidence leaf's body, once per record).
+func textBytes(b []byte) Value {
+	if len(b) > 64 {
+		return Value{S: foldHash(b)}
+	}
+	return Value{S: string(b)}
+}
+
+// foldHash is the text fold keeps of a long value.
+func foldHash(b []byte) string {
+	h := sha256.Sum256(b)
+	var out [7 + 2*sha256.Size]byte
+	copy(out[:], "sha256:")
+	hex.Encode(out[7:], h[:])
+	return string(out[:])
+}
+
 func fold(v Value) Value {
 	if len(v.S) > 64 {
-		h := sha256.Sum256([]byte(v.S))
-		v.S = "sha256:" + hex.EncodeToString(h[:])
+		v.S = foldHash([]byte(v.S))
 	}
 	return v
 }

@@ -64,7 +64,7 @@ func applyEvidence(r *Replay, l ReplayLeaf) error {
 		Text(e.ID), // key: id
 		Int(l.Index), Text(string(e.Kind)), Text(e.Digest.String()), Int(e.Size), Text(e.MediaType),
 		Text(e.Filename), Text(e.Actor), received, Text(TS(e.Effective.From)), to,
-		OptText(e.Supersedes), OptText(string(e.Verdict)), Text(string(l.Record.Body)),
+		OptText(e.Supersedes), OptText(string(e.Verdict)), textBytes(l.Record.Body),
 	})
 	from, end := evidenceSpan(e)
 	fromV, endV, idV := Text(from), Text(end), Text(e.ID)
