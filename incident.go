@@ -124,6 +124,10 @@ type Incident struct {
 	PersonalData      bool         `json:"personal_data"`
 	CustomersAffected bool         `json:"customers_affected"`
 	RootCause         string       `json:"root_cause,omitempty"`
+	// Assignee is the login working the incident, "" when no one is
+	// named: its clocks are then the work of whoever owns the incident
+	// procedure (see readiness).
+	Assignee string `json:"assignee,omitempty"`
 	// FindingKey identifies the importer finding that opened a
 	// vulnerability ("trivy:CVE-2026-1234:ca-issuing"), so re-importing the
 	// same report finds it instead of opening a duplicate.
@@ -249,6 +253,8 @@ type IncidentUpdate struct {
 	PersonalData      *bool     `json:"personal_data,omitempty"`
 	CustomersAffected *bool     `json:"customers_affected,omitempty"`
 	RootCause         *string   `json:"root_cause,omitempty"`
+	// Assignee names the login now working the incident ("" unassigns).
+	Assignee *string `json:"assignee,omitempty"`
 }
 
 // IsZero reports whether the update changes nothing.
@@ -264,6 +270,7 @@ func (u IncidentUpdate) Apply(inc Incident) Incident {
 	set(&inc.Title, u.Title)
 	set(&inc.Summary, u.Summary)
 	set(&inc.RootCause, u.RootCause)
+	set(&inc.Assignee, u.Assignee)
 	if u.Services != nil {
 		inc.Services = slices.Clone(*u.Services)
 	}

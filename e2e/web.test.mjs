@@ -166,8 +166,11 @@ test("see an incident countdown tick", async () => {
 test("export an evidence pack", async () => {
   const page = await signedIn("compliance-manager");
   await page.goto(demo.url + "/packs");
-  const download = page.waitForEvent("download");
-  await page.getByRole("button", { name: "Export and download" }).click();
+  // A hang guard, not a speed check: the pack of the demo's year carries
+  // every leaf of its windows, which takes tens of seconds on a busy
+  // two-core machine.
+  const download = page.waitForEvent("download", { timeout: 240000 });
+  await page.getByRole("button", { name: "Export and download" }).click({ noWaitAfter: true });
   const file = await download;
   assert.match(file.suggestedFilename(), /^evidence-pack-\d{8}-\d{8}\.zip$/);
   const zip = readFileSync(await file.path());

@@ -120,6 +120,7 @@ func incidentUpdate(a *app, args []string) error {
 	personal := fs.Bool("personal-data", false, "personal data is involved (--personal-data=false to clear)")
 	customers := fs.Bool("customers-affected", false, "customers are likely to be affected (--customers-affected=false to clear)")
 	rootCause := fs.String("root-cause", "", "root cause")
+	assignee := fs.String("assignee", "", "the `login` now working the incident (its clocks become that login's work; \"\" unassigns)")
 	step := fs.String("step", "", "add a timeline step: containment, eradication, recovery, mitigation, closure or review")
 	at := fs.String("at", "", "when the step happened, RFC 3339 UTC (default: now)")
 	note := fs.String("note", "", "note for the step")
@@ -141,6 +142,9 @@ func incidentUpdate(a *app, args []string) error {
 	}
 	if set["root-cause"] {
 		u.RootCause = rootCause
+	}
+	if set["assignee"] {
+		u.Assignee = assignee
 	}
 	if set["service"] {
 		l := splitList(*services)
@@ -451,6 +455,9 @@ func (a *app) printIncident(inc evident.Incident, verb string) error {
 	}
 	a.out("%s  %s  [%s, %s]\n", inc.ID, inc.Title, inc.Kind, state)
 	a.out("Aware %s  detected %s  reported by %s\n", stamp(inc.AwareAt), stamp(inc.DetectedAt), inc.Reporter)
+	if inc.Assignee != "" {
+		a.out("Assigned to %s\n", inc.Assignee)
+	}
 	a.out("Services: %s  Systems: %s  Personal data: %s  Customers affected: %s\n",
 		incDash(strings.Join(inc.Services, ", ")), incDash(strings.Join(inc.Systems, ", ")), incYesNo(inc.PersonalData), incYesNo(inc.CustomersAffected))
 	if inc.RootCause != "" {

@@ -114,9 +114,7 @@ func (a *app) readinessInput(at, from time.Time, withCatalog bool) (readiness.In
 	if err != nil {
 		return in, err
 	}
-	for _, ic := range incs {
-		in.Incidents = append(in.Incidents, readiness.IncidentClocks{ID: ic.Incident.ID, Title: ic.Incident.Title, Clocks: ic.Clocks})
-	}
+	in.Incidents = readiness.IncidentsOf(incs)
 	return in, nil
 }
 

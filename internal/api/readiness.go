@@ -116,9 +116,7 @@ func (a *API) loadReadiness(ctx context.Context, at, from time.Time) (readiness.
 	if err != nil {
 		return in, err
 	}
-	for _, ic := range incs {
-		in.Incidents = append(in.Incidents, readiness.IncidentClocks{ID: ic.Incident.ID, Title: ic.Incident.Title, Clocks: ic.Clocks})
-	}
+	in.Incidents = readiness.IncidentsOf(incs)
 	return in, nil
 }
 

@@ -173,14 +173,13 @@ func (l *Ledger) verifyLeaves(ctx context.Context, tx *sqlstore.Tx, r *Report, r
 	var tree memTree
 	var present []int64 // the stored index of each leaf, in tree order
 	next := int64(0)    // the index the next leaf should have
-	for from := int64(0); from < size; from += page {
-		batch, err := tx.LedgerLeaves(ctx, from, from+page)
-		if err != nil {
-			return nil, nil, err
+	pages, stop := readPages(ctx, tx, size)
+	defer stop()
+	for pg := range pages {
+		if pg.err != nil {
+			return nil, nil, pg.err
 		}
-		// Decoding leaves is most of the database half's CPU; it runs on
-		// every core while the tree, which must go in order, is rebuilt here.
-		decoded := decodeLeaves(batch)
+		batch, decoded := pg.leaves, pg.decoded
 		for i, lf := range batch {
 			if lf.Index != next {
 				r.add(DeletedRecord, next, "", "%s: records were deleted from the ledger", leafRange(next, lf.Index))
@@ -211,6 +210,49 @@ func (l *Ledger) verifyLeaves(ctx context.Context, tx *sqlstore.Tx, r *Report, r
 	}
 	r.Leaves = int64(len(present))
 	return tree, present, nil
+}
+
+// leafPage is one page of leaves read and decoded by readPages.
+type leafPage struct {
+	leaves  []sqlstore.LedgerLeaf
+	decoded []decodedLeaf
+	err     error
+}
+
+// readPages reads and decodes the leaves [0, size) page by page on its own
+// goroutine, one page ahead of the caller: reading and decoding the next
+// page (SQLite and JSON, on every core) overlaps with the tree and replay
+// of this one, which must go in order on one. The caller must not use tx
+// until it has called stop, which waits for the reader to end.
+func readPages(ctx context.Context, tx *sqlstore.Tx, size int64) (<-chan leafPage, func()) {
+	out := make(chan leafPage, 1)
+	quit := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer close(out)
+		for from := int64(0); from < size; from += page {
+			batch, err := tx.LedgerLeaves(ctx, from, from+page)
+			pg := leafPage{leaves: batch, err: err}
+			if err == nil {
+				// Decoding leaves is most of the database half's CPU.
+				pg.decoded = decodeLeaves(batch)
+			}
+			select {
+			case out <- pg:
+			case <-quit:
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	var once sync.Once
+	return out, func() {
+		once.Do(func() { close(quit) })
+		<-done
+	}
 }
 
 // leafRange names the missing leaves [from, to).
@@ -296,11 +338,7 @@ func verifyStoredHashes(ctx context.Context, tx *sqlstore.Tx, r *Report, tree me
 func firstStoredDifference(ctx context.Context, tx *sqlstore.Tx, tree memTree) (int64, error) {
 	for from := int64(0); from < int64(len(tree)); from += page {
 		to := min(from+page, int64(len(tree)))
-		idx := make([]int64, 0, to-from)
-		for i := from; i < to; i++ {
-			idx = append(idx, i)
-		}
-		stored, err := tx.ReadHashes(ctx, idx)
+		stored, err := tx.ReadHashRange(ctx, from, to)
 		if err != nil {
 			return 0, err
 		}

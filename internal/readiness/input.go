@@ -51,6 +51,18 @@ type IncidentClocks struct {
 	ID     string          `json:"id"`
 	Title  string          `json:"title"`
 	Clocks []evident.Clock `json:"clocks"`
+	// Assignee is the login working the incident, "" when no one is named.
+	Assignee string `json:"assignee,omitempty"`
+}
+
+// IncidentsOf is the register's incidents with their clocks as readiness
+// takes them: the one conversion the CLI, the API and the web use.
+func IncidentsOf(ics []evident.IncidentClocks) []IncidentClocks {
+	out := make([]IncidentClocks, 0, len(ics))
+	for _, ic := range ics {
+		out = append(out, IncidentClocks{ID: ic.Incident.ID, Title: ic.Incident.Title, Clocks: ic.Clocks, Assignee: ic.Incident.Assignee})
+	}
+	return out
 }
 
 // ScheduleFor returns the schedule of control c anchored at anchor: the

@@ -80,15 +80,16 @@ func Filter(ts []Task, owner string) []Task {
 	return out
 }
 
-// Mine keeps the tasks that are login's work: owned by a person who names
-// login as their user, or by a role such a person holds. The one rule
+// Mine keeps the tasks that are login's work: assigned to login itself
+// (an incident), owned by a person who names login as their user, or by a
+// role such a person holds. The one rule
 // behind `evident tasks --mine`, the API's tasks?mine=true and the web's
 // My work page.
 func Mine(ts []Task, m *evident.Model, login string) []Task {
-	owners := m.OwnersOf(login)
+	owners := append(m.OwnersOf(login), UserOwner(login))
 	out := []Task{}
 	for _, t := range ts {
-		if t.Owner != "" && slices.Contains(owners, t.Owner) {
+		if login != "" && t.Owner != "" && slices.Contains(owners, t.Owner) {
 			out = append(out, t)
 		}
 	}
@@ -306,10 +307,23 @@ func incidentTasks(in Input) []Task {
 				continue
 			}
 			out = append(out, Task{Kind: TaskIncident, Title: c.Title + ": " + inc.Title, State: string(c.State),
-				Requirements: c.Basis, Start: c.Start, Due: c.Due, Source: "incident/" + inc.ID, Owner: clockOwner(in.Model, c.Basis)})
+				Requirements: c.Basis, Start: c.Start, Due: c.Due, Source: "incident/" + inc.ID, Owner: incidentOwner(in.Model, inc, c)})
 		}
 	}
 	return out
+}
+
+// UserOwner is how a task names a login that owns it, beside person and
+// role ids: "user:omar", the assignee of an incident.
+func UserOwner(login string) string { return "user:" + login }
+
+// incidentOwner is who owns an incident clock's work: the incident's
+// assignee, else the owner of the procedure behind the deadline.
+func incidentOwner(m *evident.Model, inc IncidentClocks, c evident.Clock) string {
+	if inc.Assignee != "" {
+		return UserOwner(inc.Assignee)
+	}
+	return clockOwner(m, c.Basis)
 }
 
 // clockOwner is who owns an incident clock's work when no one is named

@@ -23,6 +23,7 @@ type incidentBody struct {
 	PersonalData      bool                  `json:"personal_data"`
 	CustomersAffected bool                  `json:"customers_affected"`
 	RootCause         string                `json:"root_cause,omitempty"` // as typed
+	Assignee          string                `json:"assignee,omitempty"`
 	Rules             evident.IncidentRules `json:"rules"`
 }
 
@@ -139,7 +140,7 @@ func stored(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
 
 func bodyOf(inc evident.Incident) incidentBody {
 	return incidentBody{Summary: inc.Summary, Services: inc.Services, Systems: inc.Systems, PersonalData: inc.PersonalData,
-		CustomersAffected: inc.CustomersAffected, RootCause: inc.RootCause, Rules: inc.Rules}
+		CustomersAffected: inc.CustomersAffected, RootCause: inc.RootCause, Assignee: inc.Assignee, Rules: inc.Rules}
 }
 
 // names trims, drops duplicates and never returns nil, so JSON shows [].
@@ -251,6 +252,18 @@ func (s *Store) UpdateIncident(ctx context.Context, id string, u evident.Inciden
 		}
 		if err := tx.checkScope(ctx, inc.Services, inc.Systems); err != nil {
 			return err
+		}
+		if u.Assignee != nil && inc.Assignee != "" {
+			// Work is assigned to a person who can sign in and act on it.
+			a, _, err := tx.UserByName(ctx, inc.Assignee)
+			switch {
+			case evident.ErrorCode(err) == evident.ENOTFOUND:
+				return evident.ErrorAt(evident.EREFUSED, "assignee", "no user %q", inc.Assignee)
+			case err != nil:
+				return err
+			case a.Disabled || a.Role == evident.RoleAssessor:
+				return evident.ErrorAt(evident.EREFUSED, "assignee", "%s cannot work an incident (disabled or an assessor)", inc.Assignee)
+			}
 		}
 		if err := tx.saveIncidentRow(ctx, inc); err != nil {
 			return err
@@ -616,6 +629,7 @@ func (tx *Tx) loadIncidents(ctx context.Context, where string, args ...any) ([]e
 		}
 		inc.Summary, inc.Services, inc.Systems = b.Summary, b.Services, b.Systems
 		inc.PersonalData, inc.CustomersAffected, inc.RootCause, inc.Rules = b.PersonalData, b.CustomersAffected, b.RootCause, b.Rules
+		inc.Assignee = b.Assignee
 		inc.Classifications, inc.Steps, inc.Notifications = []evident.Classification{}, []evident.Step{}, []evident.Notification{}
 		pos[inc.ID] = len(out)
 		out = append(out, inc)

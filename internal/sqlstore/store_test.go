@@ -3,6 +3,9 @@ package sqlstore_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -155,4 +158,69 @@ func TestOpenBadTargets(t *testing.T) {
 	if evident.ErrorCode(err) != evident.EINVALID {
 		t.Errorf("unreachable postgres: got %v", err)
 	}
+}
+
+// Verify reads the stored tree as ranges; a range must hold exactly the
+// hashes read one by one, and a hash deleted from the table, in the middle
+// or at the end, must fail the read by name rather than shift the rest.
+func TestReadHashRangeReadsTheStoredTree(t *testing.T) {
+	storetest.Each(t, fixed, func(t *testing.T, s *sqlstore.Store) {
+		ctx := context.Background()
+		err := s.Write(ctx, func(tx *sqlstore.Tx) error {
+			for i := range 5 {
+				if _, err := tx.Audit(ctx, "test", fmt.Sprint(i), "alice", nil); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := tlog.StoredHashCount(5)
+		read := func(from, to int64) ([]tlog.Hash, []tlog.Hash, error) {
+			var one, rng []tlog.Hash
+			err := s.Read(ctx, func(tx *sqlstore.Tx) error {
+				idx := make([]int64, 0, to-from)
+				for i := from; i < to; i++ {
+					idx = append(idx, i)
+				}
+				var err error
+				if one, err = tx.ReadHashes(ctx, idx); err != nil {
+					return err
+				}
+				rng, err = tx.ReadHashRange(ctx, from, to)
+				return err
+			})
+			return one, rng, err
+		}
+		for _, r := range [][2]int64{{0, n}, {3, n - 1}} {
+			one, rng, err := read(r[0], r[1])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(one, rng) {
+				t.Errorf("hashes [%d, %d): by range %x, one by one %x", r[0], r[1], rng, one)
+			}
+		}
+		for _, c := range []struct {
+			idx  int64
+			want string
+		}{{n - 1, "missing 1 of"}, {4, "missing hash 4"}} { // the last first: deletions add up
+			err := s.Write(ctx, func(tx *sqlstore.Tx) error {
+				_, err := tx.Exec(ctx, `DELETE FROM ledger_hashes WHERE idx = ?`, c.idx)
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = s.Read(ctx, func(tx *sqlstore.Tx) error {
+				_, err := tx.ReadHashRange(ctx, 0, n)
+				return err
+			})
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("range read with hash %d deleted: error %v, want one saying %q", c.idx, err, c.want)
+			}
+		}
+	})
 }

@@ -209,13 +209,16 @@ type choice struct {
 type affectedForm struct {
 	Services, Systems               []choice
 	CustomersAffected, PersonalData bool
+	// Assignee is the login working the incident: its clocks are that
+	// login's work ("My work").
+	Assignee string
 	formErrors
 }
 
 // newAffectedForm lists the program's services and systems with the
 // incident's ticked; chosen overrides them with a submission.
 func newAffectedForm(m *evident.Model, inc evident.Incident) affectedForm {
-	f := affectedForm{CustomersAffected: inc.CustomersAffected, PersonalData: inc.PersonalData}
+	f := affectedForm{CustomersAffected: inc.CustomersAffected, PersonalData: inc.PersonalData, Assignee: inc.Assignee}
 	for _, s := range m.Services {
 		f.Services = append(f.Services, choice{ID: s.ID, Name: s.Name, Checked: slices.Contains(inc.Services, s.ID)})
 	}
@@ -245,7 +248,8 @@ func (w *Web) SetAffected() http.Handler {
 			systems = []string{}
 		}
 		customers, personal := r.PostFormValue("customers_affected") != "", r.PostFormValue("personal_data") != ""
-		u := evident.IncidentUpdate{Services: &services, Systems: &systems, CustomersAffected: &customers, PersonalData: &personal}
+		assignee := strings.TrimSpace(r.PostFormValue("assignee"))
+		u := evident.IncidentUpdate{Services: &services, Systems: &systems, CustomersAffected: &customers, PersonalData: &personal, Assignee: &assignee}
 		inc, err := w.cfg.Store.UpdateIncident(r.Context(), r.PathValue("id"), u, actor)
 		if err != nil {
 			if evident.ErrorCode(err) == evident.EINTERNAL {
@@ -256,8 +260,8 @@ func (w *Web) SetAffected() http.Handler {
 				return merr
 			}
 			// Show the choices as submitted, not as stored.
-			f := newAffectedForm(m, evident.Incident{Services: services, Systems: systems, CustomersAffected: customers, PersonalData: personal})
-			f.refuse(err, "services", "systems")
+			f := newAffectedForm(m, evident.Incident{Services: services, Systems: systems, CustomersAffected: customers, PersonalData: personal, Assignee: assignee})
+			f.refuse(err, "services", "systems", "assignee")
 			return w.incident(rw, r, api.Status(err), incidentForms{Affected: &f})
 		}
 		http.Redirect(rw, r, "/incidents/"+url.PathEscape(inc.ID)+"#clocks", http.StatusSeeOther)

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -32,6 +34,42 @@ func TestMyWorkListsTheLoginsTasks(t *testing.T) {
 		code, page = carla.get("/mine?due=400")
 		if code != 200 || !strings.Contains(page, "user: carla") || strings.Contains(page, `href="/controls/vuln-scan"`) {
 			t.Fatalf("carla's My work: %d; want no task and how to name her login\n%.1500s", code, page)
+		}
+	})
+}
+
+// TestAnIncidentAssignedIsItsAssigneesWork: an incident's clocks become the
+// work of the login it is assigned to, shown on their My work page; an
+// assignee who is no user, or an assessor, is refused next to the field
+// and nothing changes.
+func TestAnIncidentAssignedIsItsAssigneesWork(t *testing.T) {
+	storetest.Each(t, testClock, func(t *testing.T, st *sqlstore.Store) {
+		s, carla, loc := incidentSite(t, st)
+		omar := s.signIn(t, "omar", evident.RoleControlOwner)
+		s.addUser(t, evident.User{Name: "asa", Role: evident.RoleAssessor, PeriodFrom: testNow.AddDate(-1, 0, 0), PeriodTo: testNow})
+		id := strings.TrimPrefix(loc, "/incidents/")
+		for _, who := range []string{"nobody", "asa"} {
+			form := url.Values{"csrf_token": {carla.csrf(loc)}, "assignee": {who}}
+			code, page, _ := carla.post(loc+"/affected", form)
+			if code == http.StatusSeeOther || !strings.Contains(page, `id="err-assignee"`) || !strings.Contains(page, `value="`+who+`"`) {
+				t.Fatalf("assigning %s: %d; want a refusal next to the field, keeping what was typed", who, code)
+			}
+		}
+		if inc := incidentOf(t, st, loc); inc.Assignee != "" {
+			t.Fatalf("a refused assignee was stored: %q", inc.Assignee)
+		}
+		if _, page := omar.get("/mine?due=400"); strings.Contains(page, "incident/"+id) {
+			t.Fatal("omar's My work shows the incident before it is his")
+		}
+		form := url.Values{"csrf_token": {carla.csrf(loc)}, "assignee": {"omar"}}
+		if code, _, _ := carla.post(loc+"/affected", form); code != http.StatusSeeOther {
+			t.Fatalf("assigning omar: %d", code)
+		}
+		if inc := incidentOf(t, st, loc); inc.Assignee != "omar" {
+			t.Fatalf("assignee stored %q, want omar", inc.Assignee)
+		}
+		if _, page := omar.get("/mine?due=400"); !strings.Contains(page, "incident/"+id) || !strings.Contains(page, "user:omar") {
+			t.Fatalf("omar's My work does not list the incident's clocks as his:\n%.3000s", page)
 		}
 	})
 }

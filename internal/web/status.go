@@ -105,9 +105,7 @@ func (w *Web) computeAt(ctx context.Context, now, from time.Time) (*program, err
 	if err != nil {
 		return nil, err
 	}
-	for _, ic := range clocks {
-		in.Incidents = append(in.Incidents, readiness.IncidentClocks{ID: ic.Incident.ID, Title: ic.Incident.Title, Clocks: ic.Clocks})
-	}
+	in.Incidents = readiness.IncidentsOf(clocks)
 	return &program{In: in, Report: readiness.Status(in, time.Time{}, time.Time{}), Clocks: clocks}, nil
 }
 
