@@ -9,6 +9,7 @@ import (
 	"github.com/goccy/go-yaml/parser"
 
 	"github.com/evidenthq/evident"
+	"github.com/evidenthq/evident/internal/yamlsafe"
 )
 
 // The three kinds of catalog file. Each file says which it is in its
@@ -124,7 +125,7 @@ func (s *source) kind() (string, error) {
 		return "", err
 	}
 	var h header
-	if err := yaml.NodeToValue(s.tree.Docs[0].Body, &h); err != nil {
+	if err := yamlsafe.Do(func() error { return yaml.NodeToValue(s.tree.Docs[0].Body, &h) }); err != nil {
 		return "", s.syntaxError(err)
 	}
 	if h.Kind == "" {
@@ -139,7 +140,7 @@ func (s *source) decode(v any) error {
 	if err := s.parse(); err != nil {
 		return err
 	}
-	if err := yaml.NodeToValue(s.tree.Docs[0].Body, v, yaml.Strict()); err != nil {
+	if err := yamlsafe.Do(func() error { return yaml.NodeToValue(s.tree.Docs[0].Body, v, yaml.Strict()) }); err != nil {
 		return s.syntaxError(err)
 	}
 	return nil

@@ -168,6 +168,8 @@ policies:
 			"soa.yaml":      "soa:\n  - requirement: REQ-7.8-23\n    justification: none\n",
 			"controls.yaml": "controls:\n  - {id: c, title: C, requirements: [REQ-7.8-23]}\n"},
 			"soa.yaml:", "control \"c\" meets it"},
+		{"a tag with no value, which crashed the YAML decoder", map[string]string{"program.yaml": "program:\n  name: P\n  version: 3.2.1\n  overlays: ! \n"},
+			"program.yaml", "cannot read"},
 		{"anchoring more often than hourly", map[string]string{"program.yaml": "program:\n  name: P\n  version: 3.2.1\n  anchor_every: 30min\n"},
 			"program.yaml:4", "anchor_every: 30min is more often than once an hour"},
 		{"anchoring with no unit", map[string]string{"program.yaml": "program:\n  name: P\n  version: 3.2.1\n  anchor_every: daily\n"},

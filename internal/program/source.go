@@ -8,6 +8,7 @@ import (
 	"regexp"
 
 	"github.com/evidenthq/evident"
+	"github.com/evidenthq/evident/internal/yamlsafe"
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
@@ -27,7 +28,7 @@ type source struct {
 // misspelt "cadance:" does not silently drop the cadence.
 func (s *source) decode(v any) error {
 	dec := yaml.NewDecoder(bytes.NewReader(s.data), yaml.Strict())
-	if err := dec.Decode(v); err != nil && !errors.Is(err, io.EOF) { // a file of comments only is empty, not wrong
+	if err := yamlsafe.Do(func() error { return dec.Decode(v) }); err != nil && !errors.Is(err, io.EOF) { // a file of comments only is empty, not wrong
 		return s.syntaxError(err)
 	}
 	return nil
