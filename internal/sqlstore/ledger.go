@@ -285,7 +285,13 @@ type LedgerLeaf struct {
 
 // LedgerLeaves returns leaves with index in [from, to), in order.
 func (tx *Tx) LedgerLeaves(ctx context.Context, from, to int64) ([]LedgerLeaf, error) {
-	rows, err := tx.Query(ctx, `SELECT idx, kind, ref, actor, data FROM ledger_leaves WHERE idx >= ? AND idx < ? ORDER BY idx`, from, to)
+	return tx.ledgerLeaves(ctx, `idx >= ? AND idx < ?`, from, to)
+}
+
+// ledgerLeaves reads the leaves matching where, in ledger order: the one
+// scan behind every way of reading leaves.
+func (tx *Tx) ledgerLeaves(ctx context.Context, where string, args ...any) ([]LedgerLeaf, error) {
+	rows, err := tx.Query(ctx, `SELECT idx, kind, ref, actor, data FROM ledger_leaves WHERE `+where+` ORDER BY idx`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -322,18 +328,5 @@ func OriginOf(ctx context.Context) string {
 // order: the few key events a verifier needs before it can check any
 // checkpoint, without reading the whole log twice.
 func (tx *Tx) LedgerLeavesOfKind(ctx context.Context, prefix string) ([]LedgerLeaf, error) {
-	rows, err := tx.Query(ctx, `SELECT idx, kind, ref, actor, data FROM ledger_leaves WHERE kind LIKE ? ORDER BY idx`, prefix+"%")
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []LedgerLeaf
-	for rows.Next() {
-		var l LedgerLeaf
-		if err := rows.Scan(&l.Index, &l.Kind, &l.Ref, &l.Actor, &l.Data); err != nil {
-			return nil, err
-		}
-		out = append(out, l)
-	}
-	return out, rows.Err()
+	return tx.ledgerLeaves(ctx, `kind LIKE ?`, prefix+"%")
 }

@@ -41,18 +41,9 @@ func (tx *Tx) LeavesOfKinds(ctx context.Context, kinds []string, end int64) ([]L
 		args = append(args, k)
 	}
 	args = append(args, end)
-	rows, err := tx.Query(ctx, `SELECT idx, kind, ref, actor, data FROM ledger_leaves WHERE kind IN (`+marks+`) AND idx < ? ORDER BY idx`, args...)
+	out, err := tx.ledgerLeaves(ctx, `kind IN (`+marks+`) AND idx < ?`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("ledger leaves of kinds %v: %w", kinds, err)
 	}
-	defer rows.Close()
-	var out []LedgerLeaf
-	for rows.Next() {
-		var l LedgerLeaf
-		if err := rows.Scan(&l.Index, &l.Kind, &l.Ref, &l.Actor, &l.Data); err != nil {
-			return nil, err
-		}
-		out = append(out, l)
-	}
-	return out, rows.Err()
+	return out, nil
 }
