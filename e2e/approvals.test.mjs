@@ -2,32 +2,12 @@
 // leaves the terms and conditions' current version waiting for the
 // management body; the approver approves it in the browser, by her own
 // login, and the gap it made disappears.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startDemo, openBrowser, loginEnrolling, shot } from "./harness.mjs";
+import { shot, useDemo } from "./harness.mjs";
 
-let demo;
-let browser;
+const s = useDemo();
 
-before(async () => {
-  demo = await startDemo();
-  browser = await openBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await demo?.stop();
-});
-
-async function signedIn(who) {
-  const ctx = browser.context;
-  await ctx.clearCookies();
-  const page = await ctx.newPage();
-  // The approver's role must use a second factor: at first sign-in she
-  // enrols, as a person would, before she can approve anything.
-  await loginEnrolling(page, demo.url, demo.logins[who]);
-  return page;
-}
 
 // unapprovedTC is the gaps page's policy-unapproved row for the T&C.
 function unapprovedTC(page) {
@@ -35,16 +15,16 @@ function unapprovedTC(page) {
 }
 
 test("an approver approves a policy version in the browser and the gap disappears", async () => {
-  const cm = await signedIn("compliance-manager");
-  await cm.goto(demo.url + "/gaps");
+  const cm = await s.signedIn("compliance-manager");
+  await cm.goto(s.demo.url + "/gaps");
   assert.equal(await unapprovedTC(cm).count(), 1, "the T&C version claimed approved in the files is a gap before any act");
   assert.equal(await cm.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Approvals" }).count(), 0,
     "a compliance manager is not offered the approvals page");
-  const refused = await cm.goto(demo.url + "/approvals");
+  const refused = await cm.goto(s.demo.url + "/approvals");
   assert.equal(refused.status(), 403);
   await cm.close();
 
-  const page = await signedIn("management-approver");
+  const page = await s.signedIn("management-approver");
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Approvals" }).click();
   await page.getByRole("heading", { name: "Approvals", exact: true }).waitFor();
   const item = page.locator('section.approval[data-subject="policy/terms-and-conditions@3.0"]');
@@ -56,9 +36,9 @@ test("an approver approves a policy version in the browser and the gap disappear
   await page.waitForURL(/\/approvals\?decided=/);
   await page.locator("#approval-decided").waitFor();
   assert.equal(await page.locator('section.approval[data-subject="policy/terms-and-conditions@3.0"]').count(), 0, "the approved version no longer waits");
-  await page.goto(demo.url + "/approvals?state=approved");
+  await page.goto(s.demo.url + "/approvals?state=approved");
   assert.match(await page.locator('section.approval[data-subject="policy/terms-and-conditions@3.0"]').innerText(), /Approved by mira/);
-  await page.goto(demo.url + "/gaps");
+  await page.goto(s.demo.url + "/gaps");
   assert.equal(await unapprovedTC(page).count(), 0, "the gap is closed by the approval act");
   await shot(page, "gaps-after-approval");
   await page.close();

@@ -2,6 +2,7 @@
 // and demo logins it prints, and opens headless Chromium with a fresh
 // profile. Every test gets its own server and browser, so tests are
 // independent of each other's writes.
+import { before, after } from "node:test";
 import { createHmac } from "node:crypto";
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -124,4 +125,32 @@ export async function loginEnrolling(page, base, who) {
 // shot saves a full-page screenshot as a test artefact.
 export async function shot(page, name) {
   await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
+}
+
+// useDemo gives a test file its own `serve --demo` and Chromium, started
+// before its first test and stopped after its last. signedIn opens a fresh
+// tab signed in as one of the demo's logins (by role), so tests do not
+// share sessions; a role that must use a second factor enrols at first
+// sign-in, as a person would.
+export function useDemo() {
+  const s = {
+    demo: undefined,
+    browser: undefined,
+    async signedIn(who) {
+      const ctx = s.browser.context;
+      await ctx.clearCookies();
+      const page = await ctx.newPage();
+      await loginEnrolling(page, s.demo.url, s.demo.logins[who]);
+      return page;
+    },
+  };
+  before(async () => {
+    s.demo = await startDemo();
+    s.browser = await openBrowser();
+  });
+  after(async () => {
+    await s.browser?.close();
+    await s.demo?.stop();
+  });
+  return s;
 }

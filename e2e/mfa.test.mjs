@@ -2,26 +2,15 @@
 // management approver must enrol an authenticator app at first sign-in,
 // then signs in with password and code, or with a recovery code once.
 // The test is the authenticator app: it computes RFC 6238 codes itself.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startDemo, openBrowser, login, shot, totp } from "./harness.mjs";
+import { login, shot, totp, useDemo } from "./harness.mjs";
 
-let demo;
-let browser;
-
-before(async () => {
-  demo = await startDemo();
-  browser = await openBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await demo?.stop();
-});
+const s = useDemo();
 
 // signIn fills the sign-in form with the approver's password and code.
 async function signIn(page, who, code) {
-  await page.goto(`${demo.url}/login`);
+  await page.goto(`${s.demo.url}/login`);
   await page.getByLabel("User name").fill(who.user);
   await page.getByLabel("Password").fill(who.password);
   await page.getByLabel("Authenticator code").fill(code);
@@ -34,15 +23,15 @@ async function signOut(page) {
 }
 
 test("a management approver enrols, then signs in only with a code", async () => {
-  const approver = demo.logins["management-approver"];
+  const approver = s.demo.logins["management-approver"];
   assert.ok(approver, "the demo prints a management-approver login");
-  const page = await browser.context.newPage();
+  const page = await s.browser.context.newPage();
 
   // The password alone leads to enrolment and nowhere else.
-  await login(page, demo.url, approver);
+  await login(page, s.demo.url, approver);
   assert.equal(new URL(page.url()).pathname, "/account");
   await page.locator("#mfa-required").waitFor();
-  const resp = await page.goto(`${demo.url}/risks`);
+  const resp = await page.goto(`${s.demo.url}/risks`);
   assert.equal(new URL(page.url()).pathname, "/account", "another page sends back to enrolment");
   assert.equal(resp.status(), 200);
 
@@ -56,7 +45,7 @@ test("a management approver enrols, then signs in only with a code", async () =>
   await page.locator("#recovery-codes").waitFor();
   const codes = await page.locator("#recovery-codes li code").allInnerTexts();
   assert.equal(codes.length, 10, "ten recovery codes are shown");
-  await page.goto(`${demo.url}/risks`);
+  await page.goto(`${s.demo.url}/risks`);
   assert.equal(new URL(page.url()).pathname, "/risks", "once enrolled the session goes on");
   await signOut(page);
 
@@ -80,6 +69,6 @@ test("a management approver enrols, then signs in only with a code", async () =>
   await page.locator("#login-error").waitFor();
   assert.match(await page.locator("#login-error").innerText(), /already used/);
 
-  assert.deepEqual(browser.console.filter((m) => /Content Security Policy/i.test(m)), []);
+  assert.deepEqual(s.browser.console.filter((m) => /Content Security Policy/i.test(m)), []);
   await page.close();
 });

@@ -1,62 +1,42 @@
 // Browser tests of the web UI against `evident serve --demo`: what a
 // compliance manager, a control owner and an assessor do in a real
 // Chromium. Screenshots of the main pages go to test-artifacts/.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { startDemo, openBrowser, login, shot } from "./harness.mjs";
+import { login, shot, useDemo } from "./harness.mjs";
 
-let demo;
-let browser;
-
-before(async () => {
-  demo = await startDemo();
-  browser = await openBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await demo?.stop();
-});
-
-// page opens a fresh tab signed in as who, so tests do not share sessions.
-async function signedIn(who) {
-  const ctx = browser.context;
-  await ctx.clearCookies();
-  const page = await ctx.newPage();
-  await login(page, demo.url, demo.logins[who]);
-  return page;
-}
+const s = useDemo();
 
 test("sign in and see the dashboard", async () => {
-  const page = await browser.context.newPage();
-  await page.goto(demo.url + "/");
+  const page = await s.browser.context.newPage();
+  await page.goto(s.demo.url + "/");
   assert.match(page.url(), /\/login\?next=/, "an anonymous reader is sent to sign in");
   await shot(page, "login");
   await page.getByLabel("User name").fill("carla");
   await page.getByLabel("Password").fill("not the password");
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.locator("#login-error").waitFor();
-  await login(page, demo.url, demo.logins["compliance-manager"]);
-  await page.goto(demo.url + "/");
+  await login(page, s.demo.url, s.demo.logins["compliance-manager"]);
+  await page.goto(s.demo.url + "/");
   await page.getByRole("heading", { name: "Readiness by clause" }).waitFor();
   assert.ok(await page.locator("svg.bars rect").count() > 10, "the readiness chart has bars");
   assert.match(await page.locator("#score").innerText(), /^\d+\.\d$/);
   await shot(page, "dashboard");
   for (const [path, name] of [["/tasks", "tasks"], ["/gaps", "gaps"], ["/scope", "scope"], ["/risks", "risks"], ["/policies", "policies"],
     ["/controls", "controls"], ["/evidence", "evidence"], ["/changes", "changes"], ["/audit", "audit"], ["/packs", "packs"]]) {
-    const resp = await page.goto(demo.url + path);
+    const resp = await page.goto(s.demo.url + path);
     assert.equal(resp.status(), 200, `GET ${path}`);
     await shot(page, name);
   }
   // The pages work within their own policy: no inline style or script
   // that the Content-Security-Policy had to refuse.
-  assert.deepEqual(browser.console.filter((m) => /Content Security Policy/i.test(m)), []);
+  assert.deepEqual(s.browser.console.filter((m) => /Content Security Policy/i.test(m)), []);
   await page.close();
 });
 
 test("open a requirement page from the index", async () => {
-  const page = await signedIn("compliance-manager");
+  const page = await s.signedIn("compliance-manager");
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Requirements", exact: true }).click();
   await page.getByLabel("Clause").fill("7.8");
   await page.getByRole("button", { name: "Filter" }).click();
@@ -72,8 +52,8 @@ test("open a requirement page from the index", async () => {
 });
 
 test("upload evidence for a control, have a second person accept it, and see its period turn satisfied", async () => {
-  const page = await signedIn("control-owner");
-  await page.goto(demo.url + "/controls/mfa-enforcement-monthly");
+  const page = await s.signedIn("control-owner");
+  await page.goto(s.demo.url + "/controls/mfa-enforcement-monthly");
   const open = page.locator("table.periods tr.current");
   assert.equal(await open.getAttribute("data-state"), "due", "the open month is due before the upload");
   await page.getByRole("link", { name: "Add evidence for this control" }).click();
@@ -99,21 +79,21 @@ test("upload evidence for a control, have a second person accept it, and see its
   assert.match(await page.locator("dd code").first().innerText(), /^[0-9a-f]{64}$/);
   await shot(page, "evidence-detail");
   await page.close();
-  const cm = await signedIn("compliance-manager");
-  await cm.goto(demo.url + "/reviews?control=mfa-enforcement-monthly");
+  const cm = await s.signedIn("compliance-manager");
+  await cm.goto(s.demo.url + "/reviews?control=mfa-enforcement-monthly");
   await cm.locator("section.submission").filter({ hasText: "sign-off.txt" }).getByRole("button", { name: "Accept" }).click();
   await cm.waitForURL(/\/reviews\?decided=/);
   await shot(cm, "reviews");
-  await cm.goto(demo.url + "/controls/mfa-enforcement-monthly");
+  await cm.goto(s.demo.url + "/controls/mfa-enforcement-monthly");
   assert.equal(await cm.locator("table.periods tr.current").getAttribute("data-state"), "satisfied");
   await cm.close();
 });
 
 test("drop files onto the upload form", async () => {
-  const page = await signedIn("compliance-manager");
+  const page = await s.signedIn("compliance-manager");
   // A document review takes files from a person; tool output (an import
   // control such as clock-sync-daily) goes through `evident import` instead.
-  await page.goto(demo.url + "/evidence/new?control=terms-review");
+  await page.goto(s.demo.url + "/evidence/new?control=terms-review");
   const dropped = await page.evaluateHandle(() => {
     const dt = new DataTransfer();
     dt.items.add(new File(["Terms and conditions v7, published 2026-11-02\n"], "terms-v7.txt", { type: "text/plain" }));
@@ -131,8 +111,8 @@ test("drop files onto the upload form", async () => {
 });
 
 test("tool output dropped on an import control is refused, naming the importer", async () => {
-  const page = await signedIn("compliance-manager");
-  await page.goto(demo.url + "/evidence/new?control=clock-sync-daily");
+  const page = await s.signedIn("compliance-manager");
+  await page.goto(s.demo.url + "/evidence/new?control=clock-sync-daily");
   const dropped = await page.evaluateHandle(() => {
     const dt = new DataTransfer();
     dt.items.add(new File(["offset 0.000012 s\n"], "tracking.txt", { type: "text/plain" }));
@@ -149,8 +129,8 @@ test("tool output dropped on an import control is refused, naming the importer",
 });
 
 test("see an incident countdown tick", async () => {
-  const page = await signedIn("compliance-manager");
-  await page.goto(demo.url + "/incidents");
+  const page = await s.signedIn("compliance-manager");
+  await page.goto(s.demo.url + "/incidents");
   // A clock due within the day counts down in seconds.
   const countdown = page.locator("time.countdown", { hasText: /^\d+h \d\dm \d\ds left$/ }).first();
   await countdown.waitFor();
@@ -164,8 +144,8 @@ test("see an incident countdown tick", async () => {
 });
 
 test("export an evidence pack", async () => {
-  const page = await signedIn("compliance-manager");
-  await page.goto(demo.url + "/packs");
+  const page = await s.signedIn("compliance-manager");
+  await page.goto(s.demo.url + "/packs");
   // A hang guard, not a speed check: the pack of the demo's year carries
   // every leaf of its windows, which takes tens of seconds on a busy
   // two-core machine.
@@ -180,71 +160,71 @@ test("export an evidence pack", async () => {
 });
 
 test("an assessor is refused a write", async () => {
-  const page = await signedIn("assessor");
-  await page.goto(demo.url + "/controls/clock-sync-daily");
+  const page = await s.signedIn("assessor");
+  await page.goto(s.demo.url + "/controls/clock-sync-daily");
   assert.equal(await page.getByRole("link", { name: "Add evidence for this control" }).count(), 0, "no upload link for the assessor");
-  const resp = await page.goto(demo.url + "/evidence/new");
+  const resp = await page.goto(s.demo.url + "/evidence/new");
   assert.equal(resp.status(), 403);
   assert.match(await page.locator("body").innerText(), /may not/);
   // Even a hand-made request with a valid CSRF token is refused.
-  await page.goto(demo.url + "/packs");
+  await page.goto(s.demo.url + "/packs");
   const token = await page.locator("input[name=csrf_token]").first().inputValue();
-  const post = await page.request.post(demo.url + "/incidents", { form: { csrf_token: token, kind: "incident", title: "x", aware_at: "2026-01-01T00:00" } });
+  const post = await page.request.post(s.demo.url + "/incidents", { form: { csrf_token: token, kind: "incident", title: "x", aware_at: "2026-01-01T00:00" } });
   assert.equal(post.status(), 403);
   await shot(page, "assessor-refused");
   await page.close();
 });
 
 test("a script tag typed into every text field renders inert", async () => {
-  const page = await signedIn("compliance-manager");
+  const page = await s.signedIn("compliance-manager");
   const dialogs = [];
   page.on("dialog", (d) => { dialogs.push(d.message()); d.dismiss(); });
   const payload = `<script>window.__xss=1;alert(1)</script><img src=x onerror="window.__xss=2;alert(2)">`;
   // Incident form: title and summary (services left empty).
-  await page.goto(demo.url + "/incidents");
+  await page.goto(s.demo.url + "/incidents");
   await page.getByLabel("Title").fill(payload);
   await page.getByLabel("Summary").fill(payload);
   await page.getByRole("button", { name: "Open incident" }).click();
   await page.waitForURL(/\/incidents\/[0-9a-f-]+$/);
   assert.ok((await page.locator("h1").innerText()).includes("<script>"), "the title shows as text");
   // Incident form again with a bad system name: the error echoes it.
-  await page.goto(demo.url + "/incidents");
+  await page.goto(s.demo.url + "/incidents");
   await page.getByLabel("Title").fill("x");
   await page.getByLabel("Affected systems").fill(payload);
   await page.getByRole("button", { name: "Open incident" }).click();
   await page.locator("#incident-error").waitFor();
   // Change form: version and summary.
-  await page.goto(demo.url + "/changes");
+  await page.goto(s.demo.url + "/changes");
   await page.getByLabel("System").selectOption({ index: 1 });
   await page.getByLabel("New version").fill(payload);
   await page.getByLabel("Summary").fill(payload);
   await page.getByRole("button", { name: "Record change" }).click();
   await page.locator("#change-added").waitFor();
   // Upload form: the period field and a file name.
-  await page.goto(demo.url + "/evidence/new?control=clock-sync-daily");
+  await page.goto(s.demo.url + "/evidence/new?control=clock-sync-daily");
   await page.getByLabel(/Period/).fill(payload);
   await page.setInputFiles("#files", [{ name: `${payload}.txt`, mimeType: "text/plain", buffer: Buffer.from("x") }]);
   await page.getByRole("button", { name: "Store evidence" }).click();
   await page.locator("#upload-error").waitFor();
   // Sign-in form: the user name is echoed back on failure.
-  await page.goto(demo.url + "/login");
+  await page.goto(s.demo.url + "/login");
   await page.getByLabel("User name").fill(payload);
   await page.getByLabel("Password").fill("wrong password here");
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.locator("#login-error").waitFor();
   // Everything typed shows up somewhere; nothing of it ran.
   for (const path of ["/", "/incidents", "/changes", "/tasks", "/audit"]) {
-    await page.goto(demo.url + path);
+    await page.goto(s.demo.url + path);
     assert.equal(await page.evaluate(() => window.__xss), undefined, `script ran on ${path}`);
   }
   assert.deepEqual(dialogs, [], "no alert fired");
-  assert.deepEqual(browser.errors.map(String), [], "no script error on any page");
+  assert.deepEqual(s.browser.errors.map(String), [], "no script error on any page");
   await page.close();
 });
 
 test("classify an incident in the browser and see its clocks change", async () => {
-  const page = await signedIn("compliance-manager");
-  await page.goto(demo.url + "/incidents");
+  const page = await s.signedIn("compliance-manager");
+  await page.goto(s.demo.url + "/incidents");
   await page.getByLabel("Title").fill("Time-stamping unit lost its clock source");
   await page.getByRole("button", { name: "Open incident" }).click();
   await page.waitForURL(/\/incidents\/[0-9a-f-]+$/);
@@ -283,11 +263,11 @@ test("classify an incident in the browser and see its clocks change", async () =
 });
 
 test("a control owner's upload form lists only the controls they own", async () => {
-  const page = await signedIn("control-owner");
-  await page.goto(demo.url + "/evidence/new");
+  const page = await s.signedIn("control-owner");
+  await page.goto(s.demo.url + "/evidence/new");
   const offered = (await page.locator("#control option").evaluateAll((os) => os.map((o) => o.value))).filter(Boolean).sort();
   assert.deepEqual(offered, ["clock-sync-daily", "mfa-enforcement-monthly", "tls-config-monthly", "vuln-scan-quarterly"]);
-  await page.goto(demo.url + "/controls");
+  await page.goto(s.demo.url + "/controls");
   assert.ok(await page.locator("a[href^='/controls/']").count() > offered.length, "the program has controls the owner does not own");
   await page.close();
 });
