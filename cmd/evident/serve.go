@@ -24,6 +24,7 @@ func cmdServe(a *app, args []string) error {
 	addr := flags.String("addr", "127.0.0.1:8319", "address to listen on")
 	demo := flags.Bool("demo", false, "start with a temporary data directory holding the example program and a year of generated history")
 	insecure := flags.Bool("insecure-cookies", false, "send session cookies without the Secure flag, for plain HTTP on an address other than localhost")
+	publicURL := flags.String("public-url", a.getenv("EVIDENT_PUBLIC_URL"), "the `URL` browsers reach the server at, e.g. https://evident.example.org; passkeys are bound to it (EVIDENT_PUBLIC_URL; default: each request's own origin)")
 	anchorTSA := flags.String("anchor-tsa", a.getenv("EVIDENT_ANCHOR_TSA"), "RFC 3161 TSA `URL` that time-stamps the ledger on the program's anchor_every schedule (EVIDENT_ANCHOR_TSA)")
 	rootsPath := flags.String("tsa-roots", "", "PEM `file` of the anchoring TSA's root certificates (default DATA/tsa-roots.pem)")
 	if _, err := a.parse(flags, args); err != nil {
@@ -75,7 +76,7 @@ func cmdServe(a *app, args []string) error {
 		return err
 	}
 	defer stopWitnessing()
-	cfg.Auth = auth.Config{InsecureCookies: *insecure}
+	cfg.Auth = auth.Config{InsecureCookies: *insecure, PublicURL: strings.TrimSuffix(*publicURL, "/")}
 	// The notifier sends clock warnings, tasks and verdicts by e-mail and
 	// webhook; like the scheduler it stops before the store closes.
 	stopNotifier, err := a.startNotifier(cfg, logger)

@@ -21,6 +21,7 @@ var userSubs = []sub{
 	{"list", "list users with their roles", userList},
 	{"token", "create, list or revoke a user's API tokens", userToken},
 	{"mfa", "reset a user's second factor, or decide which roles must use one", userMFA},
+	{"passkey", "list a user's passkeys, or remove one for a lost device", userPasskey},
 }
 
 // roleFlags are the flags that shape a role: a control owner's controls
@@ -485,5 +486,89 @@ func (a *app) printMFARoles(st *sqlstore.Store) error {
 		}
 		a.out("%-20s second factor %s\n", r, state)
 	}
+	return nil
+}
+
+// userPasskey dispatches `evident user passkey`: list LOGIN, remove LOGIN
+// ID. Passkeys are added in the browser, on the user's own device.
+func userPasskey(a *app, args []string) error {
+	if len(args) > 0 {
+		switch args[0] {
+		case "list":
+			return userPasskeyList(a, args[1:])
+		case "remove":
+			return userPasskeyRemove(a, args[1:])
+		}
+	}
+	fs := a.flags("user passkey")
+	pos, err := a.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) == 0 {
+		return evident.Errorf(evident.EINVALID, "user passkey: want list LOGIN or remove LOGIN ID")
+	}
+	return evident.Errorf(evident.EINVALID, "user passkey: unknown subcommand %q: want list or remove", pos[0])
+}
+
+func userPasskeyList(a *app, args []string) error {
+	fs := a.flags("user passkey list")
+	pos, err := a.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	name, err := oneArg(fs, pos, "user name")
+	if err != nil {
+		return err
+	}
+	st, err := a.openStore()
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if _, _, err := st.UserCredentials(a.ctx, name); err != nil {
+		return err
+	}
+	keys, err := st.Passkeys(a.ctx, name)
+	if err != nil {
+		return err
+	}
+	if a.json {
+		return a.printJSON(keys)
+	}
+	if len(keys) == 0 {
+		a.out("%s has no passkey\n", name)
+		return nil
+	}
+	for _, k := range keys {
+		used := "never used"
+		if !k.LastUsedAt.IsZero() {
+			used = "last used " + stamp(k.LastUsedAt)
+		}
+		a.out("%s  %-20s added %s, %s\n", k.ID, evident.Display(k.Label), stamp(k.CreatedAt), used)
+	}
+	return nil
+}
+
+// userPasskeyRemove removes a passkey, for a lost or stolen device; the
+// user's passkey sessions end.
+func userPasskeyRemove(a *app, args []string) error {
+	fs := a.flags("user passkey remove")
+	pos, err := a.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 2 {
+		return evident.Errorf(evident.EINVALID, "user passkey remove: want LOGIN ID (evident user passkey list LOGIN shows the ids)")
+	}
+	st, err := a.openStore()
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.RemovePasskey(a.ctx, pos[0], pos[1], a.actor); err != nil {
+		return err
+	}
+	a.out("passkey %s of %s removed; their passkey sessions have ended\n", pos[1], pos[0])
 	return nil
 }

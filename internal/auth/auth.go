@@ -32,6 +32,10 @@ type Config struct {
 	// plain HTTP on something other than localhost (browsers accept
 	// Secure cookies from http://localhost and http://127.0.0.1).
 	InsecureCookies bool
+	// PublicURL is the origin browsers reach the server at
+	// (https://evident.example.org), which passkeys are bound to; empty
+	// takes the origin of each request.
+	PublicURL string
 	// AccountBurst/AccountEvery and AddrBurst/AddrEvery tune sign-in rate
 	// limiting; defaults 5 attempts then one a minute per account, 20
 	// then one every 10 s per client address, each slowing on refusal.

@@ -97,6 +97,16 @@ func mfaHistory(t *testing.T, st *sqlstore.Store) {
 	if err := st.SetMFARequired(ctx, evident.RoleAssessor, true, "alice"); err != nil {
 		t.Fatal(err)
 	}
+	// Two passkeys, one removed again: the table holds the other.
+	for _, id := range []string{"cred-one", "cred-two"} {
+		if err := st.AddPasskey(ctx, sqlstore.Passkey{ID: id, User: "carol", UserHandle: "aGFuZGxl", Label: "laptop " + id,
+			PublicKey: "cHVibGljIGtleQ", AAGUID: "00112233445566778899aabbccddeeff"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := st.RemovePasskey(ctx, "carol", "cred-one", "alice"); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // incidentHistory opens an incident and takes it through every kind of
@@ -173,6 +183,12 @@ var columnTampers = map[string]map[string]columnTamper{
 	},
 	"mfa_roles": {
 		"role": {set: "'control-owner'"}, "required": {set: "1 - required"}, "updated_at": {set: ts}, "updated_by": {set: "'mallory'"},
+	},
+	"passkeys": {
+		"id":          {set: "id || '-x'"},
+		"user_name":   {covered: "references users; a passkey added is a case of its own"},
+		"user_handle": {set: "'b3RoZXI'"}, "label": {set: "'mallory'"}, "public_key": {set: "'bWFsbG9yeQ'"},
+		"aaguid": {set: "'ff'"}, "backup_eligible": {set: "1 - backup_eligible"}, "created_at": {set: ts},
 	},
 	"user_controls": {
 		"user_name":  {covered: "references users; adding an owned control is a case of its own"},
@@ -321,6 +337,10 @@ func TestTamperedProjectionsAreNamed(t *testing.T) {
 			[]string{"edited row: mfa_recovery_codes row carol/2 ", " column used_at: the ledger implies \"2026-"}},
 		tc{"recovery code added", []string{`INSERT INTO mfa_recovery_codes (user_name, n, code_hash) VALUES ('carol', 3, 'x')`},
 			[]string{"added row: mfa_recovery_codes row carol/3 is in no ledger leaf"}},
+		tc{"passkey added", []string{`INSERT INTO passkeys (id, user_name, user_handle, label, public_key, created_at) VALUES ('cred-evil', 'carol', 'aGFuZGxl', 'x', 'a2V5', ` + ts + `)`},
+			[]string{"added row: passkeys row cred-evil is in no ledger leaf"}},
+		tc{"passkey removal undone", []string{`INSERT INTO passkeys (id, user_name, user_handle, label, public_key, created_at) VALUES ('cred-one', 'carol', 'aGFuZGxl', 'laptop cred-one', 'cHVibGljIGtleQ', ` + ts + `)`},
+			[]string{"added row: passkeys row cred-one is in no ledger leaf"}},
 		tc{"treatment deleted", []string{`DELETE FROM treatment_risks`, `DELETE FROM treatments`}, []string{"deleted record: treatments row t1", "deleted record: treatment_risks row t1"}},
 	)
 	storetest.Each(t, clock(), func(t *testing.T, st *sqlstore.Store) {
@@ -361,7 +381,7 @@ var errRollback = errors.New("rolled back on purpose")
 
 func keyColumns(table string) []string {
 	switch table {
-	case "evidence", "changes", "change_tasks", "exceptions", "incidents", "api_tokens", "incident_steps", "incident_notifications",
+	case "evidence", "changes", "change_tasks", "exceptions", "incidents", "api_tokens", "passkeys", "incident_steps", "incident_notifications",
 		"services", "systems", "zones", "suppliers", "roles", "people", "risks", "treatments", "acceptances", "controls", "policies":
 		return []string{"id"}
 	case "control_requirements":

@@ -280,8 +280,15 @@ func (tx *Tx) spendMFA(ctx context.Context, name string, p MFAProof) error {
 // checkSecondFactor refuses a password session for a user who uses a
 // second factor unless the sign-in presents one, and spends it. Sessions
 // from an identity provider are not asked: the provider decides how its
-// users authenticate.
+// users authenticate. A passkey sign-in is both factors at once (a
+// device the user holds, unlocked by them): its counter is recorded.
 func (tx *Tx) checkSecondFactor(ctx context.Context, se Session) error {
+	if se.Method == "passkey" {
+		if se.Passkey == nil {
+			return evident.Errorf(evident.EUNAUTHORIZED, "a passkey sign-in without its passkey")
+		}
+		return tx.usePasskey(ctx, se.User, *se.Passkey)
+	}
 	if se.Method != "password" {
 		return nil
 	}

@@ -48,7 +48,7 @@ type ReplayLeaf struct {
 // table is compared on its own.
 var projections = append([]projection{
 	evidenceProjection, evidenceControlsProjection, evidenceRequirementsProjection,
-	usersProjection, userControlsProjection, apiTokensProjection, mfaRecoveryProjection, mfaRolesProjection,
+	usersProjection, userControlsProjection, apiTokensProjection, mfaRecoveryProjection, mfaRolesProjection, passkeysProjection,
 	changesProjection, changeTasksProjection,
 	exceptionsProjection, periodOutcomesProjection,
 	incidentsProjection, incidentClassificationsProjection, incidentStepsProjection, incidentNotificationsProjection,

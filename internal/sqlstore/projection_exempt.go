@@ -29,6 +29,10 @@ var exempt = map[string]map[string]string{
 		"written by no one's act"},
 	"sessions": {AllColumns: "browser sessions: operational; every sign-in and sign-out is a leaf"},
 	"leases":   {AllColumns: "scheduler leases: operational"},
+	"passkey_challenges": {AllColumns: "a passkey ceremony between its two requests: operational, like a session; " +
+		"the registration or sign-in it leads to is a leaf"},
+	"passkeys": {"sign_count": "operational: the authenticator's counter, kept to refuse a cloned credential",
+		"last_used_at": "operational: every passkey sign-in is an auth.login leaf"},
 	"notify_prefs": {AllColumns: "which notifications a user wants on which channel: a contact preference, " +
 		"decides nothing"},
 	"notify_endpoints": {AllColumns: "where an admin sends webhooks: configuration of an outbound channel that " +

@@ -168,3 +168,27 @@ func applyMFARole(r *Replay, l ReplayLeaf) error {
 		"updated_at": Text(TS(l.Record.At)), "updated_by": Text(l.Record.Actor)})
 	return nil
 }
+
+// Passkeys: which credentials sign in as whom. A user.passkey.add leaf
+// carries the public key; user.passkey.remove takes it away.
+var passkeysProjection = projection{
+	table:   "passkeys",
+	key:     []string{"id"},
+	columns: []string{"user_name", "user_handle", "label", "public_key", "aaguid", "backup_eligible", "created_at"},
+	kinds:   map[string]applyFunc{"user.passkey.add": applyPasskey, "user.passkey.remove": applyPasskey},
+}
+
+func applyPasskey(r *Replay, l ReplayLeaf) error {
+	var a passkeyAudit
+	if err := json.Unmarshal(l.Record.Body, &a); err != nil {
+		return err
+	}
+	if l.Record.Kind == "user.passkey.remove" {
+		r.deleteWhere("passkeys", "id", Text(a.ID))
+		return nil
+	}
+	r.put("passkeys", l.Index, map[string]Value{"id": Text(a.ID), "user_name": Text(a.Name), "user_handle": Text(a.UserHandle),
+		"label": Text(a.Label), "public_key": Text(a.PublicKey), "aaguid": Text(a.AAGUID),
+		"backup_eligible": Int(int64(boolInt(a.BackupEligible))), "created_at": Text(TS(l.Record.At))})
+	return nil
+}

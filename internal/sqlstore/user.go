@@ -30,6 +30,9 @@ type Session struct {
 	// Proof is the second factor a password sign-in presents; nil for
 	// none. It is spent, never stored.
 	Proof *MFAProof
+	// Passkey is the credential a passkey sign-in (Method "passkey")
+	// used; its counter is recorded with the session.
+	Passkey *PasskeyUse
 	// MustEnrolMFA is set by SessionUser on a password session of a
 	// user whose role requires a second factor they have not enrolled:
 	// the session may do nothing but enrol.

@@ -7,6 +7,7 @@ import (
 	"github.com/evidenthq/evident"
 	"github.com/evidenthq/evident/internal/api"
 	"github.com/evidenthq/evident/internal/auth"
+	"github.com/evidenthq/evident/internal/sqlstore"
 )
 
 // accountPage is the signed-in user's own page: their second factor,
@@ -23,6 +24,8 @@ type accountPage struct {
 	// RecoveryCodes are shown once, right after enrolment.
 	RecoveryCodes []string
 	Error         string
+	// Passkeys are the user's registered passkeys.
+	Passkeys []sqlstore.Passkey
 }
 
 // Account shows the user's second factor: when they enrolled and how many
@@ -50,6 +53,9 @@ func (w *Web) account(r *http.Request) (accountPage, error) {
 	}
 	data := accountPage{Name: p.User.Name, Role: string(p.User.Role), Enrolled: m.EnrolledAt, Required: m.Required,
 		MustEnrol: p.MustEnrolMFA, RecoveryLeft: m.RecoveryLeft}
+	if data.Passkeys, err = w.cfg.Store.Passkeys(r.Context(), p.User.Name); err != nil {
+		return accountPage{}, err
+	}
 	e, ok, err := w.cfg.Auth.PendingMFA(r.Context(), p.User.Name)
 	if ok {
 		data.Pending = &e

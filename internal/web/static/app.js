@@ -1,6 +1,7 @@
-// Evident's only script. Every page works without it; it adds two things
-// on top of plain HTML: live countdowns for deadlines, and drag-and-drop
-// onto the upload form's file input.
+// Evident's only script. Every page works without it, except passkeys,
+// which the browser offers to script only; it adds three things on top of
+// plain HTML: live countdowns for deadlines, drag-and-drop onto the upload
+// form's file input, and the passkey ceremonies.
 "use strict";
 
 // Countdowns: <time class="countdown" datetime="RFC 3339"> shows the time
@@ -57,8 +58,91 @@ function dropzones() {
   }
 }
 
+// Passkeys: WebAuthn speaks ArrayBuffers, the server base64url JSON.
+function b64url(buf) {
+  let s = "";
+  for (const b of new Uint8Array(buf)) s += String.fromCharCode(b);
+  return btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+function unb64url(s) {
+  const bin = atob(s.replace(/-/g, "+").replace(/_/g, "/"));
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out.buffer;
+}
+
+async function post(url, csrf, body) {
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+    body: JSON.stringify(body || {}),
+    credentials: "same-origin",
+  });
+  const data = await res.json().catch(() => ({ error: `the server answered ${res.status}` }));
+  if (!res.ok) throw new Error(data.error || `the server answered ${res.status}`);
+  return data;
+}
+
+// credentialJSON is the device's answer as the server reads it.
+function credentialJSON(c) {
+  const r = c.response;
+  const out = { id: c.id, rawId: b64url(c.rawId), type: c.type, response: {
+    clientDataJSON: b64url(r.clientDataJSON) } };
+  if (r.attestationObject) {
+    out.response.attestationObject = b64url(r.attestationObject);
+    if (r.getTransports) out.response.transports = r.getTransports();
+  } else {
+    out.response.authenticatorData = b64url(r.authenticatorData);
+    out.response.signature = b64url(r.signature);
+    if (r.userHandle) out.response.userHandle = b64url(r.userHandle);
+  }
+  out.clientExtensionResults = c.getClientExtensionResults ? c.getClientExtensionResults() : {};
+  return out;
+}
+
+function passkeyForm(form, ceremony) {
+  const error = form.querySelector(".error");
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    if (error) error.hidden = true;
+    const csrf = form.querySelector("input[name=csrf_token]").value;
+    try {
+      if (!window.PublicKeyCredential) throw new Error("this browser does not support passkeys");
+      const options = await post(form.dataset.options, csrf);
+      const pk = options.publicKey;
+      pk.challenge = unb64url(pk.challenge);
+      let cred;
+      if (ceremony === "create") {
+        pk.user.id = unb64url(pk.user.id);
+        for (const x of pk.excludeCredentials || []) x.id = unb64url(x.id);
+        cred = await navigator.credentials.create({ publicKey: pk });
+      } else {
+        for (const x of pk.allowCredentials || []) x.id = unb64url(x.id);
+        cred = await navigator.credentials.get({ publicKey: pk, mediation: options.mediation || "optional" });
+      }
+      const body = { credential: credentialJSON(cred) };
+      const label = form.querySelector("input[name=label]");
+      if (label) body.label = label.value;
+      const next = form.querySelector("input[name=next]");
+      if (next) body.next = next.value;
+      const done = await post(form.dataset.action, csrf, body);
+      window.location.assign(done.next || "/");
+    } catch (err) {
+      if (error) {
+        error.textContent = err.name === "NotAllowedError" ? "The passkey was cancelled or timed out." : err.message;
+        error.hidden = false;
+      }
+    }
+  });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   dropzones();
+  const add = document.getElementById("passkey-add");
+  if (add) passkeyForm(add, "create");
+  const login = document.getElementById("passkey-login");
+  if (login) passkeyForm(login, "get");
   if (document.querySelector("time.countdown")) {
     tick();
     setInterval(tick, 1000);
