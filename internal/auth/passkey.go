@@ -136,7 +136,7 @@ func (a *Auth) takeCeremony(ctx context.Context, w http.ResponseWriter, r *http.
 	var sd webauthn.SessionData
 	c, err := r.Cookie(passkeyCookie)
 	if err != nil || c.Value == "" {
-		return sd, evident.Errorf(evident.EUNAUTHORIZED, "no passkey ceremony under way in this browser: start again")
+		return sd, evident.Errorf(evident.ECONFLICT, "no passkey ceremony under way in this browser: start again")
 	}
 	http.SetCookie(w, a.cookie(passkeyCookie, "", -1))
 	data, err := a.cfg.Store.TakePasskeyChallenge(ctx, hex.EncodeToString(HashSecret(c.Value)), user)
@@ -152,11 +152,9 @@ func (a *Auth) takeCeremony(ctx context.Context, w http.ResponseWriter, r *http.
 // BeginPasskeyRegistration returns the options (JSON, for
 // navigator.credentials.create) that make a new passkey for the signed-in
 // user on their device. The device must keep the passkey (a discoverable
-// credential) and verify the user.
+// credential) and verify the user. The middleware checked the session's
+// CSRF token.
 func (a *Auth) BeginPasskeyRegistration(w http.ResponseWriter, r *http.Request, user string) (json.RawMessage, error) {
-	if err := CheckCSRF(r); err != nil {
-		return nil, err
-	}
 	rp, err := a.relyingParty(r)
 	if err != nil {
 		return nil, err
@@ -187,9 +185,6 @@ func (a *Auth) BeginPasskeyRegistration(w http.ResponseWriter, r *http.Request, 
 // BeginPasskeyRegistration sent and registers the passkey under label,
 // as a user.passkey.add leaf.
 func (a *Auth) FinishPasskeyRegistration(w http.ResponseWriter, r *http.Request, user, label string, answer []byte) (sqlstore.Passkey, error) {
-	if err := CheckCSRF(r); err != nil {
-		return sqlstore.Passkey{}, err
-	}
 	if err := evident.CheckName("label", label); err != nil {
 		return sqlstore.Passkey{}, err
 	}

@@ -223,7 +223,7 @@ func (s *Store) PutPasskeyChallenge(ctx context.Context, idHash, user string, da
 }
 
 // TakePasskeyChallenge returns and deletes a ceremony's session data, so
-// an answer is checked against its challenge once. It is EUNAUTHORIZED
+// an answer is checked against its challenge once. It is ECONFLICT
 // when there is none for the user (empty for a sign-in) or it expired.
 func (s *Store) TakePasskeyChallenge(ctx context.Context, idHash, user string) (json.RawMessage, error) {
 	var data string
@@ -231,7 +231,7 @@ func (s *Store) TakePasskeyChallenge(ctx context.Context, idHash, user string) (
 		var expires string
 		err := tx.QueryRow(ctx, `SELECT data, expires_at FROM passkey_challenges WHERE id_hash = ? AND user_name = ?`, idHash, user).Scan(&data, &expires)
 		if errors.Is(err, sql.ErrNoRows) {
-			return evident.Errorf(evident.EUNAUTHORIZED, "no passkey ceremony under way, or it was used: start again")
+			return evident.Errorf(evident.ECONFLICT, "no passkey ceremony under way, or it was used: start again")
 		}
 		if err != nil {
 			return err
@@ -244,7 +244,7 @@ func (s *Store) TakePasskeyChallenge(ctx context.Context, idHash, user string) (
 			return err
 		}
 		if !tx.Now.Before(exp) {
-			return evident.Errorf(evident.EUNAUTHORIZED, "the passkey ceremony took longer than %s: start again", PasskeyChallengeTTL)
+			return evident.Errorf(evident.ECONFLICT, "the passkey ceremony took longer than %s: start again", PasskeyChallengeTTL)
 		}
 		return nil
 	})

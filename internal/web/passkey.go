@@ -109,9 +109,6 @@ func (w *Web) AddPasskey() http.Handler {
 // RemovePasskey removes one of the signed-in user's passkeys.
 func (w *Web) RemovePasskey() http.Handler {
 	return w.handle(func(rw http.ResponseWriter, r *http.Request) error {
-		if err := auth.CheckCSRF(r); err != nil {
-			return err
-		}
 		p, err := principal(r)
 		if err != nil {
 			return err
