@@ -36,7 +36,11 @@ func testContext(t *testing.T) Context {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return Context{AllowedPorts: zone, TSARoots: roots, TSACerts: tsa, StampedData: read(t, "testdata/tsr/stamped.txt"), Now: now}
+	ca, err := ParseCertsPEM(read(t, "testdata/crl/issuer.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Context{AllowedPorts: zone, TSARoots: roots, TSACerts: tsa, Issuers: ca, StampedData: read(t, "testdata/tsr/stamped.txt"), Now: now}
 }
 
 func read(t testing.TB, path string) []byte {
@@ -51,7 +55,7 @@ func read(t testing.TB, path string) []byte {
 // fixtures lists every tool output regen.sh produces, with its format.
 func fixtures(t *testing.T) map[string]string {
 	t.Helper()
-	ext := map[string]bool{".xml": true, ".json": true, ".txt": true, ".dat": true, ".tsr": true, ".sarif": true}
+	ext := map[string]bool{".xml": true, ".json": true, ".txt": true, ".dat": true, ".tsr": true, ".sarif": true, ".crl": true, ".der": true}
 	out := map[string]string{}
 	dirs, _ := filepath.Glob("testdata/*")
 	for _, d := range dirs {

@@ -335,6 +335,46 @@ gen_tsr() {
 	openssl ts -verify -in "$t/granted.tsr" -data "$t/stamped.txt" -CAfile "$t/root.pem" >/dev/null
 }
 
+# gen_revocation makes the CRL and OCSP fixtures from the test PKI's root:
+# an OCSP answer for a good certificate, then two revocations, an OCSP answer
+# for the revoked one, and two CRL series (PEM bundles, oldest first). The
+# CRLs' thisUpdate is set with -crl_lastupdate so that one series is issued
+# every 24 h and the other has a 36 h gap; the revocations happen between
+# the first and second CRL of each series. T is the regeneration hour.
+gen_revocation() {
+	pki
+	local v d="$WORK/pki" c="$here/crl" o="$here/ocsp"
+	v=$(openssl version)
+	mkdir -p "$c" "$o"
+	cp "$d/root.crt" "$c/issuer.pem"
+	cp "$d/root.crt" "$o/issuer.pem"
+	echo 1000 >"$d/db/crlnumber"
+	cat >"$d/crl.cnf" <<-EOF
+		[ca]
+		default_ca = crlca
+		[crlca]
+		database = $d/db/index
+		crlnumber = $d/db/crlnumber
+		default_md = sha256
+		default_crl_hours = 24
+	EOF
+	local ca="openssl ca -config $d/crl.cnf -cert $d/root.crt -keyfile $d/root.key"
+	local ocsp="openssl ocsp -index $d/db/index -CA $d/root.crt -rsigner $d/root.crt -rkey $d/root.key"
+	at() { date -u -d "@$(($(date -u +%s) / 3600 * 3600 + $1 * 3600))" +%Y%m%d%H%M%SZ; }
+	openssl ocsp -issuer "$d/root.crt" -cert "$d/strong.crt" -no_nonce -reqout "$d/strong.req" 2>/dev/null
+	run ocsp good "$v" "$ocsp -reqin $d/strong.req -ndays 4 -respout good.der 2>/dev/null"
+	run ocsp long "$v" "$ocsp -reqin $d/strong.req -ndays 14 -respout long.der 2>/dev/null"
+	run ocsp short "$v" "$ocsp -reqin $d/strong.req -nmin 240 -respout short.der 2>/dev/null"
+	# The first CRL of each series is issued before any revocation.
+	$ca -gencrl -crl_lastupdate "$(at 0)" -crl_nextupdate "$(at 24)" -out "$d/crl-0.pem" 2>/dev/null
+	$ca -revoke "$d/strong.crt" -crl_reason keyCompromise 2>/dev/null
+	$ca -revoke "$d/weak.crt" -crl_reason superseded 2>/dev/null
+	run ocsp revoked "$v" "$ocsp -reqin $d/strong.req -ndays 4 -respout revoked.der 2>/dev/null"
+	run crl daily "$v" "cp $d/crl-0.pem daily.crl && $ca -gencrl -crl_lastupdate $(at 24) -crl_nextupdate $(at 48) 2>/dev/null >> daily.crl && $ca -gencrl -crl_lastupdate $(at 48) -crl_nextupdate $(at 72) 2>/dev/null >> daily.crl"
+	run crl gap "$v" "cp $d/crl-0.pem gap.crl && $ca -gencrl -crl_lastupdate $(at 24) -crl_nextupdate $(at 48) 2>/dev/null >> gap.crl && $ca -gencrl -crl_lastupdate $(at 60) -crl_nextupdate $(at 84) 2>/dev/null >> gap.crl"
+	run crl revoked "$v" "$ca -gencrl -crl_lastupdate $(at 24) -crl_nextupdate $(at 48) 2>/dev/null | openssl crl -outform DER -out revoked.crl"
+}
+
 gen_sarif() {
 	local v src="$here/sarif/src"
 	v="gosec $(gosec -version 2>/dev/null | grep -i version | head -1)"
@@ -359,7 +399,7 @@ export PATH="$PATH:$(go env GOPATH)/bin"
 # SKIP_INSTALL=1 reuses the tools already on the machine.
 [ -n "${SKIP_INSTALL:-}" ] || install_tools
 formats=("$@")
-[ ${#formats[@]} -gt 0 ] || formats=(nmap nmap_edge testssl testssl_edge openscap openscap_edge lynis lynis_edge chrony zlint tsr sarif trivy)
+[ ${#formats[@]} -gt 0 ] || formats=(nmap nmap_edge testssl testssl_edge openscap openscap_edge lynis lynis_edge chrony zlint tsr revocation sarif trivy)
 for f in "${formats[@]}"; do
 	"gen_$f"
 done
