@@ -54,8 +54,8 @@ type Options struct {
 	StampedData []byte
 	// Issuers are the CA certificates CRL and OCSP signatures are checked
 	// against.
-	Issuers []*x509.Certificate
-	MaxBytes    int64 // 0: importer.DefaultMaxBytes
+	Issuers  []*x509.Certificate
+	MaxBytes int64 // 0: importer.DefaultMaxBytes
 }
 
 // Checked is a parsed and judged file whose blobs are stored but whose

@@ -38,6 +38,10 @@ const Day = 24 * time.Hour
 type Check struct {
 	Requirement string `json:"requirement"`
 	Pass        bool   `json:"pass"`
+	// Pending is true for a check the evidence cannot decide yet: a
+	// revocation requested less than its deadline before the latest CRL.
+	// It does not pass; it is not a failure either.
+	Pending bool `json:"pending,omitempty"`
 	// Detail says what was measured and, on failure, where: the dates of
 	// the gap, the serial and its delay, the sample and its offset.
 	Detail string `json:"detail"`

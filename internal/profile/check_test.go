@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/evidenthq/evident"
 	"github.com/evidenthq/evident/internal/importer"
 	"github.com/evidenthq/evident/internal/importer/crl"
 )
@@ -52,8 +53,8 @@ func TestRevocationPublished30hLaterFails(t *testing.T) {
 	if !ok || e.Reason != "keyCompromise" {
 		t.Fatalf("serial 1000: %+v, %v; want it listed for keyCompromise", e, ok)
 	}
-	late := RevocationRequest{Serial: "1000", ReceivedAt: e.FirstListed.Add(-30 * time.Hour), Reason: e.Reason}
-	checks := Revocations([]RevocationRequest{late}, s, true, true)
+	late := evident.RevocationRequest{Serial: "1000", ReceivedAt: e.FirstListed.Add(-30 * time.Hour), Reason: e.Reason}
+	checks := Revocations([]evident.RevocationRequest{late}, s, true, true)
 	want := map[string]bool{RevocationDelay411: false, RevocationEIDAS: false, RevocationBR: false}
 	if len(checks) != len(want) {
 		t.Fatalf("checks %+v, want one per clock %v", checks, want)
@@ -65,19 +66,19 @@ func TestRevocationPublished30hLaterFails(t *testing.T) {
 	}
 	// A superseded certificate gets 5 days from the Baseline Requirements,
 	// but still 24 hours from EN 319 411-1.
-	sup := RevocationRequest{Serial: "1001", ReceivedAt: e.FirstListed.Add(-30 * time.Hour), Reason: "superseded"}
-	for _, c := range Revocations([]RevocationRequest{sup}, s, false, true) {
+	sup := evident.RevocationRequest{Serial: "1001", ReceivedAt: e.FirstListed.Add(-30 * time.Hour), Reason: "superseded"}
+	for _, c := range Revocations([]evident.RevocationRequest{sup}, s, false, true) {
 		if c.Pass != (c.Requirement == RevocationBR) {
 			t.Errorf("superseded: %+v", c)
 		}
 	}
-	onTime := RevocationRequest{Serial: "1000", ReceivedAt: e.RevokedAt, Reason: e.Reason}
-	for _, c := range Revocations([]RevocationRequest{onTime}, s, true, true) {
+	onTime := evident.RevocationRequest{Serial: "1000", ReceivedAt: e.RevokedAt, Reason: e.Reason}
+	for _, c := range Revocations([]evident.RevocationRequest{onTime}, s, true, true) {
 		if !c.Pass {
 			t.Errorf("revoked when requested: %+v, want a pass (%s)", c, e.FirstListed.Sub(e.RevokedAt))
 		}
 	}
-	missing := RevocationRequest{Serial: "ABCDEF", ReceivedAt: s.CRLs[0].ThisUpdate}
+	missing := evident.RevocationRequest{Serial: "ABCDEF", ReceivedAt: s.CRLs[0].ThisUpdate}
 	if c := RevocationPublished(missing, s, Deadline{RevocationDelay411, Day}); c.Pass || !strings.Contains(c.Detail, "on no CRL") {
 		t.Errorf("never listed: %+v, want a failure", c)
 	}
@@ -118,11 +119,11 @@ func TestClockOffBy1400msFailsWithoutStop(t *testing.T) {
 	if c.Pass || c.Requirement != ClockAccuracy421 || !strings.Contains(c.Detail, "1.4s") {
 		t.Errorf("no stop record: %+v, want TIS-7.7.2-03 failing on the 1.4s sample", c)
 	}
-	stop := []Stop{{From: t0.Add(30 * time.Minute), To: t0.Add(2 * time.Hour)}}
+	stop := []evident.IssuanceStop{{From: t0.Add(30 * time.Minute), To: t0.Add(2 * time.Hour)}}
 	if c := ClockAccuracy(samples, time.Second, stop); !c.Pass {
 		t.Errorf("issuance stopped: %+v, want a pass", c)
 	}
-	before := []Stop{{From: t0.Add(2 * time.Hour)}}
+	before := []evident.IssuanceStop{{From: t0.Add(2 * time.Hour)}}
 	if c := ClockAccuracy(samples, time.Second, before); c.Pass {
 		t.Errorf("stop after the breach: %+v, want a failure", c)
 	}

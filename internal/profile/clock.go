@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/evidenthq/evident"
 	"github.com/evidenthq/evident/internal/importer/report"
 )
 
@@ -19,23 +20,12 @@ type ClockSample struct {
 	Offset time.Duration `json:"offset"`
 }
 
-// Stop is a record that a TSU stopped issuing time-stamps, from From until
-// To (zero: not resumed).
-type Stop struct {
-	From time.Time `json:"from"`
-	To   time.Time `json:"to,omitzero"`
-}
-
-func (s Stop) covers(t time.Time) bool {
-	return !t.Before(s.From) && (s.To.IsZero() || !t.After(s.To))
-}
-
 // ClockAccuracy checks every sample's offset, either way, against the
 // declared accuracy. A sample outside it passes only when a stop record
 // covers its time: a clock out of accuracy is allowed, issuing with it is
 // not. A declared accuracy over MaxTSUAccuracy fails by itself, and no
 // samples prove nothing.
-func ClockAccuracy(samples []ClockSample, declared time.Duration, stops []Stop) Check {
+func ClockAccuracy(samples []ClockSample, declared time.Duration, stops []evident.IssuanceStop) Check {
 	c := Check{Requirement: ClockAccuracy421}
 	if declared <= 0 || declared > MaxTSUAccuracy {
 		c.Detail = fmt.Sprintf("declared accuracy %s is not within (0, %s]", declared, MaxTSUAccuracy)
@@ -70,9 +60,9 @@ func ClockAccuracy(samples []ClockSample, declared time.Duration, stops []Stop) 
 	return c
 }
 
-func coveredBy(t time.Time, stops []Stop) bool {
+func coveredBy(t time.Time, stops []evident.IssuanceStop) bool {
 	for _, s := range stops {
-		if s.covers(t) {
+		if s.Covers(t) {
 			return true
 		}
 	}

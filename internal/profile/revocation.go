@@ -4,19 +4,9 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/evidenthq/evident"
 	"github.com/evidenthq/evident/internal/importer/crl"
 )
-
-// RevocationRequest is a request to revoke a certificate as the CA
-// received it: which certificate, when, and the RFC 5280 reason.
-// SubordinateCA marks a request to revoke a CA certificate, which the
-// Baseline Requirements give 7 days.
-type RevocationRequest struct {
-	Serial        string    `json:"serial"`
-	ReceivedAt    time.Time `json:"received_at"`
-	Reason        string    `json:"reason"`
-	SubordinateCA bool      `json:"subordinate_ca,omitempty"`
-}
 
 // Deadline is a revocation clock: the requirement and how long after the
 // request the revocation must be published.
@@ -35,7 +25,7 @@ var br24h = map[string]bool{"": true, "unspecified": true, "keyCompromise": true
 // service: EN 319 411-1's 24 hours always, eIDAS Art. 24(3)'s 24 hours
 // for a qualified service, and the CA/B Forum's by reason for a
 // publicly-trusted TLS CA.
-func Deadlines(r RevocationRequest, qualified, publicTLS bool) []Deadline {
+func Deadlines(r evident.RevocationRequest, qualified, publicTLS bool) []Deadline {
 	out := []Deadline{{RevocationDelay411, Day}}
 	if qualified {
 		out = append(out, Deadline{RevocationEIDAS, Day})
@@ -56,7 +46,7 @@ func Deadlines(r RevocationRequest, qualified, publicTLS bool) []Deadline {
 // first CRL listing the serial. A serial the series never lists fails once
 // the series runs past the deadline, and is not proven before then: either
 // way the check does not pass.
-func RevocationPublished(r RevocationRequest, s *crl.Series, d Deadline) Check {
+func RevocationPublished(r evident.RevocationRequest, s *crl.Series, d Deadline) Check {
 	c := Check{Requirement: d.Requirement}
 	if s == nil || len(s.CRLs) == 0 {
 		c.Detail = fmt.Sprintf("serial %s: no CRL to show its revocation", r.Serial)
@@ -68,6 +58,7 @@ func RevocationPublished(r RevocationRequest, s *crl.Series, d Deadline) Check {
 		if last.Sub(r.ReceivedAt) > d.Within {
 			c.Detail = fmt.Sprintf("serial %s requested %s is on no CRL up to %s, more than %s later", r.Serial, r.ReceivedAt.UTC().Format(time.RFC3339), last.Format(time.RFC3339), hours(d.Within))
 		} else {
+			c.Pending = true
 			c.Detail = fmt.Sprintf("serial %s requested %s is on no CRL yet (latest %s): not proven", r.Serial, r.ReceivedAt.UTC().Format(time.RFC3339), last.Format(time.RFC3339))
 		}
 		return c
@@ -84,7 +75,7 @@ func RevocationPublished(r RevocationRequest, s *crl.Series, d Deadline) Check {
 }
 
 // Revocations checks every request against every clock that applies to it.
-func Revocations(reqs []RevocationRequest, s *crl.Series, qualified, publicTLS bool) []Check {
+func Revocations(reqs []evident.RevocationRequest, s *crl.Series, qualified, publicTLS bool) []Check {
 	var out []Check
 	for _, r := range reqs {
 		for _, d := range Deadlines(r, qualified, publicTLS) {
