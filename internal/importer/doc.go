@@ -33,6 +33,7 @@
 //	testssl   testssl.sh --jsonfile / --jsonfile-pretty     list of {"id","severity","finding"} or {"Invocation": "testssl ...
 //	lynis     lynis-report.dat                             "# Lynis Report" or lynis_version=
 //	chrony    chronyc tracking / chronyc -c tracking       "Reference ID" with "Stratum", or the 14-field CSV line
+//	ceremony  key ceremony report (JSON)                   object whose first member is "key_ceremony"
 //	zlint     zlint [-pretty] cert.pem                     object of lint names holding {"result": ...}
 //
 // Naming a format that does not match the content is an error that says what
@@ -136,6 +137,13 @@
 //	validity_h              nextUpdate minus thisUpdate (absent without a nextUpdate)
 //	age_h, expired          Context.Now minus producedAt; Now past nextUpdate (only when Now is set)
 //	signature_valid         the response verifies against one of Context.Issuers
+//
+// ceremony (a report missing a required field is refused, naming it):
+//
+//	checked                 phases completed
+//	participants, trusted_participants   people present; those in trusted roles
+//	phases_incomplete       phases not completed
+//	keys, fingerprints_checked, fingerprint_mismatch   keys in the inventory; PEM keys hashed; mismatches
 //
 // sarif (findings keyed by tool, rule and fingerprint or location):
 //

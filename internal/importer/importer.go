@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/evidenthq/evident"
+	"github.com/evidenthq/evident/internal/importer/ceremony"
 	"github.com/evidenthq/evident/internal/importer/chrony"
 	"github.com/evidenthq/evident/internal/importer/crl"
 	"github.com/evidenthq/evident/internal/importer/lynis"
@@ -66,6 +67,7 @@ var parsers = []parser{
 	{testssl.Format, "testssl.sh JSON (--jsonfile or --jsonfile-pretty)", testssl.Detect, testssl.Parse, true},
 	{lynis.Format, "Lynis report file (lynis-report.dat)", lynis.Detect, lynis.Parse, true},
 	{chrony.Format, "chronyc tracking output, text or CSV (chronyc -c tracking)", chrony.Detect, chrony.Parse, false},
+	{ceremony.Format, "key ceremony report, JSON starting with \"key_ceremony\" (see go doc ./internal/importer/ceremony)", ceremony.Detect, ceremony.Parse, false},
 	{zlint.Format, "zlint JSON of one certificate (zlint -pretty CERT.pem)", zlint.Detect, zlint.Parse, false},
 }
 

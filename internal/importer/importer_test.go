@@ -377,3 +377,32 @@ func TestTestsslCSVIsRefusedWithItsReason(t *testing.T) {
 		}
 	}
 }
+
+// A key ceremony report missing a required field is refused, naming it;
+// the fixtures hold a real openssl key and its fingerprint.
+func TestCeremonyReportMissingFieldIsRefused(t *testing.T) {
+	full := string(read(t, "testdata/ceremony/complete.json"))
+	for _, tc := range []struct{ drop, field string }{
+		{`"model": "Test HSM 7", `, "hsm.model"},
+		{`"date": "2026-11-20T09:00:00Z",`, "date"},
+		{`, "role": "key custodian"`, "participants[1].role"},
+		{`"algorithm": "ECDSA P-384", `, "generation.algorithm"},
+	} {
+		if !strings.Contains(full, tc.drop) {
+			t.Fatalf("fixture no longer holds %q", tc.drop)
+		}
+		_, err := Parse(context.Background(), "", strings.NewReader(strings.Replace(full, tc.drop, "", 1)), testContext(t))
+		if err == nil || evident.ErrorCode(err) != evident.EINVALID || !strings.Contains(err.Error(), tc.field) {
+			t.Errorf("without %s: %v, want EINVALID naming %s", tc.field, err, tc.field)
+		}
+	}
+	fp := strings.TrimSpace(string(read(t, "testdata/ceremony/key.sha256")))
+	other := strings.Replace(full, fp, strings.Repeat("0", 64), 1)
+	res, err := Parse(context.Background(), "", strings.NewReader(other), testContext(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := Evaluate(res, nil); v.Pass || res.Metrics["fingerprint_mismatch"] != 1 {
+		t.Errorf("wrong fingerprint: verdict %+v, metrics %v; want a failure on fingerprint_mismatch", v, res.Metrics)
+	}
+}

@@ -375,6 +375,44 @@ gen_revocation() {
 	run crl revoked "$v" "$ca -gencrl -crl_lastupdate $(at 24) -crl_nextupdate $(at 48) 2>/dev/null | openssl crl -outform DER -out revoked.crl"
 }
 
+# gen_ceremony writes key ceremony reports for a P-384 key that openssl
+# generates here: the public key and its SHA-256 fingerprint in the report
+# are the real ones. complete.json has two people in trusted roles and every
+# phase done; one-trusted.json has one, and a phase not completed.
+gen_ceremony() {
+	local v d="$WORK/ceremony" c="$here/ceremony"
+	v=$(openssl version)
+	mkdir -p "$d" "$c"
+	run ceremony key "$v" "openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384 -out $d/ca.key && openssl pkey -in $d/ca.key -pubout -out key.pem && openssl pkey -pubin -in key.pem -outform DER | sha256sum | cut -d' ' -f1 > key.sha256"
+	local fp pemjson
+	fp=$(cat "$c/key.sha256")
+	pemjson=$(awk '{printf "%s\\n", $0}' "$c/key.pem")
+	report() { # name trusted2 phase3done
+		cat >"$c/$1.json" <<-EOF
+			{
+			  "key_ceremony": "Issuing CA 2026 key generation",
+			  "date": "2026-11-20T09:00:00Z",
+			  "location": "Secure room A",
+			  "hsm": {"id": "HSM-0042", "model": "Test HSM 7", "firmware": "7.8.4"},
+			  "participants": [
+			    {"name": "Alex Admin", "role": "CA administrator", "trusted_role": true},
+			    {"name": "Kim Custodian", "role": "key custodian", "trusted_role": $2},
+			    {"name": "Wes Witness", "role": "independent witness", "trusted_role": false}
+			  ],
+			  "phases": [
+			    {"name": "preparation", "completed": true},
+			    {"name": "key generation", "completed": true},
+			    {"name": "backup and closing", "completed": $3}
+			  ],
+			  "generation": {"algorithm": "ECDSA P-384", "parameters": "openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384", "script": "ceremony script v3"},
+			  "keys": [{"label": "issuing-ca-2026", "public_key_sha256": "$fp", "public_key_pem": "$pemjson"}]
+			}
+		EOF
+	}
+	report complete true true
+	report one-trusted false false
+}
+
 gen_sarif() {
 	local v src="$here/sarif/src"
 	v="gosec $(gosec -version 2>/dev/null | grep -i version | head -1)"
@@ -399,7 +437,7 @@ export PATH="$PATH:$(go env GOPATH)/bin"
 # SKIP_INSTALL=1 reuses the tools already on the machine.
 [ -n "${SKIP_INSTALL:-}" ] || install_tools
 formats=("$@")
-[ ${#formats[@]} -gt 0 ] || formats=(nmap nmap_edge testssl testssl_edge openscap openscap_edge lynis lynis_edge chrony zlint tsr revocation sarif trivy)
+[ ${#formats[@]} -gt 0 ] || formats=(nmap nmap_edge testssl testssl_edge openscap openscap_edge lynis lynis_edge chrony zlint tsr revocation ceremony sarif trivy)
 for f in "${formats[@]}"; do
 	"gen_$f"
 done
