@@ -8,7 +8,7 @@ import (
 // RevocationRequest is a request to revoke a certificate as the CA
 // received it. Recorded like a change, it starts the clocks a CA is held
 // to (EN 319 411-1 REV-6.2.4-03A and, for a qualified service, eIDAS Art.
-// 24(3): 24 hours; the CA/B Forum's 24 hours or 5 days by reason, 7 days
+// 24(3): 24 hours; the CA/B Forum's 24 hours or 5 days by case, 7 days
 // for a subordinate CA), which the CRLs that first list the serial stop.
 type RevocationRequest struct {
 	ID      string `json:"id"`

@@ -64,12 +64,20 @@ func TestRevocationPublished30hLaterFails(t *testing.T) {
 			t.Errorf("%+v: want pass=%v naming the 30 h delay", c, pass)
 		}
 	}
-	// A superseded certificate gets 5 days from the Baseline Requirements,
-	// but still 24 hours from EN 319 411-1.
-	sup := evident.RevocationRequest{Serial: "1001", ReceivedAt: e.FirstListed.Add(-30 * time.Hour), Reason: "superseded"}
-	for _, c := range Revocations([]evident.RevocationRequest{sup}, s, false, true) {
+	// cessationOfOperation gets 5 days from the Baseline Requirements,
+	// but still 24 hours from EN 319 411-1; superseded, which names 24 h
+	// cases as well as 5-day ones, is held to 24 hours.
+	ceased := evident.RevocationRequest{Serial: "1001", ReceivedAt: e.FirstListed.Add(-30 * time.Hour), Reason: "cessationOfOperation"}
+	for _, c := range Revocations([]evident.RevocationRequest{ceased}, s, false, true) {
 		if c.Pass != (c.Requirement == RevocationBR) {
-			t.Errorf("superseded: %+v", c)
+			t.Errorf("cessationOfOperation: %+v", c)
+		}
+	}
+	sup := ceased
+	sup.Reason = "superseded"
+	for _, c := range Revocations([]evident.RevocationRequest{sup}, s, false, true) {
+		if c.Pass {
+			t.Errorf("superseded: %+v, want 24 h clocks failing", c)
 		}
 	}
 	onTime := evident.RevocationRequest{Serial: "1000", ReceivedAt: e.RevokedAt, Reason: e.Reason}
@@ -132,5 +140,46 @@ func TestClockOffBy1400msFailsWithoutStop(t *testing.T) {
 	}
 	if c := ClockAccuracy(nil, time.Second, nil); c.Pass {
 		t.Errorf("no samples: %+v, want a failure", c)
+	}
+}
+
+// A program with a qualified TLS CA and a TSA gets both certificate
+// profiles, the CA/B Forum's and the time-stamping one.
+func TestApplicableProfiles(t *testing.T) {
+	services := []evident.Service{
+		{ID: "qwac", Type: evident.ServiceCertificates, Qualification: evident.Qualified},
+		{ID: "tsa", Type: evident.ServiceTimeStamps, Qualification: evident.Qualified},
+	}
+	got := Applicable(services, true)
+	want := []string{EN319411_1, EN319411_2, EN319421, CABFBR, CABFNSR}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("qualified TLS CA and TSA: %v, want %v", got, want)
+	}
+	nq := []evident.Service{{ID: "dv", Type: evident.ServiceCertificates, Qualification: evident.NonQualified}}
+	if got := Applicable(nq, false); strings.Join(got, ",") != EN319411_1 {
+		t.Errorf("non-qualified private CA: %v, want only %s", got, EN319411_1)
+	}
+}
+
+// The figures read from BR v2.2.6 and NSR v2.0.5 (CC BY 4.0), by section.
+func TestCABForumFigures(t *testing.T) {
+	want := map[string]time.Duration{
+		"cabf-br 4.9.1.1": Day, "cabf-br 4.9.1.2": 7 * Day, "cabf-br 4.9.7": 7 * Day, "cabf-br 4.9.10": 10 * Day,
+		"cabf-br 2.3": 366 * Day, "cabf-br 8.7": 92 * Day, "cabf-br 6.1.1.1": 0,
+		"cabf-nsr 2.2.1.4": 92 * Day, "cabf-nsr 3.1.2": 31 * Day, "cabf-nsr 4.2.1.1": 366 * Day,
+	}
+	got := map[string]time.Duration{}
+	for _, f := range Figures {
+		if f.Standard == CABFBR || f.Standard == CABFNSR {
+			got[f.Standard+" "+f.ID] = f.Limit
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("%d CA/B Forum figures, want %d", len(got), len(want))
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s: %v, want %v", k, got[k], v)
+		}
 	}
 }

@@ -15,11 +15,14 @@ type Deadline struct {
 	Within      time.Duration
 }
 
-// br24h are the reasons the Baseline Requirements (4.9.1.1) give 24 hours
-// rather than 5 days, as far as a CRLReason can tell them: a subscriber's
-// own request (no reason, or unspecified) and a key compromise. Every
-// other reason gets 5 days.
-var br24h = map[string]bool{"": true, "unspecified": true, "keyCompromise": true}
+// br5days are the reasons for which the Baseline Requirements v2.2.6
+// (4.9.1.1) allow 5 days in every case they list. The other reasons name
+// 24-hour cases too (unspecified for a subscriber's request,
+// privilegeWithdrawn for an unauthorised request, superseded for domain
+// validation that cannot be relied upon, keyCompromise always), and a
+// reason code cannot tell which case applied, so they are held to 24
+// hours: the stricter clock, unless proven otherwise.
+var br5days = map[string]bool{"cessationOfOperation": true}
 
 // Deadlines returns the clocks a revocation request runs against for a
 // service: EN 319 411-1's 24 hours always, eIDAS Art. 24(3)'s 24 hours
@@ -33,10 +36,10 @@ func Deadlines(r evident.RevocationRequest, qualified, publicTLS bool) []Deadlin
 	switch {
 	case publicTLS && r.SubordinateCA:
 		out = append(out, Deadline{RevocationSubCABR, 7 * Day})
-	case publicTLS && br24h[r.Reason]:
-		out = append(out, Deadline{RevocationBR, Day})
-	case publicTLS:
+	case publicTLS && br5days[r.Reason]:
 		out = append(out, Deadline{RevocationBR, 5 * Day})
+	case publicTLS:
+		out = append(out, Deadline{RevocationBR, Day})
 	}
 	return out
 }
