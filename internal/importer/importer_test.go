@@ -8,6 +8,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -404,5 +405,28 @@ func TestCeremonyReportMissingFieldIsRefused(t *testing.T) {
 	}
 	if v := Evaluate(res, nil); v.Pass || res.Metrics["fingerprint_mismatch"] != 1 {
 		t.Errorf("wrong fingerprint: verdict %+v, metrics %v; want a failure on fingerprint_mismatch", v, res.Metrics)
+	}
+}
+
+// A token dated outside its TSU certificate's validity fails by default,
+// whatever else holds; a token within it passes that criterion.
+func TestTokenOutsideTSUValidityFails(t *testing.T) {
+	c := testContext(t)
+	roots, err := CertPoolPEM(read(t, "testdata/tsr/future-root.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.TSARoots = roots
+	res, err := Parse(context.Background(), "", bytes.NewReader(read(t, "testdata/tsr/future-tsu.tsr")), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := Evaluate(res, nil)
+	if v.Pass || !slices.ContainsFunc(v.Failed, func(f FailedCriterion) bool { return f.Criterion.Metric == "within_tsu_validity" }) {
+		t.Errorf("token before its TSU certificate: verdict %+v, want within_tsu_validity failing", v)
+	}
+	ok := parseFile(t, "testdata/tsr/granted.tsr", "tsr")
+	if ok.Metrics["within_tsu_validity"] != 1 {
+		t.Errorf("granted token: within_tsu_validity %v, want 1", ok.Metrics["within_tsu_validity"])
 	}
 }

@@ -302,11 +302,9 @@ gen_zlint() {
 	run zlint weak-server "zlint v3.7.3 (go install)" "zlint -pretty weak-server.pem > weak-server.json"
 }
 
-gen_tsr() {
-	pki
-	local v d="$WORK/pki" t="$here/tsr"
-	v=$(openssl version)
-	mkdir -p "$t"
+# ts_conf writes the openssl ts configuration of the test TSA into $1.
+ts_conf() {
+	local d=$1
 	cat >"$d/ts.cnf" <<-EOF
 		[tsa]
 		default_tsa = tsa
@@ -324,6 +322,14 @@ gen_tsr() {
 		ess_cert_id_alg = sha256
 	EOF
 	echo 01 >"$d/tsaserial"
+}
+
+gen_tsr() {
+	pki
+	local v d="$WORK/pki" t="$here/tsr"
+	v=$(openssl version)
+	mkdir -p "$t"
+	ts_conf "$d"
 	cp "$d/root.crt" "$t/root.pem"
 	cp "$d/tsa.crt" "$t/tsa.pem"
 	printf 'evidence pack checkpoint 42\n' >"$t/stamped.txt"
@@ -413,6 +419,21 @@ gen_ceremony() {
 	report one-trusted false false
 }
 
+# gen_tsr_edge makes a token signed by a TSU whose certificate is not yet
+# valid (it starts in a year): the token's genTime lies outside the TSU
+# certificate's validity. The certificate and its root are kept beside it.
+gen_tsr_edge() {
+	pki
+	local v d="$WORK/pki" t="$here/tsr"
+	v=$(openssl version)
+	ts_conf "$d"
+	[ -f "$t/stamped.txt" ] || printf 'evidence pack checkpoint 42\n' >"$t/stamped.txt"
+	issue tsa-future ec:<(openssl ecparam -name prime256v1) tsa "$(date -u -d '+365 days' +%Y%m%d%H%M%SZ)" "$(date -u -d '+3650 days' +%Y%m%d%H%M%SZ)"
+	cp "$d/root.crt" "$t/future-root.pem"
+	cp "$d/tsa-future.crt" "$t/future-tsu.pem"
+	run tsr future-tsu "$v" "openssl ts -query -data stamped.txt -sha256 -cert -out $d/future.tsq && openssl ts -reply -config $d/ts.cnf -queryfile $d/future.tsq -inkey $d/tsa-future.key -signer $d/tsa-future.crt -out future-tsu.tsr 2>/dev/null"
+}
+
 gen_sarif() {
 	local v src="$here/sarif/src"
 	v="gosec $(gosec -version 2>/dev/null | grep -i version | head -1)"
@@ -437,7 +458,7 @@ export PATH="$PATH:$(go env GOPATH)/bin"
 # SKIP_INSTALL=1 reuses the tools already on the machine.
 [ -n "${SKIP_INSTALL:-}" ] || install_tools
 formats=("$@")
-[ ${#formats[@]} -gt 0 ] || formats=(nmap nmap_edge testssl testssl_edge openscap openscap_edge lynis lynis_edge chrony zlint tsr revocation ceremony sarif trivy)
+[ ${#formats[@]} -gt 0 ] || formats=(nmap nmap_edge testssl testssl_edge openscap openscap_edge lynis lynis_edge chrony zlint tsr tsr_edge revocation ceremony sarif trivy)
 for f in "${formats[@]}"; do
 	"gen_$f"
 done
