@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/evidenthq/evident"
 	"github.com/evidenthq/evident/internal/importer/crl"
 	"github.com/evidenthq/evident/internal/profile"
 )
@@ -61,9 +62,9 @@ func TestRevocationCheckFromRealCRLs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, _ := s.First("1000")
+	e, _ := s.First("1003")
 	received := e.FirstListed.Add(-30 * time.Hour).Format(time.RFC3339)
-	if code, out, errs := cli(t, env, "revocation", "request", "--serial", "1000", "--reason", "keyCompromise", "--service", "qcert", "--received", received); code != 0 {
+	if code, out, errs := cli(t, env, "revocation", "request", "--serial", "1003", "--reason", "keyCompromise", "--service", "qcert", "--received", received); code != 0 {
 		t.Fatalf("revocation request: exit %d\n%s%s", code, out, errs)
 	}
 	issuer := filepath.Join(dir, "issuer.pem")
@@ -84,6 +85,27 @@ func TestRevocationCheckFromRealCRLs(t *testing.T) {
 	other := filepath.Join("..", "..", "internal", "importer", "testdata", "tsr", "root.pem")
 	if code, _, errs := cli(t, env, "revocation", "check", filepath.Join(dir, "daily.crl"), "--issuer", other); code != 2 || !strings.Contains(errs, "does not verify") {
 		t.Errorf("wrong issuer: exit %d, %q; want exit 2 saying the CRL does not verify", code, errs)
+	}
+	// Imported as evidence for a control held to 24 h, the gap series is a
+	// failing verdict and the control's window is failing.
+	// The series is imported as this month's review of the CRL archive:
+	// its effective time is now, in the window open now.
+	outs := importJSON(t, env, "crl", filepath.Join(dir, "gap.crl"), "--control", "crl-publication", "--issuer", issuer, "--effective", time.Now().UTC().Add(-time.Minute).Format(time.RFC3339))
+	if len(outs) != 1 || outs[0].Verdict.Pass || outs[0].Metrics["max_interval_h"] != 36 {
+		t.Fatalf("import gap.crl: %+v, want a failing verdict with max_interval_h 36", outs)
+	}
+	st := statusJSON(t, env)
+	found := false
+	for _, c := range st.Controls {
+		if c.ID == "crl-publication" {
+			found = true
+			if c.Period == nil || c.Period.State != evident.PeriodFailing {
+				t.Errorf("crl-publication window: %+v, want failing", c.Period)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("status has no crl-publication control")
 	}
 	if code, _, errs := cli(t, env, "revocation", "request", "--serial", "xyz"); code != 2 || !strings.Contains(errs, "serial") {
 		t.Errorf("bad serial: exit %d, %q; want exit 2 naming the serial", code, errs)

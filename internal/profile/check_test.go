@@ -14,8 +14,8 @@ import (
 
 // The fixtures are real openssl output (internal/importer/testdata/regen.sh,
 // gen_revocation): daily.crl is three CRLs 24 h apart, gap.crl has 36 h
-// between its second and third; in both, serials 1000 (keyCompromise) and
-// 1001 (superseded) first appear on the second CRL.
+// between its second and third; in both, serials 1003 (keyCompromise) and
+// 1004 (superseded) first appear on the second CRL.
 func series(t *testing.T, name string) *crl.Series {
 	t.Helper()
 	b, err := os.ReadFile("../importer/testdata/crl/" + name)
@@ -49,11 +49,11 @@ func TestCRLGapFailsCSS(t *testing.T) {
 
 func TestRevocationPublished30hLaterFails(t *testing.T) {
 	s := series(t, "daily.crl")
-	e, ok := s.First("1000")
+	e, ok := s.First("1003")
 	if !ok || e.Reason != "keyCompromise" {
-		t.Fatalf("serial 1000: %+v, %v; want it listed for keyCompromise", e, ok)
+		t.Fatalf("serial 1003: %+v, %v; want it listed for keyCompromise", e, ok)
 	}
-	late := evident.RevocationRequest{Serial: "1000", ReceivedAt: e.FirstListed.Add(-30 * time.Hour), Reason: e.Reason}
+	late := evident.RevocationRequest{Serial: "1003", ReceivedAt: e.FirstListed.Add(-30 * time.Hour), Reason: e.Reason}
 	checks := Revocations([]evident.RevocationRequest{late}, s, true, true)
 	want := map[string]bool{RevocationDelay411: false, RevocationEIDAS: false, RevocationBR: false}
 	if len(checks) != len(want) {
@@ -67,7 +67,7 @@ func TestRevocationPublished30hLaterFails(t *testing.T) {
 	// cessationOfOperation gets 5 days from the Baseline Requirements,
 	// but still 24 hours from EN 319 411-1; superseded, which names 24 h
 	// cases as well as 5-day ones, is held to 24 hours.
-	ceased := evident.RevocationRequest{Serial: "1001", ReceivedAt: e.FirstListed.Add(-30 * time.Hour), Reason: "cessationOfOperation"}
+	ceased := evident.RevocationRequest{Serial: "1004", ReceivedAt: e.FirstListed.Add(-30 * time.Hour), Reason: "cessationOfOperation"}
 	for _, c := range Revocations([]evident.RevocationRequest{ceased}, s, false, true) {
 		if c.Pass != (c.Requirement == RevocationBR) {
 			t.Errorf("cessationOfOperation: %+v", c)
@@ -80,7 +80,7 @@ func TestRevocationPublished30hLaterFails(t *testing.T) {
 			t.Errorf("superseded: %+v, want 24 h clocks failing", c)
 		}
 	}
-	onTime := evident.RevocationRequest{Serial: "1000", ReceivedAt: e.RevokedAt, Reason: e.Reason}
+	onTime := evident.RevocationRequest{Serial: "1003", ReceivedAt: e.RevokedAt, Reason: e.Reason}
 	for _, c := range Revocations([]evident.RevocationRequest{onTime}, s, true, true) {
 		if !c.Pass {
 			t.Errorf("revoked when requested: %+v, want a pass (%s)", c, e.FirstListed.Sub(e.RevokedAt))

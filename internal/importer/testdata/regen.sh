@@ -59,10 +59,10 @@ run() {
 install_tools() {
 	export DEBIAN_FRONTEND=noninteractive
 	if ! command -v nmap >/dev/null || ! command -v testssl >/dev/null || ! command -v oscap >/dev/null ||
-		! command -v lynis >/dev/null || ! command -v chronyd >/dev/null; then
+		! command -v lynis >/dev/null || ! command -v chronyd >/dev/null || ! command -v faketime >/dev/null; then
 		apt-get update -qq
 		apt-get install -y -qq --no-install-recommends nmap testssl.sh openscap-scanner \
-			lynis chrony openssl procps python3 >/dev/null
+			lynis chrony openssl faketime procps python3 >/dev/null
 	fi
 	command -v zlint >/dev/null || go install github.com/zmap/zlint/v3/cmd/zlint@v3.7.3
 	command -v gosec >/dev/null || go install github.com/securego/gosec/v2/cmd/gosec@v2.30.0
@@ -341,16 +341,20 @@ gen_tsr() {
 	openssl ts -verify -in "$t/granted.tsr" -data "$t/stamped.txt" -CAfile "$t/root.pem" >/dev/null
 }
 
-# gen_revocation makes the CRL and OCSP fixtures from the test PKI's root:
-# an OCSP answer for a good certificate, then two revocations, an OCSP answer
-# for the revoked one, and two CRL series (PEM bundles, oldest first). The
-# CRLs' thisUpdate is set with -crl_lastupdate so that one series is issued
-# every 24 h and the other has a 36 h gap; the revocations happen between
-# the first and second CRL of each series. T is the regeneration hour.
+# gen_revocation makes the CRL and OCSP fixtures from the test PKI's root
+# at fixed dates in November 2026 (faketime sets the clock of the openssl
+# runs that take theirs from it: issuance, revocation, OCSP producedAt; the
+# CRLs' thisUpdate is set with -crl_lastupdate): two subscriber
+# certificates issued on 1 October, an OCSP answer for one on 1 November
+# 00:30, both revoked on 1 November 06:00 (keyCompromise, superseded), an
+# OCSP answer after that, and two CRL series (PEM bundles, oldest first):
+# daily.crl at 1, 2 and 3 November 00:00, gap.crl at 1 and 2 November 00:00
+# and 3 November 12:00 (36 h). Only the first CRL of each series predates
+# the revocations.
 gen_revocation() {
 	pki
 	local v d="$WORK/pki" c="$here/crl" o="$here/ocsp"
-	v=$(openssl version)
+	v="$(openssl version), under libfaketime $(dpkg-query -W -f='${Version}' faketime 2>/dev/null)"
 	mkdir -p "$c" "$o"
 	cp "$d/root.crt" "$c/issuer.pem"
 	cp "$d/root.crt" "$o/issuer.pem"
@@ -364,21 +368,21 @@ gen_revocation() {
 		default_md = sha256
 		default_crl_hours = 24
 	EOF
+	issue subscriber-a ec:<(openssl ecparam -name prime256v1) server 20261001000000Z 20271001000000Z
+	issue subscriber-b ec:<(openssl ecparam -name prime256v1) server 20261001000000Z 20271001000000Z
 	local ca="openssl ca -config $d/crl.cnf -cert $d/root.crt -keyfile $d/root.key"
 	local ocsp="openssl ocsp -index $d/db/index -CA $d/root.crt -rsigner $d/root.crt -rkey $d/root.key"
-	at() { date -u -d "@$(($(date -u +%s) / 3600 * 3600 + $1 * 3600))" +%Y%m%d%H%M%SZ; }
-	openssl ocsp -issuer "$d/root.crt" -cert "$d/strong.crt" -no_nonce -reqout "$d/strong.req" 2>/dev/null
-	run ocsp good "$v" "$ocsp -reqin $d/strong.req -ndays 4 -respout good.der 2>/dev/null"
-	run ocsp long "$v" "$ocsp -reqin $d/strong.req -ndays 14 -respout long.der 2>/dev/null"
-	run ocsp short "$v" "$ocsp -reqin $d/strong.req -nmin 240 -respout short.der 2>/dev/null"
-	# The first CRL of each series is issued before any revocation.
-	$ca -gencrl -crl_lastupdate "$(at 0)" -crl_nextupdate "$(at 24)" -out "$d/crl-0.pem" 2>/dev/null
-	$ca -revoke "$d/strong.crt" -crl_reason keyCompromise 2>/dev/null
-	$ca -revoke "$d/weak.crt" -crl_reason superseded 2>/dev/null
-	run ocsp revoked "$v" "$ocsp -reqin $d/strong.req -ndays 4 -respout revoked.der 2>/dev/null"
-	run crl daily "$v" "cp $d/crl-0.pem daily.crl && $ca -gencrl -crl_lastupdate $(at 24) -crl_nextupdate $(at 48) 2>/dev/null >> daily.crl && $ca -gencrl -crl_lastupdate $(at 48) -crl_nextupdate $(at 72) 2>/dev/null >> daily.crl"
-	run crl gap "$v" "cp $d/crl-0.pem gap.crl && $ca -gencrl -crl_lastupdate $(at 24) -crl_nextupdate $(at 48) 2>/dev/null >> gap.crl && $ca -gencrl -crl_lastupdate $(at 60) -crl_nextupdate $(at 84) 2>/dev/null >> gap.crl"
-	run crl revoked "$v" "$ca -gencrl -crl_lastupdate $(at 24) -crl_nextupdate $(at 48) 2>/dev/null | openssl crl -outform DER -out revoked.crl"
+	openssl ocsp -issuer "$d/root.crt" -cert "$d/subscriber-a.crt" -no_nonce -reqout "$d/a.req" 2>/dev/null
+	run ocsp good "$v" "faketime '2026-11-01 00:30:00' $ocsp -reqin $d/a.req -ndays 4 -respout good.der 2>/dev/null"
+	run ocsp long "$v" "faketime '2026-11-01 00:30:00' $ocsp -reqin $d/a.req -ndays 14 -respout long.der 2>/dev/null"
+	run ocsp short "$v" "faketime '2026-11-01 00:30:00' $ocsp -reqin $d/a.req -nmin 240 -respout short.der 2>/dev/null"
+	$ca -gencrl -crl_lastupdate 20261101000000Z -crl_nextupdate 20261102000000Z -out "$d/crl-0.pem" 2>/dev/null
+	faketime '2026-11-01 06:00:00' $ca -revoke "$d/subscriber-a.crt" -crl_reason keyCompromise 2>/dev/null
+	faketime '2026-11-01 06:00:00' $ca -revoke "$d/subscriber-b.crt" -crl_reason superseded 2>/dev/null
+	run ocsp revoked "$v" "faketime '2026-11-01 07:00:00' $ocsp -reqin $d/a.req -ndays 4 -respout revoked.der 2>/dev/null"
+	run crl daily "$v" "cp $d/crl-0.pem daily.crl && $ca -gencrl -crl_lastupdate 20261102000000Z -crl_nextupdate 20261103000000Z 2>/dev/null >> daily.crl && $ca -gencrl -crl_lastupdate 20261103000000Z -crl_nextupdate 20261104000000Z 2>/dev/null >> daily.crl"
+	run crl gap "$v" "cp $d/crl-0.pem gap.crl && $ca -gencrl -crl_lastupdate 20261102000000Z -crl_nextupdate 20261103000000Z 2>/dev/null >> gap.crl && $ca -gencrl -crl_lastupdate 20261103120000Z -crl_nextupdate 20261104120000Z 2>/dev/null >> gap.crl"
+	run crl revoked "$v" "$ca -gencrl -crl_lastupdate 20261102000000Z -crl_nextupdate 20261103000000Z 2>/dev/null | openssl crl -outform DER -out revoked.crl"
 }
 
 # gen_ceremony writes key ceremony reports for a P-384 key that openssl
