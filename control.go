@@ -26,7 +26,7 @@ var MethodKinds = []MethodKind{MethodImport, MethodAttestation, MethodDocumentRe
 
 // ImportFormats are the tool formats importers understand. A control's
 // import method must name one of them.
-var ImportFormats = []string{"nmap", "testssl", "openscap", "lynis", "chrony", "zlint", "tsr", "sarif", "trivy"}
+var ImportFormats = []string{"crl", "ocsp", "nmap", "testssl", "openscap", "lynis", "chrony", "ceremony", "zlint", "tsr", "sarif", "trivy"}
 
 // VerificationMethod says what evidence shows a control works and how it
 // is judged. Criteria are evaluated against the metrics an importer

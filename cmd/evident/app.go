@@ -70,6 +70,8 @@ func commands() map[string]command {
 		"tasks":      {summary: "what is due or overdue", run: cmdTasks},
 		"calendar":   {summary: "write the tasks as an iCalendar feed", run: cmdCalendar},
 		"change":     {summary: "record changes to systems and services", subs: changeSubs},
+		"revocation": {summary: "record revocation requests and check CRLs against their clocks", subs: revocationSubs},
+		"issuance":   {summary: "record time-stamp issuance stops and check TSU clock samples", subs: issuanceSubs},
 		"incident":   {summary: "open and work incidents against their clocks", subs: incidentSubs},
 		"pack":       {summary: "export and verify the assessor's evidence pack", subs: packSubs},
 		"user":       {summary: "manage users, roles and API tokens", subs: userSubs},

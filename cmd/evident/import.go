@@ -32,6 +32,7 @@ func cmdImport(a *app, args []string) error {
 	tsaRoots := fs.String("tsa-roots", "", "PEM `file` of the roots a time-stamp response must chain to")
 	tsaCerts := fs.String("tsa-certs", "", "PEM `file` of the TSA certificate and intermediates, for responses without them")
 	stamped := fs.String("stamped", "", "`file` the time-stamp response is said to cover")
+	issuer := fs.String("issuer", "", "PEM `file` of the CA certificates that sign the CRLs or OCSP responses")
 	pos, err := a.parse(fs, args)
 	if err != nil {
 		return err
@@ -49,6 +50,15 @@ func cmdImport(a *app, args []string) error {
 	}
 	if err := tsaOptions(&opt, *tsaRoots, *tsaCerts, *stamped); err != nil {
 		return err
+	}
+	if *issuer != "" {
+		b, err := os.ReadFile(*issuer)
+		if err != nil {
+			return evident.ErrorAt(evident.EINVALID, "--issuer", "%s: %v", *issuer, unwrapPath(err))
+		}
+		if opt.Issuers, err = importer.ParseCertsPEM(b); err != nil {
+			return evident.ErrorAt(evident.EINVALID, "--issuer", "%s: %s", *issuer, evident.ErrorMessage(err))
+		}
 	}
 	if err := regularFiles(files); err != nil {
 		return err

@@ -23,6 +23,8 @@
 // Detection reads content, never file names, in this order:
 //
 //	format    tool output                                  detected by
+//	crl       openssl ca -gencrl (DER, or PEM bundle)      "-----BEGIN X509 CRL", or SEQUENCE { SEQUENCE { [INTEGER 1] SEQUENCE { OID ...
+//	ocsp      openssl ocsp -respout (DER OCSPResponse)     SEQUENCE { ENUMERATED responseStatus ...
 //	tsr       RFC 3161 TimeStampResp, DER                  SEQUENCE { SEQUENCE { INTEGER status ...
 //	nmap      nmap -oX                                     <nmaprun
 //	openscap  oscap xccdf eval --results / --results-arf   XCCDF namespace with Benchmark/TestResult, or asset-report-collection
@@ -31,6 +33,7 @@
 //	testssl   testssl.sh --jsonfile / --jsonfile-pretty     list of {"id","severity","finding"} or {"Invocation": "testssl ...
 //	lynis     lynis-report.dat                             "# Lynis Report" or lynis_version=
 //	chrony    chronyc tracking / chronyc -c tracking       "Reference ID" with "Stratum", or the 14-field CSV line
+//	ceremony  key ceremony report (JSON)                   object whose first member is "key_ceremony"
 //	zlint     zlint [-pretty] cert.pem                     object of lint names holding {"result": ...}
 //
 // Naming a format that does not match the content is an error that says what
@@ -113,6 +116,34 @@
 //	imprint_ok              the imprint equals the stamped data's digest (only when data or digest is given)
 //	gen_time_age_s          Context.Now minus genTime (only when Now is set)
 //	accuracy_s              the token's stated accuracy, when present
+//	within_tsu_validity     genTime lies within the signer (TSU) certificate's notBefore..notAfter
+//
+// crl (Context.Issuers; a PEM bundle of one issuer's CRLs is a series, ordered by thisUpdate):
+//
+//	crls                    CRLs in the file
+//	max_interval_h          longest gap between consecutive thisUpdates (absent for one CRL)
+//	max_validity_h          longest nextUpdate minus thisUpdate
+//	late                    CRLs issued after the previous one's nextUpdate
+//	no_next_update          CRLs without a nextUpdate
+//	number_order_ok         CRL numbers increase with thisUpdate
+//	revoked                 entries on the latest CRL
+//	stale                   Context.Now is past the latest nextUpdate (only when Now is set)
+//	signature_valid         every CRL verifies against one of Context.Issuers
+//
+// ocsp (Context.Issuers):
+//
+//	response_ok             the responder answered "successful"
+//	status, good            certificate status: 0 good, 1 revoked, 2 unknown; good is 1 for good
+//	validity_h              nextUpdate minus thisUpdate (absent without a nextUpdate)
+//	age_h, expired          Context.Now minus producedAt; Now past nextUpdate (only when Now is set)
+//	signature_valid         the response verifies against one of Context.Issuers
+//
+// ceremony (a report missing a required field is refused, naming it):
+//
+//	checked                 phases completed
+//	participants, trusted_participants   people present; those in trusted roles
+//	phases_incomplete       phases not completed
+//	keys, fingerprints_checked, fingerprint_mismatch   keys in the inventory; PEM keys hashed; mismatches
 //
 // sarif (findings keyed by tool, rule and fingerprint or location):
 //

@@ -10,9 +10,12 @@ import (
 	"strings"
 
 	"github.com/evidenthq/evident"
+	"github.com/evidenthq/evident/internal/importer/ceremony"
 	"github.com/evidenthq/evident/internal/importer/chrony"
+	"github.com/evidenthq/evident/internal/importer/crl"
 	"github.com/evidenthq/evident/internal/importer/lynis"
 	"github.com/evidenthq/evident/internal/importer/nmap"
+	"github.com/evidenthq/evident/internal/importer/ocsp"
 	"github.com/evidenthq/evident/internal/importer/openscap"
 	"github.com/evidenthq/evident/internal/importer/report"
 	"github.com/evidenthq/evident/internal/importer/sarif"
@@ -49,10 +52,13 @@ type parser struct {
 	namesHosts bool
 }
 
-// parsers is ordered for detection: the binary time-stamp response first,
-// then formats whose markers are specific, so a generic one (zlint's map of
+// parsers is ordered for detection: the binary formats first (a CRL and an
+// OCSP response before the time-stamp response, whose looser marker a CRL
+// also has), then formats whose markers are specific, so a generic one (zlint's map of
 // lint results) cannot claim another tool's JSON.
 var parsers = []parser{
+	{crl.Format, "CRL, DER or a PEM bundle of one issuer's CRLs, oldest first or not (openssl ca -gencrl)", crl.Detect, crl.Parse, false},
+	{ocsp.Format, "OCSP response, DER (openssl ocsp -respout F.der)", ocsp.Detect, ocsp.Parse, false},
 	{tsr.Format, "RFC 3161 TimeStampResp, DER (openssl ts -reply -out F.tsr)", tsr.Detect, tsr.Parse, false},
 	{nmap.Format, "nmap XML (nmap -oX F.xml)", nmap.Detect, nmap.Parse, true},
 	{openscap.Format, "XCCDF or ARF results XML (oscap xccdf eval --results F.xml)", openscap.Detect, openscap.Parse, true},
@@ -61,6 +67,7 @@ var parsers = []parser{
 	{testssl.Format, "testssl.sh JSON (--jsonfile or --jsonfile-pretty)", testssl.Detect, testssl.Parse, true},
 	{lynis.Format, "Lynis report file (lynis-report.dat)", lynis.Detect, lynis.Parse, true},
 	{chrony.Format, "chronyc tracking output, text or CSV (chronyc -c tracking)", chrony.Detect, chrony.Parse, false},
+	{ceremony.Format, "key ceremony report, JSON starting with \"key_ceremony\" (see go doc ./internal/importer/ceremony)", ceremony.Detect, ceremony.Parse, false},
 	{zlint.Format, "zlint JSON of one certificate (zlint -pretty CERT.pem)", zlint.Detect, zlint.Parse, false},
 }
 

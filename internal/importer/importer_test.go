@@ -8,6 +8,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -36,7 +37,11 @@ func testContext(t *testing.T) Context {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return Context{AllowedPorts: zone, TSARoots: roots, TSACerts: tsa, StampedData: read(t, "testdata/tsr/stamped.txt"), Now: now}
+	ca, err := ParseCertsPEM(read(t, "testdata/crl/issuer.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Context{AllowedPorts: zone, TSARoots: roots, TSACerts: tsa, Issuers: ca, StampedData: read(t, "testdata/tsr/stamped.txt"), Now: now}
 }
 
 func read(t testing.TB, path string) []byte {
@@ -51,7 +56,7 @@ func read(t testing.TB, path string) []byte {
 // fixtures lists every tool output regen.sh produces, with its format.
 func fixtures(t *testing.T) map[string]string {
 	t.Helper()
-	ext := map[string]bool{".xml": true, ".json": true, ".txt": true, ".dat": true, ".tsr": true, ".sarif": true}
+	ext := map[string]bool{".xml": true, ".json": true, ".txt": true, ".dat": true, ".tsr": true, ".sarif": true, ".crl": true, ".der": true}
 	out := map[string]string{}
 	dirs, _ := filepath.Glob("testdata/*")
 	for _, d := range dirs {
@@ -371,5 +376,57 @@ func TestTestsslCSVIsRefusedWithItsReason(t *testing.T) {
 		if err == nil || evident.ErrorCode(err) != evident.EINVALID || !strings.Contains(err.Error(), "--jsonfile") {
 			t.Errorf("Parse(format %q) of testssl CSV = %v, want EINVALID naming --jsonfile", format, err)
 		}
+	}
+}
+
+// A key ceremony report missing a required field is refused, naming it;
+// the fixtures hold a real openssl key and its fingerprint.
+func TestCeremonyReportMissingFieldIsRefused(t *testing.T) {
+	full := string(read(t, "testdata/ceremony/complete.json"))
+	for _, tc := range []struct{ drop, field string }{
+		{`"model": "Test HSM 7", `, "hsm.model"},
+		{`"date": "2026-11-20T09:00:00Z",`, "date"},
+		{`, "role": "key custodian"`, "participants[1].role"},
+		{`"algorithm": "ECDSA P-384", `, "generation.algorithm"},
+	} {
+		if !strings.Contains(full, tc.drop) {
+			t.Fatalf("fixture no longer holds %q", tc.drop)
+		}
+		_, err := Parse(context.Background(), "", strings.NewReader(strings.Replace(full, tc.drop, "", 1)), testContext(t))
+		if err == nil || evident.ErrorCode(err) != evident.EINVALID || !strings.Contains(err.Error(), tc.field) {
+			t.Errorf("without %s: %v, want EINVALID naming %s", tc.field, err, tc.field)
+		}
+	}
+	fp := strings.TrimSpace(string(read(t, "testdata/ceremony/key.sha256")))
+	other := strings.Replace(full, fp, strings.Repeat("0", 64), 1)
+	res, err := Parse(context.Background(), "", strings.NewReader(other), testContext(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := Evaluate(res, nil); v.Pass || res.Metrics["fingerprint_mismatch"] != 1 {
+		t.Errorf("wrong fingerprint: verdict %+v, metrics %v; want a failure on fingerprint_mismatch", v, res.Metrics)
+	}
+}
+
+// A token dated outside its TSU certificate's validity fails by default,
+// whatever else holds; a token within it passes that criterion.
+func TestTokenOutsideTSUValidityFails(t *testing.T) {
+	c := testContext(t)
+	roots, err := CertPoolPEM(read(t, "testdata/tsr/future-root.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.TSARoots = roots
+	res, err := Parse(context.Background(), "", bytes.NewReader(read(t, "testdata/tsr/future-tsu.tsr")), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := Evaluate(res, nil)
+	if v.Pass || !slices.ContainsFunc(v.Failed, func(f FailedCriterion) bool { return f.Criterion.Metric == "within_tsu_validity" }) {
+		t.Errorf("token before its TSU certificate: verdict %+v, want within_tsu_validity failing", v)
+	}
+	ok := parseFile(t, "testdata/tsr/granted.tsr", "tsr")
+	if ok.Metrics["within_tsu_validity"] != 1 {
+		t.Errorf("granted token: within_tsu_validity %v, want 1", ok.Metrics["within_tsu_validity"])
 	}
 }

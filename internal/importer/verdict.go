@@ -118,7 +118,10 @@ var defaults = map[string][]string{
 	"lynis":    {"warnings == 0"},
 	"chrony":   {"synced == 1", "leap_ok == 1", "offset_ms < 100"},
 	"zlint":    {"findings.fatal == 0", "findings.error == 0"},
-	"tsr":      {"status_ok == 1", "signature_valid == 1", "chain_valid == 1"},
+	"tsr":      {"status_ok == 1", "signature_valid == 1", "chain_valid == 1", "within_tsu_validity == 1"},
+	"crl":      {"signature_valid == 1", "late == 0", "no_next_update == 0", "number_order_ok == 1"},
+	"ocsp":     {"response_ok == 1", "signature_valid == 1", "validity_h >= 8", "validity_h <= 240"},
+	"ceremony": {"trusted_participants >= 2", "phases_incomplete == 0", "fingerprint_mismatch == 0"},
 	"sarif":    {"results.error == 0", "runs.failed == 0"},
 	"trivy":    {"findings.critical == 0", "findings.high == 0"},
 }

@@ -52,7 +52,10 @@ type Options struct {
 	TSARoots    *x509.CertPool
 	TSACerts    []*x509.Certificate
 	StampedData []byte
-	MaxBytes    int64 // 0: importer.DefaultMaxBytes
+	// Issuers are the CA certificates CRL and OCSP signatures are checked
+	// against.
+	Issuers  []*x509.Certificate
+	MaxBytes int64 // 0: importer.DefaultMaxBytes
 }
 
 // Checked is a parsed and judged file whose blobs are stored but whose
@@ -198,7 +201,7 @@ func checkOne(ctx context.Context, b blob.Batch, m *evident.Model, ctl evident.C
 	}
 	c.Target, c.system = opt.Target, systemOf(m, opt.Target)
 	pc := importer.Context{AllowedPorts: allowedPorts(m, ctl, c.system), TSARoots: opt.TSARoots, TSACerts: opt.TSACerts,
-		StampedData: opt.StampedData, Now: opt.Now, MaxBytes: opt.MaxBytes,
+		StampedData: opt.StampedData, Issuers: opt.Issuers, Now: opt.Now, MaxBytes: opt.MaxBytes,
 		Scope: scopeOf(m, ctl, c.system), Hosts: hostsOf(m, opt.Target)}
 	if c.system == "" {
 		pc.HostPorts = hostPorts(m)

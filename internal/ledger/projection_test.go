@@ -73,6 +73,12 @@ func projectedFixture(t *testing.T, st *sqlstore.Store) fixture {
 	if _, err := st.RecordOutcome(ctx, "vuln-scan", missed, "system:scheduler"); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := st.AddRevocationRequest(ctx, evident.RevocationRequest{Service: "qc", Serial: "1000", Reason: "keyCompromise", Actor: "alice"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.AddIssuanceStop(ctx, evident.IssuanceStop{From: time.Date(2026, 6, 2, 0, 0, 0, 0, time.UTC), Reason: "clock 1.4 s off", Actor: "alice"}); err != nil {
+		t.Fatal(err)
+	}
 	mfaHistory(t, st)
 	incidentHistory(t, st)
 	return f
@@ -199,6 +205,14 @@ var columnTampers = map[string]map[string]columnTamper{
 		"system": {set: "'other'"}, "service": {set: "'other'"}, "supplier": {set: "'other'"}, "version": {set: "'9'"},
 		"significant": {set: "1 - significant"}, "at": {set: ts}, "recorded_at": {set: ts}, "actor": {set: "'mallory'"},
 		"body": {set: "'{}'"},
+	},
+	"revocation_requests": {
+		"id": {set: "id || '-x'"}, "service": {set: "'other'"}, "serial": {set: "'ABC'"}, "reason": {set: "'superseded'"},
+		"received_at": {set: ts}, "recorded_at": {set: ts}, "actor": {set: "'mallory'"}, "body": {set: "'{}'"},
+	},
+	"issuance_stops": {
+		"id": {set: "id || '-x'"}, "service": {set: "'other'"}, "from_at": {set: ts}, "to_at": {set: ts},
+		"recorded_at": {set: ts}, "actor": {set: "'mallory'"}, "body": {set: "'{}'"},
 	},
 	"change_tasks": {
 		"id":        {set: "id || '-x'"},
@@ -381,7 +395,7 @@ var errRollback = errors.New("rolled back on purpose")
 
 func keyColumns(table string) []string {
 	switch table {
-	case "evidence", "changes", "change_tasks", "exceptions", "incidents", "api_tokens", "passkeys", "incident_steps", "incident_notifications",
+	case "evidence", "changes", "change_tasks", "revocation_requests", "issuance_stops", "exceptions", "incidents", "api_tokens", "passkeys", "incident_steps", "incident_notifications",
 		"services", "systems", "zones", "suppliers", "roles", "people", "risks", "treatments", "acceptances", "controls", "policies":
 		return []string{"id"}
 	case "control_requirements":

@@ -49,7 +49,7 @@ type ReplayLeaf struct {
 var projections = append([]projection{
 	evidenceProjection, evidenceControlsProjection, evidenceRequirementsProjection,
 	usersProjection, userControlsProjection, apiTokensProjection, mfaRecoveryProjection, mfaRolesProjection, passkeysProjection,
-	changesProjection, changeTasksProjection,
+	changesProjection, changeTasksProjection, revocationRequestsProjection, issuanceStopsProjection,
 	exceptionsProjection, periodOutcomesProjection,
 	incidentsProjection, incidentClassificationsProjection, incidentStepsProjection, incidentNotificationsProjection,
 }, programProjections()...)

@@ -100,6 +100,10 @@ type Context struct {
 	// TSACerts are the TSA certificate and intermediates, for tokens that do
 	// not carry them (the requester did not ask for the certificate).
 	TSACerts []*x509.Certificate
+	// Issuers are the CA (or delegated responder) certificates whose
+	// signatures on CRLs and OCSP responses are checked; with none, no
+	// signature is valid.
+	Issuers []*x509.Certificate
 	// StampedData is the data the time-stamp is said to cover; when set the
 	// importer hashes it with the token's algorithm and compares imprints.
 	StampedData []byte

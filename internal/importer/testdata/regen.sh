@@ -59,10 +59,10 @@ run() {
 install_tools() {
 	export DEBIAN_FRONTEND=noninteractive
 	if ! command -v nmap >/dev/null || ! command -v testssl >/dev/null || ! command -v oscap >/dev/null ||
-		! command -v lynis >/dev/null || ! command -v chronyd >/dev/null; then
+		! command -v lynis >/dev/null || ! command -v chronyd >/dev/null || ! command -v faketime >/dev/null; then
 		apt-get update -qq
 		apt-get install -y -qq --no-install-recommends nmap testssl.sh openscap-scanner \
-			lynis chrony openssl procps python3 >/dev/null
+			lynis chrony openssl faketime procps python3 >/dev/null
 	fi
 	command -v zlint >/dev/null || go install github.com/zmap/zlint/v3/cmd/zlint@v3.7.3
 	command -v gosec >/dev/null || go install github.com/securego/gosec/v2/cmd/gosec@v2.30.0
@@ -302,11 +302,9 @@ gen_zlint() {
 	run zlint weak-server "zlint v3.7.3 (go install)" "zlint -pretty weak-server.pem > weak-server.json"
 }
 
-gen_tsr() {
-	pki
-	local v d="$WORK/pki" t="$here/tsr"
-	v=$(openssl version)
-	mkdir -p "$t"
+# ts_conf writes the openssl ts configuration of the test TSA into $1.
+ts_conf() {
+	local d=$1
 	cat >"$d/ts.cnf" <<-EOF
 		[tsa]
 		default_tsa = tsa
@@ -324,6 +322,14 @@ gen_tsr() {
 		ess_cert_id_alg = sha256
 	EOF
 	echo 01 >"$d/tsaserial"
+}
+
+gen_tsr() {
+	pki
+	local v d="$WORK/pki" t="$here/tsr"
+	v=$(openssl version)
+	mkdir -p "$t"
+	ts_conf "$d"
 	cp "$d/root.crt" "$t/root.pem"
 	cp "$d/tsa.crt" "$t/tsa.pem"
 	printf 'evidence pack checkpoint 42\n' >"$t/stamped.txt"
@@ -333,6 +339,103 @@ gen_tsr() {
 	# A policy the TSA does not serve gives a real rejection response.
 	run tsr rejected "$v" "openssl ts -query -data stamped.txt -sha256 -tspolicy 1.3.6.1.4.1.99999.77 -out $d/rej.tsq && openssl ts -reply -config $d/ts.cnf -queryfile $d/rej.tsq -inkey $d/tsa.key -signer $d/tsa.crt -out rejected.tsr 2>/dev/null"
 	openssl ts -verify -in "$t/granted.tsr" -data "$t/stamped.txt" -CAfile "$t/root.pem" >/dev/null
+}
+
+# gen_revocation makes the CRL and OCSP fixtures from the test PKI's root
+# at fixed dates in November 2026 (faketime sets the clock of the openssl
+# runs that take theirs from it: issuance, revocation, OCSP producedAt; the
+# CRLs' thisUpdate is set with -crl_lastupdate): two subscriber
+# certificates issued on 1 October, an OCSP answer for one on 1 November
+# 00:30, both revoked on 1 November 06:00 (keyCompromise, superseded), an
+# OCSP answer after that, and two CRL series (PEM bundles, oldest first):
+# daily.crl at 1, 2 and 3 November 00:00, gap.crl at 1 and 2 November 00:00
+# and 3 November 12:00 (36 h). Only the first CRL of each series predates
+# the revocations.
+gen_revocation() {
+	pki
+	local v d="$WORK/pki" c="$here/crl" o="$here/ocsp"
+	v="$(openssl version), under libfaketime $(dpkg-query -W -f='${Version}' faketime 2>/dev/null)"
+	mkdir -p "$c" "$o"
+	cp "$d/root.crt" "$c/issuer.pem"
+	cp "$d/root.crt" "$o/issuer.pem"
+	echo 1000 >"$d/db/crlnumber"
+	cat >"$d/crl.cnf" <<-EOF
+		[ca]
+		default_ca = crlca
+		[crlca]
+		database = $d/db/index
+		crlnumber = $d/db/crlnumber
+		default_md = sha256
+		default_crl_hours = 24
+	EOF
+	issue subscriber-a ec:<(openssl ecparam -name prime256v1) server 20261001000000Z 20271001000000Z
+	issue subscriber-b ec:<(openssl ecparam -name prime256v1) server 20261001000000Z 20271001000000Z
+	local ca="openssl ca -config $d/crl.cnf -cert $d/root.crt -keyfile $d/root.key"
+	local ocsp="openssl ocsp -index $d/db/index -CA $d/root.crt -rsigner $d/root.crt -rkey $d/root.key"
+	openssl ocsp -issuer "$d/root.crt" -cert "$d/subscriber-a.crt" -no_nonce -reqout "$d/a.req" 2>/dev/null
+	run ocsp good "$v" "faketime '2026-11-01 00:30:00' $ocsp -reqin $d/a.req -ndays 4 -respout good.der 2>/dev/null"
+	run ocsp long "$v" "faketime '2026-11-01 00:30:00' $ocsp -reqin $d/a.req -ndays 14 -respout long.der 2>/dev/null"
+	run ocsp short "$v" "faketime '2026-11-01 00:30:00' $ocsp -reqin $d/a.req -nmin 240 -respout short.der 2>/dev/null"
+	$ca -gencrl -crl_lastupdate 20261101000000Z -crl_nextupdate 20261102000000Z -out "$d/crl-0.pem" 2>/dev/null
+	faketime '2026-11-01 06:00:00' $ca -revoke "$d/subscriber-a.crt" -crl_reason keyCompromise 2>/dev/null
+	faketime '2026-11-01 06:00:00' $ca -revoke "$d/subscriber-b.crt" -crl_reason superseded 2>/dev/null
+	run ocsp revoked "$v" "faketime '2026-11-01 07:00:00' $ocsp -reqin $d/a.req -ndays 4 -respout revoked.der 2>/dev/null"
+	run crl daily "$v" "cp $d/crl-0.pem daily.crl && $ca -gencrl -crl_lastupdate 20261102000000Z -crl_nextupdate 20261103000000Z 2>/dev/null >> daily.crl && $ca -gencrl -crl_lastupdate 20261103000000Z -crl_nextupdate 20261104000000Z 2>/dev/null >> daily.crl"
+	run crl gap "$v" "cp $d/crl-0.pem gap.crl && $ca -gencrl -crl_lastupdate 20261102000000Z -crl_nextupdate 20261103000000Z 2>/dev/null >> gap.crl && $ca -gencrl -crl_lastupdate 20261103120000Z -crl_nextupdate 20261104120000Z 2>/dev/null >> gap.crl"
+	run crl revoked "$v" "$ca -gencrl -crl_lastupdate 20261102000000Z -crl_nextupdate 20261103000000Z 2>/dev/null | openssl crl -outform DER -out revoked.crl"
+}
+
+# gen_ceremony writes key ceremony reports for a P-384 key that openssl
+# generates here: the public key and its SHA-256 fingerprint in the report
+# are the real ones. complete.json has two people in trusted roles and every
+# phase done; one-trusted.json has one, and a phase not completed.
+gen_ceremony() {
+	local v d="$WORK/ceremony" c="$here/ceremony"
+	v=$(openssl version)
+	mkdir -p "$d" "$c"
+	run ceremony key "$v" "openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384 -out $d/ca.key && openssl pkey -in $d/ca.key -pubout -out key.pem && openssl pkey -pubin -in key.pem -outform DER | sha256sum | cut -d' ' -f1 > key.sha256"
+	local fp pemjson
+	fp=$(cat "$c/key.sha256")
+	pemjson=$(awk '{printf "%s\\n", $0}' "$c/key.pem")
+	report() { # name trusted2 phase3done
+		cat >"$c/$1.json" <<-EOF
+			{
+			  "key_ceremony": "Issuing CA 2026 key generation",
+			  "date": "2026-11-20T09:00:00Z",
+			  "location": "Secure room A",
+			  "hsm": {"id": "HSM-0042", "model": "Test HSM 7", "firmware": "7.8.4"},
+			  "participants": [
+			    {"name": "Alex Admin", "role": "CA administrator", "trusted_role": true},
+			    {"name": "Kim Custodian", "role": "key custodian", "trusted_role": $2},
+			    {"name": "Wes Witness", "role": "independent witness", "trusted_role": false}
+			  ],
+			  "phases": [
+			    {"name": "preparation", "completed": true},
+			    {"name": "key generation", "completed": true},
+			    {"name": "backup and closing", "completed": $3}
+			  ],
+			  "generation": {"algorithm": "ECDSA P-384", "parameters": "openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384", "script": "ceremony script v3"},
+			  "keys": [{"label": "issuing-ca-2026", "public_key_sha256": "$fp", "public_key_pem": "$pemjson"}]
+			}
+		EOF
+	}
+	report complete true true
+	report one-trusted false false
+}
+
+# gen_tsr_edge makes a token signed by a TSU whose certificate is not yet
+# valid (it starts in a year): the token's genTime lies outside the TSU
+# certificate's validity. The certificate and its root are kept beside it.
+gen_tsr_edge() {
+	pki
+	local v d="$WORK/pki" t="$here/tsr"
+	v=$(openssl version)
+	ts_conf "$d"
+	[ -f "$t/stamped.txt" ] || printf 'evidence pack checkpoint 42\n' >"$t/stamped.txt"
+	issue tsa-future ec:<(openssl ecparam -name prime256v1) tsa "$(date -u -d '+365 days' +%Y%m%d%H%M%SZ)" "$(date -u -d '+3650 days' +%Y%m%d%H%M%SZ)"
+	cp "$d/root.crt" "$t/future-root.pem"
+	cp "$d/tsa-future.crt" "$t/future-tsu.pem"
+	run tsr future-tsu "$v" "openssl ts -query -data stamped.txt -sha256 -cert -out $d/future.tsq && openssl ts -reply -config $d/ts.cnf -queryfile $d/future.tsq -inkey $d/tsa-future.key -signer $d/tsa-future.crt -out future-tsu.tsr 2>/dev/null"
 }
 
 gen_sarif() {
@@ -359,7 +462,7 @@ export PATH="$PATH:$(go env GOPATH)/bin"
 # SKIP_INSTALL=1 reuses the tools already on the machine.
 [ -n "${SKIP_INSTALL:-}" ] || install_tools
 formats=("$@")
-[ ${#formats[@]} -gt 0 ] || formats=(nmap nmap_edge testssl testssl_edge openscap openscap_edge lynis lynis_edge chrony zlint tsr sarif trivy)
+[ ${#formats[@]} -gt 0 ] || formats=(nmap nmap_edge testssl testssl_edge openscap openscap_edge lynis lynis_edge chrony zlint tsr tsr_edge revocation ceremony sarif trivy)
 for f in "${formats[@]}"; do
 	"gen_$f"
 done

@@ -165,6 +165,7 @@ func checkToken(res *report.Result, token []byte, c report.Context) error {
 	res.Summary["imprint"] = hex.EncodeToString(info.MessageImprint.HashedMessage)
 	if acc := accuracy(info); acc > 0 {
 		res.Metrics["accuracy_s"] = acc.Seconds()
+		res.Summary["accuracy"] = acc.String()
 	}
 	if !c.Now.IsZero() {
 		res.Metrics["gen_time_age_s"] = c.Now.Sub(res.Time).Seconds()
@@ -176,6 +177,7 @@ func checkToken(res *report.Result, token []byte, c report.Context) error {
 	if signer != nil {
 		res.Target = signer.Subject.String()
 	}
+	checkValidity(res, signer)
 	checkSignature(res, p7, signer, embedded)
 	checkChain(res, p7, signer, c.TSARoots)
 	checkImprint(res, info, c)
@@ -185,6 +187,27 @@ func checkToken(res *report.Result, token []byte, c report.Context) error {
 func accuracy(info tstInfo) time.Duration {
 	a := info.Accuracy
 	return time.Duration(a.Seconds)*time.Second + time.Duration(a.Millis)*time.Millisecond + time.Duration(a.Micros)*time.Microsecond
+}
+
+// checkValidity compares the time in the token with the validity of the
+// TSU certificate that signed it: a token dated outside it was issued by a
+// unit that had no valid certificate then (EN 319 421 asks that none be).
+// Without a signer certificate there is no within_tsu_validity metric, so a
+// criterion on it fails.
+func checkValidity(res *report.Result, signer *x509.Certificate) {
+	if signer == nil {
+		return
+	}
+	res.Summary["tsu_not_before"] = signer.NotBefore.UTC().Format(time.RFC3339)
+	res.Summary["tsu_not_after"] = signer.NotAfter.UTC().Format(time.RFC3339)
+	if res.Time.Before(signer.NotBefore) || res.Time.After(signer.NotAfter) {
+		res.Metrics["within_tsu_validity"] = 0
+		res.Note(report.Finding{Key: "tsu_validity", Target: res.Target, Severity: "critical", Rule: "within_tsu_validity",
+			Title:  "the token is dated outside its TSU certificate's validity",
+			Detail: fmt.Sprintf("genTime %s, certificate valid %s to %s", res.Summary["gen_time"], res.Summary["tsu_not_before"], res.Summary["tsu_not_after"]), Metrics: []string{"within_tsu_validity"}})
+		return
+	}
+	res.Metrics["within_tsu_validity"] = 1
 }
 
 // signerCert finds the certificate of the token's only signer, from the
