@@ -354,7 +354,7 @@ func state(due, metAt, now time.Time) ClockState {
 // A record only counts once it exists at now (RecordedAt <= now), so a
 // clock seen as of a past instant is exactly what was visible then.
 func newClock(name ClockName, title string, basis []string, start time.Time, span Span, met func() (time.Time, string), now time.Time) Clock {
-	due, _ := span.AddTo(start)
+	due := LegalAdd(start, span)
 	c := Clock{Name: name, Title: title, Basis: basis, Start: start, Due: due}
 	c.MetAt, c.MetBy = met()
 	c.State = state(c.Due, c.MetAt, now)
