@@ -35,8 +35,8 @@ func (a *app) programVersion(cat *catalog.Catalog, asked string) (string, []stri
 	}
 	if st, err := a.openStore(); err == nil {
 		defer st.Close()
-		if p, err := st.Program(a.ctx); err == nil {
-			return p.Version, p.Overlays
+		if m, err := st.Model(a.ctx); err == nil && m.Program.Version != "" {
+			return m.Program.Version, cat.ProgramOverlays(m.Program, m.Services)
 		}
 	}
 	return cat.Latest(), nil

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strings"
 
 	"github.com/evidenthq/evident"
 )
@@ -161,6 +162,28 @@ func (c *Catalog) OverlaysFor(services []evident.Service) map[string][]string {
 	return out
 }
 
+// ProgramOverlays is the one answer to "which overlays apply to this
+// program": those the program switches on by name, then every act overlay
+// that covers one of its services (see OverlaysFor), each once, in
+// catalog order. Status, the web and the catalog views all read the
+// program's requirements through it.
+func (c *Catalog) ProgramOverlays(p evident.Program, services []evident.Service) []string {
+	out := append([]string{}, p.Overlays...)
+	per := c.OverlaysFor(services)
+	for _, o := range c.overlays {
+		if slices.Contains(out, o.Name) {
+			continue
+		}
+		for _, s := range services {
+			if slices.Contains(per[s.ID], o.Name) {
+				out = append(out, o.Name)
+				break
+			}
+		}
+	}
+	return out
+}
+
 // adaptation checks one overlay entry against the version it adapts.
 func adaptation(c *Catalog, e *edition, a adaptationEntry) (Adaptation, error) {
 	if a.Label == "" {
@@ -288,9 +311,19 @@ func adapt(r *evident.Requirement, o *Overlay, a Adaptation, corr Correspondence
 			r.Types = append(r.Types, evident.Shall)
 		}
 	}
+	law := ""
+	if o.Act != "" {
+		law = strings.TrimSpace(o.Act + " " + a.Article)
+	}
 	for _, f := range a.Figures {
-		if !slices.ContainsFunc(r.Figures, func(g evident.Figure) bool { return sameFigure(f, g) }) {
+		i := slices.IndexFunc(r.Figures, func(g evident.Figure) bool { return sameFigure(f, g) })
+		if i < 0 {
+			f.Law = law
 			r.Figures = append(r.Figures, f)
+			continue
+		}
+		if law != "" && !strings.Contains(r.Figures[i].Law, law) {
+			r.Figures[i].Law = strings.TrimPrefix(r.Figures[i].Law+"; "+law, "; ")
 		}
 	}
 }
