@@ -289,9 +289,9 @@ const (
 	// shown beside ClockEIDAS when the incident affects qualified and
 	// non-qualified services alike.
 	ClockEIDASNonQualified ClockName = "eidas-notification-non-qualified"
-	ClockEarlyWarning     ClockName = "nis2-early-warning"
-	ClockNIS2Notification ClockName = "nis2-notification"
-	ClockFinalReport      ClockName = "nis2-final-report"
+	ClockEarlyWarning      ClockName = "nis2-early-warning"
+	ClockNIS2Notification  ClockName = "nis2-notification"
+	ClockFinalReport       ClockName = "nis2-final-report"
 	// ClockFinalAfterHandling runs from closure when a progress report
 	// stood in for the final report of an ongoing incident.
 	ClockFinalAfterHandling ClockName = "nis2-final-report-after-handling"
