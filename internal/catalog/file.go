@@ -18,6 +18,7 @@ const (
 	kindVersion = "version"
 	kindMapping = "mapping"
 	kindOverlay = "overlay"
+	kindIDSpace = "idspace"
 )
 
 // header is the part every catalog file shares.
