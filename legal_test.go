@@ -93,3 +93,36 @@ func TestLegalAddCountsMonthsAsEULawDoes(t *testing.T) {
 		}
 	}
 }
+
+// TestArticle14ThresholdsAgreeWithTheCatalog checks that the thresholds
+// the incident classifier reads from REQ-7.9.3-07 are those of Article 14
+// of Implementing Regulation (EU) 2024/2690 for trust service providers:
+// (a) completely unavailable for more than 20 minutes; (b) unavailable for
+// more than one hour per calendar week; (c) limited availability for more
+// than 1 % or 200 000 users or relying parties, whichever is smaller; (d)
+// restricted physical area compromised; (e) integrity, confidentiality or
+// authenticity compromised for more than 0,1 % or 100, whichever is
+// smaller.
+func TestArticle14ThresholdsAgreeWithTheCatalog(t *testing.T) {
+	th := rules(t).Thresholds
+	got := [][2]float64{{th.FullOutageMinutes, 20}, {th.WeeklyUnavailableMin, 60}, {th.UsersPercent, 1}, {th.UsersCount, 200000},
+		{th.CompromisedPercent, 0.1}, {th.CompromisedCount, 100}}
+	for i, g := range got {
+		if g[0] != g[1] {
+			t.Errorf("Art. 14 threshold %d: the catalog says %v, the act %v", i, g[0], g[1])
+		}
+	}
+	// (d) has no figure: any compromise of a restricted area is significant.
+	if rs := th.Assess(evident.Impact{RestrictedArea: true}, "REQ-7.9.3-07"); !hasCriterion(rs, evident.CritRestrictedArea) {
+		t.Errorf("a compromised restricted area is not significant: %v", rs)
+	}
+}
+
+func hasCriterion(rs []evident.Reason, c string) bool {
+	for _, r := range rs {
+		if r.Criterion == c {
+			return true
+		}
+	}
+	return false
+}
