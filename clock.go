@@ -281,10 +281,17 @@ type ClockName string
 
 // The clocks an incident can run.
 const (
-	ClockEIDAS            ClockName = "eidas-notification"
-	ClockEarlyWarning     ClockName = "nis2-early-warning"
-	ClockNIS2Notification ClockName = "nis2-notification"
-	ClockFinalReport      ClockName = "nis2-final-report"
+	// ClockEIDAS is the eIDAS notification to the supervisory body: Art.
+	// 24(2)(fb) when a qualified service (or one whose qualification is
+	// not recorded) is affected, otherwise Art. 19a(1)(b).
+	ClockEIDAS ClockName = "eidas-notification"
+	// ClockEIDASNonQualified is the Art. 19a(1)(b) clock, from awareness,
+	// shown beside ClockEIDAS when the incident affects qualified and
+	// non-qualified services alike.
+	ClockEIDASNonQualified ClockName = "eidas-notification-non-qualified"
+	ClockEarlyWarning      ClockName = "nis2-early-warning"
+	ClockNIS2Notification  ClockName = "nis2-notification"
+	ClockFinalReport       ClockName = "nis2-final-report"
 	// ClockFinalAfterHandling runs from closure when a progress report
 	// stood in for the final report of an ongoing incident.
 	ClockFinalAfterHandling ClockName = "nis2-final-report-after-handling"
@@ -347,7 +354,7 @@ func state(due, metAt, now time.Time) ClockState {
 // A record only counts once it exists at now (RecordedAt <= now), so a
 // clock seen as of a past instant is exactly what was visible then.
 func newClock(name ClockName, title string, basis []string, start time.Time, span Span, met func() (time.Time, string), now time.Time) Clock {
-	due, _ := span.AddTo(start)
+	due := LegalAdd(start, span)
 	c := Clock{Name: name, Title: title, Basis: basis, Start: start, Due: due}
 	c.MetAt, c.MetBy = met()
 	c.State = state(c.Due, c.MetAt, now)
@@ -374,8 +381,9 @@ func (inc Incident) Significance() (significant, provisional bool) {
 }
 
 // Clocks returns the incident's clocks as of now, in a fixed order. Every
-// clock starts at awareness except the final report (from the incident
-// notification) and the review (from closure). Notifications and steps
+// clock starts at awareness except the qualified eIDAS clock (from
+// EIDASStart), the final report (from the incident notification) and the
+// review (from closure). Notifications and steps
 // recorded after now are ignored, so the result for a past instant is what
 // the register showed then.
 func (inc Incident) Clocks(now time.Time) []Clock {
@@ -404,18 +412,15 @@ func (inc Incident) Clocks(now time.Time) []Clock {
 
 // regulatory returns the eIDAS and NIS2 clocks of a significant incident.
 func (inc Incident) regulatory(now time.Time, provisional bool) []Clock {
-	eidas := []string{"eIDAS Art. 19a(1)(b), 24(2)(fb)", inc.ref(reqNotify)}
-	out := []Clock{
-		newClock(ClockEIDAS, "notify the supervisory body", eidas, inc.AwareAt, inc.Rules.Notification,
-			inc.notice(ToSupervisoryBody, NoticeEarlyWarning, NoticeNotification), now),
+	out := inc.eidasClocks(now)
+	out = append(out,
 		newClock(ClockEarlyWarning, "NIS2 early warning", []string{"NIS2 Art. 23(4)(a)", inc.ref("REQ-7.9.2-02")},
 			inc.AwareAt, nis2EarlyWarning, inc.notice(ToCSIRT, NoticeEarlyWarning, NoticeNotification), now),
 		newClock(ClockNIS2Notification, "NIS2 incident notification (24 h for trust services)", []string{"NIS2 Art. 23(4)(b) and second subparagraph", inc.ref("REQ-7.9.2-02")},
-			inc.AwareAt, nis2Notification, inc.notice(ToCSIRT, NoticeNotification), now),
-	}
+			inc.AwareAt, nis2Notification, inc.notice(ToCSIRT, NoticeNotification), now))
 	// The final report runs from the incident notification actually sent;
 	// until then from the moment it was due, the earliest it could start.
-	n := out[2]
+	n := out[len(out)-1]
 	start := n.Due
 	if !n.MetAt.IsZero() {
 		start = n.MetAt
@@ -426,6 +431,79 @@ func (inc Incident) regulatory(now time.Time, provisional bool) []Clock {
 	out = append(out, inc.ongoingFinal(&out[len(out)-1], now)...)
 	for i := range out {
 		out[i].Provisional = provisional
+	}
+	return out
+}
+
+// Regimes reports which eIDAS notification regimes the incident's
+// affected services fall under: qualified (Art. 24(2)(fb)) and
+// non-qualified (Art. 19a(1)(b)). A mixed service falls under both. A
+// service whose qualification is not recorded, or an incident that names
+// no service, counts as qualified: when in doubt the stricter clock runs.
+func (inc Incident) Regimes() (qualified, nonQualified bool) {
+	if len(inc.Services) == 0 {
+		return true, false
+	}
+	for _, s := range inc.Services {
+		switch inc.Qualifications[s] {
+		case NonQualified:
+			nonQualified = true
+		case Mixed:
+			qualified, nonQualified = true, true
+		default: // Qualified, or not recorded
+			qualified = true
+		}
+	}
+	return qualified, nonQualified
+}
+
+// EIDASStart is when the qualified eIDAS clock starts: the earlier of the
+// estimated start of the incident and awareness (Art. 24(2)(fb) counts
+// "of the incident"; awareness bounds it when no start is estimated).
+func (inc Incident) EIDASStart() time.Time {
+	if !inc.EstimatedStartAt.IsZero() && inc.EstimatedStartAt.Before(inc.AwareAt) {
+		return inc.EstimatedStartAt
+	}
+	return inc.AwareAt
+}
+
+// unrecorded reports whether some affected service has no recorded
+// qualification, or none is named, so the clock title can say why the
+// stricter clock runs.
+func (inc Incident) unrecorded() bool {
+	if len(inc.Services) == 0 {
+		return true
+	}
+	for _, s := range inc.Services {
+		if q := inc.Qualifications[s]; q != Qualified && q != NonQualified && q != Mixed {
+			return true
+		}
+	}
+	return false
+}
+
+// eidasClocks returns the eIDAS notification clocks: the qualified one
+// from EIDASStart, the non-qualified one from awareness, each where its
+// regime applies. Any notification to the supervisory body meets both.
+func (inc Incident) eidasClocks(now time.Time) []Clock {
+	qualified, nonQualified := inc.Regimes()
+	met := inc.notice(ToSupervisoryBody, NoticeEarlyWarning, NoticeNotification)
+	var out []Clock
+	if qualified {
+		title := "notify the supervisory body (qualified service: 24 h of the incident)"
+		if inc.unrecorded() {
+			title = "notify the supervisory body (qualification not recorded: the qualified clock applies)"
+		}
+		out = append(out, newClock(ClockEIDAS, title, []string{"eIDAS Art. 24(2)(fb)", inc.ref(reqNotify)},
+			inc.EIDASStart(), inc.Rules.Notification, met, now))
+	}
+	if nonQualified {
+		name := ClockEIDAS
+		if qualified {
+			name = ClockEIDASNonQualified
+		}
+		out = append(out, newClock(name, "notify the supervisory body (non-qualified service: 24 h of awareness)",
+			[]string{"eIDAS Art. 19a(1)(b)", inc.ref(reqNotify)}, inc.AwareAt, inc.Rules.Notification, met, now))
 	}
 	return out
 }

@@ -2,6 +2,7 @@ package evident_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -309,5 +310,80 @@ func TestIncidentValidate(t *testing.T) {
 		if evident.ErrorCode(err) != evident.EINVALID || !errors.As(err, &e) || e.Where != field {
 			t.Errorf("broken %s: got %v, want EINVALID at %s", field, err, field)
 		}
+	}
+}
+
+// TestEIDASClockPerRegime checks the two eIDAS notification clocks: a
+// qualified service's runs "within 24 hours of the incident" (Art.
+// 24(2)(fb)), so from the estimated start when it precedes awareness; a
+// non-qualified service's runs from awareness (Art. 19a(1)(b)). An
+// incident touching both shows both.
+func TestEIDASClockPerRegime(t *testing.T) {
+	r := rules(t)
+	h := time.Hour
+	base := evident.Incident{ID: "i", Kind: evident.KindIncident, AwareAt: aware, EstimatedStartAt: aware.Add(-6 * h), Rules: r,
+		Classifications: []evident.Classification{significant(aware.Add(h))},
+		Qualifications:  map[string]evident.Qualification{"tsa": evident.Qualified, "ra-portal": evident.NonQualified, "both": evident.Mixed}}
+	type want struct {
+		Name       evident.ClockName
+		Start, Due time.Time
+		Basis      string
+	}
+	qualified := func(name evident.ClockName) want {
+		return want{name, aware.Add(-6 * h), aware.Add(18 * h), "eIDAS Art. 24(2)(fb)"}
+	}
+	nonQualified := func(name evident.ClockName) want {
+		return want{name, aware, aware.Add(24 * h), "eIDAS Art. 19a(1)(b)"}
+	}
+	cases := []struct {
+		name     string
+		services []string
+		start    time.Time
+		want     []want
+	}{
+		{"qualified time-stamps, started 6 h before awareness: due 18 h after awareness", []string{"tsa"}, aware.Add(-6 * h),
+			[]want{qualified(evident.ClockEIDAS)}},
+		{"non-qualified only: from awareness whatever the estimated start", []string{"ra-portal"}, aware.Add(-6 * h),
+			[]want{nonQualified(evident.ClockEIDAS)}},
+		{"qualified and non-qualified: both clocks", []string{"tsa", "ra-portal"}, aware.Add(-6 * h),
+			[]want{qualified(evident.ClockEIDAS), nonQualified(evident.ClockEIDASNonQualified)}},
+		{"a mixed service falls under both", []string{"both"}, aware.Add(-6 * h),
+			[]want{qualified(evident.ClockEIDAS), nonQualified(evident.ClockEIDASNonQualified)}},
+		{"qualification not recorded: the stricter qualified clock", []string{"unknown"}, aware.Add(-6 * h),
+			[]want{qualified(evident.ClockEIDAS)}},
+		{"no estimated start: the qualified clock runs from awareness", []string{"tsa"}, time.Time{},
+			[]want{{evident.ClockEIDAS, aware, aware.Add(24 * h), "eIDAS Art. 24(2)(fb)"}}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			inc := base
+			inc.Services, inc.EstimatedStartAt = tc.services, tc.start
+			var got []want
+			for _, c := range inc.Clocks(aware.Add(2 * h)) {
+				if c.Name == evident.ClockEIDAS || c.Name == evident.ClockEIDASNonQualified {
+					got = append(got, want{c.Name, c.Start, c.Due, c.Basis[0]})
+				}
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("eIDAS clocks (-want +got):\n%s", diff)
+			}
+		})
+	}
+	// One notice to the supervisory body at 20 h meets the non-qualified
+	// clock and is late for the qualified one (due at 18 h).
+	inc := base
+	inc.Services = []string{"tsa", "ra-portal"}
+	inc.Notifications = []evident.Notification{notice("n", aware.Add(20*h), evident.NoticeNotification, evident.ToSupervisoryBody)}
+	st := states(inc, aware.Add(30*h))
+	if st[evident.ClockEIDAS] != evident.ClockMetLate || st[evident.ClockEIDASNonQualified] != evident.ClockMet {
+		t.Errorf("notice at awareness+20h: qualified %s, non-qualified %s; want met-late and met", st[evident.ClockEIDAS], st[evident.ClockEIDASNonQualified])
+	}
+}
+
+func TestEstimatedStartAfterAwarenessIsRefused(t *testing.T) {
+	inc := evident.Incident{Kind: evident.KindIncident, Title: "t", Reporter: "r", AwareAt: aware, EstimatedStartAt: aware.Add(time.Minute), Rules: rules(t)}
+	err := inc.Validate(aware.Add(time.Hour))
+	if evident.ErrorCode(err) != evident.EINVALID || !strings.Contains(err.Error(), "estimated_start_at") {
+		t.Errorf("estimated start after awareness: %v; want EINVALID naming estimated_start_at", err)
 	}
 }

@@ -29,7 +29,8 @@ func FloorOf(r Requirement) (Floor, bool) {
 		if !fixed {
 			continue
 		}
-		if !ok || approxHours(sp) < approxHours(best.Span) {
+		tie := ok && approxHours(sp) == approxHours(best.Span) && best.Figure.Law == "" && f.Law != ""
+		if !ok || approxHours(sp) < approxHours(best.Span) || tie {
 			best, ok = Floor{Requirement: r.Ref(), Figure: f, Span: sp}, true
 		}
 	}

@@ -1,6 +1,7 @@
 package evident
 
 import (
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -103,10 +104,19 @@ type Step struct {
 
 // Incident is one entry of the register: an incident or a vulnerability.
 //
-// AwareAt is the instant every regulatory clock starts from (eIDAS Art.
-// 19a and 24(2)(fb), NIS2 Art. 23(4) count from becoming aware); for a
+// AwareAt is the instant the regulatory clocks start from (eIDAS Art.
+// 19a(1)(b) and NIS2 Art. 23(4) count from becoming aware); for a
 // vulnerability it is the discovery time. DetectedAt is when monitoring
 // first saw something, which may be earlier and is kept for the review.
+// EstimatedStartAt is when the incident itself is believed to have begun:
+// eIDAS Art. 24(2)(fb) gives a qualified service 24 hours "of the
+// incident", so for qualified services the clock starts at the earlier of
+// the estimated start and awareness (see EIDASStart).
+//
+// Qualifications records, for each affected service, its qualification
+// when the incident was opened or its services last changed, so the
+// regime that sets the eIDAS clock is part of the signed record and does
+// not move when the program is edited later.
 //
 // Rules is the snapshot of deadlines and thresholds in force when the
 // incident was opened: a later catalog or configuration change must not
@@ -119,11 +129,15 @@ type Incident struct {
 	Reporter          string       `json:"reporter"`
 	DetectedAt        time.Time    `json:"detected_at"`
 	AwareAt           time.Time    `json:"aware_at"`
+	EstimatedStartAt  time.Time    `json:"estimated_start_at,omitzero"`
 	Services          []string     `json:"services"`
 	Systems           []string     `json:"systems"`
 	PersonalData      bool         `json:"personal_data"`
 	CustomersAffected bool         `json:"customers_affected"`
 	RootCause         string       `json:"root_cause,omitempty"`
+	// Qualifications maps each affected service to its qualification;
+	// the store fills it from the program, users do not set it.
+	Qualifications map[string]Qualification `json:"qualifications,omitempty"`
 	// Assignee is the login working the incident, "" when no one is
 	// named: its clocks are then the work of whoever owns the incident
 	// procedure (see readiness).
@@ -200,6 +214,9 @@ func (inc Incident) Validate(now time.Time) error {
 	if !inc.DetectedAt.IsZero() && inc.DetectedAt.After(inc.AwareAt) {
 		return ErrorAt(EINVALID, "detected_at", "detection %s is after awareness %s", UTC(inc.DetectedAt), UTC(inc.AwareAt))
 	}
+	if err := inc.checkEstimatedStart(); err != nil {
+		return err
+	}
 	for _, list := range [][]string{inc.Services, inc.Systems} {
 		for _, n := range list {
 			if strings.TrimSpace(n) == "" {
@@ -208,6 +225,16 @@ func (inc Incident) Validate(now time.Time) error {
 		}
 	}
 	return inc.Rules.Validate()
+}
+
+// checkEstimatedStart refuses an estimated start after awareness: nobody
+// becomes aware of an incident before it began, and a later estimate
+// would let the qualified clock start after the one the law names.
+func (inc Incident) checkEstimatedStart() error {
+	if !inc.EstimatedStartAt.IsZero() && inc.EstimatedStartAt.After(inc.AwareAt) {
+		return ErrorAt(EINVALID, "estimated_start_at", "estimated start %s is after awareness %s", UTC(inc.EstimatedStartAt), UTC(inc.AwareAt))
+	}
+	return nil
 }
 
 // CheckStepTime refuses a step or notification time that is before the
@@ -255,10 +282,20 @@ type IncidentUpdate struct {
 	RootCause         *string   `json:"root_cause,omitempty"`
 	// Assignee names the login now working the incident ("" unassigns).
 	Assignee *string `json:"assignee,omitempty"`
+	// EstimatedStartAt revises when the incident is believed to have
+	// begun; the qualified eIDAS clock follows it.
+	EstimatedStartAt *time.Time `json:"estimated_start_at,omitempty"`
+	// Qualifications is set by the store, never by the caller: the
+	// affected services' qualifications after the update, so replaying
+	// the signed record gives the same clocks.
+	Qualifications *map[string]Qualification `json:"qualifications,omitempty"`
 }
 
-// IsZero reports whether the update changes nothing.
-func (u IncidentUpdate) IsZero() bool { return u == IncidentUpdate{} }
+// IsZero reports whether the update changes nothing a user can change.
+func (u IncidentUpdate) IsZero() bool {
+	u.Qualifications = nil
+	return u == IncidentUpdate{}
+}
 
 // Apply returns inc with the update's fields set.
 func (u IncidentUpdate) Apply(inc Incident) Incident {
@@ -282,6 +319,12 @@ func (u IncidentUpdate) Apply(inc Incident) Incident {
 	}
 	if u.CustomersAffected != nil {
 		inc.CustomersAffected = *u.CustomersAffected
+	}
+	if u.EstimatedStartAt != nil {
+		inc.EstimatedStartAt = u.EstimatedStartAt.UTC()
+	}
+	if u.Qualifications != nil {
+		inc.Qualifications = maps.Clone(*u.Qualifications)
 	}
 	return inc
 }

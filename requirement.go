@@ -174,6 +174,11 @@ type Figure struct {
 	AtLeast    bool       `json:"at_least,omitempty"`
 	Continuous bool       `json:"continuous,omitempty"`
 	Text       string     `json:"text"` // the figure as a reader says it: "at least once per quarter"
+	// Law names the legal acts and articles that set the same figure
+	// ("Implementing Regulation (EU) 2025/1929 Annex, point 1(9)"), filled
+	// when an act's overlay is applied, so a gap against the figure cites
+	// the law as well as the standard.
+	Law string `json:"law,omitempty"`
 }
 
 // Span is a whole number of time units, such as 6 months or 1 week.

@@ -17,12 +17,14 @@ const (
 	ServiceSignatureValidation ServiceType = "signature-validation"
 	ServicePreservation        ServiceType = "preservation"
 	ServiceRemoteSigning       ServiceType = "remote-signing"
+	ServiceLedgers             ServiceType = "electronic-ledgers"
+	ServiceArchiving           ServiceType = "electronic-archiving"
 	ServiceOther               ServiceType = "other"
 )
 
 // ServiceTypes lists every service type, in the order forms offer them.
 var ServiceTypes = []ServiceType{ServiceCertificates, ServiceTimeStamps, ServiceRegisteredDelivery,
-	ServiceSignatureValidation, ServicePreservation, ServiceRemoteSigning, ServiceOther}
+	ServiceSignatureValidation, ServicePreservation, ServiceRemoteSigning, ServiceLedgers, ServiceArchiving, ServiceOther}
 
 // Qualification says whether a service is provided as a qualified trust
 // service under eIDAS. An empty value is a gap: the assessor's first

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"github.com/evidenthq/evident"
 	"github.com/evidenthq/evident/internal/catalog"
 )
@@ -34,8 +35,8 @@ func (a *app) programVersion(cat *catalog.Catalog, asked string) (string, []stri
 	}
 	if st, err := a.openStore(); err == nil {
 		defer st.Close()
-		if p, err := st.Program(a.ctx); err == nil {
-			return p.Version, p.Overlays
+		if m, err := st.Model(a.ctx); err == nil && m.Program.Version != "" {
+			return m.Program.Version, cat.ProgramOverlays(m.Program, m.Services)
 		}
 	}
 	return cat.Latest(), nil
@@ -74,6 +75,7 @@ func catalogList(a *app, cat *catalog.Catalog, args []string) error {
 func catalogShow(a *app, cat *catalog.Catalog, args []string) error {
 	fs := a.flags("catalog show")
 	version := fs.String("version", "", "standard version (default: the program's)")
+	overlay := fs.String("overlay", "", "comma-separated overlays to apply (default: the program's)")
 	pos, err := a.parse(fs, args)
 	if err != nil {
 		return err
@@ -82,6 +84,9 @@ func catalogShow(a *app, cat *catalog.Catalog, args []string) error {
 		return evident.Errorf(evident.EINVALID, "catalog show: want one requirement id, e.g. REQ-7.8-14")
 	}
 	v, overlays := a.programVersion(cat, *version)
+	if *overlay != "" {
+		overlays = splitList(*overlay)
+	}
 	r, err := cat.Resolve(pos[0], v)
 	if err != nil {
 		return err
@@ -146,7 +151,19 @@ func catalogOverlays(a *app, cat *catalog.Catalog, args []string) error {
 		return a.printJSON(ovs)
 	}
 	for _, o := range ovs {
-		a.out("%s\n", o.Name)
+		applies := "switched on by name (program overlays)"
+		if at := o.AppliesTo; at != nil {
+			q := string(at.Qualification)
+			if q == "" {
+				q = "qualified and non-qualified"
+			}
+			types := "every service type"
+			if len(at.ServiceTypes) > 0 {
+				types = fmt.Sprint(at.ServiceTypes)
+			}
+			applies = q + " services, " + types
+		}
+		a.out("%s\t%s\tV%s\t%d adaptations\t%s\n", o.Name, firstNonEmpty(o.Act, o.Title), o.Version, len(o.Adaptations), applies)
 	}
 	return nil
 }

@@ -62,6 +62,7 @@ func incidentOpen(a *app, args []string) error {
 	reporter := fs.String("reporter", "", "who reported it (default: --actor)")
 	aware := fs.String("aware", "", "when the TSP became aware (discovery, for a vulnerability), RFC 3339 UTC; every clock starts here (default: now)")
 	detected := fs.String("detected", "", "when monitoring first saw it, if earlier than awareness")
+	estimated := fs.String("estimated-start", "", "when the incident is believed to have begun, if before awareness; a qualified service's eIDAS clock starts at the earlier of the two (Art. 24(2)(fb))")
 	services := fs.String("service", "", "affected services, comma-separated program ids")
 	systems := fs.String("system", "", "affected systems, comma-separated program ids")
 	personal := fs.Bool("personal-data", false, "personal data is involved")
@@ -85,6 +86,9 @@ func incidentOpen(a *app, args []string) error {
 		inc.AwareAt = a.now().UTC()
 	}
 	if inc.DetectedAt, err = timeFlag("detected", *detected); err != nil {
+		return err
+	}
+	if inc.EstimatedStartAt, err = timeFlag("estimated-start", *estimated); err != nil {
 		return err
 	}
 	for _, s := range []struct {
@@ -455,6 +459,9 @@ func (a *app) printIncident(inc evident.Incident, verb string) error {
 	}
 	a.out("%s  %s  [%s, %s]\n", inc.ID, inc.Title, inc.Kind, state)
 	a.out("Aware %s  detected %s  reported by %s\n", stamp(inc.AwareAt), stamp(inc.DetectedAt), inc.Reporter)
+	if !inc.EstimatedStartAt.IsZero() {
+		a.out("Estimated start %s (the qualified eIDAS clock starts at %s)\n", stamp(inc.EstimatedStartAt), stamp(inc.EIDASStart()))
+	}
 	if inc.Assignee != "" {
 		a.out("Assigned to %s\n", inc.Assignee)
 	}

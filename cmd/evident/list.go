@@ -192,7 +192,7 @@ func (a *app) programView() (*programView, error) {
 	if err != nil {
 		return nil, err
 	}
-	reqs, err := cat.Requirements(m.Program.Version, m.Program.Overlays...)
+	reqs, err := cat.Requirements(m.Program.Version, cat.ProgramOverlays(m.Program, m.Services)...)
 	if err != nil {
 		return nil, err
 	}

@@ -102,7 +102,11 @@ func (a *app) readinessInput(at, from time.Time, withCatalog bool) (readiness.In
 		if err != nil {
 			return readiness.Input{}, err
 		}
-		if reqs, err = cat.Requirements(p.Version, p.Overlays...); err != nil {
+		m, err := st.Model(a.ctx)
+		if err != nil {
+			return readiness.Input{}, err
+		}
+		if reqs, err = cat.Requirements(p.Version, cat.ProgramOverlays(p, m.Services)...); err != nil {
 			return readiness.Input{}, err
 		}
 	}

@@ -69,7 +69,11 @@ func (a *API) programVersion(r *http.Request, asked string) (string, []string, e
 		return asked, nil, nil
 	}
 	if p.Version != "" {
-		return p.Version, p.Overlays, nil
+		m, err := a.cfg.Store.Model(r.Context())
+		if err != nil {
+			return "", nil, err
+		}
+		return p.Version, a.cfg.Catalog.ProgramOverlays(p, m.Services), nil
 	}
 	return a.cfg.Catalog.Latest(), nil, nil
 }

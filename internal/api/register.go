@@ -131,7 +131,9 @@ func (a *API) Incident() http.Handler {
 
 // OpenIncident opens an incident from a JSON body with the fields of an
 // incident (kind, title, summary, reporter, detected_at, aware_at,
-// services, systems, personal_data, customers_affected).
+// estimated_start_at, services, systems, personal_data,
+// customers_affected). Qualifications are read from the program, not
+// taken from the body.
 func (a *API) OpenIncident() http.Handler {
 	return a.handle(func(w http.ResponseWriter, r *http.Request) error {
 		p, err := principal(r)

@@ -24,6 +24,7 @@ type Catalog struct {
 	versions []*edition // ascending by version number
 	mappings []*mapping
 	overlays []*overlay
+	spaces   []*IDSpace
 }
 
 // Version describes one standard version in the catalog.

@@ -18,6 +18,7 @@ const (
 	kindVersion = "version"
 	kindMapping = "mapping"
 	kindOverlay = "overlay"
+	kindIDSpace = "idspace"
 )
 
 // header is the part every catalog file shares.
@@ -82,11 +83,20 @@ type overlayFile struct {
 	Version     string            `yaml:"version"`
 	Sources     []string          `yaml:"sources"`
 	Note        string            `yaml:"note"`
+	Act         string            `yaml:"act"`
+	AppliesTo   *appliesToEntry   `yaml:"applies_to"`
 	Adaptations []adaptationEntry `yaml:"adaptations"`
+}
+
+// appliesToEntry says which services an act's overlay is for.
+type appliesToEntry struct {
+	Qualification string   `yaml:"qualification"`
+	ServiceTypes  []string `yaml:"service_types"`
 }
 
 type adaptationEntry struct {
 	Label   string           `yaml:"label"`
+	Article string           `yaml:"article"`
 	Target  string           `yaml:"target"`
 	Shall   bool             `yaml:"shall"`
 	Text    string           `yaml:"text"`

@@ -20,6 +20,9 @@ func Format(r evident.Requirement) string {
 		b.WriteString("\nFigures:\n")
 		for _, f := range r.Figures {
 			fmt.Fprintf(&b, "  %s  (%q)\n", f, f.Text)
+			if f.Law != "" {
+				fmt.Fprintf(&b, "    also set by %s\n", f.Law)
+			}
 		}
 	}
 	if len(r.Adaptations) > 0 {

@@ -22,6 +22,8 @@ type loader struct {
 	mappingRaw []mappingFile
 	overlaySrc []*source
 	overlayRaw []overlayFile
+	spaceSrc   []*source
+	spaceRaw   []idSpaceFile
 }
 
 func (l *loader) read(s *source) {
@@ -52,8 +54,15 @@ func (l *loader) read(s *source) {
 			return
 		}
 		l.overlaySrc, l.overlayRaw = append(l.overlaySrc, s), append(l.overlayRaw, f)
+	case kindIDSpace:
+		var f idSpaceFile
+		if err := s.decode(&f); err != nil {
+			l.problems.add(err)
+			return
+		}
+		l.spaceSrc, l.spaceRaw = append(l.spaceSrc, s), append(l.spaceRaw, f)
 	default:
-		l.problems.add(s.errorf("$.kind", "unknown kind %q: want version, mapping or overlay", kind))
+		l.problems.add(s.errorf("$.kind", "unknown kind %q: want version, mapping, overlay or idspace", kind))
 	}
 }
 
@@ -70,6 +79,11 @@ func (l *loader) finish() (*Catalog, error) {
 	for i, s := range l.overlaySrc {
 		if o := l.checkOverlay(c, s, l.overlayRaw[i]); o != nil {
 			c.overlays = append(c.overlays, o)
+		}
+	}
+	for i, s := range l.spaceSrc {
+		if sp := l.checkIDSpace(c, s, l.spaceRaw[i]); sp != nil {
+			c.spaces = append(c.spaces, sp)
 		}
 	}
 	if len(c.versions) == 0 && len(l.problems) == 0 {

@@ -244,7 +244,7 @@ func missingFigures(xs, ys []evident.Figure) []evident.Figure {
 // sameFigure compares what two figures mean, ignoring their wording
 // (Text, Subject), which the catalog rephrases freely.
 func sameFigure(x, y evident.Figure) bool {
-	x.Text, y.Text, x.Subject, y.Subject = "", "", "", ""
+	x.Text, y.Text, x.Subject, y.Subject, x.Law, y.Law = "", "", "", "", "", ""
 	if (x.Window == nil) != (y.Window == nil) || (x.Window != nil && *x.Window != *y.Window) {
 		return false
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strings"
 
 	"github.com/evidenthq/evident"
 )
@@ -18,14 +19,48 @@ type Overlay struct {
 	Version string   `json:"version"` // the version the adaptations are written against
 	Sources []string `json:"sources,omitempty"`
 	Note    string   `json:"note,omitempty"`
+	// Act is the legal act the overlay transcribes, as cited:
+	// "Implementing Regulation (EU) 2025/1929". Empty for an overlay that
+	// gathers several acts.
+	Act string `json:"act,omitempty"`
+	// AppliesTo says which services the act covers; nil means the
+	// overlay is switched on by name only (Program.Overlays).
+	AppliesTo *AppliesTo `json:"applies_to,omitempty"`
 	// Adaptations in file order.
 	Adaptations []Adaptation `json:"adaptations"`
+}
+
+// AppliesTo selects the services an act's overlay is for: their
+// qualification ("qualified", "non-qualified", or "" for either) and
+// their types (none listed: every type).
+type AppliesTo struct {
+	Qualification evident.Qualification `json:"qualification,omitempty"`
+	ServiceTypes  []evident.ServiceType `json:"service_types,omitempty"`
+}
+
+// Covers reports whether a service falls under the act. A mixed service
+// is provided both ways, so either qualification covers it; a service
+// whose qualification is not recorded is covered by every act that fits
+// its type, since when in doubt the stricter rules apply.
+func (a AppliesTo) Covers(s evident.Service) bool {
+	if len(a.ServiceTypes) > 0 && !slices.Contains(a.ServiceTypes, s.Type) {
+		return false
+	}
+	switch {
+	case a.Qualification == "", s.Qualification == "", s.Qualification == evident.Mixed:
+		return true
+	}
+	return a.Qualification == s.Qualification
 }
 
 // Adaptation changes one requirement: it adds text, adds figures, or makes
 // a recommendation mandatory ("should" becomes "shall").
 type Adaptation struct {
-	Label   string                 `json:"label"`  // "REQ-7.8-14X"
+	Label string `json:"label"` // "REQ-7.8-14X"
+	// Article is where in the act the adaptation is written: "Annex,
+	// point (9)", "Art. 3(4)". With the overlay's Act it names the law a
+	// gap cites.
+	Article string                 `json:"article,omitempty"`
 	Target  evident.RequirementRef `json:"target"` // the requirement it adapts, with its version
 	Shall   bool                   `json:"shall,omitempty"`
 	Text    string                 `json:"text"`
@@ -62,7 +97,19 @@ func (l *loader) checkOverlay(c *Catalog, s *source, f overlayFile) *overlay {
 		l.problems.add(s.errorf("$.version", "overlay %s: %s", f.Name, message(err)))
 		return nil
 	}
-	o := &overlay{Overlay{Name: f.Name, Title: f.Title, Version: f.Version, Sources: f.Sources, Note: f.Note}}
+	o := &overlay{Overlay{Name: f.Name, Title: f.Title, Version: f.Version, Sources: f.Sources, Note: f.Note, Act: f.Act}}
+	if f.AppliesTo != nil {
+		at, err := appliesTo(*f.AppliesTo)
+		if err != nil {
+			l.problems.add(s.errorf("$.applies_to", "overlay %s: %s", f.Name, message(err)))
+			return nil
+		}
+		if f.Act == "" {
+			l.problems.add(s.errorf("$.act", "overlay %s selects services but names no act", f.Name))
+			return nil
+		}
+		o.AppliesTo = &at
+	}
 	labels := map[string]bool{}
 	for i, a := range f.Adaptations {
 		where := s.where(fmt.Sprintf("$.adaptations[%d]", i)) + " " + a.Label
@@ -80,6 +127,61 @@ func (l *loader) checkOverlay(c *Catalog, s *source, f overlayFile) *overlay {
 	}
 	l.overlays = append(l.overlays, o)
 	return o
+}
+
+// appliesTo checks an applies_to entry against the known qualifications
+// and service types.
+func appliesTo(e appliesToEntry) (AppliesTo, error) {
+	q := evident.Qualification(e.Qualification)
+	if q != "" && q != evident.Qualified && q != evident.NonQualified {
+		return AppliesTo{}, evident.Errorf(evident.EINVALID, "qualification %q: want qualified, non-qualified or nothing for both", e.Qualification)
+	}
+	at := AppliesTo{Qualification: q}
+	for _, t := range e.ServiceTypes {
+		if !slices.Contains(evident.ServiceTypes, evident.ServiceType(t)) {
+			return AppliesTo{}, evident.Errorf(evident.EINVALID, "service type %q: want one of %v", t, evident.ServiceTypes)
+		}
+		at.ServiceTypes = append(at.ServiceTypes, evident.ServiceType(t))
+	}
+	return at, nil
+}
+
+// OverlaysFor returns, for each service, the names of the act overlays
+// that cover it, in catalog order. Which acts apply follows from the
+// services (qualified or not, and of which type), not from a switch.
+func (c *Catalog) OverlaysFor(services []evident.Service) map[string][]string {
+	out := map[string][]string{}
+	for _, s := range services {
+		out[s.ID] = []string{}
+		for _, o := range c.overlays {
+			if o.AppliesTo != nil && o.AppliesTo.Covers(s) {
+				out[s.ID] = append(out[s.ID], o.Name)
+			}
+		}
+	}
+	return out
+}
+
+// ProgramOverlays is the one answer to "which overlays apply to this
+// program": those the program switches on by name, then every act overlay
+// that covers one of its services (see OverlaysFor), each once, in
+// catalog order. Status, the web and the catalog views all read the
+// program's requirements through it.
+func (c *Catalog) ProgramOverlays(p evident.Program, services []evident.Service) []string {
+	out := append([]string{}, p.Overlays...)
+	per := c.OverlaysFor(services)
+	for _, o := range c.overlays {
+		if slices.Contains(out, o.Name) {
+			continue
+		}
+		for _, s := range services {
+			if slices.Contains(per[s.ID], o.Name) {
+				out = append(out, o.Name)
+				break
+			}
+		}
+	}
+	return out
 }
 
 // adaptation checks one overlay entry against the version it adapts.
@@ -102,7 +204,7 @@ func adaptation(c *Catalog, e *edition, a adaptationEntry) (Adaptation, error) {
 			return Adaptation{}, evident.Errorf(evident.EINVALID, "figures[%d]: %s", k, message(err))
 		}
 	}
-	return Adaptation{Label: a.Label, Target: ref, Shall: a.Shall, Text: a.Text, Figures: a.Figures, Note: a.Note}, nil
+	return Adaptation{Label: a.Label, Article: a.Article, Target: ref, Shall: a.Shall, Text: a.Text, Figures: a.Figures, Note: a.Note}, nil
 }
 
 // Overlays lists the overlays in the catalog.
@@ -139,6 +241,11 @@ func (c *Catalog) overlay(name string) (*overlay, error) {
 func (o *overlay) copy() Overlay {
 	out := o.Overlay
 	out.Sources = slices.Clone(o.Sources)
+	if o.AppliesTo != nil {
+		at := *o.AppliesTo
+		at.ServiceTypes = slices.Clone(at.ServiceTypes)
+		out.AppliesTo = &at
+	}
 	out.Adaptations = slices.Clone(o.Adaptations)
 	for i := range out.Adaptations {
 		out.Adaptations[i].Figures = slices.Clone(out.Adaptations[i].Figures)
@@ -168,7 +275,7 @@ func (c *Catalog) apply(name string, e *edition, reqs []evident.Requirement) ([]
 			return nil, evident.Errorf(evident.ENOTFOUND, "overlay %s, %s: %s", o.Name, a.Label, message(err))
 		}
 		r := &reqs[e.index[corr.To.ID]]
-		adapt(r, o.Name, a, corr)
+		adapt(r, &o.Overlay, a, corr)
 	}
 	return reqs, nil
 }
@@ -177,8 +284,20 @@ func (c *Catalog) apply(name string, e *edition, reqs []evident.Requirement) ([]
 // already has (same meaning) are not added twice, so applying the
 // V3.1.1 overlay to V3.2.1, which already carries most figures, adds
 // nothing but the adaptation's label and text.
-func adapt(r *evident.Requirement, overlay string, a Adaptation, corr Correspondence) {
-	label := a.Label + " (" + overlay
+//
+// The label names the act and article first when the overlay transcribes
+// one act, so every view of the requirement says which law adapted it,
+// and then the overlay and, for a target in another version, the mapping
+// both ids went through.
+func adapt(r *evident.Requirement, o *Overlay, a Adaptation, corr Correspondence) {
+	label := a.Label + " (" + o.Name
+	if o.Act != "" {
+		label = a.Label + " (" + o.Act
+		if a.Article != "" {
+			label += " " + a.Article
+		}
+		label += "; overlay " + o.Name
+	}
 	if corr.Basis != Identity {
 		label += fmt.Sprintf(", from %s by %s mapping", corr.From, corr.Basis)
 	}
@@ -192,9 +311,19 @@ func adapt(r *evident.Requirement, overlay string, a Adaptation, corr Correspond
 			r.Types = append(r.Types, evident.Shall)
 		}
 	}
+	law := ""
+	if o.Act != "" {
+		law = strings.TrimSpace(o.Act + " " + a.Article)
+	}
 	for _, f := range a.Figures {
-		if !slices.ContainsFunc(r.Figures, func(g evident.Figure) bool { return sameFigure(f, g) }) {
+		i := slices.IndexFunc(r.Figures, func(g evident.Figure) bool { return sameFigure(f, g) })
+		if i < 0 {
+			f.Law = law
 			r.Figures = append(r.Figures, f)
+			continue
+		}
+		if law != "" && !strings.Contains(r.Figures[i].Law, law) {
+			r.Figures[i].Law = strings.TrimPrefix(r.Figures[i].Law+"; "+law, "; ")
 		}
 	}
 }

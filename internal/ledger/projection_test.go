@@ -30,7 +30,7 @@ func projectedFixture(t *testing.T, st *sqlstore.Store) fixture {
 		programObject{sqlstore.People, "ceo", evident.Person{ID: "ceo", Name: "Chief"}},
 		programObject{sqlstore.Risks, "r1", evident.Risk{ID: "r1", Title: "key compromise"}},
 		programObject{sqlstore.Treatments, "t1", evident.Treatment{ID: "t1", Risk: "r1"}},
-		programObject{sqlstore.Services, "qc", evident.Service{ID: "qc", Name: "Qualified certificates"}},
+		programObject{sqlstore.Services, "qc", evident.Service{ID: "qc", Name: "Qualified certificates", Qualification: evident.Qualified}},
 		programObject{sqlstore.Zones, "dmz", evident.Zone{ID: "dmz", Name: "DMZ"}},
 		programObject{sqlstore.Suppliers, "cloudco", evident.Supplier{ID: "cloudco", Name: "CloudCo"}},
 		programObject{sqlstore.Roles, "ca-admin", evident.Role{ID: "ca-admin", Name: "CA administrator"}},
@@ -121,12 +121,18 @@ func incidentHistory(t *testing.T, st *sqlstore.Store) {
 	t.Helper()
 	ctx := context.Background()
 	inc, err := st.OpenIncident(ctx, evident.Incident{Kind: evident.KindIncident, Title: "OCSP down", Reporter: "noc",
-		AwareAt: time.Date(2026, 6, 30, 22, 0, 0, 0, time.UTC)}, "alice")
+		AwareAt: time.Date(2026, 6, 30, 22, 0, 0, 0, time.UTC), EstimatedStartAt: time.Date(2026, 6, 30, 20, 0, 0, 0, time.UTC)}, "alice")
 	if err != nil {
 		t.Fatal(err)
 	}
 	title := "OCSP responder down"
 	if _, err := st.UpdateIncident(ctx, inc.ID, evident.IncidentUpdate{Title: &title}, "alice"); err != nil {
+		t.Fatal(err)
+	}
+	// Naming the affected service records its qualification in the leaf;
+	// a revised estimate moves the qualified clock.
+	start, services := time.Date(2026, 6, 30, 19, 0, 0, 0, time.UTC), []string{"qc"}
+	if _, err := st.UpdateIncident(ctx, inc.ID, evident.IncidentUpdate{Services: &services, EstimatedStartAt: &start}, "alice"); err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range []evident.Classification{

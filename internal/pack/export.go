@@ -111,7 +111,7 @@ func Export(ctx context.Context, src Source, opt Options, w io.Writer) (*Manifes
 	if err := e.setScope(); err != nil {
 		return nil, err
 	}
-	reqs, err := src.Catalog.Requirements(m.Program.Version, m.Program.Overlays...)
+	reqs, err := src.Catalog.Requirements(m.Program.Version, src.Catalog.ProgramOverlays(m.Program, m.Services)...)
 	if err != nil {
 		return nil, err
 	}
@@ -222,7 +222,7 @@ func (e *exporter) newManifest(m *evident.Model) *Manifest {
 	man := &Manifest{
 		Format: Format, ID: evident.NewID(e.opt.Now), CreatedAt: e.opt.Now, CreatedBy: e.opt.Actor,
 		Program: Program{Name: p.Name, LegalName: p.LegalName, Country: p.Country, SupervisoryBody: p.SupervisoryBody,
-			Standard: string(p.Standard), Version: p.Version, Overlays: append([]string{}, p.Overlays...)},
+			Standard: string(p.Standard), Version: p.Version, Overlays: e.src.Catalog.ProgramOverlays(p, m.Services)},
 		Scope:  Scope{All: e.scope == nil, Services: []string{}},
 		Period: Period{From: e.opt.From.UTC(), To: e.opt.To.UTC()},
 		Origin: e.src.Signer.Name(), Key: e.src.Key,

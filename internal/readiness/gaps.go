@@ -315,6 +315,9 @@ func (g *gaps) floors(m *evident.Model, reqs []evident.Requirement, acts evident
 				continue
 			}
 			why := fmt.Sprintf("cadence %s is slower than %s's %q", c.Cadence, ref.ID, f.Figure.Text)
+			if f.Figure.Law != "" {
+				why += ", which " + f.Figure.Law + " also sets"
+			}
 			d := c.DeviationFor(ref)
 			var decision evident.Act
 			if d != nil {

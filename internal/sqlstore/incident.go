@@ -25,6 +25,10 @@ type incidentBody struct {
 	RootCause         string                `json:"root_cause,omitempty"` // as typed
 	Assignee          string                `json:"assignee,omitempty"`
 	Rules             evident.IncidentRules `json:"rules"`
+	// EstimatedStartAt and Qualifications set the eIDAS clock's start
+	// and regime (evident.Incident.Regimes); older rows lack them.
+	EstimatedStartAt time.Time                        `json:"estimated_start_at,omitzero"`
+	Qualifications   map[string]evident.Qualification `json:"qualifications,omitempty"`
 }
 
 // incidentFigures are the requirements whose figures make the rules.
@@ -107,11 +111,17 @@ func (tx *Tx) openIncident(ctx context.Context, inc *evident.Incident, actor str
 	if inc.DetectedAt.IsZero() {
 		inc.DetectedAt = inc.AwareAt
 	}
+	if !inc.EstimatedStartAt.IsZero() {
+		inc.EstimatedStartAt = stored(inc.EstimatedStartAt)
+	}
 	inc.Classifications, inc.Steps, inc.Notifications = []evident.Classification{}, []evident.Step{}, []evident.Notification{}
 	if err := inc.Validate(tx.Now); err != nil {
 		return err
 	}
 	if err := tx.checkScope(ctx, inc.Services, inc.Systems); err != nil {
+		return err
+	}
+	if inc.Qualifications, err = tx.qualifications(ctx, inc.Services); err != nil {
 		return err
 	}
 	body, err := json.Marshal(bodyOf(*inc))
@@ -140,7 +150,8 @@ func stored(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
 
 func bodyOf(inc evident.Incident) incidentBody {
 	return incidentBody{Summary: inc.Summary, Services: inc.Services, Systems: inc.Systems, PersonalData: inc.PersonalData,
-		CustomersAffected: inc.CustomersAffected, RootCause: inc.RootCause, Assignee: inc.Assignee, Rules: inc.Rules}
+		CustomersAffected: inc.CustomersAffected, RootCause: inc.RootCause, Assignee: inc.Assignee, Rules: inc.Rules,
+		EstimatedStartAt: inc.EstimatedStartAt, Qualifications: inc.Qualifications}
 }
 
 // names trims, drops duplicates and never returns nil, so JSON shows [].
@@ -171,6 +182,32 @@ func (tx *Tx) checkScope(ctx context.Context, services, systems []string) error 
 		}
 	}
 	return nil
+}
+
+// qualifications reads the qualification of each named service from the
+// program, for the incident's record of which eIDAS regime applies. A
+// service with no qualification recorded is left out (Regimes then runs
+// the stricter clock). Nil when no service has one.
+func (tx *Tx) qualifications(ctx context.Context, services []string) (map[string]evident.Qualification, error) {
+	var out map[string]evident.Qualification
+	for _, id := range services {
+		var body string
+		if err := tx.QueryRow(ctx, `SELECT body FROM services WHERE id = ?`, id).Scan(&body); err != nil {
+			return nil, fmt.Errorf("read service %q: %w", id, err)
+		}
+		var s evident.Service
+		if err := json.Unmarshal([]byte(body), &s); err != nil {
+			return nil, fmt.Errorf("service %q: %w", id, err)
+		}
+		if s.Qualification == "" {
+			continue
+		}
+		if out == nil {
+			out = map[string]evident.Qualification{}
+		}
+		out[id] = s.Qualification
+	}
+	return out, nil
 }
 
 // OpenVulnerability opens a vulnerability for an importer finding, once:
@@ -242,16 +279,34 @@ func (s *Store) UpdateIncident(ctx context.Context, id string, u evident.Inciden
 		if inc, err = tx.Incident(ctx, id); err != nil {
 			return err
 		}
+		u.Qualifications = nil // the store's to set, below
 		if u.IsZero() {
 			return evident.Errorf(evident.EINVALID, "nothing to update: name a field to change")
+		}
+		if u.EstimatedStartAt != nil {
+			t := stored(*u.EstimatedStartAt)
+			u.EstimatedStartAt = &t
 		}
 		inc = u.Apply(inc)
 		inc.Services, inc.Systems = names(inc.Services), names(inc.Systems)
 		if inc.Title == "" {
 			return evident.ErrorAt(evident.EINVALID, "title", "an incident needs a title")
 		}
+		if err := inc.Validate(tx.Now); err != nil {
+			return err
+		}
 		if err := tx.checkScope(ctx, inc.Services, inc.Systems); err != nil {
 			return err
+		}
+		if u.Services != nil {
+			q, err := tx.qualifications(ctx, inc.Services)
+			if err != nil {
+				return err
+			}
+			if q == nil {
+				q = map[string]evident.Qualification{}
+			}
+			u.Qualifications, inc.Qualifications = &q, q
 		}
 		if u.Assignee != nil && inc.Assignee != "" {
 			// Work is assigned to a person who can sign in and act on it.
@@ -629,7 +684,7 @@ func (tx *Tx) loadIncidents(ctx context.Context, where string, args ...any) ([]e
 		}
 		inc.Summary, inc.Services, inc.Systems = b.Summary, b.Services, b.Systems
 		inc.PersonalData, inc.CustomersAffected, inc.RootCause, inc.Rules = b.PersonalData, b.CustomersAffected, b.RootCause, b.Rules
-		inc.Assignee = b.Assignee
+		inc.Assignee, inc.EstimatedStartAt, inc.Qualifications = b.Assignee, b.EstimatedStartAt, b.Qualifications
 		inc.Classifications, inc.Steps, inc.Notifications = []evident.Classification{}, []evident.Step{}, []evident.Notification{}
 		pos[inc.ID] = len(out)
 		out = append(out, inc)

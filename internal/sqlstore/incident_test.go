@@ -342,3 +342,79 @@ func TestIncidentClocksList(t *testing.T) {
 		}
 	})
 }
+
+// TestIncidentClocksFollowServiceQualification opens incidents in a
+// program with a qualified time-stamp service and a non-qualified one:
+// each incident gets its services' eIDAS clock, the qualified one from
+// the estimated start, and keeps it when the program is edited later.
+func TestIncidentClocksFollowServiceQualification(t *testing.T) {
+	aware := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	now := aware.Add(2 * time.Hour)
+	storetest.Each(t, func() time.Time { return now }, func(t *testing.T, s *sqlstore.Store) {
+		ctx := context.Background()
+		incidentStore(t, s)
+		put := func(svc evident.Service) {
+			t.Helper()
+			if err := s.Write(ctx, func(tx *sqlstore.Tx) error { return tx.PutObject(ctx, sqlstore.Services, svc.ID, svc, "alice") }); err != nil {
+				t.Fatal(err)
+			}
+		}
+		put(evident.Service{ID: "time-stamping", Name: "Qualified time-stamps", Type: evident.ServiceTimeStamps, Qualification: evident.Qualified})
+		put(evident.Service{ID: "ra-portal", Name: "Registration portal", Type: evident.ServiceOther, Qualification: evident.NonQualified})
+		open := func(services ...string) evident.Incident {
+			t.Helper()
+			inc, err := s.OpenIncident(ctx, evident.Incident{Kind: evident.KindIncident, Title: "outage", Reporter: "noc",
+				AwareAt: aware, EstimatedStartAt: aware.Add(-6 * time.Hour), Services: services}, "alice")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if inc, err = s.Incident(ctx, inc.ID); err != nil {
+				t.Fatal(err)
+			}
+			return inc
+		}
+		dues := func(inc evident.Incident) map[evident.ClockName]time.Time {
+			out := map[evident.ClockName]time.Time{}
+			for _, c := range inc.Clocks(now) {
+				if c.Name == evident.ClockEIDAS || c.Name == evident.ClockEIDASNonQualified {
+					out[c.Name] = c.Due
+				}
+			}
+			return out
+		}
+		tsa := open("time-stamping")
+		if got, want := dues(tsa), map[evident.ClockName]time.Time{evident.ClockEIDAS: aware.Add(18 * time.Hour)}; !cmp.Equal(got, want) {
+			t.Errorf("qualified time-stamp incident started 6 h before awareness: eIDAS clocks %v, want due 18 h after awareness %v", got, want)
+		}
+		if !tsa.EstimatedStartAt.Equal(aware.Add(-6*time.Hour)) || tsa.Qualifications["time-stamping"] != evident.Qualified {
+			t.Errorf("stored incident lost its estimated start or qualification: %v %v", tsa.EstimatedStartAt, tsa.Qualifications)
+		}
+		ra := open("ra-portal")
+		if got, want := dues(ra), map[evident.ClockName]time.Time{evident.ClockEIDAS: aware.Add(24 * time.Hour)}; !cmp.Equal(got, want) {
+			t.Errorf("non-qualified incident: eIDAS clocks %v, want due 24 h after awareness %v", got, want)
+		}
+		both := open("time-stamping", "ra-portal")
+		want := map[evident.ClockName]time.Time{evident.ClockEIDAS: aware.Add(18 * time.Hour), evident.ClockEIDASNonQualified: aware.Add(24 * time.Hour)}
+		if got := dues(both); !cmp.Equal(got, want) {
+			t.Errorf("incident on both services: eIDAS clocks %v, want both %v", got, want)
+		}
+		// The program changes later: the recorded regime does not move.
+		put(evident.Service{ID: "ra-portal", Name: "Registration portal", Type: evident.ServiceOther, Qualification: evident.Qualified})
+		if again, err := s.Incident(ctx, ra.ID); err != nil || !cmp.Equal(dues(again), dues(ra)) {
+			t.Errorf("after requalifying the service the open incident's clocks moved: %v %v", err, again.Clocks(now))
+		}
+		// Naming the services again takes the program as it is now.
+		svcs := []string{"ra-portal"}
+		upd, err := s.UpdateIncident(ctx, ra.ID, evident.IncidentUpdate{Services: &svcs}, "alice")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := dues(upd); !got[evident.ClockEIDAS].Equal(aware.Add(18 * time.Hour)) {
+			t.Errorf("services renamed after requalification: %v, want the qualified clock due 18 h after awareness", got)
+		}
+		late := aware.Add(time.Minute)
+		if _, err := s.UpdateIncident(ctx, ra.ID, evident.IncidentUpdate{EstimatedStartAt: &late}, "alice"); evident.ErrorCode(err) != evident.EINVALID {
+			t.Errorf("estimated start after awareness: %v; want EINVALID", err)
+		}
+	})
+}

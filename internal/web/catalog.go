@@ -57,7 +57,7 @@ func (w *Web) Catalog() http.Handler {
 		}
 		query := catalog.Query{Version: version, Clause: q.Get("clause"), Type: evident.RequirementType(q.Get("type"))}
 		if version == m.Program.Version {
-			query.Overlays = m.Program.Overlays
+			query.Overlays = w.cfg.Catalog.ProgramOverlays(m.Program, m.Services)
 		}
 		reqs, err := w.cfg.Catalog.Filter(query)
 		if err != nil {
@@ -133,7 +133,7 @@ func (w *Web) Requirement() http.Handler {
 		}
 		if req.Version == m.Program.Version {
 			// The program's overlays may adapt the requirement's text.
-			if adapted, err := w.cfg.Catalog.Lookup(req.Ref(), m.Program.Overlays...); err == nil {
+			if adapted, err := w.cfg.Catalog.Lookup(req.Ref(), w.cfg.Catalog.ProgramOverlays(m.Program, m.Services)...); err == nil {
 				req = adapted
 			}
 		}

@@ -85,7 +85,7 @@ func (w *Web) Control() http.Handler {
 			}
 		}
 		for _, ref := range c.Requirements {
-			req, err := w.cfg.Catalog.Lookup(ref, m.Program.Overlays...)
+			req, err := w.cfg.Catalog.Lookup(ref, w.cfg.Catalog.ProgramOverlays(m.Program, m.Services)...)
 			if err != nil {
 				req = evident.Requirement{Standard: ref.Standard, Version: ref.Version, ID: ref.ID}
 			}

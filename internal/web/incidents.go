@@ -70,8 +70,8 @@ func (w *Web) Incident() http.Handler {
 
 // incidentForm is the "open an incident" form as submitted.
 type incidentForm struct {
-	Kind, Title, Summary, AwareAt, Services, Systems string
-	Error                                            string
+	Kind, Title, Summary, AwareAt, EstimatedStart, Services, Systems string
+	Error                                                            string
 }
 
 // OpenIncident opens an incident (or vulnerability) from the form. Its
@@ -83,10 +83,14 @@ func (w *Web) OpenIncident() http.Handler {
 			return err
 		}
 		f := incidentForm{Kind: r.PostFormValue("kind"), Title: r.PostFormValue("title"), Summary: r.PostFormValue("summary"),
-			AwareAt: r.PostFormValue("aware_at"), Services: r.PostFormValue("services"), Systems: r.PostFormValue("systems")}
+			AwareAt: r.PostFormValue("aware_at"), EstimatedStart: r.PostFormValue("estimated_start_at"),
+			Services: r.PostFormValue("services"), Systems: r.PostFormValue("systems")}
 		inc := evident.Incident{Kind: evident.IncidentKind(f.Kind), Title: f.Title, Summary: f.Summary, Reporter: actor,
 			Services: splitNames(f.Services), Systems: splitNames(f.Systems)}
 		inc.AwareAt, err = parseFormTime("aware_at", f.AwareAt)
+		if err == nil && strings.TrimSpace(f.EstimatedStart) != "" {
+			inc.EstimatedStartAt, err = parseFormTime("estimated_start_at", f.EstimatedStart)
+		}
 		if err == nil {
 			inc, err = w.cfg.Store.OpenIncident(r.Context(), inc, actor)
 		}

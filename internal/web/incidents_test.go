@@ -107,3 +107,39 @@ func TestNotificationMeetsItsClockAndKeepsTheReport(t *testing.T) {
 		t.Errorf("containment step: %d, not on the timeline", code)
 	}
 }
+
+// TestIncidentPageShowsBothEIDASClocks opens, through the form, an
+// incident on a qualified and a non-qualified service that began 6 hours
+// before anyone knew: the page shows the estimated start and both eIDAS
+// clocks, the qualified one due 18 hours after awareness.
+func TestIncidentPageShowsBothEIDASClocks(t *testing.T) {
+	t.Parallel()
+	st := storetest.SQLite(t, testClock)
+	s := newSite(t, st)
+	putModel(t, st, &evident.Model{Services: []evident.Service{
+		{ID: "tsa", Name: "Qualified time-stamps", Type: evident.ServiceTimeStamps, Qualification: evident.Qualified},
+		{ID: "ra", Name: "Registration portal", Type: evident.ServiceOther, Qualification: evident.NonQualified}}})
+	b := s.signIn(t, "omar", evident.RoleControlOwner)
+	form := url.Values{"csrf_token": {b.csrf("/incidents")}, "kind": {"incident"}, "title": {"TSA clock drift"},
+		"aware_at": {"2026-11-27T04:00"}, "estimated_start_at": {"2026-11-26T22:00"}, "services": {"tsa, ra"}}
+	code, _, loc := b.post("/incidents", form)
+	if code != http.StatusSeeOther {
+		t.Fatalf("open incident: %d", code)
+	}
+	_, page := b.get(loc)
+	q := regexp.MustCompile(`(?s)<tr id="clock-eidas-notification" data-state="running">.*?</tr>`).FindString(page)
+	nq := regexp.MustCompile(`(?s)<tr id="clock-eidas-notification-non-qualified" data-state="running">.*?</tr>`).FindString(page)
+	if !strings.Contains(q, "Art. 24(2)(fb)") || !strings.Contains(q, "2026-11-27 22:00") {
+		t.Errorf("qualified eIDAS clock not due 2026-11-27 22:00 under Art. 24(2)(fb):\n%s", q)
+	}
+	if !strings.Contains(nq, "Art. 19a(1)(b)") || !strings.Contains(nq, "2026-11-28 04:00") {
+		t.Errorf("non-qualified eIDAS clock not due 2026-11-28 04:00 under Art. 19a(1)(b):\n%s", nq)
+	}
+	if !strings.Contains(page, `id="estimated-start"`) {
+		t.Errorf("incident page does not show the estimated start")
+	}
+	form.Set("estimated_start_at", "2026-11-27T05:00")
+	if code, body, _ := b.post("/incidents", form); code != http.StatusBadRequest || !strings.Contains(body, "after awareness") {
+		t.Errorf("estimated start after awareness: %d; want 400 saying so", code)
+	}
+}

@@ -93,7 +93,11 @@ func (w *Web) computeAt(ctx context.Context, now, from time.Time) (*program, err
 	if err != nil {
 		return nil, err
 	}
-	reqs, err := w.cfg.Catalog.Requirements(p.Version, p.Overlays...)
+	m, err := w.cfg.Store.Model(ctx)
+	if err != nil {
+		return nil, err
+	}
+	reqs, err := w.cfg.Catalog.Requirements(p.Version, w.cfg.Catalog.ProgramOverlays(p, m.Services)...)
 	if err != nil {
 		return nil, err
 	}
