@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/evidenthq/evident"
+	"github.com/evidenthq/evident/internal/hsm"
 	"github.com/evidenthq/evident/internal/sqlstore"
 )
 
@@ -32,6 +33,10 @@ type app struct {
 	blobs string // --blobs / EVIDENT_BLOBS
 	actor string // --actor / EVIDENT_ACTOR
 	json  bool   // --json
+
+	// signer is the token signer EVIDENT_SIGNER names, opened once by
+	// the first command step that needs it and closed when run returns.
+	signer *hsm.Signer
 
 	// onFlags, when set, sees the flag set a command parses with; help
 	// and completion read a command's flags through it (flagsOf).
@@ -86,6 +91,7 @@ func commands() map[string]command {
 // 1 a check failed (or an internal error), 2 usage or bad input.
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
 	a := &app{ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv, now: time.Now}
+	defer a.closeSigner()
 	err := a.dispatch(args)
 	if err == nil {
 		return 0

@@ -20,9 +20,9 @@ const Supported = true
 
 // PKCS#11 3.0 names for Ed25519, which github.com/miekg/pkcs11 predates.
 const (
-	ckkECEdwards        = 0x40
-	ckmECEdwardsKeyGen  = 0x1055
-	ckmEdDSA            = 0x1057
+	ckkECEdwards       = 0x40
+	ckmECEdwardsKeyGen = 0x1055
+	ckmEdDSA           = 0x1057
 )
 
 // oidEd25519 is CKA_EC_PARAMS for Ed25519: the DER of OID 1.3.101.112.
