@@ -238,6 +238,13 @@ func (a *app) openStore() (*sqlstore.Store, error) {
 	// transaction; without a readable key such writes are refused, reads
 	// still work.
 	signer, _, err := a.ledgerKeys()
+	if err != nil && a.getenv(signerEnv) != "" {
+		// A signer configured wrongly is refused outright; one that is
+		// configured but cannot sign now comes back as a signer that
+		// refuses writes (see ledgerTokenKeys).
+		st.Close()
+		return nil, err
+	}
 	if err != nil {
 		signer = nil
 	}

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -18,45 +17,23 @@ import (
 
 	"github.com/evidenthq/evident"
 	"github.com/evidenthq/evident/internal/blob"
+	"github.com/evidenthq/evident/internal/hsm/softhsmtest"
 	"github.com/evidenthq/evident/internal/ledger"
 	"github.com/evidenthq/evident/internal/sqlstore"
 	"github.com/evidenthq/evident/internal/sqlstore/storetest"
 )
 
-// softhsmModule is where Debian's softhsm2 package puts the library
-// (installed by scripts/tools.sh softhsm).
-const softhsmModule = "/usr/lib/softhsm/libsofthsm2.so"
-
 const (
-	userPIN = "4711-ledger"
-	soPIN   = "0815-officer"
+	userPIN = softhsmtest.UserPIN
 	keyName = "evident.ledger/hsm-test"
 )
 
-// newToken makes a SoftHSM2 token with its own configuration and token
-// directory under t.TempDir(), initialized with a user PIN, and returns
-// the URI of the (not yet made) key "ledger" on it. The environment
-// names the configuration for this process and the ones it starts.
+// newToken makes a SoftHSM2 token of its own for the test and returns
+// the URI of the (not yet made) key "ledger" on it.
 func newToken(t *testing.T, label string) URI {
 	t.Helper()
-	if _, err := os.Stat(softhsmModule); err != nil {
-		t.Fatalf("SoftHSM2 is not installed (run `sh scripts/tools.sh softhsm`): %v", err)
-	}
-	dir := t.TempDir()
-	conf := filepath.Join(dir, "softhsm2.conf")
-	tokens := filepath.Join(dir, "tokens")
-	if err := os.Mkdir(tokens, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(conf, []byte("directories.tokendir = "+tokens+"\nobjectstore.backend = file\nlog.level = ERROR\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("SOFTHSM2_CONF", conf)
-	out, err := exec.Command("softhsm2-util", "--init-token", "--free", "--label", label, "--so-pin", soPIN, "--pin", userPIN).CombinedOutput()
-	if err != nil {
-		t.Fatalf("softhsm2-util --init-token: %v\n%s", err, out)
-	}
-	return URI{Token: label, Object: "ledger", ModulePath: softhsmModule}
+	softhsmtest.New(t, label)
+	return URI{Token: label, Object: "ledger", ModulePath: softhsmtest.Module}
 }
 
 // newKey makes the token's ledger key and opens a signer on it.
@@ -235,11 +212,8 @@ func TestSoftHSMRemovedTokenAcknowledgesNothing(t *testing.T) {
 	}
 	before, _ := l.Size(ctx)
 
-	out, err := exec.Command("softhsm2-util", "--delete-token", "--token", u.Token).CombinedOutput()
-	if err != nil {
-		t.Fatalf("softhsm2-util --delete-token: %v\n%s", err, out)
-	}
-	err = addEvidence(ctx, l, "after")
+	softhsmtest.Token{Label: u.Token}.Remove(t)
+	err := addEvidence(ctx, l, "after")
 	if err == nil {
 		t.Fatal("a write was acknowledged with the token gone")
 	}
