@@ -3,10 +3,13 @@
 package main
 
 import (
+	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/mod/sumdb/note"
 
@@ -113,4 +116,49 @@ func checkpointSignedBy(t *testing.T, env map[string]string, vkey string) int64 
 		t.Fatalf("checkpoint does not verify with %s: %v\n%s", vkey, err, out)
 	}
 	return c.Size
+}
+
+// docs/hsm.md's shell blocks run as written with this build as evident
+// (the static suite's TestDocsCommandsRun cannot: it has no PKCS#11), the
+// example database URL replaced by a fresh PostgreSQL schema.
+func TestSoftHSMDocRunsAsWritten(t *testing.T) {
+	if _, err := os.Stat(softhsmtest.Module); err != nil {
+		t.Fatalf("SoftHSM2 is not installed (run `sh scripts/tools.sh softhsm`): %v", err)
+	}
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "hsm.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := shellBlocks(string(doc))
+	if len(blocks) < 3 {
+		t.Fatalf("docs/hsm.md has %d shell blocks; its walk-through is gone", len(blocks))
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, ".bin")
+	if err := os.Mkdir(bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	wrapper := "#!/bin/sh\n" + asCLI + "=1 exec '" + self + "' \"$@\"\n"
+	if err := os.WriteFile(filepath.Join(bin, "evident"), []byte(wrapper), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	script := "set -eu\n" + strings.ReplaceAll(strings.Join(blocks, ""), "postgres://evident@db.example/evident", storetest.PostgresDSN(t))
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "sh", "-c", script)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"), "EVIDENT_DATA=", "EVIDENT_ACTOR=docs@example")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("the shell blocks of docs/hsm.md failed (%v):\n%s\n--- script ---\n%s", err, out, script)
+	}
+	for _, want := range []string{"ledger.pub", `token "evident" is not present`} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("docs/hsm.md's run does not show %q:\n%s", want, out)
+		}
+	}
 }
