@@ -45,10 +45,15 @@ func (a *app) openLedger() (*ledger.Ledger, *sqlstore.Store, error) {
 	return ledger.Open(st, blobs, signer, verifier), st, nil
 }
 
-// switchPending reports whether a staged key switch is on disk.
+// switchPending reports whether a staged key switch is on disk (a file
+// key, or only the public half of a token key).
 func (a *app) switchPending() bool {
-	_, err := os.Stat(filepath.Join(a.data, nextSigningKeyFile))
-	return err == nil
+	for _, f := range []string{nextSigningKeyFile, nextVerifierFile} {
+		if _, err := os.Stat(filepath.Join(a.data, f)); err == nil {
+			return true
+		}
+	}
+	return false
 }
 
 // openBlobs opens --blobs (a directory or file:// URL) or DATA/blobs.

@@ -22,9 +22,15 @@ const signerEnv = "EVIDENT_SIGNER"
 // operator's configuration (a malformed URI, no PIN, a build without
 // PKCS#11): every command refuses to run with them, exit 2.
 func (a *app) signerConfig() (hsm.URI, string, error) {
-	u, err := hsm.ParseURI(a.getenv(signerEnv))
+	return a.parseSigner(signerEnv, a.getenv(signerEnv))
+}
+
+// parseSigner parses a signer URI given as where (a variable or a flag)
+// and reads its PIN.
+func (a *app) parseSigner(where, raw string) (hsm.URI, string, error) {
+	u, err := hsm.ParseURI(raw)
 	if err != nil {
-		return hsm.URI{}, "", evident.Errorf(evident.EINVALID, "%s: %s", signerEnv, evident.ErrorMessage(err))
+		return hsm.URI{}, "", evident.Errorf(evident.EINVALID, "%s: %s", where, evident.ErrorMessage(err))
 	}
 	if !hsm.Supported {
 		_, err := hsm.Open(u, "", "")
@@ -91,13 +97,11 @@ func (a *app) initTokenKey(program string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := hsm.GenerateKey(u, pin); err != nil && evident.ErrorCode(err) != evident.ECONFLICT {
-		return err
-	}
-	s, err := a.tokenSigner(keyName(program))
+	s, err := openOrMakeTokenKey(u, pin, keyName(program))
 	if err != nil {
 		return err
 	}
+	a.signer = s
 	f, err := os.OpenFile(filepath.Join(a.data, verifierFile), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if errors.Is(err, os.ErrExist) {
 		return evident.Errorf(evident.ECONFLICT, "data directory %q already has a ledger key", a.data)
@@ -114,6 +118,15 @@ func (a *app) initTokenKey(program string) error {
 		return err
 	}
 	return f.Close()
+}
+
+// openOrMakeTokenKey opens the key u names, made on the token first
+// unless a key is already there under the URI's label.
+func openOrMakeTokenKey(u hsm.URI, pin, name string) (*hsm.Signer, error) {
+	if _, err := hsm.GenerateKey(u, pin); err != nil && evident.ErrorCode(err) != evident.ECONFLICT {
+		return nil, err
+	}
+	return hsm.Open(u, pin, name)
 }
 
 // unavailableSigner stands for a configured token that cannot sign (absent,

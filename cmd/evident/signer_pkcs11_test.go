@@ -162,3 +162,46 @@ func TestSoftHSMDocRunsAsWritten(t *testing.T) {
 		}
 	}
 }
+
+// A ledger that began with a key file moves to a token key: the file key
+// signs the rotation, the file is removed, and from then on the token
+// signs and verify follows the log across the rotation.
+func TestSoftHSMRotateFromKeyFileToToken(t *testing.T) {
+	tok := softhsmtest.New(t, "evident-rotate")
+	data := filepath.Join(t.TempDir(), "data")
+	env := map[string]string{"EVIDENT_DATA": data, "EVIDENT_ACTOR": "alice", hsm.PINEnv: softhsmtest.UserPIN}
+	if code, out, errs := cli(t, env, "init", "--name", "Example TSP"); code != 0 {
+		t.Fatalf("init: exit %d\n%s%s", code, out, errs)
+	}
+	if code, out, errs := cli(t, env, "user", "add", "bob", "--role", "compliance-manager"); code != 0 {
+		t.Fatalf("user add: exit %d\n%s%s", code, out, errs)
+	}
+	code, out, errs := cli(t, env, "key", "rotate", "--to-signer", tok.URI("ledger"))
+	if code != 0 || !strings.Contains(out, signerEnv+"="+tok.URI("ledger")) {
+		t.Fatalf("key rotate --to-signer: exit %d\n%s%s", code, out, errs)
+	}
+	if _, err := os.Stat(filepath.Join(data, signingKeyFile)); err == nil {
+		t.Error("the old key file is still there after the switch to the token")
+	}
+	pub, err := os.ReadFile(filepath.Join(data, verifierFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Without the token nothing can sign any more.
+	if code, _, errs := cli(t, env, "user", "add", "carol", "--role", "compliance-manager"); code == 0 {
+		t.Errorf("a write without %s was acknowledged: %s", signerEnv, errs)
+	}
+	env[signerEnv] = tok.URI("ledger")
+	if code, out, errs := cli(t, env, "user", "add", "carol", "--role", "compliance-manager"); code != 0 {
+		t.Fatalf("user add on the token: exit %d\n%s%s", code, out, errs)
+	}
+	checkpointSignedBy(t, env, strings.TrimSpace(string(pub)))
+	code, out, errs = cli(t, env, "verify")
+	if code != 0 || !strings.Contains(out, "rotat") {
+		t.Errorf("verify after the rotation: exit %d, want 0 and the rotation shown\n%s%s", code, out, errs)
+	}
+	// Rotating to the key already in use is refused.
+	if code, _, errs := cli(t, env, "key", "rotate", "--to-signer", tok.URI("ledger")); code != 2 || !strings.Contains(errs, "already the ledger key") {
+		t.Errorf("rotate to the same key: exit %d, %q", code, errs)
+	}
+}
