@@ -8,7 +8,7 @@ EVIDENT_TEST_POSTGRES ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 export EVIDENT_TEST_POSTGRES
 FUZZTIME ?= 20000x
 
-.PHONY: all build test test-long vet gotest fuzz e2e bench serve demo release release-check tools
+.PHONY: all build build-pkcs11 test test-long vet gotest gotest-pkcs11 fuzz e2e bench serve demo release release-check tools
 
 all: build
 
@@ -16,16 +16,23 @@ all: build
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -o bin/evident ./cmd/evident
 
+# The second build: with cgo and the pkcs11 tag, so the ledger can sign
+# with a key on a PKCS#11 token (EVIDENT_SIGNER; see docs/hsm.md). It
+# links the C library loader and so needs the target's libc.
+build-pkcs11:
+	CGO_ENABLED=1 $(GO) build -tags pkcs11 -trimpath -o bin/evident-pkcs11 ./cmd/evident
+
 serve:
 	$(GO) run ./cmd/evident serve
 
 demo:
 	$(GO) run ./cmd/evident serve --demo
 
-test: vet gotest fuzz e2e
+test: vet gotest gotest-pkcs11 fuzz e2e
 
 vet:
 	$(GO) vet ./...
+	CGO_ENABLED=1 $(GO) vet -tags pkcs11 ./internal/hsm/... ./cmd/evident
 
 # Tools the interoperability tests run against, built from source once.
 tools:
@@ -33,6 +40,12 @@ tools:
 
 gotest: tools
 	$(GO) test -race -count=1 -timeout 30m ./...
+
+# The PKCS#11 signer against SoftHSM2 tokens (installed by tools): the
+# signer itself, and the CLI with two replicas sharing one token.
+gotest-pkcs11: tools
+	CGO_ENABLED=1 $(GO) test -tags pkcs11 -race -count=1 -timeout 10m ./internal/hsm/...
+	CGO_ENABLED=1 $(GO) test -tags pkcs11 -race -count=1 -timeout 10m -run 'SoftHSM' ./cmd/evident
 
 fuzz:
 	FUZZTIME=$(FUZZTIME) sh scripts/fuzz.sh

@@ -2,10 +2,14 @@
 # Builds Evident's release: static binaries (CGO_ENABLED=0) for each
 # platform, reproducibly, with SHA256SUMS, a CycloneDX SBOM of the module
 # graph, and SHA256SUMS signed as a signed note when a signer key is given.
+# Beside them, for linux/amd64 when building on it, evident-pkcs11: the
+# build with cgo and the pkcs11 tag that signs with a key on an HSM
+# (docs/hsm.md). It is dynamically linked to the host's libc.
 #
 # Usage: scripts/release.sh [OUT] [PLATFORMS]
 #   OUT        output directory (default dist)
 #   PLATFORMS  space-separated GOOS/GOARCH list (default the four released)
+# Environment (besides the below): PKCS11=0 leaves out evident-pkcs11.
 # Environment:
 #   VERSION                 the version to stamp (default: git describe)
 #   SOURCE_DATE_EPOCH       the time stamped into archives (default: the
@@ -36,6 +40,16 @@ for p in $platforms; do
 		go build -trimpath -ldflags "-buildid= -s -w -X main.version=$version" -o "$bin" ./cmd/evident
 	touch -d "@$SOURCE_DATE_EPOCH" "$bin"
 done
+
+# The PKCS#11 build needs cgo, so only the host's own platform, and only
+# linux/amd64 is released. -trimpath and the empty build id keep it
+# reproducible on one build machine image.
+if [ "${PKCS11:-1}" != 0 ] && [ "$(go env GOOS)/$(go env GOARCH)" = linux/amd64 ] && echo "$platforms" | grep -q linux/amd64; then
+	bin="$out/evident-pkcs11-$version-linux-amd64"
+	CGO_ENABLED=1 GOFLAGS=-buildvcs=true \
+		go build -tags pkcs11 -trimpath -ldflags "-buildid= -s -w -X main.version=$version" -o "$bin" ./cmd/evident
+	touch -d "@$SOURCE_DATE_EPOCH" "$bin"
+fi
 
 # The SBOM generator is built once from the Go module proxy into the
 # tools directory and reused while present.

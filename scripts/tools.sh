@@ -9,6 +9,9 @@
 #            or public-config flags)
 #   mailpit  a mail catcher: the notifier's tests send through its SMTP
 #            server and read messages back through its HTTP API
+#   softhsm  SoftHSM2, a PKCS#11 token in files (Debian package softhsm2):
+#            the PKCS#11 signer's tests make their tokens on it; installed
+#            with apt-get (through sudo when not root) only when missing
 set -eu
 bindir=$(go env GOBIN)
 [ -n "$bindir" ] || bindir=$(go env GOPATH)/bin
@@ -23,10 +26,23 @@ install_tool() { # name package@version
 	echo "$bindir/$1"
 }
 
-for tool in ${*:-witness mailpit}; do
+install_softhsm() {
+	lib=/usr/lib/softhsm/libsofthsm2.so
+	if [ ! -e "$lib" ] || ! command -v softhsm2-util >/dev/null; then
+		echo "installing softhsm2" >&2
+		sudo=""
+		[ "$(id -u)" = 0 ] || sudo=sudo
+		$sudo apt-get update -qq >&2
+		DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq softhsm2 >&2
+	fi
+	echo "$lib"
+}
+
+for tool in ${*:-witness mailpit softhsm}; do
 	case $tool in
 	witness) install_tool omniwitness github.com/transparency-dev/witness/cmd/omniwitness@v0.0.0-20260720115447-2e1c6971d19e ;;
 	mailpit) install_tool mailpit github.com/axllent/mailpit@v1.33.1 ;;
-	*) echo "unknown tool $tool (want: witness, mailpit)" >&2; exit 2 ;;
+	softhsm) install_softhsm ;;
+	*) echo "unknown tool $tool (want: witness, mailpit, softhsm)" >&2; exit 2 ;;
 	esac
 done

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/evidenthq/evident"
+	"github.com/evidenthq/evident/internal/hsm"
 	"github.com/evidenthq/evident/internal/sqlstore"
 )
 
@@ -32,6 +33,10 @@ type app struct {
 	blobs string // --blobs / EVIDENT_BLOBS
 	actor string // --actor / EVIDENT_ACTOR
 	json  bool   // --json
+
+	// signer is the token signer EVIDENT_SIGNER names, opened once by
+	// the first command step that needs it and closed when run returns.
+	signer *hsm.Signer
 
 	// onFlags, when set, sees the flag set a command parses with; help
 	// and completion read a command's flags through it (flagsOf).
@@ -88,6 +93,7 @@ func commands() map[string]command {
 // 1 a check failed (or an internal error), 2 usage or bad input.
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
 	a := &app{ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv, now: time.Now}
+	defer a.closeSigner()
 	err := a.dispatch(args)
 	if err == nil {
 		return 0
@@ -234,6 +240,13 @@ func (a *app) openStore() (*sqlstore.Store, error) {
 	// transaction; without a readable key such writes are refused, reads
 	// still work.
 	signer, _, err := a.ledgerKeys()
+	if err != nil && a.getenv(signerEnv) != "" {
+		// A signer configured wrongly is refused outright; one that is
+		// configured but cannot sign now comes back as a signer that
+		// refuses writes (see ledgerTokenKeys).
+		st.Close()
+		return nil, err
+	}
 	if err != nil {
 		signer = nil
 	}

@@ -68,9 +68,10 @@ func (a *app) initialise(name, version string, overlays []string) (evident.Progr
 		abs, _ := filepath.Abs(a.data)
 		name = filepath.Base(abs)
 	}
-	keyPath := filepath.Join(a.data, signingKeyFile)
-	if _, err := os.Stat(keyPath); err == nil {
-		return evident.Program{}, "", evident.Errorf(evident.ECONFLICT, "data directory %q already holds a program (found %s); refusing to touch it", a.data, signingKeyFile)
+	for _, f := range []string{signingKeyFile, verifierFile} {
+		if _, err := os.Stat(filepath.Join(a.data, f)); err == nil {
+			return evident.Program{}, "", evident.Errorf(evident.ECONFLICT, "data directory %q already holds a program (found %s); refusing to touch it", a.data, f)
+		}
 	}
 	if err := os.MkdirAll(filepath.Join(a.data, blobDir), 0o750); err != nil {
 		return evident.Program{}, "", evident.Errorf(evident.EINVALID, "cannot create data directory %q: %v", a.data, err)
@@ -86,7 +87,12 @@ func (a *app) initialise(name, version string, overlays []string) (evident.Progr
 	if err := syncCatalog(a, st, cat); err != nil {
 		return evident.Program{}, "", err
 	}
-	if err := writeKeyPair(a.data, name); err != nil {
+	if a.getenv(signerEnv) != "" {
+		err = a.initTokenKey(name)
+	} else {
+		err = writeKeyPair(a.data, name)
+	}
+	if err != nil {
 		return evident.Program{}, "", err
 	}
 	signer, _, err := a.ledgerKeys()

@@ -37,6 +37,7 @@ var keySubs = []sub{
 // new one, then the data directory switches to the new key.
 func keyRotate(a *app, args []string) error {
 	fs := a.flags("key rotate")
+	toSigner := fs.String("to-signer", "", "rotate to the Ed25519 key on a PKCS#11 token, a signer `URI` as for EVIDENT_SIGNER (made on the token unless there; needs the evident-pkcs11 build)")
 	if _, err := a.parse(fs, args); err != nil {
 		return err
 	}
@@ -52,6 +53,9 @@ func keyRotate(a *app, args []string) error {
 	if err != nil {
 		return err
 	}
+	if *toSigner != "" {
+		return a.rotateToToken(l, oldKey, *toSigner)
+	}
 	next, nextKey, err := a.stageNextKey(keyNameOf(oldKey))
 	if err != nil {
 		return err
@@ -65,7 +69,50 @@ func keyRotate(a *app, args []string) error {
 		return err
 	}
 	st.SetSigner(next)
-	return a.reportKeyEvent(e)
+	if err := a.reportKeyEvent(e); err != nil {
+		return err
+	}
+	if a.getenv(signerEnv) != "" && !a.json {
+		a.out("The new key is the file %s: unset %s before the next command.\n", filepath.Join(a.data, signingKeyFile), signerEnv)
+	}
+	return nil
+}
+
+// rotateToToken is planned rotation to a key on a PKCS#11 token: only
+// the new public half is staged (ledger.pub.next), the old key signs the
+// record naming it, then ledger.pub switches and a file key is removed,
+// since the log no longer trusts it.
+func (a *app) rotateToToken(l *ledger.Ledger, oldKey, raw string) error {
+	u, pin, err := a.parseSigner("--to-signer", raw)
+	if err != nil {
+		return err
+	}
+	next, err := openOrMakeTokenKey(u, pin, keyNameOf(oldKey))
+	if err != nil {
+		return err
+	}
+	defer next.Close()
+	if next.VerifierKey() == oldKey {
+		return evident.ErrorAt(evident.EINVALID, "--to-signer", "the key on %s is already the ledger key", u)
+	}
+	if err := writeSynced(filepath.Join(a.data, nextVerifierFile), next.VerifierKey()+"\n", 0o644); err != nil {
+		return err
+	}
+	e, err := l.Rotate(a.ctx, a.actor, oldKey, next.VerifierKey())
+	if err != nil {
+		a.dropNextKey()
+		return err
+	}
+	if err := a.switchToNextKey(); err != nil {
+		return err
+	}
+	if err := a.reportKeyEvent(e); err != nil {
+		return err
+	}
+	if !a.json {
+		a.out("The ledger now signs on the token: set %s=%s on every replica.\n", signerEnv, raw)
+	}
+	return nil
 }
 
 // keyRecover names a new signing key under the recovery key's signature,
@@ -172,10 +219,20 @@ func (a *app) stageNextKey(name string) (note.Signer, string, error) {
 // switchToNextKey moves the staged pair into place: the public half
 // first, so that at every instant either ledger.key.next still exists
 // (and settleKeySwitch finishes the job) or both halves are the new key.
+// A switch to a token key stages only ledger.pub.next; the file key is
+// removed after the public half moved.
 func (a *app) switchToNextKey() error {
+	_, err := os.Stat(filepath.Join(a.data, nextSigningKeyFile))
+	toToken := errors.Is(err, fs.ErrNotExist)
 	for _, f := range [][2]string{{nextVerifierFile, verifierFile}, {nextSigningKeyFile, signingKeyFile}} {
 		if err := os.Rename(filepath.Join(a.data, f[0]), filepath.Join(a.data, f[1])); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("switch ledger key: %w", err)
+		}
+	}
+	if toToken {
+		// The new key is on a token: a file key left here is the old one.
+		if err := os.Remove(filepath.Join(a.data, signingKeyFile)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("remove the old ledger key: %w", err)
 		}
 	}
 	return syncDir(a.data)
@@ -194,7 +251,7 @@ func (a *app) dropNextKey() {
 func (a *app) settleKeySwitch(st *sqlstore.Store) error {
 	raw, err := os.ReadFile(filepath.Join(a.data, nextSigningKeyFile))
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil
+		return a.settleTokenSwitch(st)
 	}
 	if err != nil {
 		return err
@@ -203,18 +260,9 @@ func (a *app) settleKeySwitch(st *sqlstore.Store) error {
 	if err != nil {
 		return evident.Errorf(evident.EINVALID, "staged ledger key %s: %v", filepath.Join(a.data, nextSigningKeyFile), err)
 	}
-	var events []ledger.KeyEvent
-	if err := st.Read(a.ctx, func(tx *sqlstore.Tx) error {
-		events, err = ledger.KeyEvents(a.ctx, tx)
+	named, err := a.namedKey(st)
+	if err != nil {
 		return err
-	}); err != nil {
-		return err
-	}
-	named := ""
-	for _, e := range events {
-		if e.Kind != ledger.KindRecoveryKey {
-			named = e.NewKey
-		}
 	}
 	if v, err := note.NewVerifier(named); err == nil && v.Name() == next.Name() && v.KeyHash() == next.KeyHash() {
 		// The public half may already have moved; write it from the log.
@@ -225,6 +273,46 @@ func (a *app) settleKeySwitch(st *sqlstore.Store) error {
 	}
 	a.dropNextKey()
 	return nil
+}
+
+// settleTokenSwitch is settleKeySwitch for a switch to a token key, which
+// stages only ledger.pub.next: the log names it, or it goes.
+func (a *app) settleTokenSwitch(st *sqlstore.Store) error {
+	raw, err := os.ReadFile(filepath.Join(a.data, nextVerifierFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	named, err := a.namedKey(st)
+	if err != nil {
+		return err
+	}
+	if named != "" && named == strings.TrimSpace(string(raw)) {
+		return a.switchToNextKey()
+	}
+	a.dropNextKey()
+	return nil
+}
+
+// namedKey is the signing key the log's latest key event names, "" when
+// none does.
+func (a *app) namedKey(st *sqlstore.Store) (string, error) {
+	var events []ledger.KeyEvent
+	if err := st.Read(a.ctx, func(tx *sqlstore.Tx) (err error) {
+		events, err = ledger.KeyEvents(a.ctx, tx)
+		return err
+	}); err != nil {
+		return "", err
+	}
+	named := ""
+	for _, e := range events {
+		if e.Kind != ledger.KindRecoveryKey {
+			named = e.NewKey
+		}
+	}
+	return named, nil
 }
 
 // writeSynced writes a file and flushes it to disk before returning.

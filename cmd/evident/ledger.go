@@ -45,10 +45,15 @@ func (a *app) openLedger() (*ledger.Ledger, *sqlstore.Store, error) {
 	return ledger.Open(st, blobs, signer, verifier), st, nil
 }
 
-// switchPending reports whether a staged key switch is on disk.
+// switchPending reports whether a staged key switch is on disk (a file
+// key, or only the public half of a token key).
 func (a *app) switchPending() bool {
-	_, err := os.Stat(filepath.Join(a.data, nextSigningKeyFile))
-	return err == nil
+	for _, f := range []string{nextSigningKeyFile, nextVerifierFile} {
+		if _, err := os.Stat(filepath.Join(a.data, f)); err == nil {
+			return true
+		}
+	}
+	return false
 }
 
 // openBlobs opens --blobs (a directory or file:// URL) or DATA/blobs.
@@ -67,7 +72,9 @@ func (a *app) openBlobs() (*blob.Disk, error) {
 
 // ledgerKeys reads DATA/ledger.key and DATA/ledger.pub. A missing signing
 // key is not an error (read-only use); a missing public key is, since
-// nothing could then be verified.
+// nothing could then be verified. With EVIDENT_SIGNER the signing key is
+// on a token instead, and a token that cannot be used is an error naming
+// it: the operator asked for that signer, and no other stands in.
 func (a *app) ledgerKeys() (note.Signer, note.Verifier, error) {
 	pub, err := os.ReadFile(filepath.Join(a.data, verifierFile))
 	if err != nil {
@@ -82,6 +89,9 @@ func (a *app) ledgerKeys() (note.Signer, note.Verifier, error) {
 	if pin := strings.TrimSpace(a.getenv(pinEnv)); pin != "" && pin != strings.TrimSpace(string(pub)) {
 		return nil, nil, evident.Errorf(evident.EFAILED, "the ledger key in %s is %s, not the key pinned in %s (%s): refusing to sign or check with it",
 			a.data, strings.TrimSpace(string(pub)), pinEnv, pin)
+	}
+	if a.getenv(signerEnv) != "" {
+		return a.ledgerTokenKeys(verifier, strings.TrimSpace(string(pub)))
 	}
 	key, err := os.ReadFile(filepath.Join(a.data, signingKeyFile))
 	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
