@@ -9,6 +9,9 @@
 #            or public-config flags)
 #   mailpit  a mail catcher: the notifier's tests send through its SMTP
 #            server and read messages back through its HTTP API
+#   s3       rclone, whose `serve s3` is the S3-compatible server the S3
+#            blob store's tests and benchmarks run against (a plain
+#            go install; the build takes minutes, so only when missing)
 set -eu
 bindir=$(go env GOBIN)
 [ -n "$bindir" ] || bindir=$(go env GOPATH)/bin
@@ -23,10 +26,11 @@ install_tool() { # name package@version
 	echo "$bindir/$1"
 }
 
-for tool in ${*:-witness mailpit}; do
+for tool in ${*:-witness mailpit s3}; do
 	case $tool in
 	witness) install_tool omniwitness github.com/transparency-dev/witness/cmd/omniwitness@v0.0.0-20260720115447-2e1c6971d19e ;;
 	mailpit) install_tool mailpit github.com/axllent/mailpit@v1.33.1 ;;
-	*) echo "unknown tool $tool (want: witness, mailpit)" >&2; exit 2 ;;
+	s3) install_tool rclone github.com/rclone/rclone@v1.76.0 ;;
+	*) echo "unknown tool $tool (want: witness, mailpit, s3)" >&2; exit 2 ;;
 	esac
 done
