@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"io"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -158,4 +159,62 @@ func TestStoreBatchIsStoredAtCommitOnly(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestCopyToS3IsCheckedAndResumable copies a directory store into a
+// bucket: a run stopped part way leaves what it copied, the next run
+// copies only the rest, and a blob whose bytes no longer match its name
+// in the source is refused, named, and not stored under that name.
+func TestCopyToS3IsCheckedAndResumable(t *testing.T) {
+	ctx := context.Background()
+	src, err := blob.NewDisk(filepath.Join(t.TempDir(), "blobs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := src.Batch()
+	for i := range 300 {
+		if _, _, err := b.Put(ctx, bytes.NewReader(randomBytes(4096, uint64(i)))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := b.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	dst := s3test.Start(t).Store(t, "migrated")
+
+	stopped, stop := context.WithCancel(ctx)
+	first, err := blob.Copy(stopped, src, dst, func(done, total int) {
+		if done == 100 {
+			stop()
+		}
+	})
+	if err == nil || first.Copied == 0 || first.Copied >= 300 {
+		t.Fatalf("interrupted copy: %+v, %v; want some but not all copied and an error", first, err)
+	}
+	rest, err := blob.Copy(ctx, src, dst, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rest.Blobs != 300 || rest.Present != len(walk(t, dst))-rest.Copied || rest.Present < first.Copied || rest.Copied+rest.Present != 300 {
+		t.Errorf("resumed copy: %+v after %+v; want the rest copied and the first run's blobs kept", rest, first)
+	}
+	if again, err := blob.Copy(ctx, src, dst, nil); err != nil || again.Copied != 0 || again.Present != 300 {
+		t.Errorf("a finished copy run again: %+v, %v; want nothing copied", again, err)
+	}
+
+	victim := evident.Digest(sha256.Sum256(randomBytes(4096, 7)))
+	if err := os.Chmod(src.Path(victim), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(src.Path(victim), []byte("edited in the source\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dst2 := s3test.Start(t).Store(t, "second")
+	r, err := blob.Copy(ctx, src, dst2, nil)
+	if err == nil || !strings.Contains(err.Error(), victim.String()) || r.Copied != 299 {
+		t.Errorf("copy of a store with a changed blob: %+v, %v; want 299 copied and an error naming %s", r, err, victim)
+	}
+	if _, err := dst2.Stat(ctx, victim); evident.ErrorCode(err) != evident.ENOTFOUND {
+		t.Errorf("the changed blob is stored under its old name: %v", err)
+	}
 }

@@ -64,6 +64,9 @@ func New() *Metrics {
 
 // Watch reports the figures of src, read on its clock now.
 func (m *Metrics) Watch(src Source, now func() time.Time, logger *slog.Logger) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
 	m.reg.MustRegister(&storeCollector{src: src, now: now, logger: logger})
 }
 
