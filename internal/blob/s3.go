@@ -132,7 +132,9 @@ func (s *S3) Ping(ctx context.Context) error {
 
 // s3Part is the size of each part of a streamed upload and the largest
 // blob Put sends in one request: 16 MiB parts keep a 1 GiB file at 64
-// requests, and four in flight hold 64 MiB of memory.
+// requests. Parts go one after another: with several in flight
+// (minio-go's ConcurrentStreamParts) rclone's S3 server refused the
+// completion of a 1 GiB upload with InvalidPart.
 const s3Part = 16 << 20
 
 // Put stores r and returns once the object is complete at its address.
@@ -175,7 +177,7 @@ func (s *S3) putLarge(ctx context.Context, r io.Reader) (evident.Digest, int64, 
 	hr := &hashingReader{r: r, h: h}
 	info, err := s.c.PutObject(ctx, s.bucket, staging, hr, -1, minio.PutObjectOptions{
 		ContentType: "application/octet-stream", PartSize: s3Part,
-		ConcurrentStreamParts: true, NumThreads: 4, AutoChecksum: minio.ChecksumSHA256})
+		AutoChecksum: minio.ChecksumSHA256})
 	if err != nil {
 		s.c.RemoveObject(context.WithoutCancel(ctx), s.bucket, staging, minio.RemoveObjectOptions{})
 		return evident.Digest{}, 0, fmt.Errorf("blob upload to %s: %w", s, err)
@@ -221,8 +223,7 @@ func (s *S3) place(ctx context.Context, staging string, dg evident.Digest, size 
 }
 
 // hashingReader hashes what the uploader reads, in the order it reads:
-// the uploader reads its input serially even when parts go out in
-// parallel.
+// the uploader reads its input serially.
 type hashingReader struct {
 	r io.Reader
 	h hash.Hash
