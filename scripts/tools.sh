@@ -12,6 +12,9 @@
 #   softhsm  SoftHSM2, a PKCS#11 token in files (Debian package softhsm2):
 #            the PKCS#11 signer's tests make their tokens on it; installed
 #            with apt-get (through sudo when not root) only when missing
+#   s3       rclone, whose `serve s3` is the S3-compatible server the S3
+#            blob store's tests and benchmarks run against (a plain
+#            go install; the build takes minutes, so only when missing)
 set -eu
 bindir=$(go env GOBIN)
 [ -n "$bindir" ] || bindir=$(go env GOPATH)/bin
@@ -38,11 +41,12 @@ install_softhsm() {
 	echo "$lib"
 }
 
-for tool in ${*:-witness mailpit softhsm}; do
+for tool in ${*:-witness mailpit softhsm s3}; do
 	case $tool in
 	witness) install_tool omniwitness github.com/transparency-dev/witness/cmd/omniwitness@v0.0.0-20260720115447-2e1c6971d19e ;;
 	mailpit) install_tool mailpit github.com/axllent/mailpit@v1.33.1 ;;
 	softhsm) install_softhsm ;;
-	*) echo "unknown tool $tool (want: witness, mailpit, softhsm)" >&2; exit 2 ;;
+	s3) install_tool rclone github.com/rclone/rclone@v1.76.0 ;;
+	*) echo "unknown tool $tool (want: witness, mailpit, softhsm, s3)" >&2; exit 2 ;;
 	esac
 done

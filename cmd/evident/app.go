@@ -14,6 +14,7 @@ import (
 
 	"github.com/evidenthq/evident"
 	"github.com/evidenthq/evident/internal/hsm"
+	"github.com/evidenthq/evident/internal/blob"
 	"github.com/evidenthq/evident/internal/sqlstore"
 )
 
@@ -37,6 +38,9 @@ type app struct {
 	// signer is the token signer EVIDENT_SIGNER names, opened once by
 	// the first command step that needs it and closed when run returns.
 	signer *hsm.Signer
+	// wrapBlobs, when set, wraps the blob store as it is opened (serve
+	// counts its errors for /metrics).
+	wrapBlobs func(blob.Store) blob.Store
 
 	// onFlags, when set, sees the flag set a command parses with; help
 	// and completion read a command's flags through it (flagsOf).
@@ -86,6 +90,7 @@ func commands() map[string]command {
 		"completion": {summary: "print a shell completion script (bash, zsh or fish)", run: cmdCompletion},
 		"witness":    {summary: "run a C2SP witness that cosigns only consistent checkpoints", subs: witnessSubs},
 		"key":        {summary: "rotate the ledger signing key, or replace a lost one with the recovery key", subs: keySubs},
+		"blobs":      {summary: "move the evidence blob store (to S3-compatible storage), checked and resumable", subs: blobsSubs},
 	}
 }
 

@@ -56,18 +56,20 @@ func (a *app) switchPending() bool {
 	return false
 }
 
-// openBlobs opens --blobs (a directory or file:// URL) or DATA/blobs.
-func (a *app) openBlobs() (*blob.Disk, error) {
-	dir := a.blobs
-	switch {
-	case dir == "":
-		dir = filepath.Join(a.data, blobDir)
-	case strings.HasPrefix(dir, "file://"):
-		dir = strings.TrimPrefix(dir, "file://")
-	case strings.Contains(dir, "://"):
-		return nil, evident.Errorf(evident.EINVALID, "--blobs %q: this build stores blobs in a directory (a path or file:// URL)", a.blobs)
+// openBlobs opens --blobs (a directory, file:// URL or s3://BUCKET/PREFIX
+// with the AWS_* environment) or DATA/blobs.
+func (a *app) openBlobs() (blob.Store, error) {
+	var s blob.Store
+	var err error
+	if a.blobs == "" {
+		s, err = blob.NewDisk(filepath.Join(a.data, blobDir))
+	} else {
+		s, err = blob.Open(a.ctx, a.blobs, a.getenv)
 	}
-	return blob.NewDisk(dir)
+	if err != nil || a.wrapBlobs == nil {
+		return s, err
+	}
+	return a.wrapBlobs(s), nil
 }
 
 // ledgerKeys reads DATA/ledger.key and DATA/ledger.pub. A missing signing

@@ -14,6 +14,7 @@ import (
 	"github.com/evidenthq/evident/internal/auth"
 	"github.com/evidenthq/evident/internal/catalog"
 	"github.com/evidenthq/evident/internal/ledger"
+	"github.com/evidenthq/evident/internal/metrics"
 	"github.com/evidenthq/evident/internal/pack"
 	"github.com/evidenthq/evident/internal/scheduler"
 	"github.com/evidenthq/evident/internal/server"
@@ -108,6 +109,8 @@ func cmdServe(a *app, args []string) error {
 // synced, the ledger (read-only without a readable signing key) and the
 // pack source. The returned function closes the store.
 func (a *app) serverConfig(logger *slog.Logger) (server.Config, func(), error) {
+	m := metrics.New()
+	a.wrapBlobs = m.Blobs
 	l, st, err := a.openLedger()
 	if err != nil {
 		return server.Config{}, nil, err
@@ -123,7 +126,8 @@ func (a *app) serverConfig(logger *slog.Logger) (server.Config, func(), error) {
 	if _, err := st.Program(a.ctx); err != nil {
 		return fail(err)
 	}
-	cfg := server.Config{Store: st, Catalog: cat, Ledger: l, Logger: logger}
+	m.Watch(st, st.Now, logger)
+	cfg := server.Config{Store: st, Catalog: cat, Ledger: l, Logger: logger, Metrics: m}
 	signer, _, err := a.ledgerKeys()
 	if err != nil {
 		return fail(err)

@@ -3,14 +3,15 @@
 // different bytes, and any change to a stored file shows as a digest that
 // no longer matches its name.
 //
-// Store is kept small so an S3-compatible implementation (with Object
-// Lock) can sit behind the same interface; Disk is the implementation for
-// a data directory.
+// Store is kept small so that Disk (a data directory) and S3 (an
+// S3-compatible bucket, for several replicas sharing one store) sit behind
+// the same interface and pass the same test suite.
 package blob
 
 import (
 	"context"
 	"io"
+	"strings"
 
 	"github.com/evidenthq/evident"
 )
@@ -31,6 +32,8 @@ type Store interface {
 	// Walk calls fn for every stored blob, named by the address it is
 	// stored under (which verify compares with the content).
 	Walk(ctx context.Context, fn func(d evident.Digest, size int64) error) error
+	// Ping reports whether the store can be reached, for readiness.
+	Ping(ctx context.Context) error
 }
 
 // Batch is a group commit of blobs. Nothing Put in a batch may be relied on
@@ -41,4 +44,23 @@ type Batch interface {
 	Commit(ctx context.Context) error
 	// Abort removes what the batch staged and has not committed.
 	Abort()
+}
+
+// Open opens the store at addr: an s3://BUCKET/PREFIX address (with the
+// endpoint, region and credentials from the AWS_* variables getenv
+// returns), a file:// URL or a directory.
+func Open(ctx context.Context, addr string, getenv func(string) string) (Store, error) {
+	switch {
+	case strings.HasPrefix(addr, "s3://"):
+		cfg, err := ParseS3(addr, getenv)
+		if err != nil {
+			return nil, err
+		}
+		return NewS3(ctx, cfg)
+	case strings.HasPrefix(addr, "file://"):
+		return NewDisk(strings.TrimPrefix(addr, "file://"))
+	case strings.Contains(addr, "://"):
+		return nil, evident.Errorf(evident.EINVALID, "blob store %q: want a directory, a file:// URL or s3://BUCKET/PREFIX", addr)
+	}
+	return NewDisk(addr)
 }

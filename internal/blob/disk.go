@@ -291,6 +291,14 @@ func (d *Disk) replace(st staged, final string) error {
 	return nil
 }
 
+// Ping reports whether the blob directory is there.
+func (d *Disk) Ping(ctx context.Context) error {
+	if _, err := os.Stat(filepath.Join(d.root, "sha256")); err != nil {
+		return fmt.Errorf("blob store: %w", err)
+	}
+	return nil
+}
+
 // Open opens a stored blob.
 func (d *Disk) Open(ctx context.Context, dg evident.Digest) (io.ReadCloser, error) {
 	f, err := os.Open(d.Path(dg))

@@ -1,8 +1,11 @@
 package server
 
 import (
+	"context"
 	"net/http"
 	"slices"
+	"strings"
+	"time"
 
 	"github.com/evidenthq/evident/internal/auth"
 )
@@ -38,6 +41,10 @@ func (s *Server) Mux() *http.ServeMux {
 	mux := http.NewServeMux()
 	s.routes = nil
 	s.route(mux, "GET /healthz", auth.Public, false, http.HandlerFunc(s.healthz))
+	s.route(mux, "GET /readyz", auth.Public, false, http.HandlerFunc(s.readyz))
+	if s.cfg.Metrics != nil {
+		s.route(mux, "GET /metrics", auth.Public, false, s.cfg.Metrics.Handler())
+	}
 	for _, rt := range s.api.Routes() {
 		s.route(mux, rt.Pattern(), rt.Perm, true, rt.Handler)
 	}
@@ -52,6 +59,9 @@ func (s *Server) Mux() *http.ServeMux {
 // route mounts h at pattern behind perm and records it. API routes answer
 // refusals as JSON; pages send anonymous readers to the sign-in page.
 func (s *Server) route(mux *http.ServeMux, pattern string, perm auth.Permission, api bool, h http.Handler) {
+	if s.cfg.Metrics != nil {
+		h = s.cfg.Metrics.Route(pattern, h)
+	}
 	if api {
 		h = s.auth.Require(perm, h)
 	} else {
@@ -70,13 +80,37 @@ func (s *Server) page(mux *http.ServeMux, pattern string, perm auth.Permission, 
 // Routes returns the routes mounted by the last call to Handler or Mux.
 func (s *Server) Routes() []RouteInfo { return slices.Clone(s.routes) }
 
-// healthz answers 200 when the database answers, so a load balancer takes
-// a replica out when its store is gone.
+// healthz answers 200 while the process serves requests: a liveness
+// probe restarts a replica that stops answering, not one whose database
+// is away (restarting would not bring the database back).
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
-	if _, err := s.cfg.Store.SchemaVersion(r.Context()); err != nil {
-		http.Error(w, "database unavailable", http.StatusServiceUnavailable)
-		return
-	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Write([]byte("ok\n"))
+}
+
+// readyz answers 200 when the database and the blob store both answer,
+// so a load balancer sends no request to a replica that could not store
+// or serve evidence. The body names what is unreachable, not why: the
+// route is public.
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+	defer cancel()
+	var down []string
+	if _, err := s.cfg.Store.SchemaVersion(ctx); err != nil {
+		s.cfg.Logger.Warn("readyz: database", "err", err)
+		down = append(down, "database unavailable")
+	}
+	if s.cfg.Ledger != nil {
+		if err := s.cfg.Ledger.Blobs().Ping(ctx); err != nil {
+			s.cfg.Logger.Warn("readyz: blob store", "err", err)
+			down = append(down, "blob store unavailable")
+		}
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if len(down) > 0 {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		w.Write([]byte(strings.Join(down, "\n") + "\n"))
+		return
+	}
+	w.Write([]byte("ready\n"))
 }

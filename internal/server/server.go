@@ -16,6 +16,7 @@ import (
 	"github.com/evidenthq/evident/internal/auth"
 	"github.com/evidenthq/evident/internal/catalog"
 	"github.com/evidenthq/evident/internal/ledger"
+	"github.com/evidenthq/evident/internal/metrics"
 	"github.com/evidenthq/evident/internal/pack"
 	"github.com/evidenthq/evident/internal/sqlstore"
 	"github.com/evidenthq/evident/internal/web"
@@ -34,6 +35,8 @@ type Config struct {
 	// Auth tunes sign-in and sessions; its Store and Logger are filled
 	// from the fields above. Every layer reads the store's clock.
 	Auth auth.Config
+	// Metrics, when set, times every route and is served at /metrics.
+	Metrics *metrics.Metrics
 }
 
 // Server is the HTTP front of Evident.

@@ -1,0 +1,357 @@
+package blob
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"net/url"
+	"strings"
+	"sync"
+
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
+
+	"github.com/evidenthq/evident"
+)
+
+// S3 stores blobs in an S3-compatible bucket:
+//
+//	PREFIX/sha256/<64 hex>   the blobs, named by their content
+//	PREFIX/staging/<random>  large uploads whose digest is not known yet
+//
+// A small blob's digest is known before it is sent, so it goes straight
+// to its address with its SHA-256 as the request's checksum: a server that
+// checks checksums refuses bytes that do not match the name. A large blob
+// is streamed to staging in parts (each part with its own SHA-256
+// checksum) while the whole is hashed, then copied on the server to its
+// address and the staging object removed. Put returns only when the
+// object is complete at its address, so no record can name an object
+// whose upload had not finished. Staging holds only what a crash
+// interrupted; no record ever names it.
+type S3 struct {
+	c      *minio.Client
+	bucket string
+	prefix string
+}
+
+// S3Config says where a bucket is and how to sign requests to it. It is
+// read from an s3://BUCKET/PREFIX address and the usual AWS environment.
+type S3Config struct {
+	Bucket    string
+	Prefix    string // "" or ending in "/"
+	Endpoint  string // AWS_ENDPOINT_URL; empty means Amazon S3
+	Region    string // AWS_REGION
+	AccessKey string // AWS_ACCESS_KEY_ID
+	SecretKey string // AWS_SECRET_ACCESS_KEY
+}
+
+// ParseS3 reads an s3://BUCKET/PREFIX address and the AWS_* variables
+// getenv returns.
+func ParseS3(addr string, getenv func(string) string) (S3Config, error) {
+	rest, ok := strings.CutPrefix(addr, "s3://")
+	if !ok {
+		return S3Config{}, evident.Errorf(evident.EINVALID, "blob store %q: want s3://BUCKET/PREFIX", addr)
+	}
+	bucket, prefix, _ := strings.Cut(rest, "/")
+	if bucket == "" {
+		return S3Config{}, evident.Errorf(evident.EINVALID, "blob store %q: the bucket name is missing (want s3://BUCKET/PREFIX)", addr)
+	}
+	prefix = strings.Trim(prefix, "/")
+	if prefix != "" {
+		prefix += "/"
+	}
+	cfg := S3Config{Bucket: bucket, Prefix: prefix,
+		Endpoint: getenv("AWS_ENDPOINT_URL"), Region: getenv("AWS_REGION"),
+		AccessKey: getenv("AWS_ACCESS_KEY_ID"), SecretKey: getenv("AWS_SECRET_ACCESS_KEY")}
+	if cfg.Region == "" {
+		cfg.Region = getenv("AWS_DEFAULT_REGION")
+	}
+	return cfg, nil
+}
+
+// String is the store's address, for messages.
+func (c S3Config) String() string { return "s3://" + c.Bucket + "/" + c.Prefix }
+
+// NewS3 connects to the bucket cfg names and checks that it exists, so a
+// wrong name or endpoint fails at start and not at the first upload.
+func NewS3(ctx context.Context, cfg S3Config) (*S3, error) {
+	host, secure := "s3.amazonaws.com", true
+	lookup := minio.BucketLookupAuto
+	if cfg.Endpoint != "" {
+		u, err := url.Parse(cfg.Endpoint)
+		if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+			return nil, evident.Errorf(evident.EINVALID, "AWS_ENDPOINT_URL %q: want http(s)://HOST[:PORT]", cfg.Endpoint)
+		}
+		host, secure = u.Host, u.Scheme == "https"
+		// Servers other than Amazon's are addressed by path: their
+		// buckets have no DNS names of their own.
+		lookup = minio.BucketLookupPath
+	}
+	var creds *credentials.Credentials
+	if cfg.AccessKey != "" {
+		creds = credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, "")
+	} else {
+		creds = credentials.NewIAM("")
+	}
+	// Trailing headers let a request carry an x-amz-checksum-sha256 the
+	// server checks against the bytes it received.
+	c, err := minio.New(host, &minio.Options{Creds: creds, Secure: secure, Region: cfg.Region,
+		BucketLookup: lookup, TrailingHeaders: true})
+	if err != nil {
+		return nil, evident.Errorf(evident.EINVALID, "blob store %s: %v", cfg, err)
+	}
+	ok, err := c.BucketExists(ctx, cfg.Bucket)
+	if err != nil {
+		return nil, evident.Errorf(evident.EINVALID, "blob store %s at %s: %v", cfg, host, err)
+	}
+	if !ok {
+		return nil, evident.Errorf(evident.EINVALID, "blob store %s: bucket %q does not exist at %s", cfg, cfg.Bucket, host)
+	}
+	return &S3{c: c, bucket: cfg.Bucket, prefix: cfg.Prefix}, nil
+}
+
+// String is the store's address, for messages.
+func (s *S3) String() string { return "s3://" + s.bucket + "/" + s.prefix }
+
+func (s *S3) key(dg evident.Digest) string { return s.prefix + "sha256/" + dg.String() }
+
+// Ping reports whether the bucket answers.
+func (s *S3) Ping(ctx context.Context) error {
+	if _, err := s.c.BucketExists(ctx, s.bucket); err != nil {
+		return fmt.Errorf("blob store %s: %w", s, err)
+	}
+	return nil
+}
+
+// s3Part is the size of each part of a streamed upload and the largest
+// blob Put sends in one request: 16 MiB parts keep a 1 GiB file at 64
+// requests. Parts go one after another: with several in flight
+// (minio-go's ConcurrentStreamParts) rclone's S3 server refused the
+// completion of a 1 GiB upload with InvalidPart.
+const s3Part = 16 << 20
+
+// Put stores r and returns once the object is complete at its address.
+func (s *S3) Put(ctx context.Context, r io.Reader) (evident.Digest, int64, error) {
+	head := make([]byte, s3Part)
+	n, err := io.ReadFull(r, head)
+	switch {
+	case err == io.EOF || err == io.ErrUnexpectedEOF:
+		dg := evident.Digest(sha256.Sum256(head[:n]))
+		return dg, int64(n), s.putSmall(ctx, dg, head[:n])
+	case err != nil:
+		return evident.Digest{}, 0, fmt.Errorf("blob read: %w", err)
+	}
+	return s.putLarge(ctx, io.MultiReader(bytes.NewReader(head), r))
+}
+
+// putSmall sends a blob whose digest is known in one request, unless an
+// object of that size is already at its address: content addressing
+// means it holds the same bytes, and it is left untouched.
+func (s *S3) putSmall(ctx context.Context, dg evident.Digest, data []byte) error {
+	if size, err := s.Stat(ctx, dg); err == nil && size == int64(len(data)) {
+		return nil
+	}
+	_, err := s.c.PutObject(ctx, s.bucket, s.key(dg), bytes.NewReader(data), int64(len(data)), minio.PutObjectOptions{
+		ContentType: "application/octet-stream", DisableMultipart: true,
+		UserMetadata: map[string]string{"x-amz-checksum-sha256": base64.StdEncoding.EncodeToString(dg[:])}})
+	if err != nil {
+		return fmt.Errorf("blob %s: upload to %s: %w", dg, s, err)
+	}
+	return nil
+}
+
+// putLarge streams r to staging in parts while hashing it, then moves
+// the object to its address on the server.
+func (s *S3) putLarge(ctx context.Context, r io.Reader) (evident.Digest, int64, error) {
+	var rnd [12]byte
+	rand.Read(rnd[:])
+	staging := s.prefix + "staging/" + hex.EncodeToString(rnd[:])
+	h := sha256.New()
+	hr := &hashingReader{r: r, h: h}
+	info, err := s.c.PutObject(ctx, s.bucket, staging, hr, -1, minio.PutObjectOptions{
+		ContentType: "application/octet-stream", PartSize: s3Part,
+		AutoChecksum: minio.ChecksumSHA256})
+	if err != nil {
+		s.c.RemoveObject(context.WithoutCancel(ctx), s.bucket, staging, minio.RemoveObjectOptions{})
+		return evident.Digest{}, 0, fmt.Errorf("blob upload to %s: %w", s, err)
+	}
+	defer s.c.RemoveObject(context.WithoutCancel(ctx), s.bucket, staging, minio.RemoveObjectOptions{})
+	var dg evident.Digest
+	h.Sum(dg[:0])
+	if info.Size != hr.n {
+		return evident.Digest{}, 0, fmt.Errorf("blob %s: %s stored %d bytes of %d", dg, s, info.Size, hr.n)
+	}
+	if size, err := s.Stat(ctx, dg); err == nil && size == hr.n {
+		return dg, hr.n, nil
+	}
+	if err := s.place(ctx, staging, dg, hr.n); err != nil {
+		return evident.Digest{}, 0, err
+	}
+	return dg, hr.n, nil
+}
+
+// maxCopy is the largest object S3 copies in one request.
+const maxCopy = 5 << 30
+
+// place copies the staging object to the blob's address on the server:
+// in one request up to 5 GiB, in part copies beyond.
+func (s *S3) place(ctx context.Context, staging string, dg evident.Digest, size int64) error {
+	dst := minio.CopyDestOptions{Bucket: s.bucket, Object: s.key(dg)}
+	src := minio.CopySrcOptions{Bucket: s.bucket, Object: staging}
+	var err error
+	if size <= maxCopy {
+		_, err = s.c.CopyObject(ctx, dst, src)
+	} else {
+		_, err = s.c.ComposeObject(ctx, dst, src)
+	}
+	if err != nil {
+		return fmt.Errorf("blob %s: copy to its address in %s: %w", dg, s, err)
+	}
+	// The copy is checked rather than trusted: the address must hold
+	// exactly the bytes that were hashed.
+	if got, err := s.Stat(ctx, dg); err != nil || got != size {
+		return fmt.Errorf("blob %s: %s holds %d bytes after the copy, want %d (%v)", dg, s, got, size, err)
+	}
+	return nil
+}
+
+// hashingReader hashes what the uploader reads, in the order it reads:
+// the uploader reads its input serially.
+type hashingReader struct {
+	r io.Reader
+	h hash.Hash
+	n int64
+}
+
+func (hr *hashingReader) Read(p []byte) (int, error) {
+	n, err := hr.r.Read(p)
+	hr.h.Write(p[:n])
+	hr.n += int64(n)
+	return n, err
+}
+
+// notFound reports whether err is S3's answer for a missing object.
+func notFound(err error) bool {
+	code := minio.ToErrorResponse(err).Code
+	return code == minio.NoSuchKey || code == "NotFound"
+}
+
+// Open returns the object's bytes, streamed from the server.
+func (s *S3) Open(ctx context.Context, dg evident.Digest) (io.ReadCloser, error) {
+	obj, err := s.c.GetObject(ctx, s.bucket, s.key(dg), minio.GetObjectOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("blob %s in %s: %w", dg, s, err)
+	}
+	// Stat sends the request, so a missing object is known here and not
+	// at the first Read.
+	if _, err := obj.Stat(); err != nil {
+		obj.Close()
+		if notFound(err) {
+			return nil, evident.Errorf(evident.ENOTFOUND, "blob %s is missing from %s", dg, s)
+		}
+		return nil, fmt.Errorf("blob %s in %s: %w", dg, s, err)
+	}
+	return obj, nil
+}
+
+// Stat returns the stored size.
+func (s *S3) Stat(ctx context.Context, dg evident.Digest) (int64, error) {
+	info, err := s.c.StatObject(ctx, s.bucket, s.key(dg), minio.StatObjectOptions{})
+	if notFound(err) {
+		return 0, evident.Errorf(evident.ENOTFOUND, "blob %s is missing from %s", dg, s)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("blob %s in %s: %w", dg, s, err)
+	}
+	return info.Size, nil
+}
+
+// Walk lists every object under PREFIX/sha256/ whose name is a digest.
+func (s *S3) Walk(ctx context.Context, fn func(evident.Digest, int64) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel() // stops the listing if fn fails
+	dir := s.prefix + "sha256/"
+	for obj := range s.c.ListObjects(ctx, s.bucket, minio.ListObjectsOptions{Prefix: dir, Recursive: true}) {
+		if obj.Err != nil {
+			return fmt.Errorf("list %s: %w", s, obj.Err)
+		}
+		dg, err := evident.ParseDigest(strings.TrimPrefix(obj.Key, dir))
+		if err != nil {
+			continue
+		}
+		if err := fn(dg, obj.Size); err != nil {
+			return err
+		}
+	}
+	return ctx.Err()
+}
+
+// Batch starts a group of uploads sent together by Commit.
+func (s *S3) Batch() Batch { return &s3Batch{s: s} }
+
+// s3Batch keeps small blobs in memory and sends them at Commit with many
+// requests in flight: one request costs a round trip, and a thousand
+// small files one after another would cost a thousand. Large blobs are
+// uploaded by Put itself; until Commit no record names them.
+type s3Batch struct {
+	s     *S3
+	mu    sync.Mutex
+	small []smallPut
+}
+
+type smallPut struct {
+	digest evident.Digest
+	data   []byte
+}
+
+// Put stages r: small blobs in memory, larger ones uploaded at once.
+func (b *s3Batch) Put(ctx context.Context, r io.Reader) (evident.Digest, int64, error) {
+	head := make([]byte, smallBlob+1)
+	n, err := io.ReadFull(r, head)
+	switch {
+	case err == io.EOF || err == io.ErrUnexpectedEOF:
+		dg := evident.Digest(sha256.Sum256(head[:n]))
+		b.mu.Lock()
+		b.small = append(b.small, smallPut{digest: dg, data: head[:n]})
+		b.mu.Unlock()
+		return dg, int64(n), nil
+	case err != nil:
+		return evident.Digest{}, 0, fmt.Errorf("blob read: %w", err)
+	}
+	return b.s.Put(ctx, io.MultiReader(bytes.NewReader(head), r))
+}
+
+// s3InFlight is how many uploads a batch keeps in flight.
+const s3InFlight = 32
+
+// Commit sends every staged blob and returns when all are stored.
+func (b *s3Batch) Commit(ctx context.Context) error {
+	defer b.Abort()
+	errs := make([]error, len(b.small))
+	sem := make(chan struct{}, s3InFlight)
+	var wg sync.WaitGroup
+	for i, p := range b.small {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			errs[i] = b.s.putSmall(ctx, p.digest, p.data)
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// Abort drops the blobs not yet sent.
+func (b *s3Batch) Abort() {
+	b.mu.Lock()
+	b.small = nil
+	b.mu.Unlock()
+}

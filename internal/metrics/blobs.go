@@ -1,0 +1,63 @@
+package metrics
+
+import (
+	"context"
+	"io"
+
+	"github.com/evidenthq/evident"
+	"github.com/evidenthq/evident/internal/blob"
+)
+
+// Blobs wraps s so that each failed operation counts in
+// evident_blob_store_errors_total. A missing blob is an answer, not a
+// store error: verify reports it, and it is not counted here.
+func (m *Metrics) Blobs(s blob.Store) blob.Store { return &countedStore{s: s, m: m} }
+
+type countedStore struct {
+	s blob.Store
+	m *Metrics
+}
+
+func (c *countedStore) count(op string, err error) error {
+	if err != nil && evident.ErrorCode(err) != evident.ENOTFOUND {
+		c.m.BlobError(op)
+	}
+	return err
+}
+
+func (c *countedStore) Put(ctx context.Context, r io.Reader) (evident.Digest, int64, error) {
+	d, n, err := c.s.Put(ctx, r)
+	return d, n, c.count("put", err)
+}
+
+func (c *countedStore) Batch() blob.Batch { return &countedBatch{b: c.s.Batch(), c: c} }
+
+func (c *countedStore) Open(ctx context.Context, d evident.Digest) (io.ReadCloser, error) {
+	rc, err := c.s.Open(ctx, d)
+	return rc, c.count("open", err)
+}
+
+func (c *countedStore) Stat(ctx context.Context, d evident.Digest) (int64, error) {
+	n, err := c.s.Stat(ctx, d)
+	return n, c.count("stat", err)
+}
+
+func (c *countedStore) Walk(ctx context.Context, fn func(evident.Digest, int64) error) error {
+	return c.count("walk", c.s.Walk(ctx, fn))
+}
+
+func (c *countedStore) Ping(ctx context.Context) error { return c.count("ping", c.s.Ping(ctx)) }
+
+type countedBatch struct {
+	b blob.Batch
+	c *countedStore
+}
+
+func (b *countedBatch) Put(ctx context.Context, r io.Reader) (evident.Digest, int64, error) {
+	d, n, err := b.b.Put(ctx, r)
+	return d, n, b.c.count("put", err)
+}
+
+func (b *countedBatch) Commit(ctx context.Context) error { return b.c.count("commit", b.b.Commit(ctx)) }
+
+func (b *countedBatch) Abort() { b.b.Abort() }
