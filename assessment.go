@@ -242,8 +242,8 @@ const (
 // corrective action plan with its due date, the closure evidence and the
 // assessor's acceptance.
 type Finding struct {
-	ID         string      `json:"id"`
-	Engagement string      `json:"engagement"`
+	ID         string `json:"id"`
+	Engagement string `json:"engagement"`
 	// Ref is the CAB's own number for the finding ("NC-2026-03"), which an
 	// import of the CAB's list matches on.
 	Ref              string           `json:"ref,omitempty"`
