@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -605,4 +606,31 @@ func (s *Store) EngagementsFor(ctx context.Context, from, to time.Time) ([]evide
 		}
 	}
 	return out, err
+}
+
+// ImportFindings records a CAB's list of findings for engagement, raised
+// by the assessor login raisedBy, in one transaction: one refused finding
+// refuses the list, naming its reference, and nothing is stored. name is
+// the file, for messages.
+func (s *Store) ImportFindings(ctx context.Context, engagement, raisedBy, name string, fs []evident.Finding) ([]evident.Finding, error) {
+	out := make([]evident.Finding, 0, len(fs))
+	err := s.Write(ctx, func(tx *Tx) error {
+		for _, f := range fs {
+			f.Engagement, f.RaisedBy = engagement, raisedBy
+			got, err := tx.addFinding(ctx, f)
+			if err != nil {
+				var e *evident.Error
+				if errors.As(err, &e) {
+					return evident.Errorf(e.Code, "%s: finding %s: %s", name, f.Ref, evident.ErrorMessage(err))
+				}
+				return err
+			}
+			out = append(out, got)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }

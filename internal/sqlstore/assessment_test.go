@@ -231,3 +231,28 @@ func TestFindingToClosure(t *testing.T) {
 		}
 	})
 }
+
+func TestImportFindingsAllOrNothing(t *testing.T) {
+	storetest.Each(t, nil, func(t *testing.T, st *sqlstore.Store) {
+		ctx := context.Background()
+		e := assessmentStore(t, st)
+		bad := evident.RequirementRef{Standard: evident.EN319401, Version: "3.2.1", ID: "REQ-99.9-99"}
+		list := []evident.Finding{
+			{Ref: "NC-1", Kind: evident.FindingMajor, Text: "a", Requirements: []evident.RequirementRef{req714}},
+			{Ref: "NC-2", Kind: evident.FindingMinor, Text: "b", Requirements: []evident.RequirementRef{bad}},
+		}
+		if _, err := st.ImportFindings(ctx, e.ID, "carol", "cab.csv", list); err == nil || !strings.Contains(err.Error(), "cab.csv: finding NC-2") || !strings.Contains(err.Error(), "REQ-99.9-99") {
+			t.Errorf("import with a bad second finding: %v", err)
+		}
+		if _, err := st.ImportFindings(ctx, e.ID, "mia", "cab.csv", list[:1]); evident.ErrorCode(err) != evident.EFORBIDDEN {
+			t.Errorf("a manager importing findings: %v, want forbidden", err)
+		}
+		if v, _ := st.EngagementView(ctx, e.ID); len(v.Findings) != 0 {
+			t.Errorf("%d findings stored from refused imports, want none", len(v.Findings))
+		}
+		got, err := st.ImportFindings(ctx, e.ID, "carol", "cab.csv", list[:1])
+		if err != nil || len(got) != 1 || got[0].RaisedBy != "carol" {
+			t.Fatalf("import: %+v %v", got, err)
+		}
+	})
+}
