@@ -214,11 +214,11 @@ func scanBodies[T any](ctx context.Context, tx *Tx, q string, args []any, fn fun
 // engagement's.
 func (s *Store) AddRequest(ctx context.Context, r evident.Request) (evident.Request, error) {
 	err := s.Write(ctx, func(tx *Tx) error {
-		u, err := tx.actingLogin(ctx, r.RaisedBy, "raise a request", evident.RoleAssessor)
+		e, err := tx.Engagement(ctx, r.Engagement)
 		if err != nil {
 			return err
 		}
-		e, err := tx.Engagement(ctx, r.Engagement)
+		u, err := tx.actingLogin(ctx, r.RaisedBy, "raise a request", evident.RoleAssessor)
 		if err != nil {
 			return err
 		}
@@ -385,11 +385,11 @@ func (s *Store) AddFinding(ctx context.Context, f evident.Finding) (evident.Find
 }
 
 func (tx *Tx) addFinding(ctx context.Context, f evident.Finding) (evident.Finding, error) {
-	u, err := tx.actingLogin(ctx, f.RaisedBy, "raise a finding", evident.RoleAssessor)
+	e, err := tx.Engagement(ctx, f.Engagement)
 	if err != nil {
 		return f, err
 	}
-	e, err := tx.Engagement(ctx, f.Engagement)
+	u, err := tx.actingLogin(ctx, f.RaisedBy, "raise a finding", evident.RoleAssessor)
 	if err != nil {
 		return f, err
 	}

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/evidenthq/evident"
 	"github.com/evidenthq/evident/internal/sqlstore"
@@ -121,4 +122,27 @@ func (s *site) uploadOne(t *testing.T, b *browser) string {
 		t.Fatalf("uploaded record: %v", err)
 	}
 	return es[0].ID
+}
+
+// seedEngagement records an engagement by cab over [from, to) with no
+// assessor tied to it, for the crawls; the service and manager it needs
+// are made the first time.
+func (s *site) seedEngagement(t *testing.T, cab string, from, to time.Time) evident.Engagement {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := s.st.User(ctx, "eng-mgr"); err != nil {
+		s.addUser(t, evident.User{Name: "eng-mgr", Role: evident.RoleComplianceManager})
+		err := s.st.Write(ctx, func(tx *sqlstore.Tx) error {
+			return tx.PutObject(ctx, sqlstore.Services, "eng-svc", evident.Service{ID: "eng-svc", Name: "Engagement service"}, "eng-mgr")
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	e, err := s.st.AddEngagement(ctx, evident.Engagement{Kind: evident.EngagementSurveillance, CAB: cab, Lead: "Lead", From: from, To: to,
+		Services: []string{"eng-svc"}, Actor: "eng-mgr"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
 }
