@@ -181,7 +181,7 @@ func (s *Store) EngagementView(ctx context.Context, id string) (EngagementView, 
 			return err
 		}
 		v.Findings = []evident.Finding{}
-		return scanBodies(ctx, tx, `SELECT body FROM findings WHERE engagement_id = ? ORDER BY raised_at, id`, []any{id},
+		return scanBodies(ctx, tx, `SELECT body FROM findings WHERE engagement_id = ? ORDER BY raised_at, ref, id`, []any{id},
 			func(f evident.Finding) { v.Findings = append(v.Findings, f) })
 	})
 	return v, err
@@ -561,7 +561,7 @@ func (tx *Tx) Findings(ctx context.Context, at time.Time) ([]evident.Finding, er
 		}
 	}
 	out := []evident.Finding{}
-	err := scanBodies(ctx, tx, `SELECT body FROM findings WHERE raised_at <= ? ORDER BY raised_at, id`, []any{asOf(at)}, func(f evident.Finding) {
+	err := scanBodies(ctx, tx, `SELECT body FROM findings WHERE raised_at <= ? ORDER BY raised_at, ref, id`, []any{asOf(at)}, func(f evident.Finding) {
 		if !narrowed || seen[f.Engagement] {
 			out = append(out, f)
 		}
