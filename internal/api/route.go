@@ -78,5 +78,6 @@ func (a *API) Routes() []Route {
 	rs = append(rs, a.reviewRoutes()...)
 	rs = append(rs, a.notificationRoutes()...)
 	rs = append(rs, a.approvalRoutes()...)
+	rs = append(rs, a.assessmentRoutes()...)
 	return rs
 }

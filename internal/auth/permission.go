@@ -35,6 +35,11 @@ const (
 	ExportPack Permission = "pack.export"
 	// ManageUsers is adding users, changing roles and others' tokens.
 	ManageUsers Permission = "users.manage"
+	// Assess is taking part in an assessment: an assessor raises requests
+	// and findings and accepts closures, a manager answers and proposes
+	// closure. The store decides which step each login may make, and
+	// narrows an assessor to the engagements they are tied to.
+	Assess Permission = "assess"
 )
 
 // grants is the authorisation policy. Approval is deliberately not an
@@ -50,10 +55,11 @@ var grants = map[Permission][]evident.UserRole{
 	Approve:       {evident.RoleApprover},
 	ExportPack:    {evident.RoleAdmin, evident.RoleComplianceManager, evident.RoleAssessor},
 	ManageUsers:   {evident.RoleAdmin},
+	Assess:        {evident.RoleAdmin, evident.RoleComplianceManager, evident.RoleAssessor},
 }
 
 // Permissions lists every permission, for documentation and tests.
-var Permissions = []Permission{Public, Read, Self, WriteEvidence, Operate, ManageProgram, Approve, ExportPack, ManageUsers}
+var Permissions = []Permission{Public, Read, Self, WriteEvidence, Operate, ManageProgram, Approve, ExportPack, ManageUsers, Assess}
 
 // Allows reports whether role r holds permission p. An unknown permission
 // allows no one: a typo in a route must fail closed.

@@ -87,6 +87,9 @@ func Generate(ctx context.Context, opt Options) ([]User, error) {
 	if err := g.history(ctx); err != nil {
 		return nil, err
 	}
+	if err := g.assessment(ctx); err != nil {
+		return nil, err
+	}
 	opt.Clock.T = g.end
 	if _, err := opt.Ledger.Checkpoint(ctx); err != nil {
 		return nil, err

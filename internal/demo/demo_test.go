@@ -228,3 +228,43 @@ func TestDemoImportControlsShowTheirVerdicts(t *testing.T) {
 		t.Errorf("clock-sync-daily has no day of the last week satisfied for its 3 systems")
 	}
 }
+
+// The demo's assessment: one engagement with requests and two findings,
+// the minor one closed with evidence and accepted by the assessor, the
+// major one open, which makes its requirement failing in readiness.
+func TestDemoAssessmentShowsOpenMajorNonconformity(t *testing.T) {
+	st, _, _ := generate(t)
+	ctx := context.Background()
+	es, err := st.Engagements(ctx)
+	if err != nil || len(es) != 1 {
+		t.Fatalf("%d engagements %v, want 1", len(es), err)
+	}
+	v, err := st.EngagementView(ctx, es[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(v.Requests) != 2 || len(v.Findings) != 2 {
+		t.Fatalf("%d requests and %d findings, want 2 and 2", len(v.Requests), len(v.Findings))
+	}
+	closed, open := v.Findings[0], v.Findings[1]
+	if a, ok := closed.Accepted(); !ok || a.Actor != "asa" || len(closed.ClosureEvidence) == 0 {
+		t.Errorf("minor finding %+v: want closed with evidence and accepted by asa", closed)
+	}
+	if open.Kind != evident.FindingMajor || !open.OpenAt(end) {
+		t.Errorf("second finding is %s, open %v: want an open major", open.Kind, open.OpenAt(end))
+	}
+	cat, _ := catalog.Load()
+	reqs, _ := cat.Requirements("3.2.1", "eidas-ia-2025")
+	in, err := readiness.Load(ctx, st, reqs, end, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range readiness.Status(in, time.Time{}, time.Time{}).Requirements {
+		if q.Requirement == open.Requirements[0].String() && (q.State != evident.ReadinessFailing || len(q.Nonconformities) != 1) {
+			t.Errorf("%s is %s naming %v, want failing for NC-1", q.Requirement, q.State, q.Nonconformities)
+		}
+	}
+	if es[0].DaysLeft(end) != 21 {
+		t.Errorf("days left %d, want 21", es[0].DaysLeft(end))
+	}
+}

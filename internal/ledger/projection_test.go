@@ -40,7 +40,8 @@ func projectedFixture(t *testing.T, st *sqlstore.Store) fixture {
 			Applicable: false, Justification: "no changes to test"}})
 	in := input("scan.txt")
 	in.Effective = evident.Effective{From: time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)}
-	if _, err := f.l.AddEvidence(ctx, in, strings.NewReader("nmap output\n")); err != nil {
+	ev, err := f.l.AddEvidence(ctx, in, strings.NewReader("nmap output\n"))
+	if err != nil {
 		t.Fatal(err)
 	}
 	if err := st.CreateUser(ctx, evident.User{Name: "bob", Role: evident.RoleControlOwner, Controls: []string{"vuln-scan"}}, "", "alice"); err != nil {
@@ -81,7 +82,39 @@ func projectedFixture(t *testing.T, st *sqlstore.Store) fixture {
 	}
 	mfaHistory(t, st)
 	incidentHistory(t, st)
+	assessmentHistory(t, st, ev.ID)
 	return f
+}
+
+// assessmentHistory records an engagement with carol as its assessor, a
+// request answered and accepted, and a finding closed and accepted.
+func assessmentHistory(t *testing.T, st *sqlstore.Store, evidenceID string) {
+	t.Helper()
+	ctx := context.Background()
+	if err := st.CreateUser(ctx, evident.User{Name: "mia", Role: evident.RoleComplianceManager}, "", "alice"); err != nil {
+		t.Fatal(err)
+	}
+	e, err := st.AddEngagement(ctx, evident.Engagement{Kind: evident.EngagementSurveillance, CAB: "CAB GmbH", Lead: "Carol", Services: []string{"qc"},
+		Assessors: []string{"carol"}, From: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC), Actor: "mia"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := evident.RequirementRef{Standard: evident.EN319401, Version: "3.2.1", ID: "REQ-7.8-14"}
+	r, err := st.AddRequest(ctx, evident.Request{Engagement: e.ID, Requirement: &ref, Text: "scan reports", Due: time.Date(2026, 8, 1, 0, 0, 0, 0, time.UTC), RaisedBy: "carol"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.RequestStep(ctx, r.ID, evident.AssessmentStep{Kind: evident.StepAnswer, Actor: "mia", Evidence: []string{evidenceID}}); err != nil {
+		t.Fatal(err)
+	}
+	fd, err := st.AddFinding(ctx, evident.Finding{Engagement: e.ID, Ref: "NC-1", Kind: evident.FindingMajor, Requirements: []evident.RequirementRef{ref}, Text: "no scans", RaisedBy: "carol"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan := sqlstore.FindingPlan{RootCause: "no owner", CorrectiveAction: "name one", Due: time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC)}
+	if _, err := st.FindingStep(ctx, fd.ID, evident.AssessmentStep{Kind: evident.StepUpdate, Actor: "mia"}, plan); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // mfaHistory enrols carol in a second factor with two recovery codes,
@@ -232,6 +265,20 @@ var columnTampers = map[string]map[string]columnTamper{
 		"aware_at": {set: `'2026-07-01T08:00:00.000000Z'`}, "detected_at": {set: ts}, "opened_at": {set: ts},
 		"opened_by": {set: "'mallory'"}, "closed_at": {set: ts}, "severity": {set: "'low'"}, "significant": {set: "1 - significant"},
 		"root_cause": {set: "'other'"}, "finding_key": {set: "'other'"}, "body": {set: "'{}'"}, "updated_at": {set: ts},
+	},
+	"engagements": {
+		"id":   {covered: "referenced by requests and findings; an added engagement row is named like any added row"},
+		"kind": {set: "'initial'"}, "period_from": {set: ts}, "period_to": {set: ts}, "recorded_at": {set: ts}, "actor": {set: "'mallory'"},
+		"body": {set: "'{}'"},
+	},
+	"assessment_requests": {
+		"id":            {set: "id || '-x'"},
+		"engagement_id": {covered: "references engagements, which the database enforces"}, "due": {set: ts}, "raised_at": {set: ts}, "updated_at": {set: ts}, "body": {set: "'{}'"},
+	},
+	"findings": {
+		"id":            {set: "id || '-x'"},
+		"engagement_id": {covered: "references engagements, which the database enforces"}, "ref": {set: "'NC-9'"}, "kind": {set: "'observation'"}, "due": {set: "NULL"},
+		"raised_at": {set: ts}, "updated_at": {set: ts}, "body": {set: "'{}'"},
 	},
 	"incident_classifications": {
 		"incident_id": {covered: "references incidents; deleting a classification is a case of its own"},
@@ -402,7 +449,8 @@ var errRollback = errors.New("rolled back on purpose")
 func keyColumns(table string) []string {
 	switch table {
 	case "evidence", "changes", "change_tasks", "revocation_requests", "issuance_stops", "exceptions", "incidents", "api_tokens", "passkeys", "incident_steps", "incident_notifications",
-		"services", "systems", "zones", "suppliers", "roles", "people", "risks", "treatments", "acceptances", "controls", "policies":
+		"services", "systems", "zones", "suppliers", "roles", "people", "risks", "treatments", "acceptances", "controls", "policies",
+		"engagements", "assessment_requests", "findings":
 		return []string{"id"}
 	case "control_requirements":
 		return []string{"control_id", "standard", "version", "requirement_id"}

@@ -43,6 +43,7 @@ const (
 	ServiceNoQualification     GapKind = "service-no-qualification"     // qualified / non-qualified status not set
 	SystemNoZone               GapKind = "system-no-zone"               // not placed in a network zone
 	ExceptionUnapproved        GapKind = "exception-unapproved"         // no approval act bound to it: it excuses nothing
+	NonconformityOpen          GapKind = "nonconformity-open"           // an assessor's nonconformity not yet closed by their acceptance
 )
 
 // GapKinds lists every kind in report order.
@@ -50,7 +51,7 @@ var GapKinds = []GapKind{RequirementUnaddressed, ProportionalityMissing, RiskUnt
 	AcceptanceMissing, AcceptanceUnapproved, AcceptanceExpired, RiskAboveAppetite, RiskControlFailing, TargetResidualNotReached,
 	ControlNoMethod, ControlNoOwner, ControlNoCadence, CadenceBelowStandard, PerformerNotIndependent, PolicyUnapproved, PolicyUnpublished, PolicyNotCommunicated, PolicyReviewOverdue,
 	PolicyContentMissing, SupplierNoAgreement, SupplierNoObligations, SupplierReviewOverdue, SupplierAttestationExpired,
-	ServiceNoQualification, SystemNoZone, ExceptionUnapproved}
+	ServiceNoQualification, SystemNoZone, ExceptionUnapproved, NonconformityOpen}
 
 // Gap is one thing the program is missing, with the object missing it.
 // Section and ID name the object as `evident show` does ("controls",
@@ -100,6 +101,7 @@ func gapsOf(in Input, fresh map[string]evident.Freshness) []Gap {
 	g.policies(m, in.Approvals, now)
 	g.exceptions(in)
 	g.scope(m, now)
+	g.nonconformities(in.Findings, now)
 	rank := map[GapKind]int{}
 	for i, k := range GapKinds {
 		rank[k] = i
@@ -471,4 +473,44 @@ func (g *gaps) exceptions(in Input) {
 		}
 		g.aboutRefs(refs).add(ExceptionUnapproved, "exceptions", e.ID, "exception for %s: %s, so it excuses nothing", e.Control, unapproved(e.Approver, x))
 	}
+}
+
+// nonconformities lists the nonconformities open at now, major and minor:
+// while one is open its requirements are not verified, and a major one
+// makes them failing (see Status). Observations ask for nothing.
+func (g *gaps) nonconformities(fs []evident.Finding, now time.Time) {
+	for _, f := range fs {
+		if f.Kind == evident.FindingObservation || !f.OpenAt(now) {
+			continue
+		}
+		detail := string(f.Kind) + " nonconformity " + findingName(f) + " raised " + evident.UTC(f.RaisedAt)
+		if f.StateAt(now) == evident.FindingProposed {
+			detail += "; closure proposed, awaiting the assessor's acceptance"
+		}
+		g.aboutRefs(f.Requirements).add(NonconformityOpen, "findings", f.ID, "%s", detail)
+	}
+}
+
+// findingName is the CAB's reference when it gave one, else the id.
+func findingName(f evident.Finding) string {
+	if f.Ref != "" {
+		return f.Ref
+	}
+	return f.ID
+}
+
+// OpenMajors returns, per requirement reference, the major
+// nonconformities open at now: the one rule that makes a requirement
+// failing whatever its evidence says.
+func OpenMajors(fs []evident.Finding, now time.Time) map[string][]string {
+	out := map[string][]string{}
+	for _, f := range fs {
+		if f.Kind != evident.FindingMajor || !f.OpenAt(now) {
+			continue
+		}
+		for _, r := range f.Requirements {
+			out[r.String()] = append(out[r.String()], findingName(f))
+		}
+	}
+	return out
 }

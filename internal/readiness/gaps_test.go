@@ -226,6 +226,11 @@ func TestGapsEachKind(t *testing.T) {
 			[]g{{ExceptionUnapproved, "ex1"}}, nil, false, func(in *Input) {
 				in.Exceptions = []evident.Exception{{ID: "ex1", Control: "scan", Reason: "move", Approver: "ceo", ApprovedAt: day("2026-06-01"), From: day("2026-06-01"), Expires: day("2026-08-01")}}
 			}},
+		{"minor nonconformity open", func(*evident.Model) {},
+			[]g{{NonconformityOpen, "nc1"}}, nil, false, func(in *Input) {
+				in.Findings = []evident.Finding{{ID: "nc1", Kind: evident.FindingMinor, Text: "x", RaisedAt: day("2026-06-01"),
+					Requirements: []evident.RequirementRef{gapReqs[0].Ref()}, Steps: []evident.AssessmentStep{{Kind: evident.StepAsk, At: day("2026-06-01")}}}}
+			}},
 		{"exception approved by an act", func(*evident.Model) {},
 			nil, nil, false, func(in *Input) {
 				in.Exceptions = []evident.Exception{{ID: "ex1", Control: "scan", Reason: "move", Approver: "ceo", ApprovedAt: day("2026-06-01"), From: day("2026-06-01"), Expires: day("2026-08-01")}}

@@ -35,6 +35,9 @@ type Input struct {
 	// FollowUps are the follow-up actions of each exercise control's
 	// latest accepted exercise.
 	FollowUps []sqlstore.FollowUp
+	// Findings are the assessors' findings raised at or before At, each
+	// with its whole history; which are open at At is read from it.
+	Findings []evident.Finding
 	// LastAnchor is when the newest RFC 3161 anchor recorded by At was
 	// recorded; zero when there is none.
 	LastAnchor time.Time

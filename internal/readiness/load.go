@@ -48,6 +48,9 @@ func Load(ctx context.Context, st *sqlstore.Store, reqs []evident.Requirement, a
 		if in.ChangeTasks, err = tx.ChangeTasks(ctx, at); err != nil {
 			return err
 		}
+		if in.Findings, err = tx.Findings(ctx, at); err != nil {
+			return err
+		}
 		if in.LastAnchor, err = lastAnchor(ctx, tx, at); err != nil {
 			return err
 		}

@@ -49,6 +49,9 @@ type RequirementStatus struct {
 	// Gaps counts the open gaps concerning the requirement; any keeps
 	// it from being verified.
 	Gaps int `json:"gaps,omitempty"`
+	// Nonconformities names the open major nonconformities against the
+	// requirement, which make it failing.
+	Nonconformities []string `json:"nonconformities,omitempty"`
 }
 
 // ControlStatus is one control's evidence currency and the window it is in.
@@ -102,8 +105,14 @@ func Status(in Input, from, to time.Time) Report {
 		}
 	}
 	clauses := map[string]int{}
+	majors := OpenMajors(in.Findings, in.At)
 	for _, q := range in.Requirements {
 		rs := requirementStatus(in.Model, q, fresh, concerned[q.Ref().String()])
+		if nc := majors[q.Ref().String()]; len(nc) > 0 && rs.State != evident.ReadinessNotApplicable {
+			// An open major nonconformity is the assessor's finding that
+			// the requirement is not met: failing, whatever the evidence.
+			rs.State, rs.Nonconformities = evident.ReadinessFailing, nc
+		}
 		r.Requirements = append(r.Requirements, rs)
 		i, ok := clauses[q.Clause]
 		if !ok {

@@ -16,6 +16,7 @@ const (
 	TaskException = "exception" // an exception about to expire
 	TaskIncident  = "incident"  // an incident clock running or missed
 	TaskRefresh   = "refresh"   // evidence a significant change made stale, to renew before the audit
+	TaskFinding   = "finding"   // a nonconformity's corrective action, due or overdue
 )
 
 // Task is one thing that is due, with the requirement it serves and who
@@ -51,6 +52,7 @@ func Tasks(in Input, horizon time.Time) []Task {
 	out = append(out, incidentTasks(in)...)
 	out = append(out, followUpTasks(in)...)
 	out = append(out, anchorTasks(in)...)
+	out = append(out, findingTasks(in)...)
 	kept := []Task{}
 	for _, t := range out {
 		if horizon.IsZero() || !t.Due.After(horizon) || t.State != "due" && t.State != "running" {
@@ -345,4 +347,27 @@ func clockOwner(m *evident.Model, basis []string) string {
 		}
 	}
 	return owner
+}
+
+// findingTasks lists the corrective actions of open nonconformities that
+// have a due date: due until then, overdue after. A closure proposed is
+// still the TSP's until the assessor accepts it, so it stays listed.
+func findingTasks(in Input) []Task {
+	var out []Task
+	for _, f := range in.Findings {
+		if f.Kind == evident.FindingObservation || f.Due.IsZero() || !f.OpenAt(in.At) {
+			continue
+		}
+		state := "due"
+		if in.At.After(f.Due) {
+			state = "overdue"
+		}
+		what := f.CorrectiveAction
+		if what == "" {
+			what = f.Text
+		}
+		out = append(out, Task{Kind: TaskFinding, Title: "Corrective action for " + string(f.Kind) + " nonconformity " + findingName(f) + ": " + what,
+			State: state, Requirements: refs(f.Requirements), Start: f.RaisedAt, Due: f.Due, Source: "finding/" + f.ID})
+	}
+	return out
 }

@@ -257,6 +257,13 @@ var matrix = map[string]string{
 	"POST /api/v1/notify/endpoints/{id}/enable":    "admin",
 	"GET /api/v1/approvals":                        "approver",
 	"POST /api/v1/approvals":                       "approver",
+	"GET /api/v1/engagements":                      "admin cm owner approver assessor",
+	"GET /api/v1/engagements/{id}":                 "admin cm owner approver assessor",
+	"POST /api/v1/engagements":                     "admin cm",
+	"POST /api/v1/engagements/{id}/requests":       "admin cm assessor",
+	"POST /api/v1/engagements/{id}/findings":       "admin cm assessor",
+	"POST /api/v1/requests/{id}/steps":             "admin cm assessor",
+	"POST /api/v1/findings/{id}/steps":             "admin cm assessor",
 }
 
 func init() {
@@ -277,6 +284,11 @@ var pageMatrix = map[string]string{
 	"POST /incidents/{id}/notifications":  "admin cm owner",
 	"GET /evidence/new":                   "admin cm owner",
 	"POST /evidence":                      "admin cm owner",
+	"POST /engagements":                   "admin cm",
+	"POST /engagements/{id}/requests":     "admin cm assessor",
+	"POST /engagements/{id}/findings":     "admin cm assessor",
+	"POST /requests/{id}/steps":           "admin cm assessor",
+	"POST /findings/{id}/steps":           "admin cm assessor",
 }
 
 func TestAuthorisationMatrix(t *testing.T) {

@@ -52,6 +52,7 @@ var projections = append([]projection{
 	changesProjection, changeTasksProjection, revocationRequestsProjection, issuanceStopsProjection,
 	exceptionsProjection, periodOutcomesProjection,
 	incidentsProjection, incidentClassificationsProjection, incidentStepsProjection, incidentNotificationsProjection,
+	engagementsProjection, assessmentRequestsProjection, findingsProjection,
 }, programProjections()...)
 
 // ProjectedTables returns the projected tables and their compared

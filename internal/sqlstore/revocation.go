@@ -92,15 +92,10 @@ func optTS(t time.Time) string {
 func (s *Store) RevocationRequests(ctx context.Context) ([]evident.RevocationRequest, error) {
 	out := []evident.RevocationRequest{}
 	err := s.Read(ctx, func(tx *Tx) error {
-		return scanBodies(ctx, tx, `SELECT body FROM revocation_requests ORDER BY received_at, id`, func(b []byte) error {
-			var r evident.RevocationRequest
-			if err := json.Unmarshal(b, &r); err != nil {
-				return fmt.Errorf("stored revocation request: %w", err)
-			}
+		return scanBodies(ctx, tx, `SELECT body FROM revocation_requests ORDER BY received_at, id`, nil, func(r evident.RevocationRequest) {
 			if g, narrowed := GrantOf(ctx); !narrowed || g.Contains(r.ReceivedAt) {
 				out = append(out, r)
 			}
-			return nil
 		})
 	})
 	return out, err
@@ -111,34 +106,11 @@ func (s *Store) RevocationRequests(ctx context.Context) ([]evident.RevocationReq
 func (s *Store) IssuanceStops(ctx context.Context) ([]evident.IssuanceStop, error) {
 	out := []evident.IssuanceStop{}
 	err := s.Read(ctx, func(tx *Tx) error {
-		return scanBodies(ctx, tx, `SELECT body FROM issuance_stops ORDER BY from_at, id`, func(b []byte) error {
-			var st evident.IssuanceStop
-			if err := json.Unmarshal(b, &st); err != nil {
-				return fmt.Errorf("stored issuance stop: %w", err)
-			}
+		return scanBodies(ctx, tx, `SELECT body FROM issuance_stops ORDER BY from_at, id`, nil, func(st evident.IssuanceStop) {
 			if g, narrowed := GrantOf(ctx); !narrowed || g.Contains(st.From) {
 				out = append(out, st)
 			}
-			return nil
 		})
 	})
 	return out, err
-}
-
-func scanBodies(ctx context.Context, tx *Tx, query string, each func([]byte) error) error {
-	rows, err := tx.Query(ctx, query)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var body string
-		if err := rows.Scan(&body); err != nil {
-			return err
-		}
-		if err := each([]byte(body)); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
 }

@@ -323,29 +323,34 @@ func (s *Store) SetUserRole(ctx context.Context, u evident.User, actor string) e
 	if err := u.Validate(); err != nil {
 		return err
 	}
-	return s.Write(ctx, func(tx *Tx) error {
-		old, _, err := tx.UserByName(ctx, u.Name)
-		if err != nil {
-			return err
-		}
-		if err := tx.checkControls(ctx, u.Controls); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `UPDATE users SET role = ?, period_from = ?, period_to = ?, updated_at = ? WHERE name = ?`,
-			string(u.Role), NullTS(u.PeriodFrom), NullTS(u.PeriodTo), TS(tx.Now), u.Name); err != nil {
-			return err
-		}
-		if err := tx.setControls(ctx, u.Name, u.Controls); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_name = ?`, u.Name); err != nil {
-			return err
-		}
-		a := auditOf(u)
-		a.Previous = string(old.Role)
-		_, err = tx.Audit(ctx, "user.role", u.Name, actor, a)
+	return s.Write(ctx, func(tx *Tx) error { return tx.setUserRole(ctx, u, actor) })
+}
+
+// setUserRole is SetUserRole inside tx, for writes that change a user's
+// grant as part of something larger (an engagement ties assessors to its
+// period).
+func (tx *Tx) setUserRole(ctx context.Context, u evident.User, actor string) error {
+	old, _, err := tx.UserByName(ctx, u.Name)
+	if err != nil {
 		return err
-	})
+	}
+	if err := tx.checkControls(ctx, u.Controls); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `UPDATE users SET role = ?, period_from = ?, period_to = ?, updated_at = ? WHERE name = ?`,
+		string(u.Role), NullTS(u.PeriodFrom), NullTS(u.PeriodTo), TS(tx.Now), u.Name); err != nil {
+		return err
+	}
+	if err := tx.setControls(ctx, u.Name, u.Controls); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_name = ?`, u.Name); err != nil {
+		return err
+	}
+	a := auditOf(u)
+	a.Previous = string(old.Role)
+	_, err = tx.Audit(ctx, "user.role", u.Name, actor, a)
+	return err
 }
 
 // SetUserDisabled disables or re-enables a user. Disabling ends every

@@ -102,8 +102,15 @@ func TestAssessorCrawlShowsNothingOutsideTheirPeriod(t *testing.T) {
 		hidden = append(hidden, "Outside change")
 		shown = append(shown, "Inside change of May 2025")
 
+		inside := s.seedEngagement(t, "Inside CAB of 2025", time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC), time.Date(2025, 9, 1, 0, 0, 0, 0, time.UTC))
+		outside := s.seedEngagement(t, "Outside CAB of 2026", time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC))
+		hidden = append(hidden, "Outside CAB", outside.ID)
+		shown = append(shown, "Inside CAB of 2025")
+		pages = append(pages, "/engagements/"+outside.ID)
+
 		abe := s.signInUser(t, evident.User{Name: "abe", Role: evident.RoleAssessor, PeriodFrom: from, PeriodTo: to})
-		fill := map[string]string{"/catalog/{id}": "/catalog/REQ-7.8-14", "/controls/{id}": "/controls/vuln-scan", "/policies/{id}": "/policies/tc"}
+		fill := map[string]string{"/catalog/{id}": "/catalog/REQ-7.8-14", "/controls/{id}": "/controls/vuln-scan", "/policies/{id}": "/policies/tc",
+			"/engagements/{id}": "/engagements/" + inside.ID}
 		for _, r := range s.w.Routes() {
 			method, path, _ := strings.Cut(r.Pattern, " ")
 			if method != "GET" || !r.Perm.Allows(evident.RoleAssessor) || strings.HasPrefix(path, "/static/") {
@@ -163,7 +170,8 @@ func TestEveryRoleCrawlsEveryPage(t *testing.T) {
 		t.Fatalf("fixtures: %d evidence (%v), incident %q", len(es), err, inc)
 	}
 	fill := map[string]string{"/catalog/{id}": "/catalog/REQ-7.8-14", "/controls/{id}": "/controls/vuln-scan", "/policies/{id}": "/policies/tc",
-		"/evidence/{id}": "/evidence/" + es[0].ID, "/evidence/{id}/content": "/evidence/" + es[0].ID + "/content", "/incidents/{id}": inc, "/{$}": "/"}
+		"/evidence/{id}": "/evidence/" + es[0].ID, "/evidence/{id}/content": "/evidence/" + es[0].ID + "/content", "/incidents/{id}": inc, "/{$}": "/",
+		"/engagements/{id}": "/engagements/" + s.seedEngagement(t, "Crawl CAB", testNow.AddDate(-1, 0, 0), testNow).ID}
 	refused := 0
 	for _, role := range evident.UserRoles {
 		var owns []string

@@ -24,6 +24,8 @@ type dashboard struct {
 	Checkpoint *sqlstore.Checkpoint
 	LedgerSize int64
 	Period     periodView
+	// Engagements are the assessments not yet over, with the days left.
+	Engagements []evident.Engagement
 }
 
 // periodView is readiness over a period: the range (by default the last
@@ -74,6 +76,15 @@ func (w *Web) Dashboard() http.Handler {
 		for _, c := range pr.Report.Controls {
 			if c.Freshness.State == evident.CurrencyStale {
 				d.Stale = append(d.Stale, c)
+			}
+		}
+		es, err := w.cfg.Store.Engagements(r.Context())
+		if err != nil {
+			return err
+		}
+		for _, e := range es {
+			if e.DaysLeft(now) > 0 {
+				d.Engagements = append(d.Engagements, e)
 			}
 		}
 		if d.Period, err = w.periodReadiness(r, now); err != nil {

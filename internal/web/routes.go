@@ -58,6 +58,13 @@ func (w *Web) Routes() []Route {
 		{"POST /incidents/{id}/steps", auth.Operate, w.AddIncidentStep()},
 		{"POST /incidents/{id}/classification", auth.Operate, w.ClassifyIncident()},
 		{"POST /incidents/{id}/affected", auth.Operate, w.SetAffected()},
+		{"GET /engagements", auth.Read, w.Engagements()},
+		{"POST /engagements", auth.ManageProgram, w.AddEngagement()},
+		{"GET /engagements/{id}", auth.Read, w.Engagement()},
+		{"POST /engagements/{id}/requests", auth.Assess, w.AddRequest()},
+		{"POST /engagements/{id}/findings", auth.Assess, w.AddFinding()},
+		{"POST /requests/{id}/steps", auth.Assess, w.RequestStep()},
+		{"POST /findings/{id}/steps", auth.Assess, w.FindingStep()},
 	}
 	if w.cfg.Ledger != nil {
 		routes = append(routes,
