@@ -72,6 +72,7 @@ func commands() map[string]command {
 		"change":     {summary: "record changes to systems and services", subs: changeSubs},
 		"incident":   {summary: "open and work incidents against their clocks", subs: incidentSubs},
 		"pack":       {summary: "export and verify the assessor's evidence pack", subs: packSubs},
+		"oscal":      {summary: "export the catalog, SSP, assessment results or POA&M as OSCAL", subs: oscalSubs},
 		"user":       {summary: "manage users, roles and API tokens", subs: userSubs},
 		"review":     {summary: "list, accept and reject submissions awaiting review", subs: reviewSubs},
 		"approve":    {summary: "approve or reject a policy version, acceptance, exception, deviation, treatment or SoA", run: cmdApprove},
