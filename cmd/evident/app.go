@@ -86,6 +86,7 @@ func commands() map[string]command {
 		"request":    {summary: "assessors' requests for evidence and their answers", subs: requestSubs},
 		"finding":    {summary: "nonconformities and observations, worked to closure", subs: findingSubs},
 		"pack":       {summary: "export and verify the assessor's evidence pack", subs: packSubs},
+		"oscal":      {summary: "export the catalog, SSP, assessment results or POA&M as OSCAL", subs: oscalSubs},
 		"user":       {summary: "manage users, roles and API tokens", subs: userSubs},
 		"review":     {summary: "list, accept and reject submissions awaiting review", subs: reviewSubs},
 		"approve":    {summary: "approve or reject a policy version, acceptance, exception, deviation, treatment or SoA", run: cmdApprove},

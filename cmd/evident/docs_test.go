@@ -20,7 +20,7 @@ const asCLI = "EVIDENT_TEST_RUN_AS_CLI"
 
 // docFiles are the documents whose shell blocks must run as written.
 var docFiles = []string{"README.md", "docs/incidents.md", "docs/ledger.md", "docs/web.md", "docs/import.md", "docs/review.md",
-	"docs/cadence.md", "docs/API.md", "docs/security.md", "docs/assessment.md", "examples/qtsp/README.md"}
+	"docs/cadence.md", "docs/API.md", "docs/security.md", "docs/assessment.md", "docs/oscal.md", "docs/pack.md", "examples/qtsp/README.md"}
 
 // docInputs are the files the documents' commands read, as a user would
 // have them in the directory they run evident from: tool output recorded

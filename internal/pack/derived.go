@@ -22,7 +22,7 @@ type rendered struct {
 }
 
 // derivedFiles lists the derived files and how each is written.
-func (e *exporter) derivedFiles(ix *Index) []struct {
+func (e *exporter) derivedFiles(ix *Index, regs *Registers) []struct {
 	name string
 	fn   func(io.Writer) error
 } {
@@ -38,7 +38,21 @@ func (e *exporter) derivedFiles(ix *Index) []struct {
 		{IndexHTML, func(w io.Writer) error { return writeHTML(w, ix) }},
 		{IndexXLSX, func(w io.Writer) error { return writeXLSX(w, ix) }},
 		{VerifyName, func(w io.Writer) error { _, err := io.WriteString(w, verifyMD); return err }},
+		{PoliciesJSON, jsonFile(regs.Policies)},
+		{ScopeJSON, jsonFile(regs.Scope)},
+		{RisksJSON, jsonFile(regs.Risks)},
+		{SoAJSON, jsonFile(ix.Requirements)},
+		{IncidentsJSON, jsonFile(ix.Incidents)},
+		{ChangesJSON, jsonFile(regs.Changes)},
+		{RequirementsJSON, jsonFile(regs.Requirements)},
+		{ReportHTML, func(w io.Writer) error { return writeReport(w, ix, regs) }},
 		{KeyName, func(w io.Writer) error { _, err := io.WriteString(w, e.src.Key+"\n"); return err }},
+	}
+	if regs.Assessment != nil {
+		files = append(files, struct {
+			name string
+			fn   func(io.Writer) error
+		}{FindingsJSON, jsonFile(regs.Assessment)})
 	}
 	if len(e.src.TSARoots) > 0 {
 		files = append(files, struct {
@@ -49,13 +63,22 @@ func (e *exporter) derivedFiles(ix *Index) []struct {
 	return files
 }
 
+// jsonFile writes v as indented JSON.
+func jsonFile(v any) func(io.Writer) error {
+	return func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(v)
+	}
+}
+
 // renderDerived writes every derived file, deflated, to temporary files.
 // It runs while the blobs are copied, so building the index costs no wall
 // time on a machine with a second core; temporary files rather than
 // memory keep a pack of a million items from holding its index in RAM.
 func (e *exporter) renderDerived(ix *Index) ([]rendered, error) {
 	var out []rendered
-	for _, f := range e.derivedFiles(ix) {
+	for _, f := range e.derivedFiles(ix, e.buildRegisters(ix)) {
 		r, err := render(f.name, f.fn)
 		if err != nil {
 			removeRendered(out)

@@ -5,7 +5,7 @@
 // index from requirement to control, verification method and evidence.
 // Verify needs nothing but the zip: no data directory, no network.
 //
-// # Format (evident-pack/v2)
+// # Format (evident-pack/v3)
 //
 // VERIFY.md, which every pack carries, is the complete description of the
 // format for an independent verifier; tests hold its field lists, limits
@@ -20,7 +20,10 @@
 //	index.json                         the Index the page and the workbook show
 //	index.xlsx                         the same as a workbook, one sheet per table
 //	VERIFY.md                          how to check the pack by hand
-//	evidence/sha256/<hex>              each evidence blob, named by its SHA-256
+//	report.html                        printable report: one page per clause, then the registers
+//	registers/*.json                   policy stack, scope, risks, SoA, incidents, changes,
+//	                                   per-requirement trace, findings (v3)
+//	evidence/sha256/<hex>              each evidence blob and policy document, by SHA-256
 //	ledger/leaves/<index>              the exact leaf bytes (evident.Record.Canonical)
 //	proofs/<index>.proof               c2sp.org/tlog-proof@v1 against the final checkpoint
 //	checkpoints/<size>.checkpoint      signed checkpoints (C2SP tlog-checkpoint note)
@@ -51,10 +54,13 @@
 // their proofs), the link to a previous pack (its final checkpoint and a
 // consistency proof from it), each control's schedule facts and each
 // window's "n of m", late and unjudged evidence, so that Verify
-// recomputes every window. Fields are only ever added, so a pack written
-// today keeps verifying; testdata/2026-q1.zip is a pack written by
-// version 1, testdata/2026-q1-v2.zip one written by version 2, and a test
-// fails if this build stops accepting either.
+// recomputes every window. Version 3 adds the policy documents
+// ("documents"), the registers an assessor asks for first and the
+// printable report; Verify checks each register's hash and each policy
+// approval against its act leaf. Fields are only ever added, so a pack
+// written today keeps verifying; testdata/2026-q1.zip, -v2.zip and
+// -v3.zip are packs written by each version, and a test fails if this
+// build stops accepting any.
 //
 // # What goes in
 //

@@ -48,6 +48,10 @@ type Options struct {
 	// Previous, if set, is an earlier pack's final checkpoint (ReadHead):
 	// the pack then carries the proof that its log extends it.
 	Previous *Head
+	// Engagement and Findings, when given, are written as the findings
+	// register (registers/findings.json) and shown in the report.
+	Engagement *Engagement
+	Findings   []AssessmentFinding
 }
 
 // Validate checks the options before anything is read.
@@ -83,6 +87,11 @@ type exporter struct {
 	evidence    map[string]evident.Evidence
 	buf         []byte
 	manifestSHA string
+	// approvables, approvals and changes are read in the export's
+	// snapshot for the registers.
+	approvables []evident.Approvable
+	approvals   evident.Approvals
+	changes     []evident.Change
 }
 
 // Export writes a pack for the period to w and returns its manifest. It
@@ -134,6 +143,9 @@ func Export(ctx context.Context, src Source, opt Options, w io.Writer) (*Manifes
 		return nil, err
 	}
 	if err := st.Read(ctx, func(tx *sqlstore.Tx) error { return e.collect(ctx, tx) }); err != nil {
+		return nil, err
+	}
+	if err := e.documents(ctx); err != nil {
 		return nil, err
 	}
 	// The index is built and rendered while the blobs are copied; neither
@@ -336,6 +348,9 @@ func (e *exporter) collect(ctx context.Context, tx *sqlstore.Tx) error {
 	}
 	keySizes, err := e.keyLeaves(ctx, tx, pr)
 	if err != nil {
+		return err
+	}
+	if err := e.approvalFacts(ctx, tx, pr); err != nil {
 		return err
 	}
 	if err := e.boundaries(ctx, tx, pr); err != nil {

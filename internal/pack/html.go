@@ -16,7 +16,10 @@ var indexTmpl string
 // indexPage is index.html: one file with its styles inline and no script, no
 // fonts, no images from anywhere, so it opens from a USB stick on an
 // assessor's offline laptop exactly as it did here.
-var indexPage = template.Must(template.New("index").Funcs(template.FuncMap{
+var indexPage = template.Must(template.New("index").Funcs(pageFuncs).Parse(indexTmpl))
+
+// pageFuncs are the helpers index.html and report.html share.
+var pageFuncs = template.FuncMap{
 	"utc":     func(t time.Time) string { return evident.UTC(t) },
 	"day":     func(t time.Time) string { return t.UTC().Format("2006-01-02") },
 	"lastDay": func(t time.Time) string { return t.UTC().Add(-time.Nanosecond).Format("2006-01-02") },
@@ -31,7 +34,7 @@ var indexPage = template.Must(template.New("index").Funcs(template.FuncMap{
 		}
 		return s
 	},
-}).Parse(indexTmpl))
+}
 
 func writeHTML(w io.Writer, ix *Index) error { return indexPage.Execute(w, ix) }
 

@@ -272,16 +272,18 @@ func findings(s evident.Schedule, control string, refs []EvidenceRef, evs map[st
 	sort.SliceStable(sorted, func(i, j int) bool {
 		return evs[sorted[i].ID].Effective.From.Before(evs[sorted[j].ID].Effective.From)
 	})
+	// The occurrences are built once: rebuilding the later ones for each
+	// failure made this quadratic, most of a year's export time.
+	occ := make([]evident.Occurrence, len(sorted))
+	for i, r := range sorted {
+		occ[i] = evident.OccurrenceOf(evs[r.ID])
+	}
 	var out []Finding
 	for i, r := range sorted {
 		if r.Verdict != string(evident.VerdictFail) {
 			continue
 		}
-		var later []evident.Occurrence
-		for _, l := range sorted[i+1:] {
-			later = append(later, evident.OccurrenceOf(evs[l.ID]))
-		}
-		if !s.Answers(evident.OccurrenceOf(evs[r.ID]), later) {
+		if !s.Answers(occ[i], occ[i+1:]) {
 			out = append(out, Finding{Control: control, Evidence: r.ID, Index: r.Index, Path: r.Path,
 				Effective: r.Effective, Detail: string(evs[r.ID].Detail)})
 		}

@@ -15,14 +15,22 @@ import (
 //
 // Version 2 added the boundary leaves, the link to a previous pack, and
 // what each control's windows are recomputed from (Coverage.Schedule).
-const Format = "evident-pack/v2"
+// Version 3 added the registers an assessor asks for first (policy stack
+// with its documents and approvals, scope, risks, statement of
+// applicability, incidents, changes, the per-requirement trace) and the
+// printable report.
+const Format = "evident-pack/v3"
+
+// FormatV2 is the second pack format: everything but the registers, the
+// policy documents and the report. Verify still reads it.
+const FormatV2 = "evident-pack/v2"
 
 // FormatV1 is the first pack format: no boundary leaves, no link to a
 // previous pack, windows checked but not recomputed. Verify still reads it.
 const FormatV1 = "evident-pack/v1"
 
 // Formats are the pack formats this build verifies, oldest first.
-var Formats = []string{FormatV1, Format}
+var Formats = []string{FormatV1, FormatV2, Format}
 
 // Fixed names inside a pack.
 const (
@@ -71,9 +79,23 @@ type Manifest struct {
 	// Previous links the pack to an earlier pack of the same ledger: a
 	// consistency proof from its final checkpoint to this one's (v2).
 	Previous *Previous `json:"previous,omitempty"`
+	// Documents are the policy documents in the pack: each version's
+	// document, a blob named by the SHA-256 its approval binds (v3).
+	Documents []Document `json:"documents,omitempty"`
 	// Files maps the derived files (index.*, VERIFY.md, trust/*) to their
 	// SHA-256, so the signature over the manifest covers them too.
 	Files map[string]string `json:"files"`
+}
+
+// Document is a policy version's document carried as a blob: Verify
+// rehashes it, and checks each approval in registers/policies.json binds
+// this digest.
+type Document struct {
+	Policy  string `json:"policy"`
+	Version string `json:"version"`
+	SHA256  string `json:"sha256"`
+	Size    int64  `json:"size"`
+	Path    string `json:"path"`
 }
 
 // Program names the TSP and the standard the pack is assessed against.

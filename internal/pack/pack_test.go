@@ -198,7 +198,9 @@ var frozenPacks = map[string]struct {
 	FormatV1: {"2026-q1.zip", 94},
 	// The same days, written once importers' verdicts were recorded beside
 	// the clock checks and the scan: 180 + 3 + 2.
-	Format: {"2026-q1-v2.zip", 185},
+	FormatV2: {"2026-q1-v2.zip", 185},
+	// The same quarter, with the registers and the report.
+	Format: {"2026-q1-v3.zip", 185},
 }
 
 // TestFrozenPackVerifies keeps a pack written by each format version

@@ -223,6 +223,9 @@ func (v *verifier) run(ctx context.Context, r io.ReaderAt, size int64) error {
 			v.blobs[it.SHA256] = it.Size
 		}
 	}
+	if v.man.Format == Format {
+		v.documentBlobs()
+	}
 	hashed := make(chan error, 1)
 	go func() { hashed <- v.checkBlobs(ctx) }()
 	v.derived()
@@ -236,6 +239,9 @@ func (v *verifier) run(ctx context.Context, r io.ReaderAt, size int64) error {
 		v.boundaries()
 		v.windows()
 		v.index()
+	}
+	if v.man.Format == Format {
+		v.registers()
 	}
 	v.chain()
 	v.extra()
@@ -344,6 +350,9 @@ func (v *verifier) manifest() bool {
 	if !slices.Contains(Formats, m.Format) {
 		v.add(EditedManifest, ManifestName, "format %q; this verifier reads %s", m.Format, strings.Join(Formats, ", "))
 		return false
+	}
+	if m.Format != Format && m.Documents != nil {
+		v.add(EditedManifest, ManifestName, "format %s does not have documents", m.Format)
 	}
 	if m.Format == FormatV1 && (m.Boundary != nil || m.Previous != nil || slices.ContainsFunc(m.Coverage, func(c Coverage) bool { return c.Schedule != nil })) {
 		v.add(EditedManifest, ManifestName, "format %s does not have boundary, previous or schedule fields", FormatV1)

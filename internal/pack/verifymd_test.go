@@ -98,6 +98,7 @@ func TestVerifyMDFieldListsMatchTheCode(t *testing.T) {
 		"Coverage": reflect.TypeFor[Coverage](), "ScheduleFacts": reflect.TypeFor[ScheduleFacts](), "Window": reflect.TypeFor[Window](),
 		"Acceptance": reflect.TypeFor[Acceptance](), "Exception": reflect.TypeFor[evident.Exception](),
 		"Change": reflect.TypeFor[evident.Change](), "EvidenceRef": reflect.TypeFor[EvidenceRef](),
+		"Document": reflect.TypeFor[Document](),
 	}
 	for name, typ := range types {
 		if got, want := documented(t, name), jsonFields(typ); !slices.Equal(got, want) {
@@ -174,7 +175,14 @@ func anchoredChain(t *testing.T) []byte {
 	}
 	f.clock.Set(time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC))
 	f.src.TSARoots = rootsPEM
-	b, man := exportPeriod(t, f, feb, mar, headOf(t, jan))
+	// With a finding, so the optional findings register is written too.
+	var buf bytes.Buffer
+	man, err := Export(context.Background(), f.src, Options{From: feb, To: mar, Actor: "alice@ops", Now: f.clock.Now(), Previous: headOf(t, jan),
+		Findings: []AssessmentFinding{{ID: "obs-1", Kind: "observation", Requirements: []string{}, Text: "noted", Status: "open"}}}, &buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := buf.Bytes()
 	if man.Previous == nil || man.Previous.Path == "" || !slices.ContainsFunc(man.Checkpoints, func(c Checkpoint) bool { return c.Anchor != "" }) {
 		t.Fatalf("the February pack has no link or no anchor: %+v", man.Previous)
 	}
