@@ -159,13 +159,42 @@ func oscalAssessment(a *app, kind string, at time.Time, fromS, toS string) (*typ
 	}
 	rep := readiness.Status(in, from, to)
 	results, findings := oscal.FromReadiness(rep)
+	// The assessors' own findings of the engagements over the period: the
+	// nonconformities and observations a CAB raised, as they stand at at.
+	st, err := a.openStore()
+	if err != nil {
+		return nil, err
+	}
+	engagements, err := st.EngagementsFor(a.ctx, from, to)
+	st.Close()
+	if err != nil {
+		return nil, err
+	}
+	var assessed []evident.Finding
+	var engagement *evident.Engagement
+	for i, e := range engagements {
+		if engagement == nil {
+			engagement = &engagements[i] // the latest period first
+		}
+		for _, f := range in.Findings {
+			if f.Engagement == e.ID {
+				assessed = append(assessed, f)
+			}
+		}
+	}
+	theirs := oscal.FromFindings(assessed, at)
 	meta := oscal.Meta{Version: at.UTC().Format("2006-01-02"), At: at}
 	if kind == "poam" {
 		meta.Title = rep.Program + " plan of action and milestones"
-		return oscal.POAM(meta, rep.Program, findings)
+		return oscal.POAM(meta, rep.Program, append(theirs, findings...))
 	}
 	meta.Title = rep.Program + " assessment results"
 	as := oscal.Assessment{ID: rep.Program + "/" + evident.UTC(from) + "/" + evident.UTC(to), Title: "Readiness of " + rep.Program + " from " + stamp(from) + " to " + stamp(to),
 		From: from, To: to, Assessor: a.actor}
-	return oscal.AssessmentResults(meta, as, results, nil), nil
+	if engagement != nil {
+		as.ID = engagement.ID
+		as.Title = string(engagement.Kind) + " assessment of " + rep.Program + " by " + engagement.CAB + " from " + stamp(engagement.From) + " to " + stamp(engagement.To)
+		as.From, as.To, as.Body, as.Assessor = engagement.From, engagement.To, engagement.CAB, engagement.Lead
+	}
+	return oscal.AssessmentResults(meta, as, results, theirs), nil
 }

@@ -160,3 +160,27 @@ func TestTokenAndIDs(t *testing.T) {
 		t.Error("IDs are not stable per name")
 	}
 }
+
+// TestFindingsAsTheyStood: an assessor's finding is closed in OSCAL only
+// once its closure was accepted, as of the export's instant; a proposed
+// closure is still open; the body's own number names it.
+func TestFindingsAsTheyStood(t *testing.T) {
+	t0 := time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)
+	step := func(kind string, d int) evident.AssessmentStep {
+		return evident.AssessmentStep{Kind: kind, At: t0.AddDate(0, 0, d), Actor: "x"}
+	}
+	ref := evident.RequirementRef{Standard: "EN319401", Version: "3.2.1", ID: "REQ-7.4.5-01"}
+	fs := []evident.Finding{
+		{ID: "f1", Ref: "NC-1", Kind: evident.FindingMajor, Requirements: []evident.RequirementRef{ref}, Text: "no MFA",
+			Steps: []evident.AssessmentStep{step(evident.StepAsk, 0), step(evident.StepClose, 5), step(evident.StepAccept, 10)}},
+	}
+	for _, c := range []struct {
+		day  int
+		want string
+	}{{1, "open"}, {6, "open"}, {11, "closed"}} {
+		got := FromFindings(fs, t0.AddDate(0, 0, c.day))
+		if len(got) != 1 || got[0].Status != c.want || got[0].Kind != Major || got[0].ID != "NC-1 (f1)" || got[0].Requirements[0] != ref.String() {
+			t.Errorf("day %d: %+v, want %s, major, named NC-1", c.day, got, c.want)
+		}
+	}
+}

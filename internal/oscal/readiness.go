@@ -2,6 +2,7 @@ package oscal
 
 import (
 	"strings"
+	"time"
 
 	"github.com/evidenthq/evident"
 	"github.com/evidenthq/evident/internal/readiness"
@@ -40,4 +41,27 @@ func FromReadiness(rep readiness.Report) ([]Result, []Finding) {
 		}
 	}
 	return rs, fs
+}
+
+// FromFindings turns the assessors' findings (nonconformities and
+// observations, with their history) into OSCAL findings as they stand at
+// at: a finding is closed only once the assessor accepted its closure.
+func FromFindings(fs []evident.Finding, at time.Time) []Finding {
+	out := make([]Finding, 0, len(fs))
+	for _, f := range fs {
+		reqs := make([]string, len(f.Requirements))
+		for i, r := range f.Requirements {
+			reqs[i] = r.String()
+		}
+		status := "open"
+		if !f.OpenAt(at) {
+			status = "closed"
+		}
+		id := f.ID
+		if f.Ref != "" {
+			id = f.Ref + " (" + f.ID + ")"
+		}
+		out = append(out, Finding{ID: id, Kind: FindingKind(f.Kind), Requirements: reqs, Text: clean(f.Text), Due: f.Due, Status: status})
+	}
+	return out
 }

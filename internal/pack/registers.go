@@ -159,7 +159,9 @@ type Engagement struct {
 
 // AssessmentFinding is a nonconformity (major, minor) or observation.
 type AssessmentFinding struct {
-	ID           string    `json:"id"`
+	ID string `json:"id"`
+	// Ref is the body's own number for the finding ("NC-1").
+	Ref          string    `json:"ref,omitempty"`
 	Kind         string    `json:"kind"`
 	Requirements []string  `json:"requirements"`
 	Text         string    `json:"text"`
@@ -176,6 +178,42 @@ func (r *Registers) withAssessment(e *Engagement, fs []AssessmentFinding) {
 	r.Assessment = &AssessmentRegister{Engagement: e, Findings: append([]AssessmentFinding{}, fs...)}
 }
 
+// assessmentFacts reads, in the export's snapshot, the engagements whose
+// period overlaps the pack's and their findings as they stood at Now: the
+// latest engagement is the register's, the findings are all of theirs.
+func (e *exporter) assessmentFacts(ctx context.Context, tx *sqlstore.Tx) error {
+	es, err := tx.Engagements(ctx, e.opt.Now)
+	if err != nil {
+		return err
+	}
+	fs, err := tx.Findings(ctx, e.opt.Now)
+	if err != nil {
+		return err
+	}
+	in := map[string]bool{}
+	for _, g := range es { // newest period first
+		if !g.From.Before(e.opt.To) || !e.opt.From.Before(g.To) {
+			continue
+		}
+		in[g.ID] = true
+		if e.opt.Engagement == nil {
+			e.opt.Engagement = &Engagement{ID: g.ID, Kind: string(g.Kind), Body: g.CAB, LeadAssessor: g.Lead, From: g.From, To: g.To, Services: g.Services}
+		}
+	}
+	for _, f := range fs {
+		if !in[f.Engagement] {
+			continue
+		}
+		reqs := make([]string, len(f.Requirements))
+		for i, r := range f.Requirements {
+			reqs[i] = r.String()
+		}
+		e.opt.Findings = append(e.opt.Findings, AssessmentFinding{ID: f.ID, Ref: f.Ref, Kind: string(f.Kind), Requirements: reqs,
+			Text: f.Text, Due: f.Due, Status: string(f.StateAt(e.opt.Now))})
+	}
+	return nil
+}
+
 // approvalFacts reads, in the export's snapshot, the approval acts about
 // the program's approvable objects and the changes recorded by Now, and
 // adds each deciding act's leaf (with its proof) to the pack.
@@ -190,6 +228,11 @@ func (e *exporter) approvalFacts(ctx context.Context, tx *sqlstore.Tx, pr *prove
 	}
 	if e.changes, err = tx.Changes(ctx, e.opt.Now); err != nil {
 		return err
+	}
+	if e.opt.Engagement == nil && e.opt.Findings == nil {
+		if err := e.assessmentFacts(ctx, tx); err != nil {
+			return err
+		}
 	}
 	for _, subject := range slices.Sorted(mapsKeys(e.approvals)) {
 		for _, a := range e.approvals[subject] {
