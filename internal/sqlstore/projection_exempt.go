@@ -29,6 +29,8 @@ var exempt = map[string]map[string]string{
 		"written by no one's act"},
 	"sessions": {AllColumns: "browser sessions: operational; every sign-in and sign-out is a leaf"},
 	"leases":   {AllColumns: "scheduler leases: operational"},
+	"form_keys": {AllColumns: "idempotency keys of browser forms: operational; the write a form made is " +
+		"a leaf of its own"},
 	"notify_prefs": {AllColumns: "which notifications a user wants on which channel: a contact preference, " +
 		"decides nothing"},
 	"notify_endpoints": {AllColumns: "where an admin sends webhooks: configuration of an outbound channel that " +

@@ -21,6 +21,8 @@ func (w *Web) funcs() template.FuncMap {
 		"add":   func(a, b int) int { return a + b },
 		"int":   func(n int64) int { return int(n) },
 		"short": shortHex,
+		// idem is a fresh idempotency key for one form (formkey.go).
+		"idem": newFormKey,
 
 		// gapHref links a gap's object to its page.
 		"gapHref": gapHref,

@@ -148,7 +148,11 @@ func (w *Web) handle(h handlerFunc) http.Handler {
 			w.renderError(rw, r, err)
 			return
 		}
-		if err := h(rw, r); err != nil {
+		run := h
+		if r.Method == http.MethodPost {
+			run = func(rw http.ResponseWriter, r *http.Request) error { return w.once(rw, r, h) }
+		}
+		if err := run(rw, r); err != nil {
 			w.renderError(rw, r, err)
 		}
 	})
