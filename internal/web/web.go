@@ -196,6 +196,30 @@ var titleOf = map[int]string{
 	http.StatusInternalServerError: "Internal error",
 }
 
+// NotFound answers a path no route serves with the 404 page in the
+// layout, navigation and all; paths under /api/ keep the plain answer
+// API clients expect.
+func (w *Web) NotFound() http.Handler {
+	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			http.NotFound(rw, r)
+			return
+		}
+		w.renderError(rw, r, evident.Errorf(evident.ENOTFOUND, "there is no page at %s", r.URL.Path))
+	})
+}
+
+// Refuse renders err (a refusal: 401, 403) as a page in the layout, so a
+// user turned away still has the navigation and knows what to do next.
+func (w *Web) Refuse(rw http.ResponseWriter, r *http.Request, err error) { w.renderError(rw, r, err) }
+
+// errorPage is what the error page shows: the message and the status, so
+// it can say what to do about it.
+type errorPage struct {
+	Status  int
+	Message string
+}
+
 func (w *Web) renderError(rw http.ResponseWriter, r *http.Request, err error) {
 	status := api.Status(err)
 	msg := evident.ErrorMessage(err)
@@ -204,7 +228,7 @@ func (w *Web) renderError(rw http.ResponseWriter, r *http.Request, err error) {
 		w.cfg.Logger.Error("web error", "method", r.Method, "path", r.URL.Path, "err", err)
 		msg = "Something went wrong on the server; the error is in its log."
 	}
-	w.render(rw, r, status, "error.html", page{Title: titleOf[status], Data: msg})
+	w.render(rw, r, status, "error.html", page{Title: titleOf[status], Data: errorPage{Status: status, Message: msg}})
 }
 
 // render writes a page with the security headers every browser page gets.
