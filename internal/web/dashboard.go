@@ -24,6 +24,9 @@ type dashboard struct {
 	Checkpoint *sqlstore.Checkpoint
 	LedgerSize int64
 	Period     periodView
+	// Empty marks a program with no control yet: the page shows how to
+	// start instead of empty lists that read as "all clear".
+	Empty bool
 }
 
 // periodView is readiness over a period: the range (by default the last
@@ -56,7 +59,8 @@ func (w *Web) Dashboard() http.Handler {
 			return err
 		}
 		now := pr.In.At
-		d := dashboard{Program: pr.In.Model.Program, At: now, Score: pr.Report.Score.Score, Chart: clauseChart(pr.Report), Gaps: len(pr.Report.Gaps)}
+		d := dashboard{Program: pr.In.Model.Program, At: now, Score: pr.Report.Score.Score, Chart: clauseChart(pr.Report), Gaps: len(pr.Report.Gaps),
+			Empty: len(pr.In.Model.Controls) == 0}
 		for _, t := range readiness.Tasks(pr.In, now.Add(week)) {
 			if t.State == "due" || t.State == "running" {
 				d.ThisWeek = append(d.ThisWeek, t)

@@ -17,13 +17,13 @@ func (w *Web) funcs() template.FuncMap {
 		"ago":   formatAgo,
 		// plural picks the word for a count: {{plural 1 "gap" "gaps"}}.
 		"plural": plural,
-		"day":   func(t time.Time) string { return formatDay(t) },
-		"iso":   func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-		"span":  formatSpan,
-		"pct":   func(n, of int) int { return percent(n, of) },
-		"add":   func(a, b int) int { return a + b },
-		"int":   func(n int64) int { return int(n) },
-		"short": shortHex,
+		"day":    func(t time.Time) string { return formatDay(t) },
+		"iso":    func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"span":   formatSpan,
+		"pct":    func(n, of int) int { return percent(n, of) },
+		"add":    func(a, b int) int { return a + b },
+		"int":    func(n int64) int { return int(n) },
+		"short":  shortHex,
 		// idem is a fresh idempotency key for one form (formkey.go).
 		"idem": newFormKey,
 

@@ -24,6 +24,8 @@ func (w *Web) Routes() []Route {
 		{"GET /static/", auth.Public, w.Static()},
 		{"GET /login", auth.Public, w.LoginForm()},
 		{"POST /login", auth.Public, w.Login()},
+		{"GET /setup", auth.Public, w.SetupForm()},
+		{"POST /setup", auth.Public, w.Setup()},
 		{"POST /logout", auth.Self, w.Logout()},
 		{"GET " + auth.AccountPath, auth.Self, w.Account()},
 		{"POST " + auth.AccountPath + "/mfa", auth.Self, w.BeginMFA()},

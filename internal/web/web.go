@@ -56,6 +56,7 @@ type Web struct {
 	assetHash string     // content hash of static/, part of every asset URL
 	shared    stateCache // readiness now (dashboard, index, tasks)
 	strips    stateCache // readiness now with the strips' history (controls)
+	setup     setup      // the pending first-run setup token (setup.go)
 }
 
 // New parses the templates once at start, so a broken template fails the
