@@ -2,6 +2,7 @@
 # Browser tests of the web UI: playwright-core (npm) drives Debian's
 # Chromium, headless, against `evident serve --demo` on a free port.
 # Installs what it needs on first run; screenshots land in test-artifacts/.
+# E2E_ONLY=FILE runs one test file (make screenshots runs ui.test.mjs).
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -21,4 +22,4 @@ npm ci --no-audit --no-fund --loglevel=error
 EVIDENT_BIN="$(cd .. && pwd)/bin/evident" \
 ARTIFACTS="$(cd .. && pwd)/test-artifacts" \
 CHROMIUM="$CHROMIUM" \
-	node --test --test-concurrency=1 --test-timeout=300000 ./*.test.mjs
+	node --test --test-concurrency=1 --test-timeout=300000 ./${E2E_ONLY:-*.test.mjs}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"slices"
@@ -165,4 +166,16 @@ func (w *Web) tasks(mine bool) http.Handler {
 		w.render(rw, r, http.StatusOK, "tasks.html", page{Title: title, Nav: nav, Data: data})
 		return nil
 	})
+}
+
+// changeTitles names every change by what changed and to which version
+// ("system ca-issuing 5.0"), so a page that mentions a change links it by
+// name rather than by id.
+func (w *Web) changeTitles(ctx context.Context) (map[string]string, error) {
+	all, err := w.cfg.Store.Changes(ctx)
+	out := make(map[string]string, len(all))
+	for _, c := range all {
+		out[c.ID] = strings.TrimSpace(c.Subject() + " " + c.Version)
+	}
+	return out, err
 }

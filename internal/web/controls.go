@@ -53,6 +53,7 @@ type controlPage struct {
 	Strip        strip
 	Evidence     []evident.Evidence // the latest records
 	Added        string             // files just stored by the upload form
+	ChangeTitles map[string]string  // change id -> what changed, for "stale after"
 }
 
 // Control shows one control: narrative, requirements, scope, the
@@ -77,6 +78,9 @@ func (w *Web) Control() http.Handler {
 			return err
 		}
 		data := controlPage{Control: *c, Added: r.URL.Query().Get("added")}
+		if data.ChangeTitles, err = w.changeTitles(ctx); err != nil {
+			return err
+		}
 		ci := pr.In.Controls[id]
 		data.Strip = periodStrip(ci, stripFrom(*c, ci.Schedule.Anchor, now), now)
 		for _, cs := range pr.Report.Controls {
