@@ -42,6 +42,23 @@ test("long-text fixture: an incident and a change, each recorded once despite a 
   await page.close();
 });
 
+test("on a phone the navigation folds behind a Menu button; on a desktop it is all there", async () => {
+  const page = await s.signedIn("compliance-manager");
+  const nav = page.getByRole("navigation", { name: "Main" });
+  const menu = page.getByRole("button", { name: "Menu" });
+  await page.setViewportSize({ width: 390, height: 800 });
+  await page.goto(s.demo.url + "/controls");
+  assert.equal(await nav.isVisible(), false, "the navigation is folded at 390 px");
+  await menu.click();
+  assert.equal(await menu.getAttribute("aria-expanded"), "true");
+  await nav.getByRole("link", { name: "Risks" }).click();
+  await page.waitForURL(/\/risks$/);
+  await page.setViewportSize({ width: 1440, height: 900 });
+  assert.equal(await menu.isVisible(), false, "no Menu button at 1440 px");
+  assert.equal(await nav.isVisible(), true);
+  await page.close();
+});
+
 // pagesOf lists what a role can open: the main navigation, one detail page
 // of each kind linked from the lists, the account page and a missing page.
 async function pagesOf(page) {
