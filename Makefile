@@ -8,7 +8,7 @@ EVIDENT_TEST_POSTGRES ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 export EVIDENT_TEST_POSTGRES
 FUZZTIME ?= 20000x
 
-.PHONY: all build build-pkcs11 test test-long vet gotest gotest-pkcs11 fuzz e2e bench serve demo release release-check tools
+.PHONY: all build build-pkcs11 test test-long vet gotest gotest-pkcs11 fuzz e2e bench serve demo release release-check tools screenshots
 
 all: build
 
@@ -55,6 +55,14 @@ e2e:
 
 bench:
 	sh bench/run.sh
+
+# The screenshots docs/web.md shows, refreshed from the browser test that
+# photographs every page (tests themselves never change tracked files).
+SHOTS = dashboard-1440 controls-390 incidents-1440 risks-390
+screenshots:
+	E2E_ONLY=ui.test.mjs sh e2e/run.sh
+	mkdir -p docs/screenshots
+	for s in $(SHOTS); do cp test-artifacts/ui/$$s.png docs/screenshots/; done
 
 # Before a release: the whole suite with ten times the fuzzing, and the
 # release built twice to check it is reproducible and static.

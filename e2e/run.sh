@@ -2,6 +2,9 @@
 # Browser tests of the web UI: playwright-core (npm) drives Debian's
 # Chromium, headless, against `evident serve --demo` on a free port.
 # Installs what it needs on first run; screenshots land in test-artifacts/.
+# E2E_ONLY=FILE runs one test file (make screenshots runs ui.test.mjs).
+# The timeout bounds each file as well as each test: ui.test.mjs opens
+# every page for every role, which takes minutes on a busy machine.
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -21,4 +24,4 @@ npm ci --no-audit --no-fund --loglevel=error
 EVIDENT_BIN="$(cd .. && pwd)/bin/evident" \
 ARTIFACTS="$(cd .. && pwd)/test-artifacts" \
 CHROMIUM="$CHROMIUM" \
-	node --test --test-concurrency=1 --test-timeout=300000 ./*.test.mjs
+	node --test --test-concurrency=1 --test-timeout=1800000 ./${E2E_ONLY:-*.test.mjs}

@@ -26,7 +26,7 @@ const (
 
 func cmdInit(a *app, args []string) error {
 	fs := a.flags("init")
-	name := fs.String("name", "", "the program's name, usually the TSP's (default: the data directory's name)")
+	name := fs.String("name", "", "the program's name, usually the TSP's (default: \"Unnamed program\" until program.yaml names it)")
 	version := fs.String("version", "", "EN 319 401 version in force (default: the newest complete version)")
 	overlays := fs.String("overlay", "", "comma-separated catalog overlays to switch on, e.g. eidas-ia-2025")
 	if _, err := a.parse(fs, args); err != nil {
@@ -65,8 +65,9 @@ func (a *app) initialise(name, version string, overlays []string) (evident.Progr
 		return evident.Program{}, "", err
 	}
 	if name == "" {
-		abs, _ := filepath.Abs(a.data)
-		name = filepath.Base(abs)
+		// Not the data directory's name, which says nothing about the TSP:
+		// a placeholder that apply replaces with program.yaml's name.
+		name = "Unnamed program"
 	}
 	for _, f := range []string{signingKeyFile, verifierFile} {
 		if _, err := os.Stat(filepath.Join(a.data, f)); err == nil {

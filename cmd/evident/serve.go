@@ -92,10 +92,19 @@ func cmdServe(a *app, args []string) error {
 	if err := a.enableOIDC(srv); err != nil {
 		return err
 	}
+	// With no user yet, nobody could sign in: a one-time link on the
+	// console lets whoever started the server make the first administrator.
+	setupToken, err := srv.SetupToken(a.ctx)
+	if err != nil {
+		return err
+	}
 	err = srv.Serve(a.ctx, *addr, func(ad net.Addr) {
 		fmt.Fprintf(a.stdout, "Evident is listening on http://%s/\n", ad)
 		if len(demoUsers) > 0 {
 			printDemoUsers(a, demoUsers)
+		}
+		if setupToken != "" {
+			fmt.Fprintf(a.stdout, "No user yet. Open this one-time link to create the first administrator:\n  http://%s/setup?token=%s\n", ad, setupToken)
 		}
 	})
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/evidenthq/evident"
 	"github.com/evidenthq/evident/internal/auth"
 )
 
@@ -53,6 +54,10 @@ func (s *Server) Mux() *http.ServeMux {
 		s.route(mux, "GET "+auth.OIDCCallbackPath, auth.Public, false, s.auth.OIDCCallback())
 	}
 	s.webRoutes(mux)
+	// Any other path gets the 404 page in the layout (plain under /api/).
+	// It serves no content, so it is not in the route list the
+	// authorisation matrix walks.
+	mux.Handle("GET /", s.web.NotFound())
 	return mux
 }
 
@@ -74,7 +79,21 @@ func (s *Server) route(mux *http.ServeMux, pattern string, perm auth.Permission,
 // page mounts a browser route; webroutes.go uses it for every page so
 // the page is behind authentication and in the route list.
 func (s *Server) page(mux *http.ServeMux, pattern string, perm auth.Permission, h http.Handler) {
-	s.route(mux, pattern, perm, false, h)
+	if perm == auth.Public {
+		s.route(mux, pattern, perm, false, h)
+		return
+	}
+	// A signed-in reader without the permission gets the 403 page in the
+	// layout, with the navigation and what to do, not a line of text.
+	guarded := s.auth.RequirePage(perm, h)
+	s.routes = append(s.routes, RouteInfo{Pattern: pattern, Perm: perm})
+	mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p, ok := auth.FromContext(r.Context()); ok && r.Method == http.MethodGet && !p.MustEnrolMFA && !p.Can(perm) {
+			s.web.Refuse(w, r, evident.Errorf(evident.EFORBIDDEN, "%s (%s) may not open this page: it needs the %s permission", p.Actor(), p.User.Role, perm))
+			return
+		}
+		guarded.ServeHTTP(w, r)
+	}))
 }
 
 // Routes returns the routes mounted by the last call to Handler or Mux.

@@ -69,6 +69,11 @@ func New(cfg Config) (*Server, error) {
 // page and forms.
 func (s *Server) Auth() *auth.Auth { return s.auth }
 
+// SetupToken returns a one-time token for the first-run setup page
+// (/setup?token=...) when the store has no user, and "" otherwise; serve
+// prints the link on its console.
+func (s *Server) SetupToken(ctx context.Context) (string, error) { return s.web.SetupToken(ctx) }
+
 // Serve listens on addr and serves until ctx ends. ready, if not nil, is
 // called with the bound address once the listener is open (port 0 picks a
 // free port, which tests use).

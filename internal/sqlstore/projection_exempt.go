@@ -33,6 +33,8 @@ var exempt = map[string]map[string]string{
 		"the registration or sign-in it leads to is a leaf"},
 	"passkeys": {"sign_count": "operational: the authenticator's counter, kept to refuse a cloned credential",
 		"last_used_at": "operational: every passkey sign-in is an auth.login leaf"},
+	"form_keys": {AllColumns: "idempotency keys of browser forms: operational; the write a form made is " +
+		"a leaf of its own"},
 	"notify_prefs": {AllColumns: "which notifications a user wants on which channel: a contact preference, " +
 		"decides nothing"},
 	"notify_endpoints": {AllColumns: "where an admin sends webhooks: configuration of an outbound channel that " +

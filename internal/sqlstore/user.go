@@ -86,10 +86,40 @@ func auditOf(u evident.User) userAudit {
 // who sign in only through an identity provider or use only tokens).
 // A user name already taken is ECONFLICT.
 func (s *Store) CreateUser(ctx context.Context, u evident.User, passwordHash, actor string) error {
+	return s.createUser(ctx, u, passwordHash, actor, false)
+}
+
+// CreateFirstUser adds u only while the store has no user at all, in the
+// same transaction that checks it, so of two first-run setups racing,
+// one wins and the other gets ECONFLICT.
+func (s *Store) CreateFirstUser(ctx context.Context, u evident.User, passwordHash, actor string) error {
+	return s.createUser(ctx, u, passwordHash, actor, true)
+}
+
+// HasUsers reports whether any user exists: without one, serve offers
+// the first-run setup.
+func (s *Store) HasUsers(ctx context.Context) (bool, error) {
+	var n int
+	err := s.Read(ctx, func(tx *Tx) error {
+		return tx.QueryRow(ctx, `SELECT COUNT(*) FROM users`).Scan(&n)
+	})
+	return n > 0, err
+}
+
+func (s *Store) createUser(ctx context.Context, u evident.User, passwordHash, actor string, first bool) error {
 	if err := u.Validate(); err != nil {
 		return err
 	}
 	return s.Write(ctx, func(tx *Tx) error {
+		if first {
+			var n int
+			if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM users`).Scan(&n); err != nil {
+				return err
+			}
+			if n > 0 {
+				return evident.Errorf(evident.ECONFLICT, "the first user has already been set up; sign in")
+			}
+		}
 		if err := tx.checkControls(ctx, u.Controls); err != nil {
 			return err
 		}

@@ -1,7 +1,9 @@
 package web
 
 import (
+	"context"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -10,6 +12,7 @@ import (
 	"github.com/evidenthq/evident/internal/api"
 	"github.com/evidenthq/evident/internal/auth"
 	"github.com/evidenthq/evident/internal/readiness"
+	"github.com/evidenthq/evident/internal/sqlstore"
 )
 
 type changesPage struct {
@@ -31,8 +34,32 @@ type changeForm struct {
 // newest first, with a form to record one.
 func (w *Web) Changes() http.Handler {
 	return w.handle(func(rw http.ResponseWriter, r *http.Request) error {
-		return w.changes(rw, r, http.StatusOK, changeForm{}, nil)
+		added, err := w.recordedChange(r)
+		if err != nil {
+			return err
+		}
+		return w.changes(rw, r, http.StatusOK, changeForm{}, added)
 	})
+}
+
+// recordedChange returns the work opened by the change named in
+// ?recorded= (where a recorded change redirects), nil when there is none.
+func (w *Web) recordedChange(r *http.Request) ([]evident.ChangeTask, error) {
+	id := r.URL.Query().Get("recorded")
+	if id == "" {
+		return nil, nil
+	}
+	added := []evident.ChangeTask{}
+	err := w.cfg.Store.Read(r.Context(), func(tx *sqlstore.Tx) error {
+		all, err := tx.ChangeTasks(r.Context(), time.Time{})
+		for _, t := range all {
+			if t.Change == id {
+				added = append(added, t)
+			}
+		}
+		return err
+	})
+	return added, err
 }
 
 func (w *Web) changes(rw http.ResponseWriter, r *http.Request, status int, form changeForm, added []evident.ChangeTask) error {
@@ -66,9 +93,8 @@ func (w *Web) AddChange() http.Handler {
 			Summary: r.PostFormValue("summary"), At: r.PostFormValue("at"), Significant: r.PostFormValue("significant") == "on"}
 		ch := evident.Change{System: f.System, Version: f.Version, Summary: f.Summary, Significant: f.Significant, Actor: actor}
 		ch.At, err = parseFormTime("at", f.At)
-		var tasks []evident.ChangeTask
 		if err == nil {
-			_, tasks, err = w.cfg.Store.AddChange(r.Context(), ch)
+			ch, _, err = w.cfg.Store.AddChange(r.Context(), ch)
 		}
 		if err != nil {
 			if evident.ErrorCode(err) == evident.EINTERNAL {
@@ -77,10 +103,10 @@ func (w *Web) AddChange() http.Handler {
 			f.Error = evident.ErrorMessage(err)
 			return w.changes(rw, r, api.Status(err), f, nil)
 		}
-		if tasks == nil {
-			tasks = []evident.ChangeTask{} // recorded, though it opened nothing
-		}
-		return w.changes(rw, r, http.StatusCreated, changeForm{}, tasks)
+		// Post/redirect/get: reloading the result shows it again rather
+		// than recording the change twice.
+		http.Redirect(rw, r, "/changes?recorded="+url.QueryEscape(ch.ID)+"#change-added", http.StatusSeeOther)
+		return nil
 	})
 }
 
@@ -140,4 +166,16 @@ func (w *Web) tasks(mine bool) http.Handler {
 		w.render(rw, r, http.StatusOK, "tasks.html", page{Title: title, Nav: nav, Data: data})
 		return nil
 	})
+}
+
+// changeTitles names every change by what changed and to which version
+// ("system ca-issuing 5.0"), so a page that mentions a change links it by
+// name rather than by id.
+func (w *Web) changeTitles(ctx context.Context) (map[string]string, error) {
+	all, err := w.cfg.Store.Changes(ctx)
+	out := make(map[string]string, len(all))
+	for _, c := range all {
+		out[c.ID] = strings.TrimSpace(c.Subject() + " " + c.Version)
+	}
+	return out, err
 }

@@ -1,8 +1,10 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 
 	"github.com/evidenthq/evident"
 	"github.com/evidenthq/evident/internal/readiness"
@@ -20,6 +22,51 @@ type controlRow struct {
 	Strip     strip
 }
 
+// controlsPage is the list of controls with the filters of the URL
+// (owner, evidence state, cadence, requirement clause), so a filtered
+// list can be bookmarked and shared.
+type controlsPage struct {
+	Rows                          []controlRow
+	Total                         int
+	Owner, State, Cadence, Clause string
+	Owners, States, Cadences      []string
+}
+
+func (p controlsPage) matches(c evident.Control, f evident.Freshness) bool {
+	if p.Owner != "" && c.Owner != p.Owner || p.State != "" && string(f.State) != p.State ||
+		p.Cadence != "" && fmt.Sprint(c.Cadence) != p.Cadence {
+		return false
+	}
+	if p.Clause == "" {
+		return true
+	}
+	for _, ref := range c.Requirements {
+		if cl := clauseOf(string(ref.ID)); cl == p.Clause || strings.HasPrefix(cl, p.Clause+".") {
+			return true
+		}
+	}
+	return false
+}
+
+// clauseOf is the clause a requirement id names: "7.8" for REQ-7.8-14.
+func clauseOf(id string) string {
+	_, rest, _ := strings.Cut(id, "-")
+	if i := strings.LastIndex(rest, "-"); i >= 0 {
+		return rest[:i]
+	}
+	return rest
+}
+
+// addOption adds v to a filter's sorted options once.
+func addOption(opts []string, v string) []string {
+	if v == "" || slices.Contains(opts, v) {
+		return opts
+	}
+	opts = append(opts, v)
+	slices.Sort(opts)
+	return opts
+}
+
 // Controls lists how the program meets its requirements: each control with
 // its owner, verification method, cadence, the requirements it covers, its
 // evidence currency and a strip of its recent windows' states.
@@ -34,13 +81,22 @@ func (w *Web) Controls() http.Handler {
 		for _, cs := range pr.Report.Controls {
 			fresh[cs.ID] = cs.Freshness
 		}
-		var rows []controlRow
+		q := r.URL.Query()
+		data := controlsPage{Owner: q.Get("owner"), State: q.Get("state"), Cadence: q.Get("cadence"), Clause: q.Get("clause"),
+			Total: len(pr.In.Model.Controls)}
 		for _, c := range pr.In.Model.Controls {
+			f := fresh[c.ID]
+			data.Owners = addOption(data.Owners, c.Owner)
+			data.States = addOption(data.States, string(f.State))
+			data.Cadences = addOption(data.Cadences, fmt.Sprint(c.Cadence))
+			if !data.matches(c, f) {
+				continue
+			}
 			ci := pr.In.Controls[c.ID]
 			st := periodStripW(ci, stripFromN(c, ci.Schedule.Anchor, now, listWindows), now, 160, 16)
-			rows = append(rows, controlRow{Control: c, Freshness: fresh[c.ID], Strip: st})
+			data.Rows = append(data.Rows, controlRow{Control: c, Freshness: f, Strip: st})
 		}
-		w.render(rw, r, http.StatusOK, "controls.html", page{Title: "Controls", Nav: "controls", Data: rows})
+		w.render(rw, r, http.StatusOK, "controls.html", page{Title: "Controls", Nav: "controls", Data: data})
 		return nil
 	})
 }
@@ -53,6 +109,7 @@ type controlPage struct {
 	Strip        strip
 	Evidence     []evident.Evidence // the latest records
 	Added        string             // files just stored by the upload form
+	ChangeTitles map[string]string  // change id -> what changed, for "stale after"
 }
 
 // Control shows one control: narrative, requirements, scope, the
@@ -77,6 +134,9 @@ func (w *Web) Control() http.Handler {
 			return err
 		}
 		data := controlPage{Control: *c, Added: r.URL.Query().Get("added")}
+		if data.ChangeTitles, err = w.changeTitles(ctx); err != nil {
+			return err
+		}
 		ci := pr.In.Controls[id]
 		data.Strip = periodStrip(ci, stripFrom(*c, ci.Schedule.Anchor, now), now)
 		for _, cs := range pr.Report.Controls {

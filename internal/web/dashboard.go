@@ -26,6 +26,11 @@ type dashboard struct {
 	Period     periodView
 	// Engagements are the assessments not yet over, with the days left.
 	Engagements []evident.Engagement
+	// Empty marks a program with no control yet: the page shows how to
+	// start instead of empty lists that read as "all clear".
+	Empty bool
+	// ChangeTitles names the changes stale evidence points at.
+	ChangeTitles map[string]string
 }
 
 // periodView is readiness over a period: the range (by default the last
@@ -58,7 +63,11 @@ func (w *Web) Dashboard() http.Handler {
 			return err
 		}
 		now := pr.In.At
-		d := dashboard{Program: pr.In.Model.Program, At: now, Score: pr.Report.Score.Score, Chart: clauseChart(pr.Report), Gaps: len(pr.Report.Gaps)}
+		d := dashboard{Program: pr.In.Model.Program, At: now, Score: pr.Report.Score.Score, Chart: clauseChart(pr.Report), Gaps: len(pr.Report.Gaps),
+			Empty: len(pr.In.Model.Controls) == 0}
+		if d.ChangeTitles, err = w.changeTitles(r.Context()); err != nil {
+			return err
+		}
 		for _, t := range readiness.Tasks(pr.In, now.Add(week)) {
 			if t.State == "due" || t.State == "running" {
 				d.ThisWeek = append(d.ThisWeek, t)

@@ -13,14 +13,19 @@ func (w *Web) funcs() template.FuncMap {
 		"asset": func(name string) string { return "/static/" + w.assetHash + "/" + name },
 		"join":  strings.Join,
 		"nav":   func() []navItem { return navigation },
-		"utc":   formatUTC,
-		"day":   func(t time.Time) string { return formatDay(t) },
-		"iso":   func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-		"span":  formatSpan,
-		"pct":   func(n, of int) int { return percent(n, of) },
-		"add":   func(a, b int) int { return a + b },
-		"int":   func(n int64) int { return int(n) },
-		"short": shortHex,
+		"utc":   timeElement,
+		"ago":   formatAgo,
+		// plural picks the word for a count: {{plural 1 "gap" "gaps"}}.
+		"plural": plural,
+		"day":    func(t time.Time) string { return formatDay(t) },
+		"iso":    func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"span":   formatSpan,
+		"pct":    func(n, of int) int { return percent(n, of) },
+		"add":    func(a, b int) int { return a + b },
+		"int":    func(n int64) int { return int(n) },
+		"short":  shortHex,
+		// idem is a fresh idempotency key for one form (formkey.go).
+		"idem": newFormKey,
 
 		// gapHref links a gap's object to its page.
 		"gapHref": gapHref,
@@ -34,6 +39,41 @@ func formatUTC(t time.Time) string {
 		return "—"
 	}
 	return t.UTC().Format("2006-01-02 15:04 UTC")
+}
+
+// timeElement is how every page shows an instant: one style,
+// "2026-12-04 20:52 UTC", with the exact RFC 3339 instant in the element's
+// datetime and, for a pointer, its tooltip.
+func timeElement(t time.Time) template.HTML {
+	if t.IsZero() {
+		return "—"
+	}
+	iso := t.UTC().Format(time.RFC3339)
+	return template.HTML(`<time datetime="` + iso + `" title="` + iso + `">` + formatUTC(t) + `</time>`)
+}
+
+// formatAgo says how long before now t was, in the largest unit that
+// matters: "just now", "3 min ago", "5 h ago", "2 days ago".
+func formatAgo(now, t time.Time) string {
+	d := now.Sub(t)
+	switch {
+	case d < time.Minute:
+		return "just now"
+	case d < time.Hour:
+		return fmt.Sprintf("%d min ago", int(d/time.Minute))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%d h ago", int(d/time.Hour))
+	default:
+		return fmt.Sprintf("%d days ago", int(d/(24*time.Hour)))
+	}
+}
+
+// plural returns "1 gap" or "3 gaps".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 func formatDay(t time.Time) string {

@@ -53,12 +53,15 @@ func TestSignificantChangeOpensWork(t *testing.T) {
 	putModel(t, st, &evident.Model{Systems: []evident.System{{ID: "ca-issuing", Name: "Issuing CA", Kind: evident.SystemTrustworthy, Version: "4.2"}}})
 	b := s.signIn(t, "carla", evident.RoleComplianceManager)
 	form := url.Values{"csrf_token": {b.csrf("/changes")}, "system": {"ca-issuing"}, "version": {"5.0"}, "summary": {"new major release"}, "at": {"2026-11-26T09:00"}, "significant": {"on"}}
-	code, page, _ := b.post("/changes", form)
-	if code != http.StatusCreated || !strings.Contains(page, `id="change-added"`) || !strings.Contains(page, "REQ-7.8-18") {
-		t.Errorf("significant change: %d; want 201 listing the pen test it opened (REQ-7.8-18):\n%s", code, page)
+	code, _, loc := b.post("/changes", form)
+	if code != http.StatusSeeOther || !strings.HasPrefix(loc, "/changes?recorded=") {
+		t.Fatalf("significant change: %d to %q; want 303 to the changes page", code, loc)
+	}
+	if _, page := b.get(loc); !strings.Contains(page, `id="change-added"`) || !strings.Contains(page, "REQ-7.8-18") {
+		t.Errorf("after recording a significant change the page does not list the pen test it opened (REQ-7.8-18):\n%s", page)
 	}
 	form.Set("version", "")
-	code, page, _ = b.post("/changes", form)
+	code, page, _ := b.post("/changes", form)
 	if code != http.StatusBadRequest || !strings.Contains(page, "version") {
 		t.Errorf("change without a version: %d; want 400 naming the field", code)
 	}

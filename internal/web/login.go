@@ -18,12 +18,25 @@ type loginPage struct {
 	Next  string
 	Name  string
 	Error string
+	// NoUsers says no one can sign in yet: the page explains first-run
+	// setup instead of leaving a form nobody can use.
+	NoUsers bool
+	// SetUp names the administrator first-run setup just made.
+	SetUp string
 }
 
 // LoginForm shows the sign-in form. next is where to go afterwards.
 func (w *Web) LoginForm() http.Handler {
 	return w.handle(func(rw http.ResponseWriter, r *http.Request) error {
-		data := loginPage{Next: localPath(r.URL.Query().Get("next"))}
+		data := loginPage{Next: localPath(r.URL.Query().Get("next")), SetUp: r.URL.Query().Get("setup")}
+		has, err := w.cfg.Store.HasUsers(r.Context())
+		if err != nil {
+			return err
+		}
+		data.NoUsers = !has
+		if data.SetUp != "" {
+			data.Name = data.SetUp
+		}
 		w.render(rw, r, http.StatusOK, "login.html", page{Title: "Sign in", Nav: "login", Data: data})
 		return nil
 	})

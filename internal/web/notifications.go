@@ -33,7 +33,7 @@ type endpointForm struct {
 // Notifications shows the signed-in user's channel for each event kind.
 func (w *Web) Notifications() http.Handler {
 	return w.handle(func(rw http.ResponseWriter, r *http.Request) error {
-		return w.notifications(rw, r, http.StatusOK, notificationsPage{})
+		return w.notifications(rw, r, http.StatusOK, notificationsPage{Saved: r.URL.Query().Get("saved") != ""})
 	})
 }
 
@@ -80,7 +80,8 @@ func (w *Web) SavePreferences() http.Handler {
 			}
 			return w.notifications(rw, r, api.Status(err), notificationsPage{Error: evident.ErrorMessage(err)})
 		}
-		return w.notifications(rw, r, http.StatusOK, notificationsPage{Saved: true})
+		http.Redirect(rw, r, "/settings/notifications?saved=1", http.StatusSeeOther)
+		return nil
 	})
 }
 
@@ -122,6 +123,7 @@ func (w *Web) EnableEndpoint() http.Handler {
 		if err := w.cfg.Store.EnableEndpoint(r.Context(), r.PathValue("id"), actor); err != nil {
 			return err
 		}
-		return w.notifications(rw, r, http.StatusOK, notificationsPage{})
+		http.Redirect(rw, r, "/settings/notifications", http.StatusSeeOther)
+		return nil
 	})
 }

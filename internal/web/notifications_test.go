@@ -22,12 +22,15 @@ func TestNotificationSettingsInTheBrowser(t *testing.T) {
 		s := newSite(t, st)
 		owner := s.signIn(t, "otto", evident.RoleControlOwner)
 		token := owner.csrf("/settings/notifications")
-		code, body, _ := owner.post("/settings/notifications", url.Values{"csrf_token": {token},
+		code, _, loc := owner.post("/settings/notifications", url.Values{"csrf_token": {token},
 			notify.KindTaskOverdue: {"digest"}, notify.KindClockHalf: {"off"}})
-		if code != http.StatusOK || !strings.Contains(body, "Preferences saved") {
-			t.Fatalf("save preferences: %d", code)
+		if code != http.StatusSeeOther {
+			t.Fatalf("save preferences: %d, want 303", code)
 		}
-		code, body, _ = owner.post("/settings/notifications", url.Values{"csrf_token": {token},
+		if _, body := owner.get(loc); !strings.Contains(body, "Preferences saved") {
+			t.Errorf("after saving, %s does not say the preferences were saved", loc)
+		}
+		code, body, _ := owner.post("/settings/notifications", url.Values{"csrf_token": {token},
 			notify.KindTaskDue: {"digest"}, notify.KindClock2h: {"carrier-pigeon"}})
 		if code != http.StatusBadRequest || !strings.Contains(body, "carrier-pigeon") {
 			t.Errorf("bad channel: %d, want 400 naming the value", code)
@@ -68,8 +71,8 @@ func TestNotificationSettingsInTheBrowser(t *testing.T) {
 		if _, page := admin.get("/settings/notifications"); !strings.Contains(page, "Enable again") {
 			t.Errorf("a failed endpoint has no way to enable it again")
 		}
-		if code, _, _ := admin.post("/settings/notifications/endpoints/siem/enable", url.Values{"csrf_token": {token}}); code != http.StatusOK {
-			t.Errorf("enable again: %d", code)
+		if code, _, _ := admin.post("/settings/notifications/endpoints/siem/enable", url.Values{"csrf_token": {token}}); code != http.StatusSeeOther {
+			t.Errorf("enable again: %d, want 303", code)
 		}
 		if e, _ := st.NotifyEndpoint(context.Background(), "siem"); !e.FailedAt.IsZero() {
 			t.Errorf("endpoint still marked failed after enabling")

@@ -41,7 +41,7 @@ func TestProgramPagesShowWhatNeedsAttention(t *testing.T) {
 	b := s.signIn(t, "carla", evident.RoleComplianceManager)
 
 	_, risks := b.get("/risks")
-	if !strings.Contains(risks, `aria-label="likelihood 3, impact 4: 2 risks"`) || !strings.Contains(risks, `aria-label="likelihood 2, impact 5: 1 risks"`) {
+	if !strings.Contains(risks, `aria-label="likelihood 3, impact 4: 2 risks"`) || !strings.Contains(risks, `aria-label="likelihood 2, impact 5: 1 risk"`) {
 		t.Errorf("the heat map does not count two risks at 3 x 4 and one at 2 x 5")
 	}
 	_, cell := b.get("/risks?likelihood=3&impact=4")

@@ -26,6 +26,8 @@ func (w *Web) Routes() []Route {
 		{"POST /login", auth.Public, w.Login()},
 		{"POST /login/passkey/options", auth.Public, w.PasskeyLoginOptions()},
 		{"POST /login/passkey", auth.Public, w.PasskeyLogin()},
+		{"GET /setup", auth.Public, w.SetupForm()},
+		{"POST /setup", auth.Public, w.Setup()},
 		{"POST /logout", auth.Self, w.Logout()},
 		{"GET " + auth.AccountPath, auth.Self, w.Account()},
 		{"POST " + auth.AccountPath + "/mfa", auth.Self, w.BeginMFA()},

@@ -56,6 +56,7 @@ type Web struct {
 	assetHash string     // content hash of static/, part of every asset URL
 	shared    stateCache // readiness now (dashboard, index, tasks)
 	strips    stateCache // readiness now with the strips' history (controls)
+	setup     setup      // the pending first-run setup token (setup.go)
 }
 
 // New parses the templates once at start, so a broken template fails the
@@ -148,7 +149,11 @@ func (w *Web) handle(h handlerFunc) http.Handler {
 			w.renderError(rw, r, err)
 			return
 		}
-		if err := h(rw, r); err != nil {
+		run := h
+		if r.Method == http.MethodPost {
+			run = func(rw http.ResponseWriter, r *http.Request) error { return w.once(rw, r, h) }
+		}
+		if err := run(rw, r); err != nil {
 			w.renderError(rw, r, err)
 		}
 	})
@@ -192,6 +197,30 @@ var titleOf = map[int]string{
 	http.StatusInternalServerError: "Internal error",
 }
 
+// NotFound answers a path no route serves with the 404 page in the
+// layout, navigation and all; paths under /api/ keep the plain answer
+// API clients expect.
+func (w *Web) NotFound() http.Handler {
+	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			http.NotFound(rw, r)
+			return
+		}
+		w.renderError(rw, r, evident.Errorf(evident.ENOTFOUND, "there is no page at %s", r.URL.Path))
+	})
+}
+
+// Refuse renders err (a refusal: 401, 403) as a page in the layout, so a
+// user turned away still has the navigation and knows what to do next.
+func (w *Web) Refuse(rw http.ResponseWriter, r *http.Request, err error) { w.renderError(rw, r, err) }
+
+// errorPage is what the error page shows: the message and the status, so
+// it can say what to do about it.
+type errorPage struct {
+	Status  int
+	Message string
+}
+
 func (w *Web) renderError(rw http.ResponseWriter, r *http.Request, err error) {
 	status := api.Status(err)
 	msg := evident.ErrorMessage(err)
@@ -200,7 +229,7 @@ func (w *Web) renderError(rw http.ResponseWriter, r *http.Request, err error) {
 		w.cfg.Logger.Error("web error", "method", r.Method, "path", r.URL.Path, "err", err)
 		msg = "Something went wrong on the server; the error is in its log."
 	}
-	w.render(rw, r, status, "error.html", page{Title: titleOf[status], Data: msg})
+	w.render(rw, r, status, "error.html", page{Title: titleOf[status], Data: errorPage{Status: status, Message: msg}})
 }
 
 // render writes a page with the security headers every browser page gets.

@@ -1,7 +1,9 @@
 // Evident's only script. Every page works without it, except passkeys,
-// which the browser offers to script only; it adds three things on top of
-// plain HTML: live countdowns for deadlines, drag-and-drop onto the upload
-// form's file input, and the passkey ceremonies.
+// which the browser offers to script only. On top of plain HTML it adds
+// live countdowns for deadlines, drag-and-drop onto the upload form's file
+// input, a Menu button that folds the navigation on narrow screens,
+// column labels so tables read as cards on a phone, and the passkey
+// ceremonies.
 "use strict";
 
 // Countdowns: <time class="countdown" datetime="RFC 3339"> shows the time
@@ -135,9 +137,38 @@ function passkeyForm(form, ceremony) {
       }
     }
   });
+// Menu: on a narrow screen the stylesheet hides the navigation of a header
+// marked "js" until the button opens it.
+function menu() {
+  const header = document.querySelector("header.top");
+  const button = header && header.querySelector("button.menu");
+  if (!button) return;
+  header.classList.add("js");
+  button.hidden = false;
+  button.addEventListener("click", () => {
+    const open = header.classList.toggle("open");
+    button.setAttribute("aria-expanded", String(open));
+  });
+}
+
+// Cards: every cell of a table in the page gets its column's header as
+// data-label, which the stylesheet shows above the cell on a phone.
+function cards() {
+  for (const table of document.querySelectorAll("main table")) {
+    const heads = [...table.querySelectorAll("thead th")].map((th) => th.textContent.trim());
+    if (!heads.length) continue;
+    for (const row of table.querySelectorAll("tbody tr")) {
+      [...row.children].forEach((cell, i) => {
+        if (heads[i] && cell.colSpan === 1) cell.dataset.label = heads[i];
+      });
+    }
+    table.classList.add("cards");
+  }
 }
 
 document.addEventListener("DOMContentLoaded", () => {
+  menu();
+  cards();
   dropzones();
   const add = document.getElementById("passkey-add");
   if (add) passkeyForm(add, "create");
