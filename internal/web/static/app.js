@@ -137,6 +137,8 @@ function passkeyForm(form, ceremony) {
       }
     }
   });
+}
+
 // Menu: on a narrow screen the stylesheet hides the navigation of a header
 // marked "js" until the button opens it.
 function menu() {
