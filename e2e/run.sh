@@ -16,6 +16,9 @@ if [ ! -x "$CHROMIUM" ]; then
 	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
 fi
 
+# A syntax error in the one script stops every page's script, and the
+# browser tests would only see its symptoms.
+node --check internal/web/static/app.js
 go build -o bin/evident ./cmd/evident
 mkdir -p test-artifacts
 
