@@ -1,48 +1,18 @@
 package ceremony
 
 import (
-	"context"
-	"errors"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/evidenthq/evident"
 	"github.com/evidenthq/evident/internal/importer/report"
+	"github.com/evidenthq/evident/internal/importer/report/reporttest"
 )
 
 // FuzzParseCeremony feeds the parser mutations of the real fixtures. Whatever
 // the input, it must not panic, and it must either return a result that
 // keeps the report invariants or an EINVALID error that blames the input.
 func FuzzParseCeremony(f *testing.F) {
-	for _, glob := range []string{"*.json"} {
-		files, _ := filepath.Glob(filepath.Join("..", "testdata", Format, glob))
-		for _, name := range files {
-			if strings.HasSuffix(name, ".golden.json") {
-				continue
-			}
-			data, err := os.ReadFile(name)
-			if err != nil {
-				f.Fatal(err)
-			}
-			f.Add(data)
-		}
-	}
+	reporttest.Seeds(f, Format, "*.json")
 	c := report.Context{AllowedPorts: []string{"tcp/443"}, Now: time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)}
-	f.Fuzz(func(t *testing.T, data []byte) {
-		res, err := Parse(context.Background(), data, c)
-		if err != nil {
-			var e *evident.Error
-			if !errors.As(err, &e) || e.Code != evident.EINVALID {
-				t.Fatalf("error %v is not an EINVALID *evident.Error", err)
-			}
-			return
-		}
-		res.Format = Format
-		if err := res.Validate(); err != nil {
-			t.Fatalf("invalid result: %v", err)
-		}
-	})
+	reporttest.Fuzz(f, Format, Parse, c)
 }
