@@ -387,26 +387,31 @@ func userTokenManage(a *app, sub string, args []string) error {
 // userMFA dispatches `evident user mfa`: reset USER, require --role ROLE,
 // roles.
 func userMFA(a *app, args []string) error {
+	return a.nested("user mfa", args, "reset LOGIN, require --role ROLE [--off], or roles",
+		sub{name: "reset", run: userMFAReset}, sub{name: "require", run: userMFARequire}, sub{name: "roles", run: userMFARoles})
+}
+
+// nested dispatches a group inside a group (user mfa, user passkey). A
+// known first argument runs its subcommand; anything else is parsed as
+// the group's own flags, so -h prints its synopsis, and is a usage error
+// saying what is wanted.
+func (a *app) nested(name string, args []string, want string, subs ...sub) error {
 	if len(args) > 0 {
-		switch args[0] {
-		case "reset":
-			return userMFAReset(a, args[1:])
-		case "require":
-			return userMFARequire(a, args[1:])
-		case "roles":
-			return userMFARoles(a, args[1:])
+		for _, s := range subs {
+			if s.name == args[0] {
+				return s.run(a, args[1:])
+			}
 		}
 	}
-	// Anything else is -h, which prints the synopsis, or a mistake.
-	fs := a.flags("user mfa")
+	fs := a.flags(name)
 	pos, err := a.parse(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) == 0 {
-		return evident.Errorf(evident.EINVALID, "user mfa: want reset LOGIN, require --role ROLE [--off], or roles")
+		return evident.Errorf(evident.EINVALID, "%s: want %s", name, want)
 	}
-	return evident.Errorf(evident.EINVALID, "user mfa: unknown subcommand %q: want reset, require or roles", pos[0])
+	return evident.Errorf(evident.EINVALID, "%s: unknown subcommand %q: want %s", name, pos[0], subNames(subs))
 }
 
 // userMFAReset removes a user's second factor, for a lost device; if
@@ -492,23 +497,8 @@ func (a *app) printMFARoles(st *sqlstore.Store) error {
 // userPasskey dispatches `evident user passkey`: list LOGIN, remove LOGIN
 // ID. Passkeys are added in the browser, on the user's own device.
 func userPasskey(a *app, args []string) error {
-	if len(args) > 0 {
-		switch args[0] {
-		case "list":
-			return userPasskeyList(a, args[1:])
-		case "remove":
-			return userPasskeyRemove(a, args[1:])
-		}
-	}
-	fs := a.flags("user passkey")
-	pos, err := a.parse(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) == 0 {
-		return evident.Errorf(evident.EINVALID, "user passkey: want list LOGIN or remove LOGIN ID")
-	}
-	return evident.Errorf(evident.EINVALID, "user passkey: unknown subcommand %q: want list or remove", pos[0])
+	return a.nested("user passkey", args, "list LOGIN or remove LOGIN ID",
+		sub{name: "list", run: userPasskeyList}, sub{name: "remove", run: userPasskeyRemove})
 }
 
 func userPasskeyList(a *app, args []string) error {
