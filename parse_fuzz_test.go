@@ -91,3 +91,21 @@ func FuzzApprovalSubject(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseRetention checks that every retention period that parses prints
+// back to one that parses to the same period: program.yaml says one thing.
+func FuzzParseRetention(f *testing.F) {
+	for _, s := range []string{"forever", "7y", "18m", "90d", "1y6m2d", "0y", "6m1y"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		r, err := evident.ParseRetention(s)
+		if err != nil {
+			return
+		}
+		back, err := evident.ParseRetention(r.String())
+		if err != nil || back != r {
+			t.Fatalf("round trip of %q: %+v -> %q -> %+v, %v", s, r, r.String(), back, err)
+		}
+	})
+}
