@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/evidenthq/evident"
-	"github.com/evidenthq/evident/internal/hsm"
 	"github.com/evidenthq/evident/internal/blob"
+	"github.com/evidenthq/evident/internal/hsm"
 	"github.com/evidenthq/evident/internal/sqlstore"
 )
 
