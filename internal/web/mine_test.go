@@ -1,8 +1,10 @@
 package web
 
 import (
+	"html"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -70,6 +72,26 @@ func TestAnIncidentAssignedIsItsAssigneesWork(t *testing.T) {
 		}
 		if _, page := omar.get("/mine?due=400"); !strings.Contains(page, "incident/"+id) || !strings.Contains(page, "user:omar") {
 			t.Fatalf("omar's My work does not list the incident's clocks as his:\n%.3000s", page)
+		}
+	})
+}
+
+// TestTaskRequirementsAreLinks: the requirements a task serves are links
+// to their catalog pages, and each link opens.
+func TestTaskRequirementsAreLinks(t *testing.T) {
+	storetest.Each(t, testClock, func(t *testing.T, st *sqlstore.Store) {
+		s := newSite(t, st)
+		putModel(t, st, smallProgram())
+		carla := s.signIn(t, "carla", evident.RoleComplianceManager)
+		code, page := carla.get("/tasks?due=400")
+		links := regexp.MustCompile(`href="(/catalog/[^"]+)"`).FindAllStringSubmatch(page, -1)
+		if code != 200 || len(links) == 0 {
+			t.Fatalf("/tasks: %d with %d requirement links; want the scan's requirements as links\n%.1500s", code, len(links), page)
+		}
+		for _, l := range links {
+			if code, _ := carla.get(html.UnescapeString(l[1])); code != 200 {
+				t.Errorf("%s: %d, want the requirement's page", l[1], code)
+			}
 		}
 	})
 }
