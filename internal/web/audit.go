@@ -3,8 +3,11 @@ package web
 import (
 	"bytes"
 	"encoding/json"
+	"html/template"
 	"net/http"
+	"net/url"
 	"strconv"
+	"time"
 
 	"github.com/evidenthq/evident"
 	"github.com/evidenthq/evident/internal/sqlstore"
@@ -25,13 +28,63 @@ type auditPage struct {
 	Entries []auditEntry
 	Newer   int64 // "before" value of the newer page, or -1
 	Older   int64 // "before" value of the older page, or -1
+	// Filter is what the form asked for; Query is it as URL parameters,
+	// which the pager links carry.
+	Filter auditForm
+	Query  string
+	// NewerURL and OlderURL are the pager's links, the filter kept.
+	NewerURL, OlderURL template.URL
+}
+
+// auditForm is the audit trail's filter as the URL carries it.
+type auditForm struct {
+	Kind, Actor, From, To string
+	SignIns               bool
 }
 
 // Audit lists the ledger newest first: every evidence record and every
-// change to the program, with who made it and when. ?before=N pages back.
+// change to the program, with who made it and when. ?before=N pages back;
+// kind (a prefix), actor, from and to filter, and sign-ins are shown only
+// with signins=1. Filters and pager work in one query, so a filtered page
+// is full.
 func (w *Web) Audit() http.Handler {
 	return w.handle(func(rw http.ResponseWriter, r *http.Request) error {
 		var data auditPage
+		q := r.URL.Query()
+		data.Filter = auditForm{Kind: q.Get("kind"), Actor: q.Get("actor"), From: q.Get("from"), To: q.Get("to"), SignIns: q.Get("signins") == "1"}
+		f := sqlstore.AuditFilter{Kind: data.Filter.Kind, Actor: data.Filter.Actor, SignIns: data.Filter.SignIns}
+		for _, d := range []struct {
+			name, s string
+			t       *time.Time
+		}{{"from", data.Filter.From, &f.From}, {"to", data.Filter.To, &f.To}} {
+			if d.s == "" {
+				continue
+			}
+			t, err := evident.ParseTime(d.s)
+			if err != nil {
+				return evident.ErrorAt(evident.EINVALID, d.name, "%q is not a date such as 2026-01-31", d.s)
+			}
+			*d.t = t
+		}
+		// An assessor reads the trail of their audit period only.
+		if p, err := principal(r); err == nil && p.User.Role == evident.RoleAssessor {
+			if f.From.IsZero() || f.From.Before(p.User.PeriodFrom) {
+				f.From = p.User.PeriodFrom
+			}
+			if f.To.IsZero() || (!p.User.PeriodTo.IsZero() && f.To.After(p.User.PeriodTo)) {
+				f.To = p.User.PeriodTo
+			}
+		}
+		v := url.Values{}
+		for k, s := range map[string]string{"kind": data.Filter.Kind, "actor": data.Filter.Actor, "from": data.Filter.From, "to": data.Filter.To} {
+			if s != "" {
+				v.Set(k, s)
+			}
+		}
+		if data.Filter.SignIns {
+			v.Set("signins", "1")
+		}
+		data.Query = v.Encode()
 		err := w.cfg.Store.Read(r.Context(), func(tx *sqlstore.Tx) error {
 			size, err := tx.LedgerSize(r.Context())
 			if err != nil {
@@ -42,33 +95,39 @@ func (w *Web) Audit() http.Handler {
 			if err != nil {
 				return err
 			}
-			from := max(before-auditPageSize, 0)
-			leaves, err := tx.LedgerLeaves(r.Context(), from, before)
+			leaves, newer, err := tx.AuditPage(r.Context(), f, before, auditPageSize)
 			if err != nil {
 				return err
 			}
-			for i := len(leaves) - 1; i >= 0; i-- {
-				e, err := entryOf(leaves[i])
+			for _, l := range leaves {
+				e, err := entryOf(l)
 				if err != nil {
 					return err
 				}
-				// An assessor reads the trail of their audit period only.
-				if p, err := principal(r); err == nil && !p.User.InPeriod(e.At) {
-					continue
-				}
 				data.Entries = append(data.Entries, e)
 			}
-			data.Older, data.Newer = -1, -1
-			if from > 0 {
-				data.Older = from
-			}
-			if before < size {
-				data.Newer = min(before+auditPageSize, size)
+			data.Older, data.Newer = -1, newer
+			if len(leaves) == auditPageSize && leaves[len(leaves)-1].Index > 0 {
+				data.Older = leaves[len(leaves)-1].Index
 			}
 			return nil
 		})
 		if err != nil {
 			return err
+		}
+		pageURL := func(before int64) template.URL {
+			u := url.Values{}
+			for k, vs := range v {
+				u[k] = vs
+			}
+			u.Set("before", strconv.FormatInt(before, 10))
+			return template.URL("/audit?" + u.Encode())
+		}
+		if data.Newer >= 0 {
+			data.NewerURL = pageURL(data.Newer)
+		}
+		if data.Older >= 0 {
+			data.OlderURL = pageURL(data.Older)
 		}
 		w.render(rw, r, http.StatusOK, "audit.html", page{Title: "Audit trail", Nav: "audit", Data: data})
 		return nil

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"html"
 	"io"
 	"log/slog"
 	"net/http"
@@ -343,4 +344,69 @@ func TestSignOutEndsTheSession(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/login") {
 		t.Errorf("after sign-out GET /: %d, want a redirect to sign in", resp.StatusCode)
 	}
+}
+
+// TestAuditFiltersFillTheirPages: the audit trail hides sign-ins unless
+// asked, filters by kind prefix, actor and dates in the URL, and a
+// filtered page is full (the filter runs in the query, not on a page
+// already cut), with pager links that keep the filter.
+func TestAuditFiltersFillTheirPages(t *testing.T) {
+	storetest.Each(t, testClock, func(t *testing.T, st *sqlstore.Store) {
+		s := newSite(t, st)
+		b := s.signIn(t, "carla", evident.RoleComplianceManager)
+		ctx := context.Background()
+		// 60 notes by alice, each followed by two records by bob: a
+		// filter on alice must reach past many pages of bob.
+		for i := range 60 {
+			err := st.Write(ctx, func(tx *sqlstore.Tx) error {
+				if _, err := tx.Audit(ctx, "test.note", "note", "alice@example", map[string]int{"n": i + 1}); err != nil {
+					return err
+				}
+				for range 2 {
+					if _, err := tx.Audit(ctx, "test.other", "other", "bob@example", map[string]int{"n": i + 1}); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		count := func(body, s string) int { return strings.Count(body, s) }
+		_, body := b.get("/audit")
+		if strings.Contains(body, "<code>auth.login</code>") {
+			t.Errorf("sign-ins shown by default")
+		}
+		_, body = b.get("/audit?signins=1&kind=auth.")
+		if !strings.Contains(body, "<code>auth.login</code>") {
+			t.Errorf("sign-ins not shown when asked for")
+		}
+		_, body = b.get("/audit?actor=alice%40example")
+		if n := count(body, "<code>test.note</code>"); n != auditPageSize || count(body, "<code>test.other</code>") != 0 {
+			t.Fatalf("alice's first page lists %d of her notes, want a full page of %d and none of bob's", n, auditPageSize)
+		}
+		older := regexp.MustCompile(`href="(/audit\?actor=alice%40example&amp;before=\d+)">Older`).FindStringSubmatch(body)
+		if older == nil {
+			t.Fatalf("no Older link keeping the filter")
+		}
+		_, body = b.get(html.UnescapeString(older[1]))
+		if n := count(body, "<code>test.note</code>"); n != 10 {
+			t.Errorf("alice's second page lists %d notes, want the other 10", n)
+		}
+		if !regexp.MustCompile(`href="/audit\?actor=alice%40example&amp;before=\d+">Newer`).MatchString(body) {
+			t.Errorf("no Newer link keeping the filter on the second page")
+		}
+		_, body = b.get("/audit?kind=test.n")
+		if count(body, "<code>test.other</code>") != 0 || count(body, "<code>test.note</code>") == 0 {
+			t.Errorf("kind prefix filter lists other kinds")
+		}
+		_, body = b.get("/audit?to=2000-01-01")
+		if !strings.Contains(body, "No record matches the filter.") {
+			t.Errorf("a period with no record does not say so")
+		}
+		if code, _ := b.get("/audit?from=yesterday"); code != http.StatusBadRequest {
+			t.Errorf("a bad date: %d, want 400", code)
+		}
+	})
 }
