@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/evidenthq/evident"
@@ -158,4 +159,25 @@ func entryOf(l sqlstore.LedgerLeaf) (auditEntry, error) {
 		buf.Write(rec.Body)
 	}
 	return auditEntry{Index: l.Index, Record: rec, Body: buf.String()}, nil
+}
+
+// auditHref is the page of the object a record is about, so the trail
+// links to it; "" for records about nothing with a page of its own (a
+// sign-in, a user, a program apply).
+func auditHref(kind, ref string) string {
+	if ref == "" {
+		return ""
+	}
+	esc := url.PathEscape(ref)
+	switch {
+	case kind == evident.EvidenceRecordKind:
+		return "/evidence/" + esc
+	case strings.HasPrefix(kind, "incident."):
+		return "/incidents/" + esc
+	case strings.HasPrefix(kind, "engagement."):
+		return "/engagements/" + esc
+	case strings.HasPrefix(kind, "change."):
+		return "/changes?recorded=" + url.QueryEscape(ref)
+	}
+	return ""
 }

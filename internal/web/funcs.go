@@ -25,7 +25,8 @@ func (w *Web) funcs() template.FuncMap {
 		"int":    func(n int64) int { return int(n) },
 		"short":  shortHex,
 		// idem is a fresh idempotency key for one form (formkey.go).
-		"idem": newFormKey,
+		"idem":      newFormKey,
+		"auditHref": auditHref,
 
 		// gapHref links a gap's object to its page.
 		"gapHref": gapHref,

@@ -410,3 +410,18 @@ func TestAuditFiltersFillTheirPages(t *testing.T) {
 		}
 	})
 }
+
+// TestAuditLinksItsObjects: a record about an incident links the
+// incident's page, and the link opens.
+func TestAuditLinksItsObjects(t *testing.T) {
+	storetest.Each(t, testClock, func(t *testing.T, st *sqlstore.Store) {
+		_, carla, loc := incidentSite(t, st)
+		_, body := carla.get("/audit?kind=incident.")
+		if !strings.Contains(body, `href="`+loc+`"`) {
+			t.Fatalf("the incident's records do not link %s", loc)
+		}
+		if code, _ := carla.get(loc); code != 200 {
+			t.Errorf("%s: %d", loc, code)
+		}
+	})
+}
