@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
@@ -78,6 +79,42 @@ func TestGapsPageDashboardCountAndRiskPage(t *testing.T) {
 		row = row[:strings.Index(row, "</tr>")]
 		if !strings.Contains(row, `<span class="st st-failing">failing</span>`) || !strings.Contains(row, "risk-control-failing") {
 			t.Errorf("the risk page should show r2's failing control and its gap:\n%s", row)
+		}
+	})
+}
+
+// TestRisksByScoreAndResidualMap: the register lists the highest residual
+// score first unless asked for the register's order, and the residual map
+// places a treated risk by its residual rating and filters by it.
+func TestRisksByScoreAndResidualMap(t *testing.T) {
+	storetest.Each(t, testClock, func(t *testing.T, st *sqlstore.Store) {
+		s := newSite(t, st)
+		m := smallProgram()
+		m.Risks[0].ResidualLikelihood, m.Risks[0].ResidualImpact = 1, 1 // r1: inherent 10, residual 1
+		putModel(t, st, m)
+		b := s.signIn(t, "carla", evident.RoleComplianceManager)
+		order := func(page string) string {
+			var ids []string
+			for _, m := range regexp.MustCompile(`id="risk-(r\d)"`).FindAllStringSubmatch(page, -1) {
+				ids = append(ids, m[1])
+			}
+			return strings.Join(ids, " ")
+		}
+		if _, page := b.get("/risks"); order(page) != "r2 r3 r1" {
+			t.Errorf("default order %q, want the highest residual score first: r2 r3 r1", order(page))
+		}
+		if _, page := b.get("/risks?sort=register"); order(page) != "r1 r2 r3" {
+			t.Errorf("register order %q, want r1 r2 r3", order(page))
+		}
+		_, page := b.get("/risks?likelihood=1&impact=1&map=residual")
+		if order(page) != "r1" || !strings.Contains(page, `href="/risks?likelihood=1&amp;impact=1&amp;map=residual#register"`) {
+			t.Errorf("residual square 1 x 1 lists %q, want r1 and its square linked", order(page))
+		}
+		if _, page := b.get("/risks?likelihood=1&impact=1"); order(page) != "" {
+			t.Errorf("inherent square 1 x 1 lists %q, want nothing", order(page))
+		}
+		if code, _ := b.get("/risks?map=future"); code != http.StatusBadRequest {
+			t.Errorf("map=future: %d, want 400", code)
 		}
 	})
 }

@@ -1,7 +1,9 @@
 package web
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"net/http"
 	"strconv"
 	"time"
@@ -57,13 +59,29 @@ func band(score int) int {
 	}
 }
 
-// buildHeatMap counts risks by their inherent likelihood and impact.
-func buildHeatMap(risks []evident.Risk, scale evident.Scale, selL, selI int) heatMap {
+// placed is where a risk sits on the inherent map, or on the residual
+// one: its rating after treatment, or its inherent one while it has none
+// (as Risk.Residual scores it).
+func placed(r evident.Risk, residual bool) (likelihood, impact int) {
+	if residual && r.ResidualLikelihood != 0 && r.ResidualImpact != 0 {
+		return r.ResidualLikelihood, r.ResidualImpact
+	}
+	return r.Likelihood, r.Impact
+}
+
+// buildHeatMap counts risks by their inherent likelihood and impact, or
+// by their residual ones; a square links to the register filtered by it.
+func buildHeatMap(risks []evident.Risk, scale evident.Scale, selL, selI int, residual bool) heatMap {
 	const size, margin = 56, 40
 	h := heatMap{Size: size, Width: margin + scale.Impact*size + 4, Height: scale.Likelihood*size + margin}
 	counts := map[[2]int]int{}
 	for _, r := range risks {
-		counts[[2]int{r.Likelihood, r.Impact}]++
+		l, i := placed(r, residual)
+		counts[[2]int{l, i}]++
+	}
+	which := ""
+	if residual {
+		which = "&map=residual"
 	}
 	for l := scale.Likelihood; l >= 1; l-- {
 		y := (scale.Likelihood - l) * size
@@ -73,7 +91,7 @@ func buildHeatMap(risks []evident.Risk, scale evident.Scale, selL, selI int) hea
 				X: margin + (i-1)*size, Y: y, TX: margin + (i-1)*size + size/2, TY: y + size/2 + 5,
 				Likelihood: l, Impact: i,
 				Count: counts[[2]int{l, i}], Band: band(l * i),
-				Href:     fmt.Sprintf("/risks?likelihood=%d&impact=%d#register", l, i),
+				Href:     fmt.Sprintf("/risks?likelihood=%d&impact=%d%s#register", l, i, which),
 				Selected: l == selL && i == selI,
 			})
 		}
@@ -113,6 +131,13 @@ type acceptanceRow struct {
 type risksPage struct {
 	Appetite   int
 	Heat       heatMap
+	// ResidualHeat places the risks by their rating after treatment.
+	ResidualHeat heatMap
+	// Residual says the selected square is on the residual map.
+	Residual bool
+	// ByRegister keeps the register's own order instead of the default,
+	// highest residual score first.
+	ByRegister bool
 	Rows       []riskRow
 	Total      int
 	Likelihood int
@@ -135,6 +160,22 @@ func (w *Web) Risks() http.Handler {
 		if err != nil {
 			return err
 		}
+		residual := false
+		switch r.URL.Query().Get("map") {
+		case "", "inherent":
+		case "residual":
+			residual = true
+		default:
+			return evident.ErrorAt(evident.EINVALID, "map", "want inherent or residual")
+		}
+		byRegister := false
+		switch r.URL.Query().Get("sort") {
+		case "", "score":
+		case "register":
+			byRegister = true
+		default:
+			return evident.ErrorAt(evident.EINVALID, "sort", "want score or register")
+		}
 		pr, err := w.state(r.Context(), time.Time{})
 		if err != nil {
 			return err
@@ -145,9 +186,22 @@ func (w *Web) Risks() http.Handler {
 		for _, c := range pr.Report.Controls {
 			fresh[c.ID] = c.Freshness
 		}
-		data := risksPage{Appetite: m.Program.RiskAppetite, Heat: buildHeatMap(m.Risks, evident.DefaultScale, selL, selI), Total: len(m.Risks), Likelihood: selL, Impact: selI}
-		for _, risk := range m.Risks {
-			if (selL != 0 && risk.Likelihood != selL) || (selI != 0 && risk.Impact != selI) {
+		inhL, inhI, resL, resI := selL, selI, 0, 0
+		if residual {
+			inhL, inhI, resL, resI = 0, 0, selL, selI
+		}
+		data := risksPage{Appetite: m.Program.RiskAppetite, Heat: buildHeatMap(m.Risks, evident.DefaultScale, inhL, inhI, false),
+			ResidualHeat: buildHeatMap(m.Risks, evident.DefaultScale, resL, resI, true), Residual: residual, ByRegister: byRegister,
+			Total: len(m.Risks), Likelihood: selL, Impact: selI}
+		risks := slices.Clone(m.Risks)
+		if !byRegister {
+			slices.SortStableFunc(risks, func(a, b evident.Risk) int {
+				return cmp.Or(cmp.Compare(b.Residual(), a.Residual()), cmp.Compare(b.Likelihood*b.Impact, a.Likelihood*a.Impact))
+			})
+		}
+		for _, risk := range risks {
+			l, i := placed(risk, residual)
+			if (selL != 0 && l != selL) || (selI != 0 && i != selI) {
 				continue
 			}
 			row := riskRow{Risk: risk}
