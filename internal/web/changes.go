@@ -120,6 +120,10 @@ type tasksPage struct {
 	Mine   bool
 	MineOf []string
 	Login  string
+	// Assignee narrows the list to one login's work (the same rule as My
+	// work); Assignees are the logins people.yaml names.
+	Assignee  string
+	Assignees []string
 }
 
 // Tasks lists what is due or overdue: periods of controls, work opened by
@@ -148,7 +152,16 @@ func (w *Web) tasks(mine bool) http.Handler {
 		}
 		owner := r.URL.Query().Get("owner")
 		all := readiness.Tasks(pr.In, pr.In.At.AddDate(0, 0, days))
-		data := tasksPage{Tasks: readiness.Filter(all, owner), Owner: owner, Horizon: days, Mine: mine}
+		data := tasksPage{Tasks: readiness.Filter(all, owner), Owner: owner, Horizon: days, Mine: mine, Assignee: r.URL.Query().Get("assignee")}
+		for _, p := range pr.In.Model.People {
+			if p.User != "" && !slices.Contains(data.Assignees, p.User) {
+				data.Assignees = append(data.Assignees, p.User)
+			}
+		}
+		slices.Sort(data.Assignees)
+		if data.Assignee != "" {
+			data.Tasks = readiness.Mine(data.Tasks, pr.In.Model, data.Assignee)
+		}
 		title, nav := "Tasks", "tasks"
 		if mine {
 			p, _ := auth.FromContext(r.Context())

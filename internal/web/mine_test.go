@@ -33,6 +33,14 @@ func TestMyWorkListsTheLoginsTasks(t *testing.T) {
 			t.Fatalf("omar's My work: %d; want the scan's task as Sofia's and her role's work\n%.1500s", code, page)
 		}
 		carla := s.signIn(t, "carla", evident.RoleComplianceManager)
+		// The task list filtered by assignee is omar's work, by the same rule.
+		code, page = carla.get("/tasks?due=400&assignee=omar")
+		if code != 200 || !strings.Contains(page, `href="/controls/vuln-scan"`) || !strings.Contains(page, `<option value="omar" selected>`) {
+			t.Errorf("tasks assigned to omar: %d; want the scan's task and omar selected\n%.1500s", code, page)
+		}
+		if _, page = carla.get("/tasks?due=400&assignee=carla"); strings.Contains(page, `href="/controls/vuln-scan"`) {
+			t.Errorf("tasks assigned to carla list the scan, which is omar's")
+		}
 		code, page = carla.get("/mine?due=400")
 		if code != 200 || !strings.Contains(page, "user: carla") || strings.Contains(page, `href="/controls/vuln-scan"`) {
 			t.Fatalf("carla's My work: %d; want no task and how to name her login\n%.1500s", code, page)
