@@ -168,6 +168,9 @@ type EvidenceFilter struct {
 	BeforeIndex int64     // ledger index less than this (paging newest first); 0: no bound
 	Newest      bool      // newest first (descending ledger index), for lists people read
 	Limit       int       // 0: no limit
+	// Kind (raw, derived), Verdict (pass, fail, or "none" for records
+	// without one) and Actor select records by those columns exactly.
+	Kind, Verdict, Actor string
 }
 
 // ListEvidence returns matching records in ledger order.
@@ -226,6 +229,22 @@ func (tx *Tx) ListEvidence(ctx context.Context, f EvidenceFilter) ([]evident.Evi
 			where = append(where, "(e.effective_to > ? OR (e.effective_to IS NULL AND e.effective_from >= ?))")
 			args = append(args, TS(f.From), TS(f.From))
 		}
+	}
+	if f.Kind != "" {
+		where = append(where, "e.kind = ?")
+		args = append(args, f.Kind)
+	}
+	switch f.Verdict {
+	case "":
+	case "none":
+		where = append(where, "e.verdict IS NULL")
+	default:
+		where = append(where, "e.verdict = ?")
+		args = append(args, f.Verdict)
+	}
+	if f.Actor != "" {
+		where = append(where, "e.actor = ?")
+		args = append(args, f.Actor)
 	}
 	if !f.Since.IsZero() {
 		where = append(where, "e.received_at >= ?")

@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"html/template"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -29,6 +30,11 @@ type evidenceList struct {
 	Controls []evident.Control
 	Records  []evident.Evidence
 	Older    int64 // ledger index for the next (older) page, or 0
+	// Kind, Verdict, Actor, From and To are the other filters, as typed;
+	// OlderURL is the next page's link with every filter kept.
+	Kind, Verdict, Actor, From, To string
+	OlderURL                       template.URL
+	Filtered                       bool
 }
 
 // EvidenceList lists evidence newest first, optionally for one control,
@@ -36,7 +42,30 @@ type evidenceList struct {
 func (w *Web) EvidenceList() http.Handler {
 	return w.handle(func(rw http.ResponseWriter, r *http.Request) error {
 		q := r.URL.Query()
-		f := sqlstore.EvidenceFilter{Control: q.Get("control"), Newest: true, Limit: evidencePageSize + 1}
+		f := sqlstore.EvidenceFilter{Control: q.Get("control"), Newest: true, Limit: evidencePageSize + 1,
+			Kind: q.Get("kind"), Verdict: q.Get("verdict"), Actor: q.Get("actor")}
+		switch f.Kind {
+		case "", string(evident.RawEvidence), string(evident.DerivedEvidence):
+		default:
+			return evident.ErrorAt(evident.EINVALID, "kind", "want raw or derived")
+		}
+		switch f.Verdict {
+		case "", "none", string(evident.VerdictPass), string(evident.VerdictFail):
+		default:
+			return evident.ErrorAt(evident.EINVALID, "verdict", "want pass, fail or none")
+		}
+		for _, d := range []struct {
+			name string
+			t    *time.Time
+		}{{"from", &f.From}, {"to", &f.To}} {
+			if s := q.Get(d.name); s != "" {
+				t, err := evident.ParseTime(s)
+				if err != nil {
+					return evident.ErrorAt(evident.EINVALID, d.name, "%q is not a date such as 2026-01-31", s)
+				}
+				*d.t = t
+			}
+		}
 		if s := q.Get("before"); s != "" {
 			n, err := strconv.ParseInt(s, 10, 64)
 			if err != nil || n < 1 {
@@ -55,10 +84,20 @@ func (w *Web) EvidenceList() http.Handler {
 		if err != nil {
 			return err
 		}
-		data := evidenceList{Control: f.Control, Controls: m.Controls, Records: recs}
+		data := evidenceList{Control: f.Control, Controls: m.Controls, Records: recs,
+			Kind: f.Kind, Verdict: f.Verdict, Actor: f.Actor, From: q.Get("from"), To: q.Get("to")}
+		kept := url.Values{}
+		for _, k := range []string{"control", "kind", "verdict", "actor", "from", "to"} {
+			if v := q.Get(k); v != "" {
+				kept.Set(k, v)
+			}
+		}
+		data.Filtered = len(kept) > 0
 		if len(recs) > evidencePageSize {
 			data.Records = recs[:evidencePageSize]
 			data.Older = recs[evidencePageSize-1].LedgerIndex
+			kept.Set("before", strconv.FormatInt(data.Older, 10))
+			data.OlderURL = template.URL("/evidence?" + kept.Encode())
 		}
 		w.render(rw, r, http.StatusOK, "evidence_list.html", page{Title: "Evidence", Nav: "evidence", Data: data})
 		return nil

@@ -242,3 +242,48 @@ func TestAssessorSeesOnlyTheirPeriodsEvidence(t *testing.T) {
 		}
 	}
 }
+
+// TestEvidenceListFilters: the evidence list filters by actor, verdict,
+// kind and the period covered, in the URL; a bad value is a 400 naming
+// the field.
+func TestEvidenceListFilters(t *testing.T) {
+	storetest.Each(t, testClock, func(t *testing.T, st *sqlstore.Store) {
+		s := newSite(t, st)
+		addControl(t, st, "vuln-scan")
+		browsers := map[string]*browser{}
+		for _, who := range []string{"carla", "cora"} {
+			b := s.signIn(t, who, evident.RoleComplianceManager)
+			browsers[who] = b
+			token := b.csrf("/evidence/new?control=vuln-scan")
+			period := map[string]string{"carla": "2026-Q2", "cora": "2026-Q3"}[who]
+			if code, body, _ := b.upload(map[string]string{"csrf_token": token, "control": "vuln-scan", "period": period},
+				map[string]string{who + ".txt": "attested by " + who}); code != http.StatusSeeOther {
+				t.Fatalf("upload by %s: %d\n%s", who, code, body)
+			}
+		}
+		b := browsers["carla"]
+		for _, c := range []struct {
+			query string
+			carla bool
+			cora  bool
+		}{
+			{"", true, true},
+			{"?actor=cora", false, true},
+			{"?verdict=none", true, true},
+			{"?verdict=pass", false, false},
+			{"?kind=raw&from=2026-07-01&to=2026-10-01", false, true},
+			{"?kind=derived", false, false},
+		} {
+			code, page := b.get("/evidence" + c.query)
+			if code != 200 || strings.Contains(page, "carla.txt") != c.carla || strings.Contains(page, "cora.txt") != c.cora {
+				t.Errorf("/evidence%s: %d, carla's %v cora's %v; want %v %v", c.query, code,
+					strings.Contains(page, "carla.txt"), strings.Contains(page, "cora.txt"), c.carla, c.cora)
+			}
+		}
+		for _, q := range []string{"?verdict=maybe", "?kind=other", "?from=soon"} {
+			if code, _ := b.get("/evidence" + q); code != http.StatusBadRequest {
+				t.Errorf("/evidence%s: %d, want 400", q, code)
+			}
+		}
+	})
+}

@@ -27,6 +27,7 @@ func (w *Web) funcs() template.FuncMap {
 		// idem is a fresh idempotency key for one form (formkey.go).
 		"idem":      newFormKey,
 		"auditHref": auditHref,
+		"list":      func(s ...string) []string { return s },
 
 		// gapHref links a gap's object to its page.
 		"gapHref": gapHref,
