@@ -434,3 +434,44 @@ func uniqueIDs(xs []string) []string {
 	}
 	return out
 }
+
+// EvidenceNames names records for lists that would otherwise show bare
+// ids: each id's file name and the day it was received, as
+// "scan.xml, 2026-07-01". Unknown ids are left out.
+func (s *Store) EvidenceNames(ctx context.Context, ids []string) (map[string]string, error) {
+	out := make(map[string]string, len(ids))
+	err := s.Read(ctx, func(tx *Tx) error {
+		for len(ids) > 0 {
+			n := min(len(ids), 500) // well under either dialect's bound on parameters
+			args := make([]any, n)
+			for i, id := range ids[:n] {
+				args[i] = id
+			}
+			rows, err := tx.Query(ctx, `SELECT id, filename, received_at FROM evidence WHERE id IN (?`+strings.Repeat(", ?", n-1)+`)`, args...)
+			if err != nil {
+				return err
+			}
+			for rows.Next() {
+				var id, name, at string
+				if err := rows.Scan(&id, &name, &at); err != nil {
+					rows.Close()
+					return err
+				}
+				if name == "" {
+					name = "record"
+				}
+				if t, err := ParseTS(at); err == nil {
+					name += ", " + t.Format("2006-01-02")
+				}
+				out[id] = name
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			ids = ids[n:]
+		}
+		return nil
+	})
+	return out, err
+}

@@ -110,6 +110,8 @@ type controlPage struct {
 	Evidence     []evident.Evidence // the latest records
 	Added        string             // files just stored by the upload form
 	ChangeTitles map[string]string  // change id -> what changed, for "stale after"
+	// EvidenceNames names the strip's evidence by file and day received.
+	EvidenceNames map[string]string
 }
 
 // Control shows one control: narrative, requirements, scope, the
@@ -139,6 +141,13 @@ func (w *Web) Control() http.Handler {
 		}
 		ci := pr.In.Controls[id]
 		data.Strip = periodStrip(ci, stripFrom(*c, ci.Schedule.Anchor, now), now)
+		var ids []string
+		for _, cell := range data.Strip.Cells {
+			ids = append(ids, cell.Evidence...)
+		}
+		if data.EvidenceNames, err = w.cfg.Store.EvidenceNames(ctx, ids); err != nil {
+			return err
+		}
 		for _, cs := range pr.Report.Controls {
 			if cs.ID == id {
 				data.Status = cs

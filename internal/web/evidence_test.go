@@ -287,3 +287,26 @@ func TestEvidenceListFilters(t *testing.T) {
 		}
 	})
 }
+
+// TestEvidenceNames: the names lists show for evidence ids are the file
+// and the day received; an unknown id is left out.
+func TestEvidenceNames(t *testing.T) {
+	storetest.Each(t, testClock, func(t *testing.T, st *sqlstore.Store) {
+		s := newSite(t, st)
+		addControl(t, st, "vuln-scan")
+		b := s.signIn(t, "carla", evident.RoleComplianceManager)
+		token := b.csrf("/evidence/new?control=vuln-scan")
+		if code, body, _ := b.upload(map[string]string{"csrf_token": token, "control": "vuln-scan", "period": "2026-Q3"},
+			map[string]string{"attestation.txt": "done"}); code != http.StatusSeeOther {
+			t.Fatalf("upload: %d\n%s", code, body)
+		}
+		es, err := st.ListEvidence(context.Background(), sqlstore.EvidenceFilter{Control: "vuln-scan"})
+		if err != nil || len(es) != 1 {
+			t.Fatalf("%d records, %v", len(es), err)
+		}
+		names, err := st.EvidenceNames(context.Background(), []string{es[0].ID, "no-such-id"})
+		if err != nil || len(names) != 1 || names[es[0].ID] != "attestation.txt, "+testNow.Format("2006-01-02") {
+			t.Errorf("names = %v, %v; want the file and the day for the one known id", names, err)
+		}
+	})
+}

@@ -3,8 +3,8 @@ package web
 import (
 	"cmp"
 	"fmt"
-	"slices"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -129,8 +129,8 @@ type acceptanceRow struct {
 }
 
 type risksPage struct {
-	Appetite   int
-	Heat       heatMap
+	Appetite int
+	Heat     heatMap
 	// ResidualHeat places the risks by their rating after treatment.
 	ResidualHeat heatMap
 	// Residual says the selected square is on the residual map.
