@@ -181,3 +181,23 @@ func auditHref(kind, ref string) string {
 	}
 	return ""
 }
+
+// sourceHref is the page of the object behind a task (readiness.Task's
+// Source, "incident/ID"), so no task is a dead end; "" when it has none.
+func sourceHref(source string) string {
+	kind, id, ok := strings.Cut(source, "/")
+	if !ok || id == "" {
+		return ""
+	}
+	switch kind {
+	case "incident":
+		return "/incidents/" + url.PathEscape(id)
+	case "evidence":
+		return "/evidence/" + url.PathEscape(id)
+	case "policy":
+		return "/policies/" + url.PathEscape(id)
+	case "change":
+		return "/changes?recorded=" + url.QueryEscape(id)
+	}
+	return ""
+}

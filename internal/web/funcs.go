@@ -25,9 +25,10 @@ func (w *Web) funcs() template.FuncMap {
 		"int":    func(n int64) int { return int(n) },
 		"short":  shortHex,
 		// idem is a fresh idempotency key for one form (formkey.go).
-		"idem":      newFormKey,
-		"auditHref": auditHref,
-		"list":      func(s ...string) []string { return s },
+		"idem":       newFormKey,
+		"auditHref":  auditHref,
+		"sourceHref": sourceHref,
+		"list":       func(s ...string) []string { return s },
 
 		// gapHref links a gap's object to its page.
 		"gapHref": gapHref,

@@ -103,3 +103,15 @@ func TestTaskRequirementsAreLinks(t *testing.T) {
 		}
 	})
 }
+
+// TestIncidentTasksLinkTheIncident: a clock's task links the incident it
+// runs for, so the task list has no dead end.
+func TestIncidentTasksLinkTheIncident(t *testing.T) {
+	storetest.Each(t, testClock, func(t *testing.T, st *sqlstore.Store) {
+		_, carla, loc := incidentSite(t, st)
+		_, page := carla.get("/tasks?due=400")
+		if !strings.Contains(page, `<a href="`+loc+`">`) {
+			t.Errorf("/tasks does not link the incident %s", loc)
+		}
+	})
+}
