@@ -22,6 +22,9 @@ type auditEntry struct {
 	Index int64
 	evident.Record
 	Body string // indented JSON for reading
+	// Name is what the record is about, by name where the trail knows
+	// one (an evidence record's file and day), else its id.
+	Name string
 }
 
 type auditPage struct {
@@ -115,6 +118,24 @@ func (w *Web) Audit() http.Handler {
 		})
 		if err != nil {
 			return err
+		}
+		// Evidence is named by file and day, read after the page's
+		// transaction rather than inside it.
+		var ids []string
+		for _, e := range data.Entries {
+			if e.Kind == evident.EvidenceRecordKind {
+				ids = append(ids, e.ID)
+			}
+		}
+		names, err := w.cfg.Store.EvidenceNames(r.Context(), ids)
+		if err != nil {
+			return err
+		}
+		for i, e := range data.Entries {
+			data.Entries[i].Name = e.ID
+			if n, ok := names[e.ID]; ok && e.Kind == evident.EvidenceRecordKind {
+				data.Entries[i].Name = n
+			}
 		}
 		pageURL := func(before int64) template.URL {
 			u := url.Values{}

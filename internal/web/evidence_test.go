@@ -308,5 +308,8 @@ func TestEvidenceNames(t *testing.T) {
 		if err != nil || len(names) != 1 || names[es[0].ID] != "attestation.txt, "+testNow.Format("2006-01-02") {
 			t.Errorf("names = %v, %v; want the file and the day for the one known id", names, err)
 		}
+		if _, page := b.get("/audit?kind=evidence"); !strings.Contains(page, `<a href="/evidence/`+es[0].ID+`">attestation.txt, `+testNow.Format("2006-01-02")+`</a>`) {
+			t.Errorf("the audit trail does not name the evidence record by file and day")
+		}
 	})
 }
