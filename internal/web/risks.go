@@ -27,12 +27,15 @@ type heatCell struct {
 // heatMap is the risk register drawn as likelihood x impact squares with
 // the number of risks in each.
 type heatMap struct {
-	Cells         []heatCell
-	Size          int // side of one square
-	Width, Height int
-	Ticks         []int
-	LabelY        []heatTick
-	LabelX        []heatTick
+	// Caption, Title and TitleID name the map (inherent or residual) to
+	// readers and to assistive technology.
+	Caption, Title, TitleID string
+	Cells                   []heatCell
+	Size                    int // side of one square
+	Width, Height           int
+	Ticks                   []int
+	LabelY                  []heatTick
+	LabelX                  []heatTick
 }
 
 type heatTick struct {
@@ -80,8 +83,12 @@ func buildHeatMap(risks []evident.Risk, scale evident.Scale, selL, selI int, res
 		counts[[2]int{l, i}]++
 	}
 	which := ""
+	h.Caption, h.TitleID = "Inherent", "heat-title"
+	h.Title = "Inherent: risks by likelihood (vertical) and impact (horizontal)"
 	if residual {
 		which = "&map=residual"
+		h.Caption, h.TitleID = "Residual", "heat-residual-title"
+		h.Title = "Residual, after treatment: risks by likelihood (vertical) and impact (horizontal)"
 	}
 	for l := scale.Likelihood; l >= 1; l-- {
 		y := (scale.Likelihood - l) * size
