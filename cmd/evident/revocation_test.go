@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/evidenthq/evident"
 	"github.com/evidenthq/evident/internal/importer/crl"
 	"github.com/evidenthq/evident/internal/profile"
 )
@@ -87,20 +86,21 @@ func TestRevocationCheckFromRealCRLs(t *testing.T) {
 		t.Errorf("wrong issuer: exit %d, %q; want exit 2 saying the CRL does not verify", code, errs)
 	}
 	// Imported as evidence for a control held to 24 h, the gap series is a
-	// failing verdict and the control's window is failing.
-	// The series is imported as this month's review of the CRL archive:
-	// its effective time is now, in the window open now.
-	outs := importJSON(t, env, "crl", filepath.Join(dir, "gap.crl"), "--control", "crl-publication", "--issuer", issuer, "--effective", time.Now().UTC().Add(-time.Minute).Format(time.RFC3339))
+	// failing verdict and the control's window is failing. The series is
+	// imported as November 2026's review of the CRL archive (the fixtures'
+	// month), and readiness is read over that month, so the outcome does
+	// not depend on the day the test runs.
+	outs := importJSON(t, env, "crl", filepath.Join(dir, "gap.crl"), "--control", "crl-publication", "--issuer", issuer, "--effective", "2026-11-15T12:00:00Z")
 	if len(outs) != 1 || outs[0].Verdict.Pass || outs[0].Metrics["max_interval_h"] != 36 {
 		t.Fatalf("import gap.crl: %+v, want a failing verdict with max_interval_h 36", outs)
 	}
-	st := statusJSON(t, env)
+	st := statusJSON(t, env, "--from", "2026-11-01", "--to", "2026-12-01")
 	found := false
 	for _, c := range st.Controls {
 		if c.ID == "crl-publication" {
 			found = true
-			if c.Period == nil || c.Period.State != evident.PeriodFailing {
-				t.Errorf("crl-publication window: %+v, want failing", c.Period)
+			if c.Coverage == nil || c.Coverage.Failing != 1 {
+				t.Errorf("crl-publication over November 2026: %+v, want its one window failing", c.Coverage)
 			}
 		}
 	}
