@@ -54,6 +54,10 @@ type command struct {
 	summary string
 	run     func(a *app, args []string) error
 	subs    []sub
+	// also are subcommands of a command that also runs by itself
+	// (`evident tasks` and `evident tasks except`): named first, they run
+	// instead of the command, and help and completion list them.
+	also []sub
 }
 
 // commands lists every subcommand. DESIGN.md fixes the names; docs and
@@ -76,7 +80,7 @@ func commands() map[string]command {
 		"checkpoint": {summary: "print the current signed checkpoint", run: cmdCheckpoint},
 		"verify":     {summary: "verify the whole store; exit 1 on any failure", run: cmdVerify},
 		"status":     {summary: "readiness per requirement and clause, now or --at T", run: cmdStatus},
-		"tasks":      {summary: "what is due or overdue", run: cmdTasks},
+		"tasks":      {summary: "what is due or overdue", run: cmdTasks, also: tasksSubs},
 		"calendar":   {summary: "write the tasks as an iCalendar feed", run: cmdCalendar},
 		"change":     {summary: "record changes to systems and services", subs: changeSubs},
 		"revocation": {summary: "record revocation requests and check CRLs against their clocks", subs: revocationSubs},
@@ -149,6 +153,13 @@ func (a *app) dispatch(args []string) error {
 	}
 	if c.subs != nil {
 		return a.runGroup(rest[0], c.subs, rest[1:])
+	}
+	if len(rest) > 1 {
+		for _, s := range c.also {
+			if s.name == rest[1] {
+				return s.run(a, rest[2:])
+			}
+		}
 	}
 	return c.run(a, rest[1:])
 }

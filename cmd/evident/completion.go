@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 
@@ -64,7 +65,7 @@ func (a *app) completionTree() []completionNode {
 		if len(c.subs) == 0 {
 			node.flags = flagList(a.flagsOf([]string{n}))
 		}
-		for _, s := range c.subs {
+		for _, s := range append(slices.Clone(c.subs), c.also...) {
 			node.subs = append(node.subs, completionNode{name: s.name, summary: s.summary, flags: flagList(a.flagsOf([]string{n, s.name}))})
 		}
 		out = append(out, node)
@@ -122,7 +123,9 @@ _evident() {
 		for _, s := range n.subs {
 			subs = append(subs, s.name)
 		}
-		fmt.Fprintf(w, "\t%s)\n\t\tcase \"$sub\" in\n\t\t\"\") words=%q ;;\n", n.name, strings.Join(subs, " "))
+		// A command that also runs by itself completes its own flags
+		// beside its subcommands.
+		fmt.Fprintf(w, "\t%s)\n\t\tcase \"$sub\" in\n\t\t\"\") words=%q flags=%q ;;\n", n.name, strings.Join(subs, " "), bashFlags(n.flags))
 		for _, s := range n.subs {
 			fmt.Fprintf(w, "\t\t%s) flags=%q ;;\n", s.name, bashFlags(s.flags))
 		}
@@ -165,6 +168,7 @@ func writeFish(w io.Writer, tree []completionNode) {
 			subs = append(subs, s.name)
 		}
 		all := strings.Join(subs, " ")
+		writeFishFlags(w, "__fish_seen_subcommand_from "+n.name+"; and not __fish_seen_subcommand_from "+all, n.flags)
 		for _, s := range n.subs {
 			fmt.Fprintf(w, "complete -c evident -n %s -a %s -d %s\n",
 				fishQuote("__fish_seen_subcommand_from "+n.name+"; and not __fish_seen_subcommand_from "+all), s.name, fishQuote(s.summary))

@@ -115,6 +115,12 @@ func printFlagUsage(w io.Writer, fs *flag.FlagSet) {
 	} else {
 		fmt.Fprintf(w, "Usage: evident %s [FLAGS]\n", name)
 	}
+	if subs := commandTable()[name].also; len(subs) > 0 {
+		fmt.Fprintln(w, "\nSubcommands:")
+		for _, s := range subs {
+			fmt.Fprintf(w, "  %s  %s (see `evident %s %s -h`)\n", s.name, s.summary, name, s.name)
+		}
+	}
 	if name == "import" {
 		fmt.Fprintln(w, "\nFORMAT is detected from the file's content when left out. Formats and the files each reads:")
 		for _, f := range importer.Formats() {
@@ -134,6 +140,9 @@ func commandPaths() [][]string {
 	for _, n := range sortedKeys(cmds) {
 		if len(cmds[n].subs) == 0 {
 			out = append(out, []string{n})
+			for _, s := range cmds[n].also {
+				out = append(out, []string{n, s.name})
+			}
 			continue
 		}
 		for _, s := range cmds[n].subs {
@@ -182,3 +191,10 @@ func cmdHelp(a *app, args []string) error {
 	}
 	return a.dispatch(append(slices.Clone(args), "-h"))
 }
+
+// commandTable is commands, reached through a variable set in init:
+// printFlagUsage runs inside every subcommand, and the subcommand tables
+// name those subcommands, so a direct call would be an initialisation cycle.
+var commandTable func() map[string]command
+
+func init() { commandTable = commands }

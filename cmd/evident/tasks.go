@@ -17,14 +17,16 @@ type tasksReport struct {
 	Tasks []readiness.Task `json:"tasks"`
 }
 
+// tasksSubs are the subcommands `evident tasks` also takes.
+var tasksSubs = []sub{
+	{name: "except", summary: "excuse a control's windows until a date, with the reason and the approver", run: tasksExcept},
+}
+
 // cmdTasks lists what is due: every period due, overdue or failing,
 // reviews due, change-triggered work, exceptions expiring and incident
 // clocks, by date, each naming its requirements and owner. Overdue work is
 // always listed; --due limits what is merely due to a horizon.
 func cmdTasks(a *app, args []string) error {
-	if len(args) > 0 && args[0] == "except" {
-		return tasksExcept(a, args[1:])
-	}
 	fs := a.flags("tasks")
 	due := fs.String("due", "30d", "list work due within this `span` (30d, 2w, 12h; \"all\" for no limit)")
 	owner := fs.String("owner", "", "only tasks owned by this person or role `id`")

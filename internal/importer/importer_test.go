@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/evidenthq/evident"
+	"github.com/evidenthq/evident/internal/importer/report"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -56,7 +58,7 @@ func read(t testing.TB, path string) []byte {
 // fixtures lists every tool output regen.sh produces, with its format.
 func fixtures(t *testing.T) map[string]string {
 	t.Helper()
-	ext := map[string]bool{".xml": true, ".json": true, ".txt": true, ".dat": true, ".tsr": true, ".sarif": true, ".crl": true, ".der": true}
+	ext := map[string]bool{".xml": true, ".json": true, ".txt": true, ".dat": true, ".tsr": true, ".sarif": true, ".crl": true, ".der": true, ".csv": true}
 	out := map[string]string{}
 	dirs, _ := filepath.Glob("testdata/*")
 	for _, d := range dirs {
@@ -273,9 +275,12 @@ func TestDefaultCriteriaAreStrict(t *testing.T) {
 	for path := range fixtures(t) {
 		res := parseFile(t, path, "")
 		v := Evaluate(res, nil)
-		// A run that checked nothing may lack the metrics its checks
-		// would have produced; it fails on "checked > 0" anyway.
-		if len(v.Errors) > 0 && !strings.Contains(path, "rejected") && res.Metrics["checked"] > 0 {
+		// A run that checked nothing, or that cannot show it finished,
+		// may lack the metrics its checks would have produced; it fails on
+		// "checked > 0" or "complete == 1" anyway.
+		complete, hasComplete := res.Metrics["complete"]
+		unfinished := hasComplete && complete != 1
+		if len(v.Errors) > 0 && !strings.Contains(path, "rejected") && res.Metrics["checked"] > 0 && !unfinished {
 			t.Errorf("%s: default criteria name metrics the parser does not produce: %v", path, v.Errors)
 		}
 	}
@@ -360,23 +365,68 @@ func TestNamedFormatRefusesOtherContent(t *testing.T) {
 	}
 }
 
-// TestTestsslCSVIsRefusedWithItsReason: testssl's CSV has no end marker,
-// so it is refused, saying why and which output to import instead, rather
-// than judged on rows that may be cut short.
-func TestTestsslCSVIsRefusedWithItsReason(t *testing.T) {
-	csv := []byte(`"id","fqdn/ip","port","severity","finding","cve","cwe"
-"service","127.0.0.1/127.0.0.1","14443","INFO","HTTP","",""
-"SSLv2","127.0.0.1/127.0.0.1","14443","OK","not offered","",""
-`)
-	if got, _ := Detect(csv); got != "testssl" {
-		t.Fatalf("Detect(testssl CSV) = %q, want testssl so the refusal names its reason", got)
+// TestTestsslCSVNeverPasses: testssl's CSV has no end marker, so its rows
+// are judged like the JSON's but the verdict never passes, and says why.
+// The real CSV of the weak target holds the JSON's findings; the real CSV
+// of the strong target, stopped after 20 s, ends after a whole row and
+// would pass on what it holds; a row cut inside its quotes is refused.
+func TestTestsslCSVNeverPasses(t *testing.T) {
+	weakCSV := parseFile(t, "testdata/testssl/weak-tls10-csv.csv", "testssl")
+	weakJSON := parseFile(t, "testdata/testssl/weak-tls10.json", "testssl")
+	keys := func(r *Result, skip ...string) []string {
+		var out []string
+		for _, f := range r.Findings {
+			if !slices.Contains(skip, f.Rule) {
+				out = append(out, f.Key)
+			}
+		}
+		return out
 	}
-	for _, format := range []string{"", "testssl"} {
-		_, err := Parse(context.Background(), format, bytes.NewReader(csv), testContext(t))
-		if err == nil || evident.ErrorCode(err) != evident.EINVALID || !strings.Contains(err.Error(), "--jsonfile") {
-			t.Errorf("Parse(format %q) of testssl CSV = %v, want EINVALID naming --jsonfile", format, err)
+	if diff := cmp.Diff(keys(weakJSON, "scanTime"), keys(weakCSV, report.Complete)); diff != "" {
+		t.Errorf("CSV and JSON of one target give different findings (-json +csv):\n%s", diff)
+	}
+	for _, name := range []string{"protocols_below_tls12", "findings.high", "findings.medium"} {
+		if weakCSV.Metrics[name] != weakJSON.Metrics[name] {
+			t.Errorf("metric %s: CSV %v, JSON %v", name, weakCSV.Metrics[name], weakJSON.Metrics[name])
 		}
 	}
+	v := Evaluate(weakCSV, nil)
+	if v.Pass || !failedOn(v, "protocols_below_tls12") || !failedOn(v, report.Complete) {
+		t.Errorf("weak CSV verdict = %+v, want failed on protocols_below_tls12 and complete", v.Failed)
+	}
+
+	cut := parseFile(t, "testdata/testssl/strong-cut-csv.csv", "testssl")
+	if cut.Metrics[report.Checked] == 0 {
+		t.Fatalf("the cut-off CSV checked nothing; it should hold the rows testssl wrote before it stopped")
+	}
+	v = Evaluate(cut, nil)
+	if v.Pass || len(v.Failed) != 1 || v.Failed[0].Criterion.Metric != report.Complete {
+		t.Fatalf("cut-off CSV verdict = pass %v, failed %+v; want failed on complete only", v.Pass, v.Failed)
+	}
+	if f := v.Failed[0].Findings; len(f) != 1 || !strings.Contains(f[0].Title, "--jsonfile") {
+		t.Errorf("the failed criterion's finding = %+v, want the reason naming --jsonfile", f)
+	}
+	// With criteria that hold on every row, the verdict still fails.
+	if v := Evaluate(cut, criteria(t, "findings.critical == 0")); v.Pass {
+		t.Errorf("cut-off CSV passed a control's own criteria: %+v", v)
+	}
+
+	data := read(t, "testdata/testssl/weak-tls10-csv.csv")
+	broken := data[:bytes.LastIndex(data[:len(data)-1], []byte("\n"))+20]
+	_, err := Parse(context.Background(), "testssl", bytes.NewReader(broken), testContext(t))
+	lines := bytes.Count(broken, []byte("\n")) + 1
+	if evident.ErrorCode(err) != evident.EINVALID || !strings.Contains(err.Error(), fmt.Sprintf("line %d", lines)) {
+		t.Errorf("CSV cut inside a row: %v, want EINVALID naming line %d", err, lines)
+	}
+	noID := []byte("\"id\",\"fqdn/ip\",\"port\",\"severity\",\"finding\"\n\"\",\"a/1.2.3.4\",\"443\",\"OK\",\"x\"\n")
+	if _, err := Parse(context.Background(), "testssl", bytes.NewReader(noID), testContext(t)); evident.ErrorCode(err) != evident.EINVALID {
+		t.Errorf("CSV row with no id: %v, want EINVALID", err)
+	}
+}
+
+// failedOn reports whether a verdict failed on a criterion over metric.
+func failedOn(v Verdict, metric string) bool {
+	return slices.ContainsFunc(v.Failed, func(f FailedCriterion) bool { return f.Criterion.Metric == metric })
 }
 
 // A key ceremony report missing a required field is refused, naming it;

@@ -71,9 +71,11 @@ func Evaluate(res *Result, criteria []evident.Criterion) Verdict {
 }
 
 // Rules returns criteria with the rules every verdict is held to added at
-// the end: "checked > 0" (a run that checked nothing proves nothing) and,
+// the end: "checked > 0" (a run that checked nothing proves nothing);
 // where a scope is known (the result has scope metrics), "scope.reached >
-// 0" (a run that reached no host in scope is evidence for no system).
+// 0" (a run that reached no host in scope is evidence for no system); and
+// where the format cannot prove its end (the result has the complete
+// metric), "complete == 1", so a possibly cut-off file never passes.
 // There is no default rule on scope.missing: single-host tools run once
 // per host, and the runs of a window add up per system (DESIGN.md,
 // "Completeness is judged per (window, system)"). A control may still
@@ -95,6 +97,9 @@ func Rules(res *Result, criteria []evident.Criterion) []evident.Criterion {
 	}
 	if _, scoped := res.Metrics[report.ScopeMissing]; scoped {
 		add(report.ScopeReached + " > 0")
+	}
+	if _, unproven := res.Metrics[report.Complete]; unproven {
+		add(report.Complete + " == 1")
 	}
 	return out
 }

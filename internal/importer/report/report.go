@@ -139,6 +139,20 @@ func (r *Result) NothingChecked(why string) {
 		Title: "the run checked nothing: " + why, Metrics: []string{Checked}})
 }
 
+// Complete is the metric of formats whose end cannot be proven from the
+// file: 0 says a cut-off run cannot be told from a finished one. A result
+// carrying it never passes (see importer.Rules); formats that prove their
+// end do not set it.
+const Complete = "complete"
+
+// EndUnproven sets the complete metric to 0 and adds the finding that says
+// why, so the failed "complete == 1" names its reason.
+func (r *Result) EndUnproven(why string) {
+	r.Metrics[Complete] = 0
+	r.Note(Finding{Key: "end_unproven", Target: r.Target, Severity: "high", Rule: Complete,
+		Title: why, Metrics: []string{Complete}})
+}
+
 // DefaultMaxBytes is the largest tool output an import reads by default.
 // Real reports are far smaller; the bound stops a hostile upload from
 // exhausting memory.

@@ -190,6 +190,21 @@ gen_testssl() {
 	run testssl strong "$v" "testssl --quiet --color 0 --warnings off --sneaky -p -S -s -U --jsonfile-pretty strong.json 127.0.0.1:$STRONG_PORT >/dev/null; test -s strong.json"
 }
 
+# gen_testssl_csv records the same scans in testssl's CSV form
+# (--csvfile), which many users keep. CSV has no end marker, so the
+# importer reads its findings but never lets it pass (see the package).
+gen_testssl_csv() {
+	targets
+	local v
+	v="testssl $(testssl --version 2>/dev/null | grep -o '3\.[0-9.]*' | head -1) with $(openssl version)"
+	rm -f "$here/testssl/"*.csv
+	run testssl weak-tls10-csv "$v" "testssl --quiet --color 0 --warnings off --sneaky -p -S -s -U --csvfile weak-tls10-csv.csv 127.0.0.1:$WEAK_PORT >/dev/null; test -s weak-tls10-csv.csv"
+	run testssl strong-csv "$v" "testssl --quiet --color 0 --warnings off --sneaky -p -S -s -U --csvfile strong-csv.csv 127.0.0.1:$STRONG_PORT >/dev/null; test -s strong-csv.csv"
+	# The same scan stopped after 20 s, as a killed job or a full disk would
+	# stop it: the file ends after a whole row and looks finished.
+	run testssl strong-cut-csv "$v" "timeout 20 testssl --quiet --color 0 --warnings off --sneaky -p -S -s -U --csvfile strong-cut-csv.csv 127.0.0.1:$STRONG_PORT >/dev/null; test -s strong-cut-csv.csv"
+}
+
 # gen_testssl_edge records scans that could not connect (nothing listens on
 # the port): testssl reports a scanProblem and "Scan interrupted" in both
 # JSON forms, and exits non-zero.
@@ -462,7 +477,7 @@ export PATH="$PATH:$(go env GOPATH)/bin"
 # SKIP_INSTALL=1 reuses the tools already on the machine.
 [ -n "${SKIP_INSTALL:-}" ] || install_tools
 formats=("$@")
-[ ${#formats[@]} -gt 0 ] || formats=(nmap nmap_edge testssl testssl_edge openscap openscap_edge lynis lynis_edge chrony zlint tsr tsr_edge revocation ceremony sarif trivy)
+[ ${#formats[@]} -gt 0 ] || formats=(nmap nmap_edge testssl testssl_csv testssl_edge openscap openscap_edge lynis lynis_edge chrony zlint tsr tsr_edge revocation ceremony sarif trivy)
 for f in "${formats[@]}"; do
 	"gen_$f"
 done

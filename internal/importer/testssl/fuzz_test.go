@@ -13,6 +13,7 @@ import (
 // keeps the report invariants or an EINVALID error that blames the input.
 func FuzzParseTestssl(f *testing.F) {
 	reporttest.Seeds(f, Format, "*.json")
+	reporttest.Seeds(f, Format, "*.csv")
 	c := report.Context{AllowedPorts: []string{"tcp/443"}, Now: time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)}
 	reporttest.Fuzz(f, Format, Parse, c)
 }

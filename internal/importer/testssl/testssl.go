@@ -1,13 +1,19 @@
-// Package testssl parses testssl.sh JSON, both the flat list written by
-// --jsonfile and the nested document written by --jsonfile-pretty, into TLS
-// findings by severity.
+// Package testssl parses testssl.sh output into TLS findings by severity:
+// the flat JSON list written by --jsonfile, the nested document written by
+// --jsonfile-pretty, and the CSV written by --csvfile. Both JSON forms end
+// with the run's scanTime entry, so a cut-off file is told from a finished
+// one; CSV has no such end, so its findings are read but its verdict can
+// never pass.
 package testssl
 
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -19,9 +25,9 @@ import (
 // Format is the name this package parses.
 const Format = "testssl"
 
-// Detect reports whether head is testssl.sh JSON: the pretty form names
-// its scanResult, the flat form is a list of {"id", "ip", "port",
-// "severity", "finding"} objects.
+// Detect reports whether head is testssl.sh output: the pretty JSON form
+// names its scanResult, the flat form is a list of {"id", "ip", "port",
+// "severity", "finding"} objects, and the CSV form starts with its header.
 func Detect(head []byte) bool {
 	s := string(bytes.TrimSpace(head))
 	if strings.HasPrefix(s, "{") {
@@ -30,8 +36,6 @@ func Detect(head []byte) bool {
 		return strings.Contains(s, `"Invocation"`) && strings.Contains(s, "testssl") ||
 			strings.HasPrefix(s, `{"clientProblem`) || strings.Contains(s, `"clientProblem1"`)
 	}
-	// The CSV form is recognised so that it is refused with its reason
-	// rather than as an unknown file.
 	if strings.HasPrefix(s, csvHeader) {
 		return true
 	}
@@ -41,13 +45,17 @@ func Detect(head []byte) bool {
 // csvHeader starts testssl's CSV form (--csvfile).
 const csvHeader = `"id","fqdn/ip","port","severity","finding"`
 
-// errCSV refuses the CSV form. testssl writes no footer to CSV (its
-// fileout_footer says so), so a file cut between two rows, by a scan
-// stopped half way or a partial copy, cannot be told from a finished
+// csvUnproven is why a CSV run can never pass. testssl writes no footer to
+// CSV (its fileout_footer says so), so a file cut between two rows, by a
+// scan stopped half way or a partial copy, cannot be told from a finished
 // scan, and a verdict on it could pass on the checks it happens to hold.
-// Both JSON forms end with the scan's scanTime entry.
-var errCSV = evident.ErrorAt(evident.EINVALID, "line 1",
-	"testssl CSV (--csvfile) has no end marker, so a cut-off scan cannot be told from a finished one: import the --jsonfile or --jsonfile-pretty output of the same run")
+// Its findings still count: a weak protocol in the rows it holds is a
+// failure whatever came after.
+const csvUnproven = "testssl CSV (--csvfile) has no end marker, so a cut-off scan cannot be told from a finished one; import the --jsonfile or --jsonfile-pretty output of the same run for a verdict that can pass"
+
+// csvColumns are the columns of testssl's CSV form, by name; the first five
+// are required, cve and cwe are read when present.
+var csvColumns = []string{"id", "fqdn/ip", "port", "severity", "finding", "cve", "cwe"}
 
 type entry struct {
 	ID       string `json:"id"`
@@ -80,10 +88,13 @@ var severities = map[string]string{"LOW": "low", "MEDIUM": "medium", "HIGH": "hi
 func Parse(ctx context.Context, data []byte, c report.Context) (*report.Result, error) {
 	res := report.New(Format, "testssl.sh")
 	var entries []entry
-	if bytes.HasPrefix(bytes.TrimSpace(data), []byte(csvHeader)) {
-		return nil, errCSV
-	}
-	if bytes.HasPrefix(bytes.TrimSpace(data), []byte("{")) {
+	csvForm := bytes.HasPrefix(bytes.TrimSpace(data), []byte(csvHeader))
+	if csvForm {
+		var err error
+		if entries, err = parseCSV(data); err != nil {
+			return nil, err
+		}
+	} else if bytes.HasPrefix(bytes.TrimSpace(data), []byte("{")) {
 		var p pretty
 		if err := report.DecodeJSON(Format, data, &p); err != nil {
 			return nil, err
@@ -112,8 +123,58 @@ func Parse(ctx context.Context, data []byte, c report.Context) (*report.Result, 
 	if err := judge(ctx, res, entries, c); err != nil {
 		return nil, err
 	}
+	if csvForm {
+		res.EndUnproven(csvUnproven)
+	}
 	res.Sort()
 	return res, nil
+}
+
+// parseCSV reads the --csvfile form: a header row, then one row per entry
+// with as many fields as the header. A row cut inside its quotes or short of
+// fields is refused naming its line, as a JSON syntax error is.
+func parseCSV(data []byte) ([]entry, error) {
+	r := csv.NewReader(bytes.NewReader(data))
+	header, err := r.Read()
+	if err != nil {
+		return nil, csvError(err)
+	}
+	col := map[string]int{}
+	for i, name := range header {
+		col[name] = i
+	}
+	for _, name := range csvColumns[:5] {
+		if _, ok := col[name]; !ok {
+			return nil, evident.ErrorAt(evident.EINVALID, "line 1", "testssl CSV header has no %q column", name)
+		}
+	}
+	field := func(rec []string, name string) string {
+		if i, ok := col[name]; ok {
+			return rec[i]
+		}
+		return ""
+	}
+	var out []entry
+	for {
+		rec, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return nil, csvError(err)
+		}
+		out = append(out, entry{ID: field(rec, "id"), IP: field(rec, "fqdn/ip"), Port: field(rec, "port"),
+			Severity: field(rec, "severity"), Finding: field(rec, "finding"), CVE: field(rec, "cve"), CWE: field(rec, "cwe")})
+	}
+}
+
+// csvError names the line of a CSV syntax error.
+func csvError(err error) error {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return evident.ErrorAt(evident.EINVALID, fmt.Sprintf("line %d", pe.Line), "testssl CSV: %v", pe.Err)
+	}
+	return evident.ErrorAt(evident.EINVALID, "line 1", "testssl CSV: %v", err)
 }
 
 // flatten turns each scanned host's sections (protocols, ciphers,
@@ -184,7 +245,7 @@ func judge(ctx context.Context, res *report.Result, entries []entry, c report.Co
 			return ctx.Err()
 		}
 		if e.ID == "" {
-			return evident.ErrorAt(evident.EINVALID, fmt.Sprintf("entry %d", i), "testssl JSON entry has no id")
+			return evident.ErrorAt(evident.EINVALID, fmt.Sprintf("entry %d", i), "testssl entry has no id")
 		}
 		target := targetOf(e)
 		if e.Port != "" && !seen[target] && e.IP != "/" {
@@ -248,7 +309,7 @@ func judge(ctx context.Context, res *report.Result, entries []entry, c report.Co
 	}
 	res.Target = strings.Join(targets, " ")
 	if len(targets) == 0 && len(problems) == 0 {
-		return evident.Errorf(evident.EINVALID, "testssl JSON names no scanned host and port")
+		return evident.Errorf(evident.EINVALID, "testssl output names no scanned host and port")
 	}
 	checked := 0
 	for _, e := range entries {
