@@ -10,7 +10,8 @@
 # would cost, and the start of the binary doing nothing (`evident version`).
 #
 # Usage: [RUNS=5] bench/cadence.sh [RECORDS]
-# PostgreSQL: EVIDENT_BENCH_POSTGRES (default the local test server).
+# PostgreSQL: EVIDENT_BENCH_POSTGRES (default the local test server), in
+# schema CADENCE_BENCH_SCHEMA (default cadence_bench).
 # CADENCE_BENCH_DIR=DIR keeps the generated data in DIR (and the PostgreSQL
 # schema) and reuses them on the next run, which then only measures.
 set -euo pipefail
@@ -64,7 +65,7 @@ measure "evident status --at 1 year ago" "$work/evident" --data "$work/data" sta
 measure "evident status --from 12 months" "$work/evident" --data "$work/data" status --json --from "$year" --to "$now"
 measure "evident status --from 5 years" "$work/evident" --data "$work/data" status --json --from "$years5" --to "$now"
 
-schema=cadence_bench
+schema=${CADENCE_BENCH_SCHEMA:-cadence_bench}
 dsn="$pg&search_path=$schema"
 if [ -z "${CADENCE_BENCH_DIR:-}" ] || ! psql -qtA "$pg" -c "SELECT 1 FROM $schema.program" 2>/dev/null | grep -q 1; then
 	echo "== generating $records records (PostgreSQL)"
