@@ -6,7 +6,8 @@
 // A quarter of the controls are verified by import (each record an
 // importer's verdict, pass or fail), the rest by attestation (submissions
 // awaiting a second person's review), so status takes both paths a
-// typical program's controls take.
+// typical program's controls take. Records of a control scoped to a
+// system name it, so their systems are read as well.
 //
 // Evidence rows are written straight into the evidence tables, in large
 // transactions, without ledger leaves or blobs: status and tasks read only
@@ -91,9 +92,12 @@ func run(ctx context.Context, dsn string, nControls, nRecords, years int) error 
 	if err != nil {
 		return err
 	}
-	g := &gen{st: st, clk: clk, rng: rand.New(rand.NewPCG(1, 2)), imported: map[string]bool{}}
+	g := &gen{st: st, clk: clk, rng: rand.New(rand.NewPCG(1, 2)), imported: map[string]bool{}, systems: map[string][]evident.SystemVersion{}}
 	for _, c := range ctls {
 		g.imported[c.ID] = c.Method.Kind == evident.MethodImport
+		for _, s := range c.Systems {
+			g.systems[c.ID] = append(g.systems[c.ID], evident.SystemVersion{Name: s, Version: "1"})
+		}
 	}
 	if err := g.history(ctx, ctls, start, end, nRecords); err != nil {
 		return err
@@ -140,6 +144,9 @@ type gen struct {
 	buf []row
 	// imported are the controls verified by import.
 	imported map[string]bool
+	// systems are the systems each control is scoped to, which its
+	// records name.
+	systems map[string][]evident.SystemVersion
 }
 
 type row struct {
@@ -236,7 +243,7 @@ func (g *gen) insert(ctx context.Context, tx *sqlstore.Tx, rows []row) error {
 		id := evident.NewID(tx.Now)
 		dg := evident.Digest(sha256.Sum256([]byte(id)))
 		e := evident.Evidence{ID: id, Kind: evident.RawEvidence, Digest: dg, Size: 2048, MediaType: "text/plain", Filename: "chrony.txt",
-			Actor: "collector:bench", ReceivedAt: tx.Now, Effective: evident.Effective{From: r.effective}, Controls: []string{r.control},
+			Actor: "collector:bench", ReceivedAt: tx.Now, Effective: evident.Effective{From: r.effective}, Controls: []string{r.control}, Systems: g.systems[r.control],
 			Source: evident.EvidenceSource{Tool: "chronyc", Host: "ca1"}}
 		verdict := any(nil)
 		switch {
