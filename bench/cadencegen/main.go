@@ -261,14 +261,14 @@ func (g *gen) insert(ctx context.Context, tx *sqlstore.Tx, rows []row) error {
 		ev = append(ev, "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?)")
 		evArgs = append(evArgs, id, int64(g.n), string(e.Kind), dg.String(), e.Size, e.MediaType, e.Filename, e.Actor,
 			sqlstore.TS(tx.Now), sqlstore.TS(r.effective), verdict, string(rec.Body))
-		ec = append(ec, "(?, ?, ?, ?, ?)")
-		ecArgs = append(ecArgs, r.control, sqlstore.TS(r.effective), sqlstore.TS(r.effective), id, sqlstore.TS(tx.Now))
+		ec = append(ec, "(?, ?, ?, ?, ?, NULL, ?, ?)")
+		ecArgs = append(ecArgs, r.control, sqlstore.TS(r.effective), sqlstore.TS(r.effective.Add(time.Microsecond)), id, sqlstore.TS(tx.Now), verdict, int64(g.n))
 		g.n++
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO evidence (id, ledger_idx, kind, digest, size, media_type, filename, actor, received_at, effective_from, effective_to, supersedes, verdict, body) VALUES `+strings.Join(ev, ", "), evArgs...); err != nil {
 		return fmt.Errorf("insert evidence: %w", err)
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO evidence_controls (control_id, effective_from, effective_end, evidence_id, received_at) VALUES `+strings.Join(ec, ", "), ecArgs...); err != nil {
+	if _, err := tx.Exec(ctx, `INSERT INTO evidence_controls (control_id, effective_from, effective_end, evidence_id, received_at, effective_to, verdict, ledger_idx) VALUES `+strings.Join(ec, ", "), ecArgs...); err != nil {
 		return fmt.Errorf("insert evidence_controls: %w", err)
 	}
 	return nil

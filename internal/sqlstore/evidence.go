@@ -52,7 +52,7 @@ func (tx *Tx) InsertEvidence(ctx context.Context, evs []evident.Evidence) error 
 		return err
 	}
 	rows := newInserter(tx, `INSERT INTO evidence (id, ledger_idx, kind, digest, size, media_type, filename, actor, received_at, effective_from, effective_to, supersedes, verdict, body) VALUES `, 14)
-	ctl := newInserter(tx, `INSERT INTO evidence_controls (control_id, effective_from, effective_end, evidence_id, received_at) VALUES `, 5)
+	ctl := newInserter(tx, `INSERT INTO evidence_controls (control_id, effective_from, effective_end, evidence_id, received_at, effective_to, verdict, ledger_idx) VALUES `, 8)
 	req := newInserter(tx, `INSERT INTO evidence_requirements (requirement, effective_from, effective_end, evidence_id, received_at) VALUES `, 5)
 	for i := range evs {
 		e := &evs[i]
@@ -70,7 +70,7 @@ func (tx *Tx) InsertEvidence(ctx context.Context, evs []evident.Evidence) error 
 			return fmt.Errorf("evidence %s: %w", e.ID, err)
 		}
 		for _, c := range uniqueIDs(e.Controls) {
-			if err := ctl.add(ctx, c, from, end, e.ID, at); err != nil {
+			if err := ctl.add(ctx, c, from, end, e.ID, at, NullTS(e.Effective.To), optText(string(e.Verdict)), e.LedgerIndex); err != nil {
 				return err
 			}
 		}

@@ -22,7 +22,7 @@ var evidenceProjection = projection{
 var evidenceControlsProjection = projection{
 	table:   "evidence_controls",
 	key:     []string{"control_id", "effective_from", "evidence_id"},
-	columns: []string{"effective_end", "received_at"},
+	columns: []string{"effective_end", "received_at", "effective_to", "verdict", "ledger_idx"},
 	kinds:   nil, // written by applyEvidence
 }
 
@@ -59,18 +59,19 @@ func applyEvidence(r *Replay, l ReplayLeaf) error {
 	// Rows are built in their projections' column order (key first)
 	// rather than as maps: a verify replays every evidence leaf, and a
 	// map per row was a third of the replay's time.
-	received := Text(TS(e.ReceivedAt))
+	received, verdict := Text(TS(e.ReceivedAt)), OptText(string(e.Verdict))
 	r.putRow("evidence", l.Index, []Value{
 		Text(e.ID), // key: id
 		Int(l.Index), Text(string(e.Kind)), Text(e.Digest.String()), Int(e.Size), Text(e.MediaType),
 		Text(e.Filename), Text(e.Actor), received, Text(TS(e.Effective.From)), to,
-		OptText(e.Supersedes), OptText(string(e.Verdict)), textBytes(l.Record.Body),
+		OptText(e.Supersedes), verdict, textBytes(l.Record.Body),
 	})
 	from, end := evidenceSpan(e)
 	fromV, endV, idV := Text(from), Text(end), Text(e.ID)
 	for _, c := range uniqueIDs(e.Controls) {
-		// key: control_id, effective_from, evidence_id; then effective_end, received_at
-		r.putRow("evidence_controls", l.Index, []Value{Text(c), fromV, idV, endV, received})
+		// key: control_id, effective_from, evidence_id; then effective_end,
+		// received_at, effective_to, verdict, ledger_idx
+		r.putRow("evidence_controls", l.Index, []Value{Text(c), fromV, idV, endV, received, to, verdict, Int(l.Index)})
 	}
 	var refs []string
 	for _, q := range e.Requirements {
