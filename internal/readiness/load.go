@@ -117,7 +117,7 @@ func loadControls(ctx context.Context, tx *sqlstore.Tx, in *Input, changes []evi
 				since = f
 			}
 		}
-		qs = append(qs, sqlstore.HistoryQuery{Control: c.ID, Since: since})
+		qs = append(qs, sqlstore.HistoryQuery{Control: c.ID, Since: since, Scoped: len(c.Systems) > 0})
 	}
 	occ, err := tx.OccurrencesFor(ctx, qs, in.At)
 	if err != nil {

@@ -309,9 +309,13 @@ func (tx *Tx) Outcomes(ctx context.Context, since time.Time) ([]Outcome, error) 
 }
 
 // HistoryQuery asks for one control's evidence effective from Since on.
+// Scoped says the control is scoped to systems: only then are the
+// systems and hosts each record names read, from its body (a control
+// without systems judges its records as one unit, whatever they name).
 type HistoryQuery struct {
 	Control string
 	Since   time.Time
+	Scoped  bool
 }
 
 // OccurrencesFor is Occurrences for many controls in a handful of
@@ -327,6 +331,10 @@ func (tx *Tx) OccurrencesFor(ctx context.Context, qs []HistoryQuery, at time.Tim
 			order = append(order, q.Since)
 		}
 		bySince[q.Since] = append(bySince[q.Since], q.Control)
+	}
+	isScoped := map[string]bool{}
+	for _, q := range qs {
+		isScoped[q.Control] = q.Scoped
 	}
 	a := TS(at)
 	var before, in []pair
@@ -344,9 +352,18 @@ func (tx *Tx) OccurrencesFor(ctx context.Context, qs []HistoryQuery, at time.Tim
 				before = append(before, p)
 			}
 		}
+		var scoped []string
+		for _, id := range ids {
+			if isScoped[id] {
+				scoped = append(scoped, id)
+			}
+		}
+		if len(scoped) == 0 {
+			continue
+		}
 		ps, err = tx.controlEvidence(ctx, `SELECT c.control_id, c.evidence_id FROM evidence_controls c
-			WHERE c.control_id IN (`+marks(len(ids))+`) AND c.received_at <= ? AND c.effective_from >= ? AND c.effective_from <= ?
-			ORDER BY c.control_id, c.effective_from, c.evidence_id`, append(anys(ids), a, TS(since), a)...)
+			WHERE c.control_id IN (`+marks(len(scoped))+`) AND c.received_at <= ? AND c.effective_from >= ? AND c.effective_from <= ?
+			ORDER BY c.control_id, c.effective_from, c.evidence_id`, append(anys(scoped), a, TS(since), a)...)
 		if err != nil {
 			return nil, err
 		}
@@ -354,6 +371,9 @@ func (tx *Tx) OccurrencesFor(ctx context.Context, qs []HistoryQuery, at time.Tim
 	}
 	out, err := tx.resolveOccurrences(ctx, append(before, in...), at)
 	if err != nil {
+		return nil, err
+	}
+	if err := tx.spanOccurrences(ctx, bySince, order, isScoped, at, out); err != nil {
 		return nil, err
 	}
 	since := map[string]time.Time{}
@@ -369,6 +389,90 @@ func (tx *Tx) OccurrencesFor(ctx context.Context, qs []HistoryQuery, at time.Tim
 		}
 	}
 	return out, nil
+}
+
+// spanOccurrences appends to out, after the record before each range
+// already there, the records of the controls without systems effective
+// in their range, read from evidence_controls alone: one scan of its
+// covering index in (control, time) order per distinct start, with no
+// lookup of the records themselves. Records a correction received by at
+// supersedes are left out, as resolveOccurrences leaves them out.
+func (tx *Tx) spanOccurrences(ctx context.Context, bySince map[time.Time][]string, order []time.Time, isScoped map[string]bool, at time.Time, out map[string][]evident.Occurrence) error {
+	a := TS(at)
+	superseded := map[string]bool{}
+	rows, err := tx.Query(ctx, `SELECT supersedes FROM evidence WHERE supersedes IS NOT NULL AND received_at <= ?`, a)
+	if err != nil {
+		return fmt.Errorf("read corrections: %w", err)
+	}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return err
+		}
+		superseded[id] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, since := range order {
+		var ids []string
+		for _, id := range bySince[since] {
+			if !isScoped[id] {
+				ids = append(ids, id)
+			}
+		}
+		if len(ids) == 0 {
+			continue
+		}
+		rows, err := tx.Query(ctx, `SELECT c.control_id, c.evidence_id, c.effective_from, c.effective_to, c.received_at, c.verdict, c.ledger_idx
+			FROM evidence_controls c
+			WHERE c.control_id IN (`+marks(len(ids))+`) AND c.received_at <= ? AND c.effective_from >= ? AND c.effective_from <= ?
+			ORDER BY c.control_id, c.effective_from, c.evidence_id`, append(anys(ids), a, TS(since), a)...)
+		if err != nil {
+			return fmt.Errorf("read evidence for periods: %w", err)
+		}
+		if err := scanSpans(rows, superseded, out); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// scanSpans reads rows of spanOccurrences into out, closing them.
+func scanSpans(rows *sql.Rows, superseded map[string]bool, out map[string][]evident.Occurrence) error {
+	defer rows.Close()
+	var control, eff, rec string
+	var until, verdict sql.NullString
+	var idx sql.NullInt64
+	for rows.Next() {
+		var o evident.Occurrence
+		if err := rows.Scan(&control, &o.ID, &eff, &until, &rec, &verdict, &idx); err != nil {
+			return err
+		}
+		if superseded[o.ID] {
+			continue
+		}
+		if !idx.Valid {
+			return fmt.Errorf("evidence %s for control %s: no ledger index in evidence_controls", o.ID, control)
+		}
+		var err error
+		if o.Effective, err = ParseTS(eff); err != nil {
+			return err
+		}
+		if o.Until, err = ParseNullTS(until); err != nil {
+			return err
+		}
+		if o.Received, err = ParseTS(rec); err != nil {
+			return err
+		}
+		o.LedgerIndex = idx.Int64
+		o.Verdict = evident.Verdict(verdict.String)
+		o.Failed = o.Verdict == evident.VerdictFail
+		out[control] = append(out[control], o)
+	}
+	return rows.Err()
 }
 
 // FirstEvidenceFor returns, per control with evidence known at at, when
