@@ -210,6 +210,7 @@ var columnTampers = map[string]map[string]columnTamper{
 		"control_id": {set: "'time-sync'"}, "effective_from": {set: ts},
 		"evidence_id":   {covered: "references evidence; deleting the filing is a case of its own"},
 		"effective_end": {set: ts}, "received_at": {set: ts},
+		"effective_to": {set: ts}, "verdict": {set: "'pass'"}, "ledger_idx": {set: "ledger_idx + 100"},
 	},
 	"evidence_requirements": {
 		"requirement": {set: "'EN319401@3.2.1:REQ-7.10-06'"}, "effective_from": {set: ts},
