@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
@@ -30,6 +31,8 @@ type Ledger struct {
 	// pinned and directory are the verifier keys' text, for following
 	// key rotations (see SetKeys); "" when not given.
 	pinned, directory string
+	// placed counts blobs placed unflushed since the last Settle.
+	placed atomic.Int64
 }
 
 // Open returns a ledger over a store and a blob store. signer signs
