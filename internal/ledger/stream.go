@@ -48,14 +48,15 @@ func (l *Ledger) AddStream(ctx context.Context, next func() (Item, error)) ([]ev
 }
 
 // commit makes a batch's blobs and records durable: the records go in one
-// transaction with the checkpoint that covers them. A batch of a few small
-// blobs on a store that can defer their flush (the local disk) places the
+// transaction with the checkpoint that covers them. With DeferSmallBlobs,
+// a batch of a few small blobs on a store that can defer their flush (the
+// local disk) places the
 // files unflushed and keeps their bytes in that same transaction, so one
 // commit, one flush, makes the write durable; Settle flushes the files
 // later and drops the bytes. Any other batch is flushed first, and the
 // transaction follows.
 func (l *Ledger) commit(ctx context.Context, b blob.Batch, evs []evident.Evidence) ([]evident.Evidence, error) {
-	if db, ok := b.(blob.DeferBatch); ok {
+	if db, ok := b.(blob.DeferBatch); ok && l.deferSmall.Load() {
 		placed, ok, err := db.Place(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("place evidence blobs: %w", err)
