@@ -42,7 +42,14 @@ func (a *app) openLedger() (*ledger.Ledger, *sqlstore.Store, error) {
 		st.Close()
 		return nil, nil, err
 	}
-	return ledger.Open(st, blobs, signer, verifier), st, nil
+	l := ledger.Open(st, blobs, signer, verifier)
+	// Blobs a crash left unflushed are settled before anything reads
+	// them (see ledger.Settle).
+	if err := l.Settle(a.ctx); err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	return l, st, nil
 }
 
 // switchPending reports whether a staged key switch is on disk (a file

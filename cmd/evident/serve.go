@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -125,6 +126,9 @@ func (a *app) serverConfig(logger *slog.Logger) (server.Config, func(), error) {
 		return server.Config{}, nil, err
 	}
 	fail := func(err error) (server.Config, func(), error) { st.Close(); return server.Config{}, nil, err }
+	// A single upload is durable with one flush; the server settles the
+	// files as it goes (see ledger.DeferSmallBlobs).
+	l.DeferSmallBlobs()
 	cat, err := catalog.Load()
 	if err != nil {
 		return fail(err)
@@ -152,7 +156,15 @@ func (a *app) serverConfig(logger *slog.Logger) (server.Config, func(), error) {
 		}
 		cfg.Pack = src
 	}
-	return cfg, func() { st.Close() }, nil
+	return cfg, func() {
+		// Files placed unflushed are flushed on a clean stop, so the
+		// next command finds nothing to settle. The context may be
+		// cancelled by the stop itself: this one is not.
+		if err := l.Settle(context.WithoutCancel(a.ctx)); err != nil {
+			logger.Error("flush placed evidence blobs", "err", err)
+		}
+		st.Close()
+	}, nil
 }
 
 // startAnchoring runs the scheduled anchoring of the ledger when serve is

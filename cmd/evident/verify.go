@@ -164,6 +164,10 @@ func (a *app) openVerifyLedger(pin string) (*ledger.Ledger, *sqlstore.Store, *le
 	}
 	l := ledger.Open(st, blobs, nil, v)
 	l.SetKeys(pin, strings.TrimSpace(string(pub)))
+	if err := l.Settle(a.ctx); err != nil {
+		st.Close()
+		return nil, nil, nil, err
+	}
 	return l, st, nil, nil
 }
 

@@ -64,3 +64,36 @@ func Open(ctx context.Context, addr string, getenv func(string) string) (Store, 
 	}
 	return NewDisk(addr)
 }
+
+// Deferred is a small blob whose file is written but not flushed: the
+// caller keeps Data durable in its own commit (the database commit that
+// records the blob) and hands it to Settle later.
+type Deferred struct {
+	Digest evident.Digest
+	Data   []byte
+}
+
+// MaxDeferred is the most blobs a batch places without flushing. A
+// single upload (or a handful) saves a whole flush this way; a larger
+// batch is flushed at once anyway, one flush for all its files, and its
+// bytes are better not written twice.
+const MaxDeferred = 16
+
+// DeferBatch is a Batch that can place its blobs without flushing them,
+// for a caller whose own commit keeps their bytes: a single durable write
+// then costs one flush instead of two.
+type DeferBatch interface {
+	Batch
+	// Place writes every staged blob at its address, unflushed, and
+	// returns their bytes. ok is false, and nothing is placed, when the
+	// batch holds a blob too large to keep in memory or more than
+	// MaxDeferred blobs; the caller then uses Commit.
+	Place(ctx context.Context) (blobs []Deferred, ok bool, err error)
+}
+
+// Settler makes placed blobs durable: each file is checked against its
+// digest, rewritten from the kept bytes if a crash lost or cut it, and
+// flushed. Once Settle returns nil the kept bytes may be dropped.
+type Settler interface {
+	Settle(ctx context.Context, blobs []Deferred) error
+}

@@ -435,3 +435,74 @@ func fsyncPath(p string) error {
 	}
 	return nil
 }
+
+// Place puts every staged blob at its address without flushing it (see
+// DeferBatch). Only a batch of small blobs, which Put holds in memory,
+// qualifies.
+func (b *diskBatch) Place(ctx context.Context) ([]Deferred, bool, error) {
+	if len(b.staged) == 0 || len(b.staged) > MaxDeferred {
+		return nil, false, nil
+	}
+	for _, st := range b.staged {
+		if st.data == nil {
+			return nil, false, nil
+		}
+	}
+	defer b.Abort()
+	errs := make([]error, len(b.staged))
+	parallel(len(b.staged), func(i int) { _, errs[i] = b.d.publish(b.staged[i]) })
+	if err := errors.Join(errs...); err != nil {
+		return nil, false, err
+	}
+	out := make([]Deferred, len(b.staged))
+	for i, st := range b.staged {
+		out[i] = Deferred{Digest: st.digest, Data: st.data}
+	}
+	return out, true, nil
+}
+
+// Settle makes placed blobs durable (see Settler). A file that does not
+// hold its digest's bytes (missing, or cut short by a crash before its
+// flush) is replaced from the kept bytes, which must themselves hash to
+// the digest: bytes that do not are refused, never written.
+func (d *Disk) Settle(ctx context.Context, bs []Deferred) error {
+	seen := map[string]bool{}
+	var paths []string
+	for _, b := range bs {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if got := evident.Digest(sha256.Sum256(b.Data)); got != b.Digest {
+			return fmt.Errorf("blob %s: the bytes kept for it hash to %s; not written", b.Digest, got)
+		}
+		final := d.Path(b.Digest)
+		if !holds(final, b.Digest) {
+			if err := os.MkdirAll(filepath.Dir(final), 0o750); err != nil {
+				return fmt.Errorf("blob directory: %w", err)
+			}
+			if err := d.replace(staged{data: b.Data, digest: b.Digest, size: int64(len(b.Data))}, final); err != nil {
+				return err
+			}
+		}
+		paths = append(paths, final)
+		if dir := filepath.Dir(final); !seen[dir] {
+			seen[dir] = true
+			paths = append(paths, dir)
+		}
+	}
+	return flush(d.root, paths)
+}
+
+// holds reports whether the file at path hashes to dg.
+func holds(path string, dg evident.Digest) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return false
+	}
+	return evident.Digest(h.Sum(nil)) == dg
+}

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
@@ -30,6 +31,10 @@ type Ledger struct {
 	// pinned and directory are the verifier keys' text, for following
 	// key rotations (see SetKeys); "" when not given.
 	pinned, directory string
+	// deferSmall is set by DeferSmallBlobs; placed counts blobs placed
+	// unflushed since the last Settle.
+	deferSmall atomic.Bool
+	placed     atomic.Int64
 }
 
 // Open returns a ledger over a store and a blob store. signer signs
@@ -46,6 +51,15 @@ func Open(st *sqlstore.Store, blobs blob.Store, signer note.Signer, verifier not
 	}
 	return &Ledger{st: st, blobs: blobs, signer: signer, verifier: verifier}
 }
+
+// DeferSmallBlobs makes a write of a few small files durable with one
+// flush, the database commit, instead of two (see commit). A long-running
+// process (the server) calls it: its single uploads are the writes whose
+// latency counts, and it settles the placed files every settleEvery
+// blobs. A command-line process does not: it ends right after its write,
+// and its files are flushed before the commit as before, so that nothing
+// is left for the next command to settle.
+func (l *Ledger) DeferSmallBlobs() { l.deferSmall.Store(true) }
 
 // Store returns the SQL store the ledger writes to.
 func (l *Ledger) Store() *sqlstore.Store { return l.st }

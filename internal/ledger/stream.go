@@ -47,9 +47,45 @@ func (l *Ledger) AddStream(ctx context.Context, next func() (Item, error)) ([]ev
 	return l.commit(ctx, b, evs)
 }
 
-// commit flushes a batch's staged blobs, then inserts its records with
-// the checkpoint that covers them in one transaction.
+// commit makes a batch's blobs and records durable: the records go in one
+// transaction with the checkpoint that covers them. With DeferSmallBlobs,
+// a batch of a few small blobs on a store that can defer their flush (the
+// local disk) places the
+// files unflushed and keeps their bytes in that same transaction, so one
+// commit, one flush, makes the write durable; Settle flushes the files
+// later and drops the bytes. Any other batch is flushed first, and the
+// transaction follows.
 func (l *Ledger) commit(ctx context.Context, b blob.Batch, evs []evident.Evidence) ([]evident.Evidence, error) {
+	if db, ok := b.(blob.DeferBatch); ok && l.deferSmall.Load() {
+		placed, ok, err := db.Place(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("place evidence blobs: %w", err)
+		}
+		if ok {
+			kept := make([]sqlstore.BlobIntent, len(placed))
+			for i, p := range placed {
+				kept[i] = sqlstore.BlobIntent{Digest: p.Digest, Data: p.Data}
+			}
+			err := l.st.Write(ctx, func(tx *sqlstore.Tx) error {
+				if err := tx.InsertEvidence(ctx, evs); err != nil {
+					return err
+				}
+				return tx.AddBlobIntents(ctx, kept)
+			})
+			if err != nil {
+				return nil, err
+			}
+			// Every settleEvery placed blobs are flushed together (one
+			// flush and one commit for all of them). The write above is
+			// durable whatever happens here: a failure leaves the bytes
+			// kept, and the next Settle (or the next open) tries again.
+			if l.placed.Add(int64(len(placed))) >= settleEvery {
+				l.placed.Store(0)
+				_ = l.Settle(ctx)
+			}
+			return evs, nil
+		}
+	}
 	if err := b.Commit(ctx); err != nil {
 		return nil, fmt.Errorf("flush evidence blobs: %w", err)
 	}
@@ -60,4 +96,37 @@ func (l *Ledger) commit(ctx context.Context, b blob.Batch, evs []evident.Evidenc
 		return nil, err
 	}
 	return evs, nil
+}
+
+// settleEvery is how many placed blobs wait before Settle flushes them.
+const settleEvery = 64
+
+// Settle makes the files of placed blobs durable and drops their kept
+// bytes (see commit). After a crash it rewrites any such file the disk
+// lost from the bytes the database kept, so the commands that open the
+// ledger call it first; with nothing kept it is one query.
+func (l *Ledger) Settle(ctx context.Context) error {
+	s, ok := l.blobs.(blob.Settler)
+	if !ok {
+		return nil
+	}
+	var kept []sqlstore.BlobIntent
+	err := l.st.Read(ctx, func(tx *sqlstore.Tx) error {
+		var err error
+		kept, err = tx.BlobIntents(ctx)
+		return err
+	})
+	if err != nil || len(kept) == 0 {
+		return err
+	}
+	bs := make([]blob.Deferred, len(kept))
+	ds := make([]evident.Digest, len(kept))
+	for i, k := range kept {
+		bs[i] = blob.Deferred{Digest: k.Digest, Data: k.Data}
+		ds[i] = k.Digest
+	}
+	if err := s.Settle(ctx, bs); err != nil {
+		return fmt.Errorf("flush placed evidence blobs: %w", err)
+	}
+	return l.st.Write(ctx, func(tx *sqlstore.Tx) error { return tx.DropBlobIntents(ctx, ds) })
 }

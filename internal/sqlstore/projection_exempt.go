@@ -29,6 +29,8 @@ var exempt = map[string]map[string]string{
 		"written by no one's act"},
 	"sessions": {AllColumns: "browser sessions: operational; every sign-in and sign-out is a leaf"},
 	"leases":   {AllColumns: "scheduler leases: operational"},
+	"blob_intents": {AllColumns: "bytes of small blobs until their files are flushed: operational; verify " +
+		"checks every file against the digest its evidence leaf carries"},
 	"passkey_challenges": {AllColumns: "a passkey ceremony between its two requests: operational, like a session; " +
 		"the registration or sign-in it leads to is a leaf"},
 	"passkeys": {"sign_count": "operational: the authenticator's counter, kept to refuse a cloned credential",
