@@ -229,6 +229,10 @@ func (h Hold) On(e Evidence) (LegalHold, bool) {
 	return LegalHold{Evidence: e.ID, Reason: reason, Placed: h.Placed, Released: h.Released}, true
 }
 
+// RetentionDeleteKind is the kind of the leaf `retention apply` writes
+// for each blob it deletes.
+const RetentionDeleteKind = "retention.delete"
+
 // RetentionDeletion is what a retention.delete leaf records: the blob that
 // went, which evidence named it, when, and why. The evidence's own leaf
 // stays, so the digest still proves what was deleted.

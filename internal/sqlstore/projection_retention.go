@@ -20,7 +20,7 @@ var retentionDeletionsProjection = projection{
 	table:   "retention_deletions",
 	key:     []string{"id"},
 	columns: []string{"sha256", "deleted_at", "actor", "body"},
-	kinds:   map[string]applyFunc{"retention.delete": applyRetentionDeletion},
+	kinds:   map[string]applyFunc{evident.RetentionDeleteKind: applyRetentionDeletion},
 }
 
 func applyHold(r *Replay, l ReplayLeaf) error {

@@ -108,7 +108,7 @@ func (tx *Tx) RecordRetentionDeletion(ctx context.Context, d evident.RetentionDe
 		d.ID, d.Digest.String(), TS(d.At), d.Actor, string(body)); err != nil {
 		return d, fmt.Errorf("record retention deletion: %w", err)
 	}
-	_, err := tx.Audit(ctx, "retention.delete", d.ID, d.Actor, d)
+	_, err := tx.Audit(ctx, evident.RetentionDeleteKind, d.ID, d.Actor, d)
 	return d, err
 }
 
