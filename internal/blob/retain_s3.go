@@ -3,6 +3,8 @@ package blob
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"strings"
@@ -58,7 +60,10 @@ func (s *S3) exists(ctx context.Context, dg evident.Digest) (minio.ObjectInfo, e
 }
 
 func (s *S3) putMarker(ctx context.Context, key string, data []byte) error {
-	_, err := s.c.PutObject(ctx, s.bucket, key, bytes.NewReader(data), int64(len(data)), minio.PutObjectOptions{ContentType: "text/plain"})
+	sum := sha256.Sum256(data)
+	_, err := s.c.PutObject(ctx, s.bucket, key, bytes.NewReader(data), int64(len(data)), minio.PutObjectOptions{
+		ContentType: "text/plain", DisableMultipart: true,
+		UserMetadata: map[string]string{"x-amz-checksum-sha256": base64.StdEncoding.EncodeToString(sum[:])}})
 	if err != nil {
 		return fmt.Errorf("write %s in %s: %w", key, s, err)
 	}
