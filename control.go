@@ -93,6 +93,9 @@ type Control struct {
 	// Reviewer is the login, besides any compliance manager, who may
 	// accept or reject the control's submissions.
 	Reviewer string `json:"reviewer,omitempty"`
+	// Retention is how long the control's evidence is kept; nil means
+	// the program default (a control can still say "forever").
+	Retention *Retention `json:"retention,omitempty"`
 }
 
 // Needs returns how many evidence items each period needs per system, at

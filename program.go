@@ -37,6 +37,14 @@ type Program struct {
 	// dashboard and every replica judge a missed anchor from the signed
 	// program alike.
 	AnchorEvery Span `json:"anchor_every,omitzero"`
+	// Retention is the program's default evidence retention: the event-log
+	// retention period its terms and conditions declare (REQ-6.2-02),
+	// used for every control and requirement without a period of its own.
+	// Zero keeps evidence for ever.
+	Retention Retention `json:"retention,omitzero"`
+	// RequirementRetention is the retention period of each requirement
+	// that has its own, keyed by RequirementRef.String().
+	RequirementRetention map[string]Retention `json:"requirement_retention,omitempty"`
 }
 
 // MinAnchorEvery is the shortest anchoring schedule accepted: a TSA is a

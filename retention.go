@@ -164,3 +164,83 @@ func DecideRetention(e Evidence, periods map[string]Retention, def Retention, ho
 	}
 	return RetentionDecision{Due: true, Ends: ends, Reason: "retention by " + by + " ended " + UTC(ends)}
 }
+
+// RetentionPeriods returns the retention period of every control and
+// requirement that names its own, keyed as DecideRetention expects, and
+// the program default for the rest.
+func (m *Model) RetentionPeriods() (map[string]Retention, Retention) {
+	out := map[string]Retention{}
+	for k, r := range m.Program.RequirementRetention {
+		out[k] = r
+	}
+	for _, c := range m.Controls {
+		if c.Retention != nil {
+			out[c.ID] = *c.Retention
+		}
+	}
+	return out, m.Program.Retention
+}
+
+// Hold is a legal hold as recorded: on one piece of evidence, or on every
+// piece of evidence about an incident (About holds "incident/ID"), from
+// its placing until its release.
+type Hold struct {
+	ID         string    `json:"id"`
+	Evidence   string    `json:"evidence,omitempty"`
+	Incident   string    `json:"incident,omitempty"`
+	Reason     string    `json:"reason"`
+	Placed     time.Time `json:"placed"`
+	PlacedBy   string    `json:"placed_by"`
+	Released   time.Time `json:"released,omitzero"`
+	ReleasedBy string    `json:"released_by,omitempty"`
+	// ReleaseReason is why the hold was released, kept with the hold it ends.
+	ReleaseReason string `json:"release_reason,omitempty"`
+}
+
+// Validate checks that h names exactly one subject and a reason.
+func (h Hold) Validate() error {
+	switch {
+	case (h.Evidence == "") == (h.Incident == ""):
+		return ErrorAt(EINVALID, "evidence", "a legal hold names either one piece of evidence or one incident")
+	case strings.TrimSpace(h.Reason) == "":
+		return ErrorAt(EINVALID, "reason", "a legal hold needs a reason (the incident or dispute that requires it)")
+	}
+	return nil
+}
+
+// On returns the hold as DecideRetention sees it for evidence e, and
+// whether it applies to e at all.
+func (h Hold) On(e Evidence) (LegalHold, bool) {
+	applies := h.Evidence == e.ID
+	if h.Incident != "" {
+		for _, a := range e.About {
+			if a == "incident/"+h.Incident {
+				applies = true
+			}
+		}
+	}
+	if !applies {
+		return LegalHold{}, false
+	}
+	reason := h.Reason
+	if h.Incident != "" {
+		reason = "incident " + h.Incident + ": " + h.Reason
+	}
+	return LegalHold{Evidence: e.ID, Reason: reason, Placed: h.Placed, Released: h.Released}, true
+}
+
+// RetentionDeleteKind is the kind of the leaf `retention apply` writes
+// for each blob it deletes.
+const RetentionDeleteKind = "retention.delete"
+
+// RetentionDeletion is what a retention.delete leaf records: the blob that
+// went, which evidence named it, when, and why. The evidence's own leaf
+// stays, so the digest still proves what was deleted.
+type RetentionDeletion struct {
+	ID       string    `json:"id"`
+	Digest   Digest    `json:"sha256"`
+	Evidence []string  `json:"evidence"`
+	At       time.Time `json:"at"`
+	Actor    string    `json:"actor"`
+	Reason   string    `json:"reason"`
+}

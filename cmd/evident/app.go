@@ -85,6 +85,7 @@ func commands() map[string]command {
 		"change":     {summary: "record changes to systems and services", subs: changeSubs},
 		"revocation": {summary: "record revocation requests and check CRLs against their clocks", subs: revocationSubs},
 		"issuance":   {summary: "record time-stamp issuance stops and check TSU clock samples", subs: issuanceSubs},
+		"retention":  {summary: "evidence retention: plan, apply (deletes expired blobs), legal holds", subs: retentionSubs},
 		"incident":   {summary: "open and work incidents against their clocks", subs: incidentSubs},
 		"engagement": {summary: "record assessments by a conformity assessment body", subs: engagementSubs},
 		"request":    {summary: "assessors' requests for evidence and their answers", subs: requestSubs},

@@ -90,6 +90,9 @@ func cmdVerify(a *app, args []string) error {
 		for _, pr := range r.Problems {
 			a.out("FAIL %s\n", pr)
 		}
+		for _, d := range r.DeletedByRetention {
+			a.out("Deleted %s\n", d)
+		}
 		for _, e := range r.KeyEvents {
 			a.out("Key event at %s\n", e)
 		}

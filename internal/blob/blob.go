@@ -12,6 +12,7 @@ import (
 	"context"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/evidenthq/evident"
 )
@@ -34,6 +35,17 @@ type Store interface {
 	Walk(ctx context.Context, fn func(d evident.Digest, size int64) error) error
 	// Ping reports whether the store can be reached, for readiness.
 	Ping(ctx context.Context) error
+
+	// Retain keeps the blob at least until until: a later date extends
+	// the retention, an earlier one leaves it as it is. A missing blob is
+	// ENOTFOUND.
+	Retain(ctx context.Context, d evident.Digest, until time.Time) error
+	// Hold places (on) or lifts a legal hold on the blob.
+	Hold(ctx context.Context, d evident.Digest, on bool) error
+	// Delete removes the blob once its retention has ended at now. It is
+	// refused (ECONFLICT) while the blob is held, before the date Retain
+	// set, and for a blob never given one; a missing blob is ENOTFOUND.
+	Delete(ctx context.Context, d evident.Digest, now time.Time) error
 }
 
 // Batch is a group commit of blobs. Nothing Put in a batch may be relied on

@@ -39,6 +39,7 @@ type S3 struct {
 	c      *minio.Client
 	bucket string
 	prefix string
+	lock   minio.RetentionMode // "" without Object Lock
 }
 
 // S3Config says where a bucket is and how to sign requests to it. It is
@@ -50,6 +51,11 @@ type S3Config struct {
 	Region    string // AWS_REGION
 	AccessKey string // AWS_ACCESS_KEY_ID
 	SecretKey string // AWS_SECRET_ACCESS_KEY
+	// ObjectLock is the Object Lock mode retention is set in, from the
+	// address's ?object-lock=COMPLIANCE|GOVERNANCE; "" when the bucket
+	// has no Object Lock and the store keeps retention in objects of its
+	// own (see Retain).
+	ObjectLock string
 }
 
 // ParseS3 reads an s3://BUCKET/PREFIX address and the AWS_* variables
@@ -58,6 +64,21 @@ func ParseS3(addr string, getenv func(string) string) (S3Config, error) {
 	rest, ok := strings.CutPrefix(addr, "s3://")
 	if !ok {
 		return S3Config{}, evident.Errorf(evident.EINVALID, "blob store %q: want s3://BUCKET/PREFIX", addr)
+	}
+	rest, query, _ := strings.Cut(rest, "?")
+	q, err := url.ParseQuery(query)
+	if err != nil {
+		return S3Config{}, evident.Errorf(evident.EINVALID, "blob store %q: %v", addr, err)
+	}
+	lock := ""
+	for k, v := range q {
+		if k != "object-lock" || len(v) != 1 {
+			return S3Config{}, evident.Errorf(evident.EINVALID, "blob store %q: unknown option %q (the only one is object-lock=COMPLIANCE|GOVERNANCE)", addr, k)
+		}
+		lock = strings.ToUpper(v[0])
+		if lock != "COMPLIANCE" && lock != "GOVERNANCE" {
+			return S3Config{}, evident.Errorf(evident.EINVALID, "blob store %q: object-lock=%s: want COMPLIANCE or GOVERNANCE", addr, v[0])
+		}
 	}
 	bucket, prefix, _ := strings.Cut(rest, "/")
 	if bucket == "" {
@@ -69,7 +90,7 @@ func ParseS3(addr string, getenv func(string) string) (S3Config, error) {
 	}
 	cfg := S3Config{Bucket: bucket, Prefix: prefix,
 		Endpoint: getenv("AWS_ENDPOINT_URL"), Region: getenv("AWS_REGION"),
-		AccessKey: getenv("AWS_ACCESS_KEY_ID"), SecretKey: getenv("AWS_SECRET_ACCESS_KEY")}
+		AccessKey: getenv("AWS_ACCESS_KEY_ID"), SecretKey: getenv("AWS_SECRET_ACCESS_KEY"), ObjectLock: lock}
 	if cfg.Region == "" {
 		cfg.Region = getenv("AWS_DEFAULT_REGION")
 	}
@@ -77,7 +98,12 @@ func ParseS3(addr string, getenv func(string) string) (S3Config, error) {
 }
 
 // String is the store's address, for messages.
-func (c S3Config) String() string { return "s3://" + c.Bucket + "/" + c.Prefix }
+func (c S3Config) String() string {
+	if c.ObjectLock != "" {
+		return "s3://" + c.Bucket + "/" + c.Prefix + "?object-lock=" + c.ObjectLock
+	}
+	return "s3://" + c.Bucket + "/" + c.Prefix
+}
 
 // NewS3 connects to the bucket cfg names and checks that it exists, so a
 // wrong name or endpoint fails at start and not at the first upload.
@@ -114,7 +140,7 @@ func NewS3(ctx context.Context, cfg S3Config) (*S3, error) {
 	if !ok {
 		return nil, evident.Errorf(evident.EINVALID, "blob store %s: bucket %q does not exist at %s", cfg, cfg.Bucket, host)
 	}
-	return &S3{c: c, bucket: cfg.Bucket, prefix: cfg.Prefix}, nil
+	return &S3{c: c, bucket: cfg.Bucket, prefix: cfg.Prefix, lock: minio.RetentionMode(cfg.ObjectLock)}, nil
 }
 
 // String is the store's address, for messages.

@@ -80,6 +80,24 @@ func projectedFixture(t *testing.T, st *sqlstore.Store) fixture {
 	if _, err := st.AddIssuanceStop(ctx, evident.IssuanceStop{From: time.Date(2026, 6, 2, 0, 0, 0, 0, time.UTC), Reason: "clock 1.4 s off", Actor: "alice"}); err != nil {
 		t.Fatal(err)
 	}
+	hold, err := st.PlaceHold(ctx, evident.Hold{Evidence: ev.ID, Reason: "dispute D-7", PlacedBy: "alice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.ReleaseHold(ctx, hold.ID, "alice", "dispute settled"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.PlaceHold(ctx, evident.Hold{Evidence: ev.ID, Reason: "incident INC-1", PlacedBy: "alice"}); err != nil {
+		t.Fatal(err)
+	}
+	// A deletion record whose blob is still stored: verify accepts it
+	// (the next apply deletes the blob), and its row is projected.
+	if err := st.Write(ctx, func(tx *sqlstore.Tx) error {
+		_, err := tx.RecordRetentionDeletion(ctx, evident.RetentionDeletion{Digest: ev.Digest, Evidence: []string{ev.ID}, Actor: "alice", Reason: "retention ended"})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
 	mfaHistory(t, st)
 	incidentHistory(t, st)
 	assessmentHistory(t, st, ev.ID)
@@ -254,6 +272,13 @@ var columnTampers = map[string]map[string]columnTamper{
 		"id": {set: "id || '-x'"}, "service": {set: "'other'"}, "from_at": {set: ts}, "to_at": {set: ts},
 		"recorded_at": {set: ts}, "actor": {set: "'mallory'"}, "body": {set: "'{}'"},
 	},
+	"legal_holds": {
+		"id": {set: "id || '-x'"}, "evidence": {set: "'other'"}, "incident": {set: "'INC-9'"}, "reason": {set: "'none'"},
+		"placed_at": {set: ts}, "placed_by": {set: "'mallory'"}, "released_at": {set: ts}, "released_by": {set: "'mallory'"}, "body": {set: "'{}'"},
+	},
+	"retention_deletions": {
+		"id": {set: "id || '-x'"}, "sha256": {set: "'00'"}, "deleted_at": {set: ts}, "actor": {set: "'mallory'"}, "body": {set: "'{}'"},
+	},
 	"change_tasks": {
 		"id":        {set: "id || '-x'"},
 		"change_id": {covered: "references changes; deleting a task is a case of its own"},
@@ -324,7 +349,7 @@ func init() {
 		"id":   {covered: "the one program row; a CHECK keeps it 1"},
 		"name": {set: "'Other'"}, "standard": {set: "'other'"}, "version": {set: "'3.1.1'"}, "overlays": {set: `'["eidas-ia-2025"]'`},
 		"created_at": {set: ts}, "created_by": {set: "'mallory'"}, "legal_name": {set: "'Other GmbH'"},
-		"supervisory_body": {set: "'other'"}, "country": {set: "'XX'"}, "risk_scale": {set: `'{"levels":9}'`}, "risk_appetite": {set: "25"}, "next_audit": {set: "'2030-01-01T00:00:00.000000Z'"}, "anchor_every": {set: "'1h'"},
+		"supervisory_body": {set: "'other'"}, "country": {set: "'XX'"}, "risk_scale": {set: `'{"levels":9}'`}, "risk_appetite": {set: "25"}, "next_audit": {set: "'2030-01-01T00:00:00.000000Z'"}, "anchor_every": {set: "'1h'"}, "retention": {set: "'1d'"}, "requirement_retention": {set: `'{"x":{"days":1}}'`},
 		"updated_at": {set: ts}, "updated_by": {set: "'mallory'"},
 	}
 	columnTampers["soa"] = map[string]columnTamper{
@@ -409,6 +434,10 @@ func TestTamperedProjectionsAreNamed(t *testing.T) {
 			[]string{"added row: passkeys row cred-evil is in no ledger leaf"}},
 		tc{"passkey removal undone", []string{`INSERT INTO passkeys (id, user_name, user_handle, label, public_key, created_at) VALUES ('cred-one', 'carol', 'aGFuZGxl', 'laptop cred-one', 'cHVibGljIGtleQ', ` + ts + `)`},
 			[]string{"added row: passkeys row cred-one is in no ledger leaf"}},
+		tc{"legal hold deleted", []string{`DELETE FROM legal_holds`}, []string{"deleted record: legal_holds row "}},
+		tc{"hold release undone", []string{`UPDATE legal_holds SET released_at = '', released_by = ''`},
+			[]string{"edited row: legal_holds row ", " column released_at: the ledger implies \"2026-"}},
+		tc{"retention deletion erased", []string{`DELETE FROM retention_deletions`}, []string{"deleted record: retention_deletions row "}},
 		tc{"treatment deleted", []string{`DELETE FROM treatment_risks`, `DELETE FROM treatments`}, []string{"deleted record: treatments row t1", "deleted record: treatment_risks row t1"}},
 	)
 	storetest.Each(t, clock(), func(t *testing.T, st *sqlstore.Store) {
@@ -449,7 +478,7 @@ var errRollback = errors.New("rolled back on purpose")
 
 func keyColumns(table string) []string {
 	switch table {
-	case "evidence", "changes", "change_tasks", "revocation_requests", "issuance_stops", "exceptions", "incidents", "api_tokens", "passkeys", "incident_steps", "incident_notifications",
+	case "evidence", "changes", "change_tasks", "revocation_requests", "issuance_stops", "legal_holds", "retention_deletions", "exceptions", "incidents", "api_tokens", "passkeys", "incident_steps", "incident_notifications",
 		"services", "systems", "zones", "suppliers", "roles", "people", "risks", "treatments", "acceptances", "controls", "policies",
 		"engagements", "assessment_requests", "findings":
 		return []string{"id"}

@@ -3,6 +3,7 @@ package ledger
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"golang.org/x/mod/sumdb/tlog"
 
@@ -67,6 +69,25 @@ type Report struct {
 	// KeyEvents are the rotations and recoveries of the signing key (and
 	// the recording of the recovery key), for verify to show who signed them.
 	KeyEvents []KeyEvent `json:"key_events,omitempty"`
+	// DeletedByRetention are the blobs absent from the store because a
+	// signed retention.delete leaf after their last evidence leaf says
+	// `retention apply` deleted them: not a problem, and named so that no
+	// one mistakes them for checked bytes. A blob missing without such a
+	// leaf is a MissingBlob problem.
+	DeletedByRetention []RetentionDeleted `json:"deleted_by_retention,omitempty"`
+}
+
+// RetentionDeleted is one blob verify found deleted by retention.
+type RetentionDeleted struct {
+	Evidence string         `json:"evidence"`
+	Digest   evident.Digest `json:"sha256"`
+	At       time.Time      `json:"at"`
+	Leaf     int64          `json:"leaf"` // the retention.delete leaf
+}
+
+// String is the line `evident verify` prints for the blob.
+func (d RetentionDeleted) String() string {
+	return fmt.Sprintf("evidence %s: blob %s deleted by retention at %s (leaf %d)", d.Evidence, d.Digest, evident.UTC(d.At), d.Leaf)
 }
 
 // OK reports whether nothing was wrong.
@@ -199,6 +220,12 @@ func (l *Ledger) verifyLeaves(ctx context.Context, tx *sqlstore.Tx, r *Report, r
 			}
 			if d.info != nil {
 				hasher.add(d.info.digest, d.id, lf.Index)
+				hasher.lastEvidence[d.info.digest] = lf.Index
+			} else if d.rec.Kind == evident.RetentionDeleteKind {
+				var del evident.RetentionDeletion
+				if err := json.Unmarshal(d.rec.Body, &del); err == nil {
+					hasher.deleted[del.Digest] = deletionSeen{leaf: lf.Index, at: del.At}
+				}
 			}
 			// The rows the log implies, leaf by leaf in order, for
 			// verifyProjections to compare with the tables.
@@ -573,10 +600,21 @@ type blobHasher struct {
 	wg       sync.WaitGroup
 	mu       sync.Mutex
 	problems []Problem
-	blobs    int
-	bytes    int64
-	done     atomic.Int64
-	err      error
+	missing  map[int]evident.Digest // problems[i] is this digest's missing blob
+	// lastEvidence and deleted are written by verifyLeaves, in leaf order:
+	// a missing blob is deleted by retention when a retention.delete leaf
+	// follows the last evidence leaf naming it.
+	lastEvidence map[evident.Digest]int64
+	deleted      map[evident.Digest]deletionSeen
+	blobs        int
+	bytes        int64
+	done         atomic.Int64
+	err          error
+}
+
+type deletionSeen struct {
+	leaf int64
+	at   time.Time
 }
 
 type blobJob struct {
@@ -586,7 +624,8 @@ type blobJob struct {
 }
 
 func (l *Ledger) startBlobs(ctx context.Context, progress func(done, total int64)) *blobHasher {
-	h := &blobHasher{l: l, ctx: ctx, progress: progress, seen: map[evident.Digest]bool{}, jobs: make(chan blobJob, 256)}
+	h := &blobHasher{l: l, ctx: ctx, progress: progress, seen: map[evident.Digest]bool{}, jobs: make(chan blobJob, 256),
+		missing: map[int]evident.Digest{}, lastEvidence: map[evident.Digest]int64{}, deleted: map[evident.Digest]deletionSeen{}}
 	for range 4 * runtime.GOMAXPROCS(0) {
 		h.wg.Add(1)
 		go h.work()
@@ -617,6 +656,9 @@ func (h *blobHasher) work() {
 		if err != nil && h.err == nil {
 			h.err = err
 		}
+		if kind == MissingBlob {
+			h.missing[len(h.problems)] = j.digest
+		}
 		if kind != "" {
 			h.problems = append(h.problems, Problem{Kind: kind, Index: j.index, Ref: j.id,
 				Message: fmt.Sprintf("evidence %s (leaf %d): blob %s %s", j.id, j.index, j.digest, msg)})
@@ -633,7 +675,15 @@ func (h *blobHasher) work() {
 // wait finishes hashing and adds the results to r.
 func (h *blobHasher) wait(r *Report) error {
 	h.wg.Wait()
-	r.Problems = append(r.Problems, h.problems...)
+	for i, p := range h.problems {
+		if dg, ok := h.missing[i]; ok {
+			if del, ok := h.deleted[dg]; ok && del.leaf > h.lastEvidence[dg] {
+				r.DeletedByRetention = append(r.DeletedByRetention, RetentionDeleted{Evidence: p.Ref, Digest: dg, At: del.at, Leaf: del.leaf})
+				continue
+			}
+		}
+		r.Problems = append(r.Problems, p)
+	}
 	r.Blobs, r.Bytes = h.blobs, h.bytes
 	return h.err
 }

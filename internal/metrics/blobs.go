@@ -3,6 +3,7 @@ package metrics
 import (
 	"context"
 	"io"
+	"time"
 
 	"github.com/evidenthq/evident"
 	"github.com/evidenthq/evident/internal/blob"
@@ -47,6 +48,24 @@ func (c *countedStore) Walk(ctx context.Context, fn func(evident.Digest, int64) 
 }
 
 func (c *countedStore) Ping(ctx context.Context) error { return c.count("ping", c.s.Ping(ctx)) }
+
+func (c *countedStore) Retain(ctx context.Context, d evident.Digest, until time.Time) error {
+	return c.count("retain", c.s.Retain(ctx, d, until))
+}
+
+func (c *countedStore) Hold(ctx context.Context, d evident.Digest, on bool) error {
+	return c.count("hold", c.s.Hold(ctx, d, on))
+}
+
+// Delete counts only failures of the store: a refusal (retention not yet
+// ended, a hold) is the store doing its job.
+func (c *countedStore) Delete(ctx context.Context, d evident.Digest, now time.Time) error {
+	err := c.s.Delete(ctx, d, now)
+	if evident.ErrorCode(err) == evident.ECONFLICT {
+		return err
+	}
+	return c.count("delete", err)
+}
 
 type countedBatch struct {
 	b blob.Batch

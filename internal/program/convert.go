@@ -92,6 +92,10 @@ func (l *loader) convertRisks(src *source, d *fileDoc) {
 func (l *loader) control(src *source, p string, x fileControl) evident.Control {
 	c := evident.Control{ID: x.ID, Title: x.Title, Narrative: x.Narrative, Owner: x.Owner, Services: x.Services,
 		Systems: x.Systems, Cadence: l.cadence(src, p+".cadence", x.Cadence), EvidencePerPeriod: x.EvidencePerPeriod, Reviewer: x.Reviewer}
+	if x.Retention != "" {
+		r := l.retention(src, p+".retention", x.Retention)
+		c.Retention = &r
+	}
 	if len(x.Requirements) == 0 {
 		l.errorf(src, p+".requirements", "a control must meet at least one requirement")
 	}

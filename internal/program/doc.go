@@ -14,7 +14,8 @@
 //
 //	program:      name, legal_name, supervisory_body, country, version,
 //	              overlays, risk_scale {likelihood, impact}, risk_appetite,
-//	              next_audit, anchor_every                     (exactly once)
+//	              next_audit, anchor_every, retention,
+//	              requirement_retention {REQ: period}          (exactly once)
 //	services:     id, name, type, qualification, description, subscribers,
 //	              relying_parties, dependencies
 //	systems:      id, name, kind, zone, owner, classification, version,
@@ -37,7 +38,7 @@
 //	              systems, method {kind, format, description, criteria,
 //	              sample_size, ttl, performer {name, organisation,
 //	              independent, competence}}, cadence, evidence_per_period,
-//	              deviations [{requirement, justification, risks,
+//	              retention, deviations [{requirement, justification, risks,
 //	              approval {by, at}}]
 //	policies:     id, title, kind, owner, review, contents, versions
 //	              [{version, file, sha256, summary, date, approvals [{by, at}],
@@ -63,5 +64,9 @@
 // acceptance; next_audit is the date stale evidence must be refreshed by;
 // anchor_every (24h, 7d, ...; at least 1h) is how often `evident serve`
 // has the ledger's latest checkpoint time-stamped, a missed anchor being a
-// task.
+// task. retention ("7y", "18m", "90d", "forever") is how long evidence is
+// kept: program.retention is the event-log retention period the terms and
+// conditions declare and the default for every control and requirement
+// without its own; evidence is kept for the longest period of what it
+// speaks for (evident.DecideRetention), and no period means for ever.
 package program

@@ -129,6 +129,19 @@ func (x exporter) program(p evident.Program) *fileProgram {
 	if p.AnchorEvery.Amount > 0 {
 		f.AnchorEvery = p.AnchorEvery.Short()
 	}
+	if !p.Retention.Forever() {
+		f.Retention = p.Retention.String()
+	}
+	for k, r := range p.RequirementRetention {
+		if f.RequirementRetention == nil {
+			f.RequirementRetention = map[string]string{}
+		}
+		key := k
+		if ref, err := evident.ParseRequirementRef(k, "", ""); err == nil {
+			key = x.ref(ref)
+		}
+		f.RequirementRetention[key] = r.String()
+	}
 	return f
 }
 
@@ -214,6 +227,9 @@ func (x exporter) controls(m *evident.Model) (out []fileControl) {
 	for _, c := range m.Controls {
 		f := fileControl{ID: c.ID, Title: c.Title, Narrative: c.Narrative, Owner: c.Owner, Services: c.Services,
 			Systems: c.Systems, Cadence: cadence(c.Cadence), EvidencePerPeriod: c.EvidencePerPeriod, Reviewer: c.Reviewer}
+		if c.Retention != nil {
+			f.Retention = c.Retention.String()
+		}
 		for _, r := range c.Requirements {
 			f.Requirements = append(f.Requirements, x.ref(r))
 		}

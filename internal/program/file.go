@@ -33,6 +33,11 @@ type fileProgram struct {
 	RiskAppetite    int        `yaml:"risk_appetite,omitempty"`
 	NextAudit       string     `yaml:"next_audit,omitempty"`
 	AnchorEvery     string     `yaml:"anchor_every,omitempty"`
+	// Retention is the event-log retention period of the terms and
+	// conditions, the default for evidence; RequirementRetention gives
+	// requirements their own.
+	Retention            string            `yaml:"retention,omitempty"`
+	RequirementRetention map[string]string `yaml:"requirement_retention,omitempty"`
 }
 
 type fileScale struct {
@@ -162,6 +167,7 @@ type fileControl struct {
 	Cadence           string      `yaml:"cadence,omitempty"`
 	EvidencePerPeriod int         `yaml:"evidence_per_period,omitempty"`
 	Reviewer          string      `yaml:"reviewer,omitempty"`
+	Retention         string      `yaml:"retention,omitempty"`
 
 	// Deviations from the floors of the control's requirements.
 	Deviations []fileDeviation `yaml:"deviations,omitempty"`

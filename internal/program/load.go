@@ -203,6 +203,18 @@ func (l *loader) program(dir string, docs []fileDoc, srcs []*source) {
 		for _, r := range reqs {
 			l.reqs[r.Ref()] = r
 		}
+		if p.Retention != "" {
+			l.m.Program.Retention = l.retention(found, "$.program.retention", p.Retention)
+		}
+		for k, v := range p.RequirementRetention {
+			path := "$.program.requirement_retention." + k
+			if r := l.ref(found, path, k); r.ID != "" {
+				if l.m.Program.RequirementRetention == nil {
+					l.m.Program.RequirementRetention = map[string]evident.Retention{}
+				}
+				l.m.Program.RequirementRetention[r.String()] = l.retention(found, path, v)
+			}
+		}
 	}
 	if found == nil {
 		l.fail(evident.ErrorAt(evident.EINVALID, dir, "no program section: one file must say `program:` with at least name and version"))
@@ -269,6 +281,15 @@ func (l *loader) ref(src *source, path, s string) evident.RequirementRef {
 	}
 	if !l.known(r) {
 		l.errorf(src, path, "unknown requirement %s: it is not in the EN 319 401 catalog (see `evident catalog list`)", r)
+	}
+	return r
+}
+
+// retention parses a retention period ("7y", "18m", "forever").
+func (l *loader) retention(src *source, path, s string) evident.Retention {
+	r, err := evident.ParseRetention(s)
+	if err != nil {
+		l.errorf(src, path, "%s", evident.ErrorMessage(err))
 	}
 	return r
 }

@@ -50,9 +50,9 @@ func (s *Store) Program(ctx context.Context) (evident.Program, error) {
 // Program reads the program inside a transaction.
 func (tx *Tx) Program(ctx context.Context) (evident.Program, error) {
 	var p evident.Program
-	var std, ov, at, scale, audit, anchor string
-	err := tx.QueryRow(ctx, `SELECT name, standard, version, overlays, created_at, created_by, legal_name, supervisory_body, country, risk_scale, risk_appetite, next_audit, anchor_every FROM program WHERE id = 1`).
-		Scan(&p.Name, &std, &p.Version, &ov, &at, &p.CreatedBy, &p.LegalName, &p.SupervisoryBody, &p.Country, &scale, &p.RiskAppetite, &audit, &anchor)
+	var std, ov, at, scale, audit, anchor, keep, reqKeep string
+	err := tx.QueryRow(ctx, `SELECT name, standard, version, overlays, created_at, created_by, legal_name, supervisory_body, country, risk_scale, risk_appetite, next_audit, anchor_every, retention, requirement_retention FROM program WHERE id = 1`).
+		Scan(&p.Name, &std, &p.Version, &ov, &at, &p.CreatedBy, &p.LegalName, &p.SupervisoryBody, &p.Country, &scale, &p.RiskAppetite, &audit, &anchor, &keep, &reqKeep)
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, evident.Errorf(evident.ENOTFOUND, "no program in this store: run `evident init`")
 	}
@@ -76,8 +76,34 @@ func (tx *Tx) Program(ctx context.Context) (evident.Program, error) {
 			return p, fmt.Errorf("program anchor_every: %w", err)
 		}
 	}
+	if keep != "" {
+		if p.Retention, err = evident.ParseRetention(keep); err != nil {
+			return p, fmt.Errorf("program retention: %w", err)
+		}
+	}
+	if err := json.Unmarshal([]byte(reqKeep), &p.RequirementRetention); err != nil {
+		return p, fmt.Errorf("program requirement retention: %w", err)
+	}
+	if len(p.RequirementRetention) == 0 {
+		p.RequirementRetention = nil
+	}
 	p.CreatedAt, err = ParseTS(at)
 	return p, err
+}
+
+// retentionColumns are how the program row keeps its retention periods:
+// "" for a default of for ever, and the requirements' periods as JSON.
+func retentionColumns(p evident.Program) (string, string) {
+	keep := ""
+	if !p.Retention.Forever() {
+		keep = p.Retention.String()
+	}
+	m := p.RequirementRetention
+	if m == nil {
+		m = map[string]evident.Retention{}
+	}
+	b, _ := json.Marshal(m) // map keys are sorted: one text per content
+	return keep, string(b)
 }
 
 // anchorEvery is how the program row keeps its anchoring schedule.
@@ -90,7 +116,7 @@ func anchorEvery(p evident.Program) string {
 
 // UpdateProgram changes the program's own fields (name, legal name,
 // supervisory body, version in force, overlays, risk scale and appetite,
-// next audit date, anchoring schedule) inside tx. The creation time and creator never change.
+// next audit date, anchoring schedule, retention periods) inside tx. The creation time and creator never change.
 func (tx *Tx) UpdateProgram(ctx context.Context, p evident.Program, actor string) error {
 	if p.Overlays == nil {
 		p.Overlays = []string{}
@@ -101,8 +127,9 @@ func (tx *Tx) UpdateProgram(ctx context.Context, p evident.Program, actor string
 	if !p.NextAudit.IsZero() {
 		audit = TS(p.NextAudit)
 	}
-	res, err := tx.Exec(ctx, `UPDATE program SET name = ?, standard = ?, version = ?, overlays = ?, legal_name = ?, supervisory_body = ?, country = ?, risk_scale = ?, risk_appetite = ?, next_audit = ?, anchor_every = ?, updated_at = ?, updated_by = ? WHERE id = 1`,
-		p.Name, string(p.Standard), p.Version, string(ov), p.LegalName, p.SupervisoryBody, p.Country, string(scale), p.RiskAppetite, audit, anchorEvery(p), TS(tx.Now), actor)
+	keep, reqKeep := retentionColumns(p)
+	res, err := tx.Exec(ctx, `UPDATE program SET name = ?, standard = ?, version = ?, overlays = ?, legal_name = ?, supervisory_body = ?, country = ?, risk_scale = ?, risk_appetite = ?, next_audit = ?, anchor_every = ?, retention = ?, requirement_retention = ?, updated_at = ?, updated_by = ? WHERE id = 1`,
+		p.Name, string(p.Standard), p.Version, string(ov), p.LegalName, p.SupervisoryBody, p.Country, string(scale), p.RiskAppetite, audit, anchorEvery(p), keep, reqKeep, TS(tx.Now), actor)
 	if err != nil {
 		return fmt.Errorf("update program: %w", err)
 	}

@@ -50,6 +50,7 @@ var projections = append([]projection{
 	evidenceProjection, evidenceControlsProjection, evidenceRequirementsProjection,
 	usersProjection, userControlsProjection, apiTokensProjection, mfaRecoveryProjection, mfaRolesProjection, passkeysProjection,
 	changesProjection, changeTasksProjection, revocationRequestsProjection, issuanceStopsProjection,
+	legalHoldsProjection, retentionDeletionsProjection,
 	exceptionsProjection, periodOutcomesProjection,
 	incidentsProjection, incidentClassificationsProjection, incidentStepsProjection, incidentNotificationsProjection,
 	engagementsProjection, assessmentRequestsProjection, findingsProjection,

@@ -41,7 +41,7 @@ var programProjection = projection{
 	table: "program",
 	key:   []string{"id"},
 	columns: []string{"name", "standard", "version", "overlays", "created_at", "created_by", "legal_name",
-		"supervisory_body", "country", "risk_scale", "risk_appetite", "next_audit", "anchor_every", "updated_at", "updated_by"},
+		"supervisory_body", "country", "risk_scale", "risk_appetite", "next_audit", "anchor_every", "retention", "requirement_retention", "updated_at", "updated_by"},
 	kinds: map[string]applyFunc{"program.create": applyProgramCreate},
 }
 
@@ -161,6 +161,7 @@ func applyProgramCreate(r *Replay, l ReplayLeaf) error {
 		vals[c] = Text("")
 	}
 	vals["risk_scale"], vals["risk_appetite"], vals["next_audit"], vals["anchor_every"] = Text("{}"), Int(0), Text(""), Text("")
+	vals["retention"], vals["requirement_retention"] = Text(""), Text("{}")
 	r.put("program", l.Index, vals)
 	return nil
 }
@@ -185,6 +186,8 @@ func applyProgramUpdate(r *Replay, l ReplayLeaf, obj json.RawMessage) error {
 		audit = TS(p.NextAudit)
 	}
 	vals["risk_appetite"], vals["next_audit"], vals["anchor_every"] = Int(int64(p.RiskAppetite)), Text(audit), Text(anchorEvery(p))
+	keep, reqKeep := retentionColumns(p)
+	vals["retention"], vals["requirement_retention"] = Text(keep), Text(reqKeep)
 	delete(vals, "id")
 	return r.update("program", []string{"1"}, l.Index, vals)
 }
