@@ -184,6 +184,36 @@ func (c *Catalog) ProgramOverlays(p evident.Program, services []evident.Service)
 	return out
 }
 
+// ServiceOverlays is the overlays that apply to one service: those the
+// program switches on by name, then every act overlay covering the
+// service, in catalog order. An act for qualified time-stamps tightens
+// the requirements as they concern that service only, not those of a
+// non-qualified service beside it.
+func (c *Catalog) ServiceOverlays(p evident.Program, s evident.Service) []string {
+	out := append([]string{}, p.Overlays...)
+	for _, o := range c.OverlaysFor([]evident.Service{s})[s.ID] {
+		if !slices.Contains(out, o) {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// ServiceRequirements is the program's version with each service's
+// overlays applied, by service id: readiness judges a control scoped to
+// services against the requirements as they concern those services.
+func (c *Catalog) ServiceRequirements(p evident.Program, services []evident.Service) (map[string][]evident.Requirement, error) {
+	out := make(map[string][]evident.Requirement, len(services))
+	for _, s := range services {
+		reqs, err := c.Requirements(p.Version, c.ServiceOverlays(p, s)...)
+		if err != nil {
+			return nil, fmt.Errorf("service %s: %w", s.ID, err)
+		}
+		out[s.ID] = reqs
+	}
+	return out, nil
+}
+
 // adaptation checks one overlay entry against the version it adapts.
 func adaptation(c *Catalog, e *edition, a adaptationEntry) (Adaptation, error) {
 	if a.Label == "" {

@@ -16,7 +16,8 @@
 //	              overlays, risk_scale {likelihood, impact}, risk_appetite,
 //	              next_audit, anchor_every                     (exactly once)
 //	services:     id, name, type, qualification, description, subscribers,
-//	              relying_parties, dependencies
+//	              relying_parties, dependencies, cessation,
+//	              cessation_notified
 //	systems:      id, name, kind, zone, owner, classification, version,
 //	              services, hosts, description
 //	zones:        id, name, description, offline, allowed_services,
