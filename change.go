@@ -21,6 +21,10 @@ type Change struct {
 	At          time.Time `json:"at"`          // when the change took effect
 	RecordedAt  time.Time `json:"recorded_at"` // when the server recorded it
 	Actor       string    `json:"actor"`
+	// Notified is when the supervisory body was told of the change, zero
+	// when it was not: a significant change to a qualified service must
+	// be notified at least one month before it (eIDAS Art. 24(2)(a)).
+	Notified time.Time `json:"supervisory_body_notified,omitzero"`
 }
 
 // Subject names what changed: "system ca-issuing", "supplier cloudco".
@@ -53,6 +57,8 @@ func (c Change) Validate() error {
 		return ErrorAt(EINVALID, "version", "a system change needs the new version")
 	case c.At.IsZero():
 		return ErrorAt(EINVALID, "at", "a change needs the time it took effect")
+	case !c.Notified.IsZero() && !c.RecordedAt.IsZero() && c.Notified.After(c.RecordedAt.Add(24*time.Hour)):
+		return ErrorAt(EINVALID, "notified", "the supervisory body's notification is recorded once sent; %s is in the future", UTC(c.Notified))
 	case !c.RecordedAt.IsZero() && c.At.After(c.RecordedAt.Add(24*time.Hour)):
 		return ErrorAt(EINVALID, "at", "a change is recorded once it happened; %s is in the future", UTC(c.At))
 	}

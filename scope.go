@@ -50,6 +50,21 @@ type Service struct {
 	// Dependencies names the systems and suppliers the service cannot run
 	// without; the risk assessment starts from them.
 	Dependencies []string `json:"dependencies,omitempty"`
+	// Cessation is the date the termination plan sets for ceasing the
+	// service, zero when none is planned; CessationNotified is when the
+	// supervisory body was told of it. A qualified service's cessation
+	// must be notified at least three months ahead (eIDAS Art. 24(2)(a)),
+	// a task until it is.
+	Cessation         time.Time `json:"cessation,omitzero"`
+	CessationNotified time.Time `json:"cessation_notified,omitzero"`
+}
+
+// UnderQualifiedRules reports whether the eIDAS duties of qualified trust
+// service providers apply to the service: it is qualified, mixed, or its
+// qualification is not recorded (when in doubt the stricter rules apply,
+// as for the act overlays).
+func (s Service) UnderQualifiedRules() bool {
+	return s.Qualification == "" || s.Qualification == Qualified || s.Qualification == Mixed
 }
 
 // SystemKind is the role a system plays, which decides the controls it

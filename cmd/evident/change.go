@@ -30,6 +30,7 @@ func changeAdd(a *app, args []string) error {
 	fs.BoolVar(&c.Significant, "significant", false, "a significant change: triggers a pen test and reviews, makes scoped evidence stale")
 	fs.StringVar(&c.Summary, "summary", "", "what changed, in a `sentence`")
 	at := fs.String("at", "", "when the change took effect (`time`; default now)")
+	notified := fs.String("notified", "", "when the supervisory body was told of the change (`time`; eIDAS Art. 24(2)(a) asks for 1 month ahead)")
 	pos, err := a.parse(fs, args)
 	if err != nil {
 		return err
@@ -40,6 +41,11 @@ func changeAdd(a *app, args []string) error {
 	if *at != "" {
 		if c.At, err = evident.ParseTime(*at); err != nil {
 			return evident.ErrorAt(evident.EINVALID, "--at", "%s", err.(*evident.Error).Message)
+		}
+	}
+	if *notified != "" {
+		if c.Notified, err = evident.ParseTime(*notified); err != nil {
+			return evident.ErrorAt(evident.EINVALID, "--notified", "%s", err.(*evident.Error).Message)
 		}
 	}
 	c.Actor = a.actor

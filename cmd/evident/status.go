@@ -154,9 +154,9 @@ func (a *app) readinessInput(at, from time.Time, withCatalog bool) (readiness.In
 		return readiness.Input{}, err
 	}
 	var reqs []evident.Requirement
+	var cat *catalog.Catalog
 	if withCatalog {
-		cat, err := catalog.Load()
-		if err != nil {
+		if cat, err = catalog.Load(); err != nil {
 			return readiness.Input{}, err
 		}
 		m, err := st.Model(a.ctx)
@@ -169,6 +169,9 @@ func (a *app) readinessInput(at, from time.Time, withCatalog bool) (readiness.In
 	}
 	in, err := readiness.Load(a.ctx, st, reqs, at, from)
 	if err != nil {
+		return in, err
+	}
+	if err := readiness.PerService(&in, cat); err != nil {
 		return in, err
 	}
 	incs, err := st.IncidentClocks(a.ctx, at)

@@ -5,6 +5,8 @@ import (
 
 	"github.com/evidenthq/evident"
 	"github.com/evidenthq/evident/internal/catalog"
+	"github.com/evidenthq/evident/internal/readiness"
+	"github.com/evidenthq/evident/internal/sqlstore"
 )
 
 // Catalog lists requirements: ?version=3.2.1&clause=7.8&type=shall&overlay=...
@@ -44,10 +46,13 @@ type catalogList struct {
 }
 
 // Requirement returns one requirement by bare id (resolved against the
-// program's version, or ?version=) or by full reference.
+// program's version, or ?version=) or by full reference. A requirement of
+// the program's version comes adapted by the program's overlays, with its
+// legal chain: each act's article that adapted it, for which services,
+// the controls carrying it and each control's latest evidence.
 func (a *API) Requirement() http.Handler {
 	return a.handle(func(w http.ResponseWriter, r *http.Request) error {
-		version, _, err := a.programVersion(r, r.URL.Query().Get("version"))
+		version, overlays, err := a.programVersion(r, r.URL.Query().Get("version"))
 		if err != nil {
 			return err
 		}
@@ -55,8 +60,55 @@ func (a *API) Requirement() http.Handler {
 		if err != nil {
 			return err
 		}
-		return writeJSON(w, http.StatusOK, req)
+		view := requirementView{Requirement: req}
+		p, err := a.cfg.Store.Program(r.Context())
+		if err != nil || p.Version != req.Version {
+			return writeJSON(w, http.StatusOK, view)
+		}
+		m, err := a.cfg.Store.Model(r.Context())
+		if err != nil {
+			return err
+		}
+		if overlays == nil {
+			overlays = a.cfg.Catalog.ProgramOverlays(p, m.Services)
+		}
+		if view.Requirement, err = a.cfg.Catalog.Lookup(req.Ref(), overlays...); err != nil {
+			return err
+		}
+		law, err := a.cfg.Catalog.LegalChain(p, m.Services, req.Ref())
+		if err != nil {
+			return err
+		}
+		view.Law = readiness.Chain(m, law, req.Ref())
+		for _, c := range m.ControlsFor(req.Ref()) {
+			rc := requirementControl{ID: c.ID, Title: c.Title}
+			es, err := a.cfg.Store.ListEvidence(r.Context(), sqlstore.EvidenceFilter{Control: c.ID, Newest: true, Limit: 1})
+			if err != nil {
+				return err
+			}
+			if len(es) > 0 {
+				rc.Latest = &es[0]
+			}
+			view.Controls = append(view.Controls, rc)
+		}
+		return writeJSON(w, http.StatusOK, view)
 	})
+}
+
+// requirementView is a requirement with its chain, in the program's
+// version: "article -> adapted requirement -> controls -> evidence".
+type requirementView struct {
+	evident.Requirement
+	Law      []readiness.ChainLink `json:"law,omitempty"`
+	Controls []requirementControl  `json:"controls,omitempty"`
+}
+
+// requirementControl is a control meeting the requirement with its latest
+// evidence record, nil when it has none.
+type requirementControl struct {
+	ID     string            `json:"id"`
+	Title  string            `json:"title"`
+	Latest *evident.Evidence `json:"latest_evidence,omitempty"`
 }
 
 // programVersion returns the version asked for, or the program's.

@@ -104,12 +104,21 @@ func (a *API) loadReadiness(ctx context.Context, at, from time.Time) (readiness.
 	if err != nil {
 		return readiness.Input{}, err
 	}
-	reqs, err := a.cfg.Catalog.Requirements(prog.Version, prog.Overlays...)
+	m, err := a.cfg.Store.Model(ctx)
+	if err != nil {
+		return readiness.Input{}, err
+	}
+	// The same overlays as the CLI and the web: those named and every act
+	// covering one of the services.
+	reqs, err := a.cfg.Catalog.Requirements(prog.Version, a.cfg.Catalog.ProgramOverlays(prog, m.Services)...)
 	if err != nil {
 		return readiness.Input{}, err
 	}
 	in, err := readiness.Load(ctx, a.cfg.Store, reqs, at, from)
 	if err != nil {
+		return in, err
+	}
+	if err := readiness.PerService(&in, a.cfg.Catalog); err != nil {
 		return in, err
 	}
 	incs, err := a.cfg.Store.IncidentClocks(ctx, at)

@@ -184,6 +184,36 @@ func (c *Catalog) ProgramOverlays(p evident.Program, services []evident.Service)
 	return out
 }
 
+// ServiceOverlays is the overlays that apply to one service: those the
+// program switches on by name, then every act overlay covering the
+// service, in catalog order. An act for qualified time-stamps tightens
+// the requirements as they concern that service only, not those of a
+// non-qualified service beside it.
+func (c *Catalog) ServiceOverlays(p evident.Program, s evident.Service) []string {
+	out := append([]string{}, p.Overlays...)
+	for _, o := range c.OverlaysFor([]evident.Service{s})[s.ID] {
+		if !slices.Contains(out, o) {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// ServiceRequirements is the program's version with each service's
+// overlays applied, by service id: readiness judges a control scoped to
+// services against the requirements as they concern those services.
+func (c *Catalog) ServiceRequirements(p evident.Program, services []evident.Service) (map[string][]evident.Requirement, error) {
+	out := make(map[string][]evident.Requirement, len(services))
+	for _, s := range services {
+		reqs, err := c.Requirements(p.Version, c.ServiceOverlays(p, s)...)
+		if err != nil {
+			return nil, fmt.Errorf("service %s: %w", s.ID, err)
+		}
+		out[s.ID] = reqs
+	}
+	return out, nil
+}
+
 // adaptation checks one overlay entry against the version it adapts.
 func adaptation(c *Catalog, e *edition, a adaptationEntry) (Adaptation, error) {
 	if a.Label == "" {
@@ -326,4 +356,55 @@ func adapt(r *evident.Requirement, o *Overlay, a Adaptation, corr Correspondence
 			r.Figures[i].Law = strings.TrimPrefix(r.Figures[i].Law+"; "+law, "; ")
 		}
 	}
+}
+
+// LegalLink is the first step of a requirement's legal chain: an act's
+// adaptation of the requirement, with the article that makes it, the id
+// the act cites (V3.1.1 for the 2025 acts) and how it reached the
+// requirement, its text and figures, and the program's services the act
+// covers. Services is empty for an overlay the program switches on by
+// name, which applies to all of them.
+type LegalLink struct {
+	Overlay  string           `json:"overlay"`
+	Act      string           `json:"act,omitempty"`
+	Article  string           `json:"article,omitempty"`
+	Label    string           `json:"label"`
+	Cited    string           `json:"cited"` // the id the act adapts, as it cites it: "EN319401:3.1.1:REQ-7.8-18"
+	Mapping  Basis            `json:"mapping"`
+	Text     string           `json:"text"`
+	Shall    bool             `json:"shall,omitempty"`
+	Figures  []evident.Figure `json:"figures,omitempty"`
+	Services []string         `json:"services,omitempty"`
+}
+
+// LegalChain lists the adaptations that land on ref among the overlays the
+// program's services bring (ProgramOverlays), each with the services it
+// is for: the "article -> adapted requirement" part of the chain the
+// requirement page and the API show before the controls and evidence.
+func (c *Catalog) LegalChain(p evident.Program, services []evident.Service, ref evident.RequirementRef) ([]LegalLink, error) {
+	per := c.OverlaysFor(services)
+	out := []LegalLink{}
+	for _, name := range c.ProgramOverlays(p, services) {
+		o, err := c.overlay(name)
+		if err != nil {
+			return nil, err
+		}
+		var covered []string
+		if !slices.Contains(p.Overlays, name) {
+			for _, s := range services {
+				if slices.Contains(per[s.ID], name) {
+					covered = append(covered, s.ID)
+				}
+			}
+		}
+		for _, a := range o.Adaptations {
+			corr, err := c.Map(a.Target, ref.Version)
+			if err != nil || corr.To != ref {
+				continue
+			}
+			out = append(out, LegalLink{Overlay: o.Name, Act: o.Act, Article: a.Article, Label: a.Label, Cited: a.Target.String(),
+				Mapping: corr.Basis, Text: a.Text, Shall: a.Shall, Figures: slices.Clone(a.Figures), Services: covered})
+		}
+	}
+	return out, nil
 }

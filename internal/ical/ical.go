@@ -73,6 +73,9 @@ func Events(in readiness.Input, tasks []readiness.Task) []Event {
 		if len(t.Requirements) > 0 {
 			desc = append(desc, "Requirements: "+strings.Join(t.Requirements, ", "))
 		}
+		if len(t.Basis) > 0 {
+			desc = append(desc, "Legal basis: "+strings.Join(t.Basis, "; "))
+		}
 		if t.Source != "" {
 			desc = append(desc, "Source: "+t.Source)
 		}

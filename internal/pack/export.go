@@ -130,6 +130,9 @@ func Export(ctx context.Context, src Source, opt Options, w io.Writer) (*Manifes
 	if err != nil {
 		return nil, err
 	}
+	if err := readiness.PerService(&in, src.Catalog); err != nil {
+		return nil, err
+	}
 	// Sign a checkpoint covering everything readiness saw (audit records
 	// are not checkpointed as they are written), so every item has a proof.
 	if _, err := src.Ledger.Checkpoint(ctx); err != nil {

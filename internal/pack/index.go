@@ -1,11 +1,15 @@
 package pack
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"slices"
 	"sort"
 	"time"
 
 	"github.com/evidenthq/evident"
+	"github.com/evidenthq/evident/internal/catalog"
 	"github.com/evidenthq/evident/internal/readiness"
 )
 
@@ -27,6 +31,26 @@ type Index struct {
 	Findings     []Finding           `json:"findings"`
 	Incidents    []IncidentRow       `json:"incidents"`
 	Gaps         []readiness.Gap     `json:"program_gaps"`
+	// Law is the legal layer that applied: each overlay the program's
+	// in-scope services brought, its act, the standard version it is
+	// written against, the digest of its data, the services it covered
+	// and its adaptations with their articles. Absent from packs written
+	// before it was added.
+	Law []LawRow `json:"law,omitempty"`
+}
+
+// LawRow is one overlay as it applied to the pack's services.
+type LawRow struct {
+	Overlay string `json:"overlay"`
+	Title   string `json:"title"`
+	Act     string `json:"act,omitempty"`
+	// Version is the EN 319 401 version the act's ids are written against.
+	Version string `json:"version"`
+	// SHA256 is the digest of the overlay's data as applied, so two packs
+	// can tell whether the same transcription of the act applied.
+	SHA256      string               `json:"sha256"`
+	Services    []string             `json:"services"`
+	Adaptations []catalog.Adaptation `json:"adaptations"`
 }
 
 // Summary is the first thing an assessor reads.
@@ -215,10 +239,43 @@ func buildIndex(e *exporter, in readiness.Input, reqs []evident.Requirement, inc
 			ix.Summary.Records++
 		}
 	}
+	ix.Law = e.law()
 	ix.Summary.Controls = len(ix.Controls)
 	ix.Summary.Findings = len(ix.Findings)
 	ix.Summary.Incidents = len(ix.Incidents)
 	return ix
+}
+
+// law lists the overlays that applied to the pack's services: those the
+// program names (for every service) and the acts covering a service in
+// scope.
+func (e *exporter) law() []LawRow {
+	p := e.model.Program
+	var scoped []evident.Service
+	for _, s := range e.model.Services {
+		if e.scope == nil || e.scope[s.ID] {
+			scoped = append(scoped, s)
+		}
+	}
+	per := e.src.Catalog.OverlaysFor(scoped)
+	out := []LawRow{}
+	for _, name := range e.src.Catalog.ProgramOverlays(p, scoped) {
+		o, err := e.src.Catalog.Overlay(name)
+		if err != nil {
+			continue
+		}
+		raw, _ := json.Marshal(o)
+		sum := sha256.Sum256(raw)
+		row := LawRow{Overlay: o.Name, Title: o.Title, Act: o.Act, Version: o.Version, SHA256: hex.EncodeToString(sum[:]),
+			Services: []string{}, Adaptations: o.Adaptations}
+		for _, s := range scoped {
+			if slices.Contains(p.Overlays, name) || slices.Contains(per[s.ID], name) {
+				row.Services = append(row.Services, s.ID)
+			}
+		}
+		out = append(out, row)
+	}
+	return out
 }
 
 func requirementState(s evident.Statement, controls []string, gaps, open map[string]bool) string {

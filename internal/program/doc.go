@@ -17,7 +17,8 @@
 //	              next_audit, anchor_every, retention,
 //	              requirement_retention {REQ: period}          (exactly once)
 //	services:     id, name, type, qualification, description, subscribers,
-//	              relying_parties, dependencies
+//	              relying_parties, dependencies, cessation,
+//	              cessation_notified
 //	systems:      id, name, kind, zone, owner, classification, version,
 //	              services, hosts, description
 //	zones:        id, name, description, offline, allowed_services,

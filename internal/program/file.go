@@ -54,6 +54,10 @@ type fileService struct {
 	Subscribers    string   `yaml:"subscribers,omitempty"`
 	RelyingParties string   `yaml:"relying_parties,omitempty"`
 	Dependencies   []string `yaml:"dependencies,omitempty"`
+	// Cessation is the date the termination plan sets for ceasing the
+	// service; CessationNotified when the supervisory body was told.
+	Cessation         string `yaml:"cessation,omitempty"`
+	CessationNotified string `yaml:"cessation_notified,omitempty"`
 }
 
 type fileSystem struct {

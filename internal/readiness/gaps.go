@@ -97,7 +97,7 @@ func gapsOf(in Input, fresh map[string]evident.Freshness) []Gap {
 	g.risks(m, in.Approvals, now)
 	g.riskControls(in, fresh)
 	g.controls(m)
-	g.floors(m, in.Requirements, in.Approvals)
+	g.floors(m, in.Requirements, in.ServiceRequirements, in.Approvals)
 	g.policies(m, in.Approvals, now)
 	g.exceptions(in)
 	g.scope(m, now)
@@ -305,14 +305,45 @@ func (g *gaps) controls(m *evident.Model) {
 // meets. A deviation recorded in the program closes the gap only once an
 // approval act by an approver's own login binds it as it is: a claim in a
 // program file approves nothing, and an edit voids the act.
-func (g *gaps) floors(m *evident.Model, reqs []evident.Requirement, acts evident.Approvals) {
-	byRef := map[evident.RequirementRef]evident.Requirement{}
-	for _, q := range reqs {
-		byRef[q.Ref()] = q
+//
+// The figure is the requirement's as it concerns the control's services
+// (perService): an act's floor binds a control only when the act covers
+// one of the services the control is for. A control for no service in
+// particular, or when perService is nil, is held to reqs, every overlay
+// of the program applied.
+func (g *gaps) floors(m *evident.Model, reqs []evident.Requirement, perService map[string][]evident.Requirement, acts evident.Approvals) {
+	index := func(reqs []evident.Requirement) map[evident.RequirementRef]evident.Requirement {
+		out := map[evident.RequirementRef]evident.Requirement{}
+		for _, q := range reqs {
+			out[q.Ref()] = q
+		}
+		return out
+	}
+	all := index(reqs)
+	byService := map[string]map[evident.RequirementRef]evident.Requirement{}
+	for id, rs := range perService {
+		byService[id] = index(rs)
 	}
 	for _, c := range m.Controls {
+		views := []map[evident.RequirementRef]evident.Requirement{all}
+		if services := ServicesOf(m, c); len(services) > 0 && perService != nil {
+			views = views[:0]
+			for _, s := range services {
+				if v, ok := byService[s]; ok {
+					views = append(views, v)
+				} else {
+					views = append(views, all) // a service the catalog was not asked about: the strictest view
+				}
+			}
+		}
 		for _, ref := range c.Requirements {
-			f, ok := evident.FloorOf(byRef[ref])
+			var f evident.Floor
+			var ok bool
+			for _, v := range views {
+				if f, ok = evident.FloorOf(v[ref]); ok && f.SlowerThan(c.Cadence) {
+					break
+				}
+			}
 			if !ok || !f.SlowerThan(c.Cadence) {
 				continue
 			}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/evidenthq/evident"
+	"github.com/evidenthq/evident/internal/catalog"
 	"github.com/evidenthq/evident/internal/sqlstore"
 )
 
@@ -16,6 +17,11 @@ type Input struct {
 	// Requirements is the catalog of the program's version with its
 	// overlays, in catalog order.
 	Requirements []evident.Requirement
+	// ServiceRequirements is the catalog with each service's own
+	// overlays, by service id (catalog.ServiceRequirements). A control
+	// scoped to services is held to the figures of those services'
+	// requirements only; nil holds every control to Requirements.
+	ServiceRequirements map[string][]evident.Requirement
 	// Controls holds each control's schedule and the part of its history
 	// the computation needs, by control id.
 	Controls map[string]ControlInput
@@ -38,6 +44,9 @@ type Input struct {
 	// Findings are the assessors' findings raised at or before At, each
 	// with its whole history; which are open at At is read from it.
 	Findings []evident.Finding
+	// Engagements are the conformity assessments recorded at or before
+	// At; the assessment cycle's legal clocks count from them.
+	Engagements []evident.Engagement
 	// LastAnchor is when the newest RFC 3161 anchor recorded by At was
 	// recorded; zero when there is none.
 	LastAnchor time.Time
@@ -116,6 +125,23 @@ func Affects(ch evident.Change, c evident.Control) bool {
 		(ch.Service != "" && slices.Contains(c.Services, ch.Service))
 }
 
+// ServicesOf is the services a control concerns: those it names and those
+// its systems support, each once, in the order met. None means the
+// control serves the whole program.
+func ServicesOf(m *evident.Model, c evident.Control) []string {
+	out := slices.Clone(c.Services)
+	for _, id := range c.Systems {
+		if sys := m.SystemByID(id); sys != nil {
+			for _, s := range sys.Services {
+				if !slices.Contains(out, s) {
+					out = append(out, s)
+				}
+			}
+		}
+	}
+	return out
+}
+
 // ChangesFor returns the changes that touch control c.
 func ChangesFor(changes []evident.Change, c evident.Control) []evident.Change {
 	var out []evident.Change
@@ -125,4 +151,19 @@ func ChangesFor(changes []evident.Change, c evident.Control) []evident.Change {
 		}
 	}
 	return out
+}
+
+// PerService fills in.ServiceRequirements from cat for the services of
+// the program as loaded: every view that reads readiness calls it after
+// Load, so a control is held to its own services' acts in each of them.
+func PerService(in *Input, cat *catalog.Catalog) error {
+	if in.Model == nil || cat == nil {
+		return nil
+	}
+	per, err := cat.ServiceRequirements(in.Model.Program, in.Model.Services)
+	if err != nil {
+		return err
+	}
+	in.ServiceRequirements = per
+	return nil
 }

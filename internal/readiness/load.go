@@ -51,6 +51,9 @@ func Load(ctx context.Context, st *sqlstore.Store, reqs []evident.Requirement, a
 		if in.Findings, err = tx.Findings(ctx, at); err != nil {
 			return err
 		}
+		if in.Engagements, err = tx.Engagements(ctx, at); err != nil {
+			return err
+		}
 		if in.LastAnchor, err = lastAnchor(ctx, tx, at); err != nil {
 			return err
 		}

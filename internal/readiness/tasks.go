@@ -17,6 +17,7 @@ const (
 	TaskIncident  = "incident"  // an incident clock running or missed
 	TaskRefresh   = "refresh"   // evidence a significant change made stale, to renew before the audit
 	TaskFinding   = "finding"   // a nonconformity's corrective action, due or overdue
+	TaskLegal     = "legal"     // a duty the law dates: a notice to the supervisory body, the assessment cycle
 )
 
 // Task is one thing that is due, with the requirement it serves and who
@@ -32,8 +33,11 @@ type Task struct {
 	Start        time.Time `json:"start,omitzero"`
 	Due          time.Time `json:"due"`
 	// Source names the object behind the task: "change/ID",
-	// "policy/ID", "incident/ID", "exception/ID".
+	// "policy/ID", "incident/ID", "exception/ID", "service/ID".
 	Source string `json:"source,omitempty"`
+	// Basis is the law that sets the date, act and article ("eIDAS Art.
+	// 24(2)(a)"), for the tasks the law dates.
+	Basis []string `json:"basis,omitempty"`
 }
 
 // Tasks returns what is due at in.At: everything overdue or failing, and
@@ -53,6 +57,7 @@ func Tasks(in Input, horizon time.Time) []Task {
 	out = append(out, followUpTasks(in)...)
 	out = append(out, anchorTasks(in)...)
 	out = append(out, findingTasks(in)...)
+	out = append(out, legalTasks(in)...)
 	kept := []Task{}
 	for _, t := range out {
 		if horizon.IsZero() || !t.Due.After(horizon) || t.State != "due" && t.State != "running" {

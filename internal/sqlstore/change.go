@@ -28,6 +28,9 @@ func (s *Store) AddChange(ctx context.Context, c evident.Change) (evident.Change
 			c.At = now
 		}
 		c.At = c.At.UTC().Truncate(time.Microsecond)
+		if !c.Notified.IsZero() {
+			c.Notified = c.Notified.UTC().Truncate(time.Microsecond)
+		}
 		if err := c.Validate(); err != nil {
 			return err
 		}

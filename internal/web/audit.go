@@ -219,6 +219,8 @@ func sourceHref(source string) string {
 		return "/policies/" + url.PathEscape(id)
 	case "change":
 		return "/changes?recorded=" + url.QueryEscape(id)
+	case "service":
+		return "/scope#service-" + url.PathEscape(id)
 	}
 	return ""
 }

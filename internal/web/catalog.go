@@ -106,6 +106,11 @@ type requirementPage struct {
 	// Gaps are the open gaps that concern the requirement: while any is
 	// open it is not verified, and the page says why.
 	Gaps []readiness.Gap
+	// Law is the chain from each act's article that adapted the
+	// requirement, for the services it covers, to the controls carrying
+	// it and their latest evidence (LatestOf).
+	Law      []readiness.ChainLink
+	LatestOf map[string]*evident.Evidence
 }
 
 // controlLink is a control meeting a requirement, with its currency.
@@ -148,6 +153,14 @@ func (w *Web) Requirement() http.Handler {
 				data.Gaps = append(data.Gaps, g)
 			}
 		}
+		if data.InForce {
+			law, err := w.cfg.Catalog.LegalChain(m.Program, m.Services, req.Ref())
+			if err != nil {
+				return err
+			}
+			data.Law = readiness.Chain(m, law, req.Ref())
+		}
+		data.LatestOf = map[string]*evident.Evidence{}
 		for _, c := range m.ControlsFor(req.Ref()) {
 			data.Controls = append(data.Controls, controlLink{Control: c, Freshness: fresh[c.ID]})
 			if w.cfg.Ledger == nil {
@@ -156,6 +169,9 @@ func (w *Web) Requirement() http.Handler {
 			es, err := w.cfg.Store.ListEvidence(r.Context(), sqlstore.EvidenceFilter{Control: c.ID, Newest: true, Limit: 3})
 			if err != nil {
 				return err
+			}
+			if len(es) > 0 {
+				data.LatestOf[c.ID] = &es[0]
 			}
 			data.Evidence = append(data.Evidence, es...)
 		}

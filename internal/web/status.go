@@ -105,6 +105,9 @@ func (w *Web) computeAt(ctx context.Context, now, from time.Time) (*program, err
 	if err != nil {
 		return nil, err
 	}
+	if err := readiness.PerService(&in, w.cfg.Catalog); err != nil {
+		return nil, err
+	}
 	clocks, err := w.cfg.Store.IncidentClocks(ctx, now)
 	if err != nil {
 		return nil, err
