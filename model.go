@@ -298,6 +298,9 @@ func (c *checker) scope() {
 		if s.Qualification != "" && s.Qualification != Qualified && s.Qualification != NonQualified && s.Qualification != Mixed {
 			c.add("services", s.ID, i, "qualification", "unknown qualification %q (want qualified, non-qualified or mixed)", s.Qualification)
 		}
+		if s.PubliclyTrusted && s.Type != ServiceCertificates {
+			c.add("services", s.ID, i, "publicly_trusted", "only a certificate service can be publicly trusted (this one is %s): the CA/Browser Forum rules are for CAs", s.Type)
+		}
 		for j, d := range s.Dependencies {
 			if m.SystemByID(d) == nil && m.SupplierByID(d) == nil {
 				c.add("services", s.ID, i, fmt.Sprintf("dependencies[%d]", j), "no system or supplier %q", d)

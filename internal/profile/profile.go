@@ -42,8 +42,8 @@ var Standards = []Standard{
 // Applicable returns the profiles a program's services call for: EN 319
 // 411-1 for any certificate service, EN 319 411-2 when one is qualified in
 // whole or in part, EN 319 421 for a time-stamp service, and the CA/B
-// Forum BR and NSR when the CA issues publicly-trusted TLS certificates
-// (which the scope does not record yet, so the caller says).
+// Forum BR and NSR for a certificate service the scope marks publicly
+// trusted (or every certificate service, when publicTLS says so).
 func Applicable(services []evident.Service, publicTLS bool) []string {
 	var out []string
 	add := func(id string) {
@@ -58,7 +58,7 @@ func Applicable(services []evident.Service, publicTLS bool) []string {
 			if s.Qualification == evident.Qualified || s.Qualification == evident.Mixed {
 				add(EN319411_2)
 			}
-			if publicTLS {
+			if publicTLS || s.PubliclyTrusted {
 				add(CABFBR)
 				add(CABFNSR)
 			}

@@ -15,8 +15,10 @@
 //	program:      name, legal_name, supervisory_body, country, version,
 //	              overlays, risk_scale {likelihood, impact}, risk_appetite,
 //	              next_audit, anchor_every                     (exactly once)
-//	services:     id, name, type, qualification, description, subscribers,
-//	              relying_parties, dependencies
+//	services:     id, name, type, qualification, publicly_trusted (a
+//	              certificate service whose TLS certificates browsers
+//	              trust: the CA/B Forum rules apply), description,
+//	              subscribers, relying_parties, dependencies
 //	systems:      id, name, kind, zone, owner, classification, version,
 //	              services, hosts, description
 //	zones:        id, name, description, offline, allowed_services,

@@ -196,6 +196,10 @@ controls:
         justification: one host
         approval: {by: ceo}
 `, "people.yaml": people}, "controls.yaml:", "approval.at: a date is required"},
+		{"a publicly trusted time-stamp service", map[string]string{"scope.yaml": "services:\n  - id: tsa\n    name: TSA\n    type: time-stamps\n    publicly_trusted: true\n"},
+			"scope.yaml:5", "services[0].publicly_trusted: only a certificate service can be publicly trusted"},
+		{"publicly trusted not a yes or no", map[string]string{"scope.yaml": "services:\n  - id: ca\n    name: CA\n    type: certificates\n    publicly_trusted: browsers\n"},
+			"scope.yaml:5", "of type bool"},
 		{"unknown import format", map[string]string{"controls.yaml": "controls:\n  - id: a\n    title: A\n    requirements: [REQ-7.8-13]\n    method:\n      kind: import\n      format: nessus\n"},
 			"controls.yaml:7", "method.format"},
 	}
