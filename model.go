@@ -428,13 +428,13 @@ func (c *checker) controls() {
 }
 
 // deviations checks each deviation names one of the control's own
-// requirements, once, with a justification and an approver who exists.
+// requirements (or a CA/B Forum floor the control is held to), once, with a justification and an approver who exists.
 func (c *checker) deviations(i int, x Control) {
 	seen := map[RequirementRef]bool{}
 	for j, d := range x.Deviations {
 		f := fmt.Sprintf("deviations[%d]", j)
 		switch {
-		case !x.Covers(d.Requirement):
+		case !x.Covers(d.Requirement) && !slices.ContainsFunc(c.m.ProfileFloorsOf(x), func(p ProfileFloor) bool { return p.Requirement == d.Requirement }):
 			c.add("controls", x.ID, i, f+".requirement", "%s is not one of the control's requirements", d.Requirement)
 		case seen[d.Requirement]:
 			c.add("controls", x.ID, i, f+".requirement", "%s has a second deviation", d.Requirement)
