@@ -127,8 +127,8 @@ func revocationCheck(a *app, args []string) error {
 		return err
 	}
 	checks := []profile.Check{profile.CRLPublication(profile.CRLInterval411, s, profile.Day)}
-	for _, r := range rs {
-		checks = append(checks, profile.Revocations([]evident.RevocationRequest{r}, s, qualifiedCA(m, r.Service), *publicTLS || m.PubliclyTrusted(r.Service))...)
+	for _, r := range profile.RequestStatuses(m, rs, s, *publicTLS) {
+		checks = append(checks, r.Checks...)
 	}
 	return a.printChecks(checks)
 }
@@ -165,21 +165,6 @@ func readSeries(path, issuerPath string) (*crl.Series, error) {
 		}
 	}
 	return s, nil
-}
-
-// qualifiedCA reports whether the named certificate service, or when none
-// is named any certificate service of the program, is qualified in whole
-// or in part.
-func qualifiedCA(m *evident.Model, service string) bool {
-	for _, s := range m.Services {
-		if s.Type != evident.ServiceCertificates || service != "" && s.ID != service {
-			continue
-		}
-		if s.Qualification == evident.Qualified || s.Qualification == evident.Mixed {
-			return true
-		}
-	}
-	return false
 }
 
 func issuanceStop(a *app, args []string) error {
