@@ -1,6 +1,9 @@
 package evident
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // Floor is the slowest a control may run for one requirement: the
 // standard's fixed cadence ("at least once per quarter" for REQ-7.8-14,
@@ -119,4 +122,78 @@ func (d Deviation) ApprovalDate() time.Time {
 		return time.Time{}
 	}
 	return d.Approval.At
+}
+
+// The CA/Browser Forum documents whose cadences are floors for a publicly
+// trusted CA, as requirement standards: a deviation from one of their
+// floors names the section as CABF-BR@2.2.6:8.7 or CABF-NSR@2.0.5:3.1.2.
+const (
+	CABFBR  Standard = "CABF-BR"  // Baseline Requirements for TLS server certificates, v2.2.6
+	CABFNSR Standard = "CABF-NSR" // Network and Certificate System Security Requirements, v2.0.5
+)
+
+// ProfileFloor is a cadence a profile sets for work a control already
+// does for EN 319 401: reviewing accounts, logs or the practice
+// statement, testing, auditing its own certificates. It applies to a
+// control serving a publicly trusted CA (Model.ControlPubliclyTrusted)
+// that meets one of the EN 319 401 requirements For names, or checks
+// imports of Format.
+type ProfileFloor struct {
+	Floor
+	For    []RequirementID
+	Format string
+}
+
+// CABFFloors are the CA/Browser Forum cadences Evident holds controls to,
+// each read from the section it names (BR v2.2.6, NSR v2.0.5, CC BY 4.0).
+// Months are calendar months and "annually" a year, as the floor mechanism
+// counts them for EN 319 401's own figures.
+var CABFFloors = []ProfileFloor{
+	{Floor: cabfFloor(CABFNSR, "2.0.5", "2.2.1.4", 3, UnitMonth, "accounts with access to CA infrastructure reviewed at least every 3 months"),
+		For: []RequirementID{"REQ-7.4.1-07"}},
+	{Floor: cabfFloor(CABFNSR, "2.0.5", "3.1.2", 31, UnitDay, "log integrity reviewed at least every 31 days, unless monitored continuously"),
+		For: []RequirementID{"REQ-7.10-08"}},
+	{Floor: cabfFloor(CABFNSR, "2.0.5", "4.2.1.1", 1, UnitYear, "a penetration test at least once a year"),
+		For: []RequirementID{"REQ-7.8-19"}},
+	{Floor: cabfFloor(CABFBR, "2.2.6", "8.7", 3, UnitMonth, "self-audits at least every quarter on at least 3 % of the certificates issued since the last one"),
+		Format: "zlint"},
+	{Floor: cabfFloor(CABFBR, "2.2.6", "2.3", 1, UnitYear, "the CP and CPS reviewed and updated at least once a year"),
+		For: []RequirementID{"REQ-6.1-08"}},
+}
+
+func cabfFloor(std Standard, version string, section RequirementID, n int, u Unit, text string) Floor {
+	return Floor{Requirement: RequirementRef{Standard: std, Version: version, ID: section},
+		Figure: Figure{Kind: FigureCadence, Amount: float64(n), Unit: u, AtLeast: true, Text: text},
+		Span:   Span{Amount: n, Unit: u}}
+}
+
+// Applies reports whether the floor is for the work control c does, and
+// which of c's requirements that work meets (all of them for a floor
+// found by import format).
+func (p ProfileFloor) Applies(c Control) ([]RequirementRef, bool) {
+	if p.Format != "" && c.Method.Format == p.Format {
+		return c.Requirements, true
+	}
+	var refs []RequirementRef
+	for _, r := range c.Requirements {
+		if r.Standard == EN319401 && slices.Contains(p.For, r.ID) {
+			refs = append(refs, r)
+		}
+	}
+	return refs, len(refs) > 0
+}
+
+// ProfileFloorsOf returns the CA/Browser Forum floors control c is held
+// to: none unless it serves a publicly trusted CA.
+func (m *Model) ProfileFloorsOf(c Control) []ProfileFloor {
+	if !m.ControlPubliclyTrusted(c) {
+		return nil
+	}
+	var out []ProfileFloor
+	for _, p := range CABFFloors {
+		if _, ok := p.Applies(c); ok {
+			out = append(out, p)
+		}
+	}
+	return out
 }

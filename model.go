@@ -298,6 +298,9 @@ func (c *checker) scope() {
 		if s.Qualification != "" && s.Qualification != Qualified && s.Qualification != NonQualified && s.Qualification != Mixed {
 			c.add("services", s.ID, i, "qualification", "unknown qualification %q (want qualified, non-qualified or mixed)", s.Qualification)
 		}
+		if s.PubliclyTrusted && s.Type != ServiceCertificates {
+			c.add("services", s.ID, i, "publicly_trusted", "only a certificate service can be publicly trusted (this one is %s): the CA/Browser Forum rules are for CAs", s.Type)
+		}
 		for j, d := range s.Dependencies {
 			if m.SystemByID(d) == nil && m.SupplierByID(d) == nil {
 				c.add("services", s.ID, i, fmt.Sprintf("dependencies[%d]", j), "no system or supplier %q", d)
@@ -425,13 +428,13 @@ func (c *checker) controls() {
 }
 
 // deviations checks each deviation names one of the control's own
-// requirements, once, with a justification and an approver who exists.
+// requirements (or a CA/B Forum floor the control is held to), once, with a justification and an approver who exists.
 func (c *checker) deviations(i int, x Control) {
 	seen := map[RequirementRef]bool{}
 	for j, d := range x.Deviations {
 		f := fmt.Sprintf("deviations[%d]", j)
 		switch {
-		case !x.Covers(d.Requirement):
+		case !x.Covers(d.Requirement) && !slices.ContainsFunc(c.m.ProfileFloorsOf(x), func(p ProfileFloor) bool { return p.Requirement == d.Requirement }):
 			c.add("controls", x.ID, i, f+".requirement", "%s is not one of the control's requirements", d.Requirement)
 		case seen[d.Requirement]:
 			c.add("controls", x.ID, i, f+".requirement", "%s has a second deviation", d.Requirement)

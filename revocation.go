@@ -24,8 +24,9 @@ type RevocationRequest struct {
 	Actor         string    `json:"actor"`
 }
 
-// revocationReasons are the RFC 5280 CRLReason names a request may give.
-var revocationReasons = []string{"unspecified", "keyCompromise", "cACompromise", "affiliationChanged", "superseded",
+// RevocationReasons are the RFC 5280 CRLReason names a request may give,
+// in the order forms offer them.
+var RevocationReasons = []string{"unspecified", "keyCompromise", "cACompromise", "affiliationChanged", "superseded",
 	"cessationOfOperation", "certificateHold", "privilegeWithdrawn", "aACompromise"}
 
 // Validate reports the first thing wrong with the request, naming the field.
@@ -34,8 +35,8 @@ func (r RevocationRequest) Validate() error {
 	switch {
 	case serial == "" || strings.Trim(strings.ToUpper(serial), "0123456789ABCDEF") != "":
 		return ErrorAt(EINVALID, "serial", "a revocation request names the certificate's serial number in hex, got %q", r.Serial)
-	case !contains(revocationReasons, r.Reason):
-		return ErrorAt(EINVALID, "reason", "unknown revocation reason %q: want one of %s", r.Reason, strings.Join(revocationReasons, ", "))
+	case !contains(RevocationReasons, r.Reason):
+		return ErrorAt(EINVALID, "reason", "unknown revocation reason %q: want one of %s", r.Reason, strings.Join(RevocationReasons, ", "))
 	case r.ReceivedAt.IsZero():
 		return ErrorAt(EINVALID, "received", "a revocation request needs the time it was received")
 	case !r.RecordedAt.IsZero() && r.ReceivedAt.After(r.RecordedAt.Add(time.Minute)):

@@ -40,13 +40,18 @@ const (
 
 // Service is one trust service in scope.
 type Service struct {
-	ID             string        `json:"id"`
-	Name           string        `json:"name"`
-	Type           ServiceType   `json:"type"`
-	Qualification  Qualification `json:"qualification,omitempty"`
-	Description    string        `json:"description,omitempty"`
-	Subscribers    string        `json:"subscribers,omitempty"`     // who subscribes: "natural persons", "legal persons"
-	RelyingParties string        `json:"relying_parties,omitempty"` // who relies on the output
+	ID            string        `json:"id"`
+	Name          string        `json:"name"`
+	Type          ServiceType   `json:"type"`
+	Qualification Qualification `json:"qualification,omitempty"`
+	// PubliclyTrusted marks a certificate service whose CA issues TLS
+	// certificates browsers trust: the CA/Browser Forum's Baseline
+	// Requirements and Network Security Requirements then apply to it,
+	// their revocation clocks and their cadences as floors.
+	PubliclyTrusted bool   `json:"publicly_trusted,omitempty"`
+	Description     string `json:"description,omitempty"`
+	Subscribers     string `json:"subscribers,omitempty"`     // who subscribes: "natural persons", "legal persons"
+	RelyingParties  string `json:"relying_parties,omitempty"` // who relies on the output
 	// Dependencies names the systems and suppliers the service cannot run
 	// without; the risk assessment starts from them.
 	Dependencies []string `json:"dependencies,omitempty"`
@@ -220,4 +225,43 @@ func (m *Model) OwnersOf(login string) []string {
 		}
 	}
 	return out
+}
+
+// PubliclyTrusted reports whether the CA/Browser Forum rules apply to
+// work for the named service: that service is marked publicly trusted or,
+// when the work names no service, some certificate service of the program
+// is. An unknown service is not publicly trusted.
+func (m *Model) PubliclyTrusted(service string) bool {
+	for _, s := range m.Services {
+		if s.PubliclyTrusted && (service == "" || s.ID == service) {
+			return true
+		}
+	}
+	return false
+}
+
+// ControlPubliclyTrusted reports whether a control serves a publicly
+// trusted CA, so the CA/Browser Forum's cadences are floors for it: it
+// names such a service, or a system supporting one, or it names neither
+// (a program-wide control, such as the review of every account) while the
+// program has such a service.
+func (m *Model) ControlPubliclyTrusted(c Control) bool {
+	if len(c.Services) == 0 && len(c.Systems) == 0 {
+		return m.PubliclyTrusted("")
+	}
+	for _, id := range c.Services {
+		if m.PubliclyTrusted(id) {
+			return true
+		}
+	}
+	for _, id := range c.Systems {
+		if s := m.SystemByID(id); s != nil {
+			for _, sv := range s.Services {
+				if m.PubliclyTrusted(sv) {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }

@@ -96,11 +96,12 @@ func revocationList(a *app, args []string) error {
 // publication interval (EN 319 411-1, 24 h) and every recorded request
 // against the clocks that apply: eIDAS Art. 24(3) when the request's
 // service (or, when it names none, any certificate service) is qualified,
-// the CA/B Forum's with --public-tls.
+// the CA/B Forum's when it is publicly trusted in the scope, or for every
+// request with --public-tls.
 func revocationCheck(a *app, args []string) error {
 	fs := a.flags("revocation check")
 	issuer := fs.String("issuer", "", "PEM `file` of the CA certificates that sign the CRLs (required)")
-	publicTLS := fs.Bool("public-tls", false, "the CA issues publicly-trusted TLS certificates: apply the CA/B Forum clocks")
+	publicTLS := fs.Bool("public-tls", false, "apply the CA/B Forum clocks to every request, not only to those of services the scope marks publicly_trusted")
 	pos, err := a.parse(fs, args)
 	if err != nil {
 		return err
@@ -126,8 +127,8 @@ func revocationCheck(a *app, args []string) error {
 		return err
 	}
 	checks := []profile.Check{profile.CRLPublication(profile.CRLInterval411, s, profile.Day)}
-	for _, r := range rs {
-		checks = append(checks, profile.Revocations([]evident.RevocationRequest{r}, s, qualifiedCA(m, r.Service), *publicTLS)...)
+	for _, r := range profile.RequestStatuses(m, rs, s, *publicTLS) {
+		checks = append(checks, r.Checks...)
 	}
 	return a.printChecks(checks)
 }
@@ -164,21 +165,6 @@ func readSeries(path, issuerPath string) (*crl.Series, error) {
 		}
 	}
 	return s, nil
-}
-
-// qualifiedCA reports whether the named certificate service, or when none
-// is named any certificate service of the program, is qualified in whole
-// or in part.
-func qualifiedCA(m *evident.Model, service string) bool {
-	for _, s := range m.Services {
-		if s.Type != evident.ServiceCertificates || service != "" && s.ID != service {
-			continue
-		}
-		if s.Qualification == evident.Qualified || s.Qualification == evident.Mixed {
-			return true
-		}
-	}
-	return false
 }
 
 func issuanceStop(a *app, args []string) error {

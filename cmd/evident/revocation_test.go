@@ -115,6 +115,46 @@ func TestRevocationCheckFromRealCRLs(t *testing.T) {
 	}
 }
 
+// The CA/B Forum clock follows from the scope: a request for the service
+// marked publicly_trusted runs against BR 4.9.1.1 without --public-tls, a
+// request for the qualified private CA does not, and --public-tls still
+// applies it to every request.
+func TestPubliclyTrustedServiceGetsTheBRClock(t *testing.T) {
+	t.Parallel()
+	env := pkiEnv(t)
+	dir := filepath.Join("..", "..", "internal", "importer", "testdata", "crl")
+	issuer := filepath.Join(dir, "issuer.pem")
+	b, err := os.ReadFile(filepath.Join(dir, "daily.crl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := crl.Read(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, _ := s.First("1003")
+	received := e.FirstListed.Add(-time.Hour).Format(time.RFC3339)
+	for _, svc := range []string{"tls", "qcert"} {
+		if code, out, errs := cli(t, env, "revocation", "request", "--serial", "1003", "--reason", "keyCompromise", "--service", svc, "--received", received); code != 0 {
+			t.Fatalf("revocation request: exit %d\n%s%s", code, out, errs)
+		}
+	}
+	br := func(r checksReport) (n int) {
+		for _, c := range r.Checks {
+			if c.Requirement == profile.RevocationBR {
+				n++
+			}
+		}
+		return n
+	}
+	if n := br(checksJSON(t, env, 0, "revocation", "check", filepath.Join(dir, "daily.crl"), "--issuer", issuer)); n != 1 {
+		t.Errorf("without --public-tls: %d BR 4.9.1.1 checks, want 1, for the publicly trusted service's request", n)
+	}
+	if n := br(checksJSON(t, env, 0, "revocation", "check", filepath.Join(dir, "daily.crl"), "--issuer", issuer, "--public-tls")); n != 2 {
+		t.Errorf("with --public-tls: %d BR 4.9.1.1 checks, want 2", n)
+	}
+}
+
 // A chrony sample 1.4 s off with no issuance stop fails TIS-7.7.2-03; a
 // stop recorded over it makes the breach allowed.
 func TestClockBreachNeedsIssuanceStop(t *testing.T) {

@@ -147,10 +147,10 @@ func TestClockOffBy1400msFailsWithoutStop(t *testing.T) {
 // profiles, the CA/B Forum's and the time-stamping one.
 func TestApplicableProfiles(t *testing.T) {
 	services := []evident.Service{
-		{ID: "qwac", Type: evident.ServiceCertificates, Qualification: evident.Qualified},
+		{ID: "qwac", Type: evident.ServiceCertificates, Qualification: evident.Qualified, PubliclyTrusted: true},
 		{ID: "tsa", Type: evident.ServiceTimeStamps, Qualification: evident.Qualified},
 	}
-	got := Applicable(services, true)
+	got := Applicable(services, false)
 	want := []string{EN319411_1, EN319411_2, EN319421, CABFBR, CABFNSR}
 	if strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("qualified TLS CA and TSA: %v, want %v", got, want)
@@ -158,6 +158,9 @@ func TestApplicableProfiles(t *testing.T) {
 	nq := []evident.Service{{ID: "dv", Type: evident.ServiceCertificates, Qualification: evident.NonQualified}}
 	if got := Applicable(nq, false); strings.Join(got, ",") != EN319411_1 {
 		t.Errorf("non-qualified private CA: %v, want only %s", got, EN319411_1)
+	}
+	if got := Applicable(nq, true); !strings.Contains(strings.Join(got, ","), CABFBR) {
+		t.Errorf("--public-tls no longer applies the CA/B Forum profiles: %v", got)
 	}
 }
 

@@ -42,8 +42,8 @@ var Standards = []Standard{
 // Applicable returns the profiles a program's services call for: EN 319
 // 411-1 for any certificate service, EN 319 411-2 when one is qualified in
 // whole or in part, EN 319 421 for a time-stamp service, and the CA/B
-// Forum BR and NSR when the CA issues publicly-trusted TLS certificates
-// (which the scope does not record yet, so the caller says).
+// Forum BR and NSR for a certificate service the scope marks publicly
+// trusted (or every certificate service, when publicTLS says so).
 func Applicable(services []evident.Service, publicTLS bool) []string {
 	var out []string
 	add := func(id string) {
@@ -58,7 +58,7 @@ func Applicable(services []evident.Service, publicTLS bool) []string {
 			if s.Qualification == evident.Qualified || s.Qualification == evident.Mixed {
 				add(EN319411_2)
 			}
-			if publicTLS {
+			if publicTLS || s.PubliclyTrusted {
 				add(CABFBR)
 				add(CABFNSR)
 			}
@@ -95,14 +95,14 @@ var Figures = []Figure{
 	{EN319411_1, "GEN-6.5.1-13A", "CA key generation follows a ceremony with a report", 0, "ceremony import: required fields, two trusted roles", false},
 	{EN319421, "TIS-7.7.2-03", "the TSU clock is within the declared accuracy (at most 1 s) of UTC, or issuance stops", MaxTSUAccuracy, "chrony imports and issuance stops: `issuance check`", false},
 	{"eIDAS", "Art. 24(3)", "a qualified TSP publishes a revocation within 24 hours of the request", Day, "`revocation check` for a qualified certificate service", true},
-	{CABFBR, "4.9.1.1", "a subscriber certificate is revoked within 24 hours, or 5 days for the cases that allow it", Day, "`revocation check --public-tls`", true},
+	{CABFBR, "4.9.1.1", "a subscriber certificate is revoked within 24 hours, or 5 days for the cases that allow it", Day, "`revocation check` for a publicly_trusted service (or --public-tls)", true},
 	{CABFBR, "4.9.1.2", "a subordinate CA certificate is revoked within 7 days", 7 * Day, "`revocation check --public-tls` for a request marked --subordinate-ca", true},
 	{CABFBR, "4.9.7", "a CRL for subscriber certificates at least every 7 days (4 without OCSP pointers), for CA certificates every 12 months, and within 24 hours of a revocation", 7 * Day, "crl import metric max_interval_h (criterion set by the control)", true},
 	{CABFBR, "4.9.10", "an OCSP response for a subscriber certificate is valid 8 hours to 10 days", 10 * Day, "ocsp import metric validity_h (default criteria)", true},
-	{CABFBR, "2.3", "the CP/CPS is updated at least every 366 days", 366 * Day, "a floor on the policy review cadence: not wired yet", true},
-	{CABFBR, "8.7", "self-audits at least quarterly on at least 3 % of certificates (at least one)", 92 * Day, "a floor on the sampling cadence: not wired yet", true},
+	{CABFBR, "2.3", "the CP/CPS is updated at least every 366 days", 366 * Day, "a floor (evident.CABFFloors) on controls meeting REQ-6.1-08 of a publicly trusted CA", true},
+	{CABFBR, "8.7", "self-audits at least quarterly on at least 3 % of certificates (at least one)", 92 * Day, "a floor (evident.CABFFloors) on zlint-importing controls of a publicly trusted CA; the 3 % sample is not checked", true},
 	{CABFBR, "6.1.1.1", "CA key pair generation has a ceremony report with trusted roles", 0, "ceremony import", true},
-	{CABFNSR, "2.2.1.4", "accounts with access to CA infrastructure are reviewed at least every 3 months", 92 * Day, "a floor on the access review cadence: not wired yet", true},
-	{CABFNSR, "3.1.2", "log integrity is monitored continuously or reviewed at least every 31 days", 31 * Day, "a floor on the log review cadence: not wired yet", true},
-	{CABFNSR, "4.2.1.1", "penetration tests at least annually", 366 * Day, "a floor on the pen test cadence: not wired yet", true},
+	{CABFNSR, "2.2.1.4", "accounts with access to CA infrastructure are reviewed at least every 3 months", 92 * Day, "a floor (evident.CABFFloors) on controls meeting REQ-7.4.1-07 of a publicly trusted CA", true},
+	{CABFNSR, "3.1.2", "log integrity is monitored continuously or reviewed at least every 31 days", 31 * Day, "a floor (evident.CABFFloors) on controls meeting REQ-7.10-08 of a publicly trusted CA", true},
+	{CABFNSR, "4.2.1.1", "penetration tests at least annually", 366 * Day, "a floor (evident.CABFFloors) on controls meeting REQ-7.8-19 of a publicly trusted CA", true},
 }

@@ -141,8 +141,10 @@ func TestApplyChangesAndRemoves(t *testing.T) {
 			t.Fatal(err)
 		}
 		// The owner of one control changes, a zone goes (with its system),
-		// and a new approval arrives for the BCP.
+		// a new approval arrives for the BCP and the TLS CA becomes
+		// publicly trusted.
 		m.ControlByID("vuln-scan-quarterly").Owner = "system-administrator"
+		m.ServiceByID("ncert-tls").PubliclyTrusted = true
 		m.Systems = removeSystem(m.Systems, "staging")
 		m.Zones = removeZone(m.Zones, "dev")
 		for i := range m.Controls {
@@ -155,7 +157,7 @@ func TestApplyChangesAndRemoves(t *testing.T) {
 			t.Fatal(err)
 		}
 		got := plan.String()
-		for _, want := range []string{"~ controls vuln-scan-quarterly", "owner: security-officer -> system-administrator", "- systems staging", "- zones dev", "~ policies bcp"} {
+		for _, want := range []string{"~ controls vuln-scan-quarterly", "owner: security-officer -> system-administrator", "- systems staging", "- zones dev", "~ policies bcp", "~ services ncert-tls", "publicly_trusted:"} {
 			if !strings.Contains(got, want) {
 				t.Errorf("plan lacks %q:\n%s", want, got)
 			}

@@ -12,7 +12,7 @@ func (l *loader) convert(src *source, d *fileDoc) {
 	for i, x := range d.Services {
 		l.at("services", src, i)
 		l.m.Services = append(l.m.Services, evident.Service{ID: x.ID, Name: x.Name, Type: evident.ServiceType(x.Type),
-			Qualification: evident.Qualification(x.Qualification), Description: x.Description, Subscribers: x.Subscribers,
+			Qualification: evident.Qualification(x.Qualification), PubliclyTrusted: x.PubliclyTrusted, Description: x.Description, Subscribers: x.Subscribers,
 			RelyingParties: x.RelyingParties, Dependencies: x.Dependencies,
 			Cessation:         l.date(src, fmt.Sprintf("$.services[%d].cessation", i), x.Cessation),
 			CessationNotified: l.date(src, fmt.Sprintf("$.services[%d].cessation_notified", i), x.CessationNotified)})

@@ -16,8 +16,10 @@
 //	              overlays, risk_scale {likelihood, impact}, risk_appetite,
 //	              next_audit, anchor_every, retention,
 //	              requirement_retention {REQ: period}          (exactly once)
-//	services:     id, name, type, qualification, description, subscribers,
-//	              relying_parties, dependencies, cessation,
+//	services:     id, name, type, qualification, publicly_trusted (a
+//	              certificate service whose TLS certificates browsers
+//	              trust: the CA/B Forum rules apply), description,
+//	              subscribers, relying_parties, dependencies, cessation,
 //	              cessation_notified
 //	systems:      id, name, kind, zone, owner, classification, version,
 //	              services, hosts, description

@@ -148,7 +148,7 @@ func (x exporter) program(p evident.Program) *fileProgram {
 func (x exporter) services(m *evident.Model) (out []fileService) {
 	for _, s := range m.Services {
 		out = append(out, fileService{ID: s.ID, Name: s.Name, Type: string(s.Type), Qualification: string(s.Qualification),
-			Description: s.Description, Subscribers: s.Subscribers, RelyingParties: s.RelyingParties, Dependencies: s.Dependencies,
+			PubliclyTrusted: s.PubliclyTrusted, Description: s.Description, Subscribers: s.Subscribers, RelyingParties: s.RelyingParties, Dependencies: s.Dependencies,
 			Cessation: date(s.Cessation), CessationNotified: date(s.CessationNotified)})
 	}
 	return out

@@ -46,14 +46,15 @@ type fileScale struct {
 }
 
 type fileService struct {
-	ID             string   `yaml:"id"`
-	Name           string   `yaml:"name"`
-	Type           string   `yaml:"type"`
-	Qualification  string   `yaml:"qualification,omitempty"`
-	Description    string   `yaml:"description,omitempty"`
-	Subscribers    string   `yaml:"subscribers,omitempty"`
-	RelyingParties string   `yaml:"relying_parties,omitempty"`
-	Dependencies   []string `yaml:"dependencies,omitempty"`
+	ID              string   `yaml:"id"`
+	Name            string   `yaml:"name"`
+	Type            string   `yaml:"type"`
+	Qualification   string   `yaml:"qualification,omitempty"`
+	PubliclyTrusted bool     `yaml:"publicly_trusted,omitempty"`
+	Description     string   `yaml:"description,omitempty"`
+	Subscribers     string   `yaml:"subscribers,omitempty"`
+	RelyingParties  string   `yaml:"relying_parties,omitempty"`
+	Dependencies    []string `yaml:"dependencies,omitempty"`
 	// Cessation is the date the termination plan sets for ceasing the
 	// service; CessationNotified when the supervisory body was told.
 	Cessation         string `yaml:"cessation,omitempty"`

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -279,7 +280,7 @@ func (l *loader) ref(src *source, path, s string) evident.RequirementRef {
 		l.errorf(src, path, "%s", evident.ErrorMessage(err))
 		return r
 	}
-	if !l.known(r) {
+	if !l.known(r) && !(strings.Contains(path, ".deviations[") && cabfFloor(r)) {
 		l.errorf(src, path, "unknown requirement %s: it is not in the EN 319 401 catalog (see `evident catalog list`)", r)
 	}
 	return r
@@ -353,4 +354,11 @@ func (l *loader) digest(src *source, path string, v filePolicyVersion) string {
 		l.errorf(src, path+".sha256", "%s has SHA-256 %s, the program says %s", v.File, got, given)
 	}
 	return got
+}
+
+// cabfFloor reports whether ref is a CA/B Forum section with a floor: a
+// deviation may name one, and the model check decides whether the floor
+// applies to the control.
+func cabfFloor(ref evident.RequirementRef) bool {
+	return slices.ContainsFunc(evident.CABFFloors, func(p evident.ProfileFloor) bool { return p.Requirement == ref })
 }

@@ -196,6 +196,29 @@ controls:
         justification: one host
         approval: {by: ceo}
 `, "people.yaml": people}, "controls.yaml:", "approval.at: a date is required"},
+		{"a publicly trusted time-stamp service", map[string]string{"scope.yaml": "services:\n  - id: tsa\n    name: TSA\n    type: time-stamps\n    publicly_trusted: true\n"},
+			"scope.yaml:5", "services[0].publicly_trusted: only a certificate service can be publicly trusted"},
+		{"publicly trusted not a yes or no", map[string]string{"scope.yaml": "services:\n  - id: ca\n    name: CA\n    type: certificates\n    publicly_trusted: browsers\n"},
+			"scope.yaml:5", "of type bool"},
+		{"deviation from a CA/B floor for a CA that is not publicly trusted", map[string]string{"controls.yaml": `
+controls:
+  - id: a
+    title: A
+    requirements: [REQ-7.4.1-07]
+    cadence: every 4 months
+    deviations:
+      - requirement: CABF-NSR@2.0.5:2.2.1.4
+        justification: two staff
+`}, "controls.yaml:", "deviations[0].requirement: CABF-NSR@2.0.5:2.2.1.4 is not one of the control's requirements"},
+		{"deviation from a CA/B section with no floor", map[string]string{"controls.yaml": `
+controls:
+  - id: a
+    title: A
+    requirements: [REQ-7.4.1-07]
+    deviations:
+      - requirement: CABF-NSR@2.0.5:9.9
+        justification: two staff
+`}, "controls.yaml:", "unknown requirement CABF-NSR@2.0.5:9.9"},
 		{"unknown import format", map[string]string{"controls.yaml": "controls:\n  - id: a\n    title: A\n    requirements: [REQ-7.8-13]\n    method:\n      kind: import\n      format: nessus\n"},
 			"controls.yaml:7", "method.format"},
 	}
@@ -263,5 +286,36 @@ controls:
 	}
 	if n := strings.Count(msg, "REQ-7.8-98"); n != 1 {
 		t.Errorf("the unknown requirement is reported %d times, want once:\n%s", n, msg)
+	}
+}
+
+// A publicly trusted CA's control may deviate from a CA/B Forum floor by
+// naming its section; the deviation loads and exports unchanged.
+func TestLoadDeviationFromACABFFloor(t *testing.T) {
+	dir := writeProgram(t, map[string]string{
+		"program.yaml": "program:\n  name: P\n  version: 3.2.1\n",
+		"scope.yaml":   "services:\n  - {id: tls, name: TLS CA, type: certificates, qualification: non-qualified, publicly_trusted: true}\n",
+		"controls.yaml": `
+controls:
+  - id: access-review
+    title: Access review
+    requirements: [REQ-7.4.1-07]
+    services: [tls]
+    cadence: every 4 months
+    deviations:
+      - requirement: CABF-NSR@2.0.5:2.2.1.4
+        justification: two staff
+`})
+	m, err := Load(dir, mustCatalog(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := m.ControlByID("access-review")
+	want := evident.RequirementRef{Standard: evident.CABFNSR, Version: "2.0.5", ID: "2.2.1.4"}
+	if len(c.Deviations) != 1 || c.Deviations[0].Requirement != want {
+		t.Errorf("deviations = %+v, want one from %s", c.Deviations, want)
+	}
+	if !m.ServiceByID("tls").PubliclyTrusted || len(m.ProfileFloorsOf(*c)) != 1 {
+		t.Errorf("the TLS CA is not publicly trusted or its access review has no CA/B floor: %+v", m.ProfileFloorsOf(*c))
 	}
 }

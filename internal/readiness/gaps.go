@@ -302,7 +302,8 @@ func (g *gaps) controls(m *evident.Model) {
 }
 
 // floors reports each control slower than the figure of a requirement it
-// meets. A deviation recorded in the program closes the gap only once an
+// meets, and each control of a publicly trusted CA slower than a CA/B
+// Forum cadence for its work (evident.CABFFloors). A deviation recorded in the program closes the gap only once an
 // approval act by an approver's own login binds it as it is: a claim in a
 // program file approves nothing, and an edit voids the act.
 //
@@ -351,27 +352,47 @@ func (g *gaps) floors(m *evident.Model, reqs []evident.Requirement, perService m
 			if f.Figure.Law != "" {
 				why += ", which " + f.Figure.Law + " also sets"
 			}
-			d := c.DeviationFor(ref)
-			var decision evident.Act
-			if d != nil {
-				var ok bool
-				if decision, ok = d.ApprovedBy(c.ID, acts); ok {
-					continue
-				}
-			}
-			switch {
-			case d == nil:
-				why += " and no deviation is recorded"
-			case decision.Verb == evident.ActReject:
-				why += "; the deviation was " + unapproved("", decision)
-			case d.Approval == nil:
-				why += "; the deviation recorded has no approval"
-			default:
-				why += fmt.Sprintf("; the deviation's approval by %s on %s is written in the program, and no approval act binds the deviation as it is", d.Approval.By, d.ApprovalDate().Format("2006-01-02"))
+			if g.deviationHolds(c, ref, acts, &why) {
+				continue
 			}
 			g.aboutRefs([]evident.RequirementRef{ref}).add(CadenceBelowStandard, "controls", c.ID, "%s", why)
 		}
+		for _, p := range m.ProfileFloorsOf(c) {
+			if !p.SlowerThan(c.Cadence) {
+				continue
+			}
+			refs, _ := p.Applies(c)
+			why := fmt.Sprintf("cadence %s is slower than %s %s's %q for a publicly trusted CA", c.Cadence, p.Requirement.Standard, p.Requirement.ID, p.Figure.Text)
+			if g.deviationHolds(c, p.Requirement, acts, &why) {
+				continue
+			}
+			g.aboutRefs(refs).add(CadenceBelowStandard, "controls", c.ID, "%s", why)
+		}
 	}
+}
+
+// deviationHolds reports whether c's deviation from ref is bound by an
+// approval act; when it is not, it says why in why.
+func (g *gaps) deviationHolds(c evident.Control, ref evident.RequirementRef, acts evident.Approvals, why *string) bool {
+	d := c.DeviationFor(ref)
+	var decision evident.Act
+	if d != nil {
+		var ok bool
+		if decision, ok = d.ApprovedBy(c.ID, acts); ok {
+			return true
+		}
+	}
+	switch {
+	case d == nil:
+		*why += " and no deviation is recorded"
+	case decision.Verb == evident.ActReject:
+		*why += "; the deviation was " + unapproved("", decision)
+	case d.Approval == nil:
+		*why += "; the deviation recorded has no approval"
+	default:
+		*why += fmt.Sprintf("; the deviation's approval by %s on %s is written in the program, and no approval act binds the deviation as it is", d.Approval.By, d.ApprovalDate().Format("2006-01-02"))
+	}
+	return false
 }
 
 // policyRequirements are the requirements each policy gap concerns, by

@@ -119,6 +119,7 @@ func (tx *Tx) PreviousImport(ctx context.Context, control, target string) (Impor
 type ImportFilter struct {
 	Control string
 	Target  string
+	Format  string // only runs of this importer format
 	Limit   int
 }
 
@@ -131,6 +132,9 @@ func (s *Store) ImportRuns(ctx context.Context, f ImportFilter) ([]ImportRun, er
 	}
 	if f.Target != "" {
 		where, args = append(where, "target = ?"), append(args, f.Target)
+	}
+	if f.Format != "" {
+		where, args = append(where, "format = ?"), append(args, f.Format)
 	}
 	q := ""
 	if len(where) > 0 {

@@ -26,6 +26,7 @@ var navigation = []navItem{
 	{"approvals", "Approvals", "/approvals", "approve"},
 	{"incidents", "Incidents", "/incidents", "read"},
 	{"changes", "Changes", "/changes", "read"},
+	{"revocations", "Revocations", "/revocations", "read"},
 	{"engagements", "Engagements", "/engagements", "read"},
 	{"packs", "Packs", "/packs", "pack.export"},
 	{"audit", "Audit trail", "/audit", "read"},

@@ -329,3 +329,29 @@ func b2f(b bool) float64 {
 	}
 	return 0
 }
+
+// Merge joins series into one, ordered by thisUpdate, keeping each CRL
+// once (the same CRL imported twice is one publication). Issuer is kept
+// when every series has the same one, else empty: serial numbers are
+// matched across issuers, which random 64-bit serials keep apart, but
+// MaxInterval means nothing for a merge of issuers.
+func Merge(series ...*Series) *Series {
+	out := &Series{}
+	seen := map[string]bool{}
+	for i, s := range series {
+		if i == 0 {
+			out.Issuer = s.Issuer
+		} else if s.Issuer != out.Issuer {
+			out.Issuer = ""
+		}
+		for _, l := range s.CRLs {
+			if key := string(l.Raw); !seen[key] {
+				seen[key] = true
+				out.CRLs = append(out.CRLs, l)
+			}
+		}
+	}
+	sort.SliceStable(out.CRLs, func(i, j int) bool { return out.CRLs[i].ThisUpdate.Before(out.CRLs[j].ThisUpdate) })
+	out.Entries = entries(out.CRLs)
+	return out
+}
