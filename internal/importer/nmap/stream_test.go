@@ -26,8 +26,10 @@ func sameAsReference(t *testing.T, data []byte, c report.Context) {
 	t.Helper()
 	want, werr := parseReference(context.Background(), data, c)
 	for name, parse := range map[string]func() (*report.Result, error){
-		"memory":       func() (*report.Result, error) { return Parse(context.Background(), data, c) },
-		"byte by byte": func() (*report.Result, error) { return ParseStream(context.Background(), iotest.OneByteReader(bytes.NewReader(data)), c) },
+		"memory": func() (*report.Result, error) { return Parse(context.Background(), data, c) },
+		"byte by byte": func() (*report.Result, error) {
+			return ParseStream(context.Background(), iotest.OneByteReader(bytes.NewReader(data)), c)
+		},
 	} {
 		got, gerr := parse()
 		if (werr == nil) != (gerr == nil) {
