@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/x509"
@@ -47,6 +48,9 @@ type parser struct {
 	accepts string
 	detect  func(head []byte) bool
 	parse   func(ctx context.Context, data []byte, c report.Context) (*report.Result, error)
+	// stream, when not nil, parses from a reader in one pass without
+	// holding the file: a large scan is then never all in memory.
+	stream func(ctx context.Context, r io.Reader, c report.Context) (*report.Result, error)
 	// namesHosts is true when the output names the hosts it checked, so
 	// the output, not the caller, decides what a run covered.
 	namesHosts bool
@@ -57,18 +61,18 @@ type parser struct {
 // also has), then formats whose markers are specific, so a generic one (zlint's map of
 // lint results) cannot claim another tool's JSON.
 var parsers = []parser{
-	{crl.Format, "CRL, DER or a PEM bundle of one issuer's CRLs, oldest first or not (openssl ca -gencrl)", crl.Detect, crl.Parse, false},
-	{ocsp.Format, "OCSP response, DER (openssl ocsp -respout F.der)", ocsp.Detect, ocsp.Parse, false},
-	{tsr.Format, "RFC 3161 TimeStampResp, DER (openssl ts -reply -out F.tsr)", tsr.Detect, tsr.Parse, false},
-	{nmap.Format, "nmap XML (nmap -oX F.xml)", nmap.Detect, nmap.Parse, true},
-	{openscap.Format, "XCCDF or ARF results XML (oscap xccdf eval --results F.xml)", openscap.Detect, openscap.Parse, true},
-	{sarif.Format, "SARIF 2.1.0 JSON (semgrep, gosec, CodeQL: --sarif)", sarif.Detect, sarif.Parse, false},
-	{trivy.Format, "Trivy JSON report (trivy --format json)", trivy.Detect, trivy.Parse, false},
-	{testssl.Format, "testssl.sh JSON (--jsonfile or --jsonfile-pretty)", testssl.Detect, testssl.Parse, true},
-	{lynis.Format, "Lynis report file (lynis-report.dat)", lynis.Detect, lynis.Parse, true},
-	{chrony.Format, "chronyc tracking output, text or CSV (chronyc -c tracking)", chrony.Detect, chrony.Parse, false},
-	{ceremony.Format, "key ceremony report, JSON starting with \"key_ceremony\" (see go doc ./internal/importer/ceremony)", ceremony.Detect, ceremony.Parse, false},
-	{zlint.Format, "zlint JSON of one certificate (zlint -pretty CERT.pem)", zlint.Detect, zlint.Parse, false},
+	{crl.Format, "CRL, DER or a PEM bundle of one issuer's CRLs, oldest first or not (openssl ca -gencrl)", crl.Detect, crl.Parse, nil, false},
+	{ocsp.Format, "OCSP response, DER (openssl ocsp -respout F.der)", ocsp.Detect, ocsp.Parse, nil, false},
+	{tsr.Format, "RFC 3161 TimeStampResp, DER (openssl ts -reply -out F.tsr)", tsr.Detect, tsr.Parse, nil, false},
+	{nmap.Format, "nmap XML (nmap -oX F.xml)", nmap.Detect, nmap.Parse, nmap.ParseStream, true},
+	{openscap.Format, "XCCDF or ARF results XML (oscap xccdf eval --results F.xml)", openscap.Detect, openscap.Parse, nil, true},
+	{sarif.Format, "SARIF 2.1.0 JSON (semgrep, gosec, CodeQL: --sarif)", sarif.Detect, sarif.Parse, nil, false},
+	{trivy.Format, "Trivy JSON report (trivy --format json)", trivy.Detect, trivy.Parse, nil, false},
+	{testssl.Format, "testssl.sh JSON (--jsonfile or --jsonfile-pretty)", testssl.Detect, testssl.Parse, nil, true},
+	{lynis.Format, "Lynis report file (lynis-report.dat)", lynis.Detect, lynis.Parse, nil, true},
+	{chrony.Format, "chronyc tracking output, text or CSV (chronyc -c tracking)", chrony.Detect, chrony.Parse, nil, false},
+	{ceremony.Format, "key ceremony report, JSON starting with \"key_ceremony\" (see go doc ./internal/importer/ceremony)", ceremony.Detect, ceremony.Parse, nil, false},
+	{zlint.Format, "zlint JSON of one certificate (zlint -pretty CERT.pem)", zlint.Detect, zlint.Parse, nil, false},
 }
 
 // NamesHosts reports whether the format's output names the hosts it
@@ -127,12 +131,22 @@ func Detect(head []byte) (string, error) {
 // format is empty. It reads at most c.MaxBytes (DefaultMaxBytes when 0) and
 // refuses larger input rather than judging part of it. Errors about the
 // input have code EINVALID and say where the input is wrong.
+//
+// A format that can be read in one pass (nmap) is parsed as r is read, so
+// the file is never held whole; it is read to its end even when it is
+// refused, so an oversized file is still refused as oversized. Every other
+// format is read into memory first.
 func Parse(ctx context.Context, format string, r io.Reader, c Context) (*Result, error) {
 	limit := c.MaxBytes
 	if limit <= 0 {
 		limit = DefaultMaxBytes
 	}
-	data, err := io.ReadAll(io.LimitReader(r, limit+1))
+	in := &countingReader{r: io.LimitReader(r, limit+1)}
+	br := bufio.NewReaderSize(in, 64<<10)
+	if res, ok, err := parseStream(ctx, format, br, in, limit, c); ok {
+		return res, err
+	}
+	data, err := io.ReadAll(br)
 	if err != nil {
 		return nil, fmt.Errorf("read tool output: %w", err)
 	}
@@ -158,7 +172,57 @@ func Parse(ctx context.Context, format string, r io.Reader, c Context) (*Result,
 	if err != nil {
 		return nil, err
 	}
-	res.Format = format
+	return finish(p, res, c)
+}
+
+// parseStream parses br in one pass when the format allows it and the
+// first bytes already show the file is that format; ok is false, with
+// nothing consumed, when the whole file must be read instead: then every
+// refusal (empty, not recognised, not the named format) reads as it
+// always has.
+func parseStream(ctx context.Context, format string, br *bufio.Reader, in *countingReader, limit int64, c Context) (res *Result, ok bool, err error) {
+	first, perr := br.Peek(HeadSize)
+	if perr != nil && perr != io.EOF && perr != bufio.ErrBufferFull {
+		return nil, false, nil // the read fails again, and is reported, below
+	}
+	if len(bytes.TrimSpace(first)) == 0 {
+		return nil, false, nil
+	}
+	if format == "" {
+		if format, err = Detect(first); err != nil {
+			return nil, false, nil
+		}
+	}
+	p, err := lookup(format)
+	if err != nil || p.stream == nil || !p.detect(bytes.TrimPrefix(first, []byte("\xef\xbb\xbf"))) {
+		return nil, false, nil
+	}
+	if bytes.HasPrefix(first, []byte("\xef\xbb\xbf")) {
+		br.Discard(3)
+	}
+	res, err = p.stream(ctx, br, c)
+	// Whatever the parser made of it, the rest is read: a read error or a
+	// file over the limit is what is wrong with it, as when it was read
+	// whole before parsing.
+	if _, derr := io.Copy(io.Discard, br); derr != nil && in.err == nil {
+		in.err = derr
+	}
+	switch {
+	case in.err != nil:
+		return nil, true, fmt.Errorf("read tool output: %w", in.err)
+	case in.n > limit:
+		return nil, true, evident.Errorf(evident.EINVALID, "tool output is larger than the limit of %d bytes", limit)
+	case err != nil:
+		return nil, true, err
+	}
+	res, err = finish(p, res, c)
+	return res, true, err
+}
+
+// finish names the format of a parsed result, judges its coverage of the
+// scope and checks the parser kept the result's invariants.
+func finish(p parser, res *Result, c Context) (*Result, error) {
+	res.Format = p.name
 	if len(c.Scope) > 0 {
 		if p.namesHosts {
 			res.Cover(c.Scope, res.Checked, false)
@@ -167,9 +231,27 @@ func Parse(ctx context.Context, format string, r io.Reader, c Context) (*Result,
 		}
 	}
 	if err := res.Validate(); err != nil {
-		return nil, evident.Errorf(evident.EINTERNAL, "%s importer produced an invalid result: %v", format, err)
+		return nil, evident.Errorf(evident.EINTERNAL, "%s importer produced an invalid result: %v", p.name, err)
 	}
 	return res, nil
+}
+
+// countingReader counts the bytes read and keeps the first read error, so
+// the size and the failure of a file parsed as it streams are known once
+// it ends.
+type countingReader struct {
+	r   io.Reader
+	n   int64
+	err error
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	if err != nil && err != io.EOF && c.err == nil {
+		c.err = err
+	}
+	return n, err
 }
 
 func head(data []byte) []byte {

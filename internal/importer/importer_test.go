@@ -7,11 +7,13 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/evidenthq/evident"
@@ -306,6 +308,7 @@ func TestParseRejectsBadInput(t *testing.T) {
 		{"unknown format", "nessus", nmapXML, Context{}, "unknown format"},
 		{"named format mismatch", "testssl", nmapXML, Context{}, "file is not testssl output: it looks like nmap"},
 		{"too large", "", nmapXML, big, "larger than the limit of 100 bytes"},
+		{"too large, seen as nmap in its first bytes", "", nmapXML, Context{MaxBytes: 1000}, "larger than the limit of 1000 bytes"},
 		{"truncated xml", "nmap", nmapXML[:len(nmapXML)/2], Context{}, "truncated"},
 		{"entity expansion", "nmap", []byte(bomb), Context{}, "entities"},
 		{"external entity", "nmap", []byte(external), Context{}, "entities"},
@@ -335,6 +338,26 @@ func TestParseRejectsBadInput(t *testing.T) {
 				t.Errorf("error %q does not contain %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestNmapReadInOnePass: nmap output is parsed as it is read. A byte
+// order mark does not change the result, and a file whose reading fails
+// part way is refused for that failure, not judged on its first part.
+func TestNmapReadInOnePass(t *testing.T) {
+	data := read(t, "testdata/nmap/baseline.xml")
+	want := parseFile(t, "testdata/nmap/baseline.xml", "nmap")
+	got, err := Parse(context.Background(), "", bytes.NewReader(append([]byte("\xef\xbb\xbf"), data...)), testContext(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("with a byte order mark (-without +with):\n%s", diff)
+	}
+	broken := io.MultiReader(bytes.NewReader(data[:len(data)/2]), iotest.ErrReader(errors.New("connection reset")))
+	_, err = Parse(context.Background(), "nmap", broken, testContext(t))
+	if err == nil || !strings.Contains(err.Error(), "read tool output: connection reset") {
+		t.Errorf("Parse of a read that fails = %v, want the read error", err)
 	}
 }
 

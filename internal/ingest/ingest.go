@@ -19,9 +19,9 @@
 package ingest
 
 import (
-	"bytes"
 	"context"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -190,11 +190,7 @@ func checkOne(ctx context.Context, b blob.Batch, m *evident.Model, ctl evident.C
 	if err != nil {
 		return nil, fileErr(opt.Filename, evident.Errorf(evident.EINVALID, "cannot read: %v", err))
 	}
-	data, err := io.ReadAll(io.LimitReader(rc, opt.MaxBytes+1))
-	rc.Close()
-	if err != nil {
-		return nil, fileErr(opt.Filename, fmt.Errorf("read: %w", err))
-	}
+	defer rc.Close()
 	c := &Checked{opt: opt, control: ctl, versions: map[string]string{}}
 	for _, s := range m.Systems {
 		c.versions[s.ID] = s.Version
@@ -206,8 +202,9 @@ func checkOne(ctx context.Context, b blob.Batch, m *evident.Model, ctl evident.C
 	if c.system == "" {
 		pc.HostPorts = hostPorts(m)
 	}
-	if c.Result, err = importer.Parse(ctx, opt.Format, bytes.NewReader(data), pc); err != nil {
-		return nil, fileErr(opt.Filename, err)
+	raw, err := parseAndStage(ctx, b, rc, opt, pc, c)
+	if err != nil {
+		return nil, err
 	}
 	if c.Target == "" {
 		c.Target = shortTarget(c.Result.Target)
@@ -218,10 +215,75 @@ func checkOne(ctx context.Context, b blob.Batch, m *evident.Model, ctl evident.C
 		criteria, c.Defaulted = importer.DefaultCriteria(c.Result.Format), true
 	}
 	c.Verdict = importer.Evaluate(c.Result, criteria)
-	if err := c.prepare(ctx, b, data); err != nil {
+	if err := c.prepare(ctx, b, raw); err != nil {
 		return nil, err
 	}
 	return c, nil
+}
+
+// staged is a blob Put in the batch: its address and size.
+type staged struct {
+	digest evident.Digest
+	size   int64
+	err    error
+}
+
+// parseAndStage reads the file once: every byte the parser reads is also
+// hashed and staged in the batch, so a large scan is neither held whole
+// nor read twice. The blob is complete only once the parser accepted the
+// file; a refused file ends its blob with the refusal, so nothing of it is
+// placed (a large blob on S3 is uploaded while it is staged).
+func parseAndStage(ctx context.Context, b blob.Batch, rc io.Reader, opt Options, pc importer.Context, c *Checked) (staged, error) {
+	pr, pw := io.Pipe()
+	done := make(chan staged, 1)
+	go func() {
+		dg, n, err := b.Put(ctx, pr)
+		pr.CloseWithError(err) // a Put that stops early unblocks the parser
+		done <- staged{dg, n, err}
+	}()
+	w := &teeWriter{w: pw}
+	in := io.TeeReader(io.LimitReader(rc, opt.MaxBytes+1), w)
+	res, err := importer.Parse(ctx, opt.Format, in, pc)
+	if err == nil {
+		// Parse reads to the end of what it accepts; anything it left
+		// belongs to the blob all the same.
+		_, err = io.Copy(io.Discard, in)
+	}
+	if err != nil {
+		pw.CloseWithError(errRefused)
+		st := <-done
+		if w.err != nil {
+			// Staging failed first (a full disk, an unreachable bucket):
+			// that, not the file, is what went wrong.
+			return staged{}, fmt.Errorf("%s: store: %w", opt.Filename, st.err)
+		}
+		return staged{}, fileErr(opt.Filename, err)
+	}
+	pw.Close()
+	st := <-done
+	if st.err != nil {
+		return staged{}, fmt.Errorf("%s: store: %w", opt.Filename, st.err)
+	}
+	c.Result = res
+	return st, nil
+}
+
+// errRefused ends the blob of a file the parser refused.
+var errRefused = errors.New("the file was refused")
+
+// teeWriter keeps the first error writing to the blob, which tells a
+// failed store from a refused file.
+type teeWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (t *teeWriter) Write(p []byte) (int, error) {
+	n, err := t.w.Write(p)
+	if err != nil && t.err == nil {
+		t.err = err
+	}
+	return n, err
 }
 
 // formatFor picks the format to parse with: the one named, which must

@@ -4,9 +4,13 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -247,6 +251,64 @@ func TestConcurrentImportsChain(t *testing.T) {
 		}
 		if firsts != 1 {
 			t.Errorf("%d imports saw no baseline, want exactly 1", firsts)
+		}
+	})
+}
+
+// bigScan is the baseline scan with its host repeated n times at other
+// addresses: large enough that its blob is staged through a temp file.
+func bigScan(t *testing.T, n int) []byte {
+	t.Helper()
+	base := fixture(t, "nmap/baseline.xml")
+	i, j := bytes.Index(base, []byte("<host ")), bytes.Index(base, []byte("</host>\n"))+len("</host>\n")
+	var b bytes.Buffer
+	b.Write(base[:i])
+	for k := range n {
+		b.Write(bytes.ReplaceAll(base[i:j], []byte("127.0.0.1"), fmt.Appendf(nil, "10.1.%d.%d", k/256, k%256)))
+	}
+	b.Write(base[j:])
+	return b.Bytes()
+}
+
+// The file is parsed and stored in one read: the raw record names the
+// SHA-256 of exactly the bytes uploaded, which the store gives back. A
+// scan refused at its very end (no <runstats>) leaves no blob at
+// all, not even a staged one.
+func TestImportStoresTheBytesItParsed(t *testing.T) {
+	storetest.Each(t, func() time.Time { return after }, func(t *testing.T, st *sqlstore.Store) {
+		ctx := context.Background()
+		l := setup(t, st)
+		blobs := func() (n int) {
+			l.Blobs().Walk(ctx, func(evident.Digest, int64) error { n++; return nil })
+			tmp, _ := os.ReadDir(filepath.Join(l.Blobs().(*blob.Disk).Root(), "tmp"))
+			return n + len(tmp)
+		}
+		scan := bigScan(t, 2000)
+		cut := append(bytes.Clone(scan[:bytes.Index(scan, []byte("<runstats>"))]), "</nmaprun>\n"...)
+		_, err := ingest.Import(ctx, l, bytes.NewReader(cut), ingest.Options{Control: "scan", Actor: "scanner", Filename: "cut.xml"})
+		if err == nil || !strings.Contains(err.Error(), "cut.xml: truncated: nmap XML has no <runstats><finished>") {
+			t.Fatalf("import of a cut scan = %v, want it refused as truncated", err)
+		}
+		if n := blobs(); n != 0 {
+			t.Errorf("%d blobs or staged files after a refused import, want none", n)
+		}
+		out, err := ingest.Import(ctx, l, bytes.NewReader(scan), ingest.Options{Control: "scan", Actor: "scanner", Filename: "big.xml"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := evident.Digest(sha256.Sum256(scan)); out.Raw.Digest != want || out.Raw.Size != int64(len(scan)) {
+			t.Errorf("raw record names %s (%d bytes), want %s (%d bytes)", out.Raw.Digest, out.Raw.Size, want, len(scan))
+		}
+		rc, err := l.Blobs().Open(ctx, out.Raw.Digest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rc.Close()
+		if got, err := io.ReadAll(rc); err != nil || !bytes.Equal(got, scan) {
+			t.Errorf("stored blob differs from the upload (%d bytes of %d, %v)", len(got), len(scan), err)
+		}
+		if out.Metrics["hosts_up"] != 1 || out.Metrics["open_ports"] != 3*2000 {
+			t.Errorf("metrics %v, want 6000 open ports", out.Metrics)
 		}
 	})
 }

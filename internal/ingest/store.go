@@ -30,9 +30,10 @@ var mediaTypes = map[string]string{
 	"lynis": "text/plain", "chrony": "text/plain", "sarif": "application/sarif+json",
 }
 
-// prepare stages the two blobs: the file as received and the full result
-// with its verdict, the bytes the derived record's digest covers.
-func (c *Checked) prepare(ctx context.Context, b blob.Batch, data []byte) error {
+// prepare names the file as received (st, staged while it was parsed) and
+// stages the full result with its verdict, the bytes the derived record's
+// digest covers.
+func (c *Checked) prepare(ctx context.Context, b blob.Batch, st staged) error {
 	o := c.opt
 	eff := o.Effective
 	if eff.From.IsZero() && !c.Result.Time.IsZero() {
@@ -48,10 +49,7 @@ func (c *Checked) prepare(ctx context.Context, b blob.Batch, data []byte) error 
 	if c.system != "" {
 		raw.About = append(raw.About, "system/"+c.system)
 	}
-	var err error
-	if raw.Digest, raw.Size, err = b.Put(ctx, bytes.NewReader(data)); err != nil {
-		return err
-	}
+	raw.Digest, raw.Size = st.digest, st.size
 	full, err := json.Marshal(struct {
 		Result    *importer.Result `json:"result"`
 		Verdict   importer.Verdict `json:"verdict"`

@@ -3,9 +3,12 @@
 package nmap
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"encoding/xml"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -23,64 +26,67 @@ func Detect(head []byte) bool {
 	return strings.Contains(string(head), "<nmaprun")
 }
 
-type run struct {
-	Scanner string `xml:"scanner,attr"`
-	Args    string `xml:"args,attr"`
-	Start   int64  `xml:"start,attr"`
-	Version string `xml:"version,attr"`
-	// ScanInfo is one entry per protocol scanned; a host discovery scan
-	// (-sn) has none, and checks no port.
-	ScanInfo []struct {
-		Type        string `xml:"type,attr"`
-		Protocol    string `xml:"protocol,attr"`
-		NumServices int    `xml:"numservices,attr"`
-	} `xml:"scaninfo"`
-	Hosts []host `xml:"host"`
-	Stats struct {
-		Finished struct {
-			Exit     string `xml:"exit,attr"`
-			Summary  string `xml:"summary,attr"`
-			ErrorMsg string `xml:"errormsg,attr"`
-		} `xml:"finished"`
-		Hosts struct {
-			Up    int `xml:"up,attr"`
-			Down  int `xml:"down,attr"`
-			Total int `xml:"total,attr"`
-		} `xml:"hosts"`
-	} `xml:"runstats"`
+// scan is what a run of nmap reports, read in one pass: the run's own
+// attributes and totals, and the findings of the hosts read so far. A host
+// is judged when its element closes and then dropped, so memory grows with
+// the findings, not with the file.
+type scan struct {
+	g       *report.XMLGuard
+	allowed []PortRange
+	perHost map[string][]PortRange
+
+	args, version string
+	start         int64
+	ports         int // services probed, summed over <scaninfo>
+	finished      struct{ exit, summary, errormsg string }
+	hostsUp       int
+	hostsDown     int
+
+	res     *report.Result
+	targets []string
+	up      int
+
+	// open holds the names of the elements open below and including the
+	// root, as written, while the root is read. The file is judged as
+	// xml.Unmarshal reads it: only the elements its fields name, at the
+	// place they name, count, and the first error Unmarshal would stop at
+	// (a mismatched end tag, an attribute that is not a number) is kept in
+	// derr. It is reported only once the whole file passed the XML checks,
+	// which come first, as they always did.
+	open []xml.Name
+	done bool // the root closed
+	derr error
+	h    host // the host being read
 }
 
 type host struct {
-	Status struct {
-		State string `xml:"state,attr"`
-	} `xml:"status"`
-	Addresses []struct {
-		Addr string `xml:"addr,attr"`
-		Type string `xml:"addrtype,attr"`
-	} `xml:"address"`
-	Hostnames []struct {
-		Name string `xml:"name,attr"`
-	} `xml:"hostnames>hostname"`
-	Ports []struct {
-		Protocol string `xml:"protocol,attr"`
-		ID       int    `xml:"portid,attr"`
-		State    struct {
-			State string `xml:"state,attr"`
-		} `xml:"state"`
-		Service struct {
-			Name    string `xml:"name,attr"`
-			Product string `xml:"product,attr"`
-			Version string `xml:"version,attr"`
-			Tunnel  string `xml:"tunnel,attr"`
-		} `xml:"service"`
-	} `xml:"ports>port"`
+	state     string
+	addresses []address
+	hostnames []string
+	ports     []port
 }
 
-// Parse reads nmap XML. Every open port becomes a finding; one the zone
-// does not allow (Context.HostPorts for its address, else
-// Context.AllowedPorts) is high severity and counted in
-// unexpected_open_ports.
+type address struct{ addr, typ string }
+
+type port struct {
+	protocol                       string
+	id                             int
+	state                          string
+	name, product, version, tunnel string
+}
+
+// Parse reads nmap XML held in memory; see ParseStream.
 func Parse(ctx context.Context, data []byte, c report.Context) (*report.Result, error) {
+	return ParseStream(ctx, bytes.NewReader(data), c)
+}
+
+// ParseStream reads nmap XML from r in one pass, guarding and decoding
+// each element as it arrives (see report.XMLGuard). Every open port
+// becomes a finding; one the zone does not allow (Context.HostPorts for
+// its address, else Context.AllowedPorts) is high severity and counted in
+// unexpected_open_ports. A scan without <runstats><finished> did not
+// finish and is refused.
+func ParseStream(ctx context.Context, r io.Reader, c report.Context) (*report.Result, error) {
 	allowed, err := ParsePorts(c.AllowedPorts)
 	if err != nil {
 		return nil, err
@@ -91,84 +97,293 @@ func Parse(ctx context.Context, data []byte, c report.Context) (*report.Result, 
 			return nil, err
 		}
 	}
-	root, err := report.CheckXML(Format, data)
-	if err != nil {
-		return nil, err
+	if _, ok := r.(io.ByteReader); !ok {
+		r = bufio.NewReaderSize(r, 64<<10)
 	}
-	if root != "nmaprun" {
+	s := &scan{g: report.NewXMLGuard(Format, r), allowed: allowed, perHost: perHost, res: report.New(Format, "nmap")}
+	for _, m := range []string{"open_ports", "unexpected_open_ports"} {
+		s.res.Metrics[m] = 0
+	}
+	for {
+		tok, err := s.g.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		if s.done || s.derr != nil {
+			continue
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			s.open = append(s.open, t.Name)
+			s.startElement(t)
+		case xml.EndElement:
+			if err := s.endElement(ctx, t); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if root := s.g.Root(); root != "nmaprun" {
 		return nil, evident.Errorf(evident.EINVALID, "file is not nmap XML: root element is <%s>, want <nmaprun>", root)
 	}
-	var nr run
-	if err := xml.Unmarshal(data, &nr); err != nil {
-		return nil, evident.Errorf(evident.EINVALID, "nmap XML: %v", err)
+	if s.derr != nil {
+		return nil, evident.Errorf(evident.EINVALID, "nmap XML: %v", s.derr)
 	}
-	if nr.Stats.Finished.Exit == "" {
+	if s.finished.exit == "" {
 		// nmap writes <runstats> last; without it the scan was cut short and
 		// its silence about ports proves nothing.
 		return nil, report.Truncated("nmap XML has no <runstats><finished>: the scan did not finish or the file was cut")
 	}
-	res := report.New(Format, "nmap")
-	res.ToolVersion = nr.Version
-	if nr.Start > 0 {
-		res.Time = time.Unix(nr.Start, 0).UTC()
+	res := s.res
+	res.ToolVersion = s.version
+	if s.start > 0 {
+		res.Time = time.Unix(s.start, 0).UTC()
 	}
-	res.Summary["args"] = nr.Args
-	res.Summary["exit"] = nr.Stats.Finished.Exit
-	for _, m := range []string{"open_ports", "unexpected_open_ports"} {
-		res.Metrics[m] = 0
-	}
-	res.Metrics["hosts_up"] = float64(nr.Stats.Hosts.Up)
-	res.Metrics["hosts_down"] = float64(nr.Stats.Hosts.Down)
-	var targets []string
-	up := 0
-	for _, h := range nr.Hosts {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		addr := h.address()
-		targets = append(targets, addr)
-		if h.Status.State == "up" {
-			up++
-			res.Checked = append(res.Checked, h.names()...)
-		}
-		for _, p := range h.Ports {
-			if p.State.State != "open" {
-				continue
-			}
-			ok, found := perHost[addr]
-			if !found {
-				ok = allowed
-			}
-			res.Add(portFinding(addr, p.Protocol, p.ID, service(p.Service.Name, p.Service.Product, p.Service.Version, p.Service.Tunnel), ok))
-		}
-	}
-	res.Target = strings.Join(targets, " ")
-	checked(res, nr, up)
+	res.Summary["args"] = s.args
+	res.Summary["exit"] = s.finished.exit
+	res.Metrics["hosts_up"] = float64(s.hostsUp)
+	res.Metrics["hosts_down"] = float64(s.hostsDown)
+	res.Target = strings.Join(s.targets, " ")
+	s.checked()
 	res.Sort()
 	return res, nil
+}
+
+// at reports whether the element just opened or about to close sits at
+// path below the root.
+func (s *scan) at(path ...string) bool {
+	if len(s.open) != len(path)+1 {
+		return false
+	}
+	for i, p := range path {
+		if s.open[i+1].Local != p {
+			return false
+		}
+	}
+	return true
+}
+
+// startElement takes what the element's attributes say, attribute by
+// attribute in the order written, as Unmarshal sets struct fields.
+func (s *scan) startElement(t xml.StartElement) {
+	if len(s.open) == 1 && t.Name.Local != "nmaprun" {
+		s.done = true // not nmap XML: said once the checks pass
+		return
+	}
+	attrs := func(set func(name, value string) error) {
+		for _, a := range t.Attr {
+			if err := set(a.Name.Local, a.Value); err != nil {
+				s.derr = err
+				return
+			}
+		}
+	}
+	switch {
+	case len(s.open) == 1:
+		attrs(func(n, v string) error {
+			switch n {
+			case "args":
+				s.args = v
+			case "version":
+				s.version = v
+			case "start":
+				return setInt(&s.start, v)
+			}
+			return nil
+		})
+	case s.at("scaninfo"):
+		var num int64
+		attrs(func(n, v string) error {
+			if n == "numservices" {
+				return setInt(&num, v)
+			}
+			return nil
+		})
+		s.ports += int(num)
+	case s.at("runstats", "finished"):
+		attrs(func(n, v string) error {
+			switch n {
+			case "exit":
+				s.finished.exit = v
+			case "summary":
+				s.finished.summary = v
+			case "errormsg":
+				s.finished.errormsg = v
+			}
+			return nil
+		})
+	case s.at("runstats", "hosts"):
+		var up, down, total int64 = int64(s.hostsUp), int64(s.hostsDown), 0
+		attrs(func(n, v string) error {
+			switch n {
+			case "up":
+				return setInt(&up, v)
+			case "down":
+				return setInt(&down, v)
+			case "total":
+				return setInt(&total, v)
+			}
+			return nil
+		})
+		s.hostsUp, s.hostsDown = int(up), int(down)
+	case s.at("host"):
+		s.h = host{}
+	case s.at("host", "status"):
+		attrs(func(n, v string) error {
+			if n == "state" {
+				s.h.state = v
+			}
+			return nil
+		})
+	case s.at("host", "address"):
+		var a address
+		attrs(func(n, v string) error {
+			switch n {
+			case "addr":
+				a.addr = v
+			case "addrtype":
+				a.typ = v
+			}
+			return nil
+		})
+		s.h.addresses = append(s.h.addresses, a)
+	case s.at("host", "hostnames", "hostname"):
+		var name string
+		attrs(func(n, v string) error {
+			if n == "name" {
+				name = v
+			}
+			return nil
+		})
+		s.h.hostnames = append(s.h.hostnames, name)
+	case s.at("host", "ports", "port"):
+		var p port
+		var id int64
+		attrs(func(n, v string) error {
+			switch n {
+			case "protocol":
+				p.protocol = v
+			case "portid":
+				return setInt(&id, v)
+			}
+			return nil
+		})
+		p.id = int(id)
+		s.h.ports = append(s.h.ports, p)
+	case s.at("host", "ports", "port", "state"):
+		p := &s.h.ports[len(s.h.ports)-1]
+		attrs(func(n, v string) error {
+			if n == "state" {
+				p.state = v
+			}
+			return nil
+		})
+	case s.at("host", "ports", "port", "service"):
+		p := &s.h.ports[len(s.h.ports)-1]
+		attrs(func(n, v string) error {
+			switch n {
+			case "name":
+				p.name = v
+			case "product":
+				p.product = v
+			case "version":
+				p.version = v
+			case "tunnel":
+				p.tunnel = v
+			}
+			return nil
+		})
+	}
+}
+
+// setInt reads an integer attribute as Unmarshal does: empty is 0, space
+// around the digits is allowed, and the error is strconv's.
+func setInt(dst *int64, v string) error {
+	if v == "" {
+		*dst = 0
+		return nil
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+	if err != nil {
+		return err
+	}
+	*dst = n
+	return nil
+}
+
+// endElement matches the end tag with its start as xml.Decoder.Token
+// does, and judges a host once its element closes.
+func (s *scan) endElement(ctx context.Context, t xml.EndElement) error {
+	if len(s.open) == 0 {
+		s.derr = &xml.SyntaxError{Msg: "unexpected end element </" + t.Name.Local + ">", Line: s.g.Line()}
+		return nil
+	}
+	top := s.open[len(s.open)-1]
+	switch {
+	case top.Local != t.Name.Local:
+		s.derr = &xml.SyntaxError{Msg: "element <" + top.Local + "> closed by </" + t.Name.Local + ">", Line: s.g.Line()}
+		return nil
+	case top.Space != t.Name.Space:
+		ns := t.Name.Space
+		if ns == "" {
+			ns = `""`
+		}
+		s.derr = &xml.SyntaxError{Msg: "element <" + top.Local + "> in space " + top.Space + " closed by </" + t.Name.Local + "> in space " + ns, Line: s.g.Line()}
+		return nil
+	}
+	if s.at("host") {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		s.judge(s.h)
+		s.h = host{}
+	}
+	s.open = s.open[:len(s.open)-1]
+	if len(s.open) == 0 {
+		s.done = true
+	}
+	return nil
+}
+
+// judge adds a host's open ports as findings, by its address.
+func (s *scan) judge(h host) {
+	addr := h.address()
+	s.targets = append(s.targets, addr)
+	if h.state == "up" {
+		s.up++
+		s.res.Checked = append(s.res.Checked, h.names()...)
+	}
+	for _, p := range h.ports {
+		if p.state != "open" {
+			continue
+		}
+		ok, found := s.perHost[addr]
+		if !found {
+			ok = s.allowed
+		}
+		s.res.Add(portFinding(addr, p.protocol, p.id, service(p.name, p.product, p.version, p.tunnel), ok))
+	}
 }
 
 // checked sets how many hosts the scan checked: hosts that were up, when
 // the scan probed ports and ended normally. A scan that found no host up,
 // probed no port or ended in an error checked nothing, and its silence
 // about open ports proves nothing.
-func checked(res *report.Result, nr run, up int) {
-	ports := 0
-	for _, si := range nr.ScanInfo {
-		ports += si.NumServices
-	}
-	f := nr.Stats.Finished
+func (s *scan) checked() {
+	res, f := s.res, s.finished
 	switch {
-	case f.Exit != "success":
+	case f.exit != "success":
 		res.Checked = nil
-		res.NothingChecked(fmt.Sprintf("nmap ended with exit=%q: %s", f.Exit, f.ErrorMsg))
-	case up == 0:
-		res.NothingChecked(fmt.Sprintf("nmap found no host up (%s)", f.Summary))
-	case ports == 0:
+		res.NothingChecked(fmt.Sprintf("nmap ended with exit=%q: %s", f.exit, f.errormsg))
+	case s.up == 0:
+		res.NothingChecked(fmt.Sprintf("nmap found no host up (%s)", f.summary))
+	case s.ports == 0:
 		res.Checked = nil
 		res.NothingChecked("nmap probed no port (a host discovery scan such as -sn)")
 	default:
-		res.Metrics[report.Checked] = float64(up)
+		res.Metrics[report.Checked] = float64(s.up)
 	}
 }
 
@@ -197,29 +412,27 @@ func service(name, product, version, tunnel string) string {
 // hosts may list.
 func (h host) names() []string {
 	var out []string
-	for _, a := range h.Addresses {
-		if a.Type != "mac" {
-			out = append(out, a.Addr)
+	for _, a := range h.addresses {
+		if a.typ != "mac" {
+			out = append(out, a.addr)
 		}
 	}
-	for _, n := range h.Hostnames {
-		out = append(out, n.Name)
-	}
+	out = append(out, h.hostnames...)
 	return out
 }
 
 // address prefers the IP address, so keys do not change when reverse DNS does.
 func (h host) address() string {
-	for _, a := range h.Addresses {
-		if a.Type == "ipv4" || a.Type == "ipv6" {
-			return a.Addr
+	for _, a := range h.addresses {
+		if a.typ == "ipv4" || a.typ == "ipv6" {
+			return a.addr
 		}
 	}
-	if len(h.Addresses) > 0 {
-		return h.Addresses[0].Addr
+	if len(h.addresses) > 0 {
+		return h.addresses[0].addr
 	}
-	if len(h.Hostnames) > 0 {
-		return h.Hostnames[0].Name
+	if len(h.hostnames) > 0 {
+		return h.hostnames[0]
 	}
 	return "unknown"
 }

@@ -23,44 +23,94 @@ const MaxXMLDepth = 256
 // malformed or truncated XML. It returns the local name of the root element
 // so the caller can tell whether the file is the format it expects.
 func CheckXML(format string, data []byte) (root string, err error) {
-	d := xml.NewDecoder(bytes.NewReader(data))
-	d.Strict = true
-	depth := 0
+	g := NewXMLGuard(format, bytes.NewReader(data))
 	for {
-		tok, err := d.RawToken()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return root, xmlError(format, d, err)
-		}
-		switch t := tok.(type) {
-		case xml.Directive:
-			if bytes.Contains(bytes.ToUpper(t), []byte("<!ENTITY")) || bytes.Contains(bytes.ToUpper(t), []byte("ENTITY ")) {
-				return root, invalid(format, d, "DOCTYPE declares entities, which tool output never does (entity expansion attack?)")
-			}
-		case xml.StartElement:
-			if depth == 0 && root != "" {
-				return root, invalid(format, d, "second root element <%s>", t.Name.Local)
-			}
-			if root == "" {
-				root = t.Name.Local
-			}
-			depth++
-			if depth > MaxXMLDepth {
-				return root, invalid(format, d, "elements nested deeper than %d", MaxXMLDepth)
-			}
-		case xml.EndElement:
-			depth--
+		if _, err := g.Next(); err == io.EOF {
+			return g.Root(), nil
+		} else if err != nil {
+			return g.Root(), err
 		}
 	}
-	if root == "" {
-		return "", evident.Errorf(evident.EINVALID, "file is not %s XML: no root element", format)
+}
+
+// XMLGuard applies CheckXML's checks token by token, so a parser can
+// decode a document in the same pass that guards it and never hold more
+// of it than the element it is reading.
+type XMLGuard struct {
+	format string
+	d      *xml.Decoder
+	depth  int
+	root   string
+	err    error
+}
+
+// NewXMLGuard reads the document from r. A reader that is an io.ByteReader
+// (a bufio.Reader) is read directly, without another buffer.
+func NewXMLGuard(format string, r io.Reader) *XMLGuard {
+	d := xml.NewDecoder(r)
+	d.Strict = true
+	return &XMLGuard{format: format, d: d}
+}
+
+// Next returns the next raw token (names as written, end elements not
+// matched against their start: see xml.Decoder.RawToken), or the error
+// CheckXML would return for the document so far. At the end of a sound
+// document it returns io.EOF; every call after an error repeats it. The
+// token's data is valid until the next call.
+func (g *XMLGuard) Next() (xml.Token, error) {
+	if g.err != nil {
+		return nil, g.err
 	}
-	if depth != 0 {
-		return root, Truncated("%s XML ends with %d elements not closed (no closing </%s>)", format, depth, root)
+	tok, err := g.next()
+	if err != nil {
+		g.err = err
 	}
-	return root, nil
+	return tok, err
+}
+
+func (g *XMLGuard) next() (xml.Token, error) {
+	tok, err := g.d.RawToken()
+	if err == io.EOF {
+		if g.root == "" {
+			return nil, evident.Errorf(evident.EINVALID, "file is not %s XML: no root element", g.format)
+		}
+		if g.depth != 0 {
+			return nil, Truncated("%s XML ends with %d elements not closed (no closing </%s>)", g.format, g.depth, g.root)
+		}
+		return nil, io.EOF
+	}
+	if err != nil {
+		return nil, xmlError(g.format, g.d, err)
+	}
+	switch t := tok.(type) {
+	case xml.Directive:
+		if bytes.Contains(bytes.ToUpper(t), []byte("<!ENTITY")) || bytes.Contains(bytes.ToUpper(t), []byte("ENTITY ")) {
+			return nil, invalid(g.format, g.d, "DOCTYPE declares entities, which tool output never does (entity expansion attack?)")
+		}
+	case xml.StartElement:
+		if g.depth == 0 && g.root != "" {
+			return nil, invalid(g.format, g.d, "second root element <%s>", t.Name.Local)
+		}
+		if g.root == "" {
+			g.root = t.Name.Local
+		}
+		g.depth++
+		if g.depth > MaxXMLDepth {
+			return nil, invalid(g.format, g.d, "elements nested deeper than %d", MaxXMLDepth)
+		}
+	case xml.EndElement:
+		g.depth--
+	}
+	return tok, nil
+}
+
+// Root is the local name of the root element, "" before it is read.
+func (g *XMLGuard) Root() string { return g.root }
+
+// Line is the line the last token ended on, for errors about it.
+func (g *XMLGuard) Line() int {
+	line, _ := g.d.InputPos()
+	return line
 }
 
 func invalid(format string, d *xml.Decoder, msg string, args ...any) error {
