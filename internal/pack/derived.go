@@ -5,7 +5,6 @@ import (
 	"compress/flate"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"hash/crc32"
 	"io"
@@ -30,11 +29,7 @@ func (e *exporter) derivedFiles(ix *Index, regs *Registers) []struct {
 		name string
 		fn   func(io.Writer) error
 	}{
-		{IndexJSON, func(w io.Writer) error {
-			enc := json.NewEncoder(w)
-			enc.SetIndent("", "  ")
-			return enc.Encode(ix)
-		}},
+		{IndexJSON, jsonFile(ix)},
 		{IndexHTML, func(w io.Writer) error { return writeHTML(w, ix) }},
 		{IndexXLSX, func(w io.Writer) error { return writeXLSX(w, ix) }},
 		{VerifyName, func(w io.Writer) error { _, err := io.WriteString(w, verifyMD); return err }},
@@ -63,13 +58,9 @@ func (e *exporter) derivedFiles(ix *Index, regs *Registers) []struct {
 	return files
 }
 
-// jsonFile writes v as indented JSON.
+// jsonFile writes v as indented JSON, streamed (writeJSON).
 func jsonFile(v any) func(io.Writer) error {
-	return func(w io.Writer) error {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(v)
-	}
+	return func(w io.Writer) error { return writeJSON(w, v) }
 }
 
 // renderDerived writes every derived file, deflated, to temporary files.
