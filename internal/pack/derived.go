@@ -114,21 +114,28 @@ func render(name string, fn func(io.Writer) error) (rendered, error) {
 func (e *exporter) writeRendered(rs []rendered) error {
 	defer removeRendered(rs)
 	for _, r := range rs {
-		w, err := e.zw.CreateRaw(&zip.FileHeader{Name: r.name, Method: zip.Deflate, Modified: e.man.CreatedAt,
-			CRC32: r.crc, CompressedSize64: r.csize, UncompressedSize64: r.usize})
-		if err != nil {
-			return fmt.Errorf("pack %s: %w", r.name, err)
-		}
-		f, err := os.Open(r.path)
-		if err != nil {
+		if err := e.writeRaw(r); err != nil {
 			return err
 		}
-		_, err = io.Copy(w, f)
-		f.Close()
-		if err != nil {
-			return fmt.Errorf("pack %s: %w", r.name, err)
-		}
 		e.man.Files[r.name] = r.sha256
+	}
+	return nil
+}
+
+// writeRaw copies one rendered file into the zip as it is.
+func (e *exporter) writeRaw(r rendered) error {
+	w, err := e.zw.CreateRaw(&zip.FileHeader{Name: r.name, Method: zip.Deflate, Modified: e.man.CreatedAt,
+		CRC32: r.crc, CompressedSize64: r.csize, UncompressedSize64: r.usize})
+	if err != nil {
+		return fmt.Errorf("pack %s: %w", r.name, err)
+	}
+	f, err := os.Open(r.path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if _, err := io.Copy(w, f); err != nil {
+		return fmt.Errorf("pack %s: %w", r.name, err)
 	}
 	return nil
 }
