@@ -87,7 +87,9 @@ func render(name string, fn func(io.Writer) error) (rendered, error) {
 	}
 	defer tmp.Close()
 	r := rendered{name: name, path: tmp.Name()}
-	fw, err := flate.NewWriter(tmp, flate.DefaultCompression)
+	// The fastest level: JSON and HTML still shrink several times, and
+	// the default level cost more CPU than copying the evidence.
+	fw, err := flate.NewWriter(tmp, flate.BestSpeed)
 	if err != nil {
 		os.Remove(r.path)
 		return r, err
