@@ -16,6 +16,10 @@
 #
 # Usage: bench/pack.sh [SIZE_MB] [FILES]      (default 1024 MB in 10 000 files)
 # PACK_BENCH_DIR=DIR keeps the data in DIR and reuses it on the next run.
+# PACK_BENCH_ITEMS="1000 10000 100000" also exports packs of that many
+# 2 KiB items each and prints export's peak memory per item count: flat
+# means the same memory whatever the count. PACK_BENCH_ITEMS_ONLY=1 skips
+# the 1 GiB comparison.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 size_mb=${1:-1024}
@@ -61,6 +65,24 @@ setup() {
 }
 
 period=$(date -u +%Y)
+
+# Memory against the number of items: N items of 2 KiB, one export each.
+if [ -n "${PACK_BENCH_ITEMS:-}" ]; then
+	echo "== export peak memory by item count"
+	rows=""
+	for n in $PACK_BENCH_ITEMS; do
+		setup "$work/items$n" $(( (n * 2 + 1023) / 1024 )) "$n"
+		rm -f "$work/items$n/pack.zip"
+		/usr/bin/time -f "%e %M %U %S" -o "$work/one" "$work/evident" --data "$work/items$n/data" pack export --period "$period" --out "$work/items$n/pack.zip" >/dev/null
+		read -r s kb u y <"$work/one"
+		"$work/evident" pack verify "$work/items$n/pack.zip" >/dev/null
+		rows="$rows| $n | $s s | $(echo "$u $y" | awk '{print $1 + $2}') s | $((kb / 1024)) MB | $(du -m "$work/items$n/pack.zip" | cut -f1) MiB |
+"
+	done
+	printf '\n| items (2 KiB each) | export wall | CPU (user+sys) | peak memory | pack |\n|---|---|---|---|---|\n%s\n' "$rows"
+	[ -n "${PACK_BENCH_ITEMS_ONLY:-}" ] && exit 0
+fi
+
 echo "== generating ${size_mb} MiB in $files files, and an eighth of the bytes in as many files"
 setup "$work/full" "$size_mb" "$files"
 setup "$work/eighth" $((size_mb / 8)) "$files"

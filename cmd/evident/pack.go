@@ -192,16 +192,8 @@ type packSummary struct {
 func exportSummary(m *pack.Manifest, out string) packSummary {
 	s := packSummary{Out: out, Pack: m.ID, Period: m.Period, Services: m.Scope.Services, Checkpoints: len(m.Checkpoints),
 		FinalSize: m.Final.Size, Key: m.Key}
-	for _, it := range m.Items {
-		switch {
-		case it.Redacted:
-			s.Redacted++
-		case it.Path != "":
-			s.Evidence++
-			s.Bytes += it.Size
-		default:
-			s.Records++
-		}
+	if c := m.Counts; c != nil {
+		s.Evidence, s.Records, s.Redacted, s.Bytes = c.Evidence, c.Records, c.Redacted, c.Bytes
 	}
 	return s
 }

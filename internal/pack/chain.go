@@ -141,7 +141,7 @@ func (e *exporter) boundaries(ctx context.Context, tx *sqlstore.Tx, pr *prover) 
 		}
 		h := hashLeaf(lf.Data)
 		e.man.Boundary = append(e.man.Boundary, Boundary{Side: w.side, Index: lf.Index, LeafHash: hex.EncodeToString(h[:]), Received: rec.At})
-		if e.seen[lf.Index] {
+		if e.has(lf.Index) {
 			continue // an item already: its leaf and proof are in the pack
 		}
 		e.seen[lf.Index] = true

@@ -33,7 +33,7 @@ func exportPeriod(t testing.TB, f *fixture, from, to time.Time, prev *Head) ([]b
 	if err != nil {
 		t.Fatalf("export %s to %s: %v", evident.UTC(from), evident.UTC(to), err)
 	}
-	return buf.Bytes(), man
+	return buf.Bytes(), packManifest(t, buf.Bytes(), man)
 }
 
 // headOf verifies an earlier pack and returns its final checkpoint, as

@@ -5,7 +5,6 @@ import (
 	"compress/flate"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"hash/crc32"
 	"io"
@@ -30,11 +29,7 @@ func (e *exporter) derivedFiles(ix *Index, regs *Registers) []struct {
 		name string
 		fn   func(io.Writer) error
 	}{
-		{IndexJSON, func(w io.Writer) error {
-			enc := json.NewEncoder(w)
-			enc.SetIndent("", "  ")
-			return enc.Encode(ix)
-		}},
+		{IndexJSON, jsonFile(ix)},
 		{IndexHTML, func(w io.Writer) error { return writeHTML(w, ix) }},
 		{IndexXLSX, func(w io.Writer) error { return writeXLSX(w, ix) }},
 		{VerifyName, func(w io.Writer) error { _, err := io.WriteString(w, verifyMD); return err }},
@@ -63,13 +58,9 @@ func (e *exporter) derivedFiles(ix *Index, regs *Registers) []struct {
 	return files
 }
 
-// jsonFile writes v as indented JSON.
+// jsonFile writes v as indented JSON, streamed (writeJSON).
 func jsonFile(v any) func(io.Writer) error {
-	return func(w io.Writer) error {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(v)
-	}
+	return func(w io.Writer) error { return writeJSON(w, v) }
 }
 
 // renderDerived writes every derived file, deflated, to temporary files.
@@ -96,7 +87,9 @@ func render(name string, fn func(io.Writer) error) (rendered, error) {
 	}
 	defer tmp.Close()
 	r := rendered{name: name, path: tmp.Name()}
-	fw, err := flate.NewWriter(tmp, flate.DefaultCompression)
+	// The fastest level: JSON and HTML still shrink several times, and
+	// the default level cost more CPU than copying the evidence.
+	fw, err := flate.NewWriter(tmp, flate.BestSpeed)
 	if err != nil {
 		os.Remove(r.path)
 		return r, err
@@ -123,21 +116,28 @@ func render(name string, fn func(io.Writer) error) (rendered, error) {
 func (e *exporter) writeRendered(rs []rendered) error {
 	defer removeRendered(rs)
 	for _, r := range rs {
-		w, err := e.zw.CreateRaw(&zip.FileHeader{Name: r.name, Method: zip.Deflate, Modified: e.man.CreatedAt,
-			CRC32: r.crc, CompressedSize64: r.csize, UncompressedSize64: r.usize})
-		if err != nil {
-			return fmt.Errorf("pack %s: %w", r.name, err)
-		}
-		f, err := os.Open(r.path)
-		if err != nil {
+		if err := e.writeRaw(r); err != nil {
 			return err
 		}
-		_, err = io.Copy(w, f)
-		f.Close()
-		if err != nil {
-			return fmt.Errorf("pack %s: %w", r.name, err)
-		}
 		e.man.Files[r.name] = r.sha256
+	}
+	return nil
+}
+
+// writeRaw copies one rendered file into the zip as it is.
+func (e *exporter) writeRaw(r rendered) error {
+	w, err := e.zw.CreateRaw(&zip.FileHeader{Name: r.name, Method: zip.Deflate, Modified: e.man.CreatedAt,
+		CRC32: r.crc, CompressedSize64: r.csize, UncompressedSize64: r.usize})
+	if err != nil {
+		return fmt.Errorf("pack %s: %w", r.name, err)
+	}
+	f, err := os.Open(r.path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if _, err := io.Copy(w, f); err != nil {
+		return fmt.Errorf("pack %s: %w", r.name, err)
 	}
 	return nil
 }

@@ -61,7 +61,7 @@ func TestPackJudgesAStaleDocumentReviewAsTheStoreDoes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return buf.Bytes(), man
+		return buf.Bytes(), packManifest(t, buf.Bytes(), man)
 	}
 	state := func(man *Manifest) evident.PeriodState {
 		i := slices.IndexFunc(man.Coverage, func(c Coverage) bool { return c.Control == spr })

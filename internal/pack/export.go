@@ -6,12 +6,10 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -82,10 +80,18 @@ type exporter struct {
 	scope map[string]bool
 	// blobs holds each distinct digest to copy and its size.
 	blobs map[string]int64
-	seen  map[int64]bool
+	// items are the manifest's items, on disk; counts counts them.
+	items  *itemSpool
+	counts Counts
+	// ranged is the part of the period's range of leaves read so far:
+	// each of them is in the pack (or redacted). seen holds the other
+	// leaves looked at, of which there are few.
+	ranged Range
+	seen   map[int64]bool
+	// refs are the evidence items in full under each control, for the index.
+	refs map[string][]EvidenceRef
 	// evidence holds the decoded evidence items by id, for the index.
 	evidence    map[string]evident.Evidence
-	buf         []byte
 	manifestSHA string
 	// approvables, approvals and changes are read in the export's
 	// snapshot for the registers.
@@ -94,9 +100,11 @@ type exporter struct {
 	changes     []evident.Change
 }
 
-// Export writes a pack for the period to w and returns its manifest. It
+// Export writes a pack for the period to w and returns its manifest,
+// without its items (Counts counts them; they are in the pack). It
 // streams: blobs are copied from the blob store one at a time and never
-// held in memory, so memory does not grow with the size of the pack. The
+// held in memory, so memory does not grow with the size of the pack, and
+// the manifest's items go to a temporary file as they are read. The
 // ledger must be able to sign (the final checkpoint and the manifest
 // signature need the key).
 func Export(ctx context.Context, src Source, opt Options, w io.Writer) (*Manifest, error) {
@@ -116,7 +124,7 @@ func Export(ctx context.Context, src Source, opt Options, w io.Writer) (*Manifes
 		return nil, err
 	}
 	e := &exporter{src: src, opt: opt, model: m, blobs: map[string]int64{}, seen: map[int64]bool{},
-		evidence: map[string]evident.Evidence{}, buf: make([]byte, copyBuf)}
+		evidence: map[string]evident.Evidence{}, refs: map[string][]EvidenceRef{}}
 	if err := e.setScope(); err != nil {
 		return nil, err
 	}
@@ -139,6 +147,10 @@ func Export(ctx context.Context, src Source, opt Options, w io.Writer) (*Manifes
 		return nil, err
 	}
 	e.man = e.newManifest(m)
+	if e.items, err = newItemSpool(); err != nil {
+		return nil, err
+	}
+	defer e.items.close()
 	e.man.Coverage = e.coverage(in)
 	e.zw = zip.NewWriter(w)
 	incidents, err := st.Incidents(ctx, sqlstore.IncidentFilter{})
@@ -177,6 +189,7 @@ func Export(ctx context.Context, src Source, opt Options, w io.Writer) (*Manifes
 	if err := e.zw.Close(); err != nil {
 		return nil, fmt.Errorf("finish pack: %w", err)
 	}
+	e.man.Counts = &e.counts
 	return e.man, e.audit(ctx)
 }
 
@@ -201,7 +214,7 @@ func (e *exporter) audit(ctx context.Context) error {
 		actor = "system:pack"
 	}
 	body := exportBody{From: evident.UTC(e.man.Period.From), To: evident.UTC(e.man.Period.To), Services: e.man.Scope.Services,
-		Items: len(e.man.Items), FinalSize: e.man.Final.Size, ManifestSHA256: e.manifestSHA}
+		Items: e.counts.Items, FinalSize: e.man.Final.Size, ManifestSHA256: e.manifestSHA}
 	err := e.src.Ledger.Store().Write(ctx, func(tx *sqlstore.Tx) error {
 		_, err := tx.Audit(ctx, ExportRecordKind, e.man.ID, actor, body)
 		return err
@@ -325,6 +338,7 @@ func (e *exporter) collect(ctx context.Context, tx *sqlstore.Tx) error {
 	end = min(end, final.Size)
 	first = min(first, end)
 	e.man.Records = Range{First: first, End: end}
+	e.ranged = Range{First: first, End: first}
 	pr := &prover{ctx: ctx, tx: tx, final: final}
 	for from := first; from < end; from += page {
 		leaves, err := tx.LedgerLeaves(ctx, from, min(from+page, end))
@@ -338,6 +352,7 @@ func (e *exporter) collect(ctx context.Context, tx *sqlstore.Tx) error {
 			if err := e.addLeaf(pr, lf, true); err != nil {
 				return err
 			}
+			e.ranged.End = lf.Index + 1
 		}
 	}
 	if err := e.outsideEvidence(ctx, tx, pr, first, end); err != nil {
@@ -364,7 +379,6 @@ func (e *exporter) collect(ctx context.Context, tx *sqlstore.Tx) error {
 			return err
 		}
 	}
-	sort.Slice(e.man.Items, func(i, j int) bool { return e.man.Items[i].Index < e.man.Items[j].Index })
 	return e.checkpoints(ctx, tx, pr, keySizes)
 }
 
@@ -454,10 +468,12 @@ func overlaps(e, p evident.Effective) bool {
 // Evidence outside the service scope inside the period's range is kept by
 // hash only (redacted); outside the range it is simply not in the pack.
 func (e *exporter) addLeaf(pr *prover, lf sqlstore.LedgerLeaf, inRange bool) error {
-	if e.seen[lf.Index] {
+	if e.has(lf.Index) {
 		return nil
 	}
-	e.seen[lf.Index] = true
+	if !inRange {
+		e.seen[lf.Index] = true
+	}
 	h := hashLeaf(lf.Data)
 	rec, err := evident.ParseRecord(lf.Data)
 	if err != nil {
@@ -479,6 +495,11 @@ func (e *exporter) addLeaf(pr *prover, lf sqlstore.LedgerLeaf, inRange bool) err
 			ev.LedgerIndex = lf.Index
 			e.evidence[ev.ID] = ev
 			e.blobs[it.SHA256] = ev.Size
+			ref := EvidenceRef{Index: it.Index, ID: it.ID, Path: it.Path, SHA256: it.SHA256, Filename: it.Filename,
+				Effective: it.Effective, Received: it.Received, Actor: it.Actor, Verdict: it.Verdict}
+			for _, c := range it.Controls {
+				e.refs[c] = append(e.refs[c], ref)
+			}
 		}
 	}
 	if !it.Redacted {
@@ -493,8 +514,18 @@ func (e *exporter) addLeaf(pr *prover, lf sqlstore.LedgerLeaf, inRange bool) err
 	if err := e.writeFile(ProofPath(lf.Index), p); err != nil {
 		return err
 	}
-	e.man.Items = append(e.man.Items, it)
+	e.counts.add(it)
+	if inRange {
+		return e.items.inOrder(it)
+	}
+	e.items.other(it)
 	return nil
+}
+
+// has reports whether leaf i was looked at already: read as part of the
+// period's range, or added (or passed over) since.
+func (e *exporter) has(i int64) bool {
+	return (i >= e.ranged.First && i < e.ranged.End) || e.seen[i]
 }
 
 func fillEvidence(it *Item, ev evident.Evidence) {
@@ -588,19 +619,22 @@ func (e *exporter) writeEntry(name string, data []byte, method uint16) error {
 }
 
 // writeManifest writes MANIFEST.json and SIGNATURE.note, a signed note
-// over the manifest's SHA-256 with the ledger key.
+// over the manifest's SHA-256 with the ledger key. The manifest is
+// rendered to a temporary file with its items read back from the spool,
+// so it is never whole in memory.
 func (e *exporter) writeManifest() error {
-	b, err := json.MarshalIndent(e.man, "", "  ")
+	r, err := render(ManifestName, func(w io.Writer) error {
+		return writeJSONWith(w, e.man, map[string]fieldWriter{"items": e.items.write})
+	})
 	if err != nil {
+		return fmt.Errorf("pack %s: %w", ManifestName, err)
+	}
+	defer removeRendered([]rendered{r})
+	if err := e.writeRaw(r); err != nil {
 		return err
 	}
-	b = append(b, '\n')
-	sum := sha256.Sum256(b)
-	e.manifestSHA = hex.EncodeToString(sum[:])
-	if err := e.writeEntry(ManifestName, b, zip.Deflate); err != nil {
-		return err
-	}
-	sig, err := note.Sign(&note.Note{Text: signatureText(b)}, e.src.Signer)
+	e.manifestSHA = r.sha256
+	sig, err := note.Sign(&note.Note{Text: signatureTextOf(r.sha256)}, e.src.Signer)
 	if err != nil {
 		return fmt.Errorf("sign the manifest: %w", err)
 	}
@@ -610,5 +644,11 @@ func (e *exporter) writeManifest() error {
 // signatureText is the body of SIGNATURE.note for manifest bytes b.
 func signatureText(b []byte) string {
 	sum := sha256.Sum256(b)
-	return "evident pack manifest\nsha256 " + hex.EncodeToString(sum[:]) + "\n"
+	return signatureTextOf(hex.EncodeToString(sum[:]))
+}
+
+// signatureTextOf is the body of SIGNATURE.note for a manifest of hex
+// SHA-256 sum.
+func signatureTextOf(sum string) string {
+	return "evident pack manifest\nsha256 " + sum + "\n"
 }

@@ -3,6 +3,7 @@ package pack
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -237,7 +238,25 @@ func (f *fixture) export(t testing.TB, services ...string) ([]byte, *Manifest) {
 	if err != nil {
 		t.Fatalf("export: %v", err)
 	}
-	return buf.Bytes(), man
+	return buf.Bytes(), packManifest(t, buf.Bytes(), man)
+}
+
+// packManifest is the manifest as written in pack b, checked against the
+// counts Export returned with ret: the items live only in the pack.
+func packManifest(t testing.TB, b []byte, ret *Manifest) *Manifest {
+	t.Helper()
+	var man Manifest
+	if err := json.Unmarshal(entryOf(t, b, ManifestName), &man); err != nil {
+		t.Fatalf("%s: %v", ManifestName, err)
+	}
+	var c Counts
+	for _, it := range man.Items {
+		c.add(it)
+	}
+	if ret.Counts == nil || *ret.Counts != c || len(ret.Items) != 0 {
+		t.Fatalf("export returned counts %+v and %d items; the pack's manifest holds %+v", ret.Counts, len(ret.Items), c)
+	}
+	return &man
 }
 
 func verifyBytes(t testing.TB, b []byte) *Report {

@@ -232,13 +232,8 @@ func buildIndex(e *exporter, in readiness.Input, reqs []evident.Requirement, inc
 		}
 	}
 	ix.Incidents = e.incidents(incidents)
-	for _, it := range e.man.Items {
-		if it.Kind == evident.EvidenceRecordKind && !it.Redacted {
-			ix.Summary.Evidence++
-		} else if !it.Redacted {
-			ix.Summary.Records++
-		}
-	}
+	ix.Summary.Evidence = e.counts.Evidence
+	ix.Summary.Records = e.counts.Records
 	ix.Law = e.law()
 	ix.Summary.Controls = len(ix.Controls)
 	ix.Summary.Findings = len(ix.Findings)
@@ -300,25 +295,19 @@ func requirementState(s evident.Statement, controls []string, gaps, open map[str
 }
 
 // evidenceByControl lists the pack's evidence under each control, in
-// ledger order.
+// ledger order, with who accepted each reviewed item.
 func (e *exporter) evidenceByControl() map[string][]EvidenceRef {
-	out := map[string][]EvidenceRef{}
-	for _, it := range e.man.Items {
-		if it.Kind != evident.EvidenceRecordKind || it.Redacted {
-			continue
-		}
-		ref := EvidenceRef{Index: it.Index, ID: it.ID, Path: it.Path, SHA256: it.SHA256, Filename: it.Filename,
-			Effective: it.Effective, Received: it.Received, Actor: it.Actor, Verdict: it.Verdict}
-		for _, a := range e.man.Acceptances {
-			if a.Evidence == it.ID {
-				ref.Acceptance = acceptanceText(a)
-			}
-		}
-		for _, c := range it.Controls {
-			out[c] = append(out[c], ref)
+	accepted := map[string]string{}
+	for _, a := range e.man.Acceptances {
+		accepted[a.Evidence] = acceptanceText(a)
+	}
+	for _, refs := range e.refs {
+		slices.SortFunc(refs, func(a, b EvidenceRef) int { return int(min(max(a.Index-b.Index, -1), 1)) })
+		for i := range refs {
+			refs[i].Acceptance = accepted[refs[i].ID]
 		}
 	}
-	return out
+	return e.refs
 }
 
 // findings returns the failing evidence of a control that no later

@@ -85,6 +85,9 @@ type Manifest struct {
 	// Files maps the derived files (index.*, VERIFY.md, trust/*) to their
 	// SHA-256, so the signature over the manifest covers them too.
 	Files map[string]string `json:"files"`
+	// Counts, set on the manifest Export returns, counts the items it
+	// wrote (Items is then empty: they are in the pack). Not in the file.
+	Counts *Counts `json:"-"`
 }
 
 // Document is a policy version's document carried as a blob: Verify

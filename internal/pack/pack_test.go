@@ -114,6 +114,7 @@ func TestServiceScope(t *testing.T) {
 	if !r.OK {
 		t.Fatalf("scoped pack does not verify:\n%s", problems(r))
 	}
+	man = packManifest(t, buf.Bytes(), man)
 	// time-sync speaks only for the time-stamping service: the days
 	// received in January stay as hashes (1 to 25: four weekly batches,
 	// each day's check and its verdict);

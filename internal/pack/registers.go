@@ -275,7 +275,7 @@ func (e *exporter) documents(ctx context.Context) error {
 // decision is the act deciding subject at digest d, as carried in the pack.
 func (e *exporter) decision(subject string, d evident.Digest) (string, *ActRef) {
 	a, ok := e.approvals.Decision(subject, d)
-	if !ok || !e.seen[a.LedgerIndex] {
+	if !ok || !e.has(a.LedgerIndex) {
 		return evident.ApprovalPending, nil
 	}
 	return e.approvals.State(subject, d), &ActRef{Act: a.ID, Index: a.LedgerIndex, Verb: string(a.Verb), Actor: a.Actor, At: a.At}

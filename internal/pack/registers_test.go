@@ -73,7 +73,7 @@ func registersPack(t *testing.T) (*fixture, []byte, *Manifest) {
 	return f, buf.Bytes(), man
 }
 
-func entryOf(t *testing.T, b []byte, name string) []byte {
+func entryOf(t testing.TB, b []byte, name string) []byte {
 	t.Helper()
 	for _, e := range readEntries(t, b) {
 		if e.name == name {

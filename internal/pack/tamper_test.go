@@ -18,7 +18,7 @@ type entry struct {
 }
 
 // readEntries returns a pack's entries in order.
-func readEntries(t *testing.T, b []byte) []entry {
+func readEntries(t testing.TB, b []byte) []entry {
 	t.Helper()
 	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
 	if err != nil {
