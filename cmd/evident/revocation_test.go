@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -199,4 +200,73 @@ func mapsEqual(a, b map[string]bool) bool {
 		}
 	}
 	return true
+}
+
+// Revocation requests are judged against the CRLs already imported with a
+// verified signature, as the API serves them: a request first listed 30 h
+// after it was received fails, one listed 2 h after passes, and a CRL
+// imported without --issuer (its signature unchecked) proves nothing.
+func TestRevocationsAPIJudgesAgainstStoredSignedCRLs(t *testing.T) {
+	t.Parallel()
+	env := pkiEnv(t)
+	dir := filepath.Join("..", "..", "internal", "importer", "testdata", "crl")
+	b, err := os.ReadFile(filepath.Join(dir, "gap.crl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := crl.Read(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Entries) < 2 {
+		t.Fatalf("gap.crl lists %d certificates, want at least 2", len(s.Entries))
+	}
+	late, inTime := s.Entries[0], s.Entries[1]
+	for _, r := range []struct {
+		e     crl.Entry
+		delay time.Duration
+	}{{late, 30 * time.Hour}, {inTime, 2 * time.Hour}} {
+		mustRun(t, env, "revocation", "request", "--serial", r.e.Serial, "--reason", "keyCompromise", "--service", "qcert",
+			"--received", r.e.FirstListed.Add(-r.delay).Format(time.RFC3339))
+	}
+	// Unsigned first: it must not decide anything.
+	cli(t, env, "import", "crl", filepath.Join(dir, "gap.crl"), "--control", "crl-publication")
+
+	mustRun(t, env, "user", "add", "ora", "--role", "compliance-manager")
+	token := strings.TrimSpace(mustRun(t, env, "user", "token", "ora", "--name", "revocation-test"))
+	base, stop := startServe(t, env)
+	defer stop()
+	verdicts := func() map[string]string {
+		req, _ := http.NewRequest("GET", base+"/api/v1/revocations", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var page struct {
+			Items []struct {
+				Request struct {
+					Serial string `json:"serial"`
+				} `json:"request"`
+				Verdict string `json:"verdict"`
+			} `json:"items"`
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&page); err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET /api/v1/revocations: %d %v", resp.StatusCode, err)
+		}
+		out := map[string]string{}
+		for _, it := range page.Items {
+			out[it.Request.Serial] = it.Verdict
+		}
+		return out
+	}
+	if got := verdicts(); got[inTime.Serial] == "pass" {
+		t.Errorf("with only an unsigned CRL stored: %v, want no request passing", got)
+	}
+	mustRun(t, env, "import", "crl", filepath.Join(dir, "gap.crl"), "--issuer", filepath.Join(dir, "issuer.pem"), "--control", "crl-publication")
+	got := verdicts()
+	if got[late.Serial] != "fail" || got[inTime.Serial] != "pass" {
+		t.Errorf("verdicts against the stored signed CRLs: %v, want %s fail (30 h) and %s pass (2 h)", got, late.Serial, inTime.Serial)
+	}
 }
