@@ -73,6 +73,7 @@ func (a *API) Routes() []Route {
 	rs = append(rs, a.importRoutes()...)
 	rs = append(rs, a.registerRoutes()...)
 	rs = append(rs, a.revocationRoutes()...)
+	rs = append(rs, a.retentionRoutes()...)
 	rs = append(rs, a.readinessRoutes()...)
 	rs = append(rs, a.packRoutes()...)
 	rs = append(rs, a.notifyRoutes()...)

@@ -66,6 +66,8 @@ func TestPermissionsFollowTheRoleTable(t *testing.T) {
 		{auth.Approve, "[management-approver]"},
 		{auth.ExportPack, "[admin compliance-manager assessor]"},
 		{auth.ManageUsers, "[admin]"},
+		{auth.ManageRetention, "[admin compliance-manager]"},
+		{auth.ApplyRetention, "[admin]"},
 		{auth.Permission("typo"), "[]"},
 	} {
 		if got := fmtRoles(tc.perm.Roles()); got != tc.want {

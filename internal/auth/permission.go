@@ -40,6 +40,13 @@ const (
 	// closure. The store decides which step each login may make, and
 	// narrows an assessor to the engagements they are tied to.
 	Assess Permission = "assess"
+	// ManageRetention is reading the retention plan and placing and
+	// releasing legal holds: a compliance manager's duty when an incident
+	// or a dispute needs evidence kept.
+	ManageRetention Permission = "retention.manage"
+	// ApplyRetention is deleting the evidence files whose retention ended.
+	// It destroys bytes, so it stays with the administrator alone.
+	ApplyRetention Permission = "retention.apply"
 )
 
 // grants is the authorisation policy. Approval is deliberately not an
@@ -47,19 +54,21 @@ const (
 // and an administrator who could approve could also grant themselves
 // the role, which the audit trail would show.
 var grants = map[Permission][]evident.UserRole{
-	Read:          evident.UserRoles,
-	Self:          evident.UserRoles,
-	WriteEvidence: {evident.RoleAdmin, evident.RoleComplianceManager, evident.RoleControlOwner},
-	Operate:       {evident.RoleAdmin, evident.RoleComplianceManager, evident.RoleControlOwner},
-	ManageProgram: {evident.RoleAdmin, evident.RoleComplianceManager},
-	Approve:       {evident.RoleApprover},
-	ExportPack:    {evident.RoleAdmin, evident.RoleComplianceManager, evident.RoleAssessor},
-	ManageUsers:   {evident.RoleAdmin},
-	Assess:        {evident.RoleAdmin, evident.RoleComplianceManager, evident.RoleAssessor},
+	Read:            evident.UserRoles,
+	Self:            evident.UserRoles,
+	WriteEvidence:   {evident.RoleAdmin, evident.RoleComplianceManager, evident.RoleControlOwner},
+	Operate:         {evident.RoleAdmin, evident.RoleComplianceManager, evident.RoleControlOwner},
+	ManageProgram:   {evident.RoleAdmin, evident.RoleComplianceManager},
+	Approve:         {evident.RoleApprover},
+	ExportPack:      {evident.RoleAdmin, evident.RoleComplianceManager, evident.RoleAssessor},
+	ManageUsers:     {evident.RoleAdmin},
+	Assess:          {evident.RoleAdmin, evident.RoleComplianceManager, evident.RoleAssessor},
+	ManageRetention: {evident.RoleAdmin, evident.RoleComplianceManager},
+	ApplyRetention:  {evident.RoleAdmin},
 }
 
 // Permissions lists every permission, for documentation and tests.
-var Permissions = []Permission{Public, Read, Self, WriteEvidence, Operate, ManageProgram, Approve, ExportPack, ManageUsers, Assess}
+var Permissions = []Permission{Public, Read, Self, WriteEvidence, Operate, ManageProgram, Approve, ExportPack, ManageUsers, Assess, ManageRetention, ApplyRetention}
 
 // Allows reports whether role r holds permission p. An unknown permission
 // allows no one: a typo in a route must fail closed.
