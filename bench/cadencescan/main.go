@@ -102,7 +102,7 @@ func period(ctx context.Context, dsn string, runs, years int, profile string) er
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
 		fmt.Printf("%-40s %7.3f s wall %7.3f s CPU  %d controls, heap in use %d MB, from the OS %d MB\n", fmt.Sprintf("readiness over %d years, in process", years),
-			time.Since(t0).Seconds(), (cpu()-cpu0).Seconds(), len(r.Controls), ms.HeapInuse>>20, ms.Sys>>20)
+			time.Since(t0).Seconds(), (cpu() - cpu0).Seconds(), len(r.Controls), ms.HeapInuse>>20, ms.Sys>>20)
 	}
 	return nil
 }
