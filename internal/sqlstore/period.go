@@ -400,17 +400,23 @@ func (tx *Tx) OccurrencesFor(ctx context.Context, qs []HistoryQuery, at time.Tim
 func (tx *Tx) spanOccurrences(ctx context.Context, bySince map[time.Time][]string, order []time.Time, isScoped map[string]bool, at time.Time, out map[string][]evident.Occurrence) error {
 	a := TS(at)
 	superseded := map[string]bool{}
-	rows, err := tx.Query(ctx, `SELECT supersedes FROM evidence WHERE supersedes IS NOT NULL AND received_at <= ?`, a)
+	// Corrections are few and the partial index on supersedes lists just
+	// them; with the receipt bound in the statement SQLite walks the
+	// receipt index instead and visits every record (0.8 s at 1 000 000),
+	// so the bound is applied here, on the fixed-width text as SQL would.
+	rows, err := tx.Query(ctx, `SELECT supersedes, received_at FROM evidence WHERE supersedes IS NOT NULL`)
 	if err != nil {
 		return fmt.Errorf("read corrections: %w", err)
 	}
 	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
+		var id, rec string
+		if err := rows.Scan(&id, &rec); err != nil {
 			rows.Close()
 			return err
 		}
-		superseded[id] = true
+		if rec <= a {
+			superseded[id] = true
+		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
