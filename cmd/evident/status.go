@@ -159,11 +159,11 @@ func (a *app) readinessInput(at, from time.Time, withCatalog bool) (readiness.In
 		if cat, err = catalog.Load(); err != nil {
 			return readiness.Input{}, err
 		}
-		m, err := st.Model(a.ctx)
+		services, err := st.Services(a.ctx)
 		if err != nil {
 			return readiness.Input{}, err
 		}
-		if reqs, err = cat.Requirements(p.Version, cat.ProgramOverlays(p, m.Services)...); err != nil {
+		if reqs, err = cat.Requirements(p.Version, cat.ProgramOverlays(p, services)...); err != nil {
 			return readiness.Input{}, err
 		}
 	}
