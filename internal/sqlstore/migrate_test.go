@@ -8,6 +8,7 @@ import (
 
 	"github.com/evidenthq/evident"
 	"github.com/evidenthq/evident/internal/sqlstore"
+	"github.com/evidenthq/evident/internal/sqlstore/storetest"
 )
 
 // Opening a store whose schema is current takes no write lock, so
@@ -47,6 +48,36 @@ func TestOpenCurrentSchemaWhileAnotherProcessWrites(t *testing.T) {
 	st, err = sqlstore.Open(ctx, path, sqlstore.Options{Now: fixed})
 	if err != nil {
 		t.Fatalf("open while another process holds the write lock: %v", err)
+	}
+	defer st.Close()
+	if p, err := st.Program(ctx); err != nil || p.Name != "P" {
+		t.Errorf("Program = %+v, %v; want P", p, err)
+	}
+	if got, err := st.SchemaVersion(ctx); err != nil || got != want {
+		t.Errorf("schema version %d, %v; want %d", got, err, want)
+	}
+}
+
+// Reopening a PostgreSQL store with a current schema finds every migration
+// applied in one read and keeps the data and the schema version.
+func TestReopenCurrentSchemaPostgres(t *testing.T) {
+	ctx := context.Background()
+	dsn := storetest.PostgresDSN(t)
+	st, err := sqlstore.Open(ctx, dsn, sqlstore.Options{Now: fixed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CreateProgram(ctx, evident.Program{Name: "P", Standard: evident.EN319401, Version: "3.2.1", CreatedBy: "alice"}); err != nil {
+		t.Fatal(err)
+	}
+	want, err := st.SchemaVersion(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	st, err = sqlstore.Open(ctx, dsn, sqlstore.Options{Now: fixed})
+	if err != nil {
+		t.Fatalf("reopen: %v", err)
 	}
 	defer st.Close()
 	if p, err := st.Program(ctx); err != nil || p.Name != "P" {
