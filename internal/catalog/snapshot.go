@@ -16,9 +16,9 @@ import (
 // The parsed catalog, stored beside the YAML it was read from.
 //
 // Parsing the embedded YAML (go-yaml, kept for the line numbers every
-// error message needs) cost every command that reads the catalog tens of
-// milliseconds, more than the rest of `evident status` on a small
-// program. snapshot.json holds the result of that parse, made by
+// error message needs) was about a third of the CPU time of `evident
+// status` on the example program, and every command that reads the
+// catalog paid it. snapshot.json holds the result of that parse, made by
 // `go generate` (TestSnapshotIsCurrent -update), and Load uses it only
 // when it is provably the parse of the very YAML in the binary:
 //
@@ -30,9 +30,9 @@ import (
 // follows. A changed YAML file no longer matches SOURCES, a damaged body
 // no longer matches BODY, a body that does not decode is refused; in each
 // case Load parses the YAML as before, so the snapshot can make a command
-// faster but never make it read anything but the YAML. The tests keep the
-// committed snapshot equal to the parse, so the slow path is for a build
-// someone forgot to regenerate.
+// faster but never make it read anything other than what the YAML says.
+// The tests keep the committed snapshot equal to the parse, so the slow
+// path is for a build someone forgot to regenerate.
 //
 //go:generate go test -run TestSnapshotIsCurrent -update .
 //go:embed snapshot.json
@@ -52,12 +52,14 @@ type snapshot struct {
 	Spaces   []*IDSpace        `json:"spaces"`
 }
 
+// snapshotEdition is one standard version's state.
 type snapshotEdition struct {
 	Info    Version               `json:"info"`
 	Clauses []Clause              `json:"clauses"`
 	Reqs    []evident.Requirement `json:"requirements"`
 }
 
+// snapshotMapping is one mapping file's pairs.
 type snapshotMapping struct {
 	From  string           `json:"from"`
 	To    string           `json:"to"`
