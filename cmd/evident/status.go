@@ -184,11 +184,11 @@ func (a *app) loadReadiness(st *sqlstore.Store, at, from time.Time, withCatalog,
 		if cat, err = catalog.Load(); err != nil {
 			return readiness.Input{}, err
 		}
-		m, err := st.Model(a.ctx)
+		services, err := st.Services(a.ctx)
 		if err != nil {
 			return readiness.Input{}, err
 		}
-		if reqs, err = cat.Requirements(p.Version, cat.ProgramOverlays(p, m.Services)...); err != nil {
+		if reqs, err = cat.Requirements(p.Version, cat.ProgramOverlays(p, services)...); err != nil {
 			return readiness.Input{}, err
 		}
 	}
