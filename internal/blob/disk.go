@@ -436,29 +436,32 @@ func fsyncPath(p string) error {
 	return nil
 }
 
-// Place puts every staged blob at its address without flushing it (see
-// DeferBatch). Only a batch of small blobs, which Put holds in memory,
-// qualifies.
-func (b *diskBatch) Place(ctx context.Context) ([]Deferred, bool, error) {
+// Pending returns the bytes of every staged blob (see DeferBatch). Only
+// a batch of small blobs, which Put holds in memory, qualifies.
+func (b *diskBatch) Pending() ([]Deferred, bool) {
 	if len(b.staged) == 0 || len(b.staged) > MaxDeferred {
-		return nil, false, nil
+		return nil, false
 	}
-	for _, st := range b.staged {
+	out := make([]Deferred, len(b.staged))
+	for i, st := range b.staged {
 		if st.data == nil {
-			return nil, false, nil
+			return nil, false
 		}
+		out[i] = Deferred{Digest: st.digest, Data: st.data}
+	}
+	return out, true
+}
+
+// Place puts every staged blob at its address without flushing it (see
+// DeferBatch); the batch must qualify for Pending.
+func (b *diskBatch) Place(ctx context.Context) error {
+	if _, ok := b.Pending(); !ok {
+		return errors.New("place: the batch holds blobs that cannot be deferred")
 	}
 	defer b.Abort()
 	errs := make([]error, len(b.staged))
 	parallel(len(b.staged), func(i int) { _, errs[i] = b.d.publish(b.staged[i]) })
-	if err := errors.Join(errs...); err != nil {
-		return nil, false, err
-	}
-	out := make([]Deferred, len(b.staged))
-	for i, st := range b.staged {
-		out[i] = Deferred{Digest: st.digest, Data: st.data}
-	}
-	return out, true, nil
+	return errors.Join(errs...)
 }
 
 // Settle makes placed blobs durable (see Settler). A file that does not

@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"context"
+	"errors"
 	"io"
 	"time"
 
@@ -81,15 +82,23 @@ func (b *countedBatch) Commit(ctx context.Context) error { return b.c.count("com
 
 func (b *countedBatch) Abort() { b.b.Abort() }
 
-// Place passes a deferred placement through (see blob.DeferBatch); a store
-// that cannot defer answers ok false.
-func (b *countedBatch) Place(ctx context.Context) ([]blob.Deferred, bool, error) {
+// Pending passes a deferred placement through (see blob.DeferBatch); a
+// store that cannot defer answers ok false.
+func (b *countedBatch) Pending() ([]blob.Deferred, bool) {
 	db, ok := b.b.(blob.DeferBatch)
 	if !ok {
-		return nil, false, nil
+		return nil, false
 	}
-	out, ok, err := db.Place(ctx)
-	return out, ok, b.c.count("put", err)
+	return db.Pending()
+}
+
+// Place passes through to the store that answered Pending.
+func (b *countedBatch) Place(ctx context.Context) error {
+	db, ok := b.b.(blob.DeferBatch)
+	if !ok {
+		return b.c.count("put", errors.New("place: the blob store cannot defer a flush"))
+	}
+	return b.c.count("put", db.Place(ctx))
 }
 
 // Settle passes through to a store that defers flushes; any other store
