@@ -96,16 +96,11 @@ const MaxDeferred = 16
 // then costs one flush instead of two.
 type DeferBatch interface {
 	Batch
-	// Pending returns the bytes of every staged blob, for the caller to
-	// keep in its commit. ok is false when the batch holds a blob too
-	// large to keep in memory or more than MaxDeferred blobs (or none):
-	// the caller then uses Commit.
-	Pending() (blobs []Deferred, ok bool)
-	// Place writes every blob Pending returned at its address, unflushed.
-	// It may run while the caller's transaction does; it must be done
-	// before that transaction commits, so no record names a blob whose
-	// file is not whole.
-	Place(ctx context.Context) error
+	// Place writes every staged blob at its address, unflushed, and
+	// returns their bytes. ok is false, and nothing is placed, when the
+	// batch holds a blob too large to keep in memory or more than
+	// MaxDeferred blobs; the caller then uses Commit.
+	Place(ctx context.Context) (blobs []Deferred, ok bool, err error)
 }
 
 // Settler makes placed blobs durable: each file is checked against its

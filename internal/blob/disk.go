@@ -436,32 +436,29 @@ func fsyncPath(p string) error {
 	return nil
 }
 
-// Pending returns the bytes of every staged blob (see DeferBatch). Only
-// a batch of small blobs, which Put holds in memory, qualifies.
-func (b *diskBatch) Pending() ([]Deferred, bool) {
-	if len(b.staged) == 0 || len(b.staged) > MaxDeferred {
-		return nil, false
-	}
-	out := make([]Deferred, len(b.staged))
-	for i, st := range b.staged {
-		if st.data == nil {
-			return nil, false
-		}
-		out[i] = Deferred{Digest: st.digest, Data: st.data}
-	}
-	return out, true
-}
-
 // Place puts every staged blob at its address without flushing it (see
-// DeferBatch); the batch must qualify for Pending.
-func (b *diskBatch) Place(ctx context.Context) error {
-	if _, ok := b.Pending(); !ok {
-		return errors.New("place: the batch holds blobs that cannot be deferred")
+// DeferBatch). Only a batch of small blobs, which Put holds in memory,
+// qualifies.
+func (b *diskBatch) Place(ctx context.Context) ([]Deferred, bool, error) {
+	if len(b.staged) == 0 || len(b.staged) > MaxDeferred {
+		return nil, false, nil
+	}
+	for _, st := range b.staged {
+		if st.data == nil {
+			return nil, false, nil
+		}
 	}
 	defer b.Abort()
 	errs := make([]error, len(b.staged))
 	parallel(len(b.staged), func(i int) { _, errs[i] = b.d.publish(b.staged[i]) })
-	return errors.Join(errs...)
+	if err := errors.Join(errs...); err != nil {
+		return nil, false, err
+	}
+	out := make([]Deferred, len(b.staged))
+	for i, st := range b.staged {
+		out[i] = Deferred{Digest: st.digest, Data: st.data}
+	}
+	return out, true, nil
 }
 
 // Settle makes placed blobs durable (see Settler). A file that does not

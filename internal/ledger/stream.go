@@ -50,14 +50,40 @@ func (l *Ledger) AddStream(ctx context.Context, next func() (Item, error)) ([]ev
 // commit makes a batch's blobs and records durable: the records go in one
 // transaction with the checkpoint that covers them. With DeferSmallBlobs,
 // a batch of a few small blobs on a store that can defer their flush (the
-// local disk) places the files unflushed and keeps their bytes in that
-// same transaction, so one commit, one flush, makes the write durable;
-// Settle flushes the files later and drops the bytes. Any other batch is
-// flushed first, and the transaction follows.
+// local disk) places the
+// files unflushed and keeps their bytes in that same transaction, so one
+// commit, one flush, makes the write durable; Settle flushes the files
+// later and drops the bytes. Any other batch is flushed first, and the
+// transaction follows.
 func (l *Ledger) commit(ctx context.Context, b blob.Batch, evs []evident.Evidence) ([]evident.Evidence, error) {
 	if db, ok := b.(blob.DeferBatch); ok && l.deferSmall.Load() {
-		if kept, ok := db.Pending(); ok {
-			return l.commitPlaced(ctx, db, evs, kept)
+		placed, ok, err := db.Place(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("place evidence blobs: %w", err)
+		}
+		if ok {
+			kept := make([]sqlstore.BlobIntent, len(placed))
+			for i, p := range placed {
+				kept[i] = sqlstore.BlobIntent{Digest: p.Digest, Data: p.Data}
+			}
+			err := l.st.Write(ctx, func(tx *sqlstore.Tx) error {
+				if err := tx.InsertEvidence(ctx, evs); err != nil {
+					return err
+				}
+				return tx.AddBlobIntents(ctx, kept)
+			})
+			if err != nil {
+				return nil, err
+			}
+			// Every settleEvery placed blobs are flushed together (one
+			// flush and one commit for all of them). The write above is
+			// durable whatever happens here: a failure leaves the bytes
+			// kept, and the next Settle (or the next open) tries again.
+			if l.placed.Add(int64(len(placed))) >= settleEvery {
+				l.placed.Store(0)
+				_ = l.Settle(ctx)
+			}
+			return evs, nil
 		}
 	}
 	if err := b.Commit(ctx); err != nil {
@@ -68,50 +94,6 @@ func (l *Ledger) commit(ctx context.Context, b blob.Batch, evs []evident.Evidenc
 	err := l.st.Write(ctx, func(tx *sqlstore.Tx) error { return tx.InsertEvidence(ctx, evs) })
 	if err != nil {
 		return nil, err
-	}
-	return evs, nil
-}
-
-// commitPlaced is commit for a batch whose blobs are placed unflushed and
-// kept in the transaction. The files are created while the transaction
-// writes and signs (creating a file costs about as much as the rows), and
-// the commit waits for them: as before, every file is whole at its
-// address before the record naming it can be read, and a failure to place
-// one rolls the write back. Only the commit's own flush is waited for.
-func (l *Ledger) commitPlaced(ctx context.Context, db blob.DeferBatch, evs []evident.Evidence, pending []blob.Deferred) ([]evident.Evidence, error) {
-	placed := make(chan error, 1)
-	go func() { placed <- db.Place(ctx) }()
-	waited := false
-	kept := make([]sqlstore.BlobIntent, len(pending))
-	for i, p := range pending {
-		kept[i] = sqlstore.BlobIntent{Digest: p.Digest, Data: p.Data}
-	}
-	err := l.st.Write(ctx, func(tx *sqlstore.Tx) error {
-		tx.Await(func() error {
-			waited = true
-			if err := <-placed; err != nil {
-				return fmt.Errorf("place evidence blobs: %w", err)
-			}
-			return nil
-		})
-		if err := tx.InsertEvidence(ctx, evs); err != nil {
-			return err
-		}
-		return tx.AddBlobIntents(ctx, kept)
-	})
-	if !waited {
-		<-placed // the transaction failed first; the files it named are orphans
-	}
-	if err != nil {
-		return nil, err
-	}
-	// Every settleEvery placed blobs are flushed together (one flush and
-	// one commit for all of them). The write above is durable whatever
-	// happens here: a failure leaves the bytes kept, and the next Settle
-	// (or the next open) tries again.
-	if l.placed.Add(int64(len(pending))) >= settleEvery {
-		l.placed.Store(0)
-		_ = l.Settle(ctx)
 	}
 	return evs, nil
 }

@@ -2,7 +2,6 @@ package metrics
 
 import (
 	"context"
-	"errors"
 	"io"
 	"time"
 
@@ -82,23 +81,15 @@ func (b *countedBatch) Commit(ctx context.Context) error { return b.c.count("com
 
 func (b *countedBatch) Abort() { b.b.Abort() }
 
-// Pending passes a deferred placement through (see blob.DeferBatch); a
-// store that cannot defer answers ok false.
-func (b *countedBatch) Pending() ([]blob.Deferred, bool) {
+// Place passes a deferred placement through (see blob.DeferBatch); a store
+// that cannot defer answers ok false.
+func (b *countedBatch) Place(ctx context.Context) ([]blob.Deferred, bool, error) {
 	db, ok := b.b.(blob.DeferBatch)
 	if !ok {
-		return nil, false
+		return nil, false, nil
 	}
-	return db.Pending()
-}
-
-// Place passes through to the store that answered Pending.
-func (b *countedBatch) Place(ctx context.Context) error {
-	db, ok := b.b.(blob.DeferBatch)
-	if !ok {
-		return b.c.count("put", errors.New("place: the blob store cannot defer a flush"))
-	}
-	return b.c.count("put", db.Place(ctx))
+	out, ok, err := db.Place(ctx)
+	return out, ok, b.c.count("put", err)
 }
 
 // Settle passes through to a store that defers flushes; any other store

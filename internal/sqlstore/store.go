@@ -148,16 +148,7 @@ type Tx struct {
 
 	appended bool  // the transaction added ledger leaves: sign before commit
 	size     int64 // the ledger's size after them
-	awaits   []func() error
 }
-
-// Await makes the commit wait for fn, run after the transaction is
-// sealed (its checkpoint signed) and just before it commits; an error
-// from fn rolls the transaction back and is returned. It lets work
-// outside the database that must be done before the write is
-// acknowledged, such as placing an evidence blob's file, go on while the
-// transaction writes and signs, instead of before it.
-func (tx *Tx) Await(fn func() error) { tx.awaits = append(tx.awaits, fn) }
 
 // Dialect reports the transaction's dialect, for the few queries that differ.
 func (tx *Tx) Dialect() Dialect { return tx.dialect }
@@ -208,12 +199,6 @@ func (s *Store) run(ctx context.Context, db *sql.DB, opt *sql.TxOptions, fn func
 	if err := s.sealTx(ctx, tx); err != nil {
 		sqltx.Rollback()
 		return err
-	}
-	for _, fn := range tx.awaits {
-		if err := fn(); err != nil {
-			sqltx.Rollback()
-			return err
-		}
 	}
 	if err := sqltx.Commit(); err != nil {
 		return fmt.Errorf("commit on %s: %w", s.target, err)
