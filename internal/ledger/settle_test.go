@@ -164,9 +164,9 @@ func TestDeferredUploadsAreFlushedInGroups(t *testing.T) {
 	})
 }
 
-// TestDeferredUploadWhoseFileCannotBePlacedIsNotStored: the file is
-// created while the transaction writes, and the commit waits for it. When
-// the file cannot be created the upload must fail and leave nothing: no
+// TestDeferredUploadWhoseFileCannotBePlacedIsNotStored: a deferred
+// upload's file is placed before its transaction commits. When the file
+// cannot be created the upload must fail and leave nothing: no
 // record naming a blob the disk does not hold, no kept bytes, and verify
 // finding nothing it did not find before.
 func TestDeferredUploadWhoseFileCannotBePlacedIsNotStored(t *testing.T) {
