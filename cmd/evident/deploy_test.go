@@ -3,8 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"os"
+	"regexp"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -88,6 +94,7 @@ func TestDeployDocRuns(t *testing.T) {
 		}
 		ids = append(ids, id)
 	}
+	checkProxy(t, string(doc), a, b, token, ids[0])
 	after := strings.Join(blocks[split:], "")
 	after = strings.NewReplacer("http://10.0.0.11:8319", a.base, "http://10.0.0.12:8319", b.base).Replace(after)
 	runBlocks(t, dir, bin, env, after)
@@ -130,4 +137,103 @@ func runBlocks(t *testing.T, dir, bin string, env map[string]string, script stri
 		t.Fatalf("the shell blocks of docs/deploy.md failed (%v):\n%s\n--- script ---\n%s", err, out.String(), script)
 	}
 	t.Logf("%s", out.String())
+}
+
+// checkProxy runs Caddy with the Caddyfile of docs/deploy.md as written,
+// its upstreams the two replicas, and checks what the page promises
+// through it: the replicas' readiness and evidence over TLS, HSTS, and no
+// /metrics. Global options go before the site block only to keep the test
+// to itself: free ports, no admin endpoint, and a certificate from
+// Caddy's local authority, trusted by the test alone.
+func checkProxy(t *testing.T, doc string, a, b *replica, token, id string) {
+	t.Helper()
+	m := regexp.MustCompile("(?ms)^```caddyfile\n(.*?)^```").FindStringSubmatch(doc)
+	if m == nil {
+		t.Fatal("docs/deploy.md has no caddyfile block")
+	}
+	site := strings.NewReplacer("10.0.0.11:8319", strings.TrimPrefix(a.base, "http://"), "10.0.0.12:8319", strings.TrimPrefix(b.base, "http://")).Replace(m[1])
+	caddy, err := exec.LookPath("caddy")
+	if err != nil {
+		t.Fatal("caddy is not installed: run `sh scripts/tools.sh caddy`")
+	}
+	dir := t.TempDir()
+	httpsAddr, httpAddr := freeTCP(t), freeTCP(t)
+	_, httpsPort, _ := net.SplitHostPort(httpsAddr)
+	_, httpPort, _ := net.SplitHostPort(httpAddr)
+	global := fmt.Sprintf("{\n\tadmin off\n\tlocal_certs\n\tskip_install_trust\n\thttp_port %s\n\thttps_port %s\n\tstorage file_system %s\n}\n", httpPort, httpsPort, filepath.Join(dir, "storage"))
+	conf := filepath.Join(dir, "Caddyfile")
+	if err := os.WriteFile(conf, []byte(global+site), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(caddy, "run", "--config", conf, "--adapter", "caddyfile")
+	cmd.Env = []string{"HOME=" + dir, "XDG_DATA_HOME=" + dir, "XDG_CONFIG_HOME=" + dir}
+	var log syncBuffer
+	cmd.Stdout, cmd.Stderr = &log, &log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	rootFile := filepath.Join(dir, "storage", "pki", "authorities", "local", "root.crt")
+	var client *http.Client
+	deadline := time.Now().Add(2 * time.Minute)
+	for client == nil {
+		if time.Now().After(deadline) {
+			t.Fatalf("caddy did not come up:\n%s", log.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+		pem, err := os.ReadFile(rootFile)
+		if err != nil {
+			continue
+		}
+		roots := x509.NewCertPool()
+		roots.AppendCertsFromPEM(pem)
+		c := &http.Client{Transport: &http.Transport{
+			TLSClientConfig: &tls.Config{RootCAs: roots, ServerName: "evident.example.org"},
+			DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+				return (&net.Dialer{}).DialContext(ctx, network, httpsAddr)
+			},
+		}}
+		if resp, err := c.Get("https://evident.example.org/readyz"); err == nil {
+			resp.Body.Close()
+			client = c
+		}
+	}
+	get := func(path string) (*http.Response, string) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", "https://evident.example.org"+path, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatalf("GET %s through the proxy: %v\n%s", path, err, log.String())
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp, string(body)
+	}
+	if resp, body := get("/readyz"); resp.StatusCode != 200 || !strings.Contains(body, "ready") {
+		t.Errorf("GET /readyz through the proxy: %d %q", resp.StatusCode, body)
+	} else if hsts := resp.Header.Get("Strict-Transport-Security"); hsts == "" {
+		t.Error("the proxy sends no Strict-Transport-Security header")
+	}
+	if resp, _ := get("/metrics"); resp.StatusCode != 404 {
+		t.Errorf("GET /metrics through the proxy: %d, want 404", resp.StatusCode)
+	}
+	// Several requests, so both upstreams answer some: each serves the
+	// evidence, whichever replica stored it.
+	for i := 0; i < 4; i++ {
+		if resp, body := get("/api/v1/evidence/" + id + "/content"); resp.StatusCode != 200 || body != "scan report 0\n" {
+			t.Errorf("GET the evidence through the proxy: %d %q", resp.StatusCode, body)
+		}
+	}
+}
+
+// freeTCP returns a loopback address nothing listens on right now.
+func freeTCP(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
 }
