@@ -309,6 +309,7 @@ func TestReplicasShareOnePostgresAndOneBucket(t *testing.T) {
 			}
 		}
 		missed := missedPeriods(t, dsn)
+		t.Logf("%d e-mails sent once each, %d missed periods recorded once each", len(ms), len(missed))
 		if len(missed) < 2 {
 			t.Errorf("the scheduler recorded %d missed periods of the daily control since five days ago; want at least 2", len(missed))
 		}
@@ -338,6 +339,7 @@ func TestReplicasShareOnePostgresAndOneBucket(t *testing.T) {
 				t.Logf("the large upload %s was committed before the kill cut its answer; verify below checks its bytes", id)
 			}
 		}
+		t.Logf("%d small uploads acknowledged while the large one ran, all stored", len(acked))
 		if code, out, errs := cli(t, env, "verify"); code != 0 {
 			t.Errorf("verify after the SIGKILL: exit %d\n%s%s", code, out, errs)
 		}
