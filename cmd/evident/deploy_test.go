@@ -67,6 +67,12 @@ func TestDeployDocRuns(t *testing.T) {
 		t.Fatalf("docs/deploy.md has %d shell blocks, the first naming a replica at %d: want set-up blocks, then checks of the replicas, a backup and a restore", len(blocks), split)
 	}
 	runBlocks(t, dir, bin, env, strings.Join(blocks[:split], ""))
+	// From here on the key is pinned, as the page's settings say.
+	pub, err := os.ReadFile(filepath.Join(env["EVIDENT_DATA"], "ledger.pub"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	env["EVIDENT_LEDGER_KEY"] = strings.TrimSpace(string(pub))
 	addControls(t, db, "vuln-scan")
 
 	a := startReplica(t, bin, "a", env)
