@@ -427,21 +427,27 @@ func (s *scan) checked() {
 	}
 }
 
+// The metrics a finding counts in; shared, as findings never change them.
+var (
+	openMetrics       = []string{"open_ports"}
+	unexpectedMetrics = []string{"open_ports", "unexpected_open_ports"}
+)
+
 func portFinding(addr, proto string, port int, svc string, allowed []PortRange) report.Finding {
-	pp := fmt.Sprintf("%s/%d", proto, port)
+	pp := proto + "/" + strconv.Itoa(port)
 	f := report.Finding{Key: addr + " " + pp, Target: addr, Severity: "info", Rule: "open_port",
-		Title: "open port " + pp, Detail: svc, Metrics: []string{"open_ports"}}
+		Title: "open port " + pp, Detail: svc, Metrics: openMetrics[:1:1]}
 	if !Allows(allowed, proto, port) {
 		f.Severity = "high"
 		f.Rule = "unexpected_open_port"
-		f.Title = fmt.Sprintf("port %s is open on %s but the zone does not allow it", pp, addr)
-		f.Metrics = append(f.Metrics, "unexpected_open_ports")
+		f.Title = "port " + pp + " is open on " + addr + " but the zone does not allow it"
+		f.Metrics = unexpectedMetrics[:2:2]
 	}
 	return f
 }
 
 func service(name, product, version, tunnel string) string {
-	s := strings.TrimSpace(strings.Join([]string{name, product, version}, " "))
+	s := strings.TrimSpace(name + " " + product + " " + version)
 	if tunnel != "" {
 		s = tunnel + "/" + s
 	}

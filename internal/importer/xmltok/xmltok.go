@@ -352,6 +352,9 @@ func isName(s []byte) bool {
 	if len(s) == 0 {
 		return false
 	}
+	if s[0] < utf8.RuneSelf && nameByte[s[0]] == 2 {
+		return false
+	}
 	ascii := true
 	for _, c := range s {
 		if c >= utf8.RuneSelf {
@@ -384,7 +387,7 @@ func (d *Decoder) nsname(i int, what string) (int, error) {
 	if !isName(d.buf[i:j]) {
 		return 0, d.syntax(Malformed, i, "invalid XML name: "+string(d.buf[i:j]))
 	}
-	if bytes.Count(d.buf[i:j], []byte{':'}) > 1 {
+	if c := bytes.IndexByte(d.buf[i:j], ':'); c >= 0 && bytes.IndexByte(d.buf[i+c+1:j], ':') >= 0 {
 		return 0, d.syntax(Malformed, i, "expected "+what)
 	}
 	return j, nil
