@@ -486,7 +486,7 @@ func (d *Decoder) startTag(i int) (int, error) {
 	}
 	// Values decoded into scratch are placed once it stops growing.
 	for _, s := range d.spans {
-		d.attr[s[0]].Value = d.scratch[s[1]:s[1]+len(d.attr[s[0]].Value)]
+		d.attr[s[0]].Value = d.scratch[s[1] : s[1]+len(d.attr[s[0]].Value)]
 	}
 	if len(d.stack) == 0 && d.root != "" {
 		return 0, d.syntax(Malformed, j, "second root element <"+string(Local(name))+">")
