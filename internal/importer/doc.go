@@ -163,7 +163,10 @@
 // Parse reads at most Context.MaxBytes (DefaultMaxBytes, 64 MiB, when 0) and
 // refuses larger input rather than judging part of it. XML is walked once
 // before decoding: entity declarations, nesting deeper than
-// report.MaxXMLDepth and truncated documents are errors. JSON must be valid
+// report.MaxXMLDepth and truncated documents are errors. nmap XML is read
+// in the same single pass by xmltok, a strict tokenizer that accepts what
+// encoding/xml's strict decoder accepts and also refuses end tags that do
+// not match their start anywhere in the file. JSON must be valid
 // UTF-8, complete and a single document. Text formats reject NUL bytes and
 // invalid UTF-8 and require every field their metrics rest on. A scan cut
 // short (nmap without run statistics, a Lynis report without its end marker)

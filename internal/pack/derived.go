@@ -2,6 +2,7 @@ package pack
 
 import (
 	"archive/zip"
+	"bufio"
 	"compress/flate"
 	"crypto/sha256"
 	"encoding/hex"
@@ -89,15 +90,27 @@ func render(name string, fn func(io.Writer) error) (rendered, error) {
 	r := rendered{name: name, path: tmp.Name()}
 	// The fastest level: JSON and HTML still shrink several times, and
 	// the default level cost more CPU than copying the evidence.
-	fw, err := flate.NewWriter(tmp, flate.BestSpeed)
+	// flate writes its output a few hundred bytes at a time, and the
+	// renderers write theirs a field at a time: buffers on both sides
+	// turn a write system call per few hundred bytes, and a pass of the
+	// CRC, the hash and the compressor per field, into one per 64 KiB.
+	out := bufio.NewWriterSize(tmp, 64<<10)
+	fw, err := flate.NewWriter(out, flate.BestSpeed)
 	if err != nil {
 		os.Remove(r.path)
 		return r, err
 	}
 	crc, sum := crc32.NewIEEE(), sha256.New()
 	cw := &counter{w: io.MultiWriter(fw, crc, sum)}
-	if err = fn(cw); err == nil {
+	in := bufio.NewWriterSize(cw, 64<<10)
+	if err = fn(in); err == nil {
+		err = in.Flush()
+	}
+	if err == nil {
 		err = fw.Close()
+	}
+	if err == nil {
+		err = out.Flush()
 	}
 	var fi os.FileInfo
 	if err == nil {

@@ -90,8 +90,8 @@ type exporter struct {
 	seen   map[int64]bool
 	// refs are the evidence items in full under each control, for the index.
 	refs map[string][]EvidenceRef
-	// evidence holds the decoded evidence items by id, for the index.
-	evidence    map[string]evident.Evidence
+	// evidence holds what the index needs of each evidence item, by id.
+	evidence    map[string]packedEvidence
 	manifestSHA string
 	// approvables, approvals and changes are read in the export's
 	// snapshot for the registers.
@@ -124,7 +124,7 @@ func Export(ctx context.Context, src Source, opt Options, w io.Writer) (*Manifes
 		return nil, err
 	}
 	e := &exporter{src: src, opt: opt, model: m, blobs: map[string]int64{}, seen: map[int64]bool{},
-		evidence: map[string]evident.Evidence{}, refs: map[string][]EvidenceRef{}}
+		evidence: map[string]packedEvidence{}, refs: map[string][]EvidenceRef{}}
 	if err := e.setScope(); err != nil {
 		return nil, err
 	}
@@ -493,7 +493,7 @@ func (e *exporter) addLeaf(pr *prover, lf sqlstore.LedgerLeaf, inRange bool) err
 		} else {
 			fillEvidence(&it, ev)
 			ev.LedgerIndex = lf.Index
-			e.evidence[ev.ID] = ev
+			e.evidence[ev.ID] = packEvidence(ev)
 			e.blobs[it.SHA256] = ev.Size
 			ref := EvidenceRef{Index: it.Index, ID: it.ID, Path: it.Path, SHA256: it.SHA256, Filename: it.Filename,
 				Effective: it.Effective, Received: it.Received, Actor: it.Actor, Verdict: it.Verdict}
@@ -520,6 +520,23 @@ func (e *exporter) addLeaf(pr *prover, lf sqlstore.LedgerLeaf, inRange bool) err
 	}
 	e.items.other(it)
 	return nil
+}
+
+// packedEvidence is what the index needs of an evidence item in the pack:
+// its occurrence, as a control's windows judge it, and the detail of a
+// failed one, which its finding quotes. The decoded record is not kept:
+// what is held per item is what makes a large export heavy.
+type packedEvidence struct {
+	occ    evident.Occurrence
+	detail []byte // failed evidence only
+}
+
+func packEvidence(ev evident.Evidence) packedEvidence {
+	p := packedEvidence{occ: evident.OccurrenceOf(ev)}
+	if ev.Verdict == evident.VerdictFail {
+		p.detail = ev.Detail
+	}
+	return p
 }
 
 // has reports whether leaf i was looked at already: read as part of the

@@ -313,16 +313,17 @@ func (e *exporter) evidenceByControl() map[string][]EvidenceRef {
 // findings returns the failing evidence of a control that no later
 // passing evidence (by effective time, ties in ledger order) answers for
 // every system it failed on, judged as the control's windows are (s).
-func findings(s evident.Schedule, control string, refs []EvidenceRef, evs map[string]evident.Evidence) []Finding {
+func findings(s evident.Schedule, control string, refs []EvidenceRef, evs map[string]packedEvidence) []Finding {
 	sorted := slices.Clone(refs)
 	sort.SliceStable(sorted, func(i, j int) bool {
-		return evs[sorted[i].ID].Effective.From.Before(evs[sorted[j].ID].Effective.From)
+		return evs[sorted[i].ID].occ.Effective.Before(evs[sorted[j].ID].occ.Effective)
 	})
-	// The occurrences are built once: rebuilding the later ones for each
-	// failure made this quadratic, most of a year's export time.
+	// The occurrences are built once per item, as it is read: rebuilding
+	// the later ones for each failure made this quadratic, most of a
+	// year's export time.
 	occ := make([]evident.Occurrence, len(sorted))
 	for i, r := range sorted {
-		occ[i] = evident.OccurrenceOf(evs[r.ID])
+		occ[i] = evs[r.ID].occ
 	}
 	var out []Finding
 	for i, r := range sorted {
@@ -331,7 +332,7 @@ func findings(s evident.Schedule, control string, refs []EvidenceRef, evs map[st
 		}
 		if !s.Answers(occ[i], occ[i+1:]) {
 			out = append(out, Finding{Control: control, Evidence: r.ID, Index: r.Index, Path: r.Path,
-				Effective: r.Effective, Detail: string(evs[r.ID].Detail)})
+				Effective: r.Effective, Detail: string(evs[r.ID].detail)})
 		}
 	}
 	return out

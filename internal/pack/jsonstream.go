@@ -41,6 +41,7 @@ type jsonStream struct {
 	w      *bufio.Writer
 	fields map[string]fieldWriter // top level only
 	buf    bytes.Buffer
+	keys   map[string][]byte // field names as JSON, encoded once
 }
 
 var (
@@ -151,13 +152,22 @@ func (s *jsonStream) object(v reflect.Value, indent string) error {
 			s.w.WriteByte(',')
 		}
 		n++
-		key, err := json.Marshal(name)
-		if err != nil {
-			return err
+		key, ok := s.keys[name]
+		if !ok {
+			var err error
+			if key, err = json.Marshal(name); err != nil {
+				return err
+			}
+			if s.keys == nil {
+				s.keys = map[string][]byte{}
+			}
+			s.keys[name] = key
 		}
-		s.w.WriteString("\n" + inner)
+		s.w.WriteByte('\n')
+		s.w.WriteString(inner)
 		s.w.Write(key)
 		s.w.WriteString(": ")
+		var err error
 		if fw := top[name]; fw != nil {
 			err = fw(s.w, inner)
 		} else {
@@ -183,6 +193,11 @@ func (s *jsonStream) leaf(v reflect.Value, indent string) error {
 	}
 	b, err := json.Marshal(x)
 	if err != nil {
+		return err
+	}
+	if len(b) > 0 && b[0] != '{' && b[0] != '[' {
+		// A string, number, boolean or null: indenting leaves it as it is.
+		_, err = s.w.Write(b)
 		return err
 	}
 	return writeIndented(s.w, &s.buf, b, indent)

@@ -3,10 +3,9 @@
 package nmap
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"encoding/xml"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/evidenthq/evident"
 	"github.com/evidenthq/evident/internal/importer/report"
+	"github.com/evidenthq/evident/internal/importer/xmltok"
 )
 
 // Format is the name this package parses.
@@ -31,7 +31,7 @@ func Detect(head []byte) bool {
 // is judged when its element closes and then dropped, so memory grows with
 // the findings, not with the file.
 type scan struct {
-	g       *report.XMLGuard
+	d       *xmltok.Decoder
 	allowed []PortRange
 	perHost map[string][]PortRange
 
@@ -46,18 +46,44 @@ type scan struct {
 	targets []string
 	up      int
 
-	// open holds the names of the elements open below and including the
-	// root, as written, while the root is read. The file is judged as
-	// xml.Unmarshal reads it: only the elements its fields name, at the
-	// place they name, count, and the first error Unmarshal would stop at
-	// (a mismatched end tag, an attribute that is not a number) is kept in
-	// derr. It is reported only once the whole file passed the XML checks,
-	// which come first, as they always did.
-	open []xml.Name
+	// open holds the elements open below and including the root, each as
+	// the one of the names this parser reads it is (by local name), or
+	// other. The file is judged as xml.Unmarshal read it: only the
+	// elements its fields name, at the place they name, count, and the
+	// first error Unmarshal would stop at (an attribute that is not a
+	// number) is kept in derr. It is reported only once the whole file
+	// passed the XML checks, which come first, as they always did.
+	open []elem
 	done bool // the root closed
 	derr error
 	h    host // the host being read
 }
+
+// elem is an element this parser reads, by its local name.
+type elem uint8
+
+const (
+	other elem = iota
+	eNmaprun
+	eScaninfo
+	eRunstats
+	eFinished
+	eHosts
+	eHost
+	eStatus
+	eAddress
+	eHostnames
+	eHostname
+	ePorts
+	ePort
+	eState
+	eService
+)
+
+var elems = map[string]elem{"nmaprun": eNmaprun, "scaninfo": eScaninfo, "runstats": eRunstats,
+	"finished": eFinished, "hosts": eHosts, "host": eHost, "status": eStatus, "address": eAddress,
+	"hostnames": eHostnames, "hostname": eHostname, "ports": ePorts, "port": ePort, "state": eState,
+	"service": eService}
 
 type host struct {
 	state     string
@@ -80,8 +106,9 @@ func Parse(ctx context.Context, data []byte, c report.Context) (*report.Result, 
 	return ParseStream(ctx, bytes.NewReader(data), c)
 }
 
-// ParseStream reads nmap XML from r in one pass, guarding and decoding
-// each element as it arrives (see report.XMLGuard). Every open port
+// ParseStream reads nmap XML from r in one pass with a strict tokenizer
+// (see xmltok: malformed, cut or entity-declaring XML is refused, naming
+// the line), decoding each element as it arrives. Every open port
 // becomes a finding; one the zone does not allow (Context.HostPorts for
 // its address, else Context.AllowedPorts) is high severity and counted in
 // unexpected_open_ports. A scan without <runstats><finished> did not
@@ -97,35 +124,33 @@ func ParseStream(ctx context.Context, r io.Reader, c report.Context) (*report.Re
 			return nil, err
 		}
 	}
-	if _, ok := r.(io.ByteReader); !ok {
-		r = bufio.NewReaderSize(r, 64<<10)
-	}
-	s := &scan{g: report.NewXMLGuard(Format, r), allowed: allowed, perHost: perHost, res: report.New(Format, "nmap")}
+	s := &scan{d: xmltok.NewDecoder(r), allowed: allowed, perHost: perHost, res: report.New(Format, "nmap")}
+	s.d.MaxDepth = report.MaxXMLDepth
 	for _, m := range []string{"open_ports", "unexpected_open_ports"} {
 		s.res.Metrics[m] = 0
 	}
 	for {
-		tok, err := s.g.Next()
+		tok, err := s.d.Next()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			return nil, err
+			return nil, xmlError(err)
 		}
 		if s.done || s.derr != nil {
 			continue
 		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			s.open = append(s.open, t.Name)
-			s.startElement(t)
-		case xml.EndElement:
-			if err := s.endElement(ctx, t); err != nil {
+		switch tok.Kind {
+		case xmltok.StartElement:
+			s.open = append(s.open, elems[string(xmltok.Local(tok.Name))])
+			s.startElement(tok)
+		case xmltok.EndElement:
+			if err := s.endElement(ctx); err != nil {
 				return nil, err
 			}
 		}
 	}
-	if root := s.g.Root(); root != "nmaprun" {
+	if root := s.d.Root(); root != "nmaprun" {
 		return nil, evident.Errorf(evident.EINVALID, "file is not nmap XML: root element is <%s>, want <nmaprun>", root)
 	}
 	if s.derr != nil {
@@ -151,14 +176,32 @@ func ParseStream(ctx context.Context, r io.Reader, c report.Context) (*report.Re
 	return res, nil
 }
 
+// xmlError words the tokenizer's refusal as the importers word XML errors:
+// a file cut short is "truncated:", anything else is malformed at a line.
+func xmlError(err error) error {
+	var se *xmltok.SyntaxError
+	if !errors.As(err, &se) {
+		return fmt.Errorf("read nmap XML: %w", err)
+	}
+	switch se.Kind {
+	case xmltok.NoRoot:
+		return evident.Errorf(evident.EINVALID, "file is not %s XML: no root element", Format)
+	case xmltok.Unclosed:
+		return report.Truncated("%s XML ends with %d elements not closed (no closing </%s>)", Format, se.Depth, se.Root)
+	case xmltok.Truncated:
+		return report.Truncated("%s XML ends inside an element at line %d", Format, se.Line)
+	}
+	return evident.ErrorAt(evident.EINVALID, fmt.Sprintf("line %d column %d", se.Line, se.Column), "%s XML is malformed: %s", Format, se.Msg)
+}
+
 // at reports whether the element just opened or about to close sits at
 // path below the root.
-func (s *scan) at(path ...string) bool {
+func (s *scan) at(path ...elem) bool {
 	if len(s.open) != len(path)+1 {
 		return false
 	}
 	for i, p := range path {
-		if s.open[i+1].Local != p {
+		if s.open[i+1] != p {
 			return false
 		}
 	}
@@ -167,14 +210,14 @@ func (s *scan) at(path ...string) bool {
 
 // startElement takes what the element's attributes say, attribute by
 // attribute in the order written, as Unmarshal sets struct fields.
-func (s *scan) startElement(t xml.StartElement) {
-	if len(s.open) == 1 && t.Name.Local != "nmaprun" {
+func (s *scan) startElement(t *xmltok.Token) {
+	if len(s.open) == 1 && s.open[0] != eNmaprun {
 		s.done = true // not nmap XML: said once the checks pass
 		return
 	}
-	attrs := func(set func(name, value string) error) {
+	attrs := func(set func(name string, value []byte) error) {
 		for _, a := range t.Attr {
-			if err := set(a.Name.Local, a.Value); err != nil {
+			if err := set(string(xmltok.Local(a.Name)), a.Value); err != nil {
 				s.derr = err
 				return
 			}
@@ -182,41 +225,41 @@ func (s *scan) startElement(t xml.StartElement) {
 	}
 	switch {
 	case len(s.open) == 1:
-		attrs(func(n, v string) error {
+		attrs(func(n string, v []byte) error {
 			switch n {
 			case "args":
-				s.args = v
+				s.args = string(v)
 			case "version":
-				s.version = v
+				s.version = string(v)
 			case "start":
 				return setInt(&s.start, v)
 			}
 			return nil
 		})
-	case s.at("scaninfo"):
+	case s.at(eScaninfo):
 		var num int64
-		attrs(func(n, v string) error {
+		attrs(func(n string, v []byte) error {
 			if n == "numservices" {
 				return setInt(&num, v)
 			}
 			return nil
 		})
 		s.ports += int(num)
-	case s.at("runstats", "finished"):
-		attrs(func(n, v string) error {
+	case s.at(eRunstats, eFinished):
+		attrs(func(n string, v []byte) error {
 			switch n {
 			case "exit":
-				s.finished.exit = v
+				s.finished.exit = string(v)
 			case "summary":
-				s.finished.summary = v
+				s.finished.summary = string(v)
 			case "errormsg":
-				s.finished.errormsg = v
+				s.finished.errormsg = string(v)
 			}
 			return nil
 		})
-	case s.at("runstats", "hosts"):
+	case s.at(eRunstats, eHosts):
 		var up, down, total int64 = int64(s.hostsUp), int64(s.hostsDown), 0
-		attrs(func(n, v string) error {
+		attrs(func(n string, v []byte) error {
 			switch n {
 			case "up":
 				return setInt(&up, v)
@@ -228,43 +271,43 @@ func (s *scan) startElement(t xml.StartElement) {
 			return nil
 		})
 		s.hostsUp, s.hostsDown = int(up), int(down)
-	case s.at("host"):
+	case s.at(eHost):
 		s.h = host{}
-	case s.at("host", "status"):
-		attrs(func(n, v string) error {
+	case s.at(eHost, eStatus):
+		attrs(func(n string, v []byte) error {
 			if n == "state" {
-				s.h.state = v
+				s.h.state = string(v)
 			}
 			return nil
 		})
-	case s.at("host", "address"):
+	case s.at(eHost, eAddress):
 		var a address
-		attrs(func(n, v string) error {
+		attrs(func(n string, v []byte) error {
 			switch n {
 			case "addr":
-				a.addr = v
+				a.addr = string(v)
 			case "addrtype":
-				a.typ = v
+				a.typ = string(v)
 			}
 			return nil
 		})
 		s.h.addresses = append(s.h.addresses, a)
-	case s.at("host", "hostnames", "hostname"):
+	case s.at(eHost, eHostnames, eHostname):
 		var name string
-		attrs(func(n, v string) error {
+		attrs(func(n string, v []byte) error {
 			if n == "name" {
-				name = v
+				name = string(v)
 			}
 			return nil
 		})
 		s.h.hostnames = append(s.h.hostnames, name)
-	case s.at("host", "ports", "port"):
+	case s.at(eHost, ePorts, ePort):
 		var p port
 		var id int64
-		attrs(func(n, v string) error {
+		attrs(func(n string, v []byte) error {
 			switch n {
 			case "protocol":
-				p.protocol = v
+				p.protocol = string(v)
 			case "portid":
 				return setInt(&id, v)
 			}
@@ -272,26 +315,26 @@ func (s *scan) startElement(t xml.StartElement) {
 		})
 		p.id = int(id)
 		s.h.ports = append(s.h.ports, p)
-	case s.at("host", "ports", "port", "state"):
+	case s.at(eHost, ePorts, ePort, eState):
 		p := &s.h.ports[len(s.h.ports)-1]
-		attrs(func(n, v string) error {
+		attrs(func(n string, v []byte) error {
 			if n == "state" {
-				p.state = v
+				p.state = string(v)
 			}
 			return nil
 		})
-	case s.at("host", "ports", "port", "service"):
+	case s.at(eHost, ePorts, ePort, eService):
 		p := &s.h.ports[len(s.h.ports)-1]
-		attrs(func(n, v string) error {
+		attrs(func(n string, v []byte) error {
 			switch n {
 			case "name":
-				p.name = v
+				p.name = string(v)
 			case "product":
-				p.product = v
+				p.product = string(v)
 			case "version":
-				p.version = v
+				p.version = string(v)
 			case "tunnel":
-				p.tunnel = v
+				p.tunnel = string(v)
 			}
 			return nil
 		})
@@ -300,12 +343,26 @@ func (s *scan) startElement(t xml.StartElement) {
 
 // setInt reads an integer attribute as Unmarshal does: empty is 0, space
 // around the digits is allowed, and the error is strconv's.
-func setInt(dst *int64, v string) error {
-	if v == "" {
+func setInt(dst *int64, v []byte) error {
+	if len(v) == 0 {
 		*dst = 0
 		return nil
 	}
-	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+	// The digits alone, as nmap writes them, need no string.
+	var n int64
+	digits := len(v) <= 18
+	for _, c := range v {
+		if c < '0' || c > '9' {
+			digits = false
+			break
+		}
+		n = n*10 + int64(c-'0')
+	}
+	if digits {
+		*dst = n
+		return nil
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(string(v)), 10, 64)
 	if err != nil {
 		return err
 	}
@@ -313,27 +370,10 @@ func setInt(dst *int64, v string) error {
 	return nil
 }
 
-// endElement matches the end tag with its start as xml.Decoder.Token
-// does, and judges a host once its element closes.
-func (s *scan) endElement(ctx context.Context, t xml.EndElement) error {
-	if len(s.open) == 0 {
-		s.derr = &xml.SyntaxError{Msg: "unexpected end element </" + t.Name.Local + ">", Line: s.g.Line()}
-		return nil
-	}
-	top := s.open[len(s.open)-1]
-	switch {
-	case top.Local != t.Name.Local:
-		s.derr = &xml.SyntaxError{Msg: "element <" + top.Local + "> closed by </" + t.Name.Local + ">", Line: s.g.Line()}
-		return nil
-	case top.Space != t.Name.Space:
-		ns := t.Name.Space
-		if ns == "" {
-			ns = `""`
-		}
-		s.derr = &xml.SyntaxError{Msg: "element <" + top.Local + "> in space " + top.Space + " closed by </" + t.Name.Local + "> in space " + ns, Line: s.g.Line()}
-		return nil
-	}
-	if s.at("host") {
+// endElement judges a host once its element closes. The tokenizer has
+// matched the end tag with its start.
+func (s *scan) endElement(ctx context.Context) error {
+	if s.at(eHost) {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -387,21 +427,27 @@ func (s *scan) checked() {
 	}
 }
 
+// The metrics a finding counts in; shared, as findings never change them.
+var (
+	openMetrics       = []string{"open_ports"}
+	unexpectedMetrics = []string{"open_ports", "unexpected_open_ports"}
+)
+
 func portFinding(addr, proto string, port int, svc string, allowed []PortRange) report.Finding {
-	pp := fmt.Sprintf("%s/%d", proto, port)
+	pp := proto + "/" + strconv.Itoa(port)
 	f := report.Finding{Key: addr + " " + pp, Target: addr, Severity: "info", Rule: "open_port",
-		Title: "open port " + pp, Detail: svc, Metrics: []string{"open_ports"}}
+		Title: "open port " + pp, Detail: svc, Metrics: openMetrics[:1:1]}
 	if !Allows(allowed, proto, port) {
 		f.Severity = "high"
 		f.Rule = "unexpected_open_port"
-		f.Title = fmt.Sprintf("port %s is open on %s but the zone does not allow it", pp, addr)
-		f.Metrics = append(f.Metrics, "unexpected_open_ports")
+		f.Title = "port " + pp + " is open on " + addr + " but the zone does not allow it"
+		f.Metrics = unexpectedMetrics[:2:2]
 	}
 	return f
 }
 
 func service(name, product, version, tunnel string) string {
-	s := strings.TrimSpace(strings.Join([]string{name, product, version}, " "))
+	s := strings.TrimSpace(name + " " + product + " " + version)
 	if tunnel != "" {
 		s = tunnel + "/" + s
 	}
