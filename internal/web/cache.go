@@ -19,6 +19,13 @@ const stateTTL = 15 * time.Second
 // n+1.
 type stateCache struct{ flight[*program] }
 
+// periodTTL bounds how old the dashboard's readiness over a period may be
+// when nothing has been written: that report judges every window of
+// twelve months and takes seconds over a million records, and within it
+// only the windows closing in the last hour can have moved with the
+// clock alone. A write, or a new day, computes it afresh at once.
+const periodTTL = time.Hour
+
 // get returns the cached state, computing it when the ledger has grown or
 // the state is older than stateTTL.
 func (c *stateCache) get(ctx context.Context, st *sqlstore.Store, now time.Time, compute func(context.Context) (*program, error)) (*program, error) {
@@ -31,7 +38,7 @@ func (c *stateCache) get(ctx context.Context, st *sqlstore.Store, now time.Time,
 	if err != nil {
 		return nil, err
 	}
-	return c.flight.get(ctx, size, now, func(ctx context.Context) (*program, time.Time, error) {
+	return c.flight.get(ctx, size, now, stateTTL, func(ctx context.Context) (*program, time.Time, error) {
 		v, err := compute(ctx)
 		return v, now, err
 	})
@@ -44,7 +51,7 @@ func (c *stateCache) get(ctx context.Context, st *sqlstore.Store, now time.Time,
 // the computation under way (or starts it): a page read after a write
 // shows the write, and a hundred readers arriving after it cost one
 // computation, not a hundred. A reader that finds the value merely older
-// than stateTTL, with nothing written since, is given it while one reader
+// than its ttl, with nothing written since, is given it while one reader
 // computes the next: what changes with time alone moves on at the next
 // request, and nobody waits for it.
 type flight[T any] struct {
@@ -58,11 +65,12 @@ type flight[T any] struct {
 
 // get returns the value for a ledger of size leaves at instant now,
 // computing it with compute (which returns the value and the instant it
-// judged) when the held one does not hold.
-func (f *flight[T]) get(ctx context.Context, size int64, now time.Time, compute func(context.Context) (T, time.Time, error)) (T, error) {
+// judged) when the held one does not hold: the ledger has grown, or the
+// value was judged ttl or more away from now.
+func (f *flight[T]) get(ctx context.Context, size int64, now time.Time, ttl time.Duration, compute func(context.Context) (T, time.Time, error)) (T, error) {
 	for {
 		f.mu.Lock()
-		fresh := f.ok && f.size == size && within(now, f.at)
+		fresh := f.ok && f.size == size && within(now, f.at, ttl)
 		if fresh || (f.ok && f.size == size && f.busy != nil) {
 			v := f.val
 			f.mu.Unlock()
@@ -94,9 +102,9 @@ func (f *flight[T]) get(ctx context.Context, size int64, now time.Time, compute 
 }
 
 // within reports whether a value judged at at may stand for instant now:
-// less than stateTTL apart, either way (another replica may have judged
-// a moment later than this one's clock reads).
-func within(now, at time.Time) bool {
+// less than ttl apart, either way (another replica may have judged a
+// moment later than this one's clock reads).
+func within(now, at time.Time, ttl time.Duration) bool {
 	d := now.Sub(at)
-	return d < stateTTL && d > -stateTTL
+	return d < ttl && d > -ttl
 }

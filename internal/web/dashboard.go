@@ -72,7 +72,7 @@ func (w *Web) Dashboard() http.Handler {
 		if d.ChangeTitles, err = w.changeTitles(r.Context()); err != nil {
 			return err
 		}
-		for _, t := range readiness.Tasks(pr.In, now.Add(week)) {
+		for _, t := range pr.weekAhead() {
 			if t.State == "due" || t.State == "running" {
 				d.ThisWeek = append(d.ThisWeek, t)
 			} else {
@@ -142,7 +142,7 @@ func clauseChart(rep readiness.Report) barChart {
 //
 // Over a million records that takes seconds, so the result is kept in the
 // store under the ledger size it was computed at, the query and the day
-// it judged (see flight for when it is computed again): every replica
+// it judged, for up to periodTTL (see flight for when it is computed again): every replica
 // serves the one figure, and any write makes it be computed afresh. A
 // reader with a grant sees records the store narrowed for them alone and
 // is computed for on every request.
@@ -175,8 +175,8 @@ func (w *Web) periodReadiness(r *http.Request, now time.Time) (periodView, error
 	if err != nil {
 		return periodView{}, err
 	}
-	v, err := w.periods.of(key).get(r.Context(), size, now, func(ctx context.Context) (periodView, time.Time, error) {
-		if stored && row.TreeSize == size && within(now, row.At) {
+	v, err := w.periods.of(key).get(r.Context(), size, now, periodTTL, func(ctx context.Context) (periodView, time.Time, error) {
+		if stored && row.TreeSize == size && within(now, row.At, periodTTL) {
 			var v periodView
 			if err := json.Unmarshal(row.Body, &v); err == nil {
 				v.Chart = seriesChart(v.Series)

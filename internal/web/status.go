@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/evidenthq/evident"
@@ -27,6 +28,19 @@ type program struct {
 	In     readiness.Input
 	Report readiness.Report
 	Clocks []evident.IncidentClocks
+
+	// weekTasks are the tasks due within a week of In.At, computed once
+	// for every request that shares this state (see weekAhead).
+	weekOnce  sync.Once
+	weekTasks []readiness.Task
+}
+
+// weekAhead returns readiness.Tasks(pr.In, pr.In.At.Add(week)), computed
+// once per state: the dashboard lists them on every request, and over a
+// million records they take milliseconds each time.
+func (pr *program) weekAhead() []readiness.Task {
+	pr.weekOnce.Do(func() { pr.weekTasks = readiness.Tasks(pr.In, pr.In.At.Add(week)) })
+	return pr.weekTasks
 }
 
 // state returns the program's readiness now. from, when not zero, widens
