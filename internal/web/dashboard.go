@@ -72,7 +72,7 @@ func (w *Web) Dashboard() http.Handler {
 		if d.ChangeTitles, err = w.changeTitles(r.Context()); err != nil {
 			return err
 		}
-		for _, t := range pr.weekAhead() {
+		for _, t := range pr.tasksUntil(now.Add(week)) {
 			if t.State == "due" || t.State == "running" {
 				d.ThisWeek = append(d.ThisWeek, t)
 			} else {
