@@ -142,10 +142,10 @@ func clauseChart(rep readiness.Report) barChart {
 //
 // Over a million records that takes seconds, so the result is kept in the
 // store under the ledger size it was computed at, the query and the day
-// it judged, for up to periodTTL (see flight for when it is computed again): every replica
-// serves the one figure, and any write makes it be computed afresh. A
-// reader with a grant sees records the store narrowed for them alone and
-// is computed for on every request.
+// it judged, for up to periodTTL (flight says when it is computed again):
+// every replica serves the one figure, and any write makes it be computed
+// afresh. A reader with a grant sees records the store narrowed for them
+// alone and is computed for on every request.
 func (w *Web) periodReadiness(r *http.Request, now time.Time) (periodView, error) {
 	q := r.URL.Query()
 	var from, to, at time.Time
