@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Load benchmark of the API and the dashboard: with RECORDS evidence
 # records (default 1 000 000, made by bench/cadencegen: 500 controls, five
-# years), 50 concurrent clients on loopback send each list endpoint and
-# the dashboard 500 requests (bounded to 2 minutes per endpoint) and the
+# years), 50 concurrent clients on loopback send each list endpoint, the
+# dashboard and the web list pages 500 requests (bounded to 2 minutes per endpoint) and the
 # latency percentiles are printed per endpoint.
 #
 # The physical limit measured in the same run is the database answering

@@ -51,6 +51,11 @@ var endpoints = []string{
 	"/api/v1/tasks",
 	"/api/v1/status",
 	"/",
+	"/controls",
+	"/evidence",
+	"/catalog",
+	"/tasks",
+	"/incidents",
 }
 
 func main() {

@@ -42,6 +42,8 @@ type API struct {
 	model *memo[*evident.Model]
 	gaps  *memo[[]readiness.Gap]
 	ready *memo[*readyView]
+	// records is the JSON of evidence records already listed.
+	records recordJSON
 }
 
 // New returns the API.

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -93,38 +94,42 @@ func (a *API) EvidenceList() http.Handler {
 				return evident.ErrorAt(evident.EINVALID, "cursor", "cursor is not a ledger position")
 			}
 		}
-		evs, err := a.cfg.Store.ListEvidence(r.Context(), f)
+		rows, err := a.cfg.Store.ListEvidenceRows(r.Context(), f)
 		if err != nil {
 			return err
 		}
-		out := List[evident.Evidence]{Items: evs}
-		if len(evs) > pg.limit {
-			out.Items = evs[:pg.limit]
-			out.NextCursor = encodeCursor(strconv.FormatInt(evs[pg.limit-1].LedgerIndex, 10))
+		var next string
+		if len(rows) > pg.limit {
+			rows = rows[:pg.limit]
+			next = encodeCursor(strconv.FormatInt(rows[pg.limit-1].LedgerIndex, 10))
 		}
-		if out.Items == nil {
-			out.Items = []evident.Evidence{}
-		}
-		return writeJSON(w, http.StatusOK, out)
+		return a.writeEvidence(w, rows, next)
 	})
 }
 
 // controlEvidence pages one control's evidence in the order of the
 // periods it covers, which its index serves directly.
 func (a *API) controlEvidence(w http.ResponseWriter, r *http.Request, f sqlstore.EvidenceFilter, pg page) error {
-	evs, keys, err := a.cfg.Store.ControlEvidencePage(r.Context(), f.Control, f.From, f.To, pg.after, pg.limit+1)
+	rows, keys, err := a.cfg.Store.ControlEvidenceRows(r.Context(), f.Control, f.From, f.To, pg.after, pg.limit+1)
 	if err != nil {
 		return err
 	}
-	out := List[evident.Evidence]{Items: evs}
-	if len(evs) > pg.limit {
-		out.Items = evs[:pg.limit]
-		out.NextCursor = encodeCursor(keys[pg.limit-1])
+	var next string
+	if len(rows) > pg.limit {
+		rows = rows[:pg.limit]
+		next = encodeCursor(keys[pg.limit-1])
 	}
-	if out.Items == nil {
-		out.Items = []evident.Evidence{}
+	return a.writeEvidence(w, rows, next)
+}
+
+// writeEvidence writes a page of evidence records as List[evident.Evidence]
+// encodes it, from each record's kept JSON.
+func (a *API) writeEvidence(w http.ResponseWriter, rows []sqlstore.StoredEvidence, next string) error {
+	items, err := a.records.encode(rows)
+	if err != nil {
+		return err
 	}
-	return writeJSON(w, http.StatusOK, out)
+	return writeJSON(w, http.StatusOK, List[json.RawMessage]{Items: items, NextCursor: next})
 }
 
 // visibleEvidence reads a record the principal may see; the store

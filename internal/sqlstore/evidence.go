@@ -186,6 +186,60 @@ func (s *Store) ListEvidence(ctx context.Context, f EvidenceFilter) ([]evident.E
 
 // ListEvidence is Store.ListEvidence inside a transaction.
 func (tx *Tx) ListEvidence(ctx context.Context, f EvidenceFilter) ([]evident.Evidence, error) {
+	q, args := evidenceQuery(ctx, f)
+	return tx.scanEvidence(ctx, q, args...)
+}
+
+// StoredEvidence is an evidence record as stored, before its body is
+// decoded: a list that keeps each record's JSON once written (records
+// never change) decodes only the records it has not seen.
+type StoredEvidence struct {
+	LedgerIndex int64
+	ID          string
+	actor, at   string
+	body        string
+}
+
+// Decode reads the record exactly as its leaf reads.
+func (r StoredEvidence) Decode() (evident.Evidence, error) {
+	t, err := ParseTS(r.at)
+	if err != nil {
+		return evident.Evidence{}, err
+	}
+	e, err := evident.EvidenceFromRecord(evident.Record{Kind: evident.EvidenceRecordKind, ID: r.ID, Actor: r.actor, At: t, Body: json.RawMessage(r.body)})
+	if err != nil {
+		return e, err
+	}
+	e.LedgerIndex = r.LedgerIndex
+	return e, nil
+}
+
+// ListEvidenceRows is ListEvidence without decoding the records.
+func (s *Store) ListEvidenceRows(ctx context.Context, f EvidenceFilter) ([]StoredEvidence, error) {
+	var out []StoredEvidence
+	err := s.Read(ctx, func(tx *Tx) error {
+		q, args := evidenceQuery(ctx, f)
+		q = strings.Replace(q, `SELECT e.ledger_idx, e.actor, e.received_at, e.body FROM`, `SELECT e.ledger_idx, e.actor, e.received_at, e.body, e.id FROM`, 1)
+		rows, err := tx.Query(ctx, q, args...)
+		if err != nil {
+			return fmt.Errorf("read evidence: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var r StoredEvidence
+			if err := rows.Scan(&r.LedgerIndex, &r.actor, &r.at, &r.body, &r.ID); err != nil {
+				return err
+			}
+			out = append(out, r)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// evidenceQuery is the statement ListEvidence runs for f, narrowed to the
+// reader's grant.
+func evidenceQuery(ctx context.Context, f EvidenceFilter) (string, []any) {
 	if g, ok := GrantOf(ctx); ok {
 		f.From, f.To = g.Clamp(f.From, f.To)
 	}
@@ -272,7 +326,7 @@ func (tx *Tx) ListEvidence(ctx context.Context, f EvidenceFilter) ([]evident.Evi
 	if f.Limit > 0 {
 		q += fmt.Sprintf(" LIMIT %d", f.Limit)
 	}
-	return tx.scanEvidence(ctx, q, args...)
+	return q, args
 }
 
 // Evidence returns one record by id, or ENOTFOUND.

@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -17,6 +16,22 @@ import (
 // After is the key of the previous page's last record ("" to start); keys
 // holds each returned record's key, to page on from any of them.
 func (s *Store) ControlEvidencePage(ctx context.Context, control string, from, to time.Time, after string, limit int) (evs []evident.Evidence, keys []string, err error) {
+	rows, keys, err := s.ControlEvidenceRows(ctx, control, from, to, after, limit)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, r := range rows {
+		e, err := r.Decode()
+		if err != nil {
+			return nil, nil, err
+		}
+		evs = append(evs, e)
+	}
+	return evs, keys, nil
+}
+
+// ControlEvidenceRows is ControlEvidencePage without decoding the records.
+func (s *Store) ControlEvidenceRows(ctx context.Context, control string, from, to time.Time, after string, limit int) (out []StoredEvidence, keys []string, err error) {
 	if g, ok := GrantOf(ctx); ok {
 		from, to = g.Clamp(from, to)
 	}
@@ -50,24 +65,15 @@ func (s *Store) ControlEvidencePage(ctx context.Context, control string, from, t
 		}
 		defer rows.Close()
 		for rows.Next() {
-			var idx int64
-			var actor, at, body, ef, id string
-			if err := rows.Scan(&idx, &actor, &at, &body, &ef, &id); err != nil {
+			var r StoredEvidence
+			var ef string
+			if err := rows.Scan(&r.LedgerIndex, &r.actor, &r.at, &r.body, &ef, &r.ID); err != nil {
 				return err
 			}
-			t, err := ParseTS(at)
-			if err != nil {
-				return err
-			}
-			e, err := evident.EvidenceFromRecord(evident.Record{Kind: evident.EvidenceRecordKind, ID: id, Actor: actor, At: t, Body: json.RawMessage(body)})
-			if err != nil {
-				return err
-			}
-			e.LedgerIndex = idx
-			evs = append(evs, e)
-			keys = append(keys, ef+"|"+id)
+			out = append(out, r)
+			keys = append(keys, ef+"|"+r.ID)
 		}
 		return rows.Err()
 	})
-	return evs, keys, err
+	return out, keys, err
 }

@@ -29,6 +29,9 @@ var exempt = map[string]map[string]string{
 		"written by no one's act"},
 	"sessions": {AllColumns: "browser sessions: operational; every sign-in and sign-out is a leaf"},
 	"leases":   {AllColumns: "scheduler leases: operational"},
+	"result_cache": {AllColumns: "results computed from the records (the dashboard's readiness over a " +
+		"period), read only while the ledger has the size they were computed at: a cache that decides " +
+		"nothing, recomputed whenever it is missing or the ledger has grown"},
 	"blob_intents": {AllColumns: "bytes of small blobs until their files are flushed: operational; verify " +
 		"checks every file against the digest its evidence leaf carries"},
 	"passkey_challenges": {AllColumns: "a passkey ceremony between its two requests: operational, like a session; " +

@@ -151,7 +151,7 @@ func (w *Web) tasks(mine bool) http.Handler {
 			return err
 		}
 		owner := r.URL.Query().Get("owner")
-		all := readiness.Tasks(pr.In, pr.In.At.AddDate(0, 0, days))
+		all := pr.tasksUntil(pr.In.At.AddDate(0, 0, days))
 		data := tasksPage{Tasks: readiness.Filter(all, owner), Owner: owner, Horizon: days, Mine: mine, Assignee: r.URL.Query().Get("assignee")}
 		for _, p := range pr.In.Model.People {
 			if p.User != "" && !slices.Contains(data.Assignees, p.User) {

@@ -1,8 +1,11 @@
 package web
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/evidenthq/evident"
@@ -34,14 +37,15 @@ type dashboard struct {
 }
 
 // periodView is readiness over a period: the range (by default the last
-// twelve months, or an assessor's period), the report readiness.Status
-// computes over it, and the monthly series, as GET /api/v1/readiness and
-// `evident status --from --to` give them.
+// twelve months, or an assessor's period), the program's score over it as
+// readiness.Status computes it, and the monthly series, as GET
+// /api/v1/readiness and `evident status --from --to` give them.
 type periodView struct {
-	From, To time.Time
-	Report   readiness.Report
-	Series   []readiness.Point
-	Chart    barChart
+	From   time.Time         `json:"from"`
+	To     time.Time         `json:"to"`
+	Score  evident.Tally     `json:"score"`
+	Series []readiness.Point `json:"series"`
+	Chart  barChart          `json:"-"`
 }
 
 // runningClock is an incident deadline still to meet, or missed.
@@ -68,7 +72,7 @@ func (w *Web) Dashboard() http.Handler {
 		if d.ChangeTitles, err = w.changeTitles(r.Context()); err != nil {
 			return err
 		}
-		for _, t := range readiness.Tasks(pr.In, now.Add(week)) {
+		for _, t := range pr.tasksUntil(now.Add(week)) {
 			if t.State == "due" || t.State == "running" {
 				d.ThisWeek = append(d.ThisWeek, t)
 			} else {
@@ -135,10 +139,18 @@ func clauseChart(rep readiness.Report) barChart {
 // periodReadiness reads the dashboard's ?from and ?to (dates or RFC 3339
 // instants) and ?at (as of a past instant) and computes readiness over
 // that range as every view does.
+//
+// Over a million records that takes seconds, so the result is kept in the
+// store under the ledger size it was computed at, the query and the day
+// it judged, for up to periodTTL (flight says when it is computed again):
+// every replica serves the one figure, and any write makes it be computed
+// afresh. A reader with a grant sees records the store narrowed for them
+// alone and is computed for on every request.
 func (w *Web) periodReadiness(r *http.Request, now time.Time) (periodView, error) {
+	q := r.URL.Query()
 	var from, to, at time.Time
 	for name, t := range map[string]*time.Time{"from": &from, "to": &to, "at": &at} {
-		if s := r.URL.Query().Get(name); s != "" {
+		if s := q.Get(name); s != "" {
 			x, err := evident.ParseTime(s)
 			if err != nil {
 				return periodView{}, evident.ErrorAt(evident.EINVALID, name, "%s", evident.ErrorMessage(err))
@@ -152,8 +164,48 @@ func (w *Web) periodReadiness(r *http.Request, now time.Time) (periodView, error
 		}
 		now = at
 	}
+	if _, narrowed := sqlstore.GrantOf(r.Context()); narrowed {
+		return w.computePeriod(r.Context(), now, from, to)
+	}
+	if _, _, err := readiness.Range(now, from, to, time.Time{}, time.Time{}); err != nil {
+		return periodView{}, err // refused before anything is read or kept
+	}
+	key := fmt.Sprintf("web.dashboard.period from=%s to=%s at=%s day=%s", q.Get("from"), q.Get("to"), q.Get("at"), now.Format("2006-01-02"))
+	size, row, stored, err := w.cfg.Store.CachedResult(r.Context(), key)
+	if err != nil {
+		return periodView{}, err
+	}
+	v, err := w.periods.of(key).get(r.Context(), size, now, periodTTL, func(ctx context.Context) (periodView, time.Time, error) {
+		if stored && row.TreeSize == size && within(now, row.At, periodTTL) {
+			var v periodView
+			if err := json.Unmarshal(row.Body, &v); err == nil {
+				v.Chart = seriesChart(v.Series)
+				return v, row.At, nil
+			}
+			// A row this build cannot read is computed again and replaced.
+		}
+		v, err := w.computePeriod(ctx, now, from, to)
+		if err != nil {
+			return v, now, err
+		}
+		body, err := json.Marshal(v)
+		if err != nil {
+			return v, now, err
+		}
+		if err := w.cfg.Store.PutCachedResult(ctx, key, sqlstore.CachedResult{TreeSize: size, At: now, Body: body}); err != nil {
+			// The figures stand; only the next replica's reuse of them is lost.
+			w.cfg.Logger.Warn("keep the dashboard's period readiness", "err", err)
+		}
+		return v, now, nil
+	})
+	return v, err
+}
+
+// computePeriod computes readiness over [from, to) (readiness.Range's
+// defaults for zero values) as of now, for the reader in ctx.
+func (w *Web) computePeriod(ctx context.Context, now, from, to time.Time) (periodView, error) {
 	var gf, gt time.Time
-	if g, ok := sqlstore.GrantOf(r.Context()); ok {
+	if g, ok := sqlstore.GrantOf(ctx); ok {
 		gf, gt = g.From, g.To
 		if !from.IsZero() && from.Before(gf) {
 			from = gf
@@ -163,12 +215,37 @@ func (w *Web) periodReadiness(r *http.Request, now time.Time) (periodView, error
 	if err != nil {
 		return periodView{}, err
 	}
-	pr, err := w.computeAt(r.Context(), now, readiness.HistoryStart(now, from))
+	pr, err := w.computeAt(ctx, now, readiness.HistoryStart(now, from))
 	if err != nil {
 		return periodView{}, err
 	}
 	series := readiness.Series(pr.In, readiness.SeriesMonths)
-	return periodView{From: from, To: to, Report: readiness.Status(pr.In, from, to), Series: series, Chart: seriesChart(series)}, nil
+	return periodView{From: from, To: to, Score: readiness.Status(pr.In, from, to).Score, Series: series, Chart: seriesChart(series)}, nil
+}
+
+// periodCache holds one flight per dashboard query, so each range is
+// computed once per ledger size however many readers ask for it.
+type periodCache struct {
+	mu    sync.Mutex
+	byKey map[string]*flight[periodView]
+}
+
+// maxPeriodKeys bounds the ranges held at once; readers choose ranges
+// freely, and the default one is asked for far more than any other.
+const maxPeriodKeys = 64
+
+func (c *periodCache) of(key string) *flight[periodView] {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if f, ok := c.byKey[key]; ok {
+		return f
+	}
+	if c.byKey == nil || len(c.byKey) >= maxPeriodKeys {
+		c.byKey = map[string]*flight[periodView]{}
+	}
+	f := &flight[periodView]{}
+	c.byKey[key] = f
+	return f
 }
 
 // seriesChart draws the monthly series as one bar a month, split by the

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/evidenthq/evident"
@@ -27,6 +28,35 @@ type program struct {
 	In     readiness.Input
 	Report readiness.Report
 	Clocks []evident.IncidentClocks
+
+	// tasks are the task lists asked for so far, by horizon, computed
+	// once for every request that shares this state (see tasksUntil).
+	tasksMu sync.Mutex
+	tasks   map[time.Time][]readiness.Task
+}
+
+// maxHorizons bounds the task lists one state keeps: readers choose the
+// horizon, and a few (a week, 30 days) are asked for almost always.
+const maxHorizons = 16
+
+// tasksUntil returns readiness.Tasks(pr.In, until), computed once per
+// state and horizon: the dashboard and the task list show them on every
+// request, and over a million records they take milliseconds each time.
+// The list is shared: callers do not change it.
+func (pr *program) tasksUntil(until time.Time) []readiness.Task {
+	pr.tasksMu.Lock()
+	defer pr.tasksMu.Unlock()
+	if ts, ok := pr.tasks[until]; ok {
+		return ts
+	}
+	ts := readiness.Tasks(pr.In, until)
+	if pr.tasks == nil {
+		pr.tasks = map[time.Time][]readiness.Task{}
+	}
+	if len(pr.tasks) < maxHorizons {
+		pr.tasks[until] = ts
+	}
+	return ts
 }
 
 // state returns the program's readiness now. from, when not zero, widens

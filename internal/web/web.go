@@ -53,10 +53,12 @@ type Config struct {
 type Web struct {
 	cfg       Config
 	pages     map[string]*template.Template
-	assetHash string     // content hash of static/, part of every asset URL
-	shared    stateCache // readiness now (dashboard, index, tasks)
-	strips    stateCache // readiness now with the strips' history (controls)
-	setup     setup      // the pending first-run setup token (setup.go)
+	assetHash string                 // content hash of static/, part of every asset URL
+	shared    stateCache             // readiness now (dashboard, index, tasks)
+	strips    stateCache             // readiness now with the strips' history (controls)
+	periods   periodCache            // the dashboard's readiness over a period, by query
+	models    flight[*evident.Model] // the program model, by ledger size (model.go)
+	setup     setup                  // the pending first-run setup token (setup.go)
 }
 
 // New parses the templates once at start, so a broken template fails the
