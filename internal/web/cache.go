@@ -20,11 +20,13 @@ const stateTTL = 15 * time.Second
 type stateCache struct{ flight[*program] }
 
 // periodTTL bounds how old the dashboard's readiness over a period may be
-// when nothing has been written: that report judges every window of
-// twelve months and takes seconds over a million records, and within it
-// only the windows closing in the last hour can have moved with the
-// clock alone. A write, or a new day, computes it afresh at once.
-const periodTTL = time.Hour
+// when nothing has been written. A window turns due, overdue or missed
+// with the clock alone, and such states are judged at read time, never
+// kept for long: the same bound as the shared state "now". Readers never
+// wait for a recomputation that only time asked for (flight hands them
+// the last figure while one reader computes the next), so over a million
+// records the cost is one computation per ttl, not a slower page.
+const periodTTL = stateTTL
 
 // get returns the cached state, computing it when the ledger has grown or
 // the state is older than stateTTL.
