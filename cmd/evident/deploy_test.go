@@ -10,9 +10,9 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"regexp"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -163,7 +163,7 @@ func checkProxy(t *testing.T, doc string, a, b *replica, token, id string) {
 		t.Fatal("caddy is not installed: run `sh scripts/tools.sh caddy`")
 	}
 	dir := t.TempDir()
-	httpsAddr, httpAddr := freeTCP(t), freeTCP(t)
+	httpsAddr, httpAddr := freeAddr(t), freeAddr(t)
 	_, httpsPort, _ := net.SplitHostPort(httpsAddr)
 	_, httpPort, _ := net.SplitHostPort(httpAddr)
 	global := fmt.Sprintf("{\n\tadmin off\n\tlocal_certs\n\tskip_install_trust\n\thttp_port %s\n\thttps_port %s\n\tstorage file_system %s\n}\n", httpPort, httpsPort, filepath.Join(dir, "storage"))
@@ -231,15 +231,4 @@ func checkProxy(t *testing.T, doc string, a, b *replica, token, id string) {
 			t.Errorf("GET the evidence through the proxy: %d %q", resp.StatusCode, body)
 		}
 	}
-}
-
-// freeTCP returns a loopback address nothing listens on right now.
-func freeTCP(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
 }
