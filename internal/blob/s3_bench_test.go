@@ -1,6 +1,7 @@
 package blob_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -49,4 +50,32 @@ func BenchmarkS3PutLarge(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkS3Batch commits a batch of 1000 new 4 KiB blobs into a bucket
+// on rclone's server each iteration and reports blobs per second.
+//
+//	go test ./internal/blob -run '^$' -bench S3Batch -benchtime 3x
+func BenchmarkS3Batch(b *testing.B) {
+	st := s3test.Start(b).Store(b, "bench")
+	ctx := context.Background()
+	const n = 1000
+	for i := range b.N {
+		b.StopTimer()
+		data := make([][]byte, n)
+		for j := range data {
+			data[j] = randomBytes(4096, uint64(i*n+j)+1<<40)
+		}
+		b.StartTimer()
+		batch := st.Batch()
+		for _, d := range data {
+			if _, _, err := batch.Put(ctx, bytes.NewReader(d)); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if err := batch.Commit(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "blobs/s")
 }

@@ -183,6 +183,7 @@ func TestS3StoresALocalFileAtItsAddress(t *testing.T) {
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		t.Fatal(err)
 	}
+	recorded()
 	if _, _, err := st.Put(ctx, f); err != nil {
 		t.Fatal(err)
 	}
