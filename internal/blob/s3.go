@@ -213,50 +213,35 @@ func (s *S3) putRest(ctx context.Context, r io.Reader, head []byte) (evident.Dig
 	return s.putLarge(ctx, io.MultiReader(bytes.NewReader(buf), r))
 }
 
-// putSmall sends a blob whose digest is known in one request, unless an
-// object of that size is already at its address: content addressing
-// means it holds the same bytes, and it is left untouched. The request
-// is conditional (If-None-Match: *), so a server that supports
-// conditional writes refuses to replace an object already there and no
-// HEAD is needed first. A server that ignores the condition writes the
-// same bytes again, which changes nothing, except on a bucket under
-// Object Lock, where it would add a version: there the store still asks
-// first.
+// putSmall sends a blob whose digest is known in one request. Without
+// Object Lock nothing is asked first: a blob already stored is sent again
+// and the object holds the same bytes as before (content addressing),
+// and one request costs less than two. rclone's server took 30 % longer
+// per blob with If-None-Match, which makes it look the object up first,
+// than with a plain PUT. Under Object Lock an upload of bytes already
+// stored would add a version, so the store asks first and leaves an
+// object of the right size untouched.
 func (s *S3) putSmall(ctx context.Context, dg evident.Digest, data []byte) error {
-	var err error
-	if s.lock == "" {
-		err = s.send(ctx, dg, data, true)
-		code := minio.ToErrorResponse(err).Code
-		if code != minio.PreconditionFailed && code != "ConditionalRequestConflict" {
-			return s.sent(dg, err)
+	if s.lock != "" {
+		if size, err := s.Stat(ctx, dg); err == nil && size == int64(len(data)) {
+			return nil
 		}
-		// Something is at the address already (or being written there):
-		// kept if it is the right size, replaced if not.
 	}
-	if size, err := s.Stat(ctx, dg); err == nil && size == int64(len(data)) {
-		return nil
-	}
-	return s.sent(dg, s.send(ctx, dg, data, false))
-}
-
-// send PUTs data to dg's address with its SHA-256 as the checksum; with
-// ifAbsent, only if nothing is there.
-func (s *S3) send(ctx context.Context, dg evident.Digest, data []byte, ifAbsent bool) error {
-	opts := minio.PutObjectOptions{ContentType: "application/octet-stream", DisableMultipart: true,
-		UserMetadata: map[string]string{"x-amz-checksum-sha256": base64.StdEncoding.EncodeToString(dg[:])}}
-	if ifAbsent {
-		opts.SetMatchETagExcept("*")
-	}
-	_, err := s.c.PutObject(ctx, s.bucket, s.key(dg), bytes.NewReader(data), int64(len(data)), opts)
-	return err
-}
-
-// sent names the blob and the store in an upload's error.
-func (s *S3) sent(dg evident.Digest, err error) error {
-	if err != nil {
+	if err := s.send(ctx, dg, data); err != nil {
 		return fmt.Errorf("blob %s: upload to %s: %w", dg, s, err)
 	}
 	return nil
+}
+
+// send PUTs data to dg's address with its SHA-256 as the checksum and as
+// the signed payload hash: the digest is that hash, so the client need
+// not hash the body again to sign it, and a server that checks either
+// refuses bytes that do not match.
+func (s *S3) send(ctx context.Context, dg evident.Digest, data []byte) error {
+	opts := minio.PutObjectOptions{ContentType: "application/octet-stream", DisableContentSha256: true,
+		UserMetadata: map[string]string{"x-amz-checksum-sha256": base64.StdEncoding.EncodeToString(dg[:])}}
+	_, err := minio.Core{Client: s.c}.PutObject(ctx, s.bucket, s.key(dg), bytes.NewReader(data), int64(len(data)), "", dg.String(), opts)
+	return err
 }
 
 // putLarge streams r to staging in parts while hashing it, then moves
@@ -420,8 +405,11 @@ func (b *s3Batch) Put(ctx context.Context, r io.Reader) (evident.Digest, int64, 
 	return b.s.putRest(ctx, r, head)
 }
 
-// s3InFlight is how many uploads a batch keeps in flight.
-const s3InFlight = 32
+// s3InFlight is how many uploads a batch keeps in flight: each small
+// upload mostly waits on the server. On rclone's server a batch of 1 000
+// blobs went at 366 to 375 blobs/s with 64 in flight against 202 to 271
+// with 32 (BenchmarkS3Batch, alternating, load average 20).
+const s3InFlight = 64
 
 // Commit sends every staged blob and returns when all are stored.
 func (b *s3Batch) Commit(ctx context.Context) error {

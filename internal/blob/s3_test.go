@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -24,8 +25,8 @@ import (
 
 // TestS3SendsSHA256Checksums records what the store sends to a real
 // server: a small blob goes to its address in one PUT whose
-// x-amz-checksum-sha256 is the blob's digest, which a server that checks
-// checksums verifies against the bytes; every part of a large stream
+// x-amz-checksum-sha256 and signed payload hash are the blob's digest,
+// which a server that checks either verifies against the bytes; every part of a large stream
 // (not a local file: its digest is known only at its end) carries its own
 // SHA-256 checksum; nothing else is written but staging, which is
 // removed.
@@ -43,8 +44,8 @@ func TestS3SendsSHA256Checksums(t *testing.T) {
 	for _, s := range recorded() {
 		if s.method == "PUT" {
 			found = true
-			if s.path != "/evidence/p/sha256/"+dg.String() || s.checksum != base64.StdEncoding.EncodeToString(sum[:]) {
-				t.Errorf("small blob sent as %+v; want a PUT to its address with its SHA-256 as checksum", s)
+			if s.path != "/evidence/p/sha256/"+dg.String() || s.checksum != base64.StdEncoding.EncodeToString(sum[:]) || s.payload != dg.String() {
+				t.Errorf("small blob sent as %+v; want a PUT to its address with its SHA-256 as checksum and signed payload hash", s)
 			}
 		}
 	}
@@ -76,7 +77,7 @@ func TestS3SendsSHA256Checksums(t *testing.T) {
 }
 
 // sent is one request a store made, as the server received it.
-type sent struct{ method, path, query, checksum, trailer, copySource string }
+type sent struct{ method, path, query, checksum, trailer, copySource, payload string }
 
 // recordingStore returns a store whose requests pass through a proxy in
 // front of srv, and a function that returns (and forgets) those recorded
@@ -90,7 +91,7 @@ func recordingStore(t *testing.T, srv *s3test.Server, before func(*http.Request)
 	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
 		log = append(log, sent{r.Method, r.URL.Path, r.URL.RawQuery, r.Header.Get("X-Amz-Checksum-Sha256"),
-			r.Header.Get("X-Amz-Trailer"), r.Header.Get("X-Amz-Copy-Source")})
+			r.Header.Get("X-Amz-Trailer"), r.Header.Get("X-Amz-Copy-Source"), r.Header.Get("X-Amz-Content-Sha256")})
 		mu.Unlock()
 		if before != nil {
 			before(r)
@@ -137,7 +138,7 @@ func (p passThrough) Unwrap() io.Reader          { return p.r }
 
 // TestS3StoresALocalFileAtItsAddress puts a 40 MiB local file: it is
 // hashed first and sent in parts straight to its content address, each
-// part with its SHA-256, with nothing written to staging and no copy on
+// part with its SHA-256 as checksum and signed payload hash, with nothing written to staging and no copy on
 // the server; putting it again sends nothing.
 func TestS3StoresALocalFileAtItsAddress(t *testing.T) {
 	st, recorded := recordingStore(t, s3test.Start(t), nil)
@@ -165,8 +166,8 @@ func TestS3StoresALocalFileAtItsAddress(t *testing.T) {
 			q, _ := url.ParseQuery(s.query)
 			i := atoi(q.Get("partNumber")) - 1
 			sum := sha256.Sum256(data[i*16<<20 : min((i+1)*16<<20, len(data))])
-			if s.checksum != base64.StdEncoding.EncodeToString(sum[:]) {
-				t.Errorf("part %d sent with checksum %q; want its SHA-256", i+1, s.checksum)
+			if s.checksum != base64.StdEncoding.EncodeToString(sum[:]) || s.payload != hex.EncodeToString(sum[:]) {
+				t.Errorf("part %d sent with checksum %q, payload hash %q; want its SHA-256 as both", i+1, s.checksum, s.payload)
 			}
 		}
 	}
