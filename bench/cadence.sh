@@ -8,6 +8,9 @@
 # the limits measured in the same run: a plain GROUP BY over the evidence
 # index by the database's own client (sqlite3, psql), which is what a scan
 # would cost, and the start of the binary doing nothing (`evident version`).
+# bench/cadencescan times the same GROUP BY, and a read of every row with
+# the columns a window's judgement needs, in process through the store's
+# own Go driver: the floor of any implementation that reads through it.
 #
 # Usage: [RUNS=5] bench/cadence.sh [RECORDS]
 # PostgreSQL: EVIDENT_BENCH_POSTGRES (default the local test server), in
@@ -30,20 +33,22 @@ else
 fi
 go build -o "$work/evident" ./cmd/evident
 go build -o "$work/cadencegen" ./bench/cadencegen
+go build -o "$work/cadencescan" ./bench/cadencescan
 
 # median FILE: the median of the numbers in FILE, one per line.
 median() { sort -n "$1" | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
-# measure LABEL CMD...: $runs runs (RUNS, default 5), prints "LABEL median_s max_rss_MB".
+# measure LABEL CMD...: $runs runs (RUNS, default 5), prints "LABEL
+# median_s median_cpu_s max_rss_MB" (CPU: user + system of the command).
 measure() {
 	local label=$1; shift
-	: >"$work/t"; : >"$work/m"
+	: >"$work/t"; : >"$work/m"; : >"$work/c"
 	for _ in $(seq "$runs"); do
-		/usr/bin/time -f "%e %M" -o "$work/one" "$@" >/dev/null
-		read -r s kb <"$work/one"
-		echo "$s" >>"$work/t"; echo "$kb" >>"$work/m"
+		/usr/bin/time -f "%e %M %U %S" -o "$work/one" "$@" >/dev/null
+		read -r s kb u sy <"$work/one"
+		echo "$s" >>"$work/t"; echo "$kb" >>"$work/m"; echo "$u $sy" | awk '{print $1+$2}' >>"$work/c"
 	done
-	printf '%-34s %6.2f s  %5.0f MB\n' "$label" "$(median "$work/t")" "$(sort -n "$work/m" | tail -1 | awk '{print $1/1024}')"
+	printf '%-34s %6.2f s  CPU %6.2f s  %5.0f MB\n' "$label" "$(median "$work/t")" "$(median "$work/c")" "$(sort -n "$work/m" | tail -1 | awk '{print $1/1024}')"
 }
 
 mkdir -p "$work/data"
@@ -59,6 +64,7 @@ scan="SELECT control_id, COUNT(*), MAX(effective_from) FROM evidence_controls GR
 echo "== SQLite (load average: $(cut -d' ' -f1-3 /proc/loadavg))"
 measure "evident version (process start)" "$work/evident" version
 measure "sqlite3 GROUP BY (scan limit)" sqlite3 "$work/data/evident.db" "$scan"
+"$work/cadencescan" -dsn "$work/data/evident.db" -runs "$runs"
 measure "evident status" "$work/evident" --data "$work/data" status --json
 measure "evident tasks" "$work/evident" --data "$work/data" tasks --json
 measure "evident status --at 1 year ago" "$work/evident" --data "$work/data" status --json --at "$(date -u -d '1 year ago' +%Y-%m-%dT%H:%M:%SZ)"
@@ -75,6 +81,7 @@ if [ -z "${CADENCE_BENCH_DIR:-}" ] || ! psql -qtA "$pg" -c "SELECT 1 FROM $schem
 fi
 echo "== PostgreSQL (load average: $(cut -d' ' -f1-3 /proc/loadavg))"
 measure "psql GROUP BY (scan limit)" env PGOPTIONS="-c search_path=$schema" psql -q "$pg" -c "$scan"
+"$work/cadencescan" -dsn "$dsn" -runs "$runs"
 measure "evident status" "$work/evident" --db "$dsn" --data "$work/data" status --json
 measure "evident tasks" "$work/evident" --db "$dsn" --data "$work/data" tasks --json
 measure "evident status --from 12 months" "$work/evident" --db "$dsn" --data "$work/data" status --json --from "$year" --to "$now"

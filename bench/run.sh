@@ -5,7 +5,7 @@
 # part of `make test`: benchmarks measure, tests check.
 set -eu
 cd "$(dirname "$0")/.."
-for s in program incidents import ledger write s3 pack cadence web webui; do
+for s in start program incidents import ledger write s3 pack cadence web webui; do
 	echo "### bench/$s.sh"
 	sh "bench/$s.sh"
 done

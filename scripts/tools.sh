@@ -12,6 +12,10 @@
 #   softhsm  SoftHSM2, a PKCS#11 token in files (Debian package softhsm2):
 #            the PKCS#11 signer's tests make their tokens on it; installed
 #            with apt-get (through sudo when not root) only when missing
+#   caddy    Caddy (Debian package caddy), the TLS proxy docs/deploy.md puts
+#            in front of the replicas: the deploy test runs its Caddyfile;
+#            installed with apt-get (through sudo when not root) only when
+#            missing
 #   s3       rclone, whose `serve s3` is the S3-compatible server the S3
 #            blob store's tests and benchmarks run against (a plain
 #            go install; the build takes minutes, so only when missing)
@@ -41,12 +45,24 @@ install_softhsm() {
 	echo "$lib"
 }
 
-for tool in ${*:-witness mailpit softhsm s3}; do
+install_caddy() {
+	if ! command -v caddy >/dev/null; then
+		echo "installing caddy" >&2
+		sudo=""
+		[ "$(id -u)" = 0 ] || sudo=sudo
+		$sudo apt-get update -qq >&2
+		DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq caddy >&2
+	fi
+	command -v caddy
+}
+
+for tool in ${*:-witness mailpit softhsm s3 caddy}; do
 	case $tool in
 	witness) install_tool omniwitness github.com/transparency-dev/witness/cmd/omniwitness@v0.0.0-20260720115447-2e1c6971d19e ;;
 	mailpit) install_tool mailpit github.com/axllent/mailpit@v1.33.1 ;;
 	softhsm) install_softhsm ;;
 	s3) install_tool rclone github.com/rclone/rclone@v1.76.0 ;;
-	*) echo "unknown tool $tool (want: witness, mailpit, softhsm, s3)" >&2; exit 2 ;;
+	caddy) install_caddy ;;
+	*) echo "unknown tool $tool (want: witness, mailpit, softhsm, s3, caddy)" >&2; exit 2 ;;
 	esac
 done

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/evidenthq/evident"
 	"github.com/evidenthq/evident/internal/catalog"
@@ -127,12 +128,12 @@ func syncCatalog(a *app, st *sqlstore.Store, cat *catalog.Catalog) error {
 	return err
 }
 
-var keyNameUnsafe = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+var keyNameUnsafe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[^A-Za-z0-9._-]+`) })
 
 // KeyName turns a program name into a signed-note key name (no spaces or
 // '+'), which is also the checkpoint origin line.
 func keyName(program string) string {
-	s := strings.Trim(keyNameUnsafe.ReplaceAllString(strings.ToLower(program), "-"), "-")
+	s := strings.Trim(keyNameUnsafe().ReplaceAllString(strings.ToLower(program), "-"), "-")
 	if s == "" {
 		s = "program"
 	}

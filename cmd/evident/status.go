@@ -10,6 +10,7 @@ import (
 	"github.com/evidenthq/evident"
 	"github.com/evidenthq/evident/internal/catalog"
 	"github.com/evidenthq/evident/internal/readiness"
+	"github.com/evidenthq/evident/internal/sqlstore"
 )
 
 // cmdStatus prints the program's readiness now or at a past instant. The
@@ -39,11 +40,10 @@ func cmdStatus(a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	in, err := a.readinessInput(at, from, true)
+	r, err := a.readinessReport(at, from, to)
 	if err != nil {
 		return err
 	}
-	r := readiness.Status(in, from, to)
 	if space != nil {
 		// No program declares planned intervals yet, so items asking for
 		// them stay at best implemented: unprovable never counts as verified.
@@ -149,6 +149,31 @@ func (a *app) readinessInput(at, from time.Time, withCatalog bool) (readiness.In
 		return readiness.Input{}, err
 	}
 	defer st.Close()
+	return a.loadReadiness(st, at, from, withCatalog, false)
+}
+
+// readinessReport is the readiness report at at, over [from, to) when
+// from is not zero. Over a range it reads the evidence a few controls at
+// a time (readiness.StatusOver): years of records are never all held.
+func (a *app) readinessReport(at, from, to time.Time) (readiness.Report, error) {
+	st, err := a.openStore()
+	if err != nil {
+		return readiness.Report{}, err
+	}
+	defer st.Close()
+	in, err := a.loadReadiness(st, at, from, true, !from.IsZero())
+	if err != nil {
+		return readiness.Report{}, err
+	}
+	if from.IsZero() {
+		return readiness.Status(in, from, to), nil
+	}
+	return readiness.StatusOver(a.ctx, st, in, from, to)
+}
+
+// loadReadiness reads the input from st: a frame without evidence
+// (readiness.LoadFrame) when frame is set, else readiness.Load's.
+func (a *app) loadReadiness(st *sqlstore.Store, at, from time.Time, withCatalog, frame bool) (readiness.Input, error) {
 	p, err := st.Program(a.ctx)
 	if err != nil {
 		return readiness.Input{}, err
@@ -159,15 +184,20 @@ func (a *app) readinessInput(at, from time.Time, withCatalog bool) (readiness.In
 		if cat, err = catalog.Load(); err != nil {
 			return readiness.Input{}, err
 		}
-		m, err := st.Model(a.ctx)
+		services, err := st.Services(a.ctx)
 		if err != nil {
 			return readiness.Input{}, err
 		}
-		if reqs, err = cat.Requirements(p.Version, cat.ProgramOverlays(p, m.Services)...); err != nil {
+		if reqs, err = cat.Requirements(p.Version, cat.ProgramOverlays(p, services)...); err != nil {
 			return readiness.Input{}, err
 		}
 	}
-	in, err := readiness.Load(a.ctx, st, reqs, at, from)
+	var in readiness.Input
+	if frame {
+		in, err = readiness.LoadFrame(a.ctx, st, reqs, at)
+	} else {
+		in, err = readiness.Load(a.ctx, st, reqs, at, from)
+	}
 	if err != nil {
 		return in, err
 	}

@@ -62,15 +62,12 @@ type edition struct {
 	index   map[evident.RequirementID]int
 }
 
-// Load reads the catalog embedded in the binary. The embedded files are
+// Load returns the catalog embedded in the binary. The embedded files are
 // checked by this package's tests, so an error here means a broken build.
-func Load() (*Catalog, error) {
-	sub, err := fs.Sub(embedded, "data")
-	if err != nil {
-		return nil, err
-	}
-	return LoadFS(sub)
-}
+// It is read once per process, from the pre-parsed snapshot when that is
+// the parse of these very files (see snapshot.go), and shared: a Catalog
+// is read-only.
+func Load() (*Catalog, error) { return loadOnce() }
 
 // LoadFS reads every *.yaml file at the root of fsys as a catalog file and
 // validates the whole: each file on its own, then mappings and overlays

@@ -1,10 +1,13 @@
 // Package catalog embeds the standards Evident checks a Trust Service
 // Provider against, as data: ETSI EN 319 401 V3.2.1 in full, V3.1.1 as far
 // as public citations confirm it, the mapping between the two, and named
-// overlays such as the eIDAS implementing acts' adaptations. Load reads and
-// validates everything at start-up; a broken file stops the program with
-// the file, line and entry at fault rather than yielding a catalog with
-// holes.
+// overlays such as the eIDAS implementing acts' adaptations. LoadFS reads
+// and validates everything; a broken file stops the program with the file,
+// line and entry at fault rather than yielding a catalog with holes. Load,
+// which every command calls, reads the embedded files' parse from
+// snapshot.json when its digests prove it is the parse of these very
+// files, and parses them otherwise: after editing data/, run
+// `go generate ./internal/catalog` (a test fails until you do).
 //
 // # Files
 //

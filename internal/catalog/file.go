@@ -3,6 +3,7 @@ package catalog
 import (
 	"fmt"
 	"regexp"
+	"sync"
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
@@ -161,14 +162,14 @@ func (s *source) decode(v any) error {
 // location so every catalog error reads the same way.
 func (s *source) syntaxError(err error) error {
 	msg := yaml.FormatError(err, false, false)
-	if m := position.FindStringSubmatch(msg); m != nil {
+	if m := position().FindStringSubmatch(msg); m != nil {
 		return evident.ErrorAt(evident.EINVALID, s.name+":"+m[1]+":"+m[2], "%s", m[3])
 	}
 	return evident.ErrorAt(evident.EINVALID, s.name, "%s", msg)
 }
 
 // position matches go-yaml's "[line:column] message".
-var position = regexp.MustCompile(`^\[(\d+):(\d+)\] (?s:(.*))$`)
+var position = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\[(\d+):(\d+)\] (?s:(.*))$`) })
 
 // errorf returns an EINVALID error located at the YAML path (such as
 // "$.clauses[3].requirements[2]") in this file, with the line number when

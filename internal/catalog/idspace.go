@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"sync"
 
 	"github.com/evidenthq/evident"
 )
@@ -65,11 +66,11 @@ type idSpaceFile struct {
 }
 
 // spaceID keeps id-space ids usable as command-line values.
-var spaceID = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
+var spaceID = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`) })
 
 // checkIDSpace validates an id space against the catalog's versions.
 func (l *loader) checkIDSpace(c *Catalog, s *source, f idSpaceFile) *IDSpace {
-	if !spaceID.MatchString(f.ID) {
+	if !spaceID().MatchString(f.ID) {
 		l.problems.add(s.errorf("$.id", "id space %q: want lower-case letters, digits and dashes, such as nis2-2024-2690", f.ID))
 		return nil
 	}

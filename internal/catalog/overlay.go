@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/evidenthq/evident"
 )
@@ -69,7 +70,7 @@ type Adaptation struct {
 }
 
 // overlayName keeps overlay names usable as command-line values.
-var overlayName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
+var overlayName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`) })
 
 // overlay is a loaded overlay file.
 type overlay struct{ Overlay }
@@ -78,7 +79,7 @@ type overlay struct{ Overlay }
 // and every adaptation aimed at an existing requirement and changing
 // something.
 func (l *loader) checkOverlay(c *Catalog, s *source, f overlayFile) *overlay {
-	if !overlayName.MatchString(f.Name) {
+	if !overlayName().MatchString(f.Name) {
 		l.problems.add(s.errorf("$.name", "overlay name %q: want lower-case letters, digits and dashes, such as eidas-ia-2025", f.Name))
 		return nil
 	}

@@ -3,10 +3,13 @@ package ledger
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/evidenthq/evident"
 	"github.com/evidenthq/evident/internal/sqlstore"
 	"github.com/evidenthq/evident/internal/sqlstore/storetest"
 )
@@ -157,6 +160,49 @@ func TestDeferredUploadsAreFlushedInGroups(t *testing.T) {
 		}
 		if r, err := f.l.Verify(ctx, nil); err != nil || !r.OK() {
 			t.Errorf("verify: %v, %v", err, r.Problems)
+		}
+	})
+}
+
+// TestDeferredUploadWhoseFileCannotBePlacedIsNotStored: a deferred
+// upload's file is placed before its transaction commits. When the file
+// cannot be created the upload must fail and leave nothing: no
+// record naming a blob the disk does not hold, no kept bytes, and verify
+// finding nothing it did not find before.
+func TestDeferredUploadWhoseFileCannotBePlacedIsNotStored(t *testing.T) {
+	storetest.Each(t, clock(), func(t *testing.T, st *sqlstore.Store) {
+		ctx := context.Background()
+		f := newFixture(t, st)
+		f.l.DeferSmallBlobs()
+		content := "chronyc tracking\n"
+		path := f.blobs.Path(evident.Digest(sha256.Sum256([]byte(content))))
+		// A file where the blob's fan-out directory should be: creating
+		// the blob fails whoever runs the test (root ignores permissions).
+		dir := filepath.Dir(path)
+		if err := os.RemoveAll(dir); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(dir, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		before, err := f.l.Verify(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = f.l.AddEvidence(ctx, input("chrony.txt"), strings.NewReader(content))
+		if err == nil || !strings.Contains(err.Error(), "place evidence blobs") {
+			t.Fatalf("add with its file impossible to create: %v; want an error saying the blob was not placed", err)
+		}
+		r, err := f.l.Verify(ctx, nil)
+		if err != nil || len(r.Problems) != len(before.Problems) {
+			t.Fatalf("verify after the failed add: %v, %v; want only what it found before: %v", err, r.Problems, before.Problems)
+		}
+		if r.Evidence != before.Evidence || r.Leaves != before.Leaves {
+			t.Errorf("after the failed add: %d evidence records in %d leaves, want %d in %d as before",
+				r.Evidence, r.Leaves, before.Evidence, before.Leaves)
+		}
+		if n := kept(t, st); n != 0 {
+			t.Errorf("the database keeps %d blobs' bytes after a failed add, want none", n)
 		}
 	})
 }

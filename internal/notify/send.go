@@ -178,7 +178,7 @@ func (n *Notifier) digestFor(ctx context.Context, user, day string, ds []sqlstor
 	for _, d := range won {
 		fmt.Fprintf(&b, "- %s  %s\n", evident.UTC(d.EventAt), d.Subject)
 	}
-	_, err = n.cfg.Store.EnqueueDelivery(ctx, sqlstore.Delivery{
+	added, err := n.cfg.Store.EnqueueDelivery(ctx, sqlstore.Delivery{
 		EventKey: key, Recipient: user, Channel: ChannelEmail, Kind: "digest",
 		Subject: fmt.Sprintf("Evident daily digest for %s", day), Body: b.String(),
 		EventAt: n.cfg.Now(), State: sqlstore.DeliveryPending,
@@ -186,8 +186,16 @@ func (n *Notifier) digestFor(ctx context.Context, user, day string, ds []sqlstor
 	if err != nil {
 		return err
 	}
+	state := sqlstore.DeliverySent
+	if !added {
+		// Another replica's digest for today went in between the check
+		// above and this one (its lease ran out mid-tick): the lines this
+		// replica claimed are not in it, so they go back to wait for
+		// tomorrow's rather than being marked sent and never read.
+		state = sqlstore.DeliveryQueued
+	}
 	for _, d := range won {
-		if err := n.cfg.Store.FinishDelivery(ctx, d.ID, sqlstore.DeliverySent); err != nil {
+		if err := n.cfg.Store.FinishDelivery(ctx, d.ID, state); err != nil {
 			return err
 		}
 	}

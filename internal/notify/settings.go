@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"regexp"
 	"slices"
+	"sync"
 
 	"github.com/evidenthq/evident"
 	"github.com/evidenthq/evident/internal/sqlstore"
@@ -54,12 +55,12 @@ func SetPreferences(ctx context.Context, st *sqlstore.Store, user string, choice
 	return st.SetNotifyPrefs(ctx, user, prefs)
 }
 
-var endpointID = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,62}$`)
+var endpointID = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,62}$`) })
 
 // AddEndpoint checks and stores a webhook endpoint with a new random
 // secret, returned once in the result for the admin to give the receiver.
 func AddEndpoint(ctx context.Context, st *sqlstore.Store, id, url string, events []string, actor string) (sqlstore.NotifyEndpoint, error) {
-	if !endpointID.MatchString(id) {
+	if !endpointID().MatchString(id) {
 		return sqlstore.NotifyEndpoint{}, evident.ErrorAt(evident.EINVALID, "id", "%q: want lower-case letters, digits, '.', '_' or '-', at most 63", id)
 	}
 	u, err := ParseEndpointURL(url)

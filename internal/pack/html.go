@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"io"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/evidenthq/evident"
@@ -16,7 +17,9 @@ var indexTmpl string
 // indexPage is index.html: one file with its styles inline and no script, no
 // fonts, no images from anywhere, so it opens from a USB stick on an
 // assessor's offline laptop exactly as it did here.
-var indexPage = template.Must(template.New("index").Funcs(pageFuncs).Parse(indexTmpl))
+var indexPage = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("index").Funcs(pageFuncs).Parse(indexTmpl))
+})
 
 // pageFuncs are the helpers index.html and report.html share.
 var pageFuncs = template.FuncMap{
@@ -36,7 +39,7 @@ var pageFuncs = template.FuncMap{
 	},
 }
 
-func writeHTML(w io.Writer, ix *Index) error { return indexPage.Execute(w, ix) }
+func writeHTML(w io.Writer, ix *Index) error { return indexPage().Execute(w, ix) }
 
 // verifyMD is VERIFY.md: how to check the pack by hand, with standard
 // tools, if the assessor does not want to trust our verifier.

@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"html/template"
 	"io"
+	"sync"
 
 	"github.com/evidenthq/evident"
 )
@@ -15,7 +16,9 @@ var reportTmpl string
 // (print CSS breaks a page after each), then the registers. Like
 // index.html it has its styles inline and no script, so it prints the
 // same from an offline laptop.
-var reportPage = template.Must(template.New("report").Funcs(pageFuncs).Parse(reportTmpl))
+var reportPage = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("report").Funcs(pageFuncs).Parse(reportTmpl))
+})
 
 // reportView is what report.html is rendered from.
 type reportView struct {
@@ -44,6 +47,6 @@ func clauses(ts []RequirementTrace) []clausePage {
 }
 
 func writeReport(w io.Writer, ix *Index, regs *Registers) error {
-	return reportPage.Execute(w, reportView{Index: ix, Registers: regs, Clauses: clauses(regs.Requirements),
+	return reportPage().Execute(w, reportView{Index: ix, Registers: regs, Clauses: clauses(regs.Requirements),
 		Verified: ix.Summary.Readiness.Counts[evident.ReadinessVerified]})
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"sync"
 
 	"github.com/evidenthq/evident"
 	"github.com/evidenthq/evident/internal/yamlsafe"
@@ -35,13 +36,13 @@ func (s *source) decode(v any) error {
 }
 
 // position matches go-yaml's "[line:column] message".
-var position = regexp.MustCompile(`^\[(\d+):(\d+)\] (?s:(.*))$`)
+var position = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\[(\d+):(\d+)\] (?s:(.*))$`) })
 
 // syntaxError moves go-yaml's "[line:column]" prefix into the location so
 // every program error reads "file:line: message".
 func (s *source) syntaxError(err error) error {
 	msg := yaml.FormatError(err, false, false)
-	if m := position.FindStringSubmatch(msg); m != nil {
+	if m := position().FindStringSubmatch(msg); m != nil {
 		return evident.ErrorAt(evident.EINVALID, s.name+":"+m[1], "%s", firstLine(m[3]))
 	}
 	return evident.ErrorAt(evident.EINVALID, s.name, "%s", firstLine(msg))

@@ -18,6 +18,19 @@ import (
 // Per control the reads are index range scans bounded by the windows
 // involved, which keeps status and tasks fast however long the history is.
 func Load(ctx context.Context, st *sqlstore.Store, reqs []evident.Requirement, at, from time.Time) (Input, error) {
+	return load(ctx, st, reqs, at, from, true)
+}
+
+// LoadFrame is Load without the controls' evidence: every schedule,
+// change, exception and act, but no occurrences and no follow-ups. A
+// report over years reads a million records; StatusOver reads them a few
+// controls at a time into a frame, so that memory is bounded by those
+// controls' histories rather than the whole program's. Tasks need Load.
+func LoadFrame(ctx context.Context, st *sqlstore.Store, reqs []evident.Requirement, at time.Time) (Input, error) {
+	return load(ctx, st, reqs, at, time.Time{}, false)
+}
+
+func load(ctx context.Context, st *sqlstore.Store, reqs []evident.Requirement, at, from time.Time, histories bool) (Input, error) {
 	in := Input{At: at, Requirements: reqs, Controls: map[string]ControlInput{}, TaskEvidence: map[string]string{}}
 	err := st.Read(ctx, func(tx *sqlstore.Tx) error {
 		m, later, err := modelAt(ctx, tx, at)
@@ -42,8 +55,13 @@ func Load(ctx context.Context, st *sqlstore.Store, reqs []evident.Requirement, a
 		if in.Approvals, err = tx.ApprovalActs(ctx, m, in.Exceptions, actsAt); err != nil {
 			return err
 		}
-		if err := loadControls(ctx, tx, &in, changes, from); err != nil {
+		if err := frameControls(ctx, tx, &in, changes); err != nil {
 			return err
+		}
+		if histories {
+			if err := loadHistories(ctx, tx, &in, from); err != nil {
+				return err
+			}
 		}
 		if in.ChangeTasks, err = tx.ChangeTasks(ctx, at); err != nil {
 			return err
@@ -80,14 +98,13 @@ func modelAt(ctx context.Context, tx *sqlstore.Tx, at time.Time) (m *evident.Mod
 	return m, false, err
 }
 
-// loadControls reads every control's schedule and the history it needs,
-// in a few statements whatever the number of controls.
-func loadControls(ctx context.Context, tx *sqlstore.Tx, in *Input, changes []evident.Change, from time.Time) error {
+// frameControls sets every control's schedule, and the changes and
+// approved exceptions of its history, without its evidence.
+func frameControls(ctx context.Context, tx *sqlstore.Tx, in *Input, changes []evident.Change) error {
 	firsts, err := tx.FirstEvidenceFor(ctx, in.At)
 	if err != nil {
 		return err
 	}
-	var qs []sqlstore.HistoryQuery
 	for _, c := range in.Model.Controls {
 		// A control is in force from the program's start, or from its
 		// first evidence if that is older (history from before Evident).
@@ -105,28 +122,19 @@ func loadControls(ctx context.Context, tx *sqlstore.Tx, in *Input, changes []evi
 			}
 		}
 		in.Controls[c.ID] = ci
-		since := lookback(ci.Schedule, in.At)
-		if h := freshHorizon(ci.Schedule, in.At); len(c.Systems) > 0 && h.Before(since) {
-			// The store reads one record before since, and a control with
-			// systems needs each system's latest that may still be fresh.
-			since = h
-		}
-		if !from.IsZero() {
-			// A period may begin inside a window (May 1 in a quarter that
-			// began April 1): the window is judged whole, so its records
-			// are read from where it, and the one before it, begin, as
-			// the pack reads them.
-			if f := lookback(ci.Schedule, from); f.Before(since) {
-				since = f
-			}
-		}
-		qs = append(qs, sqlstore.HistoryQuery{Control: c.ID, Since: since, Scoped: len(c.Systems) > 0})
 	}
-	occ, err := tx.OccurrencesFor(ctx, qs, in.At)
+	return nil
+}
+
+// loadHistories reads every control's evidence in a few statements
+// whatever the number of controls, with the follow-ups of exercises.
+func loadHistories(ctx context.Context, tx *sqlstore.Tx, in *Input, from time.Time) error {
+	qs := make([]sqlstore.HistoryQuery, 0, len(in.Model.Controls))
+	for _, c := range in.Model.Controls {
+		qs = append(qs, historyQuery(c, in.Controls[c.ID].Schedule, in.At, from))
+	}
+	occ, err := occurrences(ctx, tx, in, qs)
 	if err != nil {
-		return err
-	}
-	if err := tx.Reviewed(ctx, in.Model, occ, in.At); err != nil {
 		return err
 	}
 	if in.FollowUps, err = tx.FollowUps(ctx, in.Model, occ); err != nil {
@@ -137,6 +145,38 @@ func loadControls(ctx context.Context, tx *sqlstore.Tx, in *Input, changes []evi
 		in.Controls[id] = ci
 	}
 	return nil
+}
+
+// occurrences reads the evidence qs ask for, with the review state of
+// each record of a control that needs review.
+func occurrences(ctx context.Context, tx *sqlstore.Tx, in *Input, qs []sqlstore.HistoryQuery) (map[string][]evident.Occurrence, error) {
+	occ, err := tx.OccurrencesFor(ctx, qs, in.At)
+	if err != nil {
+		return nil, err
+	}
+	return occ, tx.Reviewed(ctx, in.Model, occ, in.At)
+}
+
+// historyQuery is what control c with schedule s needs read at at: the
+// evidence of its current and previous windows, of its freshness, and,
+// when from is not zero, of every window of a range starting at from.
+func historyQuery(c evident.Control, s evident.Schedule, at, from time.Time) sqlstore.HistoryQuery {
+	since := lookback(s, at)
+	if h := freshHorizon(s, at); len(c.Systems) > 0 && h.Before(since) {
+		// The store reads one record before since, and a control with
+		// systems needs each system's latest that may still be fresh.
+		since = h
+	}
+	if !from.IsZero() {
+		// A period may begin inside a window (May 1 in a quarter that
+		// began April 1): the window is judged whole, so its records
+		// are read from where it, and the one before it, begin, as
+		// the pack reads them.
+		if f := lookback(s, from); f.Before(since) {
+			since = f
+		}
+	}
+	return sqlstore.HistoryQuery{Control: c.ID, Since: since, Scoped: len(c.Systems) > 0}
 }
 
 // lookback is the earliest effective time the current and previous

@@ -1,10 +1,13 @@
 package readiness
 
 import (
+	"context"
+	"slices"
 	"sort"
 	"time"
 
 	"github.com/evidenthq/evident"
+	"github.com/evidenthq/evident/internal/sqlstore"
 )
 
 // Report is the program's readiness at an instant or over a period: per
@@ -82,20 +85,78 @@ type ClockStatus struct {
 // Status computes the report. With a non-zero range [from, to) each
 // control also carries its expected versus found coverage over it.
 func Status(in Input, from, to time.Time) Report {
+	cs := make([]ControlStatus, 0, len(in.Model.Controls))
+	for _, c := range in.Model.Controls {
+		cs = append(cs, controlStatus(in.Controls[c.ID], c, in.At, from, to))
+	}
+	return rollUp(in, from, to, cs)
+}
+
+// streamBatch is how many controls StatusOver holds the evidence of at
+// once: enough that a batch takes a few statements, few enough that a
+// daily control's five years times the batch stays in tens of megabytes.
+const streamBatch = 25
+
+// StatusOver is Status(in, from, to) for a frame from LoadFrame: it reads
+// the evidence of a few controls at a time, as Load would read it for a
+// range starting at from, judges them and lets their histories go before
+// reading the next ones, in one read transaction. The report is the one
+// Status computes from Load's input; only the memory differs, bounded by
+// a batch of controls rather than every record of the range.
+func StatusOver(ctx context.Context, st *sqlstore.Store, in Input, from, to time.Time) (Report, error) {
+	controls := in.Model.Controls
+	qs := make([]sqlstore.HistoryQuery, len(controls))
+	order := make([]int, len(controls))
+	for i, c := range controls {
+		qs[i] = historyQuery(c, in.Controls[c.ID].Schedule, in.At, from)
+		order[i] = i
+	}
+	// Controls read from the same instant share a range scan, so each
+	// batch is cut from controls sorted by it.
+	slices.SortStableFunc(order, func(a, b int) int { return qs[a].Since.Compare(qs[b].Since) })
+	cs := make([]ControlStatus, len(controls))
+	err := st.Read(ctx, func(tx *sqlstore.Tx) error {
+		for len(order) > 0 {
+			batch := order[:min(streamBatch, len(order))]
+			order = order[len(batch):]
+			bq := make([]sqlstore.HistoryQuery, len(batch))
+			for j, i := range batch {
+				bq[j] = qs[i]
+			}
+			occ, err := occurrences(ctx, tx, &in, bq)
+			if err != nil {
+				return err
+			}
+			for _, i := range batch {
+				c := controls[i]
+				ci := in.Controls[c.ID] // a copy: the frame keeps no evidence
+				ci.History.Occurrences = occ[c.ID]
+				cs[i] = controlStatus(ci, c, in.At, from, to)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return Report{}, err
+	}
+	return rollUp(in, from, to, cs), nil
+}
+
+// rollUp completes the report from each control's status, in the order
+// of in.Model.Controls: the requirements, clauses, gaps and clocks.
+func rollUp(in Input, from, to time.Time, cs []ControlStatus) Report {
 	r := Report{At: in.At, Program: in.Model.Program.Name, Version: in.Model.Program.Version,
-		Clauses: []ClauseStatus{}, Requirements: []RequirementStatus{}, Controls: []ControlStatus{}, MissedClocks: []ClockStatus{}}
+		Clauses: []ClauseStatus{}, Requirements: []RequirementStatus{}, Controls: cs, MissedClocks: []ClockStatus{}}
 	ranged := !from.IsZero() && to.After(from)
 	if ranged {
 		r.From, r.To = from, to
 	}
 	fresh := map[string]evident.Freshness{}
-	for _, c := range in.Model.Controls {
-		cs := controlStatus(in, c, from, to)
-		fresh[c.ID] = cs.Freshness
+	for _, cs := range r.Controls {
+		fresh[cs.ID] = cs.Freshness
 		if ranged {
-			fresh[c.ID] = evident.Freshness{State: cs.OverRange}
+			fresh[cs.ID] = evident.Freshness{State: cs.OverRange}
 		}
-		r.Controls = append(r.Controls, cs)
 	}
 	r.Gaps = gapsOf(in, fresh)
 	concerned := map[string]int{}
@@ -134,15 +195,16 @@ func Status(in Input, from, to time.Time) Report {
 	return r
 }
 
-func controlStatus(in Input, c evident.Control, from, to time.Time) ControlStatus {
-	ci := in.Controls[c.ID]
+// controlStatus is control c's status at at from its schedule and
+// history, over [from, to) too when the range is not empty.
+func controlStatus(ci ControlInput, c evident.Control, at, from, to time.Time) ControlStatus {
 	cs := ControlStatus{ID: c.ID, Title: c.Title, Owner: c.Owner, Cadence: ci.Schedule.Cadence.String(),
-		Freshness: ci.Schedule.Freshness(ci.History, in.At)}
-	if p, ok := currentPeriod(ci, in.At); ok {
+		Freshness: ci.Schedule.Freshness(ci.History, at)}
+	if p, ok := currentPeriod(ci, at); ok {
 		cs.Period = &p
 	}
 	if !from.IsZero() && to.After(from) {
-		ps := ci.Schedule.Evaluate(ci.History, from, to, in.At)
+		ps := ci.Schedule.Evaluate(ci.History, from, to, at)
 		cov := evident.Cover(ps, from, to)
 		cs.Coverage, cs.OverRange = &cov, RangeCurrency(ps)
 	}

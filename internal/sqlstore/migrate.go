@@ -58,6 +58,9 @@ func (s *Store) migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if s.applied(ctx, ms) {
+		return nil
+	}
 	create := `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`
 	if _, err := s.wdb.ExecContext(ctx, create); err != nil && !IsUniqueViolation(err) {
 		return fmt.Errorf("create schema_migrations on %s: %w", s.target, err)
@@ -87,6 +90,40 @@ func (s *Store) migrate(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// applied reports whether every migration in ms is recorded already,
+// found in one read. That is every start but the first after an upgrade,
+// and it then costs one query instead of a write transaction (and on
+// PostgreSQL an advisory lock) per migration, none of which would change
+// anything. Any doubt (no table yet, an error) is "no", and migrate takes
+// the locked path, which checks each migration again under the lock.
+func (s *Store) applied(ctx context.Context, ms []migration) bool {
+	done := map[int]bool{}
+	err := s.Read(ctx, func(tx *Tx) error {
+		rows, err := tx.Query(ctx, `SELECT version FROM schema_migrations`)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var v int
+			if err := rows.Scan(&v); err != nil {
+				return err
+			}
+			done[v] = true
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return false
+	}
+	for _, m := range ms {
+		if !done[m.version] {
+			return false
+		}
+	}
+	return true
 }
 
 // SchemaVersion returns the highest applied migration number.

@@ -57,6 +57,20 @@ func (tx *Tx) Model(ctx context.Context) (*evident.Model, error) {
 	return m, nil
 }
 
+// Services reads the program's services alone, sorted by id as Model
+// returns them: choosing the program's overlays needs them and nothing
+// else, and `status` would otherwise decode every section to get them.
+func (s *Store) Services(ctx context.Context) ([]evident.Service, error) {
+	var out []evident.Service
+	err := s.Read(ctx, func(tx *Tx) error {
+		if err := tx.scanBodies(ctx, `SELECT body FROM services ORDER BY id`, appendTo(&out)); err != nil {
+			return fmt.Errorf("read services: %w", err)
+		}
+		return nil
+	})
+	return out, err
+}
+
 // appendTo returns a decoder that appends one JSON body to *xs.
 func appendTo[T any](xs *[]T) func([]byte) error {
 	return func(b []byte) error {

@@ -97,3 +97,40 @@ func TestControlWithUnknownRequirementIsRefused(t *testing.T) {
 		}
 	})
 }
+
+// Services reads exactly the services Model reads, in the same order:
+// status chooses the program's overlays from them.
+func TestServicesAreTheModelsServices(t *testing.T) {
+	storetest.Each(t, fixed, func(t *testing.T, s *sqlstore.Store) {
+		ctx := context.Background()
+		newProgram(t, s)
+		if got, err := s.Services(ctx); err != nil || len(got) != 0 {
+			t.Fatalf("Services of an empty program = %v, %v; want none", got, err)
+		}
+		tsa := evident.Service{ID: "qtsa", Name: "Time-stamps", Type: evident.ServiceTimeStamps, Qualification: evident.Qualified}
+		ca := evident.Service{ID: "qc", Name: "Qualified certificates", PubliclyTrusted: true}
+		err := s.Write(ctx, func(tx *sqlstore.Tx) error {
+			if err := tx.PutObject(ctx, sqlstore.Services, tsa.ID, tsa, "bob"); err != nil {
+				return err
+			}
+			return tx.PutObject(ctx, sqlstore.Services, ca.ID, ca, "bob")
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Services(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := s.Model(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := cmp.Diff([]evident.Service{ca, tsa}, got); d != "" {
+			t.Errorf("Services (-want +got):\n%s", d)
+		}
+		if d := cmp.Diff(m.Services, got); d != "" {
+			t.Errorf("Services differs from Model().Services (-model +services):\n%s", d)
+		}
+	})
+}

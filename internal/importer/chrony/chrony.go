@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/evidenthq/evident"
@@ -24,13 +25,13 @@ const Format = "chrony"
 // "local" directive.
 const localRef = "7F7F0101"
 
-var csvLine = regexp.MustCompile(`^[0-9A-Fa-f]{8},[^,]*,\d+,[-+0-9.]+,`)
+var csvLine = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9A-Fa-f]{8},[^,]*,\d+,[-+0-9.]+,`) })
 
 // Detect reports whether head is chronyc tracking output in either form.
 func Detect(head []byte) bool {
 	s := string(head)
 	return strings.HasPrefix(s, "Reference ID") && strings.Contains(s, "Stratum") ||
-		csvLine.MatchString(s)
+		csvLine().MatchString(s)
 }
 
 // tracking holds the fields both output forms carry, in seconds and ppm.
@@ -49,7 +50,7 @@ func Parse(ctx context.Context, data []byte, c report.Context) (*report.Result, 
 	}
 	var t tracking
 	var err error
-	if csvLine.Match(data) {
+	if csvLine().Match(data) {
 		t, err = parseCSV(data)
 	} else if strings.HasPrefix(string(data), "Reference ID") {
 		t, err = parseText(data)

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/evidenthq/evident"
 	"github.com/evidenthq/evident/internal/importer/report"
@@ -19,11 +20,13 @@ const Format = "zlint"
 
 // firstLint matches the start of zlint's output: an object whose first key
 // is a lint name (e_, w_, n_ prefixes) holding a "result".
-var firstLint = regexp.MustCompile(`^\{\s*"[a-z]{1,4}_[a-z0-9_]+"\s*:\s*\{\s*"result"\s*:`)
+var firstLint = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^\{\s*"[a-z]{1,4}_[a-z0-9_]+"\s*:\s*\{\s*"result"\s*:`)
+})
 
 // Detect reports whether head is zlint's JSON.
 func Detect(head []byte) bool {
-	return firstLint.Match(bytes.TrimSpace(head))
+	return firstLint().Match(bytes.TrimSpace(head))
 }
 
 type lint struct {

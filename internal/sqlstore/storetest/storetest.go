@@ -49,9 +49,9 @@ func SQLite(t testing.TB, now func() time.Time) *sqlstore.Store {
 	return s
 }
 
-// PostgresDSN returns a DSN for a new, empty schema and registers its
-// removal. Tests that start other processes pass this DSN to them.
-func PostgresDSN(t testing.TB) string {
+// connectAdmin connects to the test server: skipped when it is
+// unreachable, failed instead when CI is set.
+func connectAdmin(t testing.TB) (*sql.DB, string) {
 	t.Helper()
 	base := os.Getenv("EVIDENT_TEST_POSTGRES")
 	if base == "" {
@@ -69,6 +69,14 @@ func PostgresDSN(t testing.TB) string {
 		}
 		t.Skipf("PostgreSQL at %s is unreachable (set EVIDENT_TEST_POSTGRES): %v", redact(base), err)
 	}
+	return admin, base
+}
+
+// PostgresDSN returns a DSN for a new, empty schema and registers its
+// removal. Tests that start other processes pass this DSN to them.
+func PostgresDSN(t testing.TB) string {
+	t.Helper()
+	admin, base := connectAdmin(t)
 	var b [6]byte
 	rand.Read(b[:])
 	schema := "t_" + hex.EncodeToString(b[:])
@@ -86,6 +94,31 @@ func PostgresDSN(t testing.TB) string {
 	q := u.Query()
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// PostgresDatabase returns a DSN for a new, empty database of its own and
+// registers its removal. Tests that run PostgreSQL's own tools (pg_dump,
+// pg_restore, psql) use it: libpq does not take the search_path a schema
+// DSN carries, and a restore wants a database, as an operator's does.
+func PostgresDatabase(t testing.TB) string {
+	t.Helper()
+	admin, base := connectAdmin(t)
+	var b [6]byte
+	rand.Read(b[:])
+	name := "t_" + hex.EncodeToString(b[:])
+	if _, err := admin.Exec(`CREATE DATABASE ` + name); err != nil {
+		t.Fatalf("create database: %v", err)
+	}
+	t.Cleanup(func() {
+		admin.Exec(`DROP DATABASE IF EXISTS ` + name + ` WITH (FORCE)`)
+		admin.Close()
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatalf("EVIDENT_TEST_POSTGRES: %v", err)
+	}
+	u.Path = "/" + name
 	return u.String()
 }
 
