@@ -10,11 +10,21 @@
 #   2. SMALL x 4 KiB files in one `evidence add` vs the plain client
 #      uploading the same files.
 #
-# Usage: bench/s3.sh [BIG_MIB [SMALL]]   (defaults 1024 10000)
+# Each pair runs ROUNDS times (default 1), the plain client first, and
+# every line gives the wall time, the CPU time (user+system) of the
+# client side and the load average, since on a shared machine the wall
+# time is the load's as much as the program's.
+#
+# With EVIDENT_BEFORE=BINARY (an evident built from an earlier commit),
+# each round also runs that binary, into its own data directory and
+# prefix, so a change is measured before and after in the same run.
+#
+# Usage: bench/s3.sh [BIG_MIB [SMALL [ROUNDS]]]   (defaults 1024 10000 1)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 big=${1:-1024}
 small=${2:-10000}
+rounds=${3:-1}
 rclone=$(sh scripts/tools.sh s3)
 work=$(mktemp -d "${TMPDIR:-/var/tmp}/evident-bench.XXXXXX")
 go build -o "$work/evident" ./cmd/evident
@@ -26,26 +36,68 @@ server=$!
 trap 'kill $server; rm -rf "$work"' EXIT
 export AWS_ENDPOINT_URL="http://127.0.0.1:$port" AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench-secret
 until (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do sleep 0.1; done
-ev() { "$work/evident" --data "$work/data" --blobs s3://bench/evident --actor bench "$@"; }
-now() { date +%s.%N; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-ev init --name bench >/dev/null
-ev apply -f examples/qtsp >/dev/null
+load() { cut -d' ' -f1 /proc/loadavg; }
+# timed FILE CMD...: runs CMD, leaving "wall cpu" seconds in FILE.
+timed() {
+	local out=$1
+	shift
+	/usr/bin/time -f '%e %U %S' -o "$out.t" "$@" >/dev/null
+	awk '{ printf "%s %.2f\n", $1, $2 + $3 }' "$out.t" >"$out"
+}
+before=${EVIDENT_BEFORE:-}
+for bin in "$work/evident" $before; do
+	tag=$([ "$bin" = "$work/evident" ] && echo evident || echo before)
+	"$bin" --data "$work/data-$tag" --blobs "s3://bench/$tag" --actor bench init --name bench >/dev/null
+	"$bin" --data "$work/data-$tag" --blobs "s3://bench/$tag" --actor bench apply -f examples/qtsp >/dev/null
+done
+# add TAG BIN ARGS...: evidence add with BIN into TAG's data directory and
+# prefix, timed, with the line of figures for TAG.
+add() {
+	local tag=$1 bin=$2
+	shift 2
+	timed "$work/t-$tag" "$bin" --data "$work/data-$tag" --blobs "s3://bench/$tag" --actor bench \
+		evidence add "$@" --control applicability-analysis
+}
 
 echo "== one $big MiB file"
 head -c $((big << 20)) /dev/urandom >"$work/big.bin"
-t0=$(now); "$work/s3put" bench/plain "$work/big.bin" >/dev/null; t1=$(now)
-put_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
-t0=$(now); ev evidence add "$work/big.bin" --control applicability-analysis >/dev/null; t1=$(now)
-add_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
-echo "plain client upload: ${put_s}s; evidence add: ${add_s}s; ratio $(ratio "$add_s" "$put_s")"
-rm -f "$work/big.bin" "$work/s3/bench/plain/big.bin"
+for round in $(seq "$rounds"); do
+	l0=$(load)
+	timed "$work/put" "$work/s3put" "bench/plain$round" "$work/big.bin"
+	add evident "$work/evident" "$work/big.bin"
+	[ -z "$before" ] || add before "$before" "$work/big.bin"
+	read -r put_s put_cpu <"$work/put"
+	read -r add_s add_cpu <"$work/t-evident"
+	line="round $round: plain client ${put_s}s (cpu ${put_cpu}s); evidence add ${add_s}s (cpu ${add_cpu}s); ratio $(ratio "$add_s" "$put_s")"
+	if [ -n "$before" ]; then
+		read -r b_s b_cpu <"$work/t-before"
+		line="$line; before ${b_s}s (cpu ${b_cpu}s), ratio $(ratio "$b_s" "$put_s")"
+	fi
+	echo "$line; load $l0 -> $(load)"
+	rm -rf "$work/s3/bench/plain$round" "$work/s3/bench/evident/sha256" "$work/s3/bench/before/sha256"
+	# The next round's file is new, so its upload is not skipped.
+	[ "$round" = "$rounds" ] || head -c $((big << 20)) /dev/urandom >"$work/big.bin"
+done
+rm -f "$work/big.bin"
 
 echo "== $small x 4 KiB files in one command"
-mkdir -p "$work/small"
-head -c $((small * 4096)) /dev/urandom | split -b 4096 -a 6 --additional-suffix=.bin - "$work/small/f"
-t0=$(now); (cd "$work/small" && "$work/s3put" bench/plain ./*.bin >/dev/null); t1=$(now)
-put_rate=$(awk -v n="$small" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", n / (b - a) }')
-t0=$(now); (cd "$work/small" && ev evidence add ./*.bin --control applicability-analysis >/dev/null); t1=$(now)
-add_rate=$(awk -v n="$small" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", n / (b - a) }')
-echo "plain client: $put_rate files/s; evidence add: $add_rate records/s; ratio $(ratio "$add_rate" "$put_rate")"
+for round in $(seq "$rounds"); do
+	rm -rf "$work/small"
+	mkdir -p "$work/small"
+	head -c $((small * 4096)) /dev/urandom | split -b 4096 -a 6 --additional-suffix=.bin - "$work/small/f"
+	l0=$(load)
+	(cd "$work/small" && timed "$work/put" "$work/s3put" "bench/plain$round" ./*.bin)
+	(cd "$work/small" && add evident "$work/evident" ./*.bin)
+	[ -z "$before" ] || (cd "$work/small" && add before "$before" ./*.bin)
+	read -r put_s put_cpu <"$work/put"
+	read -r add_s add_cpu <"$work/t-evident"
+	rate() { awk -v n="$small" -v s="$1" 'BEGIN { printf "%.0f", n / s }'; }
+	line="round $round: plain client $(rate "$put_s") files/s (${put_s}s, cpu ${put_cpu}s); evidence add $(rate "$add_s") records/s (${add_s}s, cpu ${add_cpu}s); ratio $(ratio "$put_s" "$add_s")"
+	if [ -n "$before" ]; then
+		read -r b_s b_cpu <"$work/t-before"
+		line="$line; before $(rate "$b_s") records/s (${b_s}s, cpu ${b_cpu}s), ratio $(ratio "$put_s" "$b_s")"
+	fi
+	echo "$line; load $l0 -> $(load)"
+	rm -rf "$work/s3/bench/plain$round"
+done

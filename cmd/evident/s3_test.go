@@ -3,8 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -12,6 +15,7 @@ import (
 
 	"github.com/minio/minio-go/v7"
 
+	"github.com/evidenthq/evident"
 	"github.com/evidenthq/evident/internal/blob/s3test"
 )
 
@@ -94,6 +98,50 @@ func TestEvidenceInS3(t *testing.T) {
 	}
 	if code, _ := get("/healthz"); code != 200 {
 		t.Errorf("/healthz with the S3 server down = %d; want 200 (the process is alive)", code)
+	}
+}
+
+// TestLargeEvidenceFileInS3 adds a file of more than one upload part to a
+// bucket: it is stored at its content address with nothing left in
+// staging, its media type is sniffed from its first bytes as for a small
+// file, verify passes, and verify names it once its object is gone.
+func TestLargeEvidenceFileInS3(t *testing.T) {
+	srv := s3test.Start(t)
+	env := ledgerEnv(t)
+	env["EVIDENT_BLOBS"] = "s3://" + s3test.Bucket + "/tsp"
+	for k, v := range srv.Env() {
+		env[k] = v
+	}
+	data := append([]byte("%PDF-1.7\n"), bytes.Repeat([]byte("penetration test report, page after page\n"), 500_000)...)
+	path := filepath.Join(t.TempDir(), "pentest-2026")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ids := addEvidence(t, env, path, "--control", "vuln-scan", "--req", "REQ-7.8-14", "--period", "2026-Q3")
+	evs := listEvidence(t, env)
+	if len(ids) != 1 || len(evs) != 1 || evs[0].Digest != evident.Digest(sha256.Sum256(data)) || evs[0].Size != int64(len(data)) || evs[0].MediaType != "application/pdf" {
+		t.Fatalf("evidence add of a %d-byte PDF recorded %+v", len(data), evs)
+	}
+	ctx := context.Background()
+	c := srv.Client(t)
+	var keys []string
+	for obj := range c.ListObjects(ctx, s3test.Bucket, minio.ListObjectsOptions{Prefix: "tsp/", Recursive: true}) {
+		if obj.Err != nil {
+			t.Fatal(obj.Err)
+		}
+		keys = append(keys, obj.Key)
+	}
+	if want := "tsp/sha256/" + evs[0].Digest.String(); len(keys) != 1 || keys[0] != want {
+		t.Errorf("the bucket holds %v; want only %s", keys, want)
+	}
+	if code, out, errs := cli(t, env, "verify"); code != 0 {
+		t.Fatalf("verify: exit %d\n%s%s", code, out, errs)
+	}
+	if err := c.RemoveObject(ctx, s3test.Bucket, "tsp/sha256/"+evs[0].Digest.String(), minio.RemoveObjectOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, _ := cli(t, env, "verify"); code != 1 || !strings.Contains(out, "missing blob: evidence "+ids[0]) {
+		t.Errorf("verify with the object deleted: exit %d, want 1 naming %s\n%s", code, ids[0], out)
 	}
 }
 

@@ -24,17 +24,21 @@ import (
 // S3 stores blobs in an S3-compatible bucket:
 //
 //	PREFIX/sha256/<64 hex>   the blobs, named by their content
-//	PREFIX/staging/<random>  large uploads whose digest is not known yet
+//	PREFIX/staging/<random>  large streams whose digest is not known yet
 //
 // A small blob's digest is known before it is sent, so it goes straight
 // to its address with its SHA-256 as the request's checksum: a server that
-// checks checksums refuses bytes that do not match the name. A large blob
-// is streamed to staging in parts (each part with its own SHA-256
-// checksum) while the whole is hashed, then copied on the server to its
-// address and the staging object removed. Put returns only when the
-// object is complete at its address, so no record can name an object
-// whose upload had not finished. Staging holds only what a crash
-// interrupted; no record ever names it.
+// checks checksums refuses bytes that do not match the name. A large
+// local file is hashed first and then sent in parts straight to its
+// address (see putFile). A large stream, which can be read only once, is
+// sent to staging in parts (each part with its own SHA-256 checksum)
+// while the whole is hashed, then copied on the server to its address and
+// the staging object removed. Put returns only when the object is
+// complete at its address, so no record can name an object whose upload
+// had not finished. Staging holds only what a crash interrupted, and an
+// interrupted upload to an address leaves only parts the server keeps
+// out of sight until the bucket's lifecycle rule for incomplete uploads
+// removes them; no record ever names either.
 type S3 struct {
 	c      *minio.Client
 	bucket string
@@ -126,10 +130,19 @@ func NewS3(ctx context.Context, cfg S3Config) (*S3, error) {
 	} else {
 		creds = credentials.NewIAM("")
 	}
+	tr, err := minio.DefaultTransport(secure)
+	if err != nil {
+		return nil, evident.Errorf(evident.EINVALID, "blob store %s: %v", cfg, err)
+	}
+	// Every upload a batch keeps in flight keeps its connection for the
+	// next (the default keeps 16, and the rest would reconnect each
+	// time), and a large body goes out in larger writes.
+	tr.MaxIdleConnsPerHost = s3InFlight
+	tr.WriteBufferSize = 64 << 10
 	// Trailing headers let a request carry an x-amz-checksum-sha256 the
 	// server checks against the bytes it received.
 	c, err := minio.New(host, &minio.Options{Creds: creds, Secure: secure, Region: cfg.Region,
-		BucketLookup: lookup, TrailingHeaders: true})
+		BucketLookup: lookup, TrailingHeaders: true, Transport: tr})
 	if err != nil {
 		return nil, evident.Errorf(evident.EINVALID, "blob store %s: %v", cfg, err)
 	}
@@ -156,41 +169,79 @@ func (s *S3) Ping(ctx context.Context) error {
 	return nil
 }
 
-// s3Part is the size of each part of a streamed upload and the largest
+// s3Part is the size of each part of a multipart upload and the largest
 // blob Put sends in one request: 16 MiB parts keep a 1 GiB file at 64
-// requests. Parts go one after another: with several in flight
-// (minio-go's ConcurrentStreamParts) rclone's S3 server refused the
-// completion of a 1 GiB upload with InvalidPart.
+// requests. A stream's parts go one after another: with several in
+// flight (minio-go's ConcurrentStreamParts) rclone's S3 server refused
+// the completion of a 1 GiB upload with InvalidPart. A local file's
+// parts, each of a size known when it is sent, go several at once.
 const s3Part = 16 << 20
 
 // Put stores r and returns once the object is complete at its address.
 func (s *S3) Put(ctx context.Context, r io.Reader) (evident.Digest, int64, error) {
-	head := make([]byte, s3Part)
+	head := make([]byte, smallBlob+1)
 	n, err := io.ReadFull(r, head)
-	switch {
-	case err == io.EOF || err == io.ErrUnexpectedEOF:
-		dg := evident.Digest(sha256.Sum256(head[:n]))
-		return dg, int64(n), s.putSmall(ctx, dg, head[:n])
-	case err != nil:
-		return evident.Digest{}, 0, fmt.Errorf("blob read: %w", err)
+	if err == nil {
+		return s.putRest(ctx, r, head)
 	}
-	return s.putLarge(ctx, io.MultiReader(bytes.NewReader(head), r))
+	return s.putRead(ctx, head[:n], err)
 }
 
-// putSmall sends a blob whose digest is known in one request, unless an
-// object of that size is already at its address: content addressing
-// means it holds the same bytes, and it is left untouched.
-func (s *S3) putSmall(ctx context.Context, dg evident.Digest, data []byte) error {
-	if size, err := s.Stat(ctx, dg); err == nil && size == int64(len(data)) {
-		return nil
+// putRead stores a blob read whole into data, or reports the read error.
+func (s *S3) putRead(ctx context.Context, data []byte, err error) (evident.Digest, int64, error) {
+	if err != io.EOF && err != io.ErrUnexpectedEOF {
+		return evident.Digest{}, 0, fmt.Errorf("blob read: %w", err)
 	}
-	_, err := s.c.PutObject(ctx, s.bucket, s.key(dg), bytes.NewReader(data), int64(len(data)), minio.PutObjectOptions{
-		ContentType: "application/octet-stream", DisableMultipart: true,
-		UserMetadata: map[string]string{"x-amz-checksum-sha256": base64.StdEncoding.EncodeToString(dg[:])}})
+	dg := evident.Digest(sha256.Sum256(data))
+	return dg, int64(len(data)), s.putSmall(ctx, dg, data)
+}
+
+// putRest stores a blob of which head was read and more follows: a
+// local file of more than one part straight to its address (putFile),
+// anything else of up to one part in one request, and a longer stream
+// through staging.
+func (s *S3) putRest(ctx context.Context, r io.Reader, head []byte) (evident.Digest, int64, error) {
+	if f, size, ok := localFile(r, int64(len(head))); ok && size > s3Part {
+		return s.putFile(ctx, f, size, head)
+	}
+	buf := make([]byte, s3Part)
+	copy(buf, head)
+	n, err := io.ReadFull(r, buf[len(head):])
 	if err != nil {
+		return s.putRead(ctx, buf[:len(head)+n], err)
+	}
+	return s.putLarge(ctx, io.MultiReader(bytes.NewReader(buf), r))
+}
+
+// putSmall sends a blob whose digest is known in one request. Without
+// Object Lock nothing is asked first: a blob already stored is sent again
+// and the object holds the same bytes as before (content addressing),
+// and one request costs less than two. rclone's server took 30 % longer
+// per blob with If-None-Match, which makes it look the object up first,
+// than with a plain PUT. Under Object Lock an upload of bytes already
+// stored would add a version, so the store asks first and leaves an
+// object of the right size untouched.
+func (s *S3) putSmall(ctx context.Context, dg evident.Digest, data []byte) error {
+	if s.lock != "" {
+		if size, err := s.Stat(ctx, dg); err == nil && size == int64(len(data)) {
+			return nil
+		}
+	}
+	if err := s.send(ctx, dg, data); err != nil {
 		return fmt.Errorf("blob %s: upload to %s: %w", dg, s, err)
 	}
 	return nil
+}
+
+// send PUTs data to dg's address with its SHA-256 as the checksum and as
+// the signed payload hash: the digest is that hash, so the client need
+// not hash the body again to sign it, and a server that checks either
+// refuses bytes that do not match.
+func (s *S3) send(ctx context.Context, dg evident.Digest, data []byte) error {
+	opts := minio.PutObjectOptions{ContentType: "application/octet-stream", DisableContentSha256: true,
+		UserMetadata: map[string]string{"x-amz-checksum-sha256": base64.StdEncoding.EncodeToString(dg[:])}}
+	_, err := minio.Core{Client: s.c}.PutObject(ctx, s.bucket, s.key(dg), bytes.NewReader(data), int64(len(data)), "", dg.String(), opts)
+	return err
 }
 
 // putLarge streams r to staging in parts while hashing it, then moves
@@ -351,11 +402,14 @@ func (b *s3Batch) Put(ctx context.Context, r io.Reader) (evident.Digest, int64, 
 	case err != nil:
 		return evident.Digest{}, 0, fmt.Errorf("blob read: %w", err)
 	}
-	return b.s.Put(ctx, io.MultiReader(bytes.NewReader(head), r))
+	return b.s.putRest(ctx, r, head)
 }
 
-// s3InFlight is how many uploads a batch keeps in flight.
-const s3InFlight = 32
+// s3InFlight is how many uploads a batch keeps in flight: each small
+// upload mostly waits on the server. On rclone's server a batch of 1 000
+// blobs went at 366 to 375 blobs/s with 64 in flight against 202 to 271
+// with 32 (BenchmarkS3Batch, alternating, load average 20).
+const s3InFlight = 64
 
 // Commit sends every staged blob and returns when all are stored.
 func (b *s3Batch) Commit(ctx context.Context) error {

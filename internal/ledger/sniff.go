@@ -24,6 +24,11 @@ func (s *sniffer) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// Unwrap names the reader whose bytes pass through unchanged, so a store
+// may read a local file behind it directly (blob.Unwrapper). A store reads
+// the first bytes through Read before it does, so the head is kept.
+func (s *sniffer) Unwrap() io.Reader { return s.r }
+
 // mediaType prefers the file extension (tools write .json, .xml, .pdf
 // reliably) and falls back to content sniffing.
 func (s *sniffer) mediaType(name string) string {
