@@ -171,45 +171,19 @@ func (a *app) readinessReport(at, from, to time.Time) (readiness.Report, error) 
 	return readiness.StatusOver(a.ctx, st, in, from, to)
 }
 
-// loadReadiness reads the input from st: a frame without evidence
-// (readiness.LoadFrame) when frame is set, else readiness.Load's.
+// loadReadiness reads the input from st as every view does
+// (readiness.LoadProgram): a frame without evidence when frame is set,
+// and no catalog unless withCatalog.
 func (a *app) loadReadiness(st *sqlstore.Store, at, from time.Time, withCatalog, frame bool) (readiness.Input, error) {
-	p, err := st.Program(a.ctx)
-	if err != nil {
-		return readiness.Input{}, err
-	}
-	var reqs []evident.Requirement
 	var cat *catalog.Catalog
 	if withCatalog {
+		var err error
 		if cat, err = catalog.Load(); err != nil {
 			return readiness.Input{}, err
 		}
-		services, err := st.Services(a.ctx)
-		if err != nil {
-			return readiness.Input{}, err
-		}
-		if reqs, err = cat.Requirements(p.Version, cat.ProgramOverlays(p, services)...); err != nil {
-			return readiness.Input{}, err
-		}
 	}
-	var in readiness.Input
-	if frame {
-		in, err = readiness.LoadFrame(a.ctx, st, reqs, at)
-	} else {
-		in, err = readiness.Load(a.ctx, st, reqs, at, from)
-	}
-	if err != nil {
-		return in, err
-	}
-	if err := readiness.PerService(&in, cat); err != nil {
-		return in, err
-	}
-	incs, err := st.IncidentClocks(a.ctx, at)
-	if err != nil {
-		return in, err
-	}
-	in.Incidents = readiness.IncidentsOf(incs)
-	return in, nil
+	p, err := readiness.LoadProgram(a.ctx, st, cat, at, from, frame)
+	return p.In, err
 }
 
 func printStatus(a *app, r readiness.Report) {

@@ -100,33 +100,8 @@ func (a *API) sharedView(r *http.Request, from time.Time) (*readyView, bool, err
 }
 
 func (a *API) loadReadiness(ctx context.Context, at, from time.Time) (readiness.Input, error) {
-	prog, err := a.cfg.Store.Program(ctx)
-	if err != nil {
-		return readiness.Input{}, err
-	}
-	m, err := a.cfg.Store.Model(ctx)
-	if err != nil {
-		return readiness.Input{}, err
-	}
-	// The same overlays as the CLI and the web: those named and every act
-	// covering one of the services.
-	reqs, err := a.cfg.Catalog.Requirements(prog.Version, a.cfg.Catalog.ProgramOverlays(prog, m.Services)...)
-	if err != nil {
-		return readiness.Input{}, err
-	}
-	in, err := readiness.Load(ctx, a.cfg.Store, reqs, at, from)
-	if err != nil {
-		return in, err
-	}
-	if err := readiness.PerService(&in, a.cfg.Catalog); err != nil {
-		return in, err
-	}
-	incs, err := a.cfg.Store.IncidentClocks(ctx, at)
-	if err != nil {
-		return in, err
-	}
-	in.Incidents = readiness.IncidentsOf(incs)
-	return in, nil
+	p, err := readiness.LoadProgram(ctx, a.cfg.Store, a.cfg.Catalog, at, from, false)
+	return p.In, err
 }
 
 // periodQuery reads what both readiness routes take: the caller, the

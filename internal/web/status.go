@@ -119,31 +119,11 @@ func (w *Web) compute(ctx context.Context, from time.Time) (*program, error) {
 // computeAt loads and computes the program's readiness as of now, a past
 // instant or the present, reading history back to from.
 func (w *Web) computeAt(ctx context.Context, now, from time.Time) (*program, error) {
-	p, err := w.cfg.Store.Program(ctx)
+	p, err := readiness.LoadProgram(ctx, w.cfg.Store, w.cfg.Catalog, now, from, false)
 	if err != nil {
 		return nil, err
 	}
-	m, err := w.cfg.Store.Model(ctx)
-	if err != nil {
-		return nil, err
-	}
-	reqs, err := w.cfg.Catalog.Requirements(p.Version, w.cfg.Catalog.ProgramOverlays(p, m.Services)...)
-	if err != nil {
-		return nil, err
-	}
-	in, err := readiness.Load(ctx, w.cfg.Store, reqs, now, from)
-	if err != nil {
-		return nil, err
-	}
-	if err := readiness.PerService(&in, w.cfg.Catalog); err != nil {
-		return nil, err
-	}
-	clocks, err := w.cfg.Store.IncidentClocks(ctx, now)
-	if err != nil {
-		return nil, err
-	}
-	in.Incidents = readiness.IncidentsOf(clocks)
-	return &program{In: in, Report: readiness.Status(in, time.Time{}, time.Time{}), Clocks: clocks}, nil
+	return &program{In: p.In, Report: readiness.Status(p.In, time.Time{}, time.Time{}), Clocks: p.Clocks}, nil
 }
 
 // statusRows places each requirement in the program: its statement of

@@ -1,0 +1,60 @@
+package readiness
+
+import (
+	"context"
+	"time"
+
+	"github.com/evidenthq/evident"
+	"github.com/evidenthq/evident/internal/catalog"
+	"github.com/evidenthq/evident/internal/sqlstore"
+)
+
+// Program is the input every view judges the stored program by, and the
+// incident clocks it was judged with (the web shows them beside it).
+type Program struct {
+	In     Input
+	Clocks []evident.IncidentClocks
+}
+
+// LoadProgram reads what the CLI, the API and the web judge readiness
+// from, in one place so no view can load it differently: the
+// requirements of the program's version with the overlays its services
+// bring (none when cat is nil: tasks and the calendar need no catalog),
+// the controls' evidence as Load reads it from from (or, with frame set,
+// LoadFrame's frame for StatusOver), the per-service duties and the
+// incident clocks at at.
+func LoadProgram(ctx context.Context, st *sqlstore.Store, cat *catalog.Catalog, at, from time.Time, frame bool) (Program, error) {
+	var reqs []evident.Requirement
+	if cat != nil {
+		p, err := st.Program(ctx)
+		if err != nil {
+			return Program{}, err
+		}
+		services, err := st.Services(ctx)
+		if err != nil {
+			return Program{}, err
+		}
+		if reqs, err = cat.Requirements(p.Version, cat.ProgramOverlays(p, services)...); err != nil {
+			return Program{}, err
+		}
+	}
+	var in Input
+	var err error
+	if frame {
+		in, err = LoadFrame(ctx, st, reqs, at)
+	} else {
+		in, err = Load(ctx, st, reqs, at, from)
+	}
+	if err != nil {
+		return Program{}, err
+	}
+	if err := PerService(&in, cat); err != nil {
+		return Program{}, err
+	}
+	clocks, err := st.IncidentClocks(ctx, at)
+	if err != nil {
+		return Program{}, err
+	}
+	in.Incidents = IncidentsOf(clocks)
+	return Program{In: in, Clocks: clocks}, nil
+}
