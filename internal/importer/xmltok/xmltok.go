@@ -638,25 +638,35 @@ func (d *Decoder) decode(i int, q byte) (int, error) {
 		b0, b1 = b1, c
 		j++
 	}
-	for k := checked; k < len(d.scratch); {
-		c := d.scratch[k]
+	if err := d.checkText(d.scratch[checked:], j); err != nil {
+		return 0, err
+	}
+	return j, nil
+}
+
+// checkText refuses text that is not UTF-8 or holds a character XML
+// does not allow, naming offset at; ASCII, nearly all of a scan, takes
+// the short path.
+func (d *Decoder) checkText(b []byte, at int) error {
+	for k := 0; k < len(b); {
+		c := b[k]
 		if c < utf8.RuneSelf {
 			if c < 0x20 && c != '\t' && c != '\n' && c != '\r' {
-				return 0, d.syntax(Malformed, j, fmt.Sprintf("illegal character code %U", rune(c)))
+				return d.syntax(Malformed, at, fmt.Sprintf("illegal character code %U", rune(c)))
 			}
 			k++
 			continue
 		}
-		r, n := utf8.DecodeRune(d.scratch[k:])
+		r, n := utf8.DecodeRune(b[k:])
 		if r == utf8.RuneError && n == 1 {
-			return 0, d.syntax(Malformed, j, "invalid UTF-8")
+			return d.syntax(Malformed, at, "invalid UTF-8")
 		}
 		if !inRange(r) {
-			return 0, d.syntax(Malformed, j, fmt.Sprintf("illegal character code %U", r))
+			return d.syntax(Malformed, at, fmt.Sprintf("illegal character code %U", r))
 		}
 		k += n
 	}
-	return j, nil
+	return nil
 }
 
 var entities = map[string]byte{"lt": '<', "gt": '>', "amp": '&', "apos": '\'', "quot": '"'}
@@ -892,15 +902,8 @@ func (d *Decoder) bang(i int) (int, error) {
 			}
 			b1 = c
 		}
-		for k := 0; k < len(d.scratch); {
-			r, n := utf8.DecodeRune(d.scratch[k:])
-			if r == utf8.RuneError && n == 1 {
-				return 0, d.syntax(Malformed, start, "invalid UTF-8")
-			}
-			if !inRange(r) {
-				return 0, d.syntax(Malformed, start, fmt.Sprintf("illegal character code %U", r))
-			}
-			k += n
+		if err := d.checkText(d.scratch, start); err != nil {
+			return 0, err
 		}
 		d.tok = Token{Kind: CharData, Data: d.scratch}
 		return start + k + 3, nil
