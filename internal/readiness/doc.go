@@ -1,6 +1,9 @@
 // Package readiness computes how ready the program is for its audit:
-// periods, freshness, gaps, triggers — pure functions over the program and
-// its evidence. Nothing here reads a clock or a database; callers pass the
-// model, the catalog requirements and the instant to judge at, which is
-// what makes status at any past instant exact and every rule table-testable.
+// periods, freshness, gaps, triggers. The rules are pure functions over
+// the program and its evidence, and nothing here reads a clock: callers
+// pass the instant to judge at, which is what makes status at any past
+// instant exact and every rule table-testable. Reading is kept apart from
+// judging: Load, LoadFrame and LoadProgram read the store in one
+// transaction into an Input, and StatusOver alone reads while it judges,
+// a few controls at a time, so a report over years is not held whole.
 package readiness
