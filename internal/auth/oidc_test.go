@@ -121,7 +121,13 @@ func signInOIDC(t *testing.T, s *site, p *provider, c *http.Client, code string,
 	resp.Body.Close()
 	state := p.authorize(t, resp.Header.Get("Location"))
 	if tamperState {
-		state = "x" + state[1:]
+		// Another character in the first place, always: the state is
+		// random, and one in 64 starts with whatever a fixed one would be.
+		first := "x"
+		if state[0] == 'x' {
+			first = "y"
+		}
+		state = first + state[1:]
 	}
 	resp, err = c.Get(s.URL + auth.OIDCCallbackPath + "?" + url.Values{"code": {code}, "state": {state}}.Encode())
 	if err != nil {
