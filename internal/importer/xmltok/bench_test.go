@@ -4,29 +4,17 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/xml"
-	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"testing"
+
+	"github.com/evidenthq/evident/internal/importer/report/reporttest"
 )
 
 // BenchmarkTokenize reads a scan of 20 000 copies of the recorded nmap
 // host (about 23 MiB, as bench/import.sh makes) with this package and with
 // encoding/xml, beside SHA-256 over the same bytes.
 func BenchmarkTokenize(b *testing.B) {
-	base, err := os.ReadFile(filepath.Join("..", "testdata", "nmap", "baseline.xml"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	i, j := bytes.Index(base, []byte("<host ")), bytes.Index(base, []byte("</host>\n"))+len("</host>\n")
-	var buf bytes.Buffer
-	buf.Write(base[:i])
-	for k := range 20000 {
-		buf.Write(bytes.ReplaceAll(base[i:j], []byte("127.0.0.1"), fmt.Appendf(nil, "10.0.%d.%d", k/256, k%256)))
-	}
-	buf.Write(base[j:])
-	data := buf.Bytes()
+	data := reporttest.LargeNmapScan(b, 20000)
 	b.Run("sha256", func(b *testing.B) {
 		b.SetBytes(int64(len(data)))
 		for b.Loop() {

@@ -4,8 +4,10 @@
 package reporttest
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -51,4 +53,28 @@ func Fuzz(f *testing.F, format string, parse func(context.Context, []byte, repor
 			t.Fatalf("invalid result: %v", err)
 		}
 	})
+}
+
+// LargeNmapScan is the real nmap fixture with its one host repeated hosts
+// times at distinct addresses (20 000 make about 23 MiB, the size issue
+// benchmarks name), read from ../testdata/nmap as every importer package
+// sits beside it: the tokenizer's and the importer's benchmarks time the
+// same bytes.
+func LargeNmapScan(tb testing.TB, hosts int) []byte {
+	tb.Helper()
+	base, err := os.ReadFile(filepath.Join("..", "testdata", "nmap", "baseline.xml"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	i, j := bytes.Index(base, []byte("<host ")), bytes.Index(base, []byte("</host>\n"))+len("</host>\n")
+	if i < 0 || j < i {
+		tb.Fatal("testdata/nmap/baseline.xml: no <host> element to repeat")
+	}
+	var buf bytes.Buffer
+	buf.Write(base[:i])
+	for k := range hosts {
+		buf.Write(bytes.ReplaceAll(base[i:j], []byte("127.0.0.1"), fmt.Appendf(nil, "10.0.%d.%d", k/256, k%256)))
+	}
+	buf.Write(base[j:])
+	return buf.Bytes()
 }
