@@ -214,6 +214,12 @@ func TestReplicasShareOnePostgresAndOneBucket(t *testing.T) {
 	addControls(t, dsn, "vuln-scan")
 	addDailyControl(t, dsn, "time-sync")
 	mustCLI("checkpoint")
+	// The replicas are the real binary, whose scheduler and clocks run on
+	// the system clock (a served evidence store takes no time from its
+	// caller, by design), so every instant here is set from it and every
+	// assertion holds at any hour of any date: "at least 2" of the four or
+	// five missed days, clocks that ran out ten days ago, and the views
+	// compared at one fixed ?at.
 	now := time.Now().UTC()
 	// Evidence from five days ago puts the daily control in force since
 	// then: the days after it, with no evidence, are missed periods for
