@@ -92,6 +92,32 @@ func (tx *Tx) controlEvidence(ctx context.Context, q string, args ...any) ([]pai
 	return out, rows.Err()
 }
 
+// tiesOf returns, for each found pair (a control and its latest record
+// before some instant, ids listing their records), the control's other
+// records effective at the same instant and received by at.
+func (tx *Tx) tiesOf(ctx context.Context, ids []any, found map[pair]bool, at string) ([]pair, error) {
+	rows, err := tx.Query(ctx, `SELECT b.control_id, b.evidence_id, c.evidence_id FROM evidence_controls b
+		JOIN evidence_controls c ON c.control_id = b.control_id AND c.effective_from = b.effective_from
+		WHERE b.evidence_id IN (`+marks(len(ids))+`) AND c.evidence_id <> b.evidence_id AND c.received_at <= ?`+notSuperseded,
+		append(ids, at, at)...)
+	if err != nil {
+		return nil, fmt.Errorf("read evidence for periods: %w", err)
+	}
+	defer rows.Close()
+	var out []pair
+	for rows.Next() {
+		var b pair
+		var id string
+		if err := rows.Scan(&b.control, &b.id, &id); err != nil {
+			return nil, err
+		}
+		if found[b] {
+			out = append(out, pair{control: b.control, id: id})
+		}
+	}
+	return out, rows.Err()
+}
+
 // resolveChunk bounds the ids in one IN list, well under both dialects'
 // limits on bound parameters.
 const resolveChunk = 2000
@@ -347,10 +373,26 @@ func (tx *Tx) OccurrencesFor(ctx context.Context, qs []HistoryQuery, at time.Tim
 		if err != nil {
 			return nil, err
 		}
+		found := map[pair]bool{}
+		var foundIDs []any
 		for _, p := range ps {
 			if p.id != "" {
 				before = append(before, p)
+				found[p] = true
+				foundIDs = append(foundIDs, p.id)
 			}
+		}
+		// Records effective at the same instant as the latest one before
+		// since come too: an import's file and its verdict share their
+		// instant and ids do not order them, so with one of them alone
+		// freshness would hang on a coin toss between "none" and the
+		// verdict's.
+		if len(foundIDs) > 0 {
+			ties, err := tx.tiesOf(ctx, foundIDs, found, a)
+			if err != nil {
+				return nil, err
+			}
+			before = append(before, ties...)
 		}
 		var scoped []string
 		for _, id := range ids {
