@@ -38,12 +38,20 @@ func (tx *Tx) Occurrences(ctx context.Context, control string, from, at time.Tim
 	if err != nil {
 		return nil, err
 	}
+	if len(ps) == 1 {
+		// With the records of the same instant, as OccurrencesFor reads them.
+		ties, err := tx.tiesOf(ctx, []any{ps[0].id}, map[pair]bool{ps[0]: true}, a)
+		if err != nil {
+			return nil, err
+		}
+		ps = append(ps, ties...)
+	}
 	before, err := tx.resolveOccurrences(ctx, ps, at)
 	if err != nil {
 		return nil, err
 	}
 	out := before[control]
-	if len(out) == 1 && out[0].Failed {
+	if len(out) > 0 && out[0].Failed {
 		// Rolling windows restart from the latest passing evidence.
 		ps, err := tx.controlEvidence(ctx, latest+` AND NOT EXISTS (SELECT 1 FROM evidence v WHERE v.id = c.evidence_id AND v.verdict = 'fail')
 			ORDER BY c.effective_from DESC, c.evidence_id DESC LIMIT 1`, control, a, TS(from), a)
@@ -54,7 +62,11 @@ func (tx *Tx) Occurrences(ctx context.Context, control string, from, at time.Tim
 		if err != nil {
 			return nil, err
 		}
-		out = append(pass[control], out...)
+		for _, o := range pass[control] {
+			if !slices.ContainsFunc(out, func(x evident.Occurrence) bool { return x.ID == o.ID }) {
+				out = append([]evident.Occurrence{o}, out...) // not already there as a record of the same instant
+			}
+		}
 	}
 	ps, err = tx.controlEvidence(ctx, `SELECT c.control_id, c.evidence_id FROM evidence_controls c
 		WHERE c.control_id = ? AND c.received_at <= ? AND c.effective_from >= ? AND c.effective_from <= ?
