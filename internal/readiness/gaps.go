@@ -78,7 +78,7 @@ func Gaps(in Input) []Gap {
 	fresh := map[string]evident.Freshness{}
 	for _, c := range in.Model.Controls {
 		ci := in.Controls[c.ID]
-		fresh[c.ID] = ci.Schedule.Freshness(ci.History, in.At)
+		fresh[c.ID] = ci.Schedule.Freshness(ci.Now(), in.At)
 	}
 	return gapsOf(in, fresh)
 }

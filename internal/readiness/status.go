@@ -115,6 +115,7 @@ func StatusOver(ctx context.Context, st *sqlstore.Store, in Input, from, to time
 	order := make([]int, len(controls))
 	cs := make([]ControlStatus, len(controls))
 	var puts []sqlstore.WindowFacts
+	var scratch []evident.Period
 	err := st.Read(ctx, func(tx *sqlstore.Tx) error {
 		rows, since, storable, err := readFacts(ctx, tx, in.At)
 		if err != nil {
@@ -146,14 +147,24 @@ func StatusOver(ctx context.Context, st *sqlstore.Store, in Input, from, to time
 			if err != nil {
 				return err
 			}
+			bc := make([]evident.Control, len(batch))
+			for j, i := range batch {
+				bc[j] = controls[i]
+			}
+			recent, err := recentOccurrences(ctx, tx, &in, bc)
+			if err != nil {
+				return err
+			}
 			for _, i := range batch {
 				c := controls[i]
 				ci := in.Controls[c.ID] // a copy: the frame keeps no evidence
 				ci.History.Occurrences = occ[c.ID]
-				ps, put, err := plans[i].periods(c, ci, in.At, from, to, since.Size)
+				ci.recent, ci.hasRecent = recent[c.ID], true
+				ps, put, err := plans[i].periods(c, ci, in.At, from, to, since.Size, scratch)
 				if err != nil {
 					return err
 				}
+				scratch = ps // controlStatusOf keeps none of it
 				if put != nil {
 					puts = append(puts, *put)
 				}
@@ -272,7 +283,7 @@ func controlStatus(ci ControlInput, c evident.Control, at, from, to time.Time) C
 // judged already (Evaluate's, or StatusOver's from window facts).
 func controlStatusOf(ci ControlInput, c evident.Control, at, from, to time.Time, ps []evident.Period) ControlStatus {
 	cs := ControlStatus{ID: c.ID, Title: c.Title, Owner: c.Owner, Cadence: ci.Schedule.Cadence.String(),
-		Freshness: ci.Schedule.Freshness(ci.History, at)}
+		Freshness: ci.Schedule.Freshness(ci.Now(), at)}
 	if p, ok := currentPeriod(ci, at); ok {
 		cs.Period = &p
 	}
@@ -366,7 +377,7 @@ func currentPeriod(ci ControlInput, at time.Time) (evident.Period, bool) {
 	if s.Cadence.Kind != evident.CadencePostChange {
 		from = at
 	}
-	ps := s.Evaluate(ci.History, from, at.Add(time.Nanosecond), at)
+	ps := s.Evaluate(ci.Now(), from, at.Add(time.Nanosecond), at)
 	if len(ps) == 0 {
 		return evident.Period{}, false
 	}

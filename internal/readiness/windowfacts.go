@@ -67,23 +67,40 @@ var factStates = []evident.PeriodState{evident.PeriodSatisfied, evident.PeriodFa
 	evident.PeriodExcepted, evident.PeriodOverdue, evident.PeriodDue, evident.PeriodUpcoming}
 
 // EncodeWindows writes ps (oldest first, none overlapping) as a row of
-// window_facts holds them, compactly:
-// per window its start as a varint of nanoseconds after the previous
-// window's end (after the zero time for the first), its length, and its
-// state's number.
+// window_facts holds them, compactly: per window its start as a varint of
+// nanoseconds after the previous window's end (after the zero Unix time
+// for the first), its length, and its state's number.
 func EncodeWindows(ps []evident.Period) ([]byte, error) {
-	b := binary.AppendUvarint(nil, uint64(len(ps)))
-	var prev int64
+	fs := make([]fact, 0, len(ps))
 	for _, p := range ps {
-		s, e := p.Start.UnixNano(), p.End.UnixNano()
-		i := stateIndex(p.State)
-		if i < 0 || e < s || s < prev {
-			return nil, fmt.Errorf("window %s to %s (%s) cannot be kept", p.Start, p.End, p.State)
+		f, err := factOf(p)
+		if err != nil {
+			return nil, err
 		}
-		b = binary.AppendVarint(b, s-prev)
-		b = binary.AppendUvarint(b, uint64(e-s))
-		b = append(b, byte(i))
-		prev = e
+		fs = append(fs, f)
+	}
+	return encodeFacts(fs)
+}
+
+func factOf(p evident.Period) (fact, error) {
+	i := stateIndex(p.State)
+	if i < 0 {
+		return fact{}, fmt.Errorf("window %s to %s (%s) cannot be kept", p.Start, p.End, p.State)
+	}
+	return fact{start: p.Start.UnixNano(), end: p.End.UnixNano(), state: uint8(i)}, nil
+}
+
+func encodeFacts(fs []fact) ([]byte, error) {
+	b := binary.AppendUvarint(make([]byte, 0, 4+len(fs)*8), uint64(len(fs)))
+	var prev int64
+	for _, f := range fs {
+		if f.end < f.start || f.start < prev {
+			return nil, fmt.Errorf("window %s to %s cannot be kept after one ending %s", time.Unix(0, f.start).UTC(), time.Unix(0, f.end).UTC(), time.Unix(0, prev).UTC())
+		}
+		b = binary.AppendVarint(b, f.start-prev)
+		b = binary.AppendUvarint(b, uint64(f.end-f.start))
+		b = append(b, f.state)
+		prev = f.end
 	}
 	return b, nil
 }
@@ -99,15 +116,38 @@ func stateIndex(s evident.PeriodState) int {
 
 var errFacts = errors.New("malformed window facts")
 
+// fact is one kept window, compactly: a report over five years holds
+// hundreds of thousands of them at once.
+type fact struct {
+	start, end int64 // Unix nanoseconds
+	state      uint8 // index in factStates
+}
+
+func (f fact) period() evident.Period {
+	return evident.Period{Window: evident.Window{Start: time.Unix(0, f.start).UTC(), End: time.Unix(0, f.end).UTC()}, State: factStates[f.state]}
+}
+
 // DecodeWindows reads a window_facts row's windows (EncodeWindows), or
 // fails on bytes that are not such a row.
 func DecodeWindows(b []byte) ([]evident.Period, error) {
+	fs, err := decodeFacts(b)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]evident.Period, len(fs))
+	for i, f := range fs {
+		out[i] = f.period()
+	}
+	return out, nil
+}
+
+func decodeFacts(b []byte) ([]fact, error) {
 	n, k := binary.Uvarint(b)
 	if k <= 0 || n > uint64(len(b)) {
 		return nil, errFacts
 	}
 	b = b[k:]
-	out := make([]evident.Period, 0, n)
+	out := make([]fact, 0, n)
 	var prev int64
 	for range n {
 		d, k := binary.Varint(b)
@@ -116,14 +156,14 @@ func DecodeWindows(b []byte) ([]evident.Period, error) {
 		}
 		b = b[k:]
 		l, k := binary.Uvarint(b)
-		if k <= 0 || len(b) < k+1 || int(b[k]) >= len(factStates) {
+		if k <= 0 || len(b) < k+1 || int(b[k]) >= len(factStates) || l > 1<<62 {
 			return nil, errFacts
 		}
-		st := factStates[b[k]]
+		f := fact{start: prev + d, state: b[k]}
 		b = b[k+1:]
-		s := prev + d
-		prev = s + int64(l)
-		out = append(out, evident.Period{Window: evident.Window{Start: time.Unix(0, s).UTC(), End: time.Unix(0, prev).UTC()}, State: st})
+		f.end = f.start + int64(l)
+		prev = f.end
+		out = append(out, f)
 	}
 	if len(b) != 0 {
 		return nil, errFacts
@@ -136,9 +176,9 @@ func DecodeWindows(b []byte) ([]evident.Period, error) {
 // the records.
 type factsPlan struct {
 	hash  string
-	kept  []evident.Period // closed windows that still hold, oldest first
-	live  time.Time        // judge windows overlapping [live, ...) from the records
-	store bool             // write the windows judged back
+	kept  []fact    // closed windows that still hold, oldest first
+	live  time.Time // judge windows overlapping [live, ...) from the records
+	store bool      // write the windows judged back
 	old   *sqlstore.WindowFacts
 }
 
@@ -156,13 +196,13 @@ func planFacts(c evident.Control, ci ControlInput, row *sqlstore.WindowFacts, si
 		return p, err
 	}
 	if row != nil && row.Schedule == p.hash && !at.Before(row.ComputedAt) && (since.Unsettled == "" || row.TreeSize >= since.Size) {
-		ws, err := DecodeWindows(row.Body)
+		ws, err := decodeFacts(row.Body)
 		if err != nil {
 			return p, fmt.Errorf("window facts of %s: %w", c.ID, err)
 		}
 		if cut, ok := since.Earliest[c.ID]; ok && row.TreeSize < since.Size {
 			n := len(ws)
-			for n > 0 && ws[n-1].End.After(cut) {
+			for n > 0 && ws[n-1].end > cut.UnixNano() {
 				n--
 			}
 			ws = ws[:n]
@@ -171,7 +211,7 @@ func planFacts(c evident.Control, ci ControlInput, row *sqlstore.WindowFacts, si
 	}
 	start := s.Cadence.Window(s.Anchor, s.Anchor).Start
 	if len(p.kept) > 0 {
-		start = p.kept[len(p.kept)-1].End
+		start = time.Unix(0, p.kept[len(p.kept)-1].end).UTC()
 	}
 	switch {
 	case storable:
@@ -190,7 +230,11 @@ func planFacts(c evident.Control, ci ControlInput, row *sqlstore.WindowFacts, si
 // at: the kept ones, then those Evaluate judges from the history from
 // p.live. With p.store it also returns the row to write, when it differs
 // from the stored one, with every window closed by at.
-func (p factsPlan) periods(c evident.Control, ci ControlInput, at, from, to time.Time, size int64) ([]evident.Period, *sqlstore.WindowFacts, error) {
+//
+// The windows are appended to buf[:0]: a caller judging many controls
+// passes the previous control's slice back, so five years of a daily
+// control's windows are not allocated and cleared again for each one.
+func (p factsPlan) periods(c evident.Control, ci ControlInput, at, from, to time.Time, size int64, buf []evident.Period) ([]evident.Period, *sqlstore.WindowFacts, error) {
 	s := ci.Schedule
 	end := to
 	if p.store && at.After(end) {
@@ -200,12 +244,16 @@ func (p factsPlan) periods(c evident.Control, ci ControlInput, at, from, to time
 	if end.After(p.live) {
 		live = s.Evaluate(ci.History, p.live, end, at)
 	}
-	var out []evident.Period
-	for _, ps := range [][]evident.Period{p.kept, live} {
-		for _, w := range ps {
-			if w.End.After(from) && w.Start.Before(to) {
-				out = append(out, w)
-			}
+	out := buf[:0]
+	f, t := from.UnixNano(), to.UnixNano()
+	for _, k := range p.kept {
+		if k.end > f && k.start < t {
+			out = append(out, k.period())
+		}
+	}
+	for _, w := range live {
+		if w.End.After(from) && w.Start.Before(to) {
+			out = append(out, w)
 		}
 	}
 	if !p.store {
@@ -216,16 +264,20 @@ func (p factsPlan) periods(c evident.Control, ci ControlInput, at, from, to time
 		if w.Start.Before(p.live) || at.Before(w.End.Add(s.Cadence.Grace())) {
 			break
 		}
-		ws = append(ws, evident.Period{Window: w.Window, State: w.State})
+		k, err := factOf(w)
+		if err != nil {
+			return nil, nil, fmt.Errorf("window facts of %s: %w", c.ID, err)
+		}
+		ws = append(ws, k)
 	}
 	if len(ws) == 0 {
 		return out, nil, nil
 	}
-	through := ws[len(ws)-1].End
+	through := time.Unix(0, ws[len(ws)-1].end).UTC()
 	if o := p.old; o != nil && o.Schedule == p.hash && o.Through.Equal(through) && size-o.TreeSize < factsRefresh && len(ws) == len(p.kept) {
 		return out, nil, nil // the stored row says all of it already
 	}
-	body, err := EncodeWindows(ws)
+	body, err := encodeFacts(ws)
 	if err != nil {
 		return nil, nil, fmt.Errorf("window facts of %s: %w", c.ID, err)
 	}
