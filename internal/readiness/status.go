@@ -115,7 +115,7 @@ func StatusOver(ctx context.Context, st *sqlstore.Store, in Input, from, to time
 	order := make([]int, len(controls))
 	cs := make([]ControlStatus, len(controls))
 	var puts []sqlstore.WindowFacts
-	var scratch []evident.Period
+	var scratch factsScratch // controlStatusOf keeps none of the windows
 	err := st.Read(ctx, func(tx *sqlstore.Tx) error {
 		rows, since, storable, err := readFacts(ctx, tx, in.At)
 		if err != nil {
@@ -127,7 +127,7 @@ func StatusOver(ctx context.Context, st *sqlstore.Store, in Input, from, to time
 			if f, ok := rows[c.ID]; ok {
 				row = &f
 			}
-			if plans[i], err = planFacts(c, ci, row, since, in.At, from, storable); err != nil {
+			if plans[i], err = planFacts(c, ci, row, since, in.At, from, storable, &scratch); err != nil {
 				return err
 			}
 			qs[i] = historyQuery(c, ci.Schedule, in.At, plans[i].live)
@@ -160,11 +160,10 @@ func StatusOver(ctx context.Context, st *sqlstore.Store, in Input, from, to time
 				ci := in.Controls[c.ID] // a copy: the frame keeps no evidence
 				ci.History.Occurrences = occ[c.ID]
 				ci.recent, ci.hasRecent = recent[c.ID], true
-				ps, put, err := plans[i].periods(c, ci, in.At, from, to, since.Size, scratch)
+				ps, put, err := plans[i].periods(c, ci, in.At, from, to, since.Size, &scratch)
 				if err != nil {
 					return err
 				}
-				scratch = ps // controlStatusOf keeps none of it
 				if put != nil {
 					puts = append(puts, *put)
 				}

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/evidenthq/evident"
@@ -130,7 +131,7 @@ func (f fact) period() evident.Period {
 // DecodeWindows reads a window_facts row's windows (EncodeWindows), or
 // fails on bytes that are not such a row.
 func DecodeWindows(b []byte) ([]evident.Period, error) {
-	fs, err := decodeFacts(b)
+	fs, err := decodeFacts(b, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -141,13 +142,14 @@ func DecodeWindows(b []byte) ([]evident.Period, error) {
 	return out, nil
 }
 
-func decodeFacts(b []byte) ([]fact, error) {
+// decodeFacts reads a row's windows into buf[:0].
+func decodeFacts(b []byte, buf []fact) ([]fact, error) {
 	n, k := binary.Uvarint(b)
 	if k <= 0 || n > uint64(len(b)) {
 		return nil, errFacts
 	}
 	b = b[k:]
-	out := make([]fact, 0, n)
+	out := slices.Grow(buf[:0], int(n))
 	var prev int64
 	for range n {
 		d, k := binary.Varint(b)
@@ -171,12 +173,21 @@ func decodeFacts(b []byte) ([]fact, error) {
 	return out, nil
 }
 
+// factsScratch is the memory a report reuses from one control to the
+// next: five years of a daily control's windows are not allocated and
+// cleared again for each of five hundred controls.
+type factsScratch struct {
+	facts   []fact
+	periods []evident.Period
+}
+
 // factsPlan is how one control is judged over a range: the kept windows
 // that still hold, and the instant from which its windows are judged from
 // the records.
 type factsPlan struct {
 	hash  string
-	kept  []fact    // closed windows that still hold, oldest first
+	body  []byte // the stored row's windows, of which the first kept still hold
+	kept  int
 	live  time.Time // judge windows overlapping [live, ...) from the records
 	store bool      // write the windows judged back
 	old   *sqlstore.WindowFacts
@@ -185,7 +196,7 @@ type factsPlan struct {
 // planFacts decides how control c is judged at at over [from, ...) given
 // its stored row (nil for none), what the ledger gained since the oldest
 // row, and whether judgements at at may be kept.
-func planFacts(c evident.Control, ci ControlInput, row *sqlstore.WindowFacts, since sqlstore.LedgerSince, at, from time.Time, storable bool) (factsPlan, error) {
+func planFacts(c evident.Control, ci ControlInput, row *sqlstore.WindowFacts, since sqlstore.LedgerSince, at, from time.Time, storable bool, scratch *factsScratch) (factsPlan, error) {
 	p := factsPlan{live: from, old: row}
 	s := ci.Schedule
 	if !cacheable(s) {
@@ -195,33 +206,33 @@ func planFacts(c evident.Control, ci ControlInput, row *sqlstore.WindowFacts, si
 	if p.hash, err = scheduleHash(ci); err != nil {
 		return p, err
 	}
+	start := s.Cadence.Window(s.Anchor, s.Anchor).Start
 	if row != nil && row.Schedule == p.hash && !at.Before(row.ComputedAt) && (since.Unsettled == "" || row.TreeSize >= since.Size) {
-		ws, err := decodeFacts(row.Body)
+		ws, err := decodeFacts(row.Body, scratch.facts)
 		if err != nil {
 			return p, fmt.Errorf("window facts of %s: %w", c.ID, err)
 		}
+		scratch.facts = ws
+		n := len(ws)
 		if cut, ok := since.Earliest[c.ID]; ok && row.TreeSize < since.Size {
-			n := len(ws)
 			for n > 0 && ws[n-1].end > cut.UnixNano() {
 				n--
 			}
-			ws = ws[:n]
 		}
-		p.kept = ws
-	}
-	start := s.Cadence.Window(s.Anchor, s.Anchor).Start
-	if len(p.kept) > 0 {
-		start = time.Unix(0, p.kept[len(p.kept)-1].end).UTC()
+		p.body, p.kept = row.Body, n
+		if n > 0 {
+			start = time.Unix(0, ws[n-1].end).UTC()
+		}
 	}
 	switch {
 	case storable:
 		// Judge from where the kept windows end, so the row grows to
 		// every window closed by now.
 		p.live, p.store = start, true
-	case len(p.kept) > 0 && start.After(from):
+	case p.kept > 0 && start.After(from):
 		p.live = start
 	default:
-		p.kept = nil
+		p.kept = 0
 	}
 	return p, nil
 }
@@ -234,7 +245,7 @@ func planFacts(c evident.Control, ci ControlInput, row *sqlstore.WindowFacts, si
 // The windows are appended to buf[:0]: a caller judging many controls
 // passes the previous control's slice back, so five years of a daily
 // control's windows are not allocated and cleared again for each one.
-func (p factsPlan) periods(c evident.Control, ci ControlInput, at, from, to time.Time, size int64, buf []evident.Period) ([]evident.Period, *sqlstore.WindowFacts, error) {
+func (p factsPlan) periods(c evident.Control, ci ControlInput, at, from, to time.Time, size int64, scratch *factsScratch) ([]evident.Period, *sqlstore.WindowFacts, error) {
 	s := ci.Schedule
 	end := to
 	if p.store && at.After(end) {
@@ -244,9 +255,18 @@ func (p factsPlan) periods(c evident.Control, ci ControlInput, at, from, to time
 	if end.After(p.live) {
 		live = s.Evaluate(ci.History, p.live, end, at)
 	}
-	out := buf[:0]
+	var kept []fact
+	if p.kept > 0 {
+		ws, err := decodeFacts(p.body, scratch.facts)
+		if err != nil {
+			return nil, nil, fmt.Errorf("window facts of %s: %w", c.ID, err)
+		}
+		scratch.facts, kept = ws, ws[:p.kept]
+	}
+	out := scratch.periods[:0]
+	defer func() { scratch.periods = out[:0] }()
 	f, t := from.UnixNano(), to.UnixNano()
-	for _, k := range p.kept {
+	for _, k := range kept {
 		if k.end > f && k.start < t {
 			out = append(out, k.period())
 		}
@@ -259,7 +279,7 @@ func (p factsPlan) periods(c evident.Control, ci ControlInput, at, from, to time
 	if !p.store {
 		return out, nil, nil
 	}
-	ws := p.kept
+	ws := slices.Clone(kept)
 	for _, w := range live {
 		if w.Start.Before(p.live) || at.Before(w.End.Add(s.Cadence.Grace())) {
 			break
@@ -274,7 +294,7 @@ func (p factsPlan) periods(c evident.Control, ci ControlInput, at, from, to time
 		return out, nil, nil
 	}
 	through := time.Unix(0, ws[len(ws)-1].end).UTC()
-	if o := p.old; o != nil && o.Schedule == p.hash && o.Through.Equal(through) && size-o.TreeSize < factsRefresh && len(ws) == len(p.kept) {
+	if o := p.old; o != nil && o.Schedule == p.hash && o.Through.Equal(through) && size-o.TreeSize < factsRefresh && len(ws) == p.kept {
 		return out, nil, nil // the stored row says all of it already
 	}
 	body, err := encodeFacts(ws)
