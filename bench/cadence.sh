@@ -69,6 +69,10 @@ measure "evident status" "$work/evident" --data "$work/data" status --json
 measure "evident tasks" "$work/evident" --data "$work/data" tasks --json
 measure "evident status --at 1 year ago" "$work/evident" --data "$work/data" status --json --at "$(date -u -d '1 year ago' +%Y-%m-%dT%H:%M:%SZ)"
 measure "evident status --from 12 months" "$work/evident" --data "$work/data" status --json --from "$year" --to "$now"
+# cold: no window facts kept, every record judged (and the closed windows
+# kept); then the usual runs, which read the kept windows.
+sqlite3 "$work/data/evident.db" "DELETE FROM window_facts"
+runs=1 measure "evident status --from 5 years, cold" "$work/evident" --data "$work/data" status --json --from "$years5" --to "$now"
 measure "evident status --from 5 years" "$work/evident" --data "$work/data" status --json --from "$years5" --to "$now"
 
 schema=${CADENCE_BENCH_SCHEMA:-cadence_bench}
@@ -85,6 +89,8 @@ measure "psql GROUP BY (scan limit)" env PGOPTIONS="-c search_path=$schema" psql
 measure "evident status" "$work/evident" --db "$dsn" --data "$work/data" status --json
 measure "evident tasks" "$work/evident" --db "$dsn" --data "$work/data" tasks --json
 measure "evident status --from 12 months" "$work/evident" --db "$dsn" --data "$work/data" status --json --from "$year" --to "$now"
+psql -q "$pg" -c "DELETE FROM $schema.window_facts"
+runs=1 measure "evident status --from 5 years, cold" "$work/evident" --db "$dsn" --data "$work/data" status --json --from "$years5" --to "$now"
 measure "evident status --from 5 years" "$work/evident" --db "$dsn" --data "$work/data" status --json --from "$years5" --to "$now"
 echo "== done (load average: $(cut -d' ' -f1-3 /proc/loadavg))"
 [ -n "${CADENCE_BENCH_DIR:-}" ] || psql -q "$pg" -c "DROP SCHEMA $schema CASCADE"

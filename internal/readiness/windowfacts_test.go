@@ -25,20 +25,7 @@ func TestWindowFactsKeepTheReport(t *testing.T) {
 	clk.set("2026-01-01")
 	storetest.Each(t, clk.now, func(t *testing.T, s *sqlstore.Store) {
 		ctx := context.Background()
-		reqs := exampleStore(t, s, func(*evident.Model) {})
-		m, err := s.Model(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i, eff := range []string{"2026-01-05", "2026-03-10", "2026-05-20", "2026-08-03"} {
-			clk.set(eff)
-			for j, c := range m.Controls {
-				if (i+j)%3 == 0 || (c.NeedsReview() && c.Method.Kind != evident.MethodDocumentReview) {
-					continue
-				}
-				pass(t, s, c.ID, eff)
-			}
-		}
+		reqs, m := spreadExample(t, s, clk, "2026-01-05", "2026-03-10", "2026-05-20", "2026-08-03")
 		// same checks the report over [from, to) at the clock's instant
 		// against the one judged from every record, and returns how many
 		// controls have window facts stored.
