@@ -79,6 +79,37 @@ func TestWindowFactsKeepTheReport(t *testing.T) {
 			}
 		}
 		same("late evidence", "2026-02-15", "2026-10-01")
+		clk.set("2026-10-02T12:00:00Z")
+		var reviewed int
+		for _, c := range m.Controls {
+			if c.NeedsReview() && c.Method.Kind == evident.MethodDocumentReview {
+				pass(t, s, c.ID, "2026-04-20") // a submission and its acceptance, late
+				reviewed++
+			}
+		}
+		if reviewed == 0 {
+			t.Fatal("the example has no control reviewed by document review")
+		}
+		// An acceptance changes the windows of the record it judged, not
+		// every control's: what the ledger gained since the late evidence
+		// cuts back the reviewed controls alone.
+		if err := s.Read(ctx, func(tx *sqlstore.Tx) error {
+			rows, err := tx.WindowFacts(ctx)
+			if err != nil {
+				return err
+			}
+			ls, err := tx.LedgerSince(ctx, rows["patch-status-monthly"].TreeSize)
+			if err != nil {
+				return err
+			}
+			if ls.Unsettled != "" || len(ls.Earliest) != reviewed || !ls.Earliest["terms-review"].Equal(day("2026-04-20")) {
+				t.Errorf("the reviews since the late evidence unsettle %q and cut %v; want nothing unsettled and the %d reviewed controls cut at 2026-04-20", ls.Unsettled, ls.Earliest, reviewed)
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		same("late reviews accepted", "2026-02-15", "2026-10-02T12:00:00Z")
 		clk.set("2026-10-03")
 		fail(t, s, "vuln-scan-quarterly", "2026-04-02")
 		same("an old failing verdict", "2026-01-01", "2026-10-03")

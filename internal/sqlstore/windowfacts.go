@@ -73,8 +73,8 @@ func quiet(k string) bool {
 // LedgerSince is what the ledger gained from leaf size on, as window
 // facts need it: whether any leaf may change a judgement other than
 // through evidence (Unsettled, naming its kind), and, per control, the
-// earliest effective time of the evidence added for it or superseded by
-// what was added (Earliest). Windows ending at or before that time are
+// earliest effective time of the evidence added for it, superseded by
+// what was added, or accepted or rejected by an act added (Earliest). Windows ending at or before that time are
 // untouched by the additions.
 type LedgerSince struct {
 	Size      int64
@@ -103,7 +103,7 @@ func (tx *Tx) LedgerSince(ctx context.Context, size int64) (LedgerSince, error) 
 			kinds.Close()
 			return out, err
 		}
-		if k != evident.EvidenceRecordKind && !quiet(k) && out.Unsettled == "" {
+		if k != evident.EvidenceRecordKind && k != evident.ActRecordKind && !quiet(k) && out.Unsettled == "" {
 			out.Unsettled = k
 		}
 	}
@@ -111,11 +111,30 @@ func (tx *Tx) LedgerSince(ctx context.Context, size int64) (LedgerSince, error) 
 	if err := kinds.Err(); err != nil {
 		return out, err
 	}
+	// An act on a submission (accepting or rejecting evidence) changes
+	// the windows of that record's controls; any other act (approving a
+	// policy, an exception, a deviation) may change more.
+	if out.Unsettled == "" {
+		var other int
+		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM acts WHERE ledger_idx >= ? AND subject NOT LIKE 'evidence/%'`, size).Scan(&other); err != nil {
+			return out, fmt.Errorf("read the acts since %d: %w", size, err)
+		}
+		if other > 0 {
+			out.Unsettled = evident.ActRecordKind
+		}
+	}
 	// A record counts for the controls it names; a correction also takes
-	// the record it supersedes out of that record's windows.
-	for _, join := range []string{"ec.evidence_id = e.id", "ec.evidence_id = e.supersedes"} {
-		rows, err := tx.Query(ctx, `SELECT ec.control_id, MIN(ec.effective_from) FROM evidence e
-			JOIN evidence_controls ec ON `+join+` WHERE e.ledger_idx >= ? GROUP BY ec.control_id`, size)
+	// the record it supersedes out of that record's windows, and an act
+	// on a submission changes the windows of the record it judged.
+	for _, q := range []string{
+		`SELECT ec.control_id, MIN(ec.effective_from) FROM evidence e
+			JOIN evidence_controls ec ON ec.evidence_id = e.id WHERE e.ledger_idx >= ? GROUP BY ec.control_id`,
+		`SELECT ec.control_id, MIN(ec.effective_from) FROM evidence e
+			JOIN evidence_controls ec ON ec.evidence_id = e.supersedes WHERE e.ledger_idx >= ? GROUP BY ec.control_id`,
+		`SELECT ec.control_id, MIN(ec.effective_from) FROM acts a
+			JOIN evidence_controls ec ON ec.evidence_id = SUBSTR(a.subject, 10) WHERE a.ledger_idx >= ? AND a.subject LIKE 'evidence/%' GROUP BY ec.control_id`,
+	} {
+		rows, err := tx.Query(ctx, q, size)
 		if err != nil {
 			return out, fmt.Errorf("read the evidence added since %d: %w", size, err)
 		}
