@@ -282,7 +282,10 @@ func TestDemoViewsAgreeOnReadiness(t *testing.T) {
 		t.Fatal(err)
 	}
 	past["api"] = api.Report.Score
-	code, stdout, errs = cli(t, env, "status", "--json", "--at", at, "--from", from, "--to", to)
+	code, stdout, errs := cli(t, env, "status", "--json", "--at", at, "--from", from, "--to", to)
+	var st struct {
+		Score tally `json:"program_score"`
+	}
 	if err := json.Unmarshal([]byte(stdout), &st); code != 0 || err != nil {
 		t.Fatalf("status --json --at --from --to: exit %d, %v\n%s", code, err, errs)
 	}
