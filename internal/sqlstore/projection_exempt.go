@@ -32,8 +32,8 @@ var exempt = map[string]map[string]string{
 	"result_cache": {AllColumns: "results computed from the records (the dashboard's readiness over a " +
 		"period), read only while the ledger has the size they were computed at: a cache that decides " +
 		"nothing, recomputed whenever it is missing or the ledger has grown"},
-	"blob_intents": {AllColumns: "bytes of small blobs until their files are flushed: operational; verify " +
-		"checks every file against the digest its evidence leaf carries"},
+	"blob_intents": {AllColumns: "bytes of small blobs until their files are written and flushed: operational; " +
+		"verify checks every file, or these bytes while there is none, against the digest its evidence leaf carries"},
 	"passkey_challenges": {AllColumns: "a passkey ceremony between its two requests: operational, like a session; " +
 		"the registration or sign-in it leads to is a leaf"},
 	"passkeys": {"sign_count": "operational: the authenticator's counter, kept to refuse a cloned credential",
