@@ -124,3 +124,39 @@ func TestStatementOfApplicability(t *testing.T) {
 		t.Errorf("statement lines: %+v", st[:3])
 	}
 }
+
+// Statement answers for each requirement what Applicability and
+// ControlsFor answer one at a time: the first SoA decision, and each
+// covering control once, in the model's order, however often a control
+// lists the requirement.
+func TestStatementMatchesPerRequirementAnswers(t *testing.T) {
+	m := validModel()
+	var reqs []Requirement
+	for _, c := range m.Controls {
+		for _, ref := range c.Requirements {
+			reqs = append(reqs, Requirement{Standard: ref.Standard, Version: ref.Version, ID: ref.ID})
+		}
+	}
+	reqs = append(reqs, Requirement{Standard: EN319401, Version: "3.2.1", ID: "REQ-5-01"})
+	first := reqs[0].Ref()
+	second := m.Controls[0]
+	second.ID = "second"
+	second.Requirements = []RequirementRef{first, first}
+	m.Controls = append(m.Controls, second)
+	m.SoA = append(m.SoA, Applicability{Requirement: first, Applicable: true, Justification: "first"},
+		Applicability{Requirement: first, Justification: "second, ignored"})
+	for i, s := range m.Statement(reqs) {
+		r := reqs[i].Ref()
+		want := []string{}
+		for _, c := range m.ControlsFor(r) {
+			want = append(want, c.ID)
+		}
+		if strings.Join(s.Controls, ",") != strings.Join(want, ",") {
+			t.Errorf("%s: controls %q, want %q", r, s.Controls, want)
+		}
+		a, ok := m.Applicability(r)
+		if ok && (s.Applicable != a.Applicable || s.Justification != a.Justification) || !ok && !s.Applicable {
+			t.Errorf("%s: applicable %v %q, want %v %q (decided %v)", r, s.Applicable, s.Justification, a.Applicable, a.Justification, ok)
+		}
+	}
+}

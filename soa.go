@@ -1,6 +1,9 @@
 package evident
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // Applicability is a decision in the statement of applicability about one
 // requirement. Requirements without a decision are applicable; a decision
@@ -44,15 +47,31 @@ func (s Statement) Addressed() bool {
 
 // Statement builds the statement of applicability for reqs, the
 // requirements of the program's version and overlays, in catalog order.
+//
+// It answers as Applicability and ControlsFor would for each requirement,
+// from indexes built in one pass: asking them per requirement scanned
+// the SoA and every control's list once per catalog entry, about 3 % of
+// `evident status` on the example (issue #19).
 func (m *Model) Statement(reqs []Requirement) []Statement {
+	soa := make(map[RequirementRef]Applicability, len(m.SoA))
+	for _, a := range m.SoA {
+		if _, seen := soa[a.Requirement]; !seen {
+			soa[a.Requirement] = a
+		}
+	}
+	controls := map[RequirementRef][]string{}
+	for _, c := range m.Controls {
+		for i, ref := range c.Requirements {
+			if !slices.Contains(c.Requirements[:i], ref) {
+				controls[ref] = append(controls[ref], c.ID)
+			}
+		}
+	}
 	out := make([]Statement, 0, len(reqs))
 	for _, r := range reqs {
-		s := Statement{Requirement: r, Applicable: true, Controls: []string{}}
-		if a, ok := m.Applicability(r.Ref()); ok {
+		s := Statement{Requirement: r, Applicable: true, Controls: append([]string{}, controls[r.Ref()]...)}
+		if a, ok := soa[r.Ref()]; ok {
 			s.Applicable, s.Justification, s.Proportionality = a.Applicable, a.Justification, a.Proportionality
-		}
-		for _, c := range m.ControlsFor(r.Ref()) {
-			s.Controls = append(s.Controls, c.ID)
 		}
 		out = append(out, s)
 	}

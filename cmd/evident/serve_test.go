@@ -213,14 +213,18 @@ func TestDemoViewsAgreeOnReadiness(t *testing.T) {
 	views["api"] = api.Report.Score
 
 	env := map[string]string{"EVIDENT_DATA": data[1]}
-	code, stdout, errs := cli(t, env, "status", "--json", "--from", from, "--to", to)
-	var st struct {
-		Score tally `json:"program_score"`
+	// The second run reads the closed windows the first one kept
+	// (window facts): the figures may not move.
+	for _, view := range []string{"status", "status again"} {
+		code, stdout, errs := cli(t, env, "status", "--json", "--from", from, "--to", to)
+		var st struct {
+			Score tally `json:"program_score"`
+		}
+		if err := json.Unmarshal([]byte(stdout), &st); code != 0 || err != nil {
+			t.Fatalf("%s --json --from --to: exit %d, %v\n%s", view, code, err, errs)
+		}
+		views[view] = st.Score
 	}
-	if err := json.Unmarshal([]byte(stdout), &st); code != 0 || err != nil {
-		t.Fatalf("status --json --from --to: exit %d, %v\n%s", code, err, errs)
-	}
-	views["status"] = st.Score
 
 	zipPath := filepath.Join(t.TempDir(), "pack.zip")
 	if code, _, errs := cli(t, env, "pack", "export", "--from", from, "--to", to, "--out", zipPath); code != 0 {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/evidenthq/evident"
 	"github.com/evidenthq/evident/internal/ledger"
+	"github.com/evidenthq/evident/internal/readiness"
 	"github.com/evidenthq/evident/internal/sqlstore"
 )
 
@@ -68,6 +69,15 @@ func cmdVerify(a *app, args []string) error {
 	p.finish()
 	if err != nil {
 		return err
+	}
+	// Window facts are judgements kept to read instead of the records:
+	// with the records proved against the log, each row is judged again.
+	facts, err := readiness.CheckWindowFacts(a.ctx, st, a.now().UTC())
+	if err != nil {
+		return err
+	}
+	for _, f := range facts {
+		r.Problems = append(r.Problems, ledger.Problem{Kind: ledger.EditedRow, Index: -1, Ref: "window_facts", Message: f})
 	}
 	r.Key, r.KeyPinned = pin, pin != ""
 	if wrong != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +11,8 @@ import (
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 
+	"github.com/evidenthq/evident"
+	"github.com/evidenthq/evident/internal/readiness"
 	"github.com/evidenthq/evident/internal/sqlstore"
 )
 
@@ -323,5 +326,61 @@ func TestVerifyNamesRaisedRightsAndWidenedPeriods(t *testing.T) {
 		if !strings.Contains(out, w) {
 			t.Errorf("verify does not say %q:\n%s", w, out)
 		}
+	}
+}
+
+// TestVerifyJudgesWindowFactsAgain: the closed windows a report over a
+// period keeps (window facts) are checked by verify against the records:
+// honest ones pass, a row edited to turn a missed window satisfied fails
+// by name, and the report itself does not read the edited row as true
+// once the records change. The binary judges by the system clock; the
+// dates are years before any day the test runs.
+func TestVerifyJudgesWindowFactsAgain(t *testing.T) {
+	env := ledgerEnv(t)
+	files := writeFiles(t, 2, "sync")
+	for i, eff := range []string{"2023-03-01", "2025-03-01"} {
+		if code, out, errs := cli(t, env, "evidence", "add", files[i], "--control", "time-sync", "--effective", eff); code != 0 {
+			t.Fatalf("evidence add: exit %d\n%s%s", code, out, errs)
+		}
+	}
+	if code, out, errs := cli(t, env, "status", "--json", "--from", "2023-01-01", "--to", "2026-01-01"); code != 0 {
+		t.Fatalf("status over a period: exit %d\n%s%s", code, out, errs)
+	}
+	if code, out, errs := cli(t, env, "verify"); code != 0 {
+		t.Fatalf("verify of honest window facts: exit %d\n%s%s", code, out, errs)
+	}
+	var missed int
+	tamperSQL(t, env["EVIDENT_DATA"], func(ctx context.Context, tx *sqlstore.Tx) error {
+		rows, err := tx.WindowFacts(ctx)
+		if err != nil {
+			return err
+		}
+		f, ok := rows["time-sync"]
+		if !ok {
+			return fmt.Errorf("a report over three years kept no window facts of time-sync")
+		}
+		ws, err := readiness.DecodeWindows(f.Body)
+		if err != nil {
+			return err
+		}
+		for i := range ws {
+			if ws[i].State == evident.PeriodMissed {
+				ws[i].State = evident.PeriodSatisfied
+				missed++
+			}
+		}
+		body, err := readiness.EncodeWindows(ws)
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `UPDATE window_facts SET body = ? WHERE control_id = 'time-sync'`, body)
+		return err
+	})
+	if missed == 0 {
+		t.Fatal("no kept window of time-sync is missed; the records leave some")
+	}
+	code, out, errs := cli(t, env, "verify")
+	if code != 1 || !strings.Contains(out, "window_facts row of control time-sync") || !strings.Contains(out, "the records make the window") {
+		t.Fatalf("verify after editing window facts: exit %d, want 1 naming the row\n%s%s", code, out, errs)
 	}
 }

@@ -203,12 +203,24 @@ func (c *Catalog) ServiceOverlays(p evident.Program, s evident.Service) []string
 // ServiceRequirements is the program's version with each service's
 // overlays applied, by service id: readiness judges a control scoped to
 // services against the requirements as they concern those services.
+//
+// Services under the same overlays share one slice, built once: a
+// program's services mostly differ in few acts, and copying the whole
+// catalog per service was 4 % of `evident status` (issue #19). The
+// slices are the caller's to read, not to change.
 func (c *Catalog) ServiceRequirements(p evident.Program, services []evident.Service) (map[string][]evident.Requirement, error) {
 	out := make(map[string][]evident.Requirement, len(services))
+	built := map[string][]evident.Requirement{}
 	for _, s := range services {
-		reqs, err := c.Requirements(p.Version, c.ServiceOverlays(p, s)...)
-		if err != nil {
-			return nil, fmt.Errorf("service %s: %w", s.ID, err)
+		overlays := c.ServiceOverlays(p, s)
+		key := strings.Join(overlays, "\x00")
+		reqs, ok := built[key]
+		if !ok {
+			var err error
+			if reqs, err = c.Requirements(p.Version, overlays...); err != nil {
+				return nil, fmt.Errorf("service %s: %w", s.ID, err)
+			}
+			built[key] = reqs
 		}
 		out[s.ID] = reqs
 	}

@@ -30,9 +30,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/xuri/excelize/v2"
-
 	"github.com/evidenthq/evident"
+	"github.com/evidenthq/evident/internal/xlsx"
 )
 
 // Columns lists the header contract's columns in the order documented.
@@ -100,21 +99,12 @@ func csvRows(b []byte, name string) ([][]string, error) {
 
 // xlsxRows reads the first sheet of a workbook.
 func xlsxRows(b []byte, name string) ([][]string, error) {
-	f, err := excelize.OpenReader(bytes.NewReader(b), excelize.Options{UnzipSizeLimit: 64 << 20, UnzipXMLSizeLimit: 16 << 20})
+	rows, err := xlsx.Read(b, MaxRows+1)
+	if errors.Is(err, xlsx.ErrTooManyRows) {
+		return nil, evident.Errorf(evident.EINVALID, "%s: more than %d rows", name, MaxRows)
+	}
 	if err != nil {
 		return nil, evident.Errorf(evident.EINVALID, "%s: not a readable XLSX workbook: %v", name, err)
-	}
-	defer f.Close()
-	sheets := f.GetSheetList()
-	if len(sheets) == 0 {
-		return nil, evident.Errorf(evident.EINVALID, "%s: the workbook has no sheet", name)
-	}
-	rows, err := f.GetRows(sheets[0])
-	if err != nil {
-		return nil, evident.Errorf(evident.EINVALID, "%s sheet %q: %v", name, sheets[0], err)
-	}
-	if len(rows) > MaxRows+1 {
-		return nil, evident.Errorf(evident.EINVALID, "%s: more than %d rows", name, MaxRows)
 	}
 	return rows, nil
 }
@@ -141,10 +131,10 @@ func parseRows(rows [][]string, name string, std evident.Standard, version strin
 			known = known || k == c
 		}
 		if !known {
-			return nil, evident.Errorf(evident.EINVALID, "%s row 1, column %s: unknown column %q: want %s", name, colName(i), h, strings.Join(Columns, ", "))
+			return nil, evident.Errorf(evident.EINVALID, "%s row 1, column %s: unknown column %q: want %s", name, xlsx.ColumnName(i), h, strings.Join(Columns, ", "))
 		}
 		if _, dup := col[c]; dup {
-			return nil, evident.Errorf(evident.EINVALID, "%s row 1, column %s: column %q appears twice", name, colName(i), c)
+			return nil, evident.Errorf(evident.EINVALID, "%s row 1, column %s: column %q appears twice", name, xlsx.ColumnName(i), c)
 		}
 		col[c] = i
 	}
@@ -177,7 +167,7 @@ func parseRows(rows [][]string, name string, std evident.Standard, version strin
 			if errors.As(err, &e) {
 				msg = e.Message
 			}
-			return evident.Errorf(evident.EINVALID, "%s row %d, column %s (%s): %s", name, line, colName(col[c]), c, msg)
+			return evident.Errorf(evident.EINVALID, "%s row %d, column %s (%s): %s", name, line, xlsx.ColumnName(col[c]), c, msg)
 		}
 		f := evident.Finding{Ref: cell("ref"), Text: cell("text"), RootCause: cell("root_cause"), CorrectiveAction: cell("corrective_action")}
 		if f.Ref == "" {
@@ -232,13 +222,4 @@ func parseDue(s string) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("%q: want a date (2027-03-01) or an RFC 3339 time", s)
 	}
 	return t, nil
-}
-
-// colName is a spreadsheet's name for column i (0: A, 26: AA).
-func colName(i int) string {
-	s := ""
-	for i++; i > 0; i = (i - 1) / 26 {
-		s = string(rune('A'+(i-1)%26)) + s
-	}
-	return s
 }

@@ -2,6 +2,7 @@ package findinglist
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -62,6 +63,33 @@ func TestParseXLSX(t *testing.T) {
 	}
 }
 
+// A due date typed into a spreadsheet is stored as a day number with a
+// date format; it is read as that day, not as the number or as the
+// format's month-first rendering.
+func TestParseXLSXDateCell(t *testing.T) {
+	due := time.Date(2027, 3, 1, 0, 0, 0, 0, time.UTC)
+	b := xlsxOf(t, [][]any{{"ref", "kind", "requirements", "text", "due"}, {"NC-1", "minor", "REQ-7.8-14", "late review", due}})
+	fs, err := Parse(bytes.NewReader(b), "cab.xlsx", evident.EN319401, "3.2.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fs) != 1 || !fs[0].Due.Equal(due) {
+		t.Errorf("findings %+v, want one due %s", fs, due)
+	}
+}
+
+// A workbook past MaxRows is refused as a whole, as a CSV file is.
+func TestParseXLSXTooManyRows(t *testing.T) {
+	rows := [][]any{{"ref", "kind", "requirements", "text"}}
+	for i := 0; i <= MaxRows; i++ {
+		rows = append(rows, []any{fmt.Sprintf("O-%d", i), "observation", "", "x"})
+	}
+	_, err := Parse(bytes.NewReader(xlsxOf(t, rows)), "cab.xlsx", evident.EN319401, "3.2.1")
+	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("cab.xlsx: more than %d rows", MaxRows)) {
+		t.Errorf("err %v, want the sheet refused for its size", err)
+	}
+}
+
 // Each bad sheet is refused naming the row and the column, and nothing is
 // returned.
 func TestParseRefusesNamingRowAndColumn(t *testing.T) {
@@ -86,14 +114,6 @@ func TestParseRefusesNamingRowAndColumn(t *testing.T) {
 		}
 		if evident.ErrorCode(err) != evident.EINVALID {
 			t.Errorf("%s: code %s, want %s", c.name, evident.ErrorCode(err), evident.EINVALID)
-		}
-	}
-}
-
-func TestColName(t *testing.T) {
-	for i, want := range map[int]string{0: "A", 25: "Z", 26: "AA", 27: "AB", 701: "ZZ", 702: "AAA"} {
-		if got := colName(i); got != want {
-			t.Errorf("colName(%d) = %s, want %s", i, got, want)
 		}
 	}
 }

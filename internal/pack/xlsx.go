@@ -1,13 +1,11 @@
 package pack
 
 import (
-	"fmt"
 	"io"
 	"strings"
 
-	"github.com/xuri/excelize/v2"
-
 	"github.com/evidenthq/evident"
+	"github.com/evidenthq/evident/internal/xlsx"
 )
 
 // sheet is one worksheet of index.xlsx: a header row and its rows.
@@ -18,52 +16,23 @@ type sheet struct {
 }
 
 // writeXLSX writes the index as a workbook for assessors who work in
-// spreadsheets: one sheet per table, rows streamed (excelize's
-// StreamWriter) so a year of daily evidence does not build a DOM.
+// spreadsheets: one sheet per table, its header row first, rows streamed
+// so a year of daily evidence is never held as cells.
 func writeXLSX(w io.Writer, ix *Index) error {
-	f := excelize.NewFile()
-	defer f.Close()
-	for i, s := range xlsxSheets(ix) {
-		if i == 0 {
-			if err := f.SetSheetName("Sheet1", s.name); err != nil {
+	var sheets []xlsx.Sheet
+	for _, s := range xlsxSheets(ix) {
+		sheets = append(sheets, xlsx.Sheet{Name: s.name, Rows: func(add func(...any) error) error {
+			head := make([]any, len(s.header))
+			for i, h := range s.header {
+				head[i] = h
+			}
+			if err := add(head...); err != nil {
 				return err
 			}
-		} else if _, err := f.NewSheet(s.name); err != nil {
-			return err
-		}
-		if err := writeSheet(f, s); err != nil {
-			return fmt.Errorf("sheet %s: %w", s.name, err)
-		}
+			return s.rows(add)
+		}})
 	}
-	_, err := f.WriteTo(w)
-	return err
-}
-
-func writeSheet(f *excelize.File, s sheet) error {
-	sw, err := f.NewStreamWriter(s.name)
-	if err != nil {
-		return err
-	}
-	row := 1
-	add := func(vals ...any) error {
-		cell, err := excelize.CoordinatesToCellName(1, row)
-		if err != nil {
-			return err
-		}
-		row++
-		return sw.SetRow(cell, vals)
-	}
-	head := make([]any, len(s.header))
-	for i, h := range s.header {
-		head[i] = h
-	}
-	if err := add(head...); err != nil {
-		return err
-	}
-	if err := s.rows(add); err != nil {
-		return err
-	}
-	return sw.Flush()
+	return xlsx.Write(w, sheets)
 }
 
 func xlsxSheets(ix *Index) []sheet {

@@ -78,7 +78,7 @@ func Gaps(in Input) []Gap {
 	fresh := map[string]evident.Freshness{}
 	for _, c := range in.Model.Controls {
 		ci := in.Controls[c.ID]
-		fresh[c.ID] = ci.Schedule.Freshness(ci.History, in.At)
+		fresh[c.ID] = ci.Schedule.Freshness(ci.Now(), in.At)
 	}
 	return gapsOf(in, fresh)
 }
@@ -321,9 +321,19 @@ func (g *gaps) floors(m *evident.Model, reqs []evident.Requirement, perService m
 		return out
 	}
 	all := index(reqs)
+	// Services under the same overlays share one slice
+	// (catalog.ServiceRequirements): index each slice once.
 	byService := map[string]map[evident.RequirementRef]evident.Requirement{}
+	indexed := map[*evident.Requirement]map[evident.RequirementRef]evident.Requirement{}
 	for id, rs := range perService {
-		byService[id] = index(rs)
+		if len(rs) == 0 {
+			byService[id] = index(rs)
+			continue
+		}
+		if _, ok := indexed[&rs[0]]; !ok {
+			indexed[&rs[0]] = index(rs)
+		}
+		byService[id] = indexed[&rs[0]]
 	}
 	for _, c := range m.Controls {
 		views := []map[evident.RequirementRef]evident.Requirement{all}

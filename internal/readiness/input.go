@@ -56,6 +56,23 @@ type Input struct {
 type ControlInput struct {
 	Schedule evident.Schedule
 	History  evident.History
+	// recent, when set, is the evidence as a report at the instant alone
+	// reads it (historyQuery with no range): freshness and the current
+	// window are judged from it, so that a report over a period, which
+	// reads History from further back, says of them what `evident
+	// status` says. Without it History serves.
+	recent    []evident.Occurrence
+	hasRecent bool
+}
+
+// Now is the control's history as freshness and the current window are
+// judged from it: the records a report at the instant reads.
+func (ci ControlInput) Now() evident.History {
+	h := ci.History
+	if ci.hasRecent {
+		h.Occurrences = ci.recent
+	}
+	return h
 }
 
 // IncidentClocks is an incident with its clocks as of the input's instant.

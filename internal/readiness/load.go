@@ -140,11 +140,33 @@ func loadHistories(ctx context.Context, tx *sqlstore.Tx, in *Input, from time.Ti
 	if in.FollowUps, err = tx.FollowUps(ctx, in.Model, occ); err != nil {
 		return err
 	}
+	var recent map[string][]evident.Occurrence
+	if !from.IsZero() {
+		if recent, err = recentOccurrences(ctx, tx, in, in.Model.Controls); err != nil {
+			return err
+		}
+	}
 	for id, ci := range in.Controls {
 		ci.History.Occurrences = occ[id]
+		if recent != nil {
+			ci.recent, ci.hasRecent = recent[id], true
+		}
 		in.Controls[id] = ci
 	}
 	return nil
+}
+
+// recentOccurrences reads the evidence of controls as a report at the
+// instant alone reads it, for a report over a period to judge freshness
+// and the current window by (ControlInput.Now): the latest record before
+// a range depends on where the range starts, and a control's freshness
+// may not.
+func recentOccurrences(ctx context.Context, tx *sqlstore.Tx, in *Input, controls []evident.Control) (map[string][]evident.Occurrence, error) {
+	qs := make([]sqlstore.HistoryQuery, 0, len(controls))
+	for _, c := range controls {
+		qs = append(qs, historyQuery(c, in.Controls[c.ID].Schedule, in.At, time.Time{}))
+	}
+	return occurrences(ctx, tx, in, qs)
 }
 
 // occurrences reads the evidence qs ask for, with the review state of

@@ -103,19 +103,39 @@ const streamBatch = 25
 // reading the next ones, in one read transaction. The report is the one
 // Status computes from Load's input; only the memory differs, bounded by
 // a batch of controls rather than every record of the range.
+//
+// Closed windows judged before are read from their window facts instead
+// of the records (see planFacts); the windows judged from the records
+// that have closed are stored back after the read, when the instant is
+// not before the newest record, so the next report reads them too.
 func StatusOver(ctx context.Context, st *sqlstore.Store, in Input, from, to time.Time) (Report, error) {
 	controls := in.Model.Controls
 	qs := make([]sqlstore.HistoryQuery, len(controls))
+	plans := make([]factsPlan, len(controls))
 	order := make([]int, len(controls))
-	for i, c := range controls {
-		qs[i] = historyQuery(c, in.Controls[c.ID].Schedule, in.At, from)
-		order[i] = i
-	}
-	// Controls read from the same instant share a range scan, so each
-	// batch is cut from controls sorted by it.
-	slices.SortStableFunc(order, func(a, b int) int { return qs[a].Since.Compare(qs[b].Since) })
 	cs := make([]ControlStatus, len(controls))
+	var puts []sqlstore.WindowFacts
+	var scratch []evident.Period
 	err := st.Read(ctx, func(tx *sqlstore.Tx) error {
+		rows, since, storable, err := readFacts(ctx, tx, in.At)
+		if err != nil {
+			return err
+		}
+		for i, c := range controls {
+			ci := in.Controls[c.ID]
+			var row *sqlstore.WindowFacts
+			if f, ok := rows[c.ID]; ok {
+				row = &f
+			}
+			if plans[i], err = planFacts(c, ci, row, since, in.At, from, storable); err != nil {
+				return err
+			}
+			qs[i] = historyQuery(c, ci.Schedule, in.At, plans[i].live)
+			order[i] = i
+		}
+		// Controls read from the same instant share a range scan, so each
+		// batch is cut from controls sorted by it.
+		slices.SortStableFunc(order, func(a, b int) int { return qs[a].Since.Compare(qs[b].Since) })
 		for len(order) > 0 {
 			batch := order[:min(streamBatch, len(order))]
 			order = order[len(batch):]
@@ -127,11 +147,28 @@ func StatusOver(ctx context.Context, st *sqlstore.Store, in Input, from, to time
 			if err != nil {
 				return err
 			}
+			bc := make([]evident.Control, len(batch))
+			for j, i := range batch {
+				bc[j] = controls[i]
+			}
+			recent, err := recentOccurrences(ctx, tx, &in, bc)
+			if err != nil {
+				return err
+			}
 			for _, i := range batch {
 				c := controls[i]
 				ci := in.Controls[c.ID] // a copy: the frame keeps no evidence
 				ci.History.Occurrences = occ[c.ID]
-				cs[i] = controlStatus(ci, c, in.At, from, to)
+				ci.recent, ci.hasRecent = recent[c.ID], true
+				ps, put, err := plans[i].periods(c, ci, in.At, from, to, since.Size, scratch)
+				if err != nil {
+					return err
+				}
+				scratch = ps // controlStatusOf keeps none of it
+				if put != nil {
+					puts = append(puts, *put)
+				}
+				cs[i] = controlStatusOf(ci, c, in.At, from, to, ps)
 			}
 		}
 		return nil
@@ -139,7 +176,44 @@ func StatusOver(ctx context.Context, st *sqlstore.Store, in Input, from, to time
 	if err != nil {
 		return Report{}, err
 	}
+	// Window facts are a cache: a store that cannot take them (read only,
+	// or a replica losing a race) serves the same report, judged from the
+	// records next time too.
+	if err := st.PutWindowFacts(ctx, puts); err != nil && ctx.Err() != nil {
+		return Report{}, ctx.Err()
+	}
 	return rollUp(in, from, to, cs), nil
+}
+
+// readFacts reads the stored window facts, what the ledger gained since
+// the oldest of them, and whether judgements at at may be stored: only
+// when at is not before the newest leaf, so that every record the ledger
+// holds was visible to them.
+func readFacts(ctx context.Context, tx *sqlstore.Tx, at time.Time) (map[string]sqlstore.WindowFacts, sqlstore.LedgerSince, bool, error) {
+	rows, err := tx.WindowFacts(ctx)
+	if err != nil {
+		return nil, sqlstore.LedgerSince{}, false, err
+	}
+	size := int64(-1)
+	for _, f := range rows {
+		if size < 0 || f.TreeSize < size {
+			size = f.TreeSize
+		}
+	}
+	if size < 0 {
+		if size, err = tx.LedgerSize(ctx); err != nil {
+			return nil, sqlstore.LedgerSince{}, false, err
+		}
+	}
+	since, err := tx.LedgerSince(ctx, size)
+	if err != nil {
+		return nil, since, false, err
+	}
+	last, err := tx.LastLeafAt(ctx)
+	if err != nil {
+		return nil, since, false, err
+	}
+	return rows, since, !at.Before(last), nil
 }
 
 // rollUp completes the report from each control's status, in the order
@@ -198,13 +272,22 @@ func rollUp(in Input, from, to time.Time, cs []ControlStatus) Report {
 // controlStatus is control c's status at at from its schedule and
 // history, over [from, to) too when the range is not empty.
 func controlStatus(ci ControlInput, c evident.Control, at, from, to time.Time) ControlStatus {
+	var ps []evident.Period
+	if !from.IsZero() && to.After(from) {
+		ps = ci.Schedule.Evaluate(ci.History, from, to, at)
+	}
+	return controlStatusOf(ci, c, at, from, to, ps)
+}
+
+// controlStatusOf is controlStatus with the windows over [from, to)
+// judged already (Evaluate's, or StatusOver's from window facts).
+func controlStatusOf(ci ControlInput, c evident.Control, at, from, to time.Time, ps []evident.Period) ControlStatus {
 	cs := ControlStatus{ID: c.ID, Title: c.Title, Owner: c.Owner, Cadence: ci.Schedule.Cadence.String(),
-		Freshness: ci.Schedule.Freshness(ci.History, at)}
+		Freshness: ci.Schedule.Freshness(ci.Now(), at)}
 	if p, ok := currentPeriod(ci, at); ok {
 		cs.Period = &p
 	}
 	if !from.IsZero() && to.After(from) {
-		ps := ci.Schedule.Evaluate(ci.History, from, to, at)
 		cov := evident.Cover(ps, from, to)
 		cs.Coverage, cs.OverRange = &cov, RangeCurrency(ps)
 	}
@@ -294,7 +377,7 @@ func currentPeriod(ci ControlInput, at time.Time) (evident.Period, bool) {
 	if s.Cadence.Kind != evident.CadencePostChange {
 		from = at
 	}
-	ps := s.Evaluate(ci.History, from, at.Add(time.Nanosecond), at)
+	ps := s.Evaluate(ci.Now(), from, at.Add(time.Nanosecond), at)
 	if len(ps) == 0 {
 		return evident.Period{}, false
 	}

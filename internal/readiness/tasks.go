@@ -213,7 +213,7 @@ func refreshTasks(in Input) []Task {
 	var out []Task
 	for _, c := range in.Model.Controls {
 		ci := in.Controls[c.ID]
-		f := ci.Schedule.Freshness(ci.History, in.At)
+		f := ci.Schedule.Freshness(ci.Now(), in.At)
 		if f.StaleBy == "" || ci.Schedule.Cadence.Kind == evident.CadencePostChange {
 			// Post-change controls list the window the change opened
 			// among their period tasks already.

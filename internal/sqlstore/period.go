@@ -38,12 +38,20 @@ func (tx *Tx) Occurrences(ctx context.Context, control string, from, at time.Tim
 	if err != nil {
 		return nil, err
 	}
+	if len(ps) == 1 {
+		// With the records of the same instant, as OccurrencesFor reads them.
+		ties, err := tx.tiesOf(ctx, []any{ps[0].id}, map[pair]bool{ps[0]: true}, a)
+		if err != nil {
+			return nil, err
+		}
+		ps = append(ps, ties...)
+	}
 	before, err := tx.resolveOccurrences(ctx, ps, at)
 	if err != nil {
 		return nil, err
 	}
 	out := before[control]
-	if len(out) == 1 && out[0].Failed {
+	if len(out) > 0 && out[0].Failed {
 		// Rolling windows restart from the latest passing evidence.
 		ps, err := tx.controlEvidence(ctx, latest+` AND NOT EXISTS (SELECT 1 FROM evidence v WHERE v.id = c.evidence_id AND v.verdict = 'fail')
 			ORDER BY c.effective_from DESC, c.evidence_id DESC LIMIT 1`, control, a, TS(from), a)
@@ -54,7 +62,11 @@ func (tx *Tx) Occurrences(ctx context.Context, control string, from, at time.Tim
 		if err != nil {
 			return nil, err
 		}
-		out = append(pass[control], out...)
+		for _, o := range pass[control] {
+			if !slices.ContainsFunc(out, func(x evident.Occurrence) bool { return x.ID == o.ID }) {
+				out = append([]evident.Occurrence{o}, out...) // not already there as a record of the same instant
+			}
+		}
 	}
 	ps, err = tx.controlEvidence(ctx, `SELECT c.control_id, c.evidence_id FROM evidence_controls c
 		WHERE c.control_id = ? AND c.received_at <= ? AND c.effective_from >= ? AND c.effective_from <= ?
@@ -88,6 +100,32 @@ func (tx *Tx) controlEvidence(ctx context.Context, q string, args ...any) ([]pai
 		}
 		p.id = id.String
 		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// tiesOf returns, for each found pair (a control and its latest record
+// before some instant, ids listing their records), the control's other
+// records effective at the same instant and received by at.
+func (tx *Tx) tiesOf(ctx context.Context, ids []any, found map[pair]bool, at string) ([]pair, error) {
+	rows, err := tx.Query(ctx, `SELECT b.control_id, b.evidence_id, c.evidence_id FROM evidence_controls b
+		JOIN evidence_controls c ON c.control_id = b.control_id AND c.effective_from = b.effective_from
+		WHERE b.evidence_id IN (`+marks(len(ids))+`) AND c.evidence_id <> b.evidence_id AND c.received_at <= ?`+notSuperseded,
+		append(ids, at, at)...)
+	if err != nil {
+		return nil, fmt.Errorf("read evidence for periods: %w", err)
+	}
+	defer rows.Close()
+	var out []pair
+	for rows.Next() {
+		var b pair
+		var id string
+		if err := rows.Scan(&b.control, &b.id, &id); err != nil {
+			return nil, err
+		}
+		if found[b] {
+			out = append(out, pair{control: b.control, id: id})
+		}
 	}
 	return out, rows.Err()
 }
@@ -347,10 +385,26 @@ func (tx *Tx) OccurrencesFor(ctx context.Context, qs []HistoryQuery, at time.Tim
 		if err != nil {
 			return nil, err
 		}
+		found := map[pair]bool{}
+		var foundIDs []any
 		for _, p := range ps {
 			if p.id != "" {
 				before = append(before, p)
+				found[p] = true
+				foundIDs = append(foundIDs, p.id)
 			}
+		}
+		// Records effective at the same instant as the latest one before
+		// since come too: an import's file and its verdict share their
+		// instant and ids do not order them, so with one of them alone
+		// freshness would hang on a coin toss between "none" and the
+		// verdict's.
+		if len(foundIDs) > 0 {
+			ties, err := tx.tiesOf(ctx, foundIDs, found, a)
+			if err != nil {
+				return nil, err
+			}
+			before = append(before, ties...)
 		}
 		var scoped []string
 		for _, id := range ids {

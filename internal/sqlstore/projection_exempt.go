@@ -32,6 +32,9 @@ var exempt = map[string]map[string]string{
 	"result_cache": {AllColumns: "results computed from the records (the dashboard's readiness over a " +
 		"period), read only while the ledger has the size they were computed at: a cache that decides " +
 		"nothing, recomputed whenever it is missing or the ledger has grown"},
+	"window_facts": {AllColumns: "each control's closed windows as readiness over a period judged them: " +
+		"a cache read only while the leaves appended since leave its windows untouched, and checked by " +
+		"verify, which judges every row again from the records (readiness.CheckWindowFacts)"},
 	"blob_intents": {AllColumns: "bytes of small blobs until their files are written and flushed: operational; " +
 		"verify checks every file, or these bytes while there is none, against the digest its evidence leaf carries"},
 	"passkey_challenges": {AllColumns: "a passkey ceremony between its two requests: operational, like a session; " +

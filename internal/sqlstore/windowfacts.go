@@ -1,0 +1,181 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/evidenthq/evident"
+)
+
+// WindowFacts is one control's closed windows as readiness judged them
+// (table window_facts): Body encodes them, oldest first, every one ending
+// at or before Through. Schedule is the hash of what they were judged
+// with besides the records, TreeSize the ledger size and ComputedAt the
+// instant of the judgement. The readiness package owns the encoding and
+// decides when a row still holds; the store only keeps it.
+type WindowFacts struct {
+	Control    string
+	Schedule   string
+	TreeSize   int64
+	ComputedAt time.Time
+	Through    time.Time
+	Body       []byte
+}
+
+// WindowFacts returns every stored row by control.
+func (tx *Tx) WindowFacts(ctx context.Context) (map[string]WindowFacts, error) {
+	rows, err := tx.Query(ctx, `SELECT control_id, schedule, tree_size, computed_at, through, body FROM window_facts`)
+	if err != nil {
+		return nil, fmt.Errorf("read window facts: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]WindowFacts{}
+	for rows.Next() {
+		var f WindowFacts
+		var at, through string
+		if err := rows.Scan(&f.Control, &f.Schedule, &f.TreeSize, &at, &through, &f.Body); err != nil {
+			return nil, fmt.Errorf("read window facts: %w", err)
+		}
+		if f.ComputedAt, err = ParseTS(at); err != nil {
+			return nil, fmt.Errorf("window facts of %s: %w", f.Control, err)
+		}
+		if f.Through, err = ParseTS(through); err != nil {
+			return nil, fmt.Errorf("window facts of %s: %w", f.Control, err)
+		}
+		out[f.Control] = f
+	}
+	return out, rows.Err()
+}
+
+// quietKinds are the ledger record kinds that cannot change how a
+// control's window is judged: sign-ins, users and tokens, incidents and
+// their clocks, notifications, anchors, key events and exports. Any other
+// kind but evidence (an act, a program change, an exception, a change, a
+// retention act) may, so a leaf of it sets every row of window facts
+// aside: a new kind is distrusted until it is listed here.
+var quietKinds = []string{"auth.", "user.", "token.", "mfa.", "incident.", "notify.", "ledger.", "pack.export"}
+
+// quiet reports whether a leaf of kind k leaves every window's judgement
+// as it was.
+func quiet(k string) bool {
+	for _, q := range quietKinds {
+		if k == q || (strings.HasSuffix(q, ".") && strings.HasPrefix(k, q)) {
+			return true
+		}
+	}
+	return false
+}
+
+// LedgerSince is what the ledger gained from leaf size on, as window
+// facts need it: whether any leaf may change a judgement other than
+// through evidence (Unsettled, naming its kind), and, per control, the
+// earliest effective time of the evidence added for it or superseded by
+// what was added (Earliest). Windows ending at or before that time are
+// untouched by the additions.
+type LedgerSince struct {
+	Size      int64
+	Unsettled string
+	Earliest  map[string]time.Time
+}
+
+// LedgerSince reads what the leaves from size to the end changed, in tx's
+// snapshot.
+func (tx *Tx) LedgerSince(ctx context.Context, size int64) (LedgerSince, error) {
+	out := LedgerSince{Earliest: map[string]time.Time{}}
+	var err error
+	if out.Size, err = tx.LedgerSize(ctx); err != nil {
+		return out, err
+	}
+	if size >= out.Size {
+		return out, nil
+	}
+	kinds, err := tx.Query(ctx, `SELECT DISTINCT kind FROM ledger_leaves WHERE idx >= ?`, size)
+	if err != nil {
+		return out, fmt.Errorf("read the ledger's kinds since %d: %w", size, err)
+	}
+	for kinds.Next() {
+		var k string
+		if err := kinds.Scan(&k); err != nil {
+			kinds.Close()
+			return out, err
+		}
+		if k != evident.EvidenceRecordKind && !quiet(k) && out.Unsettled == "" {
+			out.Unsettled = k
+		}
+	}
+	kinds.Close()
+	if err := kinds.Err(); err != nil {
+		return out, err
+	}
+	// A record counts for the controls it names; a correction also takes
+	// the record it supersedes out of that record's windows.
+	for _, join := range []string{"ec.evidence_id = e.id", "ec.evidence_id = e.supersedes"} {
+		rows, err := tx.Query(ctx, `SELECT ec.control_id, MIN(ec.effective_from) FROM evidence e
+			JOIN evidence_controls ec ON `+join+` WHERE e.ledger_idx >= ? GROUP BY ec.control_id`, size)
+		if err != nil {
+			return out, fmt.Errorf("read the evidence added since %d: %w", size, err)
+		}
+		for rows.Next() {
+			var id, eff string
+			if err := rows.Scan(&id, &eff); err != nil {
+				rows.Close()
+				return out, err
+			}
+			t, err := ParseTS(eff)
+			if err != nil {
+				rows.Close()
+				return out, fmt.Errorf("evidence of %s added since %d: %w", id, size, err)
+			}
+			if e, ok := out.Earliest[id]; !ok || t.Before(e) {
+				out.Earliest[id] = t
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+// LastLeafAt returns when the newest leaf was appended, zero for an empty
+// ledger: window facts are kept only when judged at or after it, so every
+// record they count was visible to the judgement.
+func (tx *Tx) LastLeafAt(ctx context.Context) (time.Time, error) {
+	var at string
+	err := tx.QueryRow(ctx, `SELECT at FROM ledger_leaves ORDER BY idx DESC LIMIT 1`).Scan(&at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, nil
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("read the newest leaf's time: %w", err)
+	}
+	return ParseTS(at)
+}
+
+// PutWindowFacts stores rows, each replacing the control's row unless
+// that one was judged over a larger ledger: replicas that judge at once
+// keep the newest. It is one transaction; a failure stores none of them.
+func (s *Store) PutWindowFacts(ctx context.Context, rows []WindowFacts) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	return s.Write(ctx, func(tx *Tx) error {
+		for _, f := range rows {
+			_, err := tx.Exec(ctx, `INSERT INTO window_facts (control_id, schedule, tree_size, computed_at, through, body)
+				VALUES (?, ?, ?, ?, ?, ?)
+				ON CONFLICT (control_id) DO UPDATE SET schedule = excluded.schedule, tree_size = excluded.tree_size,
+					computed_at = excluded.computed_at, through = excluded.through, body = excluded.body
+				WHERE window_facts.tree_size <= excluded.tree_size`,
+				f.Control, f.Schedule, f.TreeSize, TS(f.ComputedAt), TS(f.Through), f.Body)
+			if err != nil {
+				return fmt.Errorf("store window facts of %s: %w", f.Control, err)
+			}
+		}
+		return nil
+	})
+}
