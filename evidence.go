@@ -383,9 +383,12 @@ func EvidenceFromRecord(r Record) (Evidence, error) {
 	if r.Kind != EvidenceRecordKind {
 		return Evidence{}, Errorf(EINVALID, "ledger record %s is a %q record, not evidence", r.ID, r.Kind)
 	}
-	var l evidenceLeaf
-	if err := json.Unmarshal(r.Body, &l); err != nil {
-		return Evidence{}, Errorf(EINVALID, "evidence record %s: %v", r.ID, err)
+	l, ok := scanEvidenceLeaf(r.Body) // see leafscan.go
+	if !ok {
+		l = evidenceLeaf{}
+		if err := json.Unmarshal(r.Body, &l); err != nil {
+			return Evidence{}, Errorf(EINVALID, "evidence record %s: %v", r.ID, err)
+		}
 	}
 	e := Evidence{
 		ID: l.ID, Kind: l.Kind, Size: l.Size, MediaType: l.MediaType, Filename: l.Filename,

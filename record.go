@@ -55,9 +55,12 @@ func (r Record) Canonical() ([]byte, error) {
 
 // ParseRecord decodes leaf bytes written by Canonical.
 func ParseRecord(b []byte) (Record, error) {
-	var c canonicalRecord
-	if err := json.Unmarshal(b, &c); err != nil {
-		return Record{}, Errorf(EINVALID, "ledger leaf is not a record: %v", err)
+	c, ok := scanRecord(b) // see leafscan.go
+	if !ok {
+		c = canonicalRecord{}
+		if err := json.Unmarshal(b, &c); err != nil {
+			return Record{}, Errorf(EINVALID, "ledger leaf is not a record: %v", err)
+		}
 	}
 	if c.V != RecordVersion {
 		return Record{}, Errorf(EINVALID, "ledger leaf has version %d, this build reads %d", c.V, RecordVersion)

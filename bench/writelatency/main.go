@@ -7,9 +7,9 @@
 //   - an audit write (a user added): one SQLite commit holding the leaf,
 //     its tree hashes and the signed checkpoint that covers it;
 //   - one 4 KiB evidence file, as the server stores an upload
-//     (ledger.DeferSmallBlobs): the blob's file placed unflushed, then the
-//     record, the leaf, the signed checkpoint and the blob's bytes in one
-//     commit, the files flushed together every 64 writes;
+//     (ledger.DeferSmallBlobs): the record, the leaf, the signed
+//     checkpoint and the blob's bytes in one commit, no file before it;
+//     the files are written and flushed together every 64 writes;
 //   - the baseline: create, write 4 KiB, fsync, close (what
 //     `dd conv=fsync` does, without dd's process start).
 //

@@ -43,8 +43,9 @@ func (a *app) openLedger() (*ledger.Ledger, *sqlstore.Store, error) {
 		return nil, nil, err
 	}
 	l := ledger.Open(st, blobs, signer, verifier)
-	// Blobs a crash left unflushed are settled before anything reads
-	// them (see ledger.Settle).
+	// Deferred blobs (a server's small uploads, kept in the database
+	// until their files are written) get their files before anything
+	// reads the disk (see ledger.Settle).
 	if err := l.Settle(a.ctx); err != nil {
 		st.Close()
 		return nil, nil, err

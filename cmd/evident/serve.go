@@ -157,11 +157,11 @@ func (a *app) serverConfig(logger *slog.Logger) (server.Config, func(), error) {
 		cfg.Pack = src
 	}
 	return cfg, func() {
-		// Files placed unflushed are flushed on a clean stop, so the
-		// next command finds nothing to settle. The context may be
+		// Deferred blobs get their files on a clean stop, so the next
+		// command finds nothing to settle. The context may be
 		// cancelled by the stop itself: this one is not.
 		if err := l.Settle(context.WithoutCancel(a.ctx)); err != nil {
-			logger.Error("flush placed evidence blobs", "err", err)
+			logger.Error("write deferred evidence blobs", "err", err)
 		}
 		st.Close()
 	}, nil

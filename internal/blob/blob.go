@@ -77,35 +77,38 @@ func Open(ctx context.Context, addr string, getenv func(string) string) (Store, 
 	return NewDisk(addr)
 }
 
-// Deferred is a small blob whose file is written but not flushed: the
-// caller keeps Data durable in its own commit (the database commit that
-// records the blob) and hands it to Settle later.
+// Deferred is a small blob whose file is not yet durable: the caller
+// keeps Data durable in its own commit (the database commit that records
+// the blob) and hands it to Settle later, which writes and flushes the
+// file.
 type Deferred struct {
 	Digest evident.Digest
 	Data   []byte
 }
 
-// MaxDeferred is the most blobs a batch places without flushing. A
-// single upload (or a handful) saves a whole flush this way; a larger
-// batch is flushed at once anyway, one flush for all its files, and its
-// bytes are better not written twice.
+// MaxDeferred is the most blobs a batch defers. A single upload (or a
+// handful) saves its file's creation and flush this way; a larger batch
+// is flushed at once anyway, one flush for all its files, and its bytes
+// are better not written twice.
 const MaxDeferred = 16
 
-// DeferBatch is a Batch that can place its blobs without flushing them,
-// for a caller whose own commit keeps their bytes: a single durable write
-// then costs one flush instead of two.
+// DeferBatch is a Batch whose blobs can be left for the caller's own
+// commit to keep: a single durable write then costs one flush, the
+// caller's, and no file creation before it is acknowledged.
 type DeferBatch interface {
 	Batch
-	// Place writes every staged blob at its address, unflushed, and
-	// returns their bytes. ok is false, and nothing is placed, when the
-	// batch holds a blob too large to keep in memory or more than
-	// MaxDeferred blobs; the caller then uses Commit.
-	Place(ctx context.Context) (blobs []Deferred, ok bool, err error)
+	// Keep returns every staged blob's bytes and writes no file. ok is
+	// false, and nothing is kept, when the batch holds a blob too large
+	// to keep in memory or more than MaxDeferred blobs; the caller then
+	// uses Commit. Until Settle writes their files, the caller serves
+	// reads of these blobs from the bytes it kept.
+	Keep(ctx context.Context) (blobs []Deferred, ok bool, err error)
 }
 
-// Settler makes placed blobs durable: each file is checked against its
-// digest, rewritten from the kept bytes if a crash lost or cut it, and
-// flushed. Once Settle returns nil the kept bytes may be dropped.
+// Settler makes deferred blobs durable: each file is checked against its
+// digest, written from the kept bytes if it is missing or cut short (never
+// written yet, or a crash before its flush), and flushed. Once Settle
+// returns nil the kept bytes may be dropped.
 type Settler interface {
 	Settle(ctx context.Context, blobs []Deferred) error
 }

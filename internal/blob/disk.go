@@ -436,10 +436,10 @@ func fsyncPath(p string) error {
 	return nil
 }
 
-// Place puts every staged blob at its address without flushing it (see
-// DeferBatch). Only a batch of small blobs, which Put holds in memory,
-// qualifies.
-func (b *diskBatch) Place(ctx context.Context) ([]Deferred, bool, error) {
+// Keep hands back the bytes of every staged blob without writing a file
+// (see DeferBatch). Only a batch of small blobs, which Put holds in
+// memory, qualifies.
+func (b *diskBatch) Keep(ctx context.Context) ([]Deferred, bool, error) {
 	if len(b.staged) == 0 || len(b.staged) > MaxDeferred {
 		return nil, false, nil
 	}
@@ -449,11 +449,6 @@ func (b *diskBatch) Place(ctx context.Context) ([]Deferred, bool, error) {
 		}
 	}
 	defer b.Abort()
-	errs := make([]error, len(b.staged))
-	parallel(len(b.staged), func(i int) { _, errs[i] = b.d.publish(b.staged[i]) })
-	if err := errors.Join(errs...); err != nil {
-		return nil, false, err
-	}
 	out := make([]Deferred, len(b.staged))
 	for i, st := range b.staged {
 		out[i] = Deferred{Digest: st.digest, Data: st.data}
@@ -461,29 +456,41 @@ func (b *diskBatch) Place(ctx context.Context) ([]Deferred, bool, error) {
 	return out, true, nil
 }
 
-// Settle makes placed blobs durable (see Settler). A file that does not
-// hold its digest's bytes (missing, or cut short by a crash before its
-// flush) is replaced from the kept bytes, which must themselves hash to
+// Settle makes deferred blobs durable (see Settler). A file that does
+// not hold its digest's bytes (not yet written, or cut short by a crash
+// before its flush) is written from the kept bytes, which must themselves hash to
 // the digest: bytes that do not are refused, never written.
 func (d *Disk) Settle(ctx context.Context, bs []Deferred) error {
-	seen := map[string]bool{}
-	var paths []string
 	for _, b := range bs {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
 		if got := evident.Digest(sha256.Sum256(b.Data)); got != b.Digest {
 			return fmt.Errorf("blob %s: the bytes kept for it hash to %s; not written", b.Digest, got)
 		}
-		final := d.Path(b.Digest)
-		if !holds(final, b.Digest) {
-			if err := os.MkdirAll(filepath.Dir(final), 0o750); err != nil {
-				return fmt.Errorf("blob directory: %w", err)
-			}
-			if err := d.replace(staged{data: b.Data, digest: b.Digest, size: int64(len(b.Data))}, final); err != nil {
-				return err
-			}
+	}
+	// Files go in with many creations in flight, as a batch's do.
+	errs := make([]error, len(bs))
+	parallel(len(bs), func(i int) {
+		if err := ctx.Err(); err != nil {
+			errs[i] = err
+			return
 		}
+		b := bs[i]
+		final := d.Path(b.Digest)
+		if holds(final, b.Digest) {
+			return
+		}
+		if err := os.MkdirAll(filepath.Dir(final), 0o750); err != nil {
+			errs[i] = fmt.Errorf("blob directory: %w", err)
+			return
+		}
+		errs[i] = d.replace(staged{data: b.Data, digest: b.Digest, size: int64(len(b.Data))}, final)
+	})
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	seen := map[string]bool{}
+	var paths []string
+	for _, b := range bs {
+		final := d.Path(b.Digest)
 		paths = append(paths, final)
 		if dir := filepath.Dir(final); !seen[dir] {
 			seen[dir] = true

@@ -31,10 +31,10 @@ type Ledger struct {
 	// pinned and directory are the verifier keys' text, for following
 	// key rotations (see SetKeys); "" when not given.
 	pinned, directory string
-	// deferSmall is set by DeferSmallBlobs; placed counts blobs placed
-	// unflushed since the last Settle.
+	// deferSmall is set by DeferSmallBlobs; deferred counts blobs kept
+	// in the database without a file since the last Settle.
 	deferSmall atomic.Bool
-	placed     atomic.Int64
+	deferred   atomic.Int64
 }
 
 // Open returns a ledger over a store and a blob store. signer signs
@@ -53,10 +53,10 @@ func Open(st *sqlstore.Store, blobs blob.Store, signer note.Signer, verifier not
 }
 
 // DeferSmallBlobs makes a write of a few small files durable with one
-// flush, the database commit, instead of two (see commit). A long-running
-// process (the server) calls it: its single uploads are the writes whose
-// latency counts, and it settles the placed files every settleEvery
-// blobs. A command-line process does not: it ends right after its write,
+// flush, the database commit, and no file creation before it is
+// acknowledged (see commit). A long-running process (the server) calls
+// it: its single uploads are the writes whose latency counts, and it
+// writes the deferred files every settleEvery blobs. A command-line process does not: it ends right after its write,
 // and its files are flushed before the commit as before, so that nothing
 // is left for the next command to settle.
 func (l *Ledger) DeferSmallBlobs() { l.deferSmall.Store(true) }
@@ -64,8 +64,9 @@ func (l *Ledger) DeferSmallBlobs() { l.deferSmall.Store(true) }
 // Store returns the SQL store the ledger writes to.
 func (l *Ledger) Store() *sqlstore.Store { return l.st }
 
-// Blobs returns the blob store.
-func (l *Ledger) Blobs() blob.Store { return l.blobs }
+// Blobs returns the blob store, reading a blob whose file Settle has not
+// yet written from the bytes the database kept (see keptBlobs).
+func (l *Ledger) Blobs() blob.Store { return keptBlobs{Store: l.blobs, l: l} }
 
 // ReadOnly reports whether the ledger has no signing key, so callers that
 // write records in their own transaction (Prepare, then InsertEvidence)

@@ -111,6 +111,11 @@ func (l *Ledger) Retention(ctx context.Context, actor string, apply bool) (Reten
 	if !apply {
 		return plan, nil
 	}
+	// Retention and holds act on files: a blob whose bytes a commit
+	// kept gets its file first.
+	if err := l.Settle(ctx); err != nil {
+		return plan, err
+	}
 	for i := range plan.Items {
 		it := &plan.Items[i]
 		if !it.Deleted.IsZero() {
@@ -178,6 +183,11 @@ func (l *Ledger) ReleaseHold(ctx context.Context, id, actor, reason string) (evi
 // syncHolds gives the blob store the hold state of every blob any hold
 // ever named.
 func (l *Ledger) syncHolds(ctx context.Context) error {
+	// A hold acts on files: a blob whose bytes a commit kept gets its
+	// file first.
+	if err := l.Settle(ctx); err != nil {
+		return err
+	}
 	var evs []evident.Evidence
 	var holds []evident.Hold
 	err := l.st.Read(ctx, func(tx *sqlstore.Tx) error {

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"errors"
+	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -29,23 +32,37 @@ func kept(t *testing.T, st *sqlstore.Store) int {
 	return n
 }
 
-// TestDeferredUploadSurvivesLosingItsFile stores one small file as the
-// server does (its file placed unflushed, its bytes in the commit), then
-// loses the file as a crash before the flush would, and checks that the
-// next Settle rewrites it from the committed bytes: what was acknowledged
-// is not lost, and verify passes again.
-func TestDeferredUploadSurvivesLosingItsFile(t *testing.T) {
-	for _, loss := range []struct {
-		name string
-		lose func(path string) error
+// readBlob reads a blob the way the server's downloads and packs do.
+func readBlob(t *testing.T, l *Ledger, dg evident.Digest) string {
+	t.Helper()
+	rc, err := l.Blobs().Open(context.Background(), dg)
+	if err != nil {
+		t.Fatalf("open blob %s: %v", dg, err)
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// TestDeferredUploadIsReadBeforeItsFileIsWritten stores one small file as
+// the server does (its bytes in the commit, no file yet), reads it back
+// as a download would and verifies the store, then leaves the disk as a
+// crash would (no file, or a file an interrupted Settle cut short) and
+// checks that Settle writes the file from the committed bytes: what was
+// acknowledged is never lost, and verify passes.
+func TestDeferredUploadIsReadBeforeItsFileIsWritten(t *testing.T) {
+	for _, crash := range []struct {
+		name    string
+		leave   func(path string) error
+		problem bool // whether verify before Settle reports the blob
 	}{
-		{"file gone", os.Remove},
-		{"file cut short", func(p string) error {
-			os.Chmod(p, 0o644)
-			return os.WriteFile(p, []byte("nmap"), 0o644)
-		}},
+		{"no file yet", func(string) error { return nil }, false},
+		{"file cut short", func(p string) error { return os.WriteFile(p, []byte("nmap"), 0o644) }, true},
 	} {
-		t.Run(loss.name, func(t *testing.T) {
+		t.Run(crash.name, func(t *testing.T) {
 			storetest.Each(t, clock(), func(t *testing.T, st *sqlstore.Store) {
 				ctx := context.Background()
 				f := newFixture(t, st)
@@ -55,18 +72,24 @@ func TestDeferredUploadSurvivesLosingItsFile(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if got, err := os.ReadFile(f.blobs.Path(e.Digest)); err != nil || string(got) != content {
-					t.Fatalf("the blob's file after the add: %q, %v; want it readable at once", got, err)
+				if _, err := os.Stat(f.blobs.Path(e.Digest)); !errors.Is(err, fs.ErrNotExist) {
+					t.Fatalf("the blob's file after the add: %v; want none before Settle", err)
 				}
 				if n := kept(t, st); n != 1 {
-					t.Fatalf("the database keeps %d blobs' bytes, want the one whose file is not flushed", n)
+					t.Fatalf("the database keeps %d blobs' bytes, want the one without a file", n)
 				}
-				if err := loss.lose(f.blobs.Path(e.Digest)); err != nil {
+				if got := readBlob(t, f.l, e.Digest); got != content {
+					t.Fatalf("the blob read before Settle: %q, want %q", got, content)
+				}
+				if n, err := f.l.Blobs().Stat(ctx, e.Digest); err != nil || n != int64(len(content)) {
+					t.Fatalf("the blob's size before Settle: %d, %v; want %d", n, err, len(content))
+				}
+				if err := crash.leave(f.blobs.Path(e.Digest)); err != nil {
 					t.Fatal(err)
 				}
 				r, err := f.l.Verify(ctx, nil)
-				if err != nil || r.OK() {
-					t.Fatalf("verify with the file lost: %v, %v; want the blob reported", err, r.Problems)
+				if err != nil || r.OK() == crash.problem {
+					t.Fatalf("verify before Settle: %v, %v; want the blob reported: %v", err, r.Problems, crash.problem)
 				}
 				if err := f.l.Settle(ctx); err != nil {
 					t.Fatalf("settle: %v", err)
@@ -76,6 +99,9 @@ func TestDeferredUploadSurvivesLosingItsFile(t *testing.T) {
 				}
 				if n := kept(t, st); n != 0 {
 					t.Errorf("the database still keeps %d blobs' bytes after settle", n)
+				}
+				if got := readBlob(t, f.l, e.Digest); got != content {
+					t.Errorf("the blob read after Settle: %q, want %q", got, content)
 				}
 				if r, err := f.l.Verify(ctx, nil); err != nil || !r.OK() {
 					t.Errorf("verify after settle: %v, %v", err, r.Problems)
@@ -87,7 +113,7 @@ func TestDeferredUploadSurvivesLosingItsFile(t *testing.T) {
 
 // TestSettleRefusesBytesThatAreNotTheBlob edits the kept bytes behind the
 // program's back: settle must not write them under the digest, and must
-// say which blob, so the lost file stays a missing blob for verify.
+// say which blob, and verify names the blob as changed.
 func TestSettleRefusesBytesThatAreNotTheBlob(t *testing.T) {
 	storetest.Each(t, clock(), func(t *testing.T, st *sqlstore.Store) {
 		ctx := context.Background()
@@ -104,9 +130,6 @@ func TestSettleRefusesBytesThatAreNotTheBlob(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := os.Remove(f.blobs.Path(e.Digest)); err != nil {
-			t.Fatal(err)
-		}
 		err = f.l.Settle(ctx)
 		if err == nil || !strings.Contains(err.Error(), e.Digest.String()) {
 			t.Fatalf("settle of edited bytes: %v; want an error naming %s", err, e.Digest)
@@ -118,7 +141,7 @@ func TestSettleRefusesBytesThatAreNotTheBlob(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		checkProblems(t, r, []string{e.ID}, []string{"missing blob: evidence {0}"})
+		checkProblems(t, r, []string{e.ID}, []string{"changed blob: evidence {0}"})
 	})
 }
 
@@ -164,12 +187,11 @@ func TestDeferredUploadsAreFlushedInGroups(t *testing.T) {
 	})
 }
 
-// TestDeferredUploadWhoseFileCannotBePlacedIsNotStored: a deferred
-// upload's file is placed before its transaction commits. When the file
-// cannot be created the upload must fail and leave nothing: no
-// record naming a blob the disk does not hold, no kept bytes, and verify
-// finding nothing it did not find before.
-func TestDeferredUploadWhoseFileCannotBePlacedIsNotStored(t *testing.T) {
+// TestDeferredUploadWhoseFileCannotBeWrittenStaysKept: a deferred
+// upload is acknowledged before its file exists. When Settle cannot
+// create the file it says so and the bytes stay kept, so a later Settle
+// writes the file: nothing acknowledged is lost.
+func TestDeferredUploadWhoseFileCannotBeWrittenStaysKept(t *testing.T) {
 	storetest.Each(t, clock(), func(t *testing.T, st *sqlstore.Store) {
 		ctx := context.Background()
 		f := newFixture(t, st)
@@ -185,24 +207,29 @@ func TestDeferredUploadWhoseFileCannotBePlacedIsNotStored(t *testing.T) {
 		if err := os.WriteFile(dir, nil, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		before, err := f.l.Verify(ctx, nil)
-		if err != nil {
+		if _, err := f.l.AddEvidence(ctx, input("chrony.txt"), strings.NewReader(content)); err != nil {
+			t.Fatalf("add: %v; want it acknowledged, its bytes durable in the commit", err)
+		}
+		if err := f.l.Settle(ctx); err == nil || !strings.Contains(err.Error(), "write deferred evidence blobs") {
+			t.Fatalf("settle with the file impossible to create: %v; want an error saying the files were not written", err)
+		}
+		if n := kept(t, st); n != 1 {
+			t.Fatalf("the database keeps %d blobs' bytes after a failed settle, want the one", n)
+		}
+		if err := os.Remove(dir); err != nil {
 			t.Fatal(err)
 		}
-		_, err = f.l.AddEvidence(ctx, input("chrony.txt"), strings.NewReader(content))
-		if err == nil || !strings.Contains(err.Error(), "place evidence blobs") {
-			t.Fatalf("add with its file impossible to create: %v; want an error saying the blob was not placed", err)
+		if err := f.l.Settle(ctx); err != nil {
+			t.Fatalf("settle once the directory can be made: %v", err)
 		}
-		r, err := f.l.Verify(ctx, nil)
-		if err != nil || len(r.Problems) != len(before.Problems) {
-			t.Fatalf("verify after the failed add: %v, %v; want only what it found before: %v", err, r.Problems, before.Problems)
-		}
-		if r.Evidence != before.Evidence || r.Leaves != before.Leaves {
-			t.Errorf("after the failed add: %d evidence records in %d leaves, want %d in %d as before",
-				r.Evidence, r.Leaves, before.Evidence, before.Leaves)
+		if got, err := os.ReadFile(path); err != nil || string(got) != content {
+			t.Errorf("the blob's file after settle: %q, %v; want %q", got, err, content)
 		}
 		if n := kept(t, st); n != 0 {
-			t.Errorf("the database keeps %d blobs' bytes after a failed add, want none", n)
+			t.Errorf("the database still keeps %d blobs' bytes after settle", n)
+		}
+		if r, err := f.l.Verify(ctx, nil); err != nil || !r.OK() {
+			t.Errorf("verify after settle: %v, %v", err, r.Problems)
 		}
 	})
 }

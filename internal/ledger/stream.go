@@ -49,21 +49,21 @@ func (l *Ledger) AddStream(ctx context.Context, next func() (Item, error)) ([]ev
 
 // commit makes a batch's blobs and records durable: the records go in one
 // transaction with the checkpoint that covers them. With DeferSmallBlobs,
-// a batch of a few small blobs on a store that can defer their flush (the
-// local disk) places the
-// files unflushed and keeps their bytes in that same transaction, so one
-// commit, one flush, makes the write durable; Settle flushes the files
-// later and drops the bytes. Any other batch is flushed first, and the
-// transaction follows.
+// a batch of a few small blobs on a store that can defer them (the local
+// disk) writes no file before it is acknowledged: the blobs' bytes go into
+// that same transaction, so one commit, one flush and no file creation
+// make the write durable, and reads are served from the kept bytes (see
+// keptBlobs) until Settle writes and flushes the files and drops the
+// bytes. Any other batch is flushed first, and the transaction follows.
 func (l *Ledger) commit(ctx context.Context, b blob.Batch, evs []evident.Evidence) ([]evident.Evidence, error) {
 	if db, ok := b.(blob.DeferBatch); ok && l.deferSmall.Load() {
-		placed, ok, err := db.Place(ctx)
+		deferred, ok, err := db.Keep(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("place evidence blobs: %w", err)
+			return nil, fmt.Errorf("keep evidence blobs: %w", err)
 		}
 		if ok {
-			kept := make([]sqlstore.BlobIntent, len(placed))
-			for i, p := range placed {
+			kept := make([]sqlstore.BlobIntent, len(deferred))
+			for i, p := range deferred {
 				kept[i] = sqlstore.BlobIntent{Digest: p.Digest, Data: p.Data}
 			}
 			err := l.st.Write(ctx, func(tx *sqlstore.Tx) error {
@@ -75,12 +75,13 @@ func (l *Ledger) commit(ctx context.Context, b blob.Batch, evs []evident.Evidenc
 			if err != nil {
 				return nil, err
 			}
-			// Every settleEvery placed blobs are flushed together (one
-			// flush and one commit for all of them). The write above is
-			// durable whatever happens here: a failure leaves the bytes
-			// kept, and the next Settle (or the next open) tries again.
-			if l.placed.Add(int64(len(placed))) >= settleEvery {
-				l.placed.Store(0)
+			// Every settleEvery deferred blobs get their files together
+			// (one flush and one commit for all of them). The write
+			// above is durable whatever happens here: a failure leaves
+			// the bytes kept, and the next Settle (or the next open)
+			// tries again.
+			if l.deferred.Add(int64(len(deferred))) >= settleEvery {
+				l.deferred.Store(0)
 				_ = l.Settle(ctx)
 			}
 			return evs, nil
@@ -98,13 +99,16 @@ func (l *Ledger) commit(ctx context.Context, b blob.Batch, evs []evident.Evidenc
 	return evs, nil
 }
 
-// settleEvery is how many placed blobs wait before Settle flushes them.
+// settleEvery is how many deferred blobs wait before Settle writes and
+// flushes their files.
 const settleEvery = 64
 
-// Settle makes the files of placed blobs durable and drops their kept
-// bytes (see commit). After a crash it rewrites any such file the disk
-// lost from the bytes the database kept, so the commands that open the
-// ledger call it first; with nothing kept it is one query.
+// Settle writes and flushes the files of deferred blobs from the bytes
+// the database kept, and drops the bytes (see commit). A file already
+// whole (written by an earlier Settle a crash interrupted before its
+// flush) is only flushed. The commands that open the ledger call it
+// first, so the files are all there before any of them reads the disk;
+// with nothing kept it is one query.
 func (l *Ledger) Settle(ctx context.Context) error {
 	s, ok := l.blobs.(blob.Settler)
 	if !ok {
@@ -126,7 +130,7 @@ func (l *Ledger) Settle(ctx context.Context) error {
 		ds[i] = k.Digest
 	}
 	if err := s.Settle(ctx, bs); err != nil {
-		return fmt.Errorf("flush placed evidence blobs: %w", err)
+		return fmt.Errorf("write deferred evidence blobs: %w", err)
 	}
 	return l.st.Write(ctx, func(tx *sqlstore.Tx) error { return tx.DropBlobIntents(ctx, ds) })
 }

@@ -135,6 +135,9 @@ func (l *Ledger) verifyIn(ctx context.Context, tx *sqlstore.Tx, progress func(do
 		if err := tx.QueryRow(ctx, `SELECT COALESCE(SUM(size), 0) FROM evidence`).Scan(&hasher.total); err != nil {
 			return err
 		}
+		if err := hasher.keep(ctx, tx); err != nil {
+			return err
+		}
 		tree, present, err := l.verifyLeaves(ctx, tx, &r, replay, hasher)
 		hasher.close()
 		if err != nil {
@@ -611,6 +614,10 @@ type blobHasher struct {
 	bytes        int64
 	done         atomic.Int64
 	err          error
+	// kept are the bytes the database keeps of blobs whose files Settle
+	// has not written yet (see commit): such a blob is checked against
+	// its kept bytes. Set before the first job, read-only after.
+	kept map[evident.Digest][]byte
 }
 
 type deletionSeen struct {
@@ -634,6 +641,20 @@ func (l *Ledger) startBlobs(ctx context.Context, progress func(done, total int64
 	return h
 }
 
+// keep reads the kept bytes of deferred blobs in tx, so a blob and its
+// kept bytes are seen at the same moment as the records.
+func (h *blobHasher) keep(ctx context.Context, tx *sqlstore.Tx) error {
+	bs, err := tx.BlobIntents(ctx)
+	if err != nil {
+		return err
+	}
+	h.kept = make(map[evident.Digest][]byte, len(bs))
+	for _, b := range bs {
+		h.kept[b.Digest] = b.Data
+	}
+	return nil
+}
+
 func (h *blobHasher) add(dg evident.Digest, id string, index int64) {
 	if h.seen[dg] {
 		return
@@ -653,6 +674,9 @@ func (h *blobHasher) work() {
 	defer h.wg.Done()
 	for j := range h.jobs {
 		kind, msg, n, err := h.l.checkBlob(h.ctx, j.digest)
+		if data, ok := h.kept[j.digest]; ok && kind == MissingBlob {
+			kind, msg, n = checkKept(j.digest, data)
+		}
 		h.mu.Lock()
 		if err != nil && h.err == nil {
 			h.err = err
@@ -687,6 +711,15 @@ func (h *blobHasher) wait(r *Report) error {
 	}
 	r.Blobs, r.Bytes = h.blobs, h.bytes
 	return h.err
+}
+
+// checkKept checks a deferred blob, which has no file yet, against the
+// bytes the database keeps for it.
+func checkKept(dg evident.Digest, data []byte) (kind, msg string, n int64) {
+	if got := evident.Digest(sha256.Sum256(data)); got != dg {
+		return ChangedBlob, fmt.Sprintf("has no file yet, and the bytes kept for it hash to %s", got), int64(len(data))
+	}
+	return "", "", int64(len(data))
 }
 
 // hashBufs holds the read buffers of the blob hashers: 1 MiB, so a large

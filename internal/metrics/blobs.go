@@ -81,19 +81,19 @@ func (b *countedBatch) Commit(ctx context.Context) error { return b.c.count("com
 
 func (b *countedBatch) Abort() { b.b.Abort() }
 
-// Place passes a deferred placement through (see blob.DeferBatch); a store
-// that cannot defer answers ok false.
-func (b *countedBatch) Place(ctx context.Context) ([]blob.Deferred, bool, error) {
+// Keep passes a deferral through (see blob.DeferBatch); a store that
+// cannot defer answers ok false.
+func (b *countedBatch) Keep(ctx context.Context) ([]blob.Deferred, bool, error) {
 	db, ok := b.b.(blob.DeferBatch)
 	if !ok {
 		return nil, false, nil
 	}
-	out, ok, err := db.Place(ctx)
+	out, ok, err := db.Keep(ctx)
 	return out, ok, b.c.count("put", err)
 }
 
 // Settle passes through to a store that defers flushes; any other store
-// never placed a blob unflushed.
+// never deferred a blob.
 func (c *countedStore) Settle(ctx context.Context, bs []blob.Deferred) error {
 	s, ok := c.s.(blob.Settler)
 	if !ok {

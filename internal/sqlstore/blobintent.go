@@ -2,6 +2,8 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 
 	"github.com/evidenthq/evident"
@@ -51,6 +53,17 @@ func (tx *Tx) BlobIntents(ctx context.Context) ([]BlobIntent, error) {
 		out = append(out, b)
 	}
 	return out, rows.Err()
+}
+
+// BlobIntent returns the kept bytes of one blob whose file is not yet
+// known durable; a blob with no kept bytes is ENOTFOUND.
+func (tx *Tx) BlobIntent(ctx context.Context, d evident.Digest) ([]byte, error) {
+	var data []byte
+	err := tx.QueryRow(ctx, `SELECT data FROM blob_intents WHERE digest = ?`, d.String()).Scan(&data)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, evident.Errorf(evident.ENOTFOUND, "blob %s has no kept bytes", d)
+	}
+	return data, err
 }
 
 // DropBlobIntents forgets the bytes of blobs whose files are durable.

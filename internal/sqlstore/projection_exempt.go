@@ -35,8 +35,8 @@ var exempt = map[string]map[string]string{
 	"window_facts": {AllColumns: "each control's closed windows as readiness over a period judged them: " +
 		"a cache read only while the leaves appended since leave its windows untouched, and checked by " +
 		"verify, which judges every row again from the records (readiness.CheckWindowFacts)"},
-	"blob_intents": {AllColumns: "bytes of small blobs until their files are flushed: operational; verify " +
-		"checks every file against the digest its evidence leaf carries"},
+	"blob_intents": {AllColumns: "bytes of small blobs until their files are written and flushed: operational; " +
+		"verify checks every file, or these bytes while there is none, against the digest its evidence leaf carries"},
 	"passkey_challenges": {AllColumns: "a passkey ceremony between its two requests: operational, like a session; " +
 		"the registration or sign-in it leads to is a leaf"},
 	"passkeys": {"sign_count": "operational: the authenticator's counter, kept to refuse a cloned credential",
