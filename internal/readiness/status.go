@@ -97,6 +97,31 @@ func Status(in Input, from, to time.Time) Report {
 // daily control's five years times the batch stays in tens of megabytes.
 const streamBatch = 25
 
+// warmBatch is how many controls a batch may hold when their closed
+// windows are kept (window facts): each reads two windows' records at
+// most, and fewer, larger batches save the statements every batch costs.
+const warmBatch = 500
+
+// nextBatch cuts the next batch from the front of order: up to
+// streamBatch controls whose windows are judged from the records back to
+// far, with any number of warm ones (kept windows, or none to judge) up
+// to warmBatch in all.
+func nextBatch(order []int, plans []factsPlan) []int {
+	cold := 0
+	for n, i := range order {
+		if n == warmBatch {
+			return order[:n]
+		}
+		if plans[i].kept == 0 {
+			if cold == streamBatch {
+				return order[:n]
+			}
+			cold++
+		}
+	}
+	return order
+}
+
 // StatusOver is Status(in, from, to) for a frame from LoadFrame: it reads
 // the evidence of a few controls at a time, as Load would read it for a
 // range starting at from, judges them and lets their histories go before
@@ -137,7 +162,7 @@ func StatusOver(ctx context.Context, st *sqlstore.Store, in Input, from, to time
 		// batch is cut from controls sorted by it.
 		slices.SortStableFunc(order, func(a, b int) int { return qs[a].Since.Compare(qs[b].Since) })
 		for len(order) > 0 {
-			batch := order[:min(streamBatch, len(order))]
+			batch := nextBatch(order, plans)
 			order = order[len(batch):]
 			bq := make([]sqlstore.HistoryQuery, len(batch))
 			for j, i := range batch {
