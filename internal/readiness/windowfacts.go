@@ -213,7 +213,10 @@ func planFacts(c evident.Control, ci ControlInput, row *sqlstore.WindowFacts, si
 			return p, fmt.Errorf("window facts of %s: %w", c.ID, err)
 		}
 		scratch.facts = ws
-		n := len(ws)
+		n, through := len(ws), row.Through.UnixNano()
+		for n > 0 && ws[n-1].end > through {
+			n-- // cut back by a write since it was judged
+		}
 		if cut, ok := since.Earliest[c.ID]; ok && row.TreeSize < since.Size {
 			for n > 0 && ws[n-1].end > cut.UnixNano() {
 				n--
@@ -342,6 +345,11 @@ func CheckWindowFacts(ctx context.Context, st *sqlstore.Store, at time.Time) ([]
 			problems = append(problems, fmt.Sprintf("window_facts row of control %s: %v", c.ID, err))
 			continue
 		}
+		n := len(kept)
+		for n > 0 && kept[n-1].End.After(row.Through) {
+			n-- // cut back by a write: never read
+		}
+		kept = kept[:n]
 		if msg, err := recheck(ctx, st, in, c, ci, row, kept); err != nil {
 			return nil, err
 		} else if msg != "" {

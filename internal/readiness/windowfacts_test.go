@@ -78,6 +78,21 @@ func TestWindowFactsKeepTheReport(t *testing.T) {
 				pass(t, s, c.ID, "2026-02-20") // late: its windows closed months ago
 			}
 		}
+		// The write that stores the late evidence cuts the rows back.
+		rowOf := func(id string) (sqlstore.WindowFacts, int) {
+			t.Helper()
+			var rows map[string]sqlstore.WindowFacts
+			if err := s.Read(ctx, func(tx *sqlstore.Tx) (err error) {
+				rows, err = tx.WindowFacts(ctx)
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			return rows[id], len(rows)
+		}
+		if f, _ := rowOf("patch-status-monthly"); f.Through.After(day("2026-02-20")) {
+			t.Fatalf("after evidence effective 2026-02-20, patch-status-monthly's window facts still hold through %s", f.Through)
+		}
 		same("late evidence", "2026-02-15", "2026-10-01")
 		clk.set("2026-10-02T12:00:00Z")
 		var reviewed int
@@ -117,6 +132,9 @@ func TestWindowFactsKeepTheReport(t *testing.T) {
 		if _, err := s.AddException(ctx, evident.Exception{Control: m.Controls[0].ID, Reason: "maintenance", Approver: m.Controls[0].Owner,
 			ApprovedAt: day("2026-10-04"), From: day("2026-10-04"), Expires: day("2026-10-20"), Actor: "alice"}); err != nil {
 			t.Fatal(err)
+		}
+		if _, n := rowOf(""); n != 0 {
+			t.Fatalf("an exception's write left %d rows of window facts; it may change any judgement", n)
 		}
 		same("an exception", "2026-01-01", "2026-10-04")
 		clk.set("2026-10-05")

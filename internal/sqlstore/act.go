@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/evidenthq/evident"
@@ -33,7 +34,16 @@ func (tx *Tx) InsertAct(ctx context.Context, a *evident.Act) error {
 	if err != nil {
 		return fmt.Errorf("record act %s: %w", a.ID, err)
 	}
-	return nil
+	// An act on a submission changes the windows of the record it
+	// judged; any other act (an approval) may change more.
+	if id, ok := strings.CutPrefix(a.Subject, "evidence/"); ok {
+		earliest := map[string]time.Time{}
+		if err := tx.evidenceControls(ctx, id, func(c string, t time.Time) { earliest[c] = t }); err != nil {
+			return err
+		}
+		return tx.cutWindowFacts(ctx, earliest)
+	}
+	return tx.dropWindowFacts(ctx)
 }
 
 // ActsAbout returns the acts about each subject recorded at or before at

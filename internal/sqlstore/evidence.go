@@ -92,7 +92,53 @@ func (tx *Tx) InsertEvidence(ctx context.Context, evs []evident.Evidence) error 
 			return fmt.Errorf("store evidence: %w", err)
 		}
 	}
-	return nil
+	return tx.cutForEvidence(ctx, evs)
+}
+
+// cutForEvidence cuts back the window facts of the controls evs speak
+// for, and of those the records they supersede spoke for, to the windows
+// that end by the earliest effective time concerned, in the transaction
+// that stores them.
+func (tx *Tx) cutForEvidence(ctx context.Context, evs []evident.Evidence) error {
+	earliest := map[string]time.Time{}
+	at := func(c string, t time.Time) {
+		if e, ok := earliest[c]; !ok || t.Before(e) {
+			earliest[c] = t
+		}
+	}
+	for _, e := range evs {
+		for _, c := range e.Controls {
+			at(c, e.Effective.From)
+		}
+		if e.Supersedes != "" {
+			if err := tx.evidenceControls(ctx, e.Supersedes, at); err != nil {
+				return err
+			}
+		}
+	}
+	return tx.cutWindowFacts(ctx, earliest)
+}
+
+// evidenceControls calls fn with each control record id speaks for and
+// the record's effective time.
+func (tx *Tx) evidenceControls(ctx context.Context, id string, fn func(control string, from time.Time)) error {
+	rows, err := tx.Query(ctx, `SELECT control_id, effective_from FROM evidence_controls WHERE evidence_id = ?`, id)
+	if err != nil {
+		return fmt.Errorf("read the controls of evidence %s: %w", id, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var c, from string
+		if err := rows.Scan(&c, &from); err != nil {
+			return err
+		}
+		t, err := ParseTS(from)
+		if err != nil {
+			return err
+		}
+		fn(c, t)
+	}
+	return rows.Err()
 }
 
 // checkEvidenceRefs refuses references to objects that do not exist, naming

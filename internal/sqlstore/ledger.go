@@ -34,6 +34,17 @@ func (tx *Tx) AppendRecords(ctx context.Context, recs []evident.Record) ([]int64
 	if len(recs) == 0 {
 		return nil, nil
 	}
+	for _, r := range recs {
+		// A record that may change how windows are judged other than
+		// through evidence or an act (which cut back what they touch)
+		// sets every control's window facts aside in its transaction.
+		if r.Kind != evident.EvidenceRecordKind && r.Kind != evident.ActRecordKind && !quiet(r.Kind) {
+			if err := tx.dropWindowFacts(ctx); err != nil {
+				return nil, err
+			}
+			break
+		}
+	}
 	if tx.dialect == Postgres {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(8319002)`); err != nil {
 			return nil, fmt.Errorf("ledger lock: %w", err)

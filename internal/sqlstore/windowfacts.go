@@ -12,8 +12,9 @@ import (
 )
 
 // WindowFacts is one control's closed windows as readiness judged them
-// (table window_facts): Body encodes them, oldest first, every one ending
-// at or before Through. Schedule is the hash of what they were judged
+// (table window_facts): Body encodes them, oldest first; those ending at
+// or before Through hold (a write cuts Through back in its transaction,
+// before the row is judged again). Schedule is the hash of what they were judged
 // with besides the records, TreeSize the ledger size and ComputedAt the
 // instant of the judgement. The readiness package owns the encoding and
 // decides when a row still holds; the store only keeps it.
@@ -174,6 +175,32 @@ func (tx *Tx) LastLeafAt(ctx context.Context) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("read the newest leaf's time: %w", err)
 	}
 	return ParseTS(at)
+}
+
+// cutWindowFacts cuts each control's window facts back to the windows
+// that end at or before its time in earliest, in the transaction of the
+// write that changes them, and marks the row as of the ledger's size
+// then, so that a report judged before the write cannot store its older
+// row over the cut one.
+func (tx *Tx) cutWindowFacts(ctx context.Context, earliest map[string]time.Time) error {
+	for c, t := range earliest {
+		_, err := tx.Exec(ctx, `UPDATE window_facts SET through = ?,
+			tree_size = (SELECT COALESCE(MAX(idx) + 1, 0) FROM ledger_leaves)
+			WHERE control_id = ? AND through > ?`, TS(t), c, TS(t))
+		if err != nil {
+			return fmt.Errorf("cut the window facts of %s: %w", c, err)
+		}
+	}
+	return nil
+}
+
+// dropWindowFacts sets every control's window facts aside, in the
+// transaction of a write that may change any judgement.
+func (tx *Tx) dropWindowFacts(ctx context.Context) error {
+	if _, err := tx.Exec(ctx, `DELETE FROM window_facts`); err != nil {
+		return fmt.Errorf("set the window facts aside: %w", err)
+	}
+	return nil
 }
 
 // PutWindowFacts stores rows, each replacing the control's row unless
