@@ -125,6 +125,16 @@ func TestWindowFactsKeepTheReport(t *testing.T) {
 			t.Fatal(err)
 		}
 		same("late reviews accepted", "2026-02-15", "2026-10-02T12:00:00Z")
+		// The scheduler's record of a missed period reports a judgement
+		// and changes none: the rows stay.
+		_, before := rowOf("")
+		if _, err := s.RecordOutcome(ctx, "patch-status-monthly", evident.Period{Window: evident.Window{Start: day("2026-08-01"), End: day("2026-09-01")},
+			State: evident.PeriodMissed}, "scheduler"); err != nil {
+			t.Fatal(err)
+		}
+		if _, after := rowOf(""); after != before || before == 0 {
+			t.Fatalf("recording a missed period left %d rows of window facts of %d", after, before)
+		}
 		clk.set("2026-10-03")
 		fail(t, s, "vuln-scan-quarterly", "2026-04-02")
 		same("an old failing verdict", "2026-01-01", "2026-10-03")

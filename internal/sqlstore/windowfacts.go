@@ -53,12 +53,17 @@ func (tx *Tx) WindowFacts(ctx context.Context) (map[string]WindowFacts, error) {
 }
 
 // quietKinds are the ledger record kinds that cannot change how a
-// control's window is judged: sign-ins, users and tokens, incidents and
-// their clocks, notifications, anchors, key events and exports. Any other
-// kind but evidence (an act, a program change, an exception, a change, a
-// retention act) may, so a leaf of it sets every row of window facts
-// aside: a new kind is distrusted until it is listed here.
-var quietKinds = []string{"auth.", "user.", "token.", "mfa.", "incident.", "notify.", "ledger.", "pack.export"}
+// control's window is judged: sign-ins, users and tokens, incidents,
+// revocation requests and issuance stops with their clocks,
+// notifications, the scheduler's record of a missed period (it reports a
+// judgement, it does not make one), assessors' engagements, findings and
+// requests (they limit readiness, not windows), anchors, key events and
+// exports. Any other kind but evidence (a program change, an exception, a
+// change, an approval, a retention act) may, so a leaf of it sets every
+// row of window facts aside: a new kind is distrusted until it is listed
+// here.
+var quietKinds = []string{"auth.", "user.", "token.", "mfa.", "incident.", "revocation.", "issuance.", "notify.",
+	"period.", "engagement.", "finding.", "request.", "ledger.", "pack.export"}
 
 // quiet reports whether a leaf of kind k leaves every window's judgement
 // as it was.
