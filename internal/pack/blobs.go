@@ -19,7 +19,8 @@ type chunk struct {
 }
 
 // readAhead is how many chunks may be in flight between the reader and
-// the writer: enough to keep both busy, a few MiB in all.
+// the writer: enough to keep both busy, and few enough (readAhead times
+// copyBuf) that the chunks stay in the CPU cache between read and write.
 const readAhead = 4
 
 // writeBlobs copies every distinct blob into the pack, uncompressed:

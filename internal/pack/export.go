@@ -65,9 +65,13 @@ func (o Options) Validate() error {
 	return nil
 }
 
-// copyBuf is the buffer blobs are copied through; large enough that the
-// copy runs at disk speed, small enough to keep memory flat.
-const copyBuf = 1 << 20
+// copyBuf is the buffer blobs are copied through. 64 KiB rather than
+// 1 MiB: the kernel copies a write's bytes from the buffer into the page
+// cache, and a buffer that still sits in the CPU cache from the read
+// before it halves the system time of that copy (1 GiB written in 1 MiB
+// writes cost 3-4 s of system CPU, in 64 KiB writes 1.5-2 s, on the
+// machine of docs/PERFORMANCE.md). Few enough system calls either way.
+const copyBuf = 64 << 10
 
 // exporter carries the state of one export.
 type exporter struct {
