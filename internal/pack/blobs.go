@@ -1,7 +1,6 @@
 package pack
 
 import (
-	"archive/zip"
 	"context"
 	"fmt"
 	"io"
@@ -44,9 +43,7 @@ func (e *exporter) writeBlobs(ctx context.Context) error {
 	full := make(chan chunk, readAhead)
 	go e.readBlobs(ctx, keys, free, full)
 	for _, k := range keys {
-		fh := &zip.FileHeader{Name: BlobPath(k), Method: zip.Store, Modified: e.man.CreatedAt}
-		fh.UncompressedSize64 = uint64(e.blobs[k])
-		w, err := e.zw.CreateHeader(fh)
+		w, err := e.zw.Create(BlobPath(k), e.man.CreatedAt)
 		if err != nil {
 			return err
 		}

@@ -1,7 +1,6 @@
 package pack
 
 import (
-	"archive/zip"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -77,7 +76,7 @@ const copyBuf = 64 << 10
 type exporter struct {
 	src   Source
 	opt   Options
-	zw    *zip.Writer
+	zw    *zipWriter
 	man   *Manifest
 	model *evident.Model
 	// scope is the selected services, nil for all.
@@ -156,7 +155,10 @@ func Export(ctx context.Context, src Source, opt Options, w io.Writer) (*Manifes
 	}
 	defer e.items.close()
 	e.man.Coverage = e.coverage(in)
-	e.zw = zip.NewWriter(w)
+	if e.zw, err = newZipWriter(w); err != nil {
+		return nil, err
+	}
+	defer e.zw.remove()
 	incidents, err := st.Incidents(ctx, sqlstore.IncidentFilter{})
 	if err != nil {
 		return nil, err
@@ -627,11 +629,7 @@ func (e *exporter) checkpoints(ctx context.Context, tx *sqlstore.Tx, pr *prover,
 // deflated: they are a few hundred bytes each, thousands of them, and a
 // compressor per entry would cost more time than the bytes it saves.
 func (e *exporter) writeFile(name string, data []byte) error {
-	return e.writeEntry(name, data, zip.Store)
-}
-
-func (e *exporter) writeEntry(name string, data []byte, method uint16) error {
-	w, err := e.zw.CreateHeader(&zip.FileHeader{Name: name, Method: method, Modified: e.man.CreatedAt})
+	w, err := e.zw.Create(name, e.man.CreatedAt)
 	if err != nil {
 		return fmt.Errorf("pack %s: %w", name, err)
 	}
