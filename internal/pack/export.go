@@ -155,6 +155,8 @@ func Export(ctx context.Context, src Source, opt Options, w io.Writer) (*Manifes
 	}
 	defer e.items.close()
 	e.man.Coverage = e.coverage(in)
+	j := judge(in, opt.From, opt.To)
+	in = readiness.Input{} // every control's history: not needed from here on
 	if e.zw, err = newZipWriter(w); err != nil {
 		return nil, err
 	}
@@ -177,7 +179,7 @@ func Export(ctx context.Context, src Source, opt Options, w io.Writer) (*Manifes
 	}
 	derived := make(chan result, 1)
 	go func() {
-		rs, err := e.renderDerived(buildIndex(e, in, reqs, incidents))
+		rs, err := e.renderDerived(buildIndex(e, j, reqs, incidents))
 		derived <- result{rs, err}
 	}()
 	err = e.writeBlobs(ctx)
