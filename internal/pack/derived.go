@@ -1,7 +1,6 @@
 package pack
 
 import (
-	"archive/zip"
 	"bufio"
 	"compress/flate"
 	"crypto/sha256"
@@ -139,8 +138,7 @@ func (e *exporter) writeRendered(rs []rendered) error {
 
 // writeRaw copies one rendered file into the zip as it is.
 func (e *exporter) writeRaw(r rendered) error {
-	w, err := e.zw.CreateRaw(&zip.FileHeader{Name: r.name, Method: zip.Deflate, Modified: e.man.CreatedAt,
-		CRC32: r.crc, CompressedSize64: r.csize, UncompressedSize64: r.usize})
+	w, err := e.zw.CreateRaw(r.name, r.crc, r.csize, r.usize)
 	if err != nil {
 		return fmt.Errorf("pack %s: %w", r.name, err)
 	}

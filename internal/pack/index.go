@@ -151,12 +151,36 @@ type IncidentRow struct {
 	Clocks      []evident.Clock `json:"clocks"`
 }
 
+// judged is what the index takes from the readiness input: the program's
+// gaps, its readiness over the period and the exceptions. It is taken as
+// soon as the input is loaded, so the input, which holds every control's
+// history, is not kept alive while the period's leaves are read.
+type judged struct {
+	gaps       []readiness.Gap
+	scored     bool
+	score      evident.Tally
+	ready      map[string]evident.Readiness
+	exceptions []evident.Exception
+}
+
+func judge(in readiness.Input, from, to time.Time) judged {
+	j := judged{gaps: readiness.Gaps(in), ready: map[string]evident.Readiness{}, exceptions: in.Exceptions}
+	if from, to, err := readiness.Range(in.At, from, to, time.Time{}, time.Time{}); err == nil {
+		rep := readiness.Status(in, from, to)
+		j.scored, j.score = true, rep.Score
+		for _, q := range rep.Requirements {
+			j.ready[q.Requirement] = q.State
+		}
+	}
+	return j
+}
+
 // buildIndex derives the index from what the export collected.
-func buildIndex(e *exporter, in readiness.Input, reqs []evident.Requirement, incidents []evident.Incident) *Index {
+func buildIndex(e *exporter, j judged, reqs []evident.Requirement, incidents []evident.Incident) *Index {
 	m := e.model
 	ix := &Index{Pack: e.man.ID, Program: e.man.Program, Scope: e.man.Scope, Period: e.man.Period, GeneratedAt: e.man.CreatedAt,
 		Requirements: []RequirementRow{}, Controls: []ControlRow{}, Exceptions: []evident.Exception{},
-		Findings: []Finding{}, Incidents: []IncidentRow{}, Gaps: readiness.Gaps(in)}
+		Findings: []Finding{}, Incidents: []IncidentRow{}, Gaps: j.gaps}
 	byControl := e.evidenceByControl()
 	gapControls := map[string]bool{}
 	openControls := map[string]bool{}
@@ -195,13 +219,9 @@ func buildIndex(e *exporter, in readiness.Input, reqs []evident.Requirement, inc
 	for _, cv := range e.man.Coverage {
 		inScope[cv.Control] = true
 	}
-	ready := map[string]evident.Readiness{}
-	if from, to, err := readiness.Range(in.At, e.opt.From, e.opt.To, time.Time{}, time.Time{}); err == nil {
-		rep := readiness.Status(in, from, to)
-		ix.Summary.Readiness = rep.Score
-		for _, q := range rep.Requirements {
-			ready[q.Requirement] = q.State
-		}
+	ready := j.ready
+	if j.scored {
+		ix.Summary.Readiness = j.score
 	}
 	for _, s := range m.Statement(reqs) {
 		row := RequirementRow{Ref: s.Requirement.Ref().String(), Clause: s.Requirement.Clause, ClauseTitle: s.Requirement.ClauseTitle,
@@ -226,7 +246,7 @@ func buildIndex(e *exporter, in readiness.Input, reqs []evident.Requirement, inc
 			ix.Summary.Unaddressed++
 		}
 	}
-	for _, x := range in.Exceptions {
+	for _, x := range j.exceptions {
 		if inScope[x.Control] && x.From.Before(e.opt.To) && x.Expires.After(e.opt.From) {
 			ix.Exceptions = append(ix.Exceptions, x)
 		}
