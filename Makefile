@@ -39,7 +39,7 @@ tools:
 	sh scripts/tools.sh
 
 gotest: tools
-	$(GO) test -race -count=1 -timeout 30m ./...
+	$(GO) test -race -count=1 -timeout 45m ./...
 
 # The PKCS#11 signer against SoftHSM2 tokens (installed by tools): the
 # signer itself, and the CLI with two replicas sharing one token.

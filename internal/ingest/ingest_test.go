@@ -32,6 +32,13 @@ const fixtures = "../importer/testdata"
 // 127.0.0.1, an offline vault, and controls judged by import or not.
 func setup(t *testing.T, st *sqlstore.Store) *ledger.Ledger {
 	t.Helper()
+	l, _ := setupDisk(t, st)
+	return l
+}
+
+// setupDisk is setup, with the disk its blobs' files are written to.
+func setupDisk(t *testing.T, st *sqlstore.Store) (*ledger.Ledger, *blob.Disk) {
+	t.Helper()
 	ctx := context.Background()
 	objs := []struct {
 		sec sqlstore.Section
@@ -70,7 +77,7 @@ func setup(t *testing.T, st *sqlstore.Store) *ledger.Ledger {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return ledger.Open(st, blobs, signer, verifier)
+	return ledger.Open(st, blobs, signer, verifier), blobs
 }
 
 func fixture(t *testing.T, name string) []byte {
@@ -277,10 +284,10 @@ func bigScan(t *testing.T, n int) []byte {
 func TestImportStoresTheBytesItParsed(t *testing.T) {
 	storetest.Each(t, func() time.Time { return after }, func(t *testing.T, st *sqlstore.Store) {
 		ctx := context.Background()
-		l := setup(t, st)
+		l, disk := setupDisk(t, st)
 		blobs := func() (n int) {
 			l.Blobs().Walk(ctx, func(evident.Digest, int64) error { n++; return nil })
-			tmp, _ := os.ReadDir(filepath.Join(l.Blobs().(*blob.Disk).Root(), "tmp"))
+			tmp, _ := os.ReadDir(filepath.Join(disk.Root(), "tmp"))
 			return n + len(tmp)
 		}
 		scan := bigScan(t, 2000)
