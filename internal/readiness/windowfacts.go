@@ -245,9 +245,8 @@ func planFacts(c evident.Control, ci ControlInput, row *sqlstore.WindowFacts, si
 // p.live. With p.store it also returns the row to write, when it differs
 // from the stored one, with every window closed by at.
 //
-// The windows are appended to buf[:0]: a caller judging many controls
-// passes the previous control's slice back, so five years of a daily
-// control's windows are not allocated and cleared again for each one.
+// The windows returned live in scratch and are overwritten by the next
+// call: the caller judges them before it asks for the next control's.
 func (p factsPlan) periods(c evident.Control, ci ControlInput, at, from, to time.Time, size int64, scratch *factsScratch) ([]evident.Period, *sqlstore.WindowFacts, error) {
 	s := ci.Schedule
 	end := to
