@@ -13,8 +13,9 @@ import (
 	"time"
 
 	"github.com/evidenthq/evident"
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
-	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
 // Dialect is the SQL dialect of an open store.
@@ -113,15 +114,30 @@ func (s *Store) openSQLite(path string) error {
 	return nil
 }
 
+// parallelWorkers is the PostgreSQL setting the store turns off for its
+// sessions unless the database URL sets it (see openPostgres).
+const parallelWorkers = "max_parallel_workers_per_gather"
+
 func (s *Store) openPostgres(dsn string) error {
 	s.dialect = Postgres
 	if u, err := url.Parse(dsn); err == nil {
 		s.target = u.Host + u.Path
 	}
-	db, err := sql.Open("pgx", dsn)
+	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
 		return evident.Errorf(evident.EINVALID, "database URL: %v", err)
 	}
+	// The store's reads are index range scans whose rows all come back
+	// to the program. Estimating a control's rows from a skewed spread
+	// (daily controls thousands, annual ones a handful), the planner
+	// gathers a read of a few hundred rows through parallel workers,
+	// and starting them costs more than the read: 39 ms against 5.6 ms
+	// for 25 annual controls' five years (EXPLAIN ANALYZE, 1 000 000
+	// records). A database URL that sets the parameter keeps its value.
+	if _, set := cfg.RuntimeParams[parallelWorkers]; !set {
+		cfg.RuntimeParams[parallelWorkers] = "0"
+	}
+	db := stdlib.OpenDB(*cfg)
 	db.SetMaxOpenConns(16)
 	s.rdb, s.wdb = db, db
 	return nil
