@@ -281,24 +281,34 @@ func (p factsPlan) periods(c evident.Control, ci ControlInput, at, from, to time
 	if !p.store {
 		return out, nil, nil
 	}
-	ws := slices.Clone(kept)
+	closed := 0 // the live windows closed by at, which the row gains
 	for _, w := range live {
 		if w.Start.Before(p.live) || at.Before(w.End.Add(s.Cadence.Grace())) {
 			break
 		}
+		closed++
+	}
+	if closed == 0 {
+		// Most reports close no window: the row is written again only
+		// when the ledger has grown far past it, and copied only then.
+		if len(kept) == 0 {
+			return out, nil, nil
+		}
+		through := time.Unix(0, kept[len(kept)-1].end).UTC()
+		if o := p.old; o != nil && o.Schedule == p.hash && o.Through.Equal(through) && size-o.TreeSize < factsRefresh {
+			return out, nil, nil // the stored row says all of it already
+		}
+	}
+	ws := make([]fact, len(kept), len(kept)+closed)
+	copy(ws, kept)
+	for _, w := range live[:closed] {
 		k, err := factOf(w)
 		if err != nil {
 			return nil, nil, fmt.Errorf("window facts of %s: %w", c.ID, err)
 		}
 		ws = append(ws, k)
 	}
-	if len(ws) == 0 {
-		return out, nil, nil
-	}
 	through := time.Unix(0, ws[len(ws)-1].end).UTC()
-	if o := p.old; o != nil && o.Schedule == p.hash && o.Through.Equal(through) && size-o.TreeSize < factsRefresh && len(ws) == p.kept {
-		return out, nil, nil // the stored row says all of it already
-	}
 	body, err := encodeFacts(ws)
 	if err != nil {
 		return nil, nil, fmt.Errorf("window facts of %s: %w", c.ID, err)
