@@ -16,9 +16,11 @@ import (
 	"golang.org/x/term"
 
 	"github.com/evidenthq/evident"
+	"github.com/evidenthq/evident/internal/catalog"
 	"github.com/evidenthq/evident/internal/ledger"
 	"github.com/evidenthq/evident/internal/readiness"
 	"github.com/evidenthq/evident/internal/sqlstore"
+	"github.com/evidenthq/evident/internal/web"
 )
 
 // pinEnv names the verifier key pinned in the configuration, the
@@ -78,6 +80,19 @@ func cmdVerify(a *app, args []string) error {
 	}
 	for _, f := range facts {
 		r.Problems = append(r.Problems, ledger.Problem{Kind: ledger.EditedRow, Index: -1, Ref: "window_facts", Message: f})
+	}
+	// So are the dashboard's figures kept for the ledger's current size:
+	// each is computed again as the dashboard computed it.
+	cat, err := catalog.Load()
+	if err != nil {
+		return err
+	}
+	kept, err := web.CheckCachedResults(a.ctx, st, cat)
+	if err != nil {
+		return err
+	}
+	for _, f := range kept {
+		r.Problems = append(r.Problems, ledger.Problem{Kind: ledger.EditedRow, Index: -1, Ref: "result_cache", Message: f})
 	}
 	r.Key, r.KeyPinned = pin, pin != ""
 	if wrong != nil {

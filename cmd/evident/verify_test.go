@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
@@ -382,5 +383,34 @@ func TestVerifyJudgesWindowFactsAgain(t *testing.T) {
 	code, out, errs := cli(t, env, "verify")
 	if code != 1 || !strings.Contains(out, "window_facts row of control time-sync") || !strings.Contains(out, "the records make the window") {
 		t.Fatalf("verify after editing window facts: exit %d, want 1 naming the row\n%s%s", code, out, errs)
+	}
+}
+
+// A dashboard figure kept in result_cache for the ledger's current size
+// is computed again by verify, which fails naming a row that is not what
+// the records give (here one put in behind the program's back, as an
+// edit of the database would).
+func TestVerifyComputesKeptDashboardFiguresAgain(t *testing.T) {
+	env := ledgerEnv(t)
+	files := writeFiles(t, 1, "sync")
+	if code, out, errs := cli(t, env, "evidence", "add", files[0], "--control", "time-sync"); code != 0 {
+		t.Fatalf("evidence add: exit %d\n%s%s", code, out, errs)
+	}
+	if code, out, errs := cli(t, env, "verify"); code != 0 {
+		t.Fatalf("verify before: exit %d\n%s%s", code, out, errs)
+	}
+	tamperSQL(t, env["EVIDENT_DATA"], func(ctx context.Context, tx *sqlstore.Tx) error {
+		size, err := tx.LedgerSize(ctx)
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO result_cache (cache_key, tree_size, computed_at, body) VALUES (?, ?, ?, ?)`,
+			"web.dashboard.period from= to= at= day=2026-12-05", size, sqlstore.TS(time.Date(2026, 12, 5, 9, 0, 0, 0, time.UTC)),
+			`{"from":"2025-12-01T00:00:00Z","to":"2026-12-05T09:00:00Z","score":{"counts":{"verified":120},"applicable":120,"score":100},"series":[]}`)
+		return err
+	})
+	code, out, errs := cli(t, env, "verify")
+	if code != 1 || !strings.Contains(out, "result_cache row") || !strings.Contains(out, "not what the records give") {
+		t.Fatalf("verify after a forged dashboard figure: exit %d, want 1 naming the row\n%s%s", code, out, errs)
 	}
 }

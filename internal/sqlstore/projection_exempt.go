@@ -30,8 +30,8 @@ var exempt = map[string]map[string]string{
 	"sessions": {AllColumns: "browser sessions: operational; every sign-in and sign-out is a leaf"},
 	"leases":   {AllColumns: "scheduler leases: operational"},
 	"result_cache": {AllColumns: "results computed from the records (the dashboard's readiness over a " +
-		"period), read only while the ledger has the size they were computed at: a cache that decides " +
-		"nothing, recomputed whenever it is missing or the ledger has grown"},
+		"period), read only while the ledger has the size they were computed at, and checked by verify, " +
+		"which computes every row kept at the current size again from the records (web.CheckCachedResults)"},
 	"window_facts": {AllColumns: "each control's closed windows as readiness over a period judged them: " +
 		"a cache read only while the leaves appended since leave its windows untouched, and checked by " +
 		"verify, which judges every row again from the records (readiness.CheckWindowFacts)"},

@@ -64,3 +64,33 @@ func (s *Store) PutCachedResult(ctx context.Context, key string, r CachedResult)
 		return nil
 	})
 }
+
+// CachedResults returns the ledger's current size and every result kept,
+// by key, read in one snapshot: verify recomputes the ones kept at that
+// size, the only ones a page may still serve.
+func (s *Store) CachedResults(ctx context.Context) (size int64, out map[string]CachedResult, err error) {
+	err = s.Read(ctx, func(tx *Tx) error {
+		if size, err = tx.LedgerSize(ctx); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `SELECT cache_key, tree_size, computed_at, body FROM result_cache ORDER BY cache_key`)
+		if err != nil {
+			return fmt.Errorf("read cached results: %w", err)
+		}
+		defer rows.Close()
+		out = map[string]CachedResult{}
+		for rows.Next() {
+			var key, at string
+			var r CachedResult
+			if err := rows.Scan(&key, &r.TreeSize, &at, &r.Body); err != nil {
+				return fmt.Errorf("read cached results: %w", err)
+			}
+			if r.At, err = ParseTS(at); err != nil {
+				return fmt.Errorf("cached result %q: %w", key, err)
+			}
+			out[key] = r
+		}
+		return rows.Err()
+	})
+	return size, out, err
+}

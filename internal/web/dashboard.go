@@ -1,14 +1,19 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/evidenthq/evident"
+	"github.com/evidenthq/evident/internal/catalog"
 	"github.com/evidenthq/evident/internal/readiness"
 	"github.com/evidenthq/evident/internal/sqlstore"
 )
@@ -170,7 +175,7 @@ func (w *Web) periodReadiness(r *http.Request, now time.Time) (periodView, error
 	if _, _, err := readiness.Range(now, from, to, time.Time{}, time.Time{}); err != nil {
 		return periodView{}, err // refused before anything is read or kept
 	}
-	key := fmt.Sprintf("web.dashboard.period from=%s to=%s at=%s day=%s", q.Get("from"), q.Get("to"), q.Get("at"), now.Format("2006-01-02"))
+	key := periodKey(q.Get("from"), q.Get("to"), q.Get("at"), now)
 	size, row, stored, err := w.cfg.Store.CachedResult(r.Context(), key)
 	if err != nil {
 		return periodView{}, err
@@ -199,6 +204,85 @@ func (w *Web) periodReadiness(r *http.Request, now time.Time) (periodView, error
 		return v, now, nil
 	})
 	return v, err
+}
+
+// periodKeyPrefix starts the key of every period figure kept in the
+// store; periodKey and parsePeriodKey are the two sides of its format.
+const periodKeyPrefix = "web.dashboard.period "
+
+// periodKey is the key a dashboard query's figure is kept under: its
+// parameters as given and the day it judged.
+func periodKey(from, to, at string, now time.Time) string {
+	return fmt.Sprintf(periodKeyPrefix+"from=%s to=%s at=%s day=%s", from, to, at, now.Format("2006-01-02"))
+}
+
+// parsePeriodKey reads the range back from a key periodKey made; ok is
+// false for any other key.
+func parsePeriodKey(key string) (from, to time.Time, ok bool) {
+	rest, ok := strings.CutPrefix(key, periodKeyPrefix+"from=")
+	if !ok {
+		return from, to, false
+	}
+	f, rest, ok1 := strings.Cut(rest, " to=")
+	t, rest, ok2 := strings.Cut(rest, " at=")
+	_, _, ok3 := strings.Cut(rest, " day=")
+	if !ok1 || !ok2 || !ok3 {
+		return from, to, false
+	}
+	for _, p := range []struct {
+		s string
+		t *time.Time
+	}{{f, &from}, {t, &to}} {
+		if p.s == "" {
+			continue
+		}
+		x, err := evident.ParseTime(p.s)
+		if err != nil {
+			return from, to, false
+		}
+		*p.t = x
+	}
+	return from, to, true
+}
+
+// CheckCachedResults computes again from the records every dashboard
+// figure kept in the store that a page may still serve (those kept at
+// the ledger's current size), as the dashboard computed it at the
+// instant it was kept, and returns each that differs. `evident verify`
+// calls it after proving the records against the log: a kept figure
+// that passes is derived from the log, so an edited row of result_cache
+// cannot show another readiness while verify says the store is intact.
+func CheckCachedResults(ctx context.Context, st *sqlstore.Store, cat *catalog.Catalog) ([]string, error) {
+	size, rows, err := st.CachedResults(ctx)
+	if err != nil {
+		return nil, err
+	}
+	w := &Web{cfg: Config{Store: st, Catalog: cat}}
+	var problems []string
+	for _, key := range slices.Sorted(maps.Keys(rows)) {
+		r := rows[key]
+		if r.TreeSize != size {
+			continue // never served again: the ledger has grown past it
+		}
+		from, to, ok := parsePeriodKey(key)
+		if !ok {
+			problems = append(problems, fmt.Sprintf("result_cache row %q: not a result the dashboard keeps", key))
+			continue
+		}
+		v, err := w.computePeriod(ctx, r.At, from, to)
+		if err != nil {
+			return nil, fmt.Errorf("result_cache row %q: %w", key, err)
+		}
+		body, err := json.Marshal(v)
+		if err != nil {
+			return nil, err
+		}
+		if !bytes.Equal(body, r.Body) {
+			problems = append(problems, fmt.Sprintf("result_cache row %q: the kept readiness is not what the records give at %s (score %.1f)",
+				key, evident.UTC(r.At), v.Score.Score))
+		}
+	}
+	return problems, nil
 }
 
 // computePeriod computes readiness over [from, to) (readiness.Range's

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -95,4 +96,76 @@ func TestDashboardShowsTheUploadJustMade(t *testing.T) {
 			t.Errorf("results kept at the current ledger size: %d (%v), want the one period", kept, err)
 		}
 	})
+}
+
+// A kept dashboard figure is derived from the records: verify's check
+// (CheckCachedResults) passes while the row is what the records give and
+// names the row once someone edits it in the database, for the plain
+// dashboard and for a query over another range at a past instant.
+func TestEditedCachedResultIsNamed(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, testClock, func(t *testing.T, st *sqlstore.Store) {
+		ctx := context.Background()
+		s := newSite(t, st)
+		addPortScan(t, st)
+		b := s.signIn(t, "carla", evident.RoleComplianceManager)
+		b.get("/")
+		b.get("/?from=2026-01-01&to=2026-07-01&at=2026-11-20T00:00:00Z")
+		var kept int
+		if err := st.Read(ctx, func(tx *sqlstore.Tx) error {
+			return tx.QueryRow(ctx, `SELECT COUNT(*) FROM result_cache`).Scan(&kept)
+		}); err != nil || kept != 2 {
+			t.Fatalf("results kept: %d (%v), want the two queries", kept, err)
+		}
+		problems, err := CheckCachedResults(ctx, st, s.w.cfg.Catalog)
+		if err != nil || len(problems) != 0 {
+			t.Fatalf("CheckCachedResults on rows the dashboard kept = %q, %v; want none", problems, err)
+		}
+
+		// Raise the kept score of the past query, as an edit in the database would.
+		if err := st.Write(ctx, func(tx *sqlstore.Tx) error {
+			var key, body string
+			if err := tx.QueryRow(ctx, `SELECT cache_key, body FROM result_cache WHERE cache_key LIKE '%at=2026-11-20%'`).Scan(&key, &body); err != nil {
+				return err
+			}
+			var v periodView
+			if err := json.Unmarshal([]byte(body), &v); err != nil {
+				return err
+			}
+			v.Score.Score += 10
+			edited, err := json.Marshal(v)
+			if err != nil {
+				return err
+			}
+			_, err = tx.Exec(ctx, `UPDATE result_cache SET body = ? WHERE cache_key = ?`, string(edited), key)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		problems, err = CheckCachedResults(ctx, st, s.w.cfg.Catalog)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(problems) != 1 || !strings.Contains(problems[0], "result_cache row") || !strings.Contains(problems[0], "at=2026-11-20") {
+			t.Fatalf("after the edit CheckCachedResults = %q; want the edited row named", problems)
+		}
+	})
+}
+
+// Keys are read back exactly as the dashboard writes them, and no other
+// key passes for a dashboard result.
+func TestPeriodKeyRoundTrip(t *testing.T) {
+	now := time.Date(2026, 12, 5, 10, 0, 0, 0, time.UTC)
+	from, to, ok := parsePeriodKey(periodKey("2026-01-01", "2026-07-01T00:00:00Z", "", now))
+	if !ok || !from.Equal(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)) || !to.Equal(time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("round trip = %v %v %v", from, to, ok)
+	}
+	if from, to, ok := parsePeriodKey(periodKey("", "", "", now)); !ok || !from.IsZero() || !to.IsZero() {
+		t.Errorf("empty range = %v %v %v; want zero times", from, to, ok)
+	}
+	for _, k := range []string{"", "web.dashboard.period", "other from= to= at= day=", periodKeyPrefix + "from=yesterday to= at= day=x"} {
+		if _, _, ok := parsePeriodKey(k); ok {
+			t.Errorf("parsePeriodKey(%q) accepted", k)
+		}
+	}
 }
