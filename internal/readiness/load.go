@@ -18,7 +18,27 @@ import (
 // Per control the reads are index range scans bounded by the windows
 // involved, which keeps status and tasks fast however long the history is.
 func Load(ctx context.Context, st *sqlstore.Store, reqs []evident.Requirement, at, from time.Time) (Input, error) {
-	return load(ctx, st, reqs, at, from, true)
+	return load(ctx, st, reqs, at, ReachAll(from), true)
+}
+
+// Reach says how far back a view reads each control's evidence, given
+// the control and its schedule as loaded (its anchor may be its first
+// evidence, older than the program): the windows overlapping
+// [Reach(c, s), at) are judged whole. A zero time reads only what a
+// report at the instant needs.
+type Reach func(c evident.Control, s evident.Schedule) time.Time
+
+// ReachAll reads every control's evidence back to from.
+func ReachAll(from time.Time) Reach {
+	return func(evident.Control, evident.Schedule) time.Time { return from }
+}
+
+// LoadReach is Load with each control's evidence read back as far as
+// reach says: a view of each control's last few windows (the period
+// strips) reads eleven days of a daily control and eleven years of an
+// annual one, not eleven years of every control.
+func LoadReach(ctx context.Context, st *sqlstore.Store, reqs []evident.Requirement, at time.Time, reach Reach) (Input, error) {
+	return load(ctx, st, reqs, at, reach, true)
 }
 
 // LoadFrame is Load without the controls' evidence: every schedule,
@@ -27,10 +47,10 @@ func Load(ctx context.Context, st *sqlstore.Store, reqs []evident.Requirement, a
 // controls at a time into a frame, so that memory is bounded by those
 // controls' histories rather than the whole program's. Tasks need Load.
 func LoadFrame(ctx context.Context, st *sqlstore.Store, reqs []evident.Requirement, at time.Time) (Input, error) {
-	return load(ctx, st, reqs, at, time.Time{}, false)
+	return load(ctx, st, reqs, at, ReachAll(time.Time{}), false)
 }
 
-func load(ctx context.Context, st *sqlstore.Store, reqs []evident.Requirement, at, from time.Time, histories bool) (Input, error) {
+func load(ctx context.Context, st *sqlstore.Store, reqs []evident.Requirement, at time.Time, reach Reach, histories bool) (Input, error) {
 	in := Input{At: at, Requirements: reqs, Controls: map[string]ControlInput{}, TaskEvidence: map[string]string{}}
 	err := st.Read(ctx, func(tx *sqlstore.Tx) error {
 		m, later, err := modelAt(ctx, tx, at)
@@ -59,7 +79,7 @@ func load(ctx context.Context, st *sqlstore.Store, reqs []evident.Requirement, a
 			return err
 		}
 		if histories {
-			if err := loadHistories(ctx, tx, &in, from); err != nil {
+			if err := loadHistories(ctx, tx, &in, reach); err != nil {
 				return err
 			}
 		}
@@ -128,10 +148,14 @@ func frameControls(ctx context.Context, tx *sqlstore.Tx, in *Input, changes []ev
 
 // loadHistories reads every control's evidence in a few statements
 // whatever the number of controls, with the follow-ups of exercises.
-func loadHistories(ctx context.Context, tx *sqlstore.Tx, in *Input, from time.Time) error {
+func loadHistories(ctx context.Context, tx *sqlstore.Tx, in *Input, reach Reach) error {
 	qs := make([]sqlstore.HistoryQuery, 0, len(in.Model.Controls))
+	ranged := false
 	for _, c := range in.Model.Controls {
-		qs = append(qs, historyQuery(c, in.Controls[c.ID].Schedule, in.At, from))
+		s := in.Controls[c.ID].Schedule
+		from := reach(c, s)
+		ranged = ranged || !from.IsZero()
+		qs = append(qs, historyQuery(c, s, in.At, from))
 	}
 	occ, err := occurrences(ctx, tx, in, qs)
 	if err != nil {
@@ -141,7 +165,7 @@ func loadHistories(ctx context.Context, tx *sqlstore.Tx, in *Input, from time.Ti
 		return err
 	}
 	var recent map[string][]evident.Occurrence
-	if !from.IsZero() {
+	if ranged {
 		if recent, err = recentOccurrences(ctx, tx, in, in.Model.Controls); err != nil {
 			return err
 		}

@@ -24,6 +24,16 @@ type Program struct {
 // LoadFrame's frame for StatusOver), the per-service duties and the
 // incident clocks at at.
 func LoadProgram(ctx context.Context, st *sqlstore.Store, cat *catalog.Catalog, at, from time.Time, frame bool) (Program, error) {
+	return loadProgram(ctx, st, cat, at, ReachAll(from), frame)
+}
+
+// LoadProgramReach is LoadProgram with each control's evidence read as
+// far back as reach says (LoadReach).
+func LoadProgramReach(ctx context.Context, st *sqlstore.Store, cat *catalog.Catalog, at time.Time, reach Reach) (Program, error) {
+	return loadProgram(ctx, st, cat, at, reach, false)
+}
+
+func loadProgram(ctx context.Context, st *sqlstore.Store, cat *catalog.Catalog, at time.Time, reach Reach, frame bool) (Program, error) {
 	var reqs []evident.Requirement
 	if cat != nil {
 		p, err := st.Program(ctx)
@@ -43,7 +53,7 @@ func LoadProgram(ctx context.Context, st *sqlstore.Store, cat *catalog.Catalog, 
 	if frame {
 		in, err = LoadFrame(ctx, st, reqs, at)
 	} else {
-		in, err = Load(ctx, st, reqs, at, from)
+		in, err = LoadReach(ctx, st, reqs, at, reach)
 	}
 	if err != nil {
 		return Program{}, err

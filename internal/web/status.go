@@ -81,18 +81,16 @@ func (w *Web) state(ctx context.Context, from time.Time) (*program, error) {
 // controls and every control's page draw their strips from it.
 func (w *Web) history(ctx context.Context) (*program, error) {
 	load := func(ctx context.Context) (*program, error) {
-		m, err := w.model(ctx)
+		now := w.now(ctx)
+		// Each control is read back to its own strip, from the anchor the
+		// pages draw it with: eleven windows of an annual control are
+		// eleven years, of a daily one eleven days.
+		reach := func(c evident.Control, s evident.Schedule) time.Time { return stripFrom(c, s.Anchor, now) }
+		p, err := readiness.LoadProgramReach(ctx, w.cfg.Store, w.cfg.Catalog, now, reach)
 		if err != nil {
 			return nil, err
 		}
-		now := w.now(ctx)
-		from := now
-		for _, c := range m.Controls {
-			if f := stripFrom(c, m.Program.CreatedAt, now); f.Before(from) {
-				from = f
-			}
-		}
-		return w.compute(ctx, from)
+		return programOf(p), nil
 	}
 	if _, narrowed := sqlstore.GrantOf(ctx); narrowed {
 		return load(ctx)
@@ -123,7 +121,12 @@ func (w *Web) computeAt(ctx context.Context, now, from time.Time) (*program, err
 	if err != nil {
 		return nil, err
 	}
-	return &program{In: p.In, Report: readiness.Status(p.In, time.Time{}, time.Time{}), Clocks: p.Clocks}, nil
+	return programOf(p), nil
+}
+
+// programOf judges the loaded program now, as every page shows it.
+func programOf(p readiness.Program) *program {
+	return &program{In: p.In, Report: readiness.Status(p.In, time.Time{}, time.Time{}), Clocks: p.Clocks}
 }
 
 // statusRows places each requirement in the program: its statement of
