@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"html/template"
 	"reflect"
 	"testing"
 	"time"
@@ -110,4 +111,27 @@ func TestStripsReadEachControlBackToItsOwnStrip(t *testing.T) {
 			t.Errorf("readiness now differs:\n%s\n%s", ga, gb)
 		}
 	})
+}
+
+// The list's strips written in Go are byte for byte what the template
+// wrote cell by cell (the markup it replaced, kept here).
+func TestListSVGIsTheTemplatesMarkup(t *testing.T) {
+	old := template.Must(template.New("strip").Funcs(template.FuncMap{"day": formatDay}).Parse(
+		`{{$s := .}}{{with .Cells}}<svg class="chart strip" role="img" aria-label="{{range .}}{{day .Start}} {{.State}}; {{end}}" viewBox="0 0 {{$s.Width}} {{$s.Height}}" width="{{$s.Width}}" height="{{$s.Height}}">{{range .}}<rect class="f-{{.State}}{{if .Current}} current{{end}}" x="{{.X}}" y="1" width="{{.W}}" height="14" rx="2"><title>{{day .Start}} to {{day .LastDay}}: {{.State}}</title></rect>{{end}}</svg>{{end}}`))
+	day := time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)
+	var cells []stripCell
+	states := []evident.PeriodState{evident.PeriodSatisfied, evident.PeriodMissed, evident.PeriodFailing, evident.PeriodDue, evident.PeriodExcepted, "a<b&\"c'"}
+	for i := range 7 {
+		p := evident.Period{Window: evident.Window{Start: day.AddDate(0, 0, 3*i), End: day.AddDate(0, 0, 3*i+3)}, State: states[i%len(states)]}
+		cells = append(cells, stripCell{Period: p, X: float64(i) * 160 / 7, W: 160/7 - 2, Current: i == 5})
+	}
+	for _, s := range []strip{{Width: 160, Height: 16}, {Cells: cells[:1], Width: 720, Height: 28}, {Cells: cells, Width: 160, Height: 16}} {
+		var want bytes.Buffer
+		if err := old.Execute(&want, s); err != nil {
+			t.Fatal(err)
+		}
+		if got := string(s.ListSVG()); got != want.String() {
+			t.Errorf("ListSVG of %d cells:\n got %s\nwant %s", len(s.Cells), got, want.String())
+		}
+	}
 }
