@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"slices"
 
 	"github.com/evidenthq/evident"
 )
@@ -29,11 +28,11 @@ const readAhead = 4
 // reads the blobs while this one writes them, so reading and writing
 // overlap on two cores; memory is readAhead buffers whatever the size.
 func (e *exporter) writeBlobs(ctx context.Context) error {
-	keys := slices.Sorted(mapsKeys(e.blobs))
-	var total, done int64
-	for _, k := range keys {
-		total += e.blobs[k]
+	if err := e.blobs.finish(); err != nil {
+		return err
 	}
+	total := e.blobs.total
+	var done int64
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	free := make(chan []byte, readAhead)
@@ -41,8 +40,9 @@ func (e *exporter) writeBlobs(ctx context.Context) error {
 		free <- make([]byte, copyBuf)
 	}
 	full := make(chan chunk, readAhead)
-	go e.readBlobs(ctx, keys, free, full)
-	for _, k := range keys {
+	go e.readBlobs(ctx, free, full)
+	return e.blobs.each(func(b blobEntry) error {
+		k := b.sum.String()
 		w, err := e.zw.Create(BlobPath(k), e.man.CreatedAt)
 		if err != nil {
 			return err
@@ -61,21 +61,21 @@ func (e *exporter) writeBlobs(ctx context.Context) error {
 				break
 			}
 		}
-		if n != e.blobs[k] {
-			return evident.Errorf(evident.EFAILED, "evidence blob %s is %d bytes, its record says %d; run `evident verify`", k, n, e.blobs[k])
+		if n != b.size {
+			return evident.Errorf(evident.EFAILED, "evidence blob %s is %d bytes, its record says %d; run `evident verify`", k, n, b.size)
 		}
 		done += n
 		if e.opt.Progress != nil {
 			e.opt.Progress(done, total)
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
-// readBlobs sends each blob in keys, in order, as chunks ending with one
-// marked last. It stops at the first error, which it sends, or when ctx
-// ends (the writer gave up); it closes full when it returns.
-func (e *exporter) readBlobs(ctx context.Context, keys []string, free chan []byte, full chan<- chunk) {
+// readBlobs sends each blob of the list, in order, as chunks ending with
+// one marked last. It stops at the first error, which it sends, or when
+// ctx ends (the writer gave up); it closes full when it returns.
+func (e *exporter) readBlobs(ctx context.Context, free chan []byte, full chan<- chunk) {
 	defer close(full)
 	send := func(c chunk) bool {
 		select {
@@ -85,26 +85,27 @@ func (e *exporter) readBlobs(ctx context.Context, keys []string, free chan []byt
 			return false
 		}
 	}
-	for _, k := range keys {
-		if err := e.readBlob(ctx, k, free, send); err != nil {
-			send(chunk{key: k, err: err})
-			return
+	err := e.blobs.each(func(b blobEntry) error {
+		if err := e.readBlob(ctx, b, free, send); err != nil {
+			send(chunk{key: b.sum.String(), err: err})
+			return errStopped
 		}
+		return nil
+	})
+	if err != nil && err != errStopped {
+		send(chunk{err: err})
 	}
 }
 
-func (e *exporter) readBlob(ctx context.Context, k string, free chan []byte, send func(chunk) bool) error {
-	dg, err := evident.ParseDigest(k)
-	if err != nil {
-		return err
-	}
-	rc, err := e.src.Ledger.Blobs().Open(ctx, dg)
+func (e *exporter) readBlob(ctx context.Context, b blobEntry, free chan []byte, send func(chunk) bool) error {
+	k := b.sum.String()
+	rc, err := e.src.Ledger.Blobs().Open(ctx, b.sum)
 	if err != nil {
 		return evident.Errorf(evident.EFAILED, "evidence blob %s: %v; run `evident verify`", k, err)
 	}
 	defer rc.Close()
 	// Read one byte past the recorded size, so a blob that grew is caught.
-	r := io.LimitReader(rc, e.blobs[k]+1)
+	r := io.LimitReader(rc, b.size+1)
 	for {
 		var buf []byte
 		select {

@@ -9,6 +9,7 @@ import (
 	"hash/crc32"
 	"io"
 	"os"
+	"reflect"
 )
 
 // rendered is a derived file (index.*, VERIFY.md, trust/*) compressed into
@@ -21,7 +22,7 @@ type rendered struct {
 }
 
 // derivedFiles lists the derived files and how each is written.
-func (e *exporter) derivedFiles(ix *Index, regs *Registers) []struct {
+func (e *exporter) derivedFiles(ix *Index, regs *Registers, ev indexEvidence) []struct {
 	name string
 	fn   func(io.Writer) error
 } {
@@ -29,9 +30,9 @@ func (e *exporter) derivedFiles(ix *Index, regs *Registers) []struct {
 		name string
 		fn   func(io.Writer) error
 	}{
-		{IndexJSON, jsonFile(ix)},
-		{IndexHTML, func(w io.Writer) error { return writeHTML(w, ix) }},
-		{IndexXLSX, func(w io.Writer) error { return writeXLSX(w, ix) }},
+		{IndexJSON, func(w io.Writer) error { return writeJSONHook(w, ix, evidenceHook(ev)) }},
+		{IndexHTML, func(w io.Writer) error { return writeHTML(w, ix, ev) }},
+		{IndexXLSX, func(w io.Writer) error { return writeXLSX(w, ix, ev) }},
 		{VerifyName, func(w io.Writer) error { _, err := io.WriteString(w, verifyMD); return err }},
 		{PoliciesJSON, jsonFile(regs.Policies)},
 		{ScopeJSON, jsonFile(regs.Scope)},
@@ -39,8 +40,8 @@ func (e *exporter) derivedFiles(ix *Index, regs *Registers) []struct {
 		{SoAJSON, jsonFile(ix.Requirements)},
 		{IncidentsJSON, jsonFile(ix.Incidents)},
 		{ChangesJSON, jsonFile(regs.Changes)},
-		{RequirementsJSON, jsonFile(regs.Requirements)},
-		{ReportHTML, func(w io.Writer) error { return writeReport(w, ix, regs) }},
+		{RequirementsJSON, func(w io.Writer) error { return writeJSONHook(w, regs.Requirements, evidenceHook(ev)) }},
+		{ReportHTML, func(w io.Writer) error { return writeReport(w, ix, regs, ev) }},
 		{KeyName, func(w io.Writer) error { _, err := io.WriteString(w, e.src.Key+"\n"); return err }},
 	}
 	if regs.Assessment != nil {
@@ -58,6 +59,47 @@ func (e *exporter) derivedFiles(ix *Index, regs *Registers) []struct {
 	return files
 }
 
+// indexEvidence gives the derived files each control's evidence
+// references, which the index does not hold: they are read per control,
+// in ledger order, as each file reaches the control.
+type indexEvidence struct {
+	count func(control string) int
+	each  func(control string, fn func(*EvidenceRef) error) error
+}
+
+// evidence reads the index's evidence from the spool.
+func (s *refSpool) evidence() indexEvidence {
+	return indexEvidence{count: s.count, each: func(c string, fn func(*EvidenceRef) error) error {
+		return s.each(c, func(r *spooledRef) error { return fn(&r.EvidenceRef) })
+	}}
+}
+
+var (
+	controlRowType   = reflect.TypeFor[ControlRow]()
+	controlTraceType = reflect.TypeFor[ControlTrace]()
+)
+
+// evidenceHook writes the "evidence" of each control in index.json (its
+// references) and in the requirements register (their paths) from ev.
+func evidenceHook(ev indexEvidence) func(reflect.Value, string) fieldWriter {
+	return func(v reflect.Value, name string) fieldWriter {
+		if name != "evidence" || (v.Type() != controlRowType && v.Type() != controlTraceType) {
+			return nil
+		}
+		id, paths := v.FieldByName("ID").String(), v.Type() == controlTraceType
+		return func(w *bufio.Writer, indent string) error {
+			return writeArray(w, indent, func(elem func(any) error) error {
+				return ev.each(id, func(r *EvidenceRef) error {
+					if paths {
+						return elem(r.Path)
+					}
+					return elem(*r)
+				})
+			})
+		}
+	}
+}
+
 // jsonFile writes v as indented JSON, streamed (writeJSON).
 func jsonFile(v any) func(io.Writer) error {
 	return func(w io.Writer) error { return writeJSON(w, v) }
@@ -67,9 +109,13 @@ func jsonFile(v any) func(io.Writer) error {
 // It runs while the blobs are copied, so building the index costs no wall
 // time on a machine with a second core; temporary files rather than
 // memory keep a pack of a million items from holding its index in RAM.
-func (e *exporter) renderDerived(ix *Index) ([]rendered, error) {
+func (e *exporter) renderDerived(ix *Index, ev indexEvidence) ([]rendered, error) {
 	var out []rendered
-	for _, f := range e.derivedFiles(ix, e.buildRegisters(ix)) {
+	regs := e.buildRegisters(ix)
+	if e.opt.rendered != nil {
+		defer e.opt.rendered(e, ix, regs, ev)
+	}
+	for _, f := range e.derivedFiles(ix, regs, ev) {
 		r, err := render(f.name, f.fn)
 		if err != nil {
 			removeRendered(out)

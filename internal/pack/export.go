@@ -49,6 +49,11 @@ type Options struct {
 	// register (registers/findings.json) and shown in the report.
 	Engagement *Engagement
 	Findings   []AssessmentFinding
+	// rendered, if set, is given the index and registers as the derived
+	// files were rendered from them, with the spooled evidence still
+	// readable: the package's tests render them again from memory, as
+	// they were before the evidence was spooled, and compare the bytes.
+	rendered func(*exporter, *Index, *Registers, indexEvidence)
 }
 
 // Validate checks the options before anything is read.
@@ -81,8 +86,8 @@ type exporter struct {
 	model *evident.Model
 	// scope is the selected services, nil for all.
 	scope map[string]bool
-	// blobs holds each distinct digest to copy and its size.
-	blobs map[string]int64
+	// blobs lists each digest to copy and its size, on disk.
+	blobs *blobList
 	// items are the manifest's items, on disk; counts counts them.
 	items  *itemSpool
 	counts Counts
@@ -91,10 +96,16 @@ type exporter struct {
 	// leaves looked at, of which there are few.
 	ranged Range
 	seen   map[int64]bool
-	// refs are the evidence items in full under each control, for the index.
-	refs map[string][]EvidenceRef
-	// evidence holds what the index needs of each evidence item, by id.
-	evidence    map[string]packedEvidence
+	// refs are the evidence items in full under each control, for the
+	// index, on disk; latest is each control's latest result, read from
+	// them when the index is built.
+	refs   *refSpool
+	latest map[string]string
+	// windowIDs are the evidence the windows count, sorted, and inPack
+	// marks those added to the pack so far: the evidence of the windows
+	// received outside the period is looked up for the rest only.
+	windowIDs   []string
+	inPack      []bool
 	manifestSHA string
 	// approvables, approvals and changes are read in the export's
 	// snapshot for the registers.
@@ -106,10 +117,14 @@ type exporter struct {
 // Export writes a pack for the period to w and returns its manifest,
 // without its items (Counts counts them; they are in the pack). It
 // streams: blobs are copied from the blob store one at a time and never
-// held in memory, so memory does not grow with the size of the pack, and
-// the manifest's items go to a temporary file as they are read. The
-// ledger must be able to sign (the final checkpoint and the manifest
-// signature need the key).
+// held in memory, so memory does not grow with the size of the pack; the
+// manifest's items, the index's evidence under each control and the list
+// of blobs go to temporary files as they are read, and the derived files
+// read them back a control at a time, so memory does not grow with the
+// number of items either (what still does: the windows' lists of the
+// evidence they count, which are in the manifest, and evidence received
+// outside the period's range). The ledger must be able to sign (the
+// final checkpoint and the manifest signature need the key).
 func Export(ctx context.Context, src Source, opt Options, w io.Writer) (*Manifest, error) {
 	if err := opt.Validate(); err != nil {
 		return nil, err
@@ -126,8 +141,7 @@ func Export(ctx context.Context, src Source, opt Options, w io.Writer) (*Manifes
 	if err != nil {
 		return nil, err
 	}
-	e := &exporter{src: src, opt: opt, model: m, blobs: map[string]int64{}, seen: map[int64]bool{},
-		evidence: map[string]packedEvidence{}, refs: map[string][]EvidenceRef{}}
+	e := &exporter{src: src, opt: opt, model: m, seen: map[int64]bool{}}
 	if err := e.setScope(); err != nil {
 		return nil, err
 	}
@@ -154,7 +168,16 @@ func Export(ctx context.Context, src Source, opt Options, w io.Writer) (*Manifes
 		return nil, err
 	}
 	defer e.items.close()
+	if e.refs, err = newRefSpool(); err != nil {
+		return nil, err
+	}
+	defer e.refs.close()
+	if e.blobs, err = newBlobList(); err != nil {
+		return nil, err
+	}
+	defer e.blobs.close()
 	e.man.Coverage = e.coverage(in)
+	e.noteWindowEvidence()
 	j := judge(in, opt.From, opt.To)
 	in = readiness.Input{} // every control's history: not needed from here on
 	if e.zw, err = newZipWriter(w); err != nil {
@@ -179,7 +202,12 @@ func Export(ctx context.Context, src Source, opt Options, w io.Writer) (*Manifes
 	}
 	derived := make(chan result, 1)
 	go func() {
-		rs, err := e.renderDerived(buildIndex(e, j, reqs, incidents))
+		ix, err := buildIndex(e, j, reqs, incidents)
+		if err != nil {
+			derived <- result{nil, err}
+			return
+		}
+		rs, err := e.renderDerived(ix, e.refs.evidence())
 		derived <- result{rs, err}
 	}()
 	err = e.writeBlobs(ctx)
@@ -421,17 +449,13 @@ func (e *exporter) outsideEvidence(ctx context.Context, tx *sqlstore.Tx, pr *pro
 			want[ev.ID] = true
 		}
 	}
-	for _, cv := range e.man.Coverage {
-		for _, w := range cv.Windows {
-			for _, id := range w.Evidence {
-				want[id] = true
-			}
+	for i, id := range e.windowIDs {
+		if !e.inPack[i] {
+			want[id] = true
 		}
 	}
+	e.windowIDs, e.inPack = nil, nil
 	for _, id := range slices.Sorted(mapsKeys(want)) {
-		if _, done := e.evidence[id]; done {
-			continue // already in the pack from the period's range
-		}
 		ev, err := tx.Evidence(ctx, id)
 		if err != nil {
 			return err
@@ -501,12 +525,16 @@ func (e *exporter) addLeaf(pr *prover, lf sqlstore.LedgerLeaf, inRange bool) err
 		} else {
 			fillEvidence(&it, ev)
 			ev.LedgerIndex = lf.Index
-			e.evidence[ev.ID] = packEvidence(ev)
-			e.blobs[it.SHA256] = ev.Size
+			if i, ok := slices.BinarySearch(e.windowIDs, ev.ID); ok {
+				e.inPack[i] = true
+			}
+			if err := e.blobs.add(ev.Digest, ev.Size); err != nil {
+				return err
+			}
 			ref := EvidenceRef{Index: it.Index, ID: it.ID, Path: it.Path, SHA256: it.SHA256, Filename: it.Filename,
 				Effective: it.Effective, Received: it.Received, Actor: it.Actor, Verdict: it.Verdict}
-			for _, c := range it.Controls {
-				e.refs[c] = append(e.refs[c], ref)
+			if err := e.refs.add(ref, ev); err != nil {
+				return err
 			}
 		}
 	}
@@ -530,21 +558,19 @@ func (e *exporter) addLeaf(pr *prover, lf sqlstore.LedgerLeaf, inRange bool) err
 	return nil
 }
 
-// packedEvidence is what the index needs of an evidence item in the pack:
-// its occurrence, as a control's windows judge it, and the detail of a
-// failed one, which its finding quotes. The decoded record is not kept:
-// what is held per item is what makes a large export heavy.
-type packedEvidence struct {
-	occ    evident.Occurrence
-	detail []byte // failed evidence only
-}
-
-func packEvidence(ev evident.Evidence) packedEvidence {
-	p := packedEvidence{occ: evident.OccurrenceOf(ev)}
-	if ev.Verdict == evident.VerdictFail {
-		p.detail = ev.Detail
+// noteWindowEvidence lists the evidence the windows count, so that
+// collect looks up only those of them it did not meet in the period's
+// range (outsideEvidence).
+func (e *exporter) noteWindowEvidence() {
+	var ids []string
+	for _, cv := range e.man.Coverage {
+		for _, w := range cv.Windows {
+			ids = append(ids, w.Evidence...)
+		}
 	}
-	return p
+	slices.Sort(ids)
+	e.windowIDs = slices.Compact(ids)
+	e.inPack = make([]bool, len(e.windowIDs))
 }
 
 // has reports whether leaf i was looked at already: read as part of the

@@ -229,16 +229,20 @@ func (f *fixture) failing(t testing.TB, d time.Time) {
 	}
 }
 
-// export writes the 2026 pack and returns its bytes.
+// export writes the 2026 pack and returns its bytes. Its derived files
+// must be the bytes the whole index renders (wholeIndex).
 func (f *fixture) export(t testing.TB, services ...string) ([]byte, *Manifest) {
 	t.Helper()
 	var buf bytes.Buffer
+	var whole wholeIndex
 	man, err := Export(context.Background(), f.src, Options{From: year2026, To: year2027, Services: services,
-		Actor: "alice@ops", Now: f.clock.Now()}, &buf)
+		Actor: "alice@ops", Now: f.clock.Now(), rendered: whole.capture}, &buf)
 	if err != nil {
 		t.Fatalf("export: %v", err)
 	}
-	return buf.Bytes(), packManifest(t, buf.Bytes(), man)
+	man = packManifest(t, buf.Bytes(), man)
+	whole.check(t, buf.Bytes(), man)
+	return buf.Bytes(), man
 }
 
 // packManifest is the manifest as written in pack b, checked against the

@@ -2,8 +2,10 @@ package pack
 
 import (
 	_ "embed"
+	"errors"
 	"html/template"
 	"io"
+	"iter"
 	"strings"
 	"sync"
 	"time"
@@ -39,7 +41,50 @@ var pageFuncs = template.FuncMap{
 	},
 }
 
-func writeHTML(w io.Writer, ix *Index) error { return indexPage().Execute(w, ix) }
+// indexView is what index.html is rendered from: the index, with each
+// control's evidence read from the spool as the page reaches it.
+type indexView struct {
+	*Index
+	Controls iter.Seq[controlView]
+}
+
+// controlView is a control as index.html shows it.
+type controlView struct {
+	ControlRow
+	EvidenceCount int
+	Evidence      iter.Seq[EvidenceRef]
+}
+
+func writeHTML(w io.Writer, ix *Index, ev indexEvidence) error {
+	var failed error
+	refs := func(id string) iter.Seq[EvidenceRef] {
+		return func(yield func(EvidenceRef) bool) {
+			err := ev.each(id, func(r *EvidenceRef) error {
+				if !yield(*r) {
+					return errStopped
+				}
+				return nil
+			})
+			if err != nil && err != errStopped && failed == nil {
+				failed = err
+			}
+		}
+	}
+	v := indexView{Index: ix, Controls: func(yield func(controlView) bool) {
+		for _, c := range ix.Controls {
+			if failed != nil || !yield(controlView{ControlRow: c, EvidenceCount: ev.count(c.ID), Evidence: refs(c.ID)}) {
+				return
+			}
+		}
+	}}
+	if err := indexPage().Execute(w, v); err != nil {
+		return err
+	}
+	return failed
+}
+
+// errStopped ends a read of the spool that its reader gave up.
+var errStopped = errors.New("stopped")
 
 // verifyMD is VERIFY.md: how to check the pack by hand, with standard
 // tools, if the assessor does not want to trust our verifier.

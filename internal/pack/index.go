@@ -1,6 +1,7 @@
 package pack
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -175,22 +176,27 @@ func judge(in readiness.Input, from, to time.Time) judged {
 	return j
 }
 
-// buildIndex derives the index from what the export collected.
-func buildIndex(e *exporter, j judged, reqs []evident.Requirement, incidents []evident.Incident) *Index {
+// buildIndex derives the index from what the export collected. The
+// controls' evidence references stay in the spool (ControlRow.Evidence is
+// nil): the derived files read them per control as they are written. One
+// pass over each control's references here judges its open findings and
+// notes its latest result for the requirements register.
+func buildIndex(e *exporter, j judged, reqs []evident.Requirement, incidents []evident.Incident) (*Index, error) {
 	m := e.model
 	ix := &Index{Pack: e.man.ID, Program: e.man.Program, Scope: e.man.Scope, Period: e.man.Period, GeneratedAt: e.man.CreatedAt,
 		Requirements: []RequirementRow{}, Controls: []ControlRow{}, Exceptions: []evident.Exception{},
 		Findings: []Finding{}, Incidents: []IncidentRow{}, Gaps: j.gaps}
-	byControl := e.evidenceByControl()
+	e.refs.accepted = map[string]string{}
+	for _, a := range e.man.Acceptances {
+		e.refs.accepted[a.Evidence] = acceptanceText(a)
+	}
+	e.latest = map[string]string{}
 	gapControls := map[string]bool{}
 	openControls := map[string]bool{}
 	for _, cv := range e.man.Coverage {
 		c := m.ControlByID(cv.Control)
 		row := ControlRow{ID: c.ID, Title: c.Title, Narrative: c.Narrative, Owner: c.Owner, Requirements: []string{},
-			Services: c.Services, Method: c.Method, Cadence: cv.Cadence, Windows: cv.Windows, Evidence: byControl[c.ID]}
-		if row.Evidence == nil {
-			row.Evidence = []EvidenceRef{}
-		}
+			Services: c.Services, Method: c.Method, Cadence: cv.Cadence, Windows: cv.Windows}
 		for _, r := range c.Requirements {
 			row.Requirements = append(row.Requirements, r.String())
 		}
@@ -213,7 +219,12 @@ func buildIndex(e *exporter, j judged, reqs []evident.Requirement, incidents []e
 		}
 		row.Coverage = evident.Cover(ps, e.opt.From, e.opt.To)
 		ix.Controls = append(ix.Controls, row)
-		ix.Findings = append(ix.Findings, findings(readiness.ScheduleFor(*c, e.opt.From), c.ID, row.Evidence, e.evidence)...)
+		latest, fs, err := e.refs.judge(readiness.ScheduleFor(*c, e.opt.From), c.ID)
+		if err != nil {
+			return nil, err
+		}
+		e.latest[c.ID] = latest
+		ix.Findings = append(ix.Findings, fs...)
 	}
 	inScope := map[string]bool{}
 	for _, cv := range e.man.Coverage {
@@ -258,7 +269,7 @@ func buildIndex(e *exporter, j judged, reqs []evident.Requirement, incidents []e
 	ix.Summary.Controls = len(ix.Controls)
 	ix.Summary.Findings = len(ix.Findings)
 	ix.Summary.Incidents = len(ix.Incidents)
-	return ix
+	return ix, nil
 }
 
 // law lists the overlays that applied to the pack's services: those the
@@ -314,48 +325,101 @@ func requirementState(s evident.Statement, controls []string, gaps, open map[str
 	return state
 }
 
-// evidenceByControl lists the pack's evidence under each control, in
-// ledger order, with who accepted each reviewed item.
-func (e *exporter) evidenceByControl() map[string][]EvidenceRef {
-	accepted := map[string]string{}
-	for _, a := range e.man.Acceptances {
-		accepted[a.Evidence] = acceptanceText(a)
+// judge reads control c's references once: the description of its
+// latest result (latestResult) and its open findings, the failing
+// evidence that no later passing evidence (by effective time, ties in
+// ledger order) answers for every part it failed on, judged as the
+// control's windows are (sch).
+//
+// Only the failures are held, with the distinct parts the passing items
+// after each speak for: whether later evidence answers a failure depends
+// on which parts passing items speak for, not on how many there are, so
+// a control's thousands of passes cost as much as a few.
+func (s *refSpool) judge(sch evident.Schedule, c string) (string, []Finding, error) {
+	var fails []failedRef
+	if ch := s.ctl[c]; ch != nil {
+		fails = slices.Clone(ch.failed)
 	}
-	for _, refs := range e.refs {
-		slices.SortFunc(refs, func(a, b EvidenceRef) int { return int(min(max(a.Index-b.Index, -1), 1)) })
-		for i := range refs {
-			refs[i].Acceptance = accepted[refs[i].ID]
-		}
-	}
-	return e.refs
-}
-
-// findings returns the failing evidence of a control that no later
-// passing evidence (by effective time, ties in ledger order) answers for
-// every system it failed on, judged as the control's windows are (s).
-func findings(s evident.Schedule, control string, refs []EvidenceRef, evs map[string]packedEvidence) []Finding {
-	sorted := slices.Clone(refs)
-	sort.SliceStable(sorted, func(i, j int) bool {
-		return evs[sorted[i].ID].occ.Effective.Before(evs[sorted[j].ID].occ.Effective)
+	slices.SortStableFunc(fails, func(a, b failedRef) int {
+		return compareOcc(a.occ.Effective, a.ref.Index, b.occ.Effective, b.ref.Index)
 	})
-	// The occurrences are built once per item, as it is read: rebuilding
-	// the later ones for each failure made this quadratic, most of a
-	// year's export time.
-	occ := make([]evident.Occurrence, len(sorted))
-	for i, r := range sorted {
-		occ[i] = evs[r.ID].occ
+	// after[j] holds the parts of passing items later than failure j and
+	// earlier than failure j+1.
+	after := make([]map[string]evident.Occurrence, len(fails))
+	seen := map[string]evident.Occurrence{}
+	var latest EvidenceRef
+	n := 0
+	err := s.each(c, func(r *spooledRef) error {
+		if n == 0 || !r.Received.Before(latest.Received) {
+			latest = r.EvidenceRef
+		}
+		n++
+		if len(fails) == 0 {
+			return nil
+		}
+		key := r.Verdict + "\x00" + string(r.occ)
+		o, ok := seen[key]
+		if !ok {
+			o = evident.Occurrence{Verdict: evident.Verdict(r.Verdict), Failed: r.Verdict == string(evident.VerdictFail)}
+			if len(r.occ) > 0 {
+				var p occParts
+				if err := json.Unmarshal(r.occ, &p); err != nil {
+					return errSpool
+				}
+				o.Systems, o.Hosts = p.Systems, p.Hosts
+			}
+			seen[key] = o
+		}
+		if !sch.Passes(o) {
+			return nil
+		}
+		p := sort.Search(len(fails), func(i int) bool {
+			return compareOcc(fails[i].occ.Effective, fails[i].ref.Index, r.occEffective, r.Index) >= 0
+		})
+		if p == 0 {
+			return nil
+		}
+		if after[p-1] == nil {
+			after[p-1] = map[string]evident.Occurrence{}
+		}
+		after[p-1][key] = o
+		return nil
+	})
+	if err != nil {
+		return "", nil, err
+	}
+	res := "no evidence in the period"
+	if n > 0 {
+		res = latestResult(latest)
+	}
+	open := make([]bool, len(fails))
+	var later []evident.Occurrence
+	have := map[string]bool{}
+	for j := len(fails) - 1; j >= 0; j-- {
+		for _, k := range slices.Sorted(mapsKeys(after[j])) {
+			if !have[k] {
+				have[k] = true
+				later = append(later, after[j][k])
+			}
+		}
+		open[j] = !sch.Answers(fails[j].occ, later)
 	}
 	var out []Finding
-	for i, r := range sorted {
-		if r.Verdict != string(evident.VerdictFail) {
-			continue
-		}
-		if !s.Answers(occ[i], occ[i+1:]) {
-			out = append(out, Finding{Control: control, Evidence: r.ID, Index: r.Index, Path: r.Path,
-				Effective: r.Effective, Detail: string(evs[r.ID].detail)})
+	for j, f := range fails {
+		if open[j] {
+			out = append(out, Finding{Control: c, Evidence: f.ref.ID, Index: f.ref.Index, Path: f.ref.Path,
+				Effective: f.ref.Effective, Detail: string(f.detail)})
 		}
 	}
-	return out
+	return res, out, nil
+}
+
+// compareOcc orders evidence by effective time, ties in ledger order.
+func compareOcc(at time.Time, i int64, bt time.Time, j int64) int {
+	if c := at.Compare(bt); c != 0 {
+		return c
+	}
+	return cmp.Compare(i, j)
 }
 
 // incidents keeps the incidents of the period (aware before it ended, not

@@ -37,9 +37,51 @@ func writeJSONWith(w io.Writer, v any, fields map[string]fieldWriter) error {
 	return bw.Flush()
 }
 
+// writeJSONHook is writeJSON with some fields, at any depth, written by
+// their own function instead: hook is asked for each field of each object
+// (its value and JSON name) and returns nil to leave it to the stream. The
+// index's evidence is read from a file, never held.
+func writeJSONHook(w io.Writer, v any, hook func(parent reflect.Value, name string) fieldWriter) error {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	s := &jsonStream{w: bw, hook: hook}
+	if err := s.value(reflect.ValueOf(v), ""); err != nil {
+		return err
+	}
+	bw.WriteByte('\n')
+	return bw.Flush()
+}
+
+// writeArray writes, at the given indentation, a JSON array of the
+// elements each passes to elem, as writeJSON writes a non-nil slice.
+func writeArray(w *bufio.Writer, indent string, each func(elem func(any) error) error) error {
+	s := &jsonStream{w: w}
+	inner := indent + "  "
+	n := 0
+	err := each(func(v any) error {
+		if n == 0 {
+			w.WriteByte('[')
+		} else {
+			w.WriteByte(',')
+		}
+		n++
+		w.WriteString("\n" + inner)
+		return s.value(reflect.ValueOf(v), inner)
+	})
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		_, err = w.WriteString("[]")
+		return err
+	}
+	_, err = w.WriteString("\n" + indent + "]")
+	return err
+}
+
 type jsonStream struct {
 	w      *bufio.Writer
 	fields map[string]fieldWriter // top level only
+	hook   func(parent reflect.Value, name string) fieldWriter
 	buf    bytes.Buffer
 	keys   map[string][]byte // field names as JSON, encoded once
 }
@@ -167,8 +209,12 @@ func (s *jsonStream) object(v reflect.Value, indent string) error {
 		s.w.WriteString(inner)
 		s.w.Write(key)
 		s.w.WriteString(": ")
+		fw := top[name]
+		if fw == nil && s.hook != nil {
+			fw = s.hook(v, name)
+		}
 		var err error
-		if fw := top[name]; fw != nil {
+		if fw != nil {
 			err = fw(s.w, inner)
 		} else {
 			err = s.value(fv, inner)

@@ -3,7 +3,6 @@ package pack
 import (
 	"context"
 	"slices"
-	"sort"
 	"strconv"
 	"time"
 
@@ -265,7 +264,9 @@ func (e *exporter) documents(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
-			e.blobs[d.String()] = size
+			if err := e.blobs.add(d, size); err != nil {
+				return err
+			}
 			e.man.Documents = append(e.man.Documents, Document{Policy: p.ID, Version: v.Version, SHA256: d.String(), Size: size, Path: BlobPath(d.String())})
 		}
 	}
@@ -310,7 +311,7 @@ func (e *exporter) buildRegisters(ix *Index) *Registers {
 			r.Changes = append(r.Changes, c)
 		}
 	}
-	r.Requirements = traces(ix)
+	r.Requirements = traces(ix, e.latest)
 	r.withAssessment(e.opt.Engagement, e.opt.Findings)
 	return r
 }
@@ -467,8 +468,10 @@ func joinList(xs []string) string {
 }
 
 // traces builds the per-requirement index from the index's statement of
-// applicability and controls.
-func traces(ix *Index) []RequirementTrace {
+// applicability and controls. Each control's evidence paths are not held
+// (ControlTrace.Evidence is nil): requirements.json reads them from the
+// spool as it is written. latest is each control's latest result.
+func traces(ix *Index, latest map[string]string) []RequirementTrace {
 	controls := map[string]ControlRow{}
 	for _, c := range ix.Controls {
 		controls[c.ID] = c
@@ -479,16 +482,13 @@ func traces(ix *Index) []RequirementTrace {
 			Readiness: q.Readiness, Controls: []ControlTrace{}}
 		for _, id := range q.Controls {
 			c := controls[id]
-			ct := ControlTrace{ID: c.ID, Narrative: c.Narrative, Method: string(c.Method.Kind), Criteria: c.Criteria, Cadence: c.Cadence, Evidence: []string{}}
-			for _, ev := range c.Evidence {
-				ct.Evidence = append(ct.Evidence, ev.Path)
-			}
+			ct := ControlTrace{ID: c.ID, Narrative: c.Narrative, Method: string(c.Method.Kind), Criteria: c.Criteria, Cadence: c.Cadence}
 			if n := len(c.Windows); n > 0 {
 				w := c.Windows[n-1]
 				ct.LatestWindow = day(w.Start) + " to " + day(w.End.Add(-time.Nanosecond))
 				ct.LatestState = string(w.State)
 			}
-			ct.LatestResult = latestResult(c.Evidence)
+			ct.LatestResult = latest[c.ID]
 			t.Controls = append(t.Controls, ct)
 		}
 		out = append(out, t)
@@ -498,13 +498,7 @@ func traces(ix *Index) []RequirementTrace {
 
 // latestResult describes the latest evidence of a control by received
 // time: its verdict (or acceptance) and when it was effective.
-func latestResult(refs []EvidenceRef) string {
-	if len(refs) == 0 {
-		return "no evidence in the period"
-	}
-	sorted := slices.Clone(refs)
-	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Received.Before(sorted[j].Received) })
-	l := sorted[len(sorted)-1]
+func latestResult(l EvidenceRef) string {
 	res := l.Verdict
 	switch {
 	case res == "" && l.Acceptance != "":

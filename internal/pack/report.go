@@ -26,6 +26,9 @@ type reportView struct {
 	Registers *Registers
 	Clauses   []clausePage
 	Verified  int // requirements verified over the period
+	// Counts is how many evidence items each control has: the traces
+	// do not hold their evidence.
+	Counts map[string]int
 }
 
 // clausePage is one clause of the standard with its requirements' traces.
@@ -46,7 +49,11 @@ func clauses(ts []RequirementTrace) []clausePage {
 	return out
 }
 
-func writeReport(w io.Writer, ix *Index, regs *Registers) error {
+func writeReport(w io.Writer, ix *Index, regs *Registers, ev indexEvidence) error {
+	counts := map[string]int{}
+	for _, c := range ix.Controls {
+		counts[c.ID] = ev.count(c.ID)
+	}
 	return reportPage().Execute(w, reportView{Index: ix, Registers: regs, Clauses: clauses(regs.Requirements),
-		Verified: ix.Summary.Readiness.Counts[evident.ReadinessVerified]})
+		Verified: ix.Summary.Readiness.Counts[evident.ReadinessVerified], Counts: counts})
 }

@@ -18,9 +18,9 @@ type sheet struct {
 // writeXLSX writes the index as a workbook for assessors who work in
 // spreadsheets: one sheet per table, its header row first, rows streamed
 // so a year of daily evidence is never held as cells.
-func writeXLSX(w io.Writer, ix *Index) error {
+func writeXLSX(w io.Writer, ix *Index, ev indexEvidence) error {
 	var sheets []xlsx.Sheet
-	for _, s := range xlsxSheets(ix) {
+	for _, s := range xlsxSheets(ix, ev) {
 		sheets = append(sheets, xlsx.Sheet{Name: s.name, Rows: func(add func(...any) error) error {
 			head := make([]any, len(s.header))
 			for i, h := range s.header {
@@ -35,7 +35,7 @@ func writeXLSX(w io.Writer, ix *Index) error {
 	return xlsx.Write(w, sheets)
 }
 
-func xlsxSheets(ix *Index) []sheet {
+func xlsxSheets(ix *Index, ev indexEvidence) []sheet {
 	join := func(xs []string) string { return strings.Join(xs, ", ") }
 	return []sheet{
 		{"Requirements", []string{"Requirement", "Clause", "Clause title", "Paraphrase", "Applicable", "Justification", "Proportionality", "Controls", "Period state"},
@@ -64,10 +64,11 @@ func xlsxSheets(ix *Index) []sheet {
 		{"Evidence", []string{"Control", "Leaf", "Evidence", "Effective", "Received", "Actor", "Verdict", "File", "SHA-256"},
 			func(add func(...any) error) error {
 				for _, c := range ix.Controls {
-					for _, e := range c.Evidence {
-						if err := add(c.ID, e.Index, e.ID, e.Effective, evident.UTC(e.Received), e.Actor, e.Verdict, e.Filename, e.SHA256); err != nil {
-							return err
-						}
+					err := ev.each(c.ID, func(e *EvidenceRef) error {
+						return add(c.ID, e.Index, e.ID, e.Effective, evident.UTC(e.Received), e.Actor, e.Verdict, e.Filename, e.SHA256)
+					})
+					if err != nil {
+						return err
 					}
 				}
 				return nil
