@@ -3,10 +3,12 @@
 package hsm
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"strings"
@@ -248,19 +250,49 @@ func TestSoftHSMReplicaPairSharesOneToken(t *testing.T) {
 	blobDir := t.TempDir()
 	var procs []*exec.Cmd
 	var outs []*bytes.Buffer
+	var gos []io.WriteCloser
+	var dones []chan struct{}
+	var rests []*bytes.Buffer
+	// The replicas open the token one after the other, then write at
+	// once: SoftHSM's file store can leave a token out of the scan of a
+	// process initializing the library while another one opens it (a
+	// quirk of the test token, seen once in CI), and what this test is
+	// about is the two signing through one token at the same time.
 	for _, name := range []string{"replica-1", "replica-2"} {
 		cmd := exec.Command(os.Args[0], "-test.run=^$")
 		cmd.Env = append(os.Environ(), replicaEnv+"="+name, "REPLICA_DSN="+dsn, "REPLICA_BLOBS="+blobDir, "REPLICA_URI="+u.String(), PINEnv+"="+userPIN, fmt.Sprint("REPLICA_N=", each))
 		var out bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &out
+		stdout, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd.Stderr = &out
+		goAhead, err := cmd.StdinPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		procs, outs = append(procs, cmd), append(outs, &out)
+		ready := bufio.NewReader(stdout)
+		if line, err := ready.ReadString('\n'); line != "ready\n" {
+			cmd.Wait()
+			t.Fatalf("%s did not open its signer: %q, %v\n%s", name, line, err, &out)
+		}
+		// The rest of stdout goes to its own buffer (stderr's is written
+		// by exec's goroutine), read to the end before Wait closes it.
+		rest, done := &bytes.Buffer{}, make(chan struct{})
+		go func() { io.Copy(rest, ready); close(done) }()
+		procs, outs, gos, dones = append(procs, cmd), append(outs, &out), append(gos, goAhead), append(dones, done)
+		rests = append(rests, rest)
+	}
+	for _, g := range gos {
+		g.Close()
 	}
 	for i, p := range procs {
+		<-dones[i]
 		if err := p.Wait(); err != nil {
-			t.Fatalf("replica %d: %v\n%s", i+1, err, outs[i])
+			t.Fatalf("replica %d: %v\n%s%s", i+1, err, rests[i], outs[i])
 		}
 	}
 	l := openLedgerIn(t, st, nil, vkey, blobDir)
@@ -324,6 +356,9 @@ func runReplica(name string) error {
 	l := ledger.Open(st, blobs, s, v)
 	var n int
 	fmt.Sscan(os.Getenv("REPLICA_N"), &n)
+	// Signer open: say so, and write once the test closes stdin.
+	fmt.Println("ready")
+	io.Copy(io.Discard, os.Stdin)
 	for i := range n {
 		if err := addEvidence(ctx, l, fmt.Sprintf("%s-%d", name, i)); err != nil {
 			return err
