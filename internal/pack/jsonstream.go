@@ -58,13 +58,7 @@ func writeArray(w *bufio.Writer, indent string, each func(elem func(any) error) 
 	inner := indent + "  "
 	n := 0
 	err := each(func(v any) error {
-		if n == 0 {
-			w.WriteByte('[')
-		} else {
-			w.WriteByte(',')
-		}
-		n++
-		w.WriteString("\n" + inner)
+		openElem(w, &n, inner)
 		return s.value(reflect.ValueOf(v), inner)
 	})
 	if err != nil {
@@ -294,4 +288,17 @@ func zeroValue(v reflect.Value) bool {
 		return z.IsZero()
 	}
 	return v.IsZero()
+}
+
+// openElem writes what comes before an element of an indented JSON array
+// whose n elements so far are written: the bracket or a comma, then the
+// line break and the element's indent. It counts the element.
+func openElem(w *bufio.Writer, n *int, inner string) {
+	if *n == 0 {
+		w.WriteByte('[')
+	} else {
+		w.WriteByte(',')
+	}
+	*n++
+	w.WriteString("\n" + inner)
 }

@@ -95,13 +95,7 @@ func (s *itemSpool) write(w *bufio.Writer, indent string) error {
 	inner := indent + "  "
 	n := 0
 	emit := func(b []byte) error {
-		if n == 0 {
-			w.WriteByte('[')
-		} else {
-			w.WriteByte(',')
-		}
-		n++
-		w.WriteString("\n" + inner)
+		openElem(w, &n, inner)
 		return writeIndented(w, &buf, b, inner)
 	}
 	next, err := s.read(r)
