@@ -15,6 +15,7 @@ import (
 	"github.com/evidenthq/evident"
 	"github.com/evidenthq/evident/internal/readiness"
 	"github.com/evidenthq/evident/internal/sqlstore"
+	"github.com/evidenthq/evident/internal/web"
 )
 
 // tamperSQL runs statements against the store behind the program's back,
@@ -405,7 +406,7 @@ func TestVerifyComputesKeptDashboardFiguresAgain(t *testing.T) {
 			return err
 		}
 		_, err = tx.Exec(ctx, `INSERT INTO result_cache (cache_key, tree_size, computed_at, body) VALUES (?, ?, ?, ?)`,
-			"web.dashboard.period from= to= at= day=2026-12-05", size, sqlstore.TS(time.Date(2026, 12, 5, 9, 0, 0, 0, time.UTC)),
+			web.PeriodKey("", "", "", time.Date(2026, 12, 5, 9, 0, 0, 0, time.UTC)), size, sqlstore.TS(time.Date(2026, 12, 5, 9, 0, 0, 0, time.UTC)),
 			`{"from":"2025-12-01T00:00:00Z","to":"2026-12-05T09:00:00Z","score":{"counts":{"verified":120},"applicable":120,"score":100},"series":[]}`)
 		return err
 	})

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -175,7 +176,7 @@ func (w *Web) periodReadiness(r *http.Request, now time.Time) (periodView, error
 	if _, _, err := readiness.Range(now, from, to, time.Time{}, time.Time{}); err != nil {
 		return periodView{}, err // refused before anything is read or kept
 	}
-	key := periodKey(q.Get("from"), q.Get("to"), q.Get("at"), now)
+	key := PeriodKey(q.Get("from"), q.Get("to"), q.Get("at"), now)
 	size, row, stored, err := w.cfg.Store.CachedResult(r.Context(), key)
 	if err != nil {
 		return periodView{}, err
@@ -207,27 +208,70 @@ func (w *Web) periodReadiness(r *http.Request, now time.Time) (periodView, error
 }
 
 // periodKeyPrefix starts the key of every period figure kept in the
-// store; periodKey and parsePeriodKey are the two sides of its format.
+// store; PeriodKey and parsePeriodKey are the two sides of its format.
 const periodKeyPrefix = "web.dashboard.period "
 
-// periodKey is the key a dashboard query's figure is kept under: its
-// parameters as given and the day it judged.
-func periodKey(from, to, at string, now time.Time) string {
-	return fmt.Sprintf(periodKeyPrefix+"from=%s to=%s at=%s day=%s", from, to, at, now.Format("2006-01-02"))
+// buildID names the build that computes a kept figure: another build may
+// judge differently (its catalog, its rules), so figures are kept per
+// build. It is the source revision the binary was built from, or its
+// module version; empty when neither is known (tests).
+var buildID = sync.OnceValue(func() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return ""
+	}
+	rev, dirty := "", false
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			dirty = s.Value == "true"
+		}
+	}
+	switch {
+	case rev != "" && dirty:
+		return rev + "+dirty"
+	case rev != "":
+		return rev
+	case bi.Main.Version != "(devel)":
+		return bi.Main.Version
+	}
+	return ""
+})
+
+// PeriodKey is the key a dashboard query's figure is kept under in
+// result_cache: the build, the query's parameters as given and the day it
+// judged. verify reads rows back by it (CheckCachedResults).
+func PeriodKey(from, to, at string, now time.Time) string {
+	return fmt.Sprintf(periodKeyPrefix+"build=%s from=%s to=%s at=%s day=%s", buildID(), from, to, at, now.Format("2006-01-02"))
 }
 
-// parsePeriodKey reads the range back from a key periodKey made; ok is
-// false for any other key.
-func parsePeriodKey(key string) (from, to time.Time, ok bool) {
-	rest, ok := strings.CutPrefix(key, periodKeyPrefix+"from=")
+// parsePeriodKey reads the build and the range back from a key periodKey
+// made; ok is false for any other key. A key of the format before builds
+// were named reads as another build's.
+func parsePeriodKey(key string) (build string, from, to time.Time, ok bool) {
+	rest, ok := strings.CutPrefix(key, periodKeyPrefix)
 	if !ok {
-		return from, to, false
+		return "", from, to, false
+	}
+	if b, ok := strings.CutPrefix(rest, "build="); ok {
+		build, rest, ok = strings.Cut(b, " ")
+		if !ok {
+			return "", from, to, false
+		}
+	} else {
+		build = "(before builds were named)"
+	}
+	rest, ok = strings.CutPrefix(rest, "from=")
+	if !ok {
+		return "", from, to, false
 	}
 	f, rest, ok1 := strings.Cut(rest, " to=")
 	t, rest, ok2 := strings.Cut(rest, " at=")
 	_, _, ok3 := strings.Cut(rest, " day=")
 	if !ok1 || !ok2 || !ok3 {
-		return from, to, false
+		return "", from, to, false
 	}
 	for _, p := range []struct {
 		s string
@@ -238,18 +282,19 @@ func parsePeriodKey(key string) (from, to time.Time, ok bool) {
 		}
 		x, err := evident.ParseTime(p.s)
 		if err != nil {
-			return from, to, false
+			return "", from, to, false
 		}
 		*p.t = x
 	}
-	return from, to, true
+	return build, from, to, true
 }
 
 // CheckCachedResults computes again from the records every dashboard
 // figure kept in the store that a page may still serve (those kept at
 // the ledger's current size), as the dashboard computed it at the
-// instant it was kept, and returns each that differs. `evident verify`
-// calls it after proving the records against the log: a kept figure
+// instant it was kept, and returns each that differs. Figures another
+// build kept are left to that build: this one never serves them.
+// `evident verify` calls it after proving the records against the log: a kept figure
 // that passes is derived from the log, so an edited row of result_cache
 // cannot show another readiness while verify says the store is intact.
 func CheckCachedResults(ctx context.Context, st *sqlstore.Store, cat *catalog.Catalog) ([]string, error) {
@@ -264,10 +309,13 @@ func CheckCachedResults(ctx context.Context, st *sqlstore.Store, cat *catalog.Ca
 		if r.TreeSize != size {
 			continue // never served again: the ledger has grown past it
 		}
-		from, to, ok := parsePeriodKey(key)
+		build, from, to, ok := parsePeriodKey(key)
 		if !ok {
 			problems = append(problems, fmt.Sprintf("result_cache row %q: not a result the dashboard keeps", key))
 			continue
+		}
+		if build != buildID() {
+			continue // another build's: this one never serves it
 		}
 		v, err := w.computePeriod(ctx, r.At, from, to)
 		if err != nil {

@@ -152,19 +152,23 @@ func TestEditedCachedResultIsNamed(t *testing.T) {
 	})
 }
 
-// Keys are read back exactly as the dashboard writes them, and no other
+// Keys are read back exactly as the dashboard writes them, a key of the
+// format before builds were named reads as another build's, and no other
 // key passes for a dashboard result.
 func TestPeriodKeyRoundTrip(t *testing.T) {
 	now := time.Date(2026, 12, 5, 10, 0, 0, 0, time.UTC)
-	from, to, ok := parsePeriodKey(periodKey("2026-01-01", "2026-07-01T00:00:00Z", "", now))
-	if !ok || !from.Equal(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)) || !to.Equal(time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC)) {
-		t.Errorf("round trip = %v %v %v", from, to, ok)
+	build, from, to, ok := parsePeriodKey(PeriodKey("2026-01-01", "2026-07-01T00:00:00Z", "", now))
+	if !ok || build != buildID() || !from.Equal(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)) || !to.Equal(time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("round trip = %q %v %v %v", build, from, to, ok)
 	}
-	if from, to, ok := parsePeriodKey(periodKey("", "", "", now)); !ok || !from.IsZero() || !to.IsZero() {
+	if _, from, to, ok := parsePeriodKey(PeriodKey("", "", "", now)); !ok || !from.IsZero() || !to.IsZero() {
 		t.Errorf("empty range = %v %v %v; want zero times", from, to, ok)
 	}
-	for _, k := range []string{"", "web.dashboard.period", "other from= to= at= day=", periodKeyPrefix + "from=yesterday to= at= day=x"} {
-		if _, _, ok := parsePeriodKey(k); ok {
+	if build, _, _, ok := parsePeriodKey(periodKeyPrefix + "from= to= at= day=2026-12-01"); !ok || build == buildID() {
+		t.Errorf("a key without a build = %q, %v; want another build's", build, ok)
+	}
+	for _, k := range []string{"", "web.dashboard.period", "other from= to= at= day=", periodKeyPrefix + "from=yesterday to= at= day=x", periodKeyPrefix + "build=x"} {
+		if _, _, _, ok := parsePeriodKey(k); ok {
 			t.Errorf("parsePeriodKey(%q) accepted", k)
 		}
 	}
