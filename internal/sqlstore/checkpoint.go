@@ -48,6 +48,14 @@ func (s *Store) sealTx(ctx context.Context, tx *Tx) error {
 func (tx *Tx) SignCheckpoint(ctx context.Context, signer note.Signer) (Checkpoint, error) {
 	n := tx.size
 	if !tx.appended {
+		// The append lock, as a write that appends takes it: under read
+		// committed, another writer's leaves and checkpoint could
+		// otherwise commit between reading the size and the latest
+		// checkpoint, and the tree would look smaller than what was
+		// signed ("records were deleted"), a false alarm.
+		if err := tx.lockLedger(ctx); err != nil {
+			return Checkpoint{}, err
+		}
 		var err error
 		if n, err = tx.LedgerSize(ctx); err != nil {
 			return Checkpoint{}, err
@@ -57,6 +65,7 @@ func (tx *Tx) SignCheckpoint(ctx context.Context, signer note.Signer) (Checkpoin
 	if err != nil && evident.ErrorCode(err) != evident.ENOTFOUND {
 		return Checkpoint{}, err
 	}
+	stored := err == nil // a checkpoint is kept, perhaps of the empty tree
 	// One cache for the root and the consistency proof: they read mostly
 	// the same hashes, and each read is a query.
 	hr := cachedReader(tx.hashReader(ctx))
@@ -67,7 +76,7 @@ func (tx *Tx) SignCheckpoint(ctx context.Context, signer note.Signer) (Checkpoin
 	if prev.Size > n {
 		return Checkpoint{}, evident.Errorf(evident.EFAILED, "ledger holds %d records but checkpoint %d was signed: records were deleted; refusing to sign", n, prev.Size)
 	}
-	if prev.Size == n && n > 0 {
+	if prev.Size == n && stored {
 		if root != prev.Root {
 			return Checkpoint{}, evident.Errorf(evident.EFAILED, "the ledger at %d records does not hash to the root signed for that size: history was rewritten; refusing to sign", n)
 		}
@@ -245,4 +254,17 @@ func (tx *Tx) Anchors(ctx context.Context) ([]Anchor, error) {
 		out = append(out, a)
 	}
 	return out, rows.Err()
+}
+
+// lockLedger takes the ledger's append lock on PostgreSQL until the
+// transaction ends: appends, checkpoints and an import's read of its
+// baseline go one at a time. SQLite's single writer already orders them.
+func (tx *Tx) lockLedger(ctx context.Context) error {
+	if tx.dialect != Postgres {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(8319002)`); err != nil {
+		return fmt.Errorf("ledger lock: %w", err)
+	}
+	return nil
 }

@@ -93,10 +93,8 @@ func (tx *Tx) InsertImportRun(ctx context.Context, run *ImportRun) error {
 // first takes the ledger's append lock, which the import's evidence needs
 // anyway, so the second import reads the first one's committed run.
 func (tx *Tx) PreviousImport(ctx context.Context, control, target string) (ImportRun, error) {
-	if tx.dialect == Postgres {
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(8319002)`); err != nil {
-			return ImportRun{}, fmt.Errorf("ledger lock: %w", err)
-		}
+	if err := tx.lockLedger(ctx); err != nil {
+		return ImportRun{}, err
 	}
 	// Newest by ledger index, not by receipt time: receipt time is when a
 	// transaction began, and a transaction that began earlier can take the

@@ -45,10 +45,8 @@ func (tx *Tx) AppendRecords(ctx context.Context, recs []evident.Record) ([]int64
 			break
 		}
 	}
-	if tx.dialect == Postgres {
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(8319002)`); err != nil {
-			return nil, fmt.Errorf("ledger lock: %w", err)
-		}
+	if err := tx.lockLedger(ctx); err != nil {
+		return nil, err
 	}
 	n, err := tx.LedgerSize(ctx)
 	if err != nil {
