@@ -1,52 +1,23 @@
 package main
 
-import (
-	"runtime"
-	"runtime/debug"
-)
+import "github.com/evidenthq/evident/internal/buildinfo"
 
 // version is set at link time by `make release` (-ldflags "-X
 // main.version=v1.2.3"); otherwise it is the module version the Go
 // toolchain recorded (a pseudo-version, or "(devel)" for a local build).
 var version = ""
 
-// buildInfo is what `evident version` reports: enough for a TSP to tie a
-// running binary to a source revision and toolchain (REQ-7.7 and
-// REQ-7.14 ask it to know what it runs).
-type buildInfo struct {
-	Version  string `json:"version"`
-	Revision string `json:"revision,omitempty"`
-	Time     string `json:"time,omitempty"`
-	Modified bool   `json:"modified"`
-	Go       string `json:"go"`
-	Platform string `json:"platform"`
-	CGO      bool   `json:"cgo"`
-}
-
-// readBuildInfo reads the build's version and VCS stamp from the binary.
-func readBuildInfo() buildInfo {
-	b := buildInfo{Version: version, Go: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH}
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		if b.Version == "" {
-			b.Version = "unknown"
-		}
-		return b
-	}
-	if b.Version == "" {
-		b.Version = bi.Main.Version
-	}
-	for _, s := range bi.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			b.Revision = s.Value
-		case "vcs.time":
-			b.Time = s.Value
-		case "vcs.modified":
-			b.Modified = s.Value == "true"
-		case "CGO_ENABLED":
-			b.CGO = s.Value == "1"
-		}
+// readBuildInfo is what `evident version` reports: enough for a TSP to
+// tie a running binary to a source revision and toolchain (REQ-7.7 and
+// REQ-7.14 ask it to know what it runs), with the release version set at
+// link time when there is one.
+func readBuildInfo() buildinfo.Info {
+	b := buildinfo.Read()
+	switch {
+	case version != "":
+		b.Version = version
+	case b.Version == "":
+		b.Version = "unknown"
 	}
 	return b
 }

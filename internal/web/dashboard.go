@@ -7,13 +7,13 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
-	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/evidenthq/evident"
+	"github.com/evidenthq/evident/internal/buildinfo"
 	"github.com/evidenthq/evident/internal/catalog"
 	"github.com/evidenthq/evident/internal/readiness"
 	"github.com/evidenthq/evident/internal/sqlstore"
@@ -213,32 +213,8 @@ const periodKeyPrefix = "web.dashboard.period "
 
 // buildID names the build that computes a kept figure: another build may
 // judge differently (its catalog, its rules), so figures are kept per
-// build. It is the source revision the binary was built from, or its
-// module version; empty when neither is known (tests).
-var buildID = sync.OnceValue(func() string {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return ""
-	}
-	rev, dirty := "", false
-	for _, s := range bi.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			rev = s.Value
-		case "vcs.modified":
-			dirty = s.Value == "true"
-		}
-	}
-	switch {
-	case rev != "" && dirty:
-		return rev + "+dirty"
-	case rev != "":
-		return rev
-	case bi.Main.Version != "(devel)":
-		return bi.Main.Version
-	}
-	return ""
-})
+// build (buildinfo.Info.ID).
+var buildID = sync.OnceValue(func() string { return buildinfo.Read().ID() })
 
 // PeriodKey is the key a dashboard query's figure is kept under in
 // result_cache: the build, the query's parameters as given and the day it
