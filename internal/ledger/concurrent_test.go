@@ -66,3 +66,30 @@ func TestCheckpointsBesideAppendsNeverSeeATreeShrink(t *testing.T) {
 		}
 	})
 }
+
+// A store whose first checkpoint was signed before any record (a bare
+// ledger checkpointed at once) is honest: every tree is consistent with
+// the empty one, so verify must not call the history rewritten.
+func TestFirstCheckpointOfTheEmptyTreeVerifies(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, storetest.NewClock(time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)).Now, func(t *testing.T, st *sqlstore.Store) {
+		ctx := context.Background()
+		l := ledgertest.Open(t, st, "evident.ledger/test", "")
+		if _, err := l.Checkpoint(ctx); err != nil {
+			t.Fatalf("checkpoint of the empty ledger: %v", err)
+		}
+		for i := range 3 {
+			in := ledger.EvidenceInput{Actor: "test", Filename: "f.txt", About: []string{"empty-first"}}
+			if _, err := l.AddEvidence(ctx, in, bytes.NewReader([]byte(fmt.Sprintf("record %d", i)))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		r, err := l.Verify(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !r.OK() || r.Evidence != 3 {
+			t.Errorf("verify after a first checkpoint of the empty tree: ok %v, %d evidence items (want 3)\n%v", r.OK(), r.Evidence, r.Problems)
+		}
+	})
+}

@@ -498,7 +498,9 @@ func (l *Ledger) verifyCheckpoints(ctx context.Context, tx *sqlstore.Tx, r *Repo
 		if good >= 0 {
 			good = body.Size
 		}
-		if prev != nil {
+		// Every tree extends the empty one (its root was checked above), so
+		// a first checkpoint of size 0 needs no proof, as when signing.
+		if prev != nil && prev.Size > 0 {
 			p, err := tlog.ProveTree(body.Size, prev.Size, tree)
 			if err == nil {
 				err = tlog.CheckTree(p, body.Size, body.Root, prev.Size, prev.Root)
