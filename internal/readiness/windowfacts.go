@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"time"
 
@@ -52,10 +53,11 @@ func cacheable(s evident.Schedule) bool {
 // records, hashed: a row judged with another one never holds.
 func scheduleHash(ci ControlInput) (string, error) {
 	b, err := json.Marshal(struct {
+		Format     string
 		Schedule   evident.Schedule
 		Changes    []evident.Change
 		Exceptions []evident.Exception
-	}{ci.Schedule, ci.History.Changes, ci.History.Exceptions})
+	}{factsFormat, ci.Schedule, ci.History.Changes, ci.History.Exceptions})
 	if err != nil {
 		return "", fmt.Errorf("hash a schedule: %w", err)
 	}
@@ -67,10 +69,26 @@ func scheduleHash(ci ControlInput) (string, error) {
 var factStates = []evident.PeriodState{evident.PeriodSatisfied, evident.PeriodFailing, evident.PeriodMissed,
 	evident.PeriodExcepted, evident.PeriodOverdue, evident.PeriodDue, evident.PeriodUpcoming}
 
+// factsFormat names the layout of a row's windows (encodeFacts). It is
+// hashed with the schedule (scheduleHash), so a row written in another
+// layout never holds: a report judges that control from the records once
+// and writes the row again, and verify passes over it as never read.
+const factsFormat = "runs/2"
+
+// maxFacts bounds the windows one row may say it holds: a row of a few
+// bytes could otherwise claim billions of windows and have a report
+// allocate them. A million is over two thousand years of daily windows.
+const maxFacts = 1 << 20
+
 // EncodeWindows writes ps (oldest first, none overlapping) as a row of
-// window_facts holds them, compactly: per window its start as a varint of
-// nanoseconds after the previous window's end (after the zero Unix time
-// for the first), its length, and its state's number.
+// window_facts holds them, compactly, in runs: five years of a daily
+// control are some 1 800 windows of one length, nearly all in one state
+// and each starting where the last ended, which one run says in a few
+// bytes. The row is the number of windows, then per run the first
+// window's start as a varint of nanoseconds after the previous window's
+// end (after the zero Unix time for the first), its length, its state's
+// number, and how many more windows of that length and state follow
+// back to back.
 func EncodeWindows(ps []evident.Period) ([]byte, error) {
 	fs := make([]fact, 0, len(ps))
 	for _, p := range ps {
@@ -92,16 +110,24 @@ func factOf(p evident.Period) (fact, error) {
 }
 
 func encodeFacts(fs []fact) ([]byte, error) {
-	b := binary.AppendUvarint(make([]byte, 0, 4+len(fs)*8), uint64(len(fs)))
+	b := binary.AppendUvarint(make([]byte, 0, 16), uint64(len(fs)))
 	var prev int64
-	for _, f := range fs {
+	for i := 0; i < len(fs); {
+		f := fs[i]
 		if f.end < f.start || f.start < prev {
 			return nil, fmt.Errorf("window %s to %s cannot be kept after one ending %s", time.Unix(0, f.start).UTC(), time.Unix(0, f.end).UTC(), time.Unix(0, prev).UTC())
 		}
+		l := f.end - f.start
+		j := i + 1
+		for j < len(fs) && fs[j].start == fs[j-1].end && fs[j].end-fs[j].start == l && fs[j].state == f.state {
+			j++
+		}
 		b = binary.AppendVarint(b, f.start-prev)
-		b = binary.AppendUvarint(b, uint64(f.end-f.start))
+		b = binary.AppendUvarint(b, uint64(l))
 		b = append(b, f.state)
-		prev = f.end
+		b = binary.AppendUvarint(b, uint64(j-i-1))
+		prev = fs[j-1].end
+		i = j
 	}
 	return b, nil
 }
@@ -145,15 +171,15 @@ func DecodeWindows(b []byte) ([]evident.Period, error) {
 // decodeFacts reads a row's windows into buf[:0].
 func decodeFacts(b []byte, buf []fact) ([]fact, error) {
 	n, k := binary.Uvarint(b)
-	if k <= 0 || n > uint64(len(b)) {
+	if k <= 0 || n > maxFacts {
 		return nil, errFacts
 	}
 	b = b[k:]
 	out := slices.Grow(buf[:0], int(n))
 	var prev int64
-	for range n {
+	for uint64(len(out)) < n {
 		d, k := binary.Varint(b)
-		if k <= 0 || d < 0 {
+		if k <= 0 || d < 0 || prev > math.MaxInt64-d {
 			return nil, errFacts
 		}
 		b = b[k:]
@@ -161,11 +187,23 @@ func decodeFacts(b []byte, buf []fact) ([]fact, error) {
 		if k <= 0 || len(b) < k+1 || int(b[k]) >= len(factStates) || l > 1<<62 {
 			return nil, errFacts
 		}
-		f := fact{start: prev + d, state: b[k]}
+		state := b[k]
 		b = b[k+1:]
-		f.end = f.start + int64(l)
-		prev = f.end
-		out = append(out, f)
+		r, k := binary.Uvarint(b)
+		if k <= 0 || r >= n-uint64(len(out)) {
+			return nil, errFacts
+		}
+		b = b[k:]
+		start := prev + d
+		for range r + 1 {
+			if start > math.MaxInt64-int64(l) {
+				return nil, errFacts
+			}
+			f := fact{start: start, end: start + int64(l), state: state}
+			out = append(out, f)
+			start = f.end
+		}
+		prev = start
 	}
 	if len(b) != 0 {
 		return nil, errFacts

@@ -2,6 +2,7 @@ package readiness
 
 import (
 	"context"
+	"encoding/binary"
 	"strings"
 	"testing"
 	"time"
@@ -219,6 +220,51 @@ func TestWindowsEncodeAndRefuseGarbage(t *testing.T) {
 	for _, bad := range [][]byte{nil, {5}, append(append([]byte{}, b...), 0), b[:len(b)-1], {1, 0, 0, 99}} {
 		if _, err := DecodeWindows(bad); err == nil {
 			t.Errorf("DecodeWindows(%v) took a malformed row", bad)
+		}
+	}
+}
+
+// TestDailyWindowsKeepInRuns: five years of a daily control, back to
+// back and nearly all satisfied, are a few runs, not a record per day: a
+// report reads every control's row, and at five hundred controls the
+// per-day form was megabytes on every report. A row claiming more
+// windows than its runs give, or far more than any control has, is
+// refused before anything is allocated for it.
+func TestDailyWindowsKeepInRuns(t *testing.T) {
+	t0 := time.Date(2021, 12, 7, 0, 0, 0, 0, time.UTC)
+	var ps []evident.Period
+	for d := range 1826 {
+		st := evident.PeriodSatisfied
+		if d == 100 || d == 101 || d == 900 {
+			st = evident.PeriodMissed
+		}
+		s := t0.AddDate(0, 0, d)
+		ps = append(ps, evident.Period{Window: evident.Window{Start: s, End: s.AddDate(0, 0, 1)}, State: st})
+	}
+	b, err := EncodeWindows(ps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Five runs (satisfied, two missed, satisfied, one missed, satisfied)
+	// of at most 14 bytes each, after the count.
+	if len(b) > 3+5*14 {
+		t.Errorf("1 826 daily windows in five runs take %d bytes, want at most %d", len(b), 3+5*14)
+	}
+	got, err := DecodeWindows(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(ps, got); diff != "" {
+		t.Fatalf("windows read back differ (-written +read):\n%s", diff)
+	}
+	short := binary.AppendUvarint(nil, 1827) // one window more than the runs hold
+	short = append(short, b[2:]...)
+	huge := binary.AppendUvarint(nil, maxFacts+1)
+	huge = append(huge, 0, 1, 0)
+	huge = binary.AppendUvarint(huge, maxFacts)
+	for name, bad := range map[string][]byte{"a count above the runs": short, "a count above the bound": huge} {
+		if _, err := DecodeWindows(bad); err == nil {
+			t.Errorf("DecodeWindows took %s", name)
 		}
 	}
 }
