@@ -150,7 +150,7 @@ func (a *app) dispatch(args []string) error {
 	if rest[0] != "serve" {
 		// Writes from the command line record who ran it beside --actor;
 		// the server's writes are made by signed-in logins and tokens.
-		a.ctx = sqlstore.WithOrigin(a.ctx, a.origin())
+		a.ctx = sqlstore.WithOriginOf(a.ctx, a.origin)
 	}
 	if c.subs != nil {
 		return a.runGroup(rest[0], c.subs, rest[1:])

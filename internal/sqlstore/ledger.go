@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/evidenthq/evident"
@@ -328,10 +329,23 @@ func WithOrigin(ctx context.Context, origin string) context.Context {
 	return context.WithValue(ctx, originKey{}, origin)
 }
 
-// OriginOf returns the origin WithOrigin set on ctx, or "".
+// WithOriginOf is WithOrigin for an origin that costs something to learn
+// (the command line's operating-system account, a lookup in the user
+// database): origin is called on the first write that records it, once,
+// so a command that writes nothing never pays for it.
+func WithOriginOf(ctx context.Context, origin func() string) context.Context {
+	return context.WithValue(ctx, originKey{}, sync.OnceValue(origin))
+}
+
+// OriginOf returns the origin WithOrigin or WithOriginOf set on ctx, or "".
 func OriginOf(ctx context.Context) string {
-	o, _ := ctx.Value(originKey{}).(string)
-	return o
+	switch o := ctx.Value(originKey{}).(type) {
+	case string:
+		return o
+	case func() string:
+		return o()
+	}
+	return ""
 }
 
 // LedgerLeavesOfKind returns the leaves whose kind starts with prefix, in
