@@ -137,7 +137,6 @@ func StatusOver(ctx context.Context, st *sqlstore.Store, in Input, from, to time
 	controls := in.Model.Controls
 	qs := make([]sqlstore.HistoryQuery, len(controls))
 	plans := make([]factsPlan, len(controls))
-	order := make([]int, len(controls))
 	cs := make([]ControlStatus, len(controls))
 	var puts []sqlstore.WindowFacts
 	var scratch factsScratch // controlStatusOf keeps none of the windows
@@ -156,46 +155,19 @@ func StatusOver(ctx context.Context, st *sqlstore.Store, in Input, from, to time
 				return err
 			}
 			qs[i] = historyQuery(c, ci.Schedule, in.At, plans[i].live)
-			order[i] = i
 		}
-		// Controls read from the same instant share a range scan, so each
-		// batch is cut from controls sorted by it.
-		slices.SortStableFunc(order, func(a, b int) int { return qs[a].Since.Compare(qs[b].Since) })
-		for len(order) > 0 {
-			batch := nextBatch(order, plans)
-			order = order[len(batch):]
-			bq := make([]sqlstore.HistoryQuery, len(batch))
-			for j, i := range batch {
-				bq[j] = qs[i]
-			}
-			occ, err := occurrences(ctx, tx, &in, bq)
+		return eachControl(ctx, tx, &in, qs, plans, func(i int, ci ControlInput) error {
+			c := controls[i]
+			ps, put, err := plans[i].periods(c, ci, in.At, from, to, since.Size, &scratch)
 			if err != nil {
 				return err
 			}
-			bc := make([]evident.Control, len(batch))
-			for j, i := range batch {
-				bc[j] = controls[i]
+			if put != nil {
+				puts = append(puts, *put)
 			}
-			recent, err := recentOccurrences(ctx, tx, &in, bc)
-			if err != nil {
-				return err
-			}
-			for _, i := range batch {
-				c := controls[i]
-				ci := in.Controls[c.ID] // a copy: the frame keeps no evidence
-				ci.History.Occurrences = occ[c.ID]
-				ci.recent, ci.hasRecent = recent[c.ID], true
-				ps, put, err := plans[i].periods(c, ci, in.At, from, to, since.Size, &scratch)
-				if err != nil {
-					return err
-				}
-				if put != nil {
-					puts = append(puts, *put)
-				}
-				cs[i] = controlStatusOf(ci, c, in.At, from, to, ps)
-			}
-		}
-		return nil
+			cs[i] = controlStatusOf(ci, c, in.At, from, to, ps)
+			return nil
+		})
 	})
 	if err != nil {
 		return Report{}, err
@@ -207,6 +179,81 @@ func StatusOver(ctx context.Context, st *sqlstore.Store, in Input, from, to time
 		return Report{}, ctx.Err()
 	}
 	return rollUp(in, from, to, cs), nil
+}
+
+// StatusEach is StatusOver for a view that needs each control's history
+// itself, not only its status: the pack lists every window of the period
+// with the evidence it counts, which window facts do not keep. Each
+// control's evidence is read back to reach as Load(ctx, st, reqs, in.At,
+// reach) reads it, a batch of controls at a time in one read transaction,
+// judged as Status judges it, and handed to visit with the control before
+// the batch is let go. The report is Status(Load's input, from, to) and
+// visit sees Load's input of each control; only the memory differs,
+// bounded by a batch of controls rather than every record the period
+// reaches back to. visit must not keep the history it is given. No window
+// facts are read or stored.
+func StatusEach(ctx context.Context, st *sqlstore.Store, in Input, from, to, reach time.Time, visit func(evident.Control, ControlInput) error) (Report, error) {
+	controls := in.Model.Controls
+	qs := make([]sqlstore.HistoryQuery, len(controls))
+	for i, c := range controls {
+		qs[i] = historyQuery(c, in.Controls[c.ID].Schedule, in.At, reach)
+	}
+	cs := make([]ControlStatus, len(controls))
+	err := st.Read(ctx, func(tx *sqlstore.Tx) error {
+		return eachControl(ctx, tx, &in, qs, make([]factsPlan, len(controls)), func(i int, ci ControlInput) error {
+			cs[i] = controlStatus(ci, controls[i], in.At, from, to)
+			return visit(controls[i], ci)
+		})
+	})
+	if err != nil {
+		return Report{}, err
+	}
+	return rollUp(in, from, to, cs), nil
+}
+
+// eachControl reads the evidence qs ask for, qs[i] for in.Model.Controls[i],
+// in batches (nextBatch) with the records a report at the instant reads
+// (ControlInput.Now), and calls judge with each control's index and input
+// before reading the next batch. The frame in keeps no evidence: each
+// input is a copy.
+func eachControl(ctx context.Context, tx *sqlstore.Tx, in *Input, qs []sqlstore.HistoryQuery, plans []factsPlan, judge func(int, ControlInput) error) error {
+	controls := in.Model.Controls
+	order := make([]int, len(controls))
+	for i := range order {
+		order[i] = i
+	}
+	// Controls read from the same instant share a range scan, so each
+	// batch is cut from controls sorted by it.
+	slices.SortStableFunc(order, func(a, b int) int { return qs[a].Since.Compare(qs[b].Since) })
+	for len(order) > 0 {
+		batch := nextBatch(order, plans)
+		order = order[len(batch):]
+		bq := make([]sqlstore.HistoryQuery, len(batch))
+		bc := make([]evident.Control, len(batch))
+		for j, i := range batch {
+			bq[j], bc[j] = qs[i], controls[i]
+		}
+		occ, err := occurrences(ctx, tx, in, bq)
+		if err != nil {
+			return err
+		}
+		recent, err := recentOccurrences(ctx, tx, in, bc)
+		if err != nil {
+			return err
+		}
+		for _, i := range batch {
+			id := controls[i].ID
+			ci := in.Controls[id]
+			ci.History.Occurrences = occ[id]
+			ci.recent, ci.hasRecent = recent[id], true
+			delete(occ, id) // let each history go once judged
+			delete(recent, id)
+			if err := judge(i, ci); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // readFacts reads the stored window facts, what the ledger gained since
