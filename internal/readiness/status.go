@@ -189,7 +189,8 @@ func StatusOver(ctx context.Context, st *sqlstore.Store, in Input, from, to time
 // reach) reads it, a batch of controls at a time in one read transaction,
 // judged as Status judges it, and handed to visit with the control before
 // the batch is let go. The report is Status(Load's input, from, to), and
-// the history visit sees is Load's; the records of the instant
+// the history visit sees holds Load's records, in the order judgements
+// read them (evident.OrderOccurrences); the records of the instant
 // (ControlInput.Now) are read after it, and are not in what visit sees.
 // Only the memory differs from Load and Status, bounded by a batch of
 // controls rather than every record the period reaches back to. visit
@@ -253,7 +254,8 @@ func eachControl(ctx context.Context, tx *sqlstore.Tx, in *Input, qs []sqlstore.
 			id := controls[i].ID
 			ci := in.Controls[id]
 			ci.History.Occurrences = occ[id]
-			delete(occ, id) // let each history go once judged
+			evident.OrderOccurrences(ci.History.Occurrences) // judged without a copy
+			delete(occ, id)                                  // let each history go once judged
 			if err := history(i, ci); err != nil {
 				return err
 			}
@@ -266,6 +268,7 @@ func eachControl(ctx context.Context, tx *sqlstore.Tx, in *Input, qs []sqlstore.
 			id := controls[i].ID
 			ci := in.Controls[id]
 			ci.recent, ci.hasRecent = recent[id], true
+			evident.OrderOccurrences(ci.recent)
 			delete(recent, id)
 			instant(i, ci)
 		}
