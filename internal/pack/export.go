@@ -125,8 +125,8 @@ type exporter struct {
 // evidence they count, which are in the manifest, and evidence received
 // outside the period's range). Readiness is read a few controls at a time
 // (readiness.StatusEach), so only those controls' histories are held at
-// once, never every record of the period. The ledger must be able to sign (the
-// final checkpoint and the manifest signature need the key).
+// once, never every record of the period. The ledger must be able to
+// sign (the final checkpoint and the manifest signature need the key).
 func Export(ctx context.Context, src Source, opt Options, w io.Writer) (*Manifest, error) {
 	if err := opt.Validate(); err != nil {
 		return nil, err
