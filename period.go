@@ -181,6 +181,14 @@ func sortOccurrences(occ []Occurrence) []Occurrence {
 	return out
 }
 
+// OrderOccurrences puts occ, in place, in the order every judgement reads
+// a history in (effective time, then ledger order). A history so ordered
+// is judged without a copy: a reader that owns its records (readiness,
+// which reads a control's at a time) orders them once rather than have
+// each judgement copy and sort them, which for a control with a hundred
+// thousand records sharing a few instants is tens of megabytes each time.
+func OrderOccurrences(occ []Occurrence) { sortOccurrencesInPlace(occ) }
+
 // sortOccurrencesInPlace is sortOccurrences on occ itself. Histories
 // mostly arrive in order already (the store reads them by effective
 // time), and every view judges a control several times, so a sorted one

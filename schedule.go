@@ -327,13 +327,22 @@ type History struct {
 
 // visible returns the history as it was known at at, occurrences sorted.
 func (h History) visible(at time.Time) History {
-	v := History{Occurrences: make([]Occurrence, 0, len(h.Occurrences))}
-	for _, o := range h.Occurrences {
-		if o.visible(at) {
-			v.Occurrences = append(v.Occurrences, o)
+	var v History
+	if allVisibleInOrder(h.Occurrences, at) {
+		// The common case, a history as the store reads it: shared, not
+		// copied (a control's history may hold a hundred thousand
+		// records), and capped so that an append by a caller copies.
+		// Nothing here changes an occurrence in place.
+		v.Occurrences = h.Occurrences[:len(h.Occurrences):len(h.Occurrences)]
+	} else {
+		v.Occurrences = make([]Occurrence, 0, len(h.Occurrences))
+		for _, o := range h.Occurrences {
+			if o.visible(at) {
+				v.Occurrences = append(v.Occurrences, o)
+			}
 		}
+		sortOccurrencesInPlace(v.Occurrences) // v's own copy
 	}
-	sortOccurrencesInPlace(v.Occurrences) // v's own copy
 	for _, e := range h.Exceptions {
 		if !e.RecordedAt.After(at) {
 			v.Exceptions = append(v.Exceptions, e)
@@ -346,6 +355,17 @@ func (h History) visible(at time.Time) History {
 	}
 	sort.SliceStable(v.Changes, func(i, j int) bool { return v.Changes[i].At.Before(v.Changes[j].At) })
 	return v
+}
+
+// allVisibleInOrder reports whether every occurrence was known at at and
+// they are in sortOccurrences' order already.
+func allVisibleInOrder(occ []Occurrence, at time.Time) bool {
+	for i := range occ {
+		if !occ[i].visible(at) || (i > 0 && occurredBefore(&occ[i], &occ[i-1])) {
+			return false
+		}
+	}
+	return true
 }
 
 // Evaluate returns the control's periods that overlap [from, to), each with
@@ -596,14 +616,22 @@ func later(a, b Occurrence) bool {
 // it and not made stale by a significant change between their effective
 // time and the end of the window. h holds only changes known at at.
 func counted(h *timeline, w Window, at time.Time) []Occurrence {
-	var out []Occurrence
-	for _, o := range h.in(w) {
-		if staleBy(o, h.Changes, w.End) != "" {
+	in := h.in(w)
+	for i, o := range in {
+		if staleBy(o, h.Changes, w.End) == "" {
 			continue
 		}
-		out = append(out, o)
+		// Copied only once one is left out: most windows count all
+		// their evidence, and a window may hold a hundred thousand.
+		out := in[:i:i] // capped: the first append copies
+		for _, o := range in[i+1:] {
+			if staleBy(o, h.Changes, w.End) == "" {
+				out = append(out, o)
+			}
+		}
+		return out
 	}
-	return out
+	return in
 }
 
 // staleBy returns the id of the first significant change after o took

@@ -67,3 +67,49 @@ func BenchmarkEvaluateFiveYearsDaily(b *testing.B) {
 		}
 	}
 }
+
+// TestEvaluateOfAnOrderedHistoryIsTheSame: a history put in order
+// (OrderOccurrences), which Evaluate and Freshness judge without a copy,
+// is judged as the same records in the store's order, which they copy
+// and sort; and judging leaves the caller's records as they were. The
+// records share a few instants, as a collector's batches do, some fail,
+// some arrive after their window or after the instant judged at, and a
+// significant change makes some stale.
+func TestEvaluateOfAnOrderedHistoryIsTheSame(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	base := ts(t, "2026-01-01")
+	at := ts(t, "2027-01-01") // every record known: judged without a copy
+	var h History
+	for i := range 400 {
+		eff := base.Add(time.Duration(r.IntN(300)) * 24 * time.Hour)
+		o := Occurrence{ID: fmt.Sprintf("e%03d", r.IntN(1000)), Effective: eff, Received: eff.Add(time.Duration(r.IntN(40*24)) * time.Hour),
+			LedgerIndex: int64(i), Systems: []string{"ca", "tsa"}[r.IntN(2):][:1]}
+		if r.IntN(7) == 0 {
+			o.Failed, o.Verdict = true, VerdictFail
+		}
+		h.Occurrences = append(h.Occurrences, o)
+	}
+	h.Changes = []Change{{ID: "ch1", At: ts(t, "2026-06-10"), RecordedAt: ts(t, "2026-06-10"), Significant: true, System: "ca"}}
+	s := Schedule{Cadence: mustCadence(t, "weekly"), Anchor: base, Systems: []string{"ca", "tsa"}}
+	ordered := h
+	ordered.Occurrences = slices.Clone(h.Occurrences)
+	OrderOccurrences(ordered.Occurrences)
+	before := slices.Clone(h.Occurrences)
+	beforeOrdered := slices.Clone(ordered.Occurrences)
+	for _, when := range []time.Time{at, ts(t, "2026-05-01")} { // and with some not yet known
+		want := s.Evaluate(h, base, at, when)
+		got := s.Evaluate(ordered, base, at, when)
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("at %s: the ordered history's windows differ from the unordered one's", when)
+		}
+		if f, g := s.Freshness(h, when), s.Freshness(ordered, when); fmt.Sprint(f) != fmt.Sprint(g) {
+			t.Errorf("at %s: freshness %v of the ordered history, %v of the unordered one", when, g, f)
+		}
+	}
+	if fmt.Sprint(h.Occurrences) != fmt.Sprint(before) || fmt.Sprint(ordered.Occurrences) != fmt.Sprint(beforeOrdered) {
+		t.Error("judging changed the caller's records")
+	}
+	if fmt.Sprint(before) == fmt.Sprint(ordered.Occurrences) {
+		t.Error("the history was in order already: the test proves nothing")
+	}
+}

@@ -123,8 +123,10 @@ type exporter struct {
 // read them back a control at a time, so memory does not grow with the
 // number of items either (what still does: the windows' lists of the
 // evidence they count, which are in the manifest, and evidence received
-// outside the period's range). The ledger must be able to sign (the
-// final checkpoint and the manifest signature need the key).
+// outside the period's range). Readiness is read a few controls at a time
+// (readiness.StatusEach), so only those controls' histories are held at
+// once, never every record of the period. The ledger must be able to
+// sign (the final checkpoint and the manifest signature need the key).
 func Export(ctx context.Context, src Source, opt Options, w io.Writer) (*Manifest, error) {
 	if err := opt.Validate(); err != nil {
 		return nil, err
@@ -149,13 +151,8 @@ func Export(ctx context.Context, src Source, opt Options, w io.Writer) (*Manifes
 	if err != nil {
 		return nil, err
 	}
-	// Readiness looks back a year before the period so the first window,
-	// which may start before the period, sees all its evidence.
-	in, err := readiness.Load(ctx, st, reqs, opt.Now, opt.From.AddDate(-1, 0, 0))
+	cov, j, err := e.judge(ctx, reqs)
 	if err != nil {
-		return nil, err
-	}
-	if err := readiness.PerService(&in, src.Catalog); err != nil {
 		return nil, err
 	}
 	// Sign a checkpoint covering everything readiness saw (audit records
@@ -176,10 +173,8 @@ func Export(ctx context.Context, src Source, opt Options, w io.Writer) (*Manifes
 		return nil, err
 	}
 	defer e.blobs.close()
-	e.man.Coverage = e.coverage(in)
+	e.man.Coverage = cov
 	e.noteWindowEvidence()
-	j := judge(in, opt.From, opt.To)
-	in = readiness.Input{} // every control's history: not needed from here on
 	if e.zw, err = newZipWriter(w); err != nil {
 		return nil, err
 	}
@@ -333,26 +328,74 @@ func (e *exporter) evidenceInScope(ev evident.Evidence) bool {
 	return len(ev.Services) == 0 && len(ev.Controls) == 0
 }
 
-// coverage judges every in-scope control's windows over the period.
-func (e *exporter) coverage(in readiness.Input) []Coverage {
+// judge reads the program's readiness a few controls at a time
+// (readiness.StatusEach): each in-scope control's windows over the period,
+// with the evidence each counts, for the manifest's coverage, and the
+// program's gaps, readiness over the period and exceptions for the index.
+// Memory is bounded by a batch of controls' histories, not every record
+// of the period. Each control's evidence is read back a year before the
+// period, so the first window, which may start before it, sees all its
+// evidence.
+func (e *exporter) judge(ctx context.Context, reqs []evident.Requirement) ([]Coverage, judged, error) {
+	st := e.src.Ledger.Store()
+	in, err := readiness.LoadFrame(ctx, st, reqs, e.opt.Now)
+	if err != nil {
+		return nil, judged{}, err
+	}
+	if err := readiness.PerService(&in, e.src.Catalog); err != nil {
+		return nil, judged{}, err
+	}
+	// Readiness over the period ends at the instant at the latest; a
+	// period not begun by then is not scored.
+	from, to, rerr := readiness.Range(in.At, e.opt.From, e.opt.To, time.Time{}, time.Time{})
+	if rerr != nil {
+		from, to = time.Time{}, time.Time{}
+	}
+	byID := map[string]Coverage{}
+	rep, err := readiness.StatusEach(ctx, st, in, from, to, e.opt.From.AddDate(-1, 0, 0), func(c evident.Control, ci readiness.ControlInput) error {
+		if ec := e.model.ControlByID(c.ID); ec != nil && e.controlInScope(ec) {
+			byID[c.ID] = e.coverageOf(ec, ci)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, judged{}, err
+	}
 	out := []Coverage{}
 	for i := range e.model.Controls {
 		c := &e.model.Controls[i]
 		if !e.controlInScope(c) {
 			continue
 		}
-		ci := in.Controls[c.ID]
-		ps := ci.Schedule.Evaluate(ci.History, e.opt.From, e.opt.To, e.opt.Now)
-		cov := evident.Cover(ps, e.opt.From, e.opt.To)
-		cv := Coverage{Control: c.ID, Cadence: ci.Schedule.Cadence.String(), Needs: max(ci.Schedule.Needs, 1),
-			Expected: cov.Expected, Found: cov.Found, Windows: []Window{}, Reviewed: c.NeedsReview(),
-			Schedule: factsOf(ci.Schedule, ci.History, c.AcceptancesNeeded())}
-		for _, p := range ps {
-			cv.Windows = append(cv.Windows, windowOf(p))
+		cv, ok := byID[c.ID]
+		if !ok {
+			// A control the program as it stood at the instant does
+			// not have: judged with no schedule, as the input has none.
+			cv = e.coverageOf(c, readiness.ControlInput{})
 		}
 		out = append(out, cv)
 	}
-	return out
+	j := judged{gaps: readiness.GapsAt(in, rep), ready: map[string]evident.Readiness{}, exceptions: in.Exceptions}
+	if rerr == nil {
+		j.scored, j.score = true, rep.Score
+		for _, q := range rep.Requirements {
+			j.ready[q.Requirement] = q.State
+		}
+	}
+	return out, j, nil
+}
+
+// coverageOf judges control c's windows over the period from its input.
+func (e *exporter) coverageOf(c *evident.Control, ci readiness.ControlInput) Coverage {
+	ps := ci.Schedule.Evaluate(ci.History, e.opt.From, e.opt.To, e.opt.Now)
+	cov := evident.Cover(ps, e.opt.From, e.opt.To)
+	cv := Coverage{Control: c.ID, Cadence: ci.Schedule.Cadence.String(), Needs: max(ci.Schedule.Needs, 1),
+		Expected: cov.Expected, Found: cov.Found, Windows: []Window{}, Reviewed: c.NeedsReview(),
+		Schedule: factsOf(ci.Schedule, ci.History, c.AcceptancesNeeded())}
+	for _, p := range ps {
+		cv.Windows = append(cv.Windows, windowOf(p))
+	}
+	return cv
 }
 
 // page is how many leaves are read at a time.

@@ -152,28 +152,16 @@ type IncidentRow struct {
 	Clocks      []evident.Clock `json:"clocks"`
 }
 
-// judged is what the index takes from the readiness input: the program's
-// gaps, its readiness over the period and the exceptions. It is taken as
-// soon as the input is loaded, so the input, which holds every control's
-// history, is not kept alive while the period's leaves are read.
+// judged is what the index takes from readiness: the program's gaps at
+// the instant, its readiness over the period and the exceptions. It is
+// taken while the controls' histories are read a few at a time
+// (exporter.judge), none of which is kept.
 type judged struct {
 	gaps       []readiness.Gap
 	scored     bool
 	score      evident.Tally
 	ready      map[string]evident.Readiness
 	exceptions []evident.Exception
-}
-
-func judge(in readiness.Input, from, to time.Time) judged {
-	j := judged{gaps: readiness.Gaps(in), ready: map[string]evident.Readiness{}, exceptions: in.Exceptions}
-	if from, to, err := readiness.Range(in.At, from, to, time.Time{}, time.Time{}); err == nil {
-		rep := readiness.Status(in, from, to)
-		j.scored, j.score = true, rep.Score
-		for _, q := range rep.Requirements {
-			j.ready[q.Requirement] = q.State
-		}
-	}
-	return j
 }
 
 // buildIndex derives the index from what the export collected. The

@@ -4,6 +4,7 @@
 // pass the instant to judge at, which is what makes status at any past
 // instant exact and every rule table-testable. Reading is kept apart from
 // judging: Load, LoadFrame and LoadProgram read the store in one
-// transaction into an Input, and StatusOver alone reads while it judges,
-// a few controls at a time, so a report over years is not held whole.
+// transaction into an Input, and StatusOver and StatusEach alone read
+// while they judge, a few controls at a time, so a report over years (or
+// a pack's windows over its period) is not held whole.
 package readiness

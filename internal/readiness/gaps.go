@@ -576,3 +576,16 @@ func OpenMajors(fs []evident.Finding, now time.Time) map[string][]string {
 	}
 	return out
 }
+
+// GapsAt is Gaps for the frame a report was computed from by StatusOver
+// or StatusEach: each control's freshness at the instant is the report's
+// (ControlStatus.Freshness, judged from the records Gaps reads), so no
+// control's history need be held. The report's own Gaps judge a period
+// by its windows instead (OverRange).
+func GapsAt(in Input, r Report) []Gap {
+	fresh := map[string]evident.Freshness{}
+	for _, cs := range r.Controls {
+		fresh[cs.ID] = cs.Freshness
+	}
+	return gapsOf(in, fresh)
+}

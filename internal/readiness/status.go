@@ -137,10 +137,9 @@ func StatusOver(ctx context.Context, st *sqlstore.Store, in Input, from, to time
 	controls := in.Model.Controls
 	qs := make([]sqlstore.HistoryQuery, len(controls))
 	plans := make([]factsPlan, len(controls))
-	order := make([]int, len(controls))
 	cs := make([]ControlStatus, len(controls))
 	var puts []sqlstore.WindowFacts
-	var scratch factsScratch // controlStatusOf keeps none of the windows
+	var scratch factsScratch // rangeStatus keeps none of the windows
 	err := st.Read(ctx, func(tx *sqlstore.Tx) error {
 		rows, since, storable, err := readFacts(ctx, tx, in.At)
 		if err != nil {
@@ -156,46 +155,20 @@ func StatusOver(ctx context.Context, st *sqlstore.Store, in Input, from, to time
 				return err
 			}
 			qs[i] = historyQuery(c, ci.Schedule, in.At, plans[i].live)
-			order[i] = i
 		}
-		// Controls read from the same instant share a range scan, so each
-		// batch is cut from controls sorted by it.
-		slices.SortStableFunc(order, func(a, b int) int { return qs[a].Since.Compare(qs[b].Since) })
-		for len(order) > 0 {
-			batch := nextBatch(order, plans)
-			order = order[len(batch):]
-			bq := make([]sqlstore.HistoryQuery, len(batch))
-			for j, i := range batch {
-				bq[j] = qs[i]
-			}
-			occ, err := occurrences(ctx, tx, &in, bq)
+		return eachControl(ctx, tx, &in, qs, plans, func(i int, ci ControlInput) error {
+			ps, put, err := plans[i].periods(controls[i], ci, in.At, from, to, since.Size, &scratch)
 			if err != nil {
 				return err
 			}
-			bc := make([]evident.Control, len(batch))
-			for j, i := range batch {
-				bc[j] = controls[i]
+			if put != nil {
+				puts = append(puts, *put)
 			}
-			recent, err := recentOccurrences(ctx, tx, &in, bc)
-			if err != nil {
-				return err
-			}
-			for _, i := range batch {
-				c := controls[i]
-				ci := in.Controls[c.ID] // a copy: the frame keeps no evidence
-				ci.History.Occurrences = occ[c.ID]
-				ci.recent, ci.hasRecent = recent[c.ID], true
-				ps, put, err := plans[i].periods(c, ci, in.At, from, to, since.Size, &scratch)
-				if err != nil {
-					return err
-				}
-				if put != nil {
-					puts = append(puts, *put)
-				}
-				cs[i] = controlStatusOf(ci, c, in.At, from, to, ps)
-			}
-		}
-		return nil
+			rangeStatus(&cs[i], ps, from, to)
+			return nil
+		}, func(i int, ci ControlInput) {
+			instantStatus(&cs[i], ci, controls[i], in.At)
+		})
 	})
 	if err != nil {
 		return Report{}, err
@@ -207,6 +180,100 @@ func StatusOver(ctx context.Context, st *sqlstore.Store, in Input, from, to time
 		return Report{}, ctx.Err()
 	}
 	return rollUp(in, from, to, cs), nil
+}
+
+// StatusEach is StatusOver for a view that needs each control's history
+// itself, not only its status: the pack lists every window of the period
+// with the evidence it counts, which window facts do not keep. Each
+// control's evidence is read back to reach as Load(ctx, st, reqs, in.At,
+// reach) reads it, a batch of controls at a time in one read transaction,
+// judged as Status judges it, and handed to visit with the control before
+// the batch is let go. The report is Status(Load's input, from, to), and
+// the history visit sees holds Load's records, in the order judgements
+// read them (evident.OrderOccurrences); the records of the instant
+// (ControlInput.Now) are read after it, and are not in what visit sees.
+// Only the memory differs from Load and Status, bounded by a batch of
+// controls rather than every record the period reaches back to. visit
+// must not keep the history it is given. No window facts are read or
+// stored.
+func StatusEach(ctx context.Context, st *sqlstore.Store, in Input, from, to, reach time.Time, visit func(evident.Control, ControlInput) error) (Report, error) {
+	controls := in.Model.Controls
+	qs := make([]sqlstore.HistoryQuery, len(controls))
+	for i, c := range controls {
+		qs[i] = historyQuery(c, in.Controls[c.ID].Schedule, in.At, reach)
+	}
+	cs := make([]ControlStatus, len(controls))
+	err := st.Read(ctx, func(tx *sqlstore.Tx) error {
+		return eachControl(ctx, tx, &in, qs, make([]factsPlan, len(controls)), func(i int, ci ControlInput) error {
+			if !from.IsZero() && to.After(from) {
+				// As controlStatus judges the range.
+				rangeStatus(&cs[i], ci.Schedule.Evaluate(ci.History, from, to, in.At), from, to)
+			}
+			return visit(controls[i], ci)
+		}, func(i int, ci ControlInput) {
+			instantStatus(&cs[i], ci, controls[i], in.At)
+		})
+	})
+	if err != nil {
+		return Report{}, err
+	}
+	return rollUp(in, from, to, cs), nil
+}
+
+// eachControl reads the evidence qs ask for, qs[i] for in.Model.Controls[i],
+// in batches (nextBatch), and calls history with each control's index and
+// input (its history, without the records of the instant); then it reads
+// the batch's records a report at the instant reads (ControlInput.Now) and
+// calls instant with each control's input holding those alone. The two
+// reads of a control, often the same records for a control whose evidence
+// is all recent, are never held at once. The frame in keeps no evidence:
+// each input is a copy.
+func eachControl(ctx context.Context, tx *sqlstore.Tx, in *Input, qs []sqlstore.HistoryQuery, plans []factsPlan,
+	history func(int, ControlInput) error, instant func(int, ControlInput)) error {
+	controls := in.Model.Controls
+	order := make([]int, len(controls))
+	for i := range order {
+		order[i] = i
+	}
+	// Controls read from the same instant share a range scan, so each
+	// batch is cut from controls sorted by it.
+	slices.SortStableFunc(order, func(a, b int) int { return qs[a].Since.Compare(qs[b].Since) })
+	for len(order) > 0 {
+		batch := nextBatch(order, plans)
+		order = order[len(batch):]
+		bq := make([]sqlstore.HistoryQuery, len(batch))
+		bc := make([]evident.Control, len(batch))
+		for j, i := range batch {
+			bq[j], bc[j] = qs[i], controls[i]
+		}
+		occ, err := occurrences(ctx, tx, in, bq)
+		if err != nil {
+			return err
+		}
+		for _, i := range batch {
+			id := controls[i].ID
+			ci := in.Controls[id]
+			ci.History.Occurrences = occ[id]
+			evident.OrderOccurrences(ci.History.Occurrences) // judged without a copy
+			delete(occ, id)                                  // let each history go once judged
+			if err := history(i, ci); err != nil {
+				return err
+			}
+		}
+		recent, err := recentOccurrences(ctx, tx, in, bc)
+		if err != nil {
+			return err
+		}
+		for _, i := range batch {
+			id := controls[i].ID
+			ci := in.Controls[id]
+			ci.recent, ci.hasRecent = recent[id], true
+			evident.OrderOccurrences(ci.recent)
+			delete(recent, id)
+			instant(i, ci)
+		}
+	}
+	return nil
 }
 
 // readFacts reads the stored window facts, what the ledger gained since
@@ -296,26 +363,32 @@ func rollUp(in Input, from, to time.Time, cs []ControlStatus) Report {
 // controlStatus is control c's status at at from its schedule and
 // history, over [from, to) too when the range is not empty.
 func controlStatus(ci ControlInput, c evident.Control, at, from, to time.Time) ControlStatus {
-	var ps []evident.Period
+	var cs ControlStatus
+	instantStatus(&cs, ci, c, at)
 	if !from.IsZero() && to.After(from) {
-		ps = ci.Schedule.Evaluate(ci.History, from, to, at)
+		rangeStatus(&cs, ci.Schedule.Evaluate(ci.History, from, to, at), from, to)
 	}
-	return controlStatusOf(ci, c, at, from, to, ps)
+	return cs
 }
 
-// controlStatusOf is controlStatus with the windows over [from, to)
-// judged already (Evaluate's, or StatusOver's from window facts).
-func controlStatusOf(ci ControlInput, c evident.Control, at, from, to time.Time, ps []evident.Period) ControlStatus {
-	cs := ControlStatus{ID: c.ID, Title: c.Title, Owner: c.Owner, Cadence: ci.Schedule.Cadence.String(),
-		Freshness: ci.Schedule.Freshness(ci.Now(), at)}
+// instantStatus sets what a control's status says at the instant: its
+// freshness and the window open, judged from ci.Now().
+func instantStatus(cs *ControlStatus, ci ControlInput, c evident.Control, at time.Time) {
+	cs.ID, cs.Title, cs.Owner, cs.Cadence = c.ID, c.Title, c.Owner, ci.Schedule.Cadence.String()
+	cs.Freshness = ci.Schedule.Freshness(ci.Now(), at)
 	if p, ok := currentPeriod(ci, at); ok {
 		cs.Period = &p
 	}
+}
+
+// rangeStatus sets a control's coverage and currency over [from, to)
+// from its windows ps over it (Evaluate's, or StatusOver's from window
+// facts), which it does not keep.
+func rangeStatus(cs *ControlStatus, ps []evident.Period, from, to time.Time) {
 	if !from.IsZero() && to.After(from) {
 		cov := evident.Cover(ps, from, to)
 		cs.Coverage, cs.OverRange = &cov, RangeCurrency(ps)
 	}
-	return cs
 }
 
 // RangeCurrency is a control's currency over a period, from its windows
