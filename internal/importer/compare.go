@@ -1,6 +1,9 @@
 package importer
 
-import "sort"
+import (
+	"slices"
+	"strings"
+)
 
 // Delta is what changed between two results of the same check: findings
 // that appeared (a port opened, a rule started failing) and findings that
@@ -10,36 +13,42 @@ type Delta struct {
 	Gone     []Finding `json:"gone"`
 }
 
-// Compare matches findings by Key. A nil prev is an empty baseline, so every
-// current finding appears.
+// Compare matches findings by Key, the first finding of a key standing for
+// it. A nil prev is an empty baseline, so every current finding appears.
+// Both sides are walked in key order, so a scan of tens of thousands of
+// findings is compared without a map of either; results are usually
+// sorted already (Result.Sort), and then nothing is sorted.
 func Compare(prev, cur *Result) Delta {
-	before, after := keyed(prev), keyed(cur)
+	before, after := byKey(prev), byKey(cur)
 	d := Delta{Appeared: []Finding{}, Gone: []Finding{}}
-	for k, f := range after {
-		if _, ok := before[k]; !ok {
-			d.Appeared = append(d.Appeared, f)
+	i, j := 0, 0
+	for i < len(before) || j < len(after) {
+		switch {
+		case j == len(after) || i < len(before) && before[i].Key < after[j].Key:
+			d.Gone = append(d.Gone, *before[i])
+			i++
+		case i == len(before) || after[j].Key < before[i].Key:
+			d.Appeared = append(d.Appeared, *after[j])
+			j++
+		default:
+			i, j = i+1, j+1
 		}
 	}
-	for k, f := range before {
-		if _, ok := after[k]; !ok {
-			d.Gone = append(d.Gone, f)
-		}
-	}
-	byKey := func(s []Finding) { sort.Slice(s, func(i, j int) bool { return s[i].Key < s[j].Key }) }
-	byKey(d.Appeared)
-	byKey(d.Gone)
 	return d
 }
 
-func keyed(r *Result) map[string]Finding {
-	m := map[string]Finding{}
+// byKey lists the first finding of each key, in key order.
+func byKey(r *Result) []*Finding {
 	if r == nil {
-		return m
+		return nil
 	}
-	for _, f := range r.Findings {
-		if _, dup := m[f.Key]; !dup {
-			m[f.Key] = f
-		}
+	out := make([]*Finding, len(r.Findings))
+	for i := range r.Findings {
+		out[i] = &r.Findings[i]
 	}
-	return m
+	cmp := func(a, b *Finding) int { return strings.Compare(a.Key, b.Key) }
+	if !slices.IsSortedFunc(out, cmp) {
+		slices.SortStableFunc(out, cmp)
+	}
+	return slices.CompactFunc(out, func(a, b *Finding) bool { return a.Key == b.Key })
 }

@@ -1,0 +1,75 @@
+package importer
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"sort"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// compareByMaps is Compare as it was written first, with a map per side:
+// the reference the sorted walk must match.
+func compareByMaps(prev, cur *Result) Delta {
+	keyed := func(r *Result) map[string]Finding {
+		m := map[string]Finding{}
+		if r != nil {
+			for _, f := range r.Findings {
+				if _, dup := m[f.Key]; !dup {
+					m[f.Key] = f
+				}
+			}
+		}
+		return m
+	}
+	before, after := keyed(prev), keyed(cur)
+	d := Delta{Appeared: []Finding{}, Gone: []Finding{}}
+	for k, f := range after {
+		if _, ok := before[k]; !ok {
+			d.Appeared = append(d.Appeared, f)
+		}
+	}
+	for k, f := range before {
+		if _, ok := after[k]; !ok {
+			d.Gone = append(d.Gone, f)
+		}
+	}
+	byKey := func(s []Finding) { sort.Slice(s, func(i, j int) bool { return s[i].Key < s[j].Key }) }
+	byKey(d.Appeared)
+	byKey(d.Gone)
+	return d
+}
+
+// Unsorted results with repeated keys (the first of a key stands for it,
+// whatever its detail) compare as they did with maps, and the inputs are
+// left as they were.
+func TestCompareMatchesMaps(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	random := func() *Result {
+		if r.IntN(8) == 0 {
+			return nil
+		}
+		res := &Result{}
+		for range r.IntN(30) {
+			res.Findings = append(res.Findings, Finding{Key: fmt.Sprintf("10.0.0.%d tcp/%d", r.IntN(4), r.IntN(5)), Detail: fmt.Sprint(r.IntN(1000))})
+		}
+		if r.IntN(2) == 0 {
+			res.Sort()
+		}
+		return res
+	}
+	for i := range 2000 {
+		prev, cur := random(), random()
+		var before []Finding
+		if cur != nil {
+			before = append(before, cur.Findings...)
+		}
+		if diff := cmp.Diff(compareByMaps(prev, cur), Compare(prev, cur)); diff != "" {
+			t.Fatalf("case %d: Compare differs from the map reference (-want +got):\n%s", i, diff)
+		}
+		if cur != nil && !cmp.Equal(before, cur.Findings) {
+			t.Fatalf("case %d: Compare reordered its input", i)
+		}
+	}
+}
