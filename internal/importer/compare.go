@@ -20,21 +20,34 @@ type Delta struct {
 // sorted already (Result.Sort), and then nothing is sorted.
 func Compare(prev, cur *Result) Delta {
 	before, after := byKey(prev), byKey(cur)
-	d := Delta{Appeared: []Finding{}, Gone: []Finding{}}
+	// The first walk counts, so each list is allocated once at its size.
+	gone, appeared := walk(before, after, nil)
+	d := Delta{Appeared: make([]Finding, 0, appeared), Gone: make([]Finding, 0, gone)}
+	walk(before, after, &d)
+	return d
+}
+
+// walk merges two lists in key order, counting the findings only before
+// and only after, and appending them to d when it is not nil.
+func walk(before, after []*Finding, d *Delta) (gone, appeared int) {
 	i, j := 0, 0
 	for i < len(before) || j < len(after) {
 		switch {
 		case j == len(after) || i < len(before) && before[i].Key < after[j].Key:
-			d.Gone = append(d.Gone, *before[i])
-			i++
+			if d != nil {
+				d.Gone = append(d.Gone, *before[i])
+			}
+			gone, i = gone+1, i+1
 		case i == len(before) || after[j].Key < before[i].Key:
-			d.Appeared = append(d.Appeared, *after[j])
-			j++
+			if d != nil {
+				d.Appeared = append(d.Appeared, *after[j])
+			}
+			appeared, j = appeared+1, j+1
 		default:
 			i, j = i+1, j+1
 		}
 	}
-	return d
+	return gone, appeared
 }
 
 // byKey lists the first finding of each key, in key order.

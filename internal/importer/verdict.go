@@ -104,11 +104,22 @@ func Rules(res *Result, criteria []evident.Criterion) []evident.Criterion {
 	return out
 }
 
+// behind lists the findings counted in metric, in a slice of their
+// number: a scan's may be tens of thousands.
 func behind(res *Result, metric string) []Finding {
-	var out []Finding
-	for _, f := range res.Findings {
-		if slices.Contains(f.Metrics, metric) {
-			out = append(out, f)
+	n := 0
+	for i := range res.Findings {
+		if slices.Contains(res.Findings[i].Metrics, metric) {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	out := make([]Finding, 0, n)
+	for i := range res.Findings {
+		if slices.Contains(res.Findings[i].Metrics, metric) {
+			out = append(out, res.Findings[i])
 		}
 	}
 	return out
