@@ -1,6 +1,9 @@
 package importer
 
 import (
+	"bytes"
+	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 )
@@ -64,4 +67,65 @@ func byKey(r *Result) []*Finding {
 		slices.SortStableFunc(out, cmp)
 	}
 	return slices.CompactFunc(out, func(a, b *Finding) bool { return a.Key == b.Key })
+}
+
+// CompareJSON is Compare with the previous findings as an import run
+// stores them: the JSON list json.Marshal made of them (null or empty for
+// none). Only their keys are held; a finding that is gone is decoded
+// whole. A scan's previous run may list tens of thousands of findings,
+// which would otherwise all be decoded to be compared by key.
+func CompareJSON(prev []byte, cur *Result) (Delta, error) {
+	type stored struct {
+		key string
+		raw []byte // the finding's JSON, within prev
+	}
+	var before []stored
+	dec := json.NewDecoder(bytes.NewReader(prev))
+	tok, err := dec.Token()
+	if err != nil || tok != json.Delim('[') && tok != nil {
+		return Delta{}, fmt.Errorf("previous findings: not a JSON list (%v)", err)
+	}
+	for tok != nil && dec.More() {
+		start := dec.InputOffset()
+		var k struct {
+			Key string `json:"key"`
+		}
+		if err := dec.Decode(&k); err != nil {
+			return Delta{}, fmt.Errorf("previous findings: finding %d: %w", len(before), err)
+		}
+		raw := bytes.TrimLeft(prev[start:dec.InputOffset()], " \t\r\n,")
+		before = append(before, stored{k.Key, raw})
+	}
+	if tok != nil {
+		if end, err := dec.Token(); err != nil || end != json.Delim(']') {
+			return Delta{}, fmt.Errorf("previous findings: the list does not end (%v)", err)
+		}
+	}
+	// The stored list is the sorted one Compare's callers stored; were it
+	// not, it is sorted here, the first finding of a key standing for it.
+	cmp := func(a, b stored) int { return strings.Compare(a.key, b.key) }
+	if !slices.IsSortedFunc(before, cmp) {
+		slices.SortStableFunc(before, cmp)
+	}
+	before = slices.CompactFunc(before, func(a, b stored) bool { return a.key == b.key })
+	after := byKey(cur)
+	d := Delta{Appeared: []Finding{}, Gone: []Finding{}}
+	i, j := 0, 0
+	for i < len(before) || j < len(after) {
+		switch {
+		case j == len(after) || i < len(before) && before[i].key < after[j].Key:
+			var f Finding
+			if err := json.Unmarshal(before[i].raw, &f); err != nil {
+				return Delta{}, fmt.Errorf("previous findings: %q: %w", before[i].key, err)
+			}
+			d.Gone = append(d.Gone, f)
+			i++
+		case i == len(before) || after[j].Key < before[i].key:
+			d.Appeared = append(d.Appeared, *after[j])
+			j++
+		default:
+			i, j = i+1, j+1
+		}
+	}
+	return d, nil
 }

@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"sort"
@@ -43,7 +44,7 @@ func compareByMaps(prev, cur *Result) Delta {
 
 // Unsorted results with repeated keys (the first of a key stands for it,
 // whatever its detail) compare as they did with maps, and the inputs are
-// left as they were.
+// left as they were; so do previous findings read from their JSON.
 func TestCompareMatchesMaps(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	random := func() *Result {
@@ -52,7 +53,8 @@ func TestCompareMatchesMaps(t *testing.T) {
 		}
 		res := &Result{}
 		for range r.IntN(30) {
-			res.Findings = append(res.Findings, Finding{Key: fmt.Sprintf("10.0.0.%d tcp/%d", r.IntN(4), r.IntN(5)), Detail: fmt.Sprint(r.IntN(1000))})
+			res.Findings = append(res.Findings, Finding{Key: fmt.Sprintf("10.0.0.%d tcp/%d", r.IntN(4), r.IntN(5)), Detail: fmt.Sprint(r.IntN(1000)),
+				Severity: "high", Metrics: []string{"open_ports"}})
 		}
 		if r.IntN(2) == 0 {
 			res.Sort()
@@ -71,5 +73,32 @@ func TestCompareMatchesMaps(t *testing.T) {
 		if cur != nil && !cmp.Equal(before, cur.Findings) {
 			t.Fatalf("case %d: Compare reordered its input", i)
 		}
+		if prev == nil || cur == nil {
+			continue
+		}
+		stored, err := json.MarshalIndent(prev.Findings, "", " ") // as stored, or any other JSON of them
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := CompareJSON(stored, cur)
+		if err != nil {
+			t.Fatalf("case %d: %v", i, err)
+		}
+		if diff := cmp.Diff(compareByMaps(prev, cur), got); diff != "" {
+			t.Fatalf("case %d: CompareJSON differs from the map reference (-want +got):\n%s", i, diff)
+		}
+	}
+}
+
+// Previous findings that are not a JSON list are refused, not read as none.
+func TestCompareJSONRefusesWhatIsNotAList(t *testing.T) {
+	for _, bad := range []string{``, `{}`, `[{"key":1}]`, `[{"key":"a"}`, `"x"`} {
+		if _, err := CompareJSON([]byte(bad), &Result{}); err == nil {
+			t.Errorf("CompareJSON(%q) accepted it", bad)
+		}
+	}
+	d, err := CompareJSON([]byte(`null`), &Result{Findings: []Finding{{Key: "a"}}})
+	if err != nil || len(d.Appeared) != 1 {
+		t.Errorf("CompareJSON(null) = %+v, %v; want the one finding appeared", d, err)
 	}
 }

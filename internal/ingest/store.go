@@ -201,11 +201,9 @@ func (c *Checked) store(ctx context.Context, l *ledger.Ledger) (Outcome, error) 
 		prev, err := tx.PreviousImport(ctx, c.control.ID, c.Target)
 		switch {
 		case err == nil:
-			var before []importer.Finding
-			if err := json.Unmarshal(prev.Findings, &before); err != nil {
-				return err
+			if out.Delta, err = importer.CompareJSON(prev.Findings, c.Result); err != nil {
+				return fmt.Errorf("import run %s: %w", prev.ID, err)
 			}
-			out.Delta = importer.Compare(&importer.Result{Findings: before}, c.Result)
 			run.PreviousID = prev.ID
 		case evident.ErrorCode(err) == evident.ENOTFOUND:
 			out.Delta, out.First = importer.Compare(nil, c.Result), true
