@@ -22,6 +22,11 @@ type Delta struct {
 // findings is compared without a map of either; results are usually
 // sorted already (Result.Sort), and then nothing is sorted.
 func Compare(prev, cur *Result) Delta {
+	if (prev == nil || len(prev.Findings) == 0) && cur != nil && len(cur.Findings) > 0 && uniqueInOrder(cur.Findings) {
+		// Every finding appears, in the order it is held in: the list
+		// is shared rather than copied (a first scan's can be large).
+		return Delta{Appeared: cur.Findings[:len(cur.Findings):len(cur.Findings)], Gone: []Finding{}}
+	}
 	before, after := byKey(prev), byKey(cur)
 	// The first walk counts, so each list is allocated once at its size.
 	gone, appeared := walk(before, after, nil)
@@ -51,6 +56,16 @@ func walk(before, after []*Finding, d *Delta) (gone, appeared int) {
 		}
 	}
 	return gone, appeared
+}
+
+// uniqueInOrder reports whether every key is greater than the one before.
+func uniqueInOrder(fs []Finding) bool {
+	for i := 1; i < len(fs); i++ {
+		if fs[i-1].Key >= fs[i].Key {
+			return false
+		}
+	}
+	return true
 }
 
 // byKey lists the first finding of each key, in key order.

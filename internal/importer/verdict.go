@@ -105,7 +105,8 @@ func Rules(res *Result, criteria []evident.Criterion) []evident.Criterion {
 }
 
 // behind lists the findings counted in metric, in a slice of their
-// number: a scan's may be tens of thousands.
+// number: a scan's may be tens of thousands. The verdict and the result
+// may share findings; neither is changed once judged.
 func behind(res *Result, metric string) []Finding {
 	n := 0
 	for i := range res.Findings {
@@ -113,8 +114,13 @@ func behind(res *Result, metric string) []Finding {
 			n++
 		}
 	}
-	if n == 0 {
+	switch n {
+	case 0:
 		return nil
+	case len(res.Findings):
+		// All of them (every open port of a scan unexpected): the list
+		// is shared rather than copied.
+		return res.Findings[:n:n]
 	}
 	out := make([]Finding, 0, n)
 	for i := range res.Findings {
