@@ -102,3 +102,26 @@ func TestCompareJSONRefusesWhatIsNotAList(t *testing.T) {
 		t.Errorf("CompareJSON(null) = %+v, %v; want the one finding appeared", d, err)
 	}
 }
+
+// FuzzCompareJSON holds CompareJSON to what a re-import did before it:
+// decode every previous finding, then Compare. Wherever that worked,
+// CompareJSON must give the same delta.
+func FuzzCompareJSON(f *testing.F) {
+	f.Add([]byte(`[{"key":"10.0.0.1 tcp/23","target":"10.0.0.1","severity":"high","metrics":["open_ports"]},{"key":"10.0.0.2 tcp/80","severity":"info"}]`), "10.0.0.1 tcp/23")
+	f.Add([]byte(` [ {"key":"b"} , {"key":"a","title":"x\u003cy"}, {"key":"a"} ] `), "a")
+	f.Add([]byte(`null`), "z")
+	f.Fuzz(func(t *testing.T, prev []byte, key string) {
+		cur := &Result{Findings: []Finding{{Key: key, Severity: "info"}, {Key: "10.0.0.2 tcp/80", Severity: "info"}}}
+		var before []Finding
+		if json.Unmarshal(prev, &before) != nil {
+			return
+		}
+		got, err := CompareJSON(prev, cur)
+		if err != nil {
+			t.Fatalf("CompareJSON(%q): %v, but the findings decode", prev, err)
+		}
+		if diff := cmp.Diff(Compare(&Result{Findings: before}, cur), got); diff != "" {
+			t.Fatalf("CompareJSON(%q) differs from decoding then Compare (-want +got):\n%s", prev, diff)
+		}
+	})
+}
