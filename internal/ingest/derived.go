@@ -54,9 +54,11 @@ func writeDerived(w io.Writer, d derivedBlob) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	all, err := json.Marshal(res.Findings) // a sentinel, null or []
-	if err != nil {
-		return nil, err
+	var all []byte // the result's findings, written below when it has any
+	if !resultListed {
+		if all, err = json.Marshal(d.Result.Findings); err != nil { // null or []
+			return nil, err
+		}
 	}
 	bw := bufio.NewWriterSize(w, 64<<10)
 	var buf []byte

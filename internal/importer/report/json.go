@@ -36,8 +36,8 @@ func (f *Finding) AppendJSON(dst []byte) []byte {
 }
 
 // JSONSize is the length of f's JSON when none of its strings needs
-// escaping, as nmap's never do: enough to size a buffer for many findings
-// at once.
+// escaping, the usual case: enough to size a buffer for many findings at
+// once, which then grows only for the findings that needed escapes.
 func (f *Finding) JSONSize() int {
 	n := len(`{"key":"","severity":""}`) + len(f.Key) + len(f.Severity)
 	for _, kv := range [...]struct{ name, v string }{{"target", f.Target}, {"rule", f.Rule}, {"title", f.Title}, {"detail", f.Detail}} {
