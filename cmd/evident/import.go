@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"os"
@@ -211,7 +212,12 @@ func (a *app) progress() func(verb string, i, n int, name string) {
 	}
 }
 
+// printOutcome prints what one import recorded. A scan's outcome can
+// name tens of thousands of findings, so the lines are buffered rather
+// than written one system call each.
 func printOutcome(a *app, o ingest.Outcome) {
+	w := bufio.NewWriterSize(a.stdout, 64<<10)
+	defer w.Flush()
 	word := "FAIL"
 	if o.Verdict.Pass {
 		word = "pass"
@@ -220,42 +226,42 @@ func printOutcome(a *app, o ingest.Outcome) {
 	if target == "" {
 		target = "-"
 	}
-	a.out("%s  %s  %s  control %s  target %s\n", word, o.Filename, o.Format, o.Control, target)
+	fmt.Fprintf(w, "%s  %s  %s  control %s  target %s\n", word, o.Filename, o.Format, o.Control, target)
 	if o.Defaulted {
-		a.out("  judged by the %s defaults (the control states no criteria): %s\n", o.Format, criteriaList(o.Verdict.Criteria))
+		fmt.Fprintf(w, "  judged by the %s defaults (the control states no criteria): %s\n", o.Format, criteriaList(o.Verdict.Criteria))
 	}
 	for _, f := range o.Verdict.Failed {
-		a.out("  failed %s (got %g)\n", f.Criterion, f.Actual)
+		fmt.Fprintf(w, "  failed %s (got %g)\n", f.Criterion, f.Actual)
 		for _, x := range f.Findings {
-			a.out("    %s  %s\n", x.Severity, findingLine(x))
+			fmt.Fprintf(w, "    %s  %s\n", x.Severity, findingLine(x))
 		}
 	}
 	for _, e := range o.Verdict.Errors {
-		a.out("  not evaluated: %s\n", e)
+		fmt.Fprintf(w, "  not evaluated: %s\n", e)
 	}
 	if s := o.Scope; s != nil {
-		a.out("  scope: checked %d of %d in-scope hosts: %s\n", len(s.Reached), len(s.Reached)+len(s.Missing), hostList(s.Reached))
+		fmt.Fprintf(w, "  scope: checked %d of %d in-scope hosts: %s\n", len(s.Reached), len(s.Reached)+len(s.Missing), hostList(s.Reached))
 		if len(s.Missing) > 0 {
 			// Coverage, not a failed check: those systems' windows wait
 			// for a run that checks the hosts missed.
-			a.out("  not checked (their systems stay unsatisfied until a run checks them): %s\n", hostList(s.Missing))
+			fmt.Fprintf(w, "  not checked (their systems stay unsatisfied until a run checks them): %s\n", hostList(s.Missing))
 		}
 	}
 	if o.First {
-		a.out("  first import for this control and target\n")
+		fmt.Fprintf(w, "  first import for this control and target\n")
 	} else {
-		a.out("  since the previous import: %d appeared, %d gone\n", len(o.Delta.Appeared), len(o.Delta.Gone))
+		fmt.Fprintf(w, "  since the previous import: %d appeared, %d gone\n", len(o.Delta.Appeared), len(o.Delta.Gone))
 		for _, f := range o.Delta.Appeared {
-			a.out("    appeared  %s\n", findingLine(f))
+			fmt.Fprintf(w, "    appeared  %s\n", findingLine(f))
 		}
 		for _, f := range o.Delta.Gone {
-			a.out("    gone      %s\n", findingLine(f))
+			fmt.Fprintf(w, "    gone      %s\n", findingLine(f))
 		}
 	}
 	for _, v := range o.Vulnerabilities {
-		a.out("  vulnerability %s: %s\n", v.ID, v.Title)
+		fmt.Fprintf(w, "  vulnerability %s: %s\n", v.ID, v.Title)
 	}
-	a.out("  evidence %s (leaf %d), verdict %s (leaf %d)\n", o.Raw.ID, o.Raw.LedgerIndex, o.Derived.ID, o.Derived.LedgerIndex)
+	fmt.Fprintf(w, "  evidence %s (leaf %d), verdict %s (leaf %d)\n", o.Raw.ID, o.Raw.LedgerIndex, o.Derived.ID, o.Derived.LedgerIndex)
 }
 
 // hostList names in-scope hosts with their systems for the scope lines,

@@ -1,6 +1,12 @@
 package importer
 
-import "sort"
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+)
 
 // Delta is what changed between two results of the same check: findings
 // that appeared (a port opened, a rule started failing) and findings that
@@ -10,36 +16,131 @@ type Delta struct {
 	Gone     []Finding `json:"gone"`
 }
 
-// Compare matches findings by Key. A nil prev is an empty baseline, so every
-// current finding appears.
+// Compare matches findings by Key, the first finding of a key standing for
+// it. A nil prev is an empty baseline, so every current finding appears.
+// Both sides are walked in key order, so a scan of tens of thousands of
+// findings is compared without a map of either; results are usually
+// sorted already (Result.Sort), and then nothing is sorted.
 func Compare(prev, cur *Result) Delta {
-	before, after := keyed(prev), keyed(cur)
-	d := Delta{Appeared: []Finding{}, Gone: []Finding{}}
-	for k, f := range after {
-		if _, ok := before[k]; !ok {
-			d.Appeared = append(d.Appeared, f)
-		}
+	if (prev == nil || len(prev.Findings) == 0) && cur != nil && len(cur.Findings) > 0 && uniqueInOrder(cur.Findings) {
+		// Every finding appears, in the order it is held in: the list
+		// is shared rather than copied (a first scan's can be large).
+		return Delta{Appeared: cur.Findings[:len(cur.Findings):len(cur.Findings)], Gone: []Finding{}}
 	}
-	for k, f := range before {
-		if _, ok := after[k]; !ok {
-			d.Gone = append(d.Gone, f)
-		}
-	}
-	byKey := func(s []Finding) { sort.Slice(s, func(i, j int) bool { return s[i].Key < s[j].Key }) }
-	byKey(d.Appeared)
-	byKey(d.Gone)
+	before, after := byKey(prev), byKey(cur)
+	// The first walk counts, so each list is allocated once at its size.
+	gone, appeared := walk(before, after, nil)
+	d := Delta{Appeared: make([]Finding, 0, appeared), Gone: make([]Finding, 0, gone)}
+	walk(before, after, &d)
 	return d
 }
 
-func keyed(r *Result) map[string]Finding {
-	m := map[string]Finding{}
-	if r == nil {
-		return m
-	}
-	for _, f := range r.Findings {
-		if _, dup := m[f.Key]; !dup {
-			m[f.Key] = f
+// walk merges two lists in key order, counting the findings only before
+// and only after, and appending them to d when it is not nil.
+func walk(before, after []*Finding, d *Delta) (gone, appeared int) {
+	i, j := 0, 0
+	for i < len(before) || j < len(after) {
+		switch {
+		case j == len(after) || i < len(before) && before[i].Key < after[j].Key:
+			if d != nil {
+				d.Gone = append(d.Gone, *before[i])
+			}
+			gone, i = gone+1, i+1
+		case i == len(before) || after[j].Key < before[i].Key:
+			if d != nil {
+				d.Appeared = append(d.Appeared, *after[j])
+			}
+			appeared, j = appeared+1, j+1
+		default:
+			i, j = i+1, j+1
 		}
 	}
-	return m
+	return gone, appeared
+}
+
+// uniqueInOrder reports whether every key is greater than the one before.
+func uniqueInOrder(fs []Finding) bool {
+	for i := 1; i < len(fs); i++ {
+		if fs[i-1].Key >= fs[i].Key {
+			return false
+		}
+	}
+	return true
+}
+
+// byKey lists the first finding of each key, in key order.
+func byKey(r *Result) []*Finding {
+	if r == nil {
+		return nil
+	}
+	out := make([]*Finding, len(r.Findings))
+	for i := range r.Findings {
+		out[i] = &r.Findings[i]
+	}
+	cmp := func(a, b *Finding) int { return strings.Compare(a.Key, b.Key) }
+	if !slices.IsSortedFunc(out, cmp) {
+		slices.SortStableFunc(out, cmp)
+	}
+	return slices.CompactFunc(out, func(a, b *Finding) bool { return a.Key == b.Key })
+}
+
+// CompareJSON is Compare with the previous findings as an import run
+// stores them: the JSON list json.Marshal made of them (null or empty for
+// none). Only their keys are held; a finding that is gone is decoded
+// whole. A scan's previous run may list tens of thousands of findings,
+// which would otherwise all be decoded to be compared by key.
+func CompareJSON(prev []byte, cur *Result) (Delta, error) {
+	type stored struct {
+		key string
+		raw []byte // the finding's JSON, within prev
+	}
+	var before []stored
+	dec := json.NewDecoder(bytes.NewReader(prev))
+	tok, err := dec.Token()
+	if err != nil || tok != json.Delim('[') && tok != nil {
+		return Delta{}, fmt.Errorf("previous findings: not a JSON list (%v)", err)
+	}
+	for tok != nil && dec.More() {
+		start := dec.InputOffset()
+		var k struct {
+			Key string `json:"key"`
+		}
+		if err := dec.Decode(&k); err != nil {
+			return Delta{}, fmt.Errorf("previous findings: finding %d: %w", len(before), err)
+		}
+		raw := bytes.TrimLeft(prev[start:dec.InputOffset()], " \t\r\n,")
+		before = append(before, stored{k.Key, raw})
+	}
+	if tok != nil {
+		if end, err := dec.Token(); err != nil || end != json.Delim(']') {
+			return Delta{}, fmt.Errorf("previous findings: the list does not end (%v)", err)
+		}
+	}
+	// The stored list is the sorted one Compare's callers stored; were it
+	// not, it is sorted here, the first finding of a key standing for it.
+	cmp := func(a, b stored) int { return strings.Compare(a.key, b.key) }
+	if !slices.IsSortedFunc(before, cmp) {
+		slices.SortStableFunc(before, cmp)
+	}
+	before = slices.CompactFunc(before, func(a, b stored) bool { return a.key == b.key })
+	after := byKey(cur)
+	d := Delta{Appeared: []Finding{}, Gone: []Finding{}}
+	i, j := 0, 0
+	for i < len(before) || j < len(after) {
+		switch {
+		case j == len(after) || i < len(before) && before[i].key < after[j].Key:
+			var f Finding
+			if err := json.Unmarshal(before[i].raw, &f); err != nil {
+				return Delta{}, fmt.Errorf("previous findings: %q: %w", before[i].key, err)
+			}
+			d.Gone = append(d.Gone, f)
+			i++
+		case i == len(before) || after[j].Key < before[i].key:
+			d.Appeared = append(d.Appeared, *after[j])
+			j++
+		default:
+			i, j = i+1, j+1
+		}
+	}
+	return d, nil
 }

@@ -104,11 +104,28 @@ func Rules(res *Result, criteria []evident.Criterion) []evident.Criterion {
 	return out
 }
 
+// behind lists the findings counted in metric, in a slice of their
+// number: a scan's may be tens of thousands. The verdict and the result
+// may share findings; neither is changed once judged.
 func behind(res *Result, metric string) []Finding {
-	var out []Finding
-	for _, f := range res.Findings {
-		if slices.Contains(f.Metrics, metric) {
-			out = append(out, f)
+	n := 0
+	for i := range res.Findings {
+		if slices.Contains(res.Findings[i].Metrics, metric) {
+			n++
+		}
+	}
+	switch n {
+	case 0:
+		return nil
+	case len(res.Findings):
+		// All of them (every open port of a scan unexpected): the list
+		// is shared rather than copied.
+		return res.Findings[:n:n]
+	}
+	out := make([]Finding, 0, n)
+	for i := range res.Findings {
+		if slices.Contains(res.Findings[i].Metrics, metric) {
+			out = append(out, res.Findings[i])
 		}
 	}
 	return out

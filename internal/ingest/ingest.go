@@ -70,6 +70,9 @@ type Checked struct {
 	system    string            // the system Target names, if any
 	versions  map[string]string // system id to the version the program deploys
 	raw, drv  evident.Evidence
+	// findings is the result's findings as json.Marshal writes them,
+	// made once while the derived blob is written, for the import run.
+	findings []byte
 }
 
 // Outcome is what Store recorded.

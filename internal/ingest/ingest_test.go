@@ -30,14 +30,14 @@ const fixtures = "../importer/testdata"
 // setup writes a small program: a lab zone allowing the three ports the
 // baseline nmap fixture found open, a web system in it answering on
 // 127.0.0.1, an offline vault, and controls judged by import or not.
-func setup(t *testing.T, st *sqlstore.Store) *ledger.Ledger {
+func setup(t testing.TB, st *sqlstore.Store) *ledger.Ledger {
 	t.Helper()
 	l, _ := setupDisk(t, st)
 	return l
 }
 
 // setupDisk is setup, with the disk its blobs' files are written to.
-func setupDisk(t *testing.T, st *sqlstore.Store) (*ledger.Ledger, *blob.Disk) {
+func setupDisk(t testing.TB, st *sqlstore.Store) (*ledger.Ledger, *blob.Disk) {
 	t.Helper()
 	ctx := context.Background()
 	objs := []struct {
@@ -80,7 +80,7 @@ func setupDisk(t *testing.T, st *sqlstore.Store) (*ledger.Ledger, *blob.Disk) {
 	return ledger.Open(st, blobs, signer, verifier), blobs
 }
 
-func fixture(t *testing.T, name string) []byte {
+func fixture(t testing.TB, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(fixtures, name))
 	if err != nil {
@@ -264,7 +264,7 @@ func TestConcurrentImportsChain(t *testing.T) {
 
 // bigScan is the baseline scan with its host repeated n times at other
 // addresses: large enough that its blob is staged through a temp file.
-func bigScan(t *testing.T, n int) []byte {
+func bigScan(t testing.TB, n int) []byte {
 	t.Helper()
 	base := fixture(t, "nmap/baseline.xml")
 	i, j := bytes.Index(base, []byte("<host ")), bytes.Index(base, []byte("</host>\n"))+len("</host>\n")

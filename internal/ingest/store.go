@@ -1,9 +1,11 @@
 package ingest
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
 	"maps"
 	"slices"
 	"strings"
@@ -50,15 +52,6 @@ func (c *Checked) prepare(ctx context.Context, b blob.Batch, st staged) error {
 		raw.About = append(raw.About, "system/"+c.system)
 	}
 	raw.Digest, raw.Size = st.digest, st.size
-	full, err := json.Marshal(struct {
-		Result    *importer.Result `json:"result"`
-		Verdict   importer.Verdict `json:"verdict"`
-		Defaulted bool             `json:"defaulted"`
-		Target    string           `json:"target"`
-	}{c.Result, c.Verdict, c.Defaulted, c.Target})
-	if err != nil {
-		return err
-	}
 	drv := raw
 	drv.Kind, drv.MediaType, drv.About = evident.DerivedEvidence, "application/json", nil
 	drv.Controls = []string{c.control.ID}
@@ -68,12 +61,43 @@ func (c *Checked) prepare(ctx context.Context, b blob.Batch, st staged) error {
 	if c.Verdict.Pass {
 		drv.Verdict = evident.VerdictPass
 	}
-	if drv.Digest, drv.Size, err = b.Put(ctx, bytes.NewReader(full)); err != nil {
+	var err error
+	if drv.Digest, drv.Size, c.findings, err = c.putDerived(ctx, b); err != nil {
 		return err
 	}
 	c.raw, c.drv = raw, drv
 	return nil
 }
+
+// putDerived stages the derived blob as it is written, so its JSON is
+// never held whole, and returns the result's findings in JSON, which the
+// import run stores.
+func (c *Checked) putDerived(ctx context.Context, b blob.Batch) (evident.Digest, int64, []byte, error) {
+	pr, pw := io.Pipe()
+	type written struct {
+		findings []byte
+		err      error
+	}
+	done := make(chan written, 1)
+	go func() {
+		fs, err := writeDerived(pw, derivedBlob{c.Result, c.Verdict, c.Defaulted, c.Target})
+		pw.CloseWithError(err)
+		done <- written{fs, err}
+	}()
+	dg, n, err := b.Put(ctx, pr)
+	pr.CloseWithError(errStopped) // a Put that stopped early unblocks the writer
+	w := <-done
+	switch {
+	case w.err != nil && !errors.Is(w.err, errStopped):
+		return dg, 0, nil, fmt.Errorf("derived blob: %w", w.err)
+	case err != nil:
+		return dg, 0, nil, err
+	}
+	return dg, n, w.findings, nil
+}
+
+// errStopped ends the writing of a derived blob whose staging stopped.
+var errStopped = errors.New("staging the derived blob stopped")
 
 // covered is what the derived record speaks for: a window judged per
 // system reads its systems with its verdict. With a scope, it is every
@@ -164,11 +188,8 @@ func StoreAll(ctx context.Context, l *ledger.Ledger, cs []*Checked, progress fun
 func (c *Checked) store(ctx context.Context, l *ledger.Ledger) (Outcome, error) {
 	out := Outcome{Filename: c.opt.Filename, Control: c.control.ID, Target: c.Target, Format: c.Result.Format,
 		Verdict: c.Verdict, Defaulted: c.Defaulted, Metrics: c.Result.Metrics, Scope: c.Result.Scope}
-	findings, err := json.Marshal(c.Result.Findings)
-	if err != nil {
-		return out, err
-	}
-	err = l.Store().Write(ctx, func(tx *sqlstore.Tx) error {
+	findings := c.findings
+	err := l.Store().Write(ctx, func(tx *sqlstore.Tx) error {
 		raw, drv := c.raw, c.drv
 		raw.ID = evident.NewID(tx.Now)
 		drv.ID = evident.NewID(tx.Now)
@@ -180,11 +201,9 @@ func (c *Checked) store(ctx context.Context, l *ledger.Ledger) (Outcome, error) 
 		prev, err := tx.PreviousImport(ctx, c.control.ID, c.Target)
 		switch {
 		case err == nil:
-			var before []importer.Finding
-			if err := json.Unmarshal(prev.Findings, &before); err != nil {
-				return err
+			if out.Delta, err = importer.CompareJSON(prev.Findings, c.Result); err != nil {
+				return fmt.Errorf("import run %s: %w", prev.ID, err)
 			}
-			out.Delta = importer.Compare(&importer.Result{Findings: before}, c.Result)
 			run.PreviousID = prev.ID
 		case evident.ErrorCode(err) == evident.ENOTFOUND:
 			out.Delta, out.First = importer.Compare(nil, c.Result), true

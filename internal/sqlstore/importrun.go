@@ -161,13 +161,16 @@ func (tx *Tx) importRuns(ctx context.Context, where string, args ...any) ([]Impo
 	for rows.Next() {
 		var r ImportRun
 		var pass, defaulted int
-		var metrics, findings, appeared, gone, eff, rec string
+		var metrics, appeared, gone, eff, rec string
+		// Scanned into bytes, the findings (a large scan's are megabytes)
+		// are copied once out of the driver, not again into Findings.
+		var findings []byte
 		var prev sql.NullString
 		if err := rows.Scan(&r.ID, &r.Control, &r.Target, &r.Format, &r.Tool, &r.ToolVersion, &r.RawID, &r.VerdictID,
 			&pass, &defaulted, &metrics, &findings, &appeared, &gone, &prev, &eff, &rec, &r.Actor); err != nil {
 			return nil, err
 		}
-		r.Pass, r.Defaulted, r.PreviousID, r.Findings = pass == 1, defaulted == 1, prev.String, json.RawMessage(findings)
+		r.Pass, r.Defaulted, r.PreviousID, r.Findings = pass == 1, defaulted == 1, prev.String, findings
 		for _, js := range []struct {
 			s string
 			v any

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -45,6 +46,10 @@ type scan struct {
 	res     *report.Result
 	targets []string
 	up      int
+	// blocks hold the findings as hosts are judged, a block at a time:
+	// a large scan's tens of thousands of findings are copied once, into
+	// a list of their size (collect), not at every growth of one list.
+	blocks [][]report.Finding
 
 	// open holds the elements open below and including the root, each as
 	// the one of the names this parser reads it is (by local name), or
@@ -171,6 +176,7 @@ func ParseStream(ctx context.Context, r io.Reader, c report.Context) (*report.Re
 	res.Metrics["hosts_up"] = float64(s.hostsUp)
 	res.Metrics["hosts_down"] = float64(s.hostsDown)
 	res.Target = strings.Join(s.targets, " ")
+	s.collect()
 	s.checked()
 	res.Sort()
 	return res, nil
@@ -403,8 +409,28 @@ func (s *scan) judge(h host) {
 		if !found {
 			ok = s.allowed
 		}
-		s.res.Add(portFinding(addr, p.protocol, p.id, service(p.name, p.product, p.version, p.tunnel), ok))
+		s.add(portFinding(addr, p.protocol, p.id, service(p.name, p.product, p.version, p.tunnel), ok))
 	}
+}
+
+// add counts a finding in its metrics, as report.Result.Add does, and
+// keeps it in the current block.
+func (s *scan) add(f report.Finding) {
+	for _, m := range f.Metrics {
+		s.res.Metrics[m]++
+	}
+	if n := len(s.blocks); n == 0 || len(s.blocks[n-1]) == cap(s.blocks[n-1]) {
+		s.blocks = append(s.blocks, make([]report.Finding, 0, 1024))
+	}
+	s.blocks[len(s.blocks)-1] = append(s.blocks[len(s.blocks)-1], f)
+}
+
+// collect appends the findings of every block to the result's.
+func (s *scan) collect() {
+	if len(s.blocks) > 0 {
+		s.res.Findings = slices.Concat(append([][]report.Finding{s.res.Findings}, s.blocks...)...)
+	}
+	s.blocks = nil
 }
 
 // checked sets how many hosts the scan checked: hosts that were up, when

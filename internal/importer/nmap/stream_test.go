@@ -146,6 +146,7 @@ func TestStreamMatchesTwoPass(t *testing.T) {
 		"address of a mac only":               edit(`addrtype="ipv4"`, `addrtype="mac"`),
 		"no address":                          edit(`<address addr="127.0.0.1" addrtype="ipv4"/>`, ""),
 		"per-host zone":                       edit(`addr="127.0.0.1"`, `addr="10.0.0.2"`),
+		"no port open":                        bytes.ReplaceAll(base, []byte(`<state state="open"`), []byte(`<state state="closed"`)),
 		"empty":                               nil,
 		"not xml":                             []byte("nmaprun, but not XML"),
 	}

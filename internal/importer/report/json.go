@@ -1,0 +1,109 @@
+package report
+
+import "unicode/utf8"
+
+// AppendJSON appends f as encoding/json's Marshal writes it, byte for
+// byte: the derived blob and the import run store findings in that form,
+// and a large scan's findings are written one by one as they are stored
+// rather than marshalled whole (TestAppendJSONIsMarshal and FuzzAppendJSON
+// hold the two to the same bytes).
+func (f *Finding) AppendJSON(dst []byte) []byte {
+	dst = append(dst, `{"key":`...)
+	dst = appendString(dst, f.Key)
+	if f.Target != "" {
+		dst = append(dst, `,"target":`...)
+		dst = appendString(dst, f.Target)
+	}
+	dst = append(dst, `,"severity":`...)
+	dst = appendString(dst, f.Severity)
+	for _, kv := range [...]struct{ name, v string }{{`,"rule":`, f.Rule}, {`,"title":`, f.Title}, {`,"detail":`, f.Detail}} {
+		if kv.v != "" {
+			dst = append(dst, kv.name...)
+			dst = appendString(dst, kv.v)
+		}
+	}
+	if len(f.Metrics) > 0 {
+		dst = append(dst, `,"metrics":[`...)
+		for i, m := range f.Metrics {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendString(dst, m)
+		}
+		dst = append(dst, ']')
+	}
+	return append(dst, '}')
+}
+
+// JSONSize is the length of f's JSON when none of its strings needs
+// escaping, the usual case: enough to size a buffer for many findings at
+// once, which then grows only for the findings that needed escapes.
+func (f *Finding) JSONSize() int {
+	n := len(`{"key":"","severity":""}`) + len(f.Key) + len(f.Severity)
+	for _, kv := range [...]struct{ name, v string }{{"target", f.Target}, {"rule", f.Rule}, {"title", f.Title}, {"detail", f.Detail}} {
+		if kv.v != "" {
+			n += len(`,"":""`) + len(kv.name) + len(kv.v)
+		}
+	}
+	if len(f.Metrics) > 0 {
+		n += len(`,"metrics":[]`) + len(f.Metrics) - 1
+		for _, m := range f.Metrics {
+			n += len(m) + 2
+		}
+	}
+	return n
+}
+
+// appendString quotes s as encoding/json does with HTML escaping on:
+// control characters, quote, backslash, <, > and & escaped, invalid UTF-8
+// replaced by U+FFFD, U+2028 and U+2029 escaped.
+func appendString(dst []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		b := s[i]
+		if b < utf8.RuneSelf {
+			if b >= 0x20 && b != '"' && b != '\\' && b != '<' && b != '>' && b != '&' {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch b {
+			case '\\', '"':
+				dst = append(dst, '\\', b)
+			case '\b':
+				dst = append(dst, '\\', 'b')
+			case '\f':
+				dst = append(dst, '\\', 'f')
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hex[b>>4], hex[b&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		c, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case c == utf8.RuneError && size == 1:
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+		case c == '\u2028' || c == '\u2029':
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hex[c&0xF])
+		default:
+			i += size
+			continue
+		}
+		i += size
+		start = i
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}
