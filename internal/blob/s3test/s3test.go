@@ -82,7 +82,10 @@ func Binary(t testing.TB) string {
 	}
 	out, err := exec.Command("go", "env", "GOBIN", "GOPATH").Output()
 	if err == nil {
-		lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+		// One line each, GOBIN first and usually empty: trimming the
+		// whole output first would drop that empty line and take GOPATH
+		// for GOBIN.
+		lines := strings.Split(string(out), "\n")
 		bindir := strings.TrimSpace(lines[0])
 		if bindir == "" && len(lines) > 1 {
 			bindir = filepath.Join(strings.TrimSpace(lines[1]), "bin")
