@@ -24,12 +24,7 @@ func TestStatusOverIsStatusOfLoad(t *testing.T) {
 	clk.set("2026-01-01")
 	storetest.Each(t, clk.now, func(t *testing.T, s *sqlstore.Store) {
 		ctx := context.Background()
-		reqs, m := spreadExample(t, s, clk, "2026-01-05", "2026-03-10", "2026-05-20", "2026-08-03", "2026-10-14")
-		if len(m.Controls) <= streamBatch {
-			t.Fatalf("the example has %d controls, not more than one batch of %d", len(m.Controls), streamBatch)
-		}
-		clk.set("2026-06-02")
-		fail(t, s, "vuln-scan-quarterly", "2026-06-02")
+		reqs, _ := batchedExample(t, s, clk)
 		clk.set("2026-12-01")
 		for _, tc := range []struct{ at, from, to string }{
 			{"2026-12-01", "2026-02-15", "2026-12-01"},
@@ -106,12 +101,7 @@ func TestStatusEachIsStatusOfLoad(t *testing.T) {
 	clk.set("2026-01-01")
 	storetest.Each(t, clk.now, func(t *testing.T, s *sqlstore.Store) {
 		ctx := context.Background()
-		reqs, m := spreadExample(t, s, clk, "2026-01-05", "2026-03-10", "2026-05-20", "2026-08-03", "2026-10-14")
-		if len(m.Controls) <= streamBatch {
-			t.Fatalf("the example has %d controls, not more than one batch of %d", len(m.Controls), streamBatch)
-		}
-		clk.set("2026-06-02")
-		fail(t, s, "vuln-scan-quarterly", "2026-06-02")
+		reqs, m := batchedExample(t, s, clk)
 		late := ""
 		for _, c := range m.Controls {
 			if c.Cadence.Kind == evident.CadencePeriodic && c.Cadence.Unit == evident.UnitMonth && !c.NeedsReview() {
@@ -173,4 +163,18 @@ func TestStatusEachIsStatusOfLoad(t *testing.T) {
 			}
 		}
 	})
+}
+
+// batchedExample is the example with passes spread over 2026, more
+// controls than one batch holds, and a failing scan on June 2 (the clock
+// left there).
+func batchedExample(t *testing.T, s *sqlstore.Store, clk *testClock) ([]evident.Requirement, *evident.Model) {
+	t.Helper()
+	reqs, m := spreadExample(t, s, clk, "2026-01-05", "2026-03-10", "2026-05-20", "2026-08-03", "2026-10-14")
+	if len(m.Controls) <= streamBatch {
+		t.Fatalf("the example has %d controls, not more than one batch of %d", len(m.Controls), streamBatch)
+	}
+	clk.set("2026-06-02")
+	fail(t, s, "vuln-scan-quarterly", "2026-06-02")
+	return reqs, m
 }
