@@ -2,8 +2,15 @@
 # Evidence in an S3-compatible bucket, through the real binary, each figure
 # next to a plain client's upload to the same server in the same run
 # (bench/s3put: minio-go with default options, 32 uploads in flight). The
-# server is rclone's `serve s3` over a local directory (sh scripts/tools.sh
-# s3), so both sides share the machine's disk and cores.
+# server runs on this machine, so both sides share its disk and cores;
+# S3_BENCH_SERVER chooses it:
+#
+#   rclone     (the default) rclone's `serve s3` over a local directory
+#              (sh scripts/tools.sh s3), the server the tests run against;
+#   seaweedfs  SeaweedFS (`weed server -s3`: master, volume server, filer
+#              and S3 gateway in one process) over a temporary directory
+#              (sh scripts/tools.sh seaweedfs, a build of many minutes),
+#              a store TSPs run at scale and faster with small objects.
 #
 #   1. one file of BIG MiB (default 1024): `evidence add` vs the plain
 #      client's upload of the same file;
@@ -25,17 +32,52 @@ cd "$(dirname "$0")/.."
 big=${1:-1024}
 small=${2:-10000}
 rounds=${3:-1}
-rclone=$(sh scripts/tools.sh s3)
+server_kind=${S3_BENCH_SERVER:-rclone}
+case $server_kind in
+rclone) server_bin=$(sh scripts/tools.sh s3) ;;
+seaweedfs) server_bin=$(sh scripts/tools.sh seaweedfs) ;;
+*) echo "S3_BENCH_SERVER=$server_kind: want rclone or seaweedfs" >&2; exit 2 ;;
+esac
 work=$(mktemp -d "${TMPDIR:-/var/tmp}/evident-bench.XXXXXX")
 go build -o "$work/evident" ./cmd/evident
 go build -o "$work/s3put" ./bench/s3put
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+# freeport: a free port P whose P+10000 is free too (SeaweedFS listens
+# for gRPC there).
+freeport() {
+	python3 -c '
+import socket
+while True:
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]
+    if p >= 55000: continue
+    t = socket.socket()
+    try: t.bind(("127.0.0.1", p + 10000))
+    except OSError: continue
+    print(p); break'
+}
+port=$(freeport)
 mkdir -p "$work/s3/bench"
-RCLONE_CONFIG="$work/rclone.conf" "$rclone" serve s3 "$work/s3" --addr "127.0.0.1:$port" --auth-key bench,bench-secret >"$work/rclone.log" 2>&1 &
+if [ "$server_kind" = rclone ]; then
+	RCLONE_CONFIG="$work/rclone.conf" "$server_bin" serve s3 "$work/s3" --addr "127.0.0.1:$port" --auth-key bench,bench-secret >"$work/server.log" 2>&1 &
+else
+	cat >"$work/s3.json" <<-EOF
+		{"identities": [{"name": "bench", "credentials": [{"accessKey": "bench", "secretKey": "bench-secret"}],
+		  "actions": ["Admin", "Read", "List", "Tagging", "Write"]}]}
+	EOF
+	"$server_bin" server -dir="$work/s3" -ip=127.0.0.1 -ip.bind=127.0.0.1 \
+		-master.port="$(freeport)" -volume.port="$(freeport)" -filer.port="$(freeport)" \
+		-s3 -s3.port="$port" -s3.config="$work/s3.json" >"$work/server.log" 2>&1 &
+fi
 server=$!
-trap 'kill $server; rm -rf "$work"' EXIT
+trap 'kill $server; wait $server; rm -rf "$work"' EXIT
 export AWS_ENDPOINT_URL="http://127.0.0.1:$port" AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench-secret
 until (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do sleep 0.1; done
+# SeaweedFS starts with no bucket; rclone's is the directory made above.
+for try in $(seq 120); do
+	! "$work/s3put" bench 2>"$work/s3put.err" || break
+	[ "$try" != 120 ] || { cat "$work/s3put.err" "$work/server.log" >&2; exit 1; }
+	sleep 0.5
+done
+echo "server: $server_kind"
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 load() { cut -d' ' -f1 /proc/loadavg; }
 # timed FILE CMD...: runs CMD, leaving "wall cpu" seconds in FILE.
