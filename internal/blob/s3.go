@@ -422,7 +422,9 @@ func (b *s3Batch) Commit(ctx context.Context) error {
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			errs[i] = b.s.putSmall(ctx, p.digest, p.data)
+			if err := b.s.putSmall(ctx, p.digest, p.data); err != nil {
+				errs[i] = &PutError{Digest: p.digest, Err: err}
+			}
 		}()
 	}
 	wg.Wait()
