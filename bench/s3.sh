@@ -41,18 +41,8 @@ esac
 work=$(mktemp -d "${TMPDIR:-/var/tmp}/evident-bench.XXXXXX")
 go build -o "$work/evident" ./cmd/evident
 go build -o "$work/s3put" ./bench/s3put
-# freeport: a free port P whose P+10000 is free too (SeaweedFS listens
-# for gRPC there).
 freeport() {
-	python3 -c '
-import socket
-while True:
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]
-    if p >= 55000: continue
-    t = socket.socket()
-    try: t.bind(("127.0.0.1", p + 10000))
-    except OSError: continue
-    print(p); break'
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 port=$(freeport)
 mkdir -p "$work/s3/bench"
@@ -63,9 +53,15 @@ else
 		{"identities": [{"name": "bench", "credentials": [{"accessKey": "bench", "secretKey": "bench-secret"}],
 		  "actions": ["Admin", "Read", "List", "Tagging", "Write"]}]}
 	EOF
-	"$server_bin" server -dir="$work/s3" -ip=127.0.0.1 -ip.bind=127.0.0.1 \
-		-master.port="$(freeport)" -volume.port="$(freeport)" -filer.port="$(freeport)" \
-		-s3 -s3.port="$port" -s3.config="$work/s3.json" >"$work/server.log" 2>&1 &
+	# Every port is chosen here (the defaults are fixed numbers another
+	# program may hold), the Iceberg and Lance endpoints are off, and
+	# the master reports nothing to SeaweedFS's telemetry address.
+	"$server_bin" server -dir="$work/s3" -ip=127.0.0.1 -ip.bind=127.0.0.1 -master.telemetry=false \
+		-master.port="$(freeport)" -master.port.grpc="$(freeport)" -master.volumeSizeLimitMB=1024 \
+		-volume.port="$(freeport)" -volume.port.grpc="$(freeport)" \
+		-filer.port="$(freeport)" -filer.port.grpc="$(freeport)" \
+		-s3 -s3.port="$port" -s3.port.grpc="$(freeport)" -s3.port.iceberg=0 -s3.port.lance=0 \
+		-s3.config="$work/s3.json" >"$work/server.log" 2>&1 &
 fi
 server=$!
 trap 'kill $server; wait $server; rm -rf "$work"' EXIT

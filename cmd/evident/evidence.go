@@ -36,8 +36,9 @@ func (l *listFlag) Set(s string) error {
 }
 
 // Group-commit limits: a batch is flushed and acknowledged after this many
-// files or bytes, so a crash loses at most one unacknowledged batch and
-// memory for the batch's records stays small.
+// files or bytes. While one batch commits the next is read and sent, so a
+// crash loses at most those two unacknowledged batches, and memory holds
+// the records and small blobs of two batches at most.
 const (
 	batchFiles = 1000
 	batchBytes = 256 << 20
