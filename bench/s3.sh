@@ -10,7 +10,8 @@
 #   seaweedfs  SeaweedFS (`weed server -s3`: master, volume server, filer
 #              and S3 gateway in one process) over a temporary directory
 #              (sh scripts/tools.sh seaweedfs, a build of many minutes),
-#              a store TSPs run at scale and faster with small objects.
+#              a store TSPs run at scale: a second server shows how much
+#              of a figure is the server's.
 #
 #   1. one file of BIG MiB (default 1024): `evidence add` vs the plain
 #      client's upload of the same file;
@@ -19,8 +20,9 @@
 #
 # Each pair runs ROUNDS times (default 1), the plain client first, and
 # every line gives the wall time, the CPU time (user+system) of the
-# client side and the load average, since on a shared machine the wall
-# time is the load's as much as the program's.
+# client side, the CPU time the server spent meanwhile and the load
+# average, since on a shared machine the wall time is the load's as much
+# as the program's.
 #
 # With EVIDENT_BEFORE=BINARY (an evident built from an earlier commit),
 # each round also runs that binary, into its own data directory and
@@ -58,7 +60,7 @@ else
 	# the master reports nothing to SeaweedFS's telemetry address.
 	"$server_bin" server -dir="$work/s3" -ip=127.0.0.1 -ip.bind=127.0.0.1 -master.telemetry=false \
 		-master.port="$(freeport)" -master.port.grpc="$(freeport)" -master.volumeSizeLimitMB=1024 \
-		-volume.port="$(freeport)" -volume.port.grpc="$(freeport)" \
+		-volume.port="$(freeport)" -volume.port.grpc="$(freeport)" -volume.preStopSeconds=0 \
 		-filer.port="$(freeport)" -filer.port.grpc="$(freeport)" \
 		-s3 -s3.port="$port" -s3.port.grpc="$(freeport)" -s3.port.iceberg=0 -s3.port.lance=0 \
 		-s3.config="$work/s3.json" >"$work/server.log" 2>&1 &
@@ -76,12 +78,19 @@ done
 echo "server: $server_kind"
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 load() { cut -d' ' -f1 /proc/loadavg; }
-# timed FILE CMD...: runs CMD, leaving "wall cpu" seconds in FILE.
+# servercpu: the server's CPU seconds (user+system) so far. On two cores
+# the server's share of the CPU bounds both clients, so each line gives
+# what each client cost the server too.
+tck=$(getconf CLK_TCK)
+servercpu() { awk -v t="$tck" '{ printf "%.2f", ($14 + $15) / t }' "/proc/$server/stat"; }
+# timed FILE CMD...: runs CMD, leaving "wall cpu server-cpu" seconds in
+# FILE.
 timed() {
-	local out=$1
+	local out=$1 s0
 	shift
+	s0=$(servercpu)
 	/usr/bin/time -f '%e %U %S' -o "$out.t" "$@" >/dev/null
-	awk '{ printf "%s %.2f\n", $1, $2 + $3 }' "$out.t" >"$out"
+	awk -v s0="$s0" -v s1="$(servercpu)" '{ printf "%s %.2f %.2f\n", $1, $2 + $3, s1 - s0 }' "$out.t" >"$out"
 }
 before=${EVIDENT_BEFORE:-}
 for bin in "$work/evident" $before; do
@@ -105,12 +114,12 @@ for round in $(seq "$rounds"); do
 	timed "$work/put" "$work/s3put" "bench/plain$round" "$work/big.bin"
 	add evident "$work/evident" "$work/big.bin"
 	[ -z "$before" ] || add before "$before" "$work/big.bin"
-	read -r put_s put_cpu <"$work/put"
-	read -r add_s add_cpu <"$work/t-evident"
-	line="round $round: plain client ${put_s}s (cpu ${put_cpu}s); evidence add ${add_s}s (cpu ${add_cpu}s); ratio $(ratio "$add_s" "$put_s")"
+	read -r put_s put_cpu put_srv <"$work/put"
+	read -r add_s add_cpu add_srv <"$work/t-evident"
+	line="round $round: plain client ${put_s}s (cpu ${put_cpu}s, server ${put_srv}s); evidence add ${add_s}s (cpu ${add_cpu}s, server ${add_srv}s); ratio $(ratio "$add_s" "$put_s")"
 	if [ -n "$before" ]; then
-		read -r b_s b_cpu <"$work/t-before"
-		line="$line; before ${b_s}s (cpu ${b_cpu}s), ratio $(ratio "$b_s" "$put_s")"
+		read -r b_s b_cpu b_srv <"$work/t-before"
+		line="$line; before ${b_s}s (cpu ${b_cpu}s, server ${b_srv}s), ratio $(ratio "$b_s" "$put_s")"
 	fi
 	echo "$line; load $l0 -> $(load)"
 	rm -rf "$work/s3/bench/plain$round" "$work/s3/bench/evident/sha256" "$work/s3/bench/before/sha256"
@@ -128,13 +137,13 @@ for round in $(seq "$rounds"); do
 	(cd "$work/small" && timed "$work/put" "$work/s3put" "bench/plain$round" ./*.bin)
 	(cd "$work/small" && add evident "$work/evident" ./*.bin)
 	[ -z "$before" ] || (cd "$work/small" && add before "$before" ./*.bin)
-	read -r put_s put_cpu <"$work/put"
-	read -r add_s add_cpu <"$work/t-evident"
+	read -r put_s put_cpu put_srv <"$work/put"
+	read -r add_s add_cpu add_srv <"$work/t-evident"
 	rate() { awk -v n="$small" -v s="$1" 'BEGIN { printf "%.0f", n / s }'; }
-	line="round $round: plain client $(rate "$put_s") files/s (${put_s}s, cpu ${put_cpu}s); evidence add $(rate "$add_s") records/s (${add_s}s, cpu ${add_cpu}s); ratio $(ratio "$put_s" "$add_s")"
+	line="round $round: plain client $(rate "$put_s") files/s (${put_s}s, cpu ${put_cpu}s, server ${put_srv}s); evidence add $(rate "$add_s") records/s (${add_s}s, cpu ${add_cpu}s, server ${add_srv}s); ratio $(ratio "$put_s" "$add_s")"
 	if [ -n "$before" ]; then
-		read -r b_s b_cpu <"$work/t-before"
-		line="$line; before $(rate "$b_s") records/s (${b_s}s, cpu ${b_cpu}s), ratio $(ratio "$put_s" "$b_s")"
+		read -r b_s b_cpu b_srv <"$work/t-before"
+		line="$line; before $(rate "$b_s") records/s (${b_s}s, cpu ${b_cpu}s, server ${b_srv}s), ratio $(ratio "$put_s" "$b_s")"
 	fi
 	echo "$line; load $l0 -> $(load)"
 	rm -rf "$work/s3/bench/plain$round"
