@@ -446,8 +446,27 @@ func (b *s3Batch) Commit(ctx context.Context) error {
 	b.wg.Wait()
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return errors.Join(b.errs...)
+	if len(b.errs) == 0 {
+		return nil
+	}
+	return putErrors(b.errs)
 }
+
+// putErrors are the failed uploads of a batch. When the server is down
+// every blob fails alike, so the message gives the first few and a
+// count; Unwrap still returns every one, for the caller to name files.
+type putErrors []error
+
+func (e putErrors) Error() string {
+	const shown = 3
+	msg := errors.Join(e[:min(len(e), shown)]...).Error()
+	if len(e) > shown {
+		msg += fmt.Sprintf("\n(and %d more blobs not stored)", len(e)-shown)
+	}
+	return msg
+}
+
+func (e putErrors) Unwrap() []error { return e }
 
 // Abort stops the uploads still in flight and waits for them to end.
 func (b *s3Batch) Abort() {

@@ -92,13 +92,14 @@ func TestAddBatchesToS3(t *testing.T) {
 // TestAddBatchesFailedUploadKeepsEarlierBatches takes the S3 server down
 // while the second batch's files are read, after the first batch's
 // objects are stored: the first batch is committed and acknowledged, the
-// second gets no record at all, and the error names its files.
+// second gets no record at all, and the error names its files in a few
+// lines.
 func TestAddBatchesFailedUploadKeepsEarlierBatches(t *testing.T) {
 	storetest.Each(t, clock(), func(t *testing.T, st *sqlstore.Store) {
 		ctx := context.Background()
 		srv := s3test.Start(t)
 		l := s3Fixture(t, st, srv, "tsp")
-		second := items(3, "two")
+		second := items(8, "two")
 		open := second[0].Open
 		second[0].Open = func() (io.ReadCloser, error) {
 			srv.Stop()
@@ -117,6 +118,10 @@ func TestAddBatchesFailedUploadKeepsEarlierBatches(t *testing.T) {
 		}
 		if !strings.Contains(err.Error(), "two-0.txt") {
 			t.Errorf("error does not name the file whose upload failed: %v", err)
+		}
+		// Every blob of the batch fails alike: the message stays short.
+		if n := strings.Count(err.Error(), "\n"); n > 4 {
+			t.Errorf("error of %d lines for one server outage:\n%v", n+1, err)
 		}
 		if want := "one-0.txt one-1.txt one-2.txt one-3.txt one-4.txt"; strings.Join(acked, " ") != want {
 			t.Errorf("acknowledged %v, want the first batch: %s", acked, want)
