@@ -2,8 +2,16 @@
 # Evidence in an S3-compatible bucket, through the real binary, each figure
 # next to a plain client's upload to the same server in the same run
 # (bench/s3put: minio-go with default options, 32 uploads in flight). The
-# server is rclone's `serve s3` over a local directory (sh scripts/tools.sh
-# s3), so both sides share the machine's disk and cores.
+# server runs on this machine, so both sides share its disk and cores;
+# S3_BENCH_SERVER chooses it:
+#
+#   rclone     (the default) rclone's `serve s3` over a local directory
+#              (sh scripts/tools.sh s3), the server the tests run against;
+#   seaweedfs  SeaweedFS (`weed server -s3`: master, volume server, filer
+#              and S3 gateway in one process) over a temporary directory
+#              (sh scripts/tools.sh seaweedfs, a build of many minutes),
+#              a store TSPs run at scale: a second server shows how much
+#              of a figure is the server's.
 #
 #   1. one file of BIG MiB (default 1024): `evidence add` vs the plain
 #      client's upload of the same file;
@@ -12,8 +20,9 @@
 #
 # Each pair runs ROUNDS times (default 1), the plain client first, and
 # every line gives the wall time, the CPU time (user+system) of the
-# client side and the load average, since on a shared machine the wall
-# time is the load's as much as the program's.
+# client side, the CPU time the server spent meanwhile and the load
+# average, since on a shared machine the wall time is the load's as much
+# as the program's.
 #
 # With EVIDENT_BEFORE=BINARY (an evident built from an earlier commit),
 # each round also runs that binary, into its own data directory and
@@ -25,25 +34,63 @@ cd "$(dirname "$0")/.."
 big=${1:-1024}
 small=${2:-10000}
 rounds=${3:-1}
-rclone=$(sh scripts/tools.sh s3)
+server_kind=${S3_BENCH_SERVER:-rclone}
+case $server_kind in
+rclone) server_bin=$(sh scripts/tools.sh s3) ;;
+seaweedfs) server_bin=$(sh scripts/tools.sh seaweedfs) ;;
+*) echo "S3_BENCH_SERVER=$server_kind: want rclone or seaweedfs" >&2; exit 2 ;;
+esac
 work=$(mktemp -d "${TMPDIR:-/var/tmp}/evident-bench.XXXXXX")
 go build -o "$work/evident" ./cmd/evident
 go build -o "$work/s3put" ./bench/s3put
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+freeport() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+port=$(freeport)
 mkdir -p "$work/s3/bench"
-RCLONE_CONFIG="$work/rclone.conf" "$rclone" serve s3 "$work/s3" --addr "127.0.0.1:$port" --auth-key bench,bench-secret >"$work/rclone.log" 2>&1 &
+if [ "$server_kind" = rclone ]; then
+	RCLONE_CONFIG="$work/rclone.conf" "$server_bin" serve s3 "$work/s3" --addr "127.0.0.1:$port" --auth-key bench,bench-secret >"$work/server.log" 2>&1 &
+else
+	cat >"$work/s3.json" <<-EOF
+		{"identities": [{"name": "bench", "credentials": [{"accessKey": "bench", "secretKey": "bench-secret"}],
+		  "actions": ["Admin", "Read", "List", "Tagging", "Write"]}]}
+	EOF
+	# Every port is chosen here (the defaults are fixed numbers another
+	# program may hold), the Iceberg and Lance endpoints are off, and
+	# the master reports nothing to SeaweedFS's telemetry address.
+	"$server_bin" server -dir="$work/s3" -ip=127.0.0.1 -ip.bind=127.0.0.1 -master.telemetry=false \
+		-master.port="$(freeport)" -master.port.grpc="$(freeport)" -master.volumeSizeLimitMB=1024 \
+		-volume.port="$(freeport)" -volume.port.grpc="$(freeport)" -volume.preStopSeconds=0 \
+		-filer.port="$(freeport)" -filer.port.grpc="$(freeport)" \
+		-s3 -s3.port="$port" -s3.port.grpc="$(freeport)" -s3.port.iceberg=0 -s3.port.lance=0 \
+		-s3.config="$work/s3.json" >"$work/server.log" 2>&1 &
+fi
 server=$!
-trap 'kill $server; rm -rf "$work"' EXIT
+trap 'kill $server; wait $server; rm -rf "$work"' EXIT
 export AWS_ENDPOINT_URL="http://127.0.0.1:$port" AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench-secret
 until (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do sleep 0.1; done
+# SeaweedFS starts with no bucket; rclone's is the directory made above.
+for try in $(seq 120); do
+	! "$work/s3put" bench 2>"$work/s3put.err" || break
+	[ "$try" != 120 ] || { cat "$work/s3put.err" "$work/server.log" >&2; exit 1; }
+	sleep 0.5
+done
+echo "server: $server_kind"
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 load() { cut -d' ' -f1 /proc/loadavg; }
-# timed FILE CMD...: runs CMD, leaving "wall cpu" seconds in FILE.
+# servercpu: the server's CPU seconds (user+system) so far. On two cores
+# the server's share of the CPU bounds both clients, so each line gives
+# what each client cost the server too.
+tck=$(getconf CLK_TCK)
+servercpu() { awk -v t="$tck" '{ printf "%.2f", ($14 + $15) / t }' "/proc/$server/stat"; }
+# timed FILE CMD...: runs CMD, leaving "wall cpu server-cpu" seconds in
+# FILE.
 timed() {
-	local out=$1
+	local out=$1 s0
 	shift
+	s0=$(servercpu)
 	/usr/bin/time -f '%e %U %S' -o "$out.t" "$@" >/dev/null
-	awk '{ printf "%s %.2f\n", $1, $2 + $3 }' "$out.t" >"$out"
+	awk -v s0="$s0" -v s1="$(servercpu)" '{ printf "%s %.2f %.2f\n", $1, $2 + $3, s1 - s0 }' "$out.t" >"$out"
 }
 before=${EVIDENT_BEFORE:-}
 for bin in "$work/evident" $before; do
@@ -67,12 +114,12 @@ for round in $(seq "$rounds"); do
 	timed "$work/put" "$work/s3put" "bench/plain$round" "$work/big.bin"
 	add evident "$work/evident" "$work/big.bin"
 	[ -z "$before" ] || add before "$before" "$work/big.bin"
-	read -r put_s put_cpu <"$work/put"
-	read -r add_s add_cpu <"$work/t-evident"
-	line="round $round: plain client ${put_s}s (cpu ${put_cpu}s); evidence add ${add_s}s (cpu ${add_cpu}s); ratio $(ratio "$add_s" "$put_s")"
+	read -r put_s put_cpu put_srv <"$work/put"
+	read -r add_s add_cpu add_srv <"$work/t-evident"
+	line="round $round: plain client ${put_s}s (cpu ${put_cpu}s, server ${put_srv}s); evidence add ${add_s}s (cpu ${add_cpu}s, server ${add_srv}s); ratio $(ratio "$add_s" "$put_s")"
 	if [ -n "$before" ]; then
-		read -r b_s b_cpu <"$work/t-before"
-		line="$line; before ${b_s}s (cpu ${b_cpu}s), ratio $(ratio "$b_s" "$put_s")"
+		read -r b_s b_cpu b_srv <"$work/t-before"
+		line="$line; before ${b_s}s (cpu ${b_cpu}s, server ${b_srv}s), ratio $(ratio "$b_s" "$put_s")"
 	fi
 	echo "$line; load $l0 -> $(load)"
 	rm -rf "$work/s3/bench/plain$round" "$work/s3/bench/evident/sha256" "$work/s3/bench/before/sha256"
@@ -90,13 +137,13 @@ for round in $(seq "$rounds"); do
 	(cd "$work/small" && timed "$work/put" "$work/s3put" "bench/plain$round" ./*.bin)
 	(cd "$work/small" && add evident "$work/evident" ./*.bin)
 	[ -z "$before" ] || (cd "$work/small" && add before "$before" ./*.bin)
-	read -r put_s put_cpu <"$work/put"
-	read -r add_s add_cpu <"$work/t-evident"
+	read -r put_s put_cpu put_srv <"$work/put"
+	read -r add_s add_cpu add_srv <"$work/t-evident"
 	rate() { awk -v n="$small" -v s="$1" 'BEGIN { printf "%.0f", n / s }'; }
-	line="round $round: plain client $(rate "$put_s") files/s (${put_s}s, cpu ${put_cpu}s); evidence add $(rate "$add_s") records/s (${add_s}s, cpu ${add_cpu}s); ratio $(ratio "$put_s" "$add_s")"
+	line="round $round: plain client $(rate "$put_s") files/s (${put_s}s, cpu ${put_cpu}s, server ${put_srv}s); evidence add $(rate "$add_s") records/s (${add_s}s, cpu ${add_cpu}s, server ${add_srv}s); ratio $(ratio "$put_s" "$add_s")"
 	if [ -n "$before" ]; then
-		read -r b_s b_cpu <"$work/t-before"
-		line="$line; before $(rate "$b_s") records/s (${b_s}s, cpu ${b_cpu}s), ratio $(ratio "$put_s" "$b_s")"
+		read -r b_s b_cpu b_srv <"$work/t-before"
+		line="$line; before $(rate "$b_s") records/s (${b_s}s, cpu ${b_cpu}s, server ${b_srv}s), ratio $(ratio "$put_s" "$b_s")"
 	fi
 	echo "$line; load $l0 -> $(load)"
 	rm -rf "$work/s3/bench/plain$round"

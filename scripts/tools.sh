@@ -19,6 +19,9 @@
 #   s3       rclone, whose `serve s3` is the S3-compatible server the S3
 #            blob store's tests and benchmarks run against (a plain
 #            go install; the build takes minutes, so only when missing)
+#   seaweedfs  SeaweedFS's weed, a faster S3-compatible server for the
+#            S3 benchmark only (bench/s3.sh with S3_BENCH_SERVER=seaweedfs);
+#            not installed by default: its build takes many minutes
 set -eu
 bindir=$(go env GOBIN)
 [ -n "$bindir" ] || bindir=$(go env GOPATH)/bin
@@ -31,6 +34,33 @@ install_tool() { # name package@version
 		(cd / && GOFLAGS= go install "$2")
 	fi
 	echo "$bindir/$1"
+}
+
+# SeaweedFS's go.mod has a replace directive, which go install refuses, so
+# weed is built from a throwaway module that repeats it. The binary is
+# named by version, so a new pin builds anew and an old one is reused.
+seaweedfs_version=v0.0.0-20261109003541-7506e5f91cd6
+install_seaweedfs() {
+	bin=$bindir/weed-$seaweedfs_version
+	if [ ! -x "$bin" ]; then
+		echo "building github.com/seaweedfs/seaweedfs/weed@$seaweedfs_version" >&2
+		mod=$(mktemp -d)
+		trap 'rm -rf "$mod"' EXIT
+		cat >"$mod/go.mod" <<-EOF
+			module seaweedfs-weed
+
+			go 1.26
+
+			require github.com/seaweedfs/seaweedfs $seaweedfs_version
+
+			replace github.com/tyler-smith/go-bip39 => github.com/cosmos/go-bip39 v1.0.0
+		EOF
+		printf '//go:build tools\n\npackage main\n\nimport _ "github.com/seaweedfs/seaweedfs/weed"\n' >"$mod/tools.go"
+		(cd "$mod" && GOFLAGS=-mod=mod go mod tidy >&2 &&
+			GOFLAGS=-mod=mod go build -o "$bin.tmp" github.com/seaweedfs/seaweedfs/weed >&2)
+		mv "$bin.tmp" "$bin"
+	fi
+	echo "$bin"
 }
 
 install_softhsm() {
@@ -62,7 +92,8 @@ for tool in ${*:-witness mailpit softhsm s3 caddy}; do
 	mailpit) install_tool mailpit github.com/axllent/mailpit@v1.33.1 ;;
 	softhsm) install_softhsm ;;
 	s3) install_tool rclone github.com/rclone/rclone@v1.76.0 ;;
+	seaweedfs) install_seaweedfs ;;
 	caddy) install_caddy ;;
-	*) echo "unknown tool $tool (want: witness, mailpit, softhsm, s3, caddy)" >&2; exit 2 ;;
+	*) echo "unknown tool $tool (want: witness, mailpit, softhsm, s3, seaweedfs, caddy)" >&2; exit 2 ;;
 	esac
 done

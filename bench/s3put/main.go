@@ -1,10 +1,13 @@
 // Command s3put uploads files to an S3-compatible bucket with a plain
 // client (minio-go, default options, 32 uploads in flight) and prints the
 // time taken: the baseline bench/s3.sh compares Evident's uploads with,
-// in the same run against the same server.
+// in the same run against the same server. A missing bucket is created
+// first, outside the timing, since a server such as SeaweedFS starts with
+// none.
 //
 // Usage: s3put BUCKET/PREFIX FILE...   (AWS_ENDPOINT_URL, AWS_REGION,
-// AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY say where and how)
+// AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY say where and how); with no
+// FILE it only makes sure the bucket exists.
 package main
 
 import (
@@ -22,8 +25,8 @@ import (
 )
 
 func main() {
-	if len(os.Args) < 3 {
-		fmt.Fprintln(os.Stderr, "usage: s3put BUCKET/PREFIX FILE...")
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: s3put BUCKET/PREFIX [FILE...]")
 		os.Exit(2)
 	}
 	bucket, prefix, _ := strings.Cut(os.Args[1], "/")
@@ -38,6 +41,16 @@ func main() {
 	}
 	files := os.Args[2:]
 	ctx := context.Background()
+	if ok, err := c.BucketExists(ctx, bucket); err != nil {
+		fail(err)
+	} else if !ok {
+		if err := c.MakeBucket(ctx, bucket, minio.MakeBucketOptions{Region: os.Getenv("AWS_REGION")}); err != nil {
+			fail(err)
+		}
+	}
+	if len(files) == 0 {
+		return
+	}
 	start := time.Now()
 	sem := make(chan struct{}, 32)
 	var wg sync.WaitGroup

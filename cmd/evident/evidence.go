@@ -36,8 +36,9 @@ func (l *listFlag) Set(s string) error {
 }
 
 // Group-commit limits: a batch is flushed and acknowledged after this many
-// files or bytes, so a crash loses at most one unacknowledged batch and
-// memory for the batch's records stays small.
+// files or bytes. While one batch commits the next is read and sent, so a
+// crash loses at most those two unacknowledged batches, and memory holds
+// the records and small blobs of two batches at most.
 const (
 	batchFiles = 1000
 	batchBytes = 256 << 20
@@ -151,14 +152,24 @@ func evidenceAdd(a *app, args []string) error {
 	if in.Detail, err = a.submission(st, &sub, in); err != nil {
 		return err
 	}
-	var added []evident.Evidence
-	var pending []ledger.Item
+	// Batches end after *batch files or batchBytes bytes, whichever
+	// comes first; each is acknowledged (printed) once it is durable.
+	items := make([]ledger.Item, len(files))
+	var ends []int
 	var bytes int64
-	flush := func() error {
-		if len(pending) == 0 {
-			return nil
+	for i, f := range files {
+		item := in
+		item.Filename = filepath.Base(f)
+		path := f
+		items[i] = ledger.Item{Input: item, Open: func() (io.ReadCloser, error) { return os.Open(path) }}
+		bytes += sizes[i]
+		if i+1-last(ends) >= *batch || bytes >= batchBytes || i == len(files)-1 {
+			ends = append(ends, i+1)
+			bytes = 0
 		}
-		res, err := collect.Add(a.ctx, l, collect.Request{Items: pending, Field: cliFlag, Now: st.Now()})
+	}
+	var added []evident.Evidence
+	err = collect.AddBatches(a.ctx, l, collect.Request{Items: items, Field: cliFlag, Now: st.Now()}, ends, func(res collect.Result) error {
 		if !a.json {
 			for _, o := range res.Imports {
 				printOutcome(a, o)
@@ -170,31 +181,23 @@ func evidenceAdd(a *app, args []string) error {
 			}
 		}
 		added = append(added, res.Evidence...)
-		if err != nil {
-			return err
-		}
-		pending, bytes = pending[:0], 0
 		return nil
-	}
-	for i, f := range files {
-		item := in
-		item.Filename = filepath.Base(f)
-		path := f
-		pending = append(pending, ledger.Item{Input: item, Open: func() (io.ReadCloser, error) { return os.Open(path) }})
-		bytes += sizes[i]
-		if len(pending) >= *batch || bytes >= batchBytes {
-			if err := flush(); err != nil {
-				return err
-			}
-		}
-	}
-	if err := flush(); err != nil {
+	})
+	if err != nil {
 		return err
 	}
 	if a.json {
 		return a.printJSON(added)
 	}
 	return a.awaitingReview(st, in)
+}
+
+// last is the last of ends, or 0.
+func last(ends []int) int {
+	if len(ends) == 0 {
+		return 0
+	}
+	return ends[len(ends)-1]
 }
 
 // cliFlag names a request field as the command line spells it, so an

@@ -58,6 +58,20 @@ type Batch interface {
 	Abort()
 }
 
+// PutError is a blob a batch's Commit could not store. It carries the
+// blob's digest so that a caller which knows the file those bytes came
+// from can name it; its message is the store's own.
+type PutError struct {
+	Digest evident.Digest
+	Err    error
+}
+
+// Error returns the store's message, which names the blob.
+func (e *PutError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the store's error.
+func (e *PutError) Unwrap() error { return e.Err }
+
 // Open opens the store at addr: an s3://BUCKET/PREFIX address (with the
 // endpoint, region and credentials from the AWS_* variables getenv
 // returns), a file:// URL or a directory.

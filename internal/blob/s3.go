@@ -370,39 +370,68 @@ func (s *S3) Walk(ctx context.Context, fn func(evident.Digest, int64) error) err
 	return ctx.Err()
 }
 
-// Batch starts a group of uploads sent together by Commit.
-func (s *S3) Batch() Batch { return &s3Batch{s: s} }
+// Batch starts a group of uploads, each sent as soon as it is Put, that
+// Commit waits for.
+func (s *S3) Batch() Batch {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &s3Batch{s: s, ctx: ctx, cancel: cancel}
+}
 
-// s3Batch keeps small blobs in memory and sends them at Commit with many
-// requests in flight: one request costs a round trip, and a thousand
-// small files one after another would cost a thousand. Large blobs are
-// uploaded by Put itself; until Commit no record names them.
+// s3Batch sends each small blob as soon as it is Put, with up to
+// s3InFlight requests in flight, and Commit waits for the last: one
+// request costs a round trip, a thousand small files one after another
+// would cost a thousand, and reading the next files overlaps sending the
+// first. Large blobs are uploaded by Put itself. Until Commit returns nil
+// no record names any of them.
 type s3Batch struct {
-	s     *S3
-	mu    sync.Mutex
-	small []smallPut
+	s      *S3
+	ctx    context.Context // ended by Abort
+	cancel context.CancelFunc
+	sem    chan struct{} // made at the first Put
+	wg     sync.WaitGroup
+	mu     sync.Mutex
+	errs   []error
 }
 
-type smallPut struct {
-	digest evident.Digest
-	data   []byte
-}
-
-// Put stages r: small blobs in memory, larger ones uploaded at once.
+// Put reads r: a small blob is sent in the background, at once or as soon
+// as fewer than s3InFlight are in flight, a larger one before Put returns.
 func (b *s3Batch) Put(ctx context.Context, r io.Reader) (evident.Digest, int64, error) {
 	head := make([]byte, smallBlob+1)
 	n, err := io.ReadFull(r, head)
 	switch {
 	case err == io.EOF || err == io.ErrUnexpectedEOF:
-		dg := evident.Digest(sha256.Sum256(head[:n]))
-		b.mu.Lock()
-		b.small = append(b.small, smallPut{digest: dg, data: head[:n]})
-		b.mu.Unlock()
-		return dg, int64(n), nil
 	case err != nil:
 		return evident.Digest{}, 0, fmt.Errorf("blob read: %w", err)
+	default:
+		return b.s.putRest(ctx, r, head)
 	}
-	return b.s.putRest(ctx, r, head)
+	data := head[:n]
+	dg := evident.Digest(sha256.Sum256(data))
+	b.mu.Lock()
+	if b.sem == nil {
+		b.sem = make(chan struct{}, s3InFlight)
+	}
+	sem := b.sem
+	b.mu.Unlock()
+	select {
+	case sem <- struct{}{}:
+	case <-ctx.Done():
+		return evident.Digest{}, 0, ctx.Err()
+	case <-b.ctx.Done():
+		return evident.Digest{}, 0, fmt.Errorf("blob %s: the batch was abandoned", dg)
+	}
+	// The upload ends with the batch (Abort) or with the caller's ctx.
+	uctx, stop := context.WithCancel(b.ctx)
+	unhook := context.AfterFunc(ctx, stop)
+	b.wg.Go(func() {
+		defer func() { unhook(); stop(); <-sem }()
+		if err := b.s.putSmall(uctx, dg, data); err != nil {
+			b.mu.Lock()
+			b.errs = append(b.errs, &PutError{Digest: dg, Err: err})
+			b.mu.Unlock()
+		}
+	})
+	return dg, int64(n), nil
 }
 
 // s3InFlight is how many uploads a batch keeps in flight: each small
@@ -411,27 +440,36 @@ func (b *s3Batch) Put(ctx context.Context, r io.Reader) (evident.Digest, int64, 
 // with 32 (BenchmarkS3Batch, alternating, load average 20).
 const s3InFlight = 64
 
-// Commit sends every staged blob and returns when all are stored.
+// Commit returns once every blob Put in the batch is stored, or with the
+// error of each that could not be.
 func (b *s3Batch) Commit(ctx context.Context) error {
-	defer b.Abort()
-	errs := make([]error, len(b.small))
-	sem := make(chan struct{}, s3InFlight)
-	var wg sync.WaitGroup
-	for i, p := range b.small {
-		sem <- struct{}{}
-		wg.Add(1)
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			errs[i] = b.s.putSmall(ctx, p.digest, p.data)
-		}()
+	b.wg.Wait()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.errs) == 0 {
+		return nil
 	}
-	wg.Wait()
-	return errors.Join(errs...)
+	return putErrors(b.errs)
 }
 
-// Abort drops the blobs not yet sent.
+// putErrors are the failed uploads of a batch. When the server is down
+// every blob fails alike, so the message gives the first few and a
+// count; Unwrap still returns every one, for the caller to name files.
+type putErrors []error
+
+func (e putErrors) Error() string {
+	const shown = 3
+	msg := errors.Join(e[:min(len(e), shown)]...).Error()
+	if len(e) > shown {
+		msg += fmt.Sprintf("\n(and %d more blobs not stored)", len(e)-shown)
+	}
+	return msg
+}
+
+func (e putErrors) Unwrap() []error { return e }
+
+// Abort stops the uploads still in flight and waits for them to end.
 func (b *s3Batch) Abort() {
-	b.mu.Lock()
-	b.small = nil
-	b.mu.Unlock()
+	b.cancel()
+	b.wg.Wait()
 }

@@ -62,6 +62,52 @@ func Add(ctx context.Context, l *ledger.Ledger, req Request) (Result, error) {
 	return Result{Evidence: evs}, err
 }
 
+// AddBatches is Add for many files taken in group commits: ends are the
+// item counts at which each batch ends, the last being len(req.Items).
+// Every item's names are resolved before anything is stored. Each batch
+// is stored as Add stores a request, all or none, and added is called with
+// its Result once it is durable; raw evidence has the next batch's blobs
+// sent while a batch's records commit (ledger.AddBatches). The first
+// failure ends it, the batches before it stored.
+func AddBatches(ctx context.Context, l *ledger.Ledger, req Request, ends []int, added func(Result) error) error {
+	if len(req.Items) == 0 {
+		return evident.ErrorAt(evident.EINVALID, field(req, "file"), "no file to add")
+	}
+	batches := make([][]ledger.Item, 0, len(ends))
+	start := 0
+	for _, end := range ends {
+		if end <= start || end > len(req.Items) {
+			return evident.Errorf(evident.EINVALID, "batch ends %v: want increasing counts up to %d", ends, len(req.Items))
+		}
+		batches = append(batches, req.Items[start:end])
+		start = end
+	}
+	if start != len(req.Items) {
+		return evident.Errorf(evident.EINVALID, "batch ends %v: the last must be %d, the number of items", ends, len(req.Items))
+	}
+	m, err := resolve(ctx, l.Store(), req)
+	if err != nil {
+		return err
+	}
+	if ctl := importControl(m, req.Items); ctl != nil {
+		for _, items := range batches {
+			one := req
+			one.Items = items
+			res, err := importItems(ctx, l, one, *ctl)
+			if len(res.Evidence) > 0 {
+				if err := added(res); err != nil {
+					return err
+				}
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return l.AddBatches(ctx, batches, func(evs []evident.Evidence) error { return added(Result{Evidence: evs}) })
+}
+
 func field(req Request, name string) string {
 	if req.Field == nil {
 		return name

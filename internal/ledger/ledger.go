@@ -155,6 +155,75 @@ func (l *Ledger) AddBatch(ctx context.Context, items []Item) ([]evident.Evidence
 	return l.commit(ctx, b, evs)
 }
 
+// AddBatches stores batches of files one group commit after another, each
+// as AddBatch would, and overlaps them: the next batch's files are read
+// and its blobs sent to the store while the batch before it writes its
+// records and checkpoint, so the store is not left idle during each
+// transaction. A batch's records are written only once every blob of
+// that batch is complete in the store; blobs of a batch with no records
+// yet are named by no record, so a crash at any point loses no
+// acknowledged batch. added is called with each batch's records, in
+// order, once they are durable. The first failure ends it: the batches
+// before the failing one stay stored, the failing one and those after it
+// get no records, and the error names the file when one is to blame.
+func (l *Ledger) AddBatches(ctx context.Context, batches [][]Item, added func([]evident.Evidence) error) error {
+	if l.signer == nil {
+		return evident.Errorf(evident.EINVALID, "the ledger is open read-only: no signing key")
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	// staged hands over one batch at a time: while its records are
+	// written the next batch is read and sent, and no further, so at
+	// most two batches are held in memory.
+	type staged struct {
+		b   blob.Batch
+		f   flushed
+		err error
+	}
+	ready := make(chan staged)
+	go func() {
+		defer close(ready)
+		for _, items := range batches {
+			s := staged{b: l.blobs.Batch()}
+			var evs []evident.Evidence
+			if evs, s.err = l.stageAll(ctx, s.b, items); s.err == nil {
+				s.f, s.err = l.flush(ctx, s.b, evs)
+			}
+			select {
+			case ready <- s:
+			case <-ctx.Done():
+				s.b.Abort()
+				return
+			}
+			if s.err != nil {
+				return
+			}
+		}
+	}()
+	// On return, stop the batch being sent and wait for it, so nothing
+	// of this call is still in flight once it has returned.
+	defer func() {
+		cancel()
+		for s := range ready {
+			s.b.Abort()
+		}
+	}()
+	for s := range ready {
+		if s.err != nil {
+			s.b.Abort()
+			return s.err
+		}
+		evs, err := l.record(ctx, s.f)
+		s.b.Abort()
+		if err != nil {
+			return err
+		}
+		if err := added(evs); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // stageAll stages the items on a few goroutines: creating and writing
 // small files is kernel work that runs on every core, and a large file's
 // hashing overlaps another's writing. Records keep the items' order.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/evidenthq/evident"
 	"github.com/evidenthq/evident/internal/blob"
@@ -47,54 +48,116 @@ func (l *Ledger) AddStream(ctx context.Context, next func() (Item, error)) ([]ev
 	return l.commit(ctx, b, evs)
 }
 
-// commit makes a batch's blobs and records durable: the records go in one
-// transaction with the checkpoint that covers them. With DeferSmallBlobs,
-// a batch of a few small blobs on a store that can defer them (the local
-// disk) writes no file before it is acknowledged: the blobs' bytes go into
-// that same transaction, so one commit, one flush and no file creation
-// make the write durable, and reads are served from the kept bytes (see
-// keptBlobs) until Settle writes and flushes the files and drops the
-// bytes. Any other batch is flushed first, and the transaction follows.
+// commit makes a batch's blobs and records durable: flush, then record.
 func (l *Ledger) commit(ctx context.Context, b blob.Batch, evs []evident.Evidence) ([]evident.Evidence, error) {
+	f, err := l.flush(ctx, b, evs)
+	if err != nil {
+		return nil, err
+	}
+	return l.record(ctx, f)
+}
+
+// flushed is a batch whose blobs are all complete in the store (or, with
+// DeferSmallBlobs, kept to go into the records' transaction), and whose
+// records are not written yet.
+type flushed struct {
+	evs  []evident.Evidence
+	kept []sqlstore.BlobIntent // nil unless the blobs are deferred
+}
+
+// flush is a batch's first half: with DeferSmallBlobs, a batch of a few
+// small blobs on a store that can defer them (the local disk) writes no
+// file before it is acknowledged: the blobs' bytes go into the records'
+// transaction, so one commit, one flush and no file creation make the
+// write durable, and reads are served from the kept bytes (see keptBlobs)
+// until Settle writes and flushes the files and drops the bytes. Any other
+// batch is flushed here, and returns only once every blob is complete at
+// its address. A blob that could not be stored is named by its file.
+func (l *Ledger) flush(ctx context.Context, b blob.Batch, evs []evident.Evidence) (flushed, error) {
 	if db, ok := b.(blob.DeferBatch); ok && l.deferSmall.Load() {
 		deferred, ok, err := db.Keep(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("keep evidence blobs: %w", err)
+			return flushed{}, fmt.Errorf("keep evidence blobs: %w", err)
 		}
 		if ok {
 			kept := make([]sqlstore.BlobIntent, len(deferred))
 			for i, p := range deferred {
 				kept[i] = sqlstore.BlobIntent{Digest: p.Digest, Data: p.Data}
 			}
-			err := l.st.Write(ctx, func(tx *sqlstore.Tx) error {
-				if err := tx.InsertEvidence(ctx, evs); err != nil {
-					return err
-				}
-				return tx.AddBlobIntents(ctx, kept)
-			})
-			if err != nil {
-				return nil, err
-			}
-			// Every settleEvery deferred blobs get their files together
-			// (one flush and one commit for all of them). The write
-			// above is durable whatever happens here: a failure leaves
-			// the bytes kept, and the next Settle (or the next open)
-			// tries again.
-			if l.deferred.Add(int64(len(deferred))) >= settleEvery {
-				l.deferred.Store(0)
-				_ = l.Settle(ctx)
-			}
-			return evs, nil
+			return flushed{evs: evs, kept: kept}, nil
 		}
 	}
 	if err := b.Commit(ctx); err != nil {
-		return nil, fmt.Errorf("flush evidence blobs: %w", err)
+		if names := failedFiles(err, evs); names != "" {
+			return flushed{}, fmt.Errorf("%s: flush evidence blobs: %w", names, err)
+		}
+		return flushed{}, fmt.Errorf("flush evidence blobs: %w", err)
 	}
-	// The store signs the batch's checkpoint in the same transaction
-	// (Open gave it the key): one checkpoint per group commit.
-	err := l.st.Write(ctx, func(tx *sqlstore.Tx) error { return tx.InsertEvidence(ctx, evs) })
+	return flushed{evs: evs}, nil
+}
+
+// failedFiles names the files whose blobs err says could not be stored
+// (blob.PutError), the first three and how many more, or "" when err
+// names no blob.
+func failedFiles(err error, evs []evident.Evidence) string {
+	failed := map[evident.Digest]bool{}
+	var walk func(error)
+	walk = func(err error) {
+		if pe, ok := err.(*blob.PutError); ok {
+			failed[pe.Digest] = true
+		}
+		switch e := err.(type) {
+		case interface{ Unwrap() []error }:
+			for _, e := range e.Unwrap() {
+				walk(e)
+			}
+		case interface{ Unwrap() error }:
+			walk(e.Unwrap())
+		}
+	}
+	walk(err)
+	var names []string
+	for _, e := range evs {
+		if failed[e.Digest] {
+			names = append(names, e.Filename)
+		}
+	}
+	switch {
+	case len(names) > 3:
+		return fmt.Sprintf("%s and %d more files", strings.Join(names[:3], ", "), len(names)-3)
+	default:
+		return strings.Join(names, ", ")
+	}
+}
+
+// record is a flushed batch's second half: its records go in one
+// transaction with the checkpoint that covers them (the store signs it in
+// the same transaction: Open gave it the key), and with the kept bytes of
+// deferred blobs.
+func (l *Ledger) record(ctx context.Context, f flushed) ([]evident.Evidence, error) {
+	evs := f.evs
+	if f.kept == nil {
+		if err := l.st.Write(ctx, func(tx *sqlstore.Tx) error { return tx.InsertEvidence(ctx, evs) }); err != nil {
+			return nil, err
+		}
+		return evs, nil
+	}
+	err := l.st.Write(ctx, func(tx *sqlstore.Tx) error {
+		if err := tx.InsertEvidence(ctx, evs); err != nil {
+			return err
+		}
+		return tx.AddBlobIntents(ctx, f.kept)
+	})
 	if err != nil {
 		return nil, err
+	}
+	// Every settleEvery deferred blobs get their files together (one
+	// flush and one commit for all of them). The write above is durable
+	// whatever happens here: a failure leaves the bytes kept, and the
+	// next Settle (or the next open) tries again.
+	if l.deferred.Add(int64(len(f.kept))) >= settleEvery {
+		l.deferred.Store(0)
+		_ = l.Settle(ctx)
 	}
 	return evs, nil
 }
