@@ -54,7 +54,10 @@ type Store interface {
 type Batch interface {
 	Put(ctx context.Context, r io.Reader) (evident.Digest, int64, error)
 	Commit(ctx context.Context) error
-	// Abort removes what the batch staged and has not committed.
+	// Abort removes what the batch staged and has not committed and
+	// waits for any upload in flight to end. A store that sends blobs
+	// as they are Put (S3) may leave some already sent, whole and named
+	// by no record.
 	Abort()
 }
 

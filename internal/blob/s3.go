@@ -396,6 +396,11 @@ type s3Batch struct {
 // Put reads r: a small blob is sent in the background, at once or as soon
 // as fewer than s3InFlight are in flight, a larger one before Put returns.
 func (b *s3Batch) Put(ctx context.Context, r io.Reader) (evident.Digest, int64, error) {
+	if b.ctx.Err() != nil {
+		// Checked first: the select below picks at random among ready
+		// cases, and nothing may start after Abort.
+		return evident.Digest{}, 0, errors.New("blob: the batch was abandoned")
+	}
 	head := make([]byte, smallBlob+1)
 	n, err := io.ReadFull(r, head)
 	switch {
@@ -468,7 +473,10 @@ func (e putErrors) Error() string {
 
 func (e putErrors) Unwrap() []error { return e }
 
-// Abort stops the uploads still in flight and waits for them to end.
+// Abort stops the uploads still in flight and waits for them to end. A
+// blob the server already had stays there as an object no record names,
+// whole (a PUT is atomic), as after a crash: deleting it could take the
+// same bytes from under another batch that stored and committed them.
 func (b *s3Batch) Abort() {
 	b.cancel()
 	b.wg.Wait()
