@@ -11,6 +11,7 @@ import (
 	"github.com/evidenthq/evident/internal/sqlstore"
 	"github.com/evidenthq/evident/internal/sqlstore/storetest"
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 // clock is a movable test clock for stores: tests set the instant each
@@ -234,7 +235,7 @@ func TestOccurrencesForMatchesOneByOne(t *testing.T) {
 		ctx := context.Background()
 		cadenceProgram(t, s)
 		err := s.Write(ctx, func(tx *sqlstore.Tx) error {
-			for _, id := range []string{"time-sync", "config"} {
+			for _, id := range []string{"time-sync", "config", "patching"} {
 				ctl := evident.Control{ID: id, Title: id, Requirements: []evident.RequirementRef{ref("REQ-7.10-06")}}
 				if err := tx.PutObject(ctx, sqlstore.Controls, id, ctl, "alice"); err != nil {
 					return err
@@ -266,12 +267,21 @@ func TestOccurrencesForMatchesOneByOne(t *testing.T) {
 					e.Kind, e.Verdict, e.DerivedFrom = evident.DerivedEvidence, evident.VerdictFail, []string{raw}
 				})
 			}
+			if d == 8 {
+				// A failed verdict an hour after its file: the latest record
+				// before a later range failed, so the record before it that
+				// did not comes too (rolling windows restart from it).
+				raw := add("patching", "2026-01-08T04:00:00Z", nil)
+				add("patching", "2026-01-08T05:00:00Z", func(e *evident.Evidence) {
+					e.Kind, e.Verdict, e.DerivedFrom = evident.DerivedEvidence, evident.VerdictFail, []string{raw}
+				})
+			}
 			if d == 10 {
 				old := add("config", "2026-01-09T00:00:00Z", nil)
 				add("config", "2026-01-09T00:00:00Z", func(e *evident.Evidence) { e.Supersedes = old })
 			}
 		}
-		controls := []string{"time-sync", "vuln-scan", "config"}
+		controls := []string{"time-sync", "vuln-scan", "config", "patching"}
 		for _, at := range []string{"2026-01-05T00:00:00Z", "2026-01-14T12:00:00Z", "2026-01-30T00:00:00Z"} {
 			for _, since := range []string{"2026-01-01", "2026-01-10", "2026-01-15"} {
 				var qs []sqlstore.HistoryQuery
@@ -290,6 +300,35 @@ func TestOccurrencesForMatchesOneByOne(t *testing.T) {
 						}
 						if diff := cmp.Diff(want, got[id]); diff != "" {
 							t.Errorf("%s since %s at %s (-one by one +batched):\n%s", id, since, at, diff)
+						}
+					}
+					return nil
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			// Each control from a start of its own, one of them scoped to
+			// systems (its records read whole): one statement carries
+			// every start, and each control must still get its own range.
+			starts := []string{"2026-01-01", "2026-01-10", "2026-01-15"}
+			for r := range starts {
+				var qs []sqlstore.HistoryQuery
+				for i, id := range controls {
+					qs = append(qs, sqlstore.HistoryQuery{Control: id, Since: mustTime(starts[(i+r)%len(starts)]), Scoped: i == r})
+				}
+				err := s.Read(ctx, func(tx *sqlstore.Tx) error {
+					got, err := tx.OccurrencesFor(ctx, qs, mustTime(at))
+					if err != nil {
+						return err
+					}
+					for _, q := range qs {
+						want, err := tx.Occurrences(ctx, q.Control, q.Since, mustTime(at))
+						if err != nil {
+							return err
+						}
+						if diff := cmp.Diff(want, got[q.Control], cmpopts.EquateEmpty()); diff != "" {
+							t.Errorf("%s since %s (scoped %v) at %s, starts differing (-one by one +batched):\n%s", q.Control, q.Since.Format(time.DateOnly), q.Scoped, at, diff)
 						}
 					}
 					return nil

@@ -357,36 +357,37 @@ type HistoryQuery struct {
 }
 
 // OccurrencesFor is Occurrences for many controls in a handful of
-// statements: per distinct Since (controls of one cadence share it) one
-// range scan and one correlated lookup of the latest record before it,
-// then the records by primary key. Status and tasks read every control
-// this way, so their cost does not grow with a round trip per control.
+// statements, whatever their starts: each control's start travels in the
+// statement as a row of a VALUES list, so one correlated lookup finds the
+// latest record before every control's start, one range scan per control
+// reads its records from there, and the records are then read by primary
+// key. Status and tasks read every control this way, so their cost does
+// not grow with a round trip per control, nor per distinct start (a
+// program's controls have hundreds, each a window of its own cadence; on
+// PostgreSQL the round trips were most of a five-year report's wait).
 func (tx *Tx) OccurrencesFor(ctx context.Context, qs []HistoryQuery, at time.Time) (map[string][]evident.Occurrence, error) {
-	bySince := map[time.Time][]string{}
-	var order []time.Time
-	for _, q := range qs {
-		if _, ok := bySince[q.Since]; !ok {
-			order = append(order, q.Since)
-		}
-		bySince[q.Since] = append(bySince[q.Since], q.Control)
-	}
-	isScoped := map[string]bool{}
-	for _, q := range qs {
-		isScoped[q.Control] = q.Scoped
-	}
 	a := TS(at)
 	var before, in []pair
-	for _, since := range order {
-		ids := bySince[since]
-		ps, err := tx.controlEvidence(ctx, `SELECT x.id, (SELECT c.evidence_id FROM evidence_controls c
-				WHERE c.control_id = x.id AND c.effective_from < ? AND c.received_at <= ?`+notSuperseded+`
+	var plain, scoped []HistoryQuery
+	for _, q := range qs {
+		if q.Scoped {
+			scoped = append(scoped, q)
+		} else {
+			plain = append(plain, q)
+		}
+	}
+	found := map[pair]bool{}
+	var foundIDs []any
+	for chunk := range slices.Chunk(qs, sinceChunk) {
+		rows, args := sinceRows(chunk)
+		ps, err := tx.controlEvidence(ctx, `WITH q(id, since) AS (VALUES `+rows+`)
+			SELECT q.id, (SELECT c.evidence_id FROM evidence_controls c
+				WHERE c.control_id = q.id AND c.effective_from < q.since AND c.received_at <= ?`+notSuperseded+`
 				ORDER BY c.effective_from DESC, c.evidence_id DESC LIMIT 1)
-			FROM controls x WHERE x.id IN (`+marks(len(ids))+`)`, append([]any{TS(since), a, a}, anys(ids)...)...)
+			FROM q JOIN controls x ON x.id = q.id`, append(args, a, a)...)
 		if err != nil {
 			return nil, err
 		}
-		found := map[pair]bool{}
-		var foundIDs []any
 		for _, p := range ps {
 			if p.id != "" {
 				before = append(before, p)
@@ -394,30 +395,24 @@ func (tx *Tx) OccurrencesFor(ctx context.Context, qs []HistoryQuery, at time.Tim
 				foundIDs = append(foundIDs, p.id)
 			}
 		}
-		// Records effective at the same instant as the latest one before
-		// since come too: an import's file and its verdict share their
-		// instant and ids do not order them, so with one of them alone
-		// freshness would hang on a coin toss between "none" and the
-		// verdict's.
-		if len(foundIDs) > 0 {
-			ties, err := tx.tiesOf(ctx, foundIDs, found, a)
-			if err != nil {
-				return nil, err
-			}
-			before = append(before, ties...)
+	}
+	// Records effective at the same instant as the latest one before
+	// since come too: an import's file and its verdict share their
+	// instant and ids do not order them, so with one of them alone
+	// freshness would hang on a coin toss between "none" and the
+	// verdict's.
+	for chunk := range slices.Chunk(foundIDs, resolveChunk) {
+		ties, err := tx.tiesOf(ctx, chunk, found, a)
+		if err != nil {
+			return nil, err
 		}
-		var scoped []string
-		for _, id := range ids {
-			if isScoped[id] {
-				scoped = append(scoped, id)
-			}
-		}
-		if len(scoped) == 0 {
-			continue
-		}
-		ps, err = tx.controlEvidence(ctx, `SELECT c.control_id, c.evidence_id FROM evidence_controls c
-			WHERE c.control_id IN (`+marks(len(scoped))+`) AND c.received_at <= ? AND c.effective_from >= ? AND c.effective_from <= ?
-			ORDER BY c.control_id, c.effective_from, c.evidence_id`, append(anys(scoped), a, TS(since), a)...)
+		before = append(before, ties...)
+	}
+	for chunk := range slices.Chunk(scoped, sinceChunk) {
+		rows, args := sinceRows(chunk)
+		ps, err := tx.controlEvidence(ctx, `WITH q(id, since) AS (VALUES `+rows+`)
+			SELECT c.control_id, c.evidence_id FROM `+tx.eachRange()+`
+			ORDER BY c.control_id, c.effective_from, c.evidence_id`, append(args, a, a)...)
 		if err != nil {
 			return nil, err
 		}
@@ -427,31 +422,105 @@ func (tx *Tx) OccurrencesFor(ctx context.Context, qs []HistoryQuery, at time.Tim
 	if err != nil {
 		return nil, err
 	}
-	if err := tx.spanOccurrences(ctx, bySince, order, isScoped, at, out); err != nil {
+	if err := tx.spanOccurrences(ctx, plain, at, out); err != nil {
 		return nil, err
 	}
-	since := map[string]time.Time{}
+	// Rolling windows restart from the latest passing evidence, so a
+	// control whose record before its range failed gets that one too.
+	var restart []HistoryQuery
 	for _, q := range qs {
-		since[q.Control] = q.Since
-	}
-	for id, occ := range out {
-		if len(occ) > 0 && occ[0].Effective.Before(since[id]) && occ[0].Failed {
-			// Rare: rolling windows restart from the latest pass.
-			if out[id], err = tx.Occurrences(ctx, id, since[id], at); err != nil {
-				return nil, err
-			}
+		if occ := out[q.Control]; len(occ) > 0 && occ[0].Effective.Before(q.Since) && occ[0].Failed {
+			restart = append(restart, q)
 		}
+	}
+	if err := tx.latestPasses(ctx, restart, at, out); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
 
+// latestPasses puts in front of out[q.Control], for each of qs, the
+// control's latest record effective before q.Since that did not fail,
+// unless it is there already (a record of the same instant as the failed
+// one): what Occurrences reads after a failed record, for all of qs in
+// one lookup instead of a control at a time.
+func (tx *Tx) latestPasses(ctx context.Context, qs []HistoryQuery, at time.Time, out map[string][]evident.Occurrence) error {
+	a := TS(at)
+	for chunk := range slices.Chunk(qs, sinceChunk) {
+		rows, args := sinceRows(chunk)
+		ps, err := tx.controlEvidence(ctx, `WITH q(id, since) AS (VALUES `+rows+`)
+			SELECT q.id, (SELECT c.evidence_id FROM evidence_controls c
+				WHERE c.control_id = q.id AND c.effective_from < q.since AND c.received_at <= ?`+notSuperseded+`
+				AND NOT EXISTS (SELECT 1 FROM evidence v WHERE v.id = c.evidence_id AND v.verdict = 'fail')
+				ORDER BY c.effective_from DESC, c.evidence_id DESC LIMIT 1)
+			FROM q`, append(args, a, a)...)
+		if err != nil {
+			return err
+		}
+		ps = slices.DeleteFunc(ps, func(p pair) bool { return p.id == "" })
+		pass, err := tx.resolveOccurrences(ctx, ps, at)
+		if err != nil {
+			return err
+		}
+		for id, os := range pass {
+			for _, o := range os {
+				if !slices.ContainsFunc(out[id], func(x evident.Occurrence) bool { return x.ID == o.ID }) {
+					out[id] = append([]evident.Occurrence{o}, out[id]...)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// sinceChunk bounds the controls of one statement of OccurrencesFor: two
+// bound parameters each, well under both dialects' limits.
+const sinceChunk = 1000
+
+// eachRange is the FROM clause that joins each row of q (a control and
+// the start of its range, from sinceRows) to the control's records
+// effective from that start to at and received by at (the two arguments
+// that follow q's), as c: a range scan of evidence_controls' primary key
+// per control. SQLite takes a CROSS JOIN's order as written. PostgreSQL
+// cannot know how far back each start lies and judged a third of the
+// table would match, so it hashed q against a scan of every record
+// (0.3 to 0.5 s at 1 000 000, where the ranges held a thousand); a
+// sorted LATERAL subquery is never folded into the join, so each control
+// is its own index scan.
+func (tx *Tx) eachRange() string {
+	const where = `c.control_id = q.id AND c.received_at <= ? AND c.effective_from >= q.since AND c.effective_from <= ?`
+	if tx.dialect == Postgres {
+		return `q CROSS JOIN LATERAL (SELECT * FROM evidence_controls c WHERE ` + where + `
+			ORDER BY c.effective_from, c.evidence_id) c`
+	}
+	return `q CROSS JOIN evidence_controls c WHERE ` + where
+}
+
+// sinceRows is the VALUES rows "(?, ?), ..." of qs, each a control and
+// the start of its range, with their arguments.
+func sinceRows(qs []HistoryQuery) (string, []any) {
+	var b strings.Builder
+	args := make([]any, 0, 2*len(qs))
+	for i, q := range qs {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(?, ?)")
+		args = append(args, q.Control, TS(q.Since))
+	}
+	return b.String(), args
+}
+
 // spanOccurrences appends to out, after the record before each range
-// already there, the records of the controls without systems effective
+// already there, the records of qs (controls without systems) effective
 // in their range, read from evidence_controls alone: one scan of its
-// covering index in (control, time) order per distinct start, with no
-// lookup of the records themselves. Records a correction received by at
-// supersedes are left out, as resolveOccurrences leaves them out.
-func (tx *Tx) spanOccurrences(ctx context.Context, bySince map[time.Time][]string, order []time.Time, isScoped map[string]bool, at time.Time, out map[string][]evident.Occurrence) error {
+// covering index in (control, time) order per control, with no lookup of
+// the records themselves. Records a correction received by at supersedes
+// are left out, as resolveOccurrences leaves them out.
+func (tx *Tx) spanOccurrences(ctx context.Context, qs []HistoryQuery, at time.Time, out map[string][]evident.Occurrence) error {
+	if len(qs) == 0 {
+		return nil
+	}
 	a := TS(at)
 	superseded := map[string]bool{}
 	// Corrections are few and the partial index on supersedes lists just
@@ -476,20 +545,12 @@ func (tx *Tx) spanOccurrences(ctx context.Context, bySince map[time.Time][]strin
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	for _, since := range order {
-		var ids []string
-		for _, id := range bySince[since] {
-			if !isScoped[id] {
-				ids = append(ids, id)
-			}
-		}
-		if len(ids) == 0 {
-			continue
-		}
-		rows, err := tx.Query(ctx, `SELECT c.control_id, c.evidence_id, c.effective_from, c.effective_to, c.received_at, c.verdict, c.ledger_idx
-			FROM evidence_controls c
-			WHERE c.control_id IN (`+marks(len(ids))+`) AND c.received_at <= ? AND c.effective_from >= ? AND c.effective_from <= ?
-			ORDER BY c.control_id, c.effective_from, c.evidence_id`, append(anys(ids), a, TS(since), a)...)
+	for chunk := range slices.Chunk(qs, sinceChunk) {
+		vals, args := sinceRows(chunk)
+		rows, err := tx.Query(ctx, `WITH q(id, since) AS (VALUES `+vals+`)
+			SELECT c.control_id, c.evidence_id, c.effective_from, c.effective_to, c.received_at, c.verdict, c.ledger_idx
+			FROM `+tx.eachRange()+`
+			ORDER BY c.control_id, c.effective_from, c.evidence_id`, append(args, a, a)...)
 		if err != nil {
 			return fmt.Errorf("read evidence for periods: %w", err)
 		}
