@@ -8,7 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
+	"hash/crc32"
 	"io"
 	"net/http"
 	"os"
@@ -27,8 +27,12 @@ import (
 // The file may change between the two reads. Every part is sent with the
 // SHA-256 the first read found for it, as the request's signed payload
 // hash and as its checksum, so a server that checks either refuses a part
-// whose bytes changed; and the store hashes what it actually sent, part by
-// part, and abandons the upload before completing it if any part differs.
+// whose bytes changed; and the store takes a CRC-32C of what it actually
+// sent, part by part, and abandons the upload before completing it if any
+// part's differs from the first read's. A CRC-32C catches a file being
+// written to (what changes a file between two reads a few seconds apart)
+// at a twentieth of the CPU of a third SHA-256 of the file, which on two
+// cores shared with a local server cost a quarter of the upload's time.
 // Until the upload is completed nothing is at the address, so no record
 // can name an object holding other bytes than its digest says.
 
@@ -73,7 +77,11 @@ type fileHash struct {
 	digest evident.Digest
 	size   int64
 	parts  [][sha256.Size]byte // SHA-256 of each s3Part-sized part
+	crcs   []uint32            // CRC-32C of each part
 }
+
+// castagnoli is the CRC-32C table, computed in hardware where the CPU can.
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // hashFile reads size bytes of f once, hashing the whole and each part.
 // head, the bytes already taken from the reader, must be how the file
@@ -81,7 +89,7 @@ type fileHash struct {
 // parts, so on two cores the pass costs about one hash of the file.
 func hashFile(ctx context.Context, f io.ReaderAt, size int64, head []byte) (fileHash, error) {
 	n := int((size + s3Part - 1) / s3Part)
-	out := fileHash{size: size, parts: make([][sha256.Size]byte, n)}
+	out := fileHash{size: size, parts: make([][sha256.Size]byte, n), crcs: make([]uint32, n)}
 	type chunk struct {
 		i   int
 		buf []byte
@@ -95,6 +103,7 @@ func hashFile(ctx context.Context, f io.ReaderAt, size int64, head []byte) (file
 	wg.Go(func() {
 		for c := range full {
 			out.parts[c.i] = sha256.Sum256(c.buf)
+			out.crcs[c.i] = crc32.Checksum(c.buf, castagnoli)
 			free <- c.buf[:cap(c.buf)]
 		}
 	})
@@ -124,23 +133,23 @@ func hashFile(ctx context.Context, f io.ReaderAt, size int64, head []byte) (file
 	return out, err
 }
 
-// partReader is one part of the file as sent, hashed as the client reads
-// it. The client seeks to the start to retry a request, which starts the
-// hash again.
+// partReader is one part of the file as sent, its CRC-32C taken as the
+// client reads it. The client seeks to the start to retry a request,
+// which starts the CRC again.
 type partReader struct {
-	sr *io.SectionReader
-	h  hash.Hash
+	sr  *io.SectionReader
+	crc uint32
 }
 
 func (p *partReader) Read(b []byte) (int, error) {
 	n, err := p.sr.Read(b)
-	p.h.Write(b[:n])
+	p.crc = crc32.Update(p.crc, castagnoli, b[:n])
 	return n, err
 }
 
 func (p *partReader) Seek(off int64, whence int) (int64, error) {
 	if off == 0 && whence == io.SeekStart {
-		p.h.Reset()
+		p.crc = 0
 	}
 	return p.sr.Seek(off, whence)
 }
@@ -224,12 +233,12 @@ func (s *S3) upload(ctx context.Context, f *os.File, fh fileHash) error {
 }
 
 // sendPart sends part i with the SHA-256 the first read found for it and
-// checks that the bytes sent hash the same.
+// checks that the bytes sent have the CRC-32C that read found.
 func (s *S3) sendPart(ctx context.Context, core minio.Core, id string, f *os.File, fh fileHash, i int) (minio.CompletePart, error) {
 	off := int64(i) * s3Part
 	n := min(s3Part, fh.size-off)
 	want := fh.parts[i]
-	pr := &partReader{sr: io.NewSectionReader(f, off, n), h: sha256.New()}
+	pr := &partReader{sr: io.NewSectionReader(f, off, n)}
 	sum := base64.StdEncoding.EncodeToString(want[:])
 	hdr := http.Header{}
 	hdr.Set("x-amz-checksum-sha256", sum)
@@ -238,7 +247,7 @@ func (s *S3) sendPart(ctx context.Context, core minio.Core, id string, f *os.Fil
 	if err != nil {
 		return minio.CompletePart{}, fmt.Errorf("blob %s: part %d to %s: %w", fh.digest, i+1, s, err)
 	}
-	if got := pr.h.Sum(nil); !bytes.Equal(got, want[:]) {
+	if pr.crc != fh.crcs[i] {
 		return minio.CompletePart{}, evident.Errorf(evident.ECONFLICT, "blob %s: %s changed while it was uploaded (bytes %d to %d); not stored", fh.digest, f.Name(), off, off+n)
 	}
 	return minio.CompletePart{PartNumber: i + 1, ETag: p.ETag, ChecksumSHA256: sum}, nil
