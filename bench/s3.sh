@@ -16,7 +16,8 @@
 #   1. one file of BIG MiB (default 1024): `evidence add` vs the plain
 #      client's upload of the same file;
 #   2. SMALL x 4 KiB files in one `evidence add` vs the plain client
-#      uploading the same files.
+#      uploading the same files under the same names (sha256/<digest>),
+#      each on a server of its own, started afresh.
 #
 # Each pair runs ROUNDS times (default 1), the plain client first, and
 # every line gives the wall time, the CPU time (user+system) of the
@@ -46,35 +47,46 @@ go build -o "$work/s3put" ./bench/s3put
 freeport() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
-port=$(freeport)
-mkdir -p "$work/s3/bench"
-if [ "$server_kind" = rclone ]; then
-	RCLONE_CONFIG="$work/rclone.conf" "$server_bin" serve s3 "$work/s3" --addr "127.0.0.1:$port" --auth-key bench,bench-secret >"$work/server.log" 2>&1 &
-else
-	cat >"$work/s3.json" <<-EOF
-		{"identities": [{"name": "bench", "credentials": [{"accessKey": "bench", "secretKey": "bench-secret"}],
-		  "actions": ["Admin", "Read", "List", "Tagging", "Write"]}]}
-	EOF
-	# Every port is chosen here (the defaults are fixed numbers another
-	# program may hold), the Iceberg and Lance endpoints are off, and
-	# the master reports nothing to SeaweedFS's telemetry address.
-	"$server_bin" server -dir="$work/s3" -ip=127.0.0.1 -ip.bind=127.0.0.1 -master.telemetry=false \
-		-master.port="$(freeport)" -master.port.grpc="$(freeport)" -master.volumeSizeLimitMB=1024 \
-		-volume.port="$(freeport)" -volume.port.grpc="$(freeport)" -volume.preStopSeconds=0 \
-		-filer.port="$(freeport)" -filer.port.grpc="$(freeport)" \
-		-s3 -s3.port="$port" -s3.port.grpc="$(freeport)" -s3.port.iceberg=0 -s3.port.lance=0 \
-		-s3.config="$work/s3.json" >"$work/server.log" 2>&1 &
-fi
-server=$!
-trap 'kill $server; wait $server; rm -rf "$work"' EXIT
-export AWS_ENDPOINT_URL="http://127.0.0.1:$port" AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench-secret
-until (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do sleep 0.1; done
-# SeaweedFS starts with no bucket; rclone's is the directory made above.
-for try in $(seq 120); do
-	! "$work/s3put" bench 2>"$work/s3put.err" || break
-	[ "$try" != 120 ] || { cat "$work/s3put.err" "$work/server.log" >&2; exit 1; }
-	sleep 0.5
-done
+# start_server runs the server over a new, empty directory; stop_server
+# ends it. The small-file runs each get a server of their own: rclone's
+# costs more CPU per upload the more files it has taken since it started
+# (its directory entries are kept in memory), so whichever client ran
+# second paid for the first one's files.
+start_server() {
+	rm -rf "$work/s3"
+	mkdir -p "$work/s3/bench"
+	port=$(freeport)
+	if [ "$server_kind" = rclone ]; then
+		RCLONE_CONFIG="$work/rclone.conf" "$server_bin" serve s3 "$work/s3" --addr "127.0.0.1:$port" --auth-key bench,bench-secret >"$work/server.log" 2>&1 &
+	else
+		cat >"$work/s3.json" <<-EOF
+			{"identities": [{"name": "bench", "credentials": [{"accessKey": "bench", "secretKey": "bench-secret"}],
+			  "actions": ["Admin", "Read", "List", "Tagging", "Write"]}]}
+		EOF
+		# Every port is chosen here (the defaults are fixed numbers another
+		# program may hold), the Iceberg and Lance endpoints are off, and
+		# the master reports nothing to SeaweedFS's telemetry address.
+		"$server_bin" server -dir="$work/s3" -ip=127.0.0.1 -ip.bind=127.0.0.1 -master.telemetry=false \
+			-master.port="$(freeport)" -master.port.grpc="$(freeport)" -master.volumeSizeLimitMB=1024 \
+			-volume.port="$(freeport)" -volume.port.grpc="$(freeport)" -volume.preStopSeconds=0 \
+			-filer.port="$(freeport)" -filer.port.grpc="$(freeport)" \
+			-s3 -s3.port="$port" -s3.port.grpc="$(freeport)" -s3.port.iceberg=0 -s3.port.lance=0 \
+			-s3.config="$work/s3.json" >"$work/server.log" 2>&1 &
+	fi
+	server=$!
+	export AWS_ENDPOINT_URL="http://127.0.0.1:$port"
+	until (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do sleep 0.1; done
+	# SeaweedFS starts with no bucket; rclone's is the directory made above.
+	for try in $(seq 120); do
+		! "$work/s3put" bench 2>"$work/s3put.err" || break
+		[ "$try" != 120 ] || { cat "$work/s3put.err" "$work/server.log" >&2; exit 1; }
+		sleep 0.5
+	done
+}
+stop_server() { kill "$server" && wait "$server" || true; }
+export AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench-secret
+start_server
+trap 'stop_server; rm -rf "$work"' EXIT
 echo "server: $server_kind"
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 load() { cut -d' ' -f1 /proc/loadavg; }
@@ -133,10 +145,26 @@ for round in $(seq "$rounds"); do
 	rm -rf "$work/small"
 	mkdir -p "$work/small"
 	head -c $((small * 4096)) /dev/urandom | split -b 4096 -a 6 --additional-suffix=.bin - "$work/small/f"
+	# The plain client stores the same bytes under the names Evident
+	# gives them (sha256/<digest>), in the same order: on rclone's server
+	# the same 10 000 files went at 1 122 to 1 170 files/s named f000000
+	# to f009999 and at 669 to 744 files/s named by their digest, so a
+	# plain client with short sequential names measures another load.
+	rm -rf "$work/named"
+	mkdir -p "$work/named"
+	(cd "$work/small" && sha256sum ./*.bin) | while read -r sum file; do
+		ln "$work/small/$file" "$work/named/$sum"
+		echo "$sum"
+	done >"$work/named.list"
 	l0=$(load)
-	(cd "$work/small" && timed "$work/put" "$work/s3put" "bench/plain$round" ./*.bin)
+	stop_server; start_server
+	(cd "$work/named" && timed "$work/put" "$work/s3put" "bench/plain$round/sha256" $(cat "$work/named.list"))
+	stop_server; start_server
 	(cd "$work/small" && add evident "$work/evident" ./*.bin)
-	[ -z "$before" ] || (cd "$work/small" && add before "$before" ./*.bin)
+	if [ -n "$before" ]; then
+		stop_server; start_server
+		(cd "$work/small" && add before "$before" ./*.bin)
+	fi
 	read -r put_s put_cpu put_srv <"$work/put"
 	read -r add_s add_cpu add_srv <"$work/t-evident"
 	rate() { awk -v n="$small" -v s="$1" 'BEGIN { printf "%.0f", n / s }'; }
@@ -146,5 +174,4 @@ for round in $(seq "$rounds"); do
 		line="$line; before $(rate "$b_s") records/s (${b_s}s, cpu ${b_cpu}s, server ${b_srv}s), ratio $(ratio "$put_s" "$b_s")"
 	fi
 	echo "$line; load $l0 -> $(load)"
-	rm -rf "$work/s3/bench/plain$round"
 done
