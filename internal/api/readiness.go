@@ -153,12 +153,33 @@ func (a *API) Status() http.Handler {
 			_, err := w.Write(v.status)
 			return err
 		}
-		in, err := a.loadReadiness(r.Context(), at, from)
+		report, err := a.report(r.Context(), at, from, to)
 		if err != nil {
 			return err
 		}
-		return writeJSON(w, http.StatusOK, readiness.Status(in, from, to))
+		return writeJSON(w, http.StatusOK, report)
 	})
+}
+
+// report is the readiness report at at, over [from, to) when from is not
+// zero. Over a range it reads the evidence a few controls at a time and
+// the windows judged before from their window facts
+// (readiness.StatusOver), as `evident status --from --to` does: a report
+// over years reads none of their records whole into memory. Its report
+// is Status's over Load's input.
+func (a *API) report(ctx context.Context, at, from, to time.Time) (readiness.Report, error) {
+	if from.IsZero() {
+		in, err := a.loadReadiness(ctx, at, from)
+		if err != nil {
+			return readiness.Report{}, err
+		}
+		return readiness.Status(in, from, to), nil
+	}
+	p, err := readiness.LoadProgram(ctx, a.cfg.Store, a.cfg.Catalog, at, from, true)
+	if err != nil {
+		return readiness.Report{}, err
+	}
+	return readiness.StatusOver(ctx, a.cfg.Store, p.In, from, to)
 }
 
 // horizon reads ?due: a span of days (30d), weeks (2w) or hours (12h),
@@ -263,9 +284,10 @@ type periodReadiness struct {
 	Series []readiness.Point `json:"series"`
 }
 
-// Readiness returns the program's readiness over a period, computed by
-// readiness.Status over the range exactly as `evident status --from --to`,
-// the dashboard and a pack's index compute it, and the monthly series.
+// Readiness returns the program's readiness over a period, computed as
+// `evident status --from --to` computes it (readiness.StatusOver, whose
+// report is the dashboard's and a pack index's readiness.Status over the
+// same range), and the monthly series.
 func (a *API) Readiness() http.Handler {
 	return a.handle(func(w http.ResponseWriter, r *http.Request) error {
 		p, at, from, to, err := a.periodQuery(r)
@@ -280,10 +302,16 @@ func (a *API) Readiness() http.Handler {
 		if err := p.CheckPeriod(from, to); err != nil {
 			return err
 		}
-		in, err := a.loadReadiness(r.Context(), at, readiness.HistoryStart(at, from))
+		report, err := a.report(r.Context(), at, from, to)
 		if err != nil {
 			return err
 		}
-		return writeJSON(w, http.StatusOK, periodReadiness{Report: readiness.Status(in, from, to), Series: readiness.Series(in, readiness.SeriesMonths)})
+		// The series needs each month's records, twelve months of them
+		// however long the period is.
+		in, err := a.loadReadiness(r.Context(), at, readiness.SeriesStart(at, readiness.SeriesMonths))
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, periodReadiness{Report: report, Series: readiness.Series(in, readiness.SeriesMonths)})
 	})
 }
