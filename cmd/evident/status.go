@@ -149,32 +149,27 @@ func (a *app) readinessInput(at, from time.Time, withCatalog bool) (readiness.In
 		return readiness.Input{}, err
 	}
 	defer st.Close()
-	return a.loadReadiness(st, at, from, withCatalog, false)
+	return a.loadReadiness(st, at, from, withCatalog)
 }
 
 // readinessReport is the readiness report at at, over [from, to) when
-// from is not zero. Over a range it reads the evidence a few controls at
-// a time (readiness.StatusOver): years of records are never all held.
+// from is not zero, as every view computes it (readiness.ReportOf).
 func (a *app) readinessReport(at, from, to time.Time) (readiness.Report, error) {
 	st, err := a.openStore()
 	if err != nil {
 		return readiness.Report{}, err
 	}
 	defer st.Close()
-	in, err := a.loadReadiness(st, at, from, true, !from.IsZero())
+	cat, err := catalog.Load()
 	if err != nil {
 		return readiness.Report{}, err
 	}
-	if from.IsZero() {
-		return readiness.Status(in, from, to), nil
-	}
-	return readiness.StatusOver(a.ctx, st, in, from, to)
+	return readiness.ReportOf(a.ctx, st, cat, at, from, to)
 }
 
 // loadReadiness reads the input from st as every view does
-// (readiness.LoadProgram): a frame without evidence when frame is set,
-// and no catalog unless withCatalog.
-func (a *app) loadReadiness(st *sqlstore.Store, at, from time.Time, withCatalog, frame bool) (readiness.Input, error) {
+// (readiness.LoadProgram), with no catalog unless withCatalog.
+func (a *app) loadReadiness(st *sqlstore.Store, at, from time.Time, withCatalog bool) (readiness.Input, error) {
 	var cat *catalog.Catalog
 	if withCatalog {
 		var err error
@@ -182,7 +177,7 @@ func (a *app) loadReadiness(st *sqlstore.Store, at, from time.Time, withCatalog,
 			return readiness.Input{}, err
 		}
 	}
-	p, err := readiness.LoadProgram(a.ctx, st, cat, at, from, frame)
+	p, err := readiness.LoadProgram(a.ctx, st, cat, at, from, false)
 	return p.In, err
 }
 

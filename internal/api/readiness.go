@@ -153,33 +153,12 @@ func (a *API) Status() http.Handler {
 			_, err := w.Write(v.status)
 			return err
 		}
-		report, err := a.report(r.Context(), at, from, to)
+		report, err := readiness.ReportOf(r.Context(), a.cfg.Store, a.cfg.Catalog, at, from, to)
 		if err != nil {
 			return err
 		}
 		return writeJSON(w, http.StatusOK, report)
 	})
-}
-
-// report is the readiness report at at, over [from, to) when from is not
-// zero. Over a range it reads the evidence a few controls at a time and
-// the windows judged before from their window facts
-// (readiness.StatusOver), as `evident status --from --to` does: a report
-// over years reads none of their records whole into memory. Its report
-// is Status's over Load's input.
-func (a *API) report(ctx context.Context, at, from, to time.Time) (readiness.Report, error) {
-	if from.IsZero() {
-		in, err := a.loadReadiness(ctx, at, from)
-		if err != nil {
-			return readiness.Report{}, err
-		}
-		return readiness.Status(in, from, to), nil
-	}
-	p, err := readiness.LoadProgram(ctx, a.cfg.Store, a.cfg.Catalog, at, from, true)
-	if err != nil {
-		return readiness.Report{}, err
-	}
-	return readiness.StatusOver(ctx, a.cfg.Store, p.In, from, to)
 }
 
 // horizon reads ?due: a span of days (30d), weeks (2w) or hours (12h),
@@ -302,7 +281,7 @@ func (a *API) Readiness() http.Handler {
 		if err := p.CheckPeriod(from, to); err != nil {
 			return err
 		}
-		report, err := a.report(r.Context(), at, from, to)
+		report, err := readiness.ReportOf(r.Context(), a.cfg.Store, a.cfg.Catalog, at, from, to)
 		if err != nil {
 			return err
 		}

@@ -27,6 +27,23 @@ func LoadProgram(ctx context.Context, st *sqlstore.Store, cat *catalog.Catalog, 
 	return loadProgram(ctx, st, cat, at, ReachAll(from), frame)
 }
 
+// ReportOf is the readiness report every view serves at at, over
+// [from, to) when from is not zero: the CLI's status and the API's status
+// and readiness routes call it, so none computes it differently. Over a
+// range the evidence is read a few controls at a time and the windows
+// judged before from their window facts (StatusOver): years of records
+// are never all held. Its report is Status's over LoadProgram's input.
+func ReportOf(ctx context.Context, st *sqlstore.Store, cat *catalog.Catalog, at, from, to time.Time) (Report, error) {
+	p, err := LoadProgram(ctx, st, cat, at, from, !from.IsZero())
+	if err != nil {
+		return Report{}, err
+	}
+	if from.IsZero() {
+		return Status(p.In, from, to), nil
+	}
+	return StatusOver(ctx, st, p.In, from, to)
+}
+
 // LoadProgramReach is LoadProgram with each control's evidence read as
 // far back as reach says (LoadReach).
 func LoadProgramReach(ctx context.Context, st *sqlstore.Store, cat *catalog.Catalog, at time.Time, reach Reach) (Program, error) {
