@@ -1,7 +1,9 @@
 package web
 
 import (
+	"html/template"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -50,51 +52,68 @@ func (w *Web) Catalog() http.Handler {
 		if err != nil {
 			return err
 		}
-		m := pr.In.Model
 		version := q.Get("version")
 		if version == "" {
-			version = m.Program.Version
+			version = pr.In.Model.Program.Version
 		}
-		query := catalog.Query{Version: version, Clause: q.Get("clause"), Type: evident.RequirementType(q.Get("type"))}
-		if version == m.Program.Version {
-			query.Overlays = w.cfg.Catalog.ProgramOverlays(m.Program, m.Services)
-		}
-		reqs, err := w.cfg.Catalog.Filter(query)
+		body, err := pr.content("catalog.html?"+r.URL.RawQuery, func() (template.HTML, error) {
+			data, err := w.catalogOf(pr, q, version)
+			if err != nil {
+				return "", err
+			}
+			return w.renderContent("catalog.html", data)
+		})
 		if err != nil {
 			return err
 		}
-		status := q.Get("status")
-		if status != "" && !slices.ContainsFunc(statusSeries, func(s series) bool { return s.Key == status }) {
-			return evident.ErrorAt(evident.EINVALID, "status", "unknown status %q", status)
-		}
-		rows := pr.statusRows(reqs)
-		clauses, err := w.cfg.Catalog.Clauses(version)
-		if err != nil {
-			return err
-		}
-		search := strings.ToLower(strings.TrimSpace(q.Get("q")))
-		byClause := map[string][]reqRow{}
-		data := catalogPage{Version: version, Versions: w.cfg.Catalog.Versions(), Types: requirementTypes, Statuses: statusSeries,
-			Query: q.Get("q"), Clause: q.Get("clause"), Type: q.Get("type"), Status: status}
-		for _, row := range rows {
-			req := row.Requirement
-			if search != "" && !strings.Contains(strings.ToLower(string(req.ID)+" "+req.Text+" "+req.ClauseTitle+" "+strings.Join(row.Controls, " ")), search) {
-				continue
-			}
-			if status != "" && row.Status != status {
-				continue
-			}
-			byClause[req.Clause] = append(byClause[req.Clause], row)
-			data.Count++
-		}
-		for _, c := range clauses {
-			if rs := byClause[c.Number]; len(rs) > 0 {
-				data.Groups = append(data.Groups, clauseGroup{Clause: c, Rows: rs})
-			}
-		}
-		w.render(rw, r, http.StatusOK, "catalog.html", page{Title: "Requirements EN 319 401 V" + version, Nav: "requirements", Data: data})
+		w.render(rw, r, http.StatusOK, "catalog.html", page{Title: "Requirements EN 319 401 V" + version, Nav: "requirements", Body: body})
 		return nil
 	})
+}
+
+// catalogOf is the requirement index of version filtered by q, with each
+// requirement's status in the state pr. It is kept with the state
+// (program.content), so it reads nothing else.
+func (w *Web) catalogOf(pr *program, q url.Values, version string) (catalogPage, error) {
+	m := pr.In.Model
+	query := catalog.Query{Version: version, Clause: q.Get("clause"), Type: evident.RequirementType(q.Get("type"))}
+	if version == m.Program.Version {
+		query.Overlays = w.cfg.Catalog.ProgramOverlays(m.Program, m.Services)
+	}
+	reqs, err := w.cfg.Catalog.Filter(query)
+	if err != nil {
+		return catalogPage{}, err
+	}
+	status := q.Get("status")
+	if status != "" && !slices.ContainsFunc(statusSeries, func(s series) bool { return s.Key == status }) {
+		return catalogPage{}, evident.ErrorAt(evident.EINVALID, "status", "unknown status %q", status)
+	}
+	rows := pr.statusRows(reqs)
+	clauses, err := w.cfg.Catalog.Clauses(version)
+	if err != nil {
+		return catalogPage{}, err
+	}
+	search := strings.ToLower(strings.TrimSpace(q.Get("q")))
+	byClause := map[string][]reqRow{}
+	data := catalogPage{Version: version, Versions: w.cfg.Catalog.Versions(), Types: requirementTypes, Statuses: statusSeries,
+		Query: q.Get("q"), Clause: q.Get("clause"), Type: q.Get("type"), Status: status}
+	for _, row := range rows {
+		req := row.Requirement
+		if search != "" && !strings.Contains(strings.ToLower(string(req.ID)+" "+req.Text+" "+req.ClauseTitle+" "+strings.Join(row.Controls, " ")), search) {
+			continue
+		}
+		if status != "" && row.Status != status {
+			continue
+		}
+		byClause[req.Clause] = append(byClause[req.Clause], row)
+		data.Count++
+	}
+	for _, c := range clauses {
+		if rs := byClause[c.Number]; len(rs) > 0 {
+			data.Groups = append(data.Groups, clauseGroup{Clause: c, Rows: rs})
+		}
+	}
+	return data, nil
 }
 
 type requirementPage struct {

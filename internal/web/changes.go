@@ -2,6 +2,8 @@ package web
 
 import (
 	"context"
+	"fmt"
+	"html/template"
 	"net/http"
 	"net/url"
 	"slices"
@@ -150,35 +152,51 @@ func (w *Web) tasks(mine bool) http.Handler {
 		if err != nil {
 			return err
 		}
-		owner := r.URL.Query().Get("owner")
-		all := pr.tasksUntil(pr.In.At.AddDate(0, 0, days))
-		data := tasksPage{Tasks: readiness.Filter(all, owner), Owner: owner, Horizon: days, Mine: mine, Assignee: r.URL.Query().Get("assignee")}
-		for _, p := range pr.In.Model.People {
-			if p.User != "" && !slices.Contains(data.Assignees, p.User) {
-				data.Assignees = append(data.Assignees, p.User)
-			}
-		}
-		slices.Sort(data.Assignees)
-		if data.Assignee != "" {
-			data.Tasks = readiness.Mine(data.Tasks, pr.In.Model, data.Assignee)
-		}
-		title, nav := "Tasks", "tasks"
+		title, nav, login := "Tasks", "tasks", ""
 		if mine {
 			p, _ := auth.FromContext(r.Context())
-			data.Login, data.Owner = p.User.Name, ""
-			data.MineOf = pr.In.Model.OwnersOf(p.User.Name)
-			data.Tasks = readiness.Mine(all, pr.In.Model, p.User.Name)
-			title, nav = "My work", "mine"
+			title, nav, login = "My work", "mine", p.User.Name
 		}
-		for _, t := range all {
-			if t.Owner != "" && !slices.Contains(data.Owners, t.Owner) {
-				data.Owners = append(data.Owners, t.Owner)
-			}
+		key := fmt.Sprintf("tasks.html?%s&mine=%t&login=%s", r.URL.RawQuery, mine, url.QueryEscape(login))
+		body, err := pr.content(key, func() (template.HTML, error) {
+			return w.renderContent("tasks.html", tasksOf(pr, r.URL.Query(), days, mine, login))
+		})
+		if err != nil {
+			return err
 		}
-		slices.Sort(data.Owners)
-		w.render(rw, r, http.StatusOK, "tasks.html", page{Title: title, Nav: nav, Data: data})
+		w.render(rw, r, http.StatusOK, "tasks.html", page{Title: title, Nav: nav, Body: body})
 		return nil
 	})
+}
+
+// tasksOf is the task list of the state pr due within days, filtered by
+// q, or when mine the work of login. It is kept with the state
+// (program.content), so it reads nothing else.
+func tasksOf(pr *program, q url.Values, days int, mine bool, login string) tasksPage {
+	owner := q.Get("owner")
+	all := pr.tasksUntil(pr.In.At.AddDate(0, 0, days))
+	data := tasksPage{Tasks: readiness.Filter(all, owner), Owner: owner, Horizon: days, Mine: mine, Assignee: q.Get("assignee")}
+	for _, p := range pr.In.Model.People {
+		if p.User != "" && !slices.Contains(data.Assignees, p.User) {
+			data.Assignees = append(data.Assignees, p.User)
+		}
+	}
+	slices.Sort(data.Assignees)
+	if data.Assignee != "" {
+		data.Tasks = readiness.Mine(data.Tasks, pr.In.Model, data.Assignee)
+	}
+	if mine {
+		data.Login, data.Owner = login, ""
+		data.MineOf = pr.In.Model.OwnersOf(login)
+		data.Tasks = readiness.Mine(all, pr.In.Model, login)
+	}
+	for _, t := range all {
+		if t.Owner != "" && !slices.Contains(data.Owners, t.Owner) {
+			data.Owners = append(data.Owners, t.Owner)
+		}
+	}
+	slices.Sort(data.Owners)
+	return data
 }
 
 // changeTitles names every change by what changed and to which version

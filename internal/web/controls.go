@@ -2,7 +2,9 @@ package web
 
 import (
 	"fmt"
+	"html/template"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -72,33 +74,47 @@ func addOption(opts []string, v string) []string {
 // evidence currency and a strip of its recent windows' states.
 func (w *Web) Controls() http.Handler {
 	return w.handle(func(rw http.ResponseWriter, r *http.Request) error {
-		now := w.now(r.Context())
 		pr, err := w.history(r.Context())
 		if err != nil {
 			return err
 		}
-		fresh := map[string]evident.Freshness{}
-		for _, cs := range pr.Report.Controls {
-			fresh[cs.ID] = cs.Freshness
-		}
 		q := r.URL.Query()
-		data := controlsPage{Owner: q.Get("owner"), State: q.Get("state"), Cadence: q.Get("cadence"), Clause: q.Get("clause"),
-			Total: len(pr.In.Model.Controls)}
-		for _, c := range pr.In.Model.Controls {
-			f := fresh[c.ID]
-			data.Owners = addOption(data.Owners, c.Owner)
-			data.States = addOption(data.States, string(f.State))
-			data.Cadences = addOption(data.Cadences, fmt.Sprint(c.Cadence))
-			if !data.matches(c, f) {
-				continue
-			}
-			ci := pr.In.Controls[c.ID]
-			st := periodStripW(ci, stripFromN(c, ci.Schedule.Anchor, now, listWindows), now, 160, 16)
-			data.Rows = append(data.Rows, controlRow{Control: c, Freshness: f, Strip: st})
+		body, err := pr.content("controls.html?"+r.URL.RawQuery, func() (template.HTML, error) {
+			return w.renderContent("controls.html", controlsOf(pr, q))
+		})
+		if err != nil {
+			return err
 		}
-		w.render(rw, r, http.StatusOK, "controls.html", page{Title: "Controls", Nav: "controls", Data: data})
+		w.render(rw, r, http.StatusOK, "controls.html", page{Title: "Controls", Nav: "controls", Body: body})
 		return nil
 	})
+}
+
+// controlsOf is the list of controls filtered by q, each strip judged at
+// the instant the state was computed for, like the currency beside it:
+// the list is kept with the state (program.content), so nothing in it
+// may read the clock.
+func controlsOf(pr *program, q url.Values) controlsPage {
+	now := pr.In.At
+	fresh := map[string]evident.Freshness{}
+	for _, cs := range pr.Report.Controls {
+		fresh[cs.ID] = cs.Freshness
+	}
+	data := controlsPage{Owner: q.Get("owner"), State: q.Get("state"), Cadence: q.Get("cadence"), Clause: q.Get("clause"),
+		Total: len(pr.In.Model.Controls)}
+	for _, c := range pr.In.Model.Controls {
+		f := fresh[c.ID]
+		data.Owners = addOption(data.Owners, c.Owner)
+		data.States = addOption(data.States, string(f.State))
+		data.Cadences = addOption(data.Cadences, fmt.Sprint(c.Cadence))
+		if !data.matches(c, f) {
+			continue
+		}
+		ci := pr.In.Controls[c.ID]
+		st := periodStripW(ci, stripFromN(c, ci.Schedule.Anchor, now, listWindows), now, 160, 16)
+		data.Rows = append(data.Rows, controlRow{Control: c, Freshness: f, Strip: st})
+	}
+	return data
 }
 
 type controlPage struct {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"html/template"
 	"sync"
 	"time"
 
@@ -33,6 +34,69 @@ type program struct {
 	// once for every request that shares this state (see tasksUntil).
 	tasksMu sync.Mutex
 	tasks   map[time.Time][]readiness.Task
+
+	// contents are list pages' content rendered from this state, by page
+	// and query, rendered once for every request that shares the state
+	// (see content).
+	contentMu sync.Mutex
+	contents  map[string]*keptContent
+}
+
+// keptContent is one page's content rendered from a state: ready is
+// closed once html and err are set.
+type keptContent struct {
+	ready chan struct{}
+	html  template.HTML
+	err   error
+}
+
+// maxContents bounds the pages one state keeps: readers choose filters
+// and free-text searches, but a few (each list unfiltered) are asked for
+// almost always.
+const maxContents = 64
+
+// content returns render(), rendered once per state and key for every
+// request that shares this state; requests that arrive while it renders
+// wait for that one rendering rather than each rendering it again.
+//
+// Over a million records, rendering the list of controls, the
+// requirement index or the task list costs 10 to 35 ms of CPU a request,
+// almost all of it the template over hundreds of rows; the state they
+// are drawn from is already shared until the ledger grows or stateTTL
+// passes (stateCache), and so is what is drawn from it. key must name
+// everything besides the state that the content depends on (the page, its
+// query, the signed-in user where the page is theirs), and render must
+// read nothing else: no session, CSRF token or clock (the layout around
+// the content has those, and is rendered per request). A failed
+// rendering is not kept.
+func (pr *program) content(key string, render func() (template.HTML, error)) (template.HTML, error) {
+	pr.contentMu.Lock()
+	if k, ok := pr.contents[key]; ok {
+		pr.contentMu.Unlock()
+		<-k.ready
+		if k.err == nil {
+			return k.html, nil
+		}
+		return render()
+	}
+	if len(pr.contents) >= maxContents {
+		pr.contentMu.Unlock()
+		return render()
+	}
+	if pr.contents == nil {
+		pr.contents = map[string]*keptContent{}
+	}
+	k := &keptContent{ready: make(chan struct{})}
+	pr.contents[key] = k
+	pr.contentMu.Unlock()
+	k.html, k.err = render()
+	if k.err != nil {
+		pr.contentMu.Lock()
+		delete(pr.contents, key)
+		pr.contentMu.Unlock()
+	}
+	close(k.ready)
+	return k.html, k.err
 }
 
 // maxHorizons bounds the task lists one state keeps: readers choose the

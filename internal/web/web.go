@@ -10,6 +10,7 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
+	"fmt"
 	"html/template"
 	"io/fs"
 	"log/slog"
@@ -136,6 +137,10 @@ type page struct {
 	Role    string
 	Now     time.Time
 	Data    any
+	// Body is the page's content already rendered (renderContent), for
+	// pages whose content is kept with the state it shows; the layout
+	// renders the "content" template with Data when it is empty.
+	Body template.HTML
 
 	principal auth.Principal
 	signedIn  bool
@@ -259,6 +264,22 @@ func (w *Web) render(rw http.ResponseWriter, r *http.Request, status int, name s
 	rw.Header().Set("Cache-Control", "no-store")
 	rw.WriteHeader(status)
 	rw.Write(buf.Bytes())
+}
+
+// renderContent renders the "content" template of page name with data
+// alone, to be kept with the state it shows (program.content). Nothing of
+// the request is in reach of it: the layout around it, rendered by render
+// per request, has the session, the CSRF token and the clock.
+func (w *Web) renderContent(name string, data any) (template.HTML, error) {
+	t, ok := w.pages[name]
+	if !ok {
+		return "", fmt.Errorf("no such page template: %s", name)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "content", page{Data: data}); err != nil {
+		return "", fmt.Errorf("render %s: %w", name, err)
+	}
+	return template.HTML(buf.String()), nil
 }
 
 // setSecurityHeaders forbids inline script, framing and MIME sniffing.

@@ -1,0 +1,112 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/evidenthq/evident"
+	"github.com/evidenthq/evident/internal/sqlstore"
+	"github.com/evidenthq/evident/internal/sqlstore/storetest"
+)
+
+// between returns the part of page from the first start to the next end
+// after it, "" when start is absent.
+func between(page, start, end string) string {
+	i := strings.Index(page, start)
+	if i < 0 {
+		return ""
+	}
+	j := strings.Index(page[i:], end)
+	if j < 0 {
+		return page[i:]
+	}
+	return page[i : i+j]
+}
+
+// The list of controls, the requirement index and the task list keep
+// their content with the shared state they are drawn from, so a page is
+// rendered once rather than per request. A write still shows at once on
+// each of them, a filter never gets another filter's page, and a
+// person's work is never someone else's.
+func TestListPagesShowTheUploadJustMade(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, testClock, func(t *testing.T, st *sqlstore.Store) {
+		s := newSite(t, st)
+		addPortScan(t, st)
+		b := s.signIn(t, "carla", evident.RoleComplianceManager)
+		row := func(path string) string {
+			t.Helper()
+			code, page := b.get(path)
+			if code != http.StatusOK {
+				t.Fatalf("GET %s: %d\n%s", path, code, page)
+			}
+			return between(page, `<tr id="control-port-scan">`, "</tr>")
+		}
+		status := func(path string) string {
+			t.Helper()
+			_, page := b.get(path)
+			badge := between(between(page, `data-id="REQ-7.8-14"`, "</tr>"), `class="st st-`, "</span>")
+			return strings.TrimPrefix(badge, `class="st st-`)
+		}
+		task := func() bool {
+			t.Helper()
+			_, page := b.get("/tasks?due=60")
+			return strings.Contains(page, "Quarterly port scan")
+		}
+
+		// Each page is read twice, so the second read is the kept one.
+		for range 2 {
+			if r := row("/controls"); !strings.Contains(r, "st-none") {
+				t.Fatalf("before any evidence the port scan's row is %q", r)
+			}
+			if r := row("/controls?state=none"); r == "" {
+				t.Fatalf("the list filtered on no evidence leaves out the port scan")
+			}
+			if r := row("/controls?state=current"); r != "" {
+				t.Fatalf("the list filtered on current evidence shows %q", r)
+			}
+			if s := status("/catalog?q=REQ-7.8-14"); s != `planned">planned` {
+				t.Fatalf("before any evidence REQ-7.8-14 is %q", s)
+			}
+			if !task() {
+				t.Fatalf("the task list within 60 days leaves out the due port scan")
+			}
+		}
+
+		token := b.csrf("/evidence/new?control=port-scan")
+		code, body, _ := b.upload(map[string]string{"csrf_token": token, "control": "port-scan", "system": "web@2.1", "period": "2026-11-27T09:00:00Z"},
+			map[string]string{"baseline.xml": nmapFixture(t, "baseline.xml")})
+		if code != http.StatusSeeOther {
+			t.Fatalf("upload: %d\n%s", code, body)
+		}
+
+		if r := row("/controls"); !strings.Contains(r, "st-current") || !strings.Contains(r, `class="f-satisfied current"`) {
+			t.Errorf("after a passing scan the port scan's row is %q", r)
+		}
+		if r := row("/controls?state=none"); r != "" {
+			t.Errorf("after a passing scan the list filtered on no evidence still shows %q", r)
+		}
+		if r := row("/controls?state=current"); r == "" {
+			t.Errorf("after a passing scan the list filtered on current evidence leaves out the port scan")
+		}
+		if s := status("/catalog?q=REQ-7.8-14"); s == `planned">planned` || s == "" {
+			t.Errorf("after a passing scan REQ-7.8-14 is %q", s)
+		}
+		if task() {
+			t.Errorf("after a passing scan the task list still has the port scan")
+		}
+
+		// My work is the signed-in person's, on the same state.
+		d := s.signIn(t, "dora", evident.RoleComplianceManager)
+		for _, c := range []struct {
+			b     *browser
+			login string
+		}{{b, "carla"}, {d, "dora"}, {b, "carla"}} {
+			_, page := c.b.get("/mine")
+			if got := between(page, `<p id="mine-of"`, "</p>"); !strings.Contains(got, "<code>"+c.login+"</code>") {
+				t.Errorf("%s's work names another login: %q", c.login, got)
+			}
+		}
+	})
+}
