@@ -55,8 +55,19 @@ func TestListPagesShowTheUploadJustMade(t *testing.T) {
 			return strings.Contains(page, "Quarterly port scan")
 		}
 
+		ledger := func() string {
+			t.Helper()
+			_, page := b.get("/")
+			return between(page, "<h2>Ledger</h2>", "(")
+		}
 		// Each page is read twice, so the second read is the kept one.
+		var ledgerBefore string
 		for range 2 {
+			if l := ledger(); ledgerBefore != "" && l != ledgerBefore {
+				t.Fatalf("two reads of the dashboard with nothing written show %q and %q", ledgerBefore, l)
+			} else {
+				ledgerBefore = l
+			}
 			if r := row("/controls"); !strings.Contains(r, "st-none") {
 				t.Fatalf("before any evidence the port scan's row is %q", r)
 			}
@@ -95,6 +106,9 @@ func TestListPagesShowTheUploadJustMade(t *testing.T) {
 		}
 		if task() {
 			t.Errorf("after a passing scan the task list still has the port scan")
+		}
+		if l := ledger(); l == ledgerBefore || !strings.Contains(l, "checkpoint") {
+			t.Errorf("after an upload the dashboard's ledger reads %q, as before", l)
 		}
 
 		// My work is the signed-in person's, on the same state.

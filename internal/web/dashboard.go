@@ -3,8 +3,11 @@ package web
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"html/template"
 	"maps"
 	"net/http"
 	"slices"
@@ -124,9 +127,39 @@ func (w *Web) Dashboard() http.Handler {
 		if err != nil {
 			return err
 		}
-		w.render(rw, r, http.StatusOK, "dashboard.html", page{Title: "Dashboard", Nav: "dashboard", Data: d})
+		key, err := dashboardKey(r.URL.RawQuery, d)
+		if err != nil {
+			return err
+		}
+		body, err := pr.content(key, func() (template.HTML, error) { return w.renderContent("dashboard.html", d) })
+		if err != nil {
+			return err
+		}
+		w.render(rw, r, http.StatusOK, "dashboard.html", page{Title: "Dashboard", Nav: "dashboard", Body: body})
 		return nil
 	})
+}
+
+// dashboardKey names the dashboard's content within the state it is
+// kept with (program.content): the query, and a digest of everything the
+// page shows that is not drawn from that state (the period figure, which
+// is kept on its own clock, the engagements, the changes' names, the
+// ledger's size and its latest checkpoint). The page is rendered again
+// whenever any of them differs; reading them costs a few queries, against
+// milliseconds of template over the lists of tasks.
+func dashboardKey(query string, d dashboard) (string, error) {
+	own, err := json.Marshal(struct {
+		Period       periodView
+		Engagements  []evident.Engagement
+		ChangeTitles map[string]string
+		LedgerSize   int64
+		Checkpoint   *sqlstore.Checkpoint
+	}{d.Period, d.Engagements, d.ChangeTitles, d.LedgerSize, d.Checkpoint})
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(own)
+	return "dashboard.html?" + query + "#" + hex.EncodeToString(sum[:16]), nil
 }
 
 // clauseChart draws the readiness of each clause that has requirements.
