@@ -24,9 +24,10 @@ func between(page, start, end string) string {
 	return page[i : i+j]
 }
 
-// The list of controls, the requirement index and the task list keep
-// their content with the shared state they are drawn from, so a page is
-// rendered once rather than per request. A write still shows at once on
+// The dashboard, the list of controls, the requirement index, the task
+// list and the list of evidence keep their content with the shared state
+// they are drawn from, so a page is rendered once rather than per
+// request. A write still shows at once on
 // each of them, a filter never gets another filter's page, and a
 // person's work is never someone else's.
 func TestListPagesShowTheUploadJustMade(t *testing.T) {
@@ -55,6 +56,14 @@ func TestListPagesShowTheUploadJustMade(t *testing.T) {
 			return strings.Contains(page, "Quarterly port scan")
 		}
 
+		evidence := func(path string) bool {
+			t.Helper()
+			code, page := b.get(path)
+			if code != http.StatusOK {
+				t.Fatalf("GET %s: %d\n%s", path, code, page)
+			}
+			return strings.Contains(page, "baseline.xml")
+		}
 		ledger := func() string {
 			t.Helper()
 			_, page := b.get("/")
@@ -83,6 +92,9 @@ func TestListPagesShowTheUploadJustMade(t *testing.T) {
 			if !task() {
 				t.Fatalf("the task list within 60 days leaves out the due port scan")
 			}
+			if evidence("/evidence") || evidence("/evidence?verdict=pass") {
+				t.Fatalf("the list of evidence shows a scan before its upload")
+			}
 		}
 
 		token := b.csrf("/evidence/new?control=port-scan")
@@ -106,6 +118,12 @@ func TestListPagesShowTheUploadJustMade(t *testing.T) {
 		}
 		if task() {
 			t.Errorf("after a passing scan the task list still has the port scan")
+		}
+		if !evidence("/evidence") || !evidence("/evidence?verdict=pass") {
+			t.Errorf("after an upload the list of evidence leaves it out")
+		}
+		if evidence("/evidence?verdict=fail") {
+			t.Errorf("the list of failing evidence shows a passing scan")
 		}
 		if l := ledger(); l == ledgerBefore || !strings.Contains(l, "checkpoint") {
 			t.Errorf("after an upload the dashboard's ledger reads %q, as before", l)

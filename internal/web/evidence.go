@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"html/template"
 	"io"
@@ -73,35 +74,55 @@ func (w *Web) EvidenceList() http.Handler {
 			}
 			f.BeforeIndex = n
 		}
-		m, err := w.model(r.Context())
+		m, size, err := w.sizedModel(r.Context())
 		if err != nil {
 			return err
 		}
 		if f.Control != "" && m.ControlByID(f.Control) == nil {
 			return evident.ErrorAt(evident.ENOTFOUND, "control", "no control %q", f.Control)
 		}
-		recs, err := w.cfg.Store.ListEvidence(r.Context(), f)
+		kept, err := w.ledgerContents(r.Context(), size)
 		if err != nil {
 			return err
 		}
-		data := evidenceList{Control: f.Control, Controls: m.Controls, Records: recs,
-			Kind: f.Kind, Verdict: f.Verdict, Actor: f.Actor, From: q.Get("from"), To: q.Get("to")}
-		kept := url.Values{}
-		for _, k := range []string{"control", "kind", "verdict", "actor", "from", "to"} {
-			if v := q.Get(k); v != "" {
-				kept.Set(k, v)
+		body, err := kept.content("evidence_list.html?"+r.URL.RawQuery, func() (template.HTML, error) {
+			data, err := w.evidenceListOf(r.Context(), m, f, q)
+			if err != nil {
+				return "", err
 			}
+			return w.renderContent("evidence_list.html", data)
+		})
+		if err != nil {
+			return err
 		}
-		data.Filtered = len(kept) > 0
-		if len(recs) > evidencePageSize {
-			data.Records = recs[:evidencePageSize]
-			data.Older = recs[evidencePageSize-1].LedgerIndex
-			kept.Set("before", strconv.FormatInt(data.Older, 10))
-			data.OlderURL = template.URL("/evidence?" + kept.Encode())
-		}
-		w.render(rw, r, http.StatusOK, "evidence_list.html", page{Title: "Evidence", Nav: "evidence", Data: data})
+		w.render(rw, r, http.StatusOK, "evidence_list.html", page{Title: "Evidence", Nav: "evidence", Body: body})
 		return nil
 	})
+}
+
+// evidenceListOf is a page of the evidence f selects, newest first, with
+// the link to the next older page; q is the query the filters came from.
+func (w *Web) evidenceListOf(ctx context.Context, m *evident.Model, f sqlstore.EvidenceFilter, q url.Values) (evidenceList, error) {
+	recs, err := w.cfg.Store.ListEvidence(ctx, f)
+	if err != nil {
+		return evidenceList{}, err
+	}
+	data := evidenceList{Control: f.Control, Controls: m.Controls, Records: recs,
+		Kind: f.Kind, Verdict: f.Verdict, Actor: f.Actor, From: q.Get("from"), To: q.Get("to")}
+	kept := url.Values{}
+	for _, k := range []string{"control", "kind", "verdict", "actor", "from", "to"} {
+		if v := q.Get(k); v != "" {
+			kept.Set(k, v)
+		}
+	}
+	data.Filtered = len(kept) > 0
+	if len(recs) > evidencePageSize {
+		data.Records = recs[:evidencePageSize]
+		data.Older = recs[evidencePageSize-1].LedgerIndex
+		kept.Set("before", strconv.FormatInt(data.Older, 10))
+		data.OlderURL = template.URL("/evidence?" + kept.Encode())
+	}
+	return data, nil
 }
 
 type evidenceDetail struct {

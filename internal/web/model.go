@@ -14,6 +14,12 @@ import (
 // decoding hundreds of objects was most of a list page's cost at 500
 // controls. Pages treat the model as read-only, as the API does.
 func (w *Web) model(ctx context.Context) (*evident.Model, error) {
+	m, _, err := w.sizedModel(ctx)
+	return m, err
+}
+
+// sizedModel is model with the ledger size it was read at.
+func (w *Web) sizedModel(ctx context.Context) (*evident.Model, int64, error) {
 	var size int64
 	err := w.cfg.Store.Read(ctx, func(tx *sqlstore.Tx) error {
 		var err error
@@ -21,11 +27,32 @@ func (w *Web) model(ctx context.Context) (*evident.Model, error) {
 		return err
 	})
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	now := w.cfg.Store.Now()
-	return w.models.get(ctx, size, now, stateTTL, func(ctx context.Context) (*evident.Model, time.Time, error) {
+	m, err := w.models.get(ctx, size, now, stateTTL, func(ctx context.Context) (*evident.Model, time.Time, error) {
 		m, err := w.cfg.Store.Model(ctx)
 		return m, now, err
+	})
+	return m, size, err
+}
+
+// ledgerTTL is how long pages drawn from the ledger alone are kept when
+// it does not grow: nothing in them moves with the clock, so the bound is
+// only there so that nothing is kept for ever.
+const ledgerTTL = time.Hour
+
+// ledgerContents returns the pages' content kept for the ledger at size
+// leaves, shared by every reader who reads it whole (a reader with a
+// grant is given a fresh one, which keeps nothing for anyone else). Every
+// record, verdict, review and deletion appends to the ledger, so a page
+// drawn from the ledger alone at size n is exact until n+1.
+func (w *Web) ledgerContents(ctx context.Context, size int64) (*contents, error) {
+	if _, narrowed := sqlstore.GrantOf(ctx); narrowed {
+		return &contents{}, nil
+	}
+	now := w.cfg.Store.Now()
+	return w.ledgerPages.get(ctx, size, now, ledgerTTL, func(context.Context) (*contents, time.Time, error) {
+		return &contents{}, now, nil
 	})
 }

@@ -35,15 +35,20 @@ type program struct {
 	tasksMu sync.Mutex
 	tasks   map[time.Time][]readiness.Task
 
-	// contents are list pages' content rendered from this state, by page
-	// and query, rendered once for every request that shares the state
-	// (see content).
-	contentMu sync.Mutex
-	contents  map[string]*keptContent
+	// contents are pages' content rendered from this state, by page and
+	// query, rendered once for every request that shares the state.
+	contents
 }
 
-// keptContent is one page's content rendered from a state: ready is
-// closed once html and err are set.
+// contents keeps pages' content rendered from one state of the store
+// (a program's readiness, or the ledger at one size), by key.
+type contents struct {
+	mu   sync.Mutex
+	kept map[string]*keptContent
+}
+
+// keptContent is one page's content: ready is closed once html and err
+// are set.
 type keptContent struct {
 	ready chan struct{}
 	html  template.HTML
@@ -59,41 +64,42 @@ const maxContents = 64
 // request that shares this state; requests that arrive while it renders
 // wait for that one rendering rather than each rendering it again.
 //
-// Over a million records, rendering the list of controls, the
-// requirement index or the task list costs 10 to 35 ms of CPU a request,
-// almost all of it the template over hundreds of rows; the state they
-// are drawn from is already shared until the ledger grows or stateTTL
-// passes (stateCache), and so is what is drawn from it. key must name
+// Over a million records, rendering the dashboard, the list of controls,
+// the requirement index, the task list or a page of evidence costs 4 to
+// 35 ms of CPU a request, almost all of it the template over hundreds of
+// rows; the state they are drawn from is already shared until the ledger
+// grows or stateTTL passes (stateCache, ledgerContents), and so is what
+// is drawn from it. key must name
 // everything besides the state that the content depends on (the page, its
 // query, the signed-in user where the page is theirs), and render must
 // read nothing else: no session, CSRF token or clock (the layout around
 // the content has those, and is rendered per request). A failed
 // rendering is not kept.
-func (pr *program) content(key string, render func() (template.HTML, error)) (template.HTML, error) {
-	pr.contentMu.Lock()
-	if k, ok := pr.contents[key]; ok {
-		pr.contentMu.Unlock()
+func (c *contents) content(key string, render func() (template.HTML, error)) (template.HTML, error) {
+	c.mu.Lock()
+	if k, ok := c.kept[key]; ok {
+		c.mu.Unlock()
 		<-k.ready
 		if k.err == nil {
 			return k.html, nil
 		}
 		return render()
 	}
-	if len(pr.contents) >= maxContents {
-		pr.contentMu.Unlock()
+	if len(c.kept) >= maxContents {
+		c.mu.Unlock()
 		return render()
 	}
-	if pr.contents == nil {
-		pr.contents = map[string]*keptContent{}
+	if c.kept == nil {
+		c.kept = map[string]*keptContent{}
 	}
 	k := &keptContent{ready: make(chan struct{})}
-	pr.contents[key] = k
-	pr.contentMu.Unlock()
+	c.kept[key] = k
+	c.mu.Unlock()
 	k.html, k.err = render()
 	if k.err != nil {
-		pr.contentMu.Lock()
-		delete(pr.contents, key)
-		pr.contentMu.Unlock()
+		c.mu.Lock()
+		delete(c.kept, key)
+		c.mu.Unlock()
 	}
 	close(k.ready)
 	return k.html, k.err

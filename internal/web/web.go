@@ -59,7 +59,10 @@ type Web struct {
 	strips    stateCache             // readiness now with the strips' history (controls)
 	periods   periodCache            // the dashboard's readiness over a period, by query
 	models    flight[*evident.Model] // the program model, by ledger size (model.go)
-	setup     setup                  // the pending first-run setup token (setup.go)
+	// ledgerPages are pages drawn from the ledger alone, by its size
+	// (ledgerContents).
+	ledgerPages flight[*contents]
+	setup       setup // the pending first-run setup token (setup.go)
 }
 
 // New parses the templates once at start, so a broken template fails the
