@@ -129,6 +129,18 @@ func TestListPagesShowTheUploadJustMade(t *testing.T) {
 			t.Errorf("after an upload the dashboard's ledger reads %q, as before", l)
 		}
 
+		// An engagement added after the dashboard was read is on the next
+		// read: what the dashboard reads besides readiness is kept with
+		// the state, and the state goes with the ledger's growth.
+		_, page := b.get("/")
+		if strings.Contains(page, "Kept Audit CAB") {
+			t.Fatalf("the dashboard shows an engagement before it is added")
+		}
+		s.seedEngagement(t, "Kept Audit CAB", testNow.AddDate(0, -1, 0), testNow.AddDate(0, 1, 0))
+		if _, page := b.get("/"); !strings.Contains(page, "Kept Audit CAB") {
+			t.Errorf("the dashboard after an engagement was added leaves it out")
+		}
+
 		// My work is the signed-in person's, on the same state.
 		d := s.signIn(t, "dora", evident.RoleComplianceManager)
 		for _, c := range []struct {

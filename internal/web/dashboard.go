@@ -78,9 +78,11 @@ func (w *Web) Dashboard() http.Handler {
 		now := pr.In.At
 		d := dashboard{Program: pr.In.Model.Program, At: now, Score: pr.Report.Score.Score, Chart: clauseChart(pr.Report), Gaps: len(pr.Report.Gaps),
 			Empty: len(pr.In.Model.Controls) == 0}
-		if d.ChangeTitles, err = w.changeTitles(r.Context()); err != nil {
+		ar, err := pr.aroundOf(r.Context(), w)
+		if err != nil {
 			return err
 		}
+		d.ChangeTitles = ar.ChangeTitles
 		for _, t := range pr.tasksUntil(now.Add(week)) {
 			if t.State == "due" || t.State == "running" {
 				d.ThisWeek = append(d.ThisWeek, t)
@@ -100,11 +102,7 @@ func (w *Web) Dashboard() http.Handler {
 				d.Stale = append(d.Stale, c)
 			}
 		}
-		es, err := w.cfg.Store.Engagements(r.Context())
-		if err != nil {
-			return err
-		}
-		for _, e := range es {
+		for _, e := range ar.Engagements {
 			if e.DaysLeft(now) > 0 {
 				d.Engagements = append(d.Engagements, e)
 			}
@@ -135,7 +133,7 @@ func (w *Web) Dashboard() http.Handler {
 		if err != nil {
 			return err
 		}
-		w.render(rw, r, http.StatusOK, "dashboard.html", page{Title: "Dashboard", Nav: "dashboard", Body: body})
+		w.render(rw, r, http.StatusOK, "dashboard.html", page{Title: "Dashboard", Nav: "dashboard", Program: pr.In.Model.Program.Name, Body: body})
 		return nil
 	})
 }

@@ -38,6 +38,42 @@ type program struct {
 	// contents are pages' content rendered from this state, by page and
 	// query, rendered once for every request that shares the state.
 	contents
+
+	// around is what the dashboard reads besides readiness that changes
+	// only with the ledger, read once for every request that shares the
+	// state (see aroundOf).
+	aroundMu sync.Mutex
+	around   *around
+}
+
+// around is what the dashboard shows besides readiness that changes only
+// when the ledger grows: the changes' names and the engagements (each
+// added with a ledger leaf).
+type around struct {
+	ChangeTitles map[string]string
+	Engagements  []evident.Engagement
+}
+
+// aroundOf returns the changes' names and the engagements, read once per
+// state: the state is replaced whenever the ledger grows, so what was
+// read with it holds as long as it does, and a dashboard request saves
+// two transactions.
+func (pr *program) aroundOf(ctx context.Context, w *Web) (*around, error) {
+	pr.aroundMu.Lock()
+	defer pr.aroundMu.Unlock()
+	if pr.around != nil {
+		return pr.around, nil
+	}
+	titles, err := w.changeTitles(ctx)
+	if err != nil {
+		return nil, err
+	}
+	es, err := w.cfg.Store.Engagements(ctx)
+	if err != nil {
+		return nil, err
+	}
+	pr.around = &around{ChangeTitles: titles, Engagements: es}
+	return pr.around, nil
 }
 
 // contents keeps pages' content rendered from one state of the store

@@ -253,8 +253,11 @@ func (w *Web) render(rw http.ResponseWriter, r *http.Request, status int, name s
 		http.Error(rw, "no such page template: "+name, http.StatusInternalServerError)
 		return
 	}
-	if prog, err := w.cfg.Store.Program(r.Context()); err == nil {
-		p.Program = prog.Name
+	if p.Program == "" {
+		// Pages drawn from a shared state name the program from it.
+		if prog, err := w.cfg.Store.Program(r.Context()); err == nil {
+			p.Program = prog.Name
+		}
 	}
 	p.Now = w.cfg.Store.Now().UTC()
 	w.session(r, &p)
