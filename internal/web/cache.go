@@ -40,6 +40,12 @@ func (c *stateCache) get(ctx context.Context, st *sqlstore.Store, now time.Time,
 	if err != nil {
 		return nil, err
 	}
+	return c.getAt(ctx, size, now, compute)
+}
+
+// getAt is get for a ledger of size leaves, read by the caller with what
+// else it reads.
+func (c *stateCache) getAt(ctx context.Context, size int64, now time.Time, compute func(context.Context) (*program, error)) (*program, error) {
 	return c.flight.get(ctx, size, now, stateTTL, func(ctx context.Context) (*program, time.Time, error) {
 		v, err := compute(ctx)
 		return v, now, err

@@ -71,13 +71,34 @@ const week = 7 * 24 * time.Hour
 // signed checkpoint.
 func (w *Web) Dashboard() http.Handler {
 	return w.handle(func(rw http.ResponseWriter, r *http.Request) error {
-		pr, err := w.state(r.Context(), time.Time{})
+		// One transaction reads the ledger's size, which the shared state
+		// and the period figure are kept under, and its latest checkpoint
+		// (a witness may cosign it without the ledger growing).
+		var size int64
+		var cp *sqlstore.Checkpoint
+		err := w.cfg.Store.Read(r.Context(), func(tx *sqlstore.Tx) error {
+			var err error
+			if size, err = tx.LedgerSize(r.Context()); err != nil {
+				return err
+			}
+			c, err := tx.LatestCheckpoint(r.Context())
+			if err == nil {
+				cp = &c
+			} else if evident.ErrorCode(err) != evident.ENOTFOUND {
+				return err
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		pr, err := w.stateAt(r.Context(), size)
 		if err != nil {
 			return err
 		}
 		now := pr.In.At
 		d := dashboard{Program: pr.In.Model.Program, At: now, Score: pr.Report.Score.Score, Chart: clauseChart(pr.Report), Gaps: len(pr.Report.Gaps),
-			Empty: len(pr.In.Model.Controls) == 0}
+			Empty: len(pr.In.Model.Controls) == 0, LedgerSize: size, Checkpoint: cp}
 		ar, err := pr.aroundOf(r.Context(), w)
 		if err != nil {
 			return err
@@ -107,22 +128,7 @@ func (w *Web) Dashboard() http.Handler {
 				d.Engagements = append(d.Engagements, e)
 			}
 		}
-		if d.Period, err = w.periodReadiness(r, now); err != nil {
-			return err
-		}
-		err = w.cfg.Store.Read(r.Context(), func(tx *sqlstore.Tx) error {
-			if d.LedgerSize, err = tx.LedgerSize(r.Context()); err != nil {
-				return err
-			}
-			cp, err := tx.LatestCheckpoint(r.Context())
-			if err == nil {
-				d.Checkpoint = &cp
-			} else if evident.ErrorCode(err) != evident.ENOTFOUND {
-				return err
-			}
-			return nil
-		})
-		if err != nil {
+		if d.Period, err = w.periodReadiness(r, now, size); err != nil {
 			return err
 		}
 		key, err := dashboardKey(r.URL.RawQuery, d)
@@ -183,7 +189,7 @@ func clauseChart(rep readiness.Report) barChart {
 // every replica serves the one figure, and any write makes it be computed
 // afresh. A reader with a grant sees records the store narrowed for them
 // alone and is computed for on every request.
-func (w *Web) periodReadiness(r *http.Request, now time.Time) (periodView, error) {
+func (w *Web) periodReadiness(r *http.Request, now time.Time, size int64) (periodView, error) {
 	q := r.URL.Query()
 	var from, to, at time.Time
 	for name, t := range map[string]*time.Time{"from": &from, "to": &to, "at": &at} {
@@ -208,11 +214,12 @@ func (w *Web) periodReadiness(r *http.Request, now time.Time) (periodView, error
 		return periodView{}, err // refused before anything is read or kept
 	}
 	key := PeriodKey(q.Get("from"), q.Get("to"), q.Get("at"), now)
-	size, row, stored, err := w.cfg.Store.CachedResult(r.Context(), key)
-	if err != nil {
-		return periodView{}, err
-	}
 	v, err := w.periods.of(key).get(r.Context(), size, now, periodTTL, func(ctx context.Context) (periodView, time.Time, error) {
+		// Another replica may have computed it for this ledger already.
+		_, row, stored, err := w.cfg.Store.CachedResult(ctx, key)
+		if err != nil {
+			return periodView{}, now, err
+		}
 		if stored && row.TreeSize == size && within(now, row.At, periodTTL) {
 			var v periodView
 			if err := json.Unmarshal(row.Body, &v); err == nil {
