@@ -147,8 +147,8 @@ func runBlocks(t *testing.T, dir, bin string, env map[string]string, script stri
 
 // checkProxy runs Caddy with the Caddyfile of docs/deploy.md as written,
 // its upstreams the two replicas, and checks what the page promises
-// through it: the replicas' readiness and evidence over TLS, HSTS, and no
-// /metrics. Global options go before the site block only to keep the test
+// through it: the replicas' readiness and evidence over TLS, HSTS,
+// compression, and no /metrics. Global options go before the site block only to keep the test
 // to itself: free ports, no admin endpoint, and a certificate from
 // Caddy's local authority, trusted by the test alone.
 func checkProxy(t *testing.T, doc string, a, b *replica, token, id string) {
@@ -220,6 +220,12 @@ func checkProxy(t *testing.T, doc string, a, b *replica, token, id string) {
 		t.Errorf("GET /readyz through the proxy: %d %q", resp.StatusCode, body)
 	} else if hsts := resp.Header.Get("Strict-Transport-Security"); hsts == "" {
 		t.Error("the proxy sends no Strict-Transport-Security header")
+	}
+	// Go's client asks for gzip and unpacks it, telling that it did.
+	if resp, body := get("/api/v1/catalog"); resp.StatusCode != 200 || !strings.Contains(body, `"items"`) {
+		t.Errorf("GET /api/v1/catalog through the proxy: %d %.200q", resp.StatusCode, body)
+	} else if !resp.Uncompressed {
+		t.Error("the proxy sends the requirement catalogue uncompressed to a client that accepts gzip")
 	}
 	if resp, _ := get("/metrics"); resp.StatusCode != 404 {
 		t.Errorf("GET /metrics through the proxy: %d, want 404", resp.StatusCode)
