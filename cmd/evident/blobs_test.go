@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -96,3 +97,91 @@ func TestBlobsMigrateResumesAfterSIGKILL(t *testing.T) {
 // copyInFlight bounds how many objects the killed run may have left
 // half-written: those are sent again.
 const copyInFlight = 16
+
+// TestMovingToS3DocRuns runs the block of docs/deploy.md that moves an
+// existing store's blobs to S3, as written but for its example settings:
+// the AWS variables are the test server's instead of the page's
+// placeholders. The store is a disk store with evidence in it; after the
+// block, the store on S3 must be the one `verify` reads, so an object
+// deleted from the bucket fails it.
+func TestMovingToS3DocRuns(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "deploy.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile("(?ms)^## Moving an existing store to S3\n.*?^```[a-z]*\n(.*?)^```").FindStringSubmatch(string(doc))
+	if m == nil {
+		t.Fatal("docs/deploy.md has no block under \"Moving an existing store to S3\"")
+	}
+	var script []string
+	for _, line := range strings.Split(m[1], "\n") {
+		if !strings.HasPrefix(line, "export AWS_") {
+			script = append(script, line)
+		}
+	}
+	if !strings.Contains(m[1], "blobs migrate --to s3://tsp-evidence/evident") || !strings.Contains(m[1], "--blobs s3://tsp-evidence/evident verify") {
+		t.Fatalf("the block no longer migrates to and verifies s3://tsp-evidence/evident:\n%s", m[1])
+	}
+
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	env := map[string]string{"EVIDENT_DATA": data, "EVIDENT_ACTOR": "ops@example"}
+	example, err := filepath.Abs(filepath.Join("..", "..", "examples", "qtsp"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var files []string
+	for i := range 5 {
+		f := filepath.Join(dir, fmt.Sprintf("scan-%d.txt", i))
+		if err := os.WriteFile(f, []byte(fmt.Sprintf("scan report %d\n", i)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, f)
+	}
+	for _, args := range [][]string{{"init"}, {"apply", "-f", example}, append([]string{"evidence", "add", "--control", "risk-review-quarterly"}, files...)} {
+		if code, out, errs := cli(t, env, args...); code != 0 {
+			t.Fatalf("%s: exit %d\n%s%s", strings.Join(args, " "), code, out, errs)
+		}
+	}
+
+	srv := s3test.Start(t)
+	if err := os.Mkdir(filepath.Join(srv.Dir, "tsp-evidence"), 0o750); err != nil {
+		t.Fatal(err)
+	}
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(dir, ".bin")
+	if err := os.Mkdir(bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	wrapper := "#!/bin/sh\n" + asCLI + "=1 exec '" + self + "' \"$@\"\n"
+	if err := os.WriteFile(filepath.Join(bin, "evident"), []byte(wrapper), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	run := func(script string) (string, error) {
+		cmd := exec.Command("sh", "-c", "set -eu\n"+script)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"), "EVIDENT_DATA="+data, "EVIDENT_BLOBS=")
+		for k, v := range srv.Env() {
+			cmd.Env = append(cmd.Env, k+"="+v)
+		}
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	out, err := run(strings.Join(script, "\n"))
+	if err != nil {
+		t.Fatalf("the block of \"Moving an existing store to S3\" failed (%v):\n%s\n--- script ---\n%s", err, out, strings.Join(script, "\n"))
+	}
+	objects, err := filepath.Glob(filepath.Join(srv.Dir, "tsp-evidence", "evident", "sha256", "*"))
+	if err != nil || len(objects) < len(files) {
+		t.Fatalf("the bucket holds %d objects after the move, want at least the %d files added:\n%s", len(objects), len(files), out)
+	}
+	if err := os.Remove(objects[0]); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := run("evident --blobs s3://tsp-evidence/evident verify"); err == nil {
+		t.Errorf("verify on S3 passes with an object deleted from the bucket:\n%s", out)
+	}
+}
