@@ -27,10 +27,11 @@ func (a *app) notifyConfig(cfg server.Config, logger *slog.Logger) (notify.Confi
 
 // startNotifier runs the notifier beside the server, or refuses to start
 // on a bad setting.
-func (a *app) startNotifier(cfg server.Config, logger *slog.Logger) (stop func(), err error) {
+func (a *app) startNotifier(cfg server.Config, logger *slog.Logger, j jobs) (stop func(), err error) {
 	n, err := a.notifyConfig(cfg, logger)
 	if err != nil {
 		return nil, err
 	}
+	n.Holder, n.Every = j.holder, j.every
 	return notify.Start(a.ctx, n), nil
 }

@@ -486,3 +486,127 @@ func killDuringLargeUpload(t *testing.T, survivor, victim *replica, token string
 	wg.Wait()
 	return acked
 }
+
+// holderLine is the log line in which serve names the holder its
+// background jobs' leases are held under.
+var holderLine = regexp.MustCompile(`background jobs run under leases.* holder=(replica-[0-9a-f]+)`)
+
+// TestKilledReplicaHandsItsJobsOver runs two replicas whose background
+// jobs run every second, kills the one holding the missed-period
+// recorder's lease as a lost machine dies (SIGKILL: nothing released),
+// and checks that the other takes over every lease the dead one held
+// once it runs out, on the real clock, with no test clock anywhere.
+func TestKilledReplicaHandsItsJobsOver(t *testing.T) {
+	dsn := storetest.PostgresDSN(t)
+	bin := buildBinary(t)
+	env := map[string]string{
+		"EVIDENT_DATA":       filepath.Join(t.TempDir(), "data"),
+		"EVIDENT_DB":         dsn,
+		"EVIDENT_BLOBS":      t.TempDir(),
+		"EVIDENT_ACTOR":      "alice@ops",
+		"EVIDENT_JOBS_EVERY": "1s",
+	}
+	if code, out, errs := cli(t, env, "init", "--name", "Example QTSP"); code != 0 {
+		t.Fatalf("init: exit %d\n%s%s", code, out, errs)
+	}
+	ctx := context.Background()
+	st, err := sqlstore.Open(ctx, dsn, sqlstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	leases := func() map[string]string {
+		t.Helper()
+		out := map[string]string{}
+		err := st.Read(ctx, func(tx *sqlstore.Tx) error {
+			rows, err := tx.Query(ctx, `SELECT name, holder FROM leases`)
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			for rows.Next() {
+				var name, holder string
+				if err := rows.Scan(&name, &holder); err != nil {
+					return err
+				}
+				out[name] = holder
+			}
+			return rows.Err()
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	a, b := startReplica(t, bin, "a", env), startReplica(t, bin, "b", env)
+	holder := map[*replica]string{}
+	for _, r := range []*replica{a, b} {
+		m := holderLine.FindStringSubmatch(r.log.String())
+		if m == nil {
+			t.Fatalf("replica %s does not log the holder of its jobs' leases:\n%s", r.name, r.log.String())
+		}
+		holder[r] = m[1]
+	}
+	// A guard against a hang, not a measure: the jobs run every second.
+	wait := func(what string, ok func(map[string]string) bool) map[string]string {
+		t.Helper()
+		deadline := time.Now().Add(time.Minute)
+		for {
+			l := leases()
+			if ok(l) {
+				return l
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: the leases are %v\nreplica a:\n%s\nreplica b:\n%s", what, l, a.log.String(), b.log.String())
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	jobs := []string{"scheduler.periods", "notify.deliver"}
+	before := wait("the jobs' leases are not all held", func(l map[string]string) bool {
+		for _, j := range jobs {
+			if l[j] != holder[a] && l[j] != holder[b] {
+				return false
+			}
+		}
+		return true
+	})
+	victim, survivor := a, b
+	if before["scheduler.periods"] == holder[b] {
+		victim, survivor = b, a
+	}
+	victim.kill()
+	after := wait("the surviving replica did not take over the dead one's leases", func(l map[string]string) bool {
+		for _, j := range jobs {
+			if l[j] != holder[survivor] {
+				return false
+			}
+		}
+		return true
+	})
+	t.Logf("leases before the SIGKILL of replica %s: %v; after: %v", victim.name, before, after)
+	// The survivor still works: it is ready, and its jobs keep their
+	// leases tick after tick.
+	if code, body := survivor.get(t, "/readyz", ""); code != http.StatusOK {
+		t.Errorf("replica %s after the other's death: /readyz %d %s", survivor.name, code, body)
+	}
+	survivor.stop(t)
+	if l := leases(); len(l) != 0 {
+		t.Errorf("replica %s stopped cleanly but left leases held: %v", survivor.name, l)
+	}
+}
+
+// A jobs interval that is not a duration, or is under a second, is
+// refused before serve opens anything, naming the setting.
+func TestServeRefusesABadJobsInterval(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	for _, every := range []string{"10ms", "soon", "-1m"} {
+		code, _, errs := cli(t, map[string]string{"EVIDENT_DATA": data, "EVIDENT_JOBS_EVERY": every}, "serve", "--addr", "127.0.0.1:0")
+		if code == 0 || !strings.Contains(errs, "jobs-every") || !strings.Contains(errs, every) {
+			t.Errorf("serve with EVIDENT_JOBS_EVERY=%s: exit %d, %q", every, code, errs)
+		}
+		if _, err := os.Stat(data); err == nil {
+			t.Errorf("serve with EVIDENT_JOBS_EVERY=%s made the data directory before refusing", every)
+		}
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/evidenthq/evident"
 	"github.com/evidenthq/evident/internal/auth"
@@ -21,6 +22,29 @@ import (
 	"github.com/evidenthq/evident/internal/server"
 )
 
+// jobs is how a replica runs its background jobs: the name it holds
+// their leases under and how often they run.
+type jobs struct {
+	holder string
+	every  time.Duration
+}
+
+// jobsConfig reads --jobs-every: empty is the jobs' own default (a
+// minute); anything else must be a duration of a second or more, as a
+// job that runs more often would spend its time claiming its lease.
+func jobsConfig(every string) (jobs, error) {
+	j := jobs{holder: scheduler.NewHolder(), every: time.Minute}
+	if every == "" {
+		return j, nil
+	}
+	d, err := time.ParseDuration(every)
+	if err != nil || d < time.Second {
+		return j, evident.ErrorAt(evident.EINVALID, "jobs-every", "%q is not a duration of 1s or more, such as 1m or 30s", every)
+	}
+	j.every = d
+	return j, nil
+}
+
 func cmdServe(a *app, args []string) error {
 	flags := a.flags("serve")
 	addr := flags.String("addr", "127.0.0.1:8319", "address to listen on")
@@ -29,7 +53,12 @@ func cmdServe(a *app, args []string) error {
 	publicURL := flags.String("public-url", a.getenv("EVIDENT_PUBLIC_URL"), "the `URL` browsers reach the server at, e.g. https://evident.example.org; passkeys are bound to it (EVIDENT_PUBLIC_URL; default: each request's own origin)")
 	anchorTSA := flags.String("anchor-tsa", a.getenv("EVIDENT_ANCHOR_TSA"), "RFC 3161 TSA `URL` that time-stamps the ledger on the program's anchor_every schedule (EVIDENT_ANCHOR_TSA)")
 	rootsPath := flags.String("tsa-roots", "", "PEM `file` of the anchoring TSA's root certificates (default DATA/tsa-roots.pem)")
+	jobsEvery := flags.String("jobs-every", a.getenv("EVIDENT_JOBS_EVERY"), "how often the background jobs (missed periods, notifications, anchoring) run, as a Go `duration`; each replica holds a job's lease for three runs, so one that dies hands its jobs over within that (EVIDENT_JOBS_EVERY; default 1m)")
 	if _, err := a.parse(flags, args); err != nil {
+		return err
+	}
+	jobs, err := jobsConfig(*jobsEvery)
+	if err != nil {
 		return err
 	}
 	logger := slog.New(slog.NewTextHandler(a.stderr, nil))
@@ -64,9 +93,10 @@ func cmdServe(a *app, args []string) error {
 	defer closeStore()
 	// The scheduler records missed periods in the ledger while the server
 	// runs; it stops (and releases its lease) before the store closes.
-	stopScheduler := scheduler.Start(a.ctx, scheduler.Config{Store: cfg.Store, Logger: logger, Now: a.now})
+	logger.Info("background jobs run under leases shared with any other replica", "holder", jobs.holder, "every", jobs.every.String())
+	stopScheduler := scheduler.Start(a.ctx, scheduler.Config{Store: cfg.Store, Logger: logger, Now: a.now, Holder: jobs.holder, Every: jobs.every})
 	defer stopScheduler()
-	stopAnchorer, err := a.startAnchoring(cfg, logger, *anchorTSA, *rootsPath)
+	stopAnchorer, err := a.startAnchoring(cfg, logger, *anchorTSA, *rootsPath, jobs)
 	if err != nil {
 		return err
 	}
@@ -81,7 +111,7 @@ func cmdServe(a *app, args []string) error {
 	cfg.Auth = auth.Config{InsecureCookies: *insecure, PublicURL: strings.TrimSuffix(*publicURL, "/")}
 	// The notifier sends clock warnings, tasks and verdicts by e-mail and
 	// webhook; like the scheduler it stops before the store closes.
-	stopNotifier, err := a.startNotifier(cfg, logger)
+	stopNotifier, err := a.startNotifier(cfg, logger, jobs)
 	if err != nil {
 		return err
 	}
@@ -172,7 +202,7 @@ func (a *app) serverConfig(logger *slog.Logger) (server.Config, func(), error) {
 // checked against its roots. Without a TSA nothing is asked, and a program
 // that has a schedule is told at start that its anchors will show as
 // overdue tasks.
-func (a *app) startAnchoring(cfg server.Config, logger *slog.Logger, url, rootsPath string) (func(), error) {
+func (a *app) startAnchoring(cfg server.Config, logger *slog.Logger, url, rootsPath string, j jobs) (func(), error) {
 	p, err := cfg.Store.Program(a.ctx)
 	if err != nil {
 		return nil, err
@@ -199,5 +229,6 @@ func (a *app) startAnchoring(cfg server.Config, logger *slog.Logger, url, rootsP
 	if p.AnchorEvery.Amount <= 0 {
 		logger.Warn("--anchor-tsa is set but the program has no anchor_every: nothing will be anchored until program.yaml says how often")
 	}
-	return scheduler.StartAnchorer(a.ctx, scheduler.AnchorConfig{Ledger: cfg.Ledger, TSA: ledger.TSA{URL: url, Roots: roots}, Logger: logger, Now: a.now}), nil
+	return scheduler.StartAnchorer(a.ctx, scheduler.AnchorConfig{Ledger: cfg.Ledger, TSA: ledger.TSA{URL: url, Roots: roots}, Logger: logger, Now: a.now,
+		Holder: j.holder, Every: j.every}), nil
 }
