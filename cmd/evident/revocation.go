@@ -258,7 +258,7 @@ func issuanceCheck(a *app, args []string) error {
 		return err
 	}
 	defer st.Close()
-	runs, err := st.ImportRuns(a.ctx, sqlstore.ImportFilter{Control: *control})
+	runs, err := st.ImportRuns(a.ctx, sqlstore.ImportFilter{Control: *control, NoFindings: true})
 	if err != nil {
 		return err
 	}

@@ -75,15 +75,47 @@ func (tx *Tx) InsertImportRun(ctx context.Context, run *ImportRun) error {
 	// The verdict's leaf index is copied from its evidence row, written
 	// earlier in this transaction, so PreviousImport finds the newest run
 	// through an index.
-	_, err = tx.Exec(ctx, `INSERT INTO import_runs (`+importRunCols+`, verdict_idx)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT ledger_idx FROM evidence WHERE id = ?))`,
+	parts := findingParts(findings)
+	_, err = tx.Exec(ctx, `INSERT INTO import_runs (`+importRunCols+`, findings_parts, verdict_idx)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT ledger_idx FROM evidence WHERE id = ?))`,
 		run.ID, run.Control, run.Target, run.Format, run.Tool, run.ToolVersion, run.RawID, run.VerdictID,
-		boolInt(run.Pass), boolInt(run.Defaulted), string(metrics), string(findings), string(appeared), string(gone),
-		optText(run.PreviousID), TS(run.EffectiveAt), TS(run.ReceivedAt), run.Actor, run.VerdictID)
+		boolInt(run.Pass), boolInt(run.Defaulted), string(metrics), "", string(appeared), string(gone),
+		optText(run.PreviousID), TS(run.EffectiveAt), TS(run.ReceivedAt), run.Actor, len(parts), run.VerdictID)
 	if err != nil {
 		return fmt.Errorf("store import run: %w", err)
 	}
+	for i, part := range parts {
+		if _, err := tx.Exec(ctx, `INSERT INTO import_findings (run_id, seq, part) VALUES (?, ?, ?)`, run.ID, i, string(part)); err != nil {
+			return fmt.Errorf("store import run %s findings part %d: %w", run.ID, i, err)
+		}
+	}
 	return nil
+}
+
+// findingPart is the size a run's findings are stored in parts of: a
+// large scan's list bound as one value is copied whole by the driver and
+// again by the database while it builds the row; a mebibyte at a time,
+// the copies are a mebibyte.
+const findingPart = 1 << 20
+
+// findingParts splits findings, JSON text, into parts of at most
+// findingPart bytes, each ending on a character boundary: a part is a
+// TEXT value of its own, which PostgreSQL refuses unless it is valid
+// UTF-8. Nothing is copied: the parts are slices of findings.
+func findingParts(findings []byte) [][]byte {
+	var out [][]byte
+	for len(findings) > 0 {
+		n := min(len(findings), findingPart)
+		// Back off from the middle of a multi-byte character: its
+		// continuation bytes are 10xxxxxx. A character is at most four
+		// bytes, so this moves at most three.
+		for n < len(findings) && n > 0 && findings[n]&0xC0 == 0x80 {
+			n--
+		}
+		out = append(out, findings[:n])
+		findings = findings[n:]
+	}
+	return out
 }
 
 // PreviousImport returns the newest import run of control and target, the
@@ -119,6 +151,9 @@ type ImportFilter struct {
 	Target  string
 	Format  string // only runs of this importer format
 	Limit   int
+	// NoFindings leaves each run's findings out, for readers of its
+	// metrics alone: a large scan's findings are megabytes.
+	NoFindings bool
 }
 
 // ImportRuns lists import runs, newest first.
@@ -145,32 +180,48 @@ func (s *Store) ImportRuns(ctx context.Context, f ImportFilter) ([]ImportRun, er
 	var out []ImportRun
 	err := s.Read(ctx, func(tx *Tx) error {
 		var err error
-		out, err = tx.importRuns(ctx, q, args...)
+		out, err = tx.readImportRuns(ctx, !f.NoFindings, q, args...)
 		return err
 	})
 	return out, err
 }
 
 func (tx *Tx) importRuns(ctx context.Context, where string, args ...any) ([]ImportRun, error) {
-	rows, err := tx.Query(ctx, `SELECT `+importRunCols+` FROM import_runs `+where, args...)
+	return tx.readImportRuns(ctx, true, where, args...)
+}
+
+// readImportRuns reads the runs where selects, with their findings when
+// withFindings is set (Findings is nil otherwise).
+func (tx *Tx) readImportRuns(ctx context.Context, withFindings bool, where string, args ...any) ([]ImportRun, error) {
+	cols := importRunCols
+	if !withFindings {
+		cols = strings.Replace(cols, "metrics, findings,", "metrics, '',", 1)
+	}
+	rows, err := tx.Query(ctx, `SELECT `+cols+`, findings_parts FROM import_runs `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read import runs: %w", err)
 	}
 	defer rows.Close()
 	var out []ImportRun
+	parted := map[int]int{} // index in out -> parts of its findings
 	for rows.Next() {
 		var r ImportRun
-		var pass, defaulted int
+		var pass, defaulted, parts int
 		var metrics, appeared, gone, eff, rec string
 		// Scanned into bytes, the findings (a large scan's are megabytes)
 		// are copied once out of the driver, not again into Findings.
 		var findings []byte
 		var prev sql.NullString
 		if err := rows.Scan(&r.ID, &r.Control, &r.Target, &r.Format, &r.Tool, &r.ToolVersion, &r.RawID, &r.VerdictID,
-			&pass, &defaulted, &metrics, &findings, &appeared, &gone, &prev, &eff, &rec, &r.Actor); err != nil {
+			&pass, &defaulted, &metrics, &findings, &appeared, &gone, &prev, &eff, &rec, &r.Actor, &parts); err != nil {
 			return nil, err
 		}
 		r.Pass, r.Defaulted, r.PreviousID, r.Findings = pass == 1, defaulted == 1, prev.String, findings
+		if !withFindings {
+			r.Findings = nil
+		} else if parts > 0 {
+			parted[len(out)] = parts
+		}
 		for _, js := range []struct {
 			s string
 			v any
@@ -187,7 +238,51 @@ func (tx *Tx) importRuns(ctx context.Context, where string, args ...any) ([]Impo
 		}
 		out = append(out, r)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	for i, parts := range parted {
+		if out[i].Findings, err = tx.importFindings(ctx, out[i].ID, parts); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// importFindings reads back a run's findings stored in parts parts.
+func (tx *Tx) importFindings(ctx context.Context, run string, parts int) (json.RawMessage, error) {
+	rows, err := tx.Query(ctx, `SELECT seq, part FROM import_findings WHERE run_id = ? ORDER BY seq`, run)
+	if err != nil {
+		return nil, fmt.Errorf("read import run %s findings: %w", run, err)
+	}
+	defer rows.Close()
+	var out []byte
+	n := 0
+	for rows.Next() {
+		var seq int
+		var part []byte
+		if err := rows.Scan(&seq, &part); err != nil {
+			return nil, fmt.Errorf("read import run %s findings: %w", run, err)
+		}
+		if seq != n {
+			return nil, fmt.Errorf("import run %s: findings part %d missing", run, n)
+		}
+		if out == nil && parts > 1 {
+			// Every part but the last is close to findingPart bytes:
+			// one allocation instead of doubling through a large list.
+			out = make([]byte, 0, parts*findingPart)
+		}
+		out = append(out, part...)
+		n++
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read import run %s findings: %w", run, err)
+	}
+	if n != parts {
+		return nil, fmt.Errorf("import run %s: %d findings parts stored, want %d", run, n, parts)
+	}
+	return out, nil
 }
 
 // OpenVulnerability is Store.OpenVulnerability inside a caller's

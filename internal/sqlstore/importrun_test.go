@@ -1,9 +1,11 @@
 package sqlstore_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -149,6 +151,64 @@ func TestOpenVulnerabilityInImportTransaction(t *testing.T) {
 		cs := first.Clocks(now)
 		if len(cs) != 1 || !cs[0].Due.Equal(now.Add(46*time.Hour)) {
 			t.Errorf("clocks %+v, want the 48-hour clock from discovery", cs)
+		}
+	})
+}
+
+// A large scan's findings are stored in parts and read back whole, byte
+// for byte, with every part a whole number of characters (PostgreSQL
+// refuses a TEXT value cut inside one); runs stored before the parts,
+// with their findings in the row, read back as they were.
+func TestImportFindingsInParts(t *testing.T) {
+	storetest.Each(t, ticking(time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)), func(t *testing.T, s *sqlstore.Store) {
+		ctx := context.Background()
+		putControls(t, s, "scan")
+		// `["` then four-byte characters: the first part's end at 1 MiB
+		// falls two bytes into one, and so do later ones.
+		big := []string{strings.Repeat("𝄞", 640<<10), "10.0.0.1 tcp/443 é€"}
+		run := importRun(t, s, "10.0.0.1", false, big...)
+		if len(run.Findings) < 2<<20 {
+			t.Fatalf("the findings are %d bytes; the test needs more than two parts", len(run.Findings))
+		}
+		read := func() sqlstore.ImportRun {
+			t.Helper()
+			var r sqlstore.ImportRun
+			err := s.Read(ctx, func(tx *sqlstore.Tx) error {
+				var err error
+				r, err = tx.PreviousImport(ctx, "scan", "10.0.0.1")
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return r
+		}
+		if got := read(); !bytes.Equal(got.Findings, run.Findings) {
+			t.Errorf("findings read back are %d bytes, want the %d stored", len(got.Findings), len(run.Findings))
+		}
+		runs, err := s.ImportRuns(ctx, sqlstore.ImportFilter{Control: "scan"})
+		if err != nil || len(runs) != 1 || !bytes.Equal(runs[0].Findings, run.Findings) {
+			t.Errorf("ImportRuns: %d runs, err %v; want the one run with its findings", len(runs), err)
+		}
+		runs, err = s.ImportRuns(ctx, sqlstore.ImportFilter{Control: "scan", NoFindings: true})
+		if err != nil || len(runs) != 1 || runs[0].Findings != nil || runs[0].Metrics["open_ports"] != 2 {
+			t.Errorf("ImportRuns without findings: %+v, err %v", runs, err)
+		}
+
+		// A run as stored before findings went into parts.
+		old, _ := json.Marshal([]string{"10.0.0.1 tcp/23"})
+		err = s.Write(ctx, func(tx *sqlstore.Tx) error {
+			if _, err := tx.Exec(ctx, `DELETE FROM import_findings WHERE run_id = ?`, run.ID); err != nil {
+				return err
+			}
+			_, err := tx.Exec(ctx, `UPDATE import_runs SET findings = ?, findings_parts = 0 WHERE id = ?`, string(old), run.ID)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := read(); string(got.Findings) != string(old) {
+			t.Errorf("a run stored with its findings in the row reads back %q, want %q", got.Findings, old)
 		}
 	})
 }

@@ -75,6 +75,8 @@ var unprojected = map[string]map[string]string{
 	"api_tokens": {"hash": "kept out of the log on purpose: packs carry the leaves, and the hash of a short " +
 		"secret is guessable; a keyed hash in the token.create leaf would let verify check it"},
 	"import_runs": {AllColumns: "derived from the import's evidence leaves; not recomputed yet"},
+	"import_findings": {AllColumns: "an import run's findings in parts (import_runs.findings_parts); " +
+		"derived from the import's evidence leaves; not recomputed yet"},
 }
 
 // UnprojectedTables returns the tables that decide a state verify does
