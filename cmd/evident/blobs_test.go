@@ -148,18 +148,7 @@ func TestMovingToS3DocRuns(t *testing.T) {
 	if err := os.Mkdir(filepath.Join(srv.Dir, "tsp-evidence"), 0o750); err != nil {
 		t.Fatal(err)
 	}
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	bin := filepath.Join(dir, ".bin")
-	if err := os.Mkdir(bin, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	wrapper := "#!/bin/sh\n" + asCLI + "=1 exec '" + self + "' \"$@\"\n"
-	if err := os.WriteFile(filepath.Join(bin, "evident"), []byte(wrapper), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	bin := evidentOnPath(t, dir)
 	run := func(script string) (string, error) {
 		cmd := exec.Command("sh", "-c", "set -eu\n"+script)
 		cmd.Dir = dir

@@ -63,6 +63,26 @@ func shellBlocks(doc string) []string {
 	return out
 }
 
+// evidentOnPath makes dir/.bin hold an `evident` that runs this test
+// binary as the CLI, and returns the directory to put first on PATH, so
+// the docs' shell blocks run the code under test as written.
+func evidentOnPath(t *testing.T, dir string) string {
+	t.Helper()
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(dir, ".bin")
+	if err := os.Mkdir(bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	wrapper := "#!/bin/sh\n" + asCLI + "=1 exec '" + self + "' \"$@\"\n"
+	if err := os.WriteFile(filepath.Join(bin, "evident"), []byte(wrapper), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return bin
+}
+
 // TestDocsCommandsRun runs every shell block of the README and the docs,
 // as written, against the example program: each document in a fresh
 // directory where `evident init` and `evident apply -f examples/qtsp`
@@ -74,10 +94,6 @@ func shellBlocks(doc string) []string {
 // run until stopped (`evident serve`, `evident witness serve`) are shown in
 // text blocks, not shell blocks, so a reader runs them on their own.
 func TestDocsCommandsRun(t *testing.T) {
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
 	example, err := filepath.Abs(filepath.Join("..", "..", "examples", "qtsp"))
 	if err != nil {
 		t.Fatal(err)
@@ -97,14 +113,7 @@ func TestDocsCommandsRun(t *testing.T) {
 		}
 		t.Run(strings.ReplaceAll(name, "/", "_"), func(t *testing.T) {
 			dir := t.TempDir()
-			bin := filepath.Join(dir, ".bin")
-			if err := os.Mkdir(bin, 0o755); err != nil {
-				t.Fatal(err)
-			}
-			wrapper := "#!/bin/sh\n" + asCLI + "=1 exec '" + self + "' \"$@\"\n"
-			if err := os.WriteFile(filepath.Join(bin, "evident"), []byte(wrapper), 0o755); err != nil {
-				t.Fatal(err)
-			}
+			bin := evidentOnPath(t, dir)
 			docInputs(t, dir)
 			if err := os.WriteFile(filepath.Join(dir, "tsa-roots.pem"), pki.RootPEM(), 0o644); err != nil {
 				t.Fatal(err)

@@ -125,10 +125,6 @@ func TestSoftHSMDocRunsAsWritten(t *testing.T) {
 	if _, err := os.Stat(softhsmtest.Module); err != nil {
 		t.Fatalf("SoftHSM2 is not installed (run `sh scripts/tools.sh softhsm`): %v", err)
 	}
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
 	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "hsm.md"))
 	if err != nil {
 		t.Fatal(err)
@@ -138,14 +134,7 @@ func TestSoftHSMDocRunsAsWritten(t *testing.T) {
 		t.Fatalf("docs/hsm.md has %d shell blocks; its walk-through is gone", len(blocks))
 	}
 	dir := t.TempDir()
-	bin := filepath.Join(dir, ".bin")
-	if err := os.Mkdir(bin, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	wrapper := "#!/bin/sh\n" + asCLI + "=1 exec '" + self + "' \"$@\"\n"
-	if err := os.WriteFile(filepath.Join(bin, "evident"), []byte(wrapper), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	bin := evidentOnPath(t, dir)
 	script := "set -eu\n" + strings.ReplaceAll(strings.Join(blocks, ""), "postgres://evident@db.example/evident", storetest.PostgresDSN(t))
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()

@@ -97,12 +97,7 @@ func TestListPagesShowTheUploadJustMade(t *testing.T) {
 			}
 		}
 
-		token := b.csrf("/evidence/new?control=port-scan")
-		code, body, _ := b.upload(map[string]string{"csrf_token": token, "control": "port-scan", "system": "web@2.1", "period": "2026-11-27T09:00:00Z"},
-			map[string]string{"baseline.xml": nmapFixture(t, "baseline.xml")})
-		if code != http.StatusSeeOther {
-			t.Fatalf("upload: %d\n%s", code, body)
-		}
+		b.uploadPassingScan(t)
 
 		if r := row("/controls"); !strings.Contains(r, "st-current") || !strings.Contains(r, `class="f-satisfied current"`) {
 			t.Errorf("after a passing scan the port scan's row is %q", r)

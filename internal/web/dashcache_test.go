@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"regexp"
 	"strings"
 	"testing"
@@ -47,12 +46,7 @@ func TestDashboardShowsTheUploadJustMade(t *testing.T) {
 			t.Fatalf("two reads with nothing written between show different figures")
 		}
 
-		token := b.csrf("/evidence/new?control=port-scan")
-		code, body, _ := b.upload(map[string]string{"csrf_token": token, "control": "port-scan", "system": "web@2.1", "period": "2026-11-27T09:00:00Z"},
-			map[string]string{"baseline.xml": nmapFixture(t, "baseline.xml")})
-		if code != http.StatusSeeOther {
-			t.Fatalf("upload: %d\n%s", code, body)
-		}
+		b.uploadPassingScan(t)
 		_, page = b.get("/")
 		after := periodFigures(t, page)
 		if after == before {

@@ -51,6 +51,19 @@ func addPortScan(t *testing.T, st *sqlstore.Store) {
 	}
 }
 
+// uploadPassingScan uploads the recorded baseline scan, in which every
+// open port is one the lab zone allows, for the port scan addPortScan
+// puts in place, through the upload form as a person would.
+func (b *browser) uploadPassingScan(t *testing.T) {
+	t.Helper()
+	token := b.csrf("/evidence/new?control=port-scan")
+	code, body, _ := b.upload(map[string]string{"csrf_token": token, "control": "port-scan", "system": "web@2.1", "period": "2026-11-27T09:00:00Z"},
+		map[string]string{"baseline.xml": nmapFixture(t, "baseline.xml")})
+	if code != http.StatusSeeOther {
+		t.Fatalf("upload: %d\n%s", code, body)
+	}
+}
+
 func nmapFixture(t *testing.T, name string) string {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("..", "importer", "testdata", "nmap", name))
