@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -148,4 +149,21 @@ func TestListPagesShowTheUploadJustMade(t *testing.T) {
 			}
 		}
 	})
+}
+
+// Kept content is rendered once for every reader of a state (renderContent
+// gives it the page's data alone), so nothing of a request may be in its
+// template: no session, CSRF token, form key or clock. Such a field would
+// render empty, or worse, one reader's for all.
+func TestKeptPagesReadNothingOfTheRequest(t *testing.T) {
+	perRequest := regexp.MustCompile(`\$\.(Now|CSRF|User|Role|Can|Program|Title)\b|\{\{\s*(\.Now|\.CSRF|\.User|\.Role)\b|\bidem\b|csrf_token`)
+	for _, name := range []string{"controls.html", "catalog.html", "tasks.html", "evidence_list.html", "dashboard.html"} {
+		b, err := files.ReadFile("templates/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m := perRequest.FindString(string(b)); m != "" {
+			t.Errorf("%s, whose content is kept with the state, reads %q of the request", name, m)
+		}
+	}
 }
