@@ -105,12 +105,11 @@ const maxContents = 64
 // 35 ms of CPU a request, almost all of it the template over hundreds of
 // rows; the state they are drawn from is already shared until the ledger
 // grows or stateTTL passes (stateCache, ledgerContents), and so is what
-// is drawn from it. key must name
-// everything besides the state that the content depends on (the page, its
-// query, the signed-in user where the page is theirs), and render must
-// read nothing else: no session, CSRF token or clock (the layout around
-// the content has those, and is rendered per request). A failed
-// rendering is not kept.
+// is drawn from it. key must name everything besides the state that the
+// content depends on (the page, its query, the signed-in user where the
+// page is theirs), and render must read nothing else: no session, CSRF
+// token or clock (the layout around the content has those, and is
+// rendered per request). A failed rendering is not kept.
 func (c *contents) content(key string, render func() (template.HTML, error)) (template.HTML, error) {
 	c.mu.Lock()
 	if k, ok := c.kept[key]; ok {
@@ -175,22 +174,21 @@ func (w *Web) state(ctx context.Context, from time.Time) (*program, error) {
 		return w.compute(ctx, from)
 	}
 	if from.IsZero() {
-		return w.shared.get(ctx, w.cfg.Store, w.cfg.Store.Now().UTC(), func(ctx context.Context) (*program, error) {
-			return w.compute(ctx, time.Time{})
-		})
+		return w.shared.get(ctx, w.cfg.Store, w.cfg.Store.Now().UTC(), w.computeNow)
 	}
 	return w.compute(ctx, from)
 }
+
+// computeNow computes the readiness now that state shares.
+func (w *Web) computeNow(ctx context.Context) (*program, error) { return w.compute(ctx, time.Time{}) }
 
 // stateAt is state(ctx, time.Time{}) for a ledger of size leaves that the
 // caller read with what else it reads, saving a transaction.
 func (w *Web) stateAt(ctx context.Context, size int64) (*program, error) {
 	if _, narrowed := sqlstore.GrantOf(ctx); narrowed {
-		return w.compute(ctx, time.Time{})
+		return w.computeNow(ctx)
 	}
-	return w.shared.getAt(ctx, size, w.cfg.Store.Now().UTC(), func(ctx context.Context) (*program, error) {
-		return w.compute(ctx, time.Time{})
-	})
+	return w.shared.getAt(ctx, size, w.cfg.Store.Now().UTC(), w.computeNow)
 }
 
 // history returns the readiness now with each control's history read
