@@ -145,20 +145,18 @@ func (w *Web) Dashboard() http.Handler {
 }
 
 // dashboardKey names the dashboard's content within the state it is
-// kept with (program.content): the query, and a digest of everything the
-// page shows that is not drawn from that state (the period figure, which
-// is kept on its own clock, the engagements, the changes' names, the
-// ledger's size and its latest checkpoint). The page is rendered again
-// whenever any of them differs; reading them costs a few queries, against
-// milliseconds of template over the lists of tasks.
+// kept with (program.content): the query, and a digest of what the page
+// shows that the state does not decide (the period figure, kept on its
+// own clock, and the ledger's latest checkpoint, which a witness may
+// cosign without the ledger growing), with the ledger's size it was read
+// at. The changes' names and the engagements are the state's own
+// (aroundOf).
 func dashboardKey(query string, d dashboard) (string, error) {
 	own, err := json.Marshal(struct {
-		Period       periodView
-		Engagements  []evident.Engagement
-		ChangeTitles map[string]string
-		LedgerSize   int64
-		Checkpoint   *sqlstore.Checkpoint
-	}{d.Period, d.Engagements, d.ChangeTitles, d.LedgerSize, d.Checkpoint})
+		Period     periodView
+		LedgerSize int64
+		Checkpoint *sqlstore.Checkpoint
+	}{d.Period, d.LedgerSize, d.Checkpoint})
 	if err != nil {
 		return "", err
 	}
