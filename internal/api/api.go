@@ -32,6 +32,9 @@ type Config struct {
 	// signing key); without it pack export is not mounted.
 	Pack   *pack.Source
 	Logger *slog.Logger
+	// Figures keeps readiness over a period, shared with the web pages
+	// of the same server; New makes one for the API alone when nil.
+	Figures *readiness.Figures
 	// The clock is the store's (Store.Now), the one clock of every layer.
 }
 
@@ -48,6 +51,9 @@ type API struct {
 
 // New returns the API.
 func New(cfg Config) *API {
+	if cfg.Figures == nil {
+		cfg.Figures = readiness.NewFigures(cfg.Store, cfg.Catalog)
+	}
 	return &API{
 		cfg:   cfg,
 		model: &memo[*evident.Model]{now: cfg.Store.Now},

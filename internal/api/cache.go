@@ -38,12 +38,8 @@ type memo[T any] struct {
 }
 
 func (m *memo[T]) get(ctx context.Context, st *sqlstore.Store, compute func(ctx context.Context) (T, error)) (T, error) {
-	var size int64
-	if err := st.Read(ctx, func(tx *sqlstore.Tx) error {
-		var err error
-		size, err = tx.LedgerSize(ctx)
-		return err
-	}); err != nil {
+	size, err := ledgerSize(ctx, st)
+	if err != nil {
 		var zero T
 		return zero, err
 	}
@@ -88,4 +84,14 @@ func (m *memo[T]) refresh(size int64, compute func(ctx context.Context) (T, erro
 		m.refreshing = false
 		m.bg.Unlock()
 	}()
+}
+
+// ledgerSize reads how many leaves the ledger has: every write appends
+// one, so a figure computed at a size holds until it grows.
+func ledgerSize(ctx context.Context, st *sqlstore.Store) (size int64, err error) {
+	err = st.Read(ctx, func(tx *sqlstore.Tx) error {
+		size, err = tx.LedgerSize(ctx)
+		return err
+	})
+	return size, err
 }

@@ -257,40 +257,39 @@ func (a *API) Tasks() http.Handler {
 	})
 }
 
-// periodReadiness is the answer of GET /api/v1/readiness.
-type periodReadiness struct {
-	Report readiness.Report  `json:"report"`
-	Series []readiness.Point `json:"series"`
-}
-
 // Readiness returns the program's readiness over a period, computed as
-// `evident status --from --to` computes it (readiness.StatusOver, whose
-// report is the dashboard's and a pack index's readiness.Status over the
-// same range), and the monthly series.
+// `evident status --from --to` computes it (readiness.ReportOf, whose
+// report is the dashboard's and a pack index's), and the monthly series:
+// both from readiness.Figures, which the dashboard shares, so a million
+// records are judged once per ledger size (or, "now", once per
+// readiness.LiveTTL), not once per request.
 func (a *API) Readiness() http.Handler {
 	return a.handle(func(w http.ResponseWriter, r *http.Request) error {
 		p, at, from, to, err := a.periodQuery(r)
 		if err != nil {
 			return err
 		}
+		// Refused before anything is read or kept; the figure resolves
+		// the same defaults at the instant it judges.
 		pf, pt := p.Period()
-		from, to, err = readiness.Range(at, from, to, pf, pt)
+		rf, rt, err := readiness.Range(at, from, to, pf, pt)
 		if err != nil {
 			return err
 		}
-		if err := p.CheckPeriod(from, to); err != nil {
+		if err := p.CheckPeriod(rf, rt); err != nil {
 			return err
 		}
-		report, err := readiness.ReportOf(r.Context(), a.cfg.Store, a.cfg.Catalog, at, from, to)
+		size, err := ledgerSize(r.Context(), a.cfg.Store)
 		if err != nil {
 			return err
 		}
-		// The series needs each month's records, twelve months of them
-		// however long the period is.
-		in, err := a.loadReadiness(r.Context(), at, readiness.SeriesStart(at, readiness.SeriesMonths))
+		// An assessor's "now" may be the end of their period (asOf): an
+		// instant of theirs, judged exactly, not the clock's.
+		live := r.URL.Query().Get("at") == "" && pt.IsZero()
+		v, err := a.cfg.Figures.OverAt(r.Context(), size, at, live, from, to)
 		if err != nil {
 			return err
 		}
-		return writeJSON(w, http.StatusOK, periodReadiness{Report: report, Series: readiness.Series(in, readiness.SeriesMonths)})
+		return writeJSON(w, http.StatusOK, v)
 	})
 }

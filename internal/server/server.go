@@ -18,6 +18,7 @@ import (
 	"github.com/evidenthq/evident/internal/ledger"
 	"github.com/evidenthq/evident/internal/metrics"
 	"github.com/evidenthq/evident/internal/pack"
+	"github.com/evidenthq/evident/internal/readiness"
 	"github.com/evidenthq/evident/internal/sqlstore"
 	"github.com/evidenthq/evident/internal/web"
 )
@@ -58,11 +59,14 @@ func New(cfg Config) (*Server, error) {
 	ac := cfg.Auth
 	ac.Store, ac.Logger = cfg.Store, cfg.Logger
 	a := auth.New(ac)
-	w, err := web.New(web.Config{Store: cfg.Store, Catalog: cfg.Catalog, Ledger: cfg.Ledger, Pack: cfg.Pack, Auth: a, Logger: cfg.Logger})
+	// One set of kept figures for the API and the pages: the dashboard
+	// and GET /api/v1/readiness show one judgement, computed once.
+	figures := readiness.NewFigures(cfg.Store, cfg.Catalog)
+	w, err := web.New(web.Config{Store: cfg.Store, Catalog: cfg.Catalog, Ledger: cfg.Ledger, Pack: cfg.Pack, Auth: a, Logger: cfg.Logger, Figures: figures})
 	if err != nil {
 		return nil, err
 	}
-	return &Server{cfg: cfg, api: api.New(api.Config{Store: cfg.Store, Catalog: cfg.Catalog, Ledger: cfg.Ledger, Pack: cfg.Pack, Logger: cfg.Logger}), web: w, auth: a}, nil
+	return &Server{cfg: cfg, api: api.New(api.Config{Store: cfg.Store, Catalog: cfg.Catalog, Ledger: cfg.Ledger, Pack: cfg.Pack, Logger: cfg.Logger, Figures: figures}), web: w, auth: a}, nil
 }
 
 // Auth returns the server's authentication, for the web UI's sign-in

@@ -18,6 +18,7 @@ import (
 	"github.com/evidenthq/evident"
 	"github.com/evidenthq/evident/internal/buildinfo"
 	"github.com/evidenthq/evident/internal/catalog"
+	"github.com/evidenthq/evident/internal/kept"
 	"github.com/evidenthq/evident/internal/readiness"
 	"github.com/evidenthq/evident/internal/sqlstore"
 )
@@ -205,20 +206,22 @@ func (w *Web) periodReadiness(r *http.Request, now time.Time, size int64) (perio
 		}
 		now = at
 	}
+	live := at.IsZero()
 	if _, narrowed := sqlstore.GrantOf(r.Context()); narrowed {
-		return w.computePeriod(r.Context(), now, from, to)
+		v, _, err := w.computePeriod(r.Context(), size, now, live, from, to)
+		return v, err
 	}
 	if _, _, err := readiness.Range(now, from, to, time.Time{}, time.Time{}); err != nil {
 		return periodView{}, err // refused before anything is read or kept
 	}
 	key := PeriodKey(q.Get("from"), q.Get("to"), q.Get("at"), now)
-	v, err := w.periods.of(key).get(r.Context(), size, now, periodTTL, func(ctx context.Context) (periodView, time.Time, error) {
+	v, _, err := w.periods.Of(key).Get(r.Context(), size, now, periodTTL, func(ctx context.Context) (periodView, time.Time, error) {
 		// Another replica may have computed it for this ledger already.
 		_, row, stored, err := w.cfg.Store.CachedResult(ctx, key)
 		if err != nil {
 			return periodView{}, now, err
 		}
-		if stored && row.TreeSize == size && within(now, row.At, periodTTL) {
+		if stored && row.TreeSize == size && kept.Within(now, row.At, periodTTL) {
 			var v periodView
 			if err := json.Unmarshal(row.Body, &v); err == nil {
 				v.Chart = seriesChart(v.Series)
@@ -226,7 +229,9 @@ func (w *Web) periodReadiness(r *http.Request, now time.Time, size int64) (perio
 			}
 			// A row this build cannot read is computed again and replaced.
 		}
-		v, err := w.computePeriod(ctx, now, from, to)
+		// The API's figure "now" may have been judged a moment before:
+		// the row says when, so verify judges it again at that instant.
+		v, judged, err := w.computePeriod(ctx, size, now, live, from, to)
 		if err != nil {
 			return v, now, err
 		}
@@ -234,11 +239,11 @@ func (w *Web) periodReadiness(r *http.Request, now time.Time, size int64) (perio
 		if err != nil {
 			return v, now, err
 		}
-		if err := w.cfg.Store.PutCachedResult(ctx, key, sqlstore.CachedResult{TreeSize: size, At: now, Body: body}); err != nil {
+		if err := w.cfg.Store.PutCachedResult(ctx, key, sqlstore.CachedResult{TreeSize: size, At: judged, Body: body}); err != nil {
 			// The figures stand; only the next replica's reuse of them is lost.
 			w.cfg.Logger.Warn("keep the dashboard's period readiness", "err", err)
 		}
-		return v, now, nil
+		return v, judged, nil
 	})
 	return v, err
 }
@@ -314,7 +319,7 @@ func CheckCachedResults(ctx context.Context, st *sqlstore.Store, cat *catalog.Ca
 	if err != nil {
 		return nil, err
 	}
-	w := &Web{cfg: Config{Store: st, Catalog: cat}}
+	w := &Web{cfg: Config{Store: st, Catalog: cat, Figures: readiness.NewFigures(st, cat)}}
 	var problems []string
 	for _, key := range slices.Sorted(maps.Keys(rows)) {
 		r := rows[key]
@@ -329,7 +334,7 @@ func CheckCachedResults(ctx context.Context, st *sqlstore.Store, cat *catalog.Ca
 		if build != buildID() {
 			continue // another build's: this one never serves it
 		}
-		v, err := w.computePeriod(ctx, r.At, from, to)
+		v, _, err := w.computePeriod(ctx, size, r.At, false, from, to)
 		if err != nil {
 			return nil, fmt.Errorf("result_cache row %q: %w", key, err)
 		}
@@ -345,51 +350,21 @@ func CheckCachedResults(ctx context.Context, st *sqlstore.Store, cat *catalog.Ca
 	return problems, nil
 }
 
-// computePeriod computes readiness over [from, to) (readiness.Range's
-// defaults for zero values) as of now, for the reader in ctx.
-func (w *Web) computePeriod(ctx context.Context, now, from, to time.Time) (periodView, error) {
-	var gf, gt time.Time
-	if g, ok := sqlstore.GrantOf(ctx); ok {
-		gf, gt = g.From, g.To
-		if !from.IsZero() && from.Before(gf) {
-			from = gf
-		}
+// computePeriod is readiness over [from, to) (readiness.Range's defaults
+// for zero values) as of now for the reader in ctx, for a ledger of size
+// leaves, and the instant it was judged at: the figure GET
+// /api/v1/readiness serves (readiness.Figures.OverAt, live as it says).
+// A reader with a grant sees no earlier than it.
+func (w *Web) computePeriod(ctx context.Context, size int64, now time.Time, live bool, from, to time.Time) (periodView, time.Time, error) {
+	if g, ok := sqlstore.GrantOf(ctx); ok && !from.IsZero() && from.Before(g.From) {
+		from = g.From
 	}
-	from, to, err := readiness.Range(now, from, to, gf, gt)
+	o, err := w.cfg.Figures.OverAt(ctx, size, now, live, from, to)
 	if err != nil {
-		return periodView{}, err
+		return periodView{}, now, err
 	}
-	pr, err := w.computeAt(ctx, now, readiness.HistoryStart(now, from))
-	if err != nil {
-		return periodView{}, err
-	}
-	series := readiness.Series(pr.In, readiness.SeriesMonths)
-	return periodView{From: from, To: to, Score: readiness.Status(pr.In, from, to).Score, Series: series, Chart: seriesChart(series)}, nil
-}
-
-// periodCache holds one flight per dashboard query, so each range is
-// computed once per ledger size however many readers ask for it.
-type periodCache struct {
-	mu    sync.Mutex
-	byKey map[string]*flight[periodView]
-}
-
-// maxPeriodKeys bounds the ranges held at once; readers choose ranges
-// freely, and the default one is asked for far more than any other.
-const maxPeriodKeys = 64
-
-func (c *periodCache) of(key string) *flight[periodView] {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if f, ok := c.byKey[key]; ok {
-		return f
-	}
-	if c.byKey == nil || len(c.byKey) >= maxPeriodKeys {
-		c.byKey = map[string]*flight[periodView]{}
-	}
-	f := &flight[periodView]{}
-	c.byKey[key] = f
-	return f
+	rep := o.Report
+	return periodView{From: rep.From, To: rep.To, Score: rep.Score, Series: o.Series, Chart: seriesChart(o.Series)}, rep.At, nil
 }
 
 // seriesChart draws the monthly series as one bar a month, split by the

@@ -30,7 +30,7 @@ func (w *Web) sizedModel(ctx context.Context) (*evident.Model, int64, error) {
 		return nil, 0, err
 	}
 	now := w.cfg.Store.Now()
-	m, err := w.models.get(ctx, size, now, stateTTL, func(ctx context.Context) (*evident.Model, time.Time, error) {
+	m, _, err := w.models.Get(ctx, size, now, stateTTL, func(ctx context.Context) (*evident.Model, time.Time, error) {
 		m, err := w.cfg.Store.Model(ctx)
 		return m, now, err
 	})
@@ -52,7 +52,8 @@ func (w *Web) ledgerContents(ctx context.Context, size int64) (*contents, error)
 		return &contents{}, nil
 	}
 	now := w.cfg.Store.Now()
-	return w.ledgerPages.get(ctx, size, now, ledgerTTL, func(context.Context) (*contents, time.Time, error) {
+	c, _, err := w.ledgerPages.Get(ctx, size, now, ledgerTTL, func(context.Context) (*contents, time.Time, error) {
 		return &contents{}, now, nil
 	})
+	return c, err
 }

@@ -26,8 +26,10 @@ import (
 	"github.com/evidenthq/evident/internal/api"
 	"github.com/evidenthq/evident/internal/auth"
 	"github.com/evidenthq/evident/internal/catalog"
+	"github.com/evidenthq/evident/internal/kept"
 	"github.com/evidenthq/evident/internal/ledger"
 	"github.com/evidenthq/evident/internal/pack"
+	"github.com/evidenthq/evident/internal/readiness"
 	"github.com/evidenthq/evident/internal/sqlstore"
 )
 
@@ -48,6 +50,9 @@ type Config struct {
 	// every page has already authenticated the request.
 	Auth   *auth.Auth
 	Logger *slog.Logger
+	// Figures keeps readiness over a period, shared with the API of the
+	// same server; New makes one for the pages alone when nil.
+	Figures *readiness.Figures
 	// The clock is the store's (Store.Now): one injected clock for every
 	// layer, so sessions, windows and clocks never disagree about now.
 }
@@ -56,14 +61,14 @@ type Config struct {
 type Web struct {
 	cfg       Config
 	pages     map[string]*template.Template
-	assetHash string                 // content hash of static/, part of every asset URL
-	shared    stateCache             // readiness now (dashboard, index, tasks)
-	strips    stateCache             // readiness now with the strips' history (controls)
-	periods   periodCache            // the dashboard's readiness over a period, by query
-	models    flight[*evident.Model] // the program model, by ledger size (model.go)
+	assetHash string                      // content hash of static/, part of every asset URL
+	shared    stateCache                  // readiness now (dashboard, index, tasks)
+	strips    stateCache                  // readiness now with the strips' history (controls)
+	periods   kept.Keyed[periodView]      // the dashboard's readiness over a period, by query
+	models    kept.Flight[*evident.Model] // the program model, by ledger size (model.go)
 	// ledgerPages are pages drawn from the ledger alone, by its size
 	// (ledgerContents).
-	ledgerPages flight[*contents]
+	ledgerPages kept.Flight[*contents]
 	setup       setup // the pending first-run setup token (setup.go)
 }
 
@@ -72,6 +77,9 @@ type Web struct {
 func New(cfg Config) (*Web, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Figures == nil {
+		cfg.Figures = readiness.NewFigures(cfg.Store, cfg.Catalog)
 	}
 	w := &Web{cfg: cfg, pages: map[string]*template.Template{}}
 	hash, err := hashStatic()

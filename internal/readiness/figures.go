@@ -1,0 +1,120 @@
+package readiness
+
+import (
+	"context"
+	"time"
+
+	"github.com/evidenthq/evident/internal/catalog"
+	"github.com/evidenthq/evident/internal/kept"
+	"github.com/evidenthq/evident/internal/sqlstore"
+)
+
+// Over is readiness over a period with the monthly series of the months
+// up to its instant: what GET /api/v1/readiness answers and the dashboard
+// draws, computed by one function (OverAt) for both.
+type Over struct {
+	Report Report  `json:"report"`
+	Series []Point `json:"series"`
+}
+
+// LiveTTL bounds how old a figure served as "now" may be when nothing
+// has been written: a window turns due, overdue or missed with the clock
+// alone, so such a figure is judged again after a few seconds, never
+// kept for long. Any write makes it be judged afresh.
+const LiveTTL = 15 * time.Second
+
+// Figures keeps readiness over a period and its monthly series, the
+// costliest figures the views show: over a million records the series
+// alone reads a year of evidence and judges every month of it (seconds).
+// Each is computed once per ledger size and query, shared by the API and
+// the web in one process, and kept until the ledger grows or, for a
+// figure "now", until it is LiveTTL old. A reader with a grant sees
+// records the store narrowed for them alone, and is computed for on every
+// request: their figure must not become everyone's.
+type Figures struct {
+	st  *sqlstore.Store
+	cat *catalog.Catalog
+	// series is the monthly series by instant ("live" for now), and
+	// overs the period's report with it, by instant and range asked for.
+	series kept.Keyed[[]Point]
+	overs  kept.Keyed[Over]
+}
+
+// NewFigures keeps the figures of the program in st, judged against cat.
+func NewFigures(st *sqlstore.Store, cat *catalog.Catalog) *Figures {
+	return &Figures{st: st, cat: cat}
+}
+
+// OverAt is readiness over [from, to) as of at, with the series of the
+// SeriesMonths months up to it, for a ledger of size leaves (read by the
+// caller). A zero from or to takes Range's default at the instant judged,
+// with the reader's grant (sqlstore.GrantOf) as their own period.
+//
+// live says at is the reader's "now" rather than an instant they named: a
+// figure judged up to LiveTTL before at may then serve, and its report's
+// At says when it was judged; the series and the report are always
+// judged at the same instant. For a named instant the figure is judged at
+// it exactly.
+func (f *Figures) OverAt(ctx context.Context, size int64, at time.Time, live bool, from, to time.Time) (Over, error) {
+	if _, narrowed := sqlstore.GrantOf(ctx); narrowed {
+		return f.compute(ctx, at, nil, from, to)
+	}
+	instant := "live"
+	if !live {
+		instant = "at=" + at.UTC().Format(time.RFC3339Nano)
+	}
+	query := instant + " from=" + stamp(from) + " to=" + stamp(to)
+	v, _, err := f.overs.Of(query).Get(ctx, size, at, LiveTTL, func(ctx context.Context) (Over, time.Time, error) {
+		series, judged, err := f.series.Of(instant).Get(ctx, size, at, LiveTTL, func(ctx context.Context) ([]Point, time.Time, error) {
+			s, err := seriesAt(ctx, f.st, f.cat, at)
+			return s, at, err
+		})
+		if err != nil {
+			return Over{}, at, err
+		}
+		v, err := f.compute(ctx, judged, series, from, to)
+		return v, judged, err
+	})
+	return v, err
+}
+
+// compute judges readiness over [from, to) at at, and the series unless
+// given (one judged at at).
+func (f *Figures) compute(ctx context.Context, at time.Time, series []Point, from, to time.Time) (Over, error) {
+	var gf, gt time.Time
+	if g, ok := sqlstore.GrantOf(ctx); ok {
+		gf, gt = g.From, g.To
+	}
+	from, to, err := Range(at, from, to, gf, gt)
+	if err != nil {
+		return Over{}, err
+	}
+	if series == nil {
+		if series, err = seriesAt(ctx, f.st, f.cat, at); err != nil {
+			return Over{}, err
+		}
+	}
+	r, err := ReportOf(ctx, f.st, f.cat, at, from, to)
+	if err != nil {
+		return Over{}, err
+	}
+	return Over{Report: r, Series: series}, nil
+}
+
+// seriesAt is the series of the SeriesMonths months up to at, from the
+// year of evidence it needs.
+func seriesAt(ctx context.Context, st *sqlstore.Store, cat *catalog.Catalog, at time.Time) ([]Point, error) {
+	p, err := LoadProgram(ctx, st, cat, at, SeriesStart(at, SeriesMonths), false)
+	if err != nil {
+		return nil, err
+	}
+	return Series(p.In, SeriesMonths), nil
+}
+
+// stamp is t in a key: "" for the zero instant (the default asked for).
+func stamp(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339Nano)
+}
