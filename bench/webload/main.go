@@ -54,6 +54,7 @@ var endpoints = []string{
 	"/api/v1/users",
 	"/api/v1/tasks",
 	"/api/v1/status",
+	"/api/v1/readiness",
 	"/",
 	"/controls",
 	"/evidence",

@@ -152,3 +152,12 @@ func writeJSON(w http.ResponseWriter, status int, v any) error {
 	// or the browser indent for people.
 	return json.NewEncoder(w).Encode(v)
 }
+
+// writeEncoded writes JSON encoded before, as writeJSON would have
+// written it with status 200: for figures kept with their encoding.
+func writeEncoded(w http.ResponseWriter, body []byte) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	_, err := w.Write(body)
+	return err
+}

@@ -149,9 +149,7 @@ func (a *API) Status() http.Handler {
 			if err != nil {
 				return err
 			}
-			w.Header().Set("Content-Type", "application/json")
-			_, err := w.Write(v.status)
-			return err
+			return writeEncoded(w, v.status)
 		}
 		report, err := readiness.ReportOf(r.Context(), a.cfg.Store, a.cfg.Catalog, at, from, to)
 		if err != nil {
@@ -286,10 +284,10 @@ func (a *API) Readiness() http.Handler {
 		// An assessor's "now" may be the end of their period (asOf): an
 		// instant of theirs, judged exactly, not the clock's.
 		live := r.URL.Query().Get("at") == "" && pt.IsZero()
-		v, err := a.cfg.Figures.OverAt(r.Context(), size, at, live, from, to)
+		body, err := a.cfg.Figures.OverJSONAt(r.Context(), size, at, live, from, to)
 		if err != nil {
 			return err
 		}
-		return writeJSON(w, http.StatusOK, v)
+		return writeEncoded(w, body)
 	})
 }

@@ -2,6 +2,7 @@ package readiness
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 
 	"github.com/evidenthq/evident/internal/catalog"
@@ -37,7 +38,14 @@ type Figures struct {
 	// series is the monthly series by instant ("live" for now), and
 	// overs the period's report with it, by instant and range asked for.
 	series kept.Keyed[[]Point]
-	overs  kept.Keyed[Over]
+	overs  kept.Keyed[figure]
+}
+
+// figure is a kept Over with its JSON: encoding a report of hundreds of
+// controls costs more than serving it, so it is encoded once.
+type figure struct {
+	over Over
+	json []byte
 }
 
 // NewFigures keeps the figures of the program in st, judged against cat.
@@ -56,6 +64,18 @@ func NewFigures(st *sqlstore.Store, cat *catalog.Catalog) *Figures {
 // judged at the same instant. For a named instant the figure is judged at
 // it exactly.
 func (f *Figures) OverAt(ctx context.Context, size int64, at time.Time, live bool, from, to time.Time) (Over, error) {
+	v, err := f.figure(ctx, size, at, live, from, to)
+	return v.over, err
+}
+
+// OverJSONAt is OverAt's figure as JSON, followed by a newline: what GET
+// /api/v1/readiness answers.
+func (f *Figures) OverJSONAt(ctx context.Context, size int64, at time.Time, live bool, from, to time.Time) ([]byte, error) {
+	v, err := f.figure(ctx, size, at, live, from, to)
+	return v.json, err
+}
+
+func (f *Figures) figure(ctx context.Context, size int64, at time.Time, live bool, from, to time.Time) (figure, error) {
 	if _, narrowed := sqlstore.GrantOf(ctx); narrowed {
 		return f.compute(ctx, at, nil, from, to)
 	}
@@ -64,13 +84,13 @@ func (f *Figures) OverAt(ctx context.Context, size int64, at time.Time, live boo
 		instant = "at=" + at.UTC().Format(time.RFC3339Nano)
 	}
 	query := instant + " from=" + stamp(from) + " to=" + stamp(to)
-	v, _, err := f.overs.Of(query).Get(ctx, size, at, LiveTTL, func(ctx context.Context) (Over, time.Time, error) {
+	v, _, err := f.overs.Of(query).Get(ctx, size, at, LiveTTL, func(ctx context.Context) (figure, time.Time, error) {
 		series, judged, err := f.series.Of(instant).Get(ctx, size, at, LiveTTL, func(ctx context.Context) ([]Point, time.Time, error) {
 			s, err := seriesAt(ctx, f.st, f.cat, at)
 			return s, at, err
 		})
 		if err != nil {
-			return Over{}, at, err
+			return figure{}, at, err
 		}
 		v, err := f.compute(ctx, judged, series, from, to)
 		return v, judged, err
@@ -79,26 +99,31 @@ func (f *Figures) OverAt(ctx context.Context, size int64, at time.Time, live boo
 }
 
 // compute judges readiness over [from, to) at at, and the series unless
-// given (one judged at at).
-func (f *Figures) compute(ctx context.Context, at time.Time, series []Point, from, to time.Time) (Over, error) {
+// given (one judged at at), and encodes them.
+func (f *Figures) compute(ctx context.Context, at time.Time, series []Point, from, to time.Time) (figure, error) {
 	var gf, gt time.Time
 	if g, ok := sqlstore.GrantOf(ctx); ok {
 		gf, gt = g.From, g.To
 	}
 	from, to, err := Range(at, from, to, gf, gt)
 	if err != nil {
-		return Over{}, err
+		return figure{}, err
 	}
 	if series == nil {
 		if series, err = seriesAt(ctx, f.st, f.cat, at); err != nil {
-			return Over{}, err
+			return figure{}, err
 		}
 	}
 	r, err := ReportOf(ctx, f.st, f.cat, at, from, to)
 	if err != nil {
-		return Over{}, err
+		return figure{}, err
 	}
-	return Over{Report: r, Series: series}, nil
+	v := figure{over: Over{Report: r, Series: series}}
+	if v.json, err = json.Marshal(v.over); err != nil {
+		return figure{}, err
+	}
+	v.json = append(v.json, '\n')
+	return v, nil
 }
 
 // seriesAt is the series of the SeriesMonths months up to at, from the
