@@ -368,3 +368,58 @@ func scanEvidenceLeaf(b []byte) (l evidenceLeaf, ok bool) {
 		}
 	}
 }
+
+// evidenceKeys are an evidence body's keys as leafBody writes them: in
+// evidenceLeaf's order, each quoted and followed by its colon.
+var evidenceKeys = [...]string{`"id":`, `"kind":`, `"sha256":`, `"size":`, `"media_type":`, `"filename":`,
+	`"effective_from":`, `"effective_to":`, `"controls":`, `"requirements":`, `"services":`, `"systems":`,
+	`"about":`, `"source":`, `"performer":`, `"supersedes":`, `"derived_from":`, `"verdict":`, `"detail":`}
+
+// scanEvidenceScope reads the kind, systems and detail of an evidence
+// body in leafBody's exact shape, and checks that every other field's
+// value is valid JSON (encoding/json, reading those three fields alone,
+// ignores their types); ok is false for anything else. Keys are matched
+// in place and the detail shares b's memory: readiness reads this for
+// every record of a period, and scanEvidenceLeaf allocates every field.
+func scanEvidenceScope(b []byte) (sc EvidenceScope, ok bool) {
+	s := leafScanner{b: b}
+	if !s.lit("{") {
+		return sc, false
+	}
+	if s.lit("}") {
+		return sc, s.i == len(b)
+	}
+	next := 0 // keys come in this order, each at most once
+	for {
+		for next < len(evidenceKeys) && !s.lit(evidenceKeys[next]) {
+			next++
+		}
+		if next == len(evidenceKeys) {
+			return sc, false
+		}
+		switch evidenceKeys[next] {
+		case `"kind":`:
+			var v string
+			v, ok = s.str()
+			sc.Kind = EvidenceKind(v)
+		case `"systems":`:
+			sc.Systems, ok = s.strs()
+		case `"detail":`:
+			start := s.i
+			ok = !s.lit("null") && s.value(0)
+			sc.Detail = s.b[start:s.i]
+		default:
+			ok = !s.lit("null") && s.value(0)
+		}
+		if !ok {
+			return sc, false
+		}
+		next++
+		if s.lit("}") {
+			return sc, s.i == len(b)
+		}
+		if !s.lit(",") {
+			return sc, false
+		}
+	}
+}

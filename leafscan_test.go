@@ -3,6 +3,7 @@ package evident
 import (
 	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -65,6 +66,13 @@ func checkScan(t *testing.T, b []byte) {
 			t.Errorf("scanEvidenceLeaf(%s) = %+v, encoding/json %+v, %v", b, got, want, err)
 		}
 	}
+	// What readiness reads of a body is encoding/json's, error or not.
+	got, gotErr := ScopeOfEvidenceBody(b)
+	var want EvidenceScope
+	wantErr := json.Unmarshal(b, &want)
+	if (gotErr == nil) != (wantErr == nil) || gotErr == nil && !reflect.DeepEqual(got, want) {
+		t.Errorf("ScopeOfEvidenceBody(%s) = %+v, %v; encoding/json %+v, %v", b, got, gotErr, want, wantErr)
+	}
 }
 
 // TestLeafScannerReadsWhatEncodingJSONReads checks the canonical leaves
@@ -90,4 +98,45 @@ func FuzzLeafScanner(f *testing.F) {
 		f.Add(b)
 	}
 	f.Fuzz(checkScan)
+}
+
+// BenchmarkScopeOfEvidenceBody reads the scope of a body as the program
+// writes it for an imported verdict, against encoding/json reading the
+// same three fields (sub-benchmark "encoding/json").
+func BenchmarkScopeOfEvidenceBody(b *testing.B) {
+	body := []byte(`{"id":"01902e01-fa80-7580-a9db-77bff8d17e21","kind":"derived","sha256":"fad6572013f46595a2b7bc82acb94ec8a6f144d520c5a5c7a2bc8dae21a01a8d","size":2048,"media_type":"text/plain","filename":"chrony.txt","effective_from":"2024-06-06T18:08:51Z","controls":["ctl-188"],"systems":["ca1@2.1"],"source":{"tool":"chronyc","host":"ca1"},"derived_from":["01902e01-fa80-7580-a9db-77bff8d17e21"],"verdict":"pass"}`)
+	b.Run("scanner", func(b *testing.B) {
+		for b.Loop() {
+			if sc, err := ScopeOfEvidenceBody(body); err != nil || len(sc.Systems) != 1 {
+				b.Fatal(sc, err)
+			}
+		}
+	})
+	b.Run("encoding/json", func(b *testing.B) {
+		for b.Loop() {
+			var sc EvidenceScope
+			if err := json.Unmarshal(body, &sc); err != nil || len(sc.Systems) != 1 {
+				b.Fatal(sc, err)
+			}
+		}
+	})
+}
+
+// The scope scanner's keys are evidenceLeaf's, in its order: a field
+// added to the leaf must be added to both, or bodies with it would all
+// be read by encoding/json.
+func TestEvidenceKeysAreTheLeafsInOrder(t *testing.T) {
+	typ := reflect.TypeFor[evidenceLeaf]()
+	if typ.NumField() != len(evidenceKeys) {
+		t.Fatalf("evidenceLeaf has %d fields, evidenceKeys %d", typ.NumField(), len(evidenceKeys))
+	}
+	for i := range typ.NumField() {
+		name, _, _ := strings.Cut(typ.Field(i).Tag.Get("json"), ",")
+		if want := `"` + name + `":`; evidenceKeys[i] != want {
+			t.Errorf("evidenceKeys[%d] = %s, want %s", i, evidenceKeys[i], want)
+		}
+	}
+	if sc, ok := scanEvidenceScope(leafSeeds(t)[1]); !ok || sc.Kind != "file" || len(sc.Detail) == 0 {
+		t.Errorf("the scope scanner gave up on or misread a canonical body: %+v, %v", sc, ok)
+	}
 }

@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -244,12 +243,8 @@ func (tx *Tx) readOccurrences(ctx context.Context, ids []any, put func(evident.O
 // against the ledger, so the systems and hosts a window is judged by are
 // exactly those signed.
 func leafSystems(body []byte) ([]string, map[string][]string, error) {
-	var l struct {
-		Kind    evident.EvidenceKind `json:"kind"`
-		Systems []string             `json:"systems"`
-		Detail  json.RawMessage      `json:"detail"`
-	}
-	if err := json.Unmarshal(body, &l); err != nil {
+	l, err := evident.ScopeOfEvidenceBody(body)
+	if err != nil {
 		return nil, nil, err
 	}
 	var out []string
