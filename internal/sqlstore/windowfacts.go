@@ -88,6 +88,30 @@ type LedgerSince struct {
 	Earliest  map[string]time.Time
 }
 
+// kindsSince reads the distinct kinds of the leaves from a size on. The
+// kind is read as an expression so that SQLite walks the leaves from that
+// size by their index, not the whole of its index by kind (a million
+// entries, to find the kinds of a few leaves).
+const kindsSince = `SELECT DISTINCT kind || '' FROM ledger_leaves WHERE idx >= ?`
+
+// sinceByControl are the queries LedgerSince reads, per control, the
+// earliest effective time of what the leaves from a size on added,
+// superseded or judged: a record counts for the controls it names, a
+// correction also takes the record it supersedes out of that record's
+// windows, and an act on a submission changes the windows of the record
+// it judged. The records added are found by their leaf first and their
+// controls by id after: written as a join, SQLite's planner walked every
+// row of evidence_controls to find the few added (four seconds at a
+// million records, after every upload).
+var sinceByControl = []string{
+	`SELECT ec.control_id, MIN(ec.effective_from) FROM evidence_controls ec
+		WHERE ec.evidence_id IN (SELECT id FROM evidence WHERE ledger_idx >= ?) GROUP BY ec.control_id`,
+	`SELECT ec.control_id, MIN(ec.effective_from) FROM evidence_controls ec
+		WHERE ec.evidence_id IN (SELECT supersedes FROM evidence WHERE ledger_idx >= ?) GROUP BY ec.control_id`,
+	`SELECT ec.control_id, MIN(ec.effective_from) FROM acts a
+		JOIN evidence_controls ec ON ec.evidence_id = SUBSTR(a.subject, 10) WHERE a.ledger_idx >= ? AND a.subject LIKE 'evidence/%' GROUP BY ec.control_id`,
+}
+
 // LedgerSince reads what the leaves from size to the end changed, in tx's
 // snapshot.
 func (tx *Tx) LedgerSince(ctx context.Context, size int64) (LedgerSince, error) {
@@ -99,7 +123,7 @@ func (tx *Tx) LedgerSince(ctx context.Context, size int64) (LedgerSince, error) 
 	if size >= out.Size {
 		return out, nil
 	}
-	kinds, err := tx.Query(ctx, `SELECT DISTINCT kind FROM ledger_leaves WHERE idx >= ?`, size)
+	kinds, err := tx.Query(ctx, kindsSince, size)
 	if err != nil {
 		return out, fmt.Errorf("read the ledger's kinds since %d: %w", size, err)
 	}
@@ -129,17 +153,7 @@ func (tx *Tx) LedgerSince(ctx context.Context, size int64) (LedgerSince, error) 
 			out.Unsettled = evident.ActRecordKind
 		}
 	}
-	// A record counts for the controls it names; a correction also takes
-	// the record it supersedes out of that record's windows, and an act
-	// on a submission changes the windows of the record it judged.
-	for _, q := range []string{
-		`SELECT ec.control_id, MIN(ec.effective_from) FROM evidence e
-			JOIN evidence_controls ec ON ec.evidence_id = e.id WHERE e.ledger_idx >= ? GROUP BY ec.control_id`,
-		`SELECT ec.control_id, MIN(ec.effective_from) FROM evidence e
-			JOIN evidence_controls ec ON ec.evidence_id = e.supersedes WHERE e.ledger_idx >= ? GROUP BY ec.control_id`,
-		`SELECT ec.control_id, MIN(ec.effective_from) FROM acts a
-			JOIN evidence_controls ec ON ec.evidence_id = SUBSTR(a.subject, 10) WHERE a.ledger_idx >= ? AND a.subject LIKE 'evidence/%' GROUP BY ec.control_id`,
-	} {
+	for _, q := range sinceByControl {
 		rows, err := tx.Query(ctx, q, size)
 		if err != nil {
 			return out, fmt.Errorf("read the evidence added since %d: %w", size, err)
@@ -161,6 +175,57 @@ func (tx *Tx) LedgerSince(ctx context.Context, size int64) (LedgerSince, error) 
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+// Appended is what the leaves from a size on added, as a readiness
+// series kept at that size needs it to tell which of its months still
+// hold (readiness.Figures): the kinds of leaf, and of the evidence
+// records among them how many correct an earlier record and when the
+// first was received.
+type Appended struct {
+	Kinds       []string // distinct, in no order
+	Evidence    int
+	Superseding int
+	// EarliestReceived is when the first evidence record added was
+	// received; zero when none was.
+	EarliestReceived time.Time
+}
+
+// evidenceSince counts the evidence records from a leaf on, those
+// correcting an earlier one, and reads when the first was received.
+const evidenceSince = `SELECT COUNT(*), COUNT(supersedes), MIN(received_at) FROM evidence WHERE ledger_idx >= ?`
+
+// AppendedSince reads what the leaves from size to the end added, in tx's
+// snapshot.
+func (tx *Tx) AppendedSince(ctx context.Context, size int64) (Appended, error) {
+	var out Appended
+	rows, err := tx.Query(ctx, kindsSince, size)
+	if err != nil {
+		return out, fmt.Errorf("read the ledger's kinds since %d: %w", size, err)
+	}
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			rows.Close()
+			return out, err
+		}
+		out.Kinds = append(out.Kinds, k)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return out, err
+	}
+	var earliest sql.NullString
+	if err := tx.QueryRow(ctx, evidenceSince, size).
+		Scan(&out.Evidence, &out.Superseding, &earliest); err != nil {
+		return out, fmt.Errorf("read the evidence added since %d: %w", size, err)
+	}
+	if earliest.Valid {
+		if out.EarliestReceived, err = ParseTS(earliest.String); err != nil {
 			return out, err
 		}
 	}
