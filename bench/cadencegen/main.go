@@ -236,6 +236,14 @@ func (g *gen) flush(ctx context.Context) error {
 	})
 }
 
+// belowLeaves puts the generated records' ledger indexes below every
+// leaf, in the order they were generated: they have no leaves, so they
+// read as history the ledger held before its first leaf. With indexes
+// from 0 up they read as a million records appended after the first few
+// leaves, and every report after a real write would take them all for
+// new (sqlstore.LedgerSince).
+const belowLeaves = 1 << 40
+
 func (g *gen) insert(ctx context.Context, tx *sqlstore.Tx, rows []row) error {
 	var ev, ec []string
 	var evArgs, ecArgs []any
@@ -259,10 +267,10 @@ func (g *gen) insert(ctx context.Context, tx *sqlstore.Tx, rows []row) error {
 			return err
 		}
 		ev = append(ev, "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?)")
-		evArgs = append(evArgs, id, int64(g.n), string(e.Kind), dg.String(), e.Size, e.MediaType, e.Filename, e.Actor,
+		evArgs = append(evArgs, id, g.n-belowLeaves, string(e.Kind), dg.String(), e.Size, e.MediaType, e.Filename, e.Actor,
 			sqlstore.TS(tx.Now), sqlstore.TS(r.effective), verdict, string(rec.Body))
 		ec = append(ec, "(?, ?, ?, ?, ?, NULL, ?, ?)")
-		ecArgs = append(ecArgs, r.control, sqlstore.TS(r.effective), sqlstore.TS(r.effective.Add(time.Microsecond)), id, sqlstore.TS(tx.Now), verdict, int64(g.n))
+		ecArgs = append(ecArgs, r.control, sqlstore.TS(r.effective), sqlstore.TS(r.effective.Add(time.Microsecond)), id, sqlstore.TS(tx.Now), verdict, g.n-belowLeaves)
 		g.n++
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO evidence (id, ledger_idx, kind, digest, size, media_type, filename, actor, received_at, effective_from, effective_to, supersedes, verdict, body) VALUES `+strings.Join(ev, ", "), evArgs...); err != nil {

@@ -3,7 +3,12 @@ package readiness
 import (
 	"context"
 	"encoding/json"
+	"slices"
+	"strings"
+	"sync"
 	"time"
+
+	"github.com/evidenthq/evident"
 
 	"github.com/evidenthq/evident/internal/catalog"
 	"github.com/evidenthq/evident/internal/kept"
@@ -39,6 +44,16 @@ type Figures struct {
 	// overs the period's report with it, by instant and range asked for.
 	series kept.Keyed[[]Point]
 	overs  kept.Keyed[figure]
+
+	mu   sync.Mutex
+	last judgedSeries // the newest series "now", whose closed months a later one reuses
+}
+
+// judgedSeries is a series judged at an instant from a ledger of a size.
+type judgedSeries struct {
+	size   int64
+	at     time.Time
+	points []Point
 }
 
 // figure is a kept Over with its JSON: encoding a report of hundreds of
@@ -86,6 +101,10 @@ func (f *Figures) figure(ctx context.Context, size int64, at time.Time, live boo
 	query := instant + " from=" + stamp(from) + " to=" + stamp(to)
 	v, _, err := f.overs.Of(query).Get(ctx, size, at, LiveTTL, func(ctx context.Context) (figure, time.Time, error) {
 		series, judged, err := f.series.Of(instant).Get(ctx, size, at, LiveTTL, func(ctx context.Context) ([]Point, time.Time, error) {
+			if live {
+				s, err := f.liveSeries(ctx, size, at)
+				return s, at, err
+			}
 			s, err := seriesAt(ctx, f.st, f.cat, at)
 			return s, at, err
 		})
@@ -124,6 +143,85 @@ func (f *Figures) compute(ctx context.Context, at time.Time, series []Point, fro
 	}
 	v.json = append(v.json, '\n')
 	return v, nil
+}
+
+// settledKinds are the kinds of leaf besides evidence that change nothing
+// a month of the series is judged from: sign-ins and sign-outs,
+// notification settings, missed periods recorded, the ledger's own
+// records, exports. Any other (a program change, an exception, a change,
+// an act, a finding, an incident, a user) may, and the series is judged
+// whole again; a kind is distrusted until it is listed here.
+var settledKinds = []string{"auth.", "notify.", "period.", "ledger.", "pack.export"}
+
+// settled reports whether a leaf of kind k leaves every point as it was.
+func settled(k string) bool {
+	for _, q := range settledKinds {
+		if k == q || (strings.HasSuffix(q, ".") && strings.HasPrefix(k, q)) {
+			return true
+		}
+	}
+	return false
+}
+
+// liveSeries is seriesAt(at) for a ledger of size leaves, reusing the
+// months of the last series "now" that no leaf since can change.
+//
+// A month that had ended when that series was judged was judged as known
+// at its end: evidence received after that end is invisible to it
+// (evident.Schedule.Evaluate). So when everything added since is evidence
+// that corrects no earlier record, or of a settled kind, the months that
+// ended before both that series' instant and the first of the new records
+// was received stand, and only the months after them are judged, from
+// their own records. At a million records that is the current month's
+// evidence rather than a year's, after every upload. Anything else, a new
+// month, or no series yet, judges the whole series.
+func (f *Figures) liveSeries(ctx context.Context, size int64, at time.Time) ([]Point, error) {
+	f.mu.Lock()
+	last := f.last
+	f.mu.Unlock()
+	start := SeriesStart(at, SeriesMonths)
+	reuse := 0
+	if last.points != nil && last.size <= size && !at.Before(last.at) && SeriesStart(last.at, SeriesMonths).Equal(start) {
+		var added sqlstore.Appended
+		err := f.st.Read(ctx, func(tx *sqlstore.Tx) (err error) {
+			added, err = tx.AppendedSince(ctx, last.size)
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		ok := added.Superseding == 0
+		for _, k := range added.Kinds {
+			ok = ok && (k == evident.EvidenceRecordKind || settled(k))
+		}
+		for ok && reuse < len(last.points) {
+			p := last.points[reuse]
+			if !p.To.Before(last.at) || (added.Evidence > 0 && added.EarliestReceived.Before(p.To)) {
+				break
+			}
+			reuse++
+		}
+	}
+	var points []Point
+	if reuse == 0 {
+		s, err := seriesAt(ctx, f.st, f.cat, at)
+		if err != nil {
+			return nil, err
+		}
+		points = s
+	} else {
+		p, err := LoadProgram(ctx, f.st, f.cat, at, start.AddDate(0, reuse, 0), false)
+		if err != nil {
+			return nil, err
+		}
+		points = append(slices.Clip(last.points[:reuse]), seriesFrom(p.In, SeriesMonths, reuse)...)
+	}
+	f.mu.Lock()
+	if size >= f.last.size && !at.Before(f.last.at) {
+		f.last = judgedSeries{size: size, at: at, points: points}
+	}
+	f.mu.Unlock()
+	return points, nil
 }
 
 // seriesAt is the series of the SeriesMonths months up to at, from the

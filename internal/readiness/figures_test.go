@@ -3,6 +3,7 @@ package readiness
 import (
 	"context"
 	"encoding/json"
+	"reflect"
 	"testing"
 	"time"
 
@@ -123,4 +124,141 @@ func figureJSON(t *testing.T, o Over) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// After a write, the series "now" judges again only the months the write
+// can change, and is what judging it whole gives: evidence received now,
+// even effective in a month past, is invisible to the months that ended
+// before it, so they are reused; a correction of a past record, or a
+// change, may change any month, and the whole series is judged again.
+func TestLiveSeriesJudgesAgainOnlyWhatAWriteCanChange(t *testing.T) {
+	c := &testClock{}
+	storetest.Each(t, c.now, func(t *testing.T, s *sqlstore.Store) {
+		ctx := context.Background()
+		c.set("2026-01-05")
+		exampleStore(t, s, func(*evident.Model) {})
+		cat, err := catalog.Load()
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := s.Model(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		const control = "config-compliance-monthly"
+		var systems []evident.SystemVersion
+		for _, id := range m.ControlByID(control).Systems {
+			systems = append(systems, evident.SystemVersion{Name: id, Version: m.SystemByID(id).Version})
+		}
+		// verdict records a scan effective at eff with its verdict, and
+		// returns the verdict's id.
+		verdict := func(eff string, v evident.Verdict, supersedes string) string {
+			t.Helper()
+			raw := []evident.Evidence{{Kind: evident.RawEvidence, Digest: evident.Digest{7}, MediaType: "text/plain", Actor: "collector:test",
+				Effective: evident.Effective{From: day(eff)}, Controls: []string{control}, Systems: systems}}
+			if err := s.Write(ctx, func(tx *sqlstore.Tx) error { return tx.InsertEvidence(ctx, raw) }); err != nil {
+				t.Fatal(err)
+			}
+			d := []evident.Evidence{{Kind: evident.DerivedEvidence, Digest: evident.Digest{8}, MediaType: "application/json", Actor: "collector:test",
+				Effective: evident.Effective{From: day(eff)}, Controls: []string{control}, Systems: systems, Verdict: v,
+				DerivedFrom: []string{raw[0].ID}, Supersedes: supersedes}}
+			if err := s.Write(ctx, func(tx *sqlstore.Tx) error { return tx.InsertEvidence(ctx, d) }); err != nil {
+				t.Fatal(err)
+			}
+			return d[0].ID
+		}
+		c.set("2026-01-10T09:00:00Z")
+		january := verdict("2026-01-10T03:00:00Z", evident.VerdictPass, "")
+		c.set("2026-02-10T09:00:00Z")
+		verdict("2026-02-10T03:00:00Z", evident.VerdictPass, "")
+
+		f := NewFigures(s, cat)
+		size := func() int64 {
+			var n int64
+			if err := s.Read(ctx, func(tx *sqlstore.Tx) (err error) {
+				n, err = tx.LedgerSize(ctx)
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		// live is the series "now" as Figures keeps it; whole, the same
+		// judged from every record of the year.
+		live := func() []Point {
+			t.Helper()
+			got, err := f.liveSeries(ctx, size(), c.now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			whole, err := seriesAt(ctx, s, cat, c.now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if g, w := figureJSON(t, Over{Series: got}), figureJSON(t, Over{Series: whole}); g != w {
+				t.Fatalf("at %s the kept series is\n%s\nwhole it is\n%s", c.now(), g, w)
+			}
+			return got
+		}
+		// reused counts the months of b that are a's, not judged again.
+		reused := func(a, b []Point) int {
+			n := 0
+			for i := range b {
+				if reflect.ValueOf(a[i].Count).Pointer() == reflect.ValueOf(b[i].Count).Pointer() {
+					n++
+				}
+			}
+			return n
+		}
+
+		// A write whose transaction began before February ended and
+		// committed after a series judged it closed: February was known
+		// to it at its end, so February is judged again.
+		c.set("2026-03-01T00:00:05Z")
+		closed := live()
+		c.set("2026-02-28T23:59:59Z")
+		verdict("2026-02-28T23:00:00Z", evident.VerdictFail, "")
+		c.set("2026-03-01T00:00:10Z")
+		reopened := live()
+		if n := reused(closed, reopened); n != SeriesMonths-2 {
+			t.Errorf("after a write received before February's end, %d months reused, want every month before February", n)
+		}
+		feb := SeriesMonths - 2
+		if figureJSON(t, Over{Series: closed[feb : feb+1]}) == figureJSON(t, Over{Series: reopened[feb : feb+1]}) {
+			t.Fatalf("the late write left %s as it was: this test needs one that changes it", closed[feb].Month)
+		}
+
+		c.set("2026-03-02T08:00:00Z")
+		first := live()
+
+		// Evidence received now for January: January stays as it was
+		// known at its end, and only March is judged again.
+		c.set("2026-03-02T08:00:10Z")
+		verdict("2026-01-20T03:00:00Z", evident.VerdictFail, "")
+		late := live()
+		if n := reused(first, late); n != SeriesMonths-1 {
+			t.Errorf("after evidence received now, %d months reused, want every month but the current one", n)
+		}
+
+		// A correction of January's scan takes the scan out of January.
+		c.set("2026-03-02T08:00:20Z")
+		verdict("2026-01-10T03:00:00Z", evident.VerdictFail, january)
+		corrected := live()
+		if n := reused(late, corrected); n != 0 {
+			t.Errorf("after a correction, %d months reused, want none", n)
+		}
+		jan := SeriesMonths - 3
+		if figureJSON(t, Over{Series: late[jan : jan+1]}) == figureJSON(t, Over{Series: corrected[jan : jan+1]}) {
+			t.Fatalf("the correction left %s as it was: this test needs one that changes it", late[jan].Month)
+		}
+
+		// So does a change to a system.
+		c.set("2026-03-02T08:00:30Z")
+		if _, _, err := s.AddChange(ctx, evident.Change{System: "issuing-ca", Version: "5.0", Significant: true, Summary: "new CA software", Actor: "alice"}); err != nil {
+			t.Fatal(err)
+		}
+		if n := reused(corrected, live()); n != 0 {
+			t.Errorf("after a change, %d months reused, want none", n)
+		}
+	})
 }

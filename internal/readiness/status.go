@@ -441,9 +441,15 @@ type Point struct {
 // for the current month). in must hold the history since the first
 // month's start (Load with from at it).
 func Series(in Input, months int) []Point {
+	return seriesFrom(in, months, 0)
+}
+
+// seriesFrom is Series's points from the skip-th month on (0 the oldest):
+// in must hold the history since that month's start.
+func seriesFrom(in Input, months, skip int) []Point {
 	end := time.Date(in.At.Year(), in.At.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, 1, 0)
 	var out []Point
-	for i := months; i > 0; i-- {
+	for i := months - skip; i > 0; i-- {
 		from, to := end.AddDate(0, -i, 0), end.AddDate(0, -i+1, 0)
 		at := in.At
 		if to.Before(at) {
