@@ -12,6 +12,7 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"flag"
 	"fmt"
 	"io"
@@ -23,6 +24,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -70,6 +72,7 @@ func main() {
 	limit := flag.Duration("max", 2*time.Minute, "stop an endpoint after this long")
 	only := flag.String("only", "", "comma-separated endpoints instead of the default set")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run (server included) to this file")
+	writeEvery := flag.Duration("write-every", 0, "while each endpoint is loaded, add an evidence record to the store this often (0: none): the figures then include the computations every write asks for")
 	flag.Parse()
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
@@ -85,13 +88,13 @@ func main() {
 	if *only != "" {
 		endpoints = strings.Split(*only, ",")
 	}
-	if err := run(context.Background(), *dsn, *clients, *perEndpoint, *limit); err != nil {
+	if err := run(context.Background(), *dsn, *clients, *perEndpoint, *limit, *writeEvery); err != nil {
 		pprof.StopCPUProfile()
 		log.Fatal(err)
 	}
 }
 
-func run(ctx context.Context, dsn string, clients, n int, limit time.Duration) error {
+func run(ctx context.Context, dsn string, clients, n int, limit, writeEvery time.Duration) error {
 	st, err := sqlstore.Open(ctx, dsn, sqlstore.Options{})
 	if err != nil {
 		return err
@@ -133,7 +136,7 @@ func run(ctx context.Context, dsn string, clients, n int, limit time.Duration) e
 		return fmt.Errorf("refusing to load %s: loopback only", base)
 	}
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients}}
-	fmt.Printf("%-40s %7s %8s %8s %8s %8s %9s %8s\n", "endpoint", "n", "p50 ms", "p95 ms", "p99 ms", "max ms", "req/s", "cpu ms")
+	fmt.Printf("%-40s %7s %8s %8s %8s %8s %9s %8s %7s\n", "endpoint", "n", "p50 ms", "p95 ms", "p99 ms", "max ms", "req/s", "cpu ms", "writes")
 	for _, ep := range endpoints {
 		ep = strings.ReplaceAll(ep, "%CONTROL%", control)
 		// One untimed request first: the figures are the steady state, not
@@ -142,14 +145,64 @@ func run(ctx context.Context, dsn string, clients, n int, limit time.Duration) e
 			return fmt.Errorf("%s: %w", ep, err)
 		}
 		cpu0 := cpuTime()
+		writes, stopWrites := writer(ctx, st, control, writeEvery)
 		r, err := load(client, base+ep, token, clients, n, limit)
+		if werr := stopWrites(); err == nil {
+			err = werr
+		}
 		if err != nil {
 			return fmt.Errorf("%s: %w", ep, err)
 		}
 		cpu := (cpuTime() - cpu0) / time.Duration(max(len(r.lat), 1))
-		fmt.Printf("%-40s %7d %8.1f %8.1f %8.1f %8.1f %9.0f %8.2f\n", ep, len(r.lat), ms(r.pct(50)), ms(r.pct(95)), ms(r.pct(99)), ms(r.pct(100)), float64(len(r.lat))/r.wall.Seconds(), ms(cpu))
+		fmt.Printf("%-40s %7d %8.1f %8.1f %8.1f %8.1f %9.0f %8.2f %7d\n", ep, len(r.lat), ms(r.pct(50)), ms(r.pct(95)), ms(r.pct(99)), ms(r.pct(100)), float64(len(r.lat))/r.wall.Seconds(), ms(cpu), writes.Load())
 	}
 	return nil
+}
+
+// writer adds a raw evidence record for control to the store every
+// interval until stop is called, which returns the first error. Records
+// go into the store as an upload's do, without a blob (the benchmark
+// reads records only): each grows the ledger, so every kept figure is
+// computed again by the next reader, as after a real upload. Its CPU is
+// counted with the requests'. With a zero interval it does nothing.
+func writer(ctx context.Context, st *sqlstore.Store, control string, every time.Duration) (*atomic.Int64, func() error) {
+	var n atomic.Int64
+	if every <= 0 {
+		return &n, func() error { return nil }
+	}
+	m, err := st.Model(ctx)
+	if err != nil {
+		return &n, func() error { return err }
+	}
+	var systems []evident.SystemVersion
+	if c := m.ControlByID(control); c != nil {
+		for _, id := range c.Systems {
+			systems = append(systems, evident.SystemVersion{Name: id, Version: m.SystemByID(id).Version})
+		}
+	}
+	done, errc := make(chan struct{}), make(chan error, 1)
+	go func() {
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				errc <- nil
+				return
+			case <-t.C:
+			}
+			ev := []evident.Evidence{{Kind: evident.RawEvidence, Digest: evident.Digest(sha256.Sum256([]byte(time.Now().String()))),
+				MediaType: "text/plain", Actor: "bench", Effective: evident.Effective{From: time.Now().UTC().Add(-time.Minute)},
+				Controls: []string{control}, Systems: systems}}
+			if err := st.Write(ctx, func(tx *sqlstore.Tx) error { return tx.InsertEvidence(ctx, ev) }); err != nil {
+				<-done
+				errc <- err
+				return
+			}
+			n.Add(1)
+		}
+	}()
+	return &n, func() error { close(done); return <-errc }
 }
 
 // cpuTime is the CPU time this process (server and clients) has used: on
