@@ -23,12 +23,7 @@ func TestFiguresAreKeptUntilTheLedgerGrows(t *testing.T) {
 	c := &testClock{}
 	storetest.Each(t, c.now, func(t *testing.T, s *sqlstore.Store) {
 		ctx := context.Background()
-		c.set("2026-01-05")
-		exampleStore(t, s, func(*evident.Model) {})
-		cat, err := catalog.Load()
-		if err != nil {
-			t.Fatal(err)
-		}
+		cat := figuresStore(t, s, c)
 		c.set("2026-01-10T09:00:00Z")
 		pass(t, s, "vuln-scan-quarterly", "2026-01-10")
 		c.set("2026-03-02T08:00:00Z")
@@ -57,14 +52,7 @@ func TestFiguresAreKeptUntilTheLedgerGrows(t *testing.T) {
 		}
 		over := func(ctx context.Context, at time.Time, live bool) Over {
 			t.Helper()
-			var size int64
-			if err := s.Read(ctx, func(tx *sqlstore.Tx) (err error) {
-				size, err = tx.LedgerSize(ctx)
-				return err
-			}); err != nil {
-				t.Fatal(err)
-			}
-			o, err := f.OverAt(ctx, size, at, live, time.Time{}, time.Time{})
+			o, err := f.OverAt(ctx, ledgerSize(t, s), at, live, time.Time{}, time.Time{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -117,6 +105,32 @@ func TestFiguresAreKeptUntilTheLedgerGrows(t *testing.T) {
 	})
 }
 
+// figuresStore applies the example program to s on 2026-01-05 and
+// returns the catalog it is judged against.
+func figuresStore(t *testing.T, s *sqlstore.Store, c *testClock) *catalog.Catalog {
+	t.Helper()
+	c.set("2026-01-05")
+	exampleStore(t, s, func(*evident.Model) {})
+	cat, err := catalog.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cat
+}
+
+// ledgerSize is how many leaves s's ledger has.
+func ledgerSize(t *testing.T, s *sqlstore.Store) int64 {
+	t.Helper()
+	var n int64
+	if err := s.Read(context.Background(), func(tx *sqlstore.Tx) (err error) {
+		n, err = tx.LedgerSize(context.Background())
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
 func figureJSON(t *testing.T, o Over) string {
 	t.Helper()
 	b, err := json.Marshal(o)
@@ -135,12 +149,7 @@ func TestLiveSeriesJudgesAgainOnlyWhatAWriteCanChange(t *testing.T) {
 	c := &testClock{}
 	storetest.Each(t, c.now, func(t *testing.T, s *sqlstore.Store) {
 		ctx := context.Background()
-		c.set("2026-01-05")
-		exampleStore(t, s, func(*evident.Model) {})
-		cat, err := catalog.Load()
-		if err != nil {
-			t.Fatal(err)
-		}
+		cat := figuresStore(t, s, c)
 		m, err := s.Model(ctx)
 		if err != nil {
 			t.Fatal(err)
@@ -173,21 +182,11 @@ func TestLiveSeriesJudgesAgainOnlyWhatAWriteCanChange(t *testing.T) {
 		verdict("2026-02-10T03:00:00Z", evident.VerdictPass, "")
 
 		f := NewFigures(s, cat)
-		size := func() int64 {
-			var n int64
-			if err := s.Read(ctx, func(tx *sqlstore.Tx) (err error) {
-				n, err = tx.LedgerSize(ctx)
-				return err
-			}); err != nil {
-				t.Fatal(err)
-			}
-			return n
-		}
 		// live is the series "now" as Figures keeps it; whole, the same
 		// judged from every record of the year.
 		live := func() []Point {
 			t.Helper()
-			got, err := f.liveSeries(ctx, size(), c.now())
+			got, err := f.liveSeries(ctx, ledgerSize(t, s), c.now())
 			if err != nil {
 				t.Fatal(err)
 			}

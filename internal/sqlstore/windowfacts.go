@@ -88,11 +88,29 @@ type LedgerSince struct {
 	Earliest  map[string]time.Time
 }
 
-// kindsSince reads the distinct kinds of the leaves from a size on. The
+// kindsSinceQuery reads the distinct kinds of the leaves from a size on. The
 // kind is read as an expression so that SQLite walks the leaves from that
 // size by their index, not the whole of its index by kind (a million
 // entries, to find the kinds of a few leaves).
-const kindsSince = `SELECT DISTINCT kind || '' FROM ledger_leaves WHERE idx >= ?`
+const kindsSinceQuery = `SELECT DISTINCT kind || '' FROM ledger_leaves WHERE idx >= ?`
+
+// kindsSince reads the distinct kinds of the leaves from size on.
+func (tx *Tx) kindsSince(ctx context.Context, size int64) ([]string, error) {
+	rows, err := tx.Query(ctx, kindsSinceQuery, size)
+	if err != nil {
+		return nil, fmt.Errorf("read the ledger's kinds since %d: %w", size, err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return nil, err
+		}
+		out = append(out, k)
+	}
+	return out, rows.Err()
+}
 
 // sinceByControl are the queries LedgerSince reads, per control, the
 // earliest effective time of what the leaves from a size on added,
@@ -123,23 +141,14 @@ func (tx *Tx) LedgerSince(ctx context.Context, size int64) (LedgerSince, error) 
 	if size >= out.Size {
 		return out, nil
 	}
-	kinds, err := tx.Query(ctx, kindsSince, size)
+	kinds, err := tx.kindsSince(ctx, size)
 	if err != nil {
-		return out, fmt.Errorf("read the ledger's kinds since %d: %w", size, err)
+		return out, err
 	}
-	for kinds.Next() {
-		var k string
-		if err := kinds.Scan(&k); err != nil {
-			kinds.Close()
-			return out, err
-		}
+	for _, k := range kinds {
 		if k != evident.EvidenceRecordKind && k != evident.ActRecordKind && !quiet(k) && out.Unsettled == "" {
 			out.Unsettled = k
 		}
-	}
-	kinds.Close()
-	if err := kinds.Err(); err != nil {
-		return out, err
 	}
 	// An act on a submission (accepting or rejecting evidence) changes
 	// the windows of that record's controls; any other act (approving a
@@ -203,20 +212,8 @@ const evidenceSince = `SELECT COUNT(*), COUNT(supersedes), MIN(received_at) FROM
 // snapshot.
 func (tx *Tx) AppendedSince(ctx context.Context, size int64) (Appended, error) {
 	var out Appended
-	rows, err := tx.Query(ctx, kindsSince, size)
-	if err != nil {
-		return out, fmt.Errorf("read the ledger's kinds since %d: %w", size, err)
-	}
-	for rows.Next() {
-		var k string
-		if err := rows.Scan(&k); err != nil {
-			rows.Close()
-			return out, err
-		}
-		out.Kinds = append(out.Kinds, k)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	var err error
+	if out.Kinds, err = tx.kindsSince(ctx, size); err != nil {
 		return out, err
 	}
 	var earliest sql.NullString

@@ -19,7 +19,7 @@ func TestLedgerSinceReadsOnlyTheAdded(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	queries := append([]string{kindsSince, evidenceSince}, sinceByControl...)
+	queries := append([]string{kindsSinceQuery, evidenceSince}, sinceByControl...)
 	for _, q := range queries {
 		var plan []string
 		err := s.Read(ctx, func(tx *Tx) error {
