@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/evidenthq/evident"
-
 	"github.com/evidenthq/evident/internal/catalog"
 	"github.com/evidenthq/evident/internal/kept"
 	"github.com/evidenthq/evident/internal/sqlstore"
