@@ -1,10 +1,13 @@
 package sqlstore
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -44,15 +47,26 @@ const importRunCols = `id, control_id, target, format, tool, tool_version, raw_i
 // records: the run and its evidence are one all-or-nothing write. The
 // receipt time is the transaction's, like the evidence's.
 func (tx *Tx) InsertImportRun(ctx context.Context, run *ImportRun) error {
-	switch {
-	case run.Control == "":
-		return evident.ErrorAt(evident.EINVALID, "import.control", "missing")
-	case run.Format == "" || run.Tool == "":
-		return evident.ErrorAt(evident.EINVALID, "import.format", "missing format or tool")
-	case run.RawID == "" || run.VerdictID == "":
-		return evident.ErrorAt(evident.EINVALID, "import.evidence", "an import run names its raw and verdict evidence")
-	case len(run.Findings) > 0 && !json.Valid(run.Findings):
+	if err := run.check(); err != nil {
+		return err
+	}
+	if len(run.Findings) > 0 && !json.Valid(run.Findings) {
 		return evident.ErrorAt(evident.EINVALID, "import.findings", "not valid JSON")
+	}
+	return tx.InsertImportRunFrom(ctx, run, bytes.NewReader(run.Findings))
+}
+
+// InsertImportRunFrom is InsertImportRun with the run's findings read
+// from findings in place of run.Findings, which is neither read nor set,
+// and stored a part at a time as they are read: a large scan's list is
+// then never held whole. The caller vouches that findings is a JSON list
+// (an importer's encoding of its findings); it is not checked, since that
+// would take a pass of its own over every byte. Nothing read is empty,
+// stored as "[]". An error reading findings fails the write, and the
+// caller's transaction stores none of it.
+func (tx *Tx) InsertImportRunFrom(ctx context.Context, run *ImportRun, findings io.Reader) error {
+	if err := run.check(); err != nil {
+		return err
 	}
 	run.ReceivedAt = tx.Now.UTC().Truncate(time.Microsecond)
 	if run.ID == "" {
@@ -61,10 +75,6 @@ func (tx *Tx) InsertImportRun(ctx context.Context, run *ImportRun) error {
 	if run.EffectiveAt.IsZero() {
 		run.EffectiveAt = run.ReceivedAt
 	}
-	findings := run.Findings
-	if len(findings) == 0 {
-		findings = json.RawMessage("[]")
-	}
 	metrics, err := json.Marshal(orEmpty(run.Metrics))
 	if err != nil {
 		return fmt.Errorf("import run metrics: %w", err)
@@ -72,22 +82,58 @@ func (tx *Tx) InsertImportRun(ctx context.Context, run *ImportRun) error {
 	run.Appeared, run.Gone = nonNil(run.Appeared), nonNil(run.Gone)
 	appeared, _ := json.Marshal(run.Appeared)
 	gone, _ := json.Marshal(run.Gone)
+	pr := partReader{r: findings}
+	part, err := pr.next()
+	if err != nil {
+		return fmt.Errorf("import run findings: %w", err)
+	}
+	if part == nil {
+		part = []byte("[]")
+	}
+	// The row names how many parts follow, which is known before the
+	// parts are written only when the first is the last; else it is set
+	// once they are (the row must come first: the parts refer to it).
+	parts := 0
+	if pr.eof && pr.cut == len(pr.buf) {
+		parts = 1
+	}
 	// The verdict's leaf index is copied from its evidence row, written
 	// earlier in this transaction, so PreviousImport finds the newest run
 	// through an index.
-	parts := findingParts(findings)
 	_, err = tx.Exec(ctx, `INSERT INTO import_runs (`+importRunCols+`, findings_parts, verdict_idx)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT ledger_idx FROM evidence WHERE id = ?))`,
 		run.ID, run.Control, run.Target, run.Format, run.Tool, run.ToolVersion, run.RawID, run.VerdictID,
 		boolInt(run.Pass), boolInt(run.Defaulted), string(metrics), "", string(appeared), string(gone),
-		optText(run.PreviousID), TS(run.EffectiveAt), TS(run.ReceivedAt), run.Actor, len(parts), run.VerdictID)
+		optText(run.PreviousID), TS(run.EffectiveAt), TS(run.ReceivedAt), run.Actor, parts, run.VerdictID)
 	if err != nil {
 		return fmt.Errorf("store import run: %w", err)
 	}
-	for i, part := range parts {
-		if _, err := tx.Exec(ctx, `INSERT INTO import_findings (run_id, seq, part) VALUES (?, ?, ?)`, run.ID, i, string(part)); err != nil {
-			return fmt.Errorf("store import run %s findings part %d: %w", run.ID, i, err)
+	n := 0
+	for ; part != nil; n++ {
+		if _, err := tx.Exec(ctx, `INSERT INTO import_findings (run_id, seq, part) VALUES (?, ?, ?)`, run.ID, n, string(part)); err != nil {
+			return fmt.Errorf("store import run %s findings part %d: %w", run.ID, n, err)
 		}
+		if part, err = pr.next(); err != nil {
+			return fmt.Errorf("import run %s findings: %w", run.ID, err)
+		}
+	}
+	if n != parts {
+		if _, err := tx.Exec(ctx, `UPDATE import_runs SET findings_parts = ? WHERE id = ?`, n, run.ID); err != nil {
+			return fmt.Errorf("store import run %s: %w", run.ID, err)
+		}
+	}
+	return nil
+}
+
+// check refuses a run that names too little to be stored.
+func (run *ImportRun) check() error {
+	switch {
+	case run.Control == "":
+		return evident.ErrorAt(evident.EINVALID, "import.control", "missing")
+	case run.Format == "" || run.Tool == "":
+		return evident.ErrorAt(evident.EINVALID, "import.format", "missing format or tool")
+	case run.RawID == "" || run.VerdictID == "":
+		return evident.ErrorAt(evident.EINVALID, "import.evidence", "an import run names its raw and verdict evidence")
 	}
 	return nil
 }
@@ -98,24 +144,58 @@ func (tx *Tx) InsertImportRun(ctx context.Context, run *ImportRun) error {
 // the copies are a mebibyte.
 const findingPart = 1 << 20
 
-// findingParts splits findings, JSON text, into parts of at most
+// partReader cuts findings, JSON text read from r, into parts of at most
 // findingPart bytes, each ending on a character boundary: a part is a
 // TEXT value of its own, which PostgreSQL refuses unless it is valid
-// UTF-8. Nothing is copied: the parts are slices of findings.
-func findingParts(findings []byte) [][]byte {
-	var out [][]byte
-	for len(findings) > 0 {
-		n := min(len(findings), findingPart)
-		// Back off from the middle of a multi-byte character: its
-		// continuation bytes are 10xxxxxx. A character is at most four
-		// bytes, so this moves at most three.
-		for n < len(findings) && n > 0 && findings[n]&0xC0 == 0x80 {
-			n--
+// UTF-8. Where a part ends depends only on the bytes, never on how r
+// returns them, so a list read in pieces is stored in the same parts as
+// the same list read whole.
+type partReader struct {
+	r   io.Reader
+	buf []byte // up to findingPart+1 bytes: a part and the byte after it
+	cut int    // where the last part returned ended in buf
+	eof bool
+}
+
+// next returns the next part, valid until the next call, or nil after
+// the last.
+func (p *partReader) next() ([]byte, error) {
+	p.buf = p.buf[:copy(p.buf[:cap(p.buf)], p.buf[p.cut:])]
+	p.cut = 0
+	for !p.eof && len(p.buf) <= findingPart {
+		if len(p.buf) == cap(p.buf) {
+			// Grown as it fills, so the findings of a small run (most
+			// runs) take a small buffer.
+			p.buf = slices.Grow(p.buf, min(max(2*cap(p.buf), 4<<10), findingPart+1)-len(p.buf))
+			p.buf = p.buf[:len(p.buf):min(cap(p.buf), findingPart+1)]
 		}
-		out = append(out, findings[:n])
-		findings = findings[n:]
+		n, err := io.ReadFull(p.r, p.buf[len(p.buf):cap(p.buf)])
+		p.buf = p.buf[:len(p.buf)+n]
+		switch err {
+		case nil:
+		case io.EOF, io.ErrUnexpectedEOF:
+			p.eof = true
+		default:
+			return nil, err
+		}
 	}
-	return out
+	if len(p.buf) == 0 {
+		return nil, nil
+	}
+	n := min(len(p.buf), findingPart)
+	// Back off from the middle of a multi-byte character: its
+	// continuation bytes are 10xxxxxx, and the byte after a part is in
+	// buf to tell. A character is at most four bytes, so in valid UTF-8
+	// this moves at most three; text that is nothing but continuation
+	// bytes is cut where it is, rather than into an empty part.
+	for n < len(p.buf) && n > 0 && p.buf[n]&0xC0 == 0x80 {
+		n--
+	}
+	if n == 0 {
+		n = min(len(p.buf), findingPart)
+	}
+	p.cut = n
+	return p.buf[:n], nil
 }
 
 // PreviousImport returns the newest import run of control and target, the

@@ -5,8 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
@@ -211,4 +215,107 @@ func TestImportFindingsInParts(t *testing.T) {
 			t.Errorf("a run stored with its findings in the row reads back %q, want %q", got.Findings, old)
 		}
 	})
+}
+
+// Findings stored as they are read go into the parts the same findings
+// stored whole go into, however the reader hands them over: where a part
+// ends depends on the bytes alone. A reader that fails midway leaves
+// nothing of its run, though parts were written before it failed.
+func TestImportFindingsFromReader(t *testing.T) {
+	storetest.Each(t, ticking(time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)), func(t *testing.T, s *sqlstore.Store) {
+		ctx := context.Background()
+		putControls(t, s, "scan")
+		// Four-byte, then two-byte characters: part ends fall inside
+		// characters of both widths.
+		whole := importRun(t, s, "whole", false, strings.Repeat("𝄞", 640<<10), "10.0.0.1 tcp/443 é€", strings.Repeat("é", 700<<10))
+		from := func(target string, r io.Reader) (sqlstore.ImportRun, error) {
+			raw := insert(t, s, evident.Evidence{Filename: "scan-" + target, About: []string{"control/scan"}})
+			drv := insert(t, s, evident.Evidence{Filename: "verdict-" + target, Kind: evident.DerivedEvidence, DerivedFrom: []string{raw.ID},
+				Controls: []string{"scan"}, Verdict: evident.VerdictFail})
+			run := sqlstore.ImportRun{Control: "scan", Target: target, Format: "nmap", Tool: "nmap", RawID: raw.ID, VerdictID: drv.ID, Actor: "scanner"}
+			err := s.Write(ctx, func(tx *sqlstore.Tx) error { return tx.InsertImportRunFrom(ctx, &run, r) })
+			return run, err
+		}
+		parts := func(run string) []string {
+			t.Helper()
+			var out []string
+			err := s.Read(ctx, func(tx *sqlstore.Tx) error {
+				rows, err := tx.Query(ctx, `SELECT part FROM import_findings WHERE run_id = ? ORDER BY seq`, run)
+				if err != nil {
+					return err
+				}
+				defer rows.Close()
+				for rows.Next() {
+					var p string
+					if err := rows.Scan(&p); err != nil {
+						return err
+					}
+					out = append(out, p)
+				}
+				return rows.Err()
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return out
+		}
+		want := parts(whole.ID)
+		if len(want) < 3 {
+			t.Fatalf("the findings are in %d parts; the test needs at least three", len(want))
+		}
+		run, err := from("pieces", &pieces{r: bytes.NewReader(whole.Findings), rnd: rand.New(rand.NewPCG(1, 2))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := parts(run.ID); !slices.Equal(got, want) {
+			t.Errorf("parts read in pieces: %d parts of %v bytes, want %d of %v", len(got), lens(got), len(want), lens(want))
+		}
+		err = s.Read(ctx, func(tx *sqlstore.Tx) error {
+			prev, err := tx.PreviousImport(ctx, "scan", "pieces")
+			if err == nil && !bytes.Equal(prev.Findings, whole.Findings) {
+				t.Errorf("findings read back are %d bytes, want the %d stored", len(prev.Findings), len(whole.Findings))
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if run, err := from("nothing", strings.NewReader("")); err != nil || !slices.Equal(parts(run.ID), []string{"[]"}) {
+			t.Errorf("no findings read: parts %q, %v; want one part, []", parts(run.ID), err)
+		}
+
+		errBroken := errors.New("the spool is gone")
+		broken := io.MultiReader(bytes.NewReader(whole.Findings[:len(whole.Findings)-10]), iotest.ErrReader(errBroken))
+		if _, err := from("broken", broken); !errors.Is(err, errBroken) {
+			t.Errorf("findings that fail to read: %v, want the read error", err)
+		}
+		var n int
+		err = s.Read(ctx, func(tx *sqlstore.Tx) error {
+			return tx.QueryRow(ctx, `SELECT COUNT(*) FROM import_findings f JOIN import_runs r ON r.id = f.run_id WHERE r.target = ?`, "broken").Scan(&n)
+		})
+		if err != nil || n != 0 {
+			t.Errorf("%d parts of a run whose findings failed to read are stored (%v)", n, err)
+		}
+		if runs, err := s.ImportRuns(ctx, sqlstore.ImportFilter{Target: "broken", NoFindings: true}); err != nil || len(runs) != 0 {
+			t.Errorf("a run whose findings failed to read is stored: %v, %v", runs, err)
+		}
+	})
+}
+
+// pieces reads from r in pieces of random size, from one byte up.
+type pieces struct {
+	r   io.Reader
+	rnd *rand.Rand
+}
+
+func (p *pieces) Read(b []byte) (int, error) {
+	return p.r.Read(b[:min(len(b), 1+p.rnd.IntN(9000))])
+}
+
+func lens(ss []string) []int {
+	out := make([]int, len(ss))
+	for i, s := range ss {
+		out[i] = len(s)
+	}
+	return out
 }
