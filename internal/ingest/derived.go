@@ -13,7 +13,7 @@ import (
 )
 
 // derivedBlob is the content of a derived record's blob: the full result
-// with its verdict. Its bytes are json.Marshal's; writeDerived writes
+// with its verdict. Its bytes are json.Marshal's; encodeDerived writes
 // them without holding them.
 type derivedBlob struct {
 	Result    *importer.Result `json:"result"`
@@ -22,15 +22,13 @@ type derivedBlob struct {
 	Target    string           `json:"target"`
 }
 
-// writeDerived writes json.Marshal(d) to w, a finding at a time, so a
+// encodeDerived writes json.Marshal(d) to w, a finding at a time, so a
 // scan with tens of thousands of findings never has its JSON (or that of
 // the findings its verdict lists again) in memory at once. The frame
 // around the findings is marshalled as usual, each list of findings
 // replaced by one sentinel finding whose key is a random nonce; each
-// sentinel is then written out as the findings it stands for. It returns
-// the result's findings as json.Marshal(d.Result.Findings) would, the
-// import run's copy of them, built from the same bytes.
-func writeDerived(w io.Writer, d derivedBlob) ([]byte, error) {
+// sentinel is then written out as the findings it stands for.
+func encodeDerived(w io.Writer, d derivedBlob) error {
 	var nonce [16]byte
 	rand.Read(nonce[:])
 	mark := hex.EncodeToString(nonce[:])
@@ -44,7 +42,6 @@ func writeDerived(w io.Writer, d derivedBlob) ([]byte, error) {
 		return []importer.Finding{{Key: fmt.Sprintf("%s/%d", mark, len(lists)-1)}}
 	}
 	res.Findings = sentinel(d.Result.Findings)
-	resultListed := len(lists) == 1
 	v := d.Verdict
 	v.Failed = append([]importer.FailedCriterion(nil), d.Verdict.Failed...)
 	for i := range v.Failed {
@@ -52,13 +49,7 @@ func writeDerived(w io.Writer, d derivedBlob) ([]byte, error) {
 	}
 	frame, err := json.Marshal(derivedBlob{&res, v, d.Defaulted, d.Target})
 	if err != nil {
-		return nil, err
-	}
-	var all []byte // the result's findings, written below when it has any
-	if !resultListed {
-		if all, err = json.Marshal(d.Result.Findings); err != nil { // null or []
-			return nil, err
-		}
+		return err
 	}
 	bw := bufio.NewWriterSize(w, 64<<10)
 	var buf []byte
@@ -66,15 +57,10 @@ func writeDerived(w io.Writer, d derivedBlob) ([]byte, error) {
 		s := fmt.Appendf(nil, `{"key":"%s/%d","severity":""}`, mark, i)
 		at := bytes.Index(frame, s)
 		if at < 0 {
-			return nil, fmt.Errorf("derived blob: findings list %d not found in its frame", i)
+			return fmt.Errorf("derived blob: findings list %d not found in its frame", i)
 		}
 		bw.Write(frame[:at])
 		frame = frame[at+len(s):]
-		if i == 0 && resultListed {
-			all = findingsJSON(d.Result.Findings)
-			bw.Write(all[1 : len(all)-1])
-			continue
-		}
 		for j := range fs {
 			if j > 0 {
 				bw.WriteByte(',')
@@ -84,23 +70,57 @@ func writeDerived(w io.Writer, d derivedBlob) ([]byte, error) {
 		}
 	}
 	bw.Write(frame)
-	return all, bw.Flush()
+	return bw.Flush()
 }
 
-// findingsJSON is json.Marshal(fs) for a non-empty list, in a buffer
-// sized for it up front.
-func findingsJSON(fs []importer.Finding) []byte {
-	n := 2 + len(fs) - 1
-	for i := range fs {
-		n += fs[i].JSONSize()
+// findingsReader reads json.Marshal(fs), the import run's findings,
+// encoding a few findings at a time as it is read: the run stores them a
+// part at a time, and a scan's are tens of megabytes. They are encoded
+// from the result when the run is stored rather than kept from when the
+// derived blob was written (in Check, maybe a batch of files earlier):
+// encoding again takes less than holding them, and less CPU than the
+// JSON check a stored list would otherwise need.
+type findingsReader struct {
+	fs   []importer.Finding
+	next int    // the finding to encode next
+	buf  []byte // encoded and not yet read: buf[off:]
+	off  int
+	end  bool // the list's last byte is in buf
+}
+
+func newFindingsReader(fs []importer.Finding) *findingsReader {
+	r := &findingsReader{fs: fs, buf: []byte("[")}
+	switch {
+	case fs == nil:
+		r.buf, r.end = []byte("null"), true
+	case len(fs) == 0:
+		r.buf, r.end = []byte("[]"), true
 	}
-	out := make([]byte, 0, n)
-	out = append(out, '[')
-	for i := range fs {
-		if i > 0 {
-			out = append(out, ',')
+	return r
+}
+
+func (r *findingsReader) Read(p []byte) (int, error) {
+	if r.off == len(r.buf) {
+		if r.end {
+			return 0, io.EOF
 		}
-		out = fs[i].AppendJSON(out)
+		r.fill()
 	}
-	return append(out, ']')
+	n := copy(p, r.buf[r.off:])
+	r.off += n
+	return n, nil
+}
+
+// fill encodes the next findings, about 32 KiB of them, into buf.
+func (r *findingsReader) fill() {
+	r.buf, r.off = r.buf[:0], 0
+	for ; r.next < len(r.fs) && len(r.buf) < 32<<10; r.next++ {
+		if r.next > 0 {
+			r.buf = append(r.buf, ',')
+		}
+		r.buf = r.fs[r.next].AppendJSON(r.buf)
+	}
+	if r.next == len(r.fs) {
+		r.buf, r.end = append(r.buf, ']'), true
+	}
 }

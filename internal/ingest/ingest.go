@@ -70,9 +70,6 @@ type Checked struct {
 	system    string            // the system Target names, if any
 	versions  map[string]string // system id to the version the program deploys
 	raw, drv  evident.Evidence
-	// findings is the result's findings as json.Marshal writes them,
-	// made once while the derived blob is written, for the import run.
-	findings []byte
 }
 
 // Outcome is what Store recorded.
@@ -89,8 +86,11 @@ type Outcome struct {
 	Scope *importer.Coverage `json:"scope,omitempty"`
 	// Delta compares with the previous import of the same control and
 	// target; with none, every finding appears and First is true.
-	Delta           importer.Delta     `json:"delta"`
-	First           bool               `json:"first"`
+	Delta importer.Delta `json:"delta"`
+	First bool           `json:"first"`
+	// Run is the import run stored, without its findings (Findings is
+	// nil): the result's, which it stores, are a scan's tens of megabytes
+	// of JSON.
 	Run             sqlstore.ImportRun `json:"-"`
 	RunID           string             `json:"import_id"`
 	Raw             evident.Evidence   `json:"raw"`

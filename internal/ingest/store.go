@@ -62,7 +62,7 @@ func (c *Checked) prepare(ctx context.Context, b blob.Batch, st staged) error {
 		drv.Verdict = evident.VerdictPass
 	}
 	var err error
-	if drv.Digest, drv.Size, c.findings, err = c.putDerived(ctx, b); err != nil {
+	if drv.Digest, drv.Size, err = c.putDerived(ctx, b); err != nil {
 		return err
 	}
 	c.raw, c.drv = raw, drv
@@ -70,30 +70,25 @@ func (c *Checked) prepare(ctx context.Context, b blob.Batch, st staged) error {
 }
 
 // putDerived stages the derived blob as it is written, so its JSON is
-// never held whole, and returns the result's findings in JSON, which the
-// import run stores.
-func (c *Checked) putDerived(ctx context.Context, b blob.Batch) (evident.Digest, int64, []byte, error) {
+// never held whole.
+func (c *Checked) putDerived(ctx context.Context, b blob.Batch) (evident.Digest, int64, error) {
 	pr, pw := io.Pipe()
-	type written struct {
-		findings []byte
-		err      error
-	}
-	done := make(chan written, 1)
+	done := make(chan error, 1)
 	go func() {
-		fs, err := writeDerived(pw, derivedBlob{c.Result, c.Verdict, c.Defaulted, c.Target})
+		err := encodeDerived(pw, derivedBlob{c.Result, c.Verdict, c.Defaulted, c.Target})
 		pw.CloseWithError(err)
-		done <- written{fs, err}
+		done <- err
 	}()
 	dg, n, err := b.Put(ctx, pr)
 	pr.CloseWithError(errStopped) // a Put that stopped early unblocks the writer
-	w := <-done
+	werr := <-done
 	switch {
-	case w.err != nil && !errors.Is(w.err, errStopped):
-		return dg, 0, nil, fmt.Errorf("derived blob: %w", w.err)
+	case werr != nil && !errors.Is(werr, errStopped):
+		return dg, 0, fmt.Errorf("derived blob: %w", werr)
 	case err != nil:
-		return dg, 0, nil, err
+		return dg, 0, err
 	}
-	return dg, n, w.findings, nil
+	return dg, n, nil
 }
 
 // errStopped ends the writing of a derived blob whose staging stopped.
@@ -188,7 +183,6 @@ func StoreAll(ctx context.Context, l *ledger.Ledger, cs []*Checked, progress fun
 func (c *Checked) store(ctx context.Context, l *ledger.Ledger) (Outcome, error) {
 	out := Outcome{Filename: c.opt.Filename, Control: c.control.ID, Target: c.Target, Format: c.Result.Format,
 		Verdict: c.Verdict, Defaulted: c.Defaulted, Metrics: c.Result.Metrics, Scope: c.Result.Scope}
-	findings := c.findings
 	err := l.Store().Write(ctx, func(tx *sqlstore.Tx) error {
 		raw, drv := c.raw, c.drv
 		raw.ID = evident.NewID(tx.Now)
@@ -196,7 +190,7 @@ func (c *Checked) store(ctx context.Context, l *ledger.Ledger) (Outcome, error) 
 		drv.DerivedFrom = []string{raw.ID}
 		run := sqlstore.ImportRun{Control: c.control.ID, Target: c.Target, Format: c.Result.Format, Tool: c.Result.Tool,
 			ToolVersion: c.Result.ToolVersion, Pass: c.Verdict.Pass, Defaulted: c.Defaulted, Metrics: c.Result.Metrics,
-			Findings: findings, Actor: c.opt.Actor}
+			Actor: c.opt.Actor}
 		run.ID = evident.NewID(tx.Now)
 		prev, err := tx.PreviousImport(ctx, c.control.ID, c.Target)
 		switch {
@@ -220,7 +214,9 @@ func (c *Checked) store(ctx context.Context, l *ledger.Ledger) (Outcome, error) 
 		}
 		out.Raw, out.Derived = evs[0], evs[1]
 		run.RawID, run.VerdictID, run.EffectiveAt = evs[0].ID, evs[1].ID, evs[1].Effective.From
-		if err := tx.InsertImportRun(ctx, &run); err != nil {
+		// The run's findings are the result's, as the derived blob holds
+		// them (json.Marshal's bytes), encoded as they are stored.
+		if err := tx.InsertImportRunFrom(ctx, &run, newFindingsReader(c.Result.Findings)); err != nil {
 			return err
 		}
 		out.Run, out.RunID = run, run.ID
