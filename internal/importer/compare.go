@@ -3,7 +3,9 @@ package importer
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 )
@@ -143,4 +145,119 @@ func CompareJSON(prev []byte, cur *Result) (Delta, error) {
 		}
 	}
 	return d, nil
+}
+
+// CompareStored is CompareJSON with the previous findings read from a
+// reader as the walk reaches them, holding one previous finding at a
+// time rather than the whole list: a re-import of a large scan would
+// otherwise hold its previous run's tens of megabytes of JSON. open
+// returns the stored list from its start. Lists are stored in key order,
+// and then open is called once; a list that is not (a caller that stored
+// unsorted findings) is read again, whole, and compared by CompareJSON.
+// The delta and which lists are refused are CompareJSON's
+// (FuzzCompareStored holds the two together).
+func CompareStored(open func() io.Reader, cur *Result) (Delta, error) {
+	d, err := compareInOrder(open(), cur)
+	if !errors.Is(err, errOutOfOrder) {
+		return d, err
+	}
+	prev, err := io.ReadAll(open())
+	if err != nil {
+		return Delta{}, fmt.Errorf("previous findings: %w", err)
+	}
+	return CompareJSON(prev, cur)
+}
+
+// errOutOfOrder stops a walk of previous findings that are not in key
+// order.
+var errOutOfOrder = errors.New("previous findings are not in key order")
+
+// compareInOrder walks the previous findings, a JSON list read from r,
+// against the current ones in key order, decoding of each previous
+// finding only its key, and the whole of it only if it is gone. It
+// stops with errOutOfOrder at a key less than the one before; a key
+// equal to the one before is a repeat, which the first of the key stands
+// for, as in CompareJSON.
+func compareInOrder(r io.Reader, cur *Result) (Delta, error) {
+	w := &window{r: r}
+	dec := json.NewDecoder(w)
+	tok, err := dec.Token()
+	if err != nil || tok != json.Delim('[') && tok != nil {
+		return Delta{}, fmt.Errorf("previous findings: not a JSON list (%v)", err)
+	}
+	after := byKey(cur)
+	d := Delta{Appeared: []Finding{}, Gone: []Finding{}}
+	j := 0
+	var last string
+	for n := 0; tok != nil && dec.More(); n++ {
+		start := dec.InputOffset()
+		var k struct {
+			Key string `json:"key"`
+		}
+		if err := dec.Decode(&k); err != nil {
+			return Delta{}, fmt.Errorf("previous findings: finding %d: %w", n, err)
+		}
+		end := dec.InputOffset()
+		raw := bytes.TrimLeft(w.bytes(start, end), " \t\r\n,")
+		w.drop(end)
+		switch {
+		case n > 0 && k.Key < last:
+			return Delta{}, errOutOfOrder
+		case n > 0 && k.Key == last:
+			continue
+		}
+		last = k.Key
+		for ; j < len(after) && after[j].Key < k.Key; j++ {
+			d.Appeared = append(d.Appeared, *after[j])
+		}
+		if j < len(after) && after[j].Key == k.Key {
+			j++
+			continue
+		}
+		var f Finding
+		if err := json.Unmarshal(raw, &f); err != nil {
+			return Delta{}, fmt.Errorf("previous findings: %q: %w", k.Key, err)
+		}
+		d.Gone = append(d.Gone, f)
+	}
+	if tok != nil {
+		if end, err := dec.Token(); err != nil || end != json.Delim(']') {
+			return Delta{}, fmt.Errorf("previous findings: the list does not end (%v)", err)
+		}
+	}
+	for ; j < len(after); j++ {
+		d.Appeared = append(d.Appeared, *after[j])
+	}
+	return d, nil
+}
+
+// window keeps what a json.Decoder read from r since the finding it is
+// decoding began, so a finding that is gone can be decoded whole from its
+// own bytes after its key was: the decoder does not hand out what it read.
+type window struct {
+	r    io.Reader
+	buf  []byte // the stream from offset base on
+	base int64
+}
+
+func (w *window) Read(p []byte) (int, error) {
+	n, err := w.r.Read(p)
+	w.buf = append(w.buf, p[:n]...)
+	return n, err
+}
+
+// bytes returns the stream's bytes from offset from to offset to, which
+// must not have been dropped.
+func (w *window) bytes(from, to int64) []byte {
+	return w.buf[from-w.base : to-w.base]
+}
+
+// drop lets the bytes before offset off go. They are moved out in
+// batches, not at every finding: what follows them (the decoder's read
+// ahead) would be copied each time.
+func (w *window) drop(off int64) {
+	if k := int(off - w.base); k >= 64<<10 {
+		w.buf = w.buf[:copy(w.buf, w.buf[k:])]
+		w.base = off
+	}
 }

@@ -11,6 +11,7 @@
 //	Evaluate(res, criteria)         Verdict; no criteria means DefaultCriteria(format); Rules always added
 //	Compare(prev, cur)              Delta of findings by Key (appeared, gone)
 //	CompareJSON(prevJSON, cur)      the same, with the previous findings as an import run stores them
+//	CompareStored(open, cur)        the same, reading the stored findings as the compare reaches them
 //	ParseCertsPEM, CertPoolPEM      TSA certificates and roots for Context
 //
 // A Finding's Metrics names the metrics it is counted in, so a failed
