@@ -192,10 +192,12 @@ func (c *Checked) store(ctx context.Context, l *ledger.Ledger) (Outcome, error) 
 			ToolVersion: c.Result.ToolVersion, Pass: c.Verdict.Pass, Defaulted: c.Defaulted, Metrics: c.Result.Metrics,
 			Actor: c.opt.Actor}
 		run.ID = evident.NewID(tx.Now)
-		prev, err := tx.PreviousImport(ctx, c.control.ID, c.Target)
+		// The previous run's findings are read as the compare walks them,
+		// a part at a time: a scan's are tens of megabytes.
+		prev, open, err := tx.PreviousImportStream(ctx, c.control.ID, c.Target)
 		switch {
 		case err == nil:
-			if out.Delta, err = importer.CompareJSON(prev.Findings, c.Result); err != nil {
+			if out.Delta, err = importer.CompareStored(open, c.Result); err != nil {
 				return fmt.Errorf("import run %s: %w", prev.ID, err)
 			}
 			run.PreviousID = prev.ID

@@ -205,8 +205,36 @@ func (p *partReader) next() ([]byte, error) {
 // first takes the ledger's append lock, which the import's evidence needs
 // anyway, so the second import reads the first one's committed run.
 func (tx *Tx) PreviousImport(ctx context.Context, control, target string) (ImportRun, error) {
+	run, _, err := tx.previousImport(ctx, allFindings, control, target)
+	return run, err
+}
+
+// PreviousImportStream is PreviousImport leaving the run's findings where
+// they are stored: Findings is nil, and each call of open reads them from
+// their start, a part at a time as they are read, in ctx and tx. A
+// compare that walks them as they come holds a part (a mebibyte), not a
+// scan's tens of megabytes. The readers must be done with before tx is.
+func (tx *Tx) PreviousImportStream(ctx context.Context, control, target string) (run ImportRun, open func() io.Reader, err error) {
+	run, parts, err := tx.previousImport(ctx, rowFindings, control, target)
+	if err != nil {
+		return ImportRun{}, nil, err
+	}
+	inRow := run.Findings // a run stored before the parts: all of them
+	run.Findings = nil
+	open = func() io.Reader {
+		if parts == 0 {
+			return bytes.NewReader(inRow)
+		}
+		return &partsReader{ctx: ctx, tx: tx, run: run.ID, parts: parts}
+	}
+	return run, open, nil
+}
+
+// previousImport is PreviousImport reading as much of the findings as
+// with says, and the number of parts they are stored in (0: in the row).
+func (tx *Tx) previousImport(ctx context.Context, with findingsRead, control, target string) (ImportRun, int, error) {
 	if err := tx.lockLedger(ctx); err != nil {
-		return ImportRun{}, err
+		return ImportRun{}, 0, err
 	}
 	// Newest by ledger index, not by receipt time: receipt time is when a
 	// transaction began, and a transaction that began earlier can take the
@@ -215,14 +243,14 @@ func (tx *Tx) PreviousImport(ctx context.Context, control, target string) (Impor
 	// The run keeps its verdict's leaf index (verdict_idx), indexed with
 	// the control and target, so this reads one index entry however many
 	// imports came before.
-	runs, err := tx.importRuns(ctx, `WHERE control_id = ? AND target = ? ORDER BY verdict_idx DESC LIMIT 1`, control, target)
+	runs, parts, err := tx.readImportRuns(ctx, with, `WHERE control_id = ? AND target = ? ORDER BY verdict_idx DESC LIMIT 1`, control, target)
 	if err != nil {
-		return ImportRun{}, err
+		return ImportRun{}, 0, err
 	}
 	if len(runs) == 0 {
-		return ImportRun{}, evident.Errorf(evident.ENOTFOUND, "no earlier import for control %q and target %q", control, target)
+		return ImportRun{}, 0, evident.Errorf(evident.ENOTFOUND, "no earlier import for control %q and target %q", control, target)
 	}
-	return runs[0], nil
+	return runs[0], parts[0], nil
 }
 
 // ImportFilter selects import runs; zero fields do not filter.
@@ -260,30 +288,41 @@ func (s *Store) ImportRuns(ctx context.Context, f ImportFilter) ([]ImportRun, er
 	var out []ImportRun
 	err := s.Read(ctx, func(tx *Tx) error {
 		var err error
-		out, err = tx.readImportRuns(ctx, !f.NoFindings, q, args...)
+		with := allFindings
+		if f.NoFindings {
+			with = noFindings
+		}
+		out, _, err = tx.readImportRuns(ctx, with, q, args...)
 		return err
 	})
 	return out, err
 }
 
-func (tx *Tx) importRuns(ctx context.Context, where string, args ...any) ([]ImportRun, error) {
-	return tx.readImportRuns(ctx, true, where, args...)
-}
+// findingsRead is how much of its findings readImportRuns reads with a
+// run.
+type findingsRead int
 
-// readImportRuns reads the runs where selects, with their findings when
-// withFindings is set (Findings is nil otherwise).
-func (tx *Tx) readImportRuns(ctx context.Context, withFindings bool, where string, args ...any) ([]ImportRun, error) {
+const (
+	noFindings  findingsRead = iota // none: Findings is nil
+	rowFindings                     // those of a run stored with them in its row, not its parts
+	allFindings
+)
+
+// readImportRuns reads the runs where selects, with as much of their
+// findings as with says, and the number of parts each run's findings are
+// stored in (0: in its row).
+func (tx *Tx) readImportRuns(ctx context.Context, with findingsRead, where string, args ...any) ([]ImportRun, []int, error) {
 	cols := importRunCols
-	if !withFindings {
+	if with == noFindings {
 		cols = strings.Replace(cols, "metrics, findings,", "metrics, '',", 1)
 	}
 	rows, err := tx.Query(ctx, `SELECT `+cols+`, findings_parts FROM import_runs `+where, args...)
 	if err != nil {
-		return nil, fmt.Errorf("read import runs: %w", err)
+		return nil, nil, fmt.Errorf("read import runs: %w", err)
 	}
 	defer rows.Close()
 	var out []ImportRun
-	parted := map[int]int{} // index in out -> parts of its findings
+	var parted []int
 	for rows.Next() {
 		var r ImportRun
 		var pass, defaulted, parts int
@@ -294,40 +333,42 @@ func (tx *Tx) readImportRuns(ctx context.Context, withFindings bool, where strin
 		var prev sql.NullString
 		if err := rows.Scan(&r.ID, &r.Control, &r.Target, &r.Format, &r.Tool, &r.ToolVersion, &r.RawID, &r.VerdictID,
 			&pass, &defaulted, &metrics, &findings, &appeared, &gone, &prev, &eff, &rec, &r.Actor, &parts); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		r.Pass, r.Defaulted, r.PreviousID, r.Findings = pass == 1, defaulted == 1, prev.String, findings
-		if !withFindings {
+		if with == noFindings || with == rowFindings && parts > 0 {
 			r.Findings = nil
-		} else if parts > 0 {
-			parted[len(out)] = parts
 		}
+		parted = append(parted, parts)
 		for _, js := range []struct {
 			s string
 			v any
 		}{{metrics, &r.Metrics}, {appeared, &r.Appeared}, {gone, &r.Gone}} {
 			if err := json.Unmarshal([]byte(js.s), js.v); err != nil {
-				return nil, fmt.Errorf("import run %s: %w", r.ID, err)
+				return nil, nil, fmt.Errorf("import run %s: %w", r.ID, err)
 			}
 		}
 		if r.EffectiveAt, err = ParseTS(eff); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if r.ReceivedAt, err = ParseTS(rec); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	rows.Close()
 	for i, parts := range parted {
+		if with != allFindings || parts == 0 {
+			continue
+		}
 		if out[i].Findings, err = tx.importFindings(ctx, out[i].ID, parts); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return out, nil
+	return out, parted, nil
 }
 
 // importFindings reads back a run's findings stored in parts parts.
@@ -363,6 +404,75 @@ func (tx *Tx) importFindings(ctx context.Context, run string, parts int) (json.R
 		return nil, fmt.Errorf("import run %s: %d findings parts stored, want %d", run, n, parts)
 	}
 	return out, nil
+}
+
+// partsReader reads a run's findings stored in parts, one query a part,
+// holding one part at a time. It keeps the context of the call that made
+// it (PreviousImportStream) because its reader, a json.Decoder, pulls
+// through Read, which takes none.
+type partsReader struct {
+	ctx   context.Context
+	tx    *Tx
+	run   string
+	parts int
+	seq   int    // the part to read next
+	buf   []byte // the part read last, its unread rest from off
+	off   int
+	ended bool // the count of parts stored was checked
+}
+
+func (r *partsReader) Read(p []byte) (int, error) {
+	for r.off == len(r.buf) {
+		if r.seq == r.parts {
+			return 0, r.end()
+		}
+		if err := r.load(); err != nil {
+			return 0, err
+		}
+	}
+	n := copy(p, r.buf[r.off:])
+	r.off += n
+	return n, nil
+}
+
+// load reads part seq into buf, reused from part to part.
+func (r *partsReader) load() error {
+	rows, err := r.tx.Query(r.ctx, `SELECT part FROM import_findings WHERE run_id = ? AND seq = ?`, r.run, r.seq)
+	if err != nil {
+		return fmt.Errorf("read import run %s findings: %w", r.run, err)
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("read import run %s findings: %w", r.run, err)
+		}
+		return fmt.Errorf("import run %s: findings part %d missing", r.run, r.seq)
+	}
+	// RawBytes is the driver's memory or, for a driver that returns a
+	// string, buf itself: either way the part is copied once, into buf.
+	part := sql.RawBytes(r.buf[:0])
+	if err := rows.Scan(&part); err != nil {
+		return fmt.Errorf("read import run %s findings: %w", r.run, err)
+	}
+	r.buf, r.off = append(r.buf[:0], part...), 0
+	r.seq++
+	return rows.Close()
+}
+
+// end checks, once every part named was read, that no more are stored,
+// as importFindings does, and returns io.EOF.
+func (r *partsReader) end() error {
+	if !r.ended {
+		var n int
+		if err := r.tx.QueryRow(r.ctx, `SELECT COUNT(*) FROM import_findings WHERE run_id = ?`, r.run).Scan(&n); err != nil {
+			return fmt.Errorf("read import run %s findings: %w", r.run, err)
+		}
+		if n != r.parts {
+			return fmt.Errorf("import run %s: %d findings parts stored, want %d", r.run, n, r.parts)
+		}
+		r.ended = true
+	}
+	return io.EOF
 }
 
 // OpenVulnerability is Store.OpenVulnerability inside a caller's

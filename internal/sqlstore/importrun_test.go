@@ -319,3 +319,58 @@ func lens(ss []string) []int {
 	}
 	return out
 }
+
+// The previous run's findings read a part at a time are the bytes stored,
+// as often as they are opened, whether in parts or, for a run stored
+// before the parts, in the row; a part missing or one too many is an
+// error, not a shorter or longer list.
+func TestPreviousImportStream(t *testing.T) {
+	storetest.Each(t, ticking(time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)), func(t *testing.T, s *sqlstore.Store) {
+		ctx := context.Background()
+		putControls(t, s, "scan")
+		run := importRun(t, s, "10.0.0.1", false, strings.Repeat("𝄞", 640<<10), "10.0.0.1 tcp/443 é€")
+		read := func() ([]byte, error) {
+			t.Helper()
+			var got []byte
+			err := s.Read(ctx, func(tx *sqlstore.Tx) error {
+				prev, open, err := tx.PreviousImportStream(ctx, "scan", "10.0.0.1")
+				if err != nil {
+					return err
+				}
+				if prev.ID != run.ID || prev.Findings != nil {
+					t.Errorf("previous run %s with %d bytes of findings, want %s without them", prev.ID, len(prev.Findings), run.ID)
+				}
+				for range 2 {
+					if got, err = io.ReadAll(open()); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			return got, err
+		}
+		if got, err := read(); err != nil || !bytes.Equal(got, run.Findings) {
+			t.Errorf("findings read a part at a time are %d bytes (%v), want the %d stored", len(got), err, len(run.Findings))
+		}
+		exec := func(q string, args ...any) {
+			t.Helper()
+			if err := s.Write(ctx, func(tx *sqlstore.Tx) error { _, err := tx.Exec(ctx, q, args...); return err }); err != nil {
+				t.Fatal(err)
+			}
+		}
+		exec(`INSERT INTO import_findings (run_id, seq, part) VALUES (?, ?, ?)`, run.ID, 3, "]")
+		if _, err := read(); err == nil || !strings.Contains(err.Error(), "4 findings parts stored, want 3") {
+			t.Errorf("a part too many: %v, want it named", err)
+		}
+		exec(`DELETE FROM import_findings WHERE run_id = ? AND seq >= ?`, run.ID, 1)
+		if _, err := read(); err == nil || !strings.Contains(err.Error(), "findings part 1 missing") {
+			t.Errorf("a part missing: %v, want it named", err)
+		}
+		old, _ := json.Marshal([]string{"10.0.0.1 tcp/23"})
+		exec(`DELETE FROM import_findings WHERE run_id = ?`, run.ID)
+		exec(`UPDATE import_runs SET findings = ?, findings_parts = 0 WHERE id = ?`, string(old), run.ID)
+		if got, err := read(); err != nil || string(got) != string(old) {
+			t.Errorf("a run stored with its findings in the row reads %q (%v), want %q", got, err, old)
+		}
+	})
+}
