@@ -233,7 +233,7 @@ func printOutcome(a *app, o ingest.Outcome) {
 	for _, f := range o.Verdict.Failed {
 		fmt.Fprintf(w, "  failed %s (got %g)\n", f.Criterion, f.Actual)
 		for _, x := range f.Findings {
-			fmt.Fprintf(w, "    %s  %s\n", x.Severity, findingLine(x))
+			fmt.Fprintf(w, "    %s  %s\n", x.Severity, findingLine(*x))
 		}
 	}
 	for _, e := range o.Verdict.Errors {

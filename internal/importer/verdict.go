@@ -24,10 +24,13 @@ type Verdict struct {
 
 // FailedCriterion is a criterion that did not hold, the value it saw and the
 // findings counted in that value, so a user sees which ports or rules to fix.
+// Findings point into the result's: a scan's unexpected ports can be tens
+// of thousands of findings, which copied would be megabytes again (the
+// JSON is the same as a list of the findings themselves).
 type FailedCriterion struct {
 	Criterion evident.Criterion `json:"criterion"`
 	Actual    float64           `json:"actual"`
-	Findings  []Finding         `json:"findings,omitempty"`
+	Findings  []*Finding        `json:"findings,omitempty"`
 }
 
 // Evaluate judges res against criteria. With no criteria it uses the
@@ -105,27 +108,22 @@ func Rules(res *Result, criteria []evident.Criterion) []evident.Criterion {
 }
 
 // behind lists the findings counted in metric, in a slice of their
-// number: a scan's may be tens of thousands. The verdict and the result
-// may share findings; neither is changed once judged.
-func behind(res *Result, metric string) []Finding {
+// number: a scan's may be tens of thousands. The verdict points into the
+// result's findings; neither is changed once judged.
+func behind(res *Result, metric string) []*Finding {
 	n := 0
 	for i := range res.Findings {
 		if slices.Contains(res.Findings[i].Metrics, metric) {
 			n++
 		}
 	}
-	switch n {
-	case 0:
+	if n == 0 {
 		return nil
-	case len(res.Findings):
-		// All of them (every open port of a scan unexpected): the list
-		// is shared rather than copied.
-		return res.Findings[:n:n]
 	}
-	out := make([]Finding, 0, n)
+	out := make([]*Finding, 0, n)
 	for i := range res.Findings {
 		if slices.Contains(res.Findings[i].Metrics, metric) {
-			out = append(out, res.Findings[i])
+			out = append(out, &res.Findings[i])
 		}
 	}
 	return out

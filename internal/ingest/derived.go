@@ -33,19 +33,28 @@ func encodeDerived(w io.Writer, d derivedBlob) error {
 	rand.Read(nonce[:])
 	mark := hex.EncodeToString(nonce[:])
 	res := *d.Result
-	lists := [][]importer.Finding{}
-	sentinel := func(fs []importer.Finding) []importer.Finding {
-		if len(fs) == 0 {
-			return fs // marshalled as it is: null, [] or omitted
-		}
-		lists = append(lists, fs)
-		return []importer.Finding{{Key: fmt.Sprintf("%s/%d", mark, len(lists)-1)}}
+	// lists[i] stands for the findings sentinel i replaces: how many,
+	// and the one at each index.
+	type list struct {
+		n  int
+		at func(int) *importer.Finding
 	}
-	res.Findings = sentinel(d.Result.Findings)
+	lists := []list{}
+	sentinel := func(n int, at func(int) *importer.Finding) importer.Finding {
+		lists = append(lists, list{n, at})
+		return importer.Finding{Key: fmt.Sprintf("%s/%d", mark, len(lists)-1)}
+	}
+	// An empty list is marshalled as it is: null, [] or omitted.
+	if fs := d.Result.Findings; len(fs) > 0 {
+		res.Findings = []importer.Finding{sentinel(len(fs), func(j int) *importer.Finding { return &fs[j] })}
+	}
 	v := d.Verdict
 	v.Failed = append([]importer.FailedCriterion(nil), d.Verdict.Failed...)
 	for i := range v.Failed {
-		v.Failed[i].Findings = sentinel(v.Failed[i].Findings)
+		if fs := v.Failed[i].Findings; len(fs) > 0 {
+			s := sentinel(len(fs), func(j int) *importer.Finding { return fs[j] })
+			v.Failed[i].Findings = []*importer.Finding{&s}
+		}
 	}
 	frame, err := json.Marshal(derivedBlob{&res, v, d.Defaulted, d.Target})
 	if err != nil {
@@ -53,7 +62,7 @@ func encodeDerived(w io.Writer, d derivedBlob) error {
 	}
 	bw := bufio.NewWriterSize(w, 64<<10)
 	var buf []byte
-	for i, fs := range lists {
+	for i, l := range lists {
 		s := fmt.Appendf(nil, `{"key":"%s/%d","severity":""}`, mark, i)
 		at := bytes.Index(frame, s)
 		if at < 0 {
@@ -61,11 +70,15 @@ func encodeDerived(w io.Writer, d derivedBlob) error {
 		}
 		bw.Write(frame[:at])
 		frame = frame[at+len(s):]
-		for j := range fs {
+		for j := range l.n {
 			if j > 0 {
 				bw.WriteByte(',')
 			}
-			buf = fs[j].AppendJSON(buf[:0])
+			if f := l.at(j); f != nil {
+				buf = f.AppendJSON(buf[:0])
+			} else {
+				buf = append(buf[:0], "null"...)
+			}
 			bw.Write(buf)
 		}
 	}

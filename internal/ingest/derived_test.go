@@ -32,7 +32,7 @@ func TestWriteDerivedIsMarshal(t *testing.T) {
 			Findings: fs, Checked: []string{"10.0.0.1", "10.0.0.2"}}
 	}
 	failed := importer.Verdict{Criteria: []evident.Criterion{crit("unexpected_open_ports == 0"), crit("checked > 5")},
-		Failed: []importer.FailedCriterion{{Criterion: crit("unexpected_open_ports == 0"), Actual: 1, Findings: fs[:1]},
+		Failed: []importer.FailedCriterion{{Criterion: crit("unexpected_open_ports == 0"), Actual: 1, Findings: []*importer.Finding{&fs[0]}},
 			{Criterion: crit("checked > 5"), Actual: 2}}}
 	cases := map[string]derivedBlob{
 		"nil findings":   {Result: res(nil), Verdict: importer.Verdict{Pass: true, CheckedPass: true}, Target: "t"},
@@ -60,5 +60,22 @@ func TestWriteDerivedIsMarshal(t *testing.T) {
 		if len(d.Verdict.Failed) > 0 && d.Verdict.Failed[0].Findings == nil {
 			t.Errorf("%s: writing the blob changed the verdict it wrote", name)
 		}
+	}
+}
+
+// A nil finding behind a failed criterion (no importer lists one) is
+// written as json.Marshal writes it, null, rather than ending the import
+// in a panic.
+func TestWriteDerivedNilFinding(t *testing.T) {
+	fs := []importer.Finding{{Key: "a", Severity: "high"}}
+	d := derivedBlob{Result: &importer.Result{Format: "nmap", Findings: fs},
+		Verdict: importer.Verdict{Failed: []importer.FailedCriterion{{Actual: 2, Findings: []*importer.Finding{&fs[0], nil}}}}}
+	want, err := json.Marshal(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got bytes.Buffer
+	if _, err := writeDerived(&got, d); err != nil || !bytes.Equal(got.Bytes(), want) {
+		t.Errorf("derived blob (%v)\n got %s\nwant %s", err, got.Bytes(), want)
 	}
 }

@@ -259,7 +259,7 @@ func (c *Checked) detail(run sqlstore.ImportRun, d importer.Delta) ([]byte, erro
 		v.Criteria = append(v.Criteria, cr.String())
 	}
 	for _, f := range c.Verdict.Failed {
-		v.Failed = append(v.Failed, failed{f.Criterion.String(), f.Actual, keys(f.Findings, maxKeysPerCriterion)})
+		v.Failed = append(v.Failed, failed{f.Criterion.String(), f.Actual, failedKeys(f.Findings, maxKeysPerCriterion)})
 	}
 	return json.Marshal(v)
 }
@@ -334,7 +334,7 @@ func (c *Checked) openVulnerabilities(ctx context.Context, tx *sqlstore.Tx) ([]e
 				continue
 			}
 			seen[f.Key] = true
-			vf := evident.VulnerabilityFinding{Key: c.Result.Format + ":" + f.Key, Title: title(f), Summary: f.Detail,
+			vf := evident.VulnerabilityFinding{Key: c.Result.Format + ":" + f.Key, Title: title(*f), Summary: f.Detail,
 				Severity: evident.SeverityCritical, DiscoveredAt: c.discovered(tx.Now), Reporter: "importer:" + c.Result.Format}
 			if c.system != "" {
 				vf.Systems = []string{c.system}
@@ -373,6 +373,18 @@ func title(f importer.Finding) string {
 
 // keys lists the findings' keys, at most limit of them (all when < 0).
 func keys(fs []importer.Finding, limit int) []string {
+	out := []string{}
+	for i, f := range fs {
+		if limit >= 0 && i == limit {
+			break
+		}
+		out = append(out, f.Key)
+	}
+	return out
+}
+
+// failedKeys is keys of the findings behind a failed criterion.
+func failedKeys(fs []*importer.Finding, limit int) []string {
 	out := []string{}
 	for i, f := range fs {
 		if limit >= 0 && i == limit {
