@@ -416,13 +416,12 @@ type partsReader struct {
 	run   string
 	parts int
 	seq   int    // the part to read next
-	buf   []byte // the part read last, its unread rest from off
-	off   int
-	ended bool // the count of parts stored was checked
+	part  string // the unread rest of the part read last
+	ended bool   // the count of parts stored was checked
 }
 
 func (r *partsReader) Read(p []byte) (int, error) {
-	for r.off == len(r.buf) {
+	for r.part == "" {
 		if r.seq == r.parts {
 			return 0, r.end()
 		}
@@ -430,12 +429,13 @@ func (r *partsReader) Read(p []byte) (int, error) {
 			return 0, err
 		}
 	}
-	n := copy(p, r.buf[r.off:])
-	r.off += n
+	n := copy(p, r.part)
+	r.part = r.part[n:]
 	return n, nil
 }
 
-// load reads part seq into buf, reused from part to part.
+// load reads part seq. It is scanned into a string, which takes the
+// driver's own (a TEXT value is one already) without a copy.
 func (r *partsReader) load() error {
 	rows, err := r.tx.Query(r.ctx, `SELECT part FROM import_findings WHERE run_id = ? AND seq = ?`, r.run, r.seq)
 	if err != nil {
@@ -448,13 +448,9 @@ func (r *partsReader) load() error {
 		}
 		return fmt.Errorf("import run %s: findings part %d missing", r.run, r.seq)
 	}
-	// RawBytes is the driver's memory or, for a driver that returns a
-	// string, buf itself: either way the part is copied once, into buf.
-	part := sql.RawBytes(r.buf[:0])
-	if err := rows.Scan(&part); err != nil {
+	if err := rows.Scan(&r.part); err != nil {
 		return fmt.Errorf("read import run %s findings: %w", r.run, err)
 	}
-	r.buf, r.off = append(r.buf[:0], part...), 0
 	r.seq++
 	return rows.Close()
 }
