@@ -62,6 +62,43 @@ type scan struct {
 	done bool // the root closed
 	derr error
 	h    host // the host being read
+
+	// strs and services hold each attribute value and service string
+	// once: a scan repeats a few protocols, states and services over
+	// tens of thousands of ports, and every finding keeps its service.
+	strs     map[string]string
+	services map[port]string
+}
+
+// maxInterned bounds strs and services, so a file of distinct values
+// costs no more than allocating each.
+const maxInterned = 4096
+
+// intern is string(v), the same string for the same bytes while there
+// is room to remember them.
+func (s *scan) intern(v []byte) string {
+	if x, ok := s.strs[string(v)]; ok {
+		return x
+	}
+	x := string(v)
+	if len(s.strs) < maxInterned {
+		s.strs[x] = x
+	}
+	return x
+}
+
+// service is what a port runs, as a finding's detail, the same string
+// for the same service.
+func (s *scan) service(p port) string {
+	k := port{name: p.name, product: p.product, version: p.version, tunnel: p.tunnel}
+	if x, ok := s.services[k]; ok {
+		return x
+	}
+	x := service(p.name, p.product, p.version, p.tunnel)
+	if len(s.services) < maxInterned {
+		s.services[k] = x
+	}
+	return x
 }
 
 // elem is an element this parser reads, by its local name.
@@ -97,6 +134,12 @@ type host struct {
 	ports     []port
 }
 
+// reset empties h for the next host, keeping its lists' room: nothing
+// judged keeps them.
+func (h *host) reset() {
+	*h = host{addresses: h.addresses[:0], hostnames: h.hostnames[:0], ports: h.ports[:0]}
+}
+
 type address struct{ addr, typ string }
 
 type port struct {
@@ -129,7 +172,8 @@ func ParseStream(ctx context.Context, r io.Reader, c report.Context) (*report.Re
 			return nil, err
 		}
 	}
-	s := &scan{d: xmltok.NewDecoder(r), allowed: allowed, perHost: perHost, res: report.New(Format, "nmap")}
+	s := &scan{d: xmltok.NewDecoder(r), allowed: allowed, perHost: perHost, res: report.New(Format, "nmap"),
+		strs: map[string]string{}, services: map[port]string{}}
 	s.d.MaxDepth = report.MaxXMLDepth
 	for _, m := range []string{"open_ports", "unexpected_open_ports"} {
 		s.res.Metrics[m] = 0
@@ -278,11 +322,11 @@ func (s *scan) startElement(t *xmltok.Token) {
 		})
 		s.hostsUp, s.hostsDown = int(up), int(down)
 	case s.at(eHost):
-		s.h = host{}
+		s.h.reset()
 	case s.at(eHost, eStatus):
 		attrs(func(n string, v []byte) error {
 			if n == "state" {
-				s.h.state = string(v)
+				s.h.state = s.intern(v)
 			}
 			return nil
 		})
@@ -293,7 +337,7 @@ func (s *scan) startElement(t *xmltok.Token) {
 			case "addr":
 				a.addr = string(v)
 			case "addrtype":
-				a.typ = string(v)
+				a.typ = s.intern(v)
 			}
 			return nil
 		})
@@ -313,7 +357,7 @@ func (s *scan) startElement(t *xmltok.Token) {
 		attrs(func(n string, v []byte) error {
 			switch n {
 			case "protocol":
-				p.protocol = string(v)
+				p.protocol = s.intern(v)
 			case "portid":
 				return setInt(&id, v)
 			}
@@ -325,7 +369,7 @@ func (s *scan) startElement(t *xmltok.Token) {
 		p := &s.h.ports[len(s.h.ports)-1]
 		attrs(func(n string, v []byte) error {
 			if n == "state" {
-				p.state = string(v)
+				p.state = s.intern(v)
 			}
 			return nil
 		})
@@ -334,13 +378,13 @@ func (s *scan) startElement(t *xmltok.Token) {
 		attrs(func(n string, v []byte) error {
 			switch n {
 			case "name":
-				p.name = string(v)
+				p.name = s.intern(v)
 			case "product":
-				p.product = string(v)
+				p.product = s.intern(v)
 			case "version":
-				p.version = string(v)
+				p.version = s.intern(v)
 			case "tunnel":
-				p.tunnel = string(v)
+				p.tunnel = s.intern(v)
 			}
 			return nil
 		})
@@ -384,7 +428,7 @@ func (s *scan) endElement(ctx context.Context) error {
 			return err
 		}
 		s.judge(s.h)
-		s.h = host{}
+		s.h.reset()
 	}
 	s.open = s.open[:len(s.open)-1]
 	if len(s.open) == 0 {
@@ -409,7 +453,7 @@ func (s *scan) judge(h host) {
 		if !found {
 			ok = s.allowed
 		}
-		s.add(portFinding(addr, p.protocol, p.id, service(p.name, p.product, p.version, p.tunnel), ok))
+		s.add(portFinding(addr, p.protocol, p.id, s.service(p), ok))
 	}
 }
 
@@ -460,15 +504,18 @@ var (
 )
 
 func portFinding(addr, proto string, port int, svc string, allowed []PortRange) report.Finding {
-	pp := proto + "/" + strconv.Itoa(port)
-	f := report.Finding{Key: addr + " " + pp, Target: addr, Severity: "info", Rule: "open_port",
-		Title: "open port " + pp, Detail: svc, Metrics: openMetrics[:1:1]}
-	if !Allows(allowed, proto, port) {
-		f.Severity = "high"
-		f.Rule = "unexpected_open_port"
-		f.Title = "port " + pp + " is open on " + addr + " but the zone does not allow it"
-		f.Metrics = unexpectedMetrics[:2:2]
+	// The port number is formatted on the stack and each string made in
+	// one concatenation: a scan has tens of thousands of open ports.
+	var nb [20]byte
+	n := strconv.AppendInt(nb[:0], int64(port), 10)
+	f := report.Finding{Key: addr + " " + proto + "/" + string(n), Target: addr, Detail: svc}
+	if Allows(allowed, proto, port) {
+		f.Severity, f.Rule, f.Metrics = "info", "open_port", openMetrics[:1:1]
+		f.Title = "open port " + proto + "/" + string(n)
+		return f
 	}
+	f.Severity, f.Rule, f.Metrics = "high", "unexpected_open_port", unexpectedMetrics[:2:2]
+	f.Title = "port " + proto + "/" + string(n) + " is open on " + addr + " but the zone does not allow it"
 	return f
 }
 
