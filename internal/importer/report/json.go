@@ -35,25 +35,6 @@ func (f *Finding) AppendJSON(dst []byte) []byte {
 	return append(dst, '}')
 }
 
-// JSONSize is the length of f's JSON when none of its strings needs
-// escaping, the usual case: enough to size a buffer for many findings at
-// once, which then grows only for the findings that needed escapes.
-func (f *Finding) JSONSize() int {
-	n := len(`{"key":"","severity":""}`) + len(f.Key) + len(f.Severity)
-	for _, kv := range [...]struct{ name, v string }{{"target", f.Target}, {"rule", f.Rule}, {"title", f.Title}, {"detail", f.Detail}} {
-		if kv.v != "" {
-			n += len(`,"":""`) + len(kv.name) + len(kv.v)
-		}
-	}
-	if len(f.Metrics) > 0 {
-		n += len(`,"metrics":[]`) + len(f.Metrics) - 1
-		for _, m := range f.Metrics {
-			n += len(m) + 2
-		}
-	}
-	return n
-}
-
 // appendString quotes s as encoding/json does with HTML escaping on:
 // control characters, quote, backslash, <, > and & escaped, invalid UTF-8
 // replaced by U+FFFD, U+2028 and U+2029 escaped.

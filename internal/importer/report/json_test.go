@@ -18,16 +18,10 @@ var jsonCases = []Finding{
 	{Key: "m", Metrics: []string{"", "a\"b"}},
 }
 
-// AppendJSON writes what json.Marshal writes, and JSONSize is its length
-// when nothing needs escaping.
+// AppendJSON writes what json.Marshal writes.
 func TestAppendJSONIsMarshal(t *testing.T) {
-	for i, f := range jsonCases {
+	for _, f := range jsonCases {
 		checkAppendJSON(t, f)
-		if i < 3 {
-			if got, want := f.JSONSize(), len(f.AppendJSON(nil)); got != want {
-				t.Errorf("case %d: JSONSize %d, want %d", i, got, want)
-			}
-		}
 	}
 }
 
