@@ -66,7 +66,7 @@ func (w *Web) Catalog() http.Handler {
 		if err != nil {
 			return err
 		}
-		w.render(rw, r, http.StatusOK, "catalog.html", page{Title: "Requirements EN 319 401 V" + version, Nav: "requirements", Program: pr.In.Model.Program.Name, Body: body})
+		w.render(rw, r, http.StatusOK, "catalog.html", page{Title: "Requirements EN 319 401 V" + version, Nav: "requirements", Program: pr.In.Model.Program.Name, Body: body.html, kept: body})
 		return nil
 	})
 }

@@ -164,7 +164,7 @@ func (w *Web) tasks(mine bool) http.Handler {
 		if err != nil {
 			return err
 		}
-		w.render(rw, r, http.StatusOK, "tasks.html", page{Title: title, Nav: nav, Program: pr.In.Model.Program.Name, Body: body})
+		w.render(rw, r, http.StatusOK, "tasks.html", page{Title: title, Nav: nav, Program: pr.In.Model.Program.Name, Body: body.html, kept: body})
 		return nil
 	})
 }

@@ -85,7 +85,7 @@ func (w *Web) Controls() http.Handler {
 		if err != nil {
 			return err
 		}
-		w.render(rw, r, http.StatusOK, "controls.html", page{Title: "Controls", Nav: "controls", Program: pr.In.Model.Program.Name, Body: body})
+		w.render(rw, r, http.StatusOK, "controls.html", page{Title: "Controls", Nav: "controls", Program: pr.In.Model.Program.Name, Body: body.html, kept: body})
 		return nil
 	})
 }

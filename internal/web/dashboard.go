@@ -140,7 +140,7 @@ func (w *Web) Dashboard() http.Handler {
 		if err != nil {
 			return err
 		}
-		w.render(rw, r, http.StatusOK, "dashboard.html", page{Title: "Dashboard", Nav: "dashboard", Program: pr.In.Model.Program.Name, Body: body})
+		w.render(rw, r, http.StatusOK, "dashboard.html", page{Title: "Dashboard", Nav: "dashboard", Program: pr.In.Model.Program.Name, Body: body.html, kept: body})
 		return nil
 	})
 }

@@ -95,7 +95,7 @@ func (w *Web) EvidenceList() http.Handler {
 		if err != nil {
 			return err
 		}
-		w.render(rw, r, http.StatusOK, "evidence_list.html", page{Title: "Evidence", Nav: "evidence", Program: m.Program.Name, Body: body})
+		w.render(rw, r, http.StatusOK, "evidence_list.html", page{Title: "Evidence", Nav: "evidence", Program: m.Program.Name, Body: body.html, kept: body})
 		return nil
 	})
 }

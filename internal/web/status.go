@@ -84,11 +84,18 @@ type contents struct {
 }
 
 // keptContent is one page's content: ready is closed once html and err
-// are set.
+// are set. shared says it is kept for every reader of its state, so that
+// its deflated form (gzipPage) is worth making once.
 type keptContent struct {
-	ready chan struct{}
-	html  template.HTML
-	err   error
+	ready  chan struct{}
+	html   template.HTML
+	err    error
+	shared bool
+
+	zOnce sync.Once
+	z     []byte     // deflated, sync-flushed
+	crc   uint32     // CRC-32 of html
+	shift [32]uint32 // crc32Shift(len(html))
 }
 
 // maxContents bounds the pages one state keeps: readers choose filters
@@ -110,24 +117,28 @@ const maxContents = 64
 // page is theirs), and render must read nothing else: no session, CSRF
 // token or clock (the layout around the content has those, and is
 // rendered per request). A failed rendering is not kept.
-func (c *contents) content(key string, render func() (template.HTML, error)) (template.HTML, error) {
+func (c *contents) content(key string, render func() (template.HTML, error)) (*keptContent, error) {
+	alone := func() (*keptContent, error) {
+		html, err := render()
+		return &keptContent{html: html}, err
+	}
 	c.mu.Lock()
 	if k, ok := c.kept[key]; ok {
 		c.mu.Unlock()
 		<-k.ready
 		if k.err == nil {
-			return k.html, nil
+			return k, nil
 		}
-		return render()
+		return alone()
 	}
 	if len(c.kept) >= maxContents {
 		c.mu.Unlock()
-		return render()
+		return alone()
 	}
 	if c.kept == nil {
 		c.kept = map[string]*keptContent{}
 	}
-	k := &keptContent{ready: make(chan struct{})}
+	k := &keptContent{ready: make(chan struct{}), shared: true}
 	c.kept[key] = k
 	c.mu.Unlock()
 	k.html, k.err = render()
@@ -137,7 +148,7 @@ func (c *contents) content(key string, render func() (template.HTML, error)) (te
 		c.mu.Unlock()
 	}
 	close(k.ready)
-	return k.html, k.err
+	return k, k.err
 }
 
 // maxHorizons bounds the task lists one state keeps: readers choose the

@@ -154,6 +154,9 @@ type page struct {
 	// pages whose content is kept with the state it shows; the layout
 	// renders the "content" template with Data when it is empty.
 	Body template.HTML
+	// kept is Body as kept with its state, which render may send gzip'd
+	// (gzipPage); nil when Body is not.
+	kept *keptContent
 
 	principal auth.Principal
 	signedIn  bool
@@ -296,6 +299,17 @@ func (w *Web) render(rw http.ResponseWriter, r *http.Request, status int, name s
 	setSecurityHeaders(rw)
 	rw.Header().Set("Content-Type", "text/html; charset=utf-8")
 	rw.Header().Set("Cache-Control", "no-store")
+	if p.kept != nil && p.kept.shared && p.kept.html == body {
+		rw.Header().Add("Vary", "Accept-Encoding")
+		if acceptsGzip(r) {
+			gz := gzipPage(head, p.kept, tail)
+			rw.Header().Set("Content-Encoding", "gzip")
+			rw.Header().Set("Content-Length", strconv.Itoa(len(gz)))
+			rw.WriteHeader(status)
+			rw.Write(gz)
+			return
+		}
+	}
 	rw.Header().Set("Content-Length", strconv.Itoa(len(head)+len(body)+len(tail)))
 	rw.WriteHeader(status)
 	rw.Write(head)
