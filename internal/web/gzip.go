@@ -14,12 +14,13 @@ import (
 // A page whose content is kept with its state (contents) is sent gzip'd
 // to a client that accepts it, without compressing the content on every
 // request: the content is deflated once, when first sent so, and each
-// response is that, between the layout around it deflated per request
-// (a few kilobytes). A deflate stream is a sequence of blocks, and a
-// block written after a sync flush starts on a byte boundary, so the
-// three deflated parts, each from its own compressor that refers to
-// nothing before it, make one valid stream; the gzip trailer's checksum
-// of the whole is combined from the parts' (crc32Combine).
+// response is that between the layout around it, written per request as
+// stored blocks (a few kilobytes). A deflate stream is a sequence of
+// blocks, and a block written after a sync flush starts on a byte
+// boundary, so the three parts, each from its own compressor that refers
+// to nothing before it, make one valid stream; the gzip trailer's
+// checksum of the whole is the layout's moved over the content by an
+// operator kept with it (crc32Shift), then continued over the rest.
 //
 // The list of 500 controls is about half a megabyte of HTML: sent plain,
 // most of a request's CPU was the copy into the socket, and a proxy
@@ -101,13 +102,6 @@ func acceptsGzip(r *http.Request) bool {
 		}
 	}
 	return false
-}
-
-// crc32Combine returns the CRC-32 (IEEE) of a followed by b, given the
-// CRC-32 of each and the length of b (zlib's crc32_combine).
-func crc32Combine(crcA, crcB uint32, len2 int64) uint32 {
-	shift := crc32Shift(len2)
-	return gf2Times(shift[:], crcA) ^ crcB
 }
 
 // crc32Shift returns the operator, a 32x32 matrix over GF(2), that moves
