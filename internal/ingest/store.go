@@ -373,24 +373,23 @@ func title(f importer.Finding) string {
 
 // keys lists the findings' keys, at most limit of them (all when < 0).
 func keys(fs []importer.Finding, limit int) []string {
-	out := []string{}
-	for i, f := range fs {
-		if limit >= 0 && i == limit {
-			break
-		}
-		out = append(out, f.Key)
-	}
-	return out
+	return firstKeys(len(fs), func(i int) string { return fs[i].Key }, limit)
 }
 
 // failedKeys is keys of the findings behind a failed criterion.
 func failedKeys(fs []*importer.Finding, limit int) []string {
-	out := []string{}
-	for i, f := range fs {
-		if limit >= 0 && i == limit {
-			break
-		}
-		out = append(out, f.Key)
+	return firstKeys(len(fs), func(i int) string { return fs[i].Key }, limit)
+}
+
+// firstKeys is the keys of the first n findings, key(i) the i-th's, at
+// most limit of them (all when < 0); never nil, so a list is "[]".
+func firstKeys(n int, key func(int) string, limit int) []string {
+	if limit >= 0 {
+		n = min(n, limit)
+	}
+	out := make([]string, n)
+	for i := range out {
+		out[i] = key(i)
 	}
 	return out
 }
