@@ -61,8 +61,12 @@ func ParseRequest(body []byte) (Request, error) {
 	}
 	r := Request{OldSize: n, Checkpoint: cp}
 	for i, s := range lines[1:] {
+		// The decoder skips carriage returns and newlines wherever they
+		// are, so a line is first held to a hash's exact length: else
+		// "HASH\r" would be read as HASH, and the request the witness
+		// signs for would not be the bytes it was sent.
 		h, err := base64.StdEncoding.Strict().DecodeString(s)
-		if err != nil || len(h) != tlog.HashSize {
+		if len(s) != base64.StdEncoding.EncodedLen(tlog.HashSize) || err != nil || len(h) != tlog.HashSize {
 			return Request{}, evident.Errorf(evident.EINVALID, "add-checkpoint line %d: not the base64 of a 32-byte hash", i+2)
 		}
 		r.Proof = append(r.Proof, tlog.Hash(h))

@@ -378,6 +378,7 @@ func TestParseRequest(t *testing.T) {
 		"short hash":     "old 1\nAAAA\n\nx",
 		"no checkpoint":  "old 0\n\n",
 		"too many lines": "old 1\n" + strings.Repeat("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n", 64) + "\nx",
+		"carriage return": "old 3\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\r\n\nx",
 	}
 	for name, body := range bad {
 		if _, err := witness.ParseRequest([]byte(body)); err == nil {
