@@ -371,13 +371,13 @@ func TestParseRequest(t *testing.T) {
 		t.Fatalf("round trip: %+v %v", got, err)
 	}
 	bad := map[string]string{
-		"no blank line":  "old 1\n",
-		"no old":         "1\n\nx",
-		"negative":       "old -1\n\nx",
-		"leading zero":   "old 01\n\nx",
-		"short hash":     "old 1\nAAAA\n\nx",
-		"no checkpoint":  "old 0\n\n",
-		"too many lines": "old 1\n" + strings.Repeat("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n", 64) + "\nx",
+		"no blank line":   "old 1\n",
+		"no old":          "1\n\nx",
+		"negative":        "old -1\n\nx",
+		"leading zero":    "old 01\n\nx",
+		"short hash":      "old 1\nAAAA\n\nx",
+		"no checkpoint":   "old 0\n\n",
+		"too many lines":  "old 1\n" + strings.Repeat("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n", 64) + "\nx",
 		"carriage return": "old 3\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\r\n\nx",
 	}
 	for name, body := range bad {
