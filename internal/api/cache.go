@@ -38,7 +38,7 @@ type memo[T any] struct {
 }
 
 func (m *memo[T]) get(ctx context.Context, st *sqlstore.Store, compute func(ctx context.Context) (T, error)) (T, error) {
-	size, err := ledgerSize(ctx, st)
+	size, err := st.LedgerSize(ctx)
 	if err != nil {
 		var zero T
 		return zero, err
@@ -84,14 +84,4 @@ func (m *memo[T]) refresh(size int64, compute func(ctx context.Context) (T, erro
 		m.refreshing = false
 		m.bg.Unlock()
 	}()
-}
-
-// ledgerSize reads how many leaves the ledger has: every write appends
-// one, so a figure computed at a size holds until it grows.
-func ledgerSize(ctx context.Context, st *sqlstore.Store) (size int64, err error) {
-	err = st.Read(ctx, func(tx *sqlstore.Tx) error {
-		size, err = tx.LedgerSize(ctx)
-		return err
-	})
-	return size, err
 }

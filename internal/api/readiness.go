@@ -277,7 +277,7 @@ func (a *API) Readiness() http.Handler {
 		if err := p.CheckPeriod(rf, rt); err != nil {
 			return err
 		}
-		size, err := ledgerSize(r.Context(), a.cfg.Store)
+		size, err := a.cfg.Store.LedgerSize(r.Context())
 		if err != nil {
 			return err
 		}

@@ -171,6 +171,17 @@ func (tx *Tx) Audit(ctx context.Context, kind, id, actor string, body any) (int6
 	return tx.AppendRecord(ctx, evident.Record{Kind: kind, ID: id, Actor: actor, At: tx.Now, Body: b})
 }
 
+// LedgerSize returns the number of leaves in the ledger, in a read of its
+// own: every write appends a leaf, so a figure computed at a size holds
+// until the ledger grows past it (the kept pages and figures key on it).
+func (s *Store) LedgerSize(ctx context.Context) (size int64, err error) {
+	err = s.Read(ctx, func(tx *Tx) error {
+		size, err = tx.LedgerSize(ctx)
+		return err
+	})
+	return size, err
+}
+
 // LedgerSize returns the number of leaves in the ledger as tx sees it.
 func (tx *Tx) LedgerSize(ctx context.Context) (int64, error) {
 	var n int64

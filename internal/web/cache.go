@@ -31,12 +31,7 @@ const periodTTL = stateTTL
 // get returns the cached state, computing it when the ledger has grown or
 // the state is older than stateTTL.
 func (c *stateCache) get(ctx context.Context, st *sqlstore.Store, now time.Time, compute func(context.Context) (*program, error)) (*program, error) {
-	var size int64
-	err := st.Read(ctx, func(tx *sqlstore.Tx) error {
-		var err error
-		size, err = tx.LedgerSize(ctx)
-		return err
-	})
+	size, err := st.LedgerSize(ctx)
 	if err != nil {
 		return nil, err
 	}

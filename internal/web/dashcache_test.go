@@ -54,11 +54,8 @@ func TestDashboardShowsTheUploadJustMade(t *testing.T) {
 		}
 
 		// What the page shows is what the one period function gives now.
-		var size int64
-		if err := st.Read(context.Background(), func(tx *sqlstore.Tx) (err error) {
-			size, err = tx.LedgerSize(context.Background())
-			return err
-		}); err != nil {
+		size, err := st.LedgerSize(context.Background())
+		if err != nil {
 			t.Fatal(err)
 		}
 		fresh, _, err := s.w.computePeriod(context.Background(), size, testNow, false, time.Time{}, time.Time{})

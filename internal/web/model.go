@@ -20,12 +20,7 @@ func (w *Web) model(ctx context.Context) (*evident.Model, error) {
 
 // sizedModel is model with the ledger size it was read at.
 func (w *Web) sizedModel(ctx context.Context) (*evident.Model, int64, error) {
-	var size int64
-	err := w.cfg.Store.Read(ctx, func(tx *sqlstore.Tx) error {
-		var err error
-		size, err = tx.LedgerSize(ctx)
-		return err
-	})
+	size, err := w.cfg.Store.LedgerSize(ctx)
 	if err != nil {
 		return nil, 0, err
 	}
