@@ -201,3 +201,10 @@ func TestPackChainDetectsAFork(t *testing.T) {
 		t.Errorf("export from the forked store after the kept pack: %v, want a refusal naming the fork", err)
 	}
 }
+
+// signatureText is the body of SIGNATURE.note for manifest bytes b, as
+// the exporter signs it.
+func signatureText(b []byte) string {
+	sum := sha256.Sum256(b)
+	return signatureTextOf(hex.EncodeToString(sum[:]))
+}

@@ -2,7 +2,6 @@ package pack
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
@@ -729,12 +728,6 @@ func (e *exporter) writeManifest() error {
 		return fmt.Errorf("sign the manifest: %w", err)
 	}
 	return e.writeFile(SignatureName, sig)
-}
-
-// signatureText is the body of SIGNATURE.note for manifest bytes b.
-func signatureText(b []byte) string {
-	sum := sha256.Sum256(b)
-	return signatureTextOf(hex.EncodeToString(sum[:]))
 }
 
 // signatureTextOf is the body of SIGNATURE.note for a manifest of hex

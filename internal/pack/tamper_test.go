@@ -230,6 +230,41 @@ func TestTamperedPacksFail(t *testing.T) {
 				return true
 			})
 		}, ChangedFile, IndexHTML},
+		{"data after the manifest", func() []byte {
+			return rewrite(t, good, func(e *entry) bool {
+				if e.name == ManifestName {
+					e.data = append(bytes.Clone(e.data), "{}"...)
+				}
+				return true
+			})
+		}, EditedManifest, ManifestName},
+		{"data after the index", func() []byte {
+			return rewrite(t, good, func(e *entry) bool {
+				if e.name == IndexJSON {
+					e.data = append(bytes.Clone(e.data), `{"controls": []}`...)
+				}
+				return true
+			})
+		}, IndexClaim, IndexJSON},
+		{"manifest bytes that fail the zip's checksum", func() []byte {
+			// Only white space changes, so the JSON still reads: the
+			// entry must be reported unreadable, not as a manifest.
+			b := rewrite(t, good, keep)
+			var data []byte
+			for _, e := range readEntries(t, b) {
+				if e.name == ManifestName {
+					data = e.data
+				}
+			}
+			at := bytes.Index(b, data)
+			nl := bytes.Index(data, []byte("\n  "))
+			if at < 0 || nl < 0 {
+				t.Fatal("the manifest is not stored as written")
+			}
+			b = bytes.Clone(b)
+			b[at+nl+1] = '\t'
+			return b
+		}, Unreadable, ManifestName},
 		{"truncated zip", func() []byte { return good[:len(good)*2/3] }, Unreadable, ""},
 		{"path traversal", func() []byte {
 			return rewrite(t, good, keep, entry{"../../../etc/cron.d/evil", zip.Deflate, []byte("* * * * * root sh")})

@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"hash"
 	"io"
 	"runtime"
 	"slices"
@@ -327,6 +328,84 @@ func (v *verifier) read(name string, limit int64) []byte {
 	return b
 }
 
+// decode reads an entry as one JSON value into into, at most limit bytes
+// of it, streaming: a manifest or index of a hundred thousand items is
+// tens of megabytes, and reading it whole before decoding held it twice
+// over. Problems are reported as read reports them, and a value that is
+// not readable JSON as kind; strict refuses fields into does not have.
+// Anything after the value but white space is refused, as json.Unmarshal
+// refuses it. When sum is not nil every byte of the entry, the value and
+// anything after it, is hashed into it, for the signature over the
+// entry's bytes.
+func (v *verifier) decode(name string, limit int64, into any, strict bool, kind, what string, sum hash.Hash) bool {
+	f := v.files[name]
+	if f == nil {
+		v.add(MissingFile, name, "named by the manifest but not in the pack")
+		return false
+	}
+	v.mark(name)
+	if f.UncompressedSize64 > uint64(limit) {
+		v.add(Oversized, name, "declares %d bytes, over the limit of %d for this file", f.UncompressedSize64, limit)
+		return false
+	}
+	rc, err := f.Open()
+	if err != nil {
+		v.add(Unreadable, name, "%v", err)
+		return false
+	}
+	defer rc.Close()
+	src := &entryReader{r: io.LimitReader(rc, limit+1), sum: sum}
+	dec := json.NewDecoder(src)
+	if strict {
+		dec.DisallowUnknownFields()
+	}
+	derr := dec.Decode(into)
+	if derr == nil {
+		if _, terr := dec.Token(); terr != io.EOF {
+			derr = fmt.Errorf("data after the top-level value")
+		}
+	}
+	// The rest is read whatever the value was: the size limit and the
+	// hash are over every byte.
+	if src.err == nil {
+		_, src.err = io.Copy(io.Discard, src)
+	}
+	switch {
+	case src.err != nil:
+		v.add(Unreadable, name, "%v (the entry is corrupt or its size was misdeclared)", src.err)
+		return false
+	case src.n > limit:
+		v.add(Oversized, name, "holds more than %d bytes", limit)
+		return false
+	case derr != nil:
+		v.add(kind, name, "not a readable %s: %v", what, derr)
+		return false
+	}
+	return true
+}
+
+// entryReader counts and hashes what is read through it and keeps its
+// read error apart from the decoder's, so a corrupt entry is reported as
+// unreadable rather than as JSON that does not parse.
+type entryReader struct {
+	r   io.Reader
+	sum hash.Hash
+	n   int64
+	err error
+}
+
+func (e *entryReader) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	e.n += int64(n)
+	if e.sum != nil {
+		e.sum.Write(p[:n])
+	}
+	if err != nil && err != io.EOF {
+		e.err = err
+	}
+	return n, err
+}
+
 func (v *verifier) mark(name string) {
 	v.mu.Lock()
 	v.used[name] = true
@@ -336,15 +415,9 @@ func (v *verifier) mark(name string) {
 // manifest reads MANIFEST.json, the key and SIGNATURE.note. Without a
 // readable manifest and key nothing else can be checked.
 func (v *verifier) manifest() bool {
-	raw := v.read(ManifestName, v.opt.Limits.MaxMeta)
-	if raw == nil {
-		return false
-	}
 	var m Manifest
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&m); err != nil {
-		v.add(EditedManifest, ManifestName, "not a readable manifest: %v", err)
+	sum := sha256.New()
+	if !v.decode(ManifestName, v.opt.Limits.MaxMeta, &m, true, EditedManifest, "manifest", sum) {
 		return false
 	}
 	if !slices.Contains(Formats, m.Format) {
@@ -391,7 +464,7 @@ func (v *verifier) manifest() bool {
 		switch {
 		case err != nil:
 			v.add(EditedManifest, SignatureName, "the manifest signature does not verify with the ledger key: %v", err)
-		case n.Text != signatureText(raw):
+		case n.Text != signatureTextOf(hex.EncodeToString(sum.Sum(nil))):
 			v.add(EditedManifest, ManifestName, "MANIFEST.json has changed since it was signed: its SHA-256 is not the one in SIGNATURE.note")
 		}
 	}

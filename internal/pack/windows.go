@@ -342,13 +342,8 @@ func jsonText(x any) string {
 // item and leaf. The signature covers index.json's hash, but a claim the
 // leaves do not support must fail even when it was signed.
 func (v *verifier) index() {
-	raw := v.read(IndexJSON, v.opt.Limits.MaxMeta)
-	if raw == nil {
-		return
-	}
 	var ix Index
-	if err := json.Unmarshal(raw, &ix); err != nil {
-		v.add(IndexClaim, IndexJSON, "not a readable index: %v", err)
+	if !v.decode(IndexJSON, v.opt.Limits.MaxMeta, &ix, false, IndexClaim, "index", nil) {
 		return
 	}
 	cov := map[string]Coverage{}
