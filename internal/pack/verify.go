@@ -297,9 +297,10 @@ func (v *verifier) scan(zr *zip.Reader) bool {
 	return ok || v.files[ManifestName] != nil
 }
 
-// read returns an entry's bytes, at most limit of them. A missing entry is
-// reported and nil returned.
-func (v *verifier) read(name string, limit int64) []byte {
+// open opens an entry the manifest names for reading, marking it read,
+// once its declared size is within limit. A missing, oversized or
+// unopenable entry is reported and nil returned.
+func (v *verifier) open(name string, limit int64) io.ReadCloser {
 	f := v.files[name]
 	if f == nil {
 		v.add(MissingFile, name, "named by the manifest but not in the pack")
@@ -313,6 +314,16 @@ func (v *verifier) read(name string, limit int64) []byte {
 	rc, err := f.Open()
 	if err != nil {
 		v.add(Unreadable, name, "%v", err)
+		return nil
+	}
+	return rc
+}
+
+// read returns an entry's bytes, at most limit of them. A missing entry is
+// reported and nil returned.
+func (v *verifier) read(name string, limit int64) []byte {
+	rc := v.open(name, limit)
+	if rc == nil {
 		return nil
 	}
 	defer rc.Close()
@@ -338,19 +349,8 @@ func (v *verifier) read(name string, limit int64) []byte {
 // anything after it, is hashed into it, for the signature over the
 // entry's bytes.
 func (v *verifier) decode(name string, limit int64, into any, strict bool, kind, what string, sum hash.Hash) bool {
-	f := v.files[name]
-	if f == nil {
-		v.add(MissingFile, name, "named by the manifest but not in the pack")
-		return false
-	}
-	v.mark(name)
-	if f.UncompressedSize64 > uint64(limit) {
-		v.add(Oversized, name, "declares %d bytes, over the limit of %d for this file", f.UncompressedSize64, limit)
-		return false
-	}
-	rc, err := f.Open()
-	if err != nil {
-		v.add(Unreadable, name, "%v", err)
+	rc := v.open(name, limit)
+	if rc == nil {
 		return false
 	}
 	defer rc.Close()
