@@ -19,6 +19,7 @@
 # schema) and reuses them on the next run, which then only measures.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/summary.sh
 records=${1:-1000000}
 runs=${RUNS:-5}
 pg=${EVIDENT_BENCH_POSTGRES:-postgres://postgres@127.0.0.1:5432/test?sslmode=disable}
@@ -48,7 +49,21 @@ measure() {
 		read -r s kb u sy <"$work/one"
 		echo "$s" >>"$work/t"; echo "$kb" >>"$work/m"; echo "$u $sy" | awk '{print $1+$2}' >>"$work/c"
 	done
-	printf '%-34s %6.2f s  CPU %6.2f s  %5.0f MB\n' "$label" "$(median "$work/t")" "$(median "$work/c")" "$(sort -n "$work/m" | tail -1 | awk '{print $1/1024}')"
+	last_s=$(median "$work/t")
+	last_mb=$(sort -n "$work/m" | tail -1 | awk '{printf "%.0f", $1/1024}')
+	printf '%-34s %6.2f s  CPU %6.2f s  %5.0f MB\n' "$label" "$last_s" "$(median "$work/c")" "$last_mb"
+}
+
+# instant LABEL DIALECT and over LABEL DIALECT SCAN_S: the summary's row for
+# the last measure, of a command at the instant (under 1 s and 200 MB) or
+# over five years (within 1.5x of the GROUP BY scan SCAN_S, under 200 MB).
+instant() {
+	summary "$1 at $records records ($2)" "$last_s s, $last_mb MB" "-" "-" "< 1 s, < 200 MB" "$(awk -v s="$last_s" -v m="$last_mb" 'BEGIN { print (s < 1 && m < 200) ? "yes" : "no" }')"
+}
+over() {
+	local r
+	r=$(awk -v a="$last_s" -v b="$3" 'BEGIN { printf "%.2f", a / b }')
+	summary "$1 at $records records ($2)" "$last_s s, $last_mb MB" "GROUP BY scan $3 s" "${r}x" "<= 1.5x, < 200 MB" "$(awk -v r="$r" -v m="$last_mb" 'BEGIN { print (r <= 1.5 && m < 200) ? "yes" : "no" }')"
 }
 
 mkdir -p "$work/data"
@@ -64,9 +79,12 @@ scan="SELECT control_id, COUNT(*), MAX(effective_from) FROM evidence_controls GR
 echo "== SQLite (load average: $(cut -d' ' -f1-3 /proc/loadavg))"
 measure "evident version (process start)" "$work/evident" version
 measure "sqlite3 GROUP BY (scan limit)" sqlite3 "$work/data/evident.db" "$scan"
+scan_s=$last_s
 "$work/cadencescan" -dsn "$work/data/evident.db" -runs "$runs"
 measure "evident status" "$work/evident" --data "$work/data" status --json
+instant "\`evident status\`" SQLite
 measure "evident tasks" "$work/evident" --data "$work/data" tasks --json
+instant "\`evident tasks\`" SQLite
 measure "evident status --at 1 year ago" "$work/evident" --data "$work/data" status --json --at "$(date -u -d '1 year ago' +%Y-%m-%dT%H:%M:%SZ)"
 measure "evident status --from 12 months" "$work/evident" --data "$work/data" status --json --from "$year" --to "$now"
 # cold: no window facts kept, every record judged (and the closed windows
@@ -74,6 +92,7 @@ measure "evident status --from 12 months" "$work/evident" --data "$work/data" st
 sqlite3 "$work/data/evident.db" "DELETE FROM window_facts"
 runs=1 measure "evident status --from 5 years, cold" "$work/evident" --data "$work/data" status --json --from "$years5" --to "$now"
 measure "evident status --from 5 years" "$work/evident" --data "$work/data" status --json --from "$years5" --to "$now"
+over "\`evident status --from --to\` over 5 years, 500 controls" SQLite "$scan_s"
 
 schema=${CADENCE_BENCH_SCHEMA:-cadence_bench}
 dsn="$pg&search_path=$schema"
@@ -85,12 +104,17 @@ if [ -z "${CADENCE_BENCH_DIR:-}" ] || ! psql -qtA "$pg" -c "SELECT 1 FROM $schem
 fi
 echo "== PostgreSQL (load average: $(cut -d' ' -f1-3 /proc/loadavg))"
 measure "psql GROUP BY (scan limit)" env PGOPTIONS="-c search_path=$schema" psql -q "$pg" -c "$scan"
+scan_s=$last_s
 "$work/cadencescan" -dsn "$dsn" -runs "$runs"
 measure "evident status" "$work/evident" --db "$dsn" --data "$work/data" status --json
+instant "\`evident status\`" PostgreSQL
 measure "evident tasks" "$work/evident" --db "$dsn" --data "$work/data" tasks --json
+instant "\`evident tasks\`" PostgreSQL
 measure "evident status --from 12 months" "$work/evident" --db "$dsn" --data "$work/data" status --json --from "$year" --to "$now"
 psql -q "$pg" -c "DELETE FROM $schema.window_facts"
 runs=1 measure "evident status --from 5 years, cold" "$work/evident" --db "$dsn" --data "$work/data" status --json --from "$years5" --to "$now"
 measure "evident status --from 5 years" "$work/evident" --db "$dsn" --data "$work/data" status --json --from "$years5" --to "$now"
+over "\`evident status --from --to\` over 5 years, 500 controls" PostgreSQL "$scan_s"
 echo "== done (load average: $(cut -d' ' -f1-3 /proc/loadavg))"
 [ -n "${CADENCE_BENCH_DIR:-}" ] || psql -q "$pg" -c "DROP SCHEMA $schema CASCADE"
+summary_end

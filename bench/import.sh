@@ -12,6 +12,7 @@
 # Usage: bench/import.sh [HOSTS [SMALL]]   (defaults 40000 500)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/summary.sh
 hosts=${1:-40000}
 small=${2:-500}
 command -v openssl >/dev/null || apt-get install -y openssl
@@ -44,6 +45,13 @@ read -r imp_s imp_kb imp_u imp_sys <"$work/time.txt"
 imp_cpu=$(awk -v u="$imp_u" -v s="$imp_sys" 'BEGIN { print u + s }')
 echo "file $((size / 1048576)) MiB; openssl dgst -sha256: ${sha_s}s; import: ${imp_s}s wall, ${imp_cpu}s CPU (peak RSS $((imp_kb / 1024)) MiB); ratio $(ratio "$imp_s" "$sha_s") wall"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
+# The targets: CPU within 5x openssl's over the same file (its wall time
+# on a warm cache is its CPU), peak RSS within twice the file and 30 MB.
+mib=$(awk -v s="$size" 'BEGIN { printf "%.1f", s / 1048576 }')
+cpu_ratio=$(ratio "$imp_cpu" "$sha_s")
+rss_limit=$(awk -v s="$size" 'BEGIN { printf "%.1f", (2 * s + 30 * 1048576) / 1048576 }')
+summary "import of a $mib MiB nmap scan: CPU" "${imp_cpu} s" "openssl dgst -sha256 ${sha_s} s" "${cpu_ratio}x" "<= 5x" "$(meets "$cpu_ratio" "<=" 5)"
+summary "import of a $mib MiB nmap scan: peak RSS" "$((imp_kb / 1024)) MiB" "2x the file + 30 MB = ${rss_limit} MiB" "$(ratio "$((imp_kb / 1024))" "$rss_limit")x" "<= 1x" "$(meets "$((imp_kb / 1024))" "<=" "$rss_limit")"
 
 echo "== $small chrony reports in one command"
 mkdir -p "$work/small" "$work/loop"
@@ -54,3 +62,5 @@ loop_rate=$(echo "$loop" | awk '{print $(NF-1)}')
 t0=$(now); (cd "$work/small" && ev import chrony ./*.txt --control clock-sync-daily --target time-source >/dev/null); t1=$(now)
 imp_rate=$(awk -v n="$small" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", n / (b - a) }')
 echo "write+fsync loop: $loop_rate files/s; import: $imp_rate files/s; ratio $(ratio "$imp_rate" "$loop_rate")"
+summary "$small chrony reports in one import" "$imp_rate files/s" "write+fsync loop $loop_rate files/s" "$(ratio "$imp_rate" "$loop_rate")x" "-" "-"
+summary_end

@@ -13,6 +13,7 @@
 # Usage: bench/incidents.sh [INCIDENTS]   (default 1000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/summary.sh
 n=${1:-1000}
 command -v sqlite3 >/dev/null || apt-get install -y sqlite3
 work=$(mktemp -d)
@@ -47,3 +48,6 @@ notify=$(med "$ev" --data "$data" --actor bench incident notify "$id" --to csirt
 dd=$(med dd if="$work/report.pdf" of="$work/copy" bs=1M conv=fsync status=none)
 echo "incident notify --file (1 MiB): $notify ms; dd conv=fsync of the same bytes: $dd ms; process start: $start ms"
 awk -v a="$notify" -v b="$dd" -v s="$start" 'BEGIN { printf "  ratio to dd + process start: %.1f\n", a / (b + s > 0 ? b + s : 1) }'
+summary "\`incident list --json\` ($n incidents)" "$list ms" "sqlite3 reading the same tables $scan ms" "$(awk -v a="$list" -v b="$scan" 'BEGIN { printf "%.1f", a / (b > 0 ? b : 1) }')x" "-" "-"
+summary "\`incident notify --file\` (1 MiB)" "$notify ms" "dd conv=fsync $dd ms + process start $start ms" "$(awk -v a="$notify" -v b="$dd" -v s="$start" 'BEGIN { printf "%.1f", a / (b + s > 0 ? b + s : 1) }')x" "-" "-"
+summary_end

@@ -15,6 +15,7 @@
 # Usage: bench/ledger.sh [SMALL [VERIFY]]   (defaults 10000 100000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/summary.sh
 small=${1:-10000}
 nverify=${2:-100000}
 command -v sqlite3 >/dev/null || apt-get install -y sqlite3
@@ -42,6 +43,7 @@ rm -f "$work/big.copy"; sync
 /usr/bin/time -f "%e %M" -o "$work/time.txt" "$work/evident" --data "$work/data" --actor bench evidence add "$work/big.bin" --control applicability-analysis >/dev/null
 read -r add_s add_kb <"$work/time.txt"
 echo "dd conv=fsync: ${dd_s}s; evidence add: ${add_s}s (peak RSS $((add_kb / 1024)) MiB); ratio $(ratio "$add_s" "$dd_s")"
+summary "\`evidence add\` of one 1 GiB file" "${add_s} s" "dd conv=fsync ${dd_s} s" "$(ratio "$add_s" "$dd_s")x" "<= 1.3x" "$(meets "$(ratio "$add_s" "$dd_s")" "<=" 1.3)"
 rm -f "$work/big.bin"
 
 echo "== $small x 4 KiB files in one command"
@@ -53,6 +55,7 @@ loop_rate=$(echo "$loop" | awk '{print $(NF-1)}')
 t0=$(now); (cd "$work/small" && ev evidence add ./*.bin --control applicability-analysis >/dev/null); t1=$(now)
 add_rate=$(awk -v n="$small" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", n / (b - a) }')
 echo "write+fsync loop: $loop_rate files/s; evidence add: $add_rate records/s; ratio $(ratio "$add_rate" "$loop_rate")"
+summary "$small x 4 KiB files in one \`evidence add\`, durable" "$add_rate records/s" "write+fsync loop $loop_rate files/s" "$(ratio "$add_rate" "$loop_rate")x" ">= 5000 records/s" "$(meets "$add_rate" ">=" 5000)"
 rm -rf "$work/small" "$work/loop"
 
 echo "== verify over $nverify records of 8 KiB"
@@ -72,8 +75,10 @@ v_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
 o_s=$(awk -v a="$t2" -v b="$t3" 'BEGIN { print b - a }')
 tail -1 "$work/verify.txt"
 echo "openssl dgst -sha256: ${o_s}s; evident verify: ${v_s}s over $bytes bytes of blobs; throughput ratio $(ratio "$o_s" "$v_s")"
+summary "\`evident verify\` of $nverify records of 8 KiB" "${v_s} s" "openssl dgst -sha256 ${o_s} s" "$(ratio "$o_s" "$v_s")x throughput" ">= 0.8x" "$(meets "$(ratio "$o_s" "$v_s")" ">=" 0.8)"
 
 echo "== append and proof at 1 048 576 leaves"
 fsync1=$(cd "$work" && mkdir -p one && head -c 4096 /dev/urandom >one.bin && for i in $(seq 1 200); do echo one.bin; done | xargs "$work/fsyncloop" "$work/one" | awk '{print $(NF-1)}')
 echo "one 4 KiB write+fsync: $(awk -v r="$fsync1" 'BEGIN { printf "%.0f us", 1e6 / r }')"
 go test ./internal/ledger/ -run '^$' -bench 'BenchmarkTreeAt1M' -benchtime 200x | grep -E '^Benchmark'
+summary_end

@@ -22,6 +22,7 @@
 # the 1 GiB comparison.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/summary.sh
 size_mb=${1:-1024}
 files=${2:-10000}
 runs=${RUNS:-3}
@@ -80,7 +81,17 @@ if [ -n "${PACK_BENCH_ITEMS:-}" ]; then
 "
 	done
 	printf '\n| items (2 KiB each) | export wall | CPU (user+sys) | peak memory | pack |\n|---|---|---|---|---|\n%s\n' "$rows"
-	[ -n "${PACK_BENCH_ITEMS_ONLY:-}" ] && exit 0
+	# Flat: the most items' peak memory against the fewest's.
+	least=$(echo "$rows" | awk -F'|' 'NF > 2 { print $5 + 0; exit }')
+	most=$(echo "$rows" | awk -F'|' 'NF > 2 { m = $5 + 0 } END { print m }')
+	first=$(echo "$PACK_BENCH_ITEMS" | awk '{ print $1 }')
+	last=$(echo "$PACK_BENCH_ITEMS" | awk '{ print $NF }')
+	flat=$(awk -v a="$most" -v b="$least" 'BEGIN { printf "%.2f", a / b }')
+	summary "\`pack export\` peak memory, $last items against $first" "$most MB" "$least MB at $first items" "${flat}x" "flat (<= 1.25x)" "$(meets "$flat" "<=" 1.25)"
+	if [ -n "${PACK_BENCH_ITEMS_ONLY:-}" ]; then
+		summary_end
+		exit 0
+	fi
 fi
 
 echo "== generating ${size_mb} MiB in $files files, and an eighth of the bytes in as many files"
@@ -142,3 +153,6 @@ $(nproc) cores, $(date -u +%Y-%m-%d), ${size_mb} MiB of evidence in $files files
 
 Load average during the run: $(cut -d' ' -f1-3 /proc/loadavg)
 MD
+summary "\`pack export\` of $size_mb MiB in $files files (fsyncs)" "$(cat "$work/export.s") s" "tar cf $(cat "$work/tar.s") s" "$(ratio export tar)x throughput" ">= 0.7x" "$(meets "$(ratio export tar)" ">=" 0.7)"
+summary "\`pack verify\` of the same pack" "$(cat "$work/verify.s") s" "openssl dgst -sha256 $(cat "$work/dgst.s") s" "$(ratio verify dgst)x throughput" ">= 0.8x" "$(meets "$(ratio verify dgst)" ">=" 0.8)"
+summary_end

@@ -9,6 +9,7 @@
 set -euo pipefail
 runs=${1:-7}
 root=$(cd "$(dirname "$0")/.." && pwd)
+. "$root/bench/summary.sh"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 go build -o "$work/evident" "$root/cmd/evident"
@@ -47,3 +48,6 @@ w=$(printf '%s\n' "${base_w[@]}" | median); r=$(printf '%s\n' "${base_r[@]}" | m
 echo "objects stored: $n ($bytes bytes of JSON)"
 echo "apply example:        ${a} ms   sqlite3 CLI same rows, one txn: ${w} ms   ratio $(awk "BEGIN{printf \"%.1f\", $a/($w>0?$w:1)}")"
 echo "plan example (no-op): ${p} ms   sqlite3 CLI read rows back:     ${r} ms   ratio $(awk "BEGIN{printf \"%.1f\", $p/($r>0?$r:1)}")"
+summary "\`evident apply\` of the example ($n objects)" "${a} ms" "sqlite3 CLI same rows, one transaction ${w} ms" "$(awk "BEGIN{printf \"%.1f\", $a/($w>0?$w:1)}")x" "-" "-"
+summary "\`evident plan\` of the example, no change" "${p} ms" "sqlite3 CLI reading the rows back ${r} ms" "$(awk "BEGIN{printf \"%.1f\", $p/($r>0?$r:1)}")x" "-" "-"
+summary_end

@@ -32,6 +32,7 @@
 # Usage: bench/s3.sh [BIG_MIB [SMALL [ROUNDS]]]   (defaults 1024 10000 1)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/summary.sh
 big=${1:-1024}
 small=${2:-10000}
 rounds=${3:-1}
@@ -134,6 +135,7 @@ for round in $(seq "$rounds"); do
 		line="$line; before ${b_s}s (cpu ${b_cpu}s, server ${b_srv}s), ratio $(ratio "$b_s" "$put_s")"
 	fi
 	echo "$line; load $l0 -> $(load)"
+	summary "\`evidence add\` of one $big MiB file to S3 ($server_kind), round $round" "${add_s} s" "plain client ${put_s} s" "$(ratio "$add_s" "$put_s")x" "<= 1.5x" "$(meets "$(ratio "$add_s" "$put_s")" "<=" 1.5)"
 	rm -rf "$work/s3/bench/plain$round" "$work/s3/bench/evident/sha256" "$work/s3/bench/before/sha256"
 	# The next round's file is new, so its upload is not skipped.
 	[ "$round" = "$rounds" ] || head -c $((big << 20)) /dev/urandom >"$work/big.bin"
@@ -174,4 +176,6 @@ for round in $(seq "$rounds"); do
 		line="$line; before $(rate "$b_s") records/s (${b_s}s, cpu ${b_cpu}s, server ${b_srv}s), ratio $(ratio "$put_s" "$b_s")"
 	fi
 	echo "$line; load $l0 -> $(load)"
+	summary "$small x 4 KiB files to S3 ($server_kind) in one \`evidence add\`, round $round" "$(rate "$add_s") records/s" "plain client $(rate "$put_s") files/s" "$(ratio "$put_s" "$add_s")x" ">= 1000 records/s" "$(meets "$(rate "$add_s")" ">=" 1000)"
 done
+summary_end

@@ -15,6 +15,7 @@
 set -eu
 runs=${1:-21}
 root=$(cd "$(dirname "$0")/.." && pwd)
+. "$root/bench/summary.sh"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -54,4 +55,6 @@ awk '
   }
   function row(n, l, t) {
     printf "%-8s %9.1f %9.1f %8.1f   %-8s %9.1f %9.1f   %11.1f %10.1f %5d ms %s\n", n, w[n], c[n], r[n], l, w[l], c[l], w[n]/w[l], c[n]/(c[l] > 0 ? c[l] : 0.1), t, (w[n] < t ? "met" : "not met")
-  }' "$work/out"
+    printf "`evident %s` start to end\t%.1f ms wall, %.1f ms CPU\t%s %.1f ms\t%.1fx wall\t< %d ms\t%s\n", n, w[n], c[n], l, w[l], w[n]/w[l], t, (w[n] < t ? "yes" : "no") >>sum
+  }' sum="$BENCH_SUMMARY" "$work/out"
+summary_end

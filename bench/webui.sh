@@ -13,6 +13,7 @@
 # Usage: bench/webui.sh [N]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/summary.sh
 n=${1:-100}
 command -v sqlite3 >/dev/null || apt-get install -y sqlite3
 work=$(mktemp -d)
@@ -45,4 +46,6 @@ for p in / /tasks /catalog /catalog/REQ-7.8-14 /scope /risks /controls /controls
 	p50=$(awk -v n="$n" 'NR == int(n*0.50) {print $1*1000}' "$work/t")
 	p95=$(awk -v n="$n" 'NR == int(n*0.95) {print $1*1000}' "$work/t")
 	printf '%-28s %10.1f %10.1f %8.0f\n' "$p" "$p50" "$p95" "$(echo "$p50 / $limit" | bc -l)"
+	summary "web page $p on the demo, one client: p95" "$p95 ms" "sqlite3 newest 51 records $(printf '%.3f' "$limit") ms" "$(printf '%.0f' "$(echo "$p50 / $limit" | bc -l)")x (p50)" "< 100 ms" "$(meets "$p95" "<" 100)"
 done
+summary_end
