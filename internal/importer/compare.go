@@ -155,9 +155,14 @@ func CompareJSON(prev []byte, cur *Result) (Delta, error) {
 // and then open is called once; a list that is not (a caller that stored
 // unsorted findings) is read again, whole, and compared by CompareJSON.
 // The delta and which lists are refused are CompareJSON's
-// (FuzzCompareStored holds the two together).
+// (FuzzCompareStored holds the two together). The list an import stored
+// is walked by comparePlain; one it leaves to encoding/json is read
+// again and walked by compareInOrder.
 func CompareStored(open func() io.Reader, cur *Result) (Delta, error) {
-	d, err := compareInOrder(open(), cur)
+	d, err := comparePlain(open(), cur)
+	if errors.Is(err, errNotPlain) {
+		d, err = compareInOrder(open(), cur)
+	}
 	if !errors.Is(err, errOutOfOrder) {
 		return d, err
 	}

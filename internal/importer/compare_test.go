@@ -3,6 +3,7 @@ package importer
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -236,6 +237,41 @@ func FuzzCompareStored(f *testing.F) {
 		}
 		if diff := cmp.Diff(want, got); werr == nil && diff != "" {
 			t.Fatalf("CompareStored(%q) differs from CompareJSON (-want +got):\n%s", prev, diff)
+		}
+	})
+}
+
+// FuzzComparePlain holds comparePlain to compareInOrder, the walk by
+// encoding/json it stands in for: wherever it does not step aside
+// (errNotPlain), the same delta and the same refusal, out of order
+// included, however the stored bytes are handed over.
+func FuzzComparePlain(f *testing.F) {
+	f.Add([]byte(`[{"key":"10.0.0.1 tcp/23","target":"10.0.0.1","severity":"high","metrics":["open_ports"]},{"key":"10.0.0.2 tcp/80","severity":"info"}]`), "10.0.0.1 tcp/23", uint16(7))
+	f.Add([]byte("[\n {\"key\": \"a\", \"title\": \"x\\u003cy\\n\", \"n\": [-0.5e+3, true, false, null, {}]},\n {\"Key\":\"b\",\"KEY\":\"c\"} ]"), "c", uint16(5))
+	f.Add([]byte(`[{"key":"a\u00e9"},{"key":"a\u00e9"},{"key":"b\ud800"}]`), "b", uint16(3))
+	f.Add([]byte(`[{"k\u0065y":"a"},{"Key":"b"}]`), "a", uint16(2))
+	f.Add([]byte(`[{"key":null},{"key":5},{"key":"b"}]`), "b", uint16(9))
+	f.Add([]byte(`[{"key":"a"} {"key":"b"}]`), "a", uint16(4))
+	f.Add([]byte(`[{"key":"a"},]`), "a", uint16(4))
+	f.Add([]byte(`[{"key":"b"},{"key":"a"}]`), "a", uint16(1))
+	f.Add([]byte(`[{"key":"a","severity":5},{"key":"b","n":01}]`), "z", uint16(6))
+	f.Add([]byte(`[{"key":"a","x":"\x01"}]`), "a", uint16(30))
+	f.Add([]byte(` null trailing`), "a", uint16(2))
+	f.Add([]byte(`[1,"s",[]]`), "a", uint16(2))
+	f.Fuzz(func(t *testing.T, prev []byte, key string, piece uint16) {
+		cur := &Result{Findings: []Finding{{Key: key, Severity: "info"}, {Key: "10.0.0.2 tcp/80", Severity: "info"}}}
+		cur.Sort()
+		opens := 0
+		got, gerr := comparePlain(storedAs(prev, int(piece), &opens)(), cur)
+		if errors.Is(gerr, errNotPlain) {
+			return
+		}
+		want, werr := compareInOrder(bytes.NewReader(prev), cur)
+		if (werr == nil) != (gerr == nil) || errors.Is(werr, errOutOfOrder) != errors.Is(gerr, errOutOfOrder) {
+			t.Fatalf("compareInOrder(%q): %v; comparePlain: %v", prev, werr, gerr)
+		}
+		if diff := cmp.Diff(want, got); werr == nil && diff != "" {
+			t.Fatalf("comparePlain(%q) differs from compareInOrder (-want +got):\n%s", prev, diff)
 		}
 	})
 }
