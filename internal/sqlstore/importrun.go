@@ -229,8 +229,12 @@ func (tx *Tx) PreviousImport(ctx context.Context, control, target string) (Impor
 // their start, a part at a time as they are read, in ctx and tx. A
 // compare that walks them as they come holds a part (a mebibyte), not a
 // scan's tens of megabytes. The readers must be done with before tx is.
+// The run's Appeared and Gone are not read either (nil): a baseline is
+// compared by its findings, and a first scan's Appeared lists every one
+// of their keys again, a megabyte of JSON decoded into tens of thousands
+// of strings that no compare looks at.
 func (tx *Tx) PreviousImportStream(ctx context.Context, control, target string) (run ImportRun, open func() io.Reader, err error) {
-	run, parts, err := tx.previousImport(ctx, rowFindings, control, target)
+	run, parts, err := tx.previousImport(ctx, baselineFindings, control, target)
 	if err != nil {
 		return ImportRun{}, nil, err
 	}
@@ -321,6 +325,9 @@ const (
 	noFindings  findingsRead = iota // none: Findings is nil
 	rowFindings                     // those of a run stored with them in its row, not its parts
 	allFindings
+	// baselineFindings is rowFindings without the run's Appeared and
+	// Gone (nil), for PreviousImportStream.
+	baselineFindings
 )
 
 // readImportRuns reads the runs where selects, with as much of their
@@ -330,6 +337,9 @@ func (tx *Tx) readImportRuns(ctx context.Context, with findingsRead, where strin
 	cols := importRunCols
 	if with == noFindings {
 		cols = strings.Replace(cols, "metrics, findings,", "metrics, '',", 1)
+	}
+	if with == baselineFindings {
+		cols = strings.Replace(cols, "appeared, gone,", "'null', 'null',", 1)
 	}
 	rows, err := tx.Query(ctx, `SELECT `+cols+`, findings_parts FROM import_runs `+where, args...)
 	if err != nil {
@@ -351,7 +361,7 @@ func (tx *Tx) readImportRuns(ctx context.Context, with findingsRead, where strin
 			return nil, nil, err
 		}
 		r.Pass, r.Defaulted, r.PreviousID, r.Findings = pass == 1, defaulted == 1, prev.String, findings
-		if with == noFindings || with == rowFindings && parts > 0 {
+		if with == noFindings || (with == rowFindings || with == baselineFindings) && parts > 0 {
 			r.Findings = nil
 		}
 		parted = append(parted, parts)

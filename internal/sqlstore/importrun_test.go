@@ -338,8 +338,8 @@ func TestPreviousImportStream(t *testing.T) {
 				if err != nil {
 					return err
 				}
-				if prev.ID != run.ID || prev.Findings != nil {
-					t.Errorf("previous run %s with %d bytes of findings, want %s without them", prev.ID, len(prev.Findings), run.ID)
+				if prev.ID != run.ID || prev.Findings != nil || prev.Appeared != nil || prev.Gone != nil {
+					t.Errorf("previous run %s with %d bytes of findings, %d appeared and %d gone, want %s without them", prev.ID, len(prev.Findings), len(prev.Appeared), len(prev.Gone), run.ID)
 				}
 				for range 2 {
 					if got, err = io.ReadAll(open()); err != nil {
