@@ -10,7 +10,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"sort"
+	"strings"
 	"time"
 )
 
@@ -73,15 +73,48 @@ func (r *Result) Note(f Finding) {
 }
 
 // Sort orders the findings by key, then rule, so output is stable whatever
-// order the tool printed them in.
+// order the tool printed them in; findings equal in both keep their order.
+// A large scan's findings are tens of thousands of structs of over a
+// hundred bytes, so their indexes are sorted and each finding then moved
+// once into its place, rather than findings swapped at every step of the
+// merge; findings already in order (a result sorted once and covered
+// after) are left as they are.
 func (r *Result) Sort() {
-	sort.SliceStable(r.Findings, func(i, j int) bool {
-		a, b := r.Findings[i], r.Findings[j]
-		if a.Key != b.Key {
-			return a.Key < b.Key
+	fs := r.Findings
+	sorted := true
+	for i := 1; i < len(fs) && sorted; i++ {
+		sorted = compareFindings(&fs[i-1], &fs[i]) <= 0
+	}
+	if sorted {
+		return
+	}
+	idx := make([]int, len(fs))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(i, j int) int { return compareFindings(&fs[i], &fs[j]) })
+	// idx[k] is the finding that belongs at k: follow each cycle of the
+	// permutation, marking a place done by setting idx[k] = k.
+	for k := range idx {
+		if idx[k] == k {
+			continue
 		}
-		return a.Rule < b.Rule
-	})
+		held, j := fs[k], k
+		for idx[j] != k {
+			next := idx[j]
+			fs[j], idx[j] = fs[next], j
+			j = next
+		}
+		fs[j], idx[j] = held, j
+	}
+}
+
+// compareFindings orders findings by key, then rule.
+func compareFindings(a, b *Finding) int {
+	if c := strings.Compare(a.Key, b.Key); c != 0 {
+		return c
+	}
+	return strings.Compare(a.Rule, b.Rule)
 }
 
 // Context is what an import needs to know beyond the file itself. The zero
