@@ -233,7 +233,10 @@ func printOutcome(a *app, o ingest.Outcome) {
 	for _, f := range o.Verdict.Failed {
 		fmt.Fprintf(w, "  failed %s (got %g)\n", f.Criterion, f.Actual)
 		for _, x := range f.Findings {
-			fmt.Fprintf(w, "    %s  %s\n", x.Severity, findingLine(*x))
+			w.WriteString("    ")
+			w.WriteString(x.Severity)
+			w.WriteString("  ")
+			writeFindingLine(w, x)
 		}
 	}
 	for _, e := range o.Verdict.Errors {
@@ -251,11 +254,13 @@ func printOutcome(a *app, o ingest.Outcome) {
 		fmt.Fprintf(w, "  first import for this control and target\n")
 	} else {
 		fmt.Fprintf(w, "  since the previous import: %d appeared, %d gone\n", len(o.Delta.Appeared), len(o.Delta.Gone))
-		for _, f := range o.Delta.Appeared {
-			fmt.Fprintf(w, "    appeared  %s\n", findingLine(f))
+		for i := range o.Delta.Appeared {
+			w.WriteString("    appeared  ")
+			writeFindingLine(w, &o.Delta.Appeared[i])
 		}
-		for _, f := range o.Delta.Gone {
-			fmt.Fprintf(w, "    gone      %s\n", findingLine(f))
+		for i := range o.Delta.Gone {
+			w.WriteString("    gone      ")
+			writeFindingLine(w, &o.Delta.Gone[i])
 		}
 	}
 	for _, v := range o.Vulnerabilities {
@@ -277,12 +282,18 @@ func hostList(hs []importer.ScopeHost) string {
 	return strings.Join(out, ", ")
 }
 
-func findingLine(f importer.Finding) string {
-	s := f.Key
+// writeFindingLine writes a finding's line: its key, then its title
+// unless the key already says it, and a newline. A scan's outcome can
+// list every finding under its failed criterion (60 000 lines for the
+// bench's scan) and again as appeared: formatting each through fmt and
+// a concatenated string was 2-3 % of the import's CPU.
+func writeFindingLine(w *bufio.Writer, f *importer.Finding) {
+	w.WriteString(f.Key)
 	if f.Title != "" && !strings.Contains(f.Key, f.Title) {
-		s += "  " + f.Title
+		w.WriteString("  ")
+		w.WriteString(f.Title)
 	}
-	return s
+	w.WriteByte('\n')
 }
 
 func criteriaList(cs []evident.Criterion) string {
