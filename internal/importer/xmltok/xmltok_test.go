@@ -281,7 +281,10 @@ func FuzzSameAsEncodingXML(f *testing.F) {
 	for _, data := range fixtures(f) {
 		f.Add(data)
 	}
-	for _, s := range []string{`<a b="1&amp;2">x&#65;<![CDATA[y]]><!--c--><?p q?></a>`, `<!DOCTYPE a [<!-- c -->]><n:a xmlns:n="u">]]</n:a>`, "<a>\r\n\xc3\xa9</a>"} {
+	for _, s := range []string{`<a b="1&amp;2">x&#65;<![CDATA[y]]><!--c--><?p q?></a>`, `<!DOCTYPE a [<!-- c -->]><n:a xmlns:n="u">]]</n:a>`, "<a>\r\n\xc3\xa9</a>",
+		// Names nsname decides in one pass: colons, a digit or dot
+		// first, characters beyond ASCII, a name cut by the buffer.
+		`<a:b:c d:e="1" f:="2" :g="3"/>`, `<é x.y-1="1"><_1 a0="b"/></é>`, `<a 1b="2"/>`, "<a\xe2\x80\x8b b=\"1\"/>", `<abc d`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) { same(t, data) })
