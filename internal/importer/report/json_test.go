@@ -16,6 +16,10 @@ var jsonCases = []Finding{
 	{Key: "q\"uote\\back/slash", Title: "<script>&amp;</script>", Detail: "\x00\x01\b\f\n\r\t\x1f\x7f"},
 	{Key: "bad \xff\xfe utf-8 \xe2\x82", Rule: "line\u2028para\u2029", Target: "héllo wörld ✓ 𝄞"},
 	{Key: "m", Metrics: []string{"", "a\"b"}},
+	// Bytes to escape at and past the eighth, where appendString's
+	// eight-at-a-time skip hands over to the byte-by-byte tests.
+	{Key: "01234567\"9abcdef0\\", Target: "0123456<89abcdef>", Rule: "01234567&", Title: "0123456789abcdef\x1f0123456789\x7f0123456\x80",
+		Detail: "port tcp/23 is open on 10.0.0.1 but\u2028the zone does not\xffallow it"},
 }
 
 // AppendJSON writes what json.Marshal writes.
