@@ -47,10 +47,7 @@ func appendString(dst []byte, s string) []byte {
 		// findings are encoded three times (twice in the derived blob,
 		// once for the import run), tens of megabytes of mostly plain
 		// text, and the byte-by-byte tests were most of that CPU.
-		for i+8 <= len(s) && verbatim8(s[i:i+8]) {
-			i += 8
-		}
-		if i == len(s) {
+		if i = skipVerbatim(s, i); i == len(s) {
 			break
 		}
 		b := s[i]
@@ -99,16 +96,23 @@ func appendString(dst []byte, s string) []byte {
 	return append(dst, '"')
 }
 
-// verbatim8 reports whether none of the eight bytes of s needs escaping:
-// each is ASCII from space on and none is a quote, a backslash, <, > or
-// &. The tests are the exact word-at-a-time ones (Bit Twiddling Hacks'
-// haszero and hasless, the latter exact once no byte has its top bit).
-func verbatim8(s string) bool {
+// skipVerbatim returns where, from i on, the first word of eight bytes
+// begins that may hold a byte to escape (or where fewer than eight are
+// left): a word needs no look when each byte is ASCII from space on and
+// none is a quote, a backslash, <, > or &. The tests are the exact
+// word-at-a-time ones (Bit Twiddling Hacks' haszero, and hasless, exact
+// once no byte has its top bit).
+func skipVerbatim(s string, i int) int {
 	const ones, tops = 0x0101010101010101, 0x8080808080808080
-	x := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
-		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
 	zero := func(y uint64) uint64 { return (y - ones) &^ y & tops }
-	return x&tops == 0 &&
-		(x-0x20*ones)&^x&tops == 0 &&
-		zero(x^('"'*ones))|zero(x^('\\'*ones))|zero(x^('<'*ones))|zero(x^('>'*ones))|zero(x^('&'*ones)) == 0
+	for ; i+8 <= len(s); i += 8 {
+		w := s[i : i+8]
+		x := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+			uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
+		if x&tops != 0 || (x-0x20*ones)&^x&tops != 0 ||
+			zero(x^('"'*ones))|zero(x^('\\'*ones))|zero(x^('<'*ones))|zero(x^('>'*ones))|zero(x^('&'*ones)) != 0 {
+			break
+		}
+	}
+	return i
 }
