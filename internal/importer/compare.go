@@ -151,13 +151,13 @@ func CompareJSON(prev []byte, cur *Result) (Delta, error) {
 // reader as the walk reaches them, holding one previous finding at a
 // time rather than the whole list: a re-import of a large scan would
 // otherwise hold its previous run's tens of megabytes of JSON. open
-// returns the stored list from its start. Lists are stored in key order,
-// and then open is called once; a list that is not (a caller that stored
-// unsorted findings) is read again, whole, and compared by CompareJSON.
-// The delta and which lists are refused are CompareJSON's
-// (FuzzCompareStored holds the two together). The list an import stored
-// is walked by comparePlain; one it leaves to encoding/json is read
-// again and walked by compareInOrder.
+// returns the stored list from its start. The list an import stored, in
+// key order and in the plain shape imports write, is read once and
+// walked by comparePlain; one it leaves to encoding/json is read again
+// and walked by compareInOrder; one not in key order (a caller that
+// stored unsorted findings) is read again, whole, and compared by
+// CompareJSON. The delta and which lists are refused are CompareJSON's
+// (FuzzCompareStored and FuzzComparePlain hold them together).
 func CompareStored(open func() io.Reader, cur *Result) (Delta, error) {
 	d, err := comparePlain(open(), cur)
 	if errors.Is(err, errNotPlain) {
