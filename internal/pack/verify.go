@@ -192,7 +192,7 @@ func Verify(ctx context.Context, r io.ReaderAt, size int64, opt VerifyOptions) (
 	if p := opt.Previous; p != nil {
 		v.r.Previous = &PreviousReport{Pack: p.Pack, Format: p.Format, Size: p.Size, Root: base64.StdEncoding.EncodeToString(p.Root[:])}
 	}
-	err := v.run(ctx, r, size)
+	err := v.run(ctx, newBlockCache(r, size), size)
 	sort.SliceStable(v.r.Problems, func(i, j int) bool { return v.r.Problems[i].File < v.r.Problems[j].File })
 	v.r.OK = len(v.r.Problems) == 0 && err == nil
 	return v.r, err
