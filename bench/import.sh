@@ -45,12 +45,15 @@ read -r imp_s imp_kb imp_u imp_sys <"$work/time.txt"
 imp_cpu=$(awk -v u="$imp_u" -v s="$imp_sys" 'BEGIN { print u + s }')
 echo "file $((size / 1048576)) MiB; openssl dgst -sha256: ${sha_s}s; import: ${imp_s}s wall, ${imp_cpu}s CPU (peak RSS $((imp_kb / 1024)) MiB); ratio $(ratio "$imp_s" "$sha_s") wall"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
-# The targets: CPU within 5x openssl's over the same file (its wall time
-# on a warm cache is its CPU), peak RSS within twice the file and 30 MB.
+# The targets: CPU within 5x openssl's over the same file (user + system
+# of five runs, divided by five: one run is at the edge of time's
+# resolution), peak RSS within twice the file and 30 MB.
+/usr/bin/time -f "%U %S" -o "$work/sha.txt" sh -c 'for i in 1 2 3 4 5; do openssl dgst -sha256 "$1" >/dev/null; done' sh "$work/big.xml"
+sha_cpu=$(awk '{ printf "%.3f", ($1 + $2) / 5 }' "$work/sha.txt")
 mib=$(awk -v s="$size" 'BEGIN { printf "%.1f", s / 1048576 }')
-cpu_ratio=$(ratio "$imp_cpu" "$sha_s")
-rss_limit=$(awk -v s="$size" 'BEGIN { printf "%.1f", (2 * s + 30 * 1048576) / 1048576 }')
-summary "import of a $mib MiB nmap scan: CPU" "${imp_cpu} s" "openssl dgst -sha256 ${sha_s} s" "${cpu_ratio}x" "<= 5x" "$(meets "$cpu_ratio" "<=" 5)"
+cpu_ratio=$(ratio "$imp_cpu" "$sha_cpu")
+rss_limit=$(awk -v s="$size" 'BEGIN { printf "%.1f", (2 * s + 30000000) / 1048576 }')
+summary "import of a $mib MiB nmap scan: CPU" "${imp_cpu} s" "openssl dgst -sha256 ${sha_cpu} s CPU" "${cpu_ratio}x" "<= 5x" "$(meets "$cpu_ratio" "<=" 5)"
 summary "import of a $mib MiB nmap scan: peak RSS" "$((imp_kb / 1024)) MiB" "2x the file + 30 MB = ${rss_limit} MiB" "$(ratio "$((imp_kb / 1024))" "$rss_limit")x" "<= 1x" "$(meets "$((imp_kb / 1024))" "<=" "$rss_limit")"
 
 echo "== $small chrony reports in one command"
