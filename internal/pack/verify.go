@@ -328,15 +328,25 @@ func (v *verifier) read(name string, limit int64) []byte {
 	}
 	defer rc.Close()
 	b, err := io.ReadAll(io.LimitReader(rc, limit+1))
-	if err != nil {
-		v.add(Unreadable, name, "%v (the entry is corrupt or its size was misdeclared)", err)
-		return nil
-	}
-	if int64(len(b)) > limit {
-		v.add(Oversized, name, "holds more than %d bytes", limit)
+	if !v.readWhole(name, int64(len(b)), limit, err) {
 		return nil
 	}
 	return b
+}
+
+// readWhole reports how reading an entry of at most limit bytes ended,
+// n bytes read and err the reader's error: a read error or more than
+// limit bytes is reported, and false returned.
+func (v *verifier) readWhole(name string, n, limit int64, err error) bool {
+	switch {
+	case err != nil:
+		v.add(Unreadable, name, "%v (the entry is corrupt or its size was misdeclared)", err)
+		return false
+	case n > limit:
+		v.add(Oversized, name, "holds more than %d bytes", limit)
+		return false
+	}
+	return true
 }
 
 // decode reads an entry as one JSON value into into, at most limit bytes
@@ -370,14 +380,10 @@ func (v *verifier) decode(name string, limit int64, into any, strict bool, kind,
 	if src.err == nil {
 		_, src.err = io.Copy(io.Discard, src)
 	}
-	switch {
-	case src.err != nil:
-		v.add(Unreadable, name, "%v (the entry is corrupt or its size was misdeclared)", src.err)
+	if !v.readWhole(name, src.n, limit, src.err) {
 		return false
-	case src.n > limit:
-		v.add(Oversized, name, "holds more than %d bytes", limit)
-		return false
-	case derr != nil:
+	}
+	if derr != nil {
 		v.add(kind, name, "not a readable %s: %v", what, derr)
 		return false
 	}
