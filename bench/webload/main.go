@@ -6,11 +6,17 @@
 // untimed warm-up request, then prints the latency percentiles per
 // endpoint.
 //
+// The server runs in a child process (this command again, with -serve),
+// so that the CPU each request costs the server is measured apart from
+// the load generator's: the clients' HTTP, and their decompression of
+// the pages sent gzip'd, are no part of what the server spends.
+//
 // It refuses anything but loopback: a load test must not leave the
 // machine. The number of requests and the time are both bounded.
 package main
 
 import (
+	"bufio"
 	"context"
 	"crypto/sha256"
 	"flag"
@@ -20,8 +26,10 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"runtime/pprof"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -71,43 +79,49 @@ func main() {
 	perEndpoint := flag.Int("n", 500, "requests per endpoint")
 	limit := flag.Duration("max", 2*time.Minute, "stop an endpoint after this long")
 	only := flag.String("only", "", "comma-separated endpoints instead of the default set")
-	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run (server included) to this file")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the server's process to this file")
 	writeEvery := flag.Duration("write-every", 0, "while each endpoint is loaded, add an evidence record to the store this often (0: none): the figures then include the computations every write asks for")
+	serve := flag.Bool("serve", false, "be the server: print its address, then answer each line \"cpu\" on standard input with the CPU time used so far, until standard input closes")
 	flag.Parse()
-	if *cpuprofile != "" {
-		f, err := os.Create(*cpuprofile)
-		if err != nil {
-			log.Fatal(err)
-		}
-		pprof.StartCPUProfile(f)
-		defer pprof.StopCPUProfile()
-	}
 	if *dsn == "" {
 		log.Fatal("webload: -dsn is required")
+	}
+	if *serve {
+		if err := serveChild(context.Background(), *dsn, *cpuprofile); err != nil {
+			log.Fatal(err)
+		}
+		return
 	}
 	if *only != "" {
 		endpoints = strings.Split(*only, ",")
 	}
-	if err := run(context.Background(), *dsn, *clients, *perEndpoint, *limit, *writeEvery); err != nil {
-		pprof.StopCPUProfile()
+	if err := run(context.Background(), *dsn, *clients, *perEndpoint, *limit, *writeEvery, *cpuprofile); err != nil {
 		log.Fatal(err)
 	}
 }
 
-func run(ctx context.Context, dsn string, clients, n int, limit, writeEvery time.Duration) error {
+// serveChild is the server's process: the real server on a loopback port
+// of its own, its address on the first line of standard output, then its
+// CPU time (nanoseconds) for each line read from standard input. It stops
+// when standard input closes, after writing the profile if one was asked
+// for.
+func serveChild(ctx context.Context, dsn, cpuprofile string) error {
+	if cpuprofile != "" {
+		f, err := os.Create(cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	st, err := sqlstore.Open(ctx, dsn, sqlstore.Options{})
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	token, err := benchUser(ctx, st)
-	if err != nil {
-		return err
-	}
-	control, err := someControl(ctx, st)
-	if err != nil {
-		return err
-	}
 	cat, err := catalog.Load()
 	if err != nil {
 		return err
@@ -131,18 +145,112 @@ func run(ctx context.Context, dsn string, clients, n int, limit, writeEvery time
 	defer stop()
 	addrc := make(chan string, 1)
 	go srv.Serve(sctx, "127.0.0.1:0", func(a net.Addr) { addrc <- a.String() })
-	base := "http://" + <-addrc
-	if !loopback(base) {
-		return fmt.Errorf("refusing to load %s: loopback only", base)
+	fmt.Println(<-addrc)
+	in := bufio.NewScanner(os.Stdin)
+	for in.Scan() {
+		fmt.Println(int64(cpuTime()))
 	}
+	return in.Err()
+}
+
+// child is the process serving the requests: where it listens, and a
+// way to ask it for its CPU time.
+type child struct {
+	cmd     *exec.Cmd
+	in      io.WriteCloser
+	out     *bufio.Scanner
+	base    string
+	stopped bool
+	err     error
+}
+
+// startServer starts this command again with -serve on dsn and reads the
+// address it listens on.
+func startServer(dsn, cpuprofile string) (*child, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(self, "-serve", "-dsn", dsn, "-cpuprofile", cpuprofile)
+	cmd.Stderr = os.Stderr
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	s := &child{cmd: cmd, in: in, out: bufio.NewScanner(out)}
+	if !s.out.Scan() {
+		s.stop()
+		return nil, fmt.Errorf("server: no address (%v)", s.out.Err())
+	}
+	s.base = "http://" + s.out.Text()
+	if !loopback(s.base) {
+		s.stop()
+		return nil, fmt.Errorf("refusing to load %s: loopback only", s.base)
+	}
+	return s, nil
+}
+
+// cpu is the CPU time the server's process has used so far.
+func (s *child) cpu() (time.Duration, error) {
+	if _, err := io.WriteString(s.in, "cpu\n"); err != nil {
+		return 0, err
+	}
+	if !s.out.Scan() {
+		return 0, fmt.Errorf("server: no CPU time (%v)", s.out.Err())
+	}
+	n, err := strconv.ParseInt(s.out.Text(), 10, 64)
+	return time.Duration(n), err
+}
+
+// stop closes the server's input, which ends it, and waits for it; once.
+func (s *child) stop() error {
+	if !s.stopped {
+		s.stopped = true
+		s.in.Close()
+		s.err = s.cmd.Wait()
+	}
+	return s.err
+}
+
+func run(ctx context.Context, dsn string, clients, n int, limit, writeEvery time.Duration, cpuprofile string) error {
+	st, err := sqlstore.Open(ctx, dsn, sqlstore.Options{})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	token, err := benchUser(ctx, st)
+	if err != nil {
+		return err
+	}
+	control, err := someControl(ctx, st)
+	if err != nil {
+		return err
+	}
+	srv, err := startServer(dsn, cpuprofile)
+	if err != nil {
+		return err
+	}
+	defer srv.stop()
+	base := srv.base
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients}}
-	fmt.Printf("%-40s %7s %8s %8s %8s %8s %9s %8s %7s\n", "endpoint", "n", "p50 ms", "p95 ms", "p99 ms", "max ms", "req/s", "cpu ms", "writes")
+	fmt.Printf("%-40s %7s %8s %8s %8s %8s %9s %10s %10s %7s\n", "endpoint", "n", "p50 ms", "p95 ms", "p99 ms", "max ms", "req/s", "server cpu", "client cpu", "writes")
 	for _, ep := range endpoints {
 		ep = strings.ReplaceAll(ep, "%CONTROL%", control)
 		// One untimed request first: the figures are the steady state, not
 		// the first computation of a shared report after start-up.
 		if _, err := load(client, base+ep, token, 1, 1, limit); err != nil {
 			return fmt.Errorf("%s: %w", ep, err)
+		}
+		srv0, err := srv.cpu()
+		if err != nil {
+			return err
 		}
 		cpu0 := cpuTime()
 		writes, stopWrites := writer(ctx, st, control, writeEvery)
@@ -154,9 +262,14 @@ func run(ctx context.Context, dsn string, clients, n int, limit, writeEvery time
 			return fmt.Errorf("%s: %w", ep, err)
 		}
 		cpu := (cpuTime() - cpu0) / time.Duration(max(len(r.lat), 1))
-		fmt.Printf("%-40s %7d %8.1f %8.1f %8.1f %8.1f %9.0f %8.2f %7d\n", ep, len(r.lat), ms(r.pct(50)), ms(r.pct(95)), ms(r.pct(99)), ms(r.pct(100)), float64(len(r.lat))/r.wall.Seconds(), ms(cpu), writes.Load())
+		srv1, err := srv.cpu()
+		if err != nil {
+			return err
+		}
+		scpu := (srv1 - srv0) / time.Duration(max(len(r.lat), 1))
+		fmt.Printf("%-40s %7d %8.1f %8.1f %8.1f %8.1f %9.0f %10.3f %10.3f %7d\n", ep, len(r.lat), ms(r.pct(50)), ms(r.pct(95)), ms(r.pct(99)), ms(r.pct(100)), float64(len(r.lat))/r.wall.Seconds(), ms(scpu), ms(cpu), writes.Load())
 	}
-	return nil
+	return srv.stop()
 }
 
 // writer adds a raw evidence record for control to the store every
@@ -164,7 +277,8 @@ func run(ctx context.Context, dsn string, clients, n int, limit, writeEvery time
 // go into the store as an upload's do, without a blob (the benchmark
 // reads records only): each grows the ledger, so every kept figure is
 // computed again by the next reader, as after a real upload. Its CPU is
-// counted with the requests'. With a zero interval it does nothing.
+// the load generator's; what the server computes again after each write
+// is the server's. With a zero interval it does nothing.
 func writer(ctx context.Context, st *sqlstore.Store, control string, every time.Duration) (*atomic.Int64, func() error) {
 	var n atomic.Int64
 	if every <= 0 {
@@ -205,8 +319,8 @@ func writer(ctx context.Context, st *sqlstore.Store, control string, every time.
 	return &n, func() error { close(done); return <-errc }
 }
 
-// cpuTime is the CPU time this process (server and clients) has used: on
-// a shared machine, CPU per request says more than wall time.
+// cpuTime is the CPU time this process has used: on a shared machine,
+// CPU per request says more than wall time.
 func cpuTime() time.Duration {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
