@@ -129,7 +129,47 @@ func (a *API) writeEvidence(w http.ResponseWriter, rows []sqlstore.StoredEvidenc
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, List[json.RawMessage]{Items: items, NextCursor: next})
+	return writeRawList(w, items, next)
+}
+
+// writeRawList writes List[json.RawMessage]{items, next} as writeJSON
+// writes it, byte for byte, without encoding/json: it would scan every
+// byte of every item again to compact it, which items from recordJSON
+// (json.Marshal's output, compact and HTML-escaped already) never need.
+// That scan was over a quarter of an evidence page's CPU.
+func writeRawList(w http.ResponseWriter, items []json.RawMessage, next string) error {
+	n := len(`{"items":[]}`) + 1
+	for _, it := range items {
+		n += len(it) + 1
+	}
+	b := make([]byte, 0, n+len(next)+len(`,"next_cursor":""`))
+	b = append(b, `{"items":`...)
+	if items == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i, it := range items {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, it...)
+		}
+		b = append(b, ']')
+	}
+	if next != "" {
+		q, err := json.Marshal(next)
+		if err != nil {
+			return err
+		}
+		b = append(b, `,"next_cursor":`...)
+		b = append(b, q...)
+	}
+	b = append(b, "}\n"...)
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(http.StatusOK)
+	_, err := w.Write(b)
+	return err
 }
 
 // visibleEvidence reads a record the principal may see; the store
