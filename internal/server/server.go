@@ -58,6 +58,9 @@ func New(cfg Config) (*Server, error) {
 	// use it.
 	ac := cfg.Auth
 	ac.Store, ac.Logger = cfg.Store, cfg.Logger
+	// A server runs the same reads for every request (its API token,
+	// the ledger's size): each is parsed once per connection.
+	cfg.Store.KeepStatements()
 	a := auth.New(ac)
 	// One set of kept figures for the API and the pages: the dashboard
 	// and GET /api/v1/readiness show one judgement, computed once.

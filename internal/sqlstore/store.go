@@ -42,7 +42,8 @@ type Store struct {
 	now     func() time.Time
 	target  string // for messages: the file or the host/database
 
-	seal atomic.Pointer[sealer] // nil: writes are not signed (see SetSigner)
+	seal atomic.Pointer[sealer]    // nil: writes are not signed (see SetSigner)
+	kept atomic.Pointer[stmtCache] // nil: reads prepare every statement (see KeepStatements)
 }
 
 // Options tune Open.
@@ -163,6 +164,9 @@ func (s *Store) openPostgres(dsn string) error {
 // Close closes the database handles.
 func (s *Store) Close() error {
 	var errs []error
+	if c := s.kept.Swap(nil); c != nil {
+		errs = append(errs, c.close())
+	}
 	if s.wdb != nil {
 		errs = append(errs, s.wdb.Close())
 	}
@@ -175,6 +179,20 @@ func (s *Store) Close() error {
 // Dialect reports which database the store speaks to.
 func (s *Store) Dialect() Dialect { return s.dialect }
 
+// KeepStatements has the store keep the statements its reads run
+// prepared, for a process that serves requests for long: on SQLite each
+// read statement is then parsed once per connection instead of on every
+// call (see stmtCache). A command that runs once gains nothing from it
+// and would pay for another connection. PostgreSQL's driver keeps the
+// statements of each connection prepared already.
+func (s *Store) KeepStatements() {
+	if s.dialect == SQLite && s.kept.Load() == nil {
+		if c := newStmtCache(s.rdb); !s.kept.CompareAndSwap(nil, c) {
+			c.close()
+		}
+	}
+}
+
 // Now returns the store's clock reading, in UTC.
 func (s *Store) Now() time.Time { return s.now().UTC() }
 
@@ -184,6 +202,7 @@ type Tx struct {
 	tx      *sql.Tx
 	dialect Dialect
 	Now     time.Time
+	kept    *stmtCache // a read transaction's prepared statements, or nil
 
 	appended bool  // the transaction added ledger leaves: sign before commit
 	size     int64 // the ledger's size after them
@@ -199,12 +218,20 @@ func (tx *Tx) Exec(ctx context.Context, q string, args ...any) (sql.Result, erro
 
 // Query runs a query written with "?" placeholders.
 func (tx *Tx) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	return tx.tx.QueryContext(ctx, rebind(tx.dialect, q), args...)
+	q = rebind(tx.dialect, q)
+	if st := tx.kept.get(q); st != nil {
+		return tx.tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+	}
+	return tx.tx.QueryContext(ctx, q, args...)
 }
 
 // QueryRow runs a query expected to return at most one row.
 func (tx *Tx) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
-	return tx.tx.QueryRowContext(ctx, rebind(tx.dialect, q), args...)
+	q = rebind(tx.dialect, q)
+	if st := tx.kept.get(q); st != nil {
+		return tx.tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
+	}
+	return tx.tx.QueryRowContext(ctx, q, args...)
 }
 
 // Write runs fn in one write transaction and commits it; the commit is
@@ -225,6 +252,9 @@ func (s *Store) run(ctx context.Context, db *sql.DB, opt *sql.TxOptions, fn func
 		return fmt.Errorf("begin transaction on %s: %w", s.target, err)
 	}
 	tx := &Tx{tx: sqltx, dialect: s.dialect, Now: s.Now()}
+	if db == s.rdb && db != s.wdb {
+		tx.kept = s.kept.Load()
+	}
 	defer func() {
 		if p := recover(); p != nil {
 			sqltx.Rollback()
