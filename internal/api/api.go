@@ -47,6 +47,8 @@ type API struct {
 	ready *memo[*readyView]
 	// records is the JSON of evidence records already listed.
 	records recordJSON
+	// catalogPages is the JSON of catalog pages already sent.
+	catalogPages catalogPages
 }
 
 // New returns the API.
