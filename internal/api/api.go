@@ -49,6 +49,8 @@ type API struct {
 	records recordJSON
 	// catalogPages is the JSON of catalog pages already sent.
 	catalogPages catalogPages
+	// modelPages is the JSON of the program's lists already sent.
+	modelPages modelPages
 }
 
 // New returns the API.

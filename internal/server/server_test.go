@@ -870,6 +870,34 @@ func TestProgramListsSeeEachWriteAtOnce(t *testing.T) {
 	e := newEnv(t)
 	var before struct{ Items []evident.Control }
 	e.getJSON(t, "cm", "/api/v1/program/controls", &before)
+	// Asked again (the page kept from the first answer), and a page at a
+	// time: each page is its own.
+	var again struct{ Items []evident.Control }
+	e.getJSON(t, "cm", "/api/v1/program/controls", &again)
+	if len(again.Items) != len(before.Items) {
+		t.Fatalf("the same list asked twice: %d then %d controls", len(before.Items), len(again.Items))
+	}
+	var paged []string
+	for next := ""; ; {
+		var pg struct {
+			Items      []evident.Control
+			NextCursor string `json:"next_cursor"`
+		}
+		target := "/api/v1/program/controls?limit=1"
+		if next != "" {
+			target += "&cursor=" + url.QueryEscape(next)
+		}
+		e.getJSON(t, "cm", target, &pg)
+		for _, c := range pg.Items {
+			paged = append(paged, c.ID)
+		}
+		if next = pg.NextCursor; next == "" || len(paged) > len(before.Items) {
+			break
+		}
+	}
+	if len(paged) != len(before.Items) || len(paged) < 2 || paged[0] == paged[1] {
+		t.Errorf("paged one at a time: %v; want each of the %d controls once", paged, len(before.Items))
+	}
 	m, err := e.store.Model(context.Background())
 	if err != nil {
 		t.Fatal(err)
