@@ -12,7 +12,6 @@ func (w *Web) funcs() template.FuncMap {
 	return template.FuncMap{
 		"asset": func(name string) string { return "/static/" + w.assetHash + "/" + name },
 		"join":  strings.Join,
-		"nav":   func() []navItem { return navigation },
 		"utc":   timeElement,
 		"ago":   formatAgo,
 		// plural picks the word for a count: {{plural 1 "gap" "gaps"}}.

@@ -145,6 +145,8 @@ type page struct {
 	Title   string
 	Program string
 	Nav     string // the navigation entry to mark as current
+	// NavHTML is the navigation's links for this reader (navHTML).
+	NavHTML template.HTML
 	CSRF    string // the token every form carries
 	User    string
 	Role    string
@@ -272,6 +274,13 @@ func (w *Web) render(rw http.ResponseWriter, r *http.Request, status int, name s
 	}
 	p.Now = w.cfg.Store.Now().UTC()
 	w.session(r, &p)
+	nav, err := navHTML(p.Nav, p.Can)
+	if err != nil {
+		w.cfg.Logger.Error("render", "page", name, "err", err)
+		http.Error(rw, "internal error", http.StatusInternalServerError)
+		return
+	}
+	p.NavHTML = nav
 	// Content already rendered is not passed through the template, which
 	// would copy it through fmt (a third of a request's CPU for the list
 	// of 500 controls): the layout is rendered around a mark, and the
