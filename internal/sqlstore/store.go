@@ -234,6 +234,17 @@ func (tx *Tx) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
 	return tx.tx.QueryRowContext(ctx, q, args...)
 }
 
+// queryRow runs one read statement outside a transaction, prepared when
+// the store keeps its statements: for the few reads every request makes
+// whose one statement is its own snapshot.
+func (s *Store) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	q = rebind(s.dialect, q)
+	if st := s.kept.Load().get(q); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return s.rdb.QueryRowContext(ctx, q, args...)
+}
+
 // Write runs fn in one write transaction and commits it; the commit is
 // durable when Write returns nil. An error from fn rolls everything back,
 // so a failed request leaves nothing half-stored.

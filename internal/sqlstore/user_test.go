@@ -169,7 +169,8 @@ func TestSessionsExpireAndEndOnRoleChange(t *testing.T) {
 func TestTokensAreFoundByHashAndRevoked(t *testing.T) {
 	storetest.Each(t, fixed, func(t *testing.T, s *sqlstore.Store) {
 		ctx := context.Background()
-		if err := s.CreateUser(ctx, evident.User{Name: "ci", Role: evident.RoleControlOwner}, "", "root"); err != nil {
+		putControls(t, s, "vuln-scan", "fw-review")
+		if err := s.CreateUser(ctx, evident.User{Name: "ci", Role: evident.RoleControlOwner, Controls: []string{"vuln-scan", "fw-review"}}, "", "root"); err != nil {
 			t.Fatal(err)
 		}
 		h := sha256.Sum256([]byte("evt_secret"))
@@ -183,6 +184,10 @@ func TestTokensAreFoundByHashAndRevoked(t *testing.T) {
 		got, u, err := s.TokenUser(ctx, h[:])
 		if err != nil || got.ID != tok.ID || u.Name != "ci" || got.Actor() != "token:ci/nmap" {
 			t.Fatalf("TokenUser = %+v %q %v", got, u.Name, err)
+		}
+		// A control owner's token acts for the owner's controls alone.
+		if diff := cmp.Diff([]string{"fw-review", "vuln-scan"}, u.Controls); diff != "" {
+			t.Errorf("the token's user's controls (-want +got):\n%s", diff)
 		}
 		// root minted the token for ci: the token acts as ci, and its
 		// record says who minted it.
