@@ -18,12 +18,11 @@ import (
 	"flag"
 	"fmt"
 	"log"
-	"os"
 	"runtime"
-	"runtime/pprof"
 	"syscall"
 	"time"
 
+	"github.com/evidenthq/evident/bench/cpuprof"
 	"github.com/evidenthq/evident/internal/catalog"
 	"github.com/evidenthq/evident/internal/readiness"
 	"github.com/evidenthq/evident/internal/sqlstore"
@@ -73,17 +72,11 @@ func period(ctx context.Context, dsn string, runs, years int, profile string) er
 	if err != nil {
 		return err
 	}
-	if profile != "" {
-		f, err := os.Create(profile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	stop, err := cpuprof.Start(profile)
+	if err != nil {
+		return err
 	}
+	defer stop()
 	at := time.Now().UTC().Truncate(time.Microsecond)
 	from := at.AddDate(-years, 0, 0)
 	for range runs {

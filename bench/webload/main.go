@@ -27,7 +27,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -37,6 +36,7 @@ import (
 	"time"
 
 	"github.com/evidenthq/evident"
+	"github.com/evidenthq/evident/bench/cpuprof"
 	"github.com/evidenthq/evident/internal/auth"
 	"github.com/evidenthq/evident/internal/blob"
 	"github.com/evidenthq/evident/internal/catalog"
@@ -106,17 +106,11 @@ func main() {
 // when standard input closes, after writing the profile if one was asked
 // for.
 func serveChild(ctx context.Context, dsn, cpuprofile string) error {
-	if cpuprofile != "" {
-		f, err := os.Create(cpuprofile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	stopProfile, err := cpuprof.Start(cpuprofile)
+	if err != nil {
+		return err
 	}
+	defer stopProfile()
 	st, err := sqlstore.Open(ctx, dsn, sqlstore.Options{})
 	if err != nil {
 		return err

@@ -27,13 +27,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime/pprof"
 	"slices"
 	"time"
 
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/evidenthq/evident"
+	"github.com/evidenthq/evident/bench/cpuprof"
 	"github.com/evidenthq/evident/internal/blob"
 	"github.com/evidenthq/evident/internal/ledger"
 	"github.com/evidenthq/evident/internal/sqlstore"
@@ -107,17 +107,11 @@ func run(ctx context.Context, dir string, n, prefill int) error {
 			return err
 		},
 	}
-	if profile != "" {
-		f, err := os.Create(profile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	stop, err := cpuprof.Start(profile)
+	if err != nil {
+		return err
 	}
+	defer stop()
 	// Interleaved, so that a burst of load on a shared disk hits every
 	// kind alike and the ratios stay comparable.
 	d := make([][]time.Duration, len(kinds))
