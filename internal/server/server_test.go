@@ -681,27 +681,36 @@ func TestRoleChangeThroughAPITakesEffectAndIsAudited(t *testing.T) {
 	}
 }
 
+// pageThrough reads target and the pages its next_cursor leads to, at
+// most pages of them, as the compliance manager, and returns every item.
+func pageThrough[T any](t *testing.T, e *env, target string, pages int) []T {
+	t.Helper()
+	var all []T
+	next := ""
+	for range pages {
+		var pg struct {
+			Items      []T
+			NextCursor string `json:"next_cursor"`
+		}
+		u := target
+		if next != "" {
+			u += "&cursor=" + url.QueryEscape(next)
+		}
+		e.getJSON(t, "cm", u, &pg)
+		all = append(all, pg.Items...)
+		if next = pg.NextCursor; next == "" {
+			break
+		}
+	}
+	return all
+}
+
 func TestListsPageWithOpaqueCursors(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	var ids []string
-	next := ""
-	for pages := 0; pages < 100; pages++ {
-		var pg struct {
-			Items      []evident.Requirement
-			NextCursor string `json:"next_cursor"`
-		}
-		target := "/api/v1/catalog?limit=40"
-		if next != "" {
-			target += "&cursor=" + url.QueryEscape(next)
-		}
-		e.getJSON(t, "cm", target, &pg)
-		for _, r := range pg.Items {
-			ids = append(ids, string(r.ID))
-		}
-		if next = pg.NextCursor; next == "" {
-			break
-		}
+	for _, r := range pageThrough[evident.Requirement](t, e, "/api/v1/catalog?limit=40", 100) {
+		ids = append(ids, string(r.ID))
 	}
 	var all struct{ Count int }
 	e.getJSON(t, "cm", "/api/v1/catalog?limit=1", &all)
@@ -878,22 +887,8 @@ func TestProgramListsSeeEachWriteAtOnce(t *testing.T) {
 		t.Fatalf("the same list asked twice: %d then %d controls", len(before.Items), len(again.Items))
 	}
 	var paged []string
-	for next := ""; ; {
-		var pg struct {
-			Items      []evident.Control
-			NextCursor string `json:"next_cursor"`
-		}
-		target := "/api/v1/program/controls?limit=1"
-		if next != "" {
-			target += "&cursor=" + url.QueryEscape(next)
-		}
-		e.getJSON(t, "cm", target, &pg)
-		for _, c := range pg.Items {
-			paged = append(paged, c.ID)
-		}
-		if next = pg.NextCursor; next == "" || len(paged) > len(before.Items) {
-			break
-		}
+	for _, c := range pageThrough[evident.Control](t, e, "/api/v1/program/controls?limit=1", len(before.Items)+1) {
+		paged = append(paged, c.ID)
 	}
 	if len(paged) != len(before.Items) || len(paged) < 2 || paged[0] == paged[1] {
 		t.Errorf("paged one at a time: %v; want each of the %d controls once", paged, len(before.Items))
