@@ -47,10 +47,9 @@ type API struct {
 	ready *memo[*readyView]
 	// records is the JSON of evidence records already listed.
 	records recordJSON
-	// catalogPages is the JSON of catalog pages already sent.
-	catalogPages catalogPages
-	// modelPages is the JSON of the program's lists already sent.
-	modelPages modelPages
+	// catalogPages and modelPages are the JSON of the catalog's and the
+	// program's list pages already sent.
+	catalogPages, modelPages pages
 }
 
 // New returns the API.

@@ -165,11 +165,7 @@ func writeRawList(w http.ResponseWriter, items []json.RawMessage, next string) e
 		b = append(b, q...)
 	}
 	b = append(b, "}\n"...)
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(http.StatusOK)
-	_, err := w.Write(b)
-	return err
+	return writeEncoded(w, b)
 }
 
 // visibleEvidence reads a record the principal may see; the store
